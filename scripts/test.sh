@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The one test command (README and CI): installs what the tests need where it is missing, then runs them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages the tests use: ffmpeg/ffprobe (publishers, probes, thumbnails).
+missing=()
+command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "test: installing ${missing[*]} with apt-get"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "test: please install ${missing[*]} (ffmpeg 5 or newer with ffprobe) and run again." >&2
+    exit 1
+  fi
+fi
+
+# Services: PostgreSQL for the database tests (DATABASE tests run on SQLite and PostgreSQL).
+export ONAIR_TEST_PG_URL="${ONAIR_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  fi
+fi
+if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+  echo "test: PostgreSQL is not reachable on 127.0.0.1:5432; the database tests need it (set ONAIR_TEST_PG_URL to use another)." >&2
+  exit 1
+fi
+
+# npm dependencies.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+echo "test: typecheck"
+npx tsc -p tsconfig.json --noEmit
+
+mapfile -t files < <(find server bench -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+echo "test: ${#files[@]} test files"
+exec node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"

@@ -1,0 +1,93 @@
+// Operator CLI: `npm run onair -- user add NAME [--password P] [--json]`, `user list`, `user reset-key NAME`.
+// Works on the same database the server uses (ONAIR_DATA_DIR / DATABASE_URL).
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+import { AccountsService } from './db/accounts.js';
+import { ChannelsRepo } from './db/channels.js';
+import { openDatabase } from './db/database.js';
+import { DbError } from './db/errors.js';
+import { UsersRepo } from './db/users.js';
+import { channelUrls } from './http/urls.js';
+
+const HELP = `Usage: npm run onair -- <command>
+
+  user add NAME [--password P] [--json]   create an account and its channel; prints the stream key
+                                          (a random password is generated and printed when none is given)
+  user list [--json]                      list accounts and channels (keys are not printed)
+  user reset-key NAME [--json]            issue a new stream key; the old one stops working at once
+  help                                    this text
+
+Settings come from the same environment as the server: ONAIR_DATA_DIR, DATABASE_URL, ONAIR_PUBLIC_URL, ONAIR_RTMP_PORT.`;
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [group, command, name] = argv;
+  const json = argv.includes('--json');
+  if (!group || group === 'help' || argv.includes('--help')) {
+    console.log(HELP);
+    return 0;
+  }
+  if (group !== 'user' || !command) {
+    console.error(`Unknown command: ${argv.join(' ')}\n\n${HELP}`);
+    return 2;
+  }
+  const config = loadConfig();
+  const db = await openDatabase({ databaseUrl: config.databaseUrl || undefined, sqlitePath: path.join(config.dataDir, 'onair.db') });
+  try {
+    const channels = new ChannelsRepo(db);
+    const out = (data: object, text: string) => console.log(json ? JSON.stringify(data) : text);
+    if (command === 'add') {
+      if (!name) throw new Error('user add needs a NAME');
+      const given = flag(argv, '--password');
+      const password = given ?? randomBytes(12).toString('base64url');
+      const { user, channel } = await new AccountsService(db).createUserWithChannel(name, password);
+      const urls = channelUrls(config, channel.name);
+      out(
+        { username: user.username, channel: channel.name, streamKey: channel.streamKey, rtmpUrl: config.rtmpPublicUrl, hlsUrl: urls.hls, ...(given ? {} : { password }) },
+        [
+          `Created ${user.username}${given ? '' : ` with password ${password}`}`,
+          `  OBS Server:     ${config.rtmpPublicUrl}`,
+          `  OBS Stream Key: ${channel.streamKey}`,
+          `  Watch:          ${config.publicUrl}/c/${channel.name}  (HLS ${urls.hls})`,
+        ].join('\n'),
+      );
+      return 0;
+    }
+    if (command === 'list') {
+      const users = await new UsersRepo(db).list();
+      const rows = [];
+      for (const u of users) {
+        const ch = await channels.byUserId(u.id);
+        rows.push({ username: u.username, channel: ch?.name ?? null, createdAt: new Date(u.createdAt).toISOString() });
+      }
+      out(rows, rows.length ? rows.map((r) => `${r.username}\t${r.channel}\t${r.createdAt}`).join('\n') : 'No accounts yet.');
+      return 0;
+    }
+    if (command === 'reset-key') {
+      if (!name) throw new Error('user reset-key needs a NAME');
+      const user = await new UsersRepo(db).byUsername(name);
+      if (!user) throw new Error(`No user called ${name}`);
+      const streamKey = await channels.regenerateKey(user.id);
+      out({ username: user.username, streamKey }, `New stream key for ${user.username}: ${streamKey}\nA publisher using the old key is dropped within a few seconds.`);
+      return 0;
+    }
+    console.error(`Unknown command: user ${command}\n\n${HELP}`);
+    return 2;
+  } finally {
+    await db.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const msg = err instanceof DbError || err instanceof ConfigError ? err.message : (err as Error).message;
+    console.error(`onair: ${msg}`);
+    process.exit(1);
+  },
+);

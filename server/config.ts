@@ -1,0 +1,169 @@
+// Settings: embedded defaults, then an optional JSON config file, then environment variables (highest).
+// Resource limits live here as named constants so they are tuned in one place.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface OnairConfig {
+  httpHost: string;
+  httpPort: number;
+  rtmpHost: string;
+  rtmpPort: number;
+  /** Root for the SQLite file and media. */
+  dataDir: string;
+  /** Base URL viewers use, e.g. https://live.example.com. Defaults to http://localhost:<httpPort>. */
+  publicUrl: string;
+  /** RTMP URL shown to streamers. Defaults to rtmp://<host of publicUrl>:<rtmpPort>/live. */
+  rtmpPublicUrl: string;
+  /** postgres://… to use PostgreSQL; empty for the embedded SQLite file. */
+  databaseUrl: string;
+  /** redis://… for chat and counts across processes; empty for one process. */
+  redisUrl: string;
+  logLevel: string;
+  media: MediaConfig;
+  auth: AuthConfig;
+}
+
+export interface MediaConfig {
+  /** Target segment length; segments cut at the first keyframe at or after it. */
+  segmentSeconds: number;
+  /** Segments in the live playlist. */
+  liveWindowSegments: number;
+  /** How long a dropped publisher may take to come back into the same playlist. */
+  gracePeriodSeconds: number;
+  /** Add 720p and 480p renditions with a master playlist (costs an encode per stream). */
+  abr: boolean;
+  thumbnailIntervalSeconds: number;
+  /** Replays older than this are deleted; 0 keeps them forever. */
+  replayRetentionDays: number;
+  /** Replays beyond this many bytes in total are deleted, oldest first; 0 for no limit. */
+  replayRetentionBytes: number;
+  /** Explicit ffmpeg binary; else FFMPEG_PATH, ffmpeg-static, PATH. */
+  ffmpegPath: string;
+}
+
+export interface AuthConfig {
+  sessionDays: number;
+  bearerDays: number;
+  /** Mark the session cookie Secure (set when publicUrl is https). */
+  secureCookies: boolean;
+}
+
+export const LIMITS = {
+  /** Request bodies on the JSON API. */
+  httpBodyBytes: 64 * 1024,
+  /** Failed logins per IP and username before a lock-out. */
+  loginFailures: 5,
+  loginWindowSeconds: 300,
+  /** Registrations per IP in the window below. */
+  registrationsPerIp: 50,
+  registrationWindowSeconds: 3600,
+  /** Replay retention sweep period. */
+  retentionSweepSeconds: 600,
+  /** An ffmpeg child (ABR, thumbnail) that exceeds this without output is killed. */
+  ffmpegStallSeconds: 20,
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULTS = {
+  httpHost: '0.0.0.0',
+  httpPort: 8080,
+  rtmpHost: '0.0.0.0',
+  rtmpPort: 1935,
+  dataDir: './data',
+  logLevel: 'info',
+  media: {
+    segmentSeconds: 1,
+    liveWindowSegments: 10,
+    gracePeriodSeconds: 10,
+    abr: false,
+    thumbnailIntervalSeconds: 10,
+    replayRetentionDays: 30,
+    replayRetentionBytes: 20 * 1024 ** 3,
+    ffmpegPath: '',
+  },
+  auth: { sessionDays: 30, bearerDays: 365 },
+};
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+}
+
+function num(name: string, raw: unknown, min: number, max: number): number {
+  const n = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${name} must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function bool(name: string, raw: unknown): boolean {
+  if (typeof raw === 'boolean') return raw;
+  const s = String(raw).toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+/**
+ * Reads the config. `ONAIR_CONFIG` (or ./onair.config.json when present) names a JSON file whose keys mirror
+ * OnairConfig; environment variables override it.
+ */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairConfig {
+  const file = env.ONAIR_CONFIG ?? (existsSync(path.join(cwd, 'onair.config.json')) ? path.join(cwd, 'onair.config.json') : '');
+  let fromFile: any = {};
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(path.resolve(cwd, file), 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+  }
+  const pick = (envName: string, fileValue: unknown, def: unknown) => env[envName] ?? fileValue ?? def;
+  const m = fromFile.media ?? {};
+  const a = fromFile.auth ?? {};
+
+  const httpPort = num('ONAIR_HTTP_PORT', pick('ONAIR_HTTP_PORT', fromFile.httpPort, DEFAULTS.httpPort), 0, 65535);
+  const rtmpPort = num('ONAIR_RTMP_PORT', pick('ONAIR_RTMP_PORT', fromFile.rtmpPort, DEFAULTS.rtmpPort), 0, 65535);
+  const publicUrl = String(pick('ONAIR_PUBLIC_URL', fromFile.publicUrl, `http://localhost:${httpPort}`)).replace(/\/+$/, '');
+  let host = 'localhost';
+  try {
+    host = new URL(publicUrl).hostname;
+  } catch {
+    throw new ConfigError(`ONAIR_PUBLIC_URL must be a URL such as https://live.example.com, got ${JSON.stringify(publicUrl)}`);
+  }
+  const rtmpPublicUrl = String(
+    pick('ONAIR_RTMP_PUBLIC_URL', fromFile.rtmpPublicUrl, `rtmp://${host}${rtmpPort === 1935 ? '' : `:${rtmpPort}`}/live`),
+  ).replace(/\/+$/, '');
+
+  const databaseUrl = String(pick('DATABASE_URL', fromFile.databaseUrl, ''));
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite file)');
+  }
+
+  return {
+    httpHost: String(pick('ONAIR_HTTP_HOST', fromFile.httpHost, DEFAULTS.httpHost)),
+    httpPort,
+    rtmpHost: String(pick('ONAIR_RTMP_HOST', fromFile.rtmpHost, DEFAULTS.rtmpHost)),
+    rtmpPort,
+    dataDir: path.resolve(cwd, String(pick('ONAIR_DATA_DIR', fromFile.dataDir, DEFAULTS.dataDir))),
+    publicUrl,
+    rtmpPublicUrl,
+    databaseUrl,
+    redisUrl: String(pick('REDIS_URL', fromFile.redisUrl, '')),
+    logLevel: String(pick('ONAIR_LOG_LEVEL', fromFile.logLevel, DEFAULTS.logLevel)),
+    media: {
+      segmentSeconds: num('ONAIR_SEGMENT_SECONDS', pick('ONAIR_SEGMENT_SECONDS', m.segmentSeconds, DEFAULTS.media.segmentSeconds), 0.5, 10),
+      liveWindowSegments: num('ONAIR_LIVE_WINDOW', pick('ONAIR_LIVE_WINDOW', m.liveWindowSegments, DEFAULTS.media.liveWindowSegments), 3, 100),
+      gracePeriodSeconds: num('ONAIR_GRACE_SECONDS', pick('ONAIR_GRACE_SECONDS', m.gracePeriodSeconds, DEFAULTS.media.gracePeriodSeconds), 0, 600),
+      abr: bool('ONAIR_ABR', pick('ONAIR_ABR', m.abr, DEFAULTS.media.abr)),
+      thumbnailIntervalSeconds: num('ONAIR_THUMBNAIL_SECONDS', pick('ONAIR_THUMBNAIL_SECONDS', m.thumbnailIntervalSeconds, DEFAULTS.media.thumbnailIntervalSeconds), 0, 3600),
+      replayRetentionDays: num('ONAIR_REPLAY_DAYS', pick('ONAIR_REPLAY_DAYS', m.replayRetentionDays, DEFAULTS.media.replayRetentionDays), 0, 36500),
+      replayRetentionBytes: num('ONAIR_REPLAY_BYTES', pick('ONAIR_REPLAY_BYTES', m.replayRetentionBytes, DEFAULTS.media.replayRetentionBytes), 0, Number.MAX_SAFE_INTEGER),
+      ffmpegPath: String(pick('ONAIR_FFMPEG', m.ffmpegPath, DEFAULTS.media.ffmpegPath)),
+    },
+    auth: {
+      sessionDays: num('sessionDays', a.sessionDays ?? DEFAULTS.auth.sessionDays, 1, 3650),
+      bearerDays: num('bearerDays', a.bearerDays ?? DEFAULTS.auth.bearerDays, 1, 3650),
+      secureCookies: publicUrl.startsWith('https://'),
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// The Fastify application: API, media files and operator pages. Listening is the caller's job.
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { LIMITS } from '../config.js';
+import type { HttpDeps } from './deps.js';
+import { errorBody, makeErrorHandler } from './errors.js';
+import { registerAccountRoutes } from './routes-account.js';
+import { registerChannelRoutes } from './routes-channels.js';
+import { registerMediaRoutes } from './routes-media.js';
+import { registerOpsRoutes } from './routes-ops.js';
+
+export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: LIMITS.httpBodyBytes,
+    trustProxy: false,
+    // Fastify's request logging would print URLs; ours are key-free, but headers carry tokens: keep it off.
+    logger: false,
+    disableRequestLogging: true,
+    keepAliveTimeout: 65_000,
+  });
+  app.setErrorHandler(makeErrorHandler(deps.logger));
+  app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody('not_found', `No route for ${req.method} ${req.url.split('?')[0]}.`)));
+  await app.register(cookie);
+  // Media and public API are readable from any origin (players embedded elsewhere); credentials stay same-origin.
+  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], exposedHeaders: ['Content-Length', 'Content-Range'] });
+  registerOpsRoutes(app, deps);
+  registerAccountRoutes(app, deps);
+  registerChannelRoutes(app, deps);
+  registerMediaRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,44 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpDeps } from './deps.js';
+import { unauthorized } from './errors.js';
+
+export const SESSION_COOKIE = 'onair_session';
+
+export interface Principal {
+  userId: number;
+}
+
+/** The caller from a Bearer token or the session cookie, or null. */
+export async function authenticate(req: FastifyRequest, deps: HttpDeps): Promise<Principal | null> {
+  const header = req.headers.authorization;
+  let raw: string | undefined;
+  if (header?.startsWith('Bearer ')) raw = header.slice(7).trim();
+  else raw = req.cookies?.[SESSION_COOKIE];
+  if (!raw || raw.length > 200) return null;
+  const resolved = await deps.tokens.resolve(raw);
+  return resolved ? { userId: resolved.userId } : null;
+}
+
+export async function requireUser(req: FastifyRequest, deps: HttpDeps): Promise<Principal> {
+  const p = await authenticate(req, deps);
+  if (!p) throw unauthorized();
+  return p;
+}
+
+export function setSessionCookie(reply: FastifyReply, deps: HttpDeps, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: deps.config.auth.secureCookies,
+    path: '/',
+    maxAge: deps.config.auth.sessionDays * 86400,
+  });
+}
+
+/** Stat pages show publisher addresses: loopback, or the admin token. */
+export function isOperator(req: FastifyRequest, deps: HttpDeps): boolean {
+  const ip = req.ip;
+  if (ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1') return true;
+  const header = req.headers.authorization;
+  return !!deps.adminToken && header === `Bearer ${deps.adminToken}`;
+}

@@ -1,0 +1,44 @@
+// What the HTTP layer is given by the composition root. Typed against the modules' public classes only.
+import type { OnairConfig } from '../config.js';
+import type { AccountsService } from '../db/accounts.js';
+import type { TokensRepo } from '../db/auth-tokens.js';
+import type { ChannelsRepo } from '../db/channels.js';
+import type { LoginRateLimiter } from '../db/rate-limit.js';
+import type { ReplaysRepo } from '../db/replays.js';
+import type { UsersRepo } from '../db/users.js';
+import type { Logger } from '../log.js';
+import type { LiveStreams } from '../media/live-streams.js';
+import type { StatClient } from './stat-xml.js';
+import type { ViewerCounter } from './viewers.js';
+
+/** Numbers the RTMP listener reports, in the shape the stat pages need. */
+export interface RtmpTotals {
+  naccepted: number;
+  bytesIn: number;
+  bytesOut: number;
+  bwIn: number;
+  bwOut: number;
+  connections: number;
+  /** Per channel: publisher and players connected over RTMP. */
+  clients(channel: string): StatClient[];
+  channelBytesOut(channel: string): { bytesOut: number; bwOut: number };
+}
+
+export interface HttpDeps {
+  config: OnairConfig;
+  logger: Logger;
+  startedAt: number;
+  accounts: AccountsService;
+  users: UsersRepo;
+  tokens: TokensRepo;
+  channels: ChannelsRepo;
+  replays: ReplaysRepo;
+  loginLimiter: LoginRateLimiter;
+  streams: LiveStreams;
+  viewers: ViewerCounter;
+  rtmp: () => RtmpTotals;
+  /** Drops a live publisher (its key was regenerated). */
+  kickPublisher(channel: string): void;
+  /** Optional bearer token that opens /stat, /api/stats and /metrics to non-loopback clients. */
+  adminToken?: string;
+}

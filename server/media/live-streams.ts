@@ -1,0 +1,344 @@
+// The live stream registry: one entry per channel on air (or waiting out its reconnect grace period).
+// It owns each stream's packager, ABR ladder and thumbnails, and tells the rest of the server what happened
+// through events: 'live', 'resumed', 'ended'. It never reaches into the database or HTTP.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { StreamStats } from '../api/types.js';
+import type { MediaConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import type { MediaMessage, MediaSink } from '../rtmp/types.js';
+import { AbrLadder, renderMasterPlaylist, renditionsFor, type Rendition } from './abr.js';
+import { LivePackager, type SegmentInfo } from './packager.js';
+import { Thumbnailer } from './thumbnails.js';
+
+export interface StreamEnded {
+  channel: string;
+  streamId: string;
+  startedAt: number;
+  endedAt: number;
+  durationSeconds: number;
+  bytes: number;
+  segments: number;
+  discontinuities: number;
+}
+
+export interface LiveStreamsOptions {
+  mediaDir: string;
+  media: MediaConfig;
+  ffmpeg: string;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** Packager failures within this window before the stream is ended rather than restarted. */
+const PACKAGER_RESTARTS = { max: 3, windowMs: 30_000 };
+/** Window for the rolling input bitrate. */
+const BITRATE_WINDOW_MS = 5000;
+
+export class LiveStream {
+  readonly streamId: string;
+  readonly dir: string;
+  readonly startedAt: number;
+  state: 'live' | 'waiting' = 'live';
+  publisherAddress: string | null;
+  bytesIn = 0;
+  discontinuities = 0;
+  segments = 0;
+  lastSegment?: SegmentInfo;
+  initFile = 'init-0.mp4';
+  packager: LivePackager;
+  abr?: AbrLadder;
+  abrStarting = false;
+  graceTimer?: NodeJS.Timeout;
+  lastThumbAt = 0;
+  ending?: Promise<StreamEnded | null>;
+  /** Incremented per publisher so a stale sink cannot write into a resumed stream. */
+  generation = 0;
+  private windowBytes: Array<[number, number]> = [];
+  failures: number[] = [];
+
+  constructor(
+    readonly channel: string,
+    mediaDir: string,
+    publisherAddress: string,
+    packager: (dir: string) => LivePackager,
+    now: number,
+  ) {
+    this.streamId = randomBytes(9).toString('base64url');
+    this.dir = path.join(mediaDir, this.streamId);
+    this.startedAt = now;
+    this.publisherAddress = publisherAddress;
+    this.packager = packager(this.dir);
+  }
+
+  countBytes(n: number, now: number): void {
+    this.bytesIn += n;
+    const last = this.windowBytes[this.windowBytes.length - 1];
+    // Bucket per 250 ms so this stays small at any message rate.
+    if (last && now - last[0] < 250) last[1] += n;
+    else this.windowBytes.push([now, n]);
+    while (this.windowBytes.length && now - this.windowBytes[0][0] > BITRATE_WINDOW_MS) this.windowBytes.shift();
+  }
+
+  bitrateKbps(now: number): number {
+    const fresh = this.windowBytes.filter(([t]) => now - t <= BITRATE_WINDOW_MS);
+    if (!fresh.length) return 0;
+    const bytes = fresh.reduce((a, [, n]) => a + n, 0);
+    const span = Math.max(1000, now - fresh[0][0]);
+    return Math.round((bytes * 8) / span);
+  }
+}
+
+export class LiveStreams extends EventEmitter {
+  private readonly streams = new Map<string, LiveStream>();
+  private readonly thumbnailer: Thumbnailer;
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(private readonly opts: LiveStreamsOptions) {
+    super();
+    this.now = opts.now ?? Date.now;
+    this.thumbnailer = new Thumbnailer(opts.ffmpeg, opts.logger.child({ part: 'thumbnails' }));
+  }
+
+  get mediaDir(): string {
+    return this.opts.mediaDir;
+  }
+
+  /** True while a publisher is attached (not during the grace period). */
+  isPublishing(channel: string): boolean {
+    return this.streams.get(channel)?.state === 'live';
+  }
+
+  /** The stream a channel is showing now, live or waiting for its publisher. */
+  get(channel: string): LiveStream | undefined {
+    return this.streams.get(channel);
+  }
+
+  byStreamId(streamId: string): LiveStream | undefined {
+    for (const s of this.streams.values()) if (s.streamId === streamId) return s;
+    return undefined;
+  }
+
+  list(): LiveStream[] {
+    return [...this.streams.values()];
+  }
+
+  /**
+   * A publisher was accepted for `channel`. Within the grace period the previous stream continues with a
+   * discontinuity; otherwise a new stream starts. The caller has already refused a second publisher.
+   */
+  async open(channel: string, publisherAddress: string): Promise<MediaSink> {
+    if (this.closed) throw new Error('server is shutting down');
+    let stream = this.streams.get(channel);
+    if (stream && stream.state === 'live') throw new Error(`channel ${channel} already has a publisher`);
+    if (stream && stream.state === 'waiting' && !stream.ending) {
+      clearTimeout(stream.graceTimer);
+      stream.state = 'live';
+      stream.publisherAddress = publisherAddress;
+      stream.discontinuities++;
+      stream.packager.discontinuity();
+      stream.abr?.discontinuity();
+      this.opts.logger.info({ channel, streamId: stream.streamId }, 'publisher returned within grace period');
+      this.emit('resumed', { channel, streamId: stream.streamId });
+    } else {
+      if (stream?.ending) await stream.ending;
+      stream = new LiveStream(channel, this.opts.mediaDir, publisherAddress, (dir) => this.makePackager(dir), this.now());
+      await mkdir(stream.dir, { recursive: true });
+      this.streams.set(channel, stream);
+      this.watchPackager(stream);
+      this.opts.logger.info({ channel, streamId: stream.streamId }, 'stream started');
+      this.emit('live', { channel, streamId: stream.streamId });
+    }
+    return this.sinkFor(stream, ++stream.generation);
+  }
+
+  private makePackager(dir: string): LivePackager {
+    const m = this.opts.media;
+    return new LivePackager({
+      dir,
+      segmentSeconds: m.segmentSeconds,
+      liveWindow: m.liveWindowSegments,
+      playlistName: m.abr ? 'source.m3u8' : 'index.m3u8',
+      now: this.now,
+    });
+  }
+
+  private watchPackager(stream: LiveStream): void {
+    const p = stream.packager;
+    p.on('init', (info: { index: number; path: string }) => {
+      stream.initFile = path.basename(info.path);
+    });
+    p.on('segment', (seg: SegmentInfo) => {
+      stream.segments++;
+      stream.lastSegment = seg;
+      this.afterSegment(stream, seg);
+    });
+    p.on('error', (err: Error) => this.packagerFailed(stream, err));
+  }
+
+  private afterSegment(stream: LiveStream, seg: SegmentInfo): void {
+    const m = this.opts.media;
+    const now = this.now();
+    if (m.thumbnailIntervalSeconds > 0 && (stream.lastThumbAt === 0 || now - stream.lastThumbAt >= m.thumbnailIntervalSeconds * 1000)) {
+      stream.lastThumbAt = now;
+      this.thumbnailer.request({ dir: stream.dir, initFile: stream.initFile, segmentFile: seg.file });
+    }
+    if (m.abr && !stream.abr && !stream.abrStarting) {
+      stream.abrStarting = true;
+      this.startAbr(stream).catch((err) => this.opts.logger.warn({ channel: stream.channel, err: (err as Error).message }, 'ABR ladder failed to start'));
+    }
+  }
+
+  private async startAbr(stream: LiveStream): Promise<void> {
+    const info = stream.packager.info();
+    if (!info.video) return;
+    const renditions = renditionsFor(info.video.height);
+    const ladder = renditions.map((r: Rendition) => ({ ...r, width: Math.round((info.video!.width * r.height) / info.video!.height / 2) * 2 }));
+    const master = renderMasterPlaylist(
+      { uri: 'source.m3u8', bandwidth: Math.max(stream.bitrateKbps(this.now()) * 1000, 500_000), width: info.video.width, height: info.video.height, codecs: [info.video.codec, info.audio?.codec].filter(Boolean).join(',') },
+      ladder,
+      info.audio?.codec,
+    );
+    if (renditions.length) {
+      stream.abr = new AbrLadder({
+        ffmpeg: this.opts.ffmpeg,
+        dir: stream.dir,
+        renditions,
+        segmentSeconds: this.opts.media.segmentSeconds,
+        hasAudio: !!info.audio,
+        logger: this.opts.logger,
+        onExit: (exit) => {
+          if (exit.code !== 0) this.opts.logger.warn({ channel: stream.channel, code: exit.code, stalled: exit.stalled, stderr: exit.stderrTail.slice(-300) }, 'ABR ladder exited');
+        },
+      });
+      await stream.abr.start();
+    }
+    const tmp = path.join(stream.dir, 'index.m3u8.tmp');
+    await writeFile(tmp, master);
+    await rename(tmp, path.join(stream.dir, 'index.m3u8'));
+  }
+
+  private sinkFor(stream: LiveStream, generation: number): MediaSink {
+    const current = () => stream.generation === generation && stream.state === 'live' && this.streams.get(stream.channel) === stream;
+    return {
+      write: (msg: MediaMessage) => {
+        if (!current()) return;
+        stream.countBytes(msg.payload.length, this.now());
+        try {
+          stream.packager.push(msg);
+        } catch (err) {
+          this.packagerFailed(stream, err as Error);
+        }
+        stream.abr?.write(msg);
+      },
+      end: (reason) => {
+        if (!current()) return;
+        const grace = this.opts.media.gracePeriodSeconds;
+        // An explicit stop (Stop Streaming in OBS) or a kick ends at once; a dropped connection may come back.
+        if (reason === 'unpublish' || reason === 'kicked' || grace <= 0) {
+          void this.finish(stream, reason);
+          return;
+        }
+        stream.state = 'waiting';
+        stream.publisherAddress = null;
+        this.opts.logger.info({ channel: stream.channel, streamId: stream.streamId, reason, graceSeconds: grace }, 'publisher lost; waiting');
+        stream.graceTimer = setTimeout(() => void this.finish(stream, 'grace period over'), grace * 1000);
+        stream.graceTimer.unref();
+      },
+    };
+  }
+
+  /** Restart the packager's timeline on a failure; give up cleanly when it keeps failing. */
+  private packagerFailed(stream: LiveStream, err: Error): void {
+    const now = this.now();
+    stream.failures = stream.failures.filter((t) => now - t < PACKAGER_RESTARTS.windowMs);
+    stream.failures.push(now);
+    this.opts.logger.warn({ channel: stream.channel, streamId: stream.streamId, err: err.message }, 'packager error');
+    if (stream.failures.length > PACKAGER_RESTARTS.max) {
+      void this.finish(stream, 'packager kept failing');
+      this.emit('failed', { channel: stream.channel, streamId: stream.streamId, reason: err.message });
+    } else {
+      try {
+        stream.packager.discontinuity();
+      } catch {
+        void this.finish(stream, 'packager failed');
+      }
+    }
+  }
+
+  /** Ends a stream: ENDLIST, final thumbnail, the ABR ladder closed, then 'ended'. Idempotent. */
+  finish(stream: LiveStream, reason: string): Promise<StreamEnded | null> {
+    if (stream.ending) return stream.ending;
+    clearTimeout(stream.graceTimer);
+    stream.state = 'waiting';
+    stream.ending = (async () => {
+      try {
+        await stream.packager.end();
+      } catch (err) {
+        this.opts.logger.error({ channel: stream.channel, err: (err as Error).message }, 'packager failed to end');
+      }
+      await stream.abr?.finish().catch(() => {});
+      await this.thumbnailer.idle();
+      if (this.streams.get(stream.channel) === stream) this.streams.delete(stream.channel);
+      const info = stream.packager.info();
+      const endedAt = this.now();
+      if (info.segments === 0) {
+        // Nothing playable was ever written: no replay to keep.
+        await rm(stream.dir, { recursive: true, force: true });
+        this.opts.logger.info({ channel: stream.channel, streamId: stream.streamId, reason }, 'stream ended with no media');
+        this.emit('ended-empty', { channel: stream.channel, streamId: stream.streamId });
+        return null;
+      }
+      const ended: StreamEnded = {
+        channel: stream.channel,
+        streamId: stream.streamId,
+        startedAt: stream.startedAt,
+        endedAt,
+        durationSeconds: info.durationSeconds,
+        bytes: info.bytes,
+        segments: info.segments,
+        discontinuities: stream.discontinuities,
+      };
+      this.opts.logger.info({ channel: stream.channel, streamId: stream.streamId, reason, durationSeconds: info.durationSeconds }, 'stream ended');
+      this.emit('ended', ended);
+      return ended;
+    })();
+    return stream.ending;
+  }
+
+  /** Stats for /api/stats, /stat and /metrics. `viewers` is filled in by whoever counts them. */
+  stats(viewers: (channel: string) => number = () => 0): StreamStats[] {
+    const now = this.now();
+    return this.list().map((s) => {
+      const info = s.packager.info();
+      return {
+        channel: s.channel,
+        streamId: s.streamId,
+        uptimeSeconds: Math.round((now - s.startedAt) / 1000),
+        publisherAddress: s.publisherAddress,
+        state: s.state,
+        video: info.video ? { codec: info.video.codec, width: info.video.width, height: info.video.height, fps: info.video.fps ?? null, profile: info.video.profile ?? null, level: info.video.level ?? null } : null,
+        audio: info.audio ? { codec: info.audio.codec, sampleRate: info.audio.sampleRate, channels: info.audio.channels, profile: info.audio.profile ?? null } : null,
+        bitrateKbps: s.bitrateKbps(now),
+        bytesIn: s.bytesIn,
+        viewers: viewers(s.channel),
+        segments: info.segments,
+      };
+    });
+  }
+
+  /** Ends every stream (shutdown): each becomes a replay. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.list().map((s) => this.finish(s, 'server stopping')));
+  }
+
+  /** Deletes a finished stream's files (replay retention). */
+  async deleteFiles(streamId: string): Promise<void> {
+    if (!/^[A-Za-z0-9_-]+$/.test(streamId)) return;
+    await rm(path.join(this.opts.mediaDir, streamId), { recursive: true, force: true });
+  }
+}

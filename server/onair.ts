@@ -1,0 +1,228 @@
+// Starts a whole Onair server from a config: database, media, RTMP, HTTP. main.ts and the end-to-end tests
+// both use it, so tests run exactly what operators run.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { LIMITS, type OnairConfig } from './config.js';
+import { AccountsService } from './db/accounts.js';
+import { TokensRepo } from './db/auth-tokens.js';
+import { ChannelsRepo } from './db/channels.js';
+import { openDatabase, type Db } from './db/database.js';
+import { LoginRateLimiter } from './db/rate-limit.js';
+import { ReplaysRepo } from './db/replays.js';
+import { UsersRepo } from './db/users.js';
+import { locateFfmpeg } from './ffmpeg/locate.js';
+import { buildHttpApp } from './http/app.js';
+import type { RtmpTotals } from './http/deps.js';
+import { ViewerCounter } from './http/viewers.js';
+import type { Logger } from './log.js';
+import { LiveStreams, type StreamEnded } from './media/live-streams.js';
+import { RtmpServer } from './rtmp/server.js';
+import type { PublishDecision, PublishRequest } from './rtmp/types.js';
+
+/** How often live publishers' keys are checked against the database. */
+const KEY_RECHECK_MS = 3000;
+
+export interface OnairServer {
+  config: OnairConfig;
+  httpPort: number;
+  rtmpPort: number;
+  db: Db;
+  streams: LiveStreams;
+  rtmp: RtmpServer;
+  http: FastifyInstance;
+  /** Resolves when a stream's replay has been recorded (tests wait on it). */
+  replayRecorded: (streamId: string) => Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startOnair(config: OnairConfig, logger: Logger, opts: { adminToken?: string } = {}): Promise<OnairServer> {
+  const startedAt = Date.now();
+  await mkdir(config.dataDir, { recursive: true });
+  const mediaDir = path.join(config.dataDir, 'media');
+  await mkdir(mediaDir, { recursive: true });
+
+  const db = await openDatabase({ databaseUrl: config.databaseUrl || undefined, sqlitePath: path.join(config.dataDir, 'onair.db'), logger });
+  const users = new UsersRepo(db);
+  const tokens = new TokensRepo(db);
+  const channels = new ChannelsRepo(db);
+  const replays = new ReplaysRepo(db);
+  const accounts = new AccountsService(db);
+  const loginLimiter = new LoginRateLimiter({ maxFailures: LIMITS.loginFailures, windowMs: LIMITS.loginWindowSeconds * 1000 });
+  const viewers = new ViewerCounter();
+
+  const streams = new LiveStreams({ mediaDir, media: config.media, ffmpeg: locateFfmpeg({ explicit: config.media.ffmpegPath || undefined }), logger: logger.child({ part: 'media' }) });
+
+  // A stream that ends becomes a replay of its channel.
+  const recorded = new Map<string, () => void>();
+  const recordedPromises = new Map<string, Promise<void>>();
+  const replayRecorded = (streamId: string) => {
+    let p = recordedPromises.get(streamId);
+    if (!p) {
+      p = new Promise<void>((resolve) => recorded.set(streamId, resolve));
+      recordedPromises.set(streamId, p);
+    }
+    return p;
+  };
+  streams.on('ended', (ended: StreamEnded) => {
+    void (async () => {
+      try {
+        const channel = await channels.byName(ended.channel);
+        if (!channel) return;
+        await replays.insert({
+          id: ended.streamId,
+          channelId: channel.id,
+          title: channel.title || `${channel.name} live`,
+          startedAt: ended.startedAt,
+          endedAt: ended.endedAt,
+          durationSeconds: ended.durationSeconds,
+          bytes: ended.bytes,
+          hasDiscontinuity: ended.discontinuities > 0,
+        });
+      } catch (err) {
+        logger.error({ err: (err as Error).message, channel: ended.channel }, 'could not record replay');
+      } finally {
+        viewers.forget(ended.channel);
+        replayRecorded(ended.streamId);
+        recorded.get(ended.streamId)?.();
+      }
+    })();
+  });
+  streams.on('ended-empty', ({ streamId }: { streamId: string }) => {
+    replayRecorded(streamId);
+    recorded.get(streamId)?.();
+  });
+
+  // The key each live publisher used, so a key regenerated elsewhere (the CLI, another server process) drops
+  // its publisher too. Kept in memory only.
+  const publisherKeys = new Map<string, string>();
+  const keyCheck = setInterval(() => {
+    void (async () => {
+      for (const [channelName, key] of publisherKeys) {
+        if (!streams.isPublishing(channelName)) {
+          publisherKeys.delete(channelName);
+          continue;
+        }
+        const owner = await channels.byStreamKey(key).catch(() => undefined);
+        if (owner === null || (owner && owner.name !== channelName)) {
+          publisherKeys.delete(channelName);
+          rtmp.kick(channelName, 'stream key regenerated');
+        }
+      }
+    })();
+  }, KEY_RECHECK_MS);
+  keyCheck.unref();
+
+  const authorizePublish = async (req: PublishRequest): Promise<PublishDecision> => {
+    if (req.app !== 'live') return { ok: false, code: 'bad_app', reason: 'Publish to the "live" application: rtmp://HOST/live with your stream key.' };
+    const channel = req.streamKey ? await channels.byStreamKey(req.streamKey) : null;
+    if (!channel) {
+      logger.warn({ connectionId: req.connectionId, address: req.remoteAddress }, 'publish refused: unknown stream key');
+      return { ok: false, code: 'bad_name', reason: 'Unknown stream key. Copy the current key from your channel settings.' };
+    }
+    if (streams.isPublishing(channel.name)) {
+      return { ok: false, code: 'already_live', reason: 'This channel is already live from another encoder.' };
+    }
+    const sink = await streams.open(channel.name, req.remoteAddress);
+    publisherKeys.set(channel.name, req.streamKey);
+    logger.info({ channel: channel.name, connectionId: req.connectionId, address: req.remoteAddress }, 'publisher accepted');
+    return { ok: true, channel: channel.name, sink };
+  };
+
+  const rtmp = new RtmpServer({ host: config.rtmpHost, port: config.rtmpPort, hooks: { authorizePublish }, logger: logger.child({ part: 'rtmp' }) });
+  const { port: rtmpPort } = await rtmp.listen();
+
+  const rtmpTotals = (): RtmpTotals => {
+    const s = rtmp.stats();
+    return {
+      naccepted: s.naccepted,
+      bytesIn: s.bytesIn,
+      bytesOut: s.bytesOut,
+      bwIn: s.bwIn,
+      bwOut: s.bwOut,
+      connections: s.connections,
+      clients: (channel) => {
+        const st = s.streams.find((x) => x.channel === channel);
+        if (!st) return [];
+        return [
+          ...(st.publisher ? [{ id: st.publisher.id, address: st.publisher.address, timeMs: st.publisher.timeMs, flashver: st.publisher.flashver, publishing: true }] : []),
+          ...st.players.map((p) => ({ id: p.id, address: p.address, timeMs: p.timeMs, flashver: p.flashver, publishing: false, bytesOut: p.bytesOut })),
+        ];
+      },
+      channelBytesOut: (channel) => {
+        const st = s.streams.find((x) => x.channel === channel);
+        return { bytesOut: st?.bytesOut ?? 0, bwOut: st?.bwOut ?? 0 };
+      },
+    };
+  };
+
+  const http = await buildHttpApp({
+    config,
+    logger: logger.child({ part: 'http' }),
+    startedAt,
+    accounts,
+    users,
+    tokens,
+    channels,
+    replays,
+    loginLimiter,
+    streams,
+    viewers,
+    rtmp: rtmpTotals,
+    kickPublisher: (channel) => rtmp.kick(channel, 'stream key regenerated'),
+    adminToken: opts.adminToken,
+  });
+  await http.listen({ host: config.httpHost, port: config.httpPort });
+  const address = http.server.address();
+  const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
+
+  // Replay retention: by age and by total bytes, oldest first.
+  const sweep = async () => {
+    try {
+      const m = config.media;
+      const ids = await replays.expired({
+        olderThanMs: m.replayRetentionDays > 0 ? m.replayRetentionDays * 86400_000 : undefined,
+        maxTotalBytes: m.replayRetentionBytes > 0 ? m.replayRetentionBytes : undefined,
+      });
+      for (const id of ids) {
+        await replays.markDeleted(id);
+        await streams.deleteFiles(id);
+        streams.emit('replay-deleted', id);
+      }
+      if (ids.length) logger.info({ deleted: ids.length }, 'replay retention sweep');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'replay retention sweep failed');
+    }
+  };
+  const sweepTimer = setInterval(sweep, LIMITS.retentionSweepSeconds * 1000);
+  sweepTimer.unref();
+  void sweep();
+
+  logger.info({ httpPort, rtmpPort, dataDir: config.dataDir, database: db.dialect }, 'onair server started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    httpPort,
+    rtmpPort,
+    db,
+    streams,
+    rtmp,
+    http,
+    replayRecorded,
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweepTimer);
+        clearInterval(keyCheck);
+        await rtmp.close();
+        await streams.close();
+        // Let 'ended' handlers record their replays before the database closes.
+        await new Promise((r) => setTimeout(r, 50));
+        await http.close();
+        await db.close();
+        logger.info('onair server stopped');
+      })();
+      return closing;
+    },
+  };
+}

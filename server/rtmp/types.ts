@@ -1,0 +1,55 @@
+// The contract between the RTMP layer and everything after it. The RTMP layer turns bytes into these
+// messages and asks the hooks whether a publisher or player may proceed; it knows nothing of HLS.
+
+/** One audio, video or script-data message as RTMP carries it: exactly the body of an FLV tag. */
+export interface MediaMessage {
+  type: 'audio' | 'video' | 'data';
+  /** Milliseconds, as the publisher stamped them, unwrapped past 2^32 by the session. */
+  timestamp: number;
+  /**
+   * FLV tag body. For video and audio, the bytes after the RTMP message header (FLV VIDEODATA/AUDIODATA,
+   * Enhanced RTMP included). For data, AMF0 `onMetaData` + object, with any `@setDataFrame` prefix removed.
+   */
+  payload: Buffer;
+}
+
+/** Where an accepted publisher's messages go. Calls are synchronous and must be cheap. */
+export interface MediaSink {
+  write(msg: MediaMessage): void;
+  /** The publisher is gone. `unpublish`: it said so; `disconnect`: the socket closed; `kicked`: we dropped it. */
+  end(reason: 'unpublish' | 'disconnect' | 'kicked' | 'error'): void;
+}
+
+export interface PublishRequest {
+  app: string;
+  /** The stream key from `publish`, query string removed. Never log it. */
+  streamKey: string;
+  /** Query string given with the key (`key?x=y` -> `x=y`), or ''. */
+  query: string;
+  remoteAddress: string;
+  connectionId: string;
+}
+
+export type PublishRefusal = 'bad_name' | 'already_live' | 'bad_app' | 'unavailable';
+
+export type PublishDecision =
+  | { ok: true; channel: string; sink: MediaSink }
+  | { ok: false; code: PublishRefusal; reason: string };
+
+export interface PlayRequest {
+  app: string;
+  /** Channel name as the player asked for it. */
+  name: string;
+  query: string;
+  remoteAddress: string;
+  connectionId: string;
+}
+
+export type PlayDecision = { ok: true; channel: string } | { ok: false; code: 'not_found' | 'forbidden'; reason: string };
+
+export interface RtmpHooks {
+  /** Decide before NetStream.Publish.Start is sent: a refusal after Start puts OBS in a reconnect loop. */
+  authorizePublish(req: PublishRequest): Promise<PublishDecision>;
+  /** Optional; when absent any live channel may be played. */
+  authorizePlay?(req: PlayRequest): Promise<PlayDecision>;
+}
