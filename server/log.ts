@@ -9,12 +9,13 @@ const REDACT = [
   'authorization', '*.authorization', 'req.headers.authorization', 'req.headers.cookie', 'cookie', '*.cookie',
 ];
 
-export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
-  return pino({
+export function createLogger(opts: { level?: string; name?: string } = {}, destination?: NodeJS.WritableStream): Logger {
+  const options = {
     name: opts.name ?? 'onair',
     level: opts.level ?? process.env.ONAIR_LOG_LEVEL ?? 'info',
     redact: { paths: REDACT, censor: '[secret]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** A logger that drops everything, for tests and tools that do not want output. */

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+
+const empty = mkdtempSync(path.join(tmpdir(), 'onair-cfg-'));
+
+test('defaults need no file and no service', () => {
+  const c = loadConfig({}, empty);
+  assert.equal(c.httpPort, 8080);
+  assert.equal(c.rtmpPort, 1935);
+  assert.equal(c.dataDir, path.join(empty, 'data'));
+  assert.equal(c.databaseUrl, '');
+  assert.equal(c.redisUrl, '');
+  assert.equal(c.publicUrl, 'http://localhost:8080');
+  assert.equal(c.rtmpPublicUrl, 'rtmp://localhost/live');
+  assert.equal(c.media.segmentSeconds, 1);
+  assert.equal(c.media.gracePeriodSeconds, 10);
+  assert.equal(c.media.abr, false);
+});
+
+test('environment overrides the config file, which overrides defaults', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'onair-cfg-'));
+  writeFileSync(path.join(dir, 'onair.config.json'), JSON.stringify({ httpPort: 9000, rtmpPort: 1940, media: { abr: true, segmentSeconds: 2 } }));
+  const c = loadConfig({ ONAIR_HTTP_PORT: '9100', ONAIR_PUBLIC_URL: 'https://live.example.com/', DATABASE_URL: 'postgres://u@h/db', REDIS_URL: 'redis://h:6379' }, dir);
+  assert.equal(c.httpPort, 9100);
+  assert.equal(c.rtmpPort, 1940);
+  assert.equal(c.media.abr, true);
+  assert.equal(c.media.segmentSeconds, 2);
+  assert.equal(c.publicUrl, 'https://live.example.com');
+  assert.equal(c.rtmpPublicUrl, 'rtmp://live.example.com:1940/live');
+  assert.equal(c.auth.secureCookies, true);
+  assert.equal(c.databaseUrl, 'postgres://u@h/db');
+  assert.equal(c.redisUrl, 'redis://h:6379');
+});
+
+test('bad values are refused with the setting named', () => {
+  assert.throws(() => loadConfig({ ONAIR_HTTP_PORT: 'eighty' }, empty), (e: unknown) => e instanceof ConfigError && /ONAIR_HTTP_PORT/.test(e.message));
+  assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }, empty), /DATABASE_URL/);
+  assert.throws(() => loadConfig({ ONAIR_ABR: 'maybe' }, empty), /ONAIR_ABR/);
+  assert.throws(() => loadConfig({ ONAIR_CONFIG: '/nonexistent.json' }, empty), /cannot read config file/);
+});

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isSafeMediaPath } from './file-server.js';
+import { renderMetrics } from './metrics.js';
+import { addDashBaseUrl, rewriteHlsUris } from './playlist-alias.js';
+import { renderStatXml } from './stat-xml.js';
+import { ViewerCounter } from './viewers.js';
+
+test('isSafeMediaPath accepts media names and one sub-folder, refuses traversal and other files', () => {
+  const cases: Array<[string, boolean]> = [
+    ['index.m3u8', true], ['seg-12.m4s', true], ['init-0.mp4', true], ['720p/index.m3u8', true], ['thumb.jpg', true], ['index.mpd', true],
+    ['../onair.db', false], ['..%2fonair.db', false], ['720p/../../x.m3u8', false], ['.hidden.m3u8', false], ['a/b/c.m4s', false],
+    ['onair.db', false], ['index.m3u8.tmp', false], ['/etc/passwd', false], ['', false], ['x\u0000.m4s', false],
+  ];
+  for (const [rel, ok] of cases) assert.equal(isSafeMediaPath(rel), ok, rel);
+});
+
+test('rewriteHlsUris prefixes URI lines and URI attributes, keeps absolute URIs', () => {
+  const src = ['#EXTM3U', '#EXT-X-MAP:URI="init-0.mp4"', '#EXTINF:1.000,', 'seg-0.m4s', '#EXT-X-DISCONTINUITY', '#EXT-X-MAP:URI="init-1.mp4"', '#EXTINF:1.000,', 'seg-1.m4s', '#EXTINF:1.000,', 'https://cdn/x.m4s', ''].join('\n');
+  const out = rewriteHlsUris(src, '/vod/abc/');
+  assert.equal(out, ['#EXTM3U', '#EXT-X-MAP:URI="/vod/abc/init-0.mp4"', '#EXTINF:1.000,', '/vod/abc/seg-0.m4s', '#EXT-X-DISCONTINUITY', '#EXT-X-MAP:URI="/vod/abc/init-1.mp4"', '#EXTINF:1.000,', '/vod/abc/seg-1.m4s', '#EXTINF:1.000,', 'https://cdn/x.m4s', ''].join('\n'));
+});
+
+test('addDashBaseUrl inserts BaseURL inside MPD', () => {
+  const out = addDashBaseUrl('<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic">\n<Period/></MPD>', '/vod/x/');
+  assert.match(out, /<MPD [^>]*>\n {2}<BaseURL>\/vod\/x\/<\/BaseURL>\n<Period\/>/);
+  assert.equal(addDashBaseUrl('not xml', '/x/'), 'not xml');
+});
+
+test('renderStatXml follows the rtmp_stat schema and escapes', () => {
+  const xml = renderStatXml({
+    version: '0.1.0', pid: 1, uptimeSeconds: 10, naccepted: 3, bwIn: 1000, bwOut: 0, bytesIn: 500, bytesOut: 0, app: 'live',
+    streams: [{
+      channel: 'a<b', streamId: 's1', uptimeSeconds: 5, publisherAddress: '127.0.0.1', state: 'live',
+      video: { codec: 'avc1.64001f', width: 1280, height: 720, fps: 30, profile: 'High', level: '3.1' },
+      audio: { codec: 'mp4a.40.2', sampleRate: 48000, channels: 2, profile: 'LC' }, bitrateKbps: 2500, bytesIn: 500, viewers: 2, segments: 4,
+      clients: [{ id: 'c1', address: '127.0.0.1', timeMs: 5000, flashver: 'FMLE/3.0', publishing: true }], bytesOut: 0, bwOut: 0,
+    }],
+  });
+  for (const part of ['<rtmp>', '<server>', '<application>', '<name>live</name>', '<live>', '<stream>', '<name>a&lt;b</name>', '<time>5000</time>',
+    '<codec>H264</codec>', '<width>1280</width>', '<codec>AAC</codec>', '<sample_rate>48000</sample_rate>', '<publishing/>', '<nclients>3</nclients>', '<naccepted>3</naccepted>']) {
+    assert.ok(xml.includes(part), part);
+  }
+});
+
+test('renderMetrics writes Prometheus text with escaped labels', () => {
+  const text = renderMetrics([{ name: 'x_total', help: 'X.', type: 'counter', samples: [{ value: 1 }, { labels: { channel: 'a"b' }, value: 2 }] }]);
+  assert.equal(text, '# HELP x_total X.\n# TYPE x_total counter\nx_total 1\nx_total{channel="a\\"b"} 2\n');
+});
+
+test('ViewerCounter counts distinct clients and forgets idle ones', () => {
+  let now = 0;
+  const v = new ViewerCounter(() => now);
+  v.touch('a', '1.1.1.1', 'ua');
+  v.touch('a', '1.1.1.1', 'ua');
+  v.touch('a', '2.2.2.2', 'ua');
+  v.touch('b', '1.1.1.1', 'ua');
+  assert.equal(v.count('a'), 2);
+  now = 20_000;
+  v.touch('a', '3.3.3.3', 'ua');
+  assert.equal(v.count('a'), 1);
+  assert.equal(v.count('b'), 0);
+});

@@ -1,0 +1,140 @@
+// Shared by the end-to-end tests: a real Onair server on ephemeral ports in a temp folder, real ffmpeg
+// publishers, and a log capture to check that no secret is ever written.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig, type OnairConfig } from './config.js';
+import { locateFfmpeg, locateFfprobe } from './ffmpeg/locate.js';
+import { createLogger } from './log.js';
+import { startOnair, type OnairServer } from './onair.js';
+
+export const FFMPEG = locateFfmpeg();
+export const FFPROBE = locateFfprobe(FFMPEG);
+
+export interface TestServer extends OnairServer {
+  base: string;
+  rtmpBase: string;
+  logs: () => string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'onair-e2e-'));
+  const config: OnairConfig = loadConfig({
+    ONAIR_DATA_DIR: dataDir,
+    ONAIR_HTTP_PORT: '0',
+    ONAIR_RTMP_PORT: '0',
+    ONAIR_HTTP_HOST: '127.0.0.1',
+    ONAIR_RTMP_HOST: '127.0.0.1',
+    ONAIR_THUMBNAIL_SECONDS: '0',
+    ONAIR_LOG_LEVEL: 'debug',
+    ...env,
+  }, dataDir);
+  let captured = '';
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      captured += chunk.toString();
+      if (captured.length > 4_000_000) captured = captured.slice(-2_000_000);
+      cb();
+    },
+  });
+  const server = await startOnair(config, createLogger({ level: 'debug' }, sink));
+  return Object.assign(server, {
+    base: `http://127.0.0.1:${server.httpPort}`,
+    rtmpBase: `rtmp://127.0.0.1:${server.rtmpPort}/live`,
+    logs: () => captured,
+    dataDir,
+    async stop() {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+export async function api<T = any>(base: string, method: string, url: string, body?: unknown, token?: string): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(base + url, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let parsed: any = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+/** Registers a user and returns its token and channel (with the stream key). */
+export async function newStreamer(base: string, username: string) {
+  const reg = await api(base, 'POST', '/api/auth/register', { username, password: `pw-${username}-123456` });
+  if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const ch = await api(base, 'GET', '/api/me/channel', undefined, reg.body.token);
+  return { token: reg.body.token as string, channel: ch.body as { name: string; streamKey: string; rtmpUrl: string; hlsUrl: string; live: boolean } };
+}
+
+export interface Publisher {
+  proc: ChildProcess;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+/** A real ffmpeg publishing a test pattern with a tone, 1 s keyframes, in real time. */
+export function publish(url: string, opts: { seconds?: number; size?: string; fps?: number; extra?: string[] } = {}): Publisher {
+  const fps = opts.fps ?? 30;
+  const args = ['-hide_banner', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', `testsrc2=size=${opts.size ?? '320x240'}:rate=${fps}`,
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(fps), '-keyint_min', String(fps), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '64k',
+    ...(opts.seconds ? ['-t', String(opts.seconds)] : []),
+    ...(opts.extra ?? []),
+    '-f', 'flv', url];
+  const proc = spawn(FFMPEG, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d.toString()));
+  const exit = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+  return { proc, stderr: () => err, exit };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+}
+
+export async function ffprobe(url: string): Promise<{ streams: any[]; format: any }> {
+  const out = await run(FFPROBE, ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', url], 30_000);
+  if (out.code !== 0) throw new Error(`ffprobe failed: ${out.stderr}`);
+  return JSON.parse(out.stdout);
+}
+
+export function run(bin: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
