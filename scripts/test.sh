@@ -21,14 +21,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Services: PostgreSQL for the database tests (DATABASE tests run on SQLite and PostgreSQL).
-export ONAIR_TEST_PG_URL="${ONAIR_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+export ONAIR_TEST_DATABASE_URL="${ONAIR_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   if command -v pg_ctlcluster >/dev/null 2>&1; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
   fi
 fi
 if ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
-  echo "test: PostgreSQL is not reachable on 127.0.0.1:5432; the database tests need it (set ONAIR_TEST_PG_URL to use another)." >&2
+  echo "test: PostgreSQL is not reachable on 127.0.0.1:5432; the database tests need it (set ONAIR_TEST_DATABASE_URL to use another)." >&2
   exit 1
 fi
 

@@ -1,0 +1,131 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { openDatabase } from './database.js';
+import { DbError } from './errors.js';
+import { AccountsService } from './accounts.js';
+import { TokensRepo } from './auth-tokens.js';
+import { ReplaysRepo } from './replays.js';
+import { DB_KINDS, type TestDb } from './test-helpers.js';
+
+const TABLES = ['auth_tokens', 'channels', 'replays', 'users'];
+
+async function tableNames(db: TestDb): Promise<string[]> {
+  const tables = await db.kysely.introspection.getTables();
+  return tables.map((t) => t.name).sort();
+}
+
+for (const kind of DB_KINDS) {
+  describe(`database (${kind.name})`, () => {
+    let db: TestDb;
+    before(async () => {
+      db = await kind.open();
+    });
+    after(() => db?.cleanup());
+
+    it('reports its dialect and creates the tables', async () => {
+      assert.equal(db.dialect, kind.name);
+      assert.deepEqual(await tableNames(db), TABLES);
+    });
+
+    it('migrations are idempotent: opening the same database again applies nothing and keeps data', async () => {
+      const accounts = new AccountsService(db);
+      await accounts.createUserWithChannel('persistent', 'password123');
+      const again = await openDatabase(db.config);
+      try {
+        const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(again.kysely);
+        assert.deepEqual(rows.rows.map((r) => r.name), ['0001_accounts', '0002_replays']);
+        const u = await again.kysely.selectFrom('users').select('username').where('username_lower', '=', 'persistent').executeTakeFirst();
+        assert.equal(u?.username, 'persistent');
+      } finally {
+        await again.close();
+      }
+      // Again while the first handle is still open: still nothing to apply.
+      const third = await openDatabase(db.config);
+      await third.close();
+      await third.close(); // close is idempotent
+    });
+
+    it('returns bigint columns as JS numbers', async () => {
+      const { user } = await new AccountsService(db).createUserWithChannel('numbers', 'password123');
+      const row = await db.kysely.selectFrom('users').select(['id', 'created_at']).where('id', '=', user.id).executeTakeFirstOrThrow();
+      assert.equal(typeof row.id, 'number');
+      assert.equal(typeof row.created_at, 'number');
+      const count = await db.kysely.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      assert.equal(typeof count.n, 'number');
+    });
+
+    it('enforces foreign keys and cascades deletes from users', async () => {
+      const { user, channel } = await new AccountsService(db).createUserWithChannel('cascade', 'password123');
+      await new TokensRepo(db).issue(user.id, 'session', 3600);
+      await new ReplaysRepo(db).insert({
+        id: 'cascade-1', channelId: channel.id, title: 't', startedAt: 1, endedAt: 2, durationSeconds: 1, bytes: 10, hasDiscontinuity: false,
+      });
+      await assert.rejects(
+        new ReplaysRepo(db).insert({
+          id: 'orphan', channelId: 999_999, title: 't', startedAt: 1, endedAt: 2, durationSeconds: 1, bytes: 10, hasDiscontinuity: false,
+        }),
+        'a replay for a missing channel must violate the foreign key',
+      );
+      await db.kysely.deleteFrom('users').where('id', '=', user.id).execute();
+      const left = await Promise.all([
+        db.kysely.selectFrom('channels').select('id').where('user_id', '=', user.id).execute(),
+        db.kysely.selectFrom('auth_tokens').select('id').where('user_id', '=', user.id).execute(),
+        db.kysely.selectFrom('replays').select('id').where('channel_id', '=', channel.id).execute(),
+      ]);
+      assert.deepEqual(left, [[], [], []]);
+    });
+
+    if (kind.name === 'sqlite') {
+      it('uses WAL, foreign keys and a busy timeout, and created the missing directory', async () => {
+        const { rows } = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db.kysely);
+        assert.equal(rows[0]?.journal_mode, 'wal');
+        const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db.kysely);
+        assert.equal(fk.rows[0]?.foreign_keys, 1);
+        const bt = await sql<{ timeout: number }>`pragma busy_timeout`.execute(db.kysely);
+        assert.ok((bt.rows[0]?.timeout ?? 0) > 0);
+        assert.match(db.config.sqlitePath, /nested/);
+      });
+    } else {
+      it('stays inside its schema', async () => {
+        const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely);
+        assert.equal(rows[0]?.s, db.config.pgSchema);
+        const t = await sql<{ n: number }>`
+          select count(*) as n from information_schema.tables
+          where table_schema = ${db.config.pgSchema!} and table_name in ('users', 'channels', 'auth_tokens', 'replays', 'kysely_migration')`.execute(db.kysely);
+        assert.equal(t.rows[0]?.n, 5);
+      });
+    }
+  });
+}
+
+describe('openDatabase config errors', () => {
+  it('refuses a non-postgres DATABASE_URL', async () => {
+    await assert.rejects(openDatabase({ databaseUrl: 'mysql://x@localhost/db', sqlitePath: ':memory:' }), (e: unknown) => {
+      assert.ok(e instanceof DbError);
+      assert.equal(e.code, 'unsupported_database_url');
+      return true;
+    });
+  });
+
+  it('refuses an unsafe schema name', async () => {
+    await assert.rejects(
+      openDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/test', sqlitePath: ':memory:', pgSchema: 'x"; drop table users; --' }),
+      (e: unknown) => e instanceof DbError && e.code === 'invalid_pg_schema',
+    );
+  });
+
+  it('fails (does not hang) when PostgreSQL is unreachable', async () => {
+    await assert.rejects(openDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/test', sqlitePath: ':memory:' }));
+  });
+
+  it('opens an in-memory SQLite database', async () => {
+    const db = await openDatabase({ sqlitePath: ':memory:' });
+    try {
+      assert.equal(db.dialect, 'sqlite');
+      assert.ok((await db.kysely.introspection.getTables()).some((t) => t.name === 'users'));
+    } finally {
+      await db.close();
+    }
+  });
+});

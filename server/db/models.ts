@@ -1,0 +1,77 @@
+// Plain objects returned by the repositories (camelCase), and the row -> object mappers.
+// None of them carries a password hash, a token hash or anything else that must not leave this layer.
+import type { Selectable } from 'kysely';
+import type { ChannelsTable, ReplaysTable, TokenKind, UsersTable } from './schema.js';
+
+export type { TokenKind };
+
+export interface User {
+  id: number;
+  username: string;
+  createdAt: number;
+}
+
+export interface Channel {
+  id: number;
+  userId: number;
+  /** Lowercased username; the channel's URL name. */
+  name: string;
+  /** Secret: never log it. */
+  streamKey: string;
+  title: string;
+  createdAt: number;
+  keyUpdatedAt: number;
+}
+
+export interface Replay {
+  id: string;
+  channelId: number;
+  title: string;
+  startedAt: number;
+  endedAt: number;
+  durationSeconds: number;
+  bytes: number;
+  hasDiscontinuity: boolean;
+  deletedAt: number | null;
+}
+
+export interface ResolvedToken {
+  userId: number;
+  kind: TokenKind;
+  expiresAt: number;
+}
+
+/** Options every repository accepts. `now` is injectable so tests can move the clock. */
+export interface RepoOptions {
+  now?: () => number;
+}
+
+export function toUser(row: Pick<Selectable<UsersTable>, 'id' | 'username' | 'created_at'>): User {
+  return { id: row.id, username: row.username, createdAt: Number(row.created_at) };
+}
+
+export function toChannel(row: Selectable<ChannelsTable>): Channel {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    streamKey: row.stream_key,
+    title: row.title,
+    createdAt: Number(row.created_at),
+    keyUpdatedAt: Number(row.key_updated_at),
+  };
+}
+
+export function toReplay(row: Selectable<ReplaysTable>): Replay {
+  return {
+    id: row.id,
+    channelId: row.channel_id,
+    title: row.title,
+    startedAt: Number(row.started_at),
+    endedAt: Number(row.ended_at),
+    durationSeconds: Number(row.duration_seconds),
+    bytes: Number(row.bytes),
+    hasDiscontinuity: Number(row.has_discontinuity) === 1,
+    deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
+  };
+}

@@ -1,0 +1,150 @@
+// Test databases: every DB test runs on a real SQLite file AND a real PostgreSQL schema.
+//
+//   import { DB_KINDS } from '../db/test-helpers.js';
+//   for (const kind of DB_KINDS) describe(kind.name, () => {
+//     let db: TestDb;
+//     before(async () => { db = await kind.open(); });
+//     after(() => db?.cleanup());
+//     ...
+//   });
+//
+// Each open() gets a fresh database (SQLite: a file in a new temp dir; PostgreSQL: a new schema in the
+// `test` database), migrated; cleanup() closes it and deletes the file / drops the schema.
+// PostgreSQL URL: ONAIR_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test. If it is
+// unreachable, open() throws and the tests fail. ONAIR_TEST_PG=off drops PostgreSQL from DB_KINDS on a
+// machine without it; it is refused when CI is set.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type Db, type DbConfig } from './database.js';
+
+export type TestDb = Db & {
+  /** The config it was opened with: openDatabase(db.config) opens the same database again. */
+  config: DbConfig;
+  /** Closes and deletes the database. Idempotent. */
+  cleanup(): Promise<void>;
+};
+
+export interface DbKind {
+  name: 'sqlite' | 'postgres';
+  open(): Promise<TestDb>;
+}
+
+export const TEST_PG_URL = process.env.ONAIR_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const SCHEMA_PREFIX = 'onair_t_';
+/** Schemas left by crashed runs are dropped once they are this old. */
+const STALE_SCHEMA_MS = 60 * 60_000;
+
+const sqliteKind: DbKind = {
+  name: 'sqlite',
+  async open() {
+    const dir = await mkdtemp(join(tmpdir(), 'onair-db-'));
+    const config: DbConfig = { sqlitePath: join(dir, 'nested', 'onair.sqlite') };
+    let db: Db;
+    try {
+      db = await openDatabase(config);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    let done: Promise<void> | undefined;
+    return {
+      ...db,
+      config,
+      cleanup: () => (done ??= (async () => {
+        await db.close();
+        await rm(dir, { recursive: true, force: true });
+      })()),
+    };
+  },
+};
+
+let staleSweep: Promise<void> | undefined;
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+async function withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `PostgreSQL test database unreachable at ${redactUrl(TEST_PG_URL)} (${reason}). Start PostgreSQL, set ` +
+        'ONAIR_TEST_DATABASE_URL, or (outside CI only) set ONAIR_TEST_PG=off to skip the PostgreSQL runs.',
+      { cause: err },
+    );
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+function sweepStaleSchemas(): Promise<void> {
+  return (staleSweep ??= withClient(async (c) => {
+    const { rows } = await c.query<{ nspname: string }>(
+      `select nspname from pg_namespace where nspname like $1`,
+      [`${SCHEMA_PREFIX}%`],
+    );
+    for (const { nspname } of rows) {
+      const born = parseInt(nspname.slice(SCHEMA_PREFIX.length).split('_')[0] ?? '', 36);
+      if (Number.isFinite(born) && Date.now() - born > STALE_SCHEMA_MS && /^[a-z0-9_]+$/.test(nspname)) {
+        await c.query(`drop schema if exists "${nspname}" cascade`).catch(() => {});
+      }
+    }
+  }));
+}
+
+const postgresKind: DbKind = {
+  name: 'postgres',
+  async open() {
+    await sweepStaleSchemas();
+    const schema = `${SCHEMA_PREFIX}${Date.now().toString(36)}_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const config: DbConfig = { databaseUrl: TEST_PG_URL, sqlitePath: ':memory:', pgSchema: schema };
+    const dropSchema = () => withClient(async (c) => void (await c.query(`drop schema if exists "${schema}" cascade`)));
+    let db: Db;
+    try {
+      db = await openDatabase(config);
+    } catch (err) {
+      await dropSchema().catch(() => {});
+      throw err;
+    }
+    let done: Promise<void> | undefined;
+    return {
+      ...db,
+      config,
+      cleanup: () => (done ??= (async () => {
+        await db.close();
+        await dropSchema();
+      })()),
+    };
+  },
+};
+
+function kinds(): DbKind[] {
+  const pgSetting = (process.env.ONAIR_TEST_PG ?? '').toLowerCase();
+  if (pgSetting === 'off') {
+    if (process.env.CI) throw new Error('ONAIR_TEST_PG=off is not allowed in CI: the PostgreSQL tests must run.');
+    return [sqliteKind];
+  }
+  return [sqliteKind, postgresKind];
+}
+
+export const DB_KINDS: readonly DbKind[] = kinds();
+
+/** Same as DB_KINDS, for `for (const make of testDatabases()) describe(make.name, ...)`. */
+export function testDatabases(): readonly DbKind[] {
+  return DB_KINDS;
+}
