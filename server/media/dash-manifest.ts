@@ -1,0 +1,159 @@
+// Pure DASH MPD rendering (ISO/IEC 23009-1, live profile) over the same CMAF segments as the HLS playlist:
+// one Period per discontinuity, one muxed audio+video Representation, SegmentTemplate + exact SegmentTimeline.
+
+import type { PlaylistSegment } from './hls-playlist.js';
+import { defaultInitName } from './hls-playlist.js';
+
+export interface DashPeriod {
+  /** Stable id (the discontinuity number). */
+  id: number;
+  /** Period@start, seconds from availabilityStartTime (dynamic) or from the presentation start (static). */
+  start: number;
+  /** Media time (timeline units) that maps to Period@start: the start of the period's first segment. */
+  presentationTimeOffset: number;
+  /** init-N.mp4 used by this period. */
+  init: number;
+}
+
+export interface DashManifestInput {
+  /** Segments in order (all, or a tail); each belongs to the last period whose presentationTimeOffset <= its start. */
+  segments: readonly PlaylistSegment[];
+  periods: readonly DashPeriod[];
+  timescale: number;
+  ended: boolean;
+  /** Live window (segments). */
+  window?: number;
+  /** e.g. `avc1.64001f,mp4a.40.2` */
+  codecs: string;
+  bandwidth: number;
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  audioSampleRate?: number;
+  audioChannels?: number;
+  /** Wall clock of media time 0 (ms since epoch); required while live. */
+  availabilityStartTime: number;
+  /** Wall clock now (ms). */
+  publishTime: number;
+  /** Target segment duration, seconds. */
+  segmentSeconds: number;
+  initName?: (index: number) => string;
+  /** SegmentTemplate@media, `$Number$` replaced by the player. */
+  mediaTemplate?: string;
+}
+
+export function isoDuration(seconds: number): string {
+  return `PT${(Math.round(Math.max(0, seconds) * 1000) / 1000).toFixed(3)}S`;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+const escAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+export function renderDashManifest(input: DashManifestInput): string {
+  const { segments, periods, timescale, ended } = input;
+  const initName = input.initName ?? defaultInitName;
+  const mediaTemplate = input.mediaTemplate ?? 'seg-$Number$.m4s';
+  let first = 0;
+  if (!ended && input.window !== undefined && segments.length > input.window) first = segments.length - Math.max(1, input.window);
+  let listed = 0;
+  for (let i = first; i < segments.length; i++) listed += segments[i].duration;
+  const listedSeconds = listed / timescale;
+
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const attrs: string[] = [
+    'xmlns="urn:mpeg:dash:schema:mpd:2011"',
+    'profiles="urn:mpeg:dash:profile:isoff-live:2011"',
+    `type="${ended ? 'static' : 'dynamic'}"`,
+  ];
+  let total = 0;
+  if (ended) {
+    const last = periods.length ? periods[periods.length - 1] : undefined;
+    if (last && segments.length) {
+      let lastPeriodTicks = 0;
+      for (const s of segments) if (s.start >= last.presentationTimeOffset) lastPeriodTicks += s.duration;
+      total = last.start + lastPeriodTicks / timescale;
+    }
+    attrs.push(`mediaPresentationDuration="${isoDuration(total)}"`);
+  } else {
+    attrs.push(
+      `availabilityStartTime="${iso(input.availabilityStartTime)}"`,
+      `publishTime="${iso(input.publishTime)}"`,
+      `minimumUpdatePeriod="${isoDuration(input.segmentSeconds)}"`,
+      `timeShiftBufferDepth="${isoDuration(Math.max(listedSeconds, input.segmentSeconds))}"`,
+      `suggestedPresentationDelay="${isoDuration(input.segmentSeconds * 3)}"`,
+    );
+  }
+  attrs.push(`minBufferTime="${isoDuration(Math.max(1, input.segmentSeconds * 2))}"`);
+  out.push(`<MPD ${attrs.join(' ')}>`);
+
+  // Group listed segments by period.
+  let pi = 0;
+  let i = first;
+  while (i < segments.length) {
+    while (pi + 1 < periods.length && periods[pi + 1].presentationTimeOffset <= segments[i].start) pi++;
+    const period = periods[pi];
+    const nextPto = pi + 1 < periods.length ? periods[pi + 1].presentationTimeOffset : Infinity;
+    let j = i;
+    while (j < segments.length && segments[j].start < nextPto) j++;
+    out.push(renderPeriod(input, period ?? { id: 0, start: 0, presentationTimeOffset: 0, init: segments[i].init }, segments, i, j, initName, mediaTemplate));
+    i = j;
+  }
+  if (!ended) out.push(`  <UTCTiming schemeIdUri="urn:mpeg:dash:utc:direct:2014" value="${iso(input.publishTime)}"/>`);
+  out.push('</MPD>');
+  return out.join('\n') + '\n';
+}
+
+function renderPeriod(
+  input: DashManifestInput,
+  period: DashPeriod,
+  segs: readonly PlaylistSegment[],
+  from: number,
+  to: number,
+  initName: (n: number) => string,
+  mediaTemplate: string,
+): string {
+  const rep: string[] = [
+    'id="0"',
+    'mimeType="video/mp4"',
+    `codecs="${escAttr(input.codecs)}"`,
+    `bandwidth="${Math.max(1, Math.round(input.bandwidth))}"`,
+  ];
+  if (input.width && input.height) rep.push(`width="${input.width}"`, `height="${input.height}"`);
+  if (input.frameRate) rep.push(`frameRate="${Math.round(input.frameRate * 1000) / 1000}"`);
+  if (input.audioSampleRate) rep.push(`audioSamplingRate="${input.audioSampleRate}"`);
+  const timeline: string[] = [];
+  let k = from;
+  let expected = -1;
+  while (k < to) {
+    const s = segs[k];
+    let r = 0;
+    while (k + r + 1 < to && segs[k + r + 1].duration === s.duration && segs[k + r + 1].start === segs[k + r].start + s.duration) r++;
+    const t = s.start !== expected ? ` t="${s.start}"` : '';
+    timeline.push(`            <S${t} d="${s.duration}"${r ? ` r="${r}"` : ''}/>`);
+    expected = s.start + s.duration * (r + 1);
+    k += r + 1;
+  }
+  const init = segs[from].init;
+  const lines = [
+    `  <Period id="${period.id}" start="${isoDuration(period.start)}">`,
+    '    <AdaptationSet id="0" contentType="video" segmentAlignment="true" startWithSAP="1">',
+    `      <Representation ${rep.join(' ')}>`,
+  ];
+  if (input.audioChannels) {
+    lines.push(
+      `        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${input.audioChannels}"/>`,
+    );
+  }
+  lines.push(
+    `        <SegmentTemplate timescale="${input.timescale}" presentationTimeOffset="${period.presentationTimeOffset}" initialization="${escAttr(initName(init))}" media="${escAttr(mediaTemplate)}" startNumber="${segs[from].seq}">`,
+    '          <SegmentTimeline>',
+    ...timeline,
+    '          </SegmentTimeline>',
+    '        </SegmentTemplate>',
+    '      </Representation>',
+    '    </AdaptationSet>',
+    '  </Period>',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,688 @@
+// LivePackager: remuxes one live stream of FLV tag bodies into CMAF segments (init-N.mp4 + seg-N.m4s) with an HLS
+// media playlist and a DASH MPD over the same files. push() is synchronous and cheap; file writes run on one
+// ordered async chain per packager.
+
+import { EventEmitter } from 'node:events';
+import { open, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MediaMessage } from '../rtmp/types.js';
+import { av1Info, avcInfo, hevcInfo, parseAsc, type AudioCodecInfo, type VideoCodecInfo } from './codecs.js';
+import { renderDashManifest, type DashPeriod } from './dash-manifest.js';
+import { parseAudioTag, parseOnMetaData, parseVideoTag, type StreamMetadata, type VideoCodecId } from './flv.js';
+import { defaultInitName, defaultSegmentName, renderHlsPlaylist, type PlaylistSegment } from './hls-playlist.js';
+import {
+  AUDIO_TRACK_ID, buildFragment, buildInitSegment, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack, type TrackConfig,
+} from './mp4.js';
+
+/** Named limits of the packager. */
+export const PACKAGER_LIMITS = {
+  /** Queued media (bytes) before a segment is forced out even without a keyframe, or dropped before init. */
+  maxQueueBytes: 8 * 1024 * 1024,
+  /** Queued samples, same treatment. */
+  maxQueueSamples: 4000,
+  /** Media time to wait for the other track's config when it was not announced in onMetaData. */
+  configWaitMs: 1000,
+  /** ...and when onMetaData announced it. */
+  announcedConfigWaitMs: 3000,
+  /** A timestamp step larger than this (either way) is a publisher clock jump: rebased, not followed. */
+  jumpMs: 5000,
+  /** A keyframe this close to the target duration still cuts (ms timestamps round frame times). */
+  cutToleranceMs: 10,
+} as const;
+
+export interface PackagerOptions {
+  /** Existing directory to write into. */
+  dir: string;
+  /** Target segment duration: cut at the first keyframe at or after this much media since segment start. Default 1. */
+  segmentSeconds: number;
+  /** Segments in the live playlist (default 10). */
+  liveWindow?: number;
+  /** Default 'index.m3u8'. */
+  playlistName?: string;
+  /** Default 'index.mpd'. */
+  manifestName?: string;
+  /** Wall clock (ms), for PROGRAM-DATE-TIME and MPD times. Default Date.now. */
+  now?: () => number;
+}
+
+export interface SegmentInfo {
+  seq: number;
+  file: string;
+  durationSeconds: number;
+  bytes: number;
+  programDateTime: number;
+  discontinuity: boolean;
+}
+
+export interface PackagerInfo {
+  video?: { codec: string; width: number; height: number; fps?: number; profile?: string; level?: string };
+  audio?: { codec: string; sampleRate: number; channels: number; profile?: string };
+  segments: number;
+  durationSeconds: number;
+  bytes: number;
+  firstSegmentAt?: number;
+}
+
+/** Counters of what was skipped or repaired, for logs and /stat. */
+export interface PackagerStats {
+  skippedMessages: number;
+  droppedFrames: number;
+  timestampJumps: number;
+  forcedCuts: number;
+  writeErrors: number;
+}
+
+interface VideoConfig {
+  codec: VideoCodecId;
+  record: Buffer;
+  info: VideoCodecInfo;
+}
+
+interface AudioConfig {
+  asc: Buffer;
+  info: AudioCodecInfo;
+}
+
+/** Append-only columnar segment list: a few numbers per segment, kept for the whole stream (the VOD playlist). */
+class SegmentList {
+  length = 0;
+  private start = new Float64Array(64);
+  private duration = new Float64Array(64);
+  private pdt = new Float64Array(64);
+  private bytes = new Float64Array(64);
+  private init = new Uint32Array(64);
+  private disc = new Uint8Array(64);
+  totalTicks = 0;
+  totalBytes = 0;
+
+  push(start: number, duration: number, pdt: number, bytes: number, init: number, disc: boolean): number {
+    if (this.length === this.start.length) this.grow();
+    const i = this.length++;
+    this.start[i] = start;
+    this.duration[i] = duration;
+    this.pdt[i] = pdt;
+    this.bytes[i] = bytes;
+    this.init[i] = init;
+    this.disc[i] = disc ? 1 : 0;
+    this.totalTicks += duration;
+    this.totalBytes += bytes;
+    return i;
+  }
+
+  private grow(): void {
+    const n = this.start.length * 2;
+    const g = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.start = g(this.start, (k) => new Float64Array(k));
+    this.duration = g(this.duration, (k) => new Float64Array(k));
+    this.pdt = g(this.pdt, (k) => new Float64Array(k));
+    this.bytes = g(this.bytes, (k) => new Float64Array(k));
+    this.init = g(this.init, (k) => new Uint32Array(k));
+    this.disc = g(this.disc, (k) => new Uint8Array(k));
+  }
+
+  /** Segments [from, to) as plain objects (seq === index). */
+  view(from: number, to: number): PlaylistSegment[] {
+    const out: PlaylistSegment[] = [];
+    for (let i = Math.max(0, from); i < to; i++) {
+      out.push({
+        seq: i, start: this.start[i], duration: this.duration[i], programDateTime: this.pdt[i],
+        discontinuity: this.disc[i] === 1, init: this.init[i],
+      });
+    }
+    return out;
+  }
+
+  discontinuitiesBefore(i: number): number {
+    let n = 0;
+    for (let k = 0; k < i; k++) n += this.disc[k];
+    return n;
+  }
+
+  pdtAt(i: number): number {
+    return this.pdt[i];
+  }
+
+  durationAt(i: number): number {
+    return this.duration[i];
+  }
+}
+
+interface PeriodRecord extends DashPeriod {
+  /** Period start on the media timeline, seconds (used for the static MPD). */
+  mediaStart: number;
+}
+
+const sameBuf = (a: Buffer | undefined, b: Buffer | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.equals(b));
+
+export class LivePackager extends EventEmitter {
+  readonly stats: PackagerStats = { skippedMessages: 0, droppedFrames: 0, timestampJumps: 0, forcedCuts: 0, writeErrors: 0 };
+
+  private readonly dir: string;
+  private readonly segmentTicks: number;
+  private readonly segmentSeconds: number;
+  private readonly liveWindow: number;
+  private readonly playlistName: string;
+  private readonly manifestName: string;
+  private readonly now: () => number;
+
+  private meta?: StreamMetadata;
+  private video?: VideoConfig;
+  private audio?: AudioConfig;
+  /** Configs of the init currently in use (for reuse across discontinuities). */
+  private initVideo?: VideoConfig;
+  private initAudio?: AudioConfig;
+  private initHasVideo = false;
+  private initHasAudio = false;
+  private initIndex = -1;
+  /** An init matching the current configs has been decided; segments may be cut. */
+  private ready = false;
+
+  // timeline
+  private tsOffset?: number;
+  private rebaseTarget = 0;
+  private lastOutMs?: number;
+  private startOutMs?: number;
+  private lastVideoDts = -1;
+  private lastVideoDur = 3000;
+  private audioNext?: number;
+
+  // sample queues (parallel arrays)
+  private vData: Buffer[] = [];
+  private vDts: number[] = [];
+  private vCts: number[] = [];
+  private vKey: number[] = [];
+  private aData: Buffer[] = [];
+  private aDts: number[] = [];
+  private queuedBytes = 0;
+  private segWall = 0;
+  private pendingDiscontinuity = false;
+
+  private readonly segments = new SegmentList();
+  private readonly periods: PeriodRecord[] = [];
+  private availabilityStart?: number;
+  private maxSegSeconds = 1;
+  private io: Promise<void> = Promise.resolve();
+  private ending?: Promise<void>;
+  private ended = false;
+
+  constructor(opts: PackagerOptions) {
+    super();
+    this.dir = opts.dir;
+    this.segmentSeconds = opts.segmentSeconds > 0 ? opts.segmentSeconds : 1;
+    this.segmentTicks = Math.round(this.segmentSeconds * VIDEO_TIMESCALE);
+    this.liveWindow = Math.max(1, opts.liveWindow ?? 10);
+    this.playlistName = opts.playlistName ?? 'index.m3u8';
+    this.manifestName = opts.manifestName ?? 'index.mpd';
+    this.now = opts.now ?? Date.now;
+  }
+
+  // ------------------------------------------------------------ input
+
+  push(msg: MediaMessage): void {
+    if (this.ended) return;
+    try {
+      if (msg.type === 'video') this.pushVideo(msg.timestamp, msg.payload);
+      else if (msg.type === 'audio') this.pushAudio(msg.timestamp, msg.payload);
+      else if (msg.type === 'data') {
+        const m = parseOnMetaData(msg.payload);
+        if (m) this.meta = m;
+      }
+    } catch (err) {
+      // Defensive: parsers do not throw on bad input, but a bug must not take the RTMP session down.
+      this.stats.skippedMessages++;
+      this.emitError(err);
+    }
+  }
+
+  discontinuity(): void {
+    if (this.ended) return;
+    this.flush();
+    this.resetForNewPart();
+    // Continue the timeline where the last part ended, so it stays monotonic for players and the MPD.
+    let endMs = this.lastOutMs ?? 0;
+    if (this.lastVideoDts >= 0) endMs = Math.max(endMs, (this.lastVideoDts + this.lastVideoDur) / 90);
+    if (this.audioNext !== undefined && this.initAudio) {
+      endMs = Math.max(endMs, (this.audioNext * 1000) / this.initAudio.info.sampleRate);
+    }
+    this.rebaseTarget = Math.ceil(endMs);
+    this.tsOffset = undefined;
+    this.lastOutMs = undefined;
+    this.startOutMs = undefined;
+    this.audioNext = undefined;
+  }
+
+  end(): Promise<void> {
+    if (this.ending) return this.ending;
+    this.flush();
+    this.ended = true;
+    const count = this.segments.length;
+    this.ending = this.enqueue(() => this.writePlaylists(count, true));
+    return this.ending;
+  }
+
+  info(): PackagerInfo {
+    const v = this.video ?? this.initVideo;
+    const a = this.audio ?? this.initAudio;
+    const out: PackagerInfo = {
+      segments: this.segments.length,
+      durationSeconds: this.segments.totalTicks / VIDEO_TIMESCALE,
+      bytes: this.segments.totalBytes,
+    };
+    if (v) {
+      out.video = {
+        codec: v.info.codec, width: v.info.width || this.meta?.width || 0, height: v.info.height || this.meta?.height || 0,
+        fps: v.info.fps ?? this.meta?.framerate, profile: v.info.profile, level: v.info.level,
+      };
+    }
+    if (a) out.audio = { codec: a.info.codec, sampleRate: a.info.sampleRate, channels: a.info.channels, profile: a.info.profile };
+    if (this.segments.length) out.firstSegmentAt = this.segments.pdtAt(0);
+    return out;
+  }
+
+  // ------------------------------------------------------------ timeline
+
+  private mapTime(ms: number): number {
+    if (this.tsOffset === undefined) this.tsOffset = this.rebaseTarget - ms;
+    let o = ms + this.tsOffset;
+    if (this.lastOutMs !== undefined && Math.abs(o - this.lastOutMs) > PACKAGER_LIMITS.jumpMs) {
+      this.tsOffset += this.lastOutMs - o;
+      o = this.lastOutMs;
+      this.stats.timestampJumps++;
+    }
+    if (this.lastOutMs === undefined || o > this.lastOutMs) this.lastOutMs = o;
+    if (this.startOutMs === undefined) this.startOutMs = o;
+    return o;
+  }
+
+  // ------------------------------------------------------------ video
+
+  private pushVideo(ts: number, payload: Buffer): void {
+    const tag = parseVideoTag(payload);
+    if (tag.kind === 'skip' || tag.kind === 'end') {
+      if (tag.kind === 'skip') this.stats.skippedMessages++;
+      return;
+    }
+    if (tag.kind === 'config') {
+      if (this.video && this.video.codec === tag.codec && sameBuf(this.video.record, tag.record)) return;
+      let info: VideoCodecInfo;
+      try {
+        info = tag.codec === 'avc' ? avcInfo(tag.record) : tag.codec === 'hevc' ? hevcInfo(tag.record) : av1Info(tag.record);
+      } catch {
+        this.stats.skippedMessages++;
+        return;
+      }
+      if (this.ready) this.configChanged();
+      this.video = { codec: tag.codec, record: Buffer.from(tag.record), info };
+      return;
+    }
+    // frame
+    if (!this.video || tag.codec !== this.video.codec || tag.data.length === 0) {
+      this.stats.droppedFrames++;
+      return;
+    }
+    const o = this.mapTime(ts);
+    if (this.vData.length === 0 && !tag.keyframe && !this.forcedOpen) {
+      // Segments start on keyframes: wait for one.
+      this.stats.droppedFrames++;
+      return;
+    }
+    let dts = Math.round(o * 90);
+    if (dts <= this.lastVideoDts) dts = this.lastVideoDts + 90;
+    if (!this.ready) this.checkReady();
+    if (this.ready && this.initHasVideo && tag.keyframe && this.vData.length > 0) {
+      const elapsed = dts - this.vDts[0];
+      if (elapsed >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(dts);
+    }
+    if (this.vData.length === 0) this.segWall = this.now();
+    if (this.vData.length > 0) this.lastVideoDur = dts - this.vDts[this.vDts.length - 1];
+    this.vData.push(tag.data);
+    this.vDts.push(dts);
+    this.vCts.push(Math.round(tag.cts * 90));
+    this.vKey.push(tag.keyframe ? 1 : 0);
+    this.lastVideoDts = dts;
+    this.forcedOpen = false;
+    this.queuedBytes += tag.data.length;
+    this.enforceQueueBound();
+  }
+
+  /** Set after a forced cut: the next segment may begin with a non-keyframe. */
+  private forcedOpen = false;
+
+  // ------------------------------------------------------------ audio
+
+  private pushAudio(ts: number, payload: Buffer): void {
+    const tag = parseAudioTag(payload);
+    if (tag.kind === 'skip') {
+      this.stats.skippedMessages++;
+      return;
+    }
+    if (tag.kind === 'config') {
+      if (this.audio && sameBuf(this.audio.asc, tag.asc)) return;
+      let info: AudioCodecInfo;
+      try {
+        info = parseAsc(tag.asc);
+      } catch {
+        this.stats.skippedMessages++;
+        return;
+      }
+      if (info.sampleRate <= 0) {
+        this.stats.skippedMessages++;
+        return;
+      }
+      if (this.ready) this.configChanged();
+      this.audio = { asc: Buffer.from(tag.asc), info };
+      return;
+    }
+    if (!this.audio || tag.data.length === 0) {
+      this.stats.droppedFrames++;
+      return;
+    }
+    const o = this.mapTime(ts);
+    if (this.ready && !this.initHasAudio) {
+      this.stats.droppedFrames++;
+      return;
+    }
+    const sr = this.audio.info.sampleRate;
+    const cand = Math.round((o * sr) / 1000);
+    let dts: number;
+    if (this.audioNext === undefined) dts = cand;
+    else if (cand > this.audioNext + sr / 10) dts = cand; // gap in the publisher's audio: keep it
+    else dts = this.audioNext; // jitter or overlap: stay sample-exact and contiguous
+    this.audioNext = dts + this.audio.info.frameLength;
+    if (!this.ready) this.checkReady();
+    if (this.ready && !this.initHasVideo && this.aData.length > 0) {
+      if ((dts - this.aDts[0]) * (VIDEO_TIMESCALE / sr) >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(undefined, dts);
+    }
+    if (this.aData.length === 0 && !this.initHasVideo) this.segWall = this.now();
+    this.aData.push(tag.data);
+    this.aDts.push(dts);
+    this.queuedBytes += tag.data.length;
+    this.enforceQueueBound();
+  }
+
+  // ------------------------------------------------------------ init
+
+  private checkReady(): void {
+    const v = this.video !== undefined;
+    const a = this.audio !== undefined;
+    if (!v && !a) return;
+    if (!(v && a)) {
+      const waited = (this.lastOutMs ?? 0) - (this.startOutMs ?? 0);
+      const announced = v ? this.announcesAudio() : this.announcesVideo();
+      const wait = announced === undefined ? PACKAGER_LIMITS.configWaitMs : announced ? PACKAGER_LIMITS.announcedConfigWaitMs : 0;
+      if (waited < wait) return;
+      if (v && this.vData.length === 0) return; // nothing to start with yet
+    }
+    if (v && this.vData.length === 0) return; // wait for the first keyframe before deciding
+    this.becomeReady();
+  }
+
+  private announcesAudio(): boolean | undefined {
+    if (!this.meta) return undefined;
+    return this.meta.audiocodecid !== undefined || (this.meta.audiodatarate ?? 0) > 0 || (this.meta.audiosamplerate ?? 0) > 0;
+  }
+
+  private announcesVideo(): boolean | undefined {
+    if (!this.meta) return undefined;
+    return this.meta.videocodecid !== undefined || (this.meta.width ?? 0) > 0 || (this.meta.videodatarate ?? 0) > 0;
+  }
+
+  private becomeReady(): void {
+    this.ready = true;
+    const hasV = this.video !== undefined;
+    const hasA = this.audio !== undefined;
+    if (hasV) {
+      // Audio that precedes the first keyframe cannot be in a segment that starts with it.
+      const firstMs = this.vDts[0] / 90;
+      const sr = this.audio?.info.sampleRate ?? 1;
+      let k = 0;
+      while (k < this.aDts.length && (this.aDts[k] * 1000) / sr < firstMs - 1) k++;
+      if (k > 0) this.dropAudio(k);
+    } else {
+      this.dropVideo();
+    }
+    const same =
+      this.initIndex >= 0 && this.initHasVideo === hasV && this.initHasAudio === hasA &&
+      sameBuf(this.initVideo?.record, this.video?.record) && this.initVideo?.codec === this.video?.codec &&
+      sameBuf(this.initAudio?.asc, this.audio?.asc);
+    this.initVideo = this.video;
+    this.initAudio = this.audio;
+    this.initHasVideo = hasV;
+    this.initHasAudio = hasA;
+    if (same) return;
+    this.initIndex++;
+    const tracks: TrackConfig[] = [];
+    if (this.video) {
+      tracks.push({
+        id: VIDEO_TRACK_ID, kind: 'video',
+        sampleEntry: this.video.codec === 'avc' ? 'avc1' : this.video.codec === 'hevc' ? 'hvc1' : 'av01',
+        config: this.video.record, width: this.video.info.width || this.meta?.width || 0,
+        height: this.video.info.height || this.meta?.height || 0, timescale: VIDEO_TIMESCALE,
+      });
+    }
+    if (this.audio) {
+      tracks.push({
+        id: AUDIO_TRACK_ID, kind: 'audio', asc: this.audio.asc, sampleRate: this.audio.info.sampleRate,
+        channels: this.audio.info.channels, timescale: this.audio.info.sampleRate,
+      });
+    }
+    const index = this.initIndex;
+    const data = buildInitSegment(tracks);
+    const file = defaultInitName(index);
+    this.enqueue(async () => {
+      await writeFile(join(this.dir, file), data);
+      this.emit('init', { index, path: join(this.dir, file) });
+    });
+  }
+
+  /** A sequence header changed mid-stream: close the segment and start a new part with a new init. */
+  private configChanged(): void {
+    const { video, audio } = this;
+    this.flush();
+    this.resetForNewPart();
+    this.video = video;
+    this.audio = audio;
+  }
+
+  private resetForNewPart(): void {
+    this.ready = false;
+    this.pendingDiscontinuity = this.segments.length > 0 || this.pendingDiscontinuity;
+    this.dropVideo();
+    this.dropAudio(this.aData.length);
+    this.video = undefined;
+    this.audio = undefined;
+    this.forcedOpen = false;
+  }
+
+  // ------------------------------------------------------------ queues and cutting
+
+  private dropVideo(): void {
+    for (const d of this.vData) this.queuedBytes -= d.length;
+    this.vData.length = 0;
+    this.vDts.length = 0;
+    this.vCts.length = 0;
+    this.vKey.length = 0;
+  }
+
+  private dropAudio(k: number): void {
+    for (let i = 0; i < k; i++) this.queuedBytes -= this.aData[i].length;
+    this.aData.splice(0, k);
+    this.aDts.splice(0, k);
+  }
+
+  private enforceQueueBound(): void {
+    if (this.queuedBytes <= PACKAGER_LIMITS.maxQueueBytes && this.vData.length + this.aData.length <= PACKAGER_LIMITS.maxQueueSamples) return;
+    if (this.ready && (this.vData.length > 0 || (!this.initHasVideo && this.aData.length > 0))) {
+      // A publisher without keyframes: keep the stream moving rather than growing without bound.
+      this.stats.forcedCuts++;
+      this.cut(undefined);
+      this.forcedOpen = this.initHasVideo;
+      return;
+    }
+    this.stats.droppedFrames += this.vData.length + this.aData.length;
+    this.dropVideo();
+    this.dropAudio(this.aData.length);
+  }
+
+  /** Close the open segment now (end of stream or of a part). */
+  private flush(): void {
+    if (!this.ready) return;
+    if (this.initHasVideo ? this.vData.length > 0 : this.aData.length > 0) this.cut(undefined);
+  }
+
+  /**
+   * Write the queued samples as one segment. `nextVideoDts`: DTS of the keyframe that starts the next segment
+   * (undefined at a flush). `nextAudioDts`: same for audio-only streams.
+   */
+  private cut(nextVideoDts: number | undefined, nextAudioDts?: number): void {
+    const tracks: FragmentTrack[] = [];
+    let start: number;
+    let end: number;
+    const sr = this.initAudio?.info.sampleRate ?? 1;
+    const nv = this.vData.length;
+    let na = this.aData.length;
+    if (this.initHasVideo) {
+      if (nv === 0) return;
+      const durations = new Array<number>(nv);
+      for (let i = 0; i < nv - 1; i++) durations[i] = this.vDts[i + 1] - this.vDts[i];
+      durations[nv - 1] = nextVideoDts !== undefined ? nextVideoDts - this.vDts[nv - 1] : this.lastVideoDur;
+      start = this.vDts[0];
+      end = this.vDts[nv - 1] + durations[nv - 1];
+      tracks.push({
+        id: VIDEO_TRACK_ID, baseDecodeTime: this.vDts[0], count: nv, data: this.vData, durations, keyframes: this.vKey, cts: this.vCts,
+      });
+      if (nextVideoDts !== undefined) {
+        const limit = (nextVideoDts * sr) / VIDEO_TIMESCALE;
+        na = 0;
+        while (na < this.aData.length && this.aDts[na] < limit) na++;
+      }
+    } else {
+      if (na === 0) return;
+      start = Math.round((this.aDts[0] * VIDEO_TIMESCALE) / sr);
+      const audioEnd = nextAudioDts ?? this.aDts[na - 1] + (this.initAudio?.info.frameLength ?? 1024);
+      end = Math.round((audioEnd * VIDEO_TIMESCALE) / sr);
+    }
+    if (this.initHasAudio && na > 0) {
+      const durations = new Array<number>(na);
+      for (let i = 0; i < na - 1; i++) durations[i] = this.aDts[i + 1] - this.aDts[i];
+      const frame = this.initAudio?.info.frameLength ?? 1024;
+      durations[na - 1] = na < this.aDts.length ? this.aDts[na] - this.aDts[na - 1] : nextAudioDts !== undefined ? nextAudioDts - this.aDts[na - 1] : frame;
+      if (durations[na - 1] <= 0) durations[na - 1] = frame;
+      tracks.push({ id: AUDIO_TRACK_ID, baseDecodeTime: this.aDts[0], count: na, data: this.aData.slice(0, na), durations });
+    }
+    const seq = this.segments.length;
+    const frag = buildFragment(seq + 1, tracks);
+    const duration = Math.max(1, end - start);
+    const disc = this.pendingDiscontinuity && seq > 0;
+    this.pendingDiscontinuity = false;
+    const pdt = this.segWall || this.now();
+    this.segments.push(start, duration, pdt, frag.size, this.initIndex, disc);
+    this.notePeriod(seq, start, pdt, disc);
+    const seconds = duration / VIDEO_TIMESCALE;
+    if (seconds > this.maxSegSeconds) this.maxSegSeconds = seconds;
+    // Release the queue (the fragment keeps its own references).
+    this.vData = [];
+    this.vDts = [];
+    this.vCts = [];
+    this.vKey = [];
+    this.queuedBytes = 0;
+    this.dropAudioConsumed(na);
+    this.segWall = 0;
+    const file = defaultSegmentName(seq);
+    const count = seq + 1;
+    const info: SegmentInfo = { seq, file, durationSeconds: seconds, bytes: frag.size, programDateTime: pdt, discontinuity: disc };
+    this.enqueue(async () => {
+      const fh = await open(join(this.dir, file), 'w');
+      try {
+        await fh.writev(frag.buffers);
+      } finally {
+        await fh.close();
+      }
+      if (!this.ended) await this.writePlaylists(count, false);
+      this.emit('segment', info);
+    });
+  }
+
+  private dropAudioConsumed(na: number): void {
+    if (na === this.aData.length) {
+      this.aData = [];
+      this.aDts = [];
+    } else {
+      this.aData.splice(0, na);
+      this.aDts.splice(0, na);
+    }
+    for (const d of this.aData) this.queuedBytes += d.length;
+  }
+
+  private notePeriod(seq: number, start: number, pdt: number, disc: boolean): void {
+    if (seq === 0) {
+      this.availabilityStart = pdt - start / 90;
+      this.periods.push({ id: 0, start: start / VIDEO_TIMESCALE, presentationTimeOffset: start, init: this.initIndex, mediaStart: start / VIDEO_TIMESCALE });
+      return;
+    }
+    if (!disc) return;
+    const prev = this.periods[this.periods.length - 1];
+    const prevEnd = prev.start + (start - prev.presentationTimeOffset) / VIDEO_TIMESCALE;
+    const wallStart = (pdt - (this.availabilityStart ?? pdt)) / 1000;
+    this.periods.push({
+      id: this.periods.length, start: Math.max(prevEnd, wallStart), presentationTimeOffset: start, init: this.initIndex,
+      mediaStart: start / VIDEO_TIMESCALE,
+    });
+  }
+
+  // ------------------------------------------------------------ output
+
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    this.io = this.io.then(job).catch((err: unknown) => {
+      this.stats.writeErrors++;
+      this.emitError(err);
+    });
+    return this.io;
+  }
+
+  private emitError(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new Error(String(err)));
+  }
+
+  private async writeAtomic(name: string, text: string): Promise<void> {
+    const tmp = join(this.dir, `.${name}.tmp`);
+    await writeFile(tmp, text);
+    await rename(tmp, join(this.dir, name));
+  }
+
+  /** Render both playlists over the first `count` segments. */
+  private async writePlaylists(count: number, ended: boolean): Promise<void> {
+    const from = ended ? 0 : Math.max(0, count - this.liveWindow);
+    const segs = this.segments.view(from, count);
+    const discBefore = this.segments.discontinuitiesBefore(from);
+    const m3u8 = renderHlsPlaylist({
+      segments: segs, timescale: VIDEO_TIMESCALE, ended, discontinuitiesBefore: discBefore,
+      minTargetDuration: Math.ceil(Math.max(this.segmentSeconds, Math.round(this.maxSegSeconds * 1000) / 1000)),
+    });
+    await this.writeAtomic(this.playlistName, m3u8);
+    if (segs.length === 0) return;
+    const v = this.initVideo;
+    const a = this.initAudio;
+    const codecs = [this.initHasVideo && v ? v.info.codec : '', this.initHasAudio && a ? a.info.codec : ''].filter(Boolean).join(',');
+    const totalSeconds = this.segments.totalTicks / VIDEO_TIMESCALE;
+    const periods: DashPeriod[] = ended
+      ? this.periods.map((p) => ({ id: p.id, start: p.mediaStart - this.periods[0].mediaStart, presentationTimeOffset: p.presentationTimeOffset, init: p.init }))
+      : this.periods;
+    const mpd = renderDashManifest({
+      segments: segs, periods, timescale: VIDEO_TIMESCALE, ended, codecs,
+      bandwidth: totalSeconds > 0 ? (this.segments.totalBytes * 8) / totalSeconds : 1,
+      width: this.initHasVideo ? v?.info.width || undefined : undefined,
+      height: this.initHasVideo ? v?.info.height || undefined : undefined,
+      frameRate: this.initHasVideo ? v?.info.fps ?? this.meta?.framerate : undefined,
+      audioSampleRate: this.initHasAudio ? a?.info.sampleRate : undefined,
+      audioChannels: this.initHasAudio ? a?.info.channels : undefined,
+      availabilityStartTime: this.availabilityStart ?? this.now(), publishTime: this.now(), segmentSeconds: this.segmentSeconds,
+    });
+    await this.writeAtomic(this.manifestName, mpd);
+  }
+}

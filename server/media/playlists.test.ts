@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { renderDashManifest, type DashPeriod } from './dash-manifest.js';
+import { renderHlsPlaylist, type PlaylistSegment } from './hls-playlist.js';
+
+const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 6);
+function segs(n: number, opts: { discAt?: number[]; dur?: (i: number) => number } = {}): PlaylistSegment[] {
+  const out: PlaylistSegment[] = [];
+  let start = 0;
+  let init = 0;
+  for (let i = 0; i < n; i++) {
+    const disc = opts.discAt?.includes(i) ?? false;
+    if (disc) init++;
+    const duration = opts.dur?.(i) ?? 90000;
+    out.push({ seq: i, start, duration, programDateTime: T0 + i * 1000, discontinuity: disc, init });
+    start += duration;
+  }
+  return out;
+}
+const tags = (m3u8: string, prefix: string): string[] => m3u8.split('\n').filter((l) => l.startsWith(prefix));
+
+test('HLS playlist rendering (table)', () => {
+  const cases: { name: string; segments: PlaylistSegment[]; ended: boolean; window?: number; check: (t: string) => void }[] = [
+    {
+      name: 'live window keeps the last N, no ENDLIST',
+      segments: segs(15), ended: false, window: 10,
+      check: (t) => {
+        assert.equal(tags(t, '#EXTINF').length, 10);
+        assert.deepEqual(tags(t, '#EXT-X-MEDIA-SEQUENCE'), ['#EXT-X-MEDIA-SEQUENCE:5']);
+        assert.ok(!t.includes('#EXT-X-ENDLIST'));
+        assert.ok(!t.includes('PLAYLIST-TYPE'));
+        assert.deepEqual(tags(t, '#EXT-X-MAP'), ['#EXT-X-MAP:URI="init-0.mp4"']);
+        assert.ok(t.includes('seg-5.m4s\n') && !t.includes('seg-4.m4s'));
+      },
+    },
+    {
+      name: 'ended: full list, VOD, ENDLIST',
+      segments: segs(15), ended: true, window: 10,
+      check: (t) => {
+        assert.equal(tags(t, '#EXTINF').length, 15);
+        assert.ok(t.includes('#EXT-X-PLAYLIST-TYPE:VOD\n'));
+        assert.ok(t.endsWith('#EXT-X-ENDLIST\n'));
+        assert.deepEqual(tags(t, '#EXT-X-MEDIA-SEQUENCE'), ['#EXT-X-MEDIA-SEQUENCE:0']);
+      },
+    },
+    {
+      name: 'discontinuity with new init: tag, MAP, sequence counts dropped ones',
+      segments: segs(8, { discAt: [2, 6] }), ended: false, window: 4,
+      check: (t) => {
+        assert.deepEqual(tags(t, '#EXT-X-DISCONTINUITY-SEQUENCE'), ['#EXT-X-DISCONTINUITY-SEQUENCE:1']);
+        assert.equal(tags(t, '#EXT-X-DISCONTINUITY').filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
+        assert.deepEqual(tags(t, '#EXT-X-MAP'), ['#EXT-X-MAP:URI="init-1.mp4"', '#EXT-X-MAP:URI="init-2.mp4"']);
+        const lines = t.split('\n');
+        const i = lines.indexOf('#EXT-X-DISCONTINUITY');
+        assert.equal(lines[i + 1], '#EXT-X-MAP:URI="init-2.mp4"');
+        assert.equal(lines[i + 4], 'seg-6.m4s');
+      },
+    },
+    {
+      name: 'PROGRAM-DATE-TIME, EXTINF and TARGETDURATION formats',
+      segments: segs(3, { dur: (i) => (i === 1 ? 180900 : 90000) }), ended: true,
+      check: (t) => {
+        assert.equal(tags(t, '#EXT-X-PROGRAM-DATE-TIME')[0], '#EXT-X-PROGRAM-DATE-TIME:2024-01-02T03:04:05.006Z');
+        assert.deepEqual(tags(t, '#EXTINF'), ['#EXTINF:1.000,', '#EXTINF:2.010,', '#EXTINF:1.000,']);
+        assert.deepEqual(tags(t, '#EXT-X-TARGETDURATION'), ['#EXT-X-TARGETDURATION:3']);
+        assert.ok(t.startsWith('#EXTM3U\n#EXT-X-VERSION:7\n'));
+        assert.ok(t.includes('#EXT-X-INDEPENDENT-SEGMENTS\n'));
+      },
+    },
+    {
+      name: 'empty ended playlist is still valid',
+      segments: [], ended: true,
+      check: (t) => {
+        assert.ok(t.includes('#EXT-X-ENDLIST'));
+        assert.equal(tags(t, '#EXTINF').length, 0);
+      },
+    },
+  ];
+  for (const c of cases) {
+    const out = renderHlsPlaylist({ segments: c.segments, timescale: 90000, ended: c.ended, window: c.window });
+    try {
+      c.check(out);
+    } catch (e) {
+      throw new Error(`${c.name}: ${(e as Error).message}\n${out}`);
+    }
+  }
+});
+
+const base = {
+  timescale: 90000, codecs: 'avc1.64001f,mp4a.40.2', bandwidth: 2_500_000, width: 1280, height: 720,
+  availabilityStartTime: T0, publishTime: T0 + 20_000, segmentSeconds: 1,
+};
+
+test('DASH live: dynamic, times, sliding timeline with run-length S', () => {
+  const s = segs(15);
+  const periods: DashPeriod[] = [{ id: 0, start: 0, presentationTimeOffset: 0, init: 0 }];
+  const mpd = renderDashManifest({ ...base, segments: s, periods, ended: false, window: 10 });
+  assert.match(mpd, /type="dynamic"/);
+  assert.match(mpd, /availabilityStartTime="2024-01-02T03:04:05.006Z"/);
+  assert.match(mpd, /publishTime="2024-01-02T03:04:25.006Z"/);
+  assert.match(mpd, /minimumUpdatePeriod="PT1.000S"/);
+  assert.match(mpd, /timeShiftBufferDepth="PT10.000S"/);
+  assert.match(mpd, /suggestedPresentationDelay="PT3.000S"/);
+  assert.match(mpd, /minBufferTime="PT2.000S"/);
+  assert.match(mpd, /codecs="avc1.64001f,mp4a.40.2"/);
+  assert.match(mpd, /mimeType="video\/mp4"/);
+  assert.match(mpd, /initialization="init-0.mp4" media="seg-\$Number\$.m4s" startNumber="5"/);
+  assert.match(mpd, /<S t="450000" d="90000" r="9"\/>/);
+  assert.doesNotMatch(mpd, /mediaPresentationDuration/);
+});
+
+test('DASH: one Period per discontinuity, exact variable timeline, static when ended', () => {
+  const s = segs(6, { discAt: [3], dur: (i) => [90000, 93000, 87000, 90000, 90000, 45000][i] });
+  const periods: DashPeriod[] = [
+    { id: 0, start: 0, presentationTimeOffset: 0, init: 0 },
+    { id: 1, start: 270000 / 90000, presentationTimeOffset: 270000, init: 1 },
+  ];
+  const mpd = renderDashManifest({ ...base, segments: s, periods, ended: true });
+  assert.match(mpd, /type="static"/);
+  assert.match(mpd, /mediaPresentationDuration="PT5.500S"/);
+  assert.doesNotMatch(mpd, /availabilityStartTime/);
+  const ps = mpd.split('<Period').slice(1);
+  assert.equal(ps.length, 2);
+  assert.match(ps[0], /id="0" start="PT0.000S"/);
+  assert.match(ps[0], /<S t="0" d="90000"\/>\n\s*<S d="93000"\/>\n\s*<S d="87000"\/>/);
+  assert.match(ps[0], /startNumber="0"/);
+  assert.match(ps[1], /id="1" start="PT3.000S"/);
+  assert.match(ps[1], /presentationTimeOffset="270000" initialization="init-1.mp4"/);
+  assert.match(ps[1], /startNumber="3"/);
+  assert.match(ps[1], /<S t="270000" d="90000" r="1"\/>\n\s*<S d="45000"\/>/);
+});
+
+test('DASH live window drops a Period whose segments all slid out', () => {
+  const s = segs(8, { discAt: [2] });
+  const periods: DashPeriod[] = [
+    { id: 0, start: 0, presentationTimeOffset: 0, init: 0 },
+    { id: 1, start: 2, presentationTimeOffset: 180000, init: 1 },
+  ];
+  const mpd = renderDashManifest({ ...base, segments: s, periods, ended: false, window: 5 });
+  assert.equal(mpd.split('<Period').length - 1, 1);
+  assert.match(mpd, /<Period id="1" start="PT2.000S">/);
+  assert.match(mpd, /startNumber="3"/);
+  assert.match(mpd, /<S t="270000" d="90000" r="4"\/>/);
+});
