@@ -1,0 +1,379 @@
+// RTMP chunk stream: an incremental reader (any split of the input bytes) and a writer.
+//
+// Reader: all four chunk header formats, 1/2/3-byte basic headers, extended timestamps (also on type-3 chunks,
+// where some clients repeat them and some do not: we peek and accept both), timestamp deltas, Set Chunk Size and
+// Abort handled in place (they change how the next bytes parse), and byte counting for acknowledgements.
+// Limits on chunk size, message size, tracked chunk streams and bytes held in partial messages; a violation throws
+// RtmpProtocolError, which the session turns into a closed connection.
+
+export const MSG = {
+  setChunkSize: 1,
+  abort: 2,
+  ack: 3,
+  userControl: 4,
+  windowAckSize: 5,
+  setPeerBandwidth: 6,
+  audio: 8,
+  video: 9,
+  dataAmf3: 15,
+  sharedObjectAmf3: 16,
+  commandAmf3: 17,
+  dataAmf0: 18,
+  sharedObjectAmf0: 19,
+  commandAmf0: 20,
+  aggregate: 22,
+} as const;
+
+export const USER_CONTROL = {
+  streamBegin: 0,
+  streamEof: 1,
+  streamDry: 2,
+  setBufferLength: 3,
+  streamIsRecorded: 4,
+  pingRequest: 6,
+  pingResponse: 7,
+} as const;
+
+export class RtmpProtocolError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RtmpProtocolError';
+  }
+}
+
+export interface RtmpMessage {
+  csid: number;
+  typeId: number;
+  streamId: number;
+  /** 32-bit timestamp as carried (absolute after applying deltas), not unwrapped. */
+  timestamp: number;
+  payload: Buffer;
+}
+
+export interface ChunkReaderLimits {
+  /** Largest chunk size a peer may set. */
+  maxChunkSize: number;
+  /** Largest message length a header may announce. */
+  maxMessageSize: number;
+  /** Most distinct chunk stream ids tracked per connection. */
+  maxChunkStreams: number;
+  /** Most bytes held across all partially received messages. */
+  maxPartialBytes: number;
+}
+
+export const DEFAULT_CHUNK_READER_LIMITS: ChunkReaderLimits = {
+  maxChunkSize: 16 * 1024 * 1024,
+  maxMessageSize: 8 * 1024 * 1024,
+  maxChunkStreams: 64,
+  maxPartialBytes: 16 * 1024 * 1024,
+};
+
+interface ChunkStreamState {
+  timestamp: number;
+  /** The timestamp field of the last header (delta for types 1/2, absolute for type 0); reused by type 3. */
+  tsField: number;
+  /** Whether the last header's timestamp field was the 0xFFFFFF escape (extended timestamp follows). */
+  extended: boolean;
+  length: number;
+  typeId: number;
+  streamId: number;
+  parts: Buffer[];
+  received: number;
+}
+
+const TS_ESCAPE = 0xffffff;
+const TWO32 = 0x1_0000_0000;
+
+export interface ChunkReaderEvents {
+  onMessage(msg: RtmpMessage): void;
+  /** Called when bytes received cross the acknowledgement window; `sequence` is the 32-bit byte count. */
+  onAck?(sequence: number): void;
+}
+
+export class ChunkReader {
+  chunkSize = 128;
+  /** Window from the peer's Window Acknowledgement Size; 0 = do not acknowledge. */
+  ackWindow = 0;
+  bytesReceived = 0;
+  private lastAcked = 0;
+  private carry: Buffer | null = null;
+  private readonly streams = new Map<number, ChunkStreamState>();
+  private partialBytes = 0;
+  /** Chunk stream currently receiving payload bytes, and how many remain in the current chunk. */
+  private cur: ChunkStreamState | null = null;
+  private curCsid = 0;
+  private curLeft = 0;
+  private failed: RtmpProtocolError | null = null;
+
+  constructor(
+    private readonly limits: ChunkReaderLimits,
+    private readonly events: ChunkReaderEvents,
+  ) {}
+
+  /** Feed bytes. Throws RtmpProtocolError on a violation; after that every push throws the same error. */
+  push(input: Buffer): void {
+    if (this.failed) throw this.failed;
+    try {
+      this.pushInner(input);
+    } catch (e) {
+      this.failed = e instanceof RtmpProtocolError ? e : new RtmpProtocolError('internal', String((e as Error)?.message ?? e));
+      throw this.failed;
+    }
+  }
+
+  private countBytes(n: number): void {
+    this.bytesReceived += n;
+    if (this.ackWindow > 0 && this.bytesReceived - this.lastAcked >= this.ackWindow) {
+      this.lastAcked = this.bytesReceived;
+      this.events.onAck?.(this.bytesReceived % TWO32);
+    }
+  }
+
+  private pushInner(input: Buffer): void {
+    this.countBytes(input.length);
+    let data = input;
+    if (this.carry) {
+      data = Buffer.concat([this.carry, input]);
+      this.carry = null;
+    }
+    let pos = 0;
+    // Bounded: each iteration consumes at least one byte or returns.
+    while (pos < data.length) {
+      if (this.cur) {
+        const take = Math.min(this.curLeft, data.length - pos);
+        const st = this.cur;
+        // Copy: the input buffer may be reused by the caller (and subarrays would pin large socket buffers).
+        st.parts.push(Buffer.from(data.subarray(pos, pos + take)));
+        st.received += take;
+        this.partialBytes += take;
+        if (this.partialBytes > this.limits.maxPartialBytes) {
+          throw new RtmpProtocolError('too_much_partial', 'too many bytes held in partial messages');
+        }
+        this.curLeft -= take;
+        pos += take;
+        if (this.curLeft === 0) {
+          this.cur = null;
+          if (st.received === st.length) this.finishMessage(this.curCsid, st);
+        }
+        continue;
+      }
+      const used = this.parseHeader(data, pos);
+      if (used === 0) {
+        this.carry = Buffer.from(data.subarray(pos));
+        return;
+      }
+      pos += used;
+    }
+  }
+
+  /** Parse one chunk header at `pos`; returns bytes consumed, or 0 when more input is needed. */
+  private parseHeader(data: Buffer, pos: number): number {
+    const avail = data.length - pos;
+    let p = pos;
+    const b0 = data[p];
+    const fmt = b0 >> 6;
+    let csid = b0 & 0x3f;
+    if (csid === 0) {
+      if (avail < 2) return 0;
+      csid = 64 + data[p + 1];
+      p += 2;
+    } else if (csid === 1) {
+      if (avail < 3) return 0;
+      csid = 64 + data[p + 1] + data[p + 2] * 256;
+      p += 3;
+    } else {
+      p += 1;
+    }
+    const mhLen = fmt === 0 ? 11 : fmt === 1 ? 7 : fmt === 2 ? 3 : 0;
+    if (data.length - p < mhLen) return 0;
+
+    let st = this.streams.get(csid);
+    if (!st) {
+      if (fmt !== 0) throw new RtmpProtocolError('bad_chunk', `chunk type ${fmt} on new chunk stream ${csid}`);
+      if (this.streams.size >= this.limits.maxChunkStreams) {
+        throw new RtmpProtocolError('too_many_chunk_streams', 'too many chunk streams');
+      }
+    }
+
+    const inMessage = st !== undefined && st.received > 0 && st.received < st.length;
+    let tsField = 0;
+    let length = st?.length ?? 0;
+    let typeId = st?.typeId ?? 0;
+    let streamId = st?.streamId ?? 0;
+    if (fmt <= 2) {
+      tsField = data.readUIntBE(p, 3);
+      if (fmt <= 1) {
+        length = data.readUIntBE(p + 3, 3);
+        typeId = data[p + 6];
+      }
+      if (fmt === 0) streamId = data.readUInt32LE(p + 7);
+    }
+    p += mhLen;
+
+    const extended = fmt <= 2 ? tsField === TS_ESCAPE : (st?.extended ?? false);
+    if (extended) {
+      if (data.length - p < 4) return 0;
+      const ext = data.readUInt32BE(p);
+      if (fmt <= 2) {
+        tsField = ext;
+        p += 4;
+      } else if (st && ext === st.tsField) {
+        // Type 3 repeating the extended timestamp (spec behaviour). Clients that omit it (older librtmp, some
+        // encoders) send payload here instead: it differs from the stored value and is left in place.
+        p += 4;
+      }
+    }
+
+    if (fmt !== 0 && !st) throw new RtmpProtocolError('bad_chunk', 'missing full header');
+    if (!st) {
+      st = {
+        timestamp: 0, tsField: 0, extended: false, length: 0, typeId: 0, streamId: 0, parts: [], received: 0,
+      };
+      this.streams.set(csid, st);
+    }
+
+    if (inMessage) {
+      if (fmt !== 3) {
+        // A new header in the middle of a message: the partial message is abandoned (as after an Abort).
+        this.dropPartial(st);
+      }
+    }
+    const continuing = fmt === 3 && st.received > 0 && st.received < st.length;
+    if (!continuing) {
+      if (length > this.limits.maxMessageSize) {
+        throw new RtmpProtocolError('message_too_large', `message of ${length} bytes exceeds the limit`);
+      }
+      if (fmt <= 2) {
+        st.tsField = tsField;
+        st.extended = extended;
+      }
+      if (fmt === 0) st.timestamp = tsField;
+      else st.timestamp = (st.timestamp + st.tsField) % TWO32;
+      st.length = length;
+      st.typeId = typeId;
+      st.streamId = streamId;
+      st.parts = [];
+      st.received = 0;
+      if (length === 0) {
+        // Zero-length messages have no payload chunk; deliver at once.
+        this.finishMessage(csid, st);
+        return p - pos;
+      }
+    }
+    this.cur = st;
+    this.curCsid = csid;
+    this.curLeft = Math.min(this.chunkSize, st.length - st.received);
+    return p - pos;
+  }
+
+  private dropPartial(st: ChunkStreamState): void {
+    this.partialBytes -= st.received;
+    st.parts = [];
+    st.received = 0;
+    st.length = 0;
+  }
+
+  private finishMessage(csid: number, st: ChunkStreamState): void {
+    const payload = st.parts.length === 1 ? st.parts[0] : Buffer.concat(st.parts, st.received);
+    this.partialBytes -= st.received;
+    st.parts = [];
+    st.received = 0;
+    const msg: RtmpMessage = { csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, payload };
+    // Keep `length` so that a following type-3 chunk starts a new message of the same length.
+    if (msg.typeId === MSG.setChunkSize && msg.streamId === 0) {
+      if (payload.length < 4) throw new RtmpProtocolError('bad_control', 'short Set Chunk Size');
+      const size = payload.readUInt32BE(0) & 0x7fffffff;
+      if (size < 1) throw new RtmpProtocolError('bad_chunk_size', 'chunk size 0');
+      if (size > this.limits.maxChunkSize) throw new RtmpProtocolError('bad_chunk_size', `chunk size ${size} exceeds the limit`);
+      this.chunkSize = size;
+      return;
+    }
+    if (msg.typeId === MSG.abort && msg.streamId === 0) {
+      if (payload.length < 4) throw new RtmpProtocolError('bad_control', 'short Abort');
+      const target = this.streams.get(payload.readUInt32BE(0));
+      if (target && target !== st) this.dropPartial(target);
+      return;
+    }
+    this.events.onMessage(msg);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writer
+
+export interface OutgoingMessage {
+  csid: number;
+  typeId: number;
+  streamId: number;
+  timestamp: number;
+  payload: Buffer;
+}
+
+function basicHeader(fmt: number, csid: number): Buffer {
+  if (csid >= 2 && csid <= 63) return Buffer.from([(fmt << 6) | csid]);
+  if (csid >= 64 && csid <= 319) return Buffer.from([fmt << 6, csid - 64]);
+  if (csid >= 64 && csid <= 65599) return Buffer.from([(fmt << 6) | 1, (csid - 64) & 0xff, (csid - 64) >> 8]);
+  throw new RangeError(`chunk stream id ${csid} out of range`);
+}
+
+/** Serialise one message as a type-0 chunk followed by type-3 continuation chunks of at most `chunkSize` bytes. */
+export function writeChunks(msg: OutgoingMessage, chunkSize: number): Buffer {
+  const ts = msg.timestamp % TWO32;
+  const extended = ts >= TS_ESCAPE;
+  const h0 = basicHeader(0, msg.csid);
+  const mh = Buffer.alloc(11 + (extended ? 4 : 0));
+  mh.writeUIntBE(extended ? TS_ESCAPE : ts, 0, 3);
+  mh.writeUIntBE(msg.payload.length, 3, 3);
+  mh[6] = msg.typeId;
+  mh.writeUInt32LE(msg.streamId >>> 0, 7);
+  if (extended) mh.writeUInt32BE(ts, 11);
+  const parts: Buffer[] = [h0, mh];
+  const h3 = basicHeader(3, msg.csid);
+  let ext3: Buffer | null = null;
+  if (extended) {
+    ext3 = Buffer.allocUnsafe(4);
+    ext3.writeUInt32BE(ts, 0);
+  }
+  let off = 0;
+  const len = msg.payload.length;
+  parts.push(msg.payload.subarray(0, Math.min(chunkSize, len)));
+  off = Math.min(chunkSize, len);
+  while (off < len) {
+    parts.push(h3);
+    if (ext3) parts.push(ext3);
+    const end = Math.min(off + chunkSize, len);
+    parts.push(msg.payload.subarray(off, end));
+    off = end;
+  }
+  return Buffer.concat(parts);
+}
+
+// Protocol control messages (chunk stream 2, message stream 0).
+
+function control(typeId: number, payload: Buffer): OutgoingMessage {
+  return { csid: 2, typeId, streamId: 0, timestamp: 0, payload };
+}
+
+function u32(v: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(v >>> 0, 0);
+  return b;
+}
+
+export const control_ = {
+  setChunkSize: (size: number) => control(MSG.setChunkSize, u32(size & 0x7fffffff)),
+  ack: (sequence: number) => control(MSG.ack, u32(sequence)),
+  windowAckSize: (size: number) => control(MSG.windowAckSize, u32(size)),
+  /** limitType: 0 hard, 1 soft, 2 dynamic. */
+  setPeerBandwidth: (size: number, limitType: 0 | 1 | 2) => control(MSG.setPeerBandwidth, Buffer.concat([u32(size), Buffer.from([limitType])])),
+  userControl: (event: number, ...args: number[]) => {
+    const b = Buffer.allocUnsafe(2 + 4 * args.length);
+    b.writeUInt16BE(event, 0);
+    args.forEach((a, i) => b.writeUInt32BE(a >>> 0, 2 + 4 * i));
+    return control(MSG.userControl, b);
+  },
+};
+export { control_ as controlMessages };

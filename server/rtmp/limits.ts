@@ -1,0 +1,59 @@
+// Every resource limit of the RTMP layer, in one place. Pass a partial object to RtmpServer to override.
+
+export interface RtmpLimits {
+  /** C0+C1 and C2 must arrive within this many ms of the connection opening. */
+  handshakeTimeoutMs: number;
+  /** A connection with no socket activity for this long is closed. */
+  idleTimeoutMs: number;
+  /** Sockets beyond this many open connections are refused (closed at once). */
+  maxConnections: number;
+  /** Largest Set Chunk Size a peer may ask for. */
+  maxChunkSize: number;
+  /** Largest RTMP message a peer may announce (a keyframe can be several MiB). */
+  maxMessageSize: number;
+  /** Most chunk stream ids tracked per connection. */
+  maxChunkStreams: number;
+  /** Most bytes held in partially received messages per connection. */
+  maxPartialBytes: number;
+  /** Media bytes kept while the publish hook is deciding; more is dropped. */
+  maxPendingPublishBytes: number;
+  /** How long the publish/play hooks may take before the request is refused as unavailable. */
+  hookTimeoutMs: number;
+  /** Bytes queued to a player beyond which non-key video and audio are dropped. */
+  maxPlayerQueueBytes: number;
+  /** A player backed up past maxPlayerQueueBytes for this long is disconnected. */
+  playerLagTimeoutMs: number;
+  /** A player backed up past 4 x maxPlayerQueueBytes is disconnected at once. */
+  maxPlayerQueueHardFactor: number;
+  /** Bytes of the last GOP kept for new players; a longer GOP is not cached (players wait for the next keyframe). */
+  maxGopCacheBytes: number;
+  /** Our outgoing chunk size, announced with Set Chunk Size after connect. */
+  outChunkSize: number;
+  /** Window Acknowledgement Size we announce. */
+  windowAckSize: number;
+  /** Set Peer Bandwidth we announce (limit type dynamic). */
+  peerBandwidth: number;
+}
+
+export const DEFAULT_RTMP_LIMITS: Readonly<RtmpLimits> = Object.freeze({
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 30_000,
+  maxConnections: 1000,
+  maxChunkSize: 16 * 1024 * 1024,
+  maxMessageSize: 8 * 1024 * 1024,
+  maxChunkStreams: 64,
+  maxPartialBytes: 16 * 1024 * 1024,
+  maxPendingPublishBytes: 4 * 1024 * 1024,
+  hookTimeoutMs: 10_000,
+  maxPlayerQueueBytes: 4 * 1024 * 1024,
+  playerLagTimeoutMs: 10_000,
+  maxPlayerQueueHardFactor: 4,
+  maxGopCacheBytes: 32 * 1024 * 1024,
+  outChunkSize: 4096,
+  windowAckSize: 2_500_000,
+  peerBandwidth: 2_500_000,
+});
+
+export function resolveLimits(partial?: Partial<RtmpLimits>): RtmpLimits {
+  return { ...DEFAULT_RTMP_LIMITS, ...(partial ?? {}) };
+}

@@ -1,0 +1,220 @@
+// The relay hub: channel name -> the live publisher, with what a new player needs to start decoding at once
+// (metadata, sequence headers, the GOP since the last keyframe) and the set of players. Owned by one RtmpServer;
+// no globals.
+
+import type { MediaMessage } from './types.js';
+import { decodeAmf0, type AmfObject } from './amf0.js';
+import { inspectAudio, inspectVideo, parseAacConfig, parseAvcDimensions, type VideoInfo } from './flv.js';
+
+export interface StreamMediaInfo {
+  width?: number;
+  height?: number;
+  fps?: number;
+  videoCodec?: string;
+  audioCodec?: string;
+  audioSampleRate?: number;
+  audioChannels?: number;
+}
+
+export interface PublisherHandle {
+  connectionId: string;
+  remoteAddress: string;
+  app: string;
+  connectedAt: number;
+  flashVer: string;
+  bytesIn(): number;
+  kick(reason: string): void;
+}
+
+export interface Subscriber {
+  connectionId: string;
+  remoteAddress: string;
+  connectedAt: number;
+  flashVer: string;
+  bytesOut(): number;
+  /** Called synchronously for every live message; must not block (drop or disconnect when backed up). */
+  deliver(msg: MediaMessage, video: VideoInfo | null, isSequenceHeader: boolean): void;
+  /** The publisher went away. */
+  publisherGone(): void;
+}
+
+/** Rolling bandwidth: samples of a growing byte counter, bits per second over the last few samples. */
+export class RateMeter {
+  private samples: Array<{ t: number; bytes: number }> = [];
+  constructor(private readonly windowMs = 5000) {}
+  sample(totalBytes: number, now: number): void {
+    this.samples.push({ t: now, bytes: totalBytes });
+    while (this.samples.length > 2 && now - this.samples[0].t > this.windowMs) this.samples.shift();
+    if (this.samples.length > 64) this.samples.shift();
+  }
+  bitsPerSecond(): number {
+    if (this.samples.length < 2) return 0;
+    const a = this.samples[0];
+    const b = this.samples[this.samples.length - 1];
+    const dt = b.t - a.t;
+    return dt > 0 ? Math.round(((b.bytes - a.bytes) * 8 * 1000) / dt) : 0;
+  }
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
+const VIDEO_CODEC_IDS: Record<number, string> = { 2: 'h263', 4: 'vp6', 5: 'vp6a', 7: 'avc1', 12: 'hvc1', 13: 'av01' };
+const AUDIO_CODEC_IDS: Record<number, string> = { 2: 'mp3', 10: 'aac', 11: 'speex', 14: 'mp3' };
+
+export class LiveChannel {
+  metadata: Buffer | null = null;
+  videoSequenceHeader: MediaMessage | null = null;
+  audioSequenceHeader: MediaMessage | null = null;
+  gop: MediaMessage[] = [];
+  private gopBytes = 0;
+  private gopOverflow = false;
+  readonly info: StreamMediaInfo = {};
+  readonly subscribers = new Set<Subscriber>();
+  readonly meter = new RateMeter();
+  readonly meterOut = new RateMeter();
+  /** Bytes sent to players that have left, so the outgoing counter keeps growing. */
+  private bytesOutGone = 0;
+  messages = 0;
+
+  constructor(
+    readonly name: string,
+    readonly publisher: PublisherHandle,
+    private readonly maxGopCacheBytes: number,
+  ) {}
+
+  /** Record and fan out one message from the publisher. */
+  ingest(msg: MediaMessage): void {
+    this.messages++;
+    let video: VideoInfo | null = null;
+    let seq = false;
+    if (msg.type === 'data') {
+      this.onData(msg);
+    } else if (msg.type === 'video') {
+      video = inspectVideo(msg.payload);
+      if (video?.sequenceHeader) {
+        seq = true;
+        this.videoSequenceHeader = msg;
+        this.info.videoCodec = video.codec || this.info.videoCodec;
+        if (!video.enhanced && video.codec === 'avc1') {
+          const dims = parseAvcDimensions(msg.payload);
+          if (dims) {
+            this.info.width = dims.width;
+            this.info.height = dims.height;
+          }
+        }
+      } else if (video?.keyframe) {
+        this.gop = [msg];
+        this.gopBytes = msg.payload.length;
+        this.gopOverflow = false;
+      } else {
+        this.addToGop(msg);
+      }
+    } else {
+      const audio = inspectAudio(msg.payload);
+      if (audio?.sequenceHeader) {
+        seq = true;
+        this.audioSequenceHeader = msg;
+        this.info.audioCodec = audio.codec || this.info.audioCodec;
+        if (audio.codec === 'aac') {
+          const c = parseAacConfig(msg.payload);
+          if (c) {
+            this.info.audioSampleRate = c.sampleRate;
+            this.info.audioChannels = c.channels;
+          }
+        }
+      } else {
+        if (audio && !this.info.audioCodec) this.info.audioCodec = audio.codec;
+        this.addToGop(msg);
+      }
+    }
+    for (const s of this.subscribers) s.deliver(msg, video, seq);
+  }
+
+  /** Bytes sent to this channel's players, including those that left. */
+  bytesOutTotal(): number {
+    let n = this.bytesOutGone;
+    for (const s of this.subscribers) n += s.bytesOut();
+    return n;
+  }
+
+  removeSubscriber(s: Subscriber): void {
+    if (this.subscribers.delete(s)) this.bytesOutGone += s.bytesOut();
+  }
+
+  private addToGop(msg: MediaMessage): void {
+    if (this.gop.length === 0 || this.gopOverflow) return;
+    this.gopBytes += msg.payload.length;
+    if (this.gopBytes > this.maxGopCacheBytes) {
+      this.gop = [];
+      this.gopBytes = 0;
+      this.gopOverflow = true;
+      return;
+    }
+    this.gop.push(msg);
+  }
+
+  private onData(msg: MediaMessage): void {
+    let values;
+    try {
+      values = decodeAmf0(msg.payload);
+    } catch {
+      return;
+    }
+    if (values[0] !== 'onMetaData') return;
+    this.metadata = msg.payload;
+    const m = (values[1] ?? {}) as AmfObject;
+    if (typeof m !== 'object' || m === null) return;
+    this.info.width = num(m.width) ?? this.info.width;
+    this.info.height = num(m.height) ?? this.info.height;
+    this.info.fps = num(m.framerate) ?? num(m.videoframerate) ?? this.info.fps;
+    const vc = m.videocodecid;
+    if (typeof vc === 'number') this.info.videoCodec = VIDEO_CODEC_IDS[vc] ?? this.info.videoCodec;
+    else if (typeof vc === 'string' && vc) this.info.videoCodec = vc;
+    const ac = m.audiocodecid;
+    if (typeof ac === 'number') this.info.audioCodec = AUDIO_CODEC_IDS[ac] ?? this.info.audioCodec;
+    else if (typeof ac === 'string' && ac) this.info.audioCodec = ac;
+    this.info.audioSampleRate = num(m.audiosamplerate) ?? this.info.audioSampleRate;
+    this.info.audioChannels = num(m.audiochannels) ?? (m.stereo === true ? 2 : m.stereo === false ? 1 : this.info.audioChannels);
+  }
+
+  /** What a new player gets before live messages: metadata, sequence headers, then the GOP. */
+  startupMessages(): MediaMessage[] {
+    const out: MediaMessage[] = [];
+    const ts = this.gop[0]?.timestamp ?? this.videoSequenceHeader?.timestamp ?? 0;
+    if (this.metadata) out.push({ type: 'data', timestamp: ts, payload: this.metadata });
+    if (this.videoSequenceHeader) out.push({ ...this.videoSequenceHeader, timestamp: ts });
+    if (this.audioSequenceHeader) out.push({ ...this.audioSequenceHeader, timestamp: ts });
+    out.push(...this.gop);
+    return out;
+  }
+}
+
+export class RelayHub {
+  private readonly channels = new Map<string, LiveChannel>();
+
+  constructor(private readonly maxGopCacheBytes: number) {}
+
+  /** Take a channel for a publisher; null when someone is already live on it. */
+  claim(name: string, publisher: PublisherHandle): LiveChannel | null {
+    if (this.channels.has(name)) return null;
+    const ch = new LiveChannel(name, publisher, this.maxGopCacheBytes);
+    this.channels.set(name, ch);
+    return ch;
+  }
+
+  release(ch: LiveChannel): void {
+    if (this.channels.get(ch.name) === ch) this.channels.delete(ch.name);
+    for (const s of [...ch.subscribers]) s.publisherGone();
+    ch.subscribers.clear();
+  }
+
+  get(name: string): LiveChannel | undefined {
+    return this.channels.get(name);
+  }
+
+  list(): LiveChannel[] {
+    return [...this.channels.values()];
+  }
+}

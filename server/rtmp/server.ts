@@ -1,0 +1,286 @@
+// RtmpServer: the TCP edge. Accepts sockets, wraps each in an RtmpSession, enforces connection count and
+// timeouts, owns the relay hub (channel -> live publisher) and reports stats. A bad connection closes alone.
+
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { RtmpHooks } from './types.js';
+import { resolveLimits, type RtmpLimits } from './limits.js';
+import { RelayHub, RateMeter, type StreamMediaInfo } from './relay.js';
+import { RtmpSession } from './session.js';
+
+export { DEFAULT_RTMP_LIMITS, type RtmpLimits } from './limits.js';
+
+export interface RtmpServerOptions {
+  /** Interface to bind; default 0.0.0.0. */
+  host?: string;
+  /** TCP port; 0 picks a free one (see listen()'s result). Default 1935. */
+  port?: number;
+  hooks: RtmpHooks;
+  logger: Logger;
+  limits?: Partial<RtmpLimits>;
+}
+
+export interface RtmpClientStats {
+  /** Random connection id (also in log lines). */
+  id: string;
+  address: string;
+  /** Milliseconds since the connection opened. */
+  timeMs: number;
+  connectedAt: string;
+  flashver: string;
+}
+
+export interface RtmpPlayerStats extends RtmpClientStats {
+  bytesOut: number;
+}
+
+export interface RtmpStreamStats {
+  channel: string;
+  app: string;
+  publisher: RtmpClientStats & {
+    bytesIn: number;
+    /** Bits per second, rolling over the last few seconds. */
+    bwIn: number;
+  };
+  /** From onMetaData and the sequence headers. */
+  media: StreamMediaInfo;
+  /** Messages received from the publisher. */
+  messages: number;
+  players: RtmpPlayerStats[];
+  /** Bytes sent to this channel's players (those connected now), and their rolling bandwidth. */
+  bytesOut: number;
+  bwOut: number;
+}
+
+export interface RtmpStats {
+  uptimeMs: number;
+  /** Connections accepted since start. */
+  naccepted: number;
+  /** Connections refused by the connection cap. */
+  nrefused: number;
+  /** Open connections now. */
+  connections: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Bits per second, rolling over the last few seconds. */
+  bwIn: number;
+  bwOut: number;
+  streams: RtmpStreamStats[];
+}
+
+interface Conn {
+  socket: net.Socket;
+  session: RtmpSession;
+  handshakeTimer: NodeJS.Timeout | null;
+}
+
+export class RtmpServer {
+  private readonly limits: RtmpLimits;
+  private readonly hub: RelayHub;
+  private readonly conns = new Set<Conn>();
+  private readonly log: Logger;
+  private server: net.Server | null = null;
+  private startedAt = 0;
+  private accepted = 0;
+  private refused = 0;
+  private bytesInClosed = 0;
+  private bytesOutClosed = 0;
+  private readonly meterIn = new RateMeter();
+  private readonly meterOut = new RateMeter();
+  private sampler: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: RtmpServerOptions) {
+    this.limits = resolveLimits(opts.limits);
+    this.hub = new RelayHub(this.limits.maxGopCacheBytes);
+    this.log = opts.logger;
+  }
+
+  async listen(): Promise<{ port: number }> {
+    if (this.server) throw new Error('RtmpServer: already listening');
+    const server = net.createServer({ noDelay: true }, (socket) => this.onSocket(socket));
+    this.server = server;
+    server.on('error', (e) => this.log.error({ err: e.message }, 'rtmp server error'));
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (e: Error) => reject(e);
+      server.once('error', onErr);
+      server.listen(this.opts.port ?? 1935, this.opts.host ?? '0.0.0.0', () => {
+        server.off('error', onErr);
+        resolve();
+      });
+    });
+    this.startedAt = Date.now();
+    this.sampler = setInterval(() => this.sample(), 1000);
+    this.sampler.unref();
+    this.sample();
+    const addr = server.address() as net.AddressInfo;
+    this.log.info({ host: addr.address, port: addr.port }, 'rtmp listening');
+    return { port: addr.port };
+  }
+
+  /** Stop listening and close every connection; each live publisher's sink gets end('disconnect'). */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    if (this.sampler) clearInterval(this.sampler);
+    this.sampler = null;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const c of [...this.conns]) {
+      c.session.destroy('disconnect');
+      c.socket.destroy();
+    }
+    await closed;
+  }
+
+  /** Drop the live publisher of `channel`. Returns false when nobody is live there. */
+  kick(channel: string, reason: string): boolean {
+    const live = this.hub.get(channel);
+    if (!live) return false;
+    live.publisher.kick(reason);
+    return true;
+  }
+
+  /** Channels currently live. */
+  liveChannels(): string[] {
+    return this.hub.list().map((c) => c.name);
+  }
+
+  stats(): RtmpStats {
+    const now = Date.now();
+    let bytesIn = this.bytesInClosed;
+    let bytesOut = this.bytesOutClosed;
+    for (const c of this.conns) {
+      bytesIn += c.session.bytesIn;
+      bytesOut += c.session.bytesOut;
+    }
+    const client = (id: string, address: string, connectedAt: number, flashver: string): RtmpClientStats => ({
+      id, address, timeMs: now - connectedAt, connectedAt: new Date(connectedAt).toISOString(), flashver,
+    });
+    return {
+      uptimeMs: this.startedAt ? now - this.startedAt : 0,
+      naccepted: this.accepted,
+      nrefused: this.refused,
+      connections: this.conns.size,
+      bytesIn,
+      bytesOut,
+      bwIn: this.meterIn.bitsPerSecond(),
+      bwOut: this.meterOut.bitsPerSecond(),
+      streams: this.hub.list().map((ch) => {
+        const players = [...ch.subscribers].map((s) => ({ ...client(s.connectionId, s.remoteAddress, s.connectedAt, s.flashVer), bytesOut: s.bytesOut() }));
+        return {
+          channel: ch.name,
+          app: ch.publisher.app,
+          publisher: {
+            ...client(ch.publisher.connectionId, ch.publisher.remoteAddress, ch.publisher.connectedAt, ch.publisher.flashVer),
+            bytesIn: ch.publisher.bytesIn(),
+            bwIn: ch.meter.bitsPerSecond(),
+          },
+          media: { ...ch.info },
+          messages: ch.messages,
+          players,
+          bytesOut: players.reduce((a, p) => a + p.bytesOut, 0),
+          bwOut: ch.meterOut.bitsPerSecond(),
+        };
+      }),
+    };
+  }
+
+  private sample(): void {
+    const now = Date.now();
+    let bytesIn = this.bytesInClosed;
+    let bytesOut = this.bytesOutClosed;
+    for (const c of this.conns) {
+      bytesIn += c.session.bytesIn;
+      bytesOut += c.session.bytesOut;
+    }
+    this.meterIn.sample(bytesIn, now);
+    this.meterOut.sample(bytesOut, now);
+    for (const ch of this.hub.list()) {
+      ch.meter.sample(ch.publisher.bytesIn(), now);
+      ch.meterOut.sample(ch.bytesOutTotal(), now);
+    }
+  }
+
+  private onSocket(socket: net.Socket): void {
+    const remoteAddress = socket.remoteAddress ?? 'unknown';
+    socket.on('error', () => {}); // reported through 'close'; never let a socket error escape
+    if (!this.server || this.conns.size >= this.limits.maxConnections) {
+      this.refused++;
+      this.log.warn({ remoteAddress, active: this.conns.size, max: this.limits.maxConnections }, 'rtmp connection refused: too many connections');
+      socket.destroy();
+      return;
+    }
+    this.accepted++;
+    const connectionId = randomBytes(9).toString('base64url');
+    let closing = false;
+    const session = new RtmpSession({
+      connectionId,
+      remoteAddress,
+      hooks: this.opts.hooks,
+      logger: this.log,
+      limits: this.limits,
+      hub: this.hub,
+      transport: {
+        send: (buf) => {
+          if (!socket.destroyed && socket.writable) socket.write(buf);
+        },
+        close: (graceful) => {
+          if (closing) return;
+          closing = true;
+          if (graceful && !socket.destroyed) {
+            socket.end();
+            // Do not wait forever for a peer that will not read.
+            setTimeout(() => socket.destroy(), 2000).unref();
+          } else {
+            socket.destroy();
+          }
+        },
+        backlog: () => socket.writableLength,
+      },
+    });
+    const conn: Conn = { socket, session, handshakeTimer: null };
+    this.conns.add(conn);
+    this.log.debug({ connectionId, remoteAddress }, 'rtmp connection');
+
+    conn.handshakeTimer = setTimeout(() => {
+      if (session.phase === 'handshake-c0c1' || session.phase === 'handshake-c2') {
+        this.log.info({ connectionId, remoteAddress }, 'rtmp handshake timed out');
+        session.closeReason = 'handshake timeout';
+        session.destroy('disconnect');
+        socket.destroy();
+      }
+    }, this.limits.handshakeTimeoutMs);
+    conn.handshakeTimer.unref();
+    socket.setTimeout(this.limits.idleTimeoutMs, () => {
+      this.log.info({ connectionId, remoteAddress, channel: session.channel }, 'rtmp connection idle; closing');
+      session.closeReason ??= 'idle timeout';
+      session.destroy('disconnect');
+      socket.destroy();
+    });
+
+    socket.on('data', (data: Buffer) => {
+      session.feed(data);
+      if (conn.handshakeTimer && session.phase === 'chunks') {
+        clearTimeout(conn.handshakeTimer);
+        conn.handshakeTimer = null;
+      }
+    });
+    socket.on('end', () => {
+      // The peer finished sending; finish our side too.
+      session.destroy('disconnect');
+      socket.end();
+    });
+    socket.on('close', () => {
+      if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
+      session.destroy('disconnect');
+      this.conns.delete(conn);
+      this.bytesInClosed += session.bytesIn;
+      this.bytesOutClosed += session.bytesOut;
+      this.log.debug(
+        { connectionId, remoteAddress, handshake: session.handshakeForm, bytesIn: session.bytesIn, bytesOut: session.bytesOut, reason: session.closeReason ?? 'disconnect' },
+        'rtmp connection closed',
+      );
+    });
+  }
+}

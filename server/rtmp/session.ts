@@ -1,0 +1,692 @@
+// RtmpSession: the socket-free protocol core for one connection. Bytes go in through feed(); reply bytes go out
+// through transport.send(); hooks are awaited without blocking the byte stream. Nothing here throws out of
+// feed(): protocol violations close the connection with one log line.
+
+import type { Logger } from '../log.js';
+import type { MediaMessage, MediaSink, PublishDecision, PlayDecision, RtmpHooks } from './types.js';
+import { decodeAmf0, decodeAmf0Value, encodeAmf0, type AmfObject, type AmfValue } from './amf0.js';
+import { ChunkReader, MSG, RtmpProtocolError, USER_CONTROL, controlMessages, writeChunks, type RtmpMessage } from './chunk.js';
+import { HANDSHAKE_SIZE, respondToClientHello } from './handshake.js';
+import type { RtmpLimits } from './limits.js';
+import { inspectVideo, type VideoInfo } from './flv.js';
+import type { LiveChannel, RelayHub, Subscriber } from './relay.js';
+
+export interface SessionTransport {
+  send(buf: Buffer): void;
+  /** Close the connection: `graceful` flushes what was sent first. */
+  close(graceful: boolean): void;
+  /** Bytes handed to send() but not yet written to the peer. */
+  backlog(): number;
+}
+
+export interface RtmpSessionOptions {
+  connectionId: string;
+  remoteAddress: string;
+  hooks: RtmpHooks;
+  logger: Logger;
+  limits: RtmpLimits;
+  hub: RelayHub;
+  transport: SessionTransport;
+  now?: () => number;
+}
+
+export type SessionPhase = 'handshake-c0c1' | 'handshake-c2' | 'chunks' | 'closed';
+
+/** Chunk stream ids we use when sending. */
+const CSID_COMMAND = 3;
+const CSID_STATUS = 5;
+const CSID_AUDIO = 6;
+const CSID_VIDEO = 7;
+
+const SUPPORTED_FOURCC = ['avc1', 'hvc1', 'av01'];
+const TWO32 = 0x1_0000_0000;
+
+/** Unwraps one 32-bit timestamp sequence into milliseconds that keep growing past 2^32. */
+class TimestampUnwrapper {
+  private last = -1;
+  private epoch = 0;
+  unwrap(ts32: number): number {
+    if (this.last < 0) {
+      this.last = ts32;
+      return ts32;
+    }
+    if (ts32 < this.last && this.last - ts32 > TWO32 / 2) {
+      this.epoch += TWO32;
+      this.last = ts32;
+      return this.epoch + ts32;
+    }
+    if (ts32 > this.last && ts32 - this.last > TWO32 / 2) {
+      // A late message from before the wrap.
+      return Math.max(0, this.epoch - TWO32) + ts32;
+    }
+    this.last = ts32;
+    return this.epoch + ts32;
+  }
+}
+
+type PublishState =
+  | { state: 'none' }
+  | { state: 'pending'; streamId: number; pending: MediaMessage[]; pendingBytes: number; dropped: number }
+  | { state: 'live'; streamId: number; channel: string; sink: MediaSink; live: LiveChannel }
+  | { state: 'ended' };
+
+interface PlayState {
+  streamId: number;
+  channel: string;
+  live: LiveChannel;
+  subscriber: Subscriber;
+}
+
+function str(v: AmfValue): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function splitQuery(name: string): { name: string; query: string } {
+  const i = name.indexOf('?');
+  return i < 0 ? { name, query: '' } : { name: name.slice(0, i), query: name.slice(i + 1) };
+}
+
+/** App name from connect: `live`, `live/`, `live?x=y` -> `live`; falls back to the tcUrl path. */
+export function appNameFrom(app: string | undefined, tcUrl: string | undefined): string {
+  let a = splitQuery(app ?? '').name;
+  if (!a && tcUrl) {
+    const m = /^[a-z]+:\/\/[^/]+\/([^?]*)/i.exec(tcUrl);
+    if (m) a = m[1];
+  }
+  return a.replace(/\/+$/, '').replace(/^\/+/, '');
+}
+
+export class RtmpSession {
+  readonly connectionId: string;
+  readonly remoteAddress: string;
+  readonly connectedAt: number;
+  phase: SessionPhase = 'handshake-c0c1';
+  bytesIn = 0;
+  bytesOut = 0;
+  app = '';
+  flashVer = '';
+  objectEncoding = 0;
+  handshakeForm: 'plain' | 'digest' | null = null;
+  /** Why the session closed, for the edge's log line. */
+  closeReason: string | null = null;
+
+  private readonly hooks: RtmpHooks;
+  private readonly log: Logger;
+  private readonly limits: RtmpLimits;
+  private readonly hub: RelayHub;
+  private readonly transport: SessionTransport;
+  private readonly now: () => number;
+  private hsParts: Buffer[] = [];
+  private hsBytes = 0;
+  private reader: ChunkReader;
+  private outChunkSize = 128;
+  private connected = false;
+  private nextStreamId = 1;
+  private publish: PublishState = { state: 'none' };
+  private play: PlayState | null = null;
+  private readonly tsAudio = new TimestampUnwrapper();
+  private readonly tsVideo = new TimestampUnwrapper();
+  private readonly tsData = new TimestampUnwrapper();
+  private sinkErrorLogged = false;
+
+  constructor(opts: RtmpSessionOptions) {
+    this.connectionId = opts.connectionId;
+    this.remoteAddress = opts.remoteAddress;
+    this.hooks = opts.hooks;
+    this.log = opts.logger;
+    this.limits = opts.limits;
+    this.hub = opts.hub;
+    this.transport = opts.transport;
+    this.now = opts.now ?? Date.now;
+    this.connectedAt = this.now();
+    this.reader = new ChunkReader(
+      {
+        maxChunkSize: this.limits.maxChunkSize,
+        maxMessageSize: this.limits.maxMessageSize,
+        maxChunkStreams: this.limits.maxChunkStreams,
+        maxPartialBytes: this.limits.maxPartialBytes,
+      },
+      {
+        onMessage: (m) => this.onMessage(m),
+        onAck: (seq) => this.sendMessage(controlMessages.ack(seq)),
+      },
+    );
+  }
+
+  get isPublishing(): boolean {
+    return this.publish.state === 'live';
+  }
+
+  get channel(): string | null {
+    return this.publish.state === 'live' ? this.publish.channel : this.play?.channel ?? null;
+  }
+
+  get role(): 'publisher' | 'player' | 'none' {
+    return this.publish.state === 'live' || this.publish.state === 'pending' ? 'publisher' : this.play ? 'player' : 'none';
+  }
+
+  /** Bytes in from the peer. Never throws. */
+  feed(data: Buffer): void {
+    if (this.phase === 'closed' || data.length === 0) return;
+    this.bytesIn += data.length;
+    try {
+      this.feedInner(data);
+    } catch (e) {
+      if (e instanceof RtmpProtocolError) this.fail(e.code, e.message);
+      else this.fail('internal', (e as Error)?.message ?? String(e));
+    }
+  }
+
+  private feedInner(data: Buffer): void {
+    if (this.phase === 'handshake-c0c1' || this.phase === 'handshake-c2') {
+      const need = this.phase === 'handshake-c0c1' ? 1 + HANDSHAKE_SIZE : HANDSHAKE_SIZE;
+      const take = Math.min(need - this.hsBytes, data.length);
+      this.hsParts.push(data.subarray(0, take));
+      this.hsBytes += take;
+      const rest = data.subarray(take);
+      if (this.hsBytes < need) return;
+      const block = Buffer.concat(this.hsParts, this.hsBytes);
+      this.hsParts = [];
+      this.hsBytes = 0;
+      if (this.phase === 'handshake-c0c1') {
+        const res = respondToClientHello(block, this.now());
+        if ('error' in res) throw new RtmpProtocolError('bad_handshake', res.error);
+        this.handshakeForm = res.form;
+        this.phase = 'handshake-c2';
+        this.sendRaw(res.reply);
+      } else {
+        // C2 echoes S1; clients differ in what they put there, so it is not checked.
+        this.phase = 'chunks';
+      }
+      if (rest.length > 0) this.feedInner(rest);
+      return;
+    }
+    if (this.phase === 'chunks') this.reader.push(data);
+  }
+
+  /** The socket closed (or the server is stopping). Ends a live publish with `reason`. */
+  destroy(reason: 'disconnect' | 'kicked' | 'error' = 'disconnect'): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.closeReason ??= reason;
+    this.endPublish(reason, false);
+    this.stopPlay();
+  }
+
+  /** Drop a live publisher (stream key regenerated, admin action). */
+  kick(reason: string): void {
+    if (this.phase === 'closed') return;
+    this.log.info({ connectionId: this.connectionId, channel: this.channel, reason }, 'rtmp publisher kicked');
+    this.closeReason = `kicked: ${reason}`;
+    this.endPublish('kicked', false);
+    this.destroy('kicked');
+    this.transport.close(false);
+  }
+
+  // ----------------------------------------------------------------------------------------------------------
+  // Output
+
+  private sendRaw(buf: Buffer): void {
+    if (this.phase === 'closed') return;
+    this.bytesOut += buf.length;
+    this.transport.send(buf);
+  }
+
+  private sendMessage(m: { csid: number; typeId: number; streamId: number; timestamp: number; payload: Buffer }): void {
+    this.sendRaw(writeChunks(m, this.outChunkSize));
+  }
+
+  private sendCommand(streamId: number, ...values: AmfValue[]): void {
+    this.sendMessage({ csid: streamId === 0 ? CSID_COMMAND : CSID_STATUS, typeId: MSG.commandAmf0, streamId, timestamp: 0, payload: encodeAmf0(...values) });
+  }
+
+  private sendStatus(streamId: number, level: 'status' | 'error' | 'warning', code: string, description: string, extra: AmfObject = {}): void {
+    this.sendCommand(streamId, 'onStatus', 0, null, { level, code, description, ...extra });
+  }
+
+  private sendData(streamId: number, timestamp: number, payload: Buffer): void {
+    this.sendMessage({ csid: CSID_STATUS, typeId: MSG.dataAmf0, streamId, timestamp, payload });
+  }
+
+  private fail(code: string, message: string): void {
+    if (this.phase === 'closed') return;
+    this.log.warn({ connectionId: this.connectionId, remoteAddress: this.remoteAddress, code, err: message }, 'rtmp protocol error; closing');
+    this.closeReason = `protocol error: ${code}`;
+    this.destroy('error');
+    this.transport.close(false);
+  }
+
+  /** Refuse something in plain words, then close once the reply is flushed. */
+  private closeAfterReply(reason: string): void {
+    this.closeReason = reason;
+    this.destroy('disconnect');
+    this.transport.close(true);
+  }
+
+  // ----------------------------------------------------------------------------------------------------------
+  // Messages
+
+  private onMessage(m: RtmpMessage): void {
+    switch (m.typeId) {
+      case MSG.windowAckSize:
+        if (m.payload.length >= 4) this.reader.ackWindow = m.payload.readUInt32BE(0);
+        return;
+      case MSG.ack:
+      case MSG.setPeerBandwidth:
+        return;
+      case MSG.userControl:
+        return this.onUserControl(m.payload);
+      case MSG.commandAmf0:
+      case MSG.commandAmf3:
+        return this.onCommand(m);
+      case MSG.dataAmf0:
+      case MSG.dataAmf3:
+        return this.onDataMessage(m);
+      case MSG.audio:
+      case MSG.video:
+        return this.onMedia(m.typeId === MSG.audio ? 'audio' : 'video', m.timestamp, m.payload);
+      case MSG.aggregate:
+        return this.onAggregate(m);
+      default:
+        return; // shared objects and unknown types are ignored
+    }
+  }
+
+  private onUserControl(p: Buffer): void {
+    if (p.length < 2) return;
+    const event = p.readUInt16BE(0);
+    if (event === USER_CONTROL.pingRequest && p.length >= 6) {
+      this.sendMessage(controlMessages.userControl(USER_CONTROL.pingResponse, p.readUInt32BE(2)));
+    }
+  }
+
+  private onCommand(m: RtmpMessage): void {
+    let values: AmfValue[];
+    try {
+      // AMF3 command: a 0x00 format byte, then AMF0 values that may switch to AMF3 (0x11).
+      const start = m.typeId === MSG.commandAmf3 && m.payload[0] === 0 ? 1 : 0;
+      values = decodeAmf0(m.payload, start);
+    } catch (e) {
+      throw new RtmpProtocolError('bad_command', `undecodable command: ${(e as Error).message}`);
+    }
+    const name = str(values[0]);
+    if (!name) throw new RtmpProtocolError('bad_command', 'command without a name');
+    const tid = typeof values[1] === 'number' ? values[1] : 0;
+    const cmdObj = values[2];
+    const args = values.slice(3);
+
+    if (name !== 'connect' && !this.connected) {
+      throw new RtmpProtocolError('bad_command', `${name} before connect`);
+    }
+    switch (name) {
+      case 'connect':
+        return this.onConnect(tid, cmdObj);
+      case 'releaseStream':
+        return this.sendCommand(0, '_result', tid, null, undefined);
+      case 'FCPublish':
+        // Description is not the stream name: never echo a key.
+        return this.sendCommand(0, 'onFCPublish', 0, null, { code: 'NetStream.Publish.Start', description: 'FCPublish' });
+      case 'FCUnpublish':
+        this.sendCommand(0, 'onFCUnpublish', 0, null, { code: 'NetStream.Unpublish.Success', description: 'FCUnpublish' });
+        return this.endPublish('unpublish', true);
+      case 'createStream':
+        return this.sendCommand(0, '_result', tid, null, this.nextStreamId++);
+      case 'publish':
+        return this.onPublish(m.streamId, str(args[0]));
+      case 'play':
+        return this.onPlay(m.streamId, str(args[0]));
+      case 'deleteStream':
+      case 'closeStream':
+        if (this.publish.state === 'live' || this.publish.state === 'pending') this.endPublish('unpublish', true);
+        if (this.play) {
+          this.stopPlay();
+        }
+        return;
+      case '_checkbw':
+        return this.sendCommand(0, '_result', tid, null);
+      case 'getStreamLength':
+      case 'FCSubscribe':
+      case 'receiveAudio':
+      case 'receiveVideo':
+      case 'pause':
+      case 'seek':
+      case '_result':
+      case '_error':
+      case 'onBWDone':
+      case 'onBWCheck':
+      case 'setPeerInfo':
+      default:
+        return; // tolerated
+    }
+  }
+
+  private onConnect(tid: number, cmdObj: AmfValue): void {
+    if (this.connected) return; // a second connect on one connection is ignored
+    const o = (typeof cmdObj === 'object' && cmdObj !== null && !Array.isArray(cmdObj) && !(cmdObj instanceof Date) && !Buffer.isBuffer(cmdObj)
+      ? cmdObj
+      : {}) as AmfObject;
+    this.app = appNameFrom(str(o.app), str(o.tcUrl));
+    this.flashVer = str(o.flashVer) ?? '';
+    this.objectEncoding = typeof o.objectEncoding === 'number' ? o.objectEncoding : 0;
+    this.connected = true;
+
+    this.sendMessage(controlMessages.windowAckSize(this.limits.windowAckSize));
+    this.sendMessage(controlMessages.setPeerBandwidth(this.limits.peerBandwidth, 2));
+    this.sendMessage(controlMessages.setChunkSize(this.limits.outChunkSize));
+    this.outChunkSize = this.limits.outChunkSize;
+
+    const props: AmfObject = { fmsVer: 'FMS/3,0,1,123', capabilities: 31 };
+    if (Array.isArray(o.fourCcList)) {
+      const asked = o.fourCcList.filter((x): x is string => typeof x === 'string');
+      props.fourCcList = asked.includes('*') ? [...SUPPORTED_FOURCC] : SUPPORTED_FOURCC.filter((c) => asked.includes(c));
+    }
+    this.sendCommand(0, '_result', tid, props, {
+      level: 'status',
+      code: 'NetConnection.Connect.Success',
+      description: 'Connection succeeded.',
+      objectEncoding: this.objectEncoding,
+    });
+    this.log.debug({ connectionId: this.connectionId, app: this.app, flashVer: this.flashVer }, 'rtmp connect');
+  }
+
+  // ----------------------------------------------------------------------------------------------------------
+  // Publish
+
+  private onPublish(streamId: number, rawName: string | undefined): void {
+    if (this.publish.state !== 'none' || this.play) {
+      this.sendStatus(streamId, 'error', 'NetStream.Publish.BadConnection', 'This connection is already publishing or playing.');
+      return this.closeAfterReply('second publish on one connection');
+    }
+    const { name: streamKey, query } = splitQuery(rawName ?? '');
+    if (!streamKey) {
+      this.sendStatus(streamId, 'error', 'NetStream.Publish.BadName', 'No stream key was given.');
+      return this.closeAfterReply('publish without a stream key');
+    }
+    const pending = { state: 'pending' as const, streamId, pending: [] as MediaMessage[], pendingBytes: 0, dropped: 0 };
+    this.publish = pending;
+    const req = { app: this.app, streamKey, query, remoteAddress: this.remoteAddress, connectionId: this.connectionId };
+    this.withTimeout(() => this.hooks.authorizePublish(req), this.limits.hookTimeoutMs).then(
+      (d) => this.onPublishDecision(pending, d),
+      (e: unknown) => {
+        this.log.error({ connectionId: this.connectionId, err: (e as Error)?.message ?? String(e) }, 'rtmp publish hook failed');
+        this.onPublishDecision(pending, { ok: false, code: 'unavailable', reason: 'The server could not check this stream key; try again shortly.' });
+      },
+    );
+  }
+
+  private withTimeout<T>(fn: () => Promise<T>, ms: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('hook timed out')), ms);
+      t.unref?.();
+      Promise.resolve()
+        .then(fn)
+        .then(
+          (v) => {
+            clearTimeout(t);
+            resolve(v);
+          },
+          (e) => {
+            clearTimeout(t);
+            reject(e);
+          },
+        );
+    });
+  }
+
+  private onPublishDecision(pending: Extract<PublishState, { state: 'pending' }>, d: PublishDecision): void {
+    if (this.publish !== pending || this.phase === 'closed') {
+      // The connection went away (or unpublished) while we waited.
+      if (d.ok) d.sink.end('disconnect');
+      return;
+    }
+    if (!d.ok) {
+      this.publish = { state: 'ended' };
+      this.log.info({ connectionId: this.connectionId, remoteAddress: this.remoteAddress, app: this.app, code: d.code }, 'rtmp publish refused');
+      const description = d.code === 'already_live' ? `Already publishing: this channel is already live. ${d.reason}`.trim() : d.reason;
+      const code = d.code === 'unavailable' ? 'NetStream.Publish.Failed' : 'NetStream.Publish.BadName';
+      this.sendStatus(pending.streamId, 'error', code, description);
+      return this.closeAfterReply(`publish refused: ${d.code}`);
+    }
+    const live = this.hub.claim(d.channel, {
+      connectionId: this.connectionId,
+      remoteAddress: this.remoteAddress,
+      app: this.app,
+      connectedAt: this.connectedAt,
+      flashVer: this.flashVer,
+      bytesIn: () => this.bytesIn,
+      kick: (reason) => this.kick(reason),
+    });
+    if (!live) {
+      d.sink.end('error');
+      this.publish = { state: 'ended' };
+      this.log.info({ connectionId: this.connectionId, channel: d.channel, code: 'already_live' }, 'rtmp publish refused');
+      this.sendStatus(pending.streamId, 'error', 'NetStream.Publish.BadName', 'Already publishing: this channel is already live.');
+      return this.closeAfterReply('publish refused: already_live');
+    }
+    this.publish = { state: 'live', streamId: pending.streamId, channel: d.channel, sink: d.sink, live };
+    this.sendMessage(controlMessages.userControl(USER_CONTROL.streamBegin, pending.streamId));
+    this.sendStatus(pending.streamId, 'status', 'NetStream.Publish.Start', `${d.channel} is now published.`);
+    this.log.info(
+      { connectionId: this.connectionId, remoteAddress: this.remoteAddress, app: this.app, channel: d.channel, dropped: pending.dropped || undefined },
+      'rtmp publish started',
+    );
+    for (const msg of pending.pending) this.deliverLive(msg);
+  }
+
+  private endPublish(reason: 'unpublish' | 'disconnect' | 'kicked' | 'error', reply: boolean): void {
+    const p = this.publish;
+    if (p.state === 'live') {
+      this.publish = { state: 'ended' };
+      this.hub.release(p.live);
+      try {
+        p.sink.end(reason);
+      } catch (e) {
+        this.log.error({ connectionId: this.connectionId, err: (e as Error)?.message }, 'rtmp sink.end threw');
+      }
+      this.log.info({ connectionId: this.connectionId, channel: p.channel, reason }, 'rtmp publish ended');
+      if (reply) this.sendStatus(p.streamId, 'status', 'NetStream.Unpublish.Success', `${p.channel} is now unpublished.`);
+    } else if (p.state === 'pending') {
+      // The decision is still coming; onPublishDecision will see the state changed and release an accepted sink.
+      this.publish = { state: 'ended' };
+      if (reply) this.sendStatus(p.streamId, 'status', 'NetStream.Unpublish.Success', 'Unpublished.');
+    }
+  }
+
+  private onDataMessage(m: RtmpMessage): void {
+    if (this.publish.state !== 'live' && this.publish.state !== 'pending') return;
+    let payload: Buffer;
+    try {
+      if (m.typeId === MSG.dataAmf0) {
+        const first = decodeAmf0Value(m.payload, 0);
+        if (first.value === '@setDataFrame') payload = m.payload.subarray(first.end);
+        else if (first.value === '@clearDataFrame') return;
+        else payload = m.payload;
+        // Validate the rest so that downstream gets well-formed AMF0.
+        decodeAmf0(payload);
+      } else {
+        const start = m.payload[0] === 0 ? 1 : 0;
+        const values = decodeAmf0(m.payload, start);
+        if (values[0] === '@clearDataFrame') return;
+        if (values[0] === '@setDataFrame') values.shift();
+        payload = encodeAmf0(...values);
+      }
+    } catch {
+      this.log.debug({ connectionId: this.connectionId }, 'rtmp: undecodable data message ignored');
+      return;
+    }
+    if (payload.length === 0) return;
+    this.onMedia('data', m.timestamp, Buffer.from(payload));
+  }
+
+  private onMedia(type: MediaMessage['type'], ts32: number, payload: Buffer): void {
+    const p = this.publish;
+    if (p.state !== 'live' && p.state !== 'pending') return;
+    if (payload.length === 0) return;
+    const unwrap = type === 'audio' ? this.tsAudio : type === 'video' ? this.tsVideo : this.tsData;
+    const msg: MediaMessage = { type, timestamp: unwrap.unwrap(ts32), payload };
+    if (p.state === 'pending') {
+      if (p.pendingBytes + payload.length > this.limits.maxPendingPublishBytes) {
+        p.dropped++;
+        return;
+      }
+      p.pending.push(msg);
+      p.pendingBytes += payload.length;
+      return;
+    }
+    this.deliverLive(msg);
+  }
+
+  private deliverLive(msg: MediaMessage): void {
+    const p = this.publish;
+    if (p.state !== 'live') return;
+    try {
+      p.sink.write(msg);
+    } catch (e) {
+      if (!this.sinkErrorLogged) {
+        this.sinkErrorLogged = true;
+        this.log.error({ connectionId: this.connectionId, channel: p.channel, err: (e as Error)?.message }, 'rtmp sink.write threw');
+      }
+    }
+    p.live.ingest(msg);
+  }
+
+  /** Aggregate message (type 22): FLV tags back to back, timestamps relative to the first. */
+  private onAggregate(m: RtmpMessage): void {
+    const b = m.payload;
+    let pos = 0;
+    let firstTs: number | null = null;
+    for (let n = 0; n < 10_000 && pos + 11 <= b.length; n++) {
+      const type = b[pos];
+      const size = b.readUIntBE(pos + 1, 3);
+      const ts = (b.readUIntBE(pos + 4, 3) | (b[pos + 7] << 24)) >>> 0;
+      const end = pos + 11 + size;
+      if (end > b.length) break;
+      firstTs ??= ts;
+      const body = b.subarray(pos + 11, end);
+      const abs = (m.timestamp + ts - firstTs + TWO32) % TWO32;
+      if (type === MSG.audio || type === MSG.video) this.onMedia(type === MSG.audio ? 'audio' : 'video', abs, body);
+      else if (type === MSG.dataAmf0) this.onDataMessage({ ...m, typeId: MSG.dataAmf0, timestamp: abs, payload: body });
+      pos = end + 4; // previous tag size
+    }
+  }
+
+  // ----------------------------------------------------------------------------------------------------------
+  // Play
+
+  private onPlay(streamId: number, rawName: string | undefined): void {
+    if (this.publish.state !== 'none' || this.play) {
+      this.sendStatus(streamId, 'error', 'NetStream.Play.Failed', 'This connection is already publishing or playing.');
+      return this.closeAfterReply('second play on one connection');
+    }
+    const { name, query } = splitQuery(rawName ?? '');
+    const notFound = (description: string, code = 'NetStream.Play.StreamNotFound') => {
+      this.sendStatus(streamId, 'error', code, description);
+      this.closeAfterReply('play refused');
+    };
+    if (!name) return notFound('No stream name was given.');
+    const decide: Promise<PlayDecision> = this.hooks.authorizePlay
+      ? this.withTimeout(() => this.hooks.authorizePlay!({ app: this.app, name, query, remoteAddress: this.remoteAddress, connectionId: this.connectionId }), this.limits.hookTimeoutMs)
+      : Promise.resolve({ ok: true, channel: name });
+    this.play = null;
+    const marker = {};
+    this.pendingPlay = marker;
+    decide.then(
+      (d) => {
+        if (this.phase === 'closed' || this.pendingPlay !== marker) return;
+        this.pendingPlay = null;
+        if (!d.ok) return notFound(d.reason, d.code === 'forbidden' ? 'NetStream.Play.Failed' : 'NetStream.Play.StreamNotFound');
+        const live = this.hub.get(d.channel);
+        if (!live) return notFound(`${d.channel} is not live.`);
+        this.startPlay(streamId, d.channel, live);
+      },
+      (e: unknown) => {
+        if (this.phase === 'closed') return;
+        this.log.error({ connectionId: this.connectionId, err: (e as Error)?.message ?? String(e) }, 'rtmp play hook failed');
+        notFound('The server could not start this stream; try again shortly.', 'NetStream.Play.Failed');
+      },
+    );
+  }
+
+  private pendingPlay: object | null = null;
+  private playNeedsKeyframe = false;
+  private playLaggingSince = 0;
+
+  private startPlay(streamId: number, channel: string, live: LiveChannel): void {
+    const subscriber: Subscriber = {
+      connectionId: this.connectionId,
+      remoteAddress: this.remoteAddress,
+      connectedAt: this.connectedAt,
+      flashVer: this.flashVer,
+      bytesOut: () => this.bytesOut,
+      deliver: (msg, video, seq) => this.deliverToPlayer(msg, video, seq),
+      publisherGone: () => {
+        if (this.phase === 'closed' || !this.play) return;
+        this.sendStatus(streamId, 'status', 'NetStream.Play.UnpublishNotify', `${channel} is now unpublished.`);
+        this.sendMessage(controlMessages.userControl(USER_CONTROL.streamEof, streamId));
+        this.play = null;
+        this.closeAfterReply('publisher gone');
+      },
+    };
+    this.play = { streamId, channel, live, subscriber };
+    this.sendMessage(controlMessages.userControl(USER_CONTROL.streamBegin, streamId));
+    this.sendStatus(streamId, 'status', 'NetStream.Play.Reset', `Playing and resetting ${channel}.`);
+    this.sendStatus(streamId, 'status', 'NetStream.Play.Start', `Started playing ${channel}.`);
+    this.sendData(streamId, 0, encodeAmf0('|RtmpSampleAccess', true, true));
+    for (const msg of live.startupMessages()) this.writeMedia(streamId, msg);
+    this.playNeedsKeyframe = live.gop.length === 0;
+    live.subscribers.add(subscriber);
+    this.log.info({ connectionId: this.connectionId, remoteAddress: this.remoteAddress, channel }, 'rtmp play started');
+  }
+
+  private writeMedia(streamId: number, msg: MediaMessage): void {
+    const typeId = msg.type === 'audio' ? MSG.audio : msg.type === 'video' ? MSG.video : MSG.dataAmf0;
+    const csid = msg.type === 'audio' ? CSID_AUDIO : msg.type === 'video' ? CSID_VIDEO : CSID_STATUS;
+    this.sendMessage({ csid, typeId, streamId, timestamp: msg.timestamp % TWO32, payload: msg.payload });
+  }
+
+  private deliverToPlayer(msg: MediaMessage, video: VideoInfo | null, seq: boolean): void {
+    const play = this.play;
+    if (!play || this.phase === 'closed') return;
+    const backlog = this.transport.backlog();
+    const soft = this.limits.maxPlayerQueueBytes;
+    const now = this.now();
+    if (backlog > soft * this.limits.maxPlayerQueueHardFactor) {
+      this.log.info({ connectionId: this.connectionId, channel: play.channel, backlog }, 'rtmp player too far behind; disconnecting');
+      this.stopPlay();
+      this.closeReason = 'player too slow';
+      this.transport.close(false);
+      return;
+    }
+    if (backlog > soft) {
+      if (!this.playLaggingSince) this.playLaggingSince = now;
+      else if (now - this.playLaggingSince > this.limits.playerLagTimeoutMs) {
+        this.log.info({ connectionId: this.connectionId, channel: play.channel, backlog }, 'rtmp player behind for too long; disconnecting');
+        this.stopPlay();
+        this.closeReason = 'player too slow';
+        this.transport.close(false);
+        return;
+      }
+      if (!seq && msg.type !== 'data') {
+        if (msg.type === 'video') this.playNeedsKeyframe = true;
+        return; // drop media while backed up; decoding restarts at the next keyframe
+      }
+    } else {
+      this.playLaggingSince = 0;
+    }
+    if (msg.type === 'video' && this.playNeedsKeyframe && !seq) {
+      const info = video ?? inspectVideo(msg.payload);
+      if (!info?.keyframe) return;
+      this.playNeedsKeyframe = false;
+    }
+    this.writeMedia(play.streamId, msg);
+  }
+
+  private stopPlay(): void {
+    this.pendingPlay = null;
+    const play = this.play;
+    if (!play) return;
+    this.play = null;
+    play.live.removeSubscriber(play.subscriber);
+    this.log.info({ connectionId: this.connectionId, channel: play.channel }, 'rtmp play ended');
+  }
+}

@@ -1,0 +1,193 @@
+// Shared helpers for the RTMP tests (not a test file itself).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { silentLogger } from '../log.js';
+import type { MediaMessage, MediaSink, PublishDecision, PublishRequest, RtmpHooks } from './types.js';
+import { RtmpServer } from './server.js';
+import type { RtmpLimits } from './limits.js';
+
+export const FFMPEG = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg';
+export const FFPROBE = process.env.FFPROBE_PATH ?? '/usr/bin/ffprobe';
+
+export class RecordingSink implements MediaSink {
+  messages: MediaMessage[] = [];
+  ends: string[] = [];
+  write(msg: MediaMessage): void {
+    this.messages.push(msg);
+  }
+  end(reason: 'unpublish' | 'disconnect' | 'kicked' | 'error'): void {
+    this.ends.push(reason);
+  }
+  count(type?: MediaMessage['type']): number {
+    return type ? this.messages.filter((m) => m.type === type).length : this.messages.length;
+  }
+}
+
+export interface TestHooks extends RtmpHooks {
+  requests: PublishRequest[];
+  sinks: Map<string, RecordingSink[]>;
+  /** Channels the hook considers live (it refuses a second publisher with already_live). */
+  live: Set<string>;
+}
+
+/** Hooks that accept `keys[key]` as that channel, refuse others with bad_name, and refuse a live channel. */
+export function keyHooks(keys: Record<string, string>): TestHooks {
+  const hooks: TestHooks = {
+    requests: [],
+    sinks: new Map(),
+    live: new Set(),
+    async authorizePublish(req): Promise<PublishDecision> {
+      hooks.requests.push(req);
+      const channel = keys[req.streamKey];
+      if (!channel) return { ok: false, code: 'bad_name', reason: 'Stream key not recognised.' };
+      if (hooks.live.has(channel)) return { ok: false, code: 'already_live', reason: 'Someone is already streaming to this channel.' };
+      hooks.live.add(channel);
+      const sink = new RecordingSink();
+      const origEnd = sink.end.bind(sink);
+      sink.end = (reason) => {
+        hooks.live.delete(channel);
+        origEnd(reason);
+      };
+      const list = hooks.sinks.get(channel) ?? [];
+      list.push(sink);
+      hooks.sinks.set(channel, list);
+      return { ok: true, channel, sink };
+    },
+  };
+  return hooks;
+}
+
+export async function startServer(hooks: RtmpHooks, limits?: Partial<RtmpLimits>): Promise<{ server: RtmpServer; port: number }> {
+  const server = new RtmpServer({ host: '127.0.0.1', port: 0, hooks, logger: silentLogger(), limits });
+  const { port } = await server.listen();
+  return { server, port };
+}
+
+export interface ProcResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  stdout: string;
+}
+
+/** Run a process with a hard time limit (killed with SIGKILL when it runs over). */
+export function run(cmd: string, args: string[], timeoutMs: number): { proc: ChildProcess; done: Promise<ProcResult> } {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  proc.stderr!.on('data', (d: Buffer) => {
+    if (stderr.length < 200_000) stderr += d.toString();
+  });
+  proc.stdout!.on('data', (d: Buffer) => {
+    if (stdout.length < 200_000) stdout += d.toString();
+  });
+  const done = new Promise<ProcResult>((resolve) => {
+    const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('close', (code, signal) => {
+      clearTimeout(t);
+      resolve({ code, signal, stderr, stdout });
+    });
+  });
+  return { proc, done };
+}
+
+export function publishArgs(url: string, seconds: number): string[] {
+  return [
+    '-hide_banner', '-loglevel', 'warning', '-nostdin',
+    '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30',
+    '-c:a', 'aac', '-t', String(seconds), '-f', 'flv', url,
+  ];
+}
+
+export async function waitFor(cond: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return cond();
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------------------------
+// In-process client for RtmpSession tests: builds client bytes and parses what the session sends back.
+
+import { randomBytes } from 'node:crypto';
+import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, writeChunks, type RtmpMessage } from './chunk.js';
+import { decodeAmf0, encodeAmf0, type AmfValue } from './amf0.js';
+import { RtmpSession } from './session.js';
+import { RelayHub } from './relay.js';
+import { resolveLimits } from './limits.js';
+
+export function clientHandshake(): Buffer {
+  const c1 = randomBytes(1536);
+  c1.writeUInt32BE(0, 0);
+  c1.writeUInt32BE(0, 4);
+  return Buffer.concat([Buffer.from([3]), c1, Buffer.alloc(1536)]);
+}
+
+export function command(streamId: number, ...values: AmfValue[]): Buffer {
+  return writeChunks({ csid: 3, typeId: 20, streamId, timestamp: 0, payload: encodeAmf0(...values) }, 128);
+}
+
+export function media(typeId: number, timestamp: number, payload: Buffer, csid = typeId === 8 ? 4 : 6): Buffer {
+  return writeChunks({ csid, typeId, streamId: 1, timestamp, payload }, 128);
+}
+
+export class InProcessClient {
+  readonly sent: Buffer[] = [];
+  readonly received: RtmpMessage[] = [];
+  closed: 'graceful' | 'hard' | null = null;
+  private skip = 1 + 1536 * 2;
+  private readonly reader = new ChunkReader({ ...DEFAULT_CHUNK_READER_LIMITS, maxChunkStreams: 1000 }, { onMessage: (m) => this.received.push(m) });
+  readonly session: RtmpSession;
+
+  constructor(hooks: RtmpHooks, hub = new RelayHub(32 * 1024 * 1024), limits?: Partial<RtmpLimits>) {
+    this.session = new RtmpSession({
+      connectionId: 'test-' + randomBytes(3).toString('hex'),
+      remoteAddress: '127.0.0.1',
+      hooks,
+      logger: silentLogger(),
+      limits: resolveLimits(limits),
+      hub,
+      transport: {
+        send: (b) => this.onServerBytes(b),
+        close: (graceful) => (this.closed ??= graceful ? 'graceful' : 'hard'),
+        backlog: () => 0,
+      },
+    });
+  }
+
+  private onServerBytes(b: Buffer): void {
+    this.sent.push(b);
+    if (this.skip > 0) {
+      const n = Math.min(this.skip, b.length);
+      this.skip -= n;
+      b = b.subarray(n);
+    }
+    if (b.length) this.reader.push(b);
+  }
+
+  get readerChunkSize(): number {
+    return this.reader.chunkSize;
+  }
+
+  feed(b: Buffer): this {
+    this.session.feed(b);
+    return this;
+  }
+
+  /** Decoded commands (type 20) and data (18) sent by the session, in order. */
+  commands(): AmfValue[][] {
+    return this.received.filter((m) => m.typeId === 20 || m.typeId === 18).map((m) => decodeAmf0(m.payload));
+  }
+
+  statusCodes(): string[] {
+    return this.commands()
+      .filter((c) => c[0] === 'onStatus')
+      .map((c) => String((c[3] as Record<string, unknown>).code));
+  }
+}
