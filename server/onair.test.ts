@@ -136,12 +136,12 @@ describe('Onair end to end', () => {
     const pe = publish(`${s.rtmpBase}/${e.channel.streamKey}`, { seconds: 6, size: '320x240' });
     const pf = publish(`${s.rtmpBase}/${f.channel.streamKey}`, { size: '640x360' });
     await waitFor('both segments', () => (s.streams.get('erin')?.segments ?? 0) >= 1 && (s.streams.get('frank')?.segments ?? 0) >= 1);
-    pf.proc.kill('SIGKILL');
-    assert.equal(await pe.exit, 0, pe.stderr());
-    const erin = s.streams.get('erin')!;
     const stats = (await api(s.base, 'GET', '/api/stats')).body.streams;
     assert.equal(stats.find((x: any) => x.channel === 'erin').video.width, 320);
     assert.equal(stats.find((x: any) => x.channel === 'frank').video.width, 640);
+    pf.proc.kill('SIGKILL');
+    const erin = s.streams.get('erin')!;
+    assert.equal(await pe.exit, 0, pe.stderr());
     await s.replayRecorded(erin.streamId);
     const probe = await ffprobe(`${s.base}/vod/${erin.streamId}/index.m3u8`);
     assert.ok(Math.abs(Number(probe.format.duration) - 6) < 0.7, `erin duration ${probe.format.duration}`);

@@ -14,9 +14,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: LIMITS.httpBodyBytes,
     trustProxy: false,
-    // Fastify's request logging would print URLs; ours are key-free, but headers carry tokens: keep it off.
+    // Fastify's own request logging stays off: headers carry tokens; our handlers log what matters.
     logger: false,
-    disableRequestLogging: true,
     keepAliveTimeout: 65_000,
   });
   app.setErrorHandler(makeErrorHandler(deps.logger));

@@ -81,11 +81,10 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps): void 
     return serveMediaFile(req, reply, dir, rel, cache, { cacheScope: 'public' });
   }
 
-  for (const method of ['GET', 'HEAD'] as const) {
-    app.route({ method, url: '/hls/:channel/*', handler: (req, reply) => serveAlias(req, reply, 'hls') });
-    app.route({ method, url: '/dash/:channel/*', handler: (req, reply) => serveAlias(req, reply, 'dash') });
-    app.route({ method, url: '/vod/:id/*', handler: serveVod });
-  }
+  // Fastify answers HEAD through these GET routes (exposeHeadRoutes).
+  app.get('/hls/:channel/*', (req, reply) => serveAlias(req, reply, 'hls'));
+  app.get('/dash/:channel/*', (req, reply) => serveAlias(req, reply, 'dash'));
+  app.get('/vod/:id/*', serveVod);
 
   app.addHook('onClose', async () => {
     aliasCache.clear();

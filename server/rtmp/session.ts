@@ -325,7 +325,8 @@ export class RtmpSession {
         return this.sendCommand(0, '_result', tid, null, undefined);
       case 'FCPublish':
         // Description is not the stream name: never echo a key.
-        return this.sendCommand(0, 'onFCPublish', 0, null, { code: 'NetStream.Publish.Start', description: 'FCPublish' });
+        // Nothing that says "Start" goes out before the key is checked: OBS treats a later refusal as a drop.
+        return this.sendCommand(0, 'onFCPublish', 0, null, { code: 'NetStream.Publish.Pending', description: 'FCPublish received' });
       case 'FCUnpublish':
         this.sendCommand(0, 'onFCUnpublish', 0, null, { code: 'NetStream.Unpublish.Success', description: 'FCUnpublish' });
         return this.endPublish('unpublish', true);
