@@ -1,0 +1,261 @@
+// CPU and memory of a process tree, from /proc. Parsing is pure and unit-tested (proc.test.ts);
+// the readers are thin wrappers around readFileSync.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { sleep } from './spawn.js';
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  pgrp: number;
+  /** Clock ticks in user and kernel mode. */
+  utime: number;
+  stime: number;
+  /** Clock ticks of waited-for children. */
+  cutime: number;
+  cstime: number;
+  /** Clock ticks after boot at which the process started: (pid, starttime) identifies a process. */
+  starttime: number;
+}
+
+/** Parse /proc/<pid>/stat. comm may contain spaces and parentheses, so split after the LAST ')'. */
+export function parseStat(text: string): ProcStat {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) throw new Error(`bad stat line: ${text.slice(0, 80)}`);
+  const pid = Number(text.slice(0, open).trim());
+  const comm = text.slice(open + 1, close);
+  // After ')' come fields 3.. (1-based, as in proc(5)); f[0] is field 3 (state).
+  const f = text.slice(close + 2).trim().split(/\s+/);
+  const field = (n: number) => Number(f[n - 3]);
+  if (f.length < 20 || !Number.isFinite(pid)) throw new Error(`short stat line: ${text.slice(0, 80)}`);
+  return {
+    pid,
+    comm,
+    state: f[0],
+    ppid: field(4),
+    pgrp: field(5),
+    utime: field(14),
+    stime: field(15),
+    cutime: field(16),
+    cstime: field(17),
+    starttime: field(22),
+  };
+}
+
+/** VmRSS from /proc/<pid>/status, in bytes (0 for kernel threads and zombies, which have no VmRSS). */
+export function parseStatusRss(text: string): number {
+  const m = /^VmRSS:\s+(\d+)\s*kB/m.exec(text);
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** The aggregate "cpu" line of /proc/stat: total and idle (idle+iowait) jiffies. */
+export function parseProcStatCpu(text: string): { total: number; idle: number } {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) throw new Error('no cpu line in /proc/stat');
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice; guest* are already in user/nice.
+  const total = v.slice(0, 8).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return { total, idle };
+}
+
+/** pid -> children, from a list of stats. */
+export function childrenMap(stats: ProcStat[]): Map<number, number[]> {
+  const m = new Map<number, number[]>();
+  for (const s of stats) {
+    const arr = m.get(s.ppid);
+    if (arr) arr.push(s.pid);
+    else m.set(s.ppid, [s.pid]);
+  }
+  return m;
+}
+
+/** The root and all its descendants (breadth-first), given every process's stat. */
+export function treePids(root: number, stats: ProcStat[]): number[] {
+  const kids = childrenMap(stats);
+  const known = new Set(stats.map((s) => s.pid));
+  if (!known.has(root)) return [];
+  const out: number[] = [];
+  const queue = [root];
+  const seen = new Set<number>();
+  for (let guard = 0; queue.length > 0 && guard < 100000; guard++) {
+    const p = queue.shift()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    out.push(p);
+    for (const c of kids.get(p) ?? []) queue.push(c);
+  }
+  return out;
+}
+
+export interface TreeSample {
+  wallMs: number;
+  /** key `${pid}:${starttime}` -> utime+stime ticks */
+  ticks: Map<string, { ticks: number; starttime: number; comm: string }>;
+  rssBytes: number;
+  pids: number;
+}
+
+/**
+ * CPU ticks spent by the tree between two samples: for a process present in both, the delta; for a
+ * process that started after `prev` was taken (starttime later than prev's boot-relative time), all
+ * its ticks. Processes that exited between samples are not counted (their last ticks are lost; with
+ * 1 s sampling and long-lived servers this is negligible and documented).
+ */
+export function tickDelta(prev: TreeSample, cur: TreeSample, prevBootTicks: number): number {
+  let sum = 0;
+  for (const [key, c] of cur.ticks) {
+    const p = prev.ticks.get(key);
+    if (p) sum += Math.max(0, c.ticks - p.ticks);
+    else if (c.starttime >= prevBootTicks) sum += c.ticks;
+  }
+  return sum;
+}
+
+let clkTckCache: number | undefined;
+export function clkTck(): number {
+  if (clkTckCache !== undefined) return clkTckCache;
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number(r.stdout?.trim());
+  clkTckCache = Number.isFinite(n) && n > 0 ? n : 100;
+  return clkTckCache;
+}
+
+function readAllStats(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      out.push(parseStat(readFileSync(`/proc/${name}/stat`, 'utf8')));
+    } catch { /* raced with exit */ }
+  }
+  return out;
+}
+
+/** Seconds since boot, in clock ticks (to compare with starttime). */
+export function bootTicksNow(): number {
+  const up = Number(readFileSync('/proc/uptime', 'utf8').split(/\s+/)[0]);
+  return Math.floor(up * clkTck());
+}
+
+/** One snapshot of every tree rooted at `roots`, from an already-read process list. */
+export function sampleFromStats(roots: number[], stats: ProcStat[]): TreeSample {
+  const byPid = new Map(stats.map((s) => [s.pid, s]));
+  const ticks = new Map<string, { ticks: number; starttime: number; comm: string }>();
+  let rss = 0;
+  let pids = 0;
+  const seen = new Set<number>();
+  for (const root of roots) {
+    for (const pid of treePids(root, stats)) {
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const s = byPid.get(pid)!;
+      ticks.set(`${pid}:${s.starttime}`, { ticks: s.utime + s.stime, starttime: s.starttime, comm: s.comm });
+      try {
+        rss += parseStatusRss(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      } catch { /* exited */ }
+      pids++;
+    }
+  }
+  return { wallMs: performance.now(), ticks, rssBytes: rss, pids };
+}
+
+/** Tree RSS right now, in MB. */
+export function treeRssMB(root: number): number {
+  return sampleFromStats([root], readAllStats()).rssBytes / (1024 * 1024);
+}
+
+export function readBoxCpu(): { total: number; idle: number } {
+  return parseProcStatCpu(readFileSync('/proc/stat', 'utf8'));
+}
+
+export interface UsageSummary {
+  /** CPU of the tree, percent of ONE core, averaged over the window. */
+  cpuPct: number;
+  rssMeanMB: number;
+  rssMaxMB: number;
+  pidsMax: number;
+  /** Process names seen in the tree (e.g. nginx, node, ffmpeg). */
+  comms: string[];
+  samples: number;
+  seconds: number;
+}
+
+export interface GroupsMeasurement {
+  groups: Record<string, UsageSummary>;
+  /** Whole machine busy %, of ALL cores together (100 = every core saturated). */
+  boxBusyPct: number;
+  cores: number;
+}
+
+/**
+ * Sample several process trees every `intervalMs` for `durationMs` (one /proc walk per tick, shared).
+ * For each group: CPU % of ONE core averaged over the window, and RSS statistics. Each group's
+ * roots function is called on every tick, so a caller can pass a changing set of roots.
+ */
+export async function measureGroups(
+  groups: Record<string, () => number[]>,
+  durationMs: number,
+  intervalMs = 1000,
+  signal?: AbortSignal,
+): Promise<GroupsMeasurement> {
+  const hz = clkTck();
+  const names = Object.keys(groups);
+  const snap = () => {
+    const bootTicks = bootTicksNow();
+    const stats = readAllStats();
+    const out: Record<string, TreeSample> = {};
+    for (const n of names) out[n] = sampleFromStats(groups[n](), stats);
+    return { bootTicks, wallMs: performance.now(), per: out };
+  };
+  const box0 = readBoxCpu();
+  let prev = snap();
+  const first = prev;
+  const acc: Record<string, { ticks: number; rss: number[]; pidsMax: number; comms: Set<string> }> = {};
+  for (const n of names) {
+    acc[n] = { ticks: 0, rss: [], pidsMax: prev.per[n].pids, comms: new Set([...prev.per[n].ticks.values()].map((t) => t.comm)) };
+  }
+  const steps = Math.max(1, Math.round(durationMs / intervalMs));
+  for (let i = 0; i < steps; i++) {
+    await sleep(intervalMs, signal);
+    const cur = snap();
+    for (const n of names) {
+      const a = acc[n];
+      a.ticks += tickDelta(prev.per[n], cur.per[n], prev.bootTicks);
+      a.rss.push(cur.per[n].rssBytes);
+      a.pidsMax = Math.max(a.pidsMax, cur.per[n].pids);
+      for (const t of cur.per[n].ticks.values()) a.comms.add(t.comm);
+    }
+    prev = cur;
+  }
+  const box1 = readBoxCpu();
+  const seconds = (prev.wallMs - first.wallMs) / 1000;
+  const MB = 1024 * 1024;
+  const result: Record<string, UsageSummary> = {};
+  for (const n of names) {
+    const a = acc[n];
+    result[n] = {
+      cpuPct: seconds > 0 ? ((a.ticks / hz) / seconds) * 100 : 0,
+      rssMeanMB: a.rss.reduce((x, y) => x + y, 0) / Math.max(1, a.rss.length) / MB,
+      rssMaxMB: Math.max(0, ...a.rss) / MB,
+      pidsMax: a.pidsMax,
+      comms: [...a.comms].sort(),
+      samples: a.rss.length,
+      seconds,
+    };
+  }
+  const dt = box1.total - box0.total;
+  return { groups: result, boxBusyPct: dt > 0 ? (100 * (dt - (box1.idle - box0.idle))) / dt : 0, cores: cpuCount() };
+}
+
+export function cpuCount(): number {
+  try {
+    return readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d+ /.test(l)).length || 1;
+  } catch {
+    return 1;
+  }
+}

@@ -1,0 +1,193 @@
+// Results file shape and its Markdown rendering.
+// CLI: `npx tsx bench/report.ts [results.json] [--update-readme]` prints the Markdown table of the given results file,
+// or of the newest full (non-quick) run in bench/results/ (falling back to the newest of any kind);
+// --update-readme also writes it between the results markers of bench/README.md.
+
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LatencyResult, LoadLevel, StartupResult, ViewersResult } from './scenarios.js';
+
+export type Outcome<T> = T | { error: string };
+
+export interface BenchResults {
+  meta: {
+    startedAt: string;
+    finishedAt: string;
+    quick: boolean;
+    host: { cpu: string; cores: number; memMB: number; kernel: string };
+    versions: Record<string, string>;
+    gitCommit?: string;
+    input: Record<string, unknown>;
+    segmentSeconds: number;
+    options: Record<string, unknown>;
+  };
+  targets: string[];
+  startup?: Record<string, Outcome<StartupResult>>;
+  latency?: Record<string, Outcome<LatencyResult>>;
+  load?: Record<string, Outcome<{ levels: Outcome<LoadLevel>[] }>>;
+  viewers?: Record<string, Outcome<ViewersResult>>;
+  warnings: string[];
+}
+
+const ONAIR = 'onair';
+const NGINX = 'nginx-rtmp';
+
+function ok<T>(x: Outcome<T> | undefined): T | undefined {
+  return x && !(typeof x === 'object' && 'error' in x) ? (x as T) : undefined;
+}
+function err(x: Outcome<unknown> | undefined): string | undefined {
+  return x && typeof x === 'object' && 'error' in (x as object) ? (x as { error: string }).error : undefined;
+}
+function fmt(v: number | undefined, digits = 0, unit = ''): string {
+  return v === undefined || !Number.isFinite(v) ? '—' : `${v.toFixed(digits)}${unit}`;
+}
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? undefined : a / b;
+}
+function met(v: boolean | undefined): string {
+  return v === undefined ? '—' : v ? 'yes' : '**no**';
+}
+function cell(o: Outcome<unknown> | undefined, v: string): string {
+  if (o === undefined) return 'not run';
+  const e = err(o);
+  return e ? 'error' : v;
+}
+
+export function renderMarkdown(r: BenchResults): string {
+  const out: string[] = [];
+  const m = r.meta;
+  out.push(`### RTMP → HLS: Onair vs nginx-rtmp (${m.startedAt.slice(0, 16).replace('T', ' ')} UTC${m.quick ? ', QUICK mode: smoke numbers only' : ''})`);
+  out.push('');
+  out.push(`Host: ${m.host.cpu}, ${m.host.cores} cores, ${Math.round(m.host.memMB / 1024)} GB RAM, Linux ${m.host.kernel}. ` +
+    `${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}` + (m.gitCommit ? `, onair ${m.gitCommit.slice(0, 10)}` : '') + '.');
+  out.push(`Input: ${m.input.height}p${m.input.fps} H.264 ${m.input.videoKbps} kbit/s CBR, keyframe every ${m.input.gop} frames, AAC ${m.input.audioKbps} kbit/s; ` +
+    `published with ffmpeg -re -stream_loop -1 -c copy. Segment length ${m.segmentSeconds} s on both servers.`);
+  out.push('');
+  out.push('| Metric | Onair | nginx-rtmp | Onair / nginx | Target | Met |');
+  out.push('|---|---:|---:|---:|---|---|');
+  const row = (metric: string, o: string, n: string, q: string, target: string, ok: string) =>
+    out.push(`| ${metric} | ${o} | ${n} | ${q} | ${target} | ${ok} |`);
+
+  if (r.startup) {
+    const so = ok(r.startup[ONAIR]), sn = ok(r.startup[NGINX]);
+    const n = so?.runs.length ?? sn?.runs.length ?? 0;
+    row(`Publish → first playable segment, median of ${n} (ms)`,
+      cell(r.startup[ONAIR], fmt(so?.medianMs)), cell(r.startup[NGINX], fmt(sn?.medianMs)),
+      fmt(ratio(so?.medianMs, sn?.medianMs), 2), 'Onair ≤ 1500 ms',
+      met(so && so.ok > 0 ? so.medianMs <= 1500 : undefined));
+    row('… same, counted from the first media byte sent (excl. ffmpeg start-up) (ms)',
+      cell(r.startup[ONAIR], fmt(so?.medianFromMediaMs)), cell(r.startup[NGINX], fmt(sn?.medianFromMediaMs)),
+      fmt(ratio(so?.medianFromMediaMs, sn?.medianFromMediaMs), 2), 'reported', '—');
+  }
+  if (r.latency) {
+    const lo = ok(r.latency[ONAIR]), ln = ok(r.latency[NGINX]);
+    const n = lo?.segments.length ?? ln?.segments.length ?? 0;
+    row(`Segment availability delay, median of ${n} segments (ms)`, cell(r.latency[ONAIR], fmt(lo?.medianMs)), cell(r.latency[NGINX], fmt(ln?.medianMs)),
+      fmt(ratio(lo?.medianMs, ln?.medianMs), 2), 'reported', '—');
+    row('Segment availability delay, p90 (ms)', cell(r.latency[ONAIR], fmt(lo?.p90Ms)), cell(r.latency[NGINX], fmt(ln?.p90Ms)),
+      fmt(ratio(lo?.p90Ms, ln?.p90Ms), 2), 'reported', '—');
+    row('… median counted from publisher spawn (incl. ffmpeg start-up) (ms)', cell(r.latency[ONAIR], fmt(lo?.spawnMedianMs)), cell(r.latency[NGINX], fmt(ln?.spawnMedianMs)),
+      fmt(ratio(lo?.spawnMedianMs, ln?.spawnMedianMs), 2), 'reported', '—');
+    if (lo?.pdtMedianMs !== undefined || ln?.pdtMedianMs !== undefined) {
+      row('… median against EXT-X-PROGRAM-DATE-TIME (server clock) (ms)', fmt(lo?.pdtMedianMs), fmt(ln?.pdtMedianMs), '', 'informational', '—');
+    }
+    row('Mean segment duration (s)', cell(r.latency[ONAIR], fmt(lo?.meanSegmentS, 3)), cell(r.latency[NGINX], fmt(ln?.meanSegmentS, 3)), '', '1 s', '—');
+  }
+  if (r.load) {
+    const lo = ok(r.load[ONAIR])?.levels ?? [], ln = ok(r.load[NGINX])?.levels ?? [];
+    const counts = [...new Set([...lo, ...ln].map((l) => ok(l)?.streams).filter((x): x is number => x !== undefined))].sort((a, b) => a - b);
+    for (const c of counts) {
+      const a = lo.map(ok).find((l) => l?.streams === c);
+      const b = ln.map(ok).find((l) => l?.streams === c);
+      const co = (l: LoadLevel | undefined, v: string) => (l ? v : r.load?.[ONAIR] === undefined ? 'not run' : 'error');
+      const cn = (l: LoadLevel | undefined, v: string) => (l ? v : r.load?.[NGINX] === undefined ? 'not run' : 'error');
+      const rc = ratio(a?.cpuPct, b?.cpuPct);
+      row(`CPU, ${c} stream${c > 1 ? 's' : ''} (% of one core)`, co(a, fmt(a?.cpuPct, 1)), cn(b, fmt(b?.cpuPct, 1)), fmt(rc, 2),
+        'Onair ≤ 1.5× nginx', met(rc === undefined ? undefined : rc <= 1.5));
+      row(`RSS, ${c} stream${c > 1 ? 's' : ''} (MB; idle)`, co(a, `${fmt(a?.rssMB, 1)} (${fmt(a?.idleRssMB, 1)})`),
+        cn(b, `${fmt(b?.rssMB, 1)} (${fmt(b?.idleRssMB, 1)})`), fmt(ratio(a?.rssMB, b?.rssMB), 2), 'reported', '—');
+      row(`RSS growth per stream, ${c} stream${c > 1 ? 's' : ''} (MB)`, co(a, fmt(a?.rssGrowthPerStreamMB, 2)), cn(b, fmt(b?.rssGrowthPerStreamMB, 2)), '',
+        'Onair ≤ 16 MB', met(a ? a.rssGrowthPerStreamMB <= 16 : undefined));
+      const h = (l: LoadLevel | undefined) =>
+        `${l?.healthyStreams}/${c} · ${fmt(l?.publishersCpuPct, 0)} · ${fmt(l?.otherCpuPct, 0)} · ${fmt(l?.boxBusyPct, 0)}% of ${l?.cores}${l?.saturated ? ' SATURATED' : ''}`;
+      row(`${c} stream${c > 1 ? 's' : ''}: healthy · publishers' CPU % · other CPU % · box busy`, co(a, h(a)), cn(b, h(b)),
+        '', 'all healthy, box < 90%', met(a && b ? a.healthyStreams === c && b.healthyStreams === c && !a.saturated && !b.saturated : undefined));
+    }
+  }
+  if (r.viewers) {
+    const vo = ok(r.viewers[ONAIR]), vn = ok(r.viewers[NGINX]);
+    const conns = vo?.connections ?? vn?.connections ?? 1000;
+    const rq = ratio(vo?.wrk.requestsPerSec, vn?.wrk.requestsPerSec);
+    row(`Viewers (wrk -c${conns}): requests/s`, cell(r.viewers[ONAIR], fmt(vo?.wrk.requestsPerSec)), cell(r.viewers[NGINX], fmt(vn?.wrk.requestsPerSec)),
+      fmt(rq, 2), 'Onair ≥ 0.5× nginx', met(rq === undefined ? undefined : rq >= 0.5));
+    row('Viewers: latency p50 (ms)', cell(r.viewers[ONAIR], fmt(vo?.wrk.p50Ms, 1)), cell(r.viewers[NGINX], fmt(vn?.wrk.p50Ms, 1)), fmt(ratio(vo?.wrk.p50Ms, vn?.wrk.p50Ms), 2), 'reported', '—');
+    row('Viewers: latency p99 (ms)', cell(r.viewers[ONAIR], fmt(vo?.wrk.p99Ms, 1)), cell(r.viewers[NGINX], fmt(vn?.wrk.p99Ms, 1)), fmt(ratio(vo?.wrk.p99Ms, vn?.wrk.p99Ms), 2), 'reported', '—');
+    row('Viewers: MB/s served', cell(r.viewers[ONAIR], fmt(vo?.wrk.transferPerSecMB, 0)), cell(r.viewers[NGINX], fmt(vn?.wrk.transferPerSecMB, 0)), fmt(ratio(vo?.wrk.transferPerSecMB, vn?.wrk.transferPerSecMB), 2), 'reported', '—');
+    const errs = (v: ViewersResult | undefined) => v ? `${v.wrk.non2xx3xx} / ${v.wrk.socketErrors.connect + v.wrk.socketErrors.read + v.wrk.socketErrors.write + v.wrk.socketErrors.timeout}` : '';
+    row('Viewers: non-2xx / socket errors', cell(r.viewers[ONAIR], errs(vo)), cell(r.viewers[NGINX], errs(vn)), '', '0 / 0',
+      met(vo && vn ? vo.wrk.non2xx3xx === 0 && vn.wrk.non2xx3xx === 0 : undefined));
+    row('Viewers: server CPU % / box busy %', cell(r.viewers[ONAIR], vo ? `${fmt(vo.serverCpuPct, 0)} / ${fmt(vo.boxBusyPct, 0)}` : ''),
+      cell(r.viewers[NGINX], vn ? `${fmt(vn.serverCpuPct, 0)} / ${fmt(vn.boxBusyPct, 0)}` : ''), '', 'reported', '—');
+  }
+
+  const notes: string[] = [];
+  for (const [scen, rec] of Object.entries({ startup: r.startup, latency: r.latency, load: r.load, viewers: r.viewers })) {
+    for (const [t, o] of Object.entries(rec ?? {})) {
+      const e = err(o);
+      if (e) notes.push(`${scen} / ${t}: ${e.split('\n')[0].slice(0, 300)}`);
+      const levels = ok(o as Outcome<{ levels: Outcome<LoadLevel>[] }>)?.levels;
+      if (scen === 'load' && levels) for (const l of levels) { const le = err(l); if (le) notes.push(`load / ${t}: ${le.split('\n')[0].slice(0, 300)}`); }
+    }
+  }
+  for (const w of r.warnings) notes.push(w);
+  if (notes.length) {
+    out.push('');
+    out.push('Notes:');
+    for (const n of notes) out.push(`- ${n}`);
+  }
+  out.push('');
+  out.push('CPU is % of one core summed over the server\'s whole process tree (utime+stime from /proc); RSS is the sum of VmRSS over the tree; ' +
+    'growth per stream = (RSS at N streams − idle RSS) / N. Publishers are excluded from server numbers. Latency methods: bench/README.md.');
+  return out.join('\n') + '\n';
+}
+
+export function newestResults(dir: string): string | undefined {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => /^rtmp-hls-.*\.json$/.test(f));
+  } catch {
+    return undefined;
+  }
+  const byTime = files.map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return byTime.find((f) => !f.includes('-quick')) ?? byTime[0];
+}
+
+/** Replace the text between the results markers of README.md with `md`. */
+export function spliceReadme(readme: string, md: string): string {
+  const begin = '<!-- results:begin -->';
+  const end = '<!-- results:end -->';
+  const a = readme.indexOf(begin);
+  const b = readme.indexOf(end);
+  if (a < 0 || b < a) throw new Error('README.md has no results markers');
+  return `${readme.slice(0, a + begin.length)}\n${md}${readme.slice(b)}`;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const benchDir = fileURLToPath(new URL('.', import.meta.url));
+  const dir = join(benchDir, 'results');
+  const args = process.argv.slice(2);
+  const update = args.includes('--update-readme');
+  const file = args.find((a) => !a.startsWith('--')) ?? newestResults(dir);
+  if (!file) {
+    process.stderr.write(`no results in ${dir}; run npx tsx bench/run.ts first\n`);
+    process.exit(1);
+  }
+  const md = renderMarkdown(JSON.parse(readFileSync(file, 'utf8')) as BenchResults);
+  if (update) {
+    const readme = join(benchDir, 'README.md');
+    writeFileSync(readme, spliceReadme(readFileSync(readme, 'utf8'), `\n_From \`${basename(file)}\`._\n\n${md}`));
+    process.stderr.write(`updated ${readme} from ${file}\n`);
+  }
+  process.stdout.write(md);
+}

@@ -1,0 +1,205 @@
+// Onair vs nginx-rtmp, RTMP in -> HLS out. See bench/README.md.
+//
+//   npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers] [--streams 1,8,32]
+//                        [--targets onair,nginx] [--connections 1000] [--out DIR]
+//
+// Full runs write bench/results/rtmp-hls-<date>.json and bench/results/rtmp-hls-latest.md.
+// Quick or partial runs (--quick, --only, --targets) write to bench/work/results/ (gitignored) unless
+// --out is given, so smoke numbers never overwrite the committed table.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, totalmem, release } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { BENCH_DIR, INPUT_SPEC, REPO_DIR, WORK_DIR, ensureInput } from './media.js';
+import { killAllSync } from './spawn.js';
+import { nginxTarget, onairTarget, SEGMENT_SECONDS, type Target } from './targets.js';
+import { latencyScenario, loadLevel, startupScenario, viewersScenario, type Ctx } from './scenarios.js';
+import { renderMarkdown, type BenchResults, type Outcome } from './report.js';
+
+const SCENARIOS = ['startup', 'latency', 'load', 'viewers'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function usage(msg?: string): never {
+  if (msg) process.stderr.write(`bench: ${msg}\n`);
+  process.stderr.write('usage: npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers] [--streams 1,8,32] [--targets onair,nginx] [--connections 1000] [--out DIR]\n');
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]) {
+  const o = { quick: false, only: [...SCENARIOS] as Scenario[], streams: undefined as number[] | undefined, targets: ['onair', 'nginx'], connections: 1000, out: undefined as string | undefined, partial: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) usage(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--only') {
+      o.only = val().split(',').map((s) => s.trim()) as Scenario[];
+      for (const s of o.only) if (!SCENARIOS.includes(s)) usage(`unknown scenario ${s}`);
+      o.partial = true;
+    } else if (a === '--streams') {
+      o.streams = val().split(',').map(Number);
+      if (o.streams.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) usage('--streams takes integers 1..64');
+    } else if (a === '--targets') {
+      o.targets = val().split(',').map((s) => s.trim());
+      for (const t of o.targets) if (!['onair', 'nginx'].includes(t)) usage(`unknown target ${t}`);
+      if (o.targets.length < 2) o.partial = true;
+    } else if (a === '--connections') {
+      o.connections = Number(val());
+      if (!Number.isInteger(o.connections) || o.connections < 1 || o.connections > 10000) usage('--connections 1..10000');
+    } else if (a === '--out') o.out = val();
+    else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  return o;
+}
+
+function firstLine(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 5000 });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim())?.trim() ?? '?';
+}
+
+function versions(): Record<string, string> {
+  return {
+    node: process.version,
+    ffmpeg: firstLine('ffmpeg', ['-version']).match(/ffmpeg version (\S+)/)?.[1] ?? '?',
+    nginx: firstLine('nginx', ['-v']).match(/nginx\/(\S+)/)?.[1] ?? '?',
+    wrk: firstLine('wrk', ['--version']).match(/wrk (\S+)/)?.[1] ?? '?',
+  };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const quick = opts.quick;
+  const p = {
+    startupRepeats: quick ? 3 : 5,
+    latencySegments: quick ? 10 : 30,
+    streams: opts.streams ?? (quick ? [1, 2] : [1, 8, 32]),
+    warmupMs: quick ? 5_000 : 10_000,
+    sampleMs: quick ? 5_000 : 20_000,
+    viewers: { connections: opts.connections, threads: 2, durationS: quick ? 5 : 15 },
+  };
+  const log = (s: string) => process.stdout.write(`${s}\n`);
+  const targets: Target[] = opts.targets.map((t) => (t === 'onair' ? onairTarget() : nginxTarget()));
+
+  // Per-scenario budgets (per target); a global watchdog on top of their sum.
+  const budgetMs: Record<Scenario, number> = {
+    startup: p.startupRepeats * 20_000 + 60_000,
+    latency: p.latencySegments * 1500 + 90_000,
+    load: p.streams.reduce((a, n) => a + p.warmupMs + p.sampleMs + 60_000 + n * 2000, 0),
+    viewers: p.viewers.durationS * 1000 + 120_000,
+  };
+  const totalBudget = 120_000 + opts.only.reduce((a, s) => a + budgetMs[s] * targets.length, 0);
+  const watchdog = setTimeout(() => {
+    process.stderr.write(`bench: global time budget of ${Math.round(totalBudget / 1000)} s exceeded; killing everything\n`);
+    killAllSync();
+    process.exit(3);
+  }, totalBudget);
+  watchdog.unref();
+
+  const startedAt = new Date().toISOString();
+  log(`bench: ${quick ? 'QUICK ' : ''}run of [${opts.only.join(', ')}] on [${targets.map((t) => t.name).join(', ')}], budget ≤ ${Math.round(totalBudget / 60000)} min`);
+  const input = await ensureInput(log);
+  const git = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_DIR, encoding: 'utf8' });
+  const results: BenchResults = {
+    meta: {
+      startedAt,
+      finishedAt: '',
+      quick,
+      host: { cpu: cpus()[0]?.model ?? '?', cores: cpus().length, memMB: Math.round(totalmem() / 1048576), kernel: release() },
+      versions: versions(),
+      ...(git.status === 0 ? { gitCommit: git.stdout.trim() } : {}),
+      input: { ...INPUT_SPEC },
+      segmentSeconds: SEGMENT_SECONDS,
+      options: { ...p, only: opts.only, targets: opts.targets },
+    },
+    targets: targets.map((t) => t.name),
+    warnings: [],
+  };
+
+  const runScenario = async <T>(scen: Scenario, t: Target, fn: (ctx: Ctx) => Promise<T>): Promise<Outcome<T>> => {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new Error(`${scen} exceeded its ${Math.round(budgetMs[scen] / 1000)} s budget`)), budgetMs[scen]);
+    const t0 = Date.now();
+    log(`[${scen}] ${t.name}`);
+    try {
+      return await fn({ input, log, signal: ac.signal });
+    } catch (err) {
+      const msg = (err as Error)?.message ?? String(err);
+      log(`  ERROR: ${msg.split('\n').slice(0, 12).join('\n  ')}`);
+      return { error: msg.slice(0, 4000) };
+    } finally {
+      clearTimeout(timer);
+      log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  };
+
+  for (const scen of opts.only) {
+    if (scen === 'startup') {
+      results.startup = {};
+      for (const t of targets) results.startup[t.name] = await runScenario(scen, t, (ctx) => startupScenario(t, ctx, p.startupRepeats));
+    } else if (scen === 'latency') {
+      results.latency = {};
+      for (const t of targets) results.latency[t.name] = await runScenario(scen, t, (ctx) => latencyScenario(t, ctx, p.latencySegments));
+    } else if (scen === 'load') {
+      results.load = {};
+      for (const t of targets) {
+        results.load[t.name] = await runScenario(scen, t, async (ctx) => {
+          const levels = [];
+          for (const n of p.streams) {
+            try {
+              levels.push(await loadLevel(t, ctx, n, p.warmupMs, p.sampleMs));
+            } catch (err) {
+              if (ctx.signal.aborted) throw err;
+              const msg = (err as Error).message;
+              ctx.log(`  load N=${n} ERROR: ${msg.split('\n')[0]}`);
+              levels.push({ error: `N=${n}: ${msg.slice(0, 2000)}` });
+            }
+          }
+          return { levels };
+        });
+      }
+    } else if (scen === 'viewers') {
+      results.viewers = {};
+      for (const t of targets) results.viewers[t.name] = await runScenario(scen, t, (ctx) => viewersScenario(t, ctx, p.viewers));
+    }
+  }
+
+  for (const t of targets) {
+    const w = (t as { warnings?: string[] }).warnings;
+    if (w) for (const x of new Set(w)) results.warnings.push(`${t.name}: ${x}`);
+  }
+  const saturated = Object.values(results.load ?? {}).flatMap((o) => ('levels' in o ? o.levels : []))
+    .some((l) => 'saturated' in l && l.saturated);
+  if (saturated) results.warnings.push('the box was ≥ 90% busy during at least one load sample: CPU numbers there are lower bounds and comparisons are unreliable');
+
+  results.meta.finishedAt = new Date().toISOString();
+  const full = !quick && !opts.partial;
+  const outDir = opts.out ?? (full ? join(BENCH_DIR, 'results') : join(WORK_DIR, 'results'));
+  mkdirSync(outDir, { recursive: true });
+  const stamp = startedAt.replace(/:/g, '').replace(/\..*$/, '').replace('T', '-');
+  const tag = quick ? '-quick' : opts.partial ? '-partial' : '';
+  const jsonPath = join(outDir, `rtmp-hls-${stamp}${tag}.json`);
+  const md = renderMarkdown(results);
+  writeFileSync(jsonPath, JSON.stringify(results, null, 2) + '\n');
+  const mdPath = join(outDir, `rtmp-hls${tag}-latest.md`);
+  writeFileSync(mdPath, md);
+  log('');
+  log(md);
+  log(`wrote ${jsonPath}\nwrote ${mdPath}`);
+}
+
+main().then(
+  () => {
+    killAllSync();
+    process.exit(0);
+  },
+  (err) => {
+    process.stderr.write(`bench: ${(err as Error)?.stack ?? err}\n`);
+    killAllSync();
+    process.exit(1);
+  },
+);

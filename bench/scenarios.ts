@@ -1,0 +1,392 @@
+// The four measurements. Each one starts a fresh server instance, and stops it and every publisher
+// it started in a finally block. All loops are bounded by count and by the scenario's AbortSignal.
+
+import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { httpGet, sleep, tempDir } from './spawn.js';
+import { startPublisher, type Publisher } from './media.js';
+import { parsePlaylist, resolveUri, median, quantile, type Playlist } from './hls.js';
+import { measureGroups, type UsageSummary } from './proc.js';
+import { runWrk, type WrkResult } from './wrk.js';
+import type { Instance, Target } from './targets.js';
+
+export interface Ctx {
+  input: string;
+  log: (s: string) => void;
+  signal: AbortSignal;
+}
+
+const POLL_MS = 20;
+
+async function withInstance<T>(target: Target, fn: (inst: Instance, pubs: Publisher[]) => Promise<T>): Promise<T> {
+  const inst = await target.start();
+  const pubs: Publisher[] = [];
+  try {
+    return await fn(inst, pubs);
+  } finally {
+    await Promise.all(pubs.map((p) => p.stop()));
+    await inst.stop();
+  }
+}
+
+async function getPlaylist(url: string): Promise<{ status: number; pl?: Playlist; error?: string }> {
+  const r = await httpGet(url, 1000);
+  if (r.status !== 200) return { status: r.status, error: 'error' in r ? r.error : undefined };
+  try {
+    return { status: 200, pl: parsePlaylist(r.body.toString('utf8')) };
+  } catch (err) {
+    return { status: 200, error: (err as Error).message };
+  }
+}
+
+/**
+ * Sleep until the next POLL_MS tick counted from `t0`: a fixed-rate schedule (a slow poll does not
+ * shift later ones) that skips missed ticks instead of bursting to catch up.
+ */
+async function nextTick(t0: number, signal: AbortSignal): Promise<void> {
+  const now = performance.now();
+  await sleep(t0 + Math.floor((now - t0) / POLL_MS + 1) * POLL_MS - now, signal);
+}
+
+function publisherGone(pub: Publisher): string | undefined {
+  return pub.proc.isRunning() ? undefined : `publisher exited: ${pub.proc.tail().slice(-500).replace(/rtmp:\/\/\S+/g, 'rtmp://…')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Publish -> first playable segment
+
+export interface StartupRun {
+  /** ms from publisher spawn until a listed segment (and its EXT-X-MAP, if any) was fetched with 200. */
+  playableMs?: number;
+  /** Same, counted from the moment ffmpeg sent media time 0 (spawn + ffmpeg start-up + RTMP handshake). */
+  playableFromMediaMs?: number;
+  firstPlaylistMs?: number;
+  firstListedMs?: number;
+  polls: number;
+  segmentBytes?: number;
+  error?: string;
+}
+
+export interface StartupResult {
+  runs: StartupRun[];
+  medianMs: number;
+  medianFromMediaMs: number;
+  minMs: number;
+  maxMs: number;
+  ok: number;
+}
+
+export async function startupScenario(target: Target, ctx: Ctx, repeats: number): Promise<StartupResult> {
+  return withInstance(target, async (inst, pubs) => {
+    const runs: StartupRun[] = [];
+    for (let r = 0; r < repeats; r++) {
+      const key = await target.publishName(r);
+      const url = inst.hlsUrl(target.playName(r));
+      const pub = startPublisher(ctx.input, `${inst.rtmpBase}/${key}`);
+      pubs.push(pub);
+      const run: StartupRun = { polls: 0 };
+      const maxPolls = Math.ceil(15_000 / POLL_MS);
+      try {
+        for (let k = 0; k < maxPolls; k++) {
+          const gone = publisherGone(pub);
+          if (gone) { run.error = gone; break; }
+          run.polls++;
+          const { status, pl } = await getPlaylist(url);
+          const now = performance.now() - pub.startPerf;
+          if (status === 200 && run.firstPlaylistMs === undefined) run.firstPlaylistMs = now;
+          const seg = pl?.segments[0];
+          if (pl && seg) {
+            run.firstListedMs ??= now;
+            const map = pl.mapUri ? await httpGet(resolveUri(url, pl.mapUri), 2000) : { status: 200 };
+            const s = await httpGet(resolveUri(url, seg.uri), 2000);
+            if (map.status === 200 && s.status === 200 && 'body' in s && s.body.length > 0) {
+              const t = performance.now();
+              run.playableMs = t - pub.startPerf;
+              const z = pub.mediaZeroPerf();
+              if (z !== undefined) run.playableFromMediaMs = t - z;
+              run.segmentBytes = s.body.length;
+              break;
+            }
+          }
+          await nextTick(pub.startPerf, ctx.signal);
+        }
+        if (run.playableMs === undefined && !run.error) run.error = `no playable segment within 15 s (${run.polls} polls)`;
+      } finally {
+        await pub.stop();
+      }
+      ctx.log(`  startup #${r + 1}: ${run.playableMs !== undefined ? `${run.playableMs.toFixed(0)} ms` : run.error}`);
+      runs.push(run);
+      await sleep(500, ctx.signal);
+    }
+    const ok = runs.map((r) => r.playableMs).filter((x): x is number => x !== undefined);
+    const fromMedia = runs.map((r) => r.playableFromMediaMs).filter((x): x is number => x !== undefined);
+    return { runs, medianMs: median(ok), medianFromMediaMs: median(fromMedia), minMs: Math.min(...ok), maxMs: Math.max(...ok), ok: ok.length };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Segment availability delay
+
+export interface SegmentObs {
+  seq: number;
+  uri: string;
+  duration: number;
+  /** Media time (s) at which the segment starts: sum of EXTINF of the segments before it. */
+  startMediaS: number;
+  /** ms after media time 0 left the publisher at which the segment was first listed. */
+  appearMs: number;
+  /** appearMs - (startMediaS + duration) * 1000: the availability delay. */
+  delayMs: number;
+  /** Same, with the publisher's spawn instant as media time 0 (adds ffmpeg start-up; the brief's literal method). */
+  spawnDelayMs: number;
+  /** Same, measured against EXT-X-PROGRAM-DATE-TIME (server clock) when present; informational. */
+  pdtDelayMs?: number;
+}
+
+export interface LatencyResult {
+  segments: SegmentObs[];
+  medianMs: number;
+  p90Ms: number;
+  minMs: number;
+  maxMs: number;
+  meanSegmentS: number;
+  pdtMedianMs?: number;
+  /** Medians with the spawn instant as media time 0 (includes ffmpeg start-up + RTMP handshake). */
+  spawnMedianMs: number;
+  spawnP90Ms: number;
+  /** ms between publisher spawn and media time 0 leaving ffmpeg (estimated from -progress). */
+  publisherStartupMs?: number;
+  firstSeq?: number;
+  gaps: number;
+  note?: string;
+}
+
+export async function latencyScenario(target: Target, ctx: Ctx, wanted: number): Promise<LatencyResult> {
+  return withInstance(target, async (inst, pubs) => {
+    const key = await target.publishName(0);
+    const url = inst.hlsUrl(target.playName(0));
+    const pub = startPublisher(ctx.input, `${inst.rtmpBase}/${key}`);
+    pubs.push(pub);
+    const seen = new Map<number, { uri: string; duration: number; appearPerf: number; appearWall: number; pdtMs?: number }>();
+    let firstSeq: number | undefined;
+    const maxPolls = Math.ceil(((wanted + 1) * 1.5 * 1000 + 15_000) / POLL_MS);
+    for (let k = 0; k < maxPolls && seen.size < wanted + 1; k++) {
+      const gone = publisherGone(pub);
+      if (gone) throw new Error(gone);
+      const { pl } = await getPlaylist(url);
+      const appearPerf = performance.now();
+      const appearWall = Date.now();
+      for (const s of pl?.segments ?? []) {
+        firstSeq ??= s.seq;
+        if (!seen.has(s.seq)) seen.set(s.seq, { uri: s.uri, duration: s.duration, appearPerf, appearWall, pdtMs: s.pdtMs });
+      }
+      await nextTick(pub.startPerf, ctx.signal);
+    }
+    if (firstSeq === undefined) throw new Error('no segment ever appeared');
+    const zero = pub.mediaZeroPerf();
+    const zeroPerf = zero ?? pub.startPerf;
+    const seqs = [...seen.keys()].sort((a, b) => a - b);
+    const segments: SegmentObs[] = [];
+    let start = 0;
+    let gaps = 0;
+    for (let i = 0; i < seqs.length; i++) {
+      const seq = seqs[i];
+      if (i > 0 && seq !== seqs[i - 1] + 1) { gaps++; break; } // cumulative media time unknown past a gap
+      const o = seen.get(seq)!;
+      const endMs = (start + o.duration) * 1000;
+      const appearMs = o.appearPerf - zeroPerf;
+      const delayMs = appearMs - endMs;
+      const spawnDelayMs = o.appearPerf - pub.startPerf - endMs;
+      const pdtDelayMs = o.pdtMs !== undefined ? o.appearWall - (o.pdtMs + o.duration * 1000) : undefined;
+      segments.push({ seq, uri: o.uri, duration: o.duration, startMediaS: start, appearMs, delayMs, spawnDelayMs, ...(pdtDelayMs !== undefined ? { pdtDelayMs } : {}) });
+      start += o.duration;
+    }
+    const used = segments.slice(0, wanted);
+    const d = used.map((s) => s.delayMs);
+    const pdt = used.map((s) => s.pdtDelayMs).filter((x): x is number => x !== undefined);
+    const sd = used.map((s) => s.spawnDelayMs);
+    ctx.log(`  latency: ${used.length} segments, median ${median(d).toFixed(0)} ms, p90 ${quantile(d, 0.9).toFixed(0)} ms ` +
+      `(from spawn: ${median(sd).toFixed(0)} / ${quantile(sd, 0.9).toFixed(0)}; publisher start-up ${zero !== undefined ? (zero - pub.startPerf).toFixed(0) : '?'} ms)`);
+    return {
+      segments: used,
+      medianMs: median(d),
+      p90Ms: quantile(d, 0.9),
+      minMs: Math.min(...d),
+      maxMs: Math.max(...d),
+      meanSegmentS: used.reduce((a, s) => a + s.duration, 0) / Math.max(1, used.length),
+      ...(pdt.length ? { pdtMedianMs: median(pdt) } : {}),
+      spawnMedianMs: median(sd),
+      spawnP90Ms: quantile(sd, 0.9),
+      ...(zero !== undefined ? { publisherStartupMs: zero - pub.startPerf } : {}),
+      firstSeq,
+      gaps,
+      ...(used.length < wanted || zero === undefined
+        ? { note: [used.length < wanted ? `only ${used.length} of ${wanted} segments observed` : '', zero === undefined ? 'no ffmpeg -progress report: media time 0 taken as spawn time' : ''].filter(Boolean).join('; ') }
+        : {}),
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. CPU / RSS at N streams
+
+export interface LoadLevel {
+  streams: number;
+  idleRssMB: number;
+  idleCpuPct: number;
+  /** Server tree CPU, % of one core, mean over the sample window. */
+  cpuPct: number;
+  cpuPctPerStream: number;
+  rssMB: number;
+  rssMaxMB: number;
+  rssGrowthPerStreamMB: number;
+  serverProcesses: string[];
+  serverPidsMax: number;
+  publishersCpuPct: number;
+  publishersRssMB: number;
+  /** Whole box busy %, all cores together (100 = all cores saturated). */
+  boxBusyPct: number;
+  /** Box CPU not attributable to server or publishers (harness, wrk, other tenants), % of one core. */
+  otherCpuPct: number;
+  cores: number;
+  /** Box nearly saturated: server numbers are then a lower bound. */
+  saturated: boolean;
+  /** Streams whose playlist advanced by at least half the expected segments during the window. */
+  healthyStreams: number;
+  sampleSeconds: number;
+  warmupSeconds: number;
+}
+
+async function lastSeqs(urls: string[]): Promise<(number | undefined)[]> {
+  return Promise.all(urls.map(async (u) => {
+    const { pl } = await getPlaylist(u);
+    const s = pl?.segments;
+    return s && s.length ? s[s.length - 1].seq : undefined;
+  }));
+}
+
+export async function loadLevel(target: Target, ctx: Ctx, n: number, warmupMs: number, sampleMs: number): Promise<LoadLevel> {
+  return withInstance(target, async (inst, pubs) => {
+    const keys: string[] = [];
+    for (let i = 0; i < n; i++) keys.push(await target.publishName(i)); // provisioning before the idle sample
+    const urls = keys.map((_, i) => inst.hlsUrl(target.playName(i)));
+    await sleep(2000, ctx.signal);
+    const idle = await measureGroups({ server: () => [inst.pid()] }, 3000, 1000, ctx.signal);
+    for (let i = 0; i < n; i++) pubs.push(startPublisher(ctx.input, `${inst.rtmpBase}/${keys[i]}`));
+    await sleep(warmupMs, ctx.signal);
+    const before = await lastSeqs(urls);
+    const m = await measureGroups(
+      { server: () => [inst.pid()], publishers: () => pubs.map((p) => p.proc.pid) },
+      sampleMs, 1000, ctx.signal,
+    );
+    const after = await lastSeqs(urls);
+    const expect = (m.groups.server.seconds / 1) * 0.5;
+    let healthy = 0;
+    for (let i = 0; i < n; i++) {
+      const a = before[i], b = after[i];
+      if (a !== undefined && b !== undefined && b - a >= Math.max(1, Math.floor(expect)) && pubs[i].proc.isRunning()) healthy++;
+    }
+    const s: UsageSummary = m.groups.server;
+    const idleS = idle.groups.server;
+    const level: LoadLevel = {
+      streams: n,
+      idleRssMB: idleS.rssMeanMB,
+      idleCpuPct: idleS.cpuPct,
+      cpuPct: s.cpuPct,
+      cpuPctPerStream: s.cpuPct / n,
+      rssMB: s.rssMeanMB,
+      rssMaxMB: s.rssMaxMB,
+      rssGrowthPerStreamMB: (s.rssMeanMB - idleS.rssMeanMB) / n,
+      serverProcesses: s.comms,
+      serverPidsMax: s.pidsMax,
+      publishersCpuPct: m.groups.publishers.cpuPct,
+      publishersRssMB: m.groups.publishers.rssMeanMB,
+      boxBusyPct: m.boxBusyPct,
+      otherCpuPct: Math.max(0, m.boxBusyPct * m.cores - s.cpuPct - m.groups.publishers.cpuPct),
+      cores: m.cores,
+      saturated: m.boxBusyPct >= 90,
+      healthyStreams: healthy,
+      sampleSeconds: s.seconds,
+      warmupSeconds: warmupMs / 1000,
+    };
+    ctx.log(`  load N=${n}: server cpu ${level.cpuPct.toFixed(1)}% rss ${level.rssMB.toFixed(1)} MB ` +
+      `(idle ${level.idleRssMB.toFixed(1)}, +${level.rssGrowthPerStreamMB.toFixed(2)}/stream), publishers ${level.publishersCpuPct.toFixed(1)}%, ` +
+      `box ${level.boxBusyPct.toFixed(0)}% of ${m.cores} cores (other ${level.otherCpuPct.toFixed(0)}% of a core), healthy ${healthy}/${n}`);
+    return level;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. 1000 viewers (wrk)
+
+export interface ViewersResult {
+  wrk: WrkResult;
+  paths: string[];
+  nofile: string;
+  connections: number;
+  threads: number;
+  durationS: number;
+  serverCpuPct: number;
+  serverRssMB: number;
+  boxBusyPct: number;
+  /** Segments of the request list still answering 200 right after the run. */
+  segmentsStillAvailable: number;
+  segmentBytes: number[];
+}
+
+export async function viewersScenario(target: Target, ctx: Ctx, o: { connections: number; threads: number; durationS: number }): Promise<ViewersResult> {
+  return withInstance(target, async (inst, pubs) => {
+    const key = await target.publishName(0);
+    const url = inst.hlsUrl(target.playName(0));
+    const pub = startPublisher(ctx.input, `${inst.rtmpBase}/${key}`);
+    pubs.push(pub);
+    let pl: Playlist | undefined;
+    for (let k = 0; k < 1000; k++) {
+      const gone = publisherGone(pub);
+      if (gone) throw new Error(gone);
+      pl = (await getPlaylist(url)).pl;
+      if (pl && pl.segments.length >= 4) break;
+      if (performance.now() - pub.startPerf > 30_000) throw new Error('playlist did not reach 4 segments within 30 s');
+      await sleep(250, ctx.signal);
+    }
+    if (!pl || pl.segments.length < 4) throw new Error('playlist did not reach 4 segments');
+    const base = new URL(url);
+    const latest = pl.segments.slice(-3).map((s) => new URL(resolveUri(url, s.uri)));
+    const segPaths = latest.map((u) => u.pathname + u.search);
+    const plPath = base.pathname + base.search;
+    // A live viewer fetches the playlist once per segment: playlist, segment, playlist, segment, ...
+    const paths = segPaths.flatMap((p) => [plPath, p]);
+    const segmentBytes: number[] = [];
+    for (const u of latest) {
+      const r = await httpGet(u.toString(), 2000);
+      segmentBytes.push('body' in r ? r.body.length : 0);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'onair-bench-wrk-'));
+    tempDir.track(dir);
+    try {
+      const measuring = measureGroups({ server: () => [inst.pid()] }, Math.max(1000, (o.durationS - 1) * 1000), 1000, ctx.signal)
+        .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      const run = await runWrk({
+        baseUrl: `${base.protocol}//${base.host}`,
+        scriptPath: join(dir, 'viewers.lua'),
+        paths, threads: o.threads, connections: o.connections, durationS: o.durationS,
+      });
+      const m = await measuring;
+      if (m instanceof Error) throw m;
+      let still = 0;
+      for (const u of latest) if ((await httpGet(u.toString(), 2000)).status === 200) still++;
+      const w = run.result;
+      ctx.log(`  viewers: ${w.requestsPerSec.toFixed(0)} req/s, p50 ${w.p50Ms?.toFixed(2)} ms, p99 ${w.p99Ms?.toFixed(2)} ms, ` +
+        `non-2xx ${w.non2xx3xx}, socket errors ${JSON.stringify(w.socketErrors)}, nofile ${run.nofile}`);
+      return {
+        wrk: w, paths, nofile: run.nofile,
+        connections: o.connections, threads: o.threads, durationS: o.durationS,
+        serverCpuPct: m.groups.server.cpuPct, serverRssMB: m.groups.server.rssMaxMB, boxBusyPct: m.boxBusyPct,
+        segmentsStillAvailable: still, segmentBytes,
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
