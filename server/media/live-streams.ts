@@ -9,6 +9,7 @@ import type { StreamStats } from '../api/types.js';
 import type { MediaConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { MediaMessage, MediaSink } from '../rtmp/types.js';
+import { isSequenceHeader } from './flv-writer.js';
 import { AbrLadder, renderMasterPlaylist, renditionsFor, type Rendition } from './abr.js';
 import { LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
@@ -58,6 +59,8 @@ export class LiveStream {
   generation = 0;
   private windowBytes: Array<[number, number]> = [];
   failures: number[] = [];
+  /** The newest audio and video sequence headers, for decoders that join late (the ABR ladder). */
+  sequenceHeaders: MediaMessage[] = [];
 
   constructor(
     readonly channel: string,
@@ -170,6 +173,11 @@ export class LiveStreams extends EventEmitter {
     const p = stream.packager;
     p.on('init', (info: { index: number; path: string }) => {
       stream.initFile = path.basename(info.path);
+      // Codec and size are known from the init on: start the ladder now so it misses as little as possible.
+      if (this.opts.media.abr && !stream.abr && !stream.abrStarting) {
+        stream.abrStarting = true;
+        this.startAbr(stream).catch((err) => this.opts.logger.warn({ channel: stream.channel, err: (err as Error).message }, 'ABR ladder failed to start'));
+      }
     });
     p.on('segment', (seg: SegmentInfo) => {
       stream.segments++;
@@ -185,10 +193,6 @@ export class LiveStreams extends EventEmitter {
     if (m.thumbnailIntervalSeconds > 0 && (stream.lastThumbAt === 0 || now - stream.lastThumbAt >= m.thumbnailIntervalSeconds * 1000)) {
       stream.lastThumbAt = now;
       this.thumbnailer.request({ dir: stream.dir, initFile: stream.initFile, segmentFile: seg.file });
-    }
-    if (m.abr && !stream.abr && !stream.abrStarting) {
-      stream.abrStarting = true;
-      this.startAbr(stream).catch((err) => this.opts.logger.warn({ channel: stream.channel, err: (err as Error).message }, 'ABR ladder failed to start'));
     }
   }
 
@@ -215,6 +219,7 @@ export class LiveStreams extends EventEmitter {
         },
       });
       await stream.abr.start();
+      for (const h of stream.sequenceHeaders) stream.abr.write(h);
     }
     const tmp = path.join(stream.dir, 'index.m3u8.tmp');
     await writeFile(tmp, master);
@@ -227,6 +232,7 @@ export class LiveStreams extends EventEmitter {
       write: (msg: MediaMessage) => {
         if (!current()) return;
         stream.countBytes(msg.payload.length, this.now());
+        if (isSequenceHeader(msg)) stream.sequenceHeaders = [...stream.sequenceHeaders.filter((h) => h.type !== msg.type), msg];
         try {
           stream.packager.push(msg);
         } catch (err) {

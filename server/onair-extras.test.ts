@@ -1,0 +1,91 @@
+// End to end: the ABR ladder and thumbnails (ffmpeg children), and the operator CLI against a live server.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { api, ffprobe, newStreamer, publish, startTestServer, waitFor, type TestServer } from './test-helpers.js';
+
+describe('ABR ladder and thumbnails', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ ONAIR_ABR: 'true', ONAIR_THUMBNAIL_SECONDS: '1', ONAIR_GRACE_SECONDS: '0' });
+  });
+  after(async () => s.stop());
+
+  test('a 720p source gets a master playlist with a 480p rendition and a JPEG thumbnail', async () => {
+    const { channel } = await newStreamer(s.base, 'abby');
+    const pub = publish(`${s.rtmpBase}/${channel.streamKey}`, { seconds: 6, size: '1280x720', fps: 15 });
+    const master = await waitFor('master playlist', async () => {
+      const r = await fetch(`${s.base}/hls/abby/index.m3u8`);
+      const t = await r.text();
+      return r.status === 200 && t.includes('#EXT-X-STREAM-INF') ? t : null;
+    });
+    assert.match(master, /RESOLUTION=1280x720/);
+    assert.match(master, /RESOLUTION=854x480/);
+    assert.match(master, /\/vod\/[^/]+\/480p\/index\.m3u8/);
+    const thumb = await waitFor('thumbnail', async () => {
+      const r = await fetch(`${s.base}/hls/abby/thumb.jpg`);
+      return r.status === 200 ? Buffer.from(await r.arrayBuffer()) : null;
+    });
+    assert.equal(thumb[0], 0xff);
+    assert.equal(thumb[1], 0xd8, 'JPEG magic');
+    assert.equal(await pub.exit, 0, pub.stderr());
+    const streamId = /\/vod\/([^/]+)\//.exec(master)![1];
+    await s.replayRecorded(streamId);
+    const r480 = readFileSync(path.join(s.dataDir, 'media', streamId, '480p', 'index.m3u8'), 'utf8');
+    assert.match(r480, /#EXT-X-ENDLIST/);
+    const probe = await ffprobe(`${s.base}/vod/${streamId}/480p/index.m3u8`);
+    const v = probe.streams.find((x) => x.codec_type === 'video');
+    assert.equal(v.height, 480);
+    assert.ok(Number(probe.format.duration) > 4.5, `480p duration ${probe.format.duration}`);
+    assert.ok(existsSync(path.join(s.dataDir, 'media', streamId, 'thumb.jpg')));
+  });
+});
+
+describe('operator CLI', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => s.stop());
+
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      void import('node:child_process').then(({ execFile }) => {
+        execFile(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { env: { ...process.env, ONAIR_DATA_DIR: s.dataDir }, timeout: 30_000 }, (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    });
+
+  test('user add, list and reset-key; a reset key drops the live publisher', async () => {
+    const add = await cli('user', 'add', 'Zed', '--password', 'zed-password-1', '--json');
+    assert.equal(add.code, 0, add.stderr);
+    const created = JSON.parse(add.stdout);
+    assert.equal(created.channel, 'zed');
+    assert.match(created.streamKey, /^live_/);
+    const list = await cli('user', 'list', '--json');
+    assert.ok(!list.stdout.includes(created.streamKey), 'list never prints keys');
+    assert.deepEqual(JSON.parse(list.stdout).map((u: any) => u.username), ['Zed']);
+    const dup = await cli('user', 'add', 'zed');
+    assert.equal(dup.code, 1);
+    assert.match(dup.stderr, /taken/i);
+
+    const pub = publish(`${s.rtmpBase}/${created.streamKey}`);
+    await waitFor('zed live', () => s.streams.isPublishing('zed'));
+    const reset = await cli('user', 'reset-key', 'zed', '--json');
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.notEqual(JSON.parse(reset.stdout).streamKey, created.streamKey);
+    const code = await Promise.race([pub.exit, new Promise((r) => setTimeout(() => r('still running'), 12_000))]);
+    pub.proc.kill('SIGKILL');
+    assert.notEqual(code, 'still running', 'publisher with the old key was dropped');
+    const login = await api(s.base, 'POST', '/api/auth/login', { username: 'zed', password: 'zed-password-1' });
+    assert.equal(login.status, 200);
+  });
+
+  test('help and unknown commands', async () => {
+    assert.match((await cli('help')).stdout, /user add NAME/);
+    assert.equal((await cli('frobnicate')).code, 2);
+  });
+});
+
