@@ -3,7 +3,7 @@
 // ordered async chain per packager.
 
 import { EventEmitter } from 'node:events';
-import { open, rename, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, renameSync, writeFileSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MediaMessage } from '../rtmp/types.js';
 import { av1Info, avcInfo, hevcInfo, parseAsc, type AudioCodecInfo, type VideoCodecInfo } from './codecs.js';
@@ -206,7 +206,6 @@ export class LivePackager extends EventEmitter {
   private readonly periods: PeriodRecord[] = [];
   private availabilityStart?: number;
   private maxSegSeconds = 1;
-  private io: Promise<void> = Promise.resolve();
   private ending?: Promise<void>;
   private ended = false;
 
@@ -261,7 +260,8 @@ export class LivePackager extends EventEmitter {
     this.flush();
     this.ended = true;
     const count = this.segments.length;
-    this.ending = this.enqueue(() => this.writePlaylists(count, true));
+    this.write(() => this.writePlaylists(count, true));
+    this.ending = Promise.resolve();
     return this.ending;
   }
 
@@ -474,8 +474,8 @@ export class LivePackager extends EventEmitter {
     const index = this.initIndex;
     const data = buildInitSegment(tracks);
     const file = defaultInitName(index);
-    this.enqueue(async () => {
-      await writeFile(join(this.dir, file), data);
+    this.write(() => {
+      writeFileSync(join(this.dir, file), data);
       this.emit('init', { index, path: join(this.dir, file) });
     });
   }
@@ -596,14 +596,14 @@ export class LivePackager extends EventEmitter {
     const file = defaultSegmentName(seq);
     const count = seq + 1;
     const info: SegmentInfo = { seq, file, durationSeconds: seconds, bytes: frag.size, programDateTime: pdt, discontinuity: disc };
-    this.enqueue(async () => {
-      const fh = await open(join(this.dir, file), 'w');
+    this.write(() => {
+      const fd = openSync(join(this.dir, file), 'w');
       try {
-        await fh.writev(frag.buffers);
+        writevAll(fd, frag.buffers);
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
-      if (!this.ended) await this.writePlaylists(count, false);
+      if (!this.ended) this.writePlaylists(count, false);
       this.emit('segment', info);
     });
   }
@@ -637,26 +637,32 @@ export class LivePackager extends EventEmitter {
 
   // ------------------------------------------------------------ output
 
-  private enqueue(job: () => Promise<void>): Promise<void> {
-    this.io = this.io.then(job).catch((err: unknown) => {
+  /**
+   * Files are written synchronously, as nginx-rtmp does: a segment (a few hundred KB into the page cache) costs
+   * well under a millisecond, and the playlist is then on disk the moment the keyframe that closed it arrived,
+   * with no thread-pool round trips in between.
+   */
+  private write(job: () => void): void {
+    try {
+      job();
+    } catch (err) {
       this.stats.writeErrors++;
       this.emitError(err);
-    });
-    return this.io;
+    }
   }
 
   private emitError(err: unknown): void {
     if (this.listenerCount('error') > 0) this.emit('error', err instanceof Error ? err : new Error(String(err)));
   }
 
-  private async writeAtomic(name: string, text: string): Promise<void> {
+  private writeAtomic(name: string, text: string): void {
     const tmp = join(this.dir, `.${name}.tmp`);
-    await writeFile(tmp, text);
-    await rename(tmp, join(this.dir, name));
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(this.dir, name));
   }
 
   /** Render both playlists over the first `count` segments. */
-  private async writePlaylists(count: number, ended: boolean): Promise<void> {
+  private writePlaylists(count: number, ended: boolean): void {
     const from = ended ? 0 : Math.max(0, count - this.liveWindow);
     const segs = this.segments.view(from, count);
     const discBefore = this.segments.discontinuitiesBefore(from);
@@ -664,7 +670,7 @@ export class LivePackager extends EventEmitter {
       segments: segs, timescale: VIDEO_TIMESCALE, ended, discontinuitiesBefore: discBefore,
       minTargetDuration: Math.ceil(Math.max(this.segmentSeconds, Math.round(this.maxSegSeconds * 1000) / 1000)),
     });
-    await this.writeAtomic(this.playlistName, m3u8);
+    this.writeAtomic(this.playlistName, m3u8);
     if (segs.length === 0) return;
     const v = this.initVideo;
     const a = this.initAudio;
@@ -683,6 +689,25 @@ export class LivePackager extends EventEmitter {
       audioChannels: this.initHasAudio ? a?.info.channels : undefined,
       availabilityStartTime: this.availabilityStart ?? this.now(), publishTime: this.now(), segmentSeconds: this.segmentSeconds,
     });
-    await this.writeAtomic(this.manifestName, mpd);
+    this.writeAtomic(this.manifestName, mpd);
+  }
+}
+
+/** writevSync may write less than asked; loop until every buffer is on disk. */
+function writevAll(fd: number, buffers: Buffer[]): void {
+  let pending = buffers;
+  // Bounded: each pass writes at least one byte or throws.
+  while (pending.length > 0) {
+    let n = writevSync(fd, pending);
+    const rest: Buffer[] = [];
+    for (const b of pending) {
+      if (n >= b.length) {
+        n -= b.length;
+      } else {
+        rest.push(n > 0 ? b.subarray(n) : b);
+        n = 0;
+      }
+    }
+    pending = rest;
   }
 }
