@@ -26,6 +26,11 @@ export function mimeFor(file: string): string {
   return MIME[path.extname(file)] ?? 'application/octet-stream';
 }
 
+export function isImmutable(file: string): boolean {
+  const ext = path.extname(file);
+  return ext === '.m4s' || ext === '.mp4' || ext === '.ts' || ext === '.m4a';
+}
+
 export function isPlaylist(file: string): boolean {
   const ext = path.extname(file);
   return ext === '.m3u8' || ext === '.mpd';
@@ -42,6 +47,15 @@ export class HotFileCache {
   private entries = new Map<string, CacheEntry>();
   private bytes = 0;
   constructor(private readonly maxBytes: number, private readonly maxFileBytes = 8 * 1024 * 1024) {}
+
+  /** A cached file's bytes without touching the disk: for files that never change once written. */
+  peek(file: string): Buffer | undefined {
+    const hit = this.entries.get(file);
+    if (!hit) return undefined;
+    this.entries.delete(file);
+    this.entries.set(file, hit);
+    return hit.body;
+  }
 
   async read(file: string, st: { mtimeMs: number; size: number }): Promise<Buffer> {
     const hit = this.entries.get(file);
@@ -91,6 +105,17 @@ export async function serveMediaFile(
 ): Promise<FastifyReply> {
   const file = path.join(root, rel);
   if (!file.startsWith(root + path.sep)) return reply.status(404).send();
+  // Segments and init files are written once under a name unique to their stream: a cached copy is the file.
+  if (!req.headers.range && isImmutable(file)) {
+    const body = cache.peek(file);
+    if (body) {
+      reply.type(mimeFor(file));
+      reply.header('accept-ranges', 'bytes');
+      reply.header('cache-control', `${opts.cacheScope}, max-age=31536000, immutable`);
+      if (req.method === 'HEAD') return reply.header('content-length', String(body.length)).send();
+      return reply.send(body);
+    }
+  }
   let st;
   try {
     st = await stat(file);
@@ -102,7 +127,7 @@ export async function serveMediaFile(
   reply.header('accept-ranges', 'bytes');
   if (isPlaylist(file)) {
     reply.header('cache-control', 'no-cache, no-store');
-  } else if (path.basename(file) === 'thumb.jpg') {
+  } else if (!isImmutable(file)) {
     reply.header('cache-control', `${opts.cacheScope}, max-age=5`);
   } else {
     // Segment and init names are unique per stream and never rewritten.

@@ -188,12 +188,25 @@ export class LiveStreams extends EventEmitter {
   }
 
   private afterSegment(stream: LiveStream, seg: SegmentInfo): void {
-    const m = this.opts.media;
-    const now = this.now();
-    if (m.thumbnailIntervalSeconds > 0 && (stream.lastThumbAt === 0 || now - stream.lastThumbAt >= m.thumbnailIntervalSeconds * 1000)) {
-      stream.lastThumbAt = now;
-      this.thumbnailer.request({ dir: stream.dir, initFile: stream.initFile, segmentFile: seg.file });
-    }
+    // One thumbnail as soon as there is a picture; later ones only when someone looks (thumbnailWanted).
+    if (stream.segments === 1) this.makeThumbnail(stream, seg.file);
+  }
+
+  private makeThumbnail(stream: LiveStream, segmentFile: string): void {
+    if (this.opts.media.thumbnailIntervalSeconds <= 0) return;
+    stream.lastThumbAt = this.now();
+    this.thumbnailer.request({ dir: stream.dir, initFile: stream.initFile, segmentFile });
+  }
+
+  /**
+   * A viewer asked for the channel's thumbnail: refresh it when it is older than the interval. Thumbnails cost
+   * an ffmpeg start each, so channels nobody is browsing do not pay for them.
+   */
+  thumbnailWanted(channel: string): void {
+    const stream = this.streams.get(channel);
+    if (!stream?.lastSegment || stream.state !== 'live') return;
+    if (this.now() - stream.lastThumbAt < this.opts.media.thumbnailIntervalSeconds * 1000) return;
+    this.makeThumbnail(stream, stream.lastSegment.file);
   }
 
   private async startAbr(stream: LiveStream): Promise<void> {
@@ -287,6 +300,8 @@ export class LiveStreams extends EventEmitter {
         this.opts.logger.error({ channel: stream.channel, err: (err as Error).message }, 'packager failed to end');
       }
       await stream.abr?.finish().catch(() => {});
+      // The replay's picture: from its last segment.
+      if (stream.lastSegment) this.makeThumbnail(stream, stream.lastSegment.file);
       await this.thumbnailer.idle();
       if (this.streams.get(stream.channel) === stream) this.streams.delete(stream.channel);
       const info = stream.packager.info();

@@ -152,8 +152,11 @@ test('live window while feeding; full VOD list after end', async () => {
     assert.ok(!m.includes('#EXT-X-ENDLIST'));
   }
   assert.match(seen[seen.length - 1], /#EXT-X-MEDIA-SEQUENCE:[1-9]/);
-  assert.match(readFileSync(join(dir, 'index.mpd'), 'utf8'), /type="dynamic"/);
+  const liveMpd = p.liveManifest() ?? '';
+  assert.match(liveMpd, /type="dynamic"/);
+  assert.ok((liveMpd.match(/<S /g) ?? []).length >= 1);
   await p.end();
+  assert.match(readFileSync(join(dir, 'index.mpd'), 'utf8'), /type="static"/);
   const final = readFileSync(join(dir, 'index.m3u8'), 'utf8');
   assert.equal(extinf(final).length, 6);
   assert.ok(final.includes('#EXT-X-ENDLIST'));

@@ -207,6 +207,8 @@ export class LivePackager extends EventEmitter {
   private availabilityStart?: number;
   private maxSegSeconds = 1;
   private ending?: Promise<void>;
+  /** Segments the written playlist covers. */
+  private playlistCount = 0;
   private ended = false;
 
   constructor(opts: PackagerOptions) {
@@ -661,7 +663,10 @@ export class LivePackager extends EventEmitter {
     renameSync(tmp, join(this.dir, name));
   }
 
-  /** Render both playlists over the first `count` segments. */
+  /**
+   * Writes the HLS playlist over the first `count` segments. The DASH manifest is written only when the stream
+   * ends: while live it is rendered on request (liveManifest), which spares a write and a rename per segment.
+   */
   private writePlaylists(count: number, ended: boolean): void {
     const from = ended ? 0 : Math.max(0, count - this.liveWindow);
     const segs = this.segments.view(from, count);
@@ -671,7 +676,22 @@ export class LivePackager extends EventEmitter {
       minTargetDuration: Math.ceil(Math.max(this.segmentSeconds, Math.round(this.maxSegSeconds * 1000) / 1000)),
     });
     this.writeAtomic(this.playlistName, m3u8);
-    if (segs.length === 0) return;
+    this.playlistCount = count;
+    if (ended) {
+      const mpd = this.renderManifest(count, true);
+      if (mpd) this.writeAtomic(this.manifestName, mpd);
+    }
+  }
+
+  /** The live DASH manifest as of the newest segment, or undefined before the first segment. */
+  liveManifest(): string | undefined {
+    return this.renderManifest(this.playlistCount, this.ended);
+  }
+
+  private renderManifest(count: number, ended: boolean): string | undefined {
+    const from = ended ? 0 : Math.max(0, count - this.liveWindow);
+    const segs = this.segments.view(from, count);
+    if (segs.length === 0) return undefined;
     const v = this.initVideo;
     const a = this.initAudio;
     const codecs = [this.initHasVideo && v ? v.info.codec : '', this.initHasAudio && a ? a.info.codec : ''].filter(Boolean).join(',');
@@ -679,7 +699,7 @@ export class LivePackager extends EventEmitter {
     const periods: DashPeriod[] = ended
       ? this.periods.map((p) => ({ id: p.id, start: p.mediaStart - this.periods[0].mediaStart, presentationTimeOffset: p.presentationTimeOffset, init: p.init }))
       : this.periods;
-    const mpd = renderDashManifest({
+    return renderDashManifest({
       segments: segs, periods, timescale: VIDEO_TIMESCALE, ended, codecs,
       bandwidth: totalSeconds > 0 ? (this.segments.totalBytes * 8) / totalSeconds : 1,
       width: this.initHasVideo ? v?.info.width || undefined : undefined,
@@ -689,7 +709,6 @@ export class LivePackager extends EventEmitter {
       audioChannels: this.initHasAudio ? a?.info.channels : undefined,
       availabilityStartTime: this.availabilityStart ?? this.now(), publishTime: this.now(), segmentSeconds: this.segmentSeconds,
     });
-    this.writeAtomic(this.manifestName, mpd);
   }
 }
 
