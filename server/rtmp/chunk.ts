@@ -81,8 +81,13 @@ interface ChunkStreamState {
   typeId: number;
   streamId: number;
   parts: Buffer[];
+  /** The whole message's buffer, filled chunk by chunk (one copy); null for large messages (kept as parts). */
+  buf: Buffer | null;
   received: number;
 }
+
+/** Messages up to this size are assembled in one buffer allocated at their first chunk. */
+const ASSEMBLE_IN_PLACE_MAX = 1024 * 1024;
 
 const TS_ESCAPE = 0xffffff;
 const TWO32 = 0x1_0000_0000;
@@ -146,9 +151,17 @@ export class ChunkReader {
         const take = Math.min(this.curLeft, data.length - pos);
         const st = this.cur;
         // Copy: the input buffer may be reused by the caller (and subarrays would pin large socket buffers).
-        st.parts.push(Buffer.from(data.subarray(pos, pos + take)));
+        if (st.received === 0 && st.length <= ASSEMBLE_IN_PLACE_MAX) {
+          st.buf = Buffer.allocUnsafe(st.length);
+          this.partialBytes += st.length; // the whole allocation counts against the limit, not just bytes seen
+        }
+        if (st.buf) {
+          data.copy(st.buf, st.received, pos, pos + take);
+        } else {
+          st.parts.push(Buffer.from(data.subarray(pos, pos + take)));
+          this.partialBytes += take;
+        }
         st.received += take;
-        this.partialBytes += take;
         if (this.partialBytes > this.limits.maxPartialBytes) {
           throw new RtmpProtocolError('too_much_partial', 'too many bytes held in partial messages');
         }
@@ -230,7 +243,7 @@ export class ChunkReader {
     if (fmt !== 0 && !st) throw new RtmpProtocolError('bad_chunk', 'missing full header');
     if (!st) {
       st = {
-        timestamp: 0, tsField: 0, extended: false, length: 0, typeId: 0, streamId: 0, parts: [], received: 0,
+        timestamp: 0, tsField: 0, extended: false, length: 0, typeId: 0, streamId: 0, parts: [], buf: null, received: 0,
       };
       this.streams.set(csid, st);
     }
@@ -256,6 +269,7 @@ export class ChunkReader {
       st.typeId = typeId;
       st.streamId = streamId;
       st.parts = [];
+      st.buf = null;
       st.received = 0;
       if (length === 0) {
         // Zero-length messages have no payload chunk; deliver at once.
@@ -270,15 +284,17 @@ export class ChunkReader {
   }
 
   private dropPartial(st: ChunkStreamState): void {
-    this.partialBytes -= st.received;
+    this.partialBytes -= st.buf ? st.buf.length : st.received;
     st.parts = [];
+    st.buf = null;
     st.received = 0;
     st.length = 0;
   }
 
   private finishMessage(csid: number, st: ChunkStreamState): void {
-    const payload = st.parts.length === 1 ? st.parts[0] : Buffer.concat(st.parts, st.received);
-    this.partialBytes -= st.received;
+    const payload = st.buf ?? (st.parts.length === 1 ? st.parts[0] : Buffer.concat(st.parts, st.received));
+    this.partialBytes -= st.buf ? st.buf.length : st.received;
+    st.buf = null;
     st.parts = [];
     st.received = 0;
     const msg: RtmpMessage = { csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, payload };
