@@ -33,8 +33,11 @@ export interface LiveStreamsOptions {
   now?: () => number;
 }
 
-/** Packager failures within this window before the stream is ended rather than restarted. */
+/** Packager write failures within this window that end the stream. */
 const PACKAGER_RESTARTS = { max: 3, windowMs: 30_000 };
+/** A live stream whose packager produced nothing for this long while media arrived is ended. */
+const STALL_MIN_MS = 15_000;
+const STALL_MIN_BYTES = 64 * 1024;
 /** Window for the rolling input bitrate. */
 const BITRATE_WINDOW_MS = 5000;
 
@@ -54,6 +57,10 @@ export class LiveStream {
   abrStarting = false;
   graceTimer?: NodeJS.Timeout;
   lastThumbAt = 0;
+  lastSegmentAt = 0;
+  bytesAtLastSegment = 0;
+  /** When the current publisher started sending (start or return from the grace period). */
+  liveSince: number;
   ending?: Promise<StreamEnded | null>;
   /** Incremented per publisher so a stale sink cannot write into a resumed stream. */
   generation = 0;
@@ -72,6 +79,7 @@ export class LiveStream {
     this.streamId = randomBytes(9).toString('base64url');
     this.dir = path.join(mediaDir, this.streamId);
     this.startedAt = now;
+    this.liveSince = now;
     this.publisherAddress = publisherAddress;
     this.packager = packager(this.dir);
   }
@@ -99,11 +107,14 @@ export class LiveStreams extends EventEmitter {
   private readonly thumbnailer: Thumbnailer;
   private readonly now: () => number;
   private closed = false;
+  private readonly stallTimer: NodeJS.Timeout;
 
   constructor(private readonly opts: LiveStreamsOptions) {
     super();
     this.now = opts.now ?? Date.now;
     this.thumbnailer = new Thumbnailer(opts.ffmpeg, opts.logger.child({ part: 'thumbnails' }));
+    this.stallTimer = setInterval(() => this.checkStalled(), 2000);
+    this.stallTimer.unref();
   }
 
   get mediaDir(): string {
@@ -140,6 +151,7 @@ export class LiveStreams extends EventEmitter {
     if (stream && stream.state === 'waiting' && !stream.ending) {
       clearTimeout(stream.graceTimer);
       stream.state = 'live';
+      stream.liveSince = this.now();
       stream.publisherAddress = publisherAddress;
       stream.discontinuities++;
       stream.packager.discontinuity();
@@ -182,6 +194,8 @@ export class LiveStreams extends EventEmitter {
     p.on('segment', (seg: SegmentInfo) => {
       stream.segments++;
       stream.lastSegment = seg;
+      stream.lastSegmentAt = this.now();
+      stream.bytesAtLastSegment = stream.bytesIn;
       this.afterSegment(stream, seg);
     });
     p.on('error', (err: Error) => this.packagerFailed(stream, err));
@@ -270,21 +284,33 @@ export class LiveStreams extends EventEmitter {
     };
   }
 
-  /** Restart the packager's timeline on a failure; give up cleanly when it keeps failing. */
+  /**
+   * A write error costs one segment; errors that keep coming (a full or vanished disk) end the stream cleanly and
+   * 'failed' asks for the publisher to be dropped, so its encoder reconnects to a fresh stream. Never a hung one.
+   */
   private packagerFailed(stream: LiveStream, err: Error): void {
     const now = this.now();
     stream.failures = stream.failures.filter((t) => now - t < PACKAGER_RESTARTS.windowMs);
     stream.failures.push(now);
     this.opts.logger.warn({ channel: stream.channel, streamId: stream.streamId, err: err.message }, 'packager error');
-    if (stream.failures.length > PACKAGER_RESTARTS.max) {
-      void this.finish(stream, 'packager kept failing');
-      this.emit('failed', { channel: stream.channel, streamId: stream.streamId, reason: err.message });
-    } else {
-      try {
-        stream.packager.discontinuity();
-      } catch {
-        void this.finish(stream, 'packager failed');
-      }
+    if (stream.failures.length >= PACKAGER_RESTARTS.max) this.fail(stream, err.message);
+  }
+
+  private fail(stream: LiveStream, reason: string): void {
+    if (stream.ending) return;
+    this.opts.logger.error({ channel: stream.channel, streamId: stream.streamId, reason }, 'ending stream: packaging failed');
+    void this.finish(stream, reason);
+    this.emit('failed', { channel: stream.channel, streamId: stream.streamId, reason });
+  }
+
+  /** Media keeps arriving but no segment comes out: the packager is stuck. */
+  private checkStalled(): void {
+    const now = this.now();
+    const limitMs = Math.max(STALL_MIN_MS, this.opts.media.segmentSeconds * 10_000);
+    for (const stream of this.streams.values()) {
+      if (stream.state !== 'live' || stream.ending) continue;
+      const since = Math.max(stream.lastSegmentAt, stream.liveSince);
+      if (stream.bytesIn > stream.bytesAtLastSegment + STALL_MIN_BYTES && now - since > limitMs) this.fail(stream, 'no segment for too long');
     }
   }
 
@@ -354,6 +380,7 @@ export class LiveStreams extends EventEmitter {
   /** Ends every stream (shutdown): each becomes a replay. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.stallTimer);
     await Promise.all(this.list().map((s) => this.finish(s, 'server stopping')));
   }
 
