@@ -19,6 +19,11 @@ export interface OnairConfig {
   /** redis://… for chat and counts across processes; empty for one process. */
   redisUrl: string;
   logLevel: string;
+  /**
+   * HMAC key for guest grants and media tokens (ONAIR_SECRET, at least 32 characters). Empty: a random one is
+   * generated on first start and stored in the database (`settings` table).
+   */
+  secret: string;
   media: MediaConfig;
   auth: AuthConfig;
 }
@@ -57,6 +62,9 @@ export const LIMITS = {
   /** Registrations per IP in the window below. */
   registrationsPerIp: 50,
   registrationWindowSeconds: 3600,
+  /** Unknown invite tokens per IP in the window below before GET/redeem answer 429. */
+  inviteMisses: 20,
+  inviteMissWindowSeconds: 600,
   /** Replay retention sweep period. */
   retentionSweepSeconds: 600,
   /** An ffmpeg child (ABR, thumbnail) that exceeds this without output is killed. */
@@ -139,6 +147,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite file)');
   }
 
+  const secret = String(pick('ONAIR_SECRET', fromFile.secret, ''));
+  if (secret && secret.length < 32) throw new ConfigError('ONAIR_SECRET must be at least 32 characters (e.g. the output of `openssl rand -base64 32`).');
+
   return {
     httpHost: String(pick('ONAIR_HTTP_HOST', fromFile.httpHost, DEFAULTS.httpHost)),
     httpPort,
@@ -150,6 +161,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     databaseUrl,
     redisUrl: String(pick('REDIS_URL', fromFile.redisUrl, '')),
     logLevel: String(pick('ONAIR_LOG_LEVEL', fromFile.logLevel, DEFAULTS.logLevel)),
+    secret,
     media: {
       segmentSeconds: num('ONAIR_SEGMENT_SECONDS', pick('ONAIR_SEGMENT_SECONDS', m.segmentSeconds, DEFAULTS.media.segmentSeconds), 0.5, 10),
       liveWindowSegments: num('ONAIR_LIVE_WINDOW', pick('ONAIR_LIVE_WINDOW', m.liveWindowSegments, DEFAULTS.media.liveWindowSegments), 3, 100),

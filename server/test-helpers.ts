@@ -6,10 +6,13 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { loadConfig, type OnairConfig } from './config.js';
 import { locateFfmpeg, locateFfprobe } from './ffmpeg/locate.js';
 import { createLogger } from './log.js';
 import { startOnair, type OnairServer } from './onair.js';
+import { TEST_PG_URL } from './db/test-helpers.js';
 
 export const FFMPEG = locateFfmpeg();
 export const FFPROBE = locateFfprobe(FFMPEG);
@@ -22,8 +25,25 @@ export interface TestServer extends OnairServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** Drops a PostgreSQL schema made for a test server. */
+async function dropPgSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * A real server on ephemeral ports. `db: 'postgres'` puts it on the test PostgreSQL database (ONAIR_TEST_DATABASE_URL)
+ * in a fresh schema, dropped on stop(); the default is a SQLite file in the temp folder.
+ */
+export async function startTestServer(env: Record<string, string> = {}, opts: { db?: 'sqlite' | 'postgres' } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onair-e2e-'));
+  const pgSchema = opts.db === 'postgres' ? `onair_t_${Date.now().toString(36)}_${process.pid}_${randomBytes(4).toString('hex')}` : undefined;
+  if (pgSchema) env = { DATABASE_URL: TEST_PG_URL, ...env };
   const config: OnairConfig = loadConfig({
     ONAIR_DATA_DIR: dataDir,
     ONAIR_HTTP_PORT: '0',
@@ -42,7 +62,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       cb();
     },
   });
-  const server = await startOnair(config, createLogger({ level: 'debug' }, sink));
+  const server = await startOnair(config, createLogger({ level: 'debug' }, sink), { pgSchema });
   return Object.assign(server, {
     base: `http://127.0.0.1:${server.httpPort}`,
     rtmpBase: `rtmp://127.0.0.1:${server.rtmpPort}/live`,
@@ -51,6 +71,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     async stop() {
       await server.close();
       await rm(dataDir, { recursive: true, force: true });
+      if (pgSchema) await dropPgSchema(pgSchema);
     },
   });
 }

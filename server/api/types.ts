@@ -29,6 +29,26 @@ export interface MyChannel {
   hlsUrl: string;
   dashUrl: string;
   live: boolean;
+  /** Normalised tags, in the owner's order (at most 5). */
+  tags: string[];
+  visibility: ChannelVisibility;
+}
+
+/**
+ * Who may watch a channel (live, replays, every segment):
+ * - `public`: anyone;
+ * - `followers`: the owner and signed-in users who follow the channel (anyone may follow: a soft gate);
+ * - `invite`: the owner, signed-in users who redeemed an invite, and guests holding a guest grant.
+ * Invite holders may watch `followers` channels too.
+ */
+export type ChannelVisibility = 'public' | 'followers' | 'invite';
+
+/** PATCH /api/me/channel body. Absent fields stay as they are; a refused field changes nothing. Answer: MyChannel. */
+export interface ChannelSettingsUpdate {
+  title?: string;
+  /** Each trimmed and lowercased (inner spaces become "-"), `[a-z0-9-]`, 2–24 characters; at most 5, duplicates removed. */
+  tags?: string[];
+  visibility?: ChannelVisibility;
 }
 
 /** POST /api/me/channel/stream-key. */
@@ -36,7 +56,11 @@ export interface NewStreamKey {
   streamKey: string;
 }
 
-/** GET /api/channels/:name (public view). */
+/**
+ * GET /api/channels/:name. For a channel the caller may not watch, only `name`, `visibility`, `followers` and
+ * `following` are real: `title` is empty for invite-only channels (kept for followers-only ones, so people know
+ * what they would follow), `live` is false, URLs are null, `tags` is empty and `viewers` 0.
+ */
 export interface PublicChannel {
   name: string;
   title: string;
@@ -45,7 +69,138 @@ export interface PublicChannel {
   dashUrl: string | null;
   thumbnailUrl: string | null;
   viewers: number;
+  tags: string[];
+  visibility: ChannelVisibility;
+  /** Follower count. */
+  followers: number;
+  /** Whether the caller follows the channel (false when not signed in). */
+  following: boolean;
+  /** Whether the caller may watch (the owner, an allowed user, a guest of this channel, or anyone when public). */
+  canWatch: boolean;
 }
+
+/** POST and DELETE /api/channels/:name/follow. */
+export interface FollowState {
+  following: boolean;
+  followers: number;
+}
+
+/** An item of GET /api/channels/:name/followers: a user, by their own channel. */
+export interface FollowerItem {
+  username: string;
+  /** The follower's own channel. */
+  channel: string;
+  /** Whether the follower's own channel is live (false for non-public channels the caller may not watch). */
+  live: boolean;
+  followedAt: string;
+}
+
+/** GET /api/channels/:name/followers (newest first, at most 500 listed). */
+export interface FollowersList {
+  count: number;
+  followers: FollowerItem[];
+}
+
+/** An item of GET /api/me/following. */
+export interface FollowingItem {
+  name: string;
+  title: string;
+  /** false for a non-public channel the caller may not watch, whatever its state. */
+  live: boolean;
+  visibility: ChannelVisibility;
+  followedAt: string;
+}
+
+/** GET /api/me/following (newest first, at most 500 listed). */
+export interface FollowingList {
+  count: number;
+  following: FollowingItem[];
+}
+
+/** An item of GET /api/channels/live (the directory) and GET /api/me/following/live. */
+export interface LiveChannel {
+  name: string;
+  title: string;
+  tags: string[];
+  viewers: number;
+  thumbnailUrl: string;
+}
+
+/** An item of GET /api/tags: tags of live public channels. */
+export interface TagCount {
+  tag: string;
+  channels: number;
+}
+
+/** POST /api/me/invites body. Without expiresInSeconds the invite never expires; without maxUses it has no limit. */
+export interface InviteRequest {
+  expiresInSeconds?: number;
+  maxUses?: number;
+}
+
+/** 201 from POST /api/me/invites: the token is shown this once (only its hash is stored). */
+export interface InviteCreated {
+  id: number;
+  token: string;
+  /** `${publicUrl}/i/<token>`: the landing page. */
+  url: string;
+  expiresAt: string | null;
+  maxUses: number | null;
+}
+
+/** An item of GET /api/me/invites (newest first). */
+export interface ApiInvite {
+  id: number;
+  createdAt: string;
+  expiresAt: string | null;
+  maxUses: number | null;
+  uses: number;
+  revoked: boolean;
+  /** 'valid' | 'expired' | 'used_up' | 'revoked'. */
+  state: 'valid' | 'expired' | 'used_up' | 'revoked';
+}
+
+/** GET /api/invites/:token: the landing page's data; no use is counted. */
+export interface InviteLanding {
+  channel: string;
+  title: string;
+  live: boolean;
+  valid: boolean;
+  /** Why it is not valid, in plain words (null when valid). */
+  reason: string | null;
+}
+
+/** POST /api/invites/:token/redeem body. */
+export interface RedeemRequest {
+  /** Guests only: the name shown in chat, 1–32 characters; default "Guest xxxx". */
+  displayName?: string;
+}
+
+/**
+ * 200 from POST /api/invites/:token/redeem. A visitor who is not signed in becomes a guest: the `onair_guest`
+ * cookie (HttpOnly, 12 h) holds the guest grant and `guest` describes it. A signed-in user is granted access on
+ * their account instead (`guest` is null, no cookie). `mediaToken` goes in media URLs as `?t=`.
+ */
+export interface RedeemResult {
+  channel: string;
+  guest: { id: string; displayName: string } | null;
+  mediaToken: string;
+  mediaTokenExpiresAt: string;
+}
+
+/** GET /api/channels/:name/media-token. */
+export interface MediaToken {
+  token: string;
+  expiresAt: string;
+}
+
+/**
+ * Who a request or a chat connection is: a signed-in user, or a guest who redeemed an invite (guests are bound to
+ * one channel). Produced by AccessControl.resolveIdentity (server/access/access.ts).
+ */
+export type Identity =
+  | { kind: 'user'; userId: number; username: string }
+  | { kind: 'guest'; guestId: string; displayName: string; channelId: number };
 
 /** An item of GET /api/channels/:name/replays. */
 export interface ApiReplay {
@@ -78,6 +233,10 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'invalid_tags'
+  | 'invite_expired'
+  | 'invite_used_up'
+  | 'invite_revoked'
   | 'payload_too_large'
   | 'internal';
 

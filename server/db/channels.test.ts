@@ -32,6 +32,7 @@ for (const kind of DB_KINDS) {
         title: '',
         createdAt: t,
         keyUpdatedAt: t,
+        visibility: 'public',
       });
       assert.deepEqual(await channels.byUserId(user.id), channel);
       assert.deepEqual(await channels.byId(channel.id), channel);

@@ -13,6 +13,10 @@ export type DbErrorCode =
   | 'invalid_replay'
   | 'replay_exists'
   | 'not_found'
+  | 'invalid_tags'
+  | 'invalid_visibility'
+  | 'invalid_invite'
+  | 'cannot_follow_self'
   | 'unsupported_database_url'
   | 'invalid_pg_schema'
   | 'migration_failed';

@@ -13,3 +13,6 @@ export { hashPassword, verifyPassword, needsRehash, DEFAULT_SCRYPT, type ScryptP
 export { newToken, newStreamKey, hashToken } from './tokens.js';
 export { ACCOUNT_LIMITS, RESERVED_USERNAMES, validateUsername, validatePassword, validateTitle } from './validation.js';
 export { migrations, migrateToLatest, type SqlDialect } from './migrations.js';
+export { FollowsRepo, InvitesRepo, SettingsRepo, SOCIAL_LIMITS, inviteState, newInviteToken, type Invite, type InviteState, type RedeemOutcome, type FollowerRow, type FollowedChannelRow } from './social.js';
+export { TAG_LIMITS, VISIBILITIES, normalizeTags, validateVisibility } from './validation.js';
+export type { ChannelSettings } from './channels.js';

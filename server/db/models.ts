@@ -1,9 +1,9 @@
 // Plain objects returned by the repositories (camelCase), and the row -> object mappers.
 // None of them carries a password hash, a token hash or anything else that must not leave this layer.
 import type { Selectable } from 'kysely';
-import type { ChannelsTable, ReplaysTable, TokenKind, UsersTable } from './schema.js';
+import type { ChannelsTable, ChannelVisibility, ReplaysTable, TokenKind, UsersTable } from './schema.js';
 
-export type { TokenKind };
+export type { TokenKind, ChannelVisibility };
 
 export interface User {
   id: number;
@@ -21,6 +21,7 @@ export interface Channel {
   title: string;
   createdAt: number;
   keyUpdatedAt: number;
+  visibility: ChannelVisibility;
 }
 
 export interface Replay {
@@ -59,7 +60,13 @@ export function toChannel(row: Selectable<ChannelsTable>): Channel {
     title: row.title,
     createdAt: Number(row.created_at),
     keyUpdatedAt: Number(row.key_updated_at),
+    visibility: toVisibility(row.visibility),
   };
+}
+
+/** Unknown stored values (a newer server wrote them) are treated as the most private setting. */
+export function toVisibility(v: unknown): ChannelVisibility {
+  return v === 'public' || v === 'followers' ? v : 'invite';
 }
 
 export function toReplay(row: Selectable<ReplaysTable>): Replay {

@@ -8,6 +8,8 @@ import type { Generated } from 'kysely';
 
 export type TokenKind = 'session' | 'bearer';
 
+export type ChannelVisibility = 'public' | 'followers' | 'invite';
+
 export interface UsersTable {
   id: Generated<number>;
   /** As the user typed it at signup. */
@@ -39,6 +41,8 @@ export interface ChannelsTable {
   title: string;
   created_at: number;
   key_updated_at: number;
+  /** 'public' | 'followers' | 'invite' (0003_social). */
+  visibility: Generated<ChannelVisibility>;
 }
 
 export interface ReplaysTable {
@@ -55,9 +59,52 @@ export interface ReplaysTable {
   deleted_at: number | null;
 }
 
+export interface ChannelTagsTable {
+  channel_id: number;
+  /** Normalised: lowercase [a-z0-9-], 2–24 characters. */
+  tag: string;
+  /** Order the owner gave, from 0. */
+  position: number;
+}
+
+export interface FollowsTable {
+  user_id: number;
+  channel_id: number;
+  created_at: number;
+}
+
+export interface InvitesTable {
+  id: Generated<number>;
+  channel_id: number;
+  /** sha256 hex of the raw token; the raw token is never stored. */
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  max_uses: number | null;
+  uses: Generated<number>;
+  revoked_at: number | null;
+}
+
+export interface InviteGrantsTable {
+  user_id: number;
+  channel_id: number;
+  invite_id: number;
+  created_at: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
   users: UsersTable;
   auth_tokens: AuthTokensTable;
   channels: ChannelsTable;
   replays: ReplaysTable;
+  channel_tags: ChannelTagsTable;
+  follows: FollowsTable;
+  invites: InvitesTable;
+  invite_grants: InviteGrantsTable;
+  settings: SettingsTable;
 }

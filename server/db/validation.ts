@@ -64,3 +64,44 @@ export function validateTitle(title: unknown): string {
   if (CONTROL.test(t)) throw new ValidationError('invalid_title', 'Titles cannot contain line breaks or control characters.');
   return t;
 }
+
+export const TAG_LIMITS = {
+  minChars: 2,
+  maxChars: 24,
+  maxTags: 5,
+} as const;
+
+const TAG = /^[a-z0-9-]+$/;
+
+/**
+ * Normalises a channel's tags: each is trimmed, lowercased and inner spaces become "-"; duplicates are dropped
+ * (first one kept). A tag outside [a-z0-9-] or 2–24 characters, or more than 5 distinct tags, is refused with a
+ * message that names the problem.
+ */
+export function normalizeTags(input: unknown): string[] {
+  if (!Array.isArray(input)) throw new ValidationError('invalid_tags', 'Tags must be a list of words, e.g. ["music", "speedrun"].');
+  const out: string[] = [];
+  for (const raw of input) {
+    if (typeof raw !== 'string') throw new ValidationError('invalid_tags', 'Each tag must be text.');
+    const tag = raw.trim().toLowerCase().replace(/\s+/g, '-');
+    const shown = JSON.stringify(raw.trim().slice(0, 40));
+    if (tag.length < TAG_LIMITS.minChars || tag.length > TAG_LIMITS.maxChars) {
+      throw new ValidationError('invalid_tags', `The tag ${shown} must be ${TAG_LIMITS.minChars} to ${TAG_LIMITS.maxChars} characters long.`);
+    }
+    if (!TAG.test(tag)) {
+      throw new ValidationError('invalid_tags', `The tag ${shown} can only use letters a–z, digits and "-".`);
+    }
+    if (!out.includes(tag)) out.push(tag);
+  }
+  if (out.length > TAG_LIMITS.maxTags) {
+    throw new ValidationError('invalid_tags', `A channel can have at most ${TAG_LIMITS.maxTags} tags; you gave ${out.length}.`);
+  }
+  return out;
+}
+
+export const VISIBILITIES = ['public', 'followers', 'invite'] as const;
+
+export function validateVisibility(v: unknown): (typeof VISIBILITIES)[number] {
+  if (typeof v === 'string' && (VISIBILITIES as readonly string[]).includes(v)) return v as (typeof VISIBILITIES)[number];
+  throw new ValidationError('invalid_visibility', 'Visibility must be "public" (anyone), "followers" (signed-in followers) or "invite" (people with an invite link).');
+}

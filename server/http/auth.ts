@@ -1,8 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Identity } from '../api/types.js';
+import { GUEST_COOKIE, SESSION_COOKIE } from '../access/access.js';
 import type { HttpDeps } from './deps.js';
 import { unauthorized } from './errors.js';
 
-export const SESSION_COOKIE = 'onair_session';
+export { GUEST_COOKIE, SESSION_COOKIE };
 
 export interface Principal {
   userId: number;
@@ -17,6 +19,15 @@ export async function authenticate(req: FastifyRequest, deps: HttpDeps): Promise
   if (!raw || raw.length > 200) return null;
   const resolved = await deps.tokens.resolve(raw);
   return resolved ? { userId: resolved.userId } : null;
+}
+
+/** The caller as an Identity: a user (bearer or session cookie) or a guest (guest cookie), or null. */
+export async function identify(req: FastifyRequest, deps: HttpDeps): Promise<Identity | null> {
+  const header = req.headers.authorization;
+  return deps.access.resolveIdentity({
+    cookieHeader: req.headers.cookie,
+    bearer: header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined,
+  });
 }
 
 export async function requireUser(req: FastifyRequest, deps: HttpDeps): Promise<Principal> {

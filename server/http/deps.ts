@@ -1,10 +1,12 @@
 // What the HTTP layer is given by the composition root. Typed against the modules' public classes only.
+import type { AccessControl } from '../access/access.js';
 import type { OnairConfig } from '../config.js';
 import type { AccountsService } from '../db/accounts.js';
 import type { TokensRepo } from '../db/auth-tokens.js';
 import type { ChannelsRepo } from '../db/channels.js';
 import type { LoginRateLimiter } from '../db/rate-limit.js';
 import type { ReplaysRepo } from '../db/replays.js';
+import type { FollowsRepo, InvitesRepo } from '../db/social.js';
 import type { UsersRepo } from '../db/users.js';
 import type { Logger } from '../log.js';
 import type { LiveStreams } from '../media/live-streams.js';
@@ -33,6 +35,10 @@ export interface HttpDeps {
   tokens: TokensRepo;
   channels: ChannelsRepo;
   replays: ReplaysRepo;
+  follows: FollowsRepo;
+  invites: InvitesRepo;
+  /** Identities, visibility and the media access check (also used by chat). */
+  access: AccessControl;
   loginLimiter: LoginRateLimiter;
   streams: LiveStreams;
   viewers: ViewerCounter;

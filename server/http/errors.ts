@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError, ApiErrorCode } from '../api/types.js';
+import { DbError, type DbErrorCode } from '../db/errors.js';
 import type { Logger } from '../log.js';
 
 /** An error that reaches the client as { error: { code, message } } with this status. */
@@ -47,4 +48,28 @@ export function makeErrorHandler(logger: Logger) {
     logger.error({ err, url: req.routeOptions?.url ?? 'unknown' }, 'request failed');
     return reply.status(500).send(errorBody('internal', 'Something went wrong on the server.'));
   };
+}
+
+/** How each database validation error reaches the client; codes not listed are server faults. */
+const DB_ERROR_HTTP: Partial<Record<DbErrorCode, [number, ApiErrorCode]>> = {
+  username_taken: [409, 'username_taken'],
+  invalid_username: [400, 'invalid_username'],
+  username_reserved: [400, 'invalid_username'],
+  weak_password: [400, 'weak_password'],
+  password_too_long: [400, 'weak_password'],
+  invalid_tags: [400, 'invalid_tags'],
+  invalid_title: [400, 'bad_request'],
+  invalid_visibility: [400, 'bad_request'],
+  invalid_invite: [400, 'bad_request'],
+  cannot_follow_self: [400, 'bad_request'],
+  not_found: [404, 'not_found'],
+};
+
+/** Rethrows a database validation error as the matching HttpError; anything else unchanged. */
+export function rethrowDbError(err: unknown): never {
+  if (err instanceof DbError) {
+    const mapped = DB_ERROR_HTTP[err.code];
+    if (mapped) throw new HttpError(mapped[0], mapped[1], err.message);
+  }
+  throw err;
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSafeMediaPath } from './file-server.js';
 import { renderMetrics } from './metrics.js';
-import { addDashBaseUrl, rewriteHlsUris } from './playlist-alias.js';
+import { addDashBaseUrl, addDashQuery, rewriteHlsUris, withQuery } from './playlist-alias.js';
 import { renderStatXml } from './stat-xml.js';
 import { ViewerCounter } from './viewers.js';
 
@@ -60,4 +60,24 @@ test('ViewerCounter counts distinct clients and forgets idle ones', () => {
   v.touch('a', '3.3.3.3', 'ua');
   assert.equal(v.count('a'), 1);
   assert.equal(v.count('b'), 0);
+});
+
+test('a media token is carried into every HLS URI; other origins are left alone', () => {
+  const src = '#EXTM3U\n#EXT-X-MAP:URI="init-0.mp4"\n#EXTINF:1.0,\nseg-1.m4s\n#EXTINF:1.0,\nhttps://cdn.example/x.m4s\n\n';
+  const out = rewriteHlsUris(src, '/vod/abc/', 't=tok.en');
+  assert.match(out, /#EXT-X-MAP:URI="\/vod\/abc\/init-0\.mp4\?t=tok\.en"/);
+  assert.match(out, /^\/vod\/abc\/seg-1\.m4s\?t=tok\.en$/m);
+  assert.match(out, /^https:\/\/cdn\.example\/x\.m4s$/m);
+  assert.equal(rewriteHlsUris('#EXTM3U\nseg-1.m4s?x=1', '', 't=a'), '#EXTM3U\nseg-1.m4s?x=1&t=a');
+  assert.equal(withQuery('a.m4s#f', 't=1'), 'a.m4s?t=1#f');
+  assert.equal(rewriteHlsUris(src, '/vod/abc/'), rewriteHlsUris(src, '/vod/abc/', ''), 'no token: unchanged behaviour');
+});
+
+test('a media token reaches DASH segment templates and the BaseURL', () => {
+  const mpd = '<MPD type="static">\n<SegmentTemplate initialization="init-0.mp4" media="seg-$Number$.m4s" startNumber="1"/></MPD>';
+  const out = addDashBaseUrl(mpd, '/vod/x/', 't=a&b');
+  assert.match(out, /<BaseURL>\/vod\/x\/\?t=a&amp;b<\/BaseURL>/);
+  assert.match(out, /initialization="init-0\.mp4\?t=a&amp;b"/);
+  assert.match(out, /media="seg-\$Number\$\.m4s\?t=a&amp;b"/);
+  assert.equal(addDashQuery(mpd, ''), mpd);
 });

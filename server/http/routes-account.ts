@@ -1,13 +1,28 @@
 // Accounts: register, log in and out, the caller's channel and stream key.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiUser, AuthResult, Credentials, MyChannel, NewStreamKey } from '../api/types.js';
-import { DbError } from '../db/errors.js';
-import type { User } from '../db/models.js';
+import type { Channel, User } from '../db/models.js';
 import { LIMITS } from '../config.js';
 import { authenticate, requireUser, SESSION_COOKIE, setSessionCookie } from './auth.js';
 import type { HttpDeps } from './deps.js';
-import { HttpError } from './errors.js';
+import { HttpError, rethrowDbError } from './errors.js';
 import { channelUrls } from './urls.js';
+
+/** The owner's view of their channel (GET and PATCH /api/me/channel). */
+export function myChannelBody(deps: HttpDeps, channel: Channel, tags: string[]): MyChannel {
+  const urls = channelUrls(deps.config, channel.name);
+  return {
+    name: channel.name,
+    title: channel.title,
+    streamKey: channel.streamKey,
+    rtmpUrl: deps.config.rtmpPublicUrl,
+    hlsUrl: urls.hls,
+    dashUrl: urls.dash,
+    live: deps.streams.isPublishing(channel.name),
+    tags,
+    visibility: channel.visibility,
+  };
+}
 
 export function toApiUser(u: User): ApiUser {
   return { id: u.id, username: u.username, createdAt: new Date(u.createdAt).toISOString() };
@@ -21,28 +36,6 @@ function readCredentials(body: unknown): Credentials {
   return { username: b.username.trim(), password: b.password };
 }
 
-/** Maps the database layer's validation codes to HTTP answers. */
-function accountError(err: unknown): never {
-  if (err instanceof DbError) {
-    switch (err.code) {
-      case 'username_taken':
-        throw new HttpError(409, 'username_taken', err.message);
-      case 'invalid_username':
-      case 'username_reserved':
-        throw new HttpError(400, 'invalid_username', err.message);
-      case 'weak_password':
-      case 'password_too_long':
-        throw new HttpError(400, 'weak_password', err.message);
-      case 'invalid_title':
-        throw new HttpError(400, 'bad_request', err.message);
-      case 'not_found':
-        throw new HttpError(404, 'not_found', err.message);
-      default:
-        break;
-    }
-  }
-  throw err;
-}
 
 /** Registrations per address, so one client cannot mint accounts without bound. */
 class RegistrationLimiter {
@@ -74,7 +67,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
     const creds = readCredentials(req.body);
     const wait = registrations.check(req.ip);
     if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many new accounts from this address; try again later.', wait);
-    const { user } = await deps.accounts.createUserWithChannel(creds.username, creds.password).catch(accountError);
+    const { user } = await deps.accounts.createUserWithChannel(creds.username, creds.password).catch(rethrowDbError);
     const token = await deps.tokens.issue(user.id, 'bearer', bearerTtl);
     const session = await deps.tokens.issue(user.id, 'session', sessionTtl);
     setSessionCookie(reply, deps, session);
@@ -117,17 +110,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
 
   app.get('/api/me/channel', async (req) => {
     const { channel } = await myChannel(req);
-    const urls = channelUrls(deps.config, channel.name);
-    const body: MyChannel = {
-      name: channel.name,
-      title: channel.title,
-      streamKey: channel.streamKey,
-      rtmpUrl: deps.config.rtmpPublicUrl,
-      hlsUrl: urls.hls,
-      dashUrl: urls.dash,
-      live: deps.streams.isPublishing(channel.name),
-    };
-    return body;
+    return myChannelBody(deps, channel, await deps.channels.tagsOf(channel.id));
   });
 
   app.post('/api/me/channel/stream-key', async (req) => {

@@ -1,10 +1,34 @@
-// Public channel pages' data: a channel, its replays, one replay.
-import type { FastifyInstance } from 'fastify';
+// Public channel pages' data: a channel, its replays, one replay. Non-public channels show the caller only what
+// they may see (see PublicChannel in server/api/types.ts).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ChannelAccessInfo } from '../access/access.js';
 import type { ApiReplay, PublicChannel } from '../api/types.js';
-import type { Replay } from '../db/models.js';
+import type { Channel, Replay } from '../db/models.js';
+import { identify } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { HttpError } from './errors.js';
 import { channelUrls, replayUrls } from './urls.js';
+
+export function accessInfo(c: Channel): ChannelAccessInfo {
+  return { id: c.id, name: c.name, ownerId: c.userId, visibility: c.visibility, title: c.title };
+}
+
+export const privateChannel = (name: string) =>
+  new HttpError(403, 'forbidden', `${name} is a private channel: only its owner and the people they let in can watch it.`);
+
+/** The channel named in a URL, or 404. */
+export async function channelByName(deps: HttpDeps, name: string): Promise<Channel> {
+  const channel = /^[A-Za-z0-9_-]{1,64}$/.test(name) ? await deps.channels.byName(name.toLowerCase()) : null;
+  if (!channel) throw new HttpError(404, 'not_found', `There is no channel called ${JSON.stringify(name.slice(0, 64))}.`);
+  return channel;
+}
+
+/** 403 unless the caller may watch the channel. */
+export async function requireWatch(req: FastifyRequest, deps: HttpDeps, channel: Channel): Promise<void> {
+  if (channel.visibility === 'public') return;
+  const who = await identify(req, deps);
+  if (!(await deps.access.canWatch(who, accessInfo(channel)))) throw privateChannel(channel.name);
+}
 
 export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const toApiReplay = (r: Replay): ApiReplay => {
@@ -20,30 +44,32 @@ export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): voi
     };
   };
 
-  async function channelByName(name: string) {
-    const channel = /^[A-Za-z0-9_-]{1,64}$/.test(name) ? await deps.channels.byName(name.toLowerCase()) : null;
-    if (!channel) throw new HttpError(404, 'not_found', `There is no channel called ${JSON.stringify(name.slice(0, 64))}.`);
-    return channel;
-  }
-
   app.get('/api/channels/:name', async (req) => {
-    const channel = await channelByName((req.params as { name: string }).name);
-    const live = deps.streams.get(channel.name);
+    const channel = await channelByName(deps, (req.params as { name: string }).name);
+    const who = await identify(req, deps);
+    const canWatch = await deps.access.canWatch(who, accessInfo(channel));
+    const live = canWatch ? deps.streams.get(channel.name) : undefined;
     const urls = channelUrls(deps.config, channel.name);
     const body: PublicChannel = {
       name: channel.name,
-      title: channel.title,
+      title: canWatch || channel.visibility === 'followers' ? channel.title : '',
       live: !!live,
       hlsUrl: live ? urls.hls : null,
       dashUrl: live ? urls.dash : null,
       thumbnailUrl: live ? urls.thumbnail : null,
       viewers: live ? deps.viewers.count(channel.name) : 0,
+      tags: canWatch ? await deps.channels.tagsOf(channel.id) : [],
+      visibility: channel.visibility,
+      followers: await deps.follows.countFollowers(channel.id),
+      following: who?.kind === 'user' ? await deps.follows.isFollowing(who.userId, channel.id) : false,
+      canWatch,
     };
     return body;
   });
 
   app.get('/api/channels/:name/replays', async (req) => {
-    const channel = await channelByName((req.params as { name: string }).name);
+    const channel = await channelByName(deps, (req.params as { name: string }).name);
+    await requireWatch(req, deps, channel);
     const replays = await deps.replays.listByChannel(channel.id, 100);
     return replays.filter((r) => r.deletedAt === null).map(toApiReplay);
   });
@@ -53,6 +79,7 @@ export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): voi
     const replay = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await deps.replays.byId(id) : null;
     if (!replay || replay.deletedAt !== null) throw new HttpError(404, 'not_found', 'No such replay.');
     const channel = await deps.channels.byId(replay.channelId);
+    if (channel) await requireWatch(req, deps, channel);
     return { ...toApiReplay(replay), channel: channel?.name ?? null };
   });
 }

@@ -2,9 +2,11 @@
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ChannelAccessInfo } from '../access/access.js';
+import { GUEST_COOKIE, SESSION_COOKIE } from '../access/access.js';
 import type { HttpDeps } from './deps.js';
 import { HotFileCache, isPlaylist, isSafeMediaPath, mimeFor, serveMediaFile } from './file-server.js';
-import { addDashBaseUrl, rewriteHlsUris } from './playlist-alias.js';
+import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
 
 const CHANNEL_NAME = /^[a-z0-9_-]{1,64}$/;
 const STREAM_ID = /^[A-Za-z0-9_-]{6,64}$/;
@@ -21,24 +23,63 @@ interface Params {
 
 export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const cache = new HotFileCache(HOT_CACHE_BYTES);
-  const aliasCache = new Map<string, { mtimeMs: number; size: number; body: string }>();
-  const replayKnown = new Map<string, number>();
+  const aliasCache = new Map<string, { mtimeMs: number; size: number; raw: string; body: string }>();
+  /** Replays known to exist, with their channel id: spares the database a query per segment. */
+  const replayKnown = new Map<string, { at: number; channelId: number }>();
 
   const notFound = (reply: FastifyReply, message: string) =>
     reply.status(404).header('cache-control', 'no-cache').send({ error: { code: 'not_found', message } });
+  const forbidden = (reply: FastifyReply, channel: string) =>
+    reply
+      .status(403)
+      .header('cache-control', 'no-cache, no-store')
+      .send({ error: { code: 'forbidden', message: `${channel} is a private channel: sign in as someone allowed to watch it, open its invite link, or use a media link (?t=).` } });
+
+  /**
+   * The access check for a channel's media. Public: nothing to do (the visibility is cached in memory). Otherwise
+   * a media token (?t=), the guest cookie, or an allowed user's bearer / session. Returns the query to carry into
+   * rewritten playlists ("t=…" when a token was given), or null when refused.
+   */
+  async function mediaAccess(req: FastifyRequest, info: ChannelAccessInfo): Promise<{ scope: 'public' | 'private'; query: string } | null> {
+    if (info.visibility === 'public') return { scope: 'public', query: '' };
+    const t = (req.query as { t?: unknown } | undefined)?.t;
+    const mediaToken = typeof t === 'string' ? t : undefined;
+    const header = req.headers.authorization;
+    const ok = await deps.access.mediaAllowed(info, {
+      mediaToken,
+      bearer: header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined,
+      sessionCookie: req.cookies?.[SESSION_COOKIE],
+      guestCookie: req.cookies?.[GUEST_COOKIE],
+    });
+    if (!ok) return null;
+    const query = mediaToken && deps.access.mediaGrant(mediaToken)?.channelId === info.id ? `t=${encodeURIComponent(mediaToken)}` : '';
+    return { scope: 'private', query };
+  }
 
   /** Serves a playlist of a live stream through the alias, rewriting its URIs to the stream folder. */
   async function serveAlias(req: FastifyRequest, reply: FastifyReply, kind: 'hls' | 'dash') {
     const { channel = '', '*': rel } = req.params as Params;
     if (!CHANNEL_NAME.test(channel) || !isSafeMediaPath(rel)) return notFound(reply, 'No such file.');
     const stream = deps.streams.get(channel);
+    // Access before liveness: whether a private channel is live is itself private.
+    const info = await deps.access.channel(channel);
+    if (!info) return notFound(reply, `${channel} is not live.`);
+    const allowed = await mediaAccess(req, info);
+    if (!allowed) return forbidden(reply, channel);
     if (!stream) return notFound(reply, `${channel} is not live.`);
     if (!isPlaylist(rel)) {
+      if (rel === 'thumb.jpg') deps.streams.thumbnailWanted(channel);
       // Thumbnails and, for clients that ignore the rewritten URIs, the files themselves.
-      return serveMediaFile(req, reply, stream.dir, rel, cache, { cacheScope: 'public' });
+      return serveMediaFile(req, reply, stream.dir, rel, cache, { cacheScope: allowed.scope });
     }
     if ((kind === 'hls') !== rel.endsWith('.m3u8')) return notFound(reply, 'No such file.');
     deps.viewers.touch(channel, req.ip, req.headers['user-agent']);
+    if (kind === 'dash' && rel === 'index.mpd') {
+      // The live manifest lives in memory (see LivePackager.liveManifest).
+      const mpd = stream.packager.liveManifest();
+      if (!mpd) return notFound(reply, `${channel} is starting; try again in a second.`);
+      return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(addDashBaseUrl(mpd, `/vod/${stream.streamId}/`, allowed.query));
+    }
     const file = path.join(stream.dir, rel);
     let st;
     try {
@@ -47,38 +88,64 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps): void 
       return notFound(reply, `${channel} is starting; try again in a second.`);
     }
     const key = file;
+    const dir = path.posix.dirname(rel);
+    const prefix = `/vod/${stream.streamId}/${dir === '.' ? '' : dir + '/'}`;
     let hit = aliasCache.get(key);
     if (!hit || hit.mtimeMs !== st.mtimeMs || hit.size !== st.size) {
       const text = await readFile(file, 'utf8');
-      const dir = path.posix.dirname(rel);
-      const prefix = `/vod/${stream.streamId}/${dir === '.' ? '' : dir + '/'}`;
-      hit = { mtimeMs: st.mtimeMs, size: st.size, body: kind === 'hls' ? rewriteHlsUris(text, prefix) : addDashBaseUrl(text, prefix) };
+      hit = { mtimeMs: st.mtimeMs, size: st.size, raw: text, body: kind === 'hls' ? rewriteHlsUris(text, prefix) : addDashBaseUrl(text, prefix) };
       aliasCache.set(key, hit);
       if (aliasCache.size > 4096) aliasCache.delete(aliasCache.keys().next().value!);
     }
     reply.type(mimeFor(file)).header('cache-control', 'no-cache, no-store');
-    return reply.send(hit.body);
+    if (!allowed.query) return reply.send(hit.body);
+    // Carry the media token into every URI: players drop the playlist's query when they resolve segments.
+    return reply.send(kind === 'hls' ? rewriteHlsUris(hit.raw, prefix, allowed.query) : addDashBaseUrl(hit.raw, prefix, allowed.query));
   }
 
-  async function streamFolderExists(id: string): Promise<string | null> {
+  /** A stream's folder and its channel's access facts, or null when there is no such stream or replay. */
+  async function streamFolder(id: string): Promise<{ dir: string; info: ChannelAccessInfo } | null> {
     const live = deps.streams.byStreamId(id);
-    if (live) return live.dir;
-    const known = replayKnown.get(id);
+    if (live) {
+      const info = await deps.access.channel(live.channel);
+      return info ? { dir: live.dir, info } : null;
+    }
     const dir = path.join(deps.streams.mediaDir, id);
-    if (known && Date.now() - known < REPLAY_LOOKUP_TTL_MS) return dir;
-    const replay = await deps.replays.byId(id);
-    if (!replay || replay.deletedAt !== null) return null;
-    replayKnown.set(id, Date.now());
-    if (replayKnown.size > 10000) replayKnown.delete(replayKnown.keys().next().value!);
-    return dir;
+    let known = replayKnown.get(id);
+    if (!known || Date.now() - known.at >= REPLAY_LOOKUP_TTL_MS) {
+      const replay = await deps.replays.byId(id);
+      if (!replay || replay.deletedAt !== null) {
+        replayKnown.delete(id);
+        return null;
+      }
+      known = { at: Date.now(), channelId: replay.channelId };
+      replayKnown.set(id, known);
+      if (replayKnown.size > 10000) replayKnown.delete(replayKnown.keys().next().value!);
+    }
+    const info = await deps.access.channelById(known.channelId);
+    return info ? { dir, info } : null;
   }
 
   async function serveVod(req: FastifyRequest, reply: FastifyReply) {
     const { id = '', '*': rel } = req.params as Params;
     if (!STREAM_ID.test(id) || !isSafeMediaPath(rel)) return notFound(reply, 'No such file.');
-    const dir = await streamFolderExists(id);
-    if (!dir) return notFound(reply, 'No such replay.');
-    return serveMediaFile(req, reply, dir, rel, cache, { cacheScope: 'public' });
+    const folder = await streamFolder(id);
+    if (!folder) return notFound(reply, 'No such replay.');
+    const allowed = await mediaAccess(req, folder.info);
+    if (!allowed) return forbidden(reply, folder.info.name);
+    if (allowed.query && isPlaylist(rel)) {
+      // Replay and rendition playlists fetched with ?t=: the token goes into each URI.
+      const file = path.join(folder.dir, rel);
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch {
+        return notFound(reply, 'No such file.');
+      }
+      reply.type(mimeFor(file)).header('cache-control', 'no-cache, no-store');
+      return reply.send(rel.endsWith('.m3u8') ? rewriteHlsUris(text, '', allowed.query) : addDashQuery(text, allowed.query));
+    }
+    return serveMediaFile(req, reply, folder.dir, rel, cache, { cacheScope: allowed.scope });
   }
 
   // Fastify answers HEAD through these GET routes (exposeHeadRoutes).

@@ -1,0 +1,291 @@
+// Follows, invites (and the grants they give signed-in users) and server settings. Tables from 0003_social.
+import { randomBytes } from 'node:crypto';
+import type { Db } from './database.js';
+import { DbError } from './errors.js';
+import { toVisibility, type ChannelVisibility, type RepoOptions } from './models.js';
+import { hashToken } from './tokens.js';
+
+export interface FollowerRow {
+  userId: number;
+  username: string;
+  /** The follower's own channel name. */
+  channelName: string;
+  followedAt: number;
+}
+
+export interface FollowedChannelRow {
+  channelId: number;
+  name: string;
+  title: string;
+  visibility: ChannelVisibility;
+  ownerId: number;
+  followedAt: number;
+}
+
+export const SOCIAL_LIMITS = {
+  /** Longest list answer for followers / following. */
+  maxListRows: 500,
+  /** Live invites per channel (not revoked, not expired, not used up). */
+  maxActiveInvites: 100,
+  /** Longest invite lifetime, and max uses per invite. */
+  maxInviteSeconds: 365 * 86400,
+  maxInviteUses: 100_000,
+  /** Presented tokens longer than this are not looked up. */
+  maxTokenLength: 128,
+} as const;
+
+export class FollowsRepo {
+  private readonly now: () => number;
+  constructor(private readonly db: Db, opts: RepoOptions = {}) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Idempotent. Refuses following one's own channel. Returns true when a new follow was written. */
+  async follow(userId: number, channelId: number): Promise<boolean> {
+    const ch = await this.db.kysely.selectFrom('channels').select('user_id').where('id', '=', channelId).executeTakeFirst();
+    if (!ch) throw new DbError('not_found', 'No such channel.');
+    if (ch.user_id === userId) throw new DbError('cannot_follow_self', 'You cannot follow your own channel.');
+    const res = await this.db.kysely
+      .insertInto('follows')
+      .values({ user_id: userId, channel_id: channelId, created_at: this.now() })
+      .onConflict((oc) => oc.columns(['user_id', 'channel_id']).doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  /** Idempotent. Returns true when a follow was removed. */
+  async unfollow(userId: number, channelId: number): Promise<boolean> {
+    const res = await this.db.kysely.deleteFrom('follows').where('user_id', '=', userId).where('channel_id', '=', channelId).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  async isFollowing(userId: number, channelId: number): Promise<boolean> {
+    const row = await this.db.kysely.selectFrom('follows').select('user_id').where('user_id', '=', userId).where('channel_id', '=', channelId).executeTakeFirst();
+    return !!row;
+  }
+
+  async countFollowers(channelId: number): Promise<number> {
+    const row = await this.db.kysely.selectFrom('follows').select((eb) => eb.fn.countAll<number>().as('n')).where('channel_id', '=', channelId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async countFollowing(userId: number): Promise<number> {
+    const row = await this.db.kysely.selectFrom('follows').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** User ids following a channel (for "X went live" notifications). */
+  async followersOf(channelId: number): Promise<number[]> {
+    const rows = await this.db.kysely.selectFrom('follows').select('user_id').where('channel_id', '=', channelId).orderBy('user_id').execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  /** Newest followers first. */
+  async listFollowers(channelId: number, limit: number = SOCIAL_LIMITS.maxListRows): Promise<FollowerRow[]> {
+    const rows = await this.db.kysely
+      .selectFrom('follows')
+      .innerJoin('users', 'users.id', 'follows.user_id')
+      .leftJoin('channels', 'channels.user_id', 'users.id')
+      .select(['users.id as user_id', 'users.username', 'channels.name as channel_name', 'follows.created_at'])
+      .where('follows.channel_id', '=', channelId)
+      .orderBy('follows.created_at', 'desc')
+      .orderBy('users.id', 'desc')
+      .limit(Math.min(limit, SOCIAL_LIMITS.maxListRows))
+      .execute();
+    return rows.map((r) => ({ userId: r.user_id, username: r.username, channelName: r.channel_name ?? r.username.toLowerCase(), followedAt: Number(r.created_at) }));
+  }
+
+  /** Channels a user follows, newest follow first. */
+  async listFollowing(userId: number, limit: number = SOCIAL_LIMITS.maxListRows): Promise<FollowedChannelRow[]> {
+    const rows = await this.db.kysely
+      .selectFrom('follows')
+      .innerJoin('channels', 'channels.id', 'follows.channel_id')
+      .select(['channels.id as channel_id', 'channels.name', 'channels.title', 'channels.visibility', 'channels.user_id as owner_id', 'follows.created_at'])
+      .where('follows.user_id', '=', userId)
+      .orderBy('follows.created_at', 'desc')
+      .orderBy('channels.id', 'desc')
+      .limit(Math.min(limit, SOCIAL_LIMITS.maxListRows))
+      .execute();
+    return rows.map((r) => ({
+      channelId: r.channel_id,
+      name: r.name,
+      title: r.title,
+      visibility: toVisibility(r.visibility),
+      ownerId: r.owner_id,
+      followedAt: Number(r.created_at),
+    }));
+  }
+}
+
+export interface Invite {
+  id: number;
+  channelId: number;
+  createdAt: number;
+  expiresAt: number | null;
+  maxUses: number | null;
+  uses: number;
+  revokedAt: number | null;
+}
+
+export type InviteState = 'valid' | 'expired' | 'used_up' | 'revoked';
+
+export type RedeemOutcome = { ok: true; invite: Invite } | { ok: false; state: Exclude<InviteState, 'valid'>; invite: Invite };
+
+function toInvite(r: { id: number; channel_id: number; created_at: number; expires_at: number | null; max_uses: number | null; uses: number; revoked_at: number | null }): Invite {
+  return {
+    id: r.id,
+    channelId: r.channel_id,
+    createdAt: Number(r.created_at),
+    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+    maxUses: r.max_uses === null ? null : Number(r.max_uses),
+    uses: Number(r.uses),
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+  };
+}
+
+export function inviteState(inv: Invite, now: number): InviteState {
+  if (inv.revokedAt !== null) return 'revoked';
+  if (inv.expiresAt !== null && inv.expiresAt <= now) return 'expired';
+  if (inv.maxUses !== null && inv.uses >= inv.maxUses) return 'used_up';
+  return 'valid';
+}
+
+/** A new invite token: 32 random bytes (256 bits), base64url, 43 characters. */
+export function newInviteToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const INVITE_COLUMNS = ['id', 'channel_id', 'created_at', 'expires_at', 'max_uses', 'uses', 'revoked_at'] as const;
+
+export class InvitesRepo {
+  private readonly now: () => number;
+  constructor(private readonly db: Db, opts: RepoOptions = {}) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Creates an invite; the raw token is returned once and only its sha256 is stored. */
+  async create(channelId: number, opts: { expiresInSeconds?: number | null; maxUses?: number | null } = {}): Promise<{ invite: Invite; token: string }> {
+    const { expiresInSeconds, maxUses } = opts;
+    if (expiresInSeconds != null && (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > SOCIAL_LIMITS.maxInviteSeconds)) {
+      throw new DbError('invalid_invite', `expiresInSeconds must be a whole number from 1 to ${SOCIAL_LIMITS.maxInviteSeconds} (one year).`);
+    }
+    if (maxUses != null && (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > SOCIAL_LIMITS.maxInviteUses)) {
+      throw new DbError('invalid_invite', `maxUses must be a whole number from 1 to ${SOCIAL_LIMITS.maxInviteUses}.`);
+    }
+    const now = this.now();
+    const active = (await this.list(channelId)).filter((i) => inviteState(i, now) === 'valid').length;
+    if (active >= SOCIAL_LIMITS.maxActiveInvites) {
+      throw new DbError('invalid_invite', `A channel can have at most ${SOCIAL_LIMITS.maxActiveInvites} open invites; revoke some first.`);
+    }
+    const token = newInviteToken();
+    const row = await this.db.kysely
+      .insertInto('invites')
+      .values({
+        channel_id: channelId,
+        token_hash: hashToken(token),
+        created_at: now,
+        expires_at: expiresInSeconds != null ? now + expiresInSeconds * 1000 : null,
+        max_uses: maxUses ?? null,
+        revoked_at: null,
+      })
+      .returning(INVITE_COLUMNS)
+      .executeTakeFirstOrThrow();
+    return { invite: toInvite(row), token };
+  }
+
+  /** A channel's invites, newest first. */
+  async list(channelId: number): Promise<Invite[]> {
+    const rows = await this.db.kysely.selectFrom('invites').select(INVITE_COLUMNS).where('channel_id', '=', channelId).orderBy('id', 'desc').execute();
+    return rows.map(toInvite);
+  }
+
+  /** The invite a raw token names, or null. No use is counted. */
+  async byToken(token: string): Promise<Invite | null> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > SOCIAL_LIMITS.maxTokenLength) return null;
+    const row = await this.db.kysely.selectFrom('invites').select(INVITE_COLUMNS).where('token_hash', '=', hashToken(token)).executeTakeFirst();
+    return row ? toInvite(row) : null;
+  }
+
+  /**
+   * Counts one use if the invite is valid: a single conditional UPDATE, so two visitors racing for the last use
+   * cannot both win. null for an unknown token. With `userId`, the user is granted access to the channel.
+   */
+  async redeem(token: string, opts: { userId?: number } = {}): Promise<RedeemOutcome | null> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > SOCIAL_LIMITS.maxTokenLength) return null;
+    const hash = hashToken(token);
+    const now = this.now();
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('invites')
+        .set((eb) => ({ uses: eb('uses', '+', 1) }))
+        .where('token_hash', '=', hash)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]))
+        .returning(INVITE_COLUMNS)
+        .executeTakeFirst();
+      if (updated) {
+        const invite = toInvite(updated);
+        if (opts.userId !== undefined) {
+          await trx
+            .insertInto('invite_grants')
+            .values({ user_id: opts.userId, channel_id: invite.channelId, invite_id: invite.id, created_at: now })
+            .onConflict((oc) => oc.columns(['user_id', 'channel_id']).doUpdateSet({ invite_id: invite.id, created_at: now }))
+            .execute();
+        }
+        return { ok: true as const, invite };
+      }
+      const row = await trx.selectFrom('invites').select(INVITE_COLUMNS).where('token_hash', '=', hash).executeTakeFirst();
+      if (!row) return null;
+      const invite = toInvite(row);
+      const state = inviteState(invite, now);
+      // 'valid' here means a concurrent change between the two statements: report it as used up.
+      return { ok: false as const, state: state === 'valid' ? 'used_up' : state, invite };
+    });
+  }
+
+  /** Revokes one of a channel's invites and removes the grants it gave. False when there is no such invite. */
+  async revoke(channelId: number, inviteId: number): Promise<boolean> {
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const inv = await trx.selectFrom('invites').select(['id', 'revoked_at']).where('id', '=', inviteId).where('channel_id', '=', channelId).executeTakeFirst();
+      if (!inv) return false;
+      if (inv.revoked_at === null) await trx.updateTable('invites').set({ revoked_at: this.now() }).where('id', '=', inviteId).execute();
+      await trx.deleteFrom('invite_grants').where('invite_id', '=', inviteId).execute();
+      return true;
+    });
+  }
+
+  /** True when the user redeemed an invite of this channel that has not been revoked since. */
+  async hasGrant(userId: number, channelId: number): Promise<boolean> {
+    const row = await this.db.kysely.selectFrom('invite_grants').select('user_id').where('user_id', '=', userId).where('channel_id', '=', channelId).executeTakeFirst();
+    return !!row;
+  }
+
+  /** Ids of invites revoked at or after `since` (guest grants made from them are refused until they expire). */
+  async revokedSince(since: number): Promise<number[]> {
+    const rows = await this.db.kysely.selectFrom('invites').select('id').where('revoked_at', '>=', since).execute();
+    return rows.map((r) => r.id);
+  }
+}
+
+export class SettingsRepo {
+  constructor(private readonly db: Db) {}
+
+  async get(key: string): Promise<string | null> {
+    const row = await this.db.kysely.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+    return row?.value ?? null;
+  }
+
+  /**
+   * The stored value, or `make()` stored and returned when there is none. Several processes starting at once
+   * agree on one value: the insert does nothing on conflict and everyone reads back the winner.
+   */
+  async getOrCreate(key: string, make: () => string): Promise<string> {
+    const existing = await this.get(key);
+    if (existing !== null) return existing;
+    await this.db.kysely.insertInto('settings').values({ key, value: make() }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    const value = await this.get(key);
+    if (value === null) throw new DbError('not_found', `Setting ${key} could not be stored.`);
+    return value;
+  }
+}
