@@ -2,6 +2,8 @@
 // (`0003_follows`, ...); never edit or renumber one that has been released.
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type CreateTableBuilder } from 'kysely';
 import { DbError } from './errors.js';
+import { chatMigration } from './migrations-chat.js';
+import { socialMigration } from './migrations-social.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -78,6 +80,8 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.dropTable('replays').execute();
       },
     },
+    '0003_social': socialMigration(dialect),
+    '0004_chat': chatMigration(dialect),
   };
 }
 

@@ -1,0 +1,197 @@
+// Live chat over socket.io: event names, payloads and limits, declared once. The server (server/chat), the viewer
+// app and the studio import these. No Node imports here: the renderer bundles this file.
+//
+//   import { io, type Socket } from 'socket.io-client';
+//   import type { ChatClientToServer, ChatServerToClient } from '../server/api/chat.js';
+//   const socket: Socket<ChatServerToClient, ChatClientToServer> = io(base, { path: CHAT_PATH, auth: { token } });
+//
+// docs/API.md ("Chat events") is written from this file.
+import type { Identity } from './types.js';
+
+/** socket.io endpoint path on the HTTP server. */
+export const CHAT_PATH = '/socket.io';
+
+/** Limits clients may want to show (the server enforces them). */
+export const CHAT_LIMITS = {
+  /** After trimming and stripping control characters; counted in Unicode code points. */
+  maxMessageChars: 500,
+  /** Messages sent with the join answer. */
+  historySize: 100,
+  /** Per user (or guest), across channels: a bucket of `rateBurst` messages refilled at `rateBurst / rateWindowSeconds` per second. */
+  rateBurst: 5,
+  rateWindowSeconds: 5,
+  /** Channels one connection may have joined at once. */
+  maxRoomsPerSocket: 10,
+  /** Largest socket.io packet the server reads (socket.io `maxHttpBufferSize`). */
+  maxPayloadBytes: 16 * 1024,
+  /** Other events (join, leave, moderation) per connection, burst and refill window. */
+  opsBurst: 20,
+  opsWindowSeconds: 10,
+  /** `viewers` is sent at most this often per channel, and only when the count changed. */
+  viewersIntervalMs: 2000,
+  /** Longest timeout a moderator can give; longer bans are bans. */
+  maxTimeoutSeconds: 7 * 24 * 3600,
+  channelNameMaxLength: 64,
+} as const;
+
+/** Who a chat connection is: the shared `Identity` (server/api/types.ts), produced by the session / invite code. */
+export type ChatIdentity = Identity;
+
+export type ChatRole = 'owner' | 'moderator' | 'viewer' | 'guest';
+
+export type ChatAuthorKind = 'user' | 'guest' | 'system';
+
+export interface ChatMessage {
+  id: number;
+  /** Channel name (lowercase). */
+  channel: string;
+  author: {
+    name: string;
+    kind: ChatAuthorKind;
+    /** Present for signed-in users (public: it is the channel owner's user id space). */
+    userId?: number;
+  };
+  text: string;
+  /** ISO 8601. */
+  at: string;
+  /** System messages only. */
+  system?: ChatSystemKind;
+}
+
+export type ChatSystemKind = 'live' | 'ended' | 'moderation';
+
+/** Every failed ack carries one of these codes and a plain-words message. */
+export type ChatErrorCode =
+  | 'bad_request'
+  | 'not_found'
+  | 'forbidden'
+  | 'sign_in_required'
+  | 'banned'
+  | 'timed_out'
+  | 'not_joined'
+  | 'too_many_rooms'
+  | 'empty'
+  | 'too_long'
+  | 'rate_limited'
+  | 'internal';
+
+export interface ChatError {
+  code: ChatErrorCode;
+  message: string;
+  /** rate_limited and timed_out. */
+  retryAfterSeconds?: number;
+}
+
+export type ChatFail = { ok: false; error: ChatError };
+export type ChatAck<T extends object = {}> = ({ ok: true } & T) | ChatFail;
+
+// ---- client -> server ----
+
+export interface JoinRequest {
+  channel: string;
+}
+export interface JoinResult {
+  channel: string;
+  /** Last CHAT_LIMITS.historySize messages, oldest first (deleted ones left out). */
+  history: ChatMessage[];
+  viewers: number;
+  you: { name: string; role: ChatRole; canModerate: boolean; signedIn: boolean };
+}
+
+export interface SendRequest {
+  channel: string;
+  text: string;
+}
+export interface SendResult {
+  message: ChatMessage;
+}
+
+export interface LeaveRequest {
+  channel: string;
+}
+
+/** Whom a moderation action is about: a signed-in user, a guest, or the author of a message. */
+export type ModerationTarget = { userId: number } | { guestId: string } | { messageId: number };
+
+export interface DeleteRequest {
+  channel: string;
+  messageId: number;
+}
+export interface TimeoutRequest {
+  channel: string;
+  target: ModerationTarget;
+  /** 1 .. CHAT_LIMITS.maxTimeoutSeconds */
+  seconds: number;
+}
+export interface BanRequest {
+  channel: string;
+  target: ModerationTarget;
+  /** Optional: a ban that ends by itself. Absent: permanent until unban. */
+  seconds?: number;
+}
+export interface UnbanRequest {
+  channel: string;
+  target: { userId: number } | { guestId: string };
+}
+
+export interface ModerationResult {
+  /** Rows affected (bans lifted by unban; 1 for the others). */
+  affected: number;
+}
+
+type Ack<T extends object = {}> = (reply: ChatAck<T>) => void;
+
+export interface ChatClientToServer {
+  join: (req: JoinRequest, ack: Ack<JoinResult>) => void;
+  send: (req: SendRequest, ack: Ack<SendResult>) => void;
+  leave: (req: LeaveRequest, ack?: Ack) => void;
+  delete: (req: DeleteRequest, ack: Ack<ModerationResult>) => void;
+  timeout: (req: TimeoutRequest, ack: Ack<ModerationResult>) => void;
+  ban: (req: BanRequest, ack: Ack<ModerationResult>) => void;
+  unban: (req: UnbanRequest, ack: Ack<ModerationResult>) => void;
+}
+
+// ---- server -> client ----
+
+export interface DeletedEvent {
+  channel: string;
+  id: number;
+}
+export interface SystemEvent {
+  channel: string;
+  text: string;
+  kind: ChatSystemKind;
+  /** For persisted system messages (live / ended). */
+  message?: ChatMessage;
+}
+export interface ViewersEvent {
+  channel: string;
+  count: number;
+}
+export interface NoticeEvent {
+  kind: 'followed-live';
+  channel: string;
+  title: string;
+}
+/** Sent to a connection that a moderator removed from a channel (ban). It is no longer in the room. */
+export interface RemovedEvent {
+  channel: string;
+  reason: 'banned';
+}
+
+export interface ChatServerToClient {
+  message: (m: ChatMessage) => void;
+  deleted: (e: DeletedEvent) => void;
+  system: (e: SystemEvent) => void;
+  viewers: (e: ViewersEvent) => void;
+  notice: (e: NoticeEvent) => void;
+  removed: (e: RemovedEvent) => void;
+}
+
+/** socket.io handshake `auth` object a client sends. Cookies (the web session) are read from the headers. */
+export interface ChatHandshakeAuth {
+  /** Bearer token (desktop app, scripts). */
+  token?: string;
+  /** Guest token from an invite. */
+  guestToken?: string;
+}
