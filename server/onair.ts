@@ -3,6 +3,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { AccessControl } from './access/access.js';
+import { attachChat, type ChatService } from './chat/index.js';
+import { loadServerSecret } from './access/secret.js';
 import { LIMITS, type OnairConfig } from './config.js';
 import { AccountsService } from './db/accounts.js';
 import { TokensRepo } from './db/auth-tokens.js';
@@ -10,6 +13,7 @@ import { ChannelsRepo } from './db/channels.js';
 import { openDatabase, type Db } from './db/database.js';
 import { LoginRateLimiter } from './db/rate-limit.js';
 import { ReplaysRepo } from './db/replays.js';
+import { FollowsRepo, InvitesRepo, SettingsRepo } from './db/social.js';
 import { UsersRepo } from './db/users.js';
 import { locateFfmpeg } from './ffmpeg/locate.js';
 import { buildHttpApp } from './http/app.js';
@@ -29,25 +33,43 @@ export interface OnairServer {
   rtmpPort: number;
   db: Db;
   streams: LiveStreams;
+  /** Identities and who may watch what: chat resolves its connections and installs its ban check here. */
+  access: AccessControl;
+  /** Follows: `followersOf(channelId)` for "went live" notifications (with streams.on('live')). */
+  follows: FollowsRepo;
   rtmp: RtmpServer;
   http: FastifyInstance;
+  chat: ChatService;
+  /** Applies replay retention now (it also runs every LIMITS.retentionSweepSeconds). */
+  sweepReplays(): Promise<void>;
   /** Resolves when a stream's replay has been recorded (tests wait on it). */
   replayRecorded: (streamId: string) => Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startOnair(config: OnairConfig, logger: Logger, opts: { adminToken?: string } = {}): Promise<OnairServer> {
+export interface StartOptions {
+  adminToken?: string;
+  /** Tests only: PostgreSQL schema to create and use, so test servers do not share tables. */
+  pgSchema?: string;
+}
+
+export async function startOnair(config: OnairConfig, logger: Logger, opts: StartOptions = {}): Promise<OnairServer> {
   const startedAt = Date.now();
   await mkdir(config.dataDir, { recursive: true });
   const mediaDir = path.join(config.dataDir, 'media');
   await mkdir(mediaDir, { recursive: true });
 
-  const db = await openDatabase({ databaseUrl: config.databaseUrl || undefined, sqlitePath: path.join(config.dataDir, 'onair.db'), logger });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl || undefined, sqlitePath: path.join(config.dataDir, 'onair.db'), pgSchema: opts.pgSchema, logger });
   const users = new UsersRepo(db);
   const tokens = new TokensRepo(db);
   const channels = new ChannelsRepo(db);
   const replays = new ReplaysRepo(db);
   const accounts = new AccountsService(db);
+  const follows = new FollowsRepo(db);
+  const invites = new InvitesRepo(db);
+  const secret = await loadServerSecret(config.secret, new SettingsRepo(db));
+  const access = new AccessControl({ channels, follows, invites, tokens, users, secret });
+  await access.start();
   const loginLimiter = new LoginRateLimiter({ maxFailures: LIMITS.loginFailures, windowMs: LIMITS.loginWindowSeconds * 1000 });
   const viewers = new ViewerCounter();
 
@@ -87,6 +109,10 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: { ad
         recorded.get(ended.streamId)?.();
       }
     })();
+  });
+  // A packager that kept failing ended its stream: drop the publisher so its encoder reconnects to a fresh one.
+  streams.on('failed', ({ channel }: { channel: string }) => {
+    rtmp.kick(channel, 'packaging failed');
   });
   streams.on('ended-empty', ({ streamId }: { streamId: string }) => {
     replayRecorded(streamId);
@@ -165,6 +191,9 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: { ad
     tokens,
     channels,
     replays,
+    follows,
+    invites,
+    access,
     loginLimiter,
     streams,
     viewers,
@@ -172,6 +201,37 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: { ad
     kickPublisher: (channel) => rtmp.kick(channel, 'stream key regenerated'),
     adminToken: opts.adminToken,
   });
+  // Live chat on the same HTTP server (socket.io at /socket.io), across processes when REDIS_URL is set.
+  const chat = await attachChat({
+    httpServer: http.server,
+    db,
+    logger: logger.child({ part: 'chat' }),
+    redisUrl: config.redisUrl || undefined,
+    identify: (h) => access.resolveIdentity(h),
+    canJoin: (identity, channelName) => access.watchDecision(identity, channelName),
+    viewerCount: (channel) => viewers.count(channel),
+    ipHashSalt: secret,
+  });
+  // A banned chatter cannot come back through another invite.
+  access.setBanCheck((channelId, who) => chat.isBanned(channelId, { userId: who.userId, guestId: who.guestId, address: who.guestIp }));
+  // Stream start and end reach the chat room, and followers get a "went live" notice.
+  streams.on('live', ({ channel: name }: { channel: string }) => {
+    void (async () => {
+      try {
+        const channel = await channels.byName(name);
+        if (!channel) return;
+        await chat.streamStarted(name, channel.title);
+        const followers = await follows.followersOf(channel.id);
+        if (followers.length) chat.notifyUsers(followers, { kind: 'followed-live', channel: name, title: channel.title });
+      } catch (err) {
+        logger.warn({ channel: name, err: (err as Error).message }, 'could not announce stream start');
+      }
+    })();
+  });
+  streams.on('ended', ({ channel }: StreamEnded) => {
+    chat.streamEnded(channel).catch((err) => logger.warn({ channel, err: (err as Error).message }, 'could not announce stream end'));
+  });
+
   await http.listen({ host: config.httpHost, port: config.httpPort });
   const address = http.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
@@ -207,9 +267,13 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: { ad
     rtmpPort,
     db,
     streams,
+    access,
+    follows,
     rtmp,
     http,
+    chat,
     replayRecorded,
+    sweepReplays: sweep,
     close() {
       closing ??= (async () => {
         clearInterval(sweepTimer);
@@ -218,6 +282,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: { ad
         await streams.close();
         // Let 'ended' handlers record their replays before the database closes.
         await new Promise((r) => setTimeout(r, 50));
+        await chat.close();
         await http.close();
         await db.close();
         logger.info('onair server stopped');

@@ -9,6 +9,8 @@ import { registerAccountRoutes } from './routes-account.js';
 import { registerChannelRoutes } from './routes-channels.js';
 import { registerMediaRoutes } from './routes-media.js';
 import { registerOpsRoutes } from './routes-ops.js';
+import { registerSocialRoutes } from './routes-social.js';
+import { registerSiteRoutes } from './routes-site.js';
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -26,6 +28,9 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerOpsRoutes(app, deps);
   registerAccountRoutes(app, deps);
   registerChannelRoutes(app, deps);
+  registerSocialRoutes(app, deps);
   registerMediaRoutes(app, deps);
+  // The viewer web app last: it claims only its own paths (/, /c/*, /i/*, /embed/*, /settings, /replay/*, /assets/*).
+  registerSiteRoutes(app, deps);
   return app;
 }
