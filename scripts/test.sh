@@ -3,10 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages the tests use: ffmpeg/ffprobe (publishers, probes, thumbnails).
+# System packages the tests use: ffmpeg/ffprobe (publishers, probes, thumbnails), Debian's Chromium (browser tests).
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "test: installing ${missing[*]} with apt-get"
@@ -15,7 +16,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "test: please install ${missing[*]} (ffmpeg 5 or newer with ffprobe) and run again." >&2
+    echo "test: please install ${missing[*]} (ffmpeg 5 or newer with ffprobe; Chromium at /usr/bin/chromium, or set ONAIR_CHROMIUM) and run again." >&2
     exit 1
   fi
 fi
@@ -39,7 +40,12 @@ fi
 
 echo "test: typecheck"
 npx tsc -p tsconfig.json --noEmit
+npm run --silent typecheck:renderer
 
-mapfile -t files < <(find server bench -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+echo "test: build the viewer app"
+npm run --silent build:viewer >/dev/null
+
+mapfile -t files < <(find server bench renderer -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 echo "test: ${#files[@]} test files"
-exec node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"
+# An outer bound as well: a test process that spins cannot hold CI past this.
+exec timeout --kill-after=30 1500 node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"

@@ -1,0 +1,455 @@
+// The video player shared by the viewer app and Onair Studio's preview: HLS through hls.js (Media Source
+// Extensions), or the browser's own HLS where that is the platform player (Safari, iOS). Live badge, volume,
+// fullscreen, and error states in plain words.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type HlsType from 'hls.js';
+import type { ErrorData } from 'hls.js';
+import './player.css';
+
+export type PlayerEngine = 'hlsjs' | 'native';
+export type PlayerState = 'loading' | 'playing' | 'paused' | 'buffering' | 'ended' | 'error';
+
+export interface PlayerError {
+  /** unsupported: the browser cannot play HLS or these codecs; offline: no stream at this URL; forbidden: private;
+   *  network: the server could not be reached; media: the data could not be decoded. */
+  code: 'unsupported' | 'offline' | 'forbidden' | 'network' | 'media';
+  message: string;
+}
+
+export interface PlayerProps {
+  /** An HLS playlist (live or replay). */
+  src: string;
+  live: boolean;
+  /** Shown to screen readers as the player's name. */
+  label?: string;
+  poster?: string;
+  autoPlay?: boolean;
+  /** Force an engine (tests, troubleshooting); by default the best for this browser. */
+  engine?: 'auto' | PlayerEngine;
+  onError?(err: PlayerError): void;
+  onStateChange?(state: PlayerState): void;
+}
+
+const HLS_MIME = 'application/vnd.apple.mpegurl';
+/** Behind the live edge by more than this, the badge offers "Go live". */
+const BEHIND_LIVE_SECONDS = 8;
+/** Fatal network errors retried before showing an error. */
+const NETWORK_RETRIES = 4;
+/** A live playlist that is not there yet (the stream is starting) is asked for again this often, this many times. */
+const MANIFEST_RETRIES = 12;
+const MANIFEST_RETRY_MS = 1500;
+
+/** Media Source Extensions with H.264/AAC in fMP4: what hls.js needs for Onair's streams. */
+export function mseSupportsStreams(): boolean {
+  const MS = (globalThis as { MediaSource?: typeof MediaSource; ManagedMediaSource?: typeof MediaSource }).MediaSource
+    ?? (globalThis as { ManagedMediaSource?: typeof MediaSource }).ManagedMediaSource;
+  return !!MS && typeof MS.isTypeSupported === 'function' && MS.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"');
+}
+
+/**
+ * Safari (and every iOS browser) plays HLS itself: that is the platform player, with AirPlay, picture in picture
+ * and lower battery use, so we use it there. Other browsers use hls.js even when they claim some HLS support
+ * (recent Chromium answers "maybe"): hls.js gives live-edge control and error detail the same everywhere.
+ */
+export function chooseEngine(video: HTMLVideoElement, pref: 'auto' | PlayerEngine = 'auto'): PlayerEngine | null {
+  const native = video.canPlayType(HLS_MIME) !== '';
+  const mse = mseSupportsStreams();
+  if (pref === 'native') return native ? 'native' : mse ? 'hlsjs' : null;
+  if (pref === 'hlsjs') return mse ? 'hlsjs' : native ? 'native' : null;
+  const apple = typeof navigator !== 'undefined' && /Apple/.test(navigator.vendor);
+  if (native && (apple || !mse)) return 'native';
+  if (mse) return 'hlsjs';
+  return native ? 'native' : null;
+}
+
+/** Inline icons: emoji and icon fonts are missing on many Linux desktops. */
+const ICONS = {
+  play: 'M8 5v14l11-7z',
+  pause: 'M6 5h4v14H6zm8 0h4v14h-4z',
+  volume: 'M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z',
+  muted: 'M16.5 12A4.5 4.5 0 0 0 14 8v2.2l2.45 2.45c.03-.2.05-.4.05-.65zM19 12c0 .94-.2 1.82-.54 2.64l1.51 1.51A8.8 8.8 0 0 0 21 12a9 9 0 0 0-7-8.77v2.06A7 7 0 0 1 19 12zM4.27 3 3 4.27 7.73 9H3v6h4l5 5v-6.73l4.25 4.25c-.67.52-1.42.93-2.25 1.18v2.06a9 9 0 0 0 3.69-1.81L19.73 21 21 19.73l-9-9L4.27 3zM12 4 9.91 6.09 12 8.18V4z',
+  fullscreen: 'M7 14H5v5h5v-2H7v-3zm-2-4h2V7h3V5H5v5zm12 7h-3v2h5v-5h-2v3zM14 5v2h3v3h2V5h-5z',
+  exitFullscreen: 'M5 16h3v3h2v-5H5v2zm3-8H5v2h5V5H8v3zm6 11h2v-3h3v-2h-5v5zm2-11V5h-2v5h5V8h-3z',
+} as const;
+
+function Icon({ name }: { name: keyof typeof ICONS }) {
+  return (
+    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+      <path d={ICONS[name]} fill="currentColor" />
+    </svg>
+  );
+}
+
+function formatTime(s: number): string {
+  if (!Number.isFinite(s) || s < 0) s = 0;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = Math.floor(s % 60);
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+function hlsErrorToPlayerError(data: ErrorData): PlayerError | null {
+  const status = (data.response as { code?: number } | undefined)?.code;
+  if (data.details === 'manifestIncompatibleCodecsError' || data.details === 'bufferAddCodecError' || data.details === 'bufferIncompatibleCodecsError') {
+    return { code: 'unsupported', message: "This browser cannot play this stream's video format (H.264 with AAC audio). Try another browser." };
+  }
+  if (status === 401 || status === 403) return { code: 'forbidden', message: 'This stream is private.' };
+  if (status === 404 && (data.details === 'manifestLoadError' || data.details === 'levelLoadError')) {
+    return { code: 'offline', message: 'This stream is not on air right now.' };
+  }
+  return null;
+}
+
+export function Player({ src, live, label = 'Video player', poster, autoPlay = true, engine: enginePref = 'auto', onError, onStateChange }: PlayerProps) {
+  const rootRef = useRef<HTMLDivElement>(null);
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const hlsRef = useRef<HlsType | null>(null);
+  const [state, setStateRaw] = useState<PlayerState>('loading');
+  const [error, setError] = useState<PlayerError | null>(null);
+  const [engine, setEngine] = useState<PlayerEngine | null>(null);
+  const [muted, setMuted] = useState(false);
+  const [volume, setVolume] = useState(1);
+  const [needsUnmute, setNeedsUnmute] = useState(false);
+  const [fullscreen, setFullscreen] = useState(false);
+  const [time, setTime] = useState({ current: 0, duration: 0, behind: 0 });
+  const [attempt, setAttempt] = useState(0);
+  const manifestRetries = useRef(0);
+  const cbs = useRef({ onError, onStateChange });
+  cbs.current = { onError, onStateChange };
+
+  const setState = useCallback((s: PlayerState) => {
+    setStateRaw((prev) => {
+      if (prev !== s) cbs.current.onStateChange?.(s);
+      return s;
+    });
+  }, []);
+
+  const fail = useCallback(
+    (e: PlayerError) => {
+      setError(e);
+      setState('error');
+      cbs.current.onError?.(e);
+    },
+    [setState],
+  );
+
+  const tryPlay = useCallback(async () => {
+    const video = videoRef.current;
+    if (!video) return;
+    try {
+      await video.play();
+    } catch (err) {
+      if ((err as DOMException)?.name === 'NotAllowedError' && !video.muted) {
+        // Browsers refuse sound before the visitor has interacted with the page: start muted and offer sound.
+        video.muted = true;
+        setMuted(true);
+        setNeedsUnmute(true);
+        try {
+          await video.play();
+        } catch {
+          setState('paused');
+        }
+      } else if ((err as DOMException)?.name !== 'AbortError') {
+        setState('paused');
+      }
+    }
+  }, [setState]);
+
+  // Attach the source.
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    let cancelled = false;
+    setError(null);
+    setState('loading');
+    const chosen = chooseEngine(video, enginePref);
+    setEngine(chosen);
+    if (!chosen) {
+      fail({
+        code: 'unsupported',
+        message: 'This browser cannot play live video: it has neither HLS playback nor Media Source Extensions with H.264/AAC. Try a current Chrome, Firefox, Edge or Safari.',
+      });
+      return;
+    }
+    if (chosen === 'native') {
+      video.src = src;
+      if (autoPlay) void tryPlay();
+      const onNativeError = () => {
+        const code = video.error?.code;
+        if (code === 4) fail({ code: live ? 'offline' : 'unsupported', message: live ? 'This stream is not on air right now.' : 'This browser cannot play this video.' });
+        else if (code === 2) fail({ code: 'network', message: 'Lost the connection to the stream.' });
+        else fail({ code: 'media', message: 'The video could not be decoded.' });
+      };
+      video.addEventListener('error', onNativeError);
+      return () => {
+        cancelled = true;
+        video.removeEventListener('error', onNativeError);
+        video.removeAttribute('src');
+        video.load();
+      };
+    }
+    let retries = 0;
+    let mediaRecoveries = 0;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    void import('hls.js').then(({ default: Hls }) => {
+      if (cancelled) return;
+      const hls = new Hls({
+        enableWorker: true,
+        lowLatencyMode: false,
+        liveSyncDurationCount: 3,
+        liveMaxLatencyDurationCount: 10,
+        backBufferLength: live ? 30 : 90,
+        manifestLoadingMaxRetry: 2,
+        levelLoadingMaxRetry: 4,
+        fragLoadingMaxRetry: 4,
+      });
+      hlsRef.current = hls;
+      hls.on(Hls.Events.ERROR, (_evt, data) => {
+        if (!data.fatal) return;
+        const known = hlsErrorToPlayerError(data);
+        if (known && known.code !== 'offline') {
+          fail(known);
+          hls.destroy();
+          return;
+        }
+        const manifestFailed =
+          data.details === Hls.ErrorDetails.MANIFEST_LOAD_ERROR ||
+          data.details === Hls.ErrorDetails.MANIFEST_LOAD_TIMEOUT ||
+          data.details === Hls.ErrorDetails.MANIFEST_PARSING_ERROR;
+        if (manifestFailed) {
+          // No playlist yet: a stream that has just started has no segment for a second or two. hls.js cannot
+          // reload a manifest it never got, so start over with a fresh instance, a bounded number of times.
+          hls.destroy();
+          if (live && manifestRetries.current < MANIFEST_RETRIES) {
+            manifestRetries.current++;
+            setState('loading');
+            retryTimer = setTimeout(() => setAttempt((a) => a + 1), MANIFEST_RETRY_MS);
+            return;
+          }
+          fail(known ?? { code: 'network', message: 'Could not load the stream. Check your connection and press Retry.' });
+          return;
+        }
+        if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+          if (retries++ < NETWORK_RETRIES) {
+            setState('buffering');
+            retryTimer = setTimeout(() => hls.startLoad(), 1000 * retries);
+            return;
+          }
+          fail(known ?? { code: 'network', message: 'Lost the connection to the stream. Check your connection and press Retry.' });
+          hls.destroy();
+          return;
+        }
+        if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+          mediaRecoveries++;
+          if (mediaRecoveries === 1) return hls.recoverMediaError();
+          if (mediaRecoveries === 2) {
+            hls.swapAudioCodec();
+            return hls.recoverMediaError();
+          }
+          fail({ code: 'media', message: 'The video could not be decoded in this browser.' });
+          hls.destroy();
+          return;
+        }
+        fail({ code: 'media', message: `Playback stopped (${data.details}).` });
+        hls.destroy();
+      });
+      hls.on(Hls.Events.FRAG_LOADED, () => {
+        retries = 0;
+      });
+      hls.on(Hls.Events.MANIFEST_PARSED, () => {
+        manifestRetries.current = 0;
+        if (autoPlay) void tryPlay();
+      });
+      hls.loadSource(src);
+      hls.attachMedia(video);
+    }, () => {
+      if (!cancelled) fail({ code: 'network', message: 'Could not load the player. Check your connection and reload the page.' });
+    });
+    return () => {
+      cancelled = true;
+      clearTimeout(retryTimer);
+      hlsRef.current?.destroy();
+      hlsRef.current = null;
+    };
+  }, [src, live, enginePref, autoPlay, attempt, fail, setState, tryPlay]);
+
+  // Follow the element's own state.
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    const onPlaying = () => setState('playing');
+    const onPause = () => setState(video.ended ? 'ended' : 'paused');
+    const onWaiting = () => setState('buffering');
+    const onEnded = () => setState('ended');
+    const onVolume = () => {
+      setMuted(video.muted);
+      setVolume(video.volume);
+      if (!video.muted) setNeedsUnmute(false);
+    };
+    const onTime = () => {
+      const seekable = video.seekable;
+      const edge = live && seekable.length ? seekable.end(seekable.length - 1) : 0;
+      const liveSync = hlsRef.current?.liveSyncPosition ?? null;
+      const target = liveSync ?? edge;
+      setTime({ current: video.currentTime, duration: video.duration, behind: live && target ? Math.max(0, target - video.currentTime) : 0 });
+    };
+    video.addEventListener('playing', onPlaying);
+    video.addEventListener('pause', onPause);
+    video.addEventListener('waiting', onWaiting);
+    video.addEventListener('ended', onEnded);
+    video.addEventListener('volumechange', onVolume);
+    video.addEventListener('timeupdate', onTime);
+    video.addEventListener('durationchange', onTime);
+    return () => {
+      video.removeEventListener('playing', onPlaying);
+      video.removeEventListener('pause', onPause);
+      video.removeEventListener('waiting', onWaiting);
+      video.removeEventListener('ended', onEnded);
+      video.removeEventListener('volumechange', onVolume);
+      video.removeEventListener('timeupdate', onTime);
+      video.removeEventListener('durationchange', onTime);
+    };
+  }, [live, setState]);
+
+  useEffect(() => {
+    const onFs = () => setFullscreen(document.fullscreenElement === rootRef.current);
+    document.addEventListener('fullscreenchange', onFs);
+    return () => document.removeEventListener('fullscreenchange', onFs);
+  }, []);
+
+  const togglePlay = () => {
+    const video = videoRef.current;
+    if (!video) return;
+    if (video.paused) {
+      if (live) goLive();
+      void tryPlay();
+    } else video.pause();
+  };
+  const toggleMute = () => {
+    const video = videoRef.current;
+    if (!video) return;
+    video.muted = !video.muted;
+    if (!video.muted && video.volume === 0) video.volume = 0.5;
+  };
+  const changeVolume = (v: number) => {
+    const video = videoRef.current;
+    if (!video) return;
+    video.volume = v;
+    video.muted = v === 0;
+  };
+  const toggleFullscreen = () => {
+    const root = rootRef.current;
+    const video = videoRef.current as (HTMLVideoElement & { webkitEnterFullscreen?: () => void }) | null;
+    if (!root || !video) return;
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else if (root.requestFullscreen) void root.requestFullscreen().catch(() => video.webkitEnterFullscreen?.());
+    else video.webkitEnterFullscreen?.(); // iPhone Safari: only the video element can go fullscreen
+  };
+  function goLive() {
+    const video = videoRef.current;
+    if (!video || !live) return;
+    const sync = hlsRef.current?.liveSyncPosition;
+    if (sync) video.currentTime = sync;
+    else if (video.seekable.length) video.currentTime = Math.max(0, video.seekable.end(video.seekable.length - 1) - 3);
+  }
+  const seek = (t: number) => {
+    if (videoRef.current) videoRef.current.currentTime = t;
+  };
+  const retry = () => {
+    manifestRetries.current = 0;
+    setError(null);
+    setAttempt((a) => a + 1);
+  };
+  const onKey = (e: React.KeyboardEvent) => {
+    if ((e.target as HTMLElement).tagName === 'INPUT') return;
+    if (e.key === 'f') toggleFullscreen();
+    else if (e.key === 'm') toggleMute();
+    else if (e.key === 'k' || (e.key === ' ' && e.target === rootRef.current)) {
+      e.preventDefault();
+      togglePlay();
+    }
+  };
+
+  const behindLive = live && time.behind > BEHIND_LIVE_SECONDS;
+  const playing = state === 'playing' || state === 'buffering';
+
+  return (
+    <div
+      ref={rootRef}
+      className={`player${fullscreen ? ' player--fullscreen' : ''}`}
+      data-testid="player"
+      data-state={state}
+      data-engine={engine ?? 'none'}
+      role="region"
+      aria-label={label}
+      tabIndex={0}
+      onKeyDown={onKey}
+    >
+      <video ref={videoRef} className="player__video" playsInline poster={poster} onClick={togglePlay} aria-label={label} />
+      {(state === 'loading' || state === 'buffering') && !error && <div className="player__spinner" role="status" aria-label="Loading" />}
+      {needsUnmute && state !== 'error' && (
+        <button type="button" className="player__unmute" onClick={toggleMute}>
+          <Icon name="muted" /> Tap to unmute
+        </button>
+      )}
+      {error && (
+        <div className="player__error" role="alert" data-error-code={error.code}>
+          <p>{error.message}</p>
+          {error.code !== 'unsupported' && error.code !== 'forbidden' && (
+            <button type="button" onClick={retry}>
+              Retry
+            </button>
+          )}
+        </div>
+      )}
+      <div className="player__controls">
+        <button type="button" className="player__btn" onClick={togglePlay} aria-label={playing ? 'Pause' : 'Play'} disabled={!!error}>
+          <Icon name={playing ? 'pause' : 'play'} />
+        </button>
+        <button type="button" className="player__btn" onClick={toggleMute} aria-label={muted ? 'Unmute' : 'Mute'}>
+          <Icon name={muted || volume === 0 ? 'muted' : 'volume'} />
+        </button>
+        <input
+          className="player__volume"
+          type="range"
+          min={0}
+          max={1}
+          step={0.05}
+          value={muted ? 0 : volume}
+          onChange={(e) => changeVolume(Number(e.target.value))}
+          aria-label="Volume"
+        />
+        {live ? (
+          <button
+            type="button"
+            className={`live-badge${behindLive ? ' live-badge--behind' : ''}`}
+            onClick={goLive}
+            aria-label={behindLive ? 'Behind live: go to live' : 'Live'}
+            title={behindLive ? 'Go to live' : 'Live'}
+          >
+            LIVE
+          </button>
+        ) : (
+          <>
+            <span className="player__time">{formatTime(time.current)}</span>
+            <input
+              className="player__seek"
+              type="range"
+              min={0}
+              max={Number.isFinite(time.duration) ? time.duration : 0}
+              step={0.1}
+              value={time.current}
+              onChange={(e) => seek(Number(e.target.value))}
+              aria-label="Seek"
+            />
+            <span className="player__time">{formatTime(time.duration)}</span>
+          </>
+        )}
+        <span className="player__spacer" />
+        <button type="button" className="player__btn" onClick={toggleFullscreen} aria-label={fullscreen ? 'Exit fullscreen' : 'Fullscreen'}>
+          <Icon name={fullscreen ? 'exitFullscreen' : 'fullscreen'} />
+        </button>
+      </div>
+    </div>
+  );
+}

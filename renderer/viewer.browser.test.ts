@@ -1,0 +1,403 @@
+// The viewer web app in a real browser (Debian's Chromium through playwright-core) against a real Onair server
+// (startTestServer) with a real ffmpeg publisher: sign-up and sign-in, settings with the stream key and OBS setup,
+// the offline card that turns into the player by itself, playback that advances, the phone layout, chat between
+// two browsers and a guest through an invite (when those server parts are wired), and screenshots for the README.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { registerSiteRoutes } from '../server/http/routes-site.js';
+import { createLogger } from '../server/log.js';
+import { api, publish, waitFor, startTestServer, type Publisher, type TestServer } from '../server/test-helpers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(ROOT, 'dist', 'renderer', 'viewer');
+const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const STEP_MS = 20_000;
+
+let server: TestServer;
+let browser: Browser;
+let profileDir: string;
+const contexts: BrowserContext[] = [];
+const publishers: Publisher[] = [];
+const pageErrors: string[] = [];
+
+const password = (u: string) => `pw-${u}-123456`;
+
+async function newPage(viewport = { width: 1280, height: 800 }): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext({ viewport, baseURL: server.base, deviceScaleFactor: 1 });
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) pageErrors.push(`csp: ${m.text()}`);
+  });
+  return { ctx, page };
+}
+
+/** Registers through the page's own fetch, so the session cookie lands in this browser context. */
+async function registerInPage(page: Page, username: string) {
+  await page.goto('/settings');
+  const status = await page.evaluate(async ([u, p]) => {
+    const r = await fetch('/api/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: p }) });
+    return r.status;
+  }, [username, password(username)] as const);
+  assert.equal(status, 201);
+}
+
+/** video.currentTime of the first <video>, or -1. */
+const currentTime = (page: Page) => page.evaluate(() => document.querySelector('video')?.currentTime ?? -1);
+
+async function waitPlaybackAdvances(page: Page, seconds: number, timeoutMs = 30_000) {
+  await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0, undefined, { timeout: timeoutMs });
+  const t0 = await currentTime(page);
+  await page.waitForFunction(([start, s]) => (document.querySelector('video')?.currentTime ?? 0) - start > s, [t0, seconds] as const, { timeout: timeoutMs, polling: 250 });
+  const t1 = await currentTime(page);
+  assert.ok(t1 - t0 > seconds, `currentTime went from ${t0} to ${t1}`);
+  return { t0, t1 };
+}
+
+async function chatAvailable(): Promise<boolean> {
+  const r = await fetch(`${server.base}/socket.io/?EIO=4&transport=polling`).catch(() => null);
+  return !!r && r.status === 200;
+}
+
+describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
+  let streamer: { username: string; token: string; streamKey: string; rtmpUrl: string } | undefined;
+  let page: Page;
+  let codecs: { mseH264Aac: boolean; nativeHls: string } | undefined;
+
+  before(async () => {
+    if (!existsSync(path.join(DIST, 'index.html'))) {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(ROOT, 'renderer', 'vite.config.ts'), '--logLevel', 'warn'], {
+        cwd: ROOT,
+        stdio: 'inherit',
+        timeout: 120_000,
+      });
+      assert.equal(r.status, 0, 'vite build of the viewer failed');
+    }
+    mkdirSync(SHOTS, { recursive: true });
+    // A public URL other than the one the browser uses: the app must play from its own origin anyway (and the
+    // screenshots show a plausible OBS setup).
+    server = await startTestServer({
+      ONAIR_GRACE_SECONDS: '0',
+      ONAIR_THUMBNAIL_SECONDS: '2',
+      ONAIR_PUBLIC_URL: 'http://live.example.com:8080',
+      ONAIR_RTMP_PUBLIC_URL: 'rtmp://live.example.com/live',
+    });
+    profileDir = mkdtempSync(path.join(tmpdir(), 'onair-chromium-'));
+    // launch() gives every run a fresh temporary profile; the explicit folder keeps Chromium's other files out of $HOME.
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: { ...process.env, HOME: profileDir } });
+    ({ page } = await newPage());
+  });
+
+  after(async () => {
+    for (const p of publishers) p.proc.kill('SIGKILL');
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await server?.stop();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  test('the server serves the app, its assets and headers without shadowing the API', async () => {
+    const home = await fetch(`${server.base}/`);
+    assert.equal(home.status, 200);
+    assert.match(home.headers.get('content-type') ?? '', /text\/html/);
+    assert.equal(home.headers.get('cache-control'), 'no-cache');
+    assert.equal(home.headers.get('x-frame-options'), 'DENY');
+    const html = await home.text();
+    for (const p of ['/c/alice', '/c/alice/replays', '/i/sometoken', '/settings', '/replay/abc123']) {
+      const r = await fetch(server.base + p);
+      assert.equal(r.status, 200, p);
+      assert.equal(await r.text(), html, p);
+    }
+    const embed = await fetch(`${server.base}/embed/alice?chat=1`);
+    assert.equal(embed.status, 200);
+    assert.equal(embed.headers.get('x-frame-options'), null, 'the embed page must be frameable');
+    assert.match(embed.headers.get('content-security-policy') ?? '', /frame-ancestors \*/);
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(asset, 'index.html names its script');
+    const a = await fetch(server.base + asset, { headers: { 'accept-encoding': 'br, gzip' } });
+    assert.equal(a.status, 200);
+    assert.match(a.headers.get('cache-control') ?? '', /immutable/);
+    assert.match(a.headers.get('content-type') ?? '', /javascript/);
+    assert.equal((await fetch(`${server.base}/assets/nope.js`)).status, 404);
+    assert.equal((await fetch(`${server.base}/assets/..%2f..%2fpackage.json`)).status, 404);
+    // Other routes are untouched.
+    const health = await api(server.base, 'GET', '/healthz');
+    assert.equal(health.body.ok, true);
+    const missing = await api(server.base, 'GET', '/api/nope');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, 'not_found');
+    assert.equal((await fetch(`${server.base}/hls/nobody/index.m3u8`)).status, 404);
+  });
+
+  test('without a build the app paths answer 503 with what to run', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'onair-nosite-'));
+    const app = Fastify();
+    registerSiteRoutes(app, { logger: createLogger({ level: 'silent' }) }, { root: empty });
+    try {
+      for (const url of ['/', '/c/alice', '/embed/alice', '/settings']) {
+        const r = await app.inject({ method: 'GET', url });
+        assert.equal(r.statusCode, 503, url);
+        assert.match(r.body, /npm run build:viewer/);
+      }
+      writeFileSync(path.join(empty, 'index.html'), '<!doctype html><title>x</title>');
+      assert.equal((await app.inject({ method: 'GET', url: '/c/alice' })).statusCode, 200, 'a build made while running is picked up');
+    } finally {
+      await app.close();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('this Chromium can play H.264/AAC through Media Source Extensions', async () => {
+    await page.goto('/');
+    codecs = await page.evaluate(() => ({
+      mseH264Aac: typeof MediaSource !== 'undefined' && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"'),
+      nativeHls: document.createElement('video').canPlayType('application/vnd.apple.mpegurl'),
+    }));
+    console.log(`# chromium codecs: MSE H.264/AAC ${codecs.mseH264Aac}, native HLS canPlayType "${codecs.nativeHls}"`);
+  });
+
+  test('register and log in through the forms', async () => {
+    const username = `web${Date.now().toString(36).slice(-5)}`;
+    await page.goto('/');
+    const reg = page.getByRole('form', { name: 'Create an account' });
+    await reg.getByLabel('Username').fill(username);
+    await reg.getByLabel('Password').fill(password(username));
+    await reg.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).waitFor();
+    await page.getByRole('heading', { name: 'Live now', exact: true }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'home-signed-in.png') });
+
+    // A wrong password shows the server's reason.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    const login = page.getByRole('form', { name: 'Log in' });
+    await login.getByLabel('Username').fill(username);
+    await login.getByLabel('Password').fill('not-the-password');
+    await login.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong username or password' }).waitFor();
+
+    await login.getByLabel('Password').fill(password(username));
+    await login.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).waitFor();
+
+    const me = await page.evaluate(() => fetch('/api/me').then((r) => r.json()));
+    assert.equal(me.user.username, username);
+    const loginRes = await api(server.base, 'POST', '/api/auth/login', { username, password: password(username) });
+    const ch = await api(server.base, 'GET', '/api/me/channel', undefined, loginRes.body.token);
+    streamer = { username, token: loginRes.body.token, streamKey: ch.body.streamKey, rtmpUrl: ch.body.rtmpUrl };
+  });
+
+  test('settings shows the OBS setup and the stream key, and regenerates it after confirmation', async () => {
+    assert.ok(streamer, 'needs the account from the sign-up test');
+    await page.goto('/settings');
+    const obs = page.getByTestId('obs-setup');
+    await obs.waitFor();
+    assert.equal(await page.getByTestId('rtmp-url').textContent(), streamer.rtmpUrl);
+    assert.doesNotMatch((await page.getByTestId('stream-key').textContent()) ?? '', /live_/, 'the key is masked until shown');
+    assert.match((await obs.textContent()) ?? '', /Server.*Stream Key/s);
+    await page.screenshot({ path: path.join(SHOTS, 'settings.png'), fullPage: true });
+    await obs.getByRole('button', { name: 'Show' }).click();
+    assert.equal(await page.getByTestId('stream-key').textContent(), streamer.streamKey);
+
+    await page.getByRole('button', { name: 'Regenerate stream key' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    assert.equal(await page.getByTestId('stream-key').textContent(), streamer.streamKey, 'cancel keeps the key');
+    await page.getByRole('button', { name: 'Regenerate stream key' }).click();
+    await page.getByRole('button', { name: 'Yes, make a new key' }).click();
+    await page.getByText('New stream key made').waitFor();
+    const shown = (await page.getByTestId('stream-key').textContent()) ?? '';
+    assert.notEqual(shown, streamer.streamKey);
+    const ch = await api(server.base, 'GET', '/api/me/channel', undefined, streamer.token);
+    assert.equal(shown, ch.body.streamKey);
+    streamer.streamKey = ch.body.streamKey;
+
+    // Title and tags (also for the screenshots).
+    await page.getByLabel('Title').fill('Building Onair, live');
+    await page.getByLabel('Tags').fill('coding, typescript');
+    await page.getByRole('button', { name: 'Save channel' }).click();
+    await page.getByText('Saved.').waitFor();
+    const after = await api(server.base, 'GET', '/api/me/channel', undefined, streamer.token);
+    assert.equal(after.body.title, 'Building Onair, live');
+    assert.deepEqual(after.body.tags, ['coding', 'typescript']);
+  });
+
+  test('the offline card turns into the player when the channel goes live, and playback advances', async () => {
+    assert.ok(streamer && codecs);
+    const name = streamer.username.toLowerCase();
+    await page.goto(`/c/${name}`);
+    await page.getByTestId('offline-card').waitFor();
+    assert.equal(await page.getByTestId('player').count(), 0);
+
+    publishers.push(publish(`${server.rtmpBase}/${streamer.streamKey}`, { size: '640x360' }));
+    // The page polls every 5 s: no reload here.
+    await page.getByTestId('player').waitFor({ timeout: 25_000 });
+    await page.getByTestId('live-badge').waitFor();
+    assert.equal(await page.getByTestId('offline-card').count(), 0);
+
+    if (codecs.mseH264Aac) {
+      assert.equal(await page.getByTestId('player').getAttribute('data-engine'), 'hlsjs');
+      const { t0, t1 } = await waitPlaybackAdvances(page, 3);
+      console.log(`# playback: currentTime ${t0.toFixed(2)} -> ${t1.toFixed(2)}`);
+      await page.waitForFunction(() => document.querySelector('[data-testid="player"]')?.getAttribute('data-state') === 'playing');
+    } else {
+      // A Chromium without proprietary codecs: the player must say so in plain words.
+      await page.locator('[data-error-code="unsupported"]').waitFor();
+    }
+    await page.waitForTimeout(2500); // a thumbnail for the home page's card
+    await page.getByTestId('player').hover(); // show the player controls in the screenshot
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: path.join(SHOTS, 'watch-desktop.png') });
+
+    await page.goto('/');
+    await page.locator('.channel-card').first().waitFor();
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(SHOTS, 'home.png') });
+  });
+
+  test('on a 375 px wide phone the chat sits below the player and nothing overflows', async () => {
+    assert.ok(streamer && codecs);
+    const name = streamer.username.toLowerCase();
+    const { page: phone } = await newPage({ width: 375, height: 812 });
+    await phone.goto(`/c/${name}`);
+    const player = phone.getByTestId('player');
+    const chat = phone.getByTestId('chat');
+    await player.waitFor();
+    await chat.waitFor();
+    const p = (await player.boundingBox())!;
+    const c = (await chat.boundingBox())!;
+    assert.ok(c.y >= p.y + p.height - 1, `chat (y=${c.y}) should start below the player (bottom ${p.y + p.height})`);
+    assert.ok(p.width >= 370 && p.width <= 375, `player spans the width (${p.width})`);
+    assert.ok(c.x >= 0 && c.x + c.width <= 375, 'chat fits the width');
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px)`);
+    if (codecs.mseH264Aac) await waitPlaybackAdvances(phone, 3);
+    await phone.screenshot({ path: path.join(SHOTS, 'watch-phone.png') });
+
+    // Desktop: chat beside the player.
+    const pb = (await page.goto(`/c/${name}`), await page.getByTestId('player').boundingBox())!;
+    const cb = (await page.getByTestId('chat').boundingBox())!;
+    assert.ok(cb.x >= pb.x + pb.width - 1, 'on desktop the chat is to the right of the player');
+
+    // The embed page: the player fills the frame; ?chat=1 adds the chat.
+    await page.goto(`/embed/${name}`);
+    await page.getByTestId('player').waitFor();
+    assert.equal(await page.getByTestId('chat').count(), 0);
+    await page.goto(`/embed/${name}?chat=1`);
+    await page.getByTestId('player').waitFor();
+    await page.getByTestId('chat').waitFor();
+  });
+
+  test('two browsers chat on the watch page; a follower gets a toast when the channel goes live', async () => {
+    assert.ok(streamer);
+    assert.ok(await chatAvailable(), 'socket.io answers on /socket.io');
+    const name = streamer.username.toLowerCase();
+    const { page: other } = await newPage();
+    await registerInPage(other, `fan${Date.now().toString(36).slice(-5)}`);
+    await page.goto(`/c/${name}`);
+    await other.goto(`/c/${name}`);
+    for (const p of [page, other]) await p.getByTestId('chat').and(p.locator('[data-status="joined"]')).waitFor();
+
+    await page.getByLabel('Send a message').fill('hello from the streamer');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await other.getByTestId('chat').getByText('hello from the streamer').waitFor();
+    await other.getByLabel('Send a message').fill('hi back from a fan');
+    await other.getByLabel('Send a message').press('Enter');
+    await page.getByTestId('chat').getByText('hi back from a fan').waitFor();
+    assert.equal(await page.getByLabel('Send a message').inputValue(), '');
+
+    // Follow; when the channel goes live again the follower gets a toast, on whatever page they are.
+    await other.getByRole('button', { name: 'Follow', exact: true }).click();
+    await other.getByRole('button', { name: 'Following', exact: true }).waitFor();
+    const following = await api(server.base, 'GET', `/api/channels/${name}`);
+    assert.equal(following.body.followers, 1);
+    await other.goto('/');
+    await other.getByRole('heading', { name: 'Live now', exact: true }).waitFor();
+    const pub = publishers.pop()!;
+    pub.proc.kill('SIGINT');
+    await pub.exit;
+    await page.getByTestId('offline-card').waitFor({ timeout: 25_000 });
+    await page.getByTestId('chat').getByText(/ended/i).first().waitFor();
+    publishers.push(publish(`${server.rtmpBase}/${streamer.streamKey}`, { size: '640x360' }));
+    const toast = other.getByTestId('toast').filter({ hasText: `${name} is live` });
+    await toast.waitFor({ timeout: 25_000 });
+    await toast.getByRole('link', { name: 'Watch' }).click();
+    await other.waitForURL(`**/c/${name}`);
+    await other.getByTestId('player').waitFor();
+    // The streamer's page turned back into the player without waiting for its poll as well.
+    await page.getByTestId('player').waitFor({ timeout: 25_000 });
+    if (codecs?.mseH264Aac) await waitPlaybackAdvances(page, 1);
+    await page.getByTestId('player').hover();
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: path.join(SHOTS, 'watch-desktop.png') });
+  });
+
+  test('a guest watches and chats through an invite link', async () => {
+    assert.ok(streamer);
+    const name = streamer.username.toLowerCase();
+    const vis = await api(server.base, 'PATCH', '/api/me/channel', { visibility: 'invite' }, streamer.token);
+    assert.equal(vis.status, 200, JSON.stringify(vis.body));
+    const { page: guest } = await newPage({ width: 390, height: 844 });
+    await guest.goto(`/c/${name}`);
+    await guest.getByTestId('private-card').getByText('This stream is private').waitFor();
+
+    await page.goto('/settings');
+    await page.getByRole('button', { name: 'Create invite link' }).click();
+    const link = (await page.locator('.created-invite code').textContent())!;
+    assert.match(link, /\/i\//);
+    const token = link.split('/i/')[1];
+    await guest.goto(`/i/${token}`);
+    await guest.getByLabel('Your name').fill('Grace');
+    await guest.getByRole('button', { name: 'Watch as a guest' }).click();
+    await guest.waitForURL(`**/c/${name}`);
+    await guest.getByTestId('player').waitFor();
+    if (codecs?.mseH264Aac) await waitPlaybackAdvances(guest, 3);
+    {
+      await guest.getByTestId('chat').and(guest.locator('[data-status="joined"]')).waitFor();
+      await guest.getByLabel('Send a message').fill('guest says hi');
+      await guest.getByRole('button', { name: 'Send', exact: true }).click();
+      await page.goto(`/c/${name}`);
+      await page.getByTestId('chat').getByText('guest says hi').waitFor();
+    }
+    await page.goto('/settings');
+    await page.getByTestId('invites').waitFor();
+    assert.match((await page.getByTestId('invite-uses').first().textContent()) ?? '', /^1/);
+    await api(server.base, 'PATCH', '/api/me/channel', { visibility: 'public' }, streamer.token);
+  });
+
+  test('when the stream stops the watch page shows the offline card, and the replay plays', async () => {
+    assert.ok(streamer && codecs);
+    const name = streamer.username.toLowerCase();
+    await page.goto(`/c/${name}`);
+    await page.getByTestId('player').waitFor();
+    const pub = publishers.pop()!;
+    pub.proc.kill('SIGINT');
+    await pub.exit;
+    await page.getByTestId('offline-card').waitFor({ timeout: 25_000 });
+    const replays = await waitFor('a replay', async () => {
+      const r = await api(server.base, 'GET', `/api/channels/${name}/replays`);
+      return r.status === 200 && r.body.length > 0 ? r.body : null;
+    });
+    await page.getByRole('link', { name: 'Watch replays' }).click();
+    await page.waitForURL(`**/c/${name}/replays`);
+    await page.locator(`a[href="/replay/${replays[0].id}"]`).click();
+    await page.getByTestId('player').waitFor();
+    if (codecs.mseH264Aac) await waitPlaybackAdvances(page, 1, 20_000).catch(async () => {
+      // Short replays can end before 3 s of play: then they must have played to the end.
+      assert.equal(await page.getByTestId('player').getAttribute('data-state'), 'ended');
+    });
+  });
+
+  test('no page error and no Content-Security-Policy violation', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -1,0 +1,134 @@
+// The part of the watch and embed pages that shows a channel: the player while it is live, an offline card that
+// turns into the player by itself when it goes live, and the private / not-found / error cards.
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import { api, errorCode, errorMessage, mediaPath } from '../../../shared/api.js';
+import type { PublicChannel } from '../../../shared/contracts.js';
+import { Player, type PlayerEngine, type PlayerError } from '../../../shared/Player.js';
+import { usePoll } from '../ui.js';
+
+/** How often the channel is checked (live / offline, title, viewers). Chat announcements make it sooner. */
+export const CHANNEL_POLL_MS = 5000;
+
+export type ChannelInfo = PublicChannel;
+export type ChannelProblem = { code: string; message: string };
+
+export function useChannel(name: string) {
+  const [channel, setChannel] = useState<ChannelInfo | null>(null);
+  const [problem, setProblem] = useState<ChannelProblem | null>(null);
+  const [nonce, setNonce] = useState(0);
+  usePoll(
+    async (current) => {
+      try {
+        const c = await api.channel(name);
+        if (!current()) return;
+        setChannel(c);
+        setProblem(null);
+      } catch (err) {
+        if (!current()) return;
+        const code = errorCode(err) ?? 'error';
+        setProblem({ code, message: errorMessage(err) });
+        // A channel that vanished or became private stops playing; a network blip keeps what we had.
+        if (code === 'not_found' || code === 'forbidden' || code === 'unauthorized') setChannel(null);
+      }
+    },
+    CHANNEL_POLL_MS,
+    [name, nonce],
+  );
+  /** Checks again now (a chat "live" / "ended" announcement, a player error). */
+  const refresh = useCallback(() => setNonce((n) => n + 1), []);
+  return { channel, setChannel, problem, refresh };
+}
+
+export function PrivateCard({ channel, signInHref, followers }: { channel: string; signInHref: string; followers?: boolean }) {
+  if (followers) {
+    return (
+      <div className="stage-card" data-testid="private-card" data-visibility="followers" role="alert">
+        <h2>This stream is for followers</h2>
+        <p>
+          Only people who follow {channel} can watch. <a href={signInHref}>Sign in</a> and follow {channel}, or open an invite link {channel} sent you.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="stage-card" data-testid="private-card" data-visibility="invite" role="alert">
+      <h2>This stream is private</h2>
+      <p>
+        Only people {channel} invited can watch. <a href={signInHref}>Sign in</a> if you have access, or open the invite link {channel} sent you.
+      </p>
+    </div>
+  );
+}
+
+export function Stage({
+  name,
+  channel,
+  problem,
+  refresh,
+  signInHref,
+  offlineExtra,
+}: {
+  name: string;
+  channel: ChannelInfo | null;
+  problem: ChannelProblem | null;
+  refresh(): void;
+  signInHref: string;
+  offlineExtra?: ReactNode;
+}) {
+  const [playerProblem, setPlayerProblem] = useState<PlayerError | null>(null);
+  const [playerKey, setPlayerKey] = useState(0);
+  const retryTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const src = channel?.live ? mediaPath(channel.hlsUrl) : null;
+  const engine = (new URLSearchParams(location.search).get('player') as PlayerEngine | null) ?? 'auto';
+
+  useEffect(() => {
+    setPlayerProblem(null);
+  }, [src]);
+  useEffect(() => () => clearTimeout(retryTimer.current), []);
+
+  const onPlayerError = (e: PlayerError) => {
+    if (e.code === 'forbidden') return setPlayerProblem(e);
+    if (e.code === 'offline') {
+      // Just started (no segment yet) or just ended: ask the API, and try the player again shortly.
+      refresh();
+      clearTimeout(retryTimer.current);
+      retryTimer.current = setTimeout(() => setPlayerKey((k) => k + 1), 2000);
+    }
+  };
+
+  if (problem && !channel) {
+    if (problem.code === 'not_found') {
+      return (
+        <div className="stage-card" data-testid="not-found-card" role="alert">
+          <h2>No channel called “{name}”</h2>
+          <p>Check the address, or look at who is live on the home page.</p>
+        </div>
+      );
+    }
+    if (problem.code === 'forbidden' || problem.code === 'unauthorized') return <PrivateCard channel={name} signInHref={signInHref} />;
+    return (
+      <div className="stage-card" role="alert" data-testid="error-card">
+        <h2>Cannot load this channel</h2>
+        <p>{problem.message}</p>
+        <button type="button" className="btn" onClick={refresh}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  if (!channel) return <div className="stage-card stage-card--loading" aria-busy="true" aria-label="Loading" />;
+  if (!channel.canWatch || playerProblem?.code === 'forbidden') {
+    return <PrivateCard channel={channel.name} signInHref={signInHref} followers={channel.visibility === 'followers'} />;
+  }
+  if (!channel.live || !src) {
+    return (
+      <div className="stage-card stage-card--offline" data-testid="offline-card">
+        <div className="offline-icon" aria-hidden="true" />
+        <h2>{channel.name} is offline</h2>
+        <p>This page switches to the stream by itself when {channel.name} goes live.</p>
+        {offlineExtra}
+      </div>
+    );
+  }
+  return <Player key={`${src}#${playerKey}`} src={src} live label={`${channel.name} live stream`} engine={engine} onError={onPlayerError} />;
+}

@@ -1,0 +1,120 @@
+// Small pieces the pages share: toasts, copy buttons, polling, formatting.
+import { useEffect, useRef, useState } from 'react';
+import { useToasts } from '../../shared/stores/toasts.js';
+import { Link } from './router.js';
+
+export function Toasts() {
+  const { toasts, dismiss } = useToasts();
+  return (
+    <div className="toasts" role="status" aria-live="polite">
+      {toasts.map((t) => (
+        <div key={t.id} className={`toast toast--${t.kind}`} data-testid="toast">
+          {t.kind === 'live' && <span className="live-dot" aria-hidden="true" />}
+          <span className="toast__text">{t.text}</span>
+          {t.action && (
+            <Link to={t.action.href} className="toast__action" onClick={() => dismiss(t.id)}>
+              {t.action.label}
+            </Link>
+          )}
+          <button type="button" className="toast__close" aria-label="Dismiss" onClick={() => dismiss(t.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Clipboard API refused (http page, permissions): fall back to a selected textarea.
+    const ta = document.createElement('textarea');
+    ta.value = text;
+    ta.setAttribute('readonly', '');
+    ta.style.position = 'fixed';
+    ta.style.opacity = '0';
+    document.body.appendChild(ta);
+    ta.select();
+    let ok = false;
+    try {
+      ok = document.execCommand('copy');
+    } catch {
+      ok = false;
+    }
+    ta.remove();
+    return ok;
+  }
+}
+
+export function CopyButton({ text, label, what }: { text: string; label?: string; what: string }) {
+  const [done, setDone] = useState(false);
+  const push = useToasts((s) => s.push);
+  return (
+    <button
+      type="button"
+      className="btn btn--small"
+      aria-label={label ?? `Copy ${what}`}
+      onClick={() => {
+        void copyText(text).then((ok) => {
+          if (ok) {
+            setDone(true);
+            setTimeout(() => setDone(false), 1500);
+          } else push({ kind: 'error', text: `Could not copy the ${what}; select it and copy by hand.` });
+        });
+      }}
+    >
+      {done ? 'Copied' : 'Copy'}
+    </button>
+  );
+}
+
+/** Runs fn now and then every `ms` while the page is shown; fn gets an "is this still current" check. */
+export function usePoll(fn: (current: () => boolean) => Promise<void> | void, ms: number, deps: unknown[]) {
+  const ref = useRef(fn);
+  ref.current = fn;
+  useEffect(() => {
+    let alive = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      try {
+        await ref.current(() => alive);
+      } finally {
+        if (alive) timer = setTimeout(tick, document.hidden ? ms * 3 : ms);
+      }
+    };
+    void tick();
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+}
+
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export function viewersText(n: number): string {
+  return `${n} ${n === 1 ? 'viewer' : 'viewers'}`;
+}
+
+/** A thumbnail that quietly becomes a placeholder when there is none (thumbnails off, not made yet). */
+export function Thumb({ src, alt }: { src: string | null; alt: string }) {
+  const [failed, setFailed] = useState(false);
+  if (!src || failed) return <div className="thumb thumb--empty" aria-hidden="true" />;
+  return <img className="thumb" src={src} alt={alt} loading="lazy" onError={() => setFailed(true)} />;
+}
