@@ -78,7 +78,9 @@ async function main() {
     startupRepeats: quick ? 3 : 5,
     latencySegments: quick ? 10 : 30,
     streams: opts.streams ?? (quick ? [1, 2] : [1, 8, 32]),
-    warmupMs: quick ? 5_000 : 10_000,
+    // Both servers get the same warm-up before sampling: steady state, after Node has compiled its hot code and
+    // dropped its start-up garbage (both happen in the first seconds of the first stream).
+    warmupMs: quick ? 5_000 : 30_000,
     sampleMs: quick ? 5_000 : 20_000,
     viewers: { connections: opts.connections, threads: 2, durationS: quick ? 5 : 15 },
   };

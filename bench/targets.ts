@@ -1,6 +1,7 @@
 // The servers under test. Each start() gives a fresh instance (fresh temp dir, fresh ports);
 // stop() kills its whole process group and removes the temp dir.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,7 +162,8 @@ interface OnairChannel {
 }
 
 /**
- * Onair, started from this repo the way an operator would (node --import tsx server/main.ts) with
+ * Onair, started from this repo the way `npm start` does (the server compiled by scripts/build-server.mjs, then
+ * node dist/server/main.js) with
  * a throwaway data dir. Stream i belongs to user bench<i+1>, registered through the public API.
  */
 export function onairTarget(opts: { repoDir?: string } = {}): Target {
@@ -173,8 +175,9 @@ export function onairTarget(opts: { repoDir?: string } = {}): Target {
     name: 'onair',
     warnings,
     async start() {
-      const entry = join(repoDir, 'server', 'main.ts');
-      if (!existsSync(entry)) throw new Error(`${entry} does not exist (Onair server not built yet)`);
+      const built = spawnSync(process.execPath, [join(repoDir, 'scripts', 'build-server.mjs')], { cwd: repoDir, stdio: 'inherit' });
+      const entry = join(repoDir, 'dist', 'server', 'main.js');
+      if (built.status !== 0 || !existsSync(entry)) throw new Error(`could not build the Onair server (${entry})`);
       const dir = mkdtempSync(join(tmpdir(), 'onair-bench-onair-'));
       tempDir.track(dir);
       const httpPort = await freePort();
@@ -188,7 +191,7 @@ export function onairTarget(opts: { repoDir?: string } = {}): Target {
         ONAIR_SEGMENT_SECONDS: String(SEGMENT_SECONDS),
         ONAIR_LOG_LEVEL: 'warn',
       };
-      const proc = spawnGroup(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: repoDir, env });
+      const proc = spawnGroup(process.execPath, ['--enable-source-maps', entry], { cwd: repoDir, env });
       httpBase = `http://127.0.0.1:${httpPort}`;
       channels = new Map();
       try {

@@ -41,6 +41,10 @@ describe('Onair end to end', () => {
     assert.equal(seg.headers.get('content-type'), 'video/iso.segment');
     assert.match(seg.headers.get('cache-control') ?? '', /max-age=31536000/);
     const bytes = Buffer.from(await seg.arrayBuffer());
+    // The second fetch of a hot segment takes the fast path: same bytes, same headers.
+    const again = await fetch(s.base + segUri);
+    assert.deepEqual(Buffer.from(await again.arrayBuffer()), bytes);
+    for (const h of ['content-type', 'cache-control', 'access-control-allow-origin', 'content-length']) assert.equal(again.headers.get(h), seg.headers.get(h), h);
     const ranged = await fetch(s.base + segUri, { headers: { range: 'bytes=0-99' } });
     assert.equal(ranged.status, 206);
     assert.equal(ranged.headers.get('content-range'), `bytes 0-99/${bytes.length}`);

@@ -232,7 +232,8 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     chat.streamEnded(channel).catch((err) => logger.warn({ channel, err: (err as Error).message }, 'could not announce stream end'));
   });
 
-  await http.listen({ host: config.httpHost, port: config.httpPort });
+  // A deep accept queue: a thousand players connecting at once must not see resets.
+  await http.listen({ host: config.httpHost, port: config.httpPort, backlog: 4096 });
   const address = http.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
 

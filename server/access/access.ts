@@ -140,6 +140,12 @@ export class AccessControl {
     return this.remember(key, ch);
   }
 
+  /** The cached facts only, without a query: undefined when not cached or stale (callers then ask channel()). */
+  cachedChannel(name: string): ChannelAccessInfo | null | undefined {
+    const hit = this.byName.get(name.toLowerCase());
+    return hit && this.now() - hit.at < ACCESS_LIMITS.channelCacheMs ? hit.info : undefined;
+  }
+
   async channelById(id: number): Promise<ChannelAccessInfo | null> {
     for (const { info, at } of this.byName.values()) {
       if (info?.id === id && this.now() - at < ACCESS_LIMITS.channelCacheMs) return info;

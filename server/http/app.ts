@@ -1,19 +1,26 @@
 // The Fastify application: API, media files and operator pages. Listening is the caller's job.
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
+import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LIMITS } from '../config.js';
 import type { HttpDeps } from './deps.js';
 import { errorBody, makeErrorHandler } from './errors.js';
 import { registerAccountRoutes } from './routes-account.js';
 import { registerChannelRoutes } from './routes-channels.js';
-import { registerMediaRoutes } from './routes-media.js';
+import { createMediaCache, mediaFastPath, registerMediaRoutes } from './routes-media.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerSocialRoutes } from './routes-social.js';
 import { registerSiteRoutes } from './routes-site.js';
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
+  const mediaCache = createMediaCache();
+  const fastPath = mediaFastPath(deps, mediaCache);
   const app = Fastify({
+    // Live segments of public streams skip the framework (see mediaFastPath); everything else is Fastify's.
+    serverFactory: (handler) => createServer((req, res) => {
+      if (!fastPath(req, res)) handler(req, res);
+    }),
     bodyLimit: LIMITS.httpBodyBytes,
     trustProxy: false,
     // Fastify's own request logging stays off: headers carry tokens; our handlers log what matters.
@@ -29,7 +36,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerAccountRoutes(app, deps);
   registerChannelRoutes(app, deps);
   registerSocialRoutes(app, deps);
-  registerMediaRoutes(app, deps);
+  registerMediaRoutes(app, deps, mediaCache);
   // The viewer web app last: it claims only its own paths (/, /c/*, /i/*, /embed/*, /settings, /replay/*, /assets/*).
   registerSiteRoutes(app, deps);
   return app;

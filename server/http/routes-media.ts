@@ -1,11 +1,13 @@
 // Media files: the live aliases /hls/<channel>/ and /dash/<channel>/, and stream folders /vod/<id>/.
+import { readFileSync } from 'node:fs';
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelAccessInfo } from '../access/access.js';
 import { GUEST_COOKIE, SESSION_COOKIE } from '../access/access.js';
 import type { HttpDeps } from './deps.js';
-import { HotFileCache, isPlaylist, isSafeMediaPath, mimeFor, serveMediaFile } from './file-server.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HotFileCache, isImmutable, isPlaylist, isSafeMediaPath, mimeFor, serveMediaFile } from './file-server.js';
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
 
 const CHANNEL_NAME = /^[a-z0-9_-]{1,64}$/;
@@ -21,8 +23,74 @@ interface Params {
   '*': string;
 }
 
-export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const cache = new HotFileCache(HOT_CACHE_BYTES);
+/** The segment cache the media routes and the fast path share. */
+export function createMediaCache(): HotFileCache {
+  return new HotFileCache(HOT_CACHE_BYTES);
+}
+
+const HLS_INDEX = /^\/hls\/([a-z0-9_-]{1,64})\/index\.m3u8$/;
+const VOD_PATH = /^\/vod\/([A-Za-z0-9_-]{6,64})\/([A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})$/;
+
+/**
+ * The hot path of a live event: a plain GET of a live, public stream's segment that is already in memory is
+ * answered straight from the HTTP server, before Fastify's routing and hooks. Anything else (private channels,
+ * ranges, HEAD, query strings, files not cached yet) returns false and goes through the routes below, which apply
+ * every rule. Answers are the same bytes and headers the route would send.
+ */
+export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const playlists = new Map<string, { streamId: string; version: number; body: string }>();
+  const livePlaylist = (req: IncomingMessage, res: ServerResponse, channel: string): boolean => {
+    const stream = deps.streams.get(channel);
+    if (!stream || stream.ending || deps.access.cachedChannel(channel)?.visibility !== 'public') return false;
+    let entry = playlists.get(channel);
+    if (!entry || entry.streamId !== stream.streamId || entry.version !== stream.playlistVersion) {
+      let text: string;
+      try {
+        // A playlist is about a kilobyte; reading it here costs less than a trip through the thread pool.
+        text = readFileSync(path.join(stream.dir, 'index.m3u8'), 'utf8');
+      } catch {
+        return false;
+      }
+      entry = { streamId: stream.streamId, version: stream.playlistVersion, body: rewriteHlsUris(text, `/vod/${stream.streamId}/`) };
+      playlists.set(channel, entry);
+      if (playlists.size > 10_000) playlists.delete(playlists.keys().next().value!);
+    }
+    deps.viewers.touch(channel, req.socket.remoteAddress ?? '', req.headers['user-agent']);
+    res.writeHead(200, {
+      'content-type': 'application/vnd.apple.mpegurl',
+      'content-length': Buffer.byteLength(entry.body),
+      'cache-control': 'no-cache, no-store',
+      'access-control-allow-origin': '*',
+      'access-control-expose-headers': 'Content-Length, Content-Range',
+    });
+    res.end(entry.body);
+    return true;
+  };
+  return (req, res) => {
+    if (req.method !== 'GET' || req.headers.range || !req.url) return false;
+    const hls = HLS_INDEX.exec(req.url);
+    if (hls) return livePlaylist(req, res, hls[1]);
+    if (!req.url.startsWith('/vod/')) return false;
+    const m = VOD_PATH.exec(req.url);
+    if (!m || !isImmutable(m[2])) return false;
+    const stream = deps.streams.byStreamId(m[1]);
+    if (!stream || deps.access.cachedChannel(stream.channel)?.visibility !== 'public') return false;
+    const body = cache.peek(path.join(stream.dir, m[2]));
+    if (!body) return false;
+    res.writeHead(200, {
+      'content-type': mimeFor(m[2]),
+      'content-length': body.length,
+      'accept-ranges': 'bytes',
+      'cache-control': 'public, max-age=31536000, immutable',
+      'access-control-allow-origin': '*',
+      'access-control-expose-headers': 'Content-Length, Content-Range',
+    });
+    res.end(body);
+    return true;
+  };
+}
+
+export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache: HotFileCache = createMediaCache()): void {
   const aliasCache = new Map<string, { mtimeMs: number; size: number; raw: string; body: string }>();
   /** Replays known to exist, with their channel id: spares the database a query per segment. */
   const replayKnown = new Map<string, { at: number; channelId: number }>();

@@ -57,6 +57,8 @@ export class LiveStream {
   abrStarting = false;
   graceTimer?: NodeJS.Timeout;
   lastThumbAt = 0;
+  /** Bumped whenever the top-level playlist file changes (it is written synchronously before 'segment'). */
+  playlistVersion = 0;
   lastSegmentAt = 0;
   bytesAtLastSegment = 0;
   /** When the current publisher started sending (start or return from the grace period). */
@@ -193,6 +195,7 @@ export class LiveStreams extends EventEmitter {
     });
     p.on('segment', (seg: SegmentInfo) => {
       stream.segments++;
+      stream.playlistVersion++;
       stream.lastSegment = seg;
       stream.lastSegmentAt = this.now();
       stream.bytesAtLastSegment = stream.bytesIn;
@@ -251,6 +254,7 @@ export class LiveStreams extends EventEmitter {
     const tmp = path.join(stream.dir, 'index.m3u8.tmp');
     await writeFile(tmp, master);
     await rename(tmp, path.join(stream.dir, 'index.m3u8'));
+    stream.playlistVersion++;
   }
 
   private sinkFor(stream: LiveStream, generation: number): MediaSink {
