@@ -8,6 +8,10 @@ missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# A real X display for the capture tests: Xvfb, and xdpyinfo / xsetroot to wait for it and paint it.
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
+command -v xdpyinfo >/dev/null 2>&1 || missing+=(x11-utils)
+command -v xsetroot >/dev/null 2>&1 || missing+=(x11-xserver-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "test: installing ${missing[*]} with apt-get"
@@ -52,10 +56,12 @@ echo "test: typecheck"
 npx tsc -p tsconfig.json --noEmit
 npm run --silent typecheck:renderer
 
-echo "test: build the viewer app"
+echo "test: build the viewer app, the Studio UI, and the desktop main and preload"
 npm run --silent build:viewer >/dev/null
+npm run --silent build:studio >/dev/null
+npm run --silent build:electron >/dev/null
 
-mapfile -t files < <(find server bench renderer -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find server bench renderer electron -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 echo "test: ${#files[@]} test files"
 # An outer bound as well: a test process that spins cannot hold CI past this.
 exec timeout --kill-after=30 1500 node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"

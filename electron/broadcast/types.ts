@@ -4,7 +4,13 @@
 /** What to show. */
 export type SourceSpec =
   | { kind: 'test' }
-  | { kind: 'screen'; display?: number }
+  | {
+      kind: 'screen';
+      /** Monitor index (Windows ddagrab output, macOS "Capture screen N"). */
+      display?: number;
+      /** Part of the desktop to grab, in desktop pixels (a monitor's bounds on X11 and gdigrab); whole screen when absent. */
+      region?: { x: number; y: number; width: number; height: number };
+    }
   | { kind: 'window'; id: string; title?: string }
   | { kind: 'camera'; name: string }
   | { kind: 'android'; serial?: string };
@@ -21,6 +27,9 @@ export interface AudioSettings {
   microphone?: string;
   /** System audio where the operating system allows it. */
   system?: boolean;
+  /** Device for system audio where it is a named device: a PulseAudio monitor source, a DirectShow loopback
+   * ("Stereo Mix", "virtual-audio-capturer"), or on macOS a virtual device such as "BlackHole 2ch". */
+  systemDevice?: string;
   bitrateKbps: number;
 }
 

@@ -1,5 +1,7 @@
 // Pure DASH MPD rendering (ISO/IEC 23009-1, live profile) over the same CMAF segments as the HLS playlist:
-// one Period per discontinuity, one muxed audio+video Representation, SegmentTemplate + exact SegmentTimeline.
+// one Period per discontinuity, SegmentTemplate + exact SegmentTimeline. Either one muxed audio+video
+// Representation (the default layout), or one AdaptationSet per track (`tracks`: the separate-track layout, which
+// dash.js, Shaka and ffmpeg's dash demuxer need to play audio and video).
 
 import type { PlaylistSegment } from './hls-playlist.js';
 import { defaultInitName } from './hls-playlist.js';
@@ -13,6 +15,34 @@ export interface DashPeriod {
   presentationTimeOffset: number;
   /** init-N.mp4 used by this period. */
   init: number;
+}
+
+/** One Representation of a track in one part of the stream (an init). */
+export interface DashRepresentation {
+  codecs: string;
+  /** The track's own timescale (90000 for video, the sample rate for audio). */
+  timescale: number;
+  bandwidth: number;
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  audioSampleRate?: number;
+  audioChannels?: number;
+}
+
+/** A track of the separate-track layout: one AdaptationSet per Period that has it. */
+export interface DashTrack {
+  contentType: 'video' | 'audio';
+  /**
+   * The track's segments in order, in the track's timescale; `number ?? seq` is the segment number N shared with
+   * the main timeline (`DashManifestInput.segments`), which decides the Period. Segments of parts without this
+   * track are simply missing.
+   */
+  segments: readonly PlaylistSegment[];
+  /** The Representation for init N, or undefined when that part has no such track. */
+  representation: (init: number) => DashRepresentation | undefined;
+  initName: (index: number) => string;
+  mediaTemplate: string;
 }
 
 export interface DashManifestInput {
@@ -40,6 +70,11 @@ export interface DashManifestInput {
   initName?: (index: number) => string;
   /** SegmentTemplate@media, `$Number$` replaced by the player. */
   mediaTemplate?: string;
+  /**
+   * Separate-track layout: one AdaptationSet per track (codecs, bandwidth, width... of the input are then unused).
+   * `segments` stays the main timeline (in `timescale`) that places segments into Periods.
+   */
+  tracks?: readonly DashTrack[];
 }
 
 export function isoDuration(seconds: number): string {
@@ -90,13 +125,18 @@ export function renderDashManifest(input: DashManifestInput): string {
   // Group listed segments by period.
   let pi = 0;
   let i = first;
+  const cursors = (input.tracks ?? []).map(() => 0);
   while (i < segments.length) {
     while (pi + 1 < periods.length && periods[pi + 1].presentationTimeOffset <= segments[i].start) pi++;
-    const period = periods[pi];
+    const period = periods[pi] ?? { id: 0, start: 0, presentationTimeOffset: 0, init: segments[i].init };
     const nextPto = pi + 1 < periods.length ? periods[pi + 1].presentationTimeOffset : Infinity;
     let j = i;
     while (j < segments.length && segments[j].start < nextPto) j++;
-    out.push(renderPeriod(input, period ?? { id: 0, start: 0, presentationTimeOffset: 0, init: segments[i].init }, segments, i, j, initName, mediaTemplate));
+    if (input.tracks) {
+      out.push(renderTrackPeriod(input, input.tracks, cursors, period, segments, i, j));
+    } else {
+      out.push(renderPeriod(input, period, segments, i, j, initName, mediaTemplate));
+    }
     i = j;
   }
   if (!ended) out.push(`  <UTCTiming schemeIdUri="urn:mpeg:dash:utc:direct:2014" value="${iso(input.publishTime)}"/>`);
@@ -122,18 +162,7 @@ function renderPeriod(
   if (input.width && input.height) rep.push(`width="${input.width}"`, `height="${input.height}"`);
   if (input.frameRate) rep.push(`frameRate="${Math.round(input.frameRate * 1000) / 1000}"`);
   if (input.audioSampleRate) rep.push(`audioSamplingRate="${input.audioSampleRate}"`);
-  const timeline: string[] = [];
-  let k = from;
-  let expected = -1;
-  while (k < to) {
-    const s = segs[k];
-    let r = 0;
-    while (k + r + 1 < to && segs[k + r + 1].duration === s.duration && segs[k + r + 1].start === segs[k + r].start + s.duration) r++;
-    const t = s.start !== expected ? ` t="${s.start}"` : '';
-    timeline.push(`            <S${t} d="${s.duration}"${r ? ` r="${r}"` : ''}/>`);
-    expected = s.start + s.duration * (r + 1);
-    k += r + 1;
-  }
+  const timeline = renderTimeline(segs, from, to);
   const init = segs[from].init;
   const lines = [
     `  <Period id="${period.id}" start="${isoDuration(period.start)}">`,
@@ -155,5 +184,81 @@ function renderPeriod(
     '    </AdaptationSet>',
     '  </Period>',
   );
+  return lines.join('\n');
+}
+
+/** SegmentTimeline S elements for segs[from, to): run-length (r) where durations repeat, t where time jumps. */
+function renderTimeline(segs: readonly PlaylistSegment[], from: number, to: number): string[] {
+  const timeline: string[] = [];
+  let k = from;
+  let expected = -1;
+  while (k < to) {
+    const s = segs[k];
+    let r = 0;
+    while (k + r + 1 < to && segs[k + r + 1].duration === s.duration && segs[k + r + 1].start === segs[k + r].start + s.duration) r++;
+    const t = s.start !== expected ? ` t="${s.start}"` : '';
+    timeline.push(`            <S${t} d="${s.duration}"${r ? ` r="${r}"` : ''}/>`);
+    expected = s.start + s.duration * (r + 1);
+    k += r + 1;
+  }
+  return timeline;
+}
+
+const segNumber = (s: PlaylistSegment): number => s.number ?? s.seq;
+
+/** A Period of the separate-track layout: one AdaptationSet per track present in it. */
+function renderTrackPeriod(
+  input: DashManifestInput,
+  tracks: readonly DashTrack[],
+  cursors: number[],
+  period: DashPeriod,
+  main: readonly PlaylistSegment[],
+  from: number,
+  to: number,
+): string {
+  const firstN = main[from].seq;
+  const lastN = main[to - 1].seq;
+  const lines = [`  <Period id="${period.id}" start="${isoDuration(period.start)}">`];
+  tracks.forEach((track, ti) => {
+    const ts = track.segments;
+    let a = cursors[ti];
+    while (a < ts.length && segNumber(ts[a]) < firstN) a++;
+    let b = a;
+    while (b < ts.length && segNumber(ts[b]) <= lastN) b++;
+    cursors[ti] = b;
+    if (b === a) return;
+    const rep = track.representation(ts[a].init);
+    if (!rep) return;
+    const video = track.contentType === 'video';
+    const attrs = [
+      `id="${video ? 'video' : 'audio'}"`,
+      `codecs="${escAttr(rep.codecs)}"`,
+      `bandwidth="${Math.max(1, Math.round(rep.bandwidth))}"`,
+    ];
+    if (rep.width && rep.height) attrs.push(`width="${rep.width}"`, `height="${rep.height}"`);
+    if (rep.frameRate) attrs.push(`frameRate="${Math.round(rep.frameRate * 1000) / 1000}"`);
+    if (rep.audioSampleRate) attrs.push(`audioSamplingRate="${rep.audioSampleRate}"`);
+    // The Period starts at the main timeline's presentationTimeOffset: the same instant in this track's timescale.
+    const pto = Math.round((period.presentationTimeOffset * rep.timescale) / input.timescale);
+    lines.push(
+      `    <AdaptationSet id="${ti}" contentType="${track.contentType}" mimeType="${video ? 'video/mp4' : 'audio/mp4'}" segmentAlignment="true" startWithSAP="1">`,
+      `      <Representation ${attrs.join(' ')}>`,
+    );
+    if (rep.audioChannels) {
+      lines.push(
+        `        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${rep.audioChannels}"/>`,
+      );
+    }
+    lines.push(
+      `        <SegmentTemplate timescale="${rep.timescale}" presentationTimeOffset="${pto}" initialization="${escAttr(track.initName(ts[a].init))}" media="${escAttr(track.mediaTemplate)}" startNumber="${segNumber(ts[a])}">`,
+      '          <SegmentTimeline>',
+      ...renderTimeline(ts, a, b),
+      '          </SegmentTimeline>',
+      '        </SegmentTemplate>',
+      '      </Representation>',
+      '    </AdaptationSet>',
+    );
+  });
+  lines.push('  </Period>');
   return lines.join('\n');
 }

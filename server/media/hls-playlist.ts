@@ -12,6 +12,10 @@ export interface PlaylistSegment {
   discontinuity: boolean;
   /** Index N of the `init-N.mp4` this segment needs. */
   init: number;
+  /** File number N of the segment when it differs from `seq` (a track playlist that skipped parts). */
+  number?: number;
+  /** The segment holds no media (a gap in the publisher's track): listed with EXT-X-GAP. */
+  gap?: boolean;
 }
 
 export interface HlsPlaylistInput {
@@ -32,6 +36,22 @@ export interface HlsPlaylistInput {
 export const defaultInitName = (n: number): string => `init-${n}.mp4`;
 export const defaultSegmentName = (seq: number): string => `seg-${seq}.m4s`;
 
+/** File names of the separate-track layout (one CMAF track per file). */
+export const SEPARATE_LAYOUT = {
+  video: {
+    playlist: 'video.m3u8',
+    initName: (n: number): string => `v-init-${n}.mp4`,
+    segmentName: (n: number): string => `v-seg-${n}.m4s`,
+    mediaTemplate: 'v-seg-$Number$.m4s',
+  },
+  audio: {
+    playlist: 'audio.m3u8',
+    initName: (n: number): string => `a-init-${n}.mp4`,
+    segmentName: (n: number): string => `a-seg-${n}.m4s`,
+    mediaTemplate: 'a-seg-$Number$.m4s',
+  },
+} as const;
+
 /** Seconds with 3 decimals, as EXTINF wants them. */
 export function formatSeconds(ticks: number, timescale: number): string {
   return (Math.round((ticks / timescale) * 1000) / 1000).toFixed(3);
@@ -43,6 +63,8 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
   const segName = input.segmentName ?? defaultSegmentName;
   let first = 0;
   if (!ended && input.window !== undefined && segments.length > input.window) first = segments.length - Math.max(1, input.window);
+  let gaps = false;
+  for (let i = first; i < segments.length; i++) if (segments[i].gap) gaps = true;
   let dsn = input.discontinuitiesBefore ?? 0;
   for (let i = 0; i < first; i++) if (segments[i].discontinuity) dsn++;
   let target = input.minTargetDuration ?? 1;
@@ -52,7 +74,7 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
   }
   const lines: string[] = [
     '#EXTM3U',
-    '#EXT-X-VERSION:7',
+    gaps ? '#EXT-X-VERSION:8' : '#EXT-X-VERSION:7',
     `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(target))}`,
     `#EXT-X-MEDIA-SEQUENCE:${segments.length > first ? segments[first].seq : 0}`,
     `#EXT-X-DISCONTINUITY-SEQUENCE:${dsn}`,
@@ -69,8 +91,41 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
     }
     lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.programDateTime).toISOString()}`);
     lines.push(`#EXTINF:${formatSeconds(s.duration, timescale)},`);
-    lines.push(segName(s.seq));
+    if (s.gap) lines.push('#EXT-X-GAP');
+    lines.push(segName(s.number ?? s.seq));
   }
   if (ended) lines.push('#EXT-X-ENDLIST');
+  return lines.join('\n') + '\n';
+}
+
+export interface HlsMasterInput {
+  /** Peak bits per second of the variant (video and audio together). */
+  bandwidth: number;
+  video?: { uri: string; codec: string; width?: number; height?: number; frameRate?: number };
+  audio?: { uri: string; codec: string };
+}
+
+/**
+ * Multivariant playlist of the separate-track layout. Video and audio: one variant (video) with the audio as an
+ * EXT-X-MEDIA rendition in group "audio". Video only: the variant alone. Audio only: the audio media playlist is
+ * the variant (so the top-level playlist is a master in every case of this layout).
+ */
+export function renderHlsMaster(input: HlsMasterInput): string {
+  const { video, audio } = input;
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  const bw = `BANDWIDTH=${Math.max(1, Math.round(input.bandwidth))}`;
+  if (video) {
+    const attrs = [bw];
+    if (video.width && video.height) attrs.push(`RESOLUTION=${video.width}x${video.height}`);
+    if (video.frameRate) attrs.push(`FRAME-RATE=${video.frameRate.toFixed(3)}`);
+    attrs.push(`CODECS="${[video.codec, audio?.codec].filter(Boolean).join(',')}"`);
+    if (audio) {
+      lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="${audio.uri}"`);
+      attrs.push('AUDIO="audio"');
+    }
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, video.uri);
+  } else if (audio) {
+    lines.push(`#EXT-X-STREAM-INF:${bw},CODECS="${audio.codec}"`, audio.uri);
+  }
   return lines.join('\n') + '\n';
 }

@@ -1,15 +1,23 @@
-// LivePackager: remuxes one live stream of FLV tag bodies into CMAF segments (init-N.mp4 + seg-N.m4s) with an HLS
-// media playlist and a DASH MPD over the same files. push() is synchronous and cheap; file writes run on one
-// ordered async chain per packager.
+// LivePackager: remuxes one live stream of FLV tag bodies into CMAF segments with HLS playlists and a DASH MPD
+// over the same files. push() is synchronous and cheap; files are written synchronously (see write()).
+//
+// Layouts (PackagerOptions.layout):
+//  - 'muxed' (default): init-N.mp4 + seg-N.m4s with audio and video in one moof/mdat; `index.m3u8` is the media
+//    playlist; the MPD has one muxed Representation (HLS players are happy; DASH players are not).
+//  - 'separate': one CMAF track per file, same N and cut points for both: v-init-N.mp4 / v-seg-N.m4s and
+//    a-init-N.mp4 / a-seg-N.m4s; `index.m3u8` is a master over video.m3u8 (+ audio.m3u8 as an EXT-X-MEDIA
+//    rendition; audio-only streams get audio.m3u8 as the variant); the MPD has one AdaptationSet per track.
 
 import { EventEmitter } from 'node:events';
 import { closeSync, openSync, renameSync, writeFileSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MediaMessage } from '../rtmp/types.js';
 import { av1Info, avcInfo, hevcInfo, parseAsc, type AudioCodecInfo, type VideoCodecInfo } from './codecs.js';
-import { renderDashManifest, type DashPeriod } from './dash-manifest.js';
 import { parseAudioTag, parseOnMetaData, parseVideoTag, type StreamMetadata, type VideoCodecId } from './flv.js';
-import { defaultInitName, defaultSegmentName, renderHlsPlaylist, type PlaylistSegment } from './hls-playlist.js';
+import { renderDashManifest, type DashPeriod, type DashRepresentation, type DashTrack } from './dash-manifest.js';
+import {
+  defaultInitName, defaultSegmentName, renderHlsMaster, renderHlsPlaylist, SEPARATE_LAYOUT, type PlaylistSegment,
+} from './hls-playlist.js';
 import {
   AUDIO_TRACK_ID, buildFragment, buildInitSegment, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack, type TrackConfig,
 } from './mp4.js';
@@ -43,11 +51,22 @@ export interface PackagerOptions {
   manifestName?: string;
   /** Wall clock (ms), for PROGRAM-DATE-TIME and MPD times. Default Date.now. */
   now?: () => number;
+  /**
+   * 'muxed' (default): audio and video in one file per segment, `playlistName` is the media playlist.
+   * 'separate': one file per track per segment (v-/a- prefixed), `playlistName` is a master playlist over
+   * video.m3u8 and audio.m3u8, and the MPD has one AdaptationSet per track (what DASH players need).
+   */
+  layout?: PackagerLayout;
 }
+
+export type PackagerLayout = 'muxed' | 'separate';
 
 export interface SegmentInfo {
   seq: number;
+  /** The segment file (separate layout: the video track's, or the audio track's for audio-only streams). */
   file: string;
+  /** Every file written for this segment (separate layout: one per track). */
+  files: string[];
   durationSeconds: number;
   bytes: number;
   programDateTime: number;
@@ -91,11 +110,14 @@ class SegmentList {
   private pdt = new Float64Array(64);
   private bytes = new Float64Array(64);
   private init = new Uint32Array(64);
+  /** Bit 0: discontinuity; bit 1: gap (no media in the segment). */
   private disc = new Uint8Array(64);
+  /** Segment number N (file name) when the list skips some: the per-track lists of the separate layout. */
+  private num = new Uint32Array(64);
   totalTicks = 0;
   totalBytes = 0;
 
-  push(start: number, duration: number, pdt: number, bytes: number, init: number, disc: boolean): number {
+  push(start: number, duration: number, pdt: number, bytes: number, init: number, disc: boolean, num = this.length, gap = false): number {
     if (this.length === this.start.length) this.grow();
     const i = this.length++;
     this.start[i] = start;
@@ -103,7 +125,8 @@ class SegmentList {
     this.pdt[i] = pdt;
     this.bytes[i] = bytes;
     this.init[i] = init;
-    this.disc[i] = disc ? 1 : 0;
+    this.disc[i] = (disc ? 1 : 0) | (gap ? 2 : 0);
+    this.num[i] = num;
     this.totalTicks += duration;
     this.totalBytes += bytes;
     return i;
@@ -122,24 +145,44 @@ class SegmentList {
     this.bytes = g(this.bytes, (k) => new Float64Array(k));
     this.init = g(this.init, (k) => new Uint32Array(k));
     this.disc = g(this.disc, (k) => new Uint8Array(k));
+    this.num = g(this.num, (k) => new Uint32Array(k));
   }
 
   /** Segments [from, to) as plain objects (seq === index). */
   view(from: number, to: number): PlaylistSegment[] {
     const out: PlaylistSegment[] = [];
     for (let i = Math.max(0, from); i < to; i++) {
-      out.push({
+      const s: PlaylistSegment = {
         seq: i, start: this.start[i], duration: this.duration[i], programDateTime: this.pdt[i],
-        discontinuity: this.disc[i] === 1, init: this.init[i],
-      });
+        discontinuity: (this.disc[i] & 1) === 1, init: this.init[i],
+      };
+      if (this.num[i] !== i) s.number = this.num[i];
+      if (this.disc[i] & 2) s.gap = true;
+      out.push(s);
     }
     return out;
   }
 
   discontinuitiesBefore(i: number): number {
     let n = 0;
-    for (let k = 0; k < i; k++) n += this.disc[k];
+    for (let k = 0; k < i; k++) n += this.disc[k] & 1;
     return n;
+  }
+
+  numberAt(i: number): number {
+    return this.num[i];
+  }
+
+  /** Index of the first entry whose segment number is >= n (entries are in increasing number order). */
+  indexOfNumber(n: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.num[mid] < n) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   pdtAt(i: number): number {
@@ -169,6 +212,7 @@ export class LivePackager extends EventEmitter {
   private readonly playlistName: string;
   private readonly manifestName: string;
   private readonly now: () => number;
+  private readonly layout: PackagerLayout;
 
   private meta?: StreamMetadata;
   private video?: VideoConfig;
@@ -203,6 +247,16 @@ export class LivePackager extends EventEmitter {
   private pendingDiscontinuity = false;
 
   private readonly segments = new SegmentList();
+  /**
+   * Separate layout: the segments of each track (video in 90 kHz, audio in its sample rate), numbered like
+   * `segments`; a part without the track has no entries there.
+   */
+  private readonly trackSegments = { video: new SegmentList(), audio: new SegmentList() };
+  /** The configs of every init written, by index (codecs, sizes and timescales per part). */
+  private readonly inits: Array<{ video?: VideoConfig; audio?: AudioConfig }> = [];
+  /** Separate layout: the master playlist as last written, and the bandwidth it announces (fixed once written). */
+  private masterText?: string;
+  private masterBandwidth = 0;
   private readonly periods: PeriodRecord[] = [];
   private availabilityStart?: number;
   private maxSegSeconds = 1;
@@ -220,6 +274,7 @@ export class LivePackager extends EventEmitter {
     this.playlistName = opts.playlistName ?? 'index.m3u8';
     this.manifestName = opts.manifestName ?? 'index.mpd';
     this.now = opts.now ?? Date.now;
+    this.layout = opts.layout ?? 'muxed';
   }
 
   // ------------------------------------------------------------ input
@@ -474,11 +529,15 @@ export class LivePackager extends EventEmitter {
       });
     }
     const index = this.initIndex;
-    const data = buildInitSegment(tracks);
-    const file = defaultInitName(index);
+    this.inits[index] = { video: this.video, audio: this.audio };
+    // Separate layout: one init per track (video first, so `path` names the video init when there is one).
+    const files: Array<[string, Buffer]> = this.layout === 'separate'
+      ? tracks.map((t) => [(t.kind === 'video' ? SEPARATE_LAYOUT.video : SEPARATE_LAYOUT.audio).initName(index), buildInitSegment([t])])
+      : [[defaultInitName(index), buildInitSegment(tracks)]];
     this.write(() => {
-      writeFileSync(join(this.dir, file), data);
-      this.emit('init', { index, path: join(this.dir, file) });
+      for (const [file, data] of files) writeFileSync(join(this.dir, file), data);
+      const paths = files.map(([file]) => join(this.dir, file));
+      this.emit('init', { index, path: paths[0], paths });
     });
   }
 
@@ -542,7 +601,8 @@ export class LivePackager extends EventEmitter {
    * (undefined at a flush). `nextAudioDts`: same for audio-only streams.
    */
   private cut(nextVideoDts: number | undefined, nextAudioDts?: number): void {
-    const tracks: FragmentTrack[] = [];
+    let videoTrack: FragmentTrack | undefined;
+    let audioTrack: FragmentTrack | undefined;
     let start: number;
     let end: number;
     const sr = this.initAudio?.info.sampleRate ?? 1;
@@ -555,9 +615,9 @@ export class LivePackager extends EventEmitter {
       durations[nv - 1] = nextVideoDts !== undefined ? nextVideoDts - this.vDts[nv - 1] : this.lastVideoDur;
       start = this.vDts[0];
       end = this.vDts[nv - 1] + durations[nv - 1];
-      tracks.push({
+      videoTrack = {
         id: VIDEO_TRACK_ID, baseDecodeTime: this.vDts[0], count: nv, data: this.vData, durations, keyframes: this.vKey, cts: this.vCts,
-      });
+      };
       if (nextVideoDts !== undefined) {
         const limit = (nextVideoDts * sr) / VIDEO_TIMESCALE;
         na = 0;
@@ -575,15 +635,52 @@ export class LivePackager extends EventEmitter {
       const frame = this.initAudio?.info.frameLength ?? 1024;
       durations[na - 1] = na < this.aDts.length ? this.aDts[na] - this.aDts[na - 1] : nextAudioDts !== undefined ? nextAudioDts - this.aDts[na - 1] : frame;
       if (durations[na - 1] <= 0) durations[na - 1] = frame;
-      tracks.push({ id: AUDIO_TRACK_ID, baseDecodeTime: this.aDts[0], count: na, data: this.aData.slice(0, na), durations });
+      audioTrack = { id: AUDIO_TRACK_ID, baseDecodeTime: this.aDts[0], count: na, data: this.aData.slice(0, na), durations };
     }
     const seq = this.segments.length;
-    const frag = buildFragment(seq + 1, tracks);
     const duration = Math.max(1, end - start);
     const disc = this.pendingDiscontinuity && seq > 0;
     this.pendingDiscontinuity = false;
     const pdt = this.segWall || this.now();
-    this.segments.push(start, duration, pdt, frag.size, this.initIndex, disc);
+    // One fragment per file: muxed, or one per track (separate layout).
+    const out: Array<{ file: string; buffers: Buffer[] }> = [];
+    let size = 0;
+    if (this.layout === 'separate') {
+      if (this.initHasVideo && videoTrack) {
+        const frag = buildFragment(seq + 1, [videoTrack]);
+        out.push({ file: SEPARATE_LAYOUT.video.segmentName(seq), buffers: frag.buffers });
+        size += frag.size;
+        this.noteTrackSegment('video', seq, videoTrack.baseDecodeTime, duration, pdt, frag.size, disc, false);
+      }
+      if (this.initHasAudio) {
+        // A segment with no audio (the publisher's audio paused) still gets its file, so that numbers stay
+        // contiguous for the DASH template: AAC silence where we have a silent frame for the config (ffmpeg's
+        // dash demuxer stops at an empty fragment), else an empty fragment listed as EXT-X-GAP in HLS.
+        if (!audioTrack && this.initAudio) audioTrack = silentTrack(this.initAudio.info, start, end);
+        const frag = buildFragment(seq + 1, audioTrack ? [audioTrack] : []);
+        out.push({ file: SEPARATE_LAYOUT.audio.segmentName(seq), buffers: frag.buffers });
+        size += frag.size;
+        let aStart: number;
+        let aDuration: number;
+        if (audioTrack) {
+          aStart = audioTrack.baseDecodeTime;
+          aDuration = 0;
+          for (let i = 0; i < audioTrack.count; i++) aDuration += audioTrack.durations[i];
+        } else {
+          aStart = Math.round((start * sr) / VIDEO_TIMESCALE);
+          aDuration = Math.round((end * sr) / VIDEO_TIMESCALE) - aStart;
+        }
+        this.noteTrackSegment('audio', seq, aStart, Math.max(1, aDuration), pdt, frag.size, disc, !audioTrack);
+      }
+    } else {
+      const tracks: FragmentTrack[] = [];
+      if (videoTrack) tracks.push(videoTrack);
+      if (audioTrack) tracks.push(audioTrack);
+      const frag = buildFragment(seq + 1, tracks);
+      out.push({ file: defaultSegmentName(seq), buffers: frag.buffers });
+      size = frag.size;
+    }
+    this.segments.push(start, duration, pdt, size, this.initIndex, disc);
     this.notePeriod(seq, start, pdt, disc);
     const seconds = duration / VIDEO_TIMESCALE;
     if (seconds > this.maxSegSeconds) this.maxSegSeconds = seconds;
@@ -595,19 +692,31 @@ export class LivePackager extends EventEmitter {
     this.queuedBytes = 0;
     this.dropAudioConsumed(na);
     this.segWall = 0;
-    const file = defaultSegmentName(seq);
     const count = seq + 1;
-    const info: SegmentInfo = { seq, file, durationSeconds: seconds, bytes: frag.size, programDateTime: pdt, discontinuity: disc };
+    const files = out.map((o) => o.file);
+    const info: SegmentInfo = { seq, file: files[0], files, durationSeconds: seconds, bytes: size, programDateTime: pdt, discontinuity: disc };
     this.write(() => {
-      const fd = openSync(join(this.dir, file), 'w');
-      try {
-        writevAll(fd, frag.buffers);
-      } finally {
-        closeSync(fd);
+      for (const o of out) {
+        const fd = openSync(join(this.dir, o.file), 'w');
+        try {
+          writevAll(fd, o.buffers);
+        } finally {
+          closeSync(fd);
+        }
       }
       if (!this.ended) this.writePlaylists(count, false);
       this.emit('segment', info);
     });
+  }
+
+  /** Separate layout: records segment N of one track (times in the track's timescale). */
+  private noteTrackSegment(
+    kind: 'video' | 'audio', seq: number, start: number, duration: number, pdt: number, bytes: number, disc: boolean, gap: boolean,
+  ): void {
+    const list = this.trackSegments[kind];
+    // The track also starts a discontinuity where it comes back after parts without it.
+    const resumed = list.length > 0 && list.numberAt(list.length - 1) !== seq - 1;
+    list.push(start, duration, pdt, bytes, this.initIndex, disc || resumed, seq, gap);
   }
 
   private dropAudioConsumed(na: number): void {
@@ -668,6 +777,10 @@ export class LivePackager extends EventEmitter {
    * ends: while live it is rendered on request (liveManifest), which spares a write and a rename per segment.
    */
   private writePlaylists(count: number, ended: boolean): void {
+    if (this.layout === 'separate') {
+      this.writeSeparatePlaylists(count, ended);
+      return;
+    }
     const from = ended ? 0 : Math.max(0, count - this.liveWindow);
     const segs = this.segments.view(from, count);
     const discBefore = this.segments.discontinuitiesBefore(from);
@@ -681,6 +794,80 @@ export class LivePackager extends EventEmitter {
       const mpd = this.renderManifest(count, true);
       if (mpd) this.writeAtomic(this.manifestName, mpd);
     }
+  }
+
+  private minTargetDuration(): number {
+    return Math.ceil(Math.max(this.segmentSeconds, Math.round(this.maxSegSeconds * 1000) / 1000));
+  }
+
+  /**
+   * Separate layout: the media playlist of each track (its last `liveWindow` segments, or all once ended), then
+   * the master when it changed (first segment; a part with other codecs or tracks). Media playlists go first so
+   * the master never names a playlist that is not on disk yet.
+   */
+  private writeSeparatePlaylists(count: number, ended: boolean): void {
+    for (const kind of ['video', 'audio'] as const) {
+      const list = this.trackSegments[kind];
+      if (list.length === 0) continue;
+      // Entries covered by the first `count` segments (a track list can be behind the main one, never ahead).
+      const to = list.indexOfNumber(count);
+      const from = ended ? 0 : Math.max(0, to - this.liveWindow);
+      let segs = list.view(from, to);
+      if (kind === 'audio') {
+        // EXTINF in seconds: audio ticks (per part's sample rate) to the 90 kHz timescale the renderer is given.
+        segs = segs.map((x) => ({ ...x, duration: (x.duration * VIDEO_TIMESCALE) / this.audioRate(x.init) }));
+      }
+      const names = SEPARATE_LAYOUT[kind];
+      const m3u8 = renderHlsPlaylist({
+        segments: segs, timescale: VIDEO_TIMESCALE, ended, discontinuitiesBefore: list.discontinuitiesBefore(from),
+        minTargetDuration: this.minTargetDuration(), initName: names.initName, segmentName: names.segmentName,
+      });
+      this.writeAtomic(names.playlist, m3u8);
+    }
+    const master = this.renderMaster();
+    if (master !== undefined && master !== this.masterText) {
+      this.writeAtomic(this.playlistName, master);
+      this.masterText = master;
+    }
+    this.playlistCount = count;
+    if (ended) {
+      const mpd = this.renderManifest(count, true);
+      if (mpd) this.writeAtomic(this.manifestName, mpd);
+    }
+  }
+
+  private audioRate(init: number): number {
+    return this.inits[init]?.audio?.info.sampleRate ?? this.initAudio?.info.sampleRate ?? 1;
+  }
+
+  /** The newest config of each track that has segments (a track of an earlier part stays in the master). */
+  private latestTrackConfigs(): { video?: VideoConfig; audio?: AudioConfig } {
+    const v = this.trackSegments.video;
+    const a = this.trackSegments.audio;
+    return {
+      video: v.length ? this.inits[v.view(v.length - 1, v.length)[0].init]?.video : undefined,
+      audio: a.length ? this.inits[a.view(a.length - 1, a.length)[0].init]?.audio : undefined,
+    };
+  }
+
+  private renderMaster(): string | undefined {
+    const { video, audio } = this.latestTrackConfigs();
+    if (!video && !audio) return undefined;
+    if (this.masterBandwidth === 0) {
+      // Announced bitrates when the publisher sent them, else what the first segments measured.
+      const announced = ((this.meta?.videodatarate ?? 0) + (this.meta?.audiodatarate ?? 0)) * 1000;
+      const seconds = this.segments.totalTicks / VIDEO_TIMESCALE;
+      const measured = seconds > 0 ? (this.segments.totalBytes * 8) / seconds : 0;
+      this.masterBandwidth = Math.max(1, Math.round(Math.max(announced, measured)));
+    }
+    return renderHlsMaster({
+      bandwidth: this.masterBandwidth,
+      video: video && {
+        uri: SEPARATE_LAYOUT.video.playlist, codec: video.info.codec,
+        width: video.info.width || this.meta?.width, height: video.info.height || this.meta?.height,
+      },
+      audio: audio && { uri: SEPARATE_LAYOUT.audio.playlist, codec: audio.info.codec },
+    });
   }
 
   /** The live DASH manifest as of the newest segment, or undefined before the first segment. */
@@ -699,7 +886,9 @@ export class LivePackager extends EventEmitter {
     const periods: DashPeriod[] = ended
       ? this.periods.map((p) => ({ id: p.id, start: p.mediaStart - this.periods[0].mediaStart, presentationTimeOffset: p.presentationTimeOffset, init: p.init }))
       : this.periods;
+    const tracks = this.layout === 'separate' ? this.dashTracks(from, count, totalSeconds) : undefined;
     return renderDashManifest({
+      tracks,
       segments: segs, periods, timescale: VIDEO_TIMESCALE, ended, codecs,
       bandwidth: totalSeconds > 0 ? (this.segments.totalBytes * 8) / totalSeconds : 1,
       width: this.initHasVideo ? v?.info.width || undefined : undefined,
@@ -710,6 +899,61 @@ export class LivePackager extends EventEmitter {
       availabilityStartTime: this.availabilityStart ?? this.now(), publishTime: this.now(), segmentSeconds: this.segmentSeconds,
     });
   }
+
+  /** Separate layout: one DASH track per kind that has segments among [from, count). */
+  private dashTracks(from: number, count: number, totalSeconds: number): DashTrack[] {
+    const out: DashTrack[] = [];
+    const v = this.trackSegments.video;
+    const a = this.trackSegments.audio;
+    const rate = (bytes: number): number => (totalSeconds > 0 ? (bytes * 8) / totalSeconds : 1);
+    if (v.length) {
+      const bandwidth = rate(v.totalBytes);
+      out.push({
+        contentType: 'video', segments: v.view(v.indexOfNumber(from), v.indexOfNumber(count)),
+        initName: SEPARATE_LAYOUT.video.initName, mediaTemplate: SEPARATE_LAYOUT.video.mediaTemplate,
+        representation: (init): DashRepresentation | undefined => {
+          const c = this.inits[init]?.video;
+          return c && {
+            codecs: c.info.codec, timescale: VIDEO_TIMESCALE, bandwidth, width: c.info.width || this.meta?.width || undefined,
+            height: c.info.height || this.meta?.height || undefined, frameRate: c.info.fps ?? this.meta?.framerate,
+          };
+        },
+      });
+    }
+    if (a.length) {
+      const bandwidth = rate(a.totalBytes);
+      out.push({
+        contentType: 'audio', segments: a.view(a.indexOfNumber(from), a.indexOfNumber(count)),
+        initName: SEPARATE_LAYOUT.audio.initName, mediaTemplate: SEPARATE_LAYOUT.audio.mediaTemplate,
+        representation: (init): DashRepresentation | undefined => {
+          const c = this.inits[init]?.audio;
+          return c && {
+            codecs: c.info.codec, timescale: c.info.sampleRate, bandwidth, audioSampleRate: c.info.sampleRate, audioChannels: c.info.channels,
+          };
+        },
+      });
+    }
+    return out;
+  }
+}
+
+/** Raw AAC-LC frames that decode to silence, by channel count (the well-known values hls.js also uses). */
+const AAC_LC_SILENCE: Record<number, Buffer> = {
+  1: Buffer.from([0x00, 0xc8, 0x00, 0x80, 0x23, 0x80]),
+  2: Buffer.from([0x21, 0x00, 0x49, 0x90, 0x02, 0x19, 0x00, 0x23, 0x80]),
+};
+
+/** Silent audio covering [start, end) (90 kHz), or undefined when there is no silent frame for this config. */
+function silentTrack(info: AudioCodecInfo, start: number, end: number): FragmentTrack | undefined {
+  const frame = AAC_LC_SILENCE[info.channels];
+  if (info.objectType !== 2 || !frame || info.frameLength !== 1024) return undefined;
+  const sr = info.sampleRate;
+  const a = Math.round((start * sr) / VIDEO_TIMESCALE);
+  const n = Math.max(1, Math.round((Math.round((end * sr) / VIDEO_TIMESCALE) - a) / info.frameLength));
+  return {
+    id: AUDIO_TRACK_ID, baseDecodeTime: a, count: n, data: new Array<Buffer>(n).fill(frame),
+    durations: new Array<number>(n).fill(info.frameLength),
+  };
 }
 
 /** writevSync may write less than asked; loop until every buffer is on disk. */

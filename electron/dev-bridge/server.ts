@@ -1,0 +1,185 @@
+// The development bridge: the Studio's IPC contract over HTTP, so the Studio UI runs and is tested in a plain
+// browser without Electron. It hosts the same StudioCore (and so the real pipeline) as the desktop app's main
+// process. 127.0.0.1 only; for development and tests, never shipped.
+//   POST /bridge/invoke/<channel>   JSON request -> JSON IpcResult (validated by the contract, like ipcMain)
+//   GET  /bridge/events             Server-Sent Events: `event: <name>` + JSON payload
+//   /socket.io/*                    proxied (HTTP and WebSocket) to the signed-in Onair server with the bearer
+//                                   token added, as Electron's main adds it with session.webRequest
+//   anything else                   the built Studio (dist/renderer/studio)
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { validateRequest, type EventMap, type EventName, type InvokeChannel } from '../ipc-contract.js';
+import { defaultPipeline, type PipelineLogger, type PipelineModule } from '../main/core/pipeline.js';
+import { SecretStore } from '../main/core/secret-store.js';
+import { StudioCore } from '../main/core/studio-core.js';
+
+export interface DevBridgeOptions {
+  port?: number;
+  /** The built Studio; nothing is served when absent (vite dev serves it and proxies /bridge here). */
+  staticDir?: string;
+  ffmpegPath: string;
+  pipeline?: PipelineModule;
+  logger?: PipelineLogger;
+}
+
+export interface DevBridge {
+  url: string;
+  port: number;
+  core: StudioCore;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.map': 'application/json', '.json': 'application/json' };
+
+export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
+  const clients = new Set<ServerResponse>();
+  const core = new StudioCore({
+    ffmpegPath: o.ffmpegPath,
+    // No OS keychain outside Electron: the session lives in this process's memory only.
+    store: new SecretStore(null, null),
+    pipeline: o.pipeline ?? defaultPipeline(),
+    logger: o.logger,
+    chatBaseUrl: () => '', // same origin: /socket.io is proxied below
+    emit<E extends EventName>(event: E, payload: EventMap[E]) {
+      const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
+      for (const c of clients) c.write(frame);
+    },
+  });
+
+  let port = 0;
+  /** DNS-rebinding guard: only our own host names. */
+  const hostOk = (req: IncomingMessage) => {
+    const host = req.headers.host ?? '';
+    return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+  };
+
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      o.logger?.error({ err: (err as Error)?.message }, 'dev bridge request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: { code: 'failed', message: 'The dev bridge failed.' } }));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    if (!hostOk(req)) return void res.writeHead(421).end();
+    const url = new URL(req.url ?? '/', 'http://bridge');
+    if (url.pathname.startsWith('/bridge/invoke/')) {
+      // The custom header forces a CORS preflight (never answered), so other sites cannot call the bridge.
+      if (req.method !== 'POST' || req.headers['x-onair-bridge'] !== '1') return void res.writeHead(403).end();
+      const body = await readBody(req);
+      let request: unknown;
+      try {
+        request = body ? JSON.parse(body) : undefined;
+      } catch {
+        request = Symbol('invalid');
+      }
+      const channel = decodeURIComponent(url.pathname.slice('/bridge/invoke/'.length));
+      const v = validateRequest(channel, request);
+      const result = v.ok ? await core.handle(v.channel as InvokeChannel, v.request as never) : v;
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      return void res.end(JSON.stringify(result));
+    }
+    if (url.pathname === '/bridge/events') {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.write(': hello\n\n');
+      clients.add(res);
+      req.on('close', () => clients.delete(res));
+      return;
+    }
+    if (url.pathname.startsWith('/socket.io/')) return proxyHttp(req, res);
+    return serveStatic(url.pathname, res);
+  }
+
+  function serveStatic(p: string, res: ServerResponse) {
+    if (!o.staticDir) return void res.writeHead(404).end('Studio not built; run npm run build:studio');
+    const root = path.resolve(o.staticDir);
+    let file = path.resolve(root, `.${decodeURIComponent(p)}`);
+    if (!file.startsWith(root + path.sep) && file !== root) return void res.writeHead(403).end();
+    if (!existsSync(file) || statSync(file).isDirectory()) file = path.join(root, 'index.html');
+    if (!existsSync(file)) return void res.writeHead(404).end('Studio not built; run npm run build:studio');
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    createReadStream(file).pipe(res);
+  }
+
+  function target(): URL | null {
+    const s = core.serverUrl();
+    return s ? new URL(s) : null;
+  }
+
+  function proxyHeaders(req: IncomingMessage, t: URL): http.OutgoingHttpHeaders {
+    const headers: http.OutgoingHttpHeaders = { ...req.headers, host: t.host };
+    delete headers.cookie;
+    delete headers.origin;
+    const token = core.bearerFor(t.href);
+    if (token) headers.authorization = `Bearer ${token}`;
+    return headers;
+  }
+
+  function proxyHttp(req: IncomingMessage, res: ServerResponse) {
+    const t = target();
+    if (!t) return void res.writeHead(503).end('Not signed in');
+    const up = http.request({ host: t.hostname, port: t.port || 80, method: req.method, path: req.url, headers: proxyHeaders(req, t) }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
+    req.pipe(up);
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const t = target();
+    if (!hostOk(req) || !t || !(req.url ?? '').startsWith('/socket.io/')) return socket.destroy();
+    const up = net.connect(Number(t.port || 80), t.hostname, () => {
+      const headers = proxyHeaders(req, t);
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [v]) if (one !== undefined) lines.push(`${k}: ${one}`);
+      up.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    const end = () => {
+      up.destroy();
+      socket.destroy();
+    };
+    up.on('error', end);
+    socket.on('error', end);
+    up.on('close', end);
+    socket.on('close', end);
+  });
+
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    core,
+    async close() {
+      await core.dispose();
+      for (const c of clients) c.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,42 @@
+// The seam between the Studio and the broadcast pipeline (electron/broadcast, built by another engineer). The
+// Studio codes against this shape — the pipeline's documented API: `new Broadcast(settings, { ffmpegPath, logger })`
+// with start(), stop(), state and the 'state' / 'health' events, and `probeEncoders(ffmpegPath)`. Which
+// implementation is used is decided in ONE place: `defaultPipeline()` below.
+import type { EventEmitter } from 'node:events';
+import type { BroadcastSettings, BroadcastState } from '../../broadcast/types.js';
+import { Broadcast } from '../../broadcast/broadcast.js';
+import { probeEncoders } from '../../broadcast/encoders.js';
+import { minimalPipeline } from './minimal-pipeline.js';
+
+export interface PipelineLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface BroadcastLike extends EventEmitter {
+  start(): unknown;
+  stop(): unknown;
+  readonly state: BroadcastState;
+}
+
+export interface PipelineModule {
+  /** Which implementation this is, for logs and the report. */
+  name: string;
+  createBroadcast(settings: BroadcastSettings, opts: { ffmpegPath?: string; logger?: PipelineLogger }): BroadcastLike;
+  probeEncoders(ffmpegPath: string): Promise<string[]>;
+}
+
+/**
+ * The pipeline the app and the dev bridge host: electron/broadcast's Broadcast (reconnects, Android, PiP, CPU).
+ * minimal-pipeline.ts is the stand-in used before it landed; `ONAIR_STUDIO_PIPELINE=minimal` selects it.
+ * The Broadcast takes a pino logger; ours is smaller, so it logs through its own default.
+ */
+export function defaultPipeline(): PipelineModule {
+  if (process.env.ONAIR_STUDIO_PIPELINE === 'minimal') return minimalPipeline;
+  return {
+    name: 'electron/broadcast',
+    createBroadcast: (settings, opts) => new Broadcast(settings, { ffmpegPath: opts.ffmpegPath }),
+    probeEncoders: async (ffmpegPath) => (await probeEncoders({ ffmpegPath })).filter((r) => r.ok).map((r) => r.name),
+  };
+}

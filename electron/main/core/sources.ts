@@ -1,0 +1,137 @@
+// Sources for the picker and the preview: what can be listed without platform tools, and the ffmpeg input for
+// each kind. Enumeration is best effort: cameras from /dev/video* (Linux) or ffmpeg's device list (Windows dshow,
+// macOS avfoundation), Android devices from `adb devices` when adb is installed; displays and windows come from the
+// Electron host (screen / desktopCapturer) — without it (the dev bridge) the list is one fixed "Entire screen".
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import type { SourceSpec } from '../../broadcast/types.js';
+import type { SourceList, SourceOption } from '../../ipc-contract.js';
+
+/** ffmpeg input arguments (everything up to and including -i) for a source. */
+export function sourceInputArgs(src: SourceSpec, o: { fps: number; realtime: boolean; platform?: NodeJS.Platform; display?: string }): string[] {
+  const platform = o.platform ?? process.platform;
+  const fps = String(o.fps);
+  switch (src.kind) {
+    case 'test':
+      return [...(o.realtime ? ['-re'] : []), '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${fps}`];
+    case 'screen':
+      if (platform === 'win32') return ['-f', 'gdigrab', '-framerate', fps, '-i', 'desktop'];
+      if (platform === 'darwin') return ['-f', 'avfoundation', '-framerate', fps, '-capture_cursor', '1', '-i', `Capture screen ${src.display ?? 0}:none`];
+      return ['-f', 'x11grab', '-framerate', fps, '-i', o.display ?? process.env.DISPLAY ?? ':0'];
+    case 'window':
+      if (platform === 'win32') return ['-f', 'gdigrab', '-framerate', fps, '-i', `title=${src.title ?? src.id}`];
+      if (platform === 'linux') {
+        const xid = /^window:(\d+)/.exec(src.id)?.[1] ?? src.id;
+        return ['-f', 'x11grab', '-framerate', fps, '-window_id', xid, '-i', o.display ?? process.env.DISPLAY ?? ':0'];
+      }
+      throw new SourceError('Capturing a single window is not available on macOS yet; pick the screen instead.');
+    case 'camera':
+      if (platform === 'win32') return ['-f', 'dshow', '-framerate', fps, '-i', `video=${src.name}`];
+      if (platform === 'darwin') return ['-f', 'avfoundation', '-framerate', fps, '-i', `${src.name}:none`];
+      return ['-f', 'v4l2', '-framerate', fps, '-i', src.name];
+    case 'android':
+      throw new SourceError('Android devices are streamed by the broadcast pipeline (adb screenrecord); there is no preview for them here.');
+  }
+}
+
+export class SourceError extends Error {}
+
+function run(cmd: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let p;
+    try {
+      p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch {
+      return resolve({ stdout, stderr });
+    }
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    p.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    p.on('error', () => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr });
+    });
+    p.on('close', () => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr });
+    });
+  });
+}
+
+export async function listCameras(ffmpegPath: string, platform: NodeJS.Platform = process.platform): Promise<string[]> {
+  if (platform === 'linux') {
+    try {
+      return readdirSync('/dev').filter((f) => /^video\d+$/.test(f)).sort().map((f) => `/dev/${f}`);
+    } catch {
+      return [];
+    }
+  }
+  if (platform === 'win32') {
+    const { stderr } = await run(ffmpegPath, ['-hide_banner', '-list_devices', 'true', '-f', 'dshow', '-i', 'dummy'], 5000);
+    return [...stderr.matchAll(/"([^"]+)"\s*\(video\)/g)].map((m) => m[1]!);
+  }
+  if (platform === 'darwin') {
+    const { stderr } = await run(ffmpegPath, ['-hide_banner', '-f', 'avfoundation', '-list_devices', 'true', '-i', ''], 5000);
+    const video = stderr.split(/AVFoundation audio devices/)[0] ?? '';
+    return [...video.matchAll(/\]\s*\[\d+\]\s*(.+)$/gm)].map((m) => m[1]!.trim()).filter((n) => !/^Capture screen/.test(n));
+  }
+  return [];
+}
+
+export async function listAndroid(): Promise<string[]> {
+  const { stdout } = await run('adb', ['devices'], 3000);
+  return stdout
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((p) => p.length >= 2 && p[1] === 'device')
+    .map((p) => p[0]!);
+}
+
+export interface HostSources {
+  displays?: { index: number; label: string }[];
+  windows?: { id: string; title: string }[];
+}
+
+export async function listSources(ffmpegPath: string, host: HostSources = {}): Promise<SourceList> {
+  const notes: string[] = [];
+  const [cameras, android] = await Promise.all([listCameras(ffmpegPath), listAndroid()]);
+  const sources: SourceOption[] = [{ id: 'test', label: 'Test pattern', spec: { kind: 'test' } }];
+  const displays = host.displays ?? [{ index: 0, label: 'Entire screen' }];
+  if (!host.displays) notes.push('Displays are a fixed list here (one entire screen); the desktop app lists each display.');
+  for (const d of displays) sources.push({ id: `screen:${d.index}`, label: d.label, spec: { kind: 'screen', display: d.index } });
+  if (host.windows) for (const w of host.windows) sources.push({ id: `window:${w.id}`, label: `Window: ${w.title}`, spec: { kind: 'window', id: w.id, title: w.title } });
+  else notes.push('Windows are listed by the desktop app only.');
+  for (const c of cameras) sources.push({ id: `camera:${c}`, label: `Camera: ${c}`, spec: { kind: 'camera', name: c } });
+  if (!cameras.length) notes.push('No camera found.');
+  for (const s of android) sources.push({ id: `android:${s}`, label: `Android: ${s}`, spec: { kind: 'android', serial: s } });
+  if (!android.length) notes.push('No Android device found (connect one with USB debugging on; needs adb).');
+  return { sources, cameras, notes };
+}
+
+/** One JPEG frame of a source as a data: URL. */
+export async function snapshot(ffmpegPath: string, src: SourceSpec, timeoutMs = 8000): Promise<string> {
+  const input = sourceInputArgs(src, { fps: 5, realtime: false });
+  const args = ['-hide_banner', '-loglevel', 'error', ...input, '-frames:v', '1', '-vf', 'scale=640:-2', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '6', 'pipe:1'];
+  const jpeg = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let err = '';
+    const p = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.stdout.on('data', (c: Buffer) => chunks.push(c));
+    p.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-1000)));
+    p.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new SourceError(`ffmpeg could not start: ${e.message}`));
+    });
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      const buf = Buffer.concat(chunks);
+      if (code === 0 && buf.length > 0) resolve(buf);
+      else reject(new SourceError('No picture from this source. Is it connected, and may Onair Studio capture it?'));
+    });
+  });
+  return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+}

@@ -1,0 +1,22 @@
+// The preload: exposes `window.onair`, the contract's small typed API, and nothing else. Channels and events are
+// allow-listed from electron/ipc-contract.ts; the renderer never touches ipcRenderer. Built to CommonJS (sandboxed
+// preloads cannot be ES modules) by scripts/build-electron.mjs.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { IPC_PREFIX, isEventName, isInvokeChannel, type EventMap, type EventName, type IpcResult, type OnairApi } from '../ipc-contract.js';
+
+const api: OnairApi = {
+  invoke(channel, request) {
+    if (!isInvokeChannel(channel)) {
+      return Promise.resolve({ ok: false, error: { code: 'unknown_channel', message: 'The app asked for something it is not allowed to.' } } as IpcResult<never>);
+    }
+    return ipcRenderer.invoke(IPC_PREFIX + channel, request);
+  },
+  on<E extends EventName>(event: E, cb: (payload: EventMap[E]) => void) {
+    if (!isEventName(event)) throw new Error(`Unknown event ${String(event)}`);
+    const listener = (_e: IpcRendererEvent, payload: EventMap[E]) => cb(payload);
+    ipcRenderer.on(IPC_PREFIX + event, listener);
+    return () => void ipcRenderer.removeListener(IPC_PREFIX + event, listener);
+  },
+};
+
+contextBridge.exposeInMainWorld('onair', Object.freeze(api));

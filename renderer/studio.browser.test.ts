@@ -1,0 +1,164 @@
+// Onair Studio's UI in Chromium through the dev bridge (no Electron): a real Onair server (startTestServer), the dev
+// bridge hosting the Studio core and the pipeline, the built Studio. Registers through the UI, picks the test
+// pattern, goes live, watches the health figures change, chats with a viewer (socket.io-client), stops.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { io, type Socket } from 'socket.io-client';
+import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
+import { CHAT_PATH, type ChatMessage } from '../server/api/chat.js';
+import { FFMPEG, startTestServer, type TestServer } from '../server/test-helpers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(ROOT, 'dist', 'renderer', 'studio');
+const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const STEP_MS = 20_000;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('Onair Studio in Chromium through the dev bridge', { timeout: 150_000 }, () => {
+  let server: TestServer;
+  let bridge: DevBridge;
+  let browser: Browser;
+  let page: Page;
+  let viewer: Socket | undefined;
+  const pageErrors: string[] = [];
+  const username = `studio${Date.now().toString(36).slice(-5)}`;
+
+  before(async () => {
+    if (!existsSync(path.join(DIST, 'index.html')) || process.env.ONAIR_REBUILD_STUDIO) {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(ROOT, 'renderer', 'vite.studio.config.ts'), '--logLevel', 'warn'], { stdio: 'inherit' });
+      assert.equal(r.status, 0, 'build:studio failed');
+    }
+    // A fixed free RTMP port, so the server's rtmpUrl (what /api/me/channel tells the Studio) is the real one: with
+    // ONAIR_RTMP_PORT=0 the server would advertise port 0.
+    const rtmpPort = await freePort();
+    server = await startTestServer({ ONAIR_RTMP_PORT: String(rtmpPort), ONAIR_RTMP_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpPort}/live` });
+    bridge = await startDevBridge({ staticDir: DIST, ffmpegPath: FFMPEG });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+    page = await ctx.newPage();
+    page.setDefaultTimeout(STEP_MS);
+    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  });
+
+  after(async () => {
+    viewer?.disconnect();
+    await browser?.close().catch(() => {});
+    await bridge?.close().catch(() => {});
+    await server?.stop().catch(() => {});
+  });
+
+  test('sign up, go live with the test pattern, health, chat with a viewer, invite, stop', async () => {
+    await page.goto(bridge.url);
+    await page.getByRole('status').filter({ hasText: 'Not live' }).waitFor();
+
+    // Register through the UI.
+    await page.getByLabel('Server URL').fill(server.base);
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(`pw-${username}-123456`);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByTestId('account').filter({ hasText: username }).waitFor();
+
+    // The key is masked; the reveal asks main for it.
+    const masked = await page.getByTestId('stream-key').textContent();
+    assert.match(masked ?? '', /•/);
+    await page.getByRole('button', { name: 'Reveal' }).click();
+    await page.getByRole('button', { name: 'Hide' }).waitFor();
+    const full = (await page.getByTestId('stream-key').textContent()) ?? '';
+    assert.doesNotMatch(full, /•/);
+    assert.ok(full.length > 8 && full.startsWith(masked!.slice(0, 4)));
+    await page.getByRole('button', { name: 'Hide' }).click();
+
+    // Test pattern, low-bandwidth preset, and a preview frame grabbed by main.
+    await page.getByTestId('source').selectOption('test');
+    await page.getByTestId('preset').selectOption('Low bandwidth 480p');
+    await page.locator('[data-testid="preview"] img').waitFor();
+
+    // A viewer on the channel's chat (anonymous viewers may read public chats).
+    const messages: ChatMessage[] = [];
+    viewer = io(server.base, { path: CHAT_PATH, transports: ['websocket'], reconnection: false });
+    viewer.on('message', (m: ChatMessage) => messages.push(m));
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('viewer could not join')), STEP_MS);
+      viewer!.on('connect', () =>
+        viewer!.emit('join', { channel: username }, (ack: { ok: boolean }) => {
+          clearTimeout(t);
+          ack.ok ? resolve() : reject(new Error(`join refused: ${JSON.stringify(ack)}`));
+        }),
+      );
+    });
+
+    // Go Live.
+    await page.getByRole('button', { name: 'Go Live' }).click();
+    await page.locator('[data-testid="state"][data-state="live"]').waitFor({ timeout: 30_000 });
+    assert.match((await page.getByTestId('state').textContent()) ?? '', /Live \d\d:\d\d/);
+
+    // Health figures that change over time.
+    await page.waitForFunction(() => /\d+ kb\/s/.test(document.querySelector('[data-testid="health-bitrate"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    const up1 = await page.getByTestId('health-uptime').textContent();
+    await page.waitForFunction((u) => document.querySelector('[data-testid="health-uptime"]')?.textContent !== u, up1, { timeout: 10_000 });
+    const fps = Number(await page.getByTestId('health-fps').textContent());
+    assert.ok(fps > 0, `fps ${fps}`);
+
+    // The server sees the channel live.
+    const ch = (await (await fetch(`${server.base}/api/channels/${username}`)).json()) as { live: boolean };
+    assert.equal(ch.live, true);
+
+    // Chat from the Studio (signed in through the bridge's proxy, which adds the bearer) reaches the viewer.
+    const chat = page.getByTestId('chat');
+    await chat.locator('[data-status="joined"]').or(page.locator('[data-testid="chat"][data-status="joined"]')).first().waitFor();
+    await chat.getByLabel('Send a message').fill('hello from the studio');
+    await chat.getByRole('button', { name: 'Send' }).click();
+    await chat.locator('.chat__text', { hasText: 'hello from the studio' }).waitFor();
+    for (let i = 0; i < 50 && !messages.some((m) => m.text === 'hello from the studio'); i++) await new Promise((r) => setTimeout(r, 100));
+    const got = messages.find((m) => m.text === 'hello from the studio');
+    assert.ok(got, 'the viewer received the message');
+    assert.equal(got.author.name, username);
+    // The viewer is counted.
+    await page.waitForFunction(() => /^[1-9]\d* viewers?$/.test(document.querySelector('[data-testid="viewers"]')?.textContent?.trim() ?? ''), undefined, { timeout: 10_000 });
+
+    // Invite link through main.
+    await page.getByRole('button', { name: 'Copy invite link' }).click();
+    assert.match((await page.getByTestId('invite-url').textContent()) ?? '', /\/i\/[\w-]+/);
+
+    // A few seconds live, for the figures to move and the screenshot.
+    await page.waitForFunction(() => /00:0[3-9]|00:[1-9]\d/.test(document.querySelector('[data-testid="health-uptime"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'studio.png') });
+
+    // Stop.
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.locator('[data-testid="state"][data-state="ended"]').waitFor({ timeout: 15_000 });
+
+    // The bridge refuses what the contract does not allow.
+    const bad = await page.evaluate(async () => {
+      const r = await fetch('/bridge/invoke/broadcast:start', { method: 'POST', headers: { 'content-type': 'application/json', 'x-onair-bridge': '1' }, body: JSON.stringify({ settings: { source: { kind: 'file', path: '/etc/passwd' } } }) });
+      const u = await fetch('/bridge/invoke/shell:exec', { method: 'POST', headers: { 'content-type': 'application/json', 'x-onair-bridge': '1' }, body: '{}' });
+      return [await r.json(), await u.json()];
+    });
+    assert.equal(bad[0].error.code, 'bad_request');
+    assert.equal(bad[1].error.code, 'unknown_channel');
+
+    // No secret in the page's storage, and no page errors.
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+    assert.ok(!stored.includes(full), 'the stream key is not stored by the page');
+    assert.deepEqual(pageErrors, []);
+  });
+});

@@ -1,0 +1,310 @@
+// End-to-end for the separate-track layout: ffmpeg-made FLV files -> LivePackager({ layout: 'separate' }) ->
+// ffprobe/ffmpeg read the HLS master and the DASH MPD back. The point: ffmpeg's dash demuxer decodes audio AND
+// video (it cannot with the muxed layout), so dash.js / Shaka get one AdaptationSet per content type.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { readFlvFile } from './flv-file.js';
+import { LivePackager, type PackagerOptions, type SegmentInfo } from './packager.js';
+
+const run = promisify(execFile);
+const work = mkdtempSync(join(tmpdir(), 'onair-packager-sep-'));
+const files: Record<string, string> = {};
+
+async function ffmpeg(args: string[]): Promise<void> {
+  await run('ffmpeg', ['-v', 'error', '-y', ...args]);
+}
+
+before(async () => {
+  const v = (size: string) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`];
+  const a = ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'];
+  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0'];
+  files.av = join(work, 'av.flv');
+  files.b = join(work, 'b.flv');
+  files.audio = join(work, 'audio.flv');
+  files.video = join(work, 'video.flv');
+  await Promise.all([
+    ffmpeg([...v('640x360'), ...a, ...x264, '-c:a', 'aac', '-t', '6', '-f', 'flv', files.av]),
+    ffmpeg([...v('480x270'), ...a, ...x264, '-c:a', 'aac', '-t', '4', '-f', 'flv', files.b]),
+    ffmpeg([...a, '-c:a', 'aac', '-t', '4', '-f', 'flv', files.audio]),
+    ffmpeg([...v('320x240'), ...x264, '-t', '3', '-f', 'flv', files.video]),
+  ]);
+});
+
+after(() => rmSync(work, { recursive: true, force: true }));
+
+let n = 0;
+function packager(opts: Partial<PackagerOptions> = {}): { p: LivePackager; dir: string; segments: SegmentInfo[] } {
+  const dir = mkdtempSync(join(work, `out${n++}-`));
+  const p = new LivePackager({ dir, segmentSeconds: 1, layout: 'separate', ...opts });
+  const segments: SegmentInfo[] = [];
+  p.on('segment', (s: SegmentInfo) => segments.push(s));
+  p.on('error', (e: Error) => assert.fail(e));
+  return { p, dir, segments };
+}
+
+async function feed(p: LivePackager, file: string, keep: (m: { type: string; timestamp: number; payload: Buffer }) => boolean = () => true): Promise<void> {
+  for (const m of await readFlvFile(file)) if (keep(m)) p.push(m);
+}
+
+interface Stream { codec_name: string; codec_type: string; width?: number; height?: number; nb_read_frames?: string }
+interface Probe { streams: Stream[]; format: { duration: string } }
+async function probe(path: string, count = false): Promise<Probe> {
+  const args = ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', ...(count ? ['-count_frames'] : []), path];
+  const { stdout } = await run('ffprobe', args);
+  const pr = JSON.parse(stdout) as Probe;
+  // HLS/DASH list each stream under a program and again at the top level: keep one per type.
+  const seen = new Set<string>();
+  pr.streams = pr.streams.filter((s) => !seen.has(s.codec_type) && seen.add(s.codec_type));
+  return pr;
+}
+
+/** stderr of a full decode (exits non-zero -> throws). */
+async function decode(path: string): Promise<string> {
+  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-']);
+  return stderr;
+}
+
+const lines = (t: string, prefix: string): string[] => t.split('\n').filter((l) => l.startsWith(prefix));
+const extinf = (m3u8: string): number[] => lines(m3u8, '#EXTINF:').map((l) => Number(l.slice(8, -1)));
+const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8');
+const frames = (pr: Probe, type: string): number => Number(pr.streams.find((s) => s.codec_type === type)?.nb_read_frames ?? 0);
+
+/** The AdaptationSets of an MPD, as { contentType, mimeType, timescale, durations (sum of S@d x (r+1)) }. */
+function adaptationSets(mpd: string): { contentType: string; mimeType: string; timescale: number; ticks: number; init: string }[] {
+  return [...mpd.matchAll(/<AdaptationSet\b([^>]*)>([\s\S]*?)<\/AdaptationSet>/g)].map(([, attrs, body]) => {
+    let ticks = 0;
+    for (const s of body.matchAll(/<S\b[^>]*\bd="(\d+)"(?:\s+r="(\d+)")?/g)) ticks += Number(s[1]) * (Number(s[2] ?? 0) + 1);
+    return {
+      contentType: /contentType="([^"]+)"/.exec(attrs)?.[1] ?? '',
+      mimeType: /mimeType="([^"]+)"/.exec(attrs)?.[1] ?? '',
+      timescale: Number(/timescale="(\d+)"/.exec(body)?.[1]),
+      ticks,
+      init: /initialization="([^"]+)"/.exec(body)?.[1] ?? '',
+    };
+  });
+}
+
+test('separate: H.264 + AAC -> per-track files, HLS master decodes, DASH decodes audio and video', async () => {
+  const { p, dir, segments } = packager();
+  await feed(p, files.av);
+  await p.end();
+  const names = readdirSync(dir).sort();
+  const expected = ['a-init-0.mp4', 'v-init-0.mp4', 'audio.m3u8', 'video.m3u8', 'index.m3u8', 'index.mpd'];
+  for (let i = 0; i < 6; i++) expected.push(`v-seg-${i}.m4s`, `a-seg-${i}.m4s`);
+  assert.deepEqual(names, expected.sort());
+  assert.deepEqual(segments.map((s) => s.files), [0, 1, 2, 3, 4, 5].map((i) => [`v-seg-${i}.m4s`, `a-seg-${i}.m4s`]));
+
+  const master = read(dir, 'index.m3u8');
+  assert.deepEqual(lines(master, '#EXT-X-MEDIA:'), ['#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="audio.m3u8"']);
+  assert.match(master, /^#EXT-X-STREAM-INF:BANDWIDTH=\d+,RESOLUTION=640x360,CODECS="avc1\.42c01e,mp4a\.40\.2",AUDIO="audio"\nvideo\.m3u8$/m);
+  assert.ok(!master.includes('#EXTINF') && !master.includes('ENDLIST'));
+  for (const [f, init, seg] of [['video.m3u8', 'v-init-0.mp4', 'v-seg-'], ['audio.m3u8', 'a-init-0.mp4', 'a-seg-']]) {
+    const m = read(dir, f);
+    assert.deepEqual(lines(m, '#EXT-X-MAP'), [`#EXT-X-MAP:URI="${init}"`], f);
+    assert.equal(extinf(m).length, 6, f);
+    assert.equal(lines(m, '#EXT-X-PROGRAM-DATE-TIME').length, 6, f);
+    assert.ok(m.includes('#EXT-X-PLAYLIST-TYPE:VOD') && m.endsWith('#EXT-X-ENDLIST\n'), f);
+    assert.deepEqual(m.split('\n').filter((l) => l.startsWith(seg)), [0, 1, 2, 3, 4, 5].map((i) => `${seg}${i}.m4s`));
+    assert.ok(Math.abs(extinf(m).reduce((x, y) => x + y, 0) - 6) <= 0.1, `${f} total`);
+  }
+
+  const pr = await probe(join(dir, 'index.m3u8'), true);
+  const video = pr.streams.find((s) => s.codec_type === 'video');
+  assert.equal(video?.codec_name, 'h264');
+  assert.deepEqual([video?.width, video?.height], [640, 360]);
+  assert.equal(pr.streams.find((s) => s.codec_type === 'audio')?.codec_name, 'aac');
+  assert.ok(Math.abs(Number(pr.format.duration) - 6) <= 0.5, `duration ${pr.format.duration}`);
+  assert.equal(frames(pr, 'video'), 180);
+  assert.ok(frames(pr, 'audio') >= 275, `audio frames ${frames(pr, 'audio')}`);
+  assert.equal(await decode(join(dir, 'index.m3u8')), '');
+
+  const mpd = read(dir, 'index.mpd');
+  assert.match(mpd, /type="static"/);
+  const sets = adaptationSets(mpd);
+  assert.deepEqual(sets.map((s) => [s.contentType, s.mimeType, s.timescale, s.init]), [
+    ['video', 'video/mp4', 90000, 'v-init-0.mp4'],
+    ['audio', 'audio/mp4', 48000, 'a-init-0.mp4'],
+  ]);
+  assert.ok(Math.abs(sets[0].ticks / 90000 - 6) < 0.05, `video timeline ${sets[0].ticks}`);
+  assert.ok(Math.abs(sets[1].ticks / 48000 - 6) < 0.05, `audio timeline ${sets[1].ticks}`);
+  assert.match(mpd, /media="v-seg-\$Number\$\.m4s" startNumber="0"/);
+  assert.match(mpd, /media="a-seg-\$Number\$\.m4s" startNumber="0"/);
+  // The point of the layout: ffmpeg's dash demuxer decodes both streams, all of them, without an error.
+  assert.equal(await decode(join(dir, 'index.mpd')), '');
+  const dp = await probe(join(dir, 'index.mpd'), true);
+  assert.deepEqual(dp.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+  assert.equal(frames(dp, 'video'), 180);
+  assert.ok(frames(dp, 'audio') >= 275, `dash audio frames ${frames(dp, 'audio')}`);
+
+  // Each file is one track, and the tracks' decode times continue across segments: init + all segments of
+  // one track is a valid fragmented MP4 with exactly one stream, decoding cleanly and stepping evenly.
+  for (const [prefix, type, codec] of [['v', 'video', 'h264'], ['a', 'audio', 'aac']]) {
+    const whole = join(dir, `${prefix}-all.mp4`);
+    writeFileSync(whole, Buffer.concat([`${prefix}-init-0.mp4`, ...[0, 1, 2, 3, 4, 5].map((i) => `${prefix}-seg-${i}.m4s`)].map((f) => readFileSync(join(dir, f)))));
+    const tp = await probe(whole);
+    assert.deepEqual(tp.streams.map((s) => [s.codec_type, s.codec_name]), [[type, codec]]);
+    assert.equal(await decode(whole), '');
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'packet=dts', '-of', 'csv=p=0', whole]);
+    const dts = stdout.trim().split('\n').map(Number);
+    assert.equal(dts.length, type === 'video' ? 180 : 282);
+    const steps = [...new Set(dts.slice(1).map((d, i) => d - dts[i]))].sort();
+    // Audio is sample-exact; video follows the FLV's millisecond timestamps (33 or 34 ms at 90 kHz).
+    if (type === 'audio') assert.deepEqual(steps, [1024], 'audio dts steps');
+    else assert.ok(steps.every((x) => x >= 2970 && x <= 3060), `video dts steps ${steps.join(',')}`);
+  }
+  assert.equal(p.stats.droppedFrames, 0);
+});
+
+test('separate: discontinuity -> one DISCONTINUITY per media playlist, new inits per track, two Periods of two sets', async () => {
+  const { p, dir } = packager();
+  await feed(p, files.av);
+  p.discontinuity();
+  await feed(p, files.b);
+  await p.end();
+  for (const [f, prefix] of [['video.m3u8', 'v'], ['audio.m3u8', 'a']]) {
+    const m = read(dir, f);
+    assert.equal(m.split('\n').filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1, f);
+    assert.deepEqual(lines(m, '#EXT-X-MAP'), [`#EXT-X-MAP:URI="${prefix}-init-0.mp4"`, `#EXT-X-MAP:URI="${prefix}-init-1.mp4"`]);
+    assert.equal(extinf(m).length, 10, f);
+    assert.ok(m.endsWith('#EXT-X-ENDLIST\n'));
+  }
+  for (let i = 0; i < 10; i++) assert.ok(existsSync(join(dir, `v-seg-${i}.m4s`)) && existsSync(join(dir, `a-seg-${i}.m4s`)), `segment ${i}`);
+  // The master follows the newest part (player that start later see its resolution).
+  assert.match(read(dir, 'index.m3u8'), /RESOLUTION=480x270,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"/);
+  const pr = await probe(join(dir, 'index.m3u8'));
+  assert.ok(Math.abs(Number(pr.format.duration) - 10) <= 0.5, `duration ${pr.format.duration}`);
+  // As in the muxed test: ffmpeg keeps the first init's SPS across EXT-X-MAP, so each part is decoded on its own.
+  const v = read(dir, 'video.m3u8').split('\n');
+  const cut = v.indexOf('#EXT-X-DISCONTINUITY');
+  const head = v.slice(0, v.findIndex((l) => l.startsWith('#EXT-X-MAP')));
+  writeFileSync(join(dir, 'va.m3u8'), [...v.slice(0, cut), '#EXT-X-ENDLIST', ''].join('\n'));
+  writeFileSync(join(dir, 'vb.m3u8'), [...head, ...v.slice(cut + 1)].join('\n'));
+  assert.equal(await decode(join(dir, 'va.m3u8')), '');
+  assert.equal(await decode(join(dir, 'vb.m3u8')), '');
+  assert.equal(await decode(join(dir, 'audio.m3u8')), '');
+
+  const mpd = read(dir, 'index.mpd');
+  const periods = mpd.split('<Period ').slice(1);
+  assert.equal(periods.length, 2);
+  for (const [i, per] of periods.entries()) {
+    const sets = adaptationSets(per);
+    assert.deepEqual(sets.map((s) => [s.contentType, s.timescale, s.init]), [['video', 90000, `v-init-${i}.mp4`], ['audio', 48000, `a-init-${i}.mp4`]]);
+    assert.ok(Math.abs(sets[1].ticks / 48000 - sets[0].ticks / 90000) < 0.1, `period ${i}: audio and video cover the same time`);
+  }
+  assert.match(periods[1], /media="v-seg-\$Number\$\.m4s" startNumber="6"/);
+  assert.match(periods[1], /media="a-seg-\$Number\$\.m4s" startNumber="6"/);
+  // ffmpeg's dash demuxer plays only one Period of a multi-Period MPD, but it must do so without errors.
+  assert.equal(await decode(join(dir, 'index.mpd')), '');
+});
+
+test('separate: discontinuity with the same codec config reuses the inits', async () => {
+  const { p, dir } = packager();
+  await feed(p, files.av);
+  p.discontinuity();
+  await feed(p, files.av);
+  await p.end();
+  assert.deepEqual(lines(read(dir, 'video.m3u8'), '#EXT-X-MAP'), ['#EXT-X-MAP:URI="v-init-0.mp4"']);
+  assert.deepEqual(lines(read(dir, 'audio.m3u8'), '#EXT-X-MAP'), ['#EXT-X-MAP:URI="a-init-0.mp4"']);
+  assert.ok(!existsSync(join(dir, 'v-init-1.mp4')));
+  assert.equal(await decode(join(dir, 'index.m3u8')), '');
+  const pr = await probe(join(dir, 'index.m3u8'));
+  assert.ok(Math.abs(Number(pr.format.duration) - 12) <= 0.5, `duration ${pr.format.duration}`);
+});
+
+test('separate: live window while feeding, master written once, full VOD lists after end', async () => {
+  const { p, dir } = packager({ liveWindow: 3 });
+  const seen: { video: string; audio: string; master: string }[] = [];
+  p.on('segment', () => seen.push({ video: read(dir, 'video.m3u8'), audio: read(dir, 'audio.m3u8'), master: read(dir, 'index.m3u8') }));
+  await feed(p, files.av);
+  assert.ok(seen.length >= 4, `playlists seen while live: ${seen.length}`);
+  for (const s of seen) {
+    for (const m of [s.video, s.audio]) {
+      assert.ok(extinf(m).length <= 3);
+      assert.ok(!m.includes('#EXT-X-ENDLIST') && !m.includes('PLAYLIST-TYPE'));
+    }
+    assert.equal(s.master, seen[0].master);
+  }
+  const last = seen[seen.length - 1];
+  assert.match(last.video, /#EXT-X-MEDIA-SEQUENCE:[1-9]/);
+  assert.deepEqual(lines(last.video, '#EXT-X-MEDIA-SEQUENCE'), lines(last.audio, '#EXT-X-MEDIA-SEQUENCE'));
+  const liveMpd = p.liveManifest() ?? '';
+  assert.match(liveMpd, /type="dynamic"/);
+  const sets = adaptationSets(liveMpd);
+  assert.deepEqual(sets.map((s) => [s.contentType, s.timescale]), [['video', 90000], ['audio', 48000]]);
+  assert.ok(sets[0].ticks / 90000 <= 3.1 && sets[1].ticks / 48000 <= 3.2, 'live MPD lists the window only');
+  await p.end();
+  assert.match(read(dir, 'index.mpd'), /type="static"/);
+  for (const f of ['video.m3u8', 'audio.m3u8']) {
+    const final = read(dir, f);
+    assert.equal(extinf(final).length, 6, f);
+    assert.ok(final.includes('#EXT-X-ENDLIST'));
+    assert.match(final, /#EXT-X-MEDIA-SEQUENCE:0\n/);
+  }
+  assert.equal(read(dir, 'index.m3u8'), seen[0].master);
+});
+
+test('separate: audio-only -> master with the audio playlist as its variant, one audio AdaptationSet', async () => {
+  const { p, dir } = packager();
+  await feed(p, files.audio);
+  await p.end();
+  const master = read(dir, 'index.m3u8');
+  assert.match(master, /^#EXT-X-STREAM-INF:BANDWIDTH=\d+,CODECS="mp4a\.40\.2"\naudio\.m3u8$/m);
+  assert.ok(!master.includes('#EXT-X-MEDIA:'));
+  assert.ok(readdirSync(dir).every((f) => !f.startsWith('v-') && f !== 'video.m3u8' && !f.startsWith('seg-') && !f.startsWith('init-')));
+  assert.ok(existsSync(join(dir, 'a-init-0.mp4')) && existsSync(join(dir, 'a-seg-0.m4s')));
+  const pr = await probe(join(dir, 'index.m3u8'));
+  assert.deepEqual(pr.streams.map((s) => s.codec_name), ['aac']);
+  assert.ok(Math.abs(Number(pr.format.duration) - 4) <= 0.5);
+  assert.equal(await decode(join(dir, 'index.m3u8')), '');
+  for (const x of extinf(read(dir, 'audio.m3u8')).slice(0, -1)) assert.ok(x >= 0.9 && x <= 1.1, `EXTINF ${x}`);
+  const mpd = read(dir, 'index.mpd');
+  assert.deepEqual(adaptationSets(mpd).map((s) => [s.contentType, s.mimeType, s.timescale]), [['audio', 'audio/mp4', 48000]]);
+  assert.equal(await decode(join(dir, 'index.mpd')), '');
+  assert.deepEqual((await probe(join(dir, 'index.mpd'))).streams.map((s) => s.codec_name), ['aac']);
+});
+
+test('separate: video-only -> master without EXT-X-MEDIA, one video AdaptationSet', async () => {
+  const { p, dir } = packager();
+  await feed(p, files.video);
+  await p.end();
+  const master = read(dir, 'index.m3u8');
+  assert.match(master, /^#EXT-X-STREAM-INF:BANDWIDTH=\d+,RESOLUTION=320x240,CODECS="avc1\.[0-9a-f]{6}"\nvideo\.m3u8$/m);
+  assert.ok(!master.includes('#EXT-X-MEDIA:') && !master.includes('AUDIO='));
+  assert.ok(readdirSync(dir).every((f) => !f.startsWith('a-') && f !== 'audio.m3u8'));
+  const pr = await probe(join(dir, 'index.m3u8'));
+  assert.deepEqual(pr.streams.map((s) => s.codec_name), ['h264']);
+  assert.deepEqual([pr.streams[0].width, pr.streams[0].height], [320, 240]);
+  assert.ok(Math.abs(Number(pr.format.duration) - 3) <= 0.5);
+  assert.equal(await decode(join(dir, 'index.m3u8')), '');
+  assert.deepEqual(adaptationSets(read(dir, 'index.mpd')).map((s) => [s.contentType, s.timescale]), [['video', 90000]]);
+  assert.equal(await decode(join(dir, 'index.mpd')), '');
+});
+
+test('separate: the publisher pauses audio for over a segment -> silence keeps every a-seg-N, DASH still plays through', async () => {
+  const { p, dir } = packager();
+  // Drop the AAC frames (not the sequence header) between 2.0 s and 3.6 s.
+  await feed(p, files.av, (m) => !(m.type === 'audio' && m.timestamp > 2000 && m.timestamp < 3600 && m.payload[1] === 1));
+  await p.end();
+  for (let i = 0; i < 6; i++) assert.ok(existsSync(join(dir, `a-seg-${i}.m4s`)), `a-seg-${i}`);
+  const audio = read(dir, 'audio.m3u8');
+  assert.equal(extinf(audio).length, 6);
+  assert.ok(!audio.includes('#EXT-X-GAP'), 'AAC-LC gaps are filled with silence, not marked as gaps');
+  assert.equal(await decode(join(dir, 'index.m3u8')), '');
+  assert.equal(await decode(join(dir, 'index.mpd')), '');
+  const dp = await probe(join(dir, 'index.mpd'), true);
+  assert.equal(frames(dp, 'video'), 180, 'the dash demuxer reads past the audio gap');
+});
+
+test('muxed stays the default: no per-track files, index.m3u8 is the media playlist', async () => {
+  const { p, dir } = packager({ layout: undefined });
+  await feed(p, files.video);
+  await p.end();
+  assert.deepEqual(readdirSync(dir).filter((f) => /^(v|a)-|^(video|audio)\.m3u8$/.test(f)), []);
+  assert.ok(existsSync(join(dir, 'init-0.mp4')) && existsSync(join(dir, 'seg-0.m4s')));
+  assert.ok(read(dir, 'index.m3u8').includes('#EXTINF:'));
+});
