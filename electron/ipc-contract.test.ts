@@ -37,6 +37,8 @@ const cases: [channel: string, request: unknown, ok: boolean, why: string][] = [
   ['broadcast:start', { settings: { ...settings, pip: { camera: '/dev/video0', position: 'top-left', size: 0.25 } } }, true, 'with pip'],
   ['broadcast:start', { settings: { ...settings, recordPath: '/tmp/out.mkv' } }, true, 'with record path'],
   ['broadcast:start', { settings: { ...settings, recordPath: '/tmp/out.sh' } }, false, 'record path not a video'],
+  ['broadcast:start', { settings: { ...settings, microphone: 'default', systemAudio: true } }, true, 'microphone and system audio'],
+  ['broadcast:start', { settings: { ...settings, systemAudio: 'yes' } }, false, 'system audio not a boolean'],
   ['broadcast:start', { settings: { ...settings, pip: { camera: 'c', position: 'middle', size: 0.25 } } }, false, 'bad pip position'],
   ['broadcast:start', { settings: { ...settings, pip: { camera: 'c', position: 'top-left', size: 0.9 } } }, false, 'pip too big'],
   ['broadcast:start', { settings: { ...settings, preset: 'Ultra 8K' } }, false, 'unknown preset'],

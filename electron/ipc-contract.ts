@@ -42,6 +42,8 @@ export interface StudioSettings {
   /** Record a local copy to this file too. */
   recordPath?: string;
   microphone?: string;
+  /** Mix in system audio where the operating system allows it. */
+  systemAudio?: boolean;
 }
 
 export interface BroadcastStatus {
@@ -204,6 +206,7 @@ export const isStudioSettings: Guard<StudioSettings> = (v): v is StudioSettings 
       pip: isPip,
       recordPath: (x) => safeText(x, LIMITS.path) && /\.(mp4|mkv|flv|mov)$/i.test(x),
       microphone: (x) => safeText(x, LIMITS.id),
+      systemAudio: (x) => typeof x === 'boolean',
     },
     ['source', 'preset', 'encoder', 'bitrateKbps', 'fps', 'keyframeSeconds'],
   );

@@ -208,7 +208,7 @@ export class StudioCore {
         source: settings.source,
         pip: settings.pip,
         video: { width: preset.width, height: preset.height, fps: settings.fps, bitrateKbps: settings.bitrateKbps, keyframeSeconds: settings.keyframeSeconds, encoder: settings.encoder },
-        audio: { microphone: settings.microphone, bitrateKbps: 128 },
+        audio: { microphone: settings.microphone, system: settings.systemAudio, bitrateKbps: 128 },
         recordPath: settings.recordPath,
       };
       const b = this.o.pipeline.createBroadcast(full, { ffmpegPath: this.o.ffmpegPath, logger: this.log });

@@ -352,6 +352,15 @@ function Settings() {
         </div>
       )}
       <label>
+        Microphone (device name; empty for none)
+        <input value={s.microphone} placeholder="default" onChange={(e) => s.set({ microphone: e.target.value })} />
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={s.systemAudio} onChange={(e) => s.set({ systemAudio: e.target.checked })} />
+        Include system audio (Linux: PulseAudio/PipeWire monitor; Windows: loopback device; macOS needs a virtual
+        device such as BlackHole)
+      </label>
+      <label>
         Also record to (optional, .mp4 or .mkv)
         <input value={s.recordPath} placeholder="/home/me/Videos/stream.mkv" onChange={(e) => s.set({ recordPath: e.target.value })} />
       </label>

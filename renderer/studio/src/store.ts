@@ -18,13 +18,17 @@ export interface StudioState {
   keyframeSeconds: number;
   pip: PictureInPicture | null;
   recordPath: string;
+  /** Microphone device name ('' for none). */
+  microphone: string;
+  /** Mix in what the computer plays, where the operating system allows it. */
+  systemAudio: boolean;
   broadcast: BroadcastState;
   health: BroadcastHealth | null;
   /** Last few bitrates, for the sparkline. */
   history: number[];
   error: string | null;
   init(): Promise<void>;
-  set(patch: Partial<Pick<StudioState, 'sourceId' | 'encoder' | 'bitrateKbps' | 'fps' | 'keyframeSeconds' | 'pip' | 'recordPath' | 'error'>>): void;
+  set(patch: Partial<Pick<StudioState, 'sourceId' | 'encoder' | 'bitrateKbps' | 'fps' | 'keyframeSeconds' | 'pip' | 'recordPath' | 'microphone' | 'systemAudio' | 'error'>>): void;
   setPreset(p: PresetName): void;
   setSession(s: SessionInfo): void;
   goLive(): Promise<void>;
@@ -46,6 +50,8 @@ export const useStudio = create<StudioState>((set, get) => ({
   keyframeSeconds: 2,
   pip: null,
   recordPath: '',
+  microphone: '',
+  systemAudio: false,
   broadcast: { kind: 'idle' },
   health: null,
   history: [],
@@ -100,6 +106,8 @@ export const useStudio = create<StudioState>((set, get) => ({
       keyframeSeconds: st.keyframeSeconds,
       ...(st.pip ? { pip: st.pip } : {}),
       ...(st.recordPath.trim() ? { recordPath: st.recordPath.trim() } : {}),
+      ...(st.microphone.trim() ? { microphone: st.microphone.trim() } : {}),
+      ...(st.systemAudio ? { systemAudio: true } : {}),
     };
     set({ error: null });
     try {
