@@ -2,54 +2,20 @@
 // ffprobe/ffmpeg read the HLS master and the DASH MPD back. The point: ffmpeg's dash demuxer decodes audio AND
 // video (it cannot with the muxed layout), so dash.js / Shaka get one AdaptationSet per content type.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
-import { readFlvFile } from './flv-file.js';
-import { LivePackager, type PackagerOptions, type SegmentInfo } from './packager.js';
+import { LivePackager, type SegmentInfo } from './packager.js';
+import { decode, extinf, feed, makeTestFlvs, packagerFactory, run, type TestFlvs } from './test-fixtures.js';
 
-const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'onair-packager-sep-'));
-const files: Record<string, string> = {};
-
-async function ffmpeg(args: string[]): Promise<void> {
-  await run('ffmpeg', ['-v', 'error', '-y', ...args]);
-}
-
+let files: TestFlvs;
 before(async () => {
-  const v = (size: string) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`];
-  const a = ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'];
-  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0'];
-  files.av = join(work, 'av.flv');
-  files.b = join(work, 'b.flv');
-  files.audio = join(work, 'audio.flv');
-  files.video = join(work, 'video.flv');
-  await Promise.all([
-    ffmpeg([...v('640x360'), ...a, ...x264, '-c:a', 'aac', '-t', '6', '-f', 'flv', files.av]),
-    ffmpeg([...v('480x270'), ...a, ...x264, '-c:a', 'aac', '-t', '4', '-f', 'flv', files.b]),
-    ffmpeg([...a, '-c:a', 'aac', '-t', '4', '-f', 'flv', files.audio]),
-    ffmpeg([...v('320x240'), ...x264, '-t', '3', '-f', 'flv', files.video]),
-  ]);
+  files = await makeTestFlvs(work);
 });
-
 after(() => rmSync(work, { recursive: true, force: true }));
-
-let n = 0;
-function packager(opts: Partial<PackagerOptions> = {}): { p: LivePackager; dir: string; segments: SegmentInfo[] } {
-  const dir = mkdtempSync(join(work, `out${n++}-`));
-  const p = new LivePackager({ dir, segmentSeconds: 1, layout: 'separate', ...opts });
-  const segments: SegmentInfo[] = [];
-  p.on('segment', (s: SegmentInfo) => segments.push(s));
-  p.on('error', (e: Error) => assert.fail(e));
-  return { p, dir, segments };
-}
-
-async function feed(p: LivePackager, file: string, keep: (m: { type: string; timestamp: number; payload: Buffer }) => boolean = () => true): Promise<void> {
-  for (const m of await readFlvFile(file)) if (keep(m)) p.push(m);
-}
+const packager = packagerFactory(work, { layout: 'separate' });
 
 interface Stream { codec_name: string; codec_type: string; width?: number; height?: number; nb_read_frames?: string }
 interface Probe { streams: Stream[]; format: { duration: string } }
@@ -63,14 +29,8 @@ async function probe(path: string, count = false): Promise<Probe> {
   return pr;
 }
 
-/** stderr of a full decode (exits non-zero -> throws). */
-async function decode(path: string): Promise<string> {
-  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-']);
-  return stderr;
-}
 
 const lines = (t: string, prefix: string): string[] => t.split('\n').filter((l) => l.startsWith(prefix));
-const extinf = (m3u8: string): number[] => lines(m3u8, '#EXTINF:').map((l) => Number(l.slice(8, -1)));
 const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8');
 const frames = (pr: Probe, type: string): number => Number(pr.streams.find((s) => s.codec_type === type)?.nb_read_frames ?? 0);
 

@@ -1,54 +1,21 @@
 // End-to-end: ffmpeg-made FLV files -> LivePackager -> ffprobe/ffmpeg read the HLS (and DASH) output back.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import type { MediaMessage } from '../rtmp/types.js';
 import { readFlvFile } from './flv-file.js';
-import { LivePackager, type PackagerOptions, type SegmentInfo } from './packager.js';
+import { LivePackager, type SegmentInfo } from './packager.js';
+import { decode, extinf, feed, makeTestFlvs, packagerFactory, run, type TestFlvs } from './test-fixtures.js';
 
-const run = promisify(execFile);
 const work = mkdtempSync(join(tmpdir(), 'onair-packager-'));
-const files: Record<string, string> = {};
-
-async function ffmpeg(args: string[]): Promise<void> {
-  await run('ffmpeg', ['-v', 'error', '-y', ...args]);
-}
-
+let files: TestFlvs;
 before(async () => {
-  const v = (size: string) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`];
-  const a = ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'];
-  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0'];
-  files.av = join(work, 'av.flv');
-  files.b = join(work, 'b.flv');
-  files.audio = join(work, 'audio.flv');
-  files.video = join(work, 'video.flv');
-  await Promise.all([
-    ffmpeg([...v('640x360'), ...a, ...x264, '-c:a', 'aac', '-t', '6', '-f', 'flv', files.av]),
-    ffmpeg([...v('480x270'), ...a, ...x264, '-c:a', 'aac', '-t', '4', '-f', 'flv', files.b]),
-    ffmpeg([...a, '-c:a', 'aac', '-t', '4', '-f', 'flv', files.audio]),
-    ffmpeg([...v('320x240'), ...x264, '-t', '3', '-f', 'flv', files.video]),
-  ]);
+  files = await makeTestFlvs(work);
 });
-
 after(() => rmSync(work, { recursive: true, force: true }));
-
-let n = 0;
-function packager(opts: Partial<PackagerOptions> = {}): { p: LivePackager; dir: string; segments: SegmentInfo[] } {
-  const dir = mkdtempSync(join(work, `out${n++}-`));
-  const p = new LivePackager({ dir, segmentSeconds: 1, ...opts });
-  const segments: SegmentInfo[] = [];
-  p.on('segment', (s: SegmentInfo) => segments.push(s));
-  p.on('error', (e: Error) => assert.fail(e));
-  return { p, dir, segments };
-}
-
-async function feed(p: LivePackager, file: string): Promise<void> {
-  for (const m of await readFlvFile(file)) p.push(m);
-}
+const packager = packagerFactory(work);
 
 interface Probe { streams: { codec_name: string; codec_type: string; width?: number; height?: number }[]; format: { duration: string } }
 async function probe(path: string): Promise<Probe> {
@@ -56,13 +23,7 @@ async function probe(path: string): Promise<Probe> {
   return JSON.parse(stdout) as Probe;
 }
 
-async function decode(path: string): Promise<string> {
-  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-']);
-  return stderr;
-}
 
-const extinf = (m3u8: string): number[] =>
-  m3u8.split('\n').filter((l) => l.startsWith('#EXTINF:')).map((l) => Number(l.slice(8, -1)));
 
 test('H.264 + AAC: HLS probes and decodes, DASH probes, segments ~1 s', async () => {
   const { p, dir, segments } = packager();
