@@ -6,7 +6,6 @@ import type { EventEmitter } from 'node:events';
 import type { BroadcastSettings, BroadcastState } from '../../broadcast/types.js';
 import { Broadcast } from '../../broadcast/broadcast.js';
 import { probeEncoders } from '../../broadcast/encoders.js';
-import { minimalPipeline } from './minimal-pipeline.js';
 
 export interface PipelineLogger {
   info(obj: object, msg?: string): void;
@@ -29,11 +28,9 @@ export interface PipelineModule {
 
 /**
  * The pipeline the app and the dev bridge host: electron/broadcast's Broadcast (reconnects, Android, PiP, CPU).
- * minimal-pipeline.ts is the stand-in used before it landed; `ONAIR_STUDIO_PIPELINE=minimal` selects it.
  * The Broadcast takes a pino logger; ours is smaller, so it logs through its own default.
  */
 export function defaultPipeline(): PipelineModule {
-  if (process.env.ONAIR_STUDIO_PIPELINE === 'minimal') return minimalPipeline;
   return {
     name: 'electron/broadcast',
     createBroadcast: (settings, opts) => new Broadcast(settings, { ffmpegPath: opts.ffmpegPath }),

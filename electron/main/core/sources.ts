@@ -4,35 +4,10 @@
 // Electron host (screen / desktopCapturer) — without it (the dev bridge) the list is one fixed "Entire screen".
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { buildFfmpegArgs } from '../../../server/ffmpeg/args.js';
+import { planSources, sourceEnvFromProcess } from '../../broadcast/sources.js';
 import type { SourceSpec } from '../../broadcast/types.js';
 import type { SourceList, SourceOption } from '../../ipc-contract.js';
-
-/** ffmpeg input arguments (everything up to and including -i) for a source. */
-export function sourceInputArgs(src: SourceSpec, o: { fps: number; realtime: boolean; platform?: NodeJS.Platform; display?: string }): string[] {
-  const platform = o.platform ?? process.platform;
-  const fps = String(o.fps);
-  switch (src.kind) {
-    case 'test':
-      return [...(o.realtime ? ['-re'] : []), '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${fps}`];
-    case 'screen':
-      if (platform === 'win32') return ['-f', 'gdigrab', '-framerate', fps, '-i', 'desktop'];
-      if (platform === 'darwin') return ['-f', 'avfoundation', '-framerate', fps, '-capture_cursor', '1', '-i', `Capture screen ${src.display ?? 0}:none`];
-      return ['-f', 'x11grab', '-framerate', fps, '-i', o.display ?? process.env.DISPLAY ?? ':0'];
-    case 'window':
-      if (platform === 'win32') return ['-f', 'gdigrab', '-framerate', fps, '-i', `title=${src.title ?? src.id}`];
-      if (platform === 'linux') {
-        const xid = /^window:(\d+)/.exec(src.id)?.[1] ?? src.id;
-        return ['-f', 'x11grab', '-framerate', fps, '-window_id', xid, '-i', o.display ?? process.env.DISPLAY ?? ':0'];
-      }
-      throw new SourceError('Capturing a single window is not available on macOS yet; pick the screen instead.');
-    case 'camera':
-      if (platform === 'win32') return ['-f', 'dshow', '-framerate', fps, '-i', `video=${src.name}`];
-      if (platform === 'darwin') return ['-f', 'avfoundation', '-framerate', fps, '-i', `${src.name}:none`];
-      return ['-f', 'v4l2', '-framerate', fps, '-i', src.name];
-    case 'android':
-      throw new SourceError('Android devices are streamed by the broadcast pipeline (adb screenrecord); there is no preview for them here.');
-  }
-}
 
 export class SourceError extends Error {}
 
@@ -113,8 +88,15 @@ export async function listSources(ffmpegPath: string, host: HostSources = {}): P
 
 /** One JPEG frame of a source as a data: URL. */
 export async function snapshot(ffmpegPath: string, src: SourceSpec, timeoutMs = 8000): Promise<string> {
-  const input = sourceInputArgs(src, { fps: 5, realtime: false });
-  const args = ['-hide_banner', '-loglevel', 'error', ...input, '-frames:v', '1', '-vf', 'scale=640:-2', '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '6', 'pipe:1'];
+  if (src.kind === 'android') throw new SourceError('Android devices are streamed by the broadcast pipeline (adb screenrecord); there is no preview for them here.');
+  // The same input the broadcast would open (one source of truth for capture arguments), one frame of it.
+  const plan = planSources({ source: src, video: { width: 1280, height: 720, fps: 5, bitrateKbps: 1000, keyframeSeconds: 2, encoder: 'libx264' }, audio: { bitrateKbps: 128 } }, sourceEnvFromProcess());
+  if (!plan.ok) throw new SourceError(plan.reason);
+  const input = { ...plan.plan.inputs[0], realtime: false };
+  const args = buildFfmpegArgs({
+    inputs: [input],
+    outputs: [{ url: 'pipe:1', format: 'image2pipe', maps: ['0:v:0'], frames: 1, audio: 'none', video: { codec: 'mjpeg', width: 640, options: { 'q:v': 6 } } }],
+  });
   const jpeg = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let err = '';
