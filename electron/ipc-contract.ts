@@ -80,7 +80,7 @@ export interface InvokeMap {
   /** POST /api/me/invites through main. */
   'invite:create': { req: { expiresInSeconds?: number; maxUses?: number }; res: { url: string; expiresAt: string | null } };
   /** Phone streaming help: server URL, key and a Larix Broadcaster deep link (asked for explicitly, like reveal). */
-  'phone:setup': { req: Record<string, never>; res: { rtmpUrl: string; streamKey: string; larixLink: string } };
+  'phone:setup': { req: Record<string, never>; res: { rtmpUrl: string; streamKey: string; larixLink: string; /** The link as a QR code (SVG data URL). */ qrSvgDataUrl: string } };
   /**
    * Where the chat socket connects and which channel. No token: main adds the bearer to the chat requests itself
    * (Electron: session.webRequest; dev bridge: its /socket.io proxy).

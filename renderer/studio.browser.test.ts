@@ -138,6 +138,14 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 150_000 }
     await page.getByRole('button', { name: 'Copy invite link' }).click();
     assert.match((await page.getByTestId('invite-url').textContent()) ?? '', /\/i\/[\w-]+/);
 
+    // Phone setup: the Larix link and its QR code, drawn as an image.
+    await page.getByText('Stream from a phone').click();
+    await page.getByRole('button', { name: 'Show phone setup' }).click();
+    assert.match(await page.getByTestId('larix-link').inputValue(), /^larix:\/\/set\/v1\?conn/);
+    const qr = page.getByRole('img', { name: /QR code/ });
+    await qr.waitFor({ timeout: 5_000 });
+    assert.ok((await qr.evaluate((img) => (img as HTMLImageElement).naturalWidth)) > 0, 'QR code rendered');
+
     // A few seconds live, for the figures to move and the screenshot.
     await page.waitForFunction(() => /00:0[3-9]|00:[1-9]\d/.test(document.querySelector('[data-testid="health-uptime"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
     mkdirSync(SHOTS, { recursive: true });

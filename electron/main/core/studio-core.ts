@@ -17,6 +17,7 @@ import {
 import { ApiRequestError, createApiClient } from '../../../renderer/shared/api.js';
 import type { BroadcastLike, PipelineLogger, PipelineModule } from './pipeline.js';
 import type { SecretStore, Secrets } from './secret-store.js';
+import QRCode from 'qrcode';
 import { listSources, snapshot, SourceError, type HostSources } from './sources.js';
 
 export class StudioError extends Error {
@@ -242,7 +243,9 @@ export class StudioCore {
 
     'phone:setup': async () => {
       const s = this.secrets();
-      return { rtmpUrl: s.rtmpUrl, streamKey: s.streamKey, larixLink: larixLink(s.rtmpUrl, s.streamKey, s.mode === 'onair' ? `Onair ${s.channel}` : 'Onair') };
+      const link = larixLink(s.rtmpUrl, s.streamKey, s.mode === 'onair' ? `Onair ${s.channel}` : 'Onair');
+      const svg = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+      return { rtmpUrl: s.rtmpUrl, streamKey: s.streamKey, larixLink: link, qrSvgDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
     },
 
     'chat:endpoint': async () => {

@@ -424,7 +424,7 @@ function Audience() {
 }
 
 function Phone() {
-  const [setup, setSetup] = useState<{ rtmpUrl: string; larixLink: string } | null>(null);
+  const [setup, setSetup] = useState<{ rtmpUrl: string; larixLink: string; qrSvgDataUrl: string } | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const toggle = async () => {
     if (setup) return setSetup(null);
@@ -438,19 +438,19 @@ function Phone() {
     <details className="phone">
       <summary>Stream from a phone</summary>
       <p className="small">
-        Install Larix Broadcaster (Android, iOS), then open this link on the phone; it adds your server and key. The link contains your stream key:
-        share it with no one.
+        Install Larix Broadcaster (Android, iOS), then scan this code with the phone's camera (or open the link on the
+        phone): it adds your server and key. The code and the link contain your stream key: share them with no one.
       </p>
       <button type="button" onClick={() => void toggle()}>
-        {setup ? 'Hide link' : 'Show Larix link'}
+        {setup ? 'Hide phone setup' : 'Show phone setup'}
       </button>
       {setup && (
         <>
           <p className="small">
             Server: <code>{setup.rtmpUrl}</code>
           </p>
+          <img className="phone__qr" src={setup.qrSvgDataUrl} alt="QR code that sets up Larix Broadcaster with your server and key" width={220} height={220} />
           <textarea readOnly className="phone__link" value={setup.larixLink} data-testid="larix-link" rows={4} />
-          <p className="muted small">No QR code yet: send the link to the phone (it has no QR encoder in this build).</p>
         </>
       )}
       {err && <p className="studio__error">{err}</p>}
