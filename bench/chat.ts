@@ -62,7 +62,7 @@ async function worker() {
   // once per process), so it does not starve the server of the shared CPU. --client socketio uses socket.io-client.
   const { WebSocket } = await import('ws');
   const url = base.replace(/^http/, 'ws') + '/socket.io/?EIO=4&transport=websocket';
-  const decoded = new Map<string, { text: string } | null>();
+  const decoded = new Map<string, { text: string }[]>();
   const rawOne = () =>
     new Promise<void>((resolve) => {
       const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -89,14 +89,16 @@ async function worker() {
       ws.on('message', (data: Buffer) => {
         const f = data.toString();
         if (f === '2') return ws.send('3');
-        if (f.startsWith('42["message"')) {
-          let m = decoded.get(f);
-          if (m === undefined) {
+        if (f.startsWith('42["message')) {
+          // '42["message",{…}]' or a batch '42["messages",[…]]'; identical frames are decoded once per process.
+          let ms = decoded.get(f);
+          if (ms === undefined) {
             if (decoded.size > 10_000) decoded.clear();
-            m = (JSON.parse(f.slice(2))[1] as { text: string }) ?? null;
-            decoded.set(f, m);
+            const [name, payload] = JSON.parse(f.slice(2)) as [string, unknown];
+            ms = name === 'messages' ? (payload as { text: string }[]) : name === 'message' ? [payload as { text: string }] : [];
+            decoded.set(f, ms);
           }
-          if (m) onMessage(m);
+          for (const m of ms) onMessage(m);
           return;
         }
         if (f.startsWith('0{')) return ws.send('40');
@@ -114,6 +116,7 @@ async function worker() {
       const s = io(base, { path: '/socket.io', transports: ['websocket'], forceNew: true, reconnection: false, timeout: CONNECT_TIMEOUT_MS });
       sockets.push(s);
       s.on('message', onMessage);
+      s.on('messages', (ms: { text: string }[]) => ms.forEach(onMessage));
       s.on('disconnect', () => disconnects++);
       s.once('connect_error', () => {
         connectErrors++;

@@ -77,12 +77,14 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
     const onRemoved = (e: { channel: string }) => {
       if (e.channel === key) setStatus({ kind: 'removed' });
     };
+    const onMessages = (ms: ChatMessage[]) => ms.forEach((m) => onMessage(m));
     const onDisconnect = () => active && setStatus({ kind: 'connecting' });
     const onConnectError = () => active && setStatus({ kind: 'error', message: 'Cannot reach chat. Retrying…' });
     socket.on('connect', join);
     socket.on('disconnect', onDisconnect);
     socket.on('connect_error', onConnectError);
     socket.on('message', onMessage);
+    socket.on('messages', onMessages);
     socket.on('deleted', onDeleted);
     socket.on('system', onSystemEvt);
     socket.on('viewers', onViewersEvt);
@@ -94,6 +96,7 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
       socket.off('disconnect', onDisconnect);
       socket.off('connect_error', onConnectError);
       socket.off('message', onMessage);
+      socket.off('messages', onMessages);
       socket.off('deleted', onDeleted);
       socket.off('system', onSystemEvt);
       socket.off('viewers', onViewersEvt);

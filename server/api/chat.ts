@@ -181,6 +181,8 @@ export interface RemovedEvent {
 
 export interface ChatServerToClient {
   message: (m: ChatMessage) => void;
+  /** Several messages in one frame, oldest first: a busy room gets at most one frame per 100 ms. */
+  messages: (ms: ChatMessage[]) => void;
   deleted: (e: DeletedEvent) => void;
   system: (e: SystemEvent) => void;
   viewers: (e: ViewersEvent) => void;

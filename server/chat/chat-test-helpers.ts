@@ -24,28 +24,44 @@ export function connectChat(base: string, auth: { token?: string; guestToken?: s
   });
 }
 
-/** Resolves with the first `event` payload that matches; rejects after timeoutMs. */
+/**
+ * Resolves with the first `event` payload that matches; rejects after timeoutMs. For 'message' it also looks
+ * inside 'messages' batches (a busy room's messages arrive together).
+ */
 export function nextEvent<T = any>(socket: ChatClient, event: keyof ChatServerToClient | 'disconnect', match: (p: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
-  const s = socket as unknown as { on(e: string, l: (p: T) => void): void; off(e: string, l: (p: T) => void): void };
+  const s = socket as unknown as { on(e: string, l: (p: any) => void): void; off(e: string, l: (p: any) => void): void };
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => {
+    const done = () => {
+      clearTimeout(t);
       s.off(event, on);
+      if (event === 'message') s.off('messages', onBatch);
+    };
+    const t = setTimeout(() => {
+      done();
       reject(new Error(`timed out waiting for ${event}`));
     }, timeoutMs);
     const on = (p: T) => {
       if (!match(p)) return;
-      clearTimeout(t);
-      s.off(event, on);
+      done();
       resolve(p);
     };
+    const onBatch = (ps: T[]) => {
+      const hit = ps.find((p) => match(p));
+      if (hit === undefined) return;
+      done();
+      resolve(hit);
+    };
     s.on(event, on);
+    if (event === 'message') s.on('messages', onBatch);
   });
 }
 
-/** Collects every payload of an event. */
+/** Collects every payload of an event ('message' includes the messages of 'messages' batches, in order). */
 export function collect<T = any>(socket: ChatClient, event: keyof ChatServerToClient): T[] {
   const out: T[] = [];
-  (socket as unknown as { on(e: string, l: (p: T) => void): void }).on(event, (p: T) => out.push(p));
+  const s = socket as unknown as { on(e: string, l: (p: any) => void): void };
+  s.on(event, (p: T) => out.push(p));
+  if (event === 'message') s.on('messages', (ps: T[]) => out.push(...ps));
   return out;
 }
 

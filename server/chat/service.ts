@@ -3,6 +3,7 @@
 // and viewer counts are summed across processes (viewers.ts).
 //
 // Rooms: `ch:<channel>` per channel, `user:<id>` per signed-in user, `guest:<id>` per guest.
+import { RoomBroadcaster } from './broadcast.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -156,6 +157,12 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
     path: CHAT_PATH,
     serveClient: false,
     maxHttpBufferSize: CHAT_LIMITS.maxPayloadBytes,
+  });
+
+  // One frame per room per window under load (see broadcast.ts).
+  const broadcaster = new RoomBroadcaster({
+    one: (room, m) => io.to(room).emit('message', m),
+    many: (room, ms) => io.to(room).emit('messages', ms),
   });
 
   let redisPub: Redis | undefined;
@@ -419,7 +426,7 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
         text: clean.text,
       });
       const message = toChatMessage(stored, channel);
-      io.to(roomOf(channel)).emit('message', message);
+      broadcaster.send(roomOf(channel), message);
       return { message };
     });
 
@@ -509,6 +516,7 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
       closing ??= (async () => {
         clearInterval(viewerTimer);
         clearInterval(sweepTimer);
+        broadcaster.flushAll();
         await store.clear(reported).catch(() => {});
         io.local.disconnectSockets(true);
         await io.of('/').adapter.close?.();
