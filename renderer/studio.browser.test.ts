@@ -1,6 +1,7 @@
 // Onair Studio's UI in Chromium through the dev bridge (no Electron): a real Onair server (startTestServer), the dev
 // bridge hosting the Studio core and the pipeline, the built Studio. Registers through the UI, picks the test
 // pattern, goes live, watches the health figures change, chats with a viewer (socket.io-client), stops.
+import os from 'node:os';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -16,7 +17,8 @@ import { FFMPEG, startTestServer, type TestServer } from '../server/test-helpers
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'renderer', 'studio');
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+// Screenshots for the README are refreshed with ONAIR_SCREENSHOTS=1; other runs write them to a temp folder.
+const SHOTS = process.env.ONAIR_SCREENSHOTS ? path.join(ROOT, 'docs', 'screenshots') : path.join(os.tmpdir(), 'onair-screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const STEP_MS = 20_000;
