@@ -236,6 +236,9 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   await http.listen({ host: config.httpHost, port: config.httpPort, backlog: 4096 });
   const address = http.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
+  // Ephemeral ports (0, as in tests): the URLs shown to people use the ports actually bound.
+  if (config.httpPort === 0) config.publicUrl = config.publicUrl.replace(/:0(?=\/|$)/, `:${httpPort}`);
+  if (config.rtmpPort === 0) config.rtmpPublicUrl = config.rtmpPublicUrl.replace(/:0(?=\/|$)/, `:${rtmpPort}`);
 
   // Replay retention: by age and by total bytes, oldest first.
   const sweep = async () => {
