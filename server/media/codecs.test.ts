@@ -72,5 +72,6 @@ test('hvcC -> hvc1 codec string (Main, L93, constraint B0)', () => {
 test('av1C -> av01 codec string', () => {
   assert.equal(av1Info(hex('81080c00')).codec, 'av01.0.08M.08');
   assert.equal(av1Info(hex('810d4c00')).codec, 'av01.0.13M.10');
+  assert.deepEqual([av1Info(hex('81000c00')).level, av1Info(hex('81080c00')).level, av1Info(hex('810d4c00')).level], ['2.0', '4.0', '5.1']);
   assert.throws(() => av1Info(hex('00')));
 });

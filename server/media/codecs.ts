@@ -396,7 +396,9 @@ export function av1Info(rec: Uint8Array): VideoCodecInfo {
     // size unknown; still a valid config
   }
   const profiles = ['Main', 'High', 'Professional'];
-  return { codec, width, height, profile: profiles[seqProfile] ?? String(seqProfile), level: String(seqLevelIdx) };
+  // AV1 Annex A.3: seq_level_idx = (major - 2) * 4 + minor; 31 means no level constraints.
+  const level = seqLevelIdx === 31 ? 'max' : `${2 + (seqLevelIdx >> 2)}.${seqLevelIdx & 3}`;
+  return { codec, width, height, profile: profiles[seqProfile] ?? String(seqProfile), level };
 }
 
 function parseAv1SequenceHeader(b: Uint8Array): { width: number; height: number } {
