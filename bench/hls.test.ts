@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePlaylist, resolveUri, median, quantile } from './hls.js';
+import { parseMaster, parsePlaylist, resolveUri, median, quantile } from './hls.js';
 
 test('nginx-rtmp style playlist', () => {
   const pl = parsePlaylist('#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:7\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.000,\n7.ts\n#EXTINF:1.001,\n8.ts\n');
@@ -30,6 +30,17 @@ test('rejects non-playlists; resolves relative URIs', () => {
   assert.throws(() => parsePlaylist('<html>'));
   assert.equal(resolveUri('http://h:1/hls/a/index.m3u8', 'seg-1.m4s'), 'http://h:1/hls/a/seg-1.m4s');
   assert.equal(resolveUri('http://h:1/hls/a/index.m3u8', '/x/y.ts'), 'http://h:1/x/y.ts');
+});
+
+test('master playlist: variants in order and the audio rendition; a media playlist is not a master', () => {
+  const m = parseMaster([
+    '#EXTM3U', '#EXT-X-VERSION:7',
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="/vod/x/audio.m3u8"',
+    '#EXT-X-STREAM-INF:BANDWIDTH=2600000,CODECS="avc1.64001f,mp4a.40.2",AUDIO="audio"', '/vod/x/video.m3u8',
+    '#EXT-X-STREAM-INF:BANDWIDTH=1400000,CODECS="avc1.64001f,mp4a.40.2",AUDIO="audio"', '/vod/x/480p/index.m3u8', '',
+  ].join('\n'));
+  assert.deepEqual(m, { variants: ['/vod/x/video.m3u8', '/vod/x/480p/index.m3u8'], audio: '/vod/x/audio.m3u8' });
+  assert.equal(parseMaster('#EXTM3U\n#EXTINF:1.0,\n7.ts\n'), undefined);
 });
 
 test('median and quantile', () => {

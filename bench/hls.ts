@@ -1,5 +1,5 @@
-// Just enough of an HLS media-playlist parser for the benchmark (RFC 8216 media playlists, with
-// EXT-X-MAP and EXT-X-PROGRAM-DATE-TIME; LL-HLS parts are ignored).
+// Just enough of an HLS parser for the benchmark: media playlists (RFC 8216, with EXT-X-MAP and
+// EXT-X-PROGRAM-DATE-TIME; LL-HLS parts are ignored) and the variant and audio URIs of a master playlist.
 
 export interface Segment {
   /** Media sequence number of this segment. */
@@ -54,6 +54,26 @@ export function parsePlaylist(text: string): Playlist {
     pendingPdt = undefined;
   }
   return { mediaSequence, targetDuration, mapUri, endList, segments };
+}
+
+export interface MasterPlaylist {
+  /** Variant URIs in order (players start with the first). */
+  variants: string[];
+  /** URI of the default audio rendition (EXT-X-MEDIA TYPE=AUDIO), when the audio is a separate playlist. */
+  audio?: string;
+}
+
+/** The master playlist's URIs, or undefined when `text` is a media playlist. */
+export function parseMaster(text: string): MasterPlaylist | undefined {
+  if (!text.includes('#EXT-X-STREAM-INF')) return undefined;
+  const lines = text.split(/\r?\n/).map((l) => l.trim());
+  const out: MasterPlaylist = { variants: [] };
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.startsWith('#EXT-X-MEDIA:') && l.includes('TYPE=AUDIO')) out.audio ??= /URI="([^"]*)"/.exec(l)?.[1];
+    if (l.startsWith('#EXT-X-STREAM-INF') && lines[i + 1] && !lines[i + 1].startsWith('#')) out.variants.push(lines[i + 1]);
+  }
+  return out;
 }
 
 export function resolveUri(base: string, uri: string): string {

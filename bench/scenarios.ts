@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { httpGet, sleep, tempDir } from './spawn.js';
 import { startPublisher, type Publisher } from './media.js';
-import { parsePlaylist, resolveUri, median, quantile, type Playlist } from './hls.js';
+import { parseMaster, parsePlaylist, resolveUri, median, quantile, type Playlist } from './hls.js';
 import { measureGroups, type UsageSummary } from './proc.js';
 import { runWrk, type WrkResult } from './wrk.js';
 import type { Instance, Target } from './targets.js';
@@ -30,14 +30,45 @@ async function withInstance<T>(target: Target, fn: (inst: Instance, pubs: Publis
   }
 }
 
-async function getPlaylist(url: string): Promise<{ status: number; pl?: Playlist; error?: string }> {
+interface Fetched {
+  status: number;
+  pl?: Playlist;
+  /** The media playlist's URL (segment URIs resolve against it): `url`, or the master's first variant. */
+  mediaUrl: string;
+  /** A master's separate audio playlist, resolved. */
+  audioUrl?: string;
+  error?: string;
+}
+
+/**
+ * The media playlist at `url`, following a master to its first variant as a player does (Onair serves a master
+ * over per-track playlists; nginx-rtmp a media playlist). Following costs Onair one more request per poll.
+ */
+async function getPlaylist(url: string): Promise<Fetched> {
   const r = await httpGet(url, 1000);
-  if (r.status !== 200) return { status: r.status, error: 'error' in r ? r.error : undefined };
-  try {
-    return { status: 200, pl: parsePlaylist(r.body.toString('utf8')) };
-  } catch (err) {
-    return { status: 200, error: (err as Error).message };
+  if (r.status !== 200) return { status: r.status, mediaUrl: url, error: 'error' in r ? r.error : undefined };
+  const text = r.body.toString('utf8');
+  const master = parseMaster(text);
+  if (master?.variants.length) {
+    const inner = await getPlaylist(resolveUri(url, master.variants[0]));
+    return { ...inner, ...(master.audio ? { audioUrl: resolveUri(url, master.audio) } : {}) };
   }
+  try {
+    return { status: 200, pl: parsePlaylist(text), mediaUrl: url };
+  } catch (err) {
+    return { status: 200, mediaUrl: url, error: (err as Error).message };
+  }
+}
+
+/** The first segment of `url`'s media playlist and its init, fetched: true when all answered 200 with bytes. */
+async function firstSegmentPlayable(url: string): Promise<{ ok: boolean; bytes: number }> {
+  const { pl, mediaUrl } = await getPlaylist(url);
+  const seg = pl?.segments[0];
+  if (!pl || !seg) return { ok: false, bytes: 0 };
+  const map = pl.mapUri ? await httpGet(resolveUri(mediaUrl, pl.mapUri), 2000) : { status: 200 };
+  const s = await httpGet(resolveUri(mediaUrl, seg.uri), 2000);
+  const bytes = 'body' in s ? s.body.length : 0;
+  return { ok: map.status === 200 && s.status === 200 && bytes > 0, bytes };
 }
 
 /**
@@ -92,20 +123,20 @@ export async function startupScenario(target: Target, ctx: Ctx, repeats: number)
           const gone = publisherGone(pub);
           if (gone) { run.error = gone; break; }
           run.polls++;
-          const { status, pl } = await getPlaylist(url);
+          const { status, pl, mediaUrl, audioUrl } = await getPlaylist(url);
           const now = performance.now() - pub.startPerf;
           if (status === 200 && run.firstPlaylistMs === undefined) run.firstPlaylistMs = now;
-          const seg = pl?.segments[0];
-          if (pl && seg) {
+          if (pl?.segments.length) {
             run.firstListedMs ??= now;
-            const map = pl.mapUri ? await httpGet(resolveUri(url, pl.mapUri), 2000) : { status: 200 };
-            const s = await httpGet(resolveUri(url, seg.uri), 2000);
-            if (map.status === 200 && s.status === 200 && 'body' in s && s.body.length > 0) {
+            // Playable: the first segment and its init, and the audio's too when audio is its own playlist.
+            const video = await firstSegmentPlayable(mediaUrl);
+            const audio = audioUrl ? await firstSegmentPlayable(audioUrl) : { ok: true, bytes: 0 };
+            if (video.ok && audio.ok) {
               const t = performance.now();
               run.playableMs = t - pub.startPerf;
               const z = pub.mediaZeroPerf();
               if (z !== undefined) run.playableFromMediaMs = t - z;
-              run.segmentBytes = s.body.length;
+              run.segmentBytes = video.bytes + audio.bytes;
               break;
             }
           }
@@ -341,22 +372,32 @@ export async function viewersScenario(target: Target, ctx: Ctx, o: { connections
     const url = inst.hlsUrl(target.playName(0));
     const pub = startPublisher(ctx.input, `${inst.rtmpBase}/${key}`);
     pubs.push(pub);
+    let got: Fetched | undefined;
     let pl: Playlist | undefined;
     for (let k = 0; k < 1000; k++) {
       const gone = publisherGone(pub);
       if (gone) throw new Error(gone);
-      pl = (await getPlaylist(url)).pl;
+      got = await getPlaylist(url);
+      pl = got.pl;
       if (pl && pl.segments.length >= 4) break;
       if (performance.now() - pub.startPerf > 30_000) throw new Error('playlist did not reach 4 segments within 30 s');
       await sleep(250, ctx.signal);
     }
     if (!pl || pl.segments.length < 4) throw new Error('playlist did not reach 4 segments');
     const base = new URL(url);
-    const latest = pl.segments.slice(-3).map((s) => new URL(resolveUri(url, s.uri)));
-    const segPaths = latest.map((u) => u.pathname + u.search);
-    const plPath = base.pathname + base.search;
-    // A live viewer fetches the playlist once per segment: playlist, segment, playlist, segment, ...
-    const paths = segPaths.flatMap((p) => [plPath, p]);
+    const pathOf = (u: URL) => u.pathname + u.search;
+    // A live viewer fetches each media playlist once per segment, then that segment: playlist, segment, ...
+    // With audio as its own playlist (Onair), it does so for the video and for the audio.
+    const tracks: Array<{ playlist: URL; segments: URL[] }> = [
+      { playlist: new URL(got!.mediaUrl), segments: pl.segments.slice(-3).map((s) => new URL(resolveUri(got!.mediaUrl, s.uri))) },
+    ];
+    if (got?.audioUrl) {
+      const audio = await getPlaylist(got.audioUrl);
+      if (!audio.pl || audio.pl.segments.length < 3) throw new Error('audio playlist has fewer than 3 segments');
+      tracks.push({ playlist: new URL(audio.mediaUrl), segments: audio.pl.segments.slice(-3).map((s) => new URL(resolveUri(audio.mediaUrl, s.uri))) });
+    }
+    const latest = tracks.flatMap((t) => t.segments);
+    const paths = [0, 1, 2].flatMap((i) => tracks.flatMap((t) => [pathOf(t.playlist), pathOf(t.segments[i])]));
     const segmentBytes: number[] = [];
     for (const u of latest) {
       const r = await httpGet(u.toString(), 2000);

@@ -15,6 +15,7 @@ import { cpus } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { parseMaster } from './hls.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -132,11 +133,15 @@ async function parent(): Promise<void> {
         try {
           const r = await fetch(url);
           if (r.status === 200) {
-            const text = await r.text();
+            let text = await r.text();
+            // The channel's master names the video playlist; the audio's is written at the same instant.
+            const variant = parseMaster(text)?.variants[0];
+            const mediaUrl = variant ? new URL(variant, url) : new URL(url);
+            if (variant) text = await (await fetch(mediaUrl)).text();
             const seg = text.split('\n').find((l) => l.endsWith('.m4s'));
             const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)?.[1];
             if (seg) {
-              const [a, b] = await Promise.all([fetch(new URL(seg, url)), init ? fetch(new URL(init, url)) : Promise.resolve({ status: 200, arrayBuffer: async () => 0 })]);
+              const [a, b] = await Promise.all([fetch(new URL(seg, mediaUrl)), init ? fetch(new URL(init, mediaUrl)) : Promise.resolve({ status: 200, arrayBuffer: async () => 0 })]);
               await Promise.all([(a as Response).arrayBuffer(), (b as Response).arrayBuffer()]);
               if (a.status === 200 && b.status === 200) segAt = Date.now();
             }

@@ -18,11 +18,13 @@ describe('ABR ladder and thumbnails', () => {
     const master = await waitFor('master playlist', async () => {
       const r = await fetch(`${s.base}/hls/abby/index.m3u8`);
       const t = await r.text();
-      return r.status === 200 && t.includes('#EXT-X-STREAM-INF') ? t : null;
+      // The renditions join the master once ffmpeg has written their first playlist.
+      return r.status === 200 && t.includes('480p/index.m3u8') ? t : null;
     });
-    assert.match(master, /RESOLUTION=1280x720/);
-    assert.match(master, /RESOLUTION=854x480/);
-    assert.match(master, /\/vod\/[^/]+\/480p\/index\.m3u8/);
+    // The source first, then the renditions; all play with the source's audio (one group, never re-encoded).
+    assert.match(master, /RESOLUTION=1280x720,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/video\.m3u8\n/);
+    assert.match(master, /RESOLUTION=854x480,CODECS="avc1\.64001f,mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/480p\/index\.m3u8/);
+    assert.equal(master.match(/#EXT-X-MEDIA:TYPE=AUDIO/g)?.length, 1);
     const thumb = await waitFor('thumbnail', async () => {
       const r = await fetch(`${s.base}/hls/abby/thumb.jpg`);
       return r.status === 200 ? Buffer.from(await r.arrayBuffer()) : null;

@@ -25,17 +25,32 @@ describe('Onair end to end', () => {
     assert.match(channel.rtmpUrl, /^rtmp:\/\/.*\/live$/);
     assert.ok(!channel.hlsUrl.includes(channel.streamKey));
     const pub = publish(`${s.rtmpBase}/${channel.streamKey}`, { seconds: 5 });
-    const live = await waitFor('live playlist with segments', async () => {
+    const master = await waitFor('live master playlist', async () => {
       const r = await fetch(`${s.base}/hls/alice/index.m3u8`);
       const text = await r.text();
-      return r.status === 200 && /seg-\d+\.m4s/.test(text) ? { text, headers: r.headers } : null;
+      return r.status === 200 && text.includes('#EXT-X-STREAM-INF') ? { text, headers: r.headers } : null;
+    });
+    for (const headers of [master.headers]) {
+      assert.equal(headers.get('content-type'), 'application/vnd.apple.mpegurl');
+      assert.match(headers.get('cache-control') ?? '', /no-cache/);
+      assert.equal(headers.get('access-control-allow-origin'), '*');
+    }
+    // The channel's master points into the stream's folder: a video variant with the audio as its group.
+    const videoUri = master.text.split('\n').find((l) => l.endsWith('.m3u8'))!;
+    assert.match(videoUri, /^\/vod\/[A-Za-z0-9_-]+\/video\.m3u8$/, 'media playlists are addressed by stream id');
+    assert.match(master.text, /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio".*URI="\/vod\/[A-Za-z0-9_-]+\/audio\.m3u8"/);
+    assert.match(master.text, /RESOLUTION=320x240,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"/);
+    const live = await waitFor('live video playlist', async () => {
+      const r = await fetch(s.base + videoUri);
+      const text = await r.text();
+      return r.status === 200 && /v-seg-\d+\.m4s/.test(text) ? { text, headers: r.headers } : null;
     });
     assert.equal(live.headers.get('content-type'), 'application/vnd.apple.mpegurl');
     assert.match(live.headers.get('cache-control') ?? '', /no-cache/);
     assert.equal(live.headers.get('access-control-allow-origin'), '*');
     assert.ok(!live.text.includes('#EXT-X-ENDLIST'));
-    const segUri = live.text.split('\n').find((l) => l.endsWith('.m4s'))!;
-    assert.match(segUri, /^\/vod\/[A-Za-z0-9_-]+\/seg-\d+\.m4s$/, 'segments are addressed by stream id');
+    const segUri = videoUri.replace('video.m3u8', live.text.split('\n').find((l) => l.endsWith('.m4s'))!);
+    assert.match(segUri, /^\/vod\/[A-Za-z0-9_-]+\/v-seg-\d+\.m4s$/);
     const seg = await fetch(s.base + segUri);
     assert.equal(seg.status, 200);
     assert.equal(seg.headers.get('content-type'), 'video/iso.segment');
@@ -74,14 +89,19 @@ describe('Onair end to end', () => {
     const [replay] = (await api(s.base, 'GET', '/api/channels/alice/replays')).body;
     assert.equal(replay.hlsUrl, `${s.config.publicUrl}/vod/${replay.id}/index.m3u8`);
     assert.ok(Math.abs(replay.durationSeconds - 5) < 0.7, `duration ${replay.durationSeconds}`);
-    const vod = await (await fetch(`${s.base}/vod/${replay.id}/index.m3u8`)).text();
-    assert.match(vod, /#EXT-X-ENDLIST/);
-    const probe = await ffprobe(`${s.base}/vod/${replay.id}/index.m3u8`);
-    const codecs = probe.streams.map((x) => x.codec_name).sort();
-    assert.deepEqual(codecs, ['aac', 'h264']);
-    assert.ok(Math.abs(Number(probe.format.duration) - 5) < 0.7, `probed duration ${probe.format.duration}`);
-    const decode = await run(FFMPEG, ['-v', 'error', '-i', `${s.base}/vod/${replay.id}/index.m3u8`, '-f', 'null', '-'], 60_000);
-    assert.equal(decode.code, 0, decode.stderr);
+    for (const track of ['video', 'audio']) {
+      assert.match(await (await fetch(`${s.base}/vod/${replay.id}/${track}.m3u8`)).text(), /#EXT-X-ENDLIST/);
+    }
+    // The replay plays end to end as HLS and as DASH (one AdaptationSet per track), audio and video.
+    for (const manifest of ['index.m3u8', 'index.mpd']) {
+      const probe = await ffprobe(`${s.base}/vod/${replay.id}/${manifest}`);
+      const codecs = [...new Set(probe.streams.map((x) => x.codec_name))].sort();
+      assert.deepEqual(codecs, ['aac', 'h264'], manifest);
+      assert.ok(Math.abs(Number(probe.format.duration) - 5) < 0.7, `${manifest} probed duration ${probe.format.duration}`);
+      const decode = await run(FFMPEG, ['-v', 'error', '-i', `${s.base}/vod/${replay.id}/${manifest}`, '-map', '0:v:0', '-map', '0:a:0', '-f', 'null', '-'], 60_000);
+      assert.equal(decode.code, 0, decode.stderr);
+      assert.equal(decode.stderr, '', manifest);
+    }
     assert.equal((await fetch(`${s.base}/hls/alice/index.m3u8`)).status, 404, 'offline channel has no live playlist');
   });
 
@@ -115,9 +135,11 @@ describe('Onair end to end', () => {
     assert.equal(s.streams.get('carol')!.streamId, streamId, 'same stream continues');
     assert.equal(await b.exit, 0, b.stderr());
     await s.replayRecorded(streamId);
-    const vod = await (await fetch(`${s.base}/vod/${streamId}/index.m3u8`)).text();
-    assert.equal(vod.match(/#EXT-X-DISCONTINUITY\n/g)?.length, 1, vod);
-    assert.match(vod, /#EXT-X-ENDLIST/);
+    for (const track of ['video', 'audio']) {
+      const vod = await (await fetch(`${s.base}/vod/${streamId}/${track}.m3u8`)).text();
+      assert.equal(vod.match(/#EXT-X-DISCONTINUITY\n/g)?.length, 1, vod);
+      assert.match(vod, /#EXT-X-ENDLIST/);
+    }
     const decode = await run(FFMPEG, ['-v', 'error', '-i', `${s.base}/vod/${streamId}/index.m3u8`, '-f', 'null', '-'], 60_000);
     assert.equal(decode.code, 0, decode.stderr);
   });
@@ -129,7 +151,7 @@ describe('Onair end to end', () => {
     const streamId = s.streams.get('dave')!.streamId;
     a.proc.kill('SIGKILL');
     await s.replayRecorded(streamId);
-    const vod = await (await fetch(`${s.base}/vod/${streamId}/index.m3u8`)).text();
+    const vod = await (await fetch(`${s.base}/vod/${streamId}/video.m3u8`)).text();
     assert.match(vod, /#EXT-X-ENDLIST/);
     assert.ok(!vod.includes('#EXT-X-DISCONTINUITY\n'));
   });

@@ -60,10 +60,15 @@ async function rtmpProxy(targetPort: number): Promise<{ url: string; cut(): void
   };
 }
 
-async function livePlaylist(base: string, channel: string): Promise<string | null> {
-  const r = await fetch(`${base}/hls/${channel}/index.m3u8`);
+/** The channel's live video playlist (followed from its master) once it lists a segment, and its URL. */
+async function livePlaylist(base: string, channel: string): Promise<{ text: string; url: string } | null> {
+  const master = await fetch(`${base}/hls/${channel}/index.m3u8`);
+  const variant = (await master.text()).split('\n').find((l) => l.endsWith('.m3u8'));
+  if (master.status !== 200 || !variant) return null;
+  const url = new URL(variant, base).toString();
+  const r = await fetch(url);
   const text = await r.text();
-  return r.status === 200 && /\.m4s/.test(text) ? text : null;
+  return r.status === 200 && /\.m4s/.test(text) ? { text, url } : null;
 }
 
 describe('encoder probe (real ffmpeg)', () => {
@@ -109,8 +114,7 @@ describe('broadcast into a real Onair server', () => {
     const { states, logs } = track(b);
     b.start();
     t.after(() => b.stop());
-    const m3u8 = await waitFor('HLS from the X screen', () => livePlaylist(s.base, 'xcap'), 20_000, 200);
-    const url = `${s.base}/hls/xcap/index.m3u8`;
+    const { text: m3u8, url } = await waitFor('HLS from the X screen', () => livePlaylist(s.base, 'xcap'), 20_000, 200);
     const initUri = /#EXT-X-MAP:URI="([^"]+)"/.exec(m3u8)![1];
     const segUri = m3u8.split('\n').filter((l) => l.endsWith('.m4s')).pop()!;
     const init = Buffer.from(await (await fetch(new URL(initUri, url))).arrayBuffer());
@@ -157,8 +161,8 @@ describe('broadcast into a real Onair server', () => {
     await waitFor('live again', () => states.filter((x) => x.kind === 'live').length === 2, 15_000, 50);
     await waitFor('more segments after the cut', () => (s.streams.get('recon')?.segments ?? 0) >= before + 3, 15_000);
     assert.equal(s.streams.get('recon')!.streamId, streamId, 'same stream id within the grace period');
-    const m3u8 = await livePlaylist(s.base, 'recon');
-    assert.ok(m3u8 && m3u8.includes(`/vod/${streamId}/`), 'the live playlist continues the same stream');
+    const live = await livePlaylist(s.base, 'recon');
+    assert.ok(live?.url.includes(`/vod/${streamId}/`), 'the live playlist continues the same stream');
     assert.deepEqual(states.map((x) => x.kind), ['connecting', 'live', 'reconnecting', 'connecting', 'live']);
     const rec = states.find((x) => x.kind === 'reconnecting');
     assert.ok(rec && rec.kind === 'reconnecting' && !rec.reason.includes(channel.streamKey));

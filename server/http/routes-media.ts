@@ -9,6 +9,8 @@ import type { HttpDeps } from './deps.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotFileCache, isImmutable, isPlaylist, isSafeMediaPath, mimeFor, serveMediaFile } from './file-server.js';
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
+import { TRACK_FILES } from '../media/hls-playlist.js';
+import type { LiveStream } from '../media/live-streams.js';
 
 const CHANNEL_NAME = /^[a-z0-9_-]{1,64}$/;
 const STREAM_ID = /^[A-Za-z0-9_-]{6,64}$/;
@@ -29,33 +31,37 @@ export function createMediaCache(): HotFileCache {
 }
 
 const HLS_INDEX = /^\/hls\/([a-z0-9_-]{1,64})\/index\.m3u8$/;
+/** The playlists the packager writes (and versions) beside the master. */
+const TRACK_PLAYLISTS = new Set<string>([TRACK_FILES.video.playlist, TRACK_FILES.audio.playlist]);
 const VOD_PATH = /^\/vod\/([A-Za-z0-9_-]{6,64})\/([A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})$/;
 
 /**
- * The hot path of a live event: a plain GET of a live, public stream's segment that is already in memory is
- * answered straight from the HTTP server, before Fastify's routing and hooks. Anything else (private channels,
- * ranges, HEAD, query strings, files not cached yet) returns false and goes through the routes below, which apply
- * every rule. Answers are the same bytes and headers the route would send.
+ * The hot path of a live event: a plain GET of a live, public stream's playlist (the channel's master, the
+ * stream's track playlists) or of a segment already in memory is answered straight from the HTTP server, before
+ * Fastify's routing and hooks. Anything else (private channels, ranges, HEAD, query strings, files not cached yet,
+ * rendition playlists that ffmpeg writes) returns false and goes through the routes below, which apply every rule.
+ * Answers are the same bytes and headers the route would send.
  */
 export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: IncomingMessage, res: ServerResponse) => boolean {
+  /** Playlist bodies by URL, valid while the stream's playlistVersion is unchanged (the packager writes them all). */
   const playlists = new Map<string, { streamId: string; version: number; body: string }>();
-  const livePlaylist = (req: IncomingMessage, res: ServerResponse, channel: string): boolean => {
-    const stream = deps.streams.get(channel);
-    if (!stream || stream.ending || deps.access.cachedChannel(channel)?.visibility !== 'public') return false;
-    let entry = playlists.get(channel);
+  /** `file` of `stream` as served at `url` (the channel's master is rewritten to point into the stream folder). */
+  const livePlaylist = (req: IncomingMessage, res: ServerResponse, url: string, stream: LiveStream, file: string, alias: boolean): boolean => {
+    if (stream.ending || deps.access.cachedChannel(stream.channel)?.visibility !== 'public') return false;
+    let entry = playlists.get(url);
     if (!entry || entry.streamId !== stream.streamId || entry.version !== stream.playlistVersion) {
       let text: string;
       try {
         // A playlist is about a kilobyte; reading it here costs less than a trip through the thread pool.
-        text = readFileSync(path.join(stream.dir, 'index.m3u8'), 'utf8');
+        text = readFileSync(path.join(stream.dir, file), 'utf8');
       } catch {
         return false;
       }
-      entry = { streamId: stream.streamId, version: stream.playlistVersion, body: rewriteHlsUris(text, `/vod/${stream.streamId}/`) };
-      playlists.set(channel, entry);
+      entry = { streamId: stream.streamId, version: stream.playlistVersion, body: alias ? rewriteHlsUris(text, `/vod/${stream.streamId}/`) : text };
+      playlists.set(url, entry);
       if (playlists.size > 10_000) playlists.delete(playlists.keys().next().value!);
     }
-    deps.viewers.touch(channel, req.socket.remoteAddress ?? '', req.headers['user-agent']);
+    deps.viewers.touch(stream.channel, req.socket.remoteAddress ?? '', req.headers['user-agent']);
     res.writeHead(200, {
       'content-type': 'application/vnd.apple.mpegurl',
       'content-length': Buffer.byteLength(entry.body),
@@ -69,10 +75,18 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
   return (req, res) => {
     if (req.method !== 'GET' || req.headers.range || !req.url) return false;
     const hls = HLS_INDEX.exec(req.url);
-    if (hls) return livePlaylist(req, res, hls[1]);
+    if (hls) {
+      const stream = deps.streams.get(hls[1]);
+      return stream ? livePlaylist(req, res, req.url, stream, 'index.m3u8', true) : false;
+    }
     if (!req.url.startsWith('/vod/')) return false;
     const m = VOD_PATH.exec(req.url);
-    if (!m || !isImmutable(m[2])) return false;
+    if (!m) return false;
+    if (m[2].endsWith('.m3u8')) {
+      const stream = deps.streams.byStreamId(m[1]);
+      return stream && TRACK_PLAYLISTS.has(m[2]) ? livePlaylist(req, res, req.url, stream, m[2], false) : false;
+    }
+    if (!isImmutable(m[2])) return false;
     const stream = deps.streams.byStreamId(m[1]);
     if (!stream || deps.access.cachedChannel(stream.channel)?.visibility !== 'public') return false;
     const body = cache.peek(path.join(stream.dir, m[2]));
@@ -201,6 +215,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     if (!folder) return notFound(reply, 'No such replay.');
     const allowed = await mediaAccess(req, folder.info);
     if (!allowed) return forbidden(reply, folder.info.name);
+    // Players poll a live stream's track playlists here (the channel's master points into the stream folder).
+    if (rel.endsWith('.m3u8') && deps.streams.byStreamId(id)) deps.viewers.touch(folder.info.name, req.ip, req.headers['user-agent']);
     if (allowed.query && isPlaylist(rel)) {
       // Replay and rendition playlists fetched with ?t=: the token goes into each URI.
       const file = path.join(folder.dir, rel);

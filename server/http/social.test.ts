@@ -47,6 +47,24 @@ async function post(base: string, url: string, body: unknown, opts: { token?: st
 
 const uriLines = (playlist: string) => playlist.split('\n').filter((l) => l && !l.startsWith('#'));
 const stripQuery = (u: string) => u.split('?')[0];
+/** URI lines and URI="…" attributes of a playlist. */
+const allUris = (playlist: string) => [...uriLines(playlist), ...[...playlist.matchAll(/URI="([^"]+)"/g)].map((m) => m[1])];
+
+/** A live channel's master, then its video playlist: the stream folder's playlist, init and segment URLs. */
+async function liveFiles(base: string, channel: string, creds: { token?: string; cookie?: string }) {
+  const master = await get(base, `/hls/${channel}/index.m3u8`, creds);
+  assert.equal(master.status, 200, master.text);
+  const videoUri = uriLines(master.text).find((l) => l.endsWith('/video.m3u8'))!;
+  const audioUri = /URI="([^"]+)"/.exec(master.text)![1];
+  const video = await get(base, videoUri, creds);
+  assert.equal(video.status, 200, video.text);
+  const folder = videoUri.slice(0, videoUri.lastIndexOf('/') + 1);
+  return {
+    videoUri, audioUri,
+    segUri: folder + uriLines(video.text).find((l) => l.endsWith('.m4s'))!,
+    initUri: folder + /URI="([^"]+)"/.exec(video.text)![1],
+  };
+}
 
 for (const kind of DB_KINDS) {
   describe(`social and private streams over HTTP (${kind.name})`, () => {
@@ -253,12 +271,12 @@ for (const kind of DB_KINDS) {
       carolStreamId = s.streams.get('carol')!.streamId;
 
       // --- privacy of carol's live stream ---------------------------------------------------------------
-      const own = await get(s.base, '/hls/carol/index.m3u8', { token: carol.token });
-      assert.equal(own.status, 200);
-      const segUri = uriLines(own.text).find((l) => l.endsWith('.m4s'))!;
-      const initUri = /URI="([^"]+)"/.exec(own.text)![1];
-      assert.match(segUri, new RegExp(`^/vod/${carolStreamId}/seg-\\d+\\.m4s$`));
-      const noCreds = ['/hls/carol/index.m3u8', '/dash/carol/index.mpd', '/hls/carol/thumb.jpg', segUri, initUri, `/vod/${carolStreamId}/index.m3u8`, `/vod/${carolStreamId}/index.mpd`];
+      const { videoUri, audioUri, segUri, initUri } = await liveFiles(s.base, 'carol', { token: carol.token });
+      assert.match(segUri, new RegExp(`^/vod/${carolStreamId}/v-seg-\\d+\\.m4s$`));
+      const noCreds = [
+        '/hls/carol/index.m3u8', '/dash/carol/index.mpd', '/hls/carol/thumb.jpg', videoUri, audioUri, segUri, initUri,
+        `/vod/${carolStreamId}/index.m3u8`, `/vod/${carolStreamId}/index.mpd`,
+      ];
       for (const url of noCreds) {
         const r = await get(s.base, url);
         assert.equal(r.status, 403, `${url} without credentials`);
@@ -269,7 +287,7 @@ for (const kind of DB_KINDS) {
 
       // The owner's bearer, a user who redeemed an invite, and the guest cookie.
       for (const creds of [{ token: carol.token }, { token: dave.token }, { cookie: guestCookie }]) {
-        for (const url of ['/hls/carol/index.m3u8', '/dash/carol/index.mpd', segUri, initUri]) {
+        for (const url of ['/hls/carol/index.m3u8', '/dash/carol/index.mpd', videoUri, audioUri, segUri, initUri]) {
           const r = await get(s.base, url, creds);
           assert.equal(r.status, 200, `${url} with ${Object.keys(creds)[0]}`);
         }
@@ -287,8 +305,17 @@ for (const kind of DB_KINDS) {
       const t = encodeURIComponent(mt.body.token);
       const pl = await get(s.base, `/hls/carol/index.m3u8?t=${t}`);
       assert.equal(pl.status, 200);
-      const uris = [...uriLines(pl.text), ...[...pl.text.matchAll(/URI="([^"]+)"/g)].map((m) => m[1])];
-      assert.ok(uris.length >= 3);
+      const playlists = allUris(pl.text);
+      assert.equal(playlists.length, 2, pl.text);
+      // The track playlist, fetched with the token, hands it on to its init and segments.
+      const trackPl = playlists.find((u) => u.includes('/video.m3u8'))!;
+      const tracked = await get(s.base, trackPl);
+      const inner = allUris(tracked.text).map((u) => {
+        const abs = new URL(u, s.base + trackPl);
+        return abs.pathname + abs.search;
+      });
+      const uris = [...playlists, ...inner];
+      assert.ok(inner.length >= 3, tracked.text);
       for (const u of uris) {
         assert.ok(u.endsWith(`?t=${t}`), `URI carries the token: ${u}`);
         assert.equal((await get(s.base, u)).status, 200, `fetching ${u}`);
@@ -343,9 +370,7 @@ for (const kind of DB_KINDS) {
       assert.equal((await api(s.base, 'GET', '/api/channels/carol/followers')).status, 403);
 
       // Visibility changes apply at once (the cached visibility is dropped on PATCH).
-      const seg = await get(s.base, '/hls/alice/index.m3u8');
-      assert.equal(seg.status, 200);
-      const aliceSeg = uriLines(seg.text).find((l) => l.endsWith('.m4s'))!;
+      const aliceSeg = (await liveFiles(s.base, 'alice', {})).segUri;
       assert.match((await get(s.base, aliceSeg)).headers.get('cache-control') ?? '', /^public/);
       await api(s.base, 'PATCH', '/api/me/channel', { visibility: 'followers' }, alice.token);
       assert.equal((await get(s.base, aliceSeg)).status, 403, 'followers-only: anonymous refused');
@@ -370,13 +395,16 @@ for (const kind of DB_KINDS) {
       assert.equal((await get(s.base, vod)).status, 403);
       const own = await get(s.base, vod, { token: carol.token });
       assert.equal(own.status, 200);
-      assert.match(own.text, /#EXT-X-ENDLIST/);
+      assert.match(own.text, /#EXT-X-STREAM-INF/);
       const mt = (await api(s.base, 'GET', '/api/channels/carol/media-token', undefined, dave.token)).body.token;
       const t = encodeURIComponent(mt);
       const pl = await get(s.base, `${vod}?t=${t}`);
       assert.equal(pl.status, 200);
-      const segs = uriLines(pl.text);
-      assert.ok(segs.length >= 3 && segs.every((u) => u.endsWith(`?t=${t}`)), pl.text);
+      assert.ok(allUris(pl.text).every((u) => u.endsWith(`?t=${t}`)), pl.text);
+      const track = await get(s.base, `/vod/${carolStreamId}/video.m3u8?t=${t}`);
+      assert.match(track.text, /#EXT-X-ENDLIST/);
+      const segs = uriLines(track.text);
+      assert.ok(segs.length >= 3 && segs.every((u) => u.endsWith(`?t=${t}`)), track.text);
       const base = `${s.base}/vod/${carolStreamId}/`;
       const first = new URL(segs[0], base).toString();
       assert.equal((await get(s.base, first)).status, 200, 'a segment resolved against the playlist, with the token');
@@ -386,7 +414,8 @@ for (const kind of DB_KINDS) {
       assert.equal((await get(s.base, `${thumb}?t=${t}`)).status, 200);
       const mpd = await get(s.base, `/vod/${carolStreamId}/index.mpd?t=${t}`);
       assert.equal(mpd.status, 200);
-      assert.match(mpd.text, /media="seg-\$Number\$\.m4s\?t=/);
+      assert.match(mpd.text, /media="v-seg-\$Number\$\.m4s\?t=/);
+      assert.match(mpd.text, /media="a-seg-\$Number\$\.m4s\?t=/);
     });
 
     test('guessing invite tokens is rate-limited per address', async () => {

@@ -1,8 +1,10 @@
 // The optional ABR ladder: one ffmpeg child per stream decodes the source once and encodes 720p and 480p
-// HLS renditions beside the source's own segments. The source itself is never re-encoded.
+// video-only HLS renditions beside the source's own segments. The source itself is never re-encoded, and every
+// rendition plays with the source's audio track (the master's one audio group), so audio is never re-encoded either.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { FfmpegOutput } from '../ffmpeg/args.js';
+import type { HlsVideoVariant } from './hls-playlist.js';
 import { FfmpegProcess, type FfmpegExit } from '../ffmpeg/process.js';
 import type { Logger } from '../log.js';
 import type { MediaMessage } from '../rtmp/types.js';
@@ -12,24 +14,26 @@ export interface Rendition {
   name: string;
   height: number;
   videoKbps: number;
-  audioKbps: number;
 }
 
 export const ABR_LADDER: Rendition[] = [
-  { name: '720p', height: 720, videoKbps: 2800, audioKbps: 128 },
-  { name: '480p', height: 480, videoKbps: 1200, audioKbps: 96 },
+  { name: '720p', height: 720, videoKbps: 2800 },
+  { name: '480p', height: 480, videoKbps: 1200 },
 ];
+
+/** The media playlist of a rendition, relative to the stream folder. */
+export const renditionPlaylist = (r: Rendition): string => `${r.name}/index.m3u8`;
 
 /** Renditions worth making for a source of this height: never upscale, never duplicate the source. */
 export function renditionsFor(sourceHeight: number, ladder = ABR_LADDER): Rendition[] {
   return ladder.filter((r) => r.height < sourceHeight);
 }
 
-export function abrOutputs(dir: string, renditions: Rendition[], segmentSeconds: number, hasAudio: boolean): FfmpegOutput[] {
+export function abrOutputs(dir: string, renditions: Rendition[], segmentSeconds: number): FfmpegOutput[] {
   return renditions.map((r) => ({
-    url: path.join(dir, r.name, 'index.m3u8'),
+    url: path.join(dir, renditionPlaylist(r)),
     format: 'hls',
-    maps: hasAudio ? ['0:v:0', '0:a:0'] : ['0:v:0'],
+    maps: ['0:v:0'],
     video: {
       codec: 'libx264',
       preset: 'veryfast',
@@ -41,7 +45,7 @@ export function abrOutputs(dir: string, renditions: Rendition[], segmentSeconds:
       // Keyframes on the segment grid whatever the frame rate, so renditions switch cleanly.
       options: { force_key_frames: `expr:gte(t,n_forced*${segmentSeconds})`, sc_threshold: 0 },
     },
-    audio: hasAudio ? { codec: 'aac', bitrateKbps: r.audioKbps, channels: 2 } : 'none',
+    audio: 'none',
     options: {
       hls_time: segmentSeconds,
       hls_segment_type: 'fmp4',
@@ -54,20 +58,15 @@ export function abrOutputs(dir: string, renditions: Rendition[], segmentSeconds:
   }));
 }
 
-/** A master playlist: the source first (players start there), then the lower renditions. */
-export function renderMasterPlaylist(source: { uri: string; bandwidth: number; width: number; height: number; codecs: string }, renditions: Array<Rendition & { width: number }>, audioCodec?: string): string {
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
-  lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(source.bandwidth)},RESOLUTION=${source.width}x${source.height},CODECS="${source.codecs}"`, source.uri);
-  for (const r of renditions) {
-    const bw = (r.videoKbps + (audioCodec ? r.audioKbps : 0)) * 1000 * 1.1;
-    const codecs = audioCodec ? `avc1.64001f,${audioCodec}` : 'avc1.64001f';
-    lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${Math.round(bw)},RESOLUTION=${r.width}x${r.height},CODECS="${codecs}"`, `${r.name}/index.m3u8`);
-  }
-  return lines.join('\n') + '\n';
+/** The master playlist's entries for the renditions (x264 High profile, level 3.1 as ffmpeg picks for these sizes). */
+export function renditionVariants(renditions: Array<Rendition & { width: number }>, audioBitsPerSecond: number): HlsVideoVariant[] {
+  return renditions.map((r) => ({
+    uri: renditionPlaylist(r), bandwidth: r.videoKbps * 1000 * 1.1 + audioBitsPerSecond, codec: 'avc1.64001f', width: r.width, height: r.height,
+  }));
 }
 
 /**
- * Feeds a stream's messages to the ladder's ffmpeg. Starts at a keyframe with the sequence headers, drops
+ * Feeds a stream's video to the ladder's ffmpeg. Starts at a keyframe with the sequence header, drops
  * frames (up to the next keyframe) when ffmpeg falls behind rather than buffering without bound.
  */
 export class AbrLadder {
@@ -77,11 +76,11 @@ export class AbrLadder {
   private baseTs = 0;
   private lastOutTs = 0;
   private rebase = false;
-  private readonly headers: MediaMessage[] = [];
+  private header?: MediaMessage;
   private exitReported = false;
 
   constructor(
-    private readonly opts: { ffmpeg: string; dir: string; renditions: Rendition[]; segmentSeconds: number; hasAudio: boolean; logger: Logger; onExit: (exit: FfmpegExit) => void },
+    private readonly opts: { ffmpeg: string; dir: string; renditions: Rendition[]; segmentSeconds: number; logger: Logger; onExit: (exit: FfmpegExit) => void },
   ) {}
 
   async start(): Promise<void> {
@@ -92,8 +91,10 @@ export class AbrLadder {
       stallSeconds: 30,
       command: {
         logLevel: 'error',
-        inputs: [{ url: 'pipe:0', format: 'flv' }],
-        outputs: abrOutputs(this.opts.dir, this.opts.renditions, this.opts.segmentSeconds, this.opts.hasAudio),
+        // The input starts with the sequence header, so 0.1 s of probing is enough; the default 5 s would hold
+        // the renditions back that long.
+        inputs: [{ url: 'pipe:0', format: 'flv', options: { analyzeduration: 100_000 } }],
+        outputs: abrOutputs(this.opts.dir, this.opts.renditions, this.opts.segmentSeconds),
       },
     });
     this.proc.done.then((exit) => {
@@ -105,12 +106,10 @@ export class AbrLadder {
   }
 
   write(msg: MediaMessage): void {
-    if (!this.proc) return;
-    if (msg.type === 'data') return;
+    // Video only: the renditions play with the source's audio.
+    if (!this.proc || msg.type !== 'video') return;
     if (isSequenceHeader(msg)) {
-      const i = this.headers.findIndex((h) => h.type === msg.type);
-      if (i >= 0) this.headers[i] = msg;
-      else this.headers.push(msg);
+      this.header = msg;
       if (this.started) this.send(msg);
       return;
     }
@@ -118,15 +117,15 @@ export class AbrLadder {
       if (!isKeyframe(msg)) return;
       this.started = true;
       this.baseTs = msg.timestamp;
-      this.proc.write(flvHeader(this.opts.hasAudio, true));
-      for (const h of this.headers) this.send({ ...h, timestamp: msg.timestamp });
+      this.proc.write(flvHeader(false, true));
+      if (this.header) this.send({ ...this.header, timestamp: msg.timestamp });
     }
     if (this.rebase) {
       // The publisher came back with its own clock: continue ffmpeg's timeline from where it stopped.
       if (!isKeyframe(msg)) return;
       this.rebase = false;
       this.baseTs = msg.timestamp - (this.lastOutTs + 40);
-      for (const h of this.headers) this.send({ ...h, timestamp: msg.timestamp });
+      if (this.header) this.send({ ...this.header, timestamp: msg.timestamp });
     }
     if (this.dropping) {
       if (!isKeyframe(msg)) return;

@@ -1,10 +1,8 @@
-// Pure DASH MPD rendering (ISO/IEC 23009-1, live profile) over the same CMAF segments as the HLS playlist:
-// one Period per discontinuity, SegmentTemplate + exact SegmentTimeline. Either one muxed audio+video
-// Representation (the default layout), or one AdaptationSet per track (`tracks`: the separate-track layout, which
-// dash.js, Shaka and ffmpeg's dash demuxer need to play audio and video).
+// Pure DASH MPD rendering (ISO/IEC 23009-1, live profile) over the same CMAF segments as the HLS playlists:
+// one Period per discontinuity, one AdaptationSet per track in it (what dash.js, Shaka and ffmpeg's dash demuxer
+// need), SegmentTemplate + exact SegmentTimeline.
 
 import type { PlaylistSegment } from './hls-playlist.js';
-import { defaultInitName } from './hls-playlist.js';
 
 export interface DashPeriod {
   /** Stable id (the discontinuity number). */
@@ -13,7 +11,7 @@ export interface DashPeriod {
   start: number;
   /** Media time (timeline units) that maps to Period@start: the start of the period's first segment. */
   presentationTimeOffset: number;
-  /** init-N.mp4 used by this period. */
+  /** Init segment N used by this period. */
   init: number;
 }
 
@@ -30,7 +28,7 @@ export interface DashRepresentation {
   audioChannels?: number;
 }
 
-/** A track of the separate-track layout: one AdaptationSet per Period that has it. */
+/** A track (video or audio): one AdaptationSet per Period that has it. */
 export interface DashTrack {
   contentType: 'video' | 'audio';
   /**
@@ -53,28 +51,14 @@ export interface DashManifestInput {
   ended: boolean;
   /** Live window (segments). */
   window?: number;
-  /** e.g. `avc1.64001f,mp4a.40.2` */
-  codecs: string;
-  bandwidth: number;
-  width?: number;
-  height?: number;
-  frameRate?: number;
-  audioSampleRate?: number;
-  audioChannels?: number;
   /** Wall clock of media time 0 (ms since epoch); required while live. */
   availabilityStartTime: number;
   /** Wall clock now (ms). */
   publishTime: number;
   /** Target segment duration, seconds. */
   segmentSeconds: number;
-  initName?: (index: number) => string;
-  /** SegmentTemplate@media, `$Number$` replaced by the player. */
-  mediaTemplate?: string;
-  /**
-   * Separate-track layout: one AdaptationSet per track (codecs, bandwidth, width... of the input are then unused).
-   * `segments` stays the main timeline (in `timescale`) that places segments into Periods.
-   */
-  tracks?: readonly DashTrack[];
+  /** One AdaptationSet each; `segments` stays the main timeline (in `timescale`) that places segments into Periods. */
+  tracks: readonly DashTrack[];
 }
 
 export function isoDuration(seconds: number): string {
@@ -87,8 +71,6 @@ const escAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&
 
 export function renderDashManifest(input: DashManifestInput): string {
   const { segments, periods, timescale, ended } = input;
-  const initName = input.initName ?? defaultInitName;
-  const mediaTemplate = input.mediaTemplate ?? 'seg-$Number$.m4s';
   let first = 0;
   if (!ended && input.window !== undefined && segments.length > input.window) first = segments.length - Math.max(1, input.window);
   let listed = 0;
@@ -125,66 +107,19 @@ export function renderDashManifest(input: DashManifestInput): string {
   // Group listed segments by period.
   let pi = 0;
   let i = first;
-  const cursors = (input.tracks ?? []).map(() => 0);
+  const cursors = input.tracks.map(() => 0);
   while (i < segments.length) {
     while (pi + 1 < periods.length && periods[pi + 1].presentationTimeOffset <= segments[i].start) pi++;
     const period = periods[pi] ?? { id: 0, start: 0, presentationTimeOffset: 0, init: segments[i].init };
     const nextPto = pi + 1 < periods.length ? periods[pi + 1].presentationTimeOffset : Infinity;
     let j = i;
     while (j < segments.length && segments[j].start < nextPto) j++;
-    if (input.tracks) {
-      out.push(renderTrackPeriod(input, input.tracks, cursors, period, segments, i, j));
-    } else {
-      out.push(renderPeriod(input, period, segments, i, j, initName, mediaTemplate));
-    }
+    out.push(renderPeriod(input, cursors, period, segments, i, j));
     i = j;
   }
   if (!ended) out.push(`  <UTCTiming schemeIdUri="urn:mpeg:dash:utc:direct:2014" value="${iso(input.publishTime)}"/>`);
   out.push('</MPD>');
   return out.join('\n') + '\n';
-}
-
-function renderPeriod(
-  input: DashManifestInput,
-  period: DashPeriod,
-  segs: readonly PlaylistSegment[],
-  from: number,
-  to: number,
-  initName: (n: number) => string,
-  mediaTemplate: string,
-): string {
-  const rep: string[] = [
-    'id="0"',
-    'mimeType="video/mp4"',
-    `codecs="${escAttr(input.codecs)}"`,
-    `bandwidth="${Math.max(1, Math.round(input.bandwidth))}"`,
-  ];
-  if (input.width && input.height) rep.push(`width="${input.width}"`, `height="${input.height}"`);
-  if (input.frameRate) rep.push(`frameRate="${Math.round(input.frameRate * 1000) / 1000}"`);
-  if (input.audioSampleRate) rep.push(`audioSamplingRate="${input.audioSampleRate}"`);
-  const timeline = renderTimeline(segs, from, to);
-  const init = segs[from].init;
-  const lines = [
-    `  <Period id="${period.id}" start="${isoDuration(period.start)}">`,
-    '    <AdaptationSet id="0" contentType="video" segmentAlignment="true" startWithSAP="1">',
-    `      <Representation ${rep.join(' ')}>`,
-  ];
-  if (input.audioChannels) {
-    lines.push(
-      `        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${input.audioChannels}"/>`,
-    );
-  }
-  lines.push(
-    `        <SegmentTemplate timescale="${input.timescale}" presentationTimeOffset="${period.presentationTimeOffset}" initialization="${escAttr(initName(init))}" media="${escAttr(mediaTemplate)}" startNumber="${segs[from].seq}">`,
-    '          <SegmentTimeline>',
-    ...timeline,
-    '          </SegmentTimeline>',
-    '        </SegmentTemplate>',
-    '      </Representation>',
-    '    </AdaptationSet>',
-    '  </Period>',
-  );
-  return lines.join('\n');
 }
 
 /** SegmentTimeline S elements for segs[from, to): run-length (r) where durations repeat, t where time jumps. */
@@ -206,10 +141,9 @@ function renderTimeline(segs: readonly PlaylistSegment[], from: number, to: numb
 
 const segNumber = (s: PlaylistSegment): number => s.number ?? s.seq;
 
-/** A Period of the separate-track layout: one AdaptationSet per track present in it. */
-function renderTrackPeriod(
+/** A Period: one AdaptationSet per track present in it. */
+function renderPeriod(
   input: DashManifestInput,
-  tracks: readonly DashTrack[],
   cursors: number[],
   period: DashPeriod,
   main: readonly PlaylistSegment[],
@@ -219,7 +153,7 @@ function renderTrackPeriod(
   const firstN = main[from].seq;
   const lastN = main[to - 1].seq;
   const lines = [`  <Period id="${period.id}" start="${isoDuration(period.start)}">`];
-  tracks.forEach((track, ti) => {
+  input.tracks.forEach((track, ti) => {
     const ts = track.segments;
     let a = cursors[ti];
     while (a < ts.length && segNumber(ts[a]) < firstN) a++;

@@ -1,4 +1,4 @@
-// Pure HLS media playlist rendering (RFC 8216) for fMP4/CMAF segments.
+// Pure HLS rendering (RFC 8216) for fMP4/CMAF segments: per-track media playlists and the master over them.
 
 /** One packaged segment as the playlists see it. Times are in `timescale` units (the video timescale). */
 export interface PlaylistSegment {
@@ -10,7 +10,7 @@ export interface PlaylistSegment {
   programDateTime: number;
   /** A discontinuity begins with this segment. */
   discontinuity: boolean;
-  /** Index N of the `init-N.mp4` this segment needs. */
+  /** Index N of the init segment (`v-init-N.mp4`, `a-init-N.mp4`) this segment needs. */
   init: number;
   /** File number N of the segment when it differs from `seq` (a track playlist that skipped parts). */
   number?: number;
@@ -29,15 +29,15 @@ export interface HlsPlaylistInput {
   discontinuitiesBefore?: number;
   /** Lower bound for EXT-X-TARGETDURATION (seconds), so it does not shrink while live. */
   minTargetDuration?: number;
-  initName?: (index: number) => string;
-  segmentName?: (seq: number) => string;
+  initName: (index: number) => string;
+  segmentName: (seq: number) => string;
 }
 
-export const defaultInitName = (n: number): string => `init-${n}.mp4`;
-export const defaultSegmentName = (seq: number): string => `seg-${seq}.m4s`;
-
-/** File names of the separate-track layout (one CMAF track per file). */
-export const SEPARATE_LAYOUT = {
+/**
+ * File names of a stream's folder. Each track is its own CMAF track file set (what DASH players need, and what
+ * HLS plays through a master with an audio group); segment N of both tracks covers the same time.
+ */
+export const TRACK_FILES = {
   video: {
     playlist: 'video.m3u8',
     initName: (n: number): string => `v-init-${n}.mp4`,
@@ -59,8 +59,8 @@ export function formatSeconds(ticks: number, timescale: number): string {
 
 export function renderHlsPlaylist(input: HlsPlaylistInput): string {
   const { segments, timescale, ended } = input;
-  const initName = input.initName ?? defaultInitName;
-  const segName = input.segmentName ?? defaultSegmentName;
+  const initName = input.initName;
+  const segName = input.segmentName;
   let first = 0;
   if (!ended && input.window !== undefined && segments.length > input.window) first = segments.length - Math.max(1, input.window);
   let gaps = false;
@@ -98,34 +98,43 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
   return lines.join('\n') + '\n';
 }
 
-export interface HlsMasterInput {
-  /** Peak bits per second of the variant (video and audio together). */
+/** A video variant of a master playlist: a media playlist of video only (the audio is the shared group). */
+export interface HlsVideoVariant {
+  uri: string;
+  /** Peak bits per second of the variant, with the audio it plays with. */
   bandwidth: number;
-  video?: { uri: string; codec: string; width?: number; height?: number; frameRate?: number };
-  audio?: { uri: string; codec: string };
+  codec: string;
+  width?: number;
+  height?: number;
+  frameRate?: number;
+}
+
+export interface HlsMasterInput {
+  /** Best first: players start with the first variant. */
+  variants: readonly HlsVideoVariant[];
+  audio?: { uri: string; codec: string; bandwidth: number };
 }
 
 /**
- * Multivariant playlist of the separate-track layout. Video and audio: one variant (video) with the audio as an
- * EXT-X-MEDIA rendition in group "audio". Video only: the variant alone. Audio only: the audio media playlist is
- * the variant (so the top-level playlist is a master in every case of this layout).
+ * The multivariant playlist: video variants (the source, then any ABR renditions) that all play with one audio
+ * rendition, EXT-X-MEDIA group "audio". Audio only: the audio media playlist is the variant, so the top-level
+ * playlist is a master in every case.
  */
 export function renderHlsMaster(input: HlsMasterInput): string {
-  const { video, audio } = input;
+  const { variants, audio } = input;
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
-  const bw = `BANDWIDTH=${Math.max(1, Math.round(input.bandwidth))}`;
-  if (video) {
-    const attrs = [bw];
-    if (video.width && video.height) attrs.push(`RESOLUTION=${video.width}x${video.height}`);
-    if (video.frameRate) attrs.push(`FRAME-RATE=${video.frameRate.toFixed(3)}`);
-    attrs.push(`CODECS="${[video.codec, audio?.codec].filter(Boolean).join(',')}"`);
-    if (audio) {
-      lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="${audio.uri}"`);
-      attrs.push('AUDIO="audio"');
-    }
-    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, video.uri);
-  } else if (audio) {
-    lines.push(`#EXT-X-STREAM-INF:${bw},CODECS="${audio.codec}"`, audio.uri);
+  const bw = (n: number) => `BANDWIDTH=${Math.max(1, Math.round(n))}`;
+  if (variants.length && audio) {
+    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="${audio.uri}"`);
   }
+  for (const v of variants) {
+    const attrs = [bw(v.bandwidth)];
+    if (v.width && v.height) attrs.push(`RESOLUTION=${v.width}x${v.height}`);
+    if (v.frameRate) attrs.push(`FRAME-RATE=${v.frameRate.toFixed(3)}`);
+    attrs.push(`CODECS="${[v.codec, audio?.codec].filter(Boolean).join(',')}"`);
+    if (audio) attrs.push('AUDIO="audio"');
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, v.uri);
+  }
+  if (!variants.length && audio) lines.push(`#EXT-X-STREAM-INF:${bw(audio.bandwidth)},CODECS="${audio.codec}"`, audio.uri);
   return lines.join('\n') + '\n';
 }

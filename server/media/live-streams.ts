@@ -3,14 +3,15 @@
 // through events: 'live', 'resumed', 'ended'. It never reaches into the database or HTTP.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { StreamStats } from '../api/types.js';
 import type { MediaConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { MediaMessage, MediaSink } from '../rtmp/types.js';
 import { isSequenceHeader } from './flv-writer.js';
-import { AbrLadder, renderMasterPlaylist, renditionsFor, type Rendition } from './abr.js';
+import { AbrLadder, renditionPlaylist, renditionsFor, renditionVariants, type Rendition } from './abr.js';
 import { LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
 
@@ -51,10 +52,12 @@ export class LiveStream {
   discontinuities = 0;
   segments = 0;
   lastSegment?: SegmentInfo;
-  initFile = 'init-0.mp4';
+  initFile = '';
   packager: LivePackager;
   abr?: AbrLadder;
   abrStarting = false;
+  /** ABR renditions not yet in the master: they join it once ffmpeg has written their first playlist. */
+  pendingRenditions: Array<Rendition & { width: number }> = [];
   graceTimer?: NodeJS.Timeout;
   lastThumbAt = 0;
   /** Bumped whenever the top-level playlist file changes (it is written synchronously before 'segment'). */
@@ -178,7 +181,6 @@ export class LiveStreams extends EventEmitter {
       dir,
       segmentSeconds: m.segmentSeconds,
       liveWindow: m.liveWindowSegments,
-      playlistName: m.abr ? 'source.m3u8' : 'index.m3u8',
       now: this.now,
     });
   }
@@ -207,6 +209,16 @@ export class LiveStreams extends EventEmitter {
   private afterSegment(stream: LiveStream, seg: SegmentInfo): void {
     // One thumbnail as soon as there is a picture; later ones only when someone looks (thumbnailWanted).
     if (stream.segments === 1) this.makeThumbnail(stream, seg.file);
+    if (stream.pendingRenditions.length) this.announceRenditions(stream);
+  }
+
+  /** Lists the ABR renditions in the master once each has a playlist on disk, so players never meet a 404. */
+  private announceRenditions(stream: LiveStream): void {
+    if (!stream.pendingRenditions.every((r) => existsSync(path.join(stream.dir, renditionPlaylist(r))))) return;
+    const audio = stream.packager.info().audio ? 128_000 : 0;
+    stream.packager.setRenditions(renditionVariants(stream.pendingRenditions, audio));
+    stream.pendingRenditions = [];
+    stream.playlistVersion++;
   }
 
   private makeThumbnail(stream: LiveStream, segmentFile: string): void {
@@ -229,32 +241,22 @@ export class LiveStreams extends EventEmitter {
   private async startAbr(stream: LiveStream): Promise<void> {
     const info = stream.packager.info();
     if (!info.video) return;
-    const renditions = renditionsFor(info.video.height);
-    const ladder = renditions.map((r: Rendition) => ({ ...r, width: Math.round((info.video!.width * r.height) / info.video!.height / 2) * 2 }));
-    const master = renderMasterPlaylist(
-      { uri: 'source.m3u8', bandwidth: Math.max(stream.bitrateKbps(this.now()) * 1000, 500_000), width: info.video.width, height: info.video.height, codecs: [info.video.codec, info.audio?.codec].filter(Boolean).join(',') },
-      ladder,
-      info.audio?.codec,
-    );
-    if (renditions.length) {
-      stream.abr = new AbrLadder({
-        ffmpeg: this.opts.ffmpeg,
-        dir: stream.dir,
-        renditions,
-        segmentSeconds: this.opts.media.segmentSeconds,
-        hasAudio: !!info.audio,
-        logger: this.opts.logger,
-        onExit: (exit) => {
-          if (exit.code !== 0) this.opts.logger.warn({ channel: stream.channel, code: exit.code, stalled: exit.stalled, stderr: exit.stderrTail.slice(-300) }, 'ABR ladder exited');
-        },
-      });
-      await stream.abr.start();
-      for (const h of stream.sequenceHeaders) stream.abr.write(h);
-    }
-    const tmp = path.join(stream.dir, 'index.m3u8.tmp');
-    await writeFile(tmp, master);
-    await rename(tmp, path.join(stream.dir, 'index.m3u8'));
-    stream.playlistVersion++;
+    const { width, height } = info.video;
+    const renditions = renditionsFor(height).map((r: Rendition) => ({ ...r, width: Math.round((width * r.height) / height / 2) * 2 }));
+    if (!renditions.length) return;
+    stream.abr = new AbrLadder({
+      ffmpeg: this.opts.ffmpeg,
+      dir: stream.dir,
+      renditions,
+      segmentSeconds: this.opts.media.segmentSeconds,
+      logger: this.opts.logger,
+      onExit: (exit) => {
+        if (exit.code !== 0) this.opts.logger.warn({ channel: stream.channel, code: exit.code, stalled: exit.stalled, stderr: exit.stderrTail.slice(-300) }, 'ABR ladder exited');
+      },
+    });
+    await stream.abr.start();
+    for (const h of stream.sequenceHeaders) stream.abr.write(h);
+    stream.pendingRenditions = renditions;
   }
 
   private sinkFor(stream: LiveStream, generation: number): MediaSink {

@@ -1,12 +1,13 @@
-// End-to-end: ffmpeg-made FLV files -> LivePackager -> ffprobe/ffmpeg read the HLS (and DASH) output back.
+// End-to-end: ffmpeg-made FLV files -> LivePackager -> ffprobe/ffmpeg read the HLS master, the per-track
+// playlists and the DASH MPD back. ffmpeg's dash demuxer decodes audio AND video (one AdaptationSet per track,
+// as dash.js and Shaka want too).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { MediaMessage } from '../rtmp/types.js';
 import { readFlvFile } from './flv-file.js';
-import { LivePackager, type SegmentInfo } from './packager.js';
 import { decode, extinf, feed, makeTestFlvs, packagerFactory, run, type TestFlvs } from './test-fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'onair-packager-'));
@@ -17,135 +18,253 @@ before(async () => {
 after(() => rmSync(work, { recursive: true, force: true }));
 const packager = packagerFactory(work);
 
-interface Probe { streams: { codec_name: string; codec_type: string; width?: number; height?: number }[]; format: { duration: string } }
-async function probe(path: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', path]);
-  return JSON.parse(stdout) as Probe;
+interface Stream { codec_name: string; codec_type: string; width?: number; height?: number; nb_read_frames?: string }
+interface Probe { streams: Stream[]; format: { duration: string } }
+async function probe(path: string, count = false): Promise<Probe> {
+  const args = ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', ...(count ? ['-count_frames'] : []), path];
+  const { stdout } = await run('ffprobe', args);
+  const pr = JSON.parse(stdout) as Probe;
+  // HLS/DASH list each stream under a program and again at the top level: keep one per type.
+  const seen = new Set<string>();
+  pr.streams = pr.streams.filter((s) => !seen.has(s.codec_type) && seen.add(s.codec_type));
+  return pr;
 }
 
 
+const lines = (t: string, prefix: string): string[] => t.split('\n').filter((l) => l.startsWith(prefix));
+const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8');
+const frames = (pr: Probe, type: string): number => Number(pr.streams.find((s) => s.codec_type === type)?.nb_read_frames ?? 0);
 
-test('H.264 + AAC: HLS probes and decodes, DASH probes, segments ~1 s', async () => {
+/** The AdaptationSets of an MPD, as { contentType, mimeType, timescale, durations (sum of S@d x (r+1)) }. */
+function adaptationSets(mpd: string): { contentType: string; mimeType: string; timescale: number; ticks: number; init: string }[] {
+  return [...mpd.matchAll(/<AdaptationSet\b([^>]*)>([\s\S]*?)<\/AdaptationSet>/g)].map(([, attrs, body]) => {
+    let ticks = 0;
+    for (const s of body.matchAll(/<S\b[^>]*\bd="(\d+)"(?:\s+r="(\d+)")?/g)) ticks += Number(s[1]) * (Number(s[2] ?? 0) + 1);
+    return {
+      contentType: /contentType="([^"]+)"/.exec(attrs)?.[1] ?? '',
+      mimeType: /mimeType="([^"]+)"/.exec(attrs)?.[1] ?? '',
+      timescale: Number(/timescale="(\d+)"/.exec(body)?.[1]),
+      ticks,
+      init: /initialization="([^"]+)"/.exec(body)?.[1] ?? '',
+    };
+  });
+}
+
+test('H.264 + AAC -> per-track files, HLS master decodes, DASH decodes audio and video', async () => {
   const { p, dir, segments } = packager();
   await feed(p, files.av);
   await p.end();
-  const m3u8 = readFileSync(join(dir, 'index.m3u8'), 'utf8');
-  assert.ok(m3u8.includes('#EXT-X-ENDLIST') && m3u8.includes('#EXT-X-PLAYLIST-TYPE:VOD'));
-  const d = extinf(m3u8);
-  assert.equal(d.length, 6);
-  for (const x of d.slice(0, -1)) assert.ok(x >= 0.9 && x <= 1.1, `EXTINF ${x}`);
-  const pr = await probe(join(dir, 'index.m3u8'));
+  const names = readdirSync(dir).sort();
+  const expected = ['a-init-0.mp4', 'v-init-0.mp4', 'audio.m3u8', 'video.m3u8', 'index.m3u8', 'index.mpd'];
+  for (let i = 0; i < 6; i++) expected.push(`v-seg-${i}.m4s`, `a-seg-${i}.m4s`);
+  assert.deepEqual(names, expected.sort());
+  assert.deepEqual(segments.map((s) => s.files), [0, 1, 2, 3, 4, 5].map((i) => [`v-seg-${i}.m4s`, `a-seg-${i}.m4s`]));
+
+  const master = read(dir, 'index.m3u8');
+  assert.deepEqual(lines(master, '#EXT-X-MEDIA:'), ['#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="audio.m3u8"']);
+  assert.match(master, /^#EXT-X-STREAM-INF:BANDWIDTH=\d+,RESOLUTION=640x360,CODECS="avc1\.42c01e,mp4a\.40\.2",AUDIO="audio"\nvideo\.m3u8$/m);
+  assert.ok(!master.includes('#EXTINF') && !master.includes('ENDLIST'));
+  for (const [f, init, seg] of [['video.m3u8', 'v-init-0.mp4', 'v-seg-'], ['audio.m3u8', 'a-init-0.mp4', 'a-seg-']]) {
+    const m = read(dir, f);
+    assert.deepEqual(lines(m, '#EXT-X-MAP'), [`#EXT-X-MAP:URI="${init}"`], f);
+    assert.equal(extinf(m).length, 6, f);
+    assert.equal(lines(m, '#EXT-X-PROGRAM-DATE-TIME').length, 6, f);
+    assert.ok(m.includes('#EXT-X-PLAYLIST-TYPE:VOD') && m.endsWith('#EXT-X-ENDLIST\n'), f);
+    assert.deepEqual(m.split('\n').filter((l) => l.startsWith(seg)), [0, 1, 2, 3, 4, 5].map((i) => `${seg}${i}.m4s`));
+    assert.ok(Math.abs(extinf(m).reduce((x, y) => x + y, 0) - 6) <= 0.1, `${f} total`);
+  }
+
+  const pr = await probe(join(dir, 'index.m3u8'), true);
   const video = pr.streams.find((s) => s.codec_type === 'video');
-  const audio = pr.streams.find((s) => s.codec_type === 'audio');
   assert.equal(video?.codec_name, 'h264');
-  assert.equal(audio?.codec_name, 'aac');
   assert.deepEqual([video?.width, video?.height], [640, 360]);
+  assert.equal(pr.streams.find((s) => s.codec_type === 'audio')?.codec_name, 'aac');
   assert.ok(Math.abs(Number(pr.format.duration) - 6) <= 0.5, `duration ${pr.format.duration}`);
+  assert.equal(frames(pr, 'video'), 180);
+  assert.ok(frames(pr, 'audio') >= 275, `audio frames ${frames(pr, 'audio')}`);
   assert.equal(await decode(join(dir, 'index.m3u8')), '');
-  // DASH: ffmpeg's dash demuxer probes a muxed representation fine (it cannot decode one: it labels every packet
-  // with the representation's first stream), so only the probe is checked here.
-  const mpd = readFileSync(join(dir, 'index.mpd'), 'utf8');
+
+  const mpd = read(dir, 'index.mpd');
   assert.match(mpd, /type="static"/);
-  const dp = await probe(join(dir, 'index.mpd'));
-  assert.ok(dp.streams.some((s) => s.codec_name === 'h264' && s.width === 640));
-  assert.ok(Math.abs(Number(dp.format.duration) - 6) <= 0.5, `dash duration ${dp.format.duration}`);
+  const sets = adaptationSets(mpd);
+  assert.deepEqual(sets.map((s) => [s.contentType, s.mimeType, s.timescale, s.init]), [
+    ['video', 'video/mp4', 90000, 'v-init-0.mp4'],
+    ['audio', 'audio/mp4', 48000, 'a-init-0.mp4'],
+  ]);
+  assert.ok(Math.abs(sets[0].ticks / 90000 - 6) < 0.05, `video timeline ${sets[0].ticks}`);
+  assert.ok(Math.abs(sets[1].ticks / 48000 - 6) < 0.05, `audio timeline ${sets[1].ticks}`);
+  assert.match(mpd, /media="v-seg-\$Number\$\.m4s" startNumber="0"/);
+  assert.match(mpd, /media="a-seg-\$Number\$\.m4s" startNumber="0"/);
+  // The point of the layout: ffmpeg's dash demuxer decodes both streams, all of them, without an error.
+  assert.equal(await decode(join(dir, 'index.mpd')), '');
+  const dp = await probe(join(dir, 'index.mpd'), true);
+  assert.deepEqual(dp.streams.map((s) => s.codec_name).sort(), ['aac', 'h264']);
+  assert.equal(frames(dp, 'video'), 180);
+  assert.ok(frames(dp, 'audio') >= 275, `dash audio frames ${frames(dp, 'audio')}`);
+
+  // Each file is one track, and the tracks' decode times continue across segments: init + all segments of
+  // one track is a valid fragmented MP4 with exactly one stream, decoding cleanly and stepping evenly.
+  for (const [prefix, type, codec] of [['v', 'video', 'h264'], ['a', 'audio', 'aac']]) {
+    const whole = join(dir, `${prefix}-all.mp4`);
+    writeFileSync(whole, Buffer.concat([`${prefix}-init-0.mp4`, ...[0, 1, 2, 3, 4, 5].map((i) => `${prefix}-seg-${i}.m4s`)].map((f) => readFileSync(join(dir, f)))));
+    const tp = await probe(whole);
+    assert.deepEqual(tp.streams.map((s) => [s.codec_type, s.codec_name]), [[type, codec]]);
+    assert.equal(await decode(whole), '');
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'packet=dts', '-of', 'csv=p=0', whole]);
+    const dts = stdout.trim().split('\n').map(Number);
+    assert.equal(dts.length, type === 'video' ? 180 : 282);
+    const steps = [...new Set(dts.slice(1).map((d, i) => d - dts[i]))].sort();
+    // Audio is sample-exact; video follows the FLV's millisecond timestamps (33 or 34 ms at 90 kHz).
+    if (type === 'audio') assert.deepEqual(steps, [1024], 'audio dts steps');
+    else assert.ok(steps.every((x) => x >= 2970 && x <= 3060), `video dts steps ${steps.join(',')}`);
+  }
+  assert.equal(p.stats.droppedFrames, 0);
   const info = p.info();
   assert.equal(info.video?.codec, 'avc1.42c01e'); // x264 ultrafast: Constrained Baseline 3.0
   assert.deepEqual([info.video?.width, info.video?.height, info.audio?.sampleRate], [640, 360, 48000]);
   assert.equal(info.segments, 6);
-  assert.equal(segments.length, 6);
   assert.ok(Math.abs(info.durationSeconds - 6) < 0.1);
-  assert.equal(p.stats.droppedFrames, 0);
   await p.end(); // idempotent
 });
 
-test('discontinuity: A, reconnect, B with timestamps from 0 -> one EXT-X-DISCONTINUITY, plays end to end', async () => {
+test('discontinuity -> one DISCONTINUITY per media playlist, new inits per track, two Periods of two sets', async () => {
   const { p, dir } = packager();
   await feed(p, files.av);
   p.discontinuity();
   await feed(p, files.b);
   await p.end();
-  const m3u8 = readFileSync(join(dir, 'index.m3u8'), 'utf8');
-  assert.equal(m3u8.split('\n').filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
-  assert.deepEqual(m3u8.split('\n').filter((l) => l.startsWith('#EXT-X-MAP')), ['#EXT-X-MAP:URI="init-0.mp4"', '#EXT-X-MAP:URI="init-1.mp4"']);
-  // The whole playlist decodes (exit 0). The ffmpeg CLI keeps the first init's SPS/PPS across an EXT-X-MAP change
-  // (players re-initialise on a new init; ffmpeg does not), so each part's decode is checked for errors on its own.
-  await decode(join(dir, 'index.m3u8'));
-  const lines = m3u8.split('\n');
-  const cut = lines.indexOf('#EXT-X-DISCONTINUITY');
-  const head = lines.slice(0, lines.findIndex((l) => l.startsWith('#EXT-X-MAP')));
-  writeFileSync(join(dir, 'a.m3u8'), [...lines.slice(0, cut), '#EXT-X-ENDLIST', ''].join('\n'));
-  writeFileSync(join(dir, 'b.m3u8'), [...head, ...lines.slice(cut + 1)].join('\n'));
-  assert.equal(await decode(join(dir, 'a.m3u8')), '');
-  assert.equal(await decode(join(dir, 'b.m3u8')), '');
-  assert.deepEqual((await probe(join(dir, 'b.m3u8'))).streams.filter((s) => s.width).map((s) => [s.width, s.height]), [[480, 270]]);
+  for (const [f, prefix] of [['video.m3u8', 'v'], ['audio.m3u8', 'a']]) {
+    const m = read(dir, f);
+    assert.equal(m.split('\n').filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1, f);
+    assert.deepEqual(lines(m, '#EXT-X-MAP'), [`#EXT-X-MAP:URI="${prefix}-init-0.mp4"`, `#EXT-X-MAP:URI="${prefix}-init-1.mp4"`]);
+    assert.equal(extinf(m).length, 10, f);
+    assert.ok(m.endsWith('#EXT-X-ENDLIST\n'));
+  }
+  for (let i = 0; i < 10; i++) assert.ok(existsSync(join(dir, `v-seg-${i}.m4s`)) && existsSync(join(dir, `a-seg-${i}.m4s`)), `segment ${i}`);
+  // The master follows the newest part (player that start later see its resolution).
+  assert.match(read(dir, 'index.m3u8'), /RESOLUTION=480x270,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"/);
   const pr = await probe(join(dir, 'index.m3u8'));
   assert.ok(Math.abs(Number(pr.format.duration) - 10) <= 0.5, `duration ${pr.format.duration}`);
-  assert.ok(Math.abs(extinf(m3u8).reduce((x, y) => x + y, 0) - 10) <= 0.2);
-  const mpd = readFileSync(join(dir, 'index.mpd'), 'utf8');
-  assert.equal(mpd.split('<Period ').length - 1, 2);
-  assert.match(mpd, /initialization="init-1.mp4"/);
+  // As in the muxed test: ffmpeg keeps the first init's SPS across EXT-X-MAP, so each part is decoded on its own.
+  const v = read(dir, 'video.m3u8').split('\n');
+  const cut = v.indexOf('#EXT-X-DISCONTINUITY');
+  const head = v.slice(0, v.findIndex((l) => l.startsWith('#EXT-X-MAP')));
+  writeFileSync(join(dir, 'va.m3u8'), [...v.slice(0, cut), '#EXT-X-ENDLIST', ''].join('\n'));
+  writeFileSync(join(dir, 'vb.m3u8'), [...head, ...v.slice(cut + 1)].join('\n'));
+  assert.equal(await decode(join(dir, 'va.m3u8')), '');
+  assert.equal(await decode(join(dir, 'vb.m3u8')), '');
+  assert.equal(await decode(join(dir, 'audio.m3u8')), '');
+
+  const mpd = read(dir, 'index.mpd');
+  const periods = mpd.split('<Period ').slice(1);
+  assert.equal(periods.length, 2);
+  for (const [i, per] of periods.entries()) {
+    const sets = adaptationSets(per);
+    assert.deepEqual(sets.map((s) => [s.contentType, s.timescale, s.init]), [['video', 90000, `v-init-${i}.mp4`], ['audio', 48000, `a-init-${i}.mp4`]]);
+    assert.ok(Math.abs(sets[1].ticks / 48000 - sets[0].ticks / 90000) < 0.1, `period ${i}: audio and video cover the same time`);
+  }
+  assert.match(periods[1], /media="v-seg-\$Number\$\.m4s" startNumber="6"/);
+  assert.match(periods[1], /media="a-seg-\$Number\$\.m4s" startNumber="6"/);
+  // ffmpeg's dash demuxer plays only one Period of a multi-Period MPD, but it must do so without errors.
+  assert.equal(await decode(join(dir, 'index.mpd')), '');
 });
 
-test('discontinuity with the same codec config reuses the init', async () => {
+test('discontinuity with the same codec config reuses the inits', async () => {
   const { p, dir } = packager();
   await feed(p, files.av);
   p.discontinuity();
   await feed(p, files.av);
   await p.end();
-  const m3u8 = readFileSync(join(dir, 'index.m3u8'), 'utf8');
-  assert.equal(m3u8.split('\n').filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
-  assert.deepEqual(m3u8.split('\n').filter((l) => l.startsWith('#EXT-X-MAP')), ['#EXT-X-MAP:URI="init-0.mp4"']);
+  assert.deepEqual(lines(read(dir, 'video.m3u8'), '#EXT-X-MAP'), ['#EXT-X-MAP:URI="v-init-0.mp4"']);
+  assert.deepEqual(lines(read(dir, 'audio.m3u8'), '#EXT-X-MAP'), ['#EXT-X-MAP:URI="a-init-0.mp4"']);
+  assert.ok(!existsSync(join(dir, 'v-init-1.mp4')));
   assert.equal(await decode(join(dir, 'index.m3u8')), '');
   const pr = await probe(join(dir, 'index.m3u8'));
   assert.ok(Math.abs(Number(pr.format.duration) - 12) <= 0.5, `duration ${pr.format.duration}`);
 });
 
-test('live window while feeding; full VOD list after end', async () => {
+test('live window while feeding, master written once, full VOD lists after end', async () => {
   const { p, dir } = packager({ liveWindow: 3 });
-  const seen: string[] = [];
-  p.on('segment', () => seen.push(readFileSync(join(dir, 'index.m3u8'), 'utf8')));
+  const seen: { video: string; audio: string; master: string }[] = [];
+  p.on('segment', () => seen.push({ video: read(dir, 'video.m3u8'), audio: read(dir, 'audio.m3u8'), master: read(dir, 'index.m3u8') }));
   await feed(p, files.av);
-  await new Promise((r) => setTimeout(r, 200));
   assert.ok(seen.length >= 4, `playlists seen while live: ${seen.length}`);
-  for (const m of seen) {
-    assert.ok(extinf(m).length <= 3);
-    assert.ok(!m.includes('#EXT-X-ENDLIST'));
+  for (const s of seen) {
+    for (const m of [s.video, s.audio]) {
+      assert.ok(extinf(m).length <= 3);
+      assert.ok(!m.includes('#EXT-X-ENDLIST') && !m.includes('PLAYLIST-TYPE'));
+    }
+    assert.equal(s.master, seen[0].master);
   }
-  assert.match(seen[seen.length - 1], /#EXT-X-MEDIA-SEQUENCE:[1-9]/);
+  const last = seen[seen.length - 1];
+  assert.match(last.video, /#EXT-X-MEDIA-SEQUENCE:[1-9]/);
+  assert.deepEqual(lines(last.video, '#EXT-X-MEDIA-SEQUENCE'), lines(last.audio, '#EXT-X-MEDIA-SEQUENCE'));
   const liveMpd = p.liveManifest() ?? '';
   assert.match(liveMpd, /type="dynamic"/);
-  assert.ok((liveMpd.match(/<S /g) ?? []).length >= 1);
+  const sets = adaptationSets(liveMpd);
+  assert.deepEqual(sets.map((s) => [s.contentType, s.timescale]), [['video', 90000], ['audio', 48000]]);
+  assert.ok(sets[0].ticks / 90000 <= 3.1 && sets[1].ticks / 48000 <= 3.2, 'live MPD lists the window only');
   await p.end();
-  assert.match(readFileSync(join(dir, 'index.mpd'), 'utf8'), /type="static"/);
-  const final = readFileSync(join(dir, 'index.m3u8'), 'utf8');
-  assert.equal(extinf(final).length, 6);
-  assert.ok(final.includes('#EXT-X-ENDLIST'));
-  assert.match(final, /#EXT-X-MEDIA-SEQUENCE:0\n/);
+  assert.match(read(dir, 'index.mpd'), /type="static"/);
+  for (const f of ['video.m3u8', 'audio.m3u8']) {
+    const final = read(dir, f);
+    assert.equal(extinf(final).length, 6, f);
+    assert.ok(final.includes('#EXT-X-ENDLIST'));
+    assert.match(final, /#EXT-X-MEDIA-SEQUENCE:0\n/);
+  }
+  assert.equal(read(dir, 'index.m3u8'), seen[0].master);
 });
 
-test('audio-only stream', async () => {
+test('audio-only -> master with the audio playlist as its variant, one audio AdaptationSet', async () => {
   const { p, dir } = packager();
   await feed(p, files.audio);
   await p.end();
+  const master = read(dir, 'index.m3u8');
+  assert.match(master, /^#EXT-X-STREAM-INF:BANDWIDTH=\d+,CODECS="mp4a\.40\.2"\naudio\.m3u8$/m);
+  assert.ok(!master.includes('#EXT-X-MEDIA:'));
+  assert.ok(readdirSync(dir).every((f) => !f.startsWith('v-') && f !== 'video.m3u8' && !f.startsWith('seg-') && !f.startsWith('init-')));
+  assert.ok(existsSync(join(dir, 'a-init-0.mp4')) && existsSync(join(dir, 'a-seg-0.m4s')));
   const pr = await probe(join(dir, 'index.m3u8'));
   assert.deepEqual(pr.streams.map((s) => s.codec_name), ['aac']);
   assert.ok(Math.abs(Number(pr.format.duration) - 4) <= 0.5);
   assert.equal(await decode(join(dir, 'index.m3u8')), '');
-  for (const x of extinf(readFileSync(join(dir, 'index.m3u8'), 'utf8')).slice(0, -1)) assert.ok(x >= 0.9 && x <= 1.1);
-  assert.equal(p.info().video, undefined);
+  for (const x of extinf(read(dir, 'audio.m3u8')).slice(0, -1)) assert.ok(x >= 0.9 && x <= 1.1, `EXTINF ${x}`);
+  const mpd = read(dir, 'index.mpd');
+  assert.deepEqual(adaptationSets(mpd).map((s) => [s.contentType, s.mimeType, s.timescale]), [['audio', 'audio/mp4', 48000]]);
+  assert.equal(await decode(join(dir, 'index.mpd')), '');
+  assert.deepEqual((await probe(join(dir, 'index.mpd'))).streams.map((s) => s.codec_name), ['aac']);
 });
 
-test('video-only stream', async () => {
+test('video-only -> master without EXT-X-MEDIA, one video AdaptationSet', async () => {
   const { p, dir } = packager();
   await feed(p, files.video);
   await p.end();
+  const master = read(dir, 'index.m3u8');
+  assert.match(master, /^#EXT-X-STREAM-INF:BANDWIDTH=\d+,RESOLUTION=320x240,CODECS="avc1\.[0-9a-f]{6}"\nvideo\.m3u8$/m);
+  assert.ok(!master.includes('#EXT-X-MEDIA:') && !master.includes('AUDIO='));
+  assert.ok(readdirSync(dir).every((f) => !f.startsWith('a-') && f !== 'audio.m3u8'));
   const pr = await probe(join(dir, 'index.m3u8'));
   assert.deepEqual(pr.streams.map((s) => s.codec_name), ['h264']);
   assert.deepEqual([pr.streams[0].width, pr.streams[0].height], [320, 240]);
   assert.ok(Math.abs(Number(pr.format.duration) - 3) <= 0.5);
   assert.equal(await decode(join(dir, 'index.m3u8')), '');
+  assert.deepEqual(adaptationSets(read(dir, 'index.mpd')).map((s) => [s.contentType, s.timescale]), [['video', 90000]]);
   assert.equal(await decode(join(dir, 'index.mpd')), '');
+});
+
+test('the publisher pauses audio for over a segment -> silence keeps every a-seg-N, DASH still plays through', async () => {
+  const { p, dir } = packager();
+  // Drop the AAC frames (not the sequence header) between 2.0 s and 3.6 s.
+  await feed(p, files.av, (m) => !(m.type === 'audio' && m.timestamp > 2000 && m.timestamp < 3600 && m.payload[1] === 1));
+  await p.end();
+  for (let i = 0; i < 6; i++) assert.ok(existsSync(join(dir, `a-seg-${i}.m4s`)), `a-seg-${i}`);
+  const audio = read(dir, 'audio.m3u8');
+  assert.equal(extinf(audio).length, 6);
+  assert.ok(!audio.includes('#EXT-X-GAP'), 'AAC-LC gaps are filled with silence, not marked as gaps');
+  assert.equal(await decode(join(dir, 'index.m3u8')), '');
+  assert.equal(await decode(join(dir, 'index.mpd')), '');
+  const dp = await probe(join(dir, 'index.mpd'), true);
+  assert.equal(frames(dp, 'video'), 180, 'the dash demuxer reads past the audio gap');
 });
 
 test('broken publisher: garbage, backwards and jumping timestamps, no keyframes -> bounded, no negative durations', async () => {
@@ -169,7 +288,8 @@ test('broken publisher: garbage, backwards and jumping timestamps, no keyframes 
   assert.ok(p.stats.skippedMessages > 0);
   assert.ok(p.stats.timestampJumps > 0);
   await p.end();
-  const m3u8 = readFileSync(join(dir, 'index.m3u8'), 'utf8');
+  const m3u8 = read(dir, 'video.m3u8');
+  assert.ok(extinf(m3u8).length > 0);
   for (const x of extinf(m3u8)) assert.ok(x > 0 && x < 30, `EXTINF ${x}`);
   assert.ok(!/d="-/.test(readFileSync(join(dir, 'index.mpd'), 'utf8')));
 });

@@ -1,12 +1,10 @@
 // LivePackager: remuxes one live stream of FLV tag bodies into CMAF segments with HLS playlists and a DASH MPD
 // over the same files. push() is synchronous and cheap; files are written synchronously (see write()).
 //
-// Layouts (PackagerOptions.layout):
-//  - 'muxed' (default): init-N.mp4 + seg-N.m4s with audio and video in one moof/mdat; `index.m3u8` is the media
-//    playlist; the MPD has one muxed Representation (HLS players are happy; DASH players are not).
-//  - 'separate': one CMAF track per file, same N and cut points for both: v-init-N.mp4 / v-seg-N.m4s and
-//    a-init-N.mp4 / a-seg-N.m4s; `index.m3u8` is a master over video.m3u8 (+ audio.m3u8 as an EXT-X-MEDIA
-//    rendition; audio-only streams get audio.m3u8 as the variant); the MPD has one AdaptationSet per track.
+// Files: one CMAF track per file, with the same N and cut points for both tracks: v-init-N.mp4 / v-seg-N.m4s and
+// a-init-N.mp4 / a-seg-N.m4s. `index.m3u8` is a master over video.m3u8, with audio.m3u8 as an EXT-X-MEDIA
+// rendition (audio-only streams get audio.m3u8 as the variant); the MPD has one AdaptationSet per track.
+// Separate tracks are what DASH players need (dash.js and ffmpeg's reader mislabel a muxed fragment's packets).
 
 import { EventEmitter } from 'node:events';
 import { closeSync, openSync, renameSync, writeFileSync, writevSync } from 'node:fs';
@@ -15,9 +13,7 @@ import type { MediaMessage } from '../rtmp/types.js';
 import { av1Info, avcInfo, hevcInfo, parseAsc, type AudioCodecInfo, type VideoCodecInfo } from './codecs.js';
 import { parseAudioTag, parseOnMetaData, parseVideoTag, type StreamMetadata, type VideoCodecId } from './flv.js';
 import { renderDashManifest, type DashPeriod, type DashRepresentation, type DashTrack } from './dash-manifest.js';
-import {
-  defaultInitName, defaultSegmentName, renderHlsMaster, renderHlsPlaylist, SEPARATE_LAYOUT, type PlaylistSegment,
-} from './hls-playlist.js';
+import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES, type HlsVideoVariant, type PlaylistSegment } from './hls-playlist.js';
 import {
   AUDIO_TRACK_ID, buildFragment, buildInitSegment, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack, type TrackConfig,
 } from './mp4.js';
@@ -45,27 +41,19 @@ export interface PackagerOptions {
   segmentSeconds: number;
   /** Segments in the live playlist (default 10). */
   liveWindow?: number;
-  /** Default 'index.m3u8'. */
+  /** The master playlist. Default 'index.m3u8'. */
   playlistName?: string;
   /** Default 'index.mpd'. */
   manifestName?: string;
   /** Wall clock (ms), for PROGRAM-DATE-TIME and MPD times. Default Date.now. */
   now?: () => number;
-  /**
-   * 'muxed' (default): audio and video in one file per segment, `playlistName` is the media playlist.
-   * 'separate': one file per track per segment (v-/a- prefixed), `playlistName` is a master playlist over
-   * video.m3u8 and audio.m3u8, and the MPD has one AdaptationSet per track (what DASH players need).
-   */
-  layout?: PackagerLayout;
 }
-
-export type PackagerLayout = 'muxed' | 'separate';
 
 export interface SegmentInfo {
   seq: number;
-  /** The segment file (separate layout: the video track's, or the audio track's for audio-only streams). */
+  /** The segment file: the video track's, or the audio track's for audio-only streams. */
   file: string;
-  /** Every file written for this segment (separate layout: one per track). */
+  /** Every file written for this segment: one per track. */
   files: string[];
   durationSeconds: number;
   bytes: number;
@@ -112,7 +100,7 @@ class SegmentList {
   private init = new Uint32Array(64);
   /** Bit 0: discontinuity; bit 1: gap (no media in the segment). */
   private disc = new Uint8Array(64);
-  /** Segment number N (file name) when the list skips some: the per-track lists of the separate layout. */
+  /** Segment number N (file name) when the list skips some (a track missing from a part of the stream). */
   private num = new Uint32Array(64);
   totalTicks = 0;
   totalBytes = 0;
@@ -212,7 +200,6 @@ export class LivePackager extends EventEmitter {
   private readonly playlistName: string;
   private readonly manifestName: string;
   private readonly now: () => number;
-  private readonly layout: PackagerLayout;
 
   private meta?: StreamMetadata;
   private video?: VideoConfig;
@@ -248,13 +235,13 @@ export class LivePackager extends EventEmitter {
 
   private readonly segments = new SegmentList();
   /**
-   * Separate layout: the segments of each track (video in 90 kHz, audio in its sample rate), numbered like
-   * `segments`; a part without the track has no entries there.
+   * The segments of each track (video in 90 kHz, audio in its sample rate), numbered like `segments`; a part
+   * without the track has no entries there.
    */
   private readonly trackSegments = { video: new SegmentList(), audio: new SegmentList() };
   /** The configs of every init written, by index (codecs, sizes and timescales per part). */
   private readonly inits: Array<{ video?: VideoConfig; audio?: AudioConfig }> = [];
-  /** Separate layout: the master playlist as last written, and the bandwidth it announces (fixed once written). */
+  /** The master playlist as last written, and the bandwidth it announces (fixed once written). */
   private masterText?: string;
   private masterBandwidth = 0;
   private readonly periods: PeriodRecord[] = [];
@@ -274,7 +261,6 @@ export class LivePackager extends EventEmitter {
     this.playlistName = opts.playlistName ?? 'index.m3u8';
     this.manifestName = opts.manifestName ?? 'index.mpd';
     this.now = opts.now ?? Date.now;
-    this.layout = opts.layout ?? 'muxed';
   }
 
   // ------------------------------------------------------------ input
@@ -530,10 +516,8 @@ export class LivePackager extends EventEmitter {
     }
     const index = this.initIndex;
     this.inits[index] = { video: this.video, audio: this.audio };
-    // Separate layout: one init per track (video first, so `path` names the video init when there is one).
-    const files: Array<[string, Buffer]> = this.layout === 'separate'
-      ? tracks.map((t) => [(t.kind === 'video' ? SEPARATE_LAYOUT.video : SEPARATE_LAYOUT.audio).initName(index), buildInitSegment([t])])
-      : [[defaultInitName(index), buildInitSegment(tracks)]];
+    // One init per track (video first, so `path` names the video init when there is one).
+    const files = tracks.map((t): [string, Buffer] => [TRACK_FILES[t.kind].initName(index), buildInitSegment([t])]);
     this.write(() => {
       for (const [file, data] of files) writeFileSync(join(this.dir, file), data);
       const paths = files.map(([file]) => join(this.dir, file));
@@ -642,43 +626,34 @@ export class LivePackager extends EventEmitter {
     const disc = this.pendingDiscontinuity && seq > 0;
     this.pendingDiscontinuity = false;
     const pdt = this.segWall || this.now();
-    // One fragment per file: muxed, or one per track (separate layout).
+    // One fragment per track, each in its own file.
     const out: Array<{ file: string; buffers: Buffer[] }> = [];
     let size = 0;
-    if (this.layout === 'separate') {
-      if (this.initHasVideo && videoTrack) {
-        const frag = buildFragment(seq + 1, [videoTrack]);
-        out.push({ file: SEPARATE_LAYOUT.video.segmentName(seq), buffers: frag.buffers });
-        size += frag.size;
-        this.noteTrackSegment('video', seq, videoTrack.baseDecodeTime, duration, pdt, frag.size, disc, false);
+    if (videoTrack) {
+      const frag = buildFragment(seq + 1, [videoTrack]);
+      out.push({ file: TRACK_FILES.video.segmentName(seq), buffers: frag.buffers });
+      size += frag.size;
+      this.noteTrackSegment('video', seq, videoTrack.baseDecodeTime, duration, pdt, frag.size, disc, false);
+    }
+    if (this.initHasAudio) {
+      // A segment with no audio (the publisher's audio paused) still gets its file, so that numbers stay
+      // contiguous for the DASH template: AAC silence where we have a silent frame for the config (ffmpeg's
+      // dash demuxer stops at an empty fragment), else an empty fragment listed as EXT-X-GAP in HLS.
+      if (!audioTrack && this.initAudio) audioTrack = silentTrack(this.initAudio.info, start, end);
+      const frag = buildFragment(seq + 1, audioTrack ? [audioTrack] : []);
+      out.push({ file: TRACK_FILES.audio.segmentName(seq), buffers: frag.buffers });
+      size += frag.size;
+      let aStart: number;
+      let aDuration: number;
+      if (audioTrack) {
+        aStart = audioTrack.baseDecodeTime;
+        aDuration = 0;
+        for (let i = 0; i < audioTrack.count; i++) aDuration += audioTrack.durations[i];
+      } else {
+        aStart = Math.round((start * sr) / VIDEO_TIMESCALE);
+        aDuration = Math.round((end * sr) / VIDEO_TIMESCALE) - aStart;
       }
-      if (this.initHasAudio) {
-        // A segment with no audio (the publisher's audio paused) still gets its file, so that numbers stay
-        // contiguous for the DASH template: AAC silence where we have a silent frame for the config (ffmpeg's
-        // dash demuxer stops at an empty fragment), else an empty fragment listed as EXT-X-GAP in HLS.
-        if (!audioTrack && this.initAudio) audioTrack = silentTrack(this.initAudio.info, start, end);
-        const frag = buildFragment(seq + 1, audioTrack ? [audioTrack] : []);
-        out.push({ file: SEPARATE_LAYOUT.audio.segmentName(seq), buffers: frag.buffers });
-        size += frag.size;
-        let aStart: number;
-        let aDuration: number;
-        if (audioTrack) {
-          aStart = audioTrack.baseDecodeTime;
-          aDuration = 0;
-          for (let i = 0; i < audioTrack.count; i++) aDuration += audioTrack.durations[i];
-        } else {
-          aStart = Math.round((start * sr) / VIDEO_TIMESCALE);
-          aDuration = Math.round((end * sr) / VIDEO_TIMESCALE) - aStart;
-        }
-        this.noteTrackSegment('audio', seq, aStart, Math.max(1, aDuration), pdt, frag.size, disc, !audioTrack);
-      }
-    } else {
-      const tracks: FragmentTrack[] = [];
-      if (videoTrack) tracks.push(videoTrack);
-      if (audioTrack) tracks.push(audioTrack);
-      const frag = buildFragment(seq + 1, tracks);
-      out.push({ file: defaultSegmentName(seq), buffers: frag.buffers });
-      size = frag.size;
+      this.noteTrackSegment('audio', seq, aStart, Math.max(1, aDuration), pdt, frag.size, disc, !audioTrack);
     }
     this.segments.push(start, duration, pdt, size, this.initIndex, disc);
     this.notePeriod(seq, start, pdt, disc);
@@ -709,7 +684,7 @@ export class LivePackager extends EventEmitter {
     });
   }
 
-  /** Separate layout: records segment N of one track (times in the track's timescale). */
+  /** Records segment N of one track (times in the track's timescale). */
   private noteTrackSegment(
     kind: 'video' | 'audio', seq: number, start: number, duration: number, pdt: number, bytes: number, disc: boolean, gap: boolean,
   ): void {
@@ -772,40 +747,17 @@ export class LivePackager extends EventEmitter {
     renameSync(tmp, join(this.dir, name));
   }
 
-  /**
-   * Writes the HLS playlist over the first `count` segments. The DASH manifest is written only when the stream
-   * ends: while live it is rendered on request (liveManifest), which spares a write and a rename per segment.
-   */
-  private writePlaylists(count: number, ended: boolean): void {
-    if (this.layout === 'separate') {
-      this.writeSeparatePlaylists(count, ended);
-      return;
-    }
-    const from = ended ? 0 : Math.max(0, count - this.liveWindow);
-    const segs = this.segments.view(from, count);
-    const discBefore = this.segments.discontinuitiesBefore(from);
-    const m3u8 = renderHlsPlaylist({
-      segments: segs, timescale: VIDEO_TIMESCALE, ended, discontinuitiesBefore: discBefore,
-      minTargetDuration: Math.ceil(Math.max(this.segmentSeconds, Math.round(this.maxSegSeconds * 1000) / 1000)),
-    });
-    this.writeAtomic(this.playlistName, m3u8);
-    this.playlistCount = count;
-    if (ended) {
-      const mpd = this.renderManifest(count, true);
-      if (mpd) this.writeAtomic(this.manifestName, mpd);
-    }
-  }
-
   private minTargetDuration(): number {
     return Math.ceil(Math.max(this.segmentSeconds, Math.round(this.maxSegSeconds * 1000) / 1000));
   }
 
   /**
-   * Separate layout: the media playlist of each track (its last `liveWindow` segments, or all once ended), then
-   * the master when it changed (first segment; a part with other codecs or tracks). Media playlists go first so
-   * the master never names a playlist that is not on disk yet.
+   * The media playlist of each track over the first `count` segments (its last `liveWindow`, or all once ended),
+   * then the master when it changed (first segment; a part with other codecs or tracks). Media playlists go first
+   * so the master never names a playlist that is not on disk yet. The DASH manifest is written only when the
+   * stream ends: while live it is rendered on request (liveManifest), which spares a write and a rename per segment.
    */
-  private writeSeparatePlaylists(count: number, ended: boolean): void {
+  private writePlaylists(count: number, ended: boolean): void {
     for (const kind of ['video', 'audio'] as const) {
       const list = this.trackSegments[kind];
       if (list.length === 0) continue;
@@ -817,18 +769,14 @@ export class LivePackager extends EventEmitter {
         // EXTINF in seconds: audio ticks (per part's sample rate) to the 90 kHz timescale the renderer is given.
         segs = segs.map((x) => ({ ...x, duration: (x.duration * VIDEO_TIMESCALE) / this.audioRate(x.init) }));
       }
-      const names = SEPARATE_LAYOUT[kind];
+      const names = TRACK_FILES[kind];
       const m3u8 = renderHlsPlaylist({
         segments: segs, timescale: VIDEO_TIMESCALE, ended, discontinuitiesBefore: list.discontinuitiesBefore(from),
         minTargetDuration: this.minTargetDuration(), initName: names.initName, segmentName: names.segmentName,
       });
       this.writeAtomic(names.playlist, m3u8);
     }
-    const master = this.renderMaster();
-    if (master !== undefined && master !== this.masterText) {
-      this.writeAtomic(this.playlistName, master);
-      this.masterText = master;
-    }
+    this.writeMaster();
     this.playlistCount = count;
     if (ended) {
       const mpd = this.renderManifest(count, true);
@@ -850,6 +798,25 @@ export class LivePackager extends EventEmitter {
     };
   }
 
+  /**
+   * Video variants made elsewhere (the ABR ladder's renditions, video only: they play with this stream's audio),
+   * listed in the master after the source. The master is rewritten at once when it exists.
+   */
+  setRenditions(variants: readonly HlsVideoVariant[]): void {
+    this.renditions = variants;
+    if (this.masterText !== undefined && !this.ended) this.write(() => this.writeMaster());
+  }
+
+  private renditions: readonly HlsVideoVariant[] = [];
+
+  private writeMaster(): void {
+    const master = this.renderMaster();
+    if (master !== undefined && master !== this.masterText) {
+      this.writeAtomic(this.playlistName, master);
+      this.masterText = master;
+    }
+  }
+
   private renderMaster(): string | undefined {
     const { video, audio } = this.latestTrackConfigs();
     if (!video && !audio) return undefined;
@@ -861,12 +828,11 @@ export class LivePackager extends EventEmitter {
       this.masterBandwidth = Math.max(1, Math.round(Math.max(announced, measured)));
     }
     return renderHlsMaster({
-      bandwidth: this.masterBandwidth,
-      video: video && {
-        uri: SEPARATE_LAYOUT.video.playlist, codec: video.info.codec,
+      variants: video ? [{
+        uri: TRACK_FILES.video.playlist, bandwidth: this.masterBandwidth, codec: video.info.codec,
         width: video.info.width || this.meta?.width, height: video.info.height || this.meta?.height,
-      },
-      audio: audio && { uri: SEPARATE_LAYOUT.audio.playlist, codec: audio.info.codec },
+      }, ...this.renditions] : [],
+      audio: audio && { uri: TRACK_FILES.audio.playlist, codec: audio.info.codec, bandwidth: this.masterBandwidth },
     });
   }
 
@@ -879,28 +845,18 @@ export class LivePackager extends EventEmitter {
     const from = ended ? 0 : Math.max(0, count - this.liveWindow);
     const segs = this.segments.view(from, count);
     if (segs.length === 0) return undefined;
-    const v = this.initVideo;
-    const a = this.initAudio;
-    const codecs = [this.initHasVideo && v ? v.info.codec : '', this.initHasAudio && a ? a.info.codec : ''].filter(Boolean).join(',');
     const totalSeconds = this.segments.totalTicks / VIDEO_TIMESCALE;
     const periods: DashPeriod[] = ended
       ? this.periods.map((p) => ({ id: p.id, start: p.mediaStart - this.periods[0].mediaStart, presentationTimeOffset: p.presentationTimeOffset, init: p.init }))
       : this.periods;
-    const tracks = this.layout === 'separate' ? this.dashTracks(from, count, totalSeconds) : undefined;
     return renderDashManifest({
-      tracks,
-      segments: segs, periods, timescale: VIDEO_TIMESCALE, ended, codecs,
-      bandwidth: totalSeconds > 0 ? (this.segments.totalBytes * 8) / totalSeconds : 1,
-      width: this.initHasVideo ? v?.info.width || undefined : undefined,
-      height: this.initHasVideo ? v?.info.height || undefined : undefined,
-      frameRate: this.initHasVideo ? v?.info.fps ?? this.meta?.framerate : undefined,
-      audioSampleRate: this.initHasAudio ? a?.info.sampleRate : undefined,
-      audioChannels: this.initHasAudio ? a?.info.channels : undefined,
+      tracks: this.dashTracks(from, count, totalSeconds),
+      segments: segs, periods, timescale: VIDEO_TIMESCALE, ended,
       availabilityStartTime: this.availabilityStart ?? this.now(), publishTime: this.now(), segmentSeconds: this.segmentSeconds,
     });
   }
 
-  /** Separate layout: one DASH track per kind that has segments among [from, count). */
+  /** One DASH track per kind that has segments among [from, count). */
   private dashTracks(from: number, count: number, totalSeconds: number): DashTrack[] {
     const out: DashTrack[] = [];
     const v = this.trackSegments.video;
@@ -910,7 +866,7 @@ export class LivePackager extends EventEmitter {
       const bandwidth = rate(v.totalBytes);
       out.push({
         contentType: 'video', segments: v.view(v.indexOfNumber(from), v.indexOfNumber(count)),
-        initName: SEPARATE_LAYOUT.video.initName, mediaTemplate: SEPARATE_LAYOUT.video.mediaTemplate,
+        initName: TRACK_FILES.video.initName, mediaTemplate: TRACK_FILES.video.mediaTemplate,
         representation: (init): DashRepresentation | undefined => {
           const c = this.inits[init]?.video;
           return c && {
@@ -924,7 +880,7 @@ export class LivePackager extends EventEmitter {
       const bandwidth = rate(a.totalBytes);
       out.push({
         contentType: 'audio', segments: a.view(a.indexOfNumber(from), a.indexOfNumber(count)),
-        initName: SEPARATE_LAYOUT.audio.initName, mediaTemplate: SEPARATE_LAYOUT.audio.mediaTemplate,
+        initName: TRACK_FILES.audio.initName, mediaTemplate: TRACK_FILES.audio.mediaTemplate,
         representation: (init): DashRepresentation | undefined => {
           const c = this.inits[init]?.audio;
           return c && {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderDashManifest, type DashPeriod } from './dash-manifest.js';
-import { renderHlsPlaylist, type PlaylistSegment } from './hls-playlist.js';
+import { renderDashManifest, type DashPeriod, type DashTrack } from './dash-manifest.js';
+import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES, type PlaylistSegment } from './hls-playlist.js';
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 6);
 function segs(n: number, opts: { discAt?: number[]; dur?: (i: number) => number } = {}): PlaylistSegment[] {
@@ -29,8 +29,8 @@ test('HLS playlist rendering (table)', () => {
         assert.deepEqual(tags(t, '#EXT-X-MEDIA-SEQUENCE'), ['#EXT-X-MEDIA-SEQUENCE:5']);
         assert.ok(!t.includes('#EXT-X-ENDLIST'));
         assert.ok(!t.includes('PLAYLIST-TYPE'));
-        assert.deepEqual(tags(t, '#EXT-X-MAP'), ['#EXT-X-MAP:URI="init-0.mp4"']);
-        assert.ok(t.includes('seg-5.m4s\n') && !t.includes('seg-4.m4s'));
+        assert.deepEqual(tags(t, '#EXT-X-MAP'), ['#EXT-X-MAP:URI="v-init-0.mp4"']);
+        assert.ok(t.includes('v-seg-5.m4s\n') && !t.includes('v-seg-4.m4s'));
       },
     },
     {
@@ -49,11 +49,11 @@ test('HLS playlist rendering (table)', () => {
       check: (t) => {
         assert.deepEqual(tags(t, '#EXT-X-DISCONTINUITY-SEQUENCE'), ['#EXT-X-DISCONTINUITY-SEQUENCE:1']);
         assert.equal(tags(t, '#EXT-X-DISCONTINUITY').filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
-        assert.deepEqual(tags(t, '#EXT-X-MAP'), ['#EXT-X-MAP:URI="init-1.mp4"', '#EXT-X-MAP:URI="init-2.mp4"']);
+        assert.deepEqual(tags(t, '#EXT-X-MAP'), ['#EXT-X-MAP:URI="v-init-1.mp4"', '#EXT-X-MAP:URI="v-init-2.mp4"']);
         const lines = t.split('\n');
         const i = lines.indexOf('#EXT-X-DISCONTINUITY');
-        assert.equal(lines[i + 1], '#EXT-X-MAP:URI="init-2.mp4"');
-        assert.equal(lines[i + 4], 'seg-6.m4s');
+        assert.equal(lines[i + 1], '#EXT-X-MAP:URI="v-init-2.mp4"');
+        assert.equal(lines[i + 4], 'v-seg-6.m4s');
       },
     },
     {
@@ -77,7 +77,10 @@ test('HLS playlist rendering (table)', () => {
     },
   ];
   for (const c of cases) {
-    const out = renderHlsPlaylist({ segments: c.segments, timescale: 90000, ended: c.ended, window: c.window });
+    const out = renderHlsPlaylist({
+      segments: c.segments, timescale: 90000, ended: c.ended, window: c.window,
+      initName: TRACK_FILES.video.initName, segmentName: TRACK_FILES.video.segmentName,
+    });
     try {
       c.check(out);
     } catch (e) {
@@ -86,15 +89,30 @@ test('HLS playlist rendering (table)', () => {
   }
 });
 
-const base = {
-  timescale: 90000, codecs: 'avc1.64001f,mp4a.40.2', bandwidth: 2_500_000, width: 1280, height: 720,
-  availabilityStartTime: T0, publishTime: T0 + 20_000, segmentSeconds: 1,
-};
+test('HLS master: video variants share one audio group; audio only is its own variant', () => {
+  const audio = { uri: 'audio.m3u8', codec: 'mp4a.40.2', bandwidth: 128_000 };
+  const source = { uri: 'video.m3u8', bandwidth: 2_600_000, codec: 'avc1.64001f', width: 1280, height: 720 };
+  const abr = { uri: '480p/index.m3u8', bandwidth: 1_450_000, codec: 'avc1.64001f', width: 854, height: 480 };
+  assert.equal(renderHlsMaster({ variants: [source, abr], audio }), [
+    '#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS',
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="audio.m3u8"',
+    '#EXT-X-STREAM-INF:BANDWIDTH=2600000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",AUDIO="audio"', 'video.m3u8',
+    '#EXT-X-STREAM-INF:BANDWIDTH=1450000,RESOLUTION=854x480,CODECS="avc1.64001f,mp4a.40.2",AUDIO="audio"', '480p/index.m3u8', '',
+  ].join('\n'));
+  assert.equal(renderHlsMaster({ variants: [source] }).split('\n')[3], '#EXT-X-STREAM-INF:BANDWIDTH=2600000,RESOLUTION=1280x720,CODECS="avc1.64001f"');
+  assert.deepEqual(renderHlsMaster({ variants: [], audio }).split('\n').slice(3), ['#EXT-X-STREAM-INF:BANDWIDTH=128000,CODECS="mp4a.40.2"', 'audio.m3u8', '']);
+});
+
+const videoTrack = (segments: PlaylistSegment[]): DashTrack => ({
+  contentType: 'video', segments, initName: TRACK_FILES.video.initName, mediaTemplate: TRACK_FILES.video.mediaTemplate,
+  representation: () => ({ codecs: 'avc1.64001f', timescale: 90000, bandwidth: 2_500_000, width: 1280, height: 720 }),
+});
+const base = { timescale: 90000, availabilityStartTime: T0, publishTime: T0 + 20_000, segmentSeconds: 1 };
 
 test('DASH live: dynamic, times, sliding timeline with run-length S', () => {
   const s = segs(15);
   const periods: DashPeriod[] = [{ id: 0, start: 0, presentationTimeOffset: 0, init: 0 }];
-  const mpd = renderDashManifest({ ...base, segments: s, periods, ended: false, window: 10 });
+  const mpd = renderDashManifest({ ...base, tracks: [videoTrack(s.slice(5))], segments: s, periods, ended: false, window: 10 });
   assert.match(mpd, /type="dynamic"/);
   assert.match(mpd, /availabilityStartTime="2024-01-02T03:04:05.006Z"/);
   assert.match(mpd, /publishTime="2024-01-02T03:04:25.006Z"/);
@@ -102,9 +120,9 @@ test('DASH live: dynamic, times, sliding timeline with run-length S', () => {
   assert.match(mpd, /timeShiftBufferDepth="PT10.000S"/);
   assert.match(mpd, /suggestedPresentationDelay="PT3.000S"/);
   assert.match(mpd, /minBufferTime="PT2.000S"/);
-  assert.match(mpd, /codecs="avc1.64001f,mp4a.40.2"/);
+  assert.match(mpd, /codecs="avc1.64001f"/);
   assert.match(mpd, /mimeType="video\/mp4"/);
-  assert.match(mpd, /initialization="init-0.mp4" media="seg-\$Number\$.m4s" startNumber="5"/);
+  assert.match(mpd, /initialization="v-init-0.mp4" media="v-seg-\$Number\$.m4s" startNumber="5"/);
   assert.match(mpd, /<S t="450000" d="90000" r="9"\/>/);
   assert.doesNotMatch(mpd, /mediaPresentationDuration/);
 });
@@ -115,7 +133,7 @@ test('DASH: one Period per discontinuity, exact variable timeline, static when e
     { id: 0, start: 0, presentationTimeOffset: 0, init: 0 },
     { id: 1, start: 270000 / 90000, presentationTimeOffset: 270000, init: 1 },
   ];
-  const mpd = renderDashManifest({ ...base, segments: s, periods, ended: true });
+  const mpd = renderDashManifest({ ...base, tracks: [videoTrack(s)], segments: s, periods, ended: true });
   assert.match(mpd, /type="static"/);
   assert.match(mpd, /mediaPresentationDuration="PT5.500S"/);
   assert.doesNotMatch(mpd, /availabilityStartTime/);
@@ -125,7 +143,7 @@ test('DASH: one Period per discontinuity, exact variable timeline, static when e
   assert.match(ps[0], /<S t="0" d="90000"\/>\n\s*<S d="93000"\/>\n\s*<S d="87000"\/>/);
   assert.match(ps[0], /startNumber="0"/);
   assert.match(ps[1], /id="1" start="PT3.000S"/);
-  assert.match(ps[1], /presentationTimeOffset="270000" initialization="init-1.mp4"/);
+  assert.match(ps[1], /presentationTimeOffset="270000" initialization="v-init-1.mp4"/);
   assert.match(ps[1], /startNumber="3"/);
   assert.match(ps[1], /<S t="270000" d="90000" r="1"\/>\n\s*<S d="45000"\/>/);
 });
@@ -136,7 +154,7 @@ test('DASH live window drops a Period whose segments all slid out', () => {
     { id: 0, start: 0, presentationTimeOffset: 0, init: 0 },
     { id: 1, start: 2, presentationTimeOffset: 180000, init: 1 },
   ];
-  const mpd = renderDashManifest({ ...base, segments: s, periods, ended: false, window: 5 });
+  const mpd = renderDashManifest({ ...base, tracks: [videoTrack(s.slice(3))], segments: s, periods, ended: false, window: 5 });
   assert.equal(mpd.split('<Period').length - 1, 1);
   assert.match(mpd, /<Period id="1" start="PT2.000S">/);
   assert.match(mpd, /startNumber="3"/);
