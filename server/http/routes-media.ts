@@ -1,5 +1,4 @@
 // Media files: the live aliases /hls/<channel>/ and /dash/<channel>/, and stream folders /vod/<id>/.
-import { readFileSync } from 'node:fs';
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -37,26 +36,21 @@ const VOD_PATH = /^\/vod\/([A-Za-z0-9_-]{6,64})\/([A-Za-z0-9_-][A-Za-z0-9_.-]{0,
 
 /**
  * The hot path of a live event: a plain GET of a live, public stream's playlist (the channel's master, the
- * stream's track playlists) or of a segment already in memory is answered straight from the HTTP server, before
- * Fastify's routing and hooks. Anything else (private channels, ranges, HEAD, query strings, files not cached yet,
- * rendition playlists that ffmpeg writes) returns false and goes through the routes below, which apply every rule.
- * Answers are the same bytes and headers the route would send.
+ * stream's track playlists: both live in the packager's memory) or of a segment already in memory is answered
+ * straight from the HTTP server, before Fastify's routing and hooks. Anything else (private channels, ranges, HEAD,
+ * query strings, files not cached yet, rendition playlists that ffmpeg writes) returns false and goes through the
+ * routes below, which apply every rule. Answers are the same bytes and headers the route would send.
  */
 export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: IncomingMessage, res: ServerResponse) => boolean {
-  /** Playlist bodies by URL, valid while the stream's playlistVersion is unchanged (the packager writes them all). */
+  /** Playlist bodies by URL, valid while the stream's playlistVersion is unchanged. */
   const playlists = new Map<string, { streamId: string; version: number; body: string }>();
   /** `file` of `stream` as served at `url` (the channel's master is rewritten to point into the stream folder). */
   const livePlaylist = (req: IncomingMessage, res: ServerResponse, url: string, stream: LiveStream, file: string, alias: boolean): boolean => {
     if (stream.ending || deps.access.cachedChannel(stream.channel)?.visibility !== 'public') return false;
     let entry = playlists.get(url);
     if (!entry || entry.streamId !== stream.streamId || entry.version !== stream.playlistVersion) {
-      let text: string;
-      try {
-        // A playlist is about a kilobyte; reading it here costs less than a trip through the thread pool.
-        text = readFileSync(path.join(stream.dir, file), 'utf8');
-      } catch {
-        return false;
-      }
+      const text = stream.packager.playlist(file);
+      if (text === undefined) return false;
       entry = { streamId: stream.streamId, version: stream.playlistVersion, body: alias ? rewriteHlsUris(text, `/vod/${stream.streamId}/`) : text };
       playlists.set(url, entry);
       if (playlists.size > 10_000) playlists.delete(playlists.keys().next().value!);
@@ -162,6 +156,10 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       if (!mpd) return notFound(reply, `${channel} is starting; try again in a second.`);
       return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(addDashBaseUrl(mpd, `/vod/${stream.streamId}/`, allowed.query));
     }
+    const live = stream.packager.playlist(rel);
+    if (live !== undefined) {
+      return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(rewriteHlsUris(live, `/vod/${stream.streamId}/`, allowed.query));
+    }
     const file = path.join(stream.dir, rel);
     let st;
     try {
@@ -215,8 +213,18 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     if (!folder) return notFound(reply, 'No such replay.');
     const allowed = await mediaAccess(req, folder.info);
     if (!allowed) return forbidden(reply, folder.info.name);
-    // Players poll a live stream's track playlists here (the channel's master points into the stream folder).
-    if (rel.endsWith('.m3u8') && deps.streams.byStreamId(id)) deps.viewers.touch(folder.info.name, req.ip, req.headers['user-agent']);
+    // Players poll a live stream's track playlists here (the channel's master points into the stream folder);
+    // while live they are in the packager's memory.
+    const live = deps.streams.byStreamId(id);
+    if (live && rel.endsWith('.m3u8')) {
+      deps.viewers.touch(folder.info.name, req.ip, req.headers['user-agent']);
+      const text = live.packager.playlist(rel);
+      if (text !== undefined) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(rewriteHlsUris(text, '', allowed.query));
+    }
+    if (live && rel === 'index.mpd' && !live.ending) {
+      const mpd = live.packager.liveManifest();
+      if (mpd) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(addDashQuery(mpd, allowed.query));
+    }
     if (allowed.query && isPlaylist(rel)) {
       // Replay and rendition playlists fetched with ?t=: the token goes into each URI.
       const file = path.join(folder.dir, rel);

@@ -183,10 +183,14 @@ test('discontinuity with the same codec config reuses the inits', async () => {
   assert.ok(Math.abs(Number(pr.format.duration) - 12) <= 0.5, `duration ${pr.format.duration}`);
 });
 
-test('live window while feeding, master written once, full VOD lists after end', async () => {
+test('live window while feeding (from memory, nothing on disk), one master, full VOD lists on disk after end', async () => {
   const { p, dir } = packager({ liveWindow: 3 });
   const seen: { video: string; audio: string; master: string }[] = [];
-  p.on('segment', () => seen.push({ video: read(dir, 'video.m3u8'), audio: read(dir, 'audio.m3u8'), master: read(dir, 'index.m3u8') }));
+  assert.equal(p.playlist('index.m3u8'), undefined, 'no playlist before the first segment');
+  p.on('segment', () => {
+    seen.push({ video: p.playlist('video.m3u8')!, audio: p.playlist('audio.m3u8')!, master: p.playlist('index.m3u8')! });
+    assert.ok(!existsSync(join(dir, 'video.m3u8')) && !existsSync(join(dir, 'index.m3u8')), 'live playlists are not files');
+  });
   await feed(p, files.av);
   assert.ok(seen.length >= 4, `playlists seen while live: ${seen.length}`);
   for (const s of seen) {
@@ -204,7 +208,10 @@ test('live window while feeding, master written once, full VOD lists after end',
   const sets = adaptationSets(liveMpd);
   assert.deepEqual(sets.map((s) => [s.contentType, s.timescale]), [['video', 90000], ['audio', 48000]]);
   assert.ok(sets[0].ticks / 90000 <= 3.1 && sets[1].ticks / 48000 <= 3.2, 'live MPD lists the window only');
+  assert.equal(p.playlist('other.m3u8'), undefined);
   await p.end();
+  assert.equal(p.playlist('video.m3u8'), undefined, 'once ended, the files are the playlists');
+  assert.equal(read(dir, 'index.m3u8'), seen[0].master);
   assert.match(read(dir, 'index.mpd'), /type="static"/);
   for (const f of ['video.m3u8', 'audio.m3u8']) {
     const final = read(dir, f);

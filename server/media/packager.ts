@@ -1,5 +1,7 @@
 // LivePackager: remuxes one live stream of FLV tag bodies into CMAF segments with HLS playlists and a DASH MPD
-// over the same files. push() is synchronous and cheap; files are written synchronously (see write()).
+// over the same files. push() is synchronous and cheap; segments are written synchronously (see write()); while
+// live, the playlists and the MPD are rendered from memory on request (playlist(), liveManifest()), and written
+// to disk when the stream ends.
 //
 // Files: one CMAF track per file, with the same N and cut points for both tracks: v-init-N.mp4 / v-seg-N.m4s and
 // a-init-N.mp4 / a-seg-N.m4s. `index.m3u8` is a master over video.m3u8, with audio.m3u8 as an EXT-X-MEDIA
@@ -241,14 +243,13 @@ export class LivePackager extends EventEmitter {
   private readonly trackSegments = { video: new SegmentList(), audio: new SegmentList() };
   /** The configs of every init written, by index (codecs, sizes and timescales per part). */
   private readonly inits: Array<{ video?: VideoConfig; audio?: AudioConfig }> = [];
-  /** The master playlist as last written, and the bandwidth it announces (fixed once written). */
-  private masterText?: string;
+  /** The bandwidth the master announces (fixed once rendered). */
   private masterBandwidth = 0;
   private readonly periods: PeriodRecord[] = [];
   private availabilityStart?: number;
   private maxSegSeconds = 1;
   private ending?: Promise<void>;
-  /** Segments the written playlist covers. */
+  /** Segments the playlists cover (those whose files are on disk). */
   private playlistCount = 0;
   private ended = false;
 
@@ -303,7 +304,8 @@ export class LivePackager extends EventEmitter {
     this.flush();
     this.ended = true;
     const count = this.segments.length;
-    this.write(() => this.writePlaylists(count, true));
+    this.playlistCount = count;
+    this.write(() => this.writePlaylists(count));
     this.ending = Promise.resolve();
     return this.ending;
   }
@@ -679,7 +681,9 @@ export class LivePackager extends EventEmitter {
           closeSync(fd);
         }
       }
-      if (!this.ended) this.writePlaylists(count, false);
+      // Listed only now that its files are on disk.
+      this.playlistCount = count;
+      this.liveCache.clear();
       this.emit('segment', info);
     });
   }
@@ -725,8 +729,8 @@ export class LivePackager extends EventEmitter {
 
   /**
    * Files are written synchronously, as nginx-rtmp does: a segment (a few hundred KB into the page cache) costs
-   * well under a millisecond, and the playlist is then on disk the moment the keyframe that closed it arrived,
-   * with no thread-pool round trips in between.
+   * well under a millisecond, and the playlists list it the moment the keyframe that closed it arrived, with no
+   * thread-pool round trips in between.
    */
   private write(job: () => void): void {
     try {
@@ -752,36 +756,57 @@ export class LivePackager extends EventEmitter {
   }
 
   /**
-   * The media playlist of each track over the first `count` segments (its last `liveWindow`, or all once ended),
-   * then the master when it changed (first segment; a part with other codecs or tracks). Media playlists go first
-   * so the master never names a playlist that is not on disk yet. The DASH manifest is written only when the
-   * stream ends: while live it is rendered on request (liveManifest), which spares a write and a rename per segment.
+   * Playlists of a live stream are rendered on request, from memory (see playlist()): a file per playlist per
+   * segment would cost a file creation and a rename each (ext4 inode allocation showed up as the largest kernel cost
+   * at 8 streams). Once the stream ends they are written to disk with the DASH manifest, as the replay.
    */
-  private writePlaylists(count: number, ended: boolean): void {
+  private writePlaylists(count: number): void {
     for (const kind of ['video', 'audio'] as const) {
-      const list = this.trackSegments[kind];
-      if (list.length === 0) continue;
-      // Entries covered by the first `count` segments (a track list can be behind the main one, never ahead).
-      const to = list.indexOfNumber(count);
-      const from = ended ? 0 : Math.max(0, to - this.liveWindow);
-      let segs = list.view(from, to);
-      if (kind === 'audio') {
-        // EXTINF in seconds: audio ticks (per part's sample rate) to the 90 kHz timescale the renderer is given.
-        segs = segs.map((x) => ({ ...x, duration: (x.duration * VIDEO_TIMESCALE) / this.audioRate(x.init) }));
-      }
-      const names = TRACK_FILES[kind];
-      const m3u8 = renderHlsPlaylist({
-        segments: segs, timescale: VIDEO_TIMESCALE, ended, discontinuitiesBefore: list.discontinuitiesBefore(from),
-        minTargetDuration: this.minTargetDuration(), initName: names.initName, segmentName: names.segmentName,
-      });
-      this.writeAtomic(names.playlist, m3u8);
+      const m3u8 = this.renderTrackPlaylist(kind, count, true);
+      if (m3u8 !== undefined) this.writeAtomic(TRACK_FILES[kind].playlist, m3u8);
     }
     this.writeMaster();
-    this.playlistCount = count;
-    if (ended) {
-      const mpd = this.renderManifest(count, true);
-      if (mpd) this.writeAtomic(this.manifestName, mpd);
+    const mpd = this.renderManifest(count, true);
+    if (mpd) this.writeAtomic(this.manifestName, mpd);
+  }
+
+  /** The media playlist of one track over the first `count` segments: its last `liveWindow` while live, all once ended. */
+  private renderTrackPlaylist(kind: 'video' | 'audio', count: number, ended: boolean): string | undefined {
+    const list = this.trackSegments[kind];
+    if (list.length === 0) return undefined;
+    // Entries covered by the first `count` segments (a track list can be behind the main one, never ahead).
+    const to = list.indexOfNumber(count);
+    const from = ended ? 0 : Math.max(0, to - this.liveWindow);
+    let segs = list.view(from, to);
+    if (kind === 'audio') {
+      // EXTINF in seconds: audio ticks (per part's sample rate) to the 90 kHz timescale the renderer is given.
+      segs = segs.map((x) => ({ ...x, duration: (x.duration * VIDEO_TIMESCALE) / this.audioRate(x.init) }));
     }
+    const names = TRACK_FILES[kind];
+    return renderHlsPlaylist({
+      segments: segs, timescale: VIDEO_TIMESCALE, ended, discontinuitiesBefore: list.discontinuitiesBefore(from),
+      minTargetDuration: this.minTargetDuration(), initName: names.initName, segmentName: names.segmentName,
+    });
+  }
+
+  /** Live playlists as last rendered, valid until the next segment. */
+  private readonly liveCache = new Map<string, string | undefined>();
+
+  /**
+   * A live stream's playlist by file name (the master, `video.m3u8`, `audio.m3u8`), as of the newest segment;
+   * undefined for other names, before the first segment, and once ended (the files are on disk then). Each text
+   * is replaced whole when a segment is added: a reader never sees a half-written playlist.
+   */
+  playlist(name: string): string | undefined {
+    if (this.ended || this.playlistCount === 0) return undefined;
+    if (this.liveCache.has(name)) return this.liveCache.get(name);
+    let text: string | undefined;
+    if (name === this.playlistName) text = this.renderMaster();
+    else if (name === TRACK_FILES.video.playlist) text = this.renderTrackPlaylist('video', this.playlistCount, false);
+    else if (name === TRACK_FILES.audio.playlist) text = this.renderTrackPlaylist('audio', this.playlistCount, false);
+    else return undefined;
+    this.liveCache.set(name, text);
+    return text;
   }
 
   private audioRate(init: number): number {
@@ -804,17 +829,15 @@ export class LivePackager extends EventEmitter {
    */
   setRenditions(variants: readonly HlsVideoVariant[]): void {
     this.renditions = variants;
-    if (this.masterText !== undefined && !this.ended) this.write(() => this.writeMaster());
+    this.liveCache.clear();
+    if (this.ended) this.write(() => this.writeMaster());
   }
 
   private renditions: readonly HlsVideoVariant[] = [];
 
   private writeMaster(): void {
     const master = this.renderMaster();
-    if (master !== undefined && master !== this.masterText) {
-      this.writeAtomic(this.playlistName, master);
-      this.masterText = master;
-    }
+    if (master !== undefined) this.writeAtomic(this.playlistName, master);
   }
 
   private renderMaster(): string | undefined {

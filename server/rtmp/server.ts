@@ -8,6 +8,7 @@ import type { RtmpHooks } from './types.js';
 import { resolveLimits, type RtmpLimits } from './limits.js';
 import { RelayHub, RateMeter, type StreamMediaInfo } from './relay.js';
 import { RtmpSession } from './session.js';
+import { withReusedReadBuffer } from './socket-reads.js';
 
 export { DEFAULT_RTMP_LIMITS, type RtmpLimits } from './limits.js';
 
@@ -98,7 +99,8 @@ export class RtmpServer {
 
   async listen(): Promise<{ port: number }> {
     if (this.server) throw new Error('RtmpServer: already listening');
-    const server = net.createServer({ noDelay: true }, (socket) => this.onSocket(socket));
+    // Paused until onSocket has taken the socket over for reads into a reused buffer (see socket-reads.ts).
+    const server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.onSocket(socket));
     this.server = server;
     server.on('error', (e) => this.log.error({ err: e.message }, 'rtmp server error'));
     await new Promise<void>((resolve, reject) => {
@@ -202,16 +204,20 @@ export class RtmpServer {
     }
   }
 
-  private onSocket(socket: net.Socket): void {
-    const remoteAddress = socket.remoteAddress ?? 'unknown';
-    socket.on('error', () => {}); // reported through 'close'; never let a socket error escape
+  private onSocket(accepted: net.Socket): void {
+    const remoteAddress = accepted.remoteAddress ?? 'unknown';
+    accepted.on('error', () => {}); // reported through 'close'; never let a socket error escape
     if (!this.server || this.conns.size >= this.limits.maxConnections) {
       this.refused++;
       this.log.warn({ remoteAddress, active: this.conns.size, max: this.limits.maxConnections }, 'rtmp connection refused: too many connections');
-      socket.destroy();
+      accepted.destroy();
       return;
     }
     this.accepted++;
+    // Reads start on a later tick, once everything below is wired.
+    let onData: (data: Buffer) => void = () => {};
+    const socket = withReusedReadBuffer(accepted, (data) => onData(data));
+    socket.on('error', () => {});
     const connectionId = randomBytes(9).toString('base64url');
     let closing = false;
     const session = new RtmpSession({
@@ -241,6 +247,13 @@ export class RtmpServer {
     });
     const conn: Conn = { socket, session, handshakeTimer: null };
     this.conns.add(conn);
+    onData = (data) => {
+      session.feed(data);
+      if (conn.handshakeTimer && session.phase === 'chunks') {
+        clearTimeout(conn.handshakeTimer);
+        conn.handshakeTimer = null;
+      }
+    };
     this.log.debug({ connectionId, remoteAddress }, 'rtmp connection');
 
     conn.handshakeTimer = setTimeout(() => {
@@ -259,13 +272,6 @@ export class RtmpServer {
       socket.destroy();
     });
 
-    socket.on('data', (data: Buffer) => {
-      session.feed(data);
-      if (conn.handshakeTimer && session.phase === 'chunks') {
-        clearTimeout(conn.handshakeTimer);
-        conn.handshakeTimer = null;
-      }
-    });
     socket.on('end', () => {
       // The peer finished sending; finish our side too.
       session.destroy('disconnect');

@@ -50,6 +50,22 @@ test('connect: window ack, peer bandwidth, chunk size, then _result with fourCcL
   assert.equal(c.closed, null);
 });
 
+test('input arrives in one reused buffer, a few bytes at a time: the session copies what it keeps', () => {
+  // The server reads every socket into one shared buffer (socket-reads.ts), overwritten by the next read.
+  const c = new InProcessClient(keyHooks({}));
+  const bytes = connectBytes();
+  const shared = Buffer.alloc(7);
+  for (let at = 0; at < bytes.length; at += shared.length) {
+    const n = bytes.copy(shared, 0, at, Math.min(at + shared.length, bytes.length));
+    c.feed(shared.subarray(0, n));
+    shared.fill(0xee);
+  }
+  assert.equal(c.closed, null);
+  assert.equal(c.session.app, 'live');
+  assert.equal(c.statusCodes().length, 0);
+  assert.equal(String((c.commands().at(-1)?.[3] as Record<string, unknown>).code), 'NetConnection.Connect.Success');
+});
+
 test('app names: trailing slash, query, tcUrl fallback', () => {
   assert.equal(appNameFrom('live/', undefined), 'live');
   assert.equal(appNameFrom('live?token=x', undefined), 'live');

@@ -165,7 +165,7 @@ export class RtmpSession {
     return this.publish.state === 'live' || this.publish.state === 'pending' ? 'publisher' : this.play ? 'player' : 'none';
   }
 
-  /** Bytes in from the peer. Never throws. */
+  /** Bytes in from the peer. Never throws. `data` may be reused by the caller once this returns: nothing keeps it. */
   feed(data: Buffer): void {
     if (this.phase === 'closed' || data.length === 0) return;
     this.bytesIn += data.length;
@@ -181,7 +181,7 @@ export class RtmpSession {
     if (this.phase === 'handshake-c0c1' || this.phase === 'handshake-c2') {
       const need = this.phase === 'handshake-c0c1' ? 1 + HANDSHAKE_SIZE : HANDSHAKE_SIZE;
       const take = Math.min(need - this.hsBytes, data.length);
-      this.hsParts.push(data.subarray(0, take));
+      this.hsParts.push(Buffer.from(data.subarray(0, take))); // a copy: `data` is the caller's to reuse
       this.hsBytes += take;
       const rest = data.subarray(take);
       if (this.hsBytes < need) return;
