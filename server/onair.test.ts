@@ -79,6 +79,7 @@ describe('Onair end to end', () => {
     assert.equal(st.video.height, 240);
     assert.match(st.video.codec, /^avc1\./);
     assert.match(st.audio.codec, /^mp4a\.40/);
+    assert.ok(st.bitrateKbps > 20 && st.bitrateKbps < 20_000, `input bitrate ${st.bitrateKbps} kbit/s`);
     const statXml = await (await fetch(`${s.base}/stat`)).text();
     assert.match(statXml, /<name>alice<\/name>/);
     assert.ok(!statXml.includes(channel.streamKey), 'no key on the stat page');

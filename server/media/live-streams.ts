@@ -69,7 +69,8 @@ export class LiveStream {
   ending?: Promise<StreamEnded | null>;
   /** Incremented per publisher so a stale sink cannot write into a resumed stream. */
   generation = 0;
-  private windowBytes: Array<[number, number]> = [];
+  /** (time, bytesIn) at each segment of the last few seconds: the input bitrate with no work per message. */
+  private rateMarks: Array<[number, number]> = [];
   failures: number[] = [];
   /** The newest audio and video sequence headers, for decoders that join late (the ABR ladder). */
   sequenceHeaders: MediaMessage[] = [];
@@ -85,25 +86,23 @@ export class LiveStream {
     this.dir = path.join(mediaDir, this.streamId);
     this.startedAt = now;
     this.liveSince = now;
+    this.markRate(now);
     this.publisherAddress = publisherAddress;
     this.packager = packager(this.dir);
   }
 
-  countBytes(n: number, now: number): void {
-    this.bytesIn += n;
-    const last = this.windowBytes[this.windowBytes.length - 1];
-    // Bucket per 250 ms so this stays small at any message rate.
-    if (last && now - last[0] < 250) last[1] += n;
-    else this.windowBytes.push([now, n]);
-    while (this.windowBytes.length && now - this.windowBytes[0][0] > BITRATE_WINDOW_MS) this.windowBytes.shift();
+  /** Notes the byte count now (at each segment, and when a publisher starts) for bitrateKbps. */
+  markRate(now: number): void {
+    this.rateMarks.push([now, this.bytesIn]);
+    // Keep the newest mark older than the window too: the rate is measured from it when nothing newer exists.
+    while (this.rateMarks.length > 2 && now - this.rateMarks[1][0] > BITRATE_WINDOW_MS) this.rateMarks.shift();
   }
 
+  /** Input bitrate over about the last BITRATE_WINDOW_MS, from the marks to the byte count now. */
   bitrateKbps(now: number): number {
-    const fresh = this.windowBytes.filter(([t]) => now - t <= BITRATE_WINDOW_MS);
-    if (!fresh.length) return 0;
-    const bytes = fresh.reduce((a, [, n]) => a + n, 0);
-    const span = Math.max(1000, now - fresh[0][0]);
-    return Math.round((bytes * 8) / span);
+    const from = this.rateMarks.find(([t]) => now - t <= BITRATE_WINDOW_MS) ?? this.rateMarks[this.rateMarks.length - 1];
+    if (!from) return 0;
+    return Math.round(((this.bytesIn - from[1]) * 8) / Math.max(1000, now - from[0]));
   }
 }
 
@@ -157,6 +156,7 @@ export class LiveStreams extends EventEmitter {
       clearTimeout(stream.graceTimer);
       stream.state = 'live';
       stream.liveSince = this.now();
+      stream.markRate(stream.liveSince);
       stream.publisherAddress = publisherAddress;
       stream.discontinuities++;
       stream.packager.discontinuity();
@@ -201,6 +201,7 @@ export class LiveStreams extends EventEmitter {
       stream.lastSegment = seg;
       stream.lastSegmentAt = this.now();
       stream.bytesAtLastSegment = stream.bytesIn;
+      stream.markRate(stream.lastSegmentAt);
       this.afterSegment(stream, seg);
     });
     p.on('error', (err: Error) => this.packagerFailed(stream, err));
@@ -262,9 +263,11 @@ export class LiveStreams extends EventEmitter {
   private sinkFor(stream: LiveStream, generation: number): MediaSink {
     const current = () => stream.generation === generation && stream.state === 'live' && this.streams.get(stream.channel) === stream;
     return {
+      // The packager needs inter frames only at the next keyframe; the ABR ladder's encoder wants them as they come.
+      batchable: !this.opts.media.abr,
       write: (msg: MediaMessage) => {
         if (!current()) return;
-        stream.countBytes(msg.payload.length, this.now());
+        stream.bytesIn += msg.payload.length;
         if (isSequenceHeader(msg)) stream.sequenceHeaders = [...stream.sequenceHeaders.filter((h) => h.type !== msg.type), msg];
         try {
           stream.packager.push(msg);

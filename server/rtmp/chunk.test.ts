@@ -154,3 +154,30 @@ test('writer round trip at several chunk sizes, with extended timestamps', () =>
     }
   }
 });
+
+test('input as (buffer, length) from one reused buffer; frames cut from shared slabs stay intact', () => {
+  // Frames between 4 KB and 64 KB are cut from per-connection slabs; several slabs' worth, of varied sizes, read
+  // through one reused buffer that is scribbled over after each read.
+  const sizes = [5000, 70_000, 4096, 65_536, 9000, 3000, 12_345, 40_000, 4097, 30_000, 64_000, 8000];
+  const frames: Buffer[] = [];
+  for (let round = 0; round < 8; round++) {
+    for (const [i, n] of sizes.entries()) frames.push(Buffer.alloc(n, (round * 31 + i * 7) & 0xff));
+  }
+  const wire = Buffer.concat([
+    writeChunks(controlMessages.setChunkSize(4096), 128),
+    ...frames.map((p, i) => writeChunks({ csid: 6, typeId: MSG.video, streamId: 1, timestamp: i * 33, payload: p }, 4096)),
+  ]);
+  const { r, out } = reader();
+  const shared = Buffer.alloc(64 * 1024);
+  for (let at = 0, step = 1; at < wire.length; step = (step * 7 + 13) % 20_000 + 1) {
+    const n = wire.copy(shared, 0, at, Math.min(at + step, wire.length));
+    r.push(shared, n);
+    shared.fill(0xee);
+    at += n;
+  }
+  assert.equal(out.length, frames.length);
+  for (const [i, m] of out.entries()) {
+    assert.equal(m.payload.length, frames[i].length, `frame ${i} length`);
+    assert.ok(m.payload.equals(frames[i]), `frame ${i} intact after later frames arrived`);
+  }
+});

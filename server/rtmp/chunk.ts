@@ -89,6 +89,16 @@ interface ChunkStreamState {
 /** Messages up to this size are assembled in one buffer allocated at their first chunk. */
 const ASSEMBLE_IN_PLACE_MAX = 1024 * 1024;
 
+/**
+ * Video frames are cut from per-connection slabs: one allocation per slab instead of one ArrayBuffer per frame
+ * (Node pools only buffers under 4 KB; each larger one is a malloc, counted by V8 as external memory, which
+ * drives major GCs). A slab lives while any frame cut from it is referenced (a segment or a GOP: seconds).
+ */
+const SLAB_BYTES = 256 * 1024;
+/** Below this, Node's own pool serves the allocation; above SLAB_MAX, a frame gets its own buffer. */
+const SLAB_MIN = 4096;
+const SLAB_MAX = 64 * 1024;
+
 const TS_ESCAPE = 0xffffff;
 const TWO32 = 0x1_0000_0000;
 
@@ -112,17 +122,22 @@ export class ChunkReader {
   private curCsid = 0;
   private curLeft = 0;
   private failed: RtmpProtocolError | null = null;
+  private slab: Buffer | null = null;
+  private slabUsed = 0;
 
   constructor(
     private readonly limits: ChunkReaderLimits,
     private readonly events: ChunkReaderEvents,
   ) {}
 
-  /** Feed bytes. Throws RtmpProtocolError on a violation; after that every push throws the same error. */
-  push(input: Buffer): void {
+  /**
+   * Feed the first `length` bytes of `input` (a reused read buffer needs no slice per read). Throws
+   * RtmpProtocolError on a violation; after that every push throws the same error.
+   */
+  push(input: Buffer, length = input.length): void {
     if (this.failed) throw this.failed;
     try {
-      this.pushInner(input);
+      this.pushInner(input, length);
     } catch (e) {
       this.failed = e instanceof RtmpProtocolError ? e : new RtmpProtocolError('internal', String((e as Error)?.message ?? e));
       throw this.failed;
@@ -137,22 +152,24 @@ export class ChunkReader {
     }
   }
 
-  private pushInner(input: Buffer): void {
-    this.countBytes(input.length);
+  private pushInner(input: Buffer, length: number): void {
+    this.countBytes(length);
     let data = input;
+    let end = length;
     if (this.carry) {
-      data = Buffer.concat([this.carry, input]);
+      data = Buffer.concat([this.carry, input.subarray(0, length)]);
+      end = data.length;
       this.carry = null;
     }
     let pos = 0;
     // Bounded: each iteration consumes at least one byte or returns.
-    while (pos < data.length) {
+    while (pos < end) {
       if (this.cur) {
-        const take = Math.min(this.curLeft, data.length - pos);
+        const take = Math.min(this.curLeft, end - pos);
         const st = this.cur;
         // Copy: the input buffer may be reused by the caller (and subarrays would pin large socket buffers).
         if (st.received === 0 && st.length <= ASSEMBLE_IN_PLACE_MAX) {
-          st.buf = Buffer.allocUnsafe(st.length);
+          st.buf = this.allocMessage(st.length);
           this.partialBytes += st.length; // the whole allocation counts against the limit, not just bytes seen
         }
         if (st.buf) {
@@ -173,18 +190,29 @@ export class ChunkReader {
         }
         continue;
       }
-      const used = this.parseHeader(data, pos);
+      const used = this.parseHeader(data, pos, end);
       if (used === 0) {
-        this.carry = Buffer.from(data.subarray(pos));
+        this.carry = Buffer.from(data.subarray(pos, end));
         return;
       }
       pos += used;
     }
   }
 
-  /** Parse one chunk header at `pos`; returns bytes consumed, or 0 when more input is needed. */
-  private parseHeader(data: Buffer, pos: number): number {
-    const avail = data.length - pos;
+  private allocMessage(n: number): Buffer {
+    if (n < SLAB_MIN || n > SLAB_MAX) return Buffer.allocUnsafe(n);
+    if (!this.slab || this.slabUsed + n > SLAB_BYTES) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    const buf = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    this.slabUsed += (n + 7) & ~7; // keep slices 8-byte aligned
+    return buf;
+  }
+
+  /** Parse one chunk header at `pos` (input ends at `end`); returns bytes consumed, or 0 when more input is needed. */
+  private parseHeader(data: Buffer, pos: number, end: number): number {
+    const avail = end - pos;
     let p = pos;
     const b0 = data[p];
     const fmt = b0 >> 6;
@@ -201,7 +229,7 @@ export class ChunkReader {
       p += 1;
     }
     const mhLen = fmt === 0 ? 11 : fmt === 1 ? 7 : fmt === 2 ? 3 : 0;
-    if (data.length - p < mhLen) return 0;
+    if (end - p < mhLen) return 0;
 
     let st = this.streams.get(csid);
     if (!st) {
@@ -228,7 +256,7 @@ export class ChunkReader {
 
     const extended = fmt <= 2 ? tsField === TS_ESCAPE : (st?.extended ?? false);
     if (extended) {
-      if (data.length - p < 4) return 0;
+      if (end - p < 4) return 0;
       const ext = data.readUInt32BE(p);
       if (fmt <= 2) {
         tsField = ext;

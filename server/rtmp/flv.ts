@@ -45,6 +45,23 @@ export function inspectVideo(p: Buffer): VideoInfo | null {
   return { keyframe, sequenceHeader, codec: LEGACY_VIDEO[codecId] ?? `codec${codecId}`, enhanced: false };
 }
 
+/**
+ * A frame that only matters once the next keyframe or config arrives: a video inter frame (AVC/HEVC NALUs, or
+ * Enhanced RTMP coded frames) or an AAC raw frame. Anything else (keyframes, configs, metadata, other codecs) is not.
+ */
+export function isInterFrame(type: 'audio' | 'video', p: Buffer): boolean {
+  if (p.length < 2) return false;
+  const b0 = p[0];
+  if (type === 'audio') return b0 >> 4 === 10 && p[1] === 1;
+  if (((b0 >> 4) & 0x07) !== 2) return false;
+  if (b0 & 0x80) {
+    const packetType = b0 & 0x0f;
+    return packetType === 1 || packetType === 3;
+  }
+  const codecId = b0 & 0x0f;
+  return (codecId === 7 || codecId === 12) && p[1] === 1;
+}
+
 /** AAC AudioSpecificConfig (packet type 0) or Enhanced RTMP audio SequenceStart. */
 export function inspectAudio(p: Buffer): AudioInfo | null {
   if (p.length < 1) return null;

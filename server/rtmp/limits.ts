@@ -27,6 +27,9 @@ export interface RtmpLimits {
   maxPlayerQueueHardFactor: number;
   /** Bytes of the last GOP kept for new players; a longer GOP is not cached (players wait for the next keyframe). */
   maxGopCacheBytes: number;
+  /** Inter frames a publisher may hold back for one pass at the next keyframe (see RtmpSession.onMessage). */
+  maxDeferredFrames: number;
+  maxDeferredBytes: number;
   /** Our outgoing chunk size, announced with Set Chunk Size after connect. */
   outChunkSize: number;
   /** Window Acknowledgement Size we announce. */
@@ -49,6 +52,8 @@ export const DEFAULT_RTMP_LIMITS: Readonly<RtmpLimits> = Object.freeze({
   playerLagTimeoutMs: 10_000,
   maxPlayerQueueHardFactor: 4,
   maxGopCacheBytes: 32 * 1024 * 1024,
+  maxDeferredFrames: 512,
+  maxDeferredBytes: 4 * 1024 * 1024,
   outChunkSize: 4096,
   windowAckSize: 2_500_000,
   peerBandwidth: 2_500_000,

@@ -24,6 +24,8 @@ export interface PublisherHandle {
   flashVer: string;
   bytesIn(): number;
   kick(reason: string): void;
+  /** Hand over frames the publisher is holding back (see RtmpSession.onMessage), before a player starts. */
+  flushDeferred(): void;
 }
 
 export interface Subscriber {

@@ -74,6 +74,10 @@ interface Conn {
   socket: net.Socket;
   session: RtmpSession;
   handshakeTimer: NodeJS.Timeout | null;
+  /** Byte counts at the last sample, and when they last moved (the idle check). */
+  seenIn: number;
+  seenOut: number;
+  activeAt: number;
 }
 
 export class RtmpServer {
@@ -155,6 +159,7 @@ export class RtmpServer {
     for (const c of this.conns) {
       bytesIn += c.session.bytesIn;
       bytesOut += c.session.bytesOut;
+      this.checkIdle(c, now);
     }
     const client = (id: string, address: string, connectedAt: number, flashver: string): RtmpClientStats => ({
       id, address, timeMs: now - connectedAt, connectedAt: new Date(connectedAt).toISOString(), flashver,
@@ -195,6 +200,7 @@ export class RtmpServer {
     for (const c of this.conns) {
       bytesIn += c.session.bytesIn;
       bytesOut += c.session.bytesOut;
+      this.checkIdle(c, now);
     }
     this.meterIn.sample(bytesIn, now);
     this.meterOut.sample(bytesOut, now);
@@ -202,6 +208,25 @@ export class RtmpServer {
       ch.meter.sample(ch.publisher.bytesIn(), now);
       ch.meterOut.sample(ch.bytesOutTotal(), now);
     }
+  }
+
+  /**
+   * Idle connections are found here, once a second, rather than with socket.setTimeout: Node re-arms a socket's
+   * timer on every read, a cost paid hundreds of times a second per publisher for a check that needs seconds.
+   */
+  private checkIdle(c: Conn, now: number): void {
+    const { session } = c;
+    if (session.bytesIn !== c.seenIn || session.bytesOut !== c.seenOut) {
+      c.seenIn = session.bytesIn;
+      c.seenOut = session.bytesOut;
+      c.activeAt = now;
+      return;
+    }
+    if (now - c.activeAt < this.limits.idleTimeoutMs || c.socket.destroyed) return;
+    this.log.info({ connectionId: session.connectionId, remoteAddress: c.socket.remoteAddress, channel: session.channel }, 'rtmp connection idle; closing');
+    session.closeReason ??= 'idle timeout';
+    session.destroy('disconnect');
+    c.socket.destroy();
   }
 
   private onSocket(accepted: net.Socket): void {
@@ -215,8 +240,8 @@ export class RtmpServer {
     }
     this.accepted++;
     // Reads start on a later tick, once everything below is wired.
-    let onData: (data: Buffer) => void = () => {};
-    const socket = withReusedReadBuffer(accepted, (data) => onData(data));
+    let onData: (data: Buffer, length: number) => void = () => {};
+    const socket = withReusedReadBuffer(accepted, (data, length) => onData(data, length));
     socket.on('error', () => {});
     const connectionId = randomBytes(9).toString('base64url');
     let closing = false;
@@ -245,10 +270,10 @@ export class RtmpServer {
         backlog: () => socket.writableLength,
       },
     });
-    const conn: Conn = { socket, session, handshakeTimer: null };
+    const conn: Conn = { socket, session, handshakeTimer: null, seenIn: 0, seenOut: 0, activeAt: Date.now() };
     this.conns.add(conn);
-    onData = (data) => {
-      session.feed(data);
+    onData = (data, length) => {
+      session.feed(data, length);
       if (conn.handshakeTimer && session.phase === 'chunks') {
         clearTimeout(conn.handshakeTimer);
         conn.handshakeTimer = null;
@@ -265,12 +290,6 @@ export class RtmpServer {
       }
     }, this.limits.handshakeTimeoutMs);
     conn.handshakeTimer.unref();
-    socket.setTimeout(this.limits.idleTimeoutMs, () => {
-      this.log.info({ connectionId, remoteAddress, channel: session.channel }, 'rtmp connection idle; closing');
-      session.closeReason ??= 'idle timeout';
-      session.destroy('disconnect');
-      socket.destroy();
-    });
 
     socket.on('end', () => {
       // The peer finished sending; finish our side too.

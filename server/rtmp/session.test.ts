@@ -8,7 +8,7 @@ import { encodeAmf3 } from './amf3.js';
 import { writeChunks, MSG } from './chunk.js';
 import { appNameFrom } from './session.js';
 import { RelayHub } from './relay.js';
-import { inspectVideo, inspectAudio, parseAvcDimensions } from './flv.js';
+import { inspectVideo, inspectAudio, isInterFrame, parseAvcDimensions } from './flv.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 const AVC_SEQ = Buffer.from('1700000000014d401effe1001967' + '4d401e' + 'eca0a0fd' + '0000030001000003003c8f162d96' + '01000468ef3c80', 'hex');
@@ -204,6 +204,68 @@ test('play: unknown channel -> StreamNotFound; live channel -> Reset, Start, met
   assert.deepEqual(v.received.filter((m) => m.typeId === 9).at(-1)!.payload, ex(2, 1));
   p.feed(command(0, 'deleteStream', 9, null, 1));
   assert.ok(v.statusCodes().includes('NetStream.Play.UnpublishNotify'));
+});
+
+test('a batchable sink gets inter frames in one pass at the next keyframe, in order; players and the end flush them', async () => {
+  const hub = new RelayHub(1 << 20);
+  const batched = Object.assign(new RecordingSink(), { batchable: true });
+  const p = new InProcessClient({ authorizePublish: async () => ({ ok: true, channel: 'alice', sink: batched }) }, hub);
+  p.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'k', 'live'));
+  await tick();
+  const key = (t: number) => media(9, t, Buffer.from('17010000000000', 'hex'));
+  const inter = (t: number) => media(9, t, Buffer.from('27010000000000', 'hex'));
+  const aac = (t: number) => media(8, t, Buffer.from('af01aabb', 'hex'));
+  p.feed(media(9, 0, AVC_SEQ)).feed(media(8, 0, Buffer.from('af001210', 'hex'))).feed(key(0));
+  assert.equal(batched.count(), 3, 'configs and keyframes pass at once');
+  p.feed(aac(10)).feed(inter(33)).feed(aac(33)).feed(inter(66));
+  assert.equal(batched.count(), 3, 'inter frames and AAC frames wait for the next keyframe');
+  p.feed(key(100));
+  assert.deepEqual(batched.messages.slice(3).map((m) => `${m.type}@${m.timestamp}`), ['audio@10', 'video@33', 'audio@33', 'video@66', 'video@100'], 'all of them, in order, then the keyframe');
+
+  // A player joining mid-GOP starts with the whole GOP, and from then on frames are not held back.
+  p.feed(inter(133)).feed(inter(166));
+  const v = new InProcessClient(keyHooks({}), hub);
+  v.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'play', 3, null, 'alice'));
+  await tick();
+  const timestamps = () => v.received.filter((m) => m.typeId === 9).map((m) => m.timestamp);
+  assert.deepEqual(timestamps(), [100, 100, 133, 166], 'sequence header, keyframe, and the two held frames');
+  assert.equal(batched.count(), 10);
+  p.feed(inter(200));
+  assert.equal(batched.count(), 11, 'with a player watching, frames pass at once');
+  assert.deepEqual(timestamps().at(-1), 200);
+
+  // Without players again, frames wait; a dropped connection hands them over before the end.
+  v.session.destroy();
+  p.feed(inter(233)).feed(aac(240));
+  assert.equal(batched.count(), 11);
+  p.session.destroy();
+  assert.deepEqual(batched.messages.slice(11).map((m) => m.timestamp), [233, 240]);
+  assert.deepEqual(batched.ends, ['disconnect']);
+
+  // A sink that is not batchable gets every frame as it comes.
+  const plain = new RecordingSink();
+  const q = new InProcessClient({ authorizePublish: async () => ({ ok: true, channel: 'carol', sink: plain }) }, hub);
+  q.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'k2', 'live'));
+  await tick();
+  q.feed(media(9, 0, AVC_SEQ)).feed(key(0)).feed(inter(33)).feed(aac(40));
+  assert.equal(plain.count(), 4);
+});
+
+test('isInterFrame: AVC/HEVC and Enhanced RTMP inter frames and AAC raw frames; not keyframes, configs or others', () => {
+  assert.equal(isInterFrame('video', Buffer.from('2701', 'hex')), true);
+  assert.equal(isInterFrame('video', Buffer.from('2c01', 'hex')), true, 'HEVC (legacy id 12)');
+  assert.equal(isInterFrame('video', Buffer.from('1701', 'hex')), false, 'keyframe');
+  assert.equal(isInterFrame('video', Buffer.from('2700', 'hex')), false, 'config');
+  assert.equal(isInterFrame('video', Buffer.from('2702', 'hex')), false, 'end of sequence');
+  assert.equal(isInterFrame('video', Buffer.from('2201', 'hex')), false, 'Sorenson H.263: not ours to batch');
+  assert.equal(isInterFrame('video', Buffer.concat([Buffer.from([0xa1]), Buffer.from('av01')])), true);
+  assert.equal(isInterFrame('video', Buffer.concat([Buffer.from([0xa3]), Buffer.from('hvc1')])), true);
+  assert.equal(isInterFrame('video', Buffer.concat([Buffer.from([0xa0]), Buffer.from('hvc1')])), false, 'enhanced sequence start');
+  assert.equal(isInterFrame('video', Buffer.concat([Buffer.from([0x91]), Buffer.from('hvc1')])), false, 'enhanced keyframe');
+  assert.equal(isInterFrame('audio', Buffer.from('af01', 'hex')), true);
+  assert.equal(isInterFrame('audio', Buffer.from('af00', 'hex')), false, 'AAC config');
+  assert.equal(isInterFrame('audio', Buffer.from('2f', 'hex')), false, 'MP3, too short');
+  assert.equal(isInterFrame('audio', Buffer.from('2fff', 'hex')), false, 'MP3');
 });
 
 test('flv inspection: legacy and enhanced keyframes and sequence headers; AVC SPS dimensions', () => {

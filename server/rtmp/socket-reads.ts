@@ -5,8 +5,9 @@
 // construct; an accepted socket gets it by handing its handle to a new Socket, the way Node's own server builds
 // sockets (`new Socket({ handle })`). Where that handle is not there (another runtime), plain 'data' events.
 //
-// The buffer is shared by every socket: a read is handed to `onChunk` synchronously and overwritten by the next
-// read, so consumers copy what they keep (the RTMP session does: see RtmpSession.feed).
+// The buffer is shared by every socket: a read is handed to `onRead` (the buffer and how many bytes of it are
+// the read's: no slice per read) synchronously and overwritten by the next read, so consumers copy what they keep
+// (the RTMP session does: see RtmpSession.feed).
 
 import net from 'node:net';
 
@@ -18,13 +19,13 @@ interface StreamHandle {
 
 /**
  * Takes over an accepted socket (accept it with `pauseOnConnect: true`, so that nothing was read yet) and
- * returns the socket to use from now on, whose reads arrive in `onChunk`. Call before adding any listener.
+ * returns the socket to use from now on, whose reads arrive in `onRead`. Call before adding any listener.
  */
-export function withReusedReadBuffer(socket: net.Socket, onChunk: (chunk: Buffer) => void): net.Socket {
+export function withReusedReadBuffer(socket: net.Socket, onRead: (buf: Buffer, length: number) => void): net.Socket {
   const internal = socket as unknown as { _handle: StreamHandle | null };
   const handle = internal._handle;
   if (!handle || typeof handle.readStart !== 'function') {
-    socket.on('data', onChunk);
+    socket.on('data', (chunk: Buffer) => onRead(chunk, chunk.length));
     socket.resume();
     return socket;
   }
@@ -33,7 +34,7 @@ export function withReusedReadBuffer(socket: net.Socket, onChunk: (chunk: Buffer
   socket.destroy();
   const options = {
     handle,
-    onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => onChunk(buf.subarray(0, n)) },
+    onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => onRead(buf, n) },
   };
   return new net.Socket(options as net.SocketConstructorOpts);
 }

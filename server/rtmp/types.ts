@@ -16,6 +16,11 @@ export interface MediaMessage {
 /** Where an accepted publisher's messages go. Calls are synchronous and must be cheap. */
 export interface MediaSink {
   write(msg: MediaMessage): void;
+  /**
+   * True when nothing behind this sink needs inter frames as they arrive: they may then come in one batch when the
+   * next keyframe (or any other message) does, while no RTMP player watches. A segmenter loses nothing by it.
+   */
+  readonly batchable?: boolean;
   /** The publisher is gone. `unpublish`: it said so; `disconnect`: the socket closed; `kicked`: we dropped it. */
   end(reason: 'unpublish' | 'disconnect' | 'kicked' | 'error'): void;
 }
