@@ -67,6 +67,8 @@ export const LIMITS = {
   inviteMissWindowSeconds: 600,
   /** Replay retention sweep period. */
   retentionSweepSeconds: 600,
+  /** A stream folder with no replay, no publisher and a journal this still was left by a process that died. */
+  interruptedStreamQuietSeconds: 120,
   /** An ffmpeg child (ABR, thumbnail) that exceeds this without output is killed. */
   ffmpegStallSeconds: 20,
 } as const;

@@ -1,9 +1,12 @@
 // End to end: replay retention, and a packager whose writes keep failing ends its stream cleanly.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, newStreamer, publish, startTestServer, waitFor, type TestServer } from './test-helpers.js';
+import { createInterface } from 'node:readline';
+import { api, ffprobe, newStreamer, publish, startTestServer, waitFor, type TestServer } from './test-helpers.js';
 
 describe('replay retention and packager failures', () => {
   let s: TestServer;
@@ -46,4 +49,71 @@ describe('replay retention and packager failures', () => {
     assert.equal(await again.exit, 0, again.stderr());
     assert.equal(await po.exit, 0, po.stderr());
   });
+});
+
+test('a server killed mid-stream leaves a replay: the next start writes its playlists and records it', async () => {
+  // A real server process, killed with SIGKILL while a real encoder is live: no shutdown code runs.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'onair-crash-'));
+  const env = {
+    ...process.env, ONAIR_DATA_DIR: dataDir, ONAIR_HTTP_PORT: '0', ONAIR_RTMP_PORT: '0', ONAIR_HTTP_HOST: '127.0.0.1',
+    ONAIR_RTMP_HOST: '127.0.0.1', ONAIR_THUMBNAIL_SECONDS: '0', ONAIR_LOG_LEVEL: 'warn',
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-10_000)));
+  try {
+    const ports = await new Promise<{ http: number; rtmp: number }>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const m = /RTMP port (\d+), HTTP port (\d+)/.exec(line);
+        if (m) {
+          clearTimeout(t);
+          resolve({ rtmp: Number(m[1]), http: Number(m[2]) });
+        }
+      });
+    });
+    const base = `http://127.0.0.1:${ports.http}`;
+    const { channel } = await newStreamer(base, 'cora');
+    const pub = publish(`rtmp://127.0.0.1:${ports.rtmp}/live/${channel.streamKey}`);
+    try {
+      // Five segments listed in the live playlist, then the kill.
+      await waitFor('five live segments', async () => {
+        const r = await fetch(`${base}/hls/cora/index.m3u8`);
+        if (r.status !== 200) return false;
+        const video = /^(\/vod\/[^\n]+\/video\.m3u8)$/m.exec(await r.text());
+        return video && ((await (await fetch(base + video[1])).text()).match(/#EXTINF/g)?.length ?? 0) >= 5;
+      }, 30_000, 200);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    } finally {
+      pub.proc.kill('SIGKILL');
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
+  const [streamId] = readdirSync(path.join(dataDir, 'media'));
+  const folder = path.join(dataDir, 'media', streamId);
+  assert.ok(!existsSync(path.join(folder, 'video.m3u8')), 'no playlist on disk: the process died before the end');
+
+  // The next start, on the same folder. A folder touched moments ago may belong to a live process sharing it, so it
+  // waits for the quiet period; told that nothing else shares it (quiet 0), it recovers the stream at once.
+  const s = await startTestServer({}, { dataDir });
+  try {
+    assert.deepEqual(await s.recoverInterrupted(), [], 'a folder written moments ago is left alone');
+    assert.deepEqual(await s.recoverInterrupted(0), [streamId]);
+    const [replay] = (await api(s.base, 'GET', '/api/channels/cora/replays')).body;
+    assert.equal(replay?.id, streamId);
+    assert.ok(replay.durationSeconds >= 5, `duration ${replay.durationSeconds}`);
+    for (const track of ['video', 'audio']) {
+      assert.match(readFileSync(path.join(folder, `${track}.m3u8`), 'utf8'), /#EXT-X-ENDLIST/);
+    }
+    for (const manifest of ['index.m3u8', 'index.mpd']) {
+      const probe = await ffprobe(`${s.base}/vod/${streamId}/${manifest}`);
+      assert.deepEqual([...new Set(probe.streams.map((x) => x.codec_name))].sort(), ['aac', 'h264'], manifest);
+      assert.ok(Math.abs(Number(probe.format.duration) - replay.durationSeconds) < 1, `${manifest} probed ${probe.format.duration}`);
+    }
+    assert.deepEqual(await s.recoverInterrupted(0), [], 'recovered once');
+  } finally {
+    await s.stop();
+  }
 });

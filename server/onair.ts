@@ -42,6 +42,11 @@ export interface OnairServer {
   chat: ChatService;
   /** Applies replay retention now (it also runs every LIMITS.retentionSweepSeconds). */
   sweepReplays(): Promise<void>;
+  /**
+   * Turns streams a previous process left unfinished into replays now (it also runs at start and with every sweep,
+   * for folders quiet for LIMITS.interruptedStreamQuietSeconds); resolves once their replays are recorded.
+   */
+  recoverInterrupted(quietMs?: number): Promise<string[]>;
   /** Resolves when a stream's replay has been recorded (tests wait on it). */
   replayRecorded: (streamId: string) => Promise<void>;
   close(): Promise<void>;
@@ -258,9 +263,23 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
       logger.error({ err: (err as Error).message }, 'replay retention sweep failed');
     }
   };
-  const sweepTimer = setInterval(sweep, LIMITS.retentionSweepSeconds * 1000);
+  // Streams a previous run left unfinished (a crash, a kill) become replays too; then retention applies.
+  const recoverInterrupted = async (quietMs = LIMITS.interruptedStreamQuietSeconds * 1000): Promise<string[]> => {
+    const isRecorded = async (id: string) => (await replays.byId(id, { includeDeleted: true })) !== null;
+    const recovered = await streams.recoverInterrupted(isRecorded, quietMs);
+    await Promise.all(recovered.map((r) => replayRecorded(r.streamId)));
+    return recovered.map((r) => r.streamId);
+  };
+  const recoverAndSweep = async () => {
+    await recoverInterrupted().catch((err) => logger.error({ err: (err as Error).message }, 'recovering interrupted streams failed'));
+    await sweep();
+  };
+  const sweepTimer = setInterval(() => void recoverAndSweep(), LIMITS.retentionSweepSeconds * 1000);
   sweepTimer.unref();
-  void sweep();
+  // Once at start, and once more when folders touched just before a crash have been quiet long enough.
+  void recoverAndSweep();
+  const recoverTimer = setTimeout(() => void recoverAndSweep(), LIMITS.interruptedStreamQuietSeconds * 1000 + 5000);
+  recoverTimer.unref();
 
   logger.info({ httpPort, rtmpPort, dataDir: config.dataDir, database: db.dialect }, 'onair server started');
 
@@ -278,9 +297,11 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     chat,
     replayRecorded,
     sweepReplays: sweep,
+    recoverInterrupted,
     close() {
       closing ??= (async () => {
         clearInterval(sweepTimer);
+        clearTimeout(recoverTimer);
         clearInterval(keyCheck);
         await rtmp.close();
         await streams.close();

@@ -38,10 +38,11 @@ async function dropPgSchema(schema: string): Promise<void> {
 
 /**
  * A real server on ephemeral ports. `db: 'postgres'` puts it on the test PostgreSQL database (ONAIR_TEST_DATABASE_URL)
- * in a fresh schema, dropped on stop(); the default is a SQLite file in the temp folder.
+ * in a fresh schema, dropped on stop(); the default is a SQLite file in the temp folder (or in `dataDir`, which
+ * stop() removes too).
  */
-export async function startTestServer(env: Record<string, string> = {}, opts: { db?: 'sqlite' | 'postgres' } = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'onair-e2e-'));
+export async function startTestServer(env: Record<string, string> = {}, opts: { db?: 'sqlite' | 'postgres'; dataDir?: string } = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'onair-e2e-'));
   const pgSchema = opts.db === 'postgres' ? `onair_t_${Date.now().toString(36)}_${process.pid}_${randomBytes(4).toString('hex')}` : undefined;
   if (pgSchema) env = { DATABASE_URL: TEST_PG_URL, ...env };
   const config: OnairConfig = loadConfig({

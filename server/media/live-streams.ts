@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { StreamStats } from '../api/types.js';
 import type { MediaConfig } from '../config.js';
@@ -12,7 +12,7 @@ import type { Logger } from '../log.js';
 import type { MediaMessage, MediaSink } from '../rtmp/types.js';
 import { isSequenceHeader } from './flv-writer.js';
 import { AbrLadder, renditionPlaylist, renditionsFor, renditionVariants, type Rendition } from './abr.js';
-import { LivePackager, type SegmentInfo } from './packager.js';
+import { JOURNAL_FILE, LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
 
 export interface StreamEnded {
@@ -38,6 +38,16 @@ export interface LiveStreamsOptions {
 const PACKAGER_RESTARTS = { max: 3, windowMs: 30_000 };
 /** A live stream whose packager produced nothing for this long while media arrived is ended. */
 const STALL_MIN_MS = 15_000;
+/** Stream ids as LiveStream makes them (base64url of 9 random bytes); other names in the media folder are not ours. */
+const STREAM_ID = /^[A-Za-z0-9_-]{12}$/;
+/** The folder's owner: written when a stream starts. */
+const STREAM_HEADER_FILE = 'stream.json';
+
+interface StreamHeader {
+  streamId: string;
+  channel: string;
+  startedAt: number;
+}
 const STALL_MIN_BYTES = 64 * 1024;
 /** Window for the rolling input bitrate. */
 const BITRATE_WINDOW_MS = 5000;
@@ -167,6 +177,9 @@ export class LiveStreams extends EventEmitter {
       if (stream?.ending) await stream.ending;
       stream = new LiveStream(channel, this.opts.mediaDir, publisherAddress, (dir) => this.makePackager(dir), this.now());
       await mkdir(stream.dir, { recursive: true });
+      // Whose stream this folder holds, for recoverInterrupted() should this process die before the end.
+      const header: StreamHeader = { streamId: stream.streamId, channel, startedAt: stream.startedAt };
+      await writeFile(path.join(stream.dir, STREAM_HEADER_FILE), JSON.stringify(header));
       this.streams.set(channel, stream);
       this.watchPackager(stream);
       this.opts.logger.info({ channel, streamId: stream.streamId }, 'stream started');
@@ -391,6 +404,57 @@ export class LiveStreams extends EventEmitter {
     this.closed = true;
     clearInterval(this.stallTimer);
     await Promise.all(this.list().map((s) => this.finish(s, 'server stopping')));
+  }
+
+  /**
+   * Streams that a server process left unfinished (it crashed or was killed mid-stream) become replays: their
+   * playlists and MPD are written from the packager's journal with ENDLIST, and 'ended' is emitted as for any
+   * stream. A folder counts as interrupted when `isRecorded` says it has no replay, no process here is live in it,
+   * and its journal has not changed for `quietMs` (another process sharing the folder would append every second).
+   * A folder with no segment is removed. Returns what was recovered.
+   */
+  async recoverInterrupted(isRecorded: (streamId: string) => Promise<boolean>, quietMs: number): Promise<StreamEnded[]> {
+    const out: StreamEnded[] = [];
+    let names: string[];
+    try {
+      names = await readdir(this.opts.mediaDir);
+    } catch {
+      return out;
+    }
+    for (const name of names) {
+      if (this.closed || !STREAM_ID.test(name) || this.byStreamId(name)) continue;
+      const dir = path.join(this.opts.mediaDir, name);
+      try {
+        const header = JSON.parse(await readFile(path.join(dir, STREAM_HEADER_FILE), 'utf8')) as StreamHeader;
+        if (header.streamId !== name || typeof header.channel !== 'string') continue;
+        const journal = await stat(path.join(dir, JOURNAL_FILE)).catch(() => null);
+        const lastChange = journal?.mtimeMs ?? (await stat(dir)).mtimeMs;
+        if (this.now() - lastChange < quietMs || (await isRecorded(name))) continue;
+        const packager = LivePackager.recover({ dir, segmentSeconds: this.opts.media.segmentSeconds, liveWindow: this.opts.media.liveWindowSegments });
+        const info = packager?.info();
+        if (!packager || !info || info.segments === 0) {
+          await rm(dir, { recursive: true, force: true });
+          this.opts.logger.info({ channel: header.channel, streamId: name }, 'interrupted stream had no media; removed');
+          continue;
+        }
+        const ended: StreamEnded = {
+          channel: header.channel,
+          streamId: name,
+          startedAt: header.startedAt,
+          endedAt: Math.round(lastChange),
+          durationSeconds: info.durationSeconds,
+          bytes: info.bytes,
+          segments: info.segments,
+          discontinuities: packager.discontinuities(),
+        };
+        this.opts.logger.warn({ channel: header.channel, streamId: name, durationSeconds: info.durationSeconds }, 'interrupted stream recovered as a replay');
+        out.push(ended);
+        this.emit('ended', ended);
+      } catch (err) {
+        this.opts.logger.warn({ streamId: name, err: (err as Error).message }, 'could not recover an interrupted stream');
+      }
+    }
+    return out;
   }
 
   /** Deletes a finished stream's files (replay retention). */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { MediaMessage } from '../rtmp/types.js';
 import { readFlvFile } from './flv-file.js';
+import { LivePackager } from './packager.js';
 import { decode, extinf, feed, makeTestFlvs, packagerFactory, run, type TestFlvs } from './test-fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'onair-packager-'));
@@ -55,7 +56,7 @@ test('H.264 + AAC -> per-track files, HLS master decodes, DASH decodes audio and
   await feed(p, files.av);
   await p.end();
   const names = readdirSync(dir).sort();
-  const expected = ['a-init-0.mp4', 'v-init-0.mp4', 'audio.m3u8', 'video.m3u8', 'index.m3u8', 'index.mpd'];
+  const expected = ['a-init-0.mp4', 'v-init-0.mp4', 'audio.m3u8', 'video.m3u8', 'index.m3u8', 'index.mpd', 'journal.jsonl'];
   for (let i = 0; i < 6; i++) expected.push(`v-seg-${i}.m4s`, `a-seg-${i}.m4s`);
   assert.deepEqual(names, expected.sort());
   assert.deepEqual(segments.map((s) => s.files), [0, 1, 2, 3, 4, 5].map((i) => [`v-seg-${i}.m4s`, `a-seg-${i}.m4s`]));
@@ -220,6 +221,42 @@ test('live window while feeding (from memory, nothing on disk), one master, full
     assert.match(final, /#EXT-X-MEDIA-SEQUENCE:0\n/);
   }
   assert.equal(read(dir, 'index.m3u8'), seen[0].master);
+});
+
+test('a stream whose process died is rebuilt from its journal: the same playlists and MPD as a clean end', async () => {
+  const now = () => 1_767_000_000_000; // one clock for both, so program date-times and publishTime agree
+  const clean = packager({ now });
+  const died = packager({ now });
+  for (const { p } of [clean, died]) {
+    await feed(p, files.av);
+    p.discontinuity(); // a publisher that came back with another encoder: new inits, a second Period
+    await feed(p, files.b);
+  }
+  await clean.p.end();
+  // `died` never ends: its publisher dropped (the open segment is cut, as on any drop) and the process died in the
+  // grace period. Its files are what a killed process leaves, plus a line torn mid-write.
+  died.p.discontinuity();
+  assert.ok(!existsSync(join(died.dir, 'video.m3u8')) && !existsSync(join(died.dir, 'index.mpd')));
+  writeFileSync(join(died.dir, 'journal.jsonl'), readFileSync(join(died.dir, 'journal.jsonl'), 'utf8') + '{"t":"seg","seq":10,"st');
+  const rebuilt = LivePackager.recover({ dir: died.dir, segmentSeconds: 1, now });
+  assert.ok(rebuilt);
+  for (const f of ['index.m3u8', 'video.m3u8', 'audio.m3u8', 'index.mpd']) assert.equal(read(died.dir, f), read(clean.dir, f), f);
+  assert.equal(rebuilt.discontinuities(), 1);
+  assert.deepEqual(rebuilt.info(), clean.p.info());
+
+  // A journal cut short (the process died early): the replay is what was written before, ended.
+  const early = packager({ now });
+  await feed(early.p, files.av);
+  const journal = readFileSync(join(early.dir, 'journal.jsonl'), 'utf8').split('\n');
+  const firstSegs = journal.findIndex((l, i) => i > 0 && l.includes('"seq":3,'));
+  writeFileSync(join(early.dir, 'journal.jsonl'), journal.slice(0, firstSegs).join('\n') + '\n');
+  const partial = LivePackager.recover({ dir: early.dir, segmentSeconds: 1, now });
+  assert.equal(partial?.info().segments, 3);
+  const v = read(early.dir, 'video.m3u8');
+  assert.equal(extinf(v).length, 3);
+  assert.ok(v.endsWith('#EXT-X-ENDLIST\n'));
+  assert.equal(await decode(join(early.dir, 'index.m3u8')), '');
+  assert.equal(LivePackager.recover({ dir: work, segmentSeconds: 1 }), undefined, 'no journal, nothing to recover');
 });
 
 test('audio-only -> master with the audio playlist as its variant, one audio AdaptationSet', async () => {

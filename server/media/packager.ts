@@ -9,7 +9,7 @@
 // Separate tracks are what DASH players need (dash.js and ffmpeg's reader mislabel a muxed fragment's packets).
 
 import { EventEmitter } from 'node:events';
-import { closeSync, openSync, renameSync, writeFileSync, writevSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MediaMessage } from '../rtmp/types.js';
 import { av1Info, avcInfo, hevcInfo, parseAsc, type AudioCodecInfo, type VideoCodecInfo } from './codecs.js';
@@ -184,6 +184,46 @@ class SegmentList {
   }
 }
 
+/** What one segment adds to the playlists (times in 90 kHz; a track's in its own timescale). */
+interface SegmentRecord {
+  seq: number;
+  start: number;
+  duration: number;
+  pdt: number;
+  bytes: number;
+  init: number;
+  disc: boolean;
+  video?: TrackSegmentRecord;
+  audio?: TrackSegmentRecord;
+}
+
+interface TrackSegmentRecord {
+  start: number;
+  duration: number;
+  bytes: number;
+  /** No media in this track's segment (listed as EXT-X-GAP). */
+  gap: boolean;
+}
+
+/** One line of the journal (see LivePackager.journal). */
+type JournalEntry =
+  | { t: 'init'; i: number; v?: { codec: VideoCodecId; record: string }; a?: { asc: string } }
+  | ({ t: 'seg' } & SegmentRecord)
+  | { t: 'meta'; m: StreamMetadata }
+  | { t: 'renditions'; r: readonly HlsVideoVariant[] };
+
+/** The journal of a stream's segments, in its folder. */
+export const JOURNAL_FILE = 'journal.jsonl';
+
+function videoConfig(codec: VideoCodecId, record: Buffer): VideoConfig {
+  const info = codec === 'avc' ? avcInfo(record) : codec === 'hevc' ? hevcInfo(record) : av1Info(record);
+  return { codec, record, info };
+}
+
+function audioConfig(asc: Buffer): AudioConfig {
+  return { asc, info: parseAsc(asc) };
+}
+
 interface PeriodRecord extends DashPeriod {
   /** Period start on the media timeline, seconds (used for the static MPD). */
   mediaStart: number;
@@ -273,7 +313,10 @@ export class LivePackager extends EventEmitter {
       else if (msg.type === 'audio') this.pushAudio(msg.timestamp, msg.payload);
       else if (msg.type === 'data') {
         const m = parseOnMetaData(msg.payload);
-        if (m) this.meta = m;
+        if (m) {
+          this.meta = m;
+          this.write(() => this.journal({ t: 'meta', m }));
+        }
       }
     } catch (err) {
       // Defensive: parsers do not throw on bad input, but a bug must not take the RTMP session down.
@@ -306,8 +349,14 @@ export class LivePackager extends EventEmitter {
     const count = this.segments.length;
     this.playlistCount = count;
     this.write(() => this.writePlaylists(count));
+    this.closeJournal();
     this.ending = Promise.resolve();
     return this.ending;
+  }
+
+  /** Discontinuities in the stream so far (publisher returns and config changes). */
+  discontinuities(): number {
+    return this.segments.discontinuitiesBefore(this.segments.length);
   }
 
   info(): PackagerInfo {
@@ -354,15 +403,15 @@ export class LivePackager extends EventEmitter {
     }
     if (tag.kind === 'config') {
       if (this.video && this.video.codec === tag.codec && sameBuf(this.video.record, tag.record)) return;
-      let info: VideoCodecInfo;
+      let config: VideoConfig;
       try {
-        info = tag.codec === 'avc' ? avcInfo(tag.record) : tag.codec === 'hevc' ? hevcInfo(tag.record) : av1Info(tag.record);
+        config = videoConfig(tag.codec, Buffer.from(tag.record));
       } catch {
         this.stats.skippedMessages++;
         return;
       }
       if (this.ready) this.configChanged();
-      this.video = { codec: tag.codec, record: Buffer.from(tag.record), info };
+      this.video = config;
       return;
     }
     // frame
@@ -408,19 +457,19 @@ export class LivePackager extends EventEmitter {
     }
     if (tag.kind === 'config') {
       if (this.audio && sameBuf(this.audio.asc, tag.asc)) return;
-      let info: AudioCodecInfo;
+      let config: AudioConfig;
       try {
-        info = parseAsc(tag.asc);
+        config = audioConfig(Buffer.from(tag.asc));
       } catch {
         this.stats.skippedMessages++;
         return;
       }
-      if (info.sampleRate <= 0) {
+      if (config.info.sampleRate <= 0) {
         this.stats.skippedMessages++;
         return;
       }
       if (this.ready) this.configChanged();
-      this.audio = { asc: Buffer.from(tag.asc), info };
+      this.audio = config;
       return;
     }
     if (!this.audio || tag.data.length === 0) {
@@ -518,10 +567,16 @@ export class LivePackager extends EventEmitter {
     }
     const index = this.initIndex;
     this.inits[index] = { video: this.video, audio: this.audio };
+    const initEntry: JournalEntry = {
+      t: 'init', i: index,
+      ...(this.video ? { v: { codec: this.video.codec, record: this.video.record.toString('base64') } } : {}),
+      ...(this.audio ? { a: { asc: this.audio.asc.toString('base64') } } : {}),
+    };
     // One init per track (video first, so `path` names the video init when there is one).
     const files = tracks.map((t): [string, Buffer] => [TRACK_FILES[t.kind].initName(index), buildInitSegment([t])]);
     this.write(() => {
       for (const [file, data] of files) writeFileSync(join(this.dir, file), data);
+      this.journal(initEntry);
       const paths = files.map(([file]) => join(this.dir, file));
       this.emit('init', { index, path: paths[0], paths });
     });
@@ -631,11 +686,12 @@ export class LivePackager extends EventEmitter {
     // One fragment per track, each in its own file.
     const out: Array<{ file: string; buffers: Buffer[] }> = [];
     let size = 0;
+    const rec: SegmentRecord = { seq, start, duration, pdt, bytes: 0, init: this.initIndex, disc };
     if (videoTrack) {
       const frag = buildFragment(seq + 1, [videoTrack]);
       out.push({ file: TRACK_FILES.video.segmentName(seq), buffers: frag.buffers });
       size += frag.size;
-      this.noteTrackSegment('video', seq, videoTrack.baseDecodeTime, duration, pdt, frag.size, disc, false);
+      rec.video = { start: videoTrack.baseDecodeTime, duration, bytes: frag.size, gap: false };
     }
     if (this.initHasAudio) {
       // A segment with no audio (the publisher's audio paused) still gets its file, so that numbers stay
@@ -655,12 +711,11 @@ export class LivePackager extends EventEmitter {
         aStart = Math.round((start * sr) / VIDEO_TIMESCALE);
         aDuration = Math.round((end * sr) / VIDEO_TIMESCALE) - aStart;
       }
-      this.noteTrackSegment('audio', seq, aStart, Math.max(1, aDuration), pdt, frag.size, disc, !audioTrack);
+      rec.audio = { start: aStart, duration: Math.max(1, aDuration), bytes: frag.size, gap: !audioTrack };
     }
-    this.segments.push(start, duration, pdt, size, this.initIndex, disc);
-    this.notePeriod(seq, start, pdt, disc);
+    rec.bytes = size;
+    this.recordSegment(rec);
     const seconds = duration / VIDEO_TIMESCALE;
-    if (seconds > this.maxSegSeconds) this.maxSegSeconds = seconds;
     // Release the queue (the fragment keeps its own references).
     this.vData = [];
     this.vDts = [];
@@ -681,6 +736,7 @@ export class LivePackager extends EventEmitter {
           closeSync(fd);
         }
       }
+      this.journal({ t: 'seg', ...rec });
       // Listed only now that its files are on disk.
       this.playlistCount = count;
       this.liveCache.clear();
@@ -688,14 +744,22 @@ export class LivePackager extends EventEmitter {
     });
   }
 
+  /** Adds a segment to the lists the playlists and the MPD are rendered from (when cut, and in recovery). */
+  private recordSegment(r: SegmentRecord): void {
+    if (r.video) this.noteTrackSegment('video', r, r.video);
+    if (r.audio) this.noteTrackSegment('audio', r, r.audio);
+    this.segments.push(r.start, r.duration, r.pdt, r.bytes, r.init, r.disc);
+    this.notePeriod(r.seq, r.start, r.pdt, r.disc, r.init);
+    const seconds = r.duration / VIDEO_TIMESCALE;
+    if (seconds > this.maxSegSeconds) this.maxSegSeconds = seconds;
+  }
+
   /** Records segment N of one track (times in the track's timescale). */
-  private noteTrackSegment(
-    kind: 'video' | 'audio', seq: number, start: number, duration: number, pdt: number, bytes: number, disc: boolean, gap: boolean,
-  ): void {
+  private noteTrackSegment(kind: 'video' | 'audio', r: SegmentRecord, t: TrackSegmentRecord): void {
     const list = this.trackSegments[kind];
     // The track also starts a discontinuity where it comes back after parts without it.
-    const resumed = list.length > 0 && list.numberAt(list.length - 1) !== seq - 1;
-    list.push(start, duration, pdt, bytes, this.initIndex, disc || resumed, seq, gap);
+    const resumed = list.length > 0 && list.numberAt(list.length - 1) !== r.seq - 1;
+    list.push(t.start, t.duration, r.pdt, t.bytes, r.init, r.disc || resumed, r.seq, t.gap);
   }
 
   private dropAudioConsumed(na: number): void {
@@ -709,10 +773,10 @@ export class LivePackager extends EventEmitter {
     for (const d of this.aData) this.queuedBytes += d.length;
   }
 
-  private notePeriod(seq: number, start: number, pdt: number, disc: boolean): void {
+  private notePeriod(seq: number, start: number, pdt: number, disc: boolean, init: number): void {
     if (seq === 0) {
       this.availabilityStart = pdt - start / 90;
-      this.periods.push({ id: 0, start: start / VIDEO_TIMESCALE, presentationTimeOffset: start, init: this.initIndex, mediaStart: start / VIDEO_TIMESCALE });
+      this.periods.push({ id: 0, start: start / VIDEO_TIMESCALE, presentationTimeOffset: start, init, mediaStart: start / VIDEO_TIMESCALE });
       return;
     }
     if (!disc) return;
@@ -720,9 +784,81 @@ export class LivePackager extends EventEmitter {
     const prevEnd = prev.start + (start - prev.presentationTimeOffset) / VIDEO_TIMESCALE;
     const wallStart = (pdt - (this.availabilityStart ?? pdt)) / 1000;
     this.periods.push({
-      id: this.periods.length, start: Math.max(prevEnd, wallStart), presentationTimeOffset: start, init: this.initIndex,
+      id: this.periods.length, start: Math.max(prevEnd, wallStart), presentationTimeOffset: start, init,
       mediaStart: start / VIDEO_TIMESCALE,
     });
+  }
+
+  // ------------------------------------------------------------ journal and recovery
+
+  private journalFd?: number;
+
+  /**
+   * Appends one line to the stream's journal (JOURNAL_FILE): every init, segment, metadata and rendition change,
+   * after its files are on disk. While live the playlists exist only in memory; the journal is what lets a server
+   * that died mid-stream write them at its next start (LivePackager.recover), so an interrupted stream still
+   * becomes a whole replay. An append to an open file costs no inode, unlike rewriting playlists per segment.
+   */
+  private journal(entry: JournalEntry): void {
+    this.journalFd ??= openSync(join(this.dir, JOURNAL_FILE), 'a');
+    writeSync(this.journalFd, `${JSON.stringify(entry)}\n`);
+  }
+
+  private closeJournal(): void {
+    if (this.journalFd === undefined) return;
+    try {
+      closeSync(this.journalFd);
+    } catch { /* already gone */ }
+    this.journalFd = undefined;
+  }
+
+  /**
+   * The packager of a stream whose server stopped without ending it, rebuilt from the journal in `opts.dir`, ended:
+   * its playlists and MPD are on disk with ENDLIST, over every segment the journal lists. Undefined when there is
+   * no journal. A torn last line (the process died mid-write) is skipped.
+   */
+  static recover(opts: PackagerOptions): LivePackager | undefined {
+    let text: string;
+    try {
+      text = readFileSync(join(opts.dir, JOURNAL_FILE), 'utf8');
+    } catch {
+      return undefined;
+    }
+    const p = new LivePackager(opts);
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let e: JournalEntry;
+      try {
+        e = JSON.parse(line) as JournalEntry;
+      } catch {
+        continue;
+      }
+      try {
+        p.replayJournal(e);
+      } catch {
+        p.stats.skippedMessages++; // an entry this version cannot read: the rest may still be whole
+      }
+    }
+    p.ended = true;
+    p.playlistCount = p.segments.length;
+    if (p.segments.length > 0) p.writePlaylists(p.segments.length);
+    p.ending = Promise.resolve();
+    return p;
+  }
+
+  private replayJournal(e: JournalEntry): void {
+    if (e.t === 'meta') this.meta = e.m;
+    else if (e.t === 'renditions') this.renditions = e.r;
+    else if (e.t === 'init') {
+      const video = e.v && videoConfig(e.v.codec, Buffer.from(e.v.record, 'base64'));
+      const audio = e.a && audioConfig(Buffer.from(e.a.asc, 'base64'));
+      this.inits[e.i] = { video, audio };
+      this.initIndex = e.i;
+      this.initVideo = video;
+      this.initAudio = audio;
+    } else if (e.t === 'seg' && e.seq === this.segments.length) {
+      this.recordSegment(e);
+    }
   }
 
   // ------------------------------------------------------------ output
@@ -830,6 +966,7 @@ export class LivePackager extends EventEmitter {
   setRenditions(variants: readonly HlsVideoVariant[]): void {
     this.renditions = variants;
     this.liveCache.clear();
+    this.write(() => this.journal({ t: 'renditions', r: variants }));
     if (this.ended) this.write(() => this.writeMaster());
   }
 
