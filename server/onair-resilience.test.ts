@@ -43,6 +43,9 @@ describe('replay retention and packager failures', () => {
     assert.notEqual(code, 'still running', `publisher of the failed stream was dropped; log: ${s.logs().split('\n').filter((l) => l.includes('vic') || l.includes('packag')).slice(-8).join('\n')}`);
     await waitFor('vic ended', () => !s.streams.get('vic'));
     assert.ok(s.streams.isPublishing('otto'), 'the other stream is unaffected');
+    assert.doesNotMatch(s.logs(), /Maximum call stack/, 'ending a failed packager does not recurse');
+    // Its files are gone, so no replay points at them.
+    assert.equal((await api(s.base, 'GET', '/api/channels/vic/replays')).body.length, 0);
     // The encoder can come straight back to a fresh stream.
     const again = publish(`${s.rtmpBase}/${victim.channel.streamKey}`, { seconds: 3 });
     await waitFor('vic live again', () => (s.streams.get('vic')?.segments ?? 0) >= 1);

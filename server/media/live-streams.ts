@@ -311,6 +311,7 @@ export class LiveStreams extends EventEmitter {
    * 'failed' asks for the publisher to be dropped, so its encoder reconnects to a fresh stream. Never a hung one.
    */
   private packagerFailed(stream: LiveStream, err: Error): void {
+    if (stream.ending) return; // errors while ending are reported once, by end()
     const now = this.now();
     stream.failures = stream.failures.filter((t) => now - t < PACKAGER_RESTARTS.windowMs);
     stream.failures.push(now);
@@ -341,41 +342,44 @@ export class LiveStreams extends EventEmitter {
     if (stream.ending) return stream.ending;
     clearTimeout(stream.graceTimer);
     stream.state = 'waiting';
-    stream.ending = (async () => {
-      try {
-        await stream.packager.end();
-      } catch (err) {
-        this.opts.logger.error({ channel: stream.channel, err: (err as Error).message }, 'packager failed to end');
-      }
-      await stream.abr?.finish().catch(() => {});
-      // The replay's picture: from its last segment.
-      if (stream.lastSegment) this.makeThumbnail(stream, stream.lastSegment.file);
-      await this.thumbnailer.idle();
-      if (this.streams.get(stream.channel) === stream) this.streams.delete(stream.channel);
-      const info = stream.packager.info();
-      const endedAt = this.now();
-      if (info.segments === 0) {
-        // Nothing playable was ever written: no replay to keep.
-        await rm(stream.dir, { recursive: true, force: true });
-        this.opts.logger.info({ channel: stream.channel, streamId: stream.streamId, reason }, 'stream ended with no media');
-        this.emit('ended-empty', { channel: stream.channel, streamId: stream.streamId });
-        return null;
-      }
-      const ended: StreamEnded = {
-        channel: stream.channel,
-        streamId: stream.streamId,
-        startedAt: stream.startedAt,
-        endedAt,
-        durationSeconds: info.durationSeconds,
-        bytes: info.bytes,
-        segments: info.segments,
-        discontinuities: stream.discontinuities,
-      };
-      this.opts.logger.info({ channel: stream.channel, streamId: stream.streamId, reason, durationSeconds: info.durationSeconds }, 'stream ended');
-      this.emit('ended', ended);
-      return ended;
-    })();
+    // Set before any ending work runs: a packager error raised while it ends must find the stream already ending.
+    stream.ending = Promise.resolve().then(() => this.end(stream, reason));
     return stream.ending;
+  }
+
+  private async end(stream: LiveStream, reason: string): Promise<StreamEnded | null> {
+    try {
+      await stream.packager.end();
+    } catch (err) {
+      this.opts.logger.error({ channel: stream.channel, err: (err as Error).message }, 'packager failed to end');
+    }
+    await stream.abr?.finish().catch(() => {});
+    // The replay's picture: from its last segment.
+    if (stream.lastSegment) this.makeThumbnail(stream, stream.lastSegment.file);
+    await this.thumbnailer.idle();
+    if (this.streams.get(stream.channel) === stream) this.streams.delete(stream.channel);
+    const info = stream.packager.info();
+    const endedAt = this.now();
+    if (info.segments === 0 || !existsSync(stream.dir)) {
+      // Nothing playable was ever written (or the folder is gone): no replay to keep.
+      await rm(stream.dir, { recursive: true, force: true });
+      this.opts.logger.info({ channel: stream.channel, streamId: stream.streamId, reason }, 'stream ended with no media');
+      this.emit('ended-empty', { channel: stream.channel, streamId: stream.streamId });
+      return null;
+    }
+    const ended: StreamEnded = {
+      channel: stream.channel,
+      streamId: stream.streamId,
+      startedAt: stream.startedAt,
+      endedAt,
+      durationSeconds: info.durationSeconds,
+      bytes: info.bytes,
+      segments: info.segments,
+      discontinuities: stream.discontinuities,
+    };
+    this.opts.logger.info({ channel: stream.channel, streamId: stream.streamId, reason, durationSeconds: info.durationSeconds }, 'stream ended');
+    this.emit('ended', ended);
+    return ended;
   }
 
   /** Stats for /api/stats, /stat and /metrics. `viewers` is filled in by whoever counts them. */
