@@ -42,3 +42,9 @@ test('bad values are refused with the setting named', () => {
   assert.throws(() => loadConfig({ ONAIR_ABR: 'maybe' }, empty), /ONAIR_ABR/);
   assert.throws(() => loadConfig({ ONAIR_CONFIG: '/nonexistent.json' }, empty), /cannot read config file/);
 });
+
+test('ONAIR_TRUST_PROXY lists the proxies to believe; anything else is refused with the reason', () => {
+  assert.deepEqual(loadConfig({}, empty).trustProxy, []);
+  assert.deepEqual(loadConfig({ ONAIR_TRUST_PROXY: 'loopback, 10.0.0.0/8,192.168.1.5' }, empty).trustProxy, ['loopback', '10.0.0.0/8', '192.168.1.5']);
+  assert.throws(() => loadConfig({ ONAIR_TRUST_PROXY: 'my-proxy.example' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_TRUST_PROXY/.test(e.message));
+});

@@ -2,6 +2,7 @@
 // Resource limits live here as named constants so they are tuned in one place.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import proxyAddr from '@fastify/proxy-addr';
 
 export interface OnairConfig {
   httpHost: string;
@@ -24,6 +25,11 @@ export interface OnairConfig {
    * generated on first start and stored in the database (`settings` table).
    */
   secret: string;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (ONAIR_TRUST_PROXY: addresses, CIDRs or the names loopback,
+   * linklocal, uniquelocal, comma-separated). Empty: the socket peer is the client.
+   */
+  trustProxy: string[];
   media: MediaConfig;
   auth: AuthConfig;
 }
@@ -152,6 +158,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
   const secret = String(pick('ONAIR_SECRET', fromFile.secret, ''));
   if (secret && secret.length < 32) throw new ConfigError('ONAIR_SECRET must be at least 32 characters (e.g. the output of `openssl rand -base64 32`).');
 
+  const trustRaw = pick('ONAIR_TRUST_PROXY', fromFile.trustProxy, '');
+  const trustProxy = (Array.isArray(trustRaw) ? trustRaw.map(String) : String(trustRaw).split(',')).map((t) => t.trim()).filter(Boolean);
+  try {
+    proxyAddr.compile(trustProxy);
+  } catch (err) {
+    throw new ConfigError(`ONAIR_TRUST_PROXY must list addresses, CIDRs or loopback/linklocal/uniquelocal, comma-separated: ${(err as Error).message}`);
+  }
+
   return {
     httpHost: String(pick('ONAIR_HTTP_HOST', fromFile.httpHost, DEFAULTS.httpHost)),
     httpPort,
@@ -164,6 +178,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     redisUrl: String(pick('REDIS_URL', fromFile.redisUrl, '')),
     logLevel: String(pick('ONAIR_LOG_LEVEL', fromFile.logLevel, DEFAULTS.logLevel)),
     secret,
+    trustProxy,
     media: {
       segmentSeconds: num('ONAIR_SEGMENT_SECONDS', pick('ONAIR_SEGMENT_SECONDS', m.segmentSeconds, DEFAULTS.media.segmentSeconds), 0.5, 10),
       liveWindowSegments: num('ONAIR_LIVE_WINDOW', pick('ONAIR_LIVE_WINDOW', m.liveWindowSegments, DEFAULTS.media.liveWindowSegments), 3, 100),

@@ -17,6 +17,7 @@ import { FollowsRepo, InvitesRepo, SettingsRepo } from './db/social.js';
 import { UsersRepo } from './db/users.js';
 import { locateFfmpeg } from './ffmpeg/locate.js';
 import { buildHttpApp } from './http/app.js';
+import { clientAddress, trustedProxies } from './http/client-address.js';
 import type { RtmpTotals } from './http/deps.js';
 import { ViewerCounter } from './http/viewers.js';
 import type { Logger } from './log.js';
@@ -216,6 +217,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     canJoin: (identity, channelName) => access.watchDecision(identity, channelName),
     viewerCount: (channel) => viewers.count(channel),
     ipHashSalt: secret,
+    clientAddress: (req) => clientAddress(req, trustedProxies(config.trustProxy)),
   });
   // A banned chatter cannot come back through another invite.
   access.setBanCheck((channelId, who) => chat.isBanned(channelId, { userId: who.userId, guestId: who.guestId, address: who.guestIp }));

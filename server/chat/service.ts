@@ -60,6 +60,8 @@ export interface ChatOptions {
   now?: () => number;
   /** Salt for guests' IP address hashes; give every process the same secret value. */
   ipHashSalt?: string;
+  /** The client's address (behind a trusted proxy: the forwarded one). Default: the socket peer. */
+  clientAddress?: (req: http.IncomingMessage) => string;
   /** Overrides for tests and benchmarks. */
   limits?: Partial<ChatServiceLimits>;
 }
@@ -320,7 +322,7 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
     const header = socket.handshake.headers.authorization;
     const bearer = typeof auth.token === 'string' ? auth.token : typeof header === 'string' && /^Bearer /i.test(header) ? header.slice(7).trim() : undefined;
     const guestToken = typeof auth.guestToken === 'string' ? auth.guestToken : undefined;
-    const address = socket.handshake.address;
+    const address = opts.clientAddress ? opts.clientAddress(socket.request) : socket.handshake.address;
     opts
       .identify({ cookieHeader: socket.handshake.headers.cookie, bearer, guestToken, address })
       .then((identity) => {
