@@ -84,6 +84,7 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache, trust: TrustP
     if (!isImmutable(m[2])) return false;
     const stream = deps.streams.byStreamId(m[1]);
     if (!stream || deps.access.cachedChannel(stream.channel)?.visibility !== 'public') return false;
+    stream.packager.flushWrites(); // a segment listed this very turn is on disk before anyone reads it
     const body = cache.peek(path.join(stream.dir, m[2]));
     if (!body) return false;
     res.writeHead(200, {
@@ -146,6 +147,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     if (!stream) return notFound(reply, `${channel} is not live.`);
     if (!isPlaylist(rel)) {
       if (rel === 'thumb.jpg') deps.streams.thumbnailWanted(channel);
+      stream.packager.flushWrites();
       // Thumbnails and, for clients that ignore the rewritten URIs, the files themselves.
       return serveMediaFile(req, reply, stream.dir, rel, cache, { cacheScope: allowed.scope });
     }
@@ -238,6 +240,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       reply.type(mimeFor(file)).header('cache-control', 'no-cache, no-store');
       return reply.send(rel.endsWith('.m3u8') ? rewriteHlsUris(text, '', allowed.query) : addDashQuery(text, allowed.query));
     }
+    deps.streams.byStreamId(id)?.packager.flushWrites(); // looked up again: the access checks above awaited
     return serveMediaFile(req, reply, folder.dir, rel, cache, { cacheScope: allowed.scope });
   }
 

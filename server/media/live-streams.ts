@@ -238,6 +238,7 @@ export class LiveStreams extends EventEmitter {
   private makeThumbnail(stream: LiveStream, segmentFile: string): void {
     if (this.opts.media.thumbnailIntervalSeconds <= 0) return;
     stream.lastThumbAt = this.now();
+    stream.packager.flushWrites();
     this.thumbnailer.request({ dir: stream.dir, initFile: stream.initFile, segmentFile });
   }
 

@@ -32,6 +32,8 @@ async function probe(path: string, count = false): Promise<Probe> {
 }
 
 
+/** One turn of the event loop: segment files cut in the last one are written. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 const lines = (t: string, prefix: string): string[] => t.split('\n').filter((l) => l.startsWith(prefix));
 const read = (dir: string, f: string): string => readFileSync(join(dir, f), 'utf8');
 const frames = (pr: Probe, type: string): number => Number(pr.streams.find((s) => s.codec_type === type)?.nb_read_frames ?? 0);
@@ -223,6 +225,23 @@ test('live window while feeding (from memory, nothing on disk), one master, full
   assert.equal(read(dir, 'index.m3u8'), seen[0].master);
 });
 
+test('a cut segment is listed at once and its files follow in the next turn; the journal only lists what is on disk', async () => {
+  const { p, dir } = packager();
+  const msgs = (await readFlvFile(files.av)).filter((m) => m.timestamp < 2100); // two segments and the start of a third
+  for (const m of msgs) p.push(m);
+  const listed = extinf(p.playlist('video.m3u8') ?? '').length;
+  assert.equal(listed, 2);
+  assert.ok(!existsSync(join(dir, 'v-seg-1.m4s')), 'not written in the turn that cut it');
+  assert.ok(!readFileSync(join(dir, 'journal.jsonl'), 'utf8').includes('"t":"seg"'), 'nor journaled');
+  p.flushWrites(); // what a reader of the files does first
+  for (const f of ['v-seg-0.m4s', 'a-seg-0.m4s', 'v-seg-1.m4s', 'a-seg-1.m4s']) assert.ok(existsSync(join(dir, f)), f);
+  assert.equal(readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"t":"seg"')).length, 2);
+  for (const m of (await readFlvFile(files.av)).filter((m) => m.timestamp >= 2100 && m.timestamp < 3100)) p.push(m);
+  await turn(); // or nobody reads: the next turn writes it anyway
+  assert.ok(existsSync(join(dir, 'v-seg-2.m4s')));
+  await p.end();
+});
+
 test('a stream whose process died is rebuilt from its journal: the same playlists and MPD as a clean end', async () => {
   const now = () => 1_767_000_000_000; // one clock for both, so program date-times and publishTime agree
   const clean = packager({ now });
@@ -236,6 +255,7 @@ test('a stream whose process died is rebuilt from its journal: the same playlist
   // `died` never ends: its publisher dropped (the open segment is cut, as on any drop) and the process died in the
   // grace period. Its files are what a killed process leaves, plus a line torn mid-write.
   died.p.discontinuity();
+  await turn(); // the process lives on for a moment: the segment it cut is written
   assert.ok(!existsSync(join(died.dir, 'video.m3u8')) && !existsSync(join(died.dir, 'index.mpd')));
   writeFileSync(join(died.dir, 'journal.jsonl'), readFileSync(join(died.dir, 'journal.jsonl'), 'utf8') + '{"t":"seg","seq":10,"st');
   const rebuilt = LivePackager.recover({ dir: died.dir, segmentSeconds: 1, now });
@@ -247,6 +267,7 @@ test('a stream whose process died is rebuilt from its journal: the same playlist
   // A journal cut short (the process died early): the replay is what was written before, ended.
   const early = packager({ now });
   await feed(early.p, files.av);
+  await turn();
   const journal = readFileSync(join(early.dir, 'journal.jsonl'), 'utf8').split('\n');
   const firstSegs = journal.findIndex((l, i) => i > 0 && l.includes('"seq":3,'));
   writeFileSync(join(early.dir, 'journal.jsonl'), journal.slice(0, firstSegs).join('\n') + '\n');

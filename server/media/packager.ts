@@ -345,6 +345,7 @@ export class LivePackager extends EventEmitter {
   end(): Promise<void> {
     if (this.ending) return this.ending;
     this.flush();
+    this.flushWrites();
     this.ended = true;
     const count = this.segments.length;
     this.playlistCount = count;
@@ -727,7 +728,11 @@ export class LivePackager extends EventEmitter {
     const count = seq + 1;
     const files = out.map((o) => o.file);
     const info: SegmentInfo = { seq, file: files[0], files, durationSeconds: seconds, bytes: size, programDateTime: pdt, discontinuity: disc };
-    this.write(() => {
+    // Listed at once; its files are written in the next turn of the event loop, so a player polling the playlist
+    // learns of the segment without waiting for the disk. Whoever reads the files calls flushWrites() first.
+    this.playlistCount = count;
+    this.liveCache.clear();
+    this.unwritten.push(() => {
       for (const o of out) {
         const fd = openSync(join(this.dir, o.file), 'w');
         try {
@@ -736,13 +741,23 @@ export class LivePackager extends EventEmitter {
           closeSync(fd);
         }
       }
+      // Journaled only once its files are on disk: recovery lists nothing that is not there.
       this.journal({ t: 'seg', ...rec });
-      // Listed only now that its files are on disk.
-      this.playlistCount = count;
-      this.liveCache.clear();
-      this.emit('segment', info);
     });
+    if (this.unwritten.length === 1) setImmediate(this.flushWrites);
+    this.emit('segment', info);
   }
+
+  /** Segment files cut but not yet on disk (at most the few cut in one turn of the event loop). */
+  private unwritten: Array<() => void> = [];
+
+  /** Puts every listed segment's files on disk now. Cheap when there is nothing to write. */
+  readonly flushWrites = (): void => {
+    if (this.unwritten.length === 0) return;
+    const jobs = this.unwritten;
+    this.unwritten = [];
+    for (const job of jobs) this.write(job);
+  };
 
   /** Adds a segment to the lists the playlists and the MPD are rendered from (when cut, and in recovery). */
   private recordSegment(r: SegmentRecord): void {
@@ -865,8 +880,8 @@ export class LivePackager extends EventEmitter {
 
   /**
    * Files are written synchronously, as nginx-rtmp does: a segment (a few hundred KB into the page cache) costs
-   * well under a millisecond, and the playlists list it the moment the keyframe that closed it arrived, with no
-   * thread-pool round trips in between.
+   * under a millisecond, with no thread-pool round trips. Segment files go one turn after their segment is listed
+   * (see cut and flushWrites).
    */
   private write(job: () => void): void {
     try {

@@ -27,7 +27,11 @@ export interface RtmpLimits {
   maxPlayerQueueHardFactor: number;
   /** Bytes of the last GOP kept for new players; a longer GOP is not cached (players wait for the next keyframe). */
   maxGopCacheBytes: number;
-  /** Inter frames a publisher may hold back for one pass at the next keyframe (see RtmpSession.onMessage). */
+  /**
+   * Inter frames a publisher may hold back for one pass (see RtmpSession.onMessage): at the next keyframe, or when
+   * this many are held. Short batches keep the work left when a keyframe closes a segment small (latency) and cost
+   * no more CPU than one pass per GOP (measured: 24 vs 512 at 1 stream, same or less).
+   */
   maxDeferredFrames: number;
   maxDeferredBytes: number;
   /** Our outgoing chunk size, announced with Set Chunk Size after connect. */
@@ -52,7 +56,7 @@ export const DEFAULT_RTMP_LIMITS: Readonly<RtmpLimits> = Object.freeze({
   playerLagTimeoutMs: 10_000,
   maxPlayerQueueHardFactor: 4,
   maxGopCacheBytes: 32 * 1024 * 1024,
-  maxDeferredFrames: 512,
+  maxDeferredFrames: 24,
   maxDeferredBytes: 4 * 1024 * 1024,
   outChunkSize: 4096,
   windowAckSize: 2_500_000,
