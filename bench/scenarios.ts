@@ -17,7 +17,14 @@ export interface Ctx {
   signal: AbortSignal;
 }
 
+/** Playlist polling of the startup scenario (fixed rate from the publisher's spawn). */
 const POLL_MS = 20;
+/**
+ * Playlist polling of the latency scenario: every 2.5 to 7.5 ms, drawn at random. A fixed period divides the 1 s
+ * segment clock and would hold one poll phase for the whole run (up to a period of bias, different per server);
+ * random intervals sample every phase alike, and a short mean bounds the wait a poll adds.
+ */
+const LATENCY_POLL_MS = { min: 2.5, max: 7.5 };
 
 async function withInstance<T>(target: Target, fn: (inst: Instance, pubs: Publisher[]) => Promise<T>): Promise<T> {
   const inst = await target.start();
@@ -201,18 +208,32 @@ export async function latencyScenario(target: Target, ctx: Ctx, wanted: number):
     pubs.push(pub);
     const seen = new Map<number, { uri: string; duration: number; appearPerf: number; appearWall: number; pdtMs?: number }>();
     let firstSeq: number | undefined;
-    const maxPolls = Math.ceil(((wanted + 1) * 1.5 * 1000 + 15_000) / POLL_MS);
+    const maxPolls = Math.ceil(((wanted + 1) * 1.5 * 1000 + 15_000) / LATENCY_POLL_MS.min);
+    // As a player does: the master (if any) once, then only the media playlist.
+    let mediaUrl: string | undefined;
     for (let k = 0; k < maxPolls && seen.size < wanted + 1; k++) {
       const gone = publisherGone(pub);
       if (gone) throw new Error(gone);
-      const { pl } = await getPlaylist(url);
+      let pl: Playlist | undefined;
+      if (mediaUrl === undefined) {
+        const got = await getPlaylist(url);
+        if (got.pl) mediaUrl = got.mediaUrl;
+        pl = got.pl;
+      } else {
+        const r = await httpGet(mediaUrl, 1000);
+        if (r.status === 200) {
+          try {
+            pl = parsePlaylist(r.body.toString('utf8'));
+          } catch { /* a torn or foreign answer: polled again */ }
+        }
+      }
       const appearPerf = performance.now();
       const appearWall = Date.now();
       for (const s of pl?.segments ?? []) {
         firstSeq ??= s.seq;
         if (!seen.has(s.seq)) seen.set(s.seq, { uri: s.uri, duration: s.duration, appearPerf, appearWall, pdtMs: s.pdtMs });
       }
-      await nextTick(pub.startPerf, ctx.signal);
+      await sleep(LATENCY_POLL_MS.min + Math.random() * (LATENCY_POLL_MS.max - LATENCY_POLL_MS.min), ctx.signal);
     }
     if (firstSeq === undefined) throw new Error('no segment ever appeared');
     const zero = pub.mediaZeroPerf();
@@ -264,7 +285,10 @@ export async function latencyScenario(target: Target, ctx: Ctx, wanted: number):
 
 export interface LoadLevel {
   streams: number;
+  /** Idle RSS after the users were provisioned (the sample just before publishing). */
   idleRssMB: number;
+  /** Idle RSS of the fresh server, before provisioning. */
+  freshRssMB?: number;
   idleCpuPct: number;
   /** Server tree CPU, % of one core, mean over the sample window. */
   cpuPct: number;
@@ -299,6 +323,9 @@ async function lastSeqs(urls: string[]): Promise<(number | undefined)[]> {
 
 export async function loadLevel(target: Target, ctx: Ctx, n: number, warmupMs: number, sampleMs: number): Promise<LoadLevel> {
   return withInstance(target, async (inst, pubs) => {
+    // Two idle samples: fresh, and after provisioning (Onair's password hashing and its garbage can leave the
+    // provisioned server bigger than it is once streams run). Growth counts from the lower one.
+    const fresh = await measureGroups({ server: () => [inst.pid()] }, 2000, 1000, ctx.signal);
     const keys: string[] = [];
     for (let i = 0; i < n; i++) keys.push(await target.publishName(i)); // provisioning before the idle sample
     const urls = keys.map((_, i) => inst.hlsUrl(target.playName(i)));
@@ -323,12 +350,13 @@ export async function loadLevel(target: Target, ctx: Ctx, n: number, warmupMs: n
     const level: LoadLevel = {
       streams: n,
       idleRssMB: idleS.rssMeanMB,
+      freshRssMB: fresh.groups.server.rssMeanMB,
       idleCpuPct: idleS.cpuPct,
       cpuPct: s.cpuPct,
       cpuPctPerStream: s.cpuPct / n,
       rssMB: s.rssMeanMB,
       rssMaxMB: s.rssMaxMB,
-      rssGrowthPerStreamMB: (s.rssMeanMB - idleS.rssMeanMB) / n,
+      rssGrowthPerStreamMB: (s.rssMeanMB - Math.min(idleS.rssMeanMB, fresh.groups.server.rssMeanMB)) / n,
       serverProcesses: s.comms,
       serverPidsMax: s.pidsMax,
       publishersCpuPct: m.groups.publishers.cpuPct,
@@ -342,7 +370,7 @@ export async function loadLevel(target: Target, ctx: Ctx, n: number, warmupMs: n
       warmupSeconds: warmupMs / 1000,
     };
     ctx.log(`  load N=${n}: server cpu ${level.cpuPct.toFixed(1)}% rss ${level.rssMB.toFixed(1)} MB ` +
-      `(idle ${level.idleRssMB.toFixed(1)}, +${level.rssGrowthPerStreamMB.toFixed(2)}/stream), publishers ${level.publishersCpuPct.toFixed(1)}%, ` +
+      `(idle ${level.freshRssMB!.toFixed(1)} fresh, ${level.idleRssMB.toFixed(1)} provisioned, +${level.rssGrowthPerStreamMB.toFixed(2)}/stream), publishers ${level.publishersCpuPct.toFixed(1)}%, ` +
       `box ${level.boxBusyPct.toFixed(0)}% of ${m.cores} cores (other ${level.otherCpuPct.toFixed(0)}% of a core), healthy ${healthy}/${n}`);
     return level;
   });
