@@ -290,6 +290,14 @@ export class LiveStreams extends EventEmitter {
         }
         stream.abr?.write(msg);
       },
+      keyframeStarting: (timestamp: number) => {
+        if (!current()) return;
+        try {
+          stream.packager.keyframeStarting(timestamp);
+        } catch (err) {
+          this.packagerFailed(stream, err as Error);
+        }
+      },
       end: (reason) => {
         if (!current()) return;
         const grace = this.opts.media.gracePeriodSeconds;

@@ -242,6 +242,30 @@ test('a cut segment is listed at once and its files follow in the next turn; the
   await p.end();
 });
 
+test('a keyframe announced before it is whole cuts its segment at once, and the output is byte for byte the same', async () => {
+  const msgs = await readFlvFile(files.av);
+  const isKey = (m: MediaMessage) => m.type === 'video' && m.payload[0] === 0x17 && m.payload[1] === 1;
+  const now = () => 1_767_000_000_000; // one clock: program date-times agree
+  const plain = packager({ now });
+  const early = packager({ now });
+  let listedEarly = 0;
+  for (const m of msgs) {
+    plain.p.push(m);
+    if (isKey(m)) {
+      const before = extinf(early.p.playlist('video.m3u8') ?? '').length;
+      early.p.keyframeStarting(m.timestamp);
+      if (extinf(early.p.playlist('video.m3u8') ?? '').length === before + 1) listedEarly++;
+    }
+    early.p.push(m);
+  }
+  await plain.p.end();
+  await early.p.end();
+  assert.equal(listedEarly, 5, 'each keyframe after the first closed its segment before the frame was pushed');
+  const names = readdirSync(plain.dir).sort();
+  assert.deepEqual(readdirSync(early.dir).sort(), names);
+  for (const f of names) if (f !== 'journal.jsonl') assert.ok(readFileSync(join(early.dir, f)).equals(readFileSync(join(plain.dir, f))), f);
+});
+
 test('a stream whose process died is rebuilt from its journal: the same playlists and MPD as a clean end', async () => {
   const now = () => 1_767_000_000_000; // one clock for both, so program date-times and publishTime agree
   const clean = packager({ now });

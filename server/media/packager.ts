@@ -396,6 +396,20 @@ export class LivePackager extends EventEmitter {
 
   // ------------------------------------------------------------ video
 
+  /**
+   * A keyframe with RTMP timestamp `ts` has begun to arrive (the session saw its first chunk): the segment it closes
+   * is cut now, by the rule pushVideo applies to the whole frame, so players learn of the segment while the rest of
+   * the keyframe is still on the wire. The keyframe, once in, opens the next segment as usual.
+   */
+  keyframeStarting(ts: number): void {
+    if (this.ended || !this.ready || !this.initHasVideo || !this.video || this.vData.length === 0 || this.tsOffset === undefined) return;
+    const o = ts + this.tsOffset;
+    if (this.lastOutMs !== undefined && Math.abs(o - this.lastOutMs) > PACKAGER_LIMITS.jumpMs) return; // pushVideo rebases a jump
+    let dts = Math.round(o * 90);
+    if (dts <= this.lastVideoDts) dts = this.lastVideoDts + 90;
+    if (dts - this.vDts[0] >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(dts);
+  }
+
   private pushVideo(ts: number, payload: Buffer): void {
     const tag = parseVideoTag(payload);
     if (tag.kind === 'skip' || tag.kind === 'end') {

@@ -181,3 +181,23 @@ test('input as (buffer, length) from one reused buffer; frames cut from shared s
     assert.ok(m.payload.equals(frames[i]), `frame ${i} intact after later frames arrived`);
   }
 });
+
+test('onVideoStart: the first chunk of a multi-chunk video message gives its timestamp and first bytes, once', () => {
+  const starts: Array<[number, number, number]> = [];
+  const out: RtmpMessage[] = [];
+  const r = new ChunkReader(DEFAULT_CHUNK_READER_LIMITS, { onMessage: (m) => out.push(m), onVideoStart: (ts, b0, b1) => starts.push([ts, b0, b1]) });
+  const big = Buffer.alloc(300, 7);
+  big[0] = 0x17;
+  big[1] = 0x01;
+  const bytes = Buffer.concat([
+    writeChunks({ csid: 6, typeId: MSG.video, streamId: 1, timestamp: 2000, payload: big }, 128),
+    writeChunks({ csid: 6, typeId: MSG.video, streamId: 1, timestamp: 2033, payload: Buffer.from('2701aa', 'hex') }, 128), // one chunk
+    writeChunks({ csid: 4, typeId: MSG.audio, streamId: 1, timestamp: 2040, payload: Buffer.alloc(300, 0xaf) }, 128), // audio
+  ]);
+  r.push(bytes.subarray(0, 12 + 128)); // header and first chunk of the keyframe only
+  assert.deepEqual(starts, [[2000, 0x17, 0x01]]);
+  assert.equal(out.length, 0, 'the message itself waits for its last chunk');
+  r.push(bytes.subarray(12 + 128));
+  assert.deepEqual(starts, [[2000, 0x17, 0x01]], 'not again for its other chunks, a one-chunk frame or audio');
+  assert.deepEqual(out.map((m) => m.timestamp), [2000, 2033, 2040]);
+});

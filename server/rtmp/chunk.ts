@@ -104,6 +104,11 @@ const TWO32 = 0x1_0000_0000;
 
 export interface ChunkReaderEvents {
   onMessage(msg: RtmpMessage): void;
+  /**
+   * The first chunk of a video message that spans several chunks has arrived: its timestamp and first two payload
+   * bytes (enough to tell a keyframe). The message itself follows through onMessage once complete.
+   */
+  onVideoStart?(timestamp: number, b0: number, b1: number): void;
   /** Called when bytes received cross the acknowledgement window; `sequence` is the 32-bit byte count. */
   onAck?(sequence: number): void;
 }
@@ -168,6 +173,9 @@ export class ChunkReader {
         const take = Math.min(this.curLeft, end - pos);
         const st = this.cur;
         // Copy: the input buffer may be reused by the caller (and subarrays would pin large socket buffers).
+        if (st.received === 0 && st.typeId === MSG.video && take >= 2 && take < st.length && this.events.onVideoStart) {
+          this.events.onVideoStart(st.timestamp, data[pos], data[pos + 1]);
+        }
         if (st.received === 0 && st.length <= ASSEMBLE_IN_PLACE_MAX) {
           st.buf = this.allocMessage(st.length);
           this.partialBytes += st.length; // the whole allocation counts against the limit, not just bytes seen

@@ -62,6 +62,20 @@ export function isInterFrame(type: 'audio' | 'video', p: Buffer): boolean {
   return (codecId === 7 || codecId === 12) && p[1] === 1;
 }
 
+/**
+ * The first two bytes of a video tag say it is a coded keyframe (not a sequence header): legacy AVC/HEVC with
+ * packet type 1, or Enhanced RTMP CodedFrames / CodedFramesX.
+ */
+export function isKeyframeStart(b0: number, b1: number): boolean {
+  if (((b0 >> 4) & 0x07) !== 1) return false;
+  if (b0 & 0x80) {
+    const packetType = b0 & 0x0f;
+    return packetType === 1 || packetType === 3;
+  }
+  const codecId = b0 & 0x0f;
+  return (codecId === 7 || codecId === 12) && b1 === 1;
+}
+
 /** AAC AudioSpecificConfig (packet type 0) or Enhanced RTMP audio SequenceStart. */
 export function inspectAudio(p: Buffer): AudioInfo | null {
   if (p.length < 1) return null;

@@ -8,7 +8,7 @@ import { encodeAmf3 } from './amf3.js';
 import { writeChunks, MSG } from './chunk.js';
 import { appNameFrom } from './session.js';
 import { RelayHub } from './relay.js';
-import { inspectVideo, inspectAudio, isInterFrame, parseAvcDimensions } from './flv.js';
+import { inspectVideo, inspectAudio, isInterFrame, isKeyframeStart, parseAvcDimensions } from './flv.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 const AVC_SEQ = Buffer.from('1700000000014d401effe1001967' + '4d401e' + 'eca0a0fd' + '0000030001000003003c8f162d96' + '01000468ef3c80', 'hex');
@@ -249,6 +249,43 @@ test('a batchable sink gets inter frames in one pass at the next keyframe, in or
   await tick();
   q.feed(media(9, 0, AVC_SEQ)).feed(key(0)).feed(inter(33)).feed(aac(40));
   assert.equal(plain.count(), 4);
+});
+
+test('a keyframe announced by its first chunk: held frames go first, then keyframeStarting, then the frame itself', async () => {
+  const hub = new RelayHub(1 << 20);
+  const calls: string[] = [];
+  const sink = Object.assign(new RecordingSink(), {
+    batchable: true,
+    keyframeStarting: (ts: number) => calls.push(`starting@${ts} after ${sink.messages.length}`),
+  });
+  const p = new InProcessClient({ authorizePublish: async () => ({ ok: true, channel: 'kim', sink }) }, hub);
+  p.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'k', 'live'));
+  await tick();
+  const bigKey = (t: number) => media(9, t, Buffer.concat([Buffer.from('1701000000', 'hex'), Buffer.alloc(1000, 1)]));
+  p.feed(media(9, 0, AVC_SEQ)).feed(bigKey(0));
+  assert.deepEqual(calls, ['starting@0 after 1'], 'the first keyframe is announced too (a packager ignores it)');
+  p.feed(media(9, 33, Buffer.from('27010000000000', 'hex'))).feed(media(8, 40, Buffer.from('af01aabb', 'hex')));
+  assert.equal(sink.count(), 2, 'held');
+  const next = bigKey(1000);
+  p.feed(next.subarray(0, 200)); // header and the first 128-byte chunk
+  assert.deepEqual(calls.at(-1), 'starting@1000 after 4', 'held frames delivered, then the announcement');
+  assert.equal(sink.count(), 4, 'the keyframe itself not yet');
+  p.feed(next.subarray(200));
+  assert.deepEqual(sink.messages.map((m) => `${m.type}@${m.timestamp}`), ['video@0', 'video@0', 'video@33', 'audio@40', 'video@1000']);
+  p.feed(media(9, 1033, Buffer.concat([Buffer.from('2701000000', 'hex'), Buffer.alloc(1000, 1)])));
+  assert.equal(calls.length, 2, 'inter frames are not announced');
+});
+
+test('isKeyframeStart: coded keyframes only, legacy and Enhanced RTMP', () => {
+  assert.equal(isKeyframeStart(0x17, 0x01), true);
+  assert.equal(isKeyframeStart(0x1c, 0x01), true, 'HEVC (legacy id 12)');
+  assert.equal(isKeyframeStart(0x17, 0x00), false, 'sequence header');
+  assert.equal(isKeyframeStart(0x27, 0x01), false, 'inter frame');
+  assert.equal(isKeyframeStart(0x12, 0x01), false, 'Sorenson H.263');
+  assert.equal(isKeyframeStart(0x91, 0x61), true, 'enhanced CodedFrames');
+  assert.equal(isKeyframeStart(0x93, 0x61), true, 'enhanced CodedFramesX');
+  assert.equal(isKeyframeStart(0x90, 0x61), false, 'enhanced SequenceStart');
+  assert.equal(isKeyframeStart(0xa1, 0x61), false, 'enhanced inter frame');
 });
 
 test('isInterFrame: AVC/HEVC and Enhanced RTMP inter frames and AAC raw frames; not keyframes, configs or others', () => {

@@ -8,7 +8,7 @@ import { decodeAmf0, decodeAmf0Value, encodeAmf0, type AmfObject, type AmfValue 
 import { ChunkReader, MSG, RtmpProtocolError, USER_CONTROL, controlMessages, writeChunks, type RtmpMessage } from './chunk.js';
 import { HANDSHAKE_SIZE, respondToClientHello } from './handshake.js';
 import type { RtmpLimits } from './limits.js';
-import { inspectVideo, isInterFrame, type VideoInfo } from './flv.js';
+import { inspectVideo, isInterFrame, isKeyframeStart, type VideoInfo } from './flv.js';
 import type { LiveChannel, RelayHub, Subscriber } from './relay.js';
 
 export interface SessionTransport {
@@ -60,6 +60,14 @@ class TimestampUnwrapper {
       return Math.max(0, this.epoch - TWO32) + ts32;
     }
     this.last = ts32;
+    return this.epoch + ts32;
+  }
+
+  /** What unwrap(ts32) would answer, without remembering it. */
+  peek(ts32: number): number {
+    if (this.last < 0) return ts32;
+    if (ts32 < this.last && this.last - ts32 > TWO32 / 2) return this.epoch + TWO32 + ts32;
+    if (ts32 > this.last && ts32 - this.last > TWO32 / 2) return Math.max(0, this.epoch - TWO32) + ts32;
     return this.epoch + ts32;
   }
 }
@@ -148,6 +156,7 @@ export class RtmpSession {
       },
       {
         onMessage: (m) => this.onMessage(m),
+        onVideoStart: (ts32, b0, b1) => this.onVideoStart(ts32, b0, b1),
         onAck: (seq) => this.sendMessage(controlMessages.ack(seq)),
       },
     );
@@ -295,6 +304,24 @@ export class RtmpSession {
     if (p.state !== 'live' || !p.sink.batchable || p.live.subscribers.size > 0) return false;
     if (this.deferred.length >= this.limits.maxDeferredFrames || this.deferredBytes + m.payload.length > this.limits.maxDeferredBytes) return false;
     return isInterFrame(m.typeId === MSG.video ? 'video' : 'audio', m.payload);
+  }
+
+  /**
+   * A keyframe's first chunk: what it closes can be segmented before its remaining chunks arrive (nginx-rtmp waits
+   * for the whole frame). Held frames precede it, so they go first.
+   */
+  private onVideoStart(ts32: number, b0: number, b1: number): void {
+    const p = this.publish;
+    if (p.state !== 'live' || !p.sink.keyframeStarting || !isKeyframeStart(b0, b1)) return;
+    if (this.deferred.length > 0) this.flushDeferred();
+    try {
+      p.sink.keyframeStarting(this.tsVideo.peek(ts32));
+    } catch (e) {
+      if (!this.sinkErrorLogged) {
+        this.sinkErrorLogged = true;
+        this.log.error({ connectionId: this.connectionId, channel: p.channel, err: (e as Error)?.message }, 'rtmp sink.keyframeStarting threw');
+      }
+    }
   }
 
   private flushDeferred(): void {

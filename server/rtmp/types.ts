@@ -21,6 +21,11 @@ export interface MediaSink {
    * next keyframe (or any other message) does, while no RTMP player watches. A segmenter loses nothing by it.
    */
   readonly batchable?: boolean;
+  /**
+   * A video keyframe with this timestamp has begun to arrive (its first chunk is in; the rest is on the wire). A
+   * segmenter may close the segment it ends now. The keyframe itself still comes through write().
+   */
+  keyframeStarting?(timestamp: number): void;
   /** The publisher is gone. `unpublish`: it said so; `disconnect`: the socket closed; `kicked`: we dropped it. */
   end(reason: 'unpublish' | 'disconnect' | 'kicked' | 'error'): void;
 }
