@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildFragment, buildInitSegment, SAMPLE_FLAGS_NON_SYNC, SAMPLE_FLAGS_SYNC } from './mp4.js';
+import { buildFragment, buildInitSegment, fragmentSize, SAMPLE_FLAGS_NON_SYNC, SAMPLE_FLAGS_SYNC } from './mp4.js';
 
 interface Box { type: string; start: number; size: number; body: Buffer; children?: Box[] }
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'dinf', 'mvex', 'moof', 'traf']);
@@ -87,6 +87,11 @@ test('fragment: moof/mfhd/traf/tfhd/tfdt/trun + mdat, offsets point at the sampl
   ]);
   const file = Buffer.concat(frag.buffers);
   assert.equal(file.length, frag.size);
+  assert.equal(fragmentSize([
+    { id: 1, baseDecodeTime: big, count: 3, data: v, durations: [3000, 3000, 3000], keyframes: [1, 0, 0], cts: [6000, -3000, 0] },
+    { id: 2, baseDecodeTime: 1024, count: 2, data: a, durations: [1024, 1024] },
+    { id: 3, baseDecodeTime: 0, count: 0, data: [], durations: [] },
+  ]), file.length, 'known before it is built');
   const top = readBoxes(file);
   assert.deepEqual(top.map((b) => b.type), ['moof', 'mdat']);
   const moof = top[0];

@@ -194,16 +194,27 @@ function trafSize(t: FragmentTrack): number {
   return 8 + 16 + 20 + 20 + perSample * t.count;
 }
 
+function fragmentLayout(present: FragmentTrack[]): { moofSize: number; mdatPayload: number } {
+  let moofSize = 8 + 16; // moof + mfhd
+  for (const t of present) moofSize += trafSize(t);
+  let mdatPayload = 0;
+  for (const t of present) for (let i = 0; i < t.count; i++) mdatPayload += t.data[i].length;
+  return { moofSize, mdatPayload };
+}
+
+/** The byte size buildFragment will produce for these tracks, without building it. */
+export function fragmentSize(tracks: FragmentTrack[]): number {
+  const { moofSize, mdatPayload } = fragmentLayout(tracks.filter((t) => t.count > 0));
+  return moofSize + 8 + mdatPayload;
+}
+
 /**
  * Build `moof` + `mdat` for one fragment. Returns the buffers to write in order: one header buffer (moof and the
  * mdat box header), then every sample's data as given. Tracks with no samples are left out.
  */
 export function buildFragment(sequenceNumber: number, tracks: FragmentTrack[]): { buffers: Buffer[]; size: number } {
   const present = tracks.filter((t) => t.count > 0);
-  let moofSize = 8 + 16; // moof + mfhd
-  for (const t of present) moofSize += trafSize(t);
-  let mdatPayload = 0;
-  for (const t of present) for (let i = 0; i < t.count; i++) mdatPayload += t.data[i].length;
+  const { moofSize, mdatPayload } = fragmentLayout(present);
   const head = Buffer.allocUnsafe(moofSize + 8);
   let p = 0;
   const w32 = (n: number): void => {

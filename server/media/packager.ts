@@ -17,7 +17,7 @@ import { parseAudioTag, parseOnMetaData, parseVideoTag, type StreamMetadata, typ
 import { renderDashManifest, type DashPeriod, type DashRepresentation, type DashTrack } from './dash-manifest.js';
 import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES, type HlsVideoVariant, type PlaylistSegment } from './hls-playlist.js';
 import {
-  AUDIO_TRACK_ID, buildFragment, buildInitSegment, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack, type TrackConfig,
+  AUDIO_TRACK_ID, buildFragment, buildInitSegment, fragmentSize, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack, type TrackConfig,
 } from './mp4.js';
 
 /** Named limits of the packager. */
@@ -699,23 +699,25 @@ export class LivePackager extends EventEmitter {
     this.pendingDiscontinuity = false;
     const pdt = this.segWall || this.now();
     // One fragment per track, each in its own file.
-    const out: Array<{ file: string; buffers: Buffer[] }> = [];
+    // Sizes now (the playlists and stats need them); the bytes are built with the write, off the path to the playlist.
+    const out: Array<{ file: string; tracks: FragmentTrack[] }> = [];
     let size = 0;
     const rec: SegmentRecord = { seq, start, duration, pdt, bytes: 0, init: this.initIndex, disc };
     if (videoTrack) {
-      const frag = buildFragment(seq + 1, [videoTrack]);
-      out.push({ file: TRACK_FILES.video.segmentName(seq), buffers: frag.buffers });
-      size += frag.size;
-      rec.video = { start: videoTrack.baseDecodeTime, duration, bytes: frag.size, gap: false };
+      const bytes = fragmentSize([videoTrack]);
+      out.push({ file: TRACK_FILES.video.segmentName(seq), tracks: [videoTrack] });
+      size += bytes;
+      rec.video = { start: videoTrack.baseDecodeTime, duration, bytes, gap: false };
     }
     if (this.initHasAudio) {
       // A segment with no audio (the publisher's audio paused) still gets its file, so that numbers stay
       // contiguous for the DASH template: AAC silence where we have a silent frame for the config (ffmpeg's
       // dash demuxer stops at an empty fragment), else an empty fragment listed as EXT-X-GAP in HLS.
       if (!audioTrack && this.initAudio) audioTrack = silentTrack(this.initAudio.info, start, end);
-      const frag = buildFragment(seq + 1, audioTrack ? [audioTrack] : []);
-      out.push({ file: TRACK_FILES.audio.segmentName(seq), buffers: frag.buffers });
-      size += frag.size;
+      const tracks = audioTrack ? [audioTrack] : [];
+      const bytes = fragmentSize(tracks);
+      out.push({ file: TRACK_FILES.audio.segmentName(seq), tracks });
+      size += bytes;
       let aStart: number;
       let aDuration: number;
       if (audioTrack) {
@@ -726,7 +728,7 @@ export class LivePackager extends EventEmitter {
         aStart = Math.round((start * sr) / VIDEO_TIMESCALE);
         aDuration = Math.round((end * sr) / VIDEO_TIMESCALE) - aStart;
       }
-      rec.audio = { start: aStart, duration: Math.max(1, aDuration), bytes: frag.size, gap: !audioTrack };
+      rec.audio = { start: aStart, duration: Math.max(1, aDuration), bytes, gap: !audioTrack };
     }
     rec.bytes = size;
     this.recordSegment(rec);
@@ -748,9 +750,10 @@ export class LivePackager extends EventEmitter {
     this.liveCache.clear();
     this.unwritten.push(() => {
       for (const o of out) {
+        const { buffers } = buildFragment(seq + 1, o.tracks);
         const fd = openSync(join(this.dir, o.file), 'w');
         try {
-          writevAll(fd, o.buffers);
+          writevAll(fd, buffers);
         } finally {
           closeSync(fd);
         }
