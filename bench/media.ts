@@ -71,12 +71,16 @@ export interface Publisher {
 }
 
 /** `ffmpeg -re -stream_loop -1 -i in.flv -c copy -f flv <url>`: costs almost nothing, paced at 1x. */
-export function startPublisher(input: string, url: string): Publisher {
+/** One publisher; with several URLs, one ffmpeg sends the same packets to each (tee muxer), at the same instants. */
+export function startPublisher(input: string, url: string | string[]): Publisher {
+  const out = Array.isArray(url)
+    ? ['-map', '0', '-f', 'tee', url.map((u) => `[f=flv:onfail=abort]${u}`).join('|')]
+    : ['-f', 'flv', url];
   const args = [
     '-hide_banner', '-loglevel', 'error', '-nostdin',
     '-progress', 'pipe:1', '-stats_period', '0.25',
     '-re', '-stream_loop', '-1', '-i', input,
-    '-c', 'copy', '-f', 'flv', url,
+    '-c', 'copy', ...out,
   ];
   const startWall = Date.now();
   const startPerf = performance.now();
@@ -90,5 +94,5 @@ export function startPublisher(input: string, url: string): Publisher {
       if (zero === undefined || z < zero) zero = z;
     },
   });
-  return { proc, startPerf, startWall, url, mediaZeroPerf: () => zero, stop: () => proc.stop('SIGTERM', 3000) };
+  return { proc, startPerf, startWall, url: Array.isArray(url) ? url.join(' | ') : url, mediaZeroPerf: () => zero, stop: () => proc.stop('SIGTERM', 3000) };
 }

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LatencyResult, LoadLevel, StartupResult, ViewersResult } from './scenarios.js';
+import type { LatencyResult, LoadLevel, PairedLatencyResult, StartupResult, ViewersResult } from './scenarios.js';
 
 export type Outcome<T> = T | { error: string };
 
@@ -25,6 +25,8 @@ export interface BenchResults {
   targets: string[];
   startup?: Record<string, Outcome<StartupResult>>;
   latency?: Record<string, Outcome<LatencyResult>>;
+  /** Both servers fed by one tee publisher (present when both ran). */
+  latencyPaired?: Outcome<PairedLatencyResult>;
   load?: Record<string, Outcome<{ levels: Outcome<LoadLevel>[] }>>;
   viewers?: Record<string, Outcome<ViewersResult>>;
   warnings: string[];
@@ -84,7 +86,17 @@ export function renderMarkdown(r: BenchResults): string {
     const lo = ok(r.latency[ONAIR]), ln = ok(r.latency[NGINX]);
     const n = lo?.segments.length ?? ln?.segments.length ?? 0;
     row(`Segment availability delay, median of ${n} segments (ms)`, cell(r.latency[ONAIR], fmt(lo?.medianMs)), cell(r.latency[NGINX], fmt(ln?.medianMs)),
-      fmt(ratio(lo?.medianMs, ln?.medianMs), 2), 'Onair ≤ nginx', met(lo && ln ? lo.medianMs <= ln.medianMs : undefined));
+      fmt(ratio(lo?.medianMs, ln?.medianMs), 2), r.latencyPaired ? 'reported (separate runs: each has its own publisher-start estimate)' : 'Onair ≤ nginx',
+      r.latencyPaired ? '—' : met(lo && ln ? lo.medianMs <= ln.medianMs : undefined));
+    const pr = r.latencyPaired && ok(r.latencyPaired);
+    if (r.latencyPaired) {
+      const pe = err(r.latencyPaired);
+      row(`… paired, one publisher to both: Onair − nginx per segment, median of ${pr ? pr.segments.length : 0} (ms)`,
+        pr ? `${fmt(pr.medianDiffMs, 2)} (mean ${fmt(pr.meanDiffMs, 2)}; sooner in ${pr.firstSooner}, later in ${pr.firstLater})` : pe ? 'error' : '', pr ? '0' : '', '',
+        'Onair − nginx ≤ 0', met(pr ? pr.medianDiffMs <= 0 : undefined));
+      if (pr) row('… paired, taken when the answers arrived (adds each server\'s HTTP answer time) (ms)', fmt(pr.answeredMedianDiffMs, 2), '0', '', 'reported', '—');
+      if (pr) row('… paired: median delay of each (ms)', fmt(pr.medianMs[0], 1), fmt(pr.medianMs[1], 1), fmt(ratio(pr.medianMs[0], pr.medianMs[1]), 2), 'reported', '—');
+    }
     row('Segment availability delay, p90 (ms)', cell(r.latency[ONAIR], fmt(lo?.p90Ms)), cell(r.latency[NGINX], fmt(ln?.p90Ms)),
       fmt(ratio(lo?.p90Ms, ln?.p90Ms), 2), 'reported', '—');
     row('… median counted from publisher spawn (incl. ffmpeg start-up) (ms)', cell(r.latency[ONAIR], fmt(lo?.spawnMedianMs)), cell(r.latency[NGINX], fmt(ln?.spawnMedianMs)),
@@ -142,6 +154,7 @@ export function renderMarkdown(r: BenchResults): string {
   }
 
   const notes: string[] = [];
+  if (r.latencyPaired && err(r.latencyPaired)) notes.push(`latency paired: ${err(r.latencyPaired)!.split('\n')[0].slice(0, 300)}`);
   for (const [scen, rec] of Object.entries({ startup: r.startup, latency: r.latency, load: r.load, viewers: r.viewers })) {
     for (const [t, o] of Object.entries(rec ?? {})) {
       const e = err(o);

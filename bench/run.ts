@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { BENCH_DIR, INPUT_SPEC, REPO_DIR, WORK_DIR, ensureInput } from './media.js';
 import { killAllSync } from './spawn.js';
 import { nginxTarget, onairTarget, SEGMENT_SECONDS, type Target } from './targets.js';
-import { latencyScenario, loadLevel, startupScenario, viewersScenario, type Ctx } from './scenarios.js';
+import { latencyScenario, loadLevel, pairedLatencyScenario, startupScenario, viewersScenario, type Ctx } from './scenarios.js';
 import { renderMarkdown, type BenchResults, type Outcome } from './report.js';
 
 const SCENARIOS = ['startup', 'latency', 'load', 'viewers'] as const;
@@ -95,7 +95,8 @@ async function main() {
     load: p.streams.reduce((a, n) => a + p.warmupMs + p.sampleMs + 60_000 + n * 2000, 0),
     viewers: p.viewers.durationS * 1000 + 120_000,
   };
-  const totalBudget = 120_000 + opts.only.reduce((a, s) => a + budgetMs[s] * targets.length, 0);
+  // The latency scenario runs once more, paired, when both servers are in.
+  const totalBudget = 120_000 + opts.only.reduce((a, s) => a + budgetMs[s] * (targets.length + (s === 'latency' && targets.length > 1 ? 1 : 0)), 0);
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: global time budget of ${Math.round(totalBudget / 1000)} s exceeded; killing everything\n`);
     killAllSync();
@@ -147,6 +148,12 @@ async function main() {
     } else if (scen === 'latency') {
       results.latency = {};
       for (const t of targets) results.latency[t.name] = await runScenario(scen, t, (ctx) => latencyScenario(t, ctx, p.latencySegments));
+      const onair = targets.find((t) => t.name === 'onair');
+      const nginx = targets.find((t) => t.name !== 'onair');
+      if (onair && nginx) {
+        const both: Target = { ...onair, name: `${onair.name} + ${nginx.name}, paired` };
+        results.latencyPaired = await runScenario(scen, both, (ctx) => pairedLatencyScenario(onair, nginx, ctx, p.latencySegments * 2));
+      }
     } else if (scen === 'load') {
       results.load = {};
       for (const t of targets) {

@@ -280,6 +280,129 @@ export async function latencyScenario(target: Target, ctx: Ctx, wanted: number):
   });
 }
 
+/**
+ * 2b. The same delay measured paired: both servers up at once, one ffmpeg sending the same packets to both (tee),
+ * both media playlists polled together at random 2.5-7.5 ms intervals. Segment i of each holds the same media (both
+ * cut at the same 1 s keyframes), so appear(Onair) - appear(nginx) per segment needs no estimate of when media left
+ * the publisher: the comparison the target asks for, free of the per-run t0 error of the separate runs.
+ */
+export interface PairedLatencyResult {
+  names: [string, string];
+  segments: Array<{ index: number; startMediaS: number; diffMs: number; answeredDiffMs: number; delayMs: [number, number] }>;
+  /**
+   * Median, mean and p90 of listed(first) - listed(second), ms, where "listed" is the start of the polling round
+   * (both asked at once) whose answer first listed the segment: 0 when both listed it in the same round, a
+   * multiple of the round interval otherwise; negative: the first lists sooner.
+   */
+  medianDiffMs: number;
+  /** The same taken when those answers arrived: adds each server's HTTP answer time (Node's vs nginx's). */
+  answeredMedianDiffMs: number;
+  meanDiffMs: number;
+  p90DiffMs: number;
+  /** Segments the first server listed in an earlier / a later round than the second (the rest: same round). */
+  firstSooner: number;
+  firstLater: number;
+  /** Per-server median delay against the shared t0 (as in 2). */
+  medianMs: [number, number];
+  skipped: number;
+}
+
+export async function pairedLatencyScenario(a: Target, b: Target, ctx: Ctx, wanted: number): Promise<PairedLatencyResult> {
+  return withInstance(a, (ia, pubsA) => withInstance(b, async (ib, pubsB) => {
+    const keyA = await a.publishName(0);
+    const keyB = await b.publishName(0);
+    const pub = startPublisher(ctx.input, [`${ia.rtmpBase}/${keyA}`, `${ib.rtmpBase}/${keyB}`]);
+    pubsA.push(pub);
+    void pubsB;
+    type Seen = { uri: string; duration: number; sentPerf: number; appearPerf: number };
+    const poller = (url: string) => {
+      let mediaUrl: string | undefined;
+      const seen = new Map<number, Seen>();
+      return {
+        seen,
+        async poll(sentPerf: number): Promise<void> {
+          let pl: Playlist | undefined;
+          if (mediaUrl === undefined) {
+            const got = await getPlaylist(url);
+            if (got.pl) mediaUrl = got.mediaUrl;
+            pl = got.pl;
+          } else {
+            const r = await httpGet(mediaUrl, 1000);
+            if (r.status === 200) {
+              try {
+                pl = parsePlaylist(r.body.toString('utf8'));
+              } catch { /* polled again */ }
+            }
+          }
+          const appearPerf = performance.now();
+          for (const s of pl?.segments ?? []) if (!seen.has(s.seq)) seen.set(s.seq, { uri: s.uri, duration: s.duration, sentPerf, appearPerf });
+        },
+      };
+    };
+    const pa = poller(ia.hlsUrl(a.playName(0)));
+    const pb = poller(ib.hlsUrl(b.playName(0)));
+    const maxPolls = Math.ceil(((wanted + 2) * 1.5 * 1000 + 15_000) / LATENCY_POLL_MS.min);
+    for (let k = 0; k < maxPolls && (pa.seen.size < wanted + 2 || pb.seen.size < wanted + 2); k++) {
+      const gone = publisherGone(pub);
+      if (gone) throw new Error(gone);
+      // Both requests at once, in random order: neither server is always asked first.
+      const round = performance.now();
+      await (Math.random() < 0.5 ? Promise.all([pa.poll(round), pb.poll(round)]) : Promise.all([pb.poll(round), pa.poll(round)]));
+      await sleep(LATENCY_POLL_MS.min + Math.random() * (LATENCY_POLL_MS.max - LATENCY_POLL_MS.min), ctx.signal);
+    }
+    // Each server's segments in order, with their media start (sum of earlier EXTINFs); paired by index, kept only
+    // where both start at the same media time.
+    const timeline = (seen: Map<number, Seen>) => {
+      const seqs = [...seen.keys()].sort((x, y) => x - y);
+      const out: Array<Seen & { start: number }> = [];
+      let start = 0;
+      for (let i = 0; i < seqs.length; i++) {
+        if (i > 0 && seqs[i] !== seqs[i - 1] + 1) break;
+        const o = seen.get(seqs[i])!;
+        out.push({ ...o, start });
+        start += o.duration;
+      }
+      return out;
+    };
+    const ta = timeline(pa.seen);
+    const tb = timeline(pb.seen);
+    const zero = pub.mediaZeroPerf() ?? pub.startPerf;
+    const segments: PairedLatencyResult['segments'] = [];
+    let skipped = 0;
+    // The first segment of each starts when that server got the stream: not comparable; from the second on.
+    for (let i = 1; i < Math.min(ta.length, tb.length) && segments.length < wanted; i++) {
+      const x = ta[i], y = tb[i];
+      if (Math.abs(x.start - y.start) > 0.05 || Math.abs(x.duration - y.duration) > 0.05) {
+        skipped++;
+        continue;
+      }
+      const end = (x.start + x.duration) * 1000;
+      segments.push({
+        index: i, startMediaS: x.start, diffMs: x.sentPerf - y.sentPerf, answeredDiffMs: x.appearPerf - y.appearPerf,
+        delayMs: [x.appearPerf - zero - end, y.appearPerf - zero - end],
+      });
+    }
+    if (segments.length === 0) throw new Error(`no comparable segments (${ta.length} and ${tb.length} seen, ${skipped} misaligned)`);
+    const d = segments.map((s) => s.diffMs);
+    const result: PairedLatencyResult = {
+      names: [a.name, b.name],
+      segments,
+      medianDiffMs: median(d),
+      answeredMedianDiffMs: median(segments.map((x) => x.answeredDiffMs)),
+      meanDiffMs: d.reduce((s, v) => s + v, 0) / d.length,
+      p90DiffMs: quantile(d, 0.9),
+      firstSooner: d.filter((v) => v < 0).length,
+      firstLater: d.filter((v) => v > 0).length,
+      medianMs: [median(segments.map((s) => s.delayMs[0])), median(segments.map((s) => s.delayMs[1]))],
+      skipped,
+    };
+    ctx.log(`  paired latency: ${segments.length} segments, ${a.name} − ${b.name}: median ${result.medianDiffMs.toFixed(2)} ms, mean ${result.meanDiffMs.toFixed(2)} ms ` +
+      `(by answer arrival: median ${result.answeredMedianDiffMs.toFixed(2)} ms); ` +
+      `${a.name} sooner in ${result.firstSooner}, later in ${result.firstLater}; delays ${result.medianMs.map((v) => v.toFixed(1)).join(' / ')} ms${skipped ? `; ${skipped} misaligned` : ''}`);
+    return result;
+  }));
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. CPU / RSS at N streams
 
