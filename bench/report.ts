@@ -95,7 +95,7 @@ export function renderMarkdown(r: BenchResults): string {
         pr ? `${fmt(pr.medianDiffMs, 2)} (mean ${fmt(pr.meanDiffMs, 2)}; sooner in ${pr.firstSooner}, later in ${pr.firstLater})` : pe ? 'error' : '', pr ? '0' : '', '',
         'Onair − nginx ≤ 0', met(pr ? pr.medianDiffMs <= 0 : undefined));
       if (pr) row('… paired, taken when the answers arrived (adds each server\'s HTTP answer time) (ms)', fmt(pr.answeredMedianDiffMs, 2), '0', '', 'reported', '—');
-      if (pr) row('… paired: median delay of each (ms)', fmt(pr.medianMs[0], 1), fmt(pr.medianMs[1], 1), fmt(ratio(pr.medianMs[0], pr.medianMs[1]), 2), 'reported', '—');
+      if (pr) row('… paired: median delay of each, at answer arrival (ms)', fmt(pr.medianMs[0], 1), fmt(pr.medianMs[1], 1), fmt(ratio(pr.medianMs[0], pr.medianMs[1]), 2), 'reported', '—');
     }
     row('Segment availability delay, p90 (ms)', cell(r.latency[ONAIR], fmt(lo?.p90Ms)), cell(r.latency[NGINX], fmt(ln?.p90Ms)),
       fmt(ratio(lo?.p90Ms, ln?.p90Ms), 2), 'reported', '—');
