@@ -87,6 +87,30 @@ async function nextTick(t0: number, signal: AbortSignal): Promise<void> {
   await sleep(t0 + Math.floor((now - t0) / POLL_MS + 1) * POLL_MS - now, signal);
 }
 
+/** A player's polling of `url`: the master (if any) resolved once, then only the media playlist. */
+function mediaPlaylistPoller(url: string): () => Promise<Playlist | undefined> {
+  let mediaUrl: string | undefined;
+  return async () => {
+    if (mediaUrl === undefined) {
+      const got = await getPlaylist(url);
+      if (got.pl) mediaUrl = got.mediaUrl;
+      return got.pl;
+    }
+    const r = await httpGet(mediaUrl, 1000);
+    if (r.status !== 200) return undefined;
+    try {
+      return parsePlaylist(r.body.toString('utf8'));
+    } catch {
+      return undefined; // a torn or foreign answer: polled again
+    }
+  };
+}
+
+/** The wait between latency polls: random in LATENCY_POLL_MS. */
+function latencyPause(signal: AbortSignal): Promise<void> {
+  return sleep(LATENCY_POLL_MS.min + Math.random() * (LATENCY_POLL_MS.max - LATENCY_POLL_MS.min), signal);
+}
+
 function publisherGone(pub: Publisher): string | undefined {
   return pub.proc.isRunning() ? undefined : `publisher exited: ${pub.proc.tail().slice(-500).replace(/rtmp:\/\/\S+/g, 'rtmp://…')}`;
 }
@@ -209,31 +233,18 @@ export async function latencyScenario(target: Target, ctx: Ctx, wanted: number):
     const seen = new Map<number, { uri: string; duration: number; appearPerf: number; appearWall: number; pdtMs?: number }>();
     let firstSeq: number | undefined;
     const maxPolls = Math.ceil(((wanted + 1) * 1.5 * 1000 + 15_000) / LATENCY_POLL_MS.min);
-    // As a player does: the master (if any) once, then only the media playlist.
-    let mediaUrl: string | undefined;
+    const poll = mediaPlaylistPoller(url);
     for (let k = 0; k < maxPolls && seen.size < wanted + 1; k++) {
       const gone = publisherGone(pub);
       if (gone) throw new Error(gone);
-      let pl: Playlist | undefined;
-      if (mediaUrl === undefined) {
-        const got = await getPlaylist(url);
-        if (got.pl) mediaUrl = got.mediaUrl;
-        pl = got.pl;
-      } else {
-        const r = await httpGet(mediaUrl, 1000);
-        if (r.status === 200) {
-          try {
-            pl = parsePlaylist(r.body.toString('utf8'));
-          } catch { /* a torn or foreign answer: polled again */ }
-        }
-      }
+      const pl = await poll();
       const appearPerf = performance.now();
       const appearWall = Date.now();
       for (const s of pl?.segments ?? []) {
         firstSeq ??= s.seq;
         if (!seen.has(s.seq)) seen.set(s.seq, { uri: s.uri, duration: s.duration, appearPerf, appearWall, pdtMs: s.pdtMs });
       }
-      await sleep(LATENCY_POLL_MS.min + Math.random() * (LATENCY_POLL_MS.max - LATENCY_POLL_MS.min), ctx.signal);
+      await latencyPause(ctx.signal);
     }
     if (firstSeq === undefined) throw new Error('no segment ever appeared');
     const zero = pub.mediaZeroPerf();
@@ -316,24 +327,12 @@ export async function pairedLatencyScenario(a: Target, b: Target, ctx: Ctx, want
     void pubsB;
     type Seen = { uri: string; duration: number; sentPerf: number; appearPerf: number };
     const poller = (url: string) => {
-      let mediaUrl: string | undefined;
+      const fetchPlaylist = mediaPlaylistPoller(url);
       const seen = new Map<number, Seen>();
       return {
         seen,
         async poll(sentPerf: number): Promise<void> {
-          let pl: Playlist | undefined;
-          if (mediaUrl === undefined) {
-            const got = await getPlaylist(url);
-            if (got.pl) mediaUrl = got.mediaUrl;
-            pl = got.pl;
-          } else {
-            const r = await httpGet(mediaUrl, 1000);
-            if (r.status === 200) {
-              try {
-                pl = parsePlaylist(r.body.toString('utf8'));
-              } catch { /* polled again */ }
-            }
-          }
+          const pl = await fetchPlaylist();
           const appearPerf = performance.now();
           for (const s of pl?.segments ?? []) if (!seen.has(s.seq)) seen.set(s.seq, { uri: s.uri, duration: s.duration, sentPerf, appearPerf });
         },
@@ -348,7 +347,7 @@ export async function pairedLatencyScenario(a: Target, b: Target, ctx: Ctx, want
       // Both requests at once, in random order: neither server is always asked first.
       const round = performance.now();
       await (Math.random() < 0.5 ? Promise.all([pa.poll(round), pb.poll(round)]) : Promise.all([pb.poll(round), pa.poll(round)]));
-      await sleep(LATENCY_POLL_MS.min + Math.random() * (LATENCY_POLL_MS.max - LATENCY_POLL_MS.min), ctx.signal);
+      await latencyPause(ctx.signal);
     }
     // Each server's segments in order, with their media start (sum of earlier EXTINFs); paired by index, kept only
     // where both start at the same media time.

@@ -188,8 +188,10 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     };
   };
 
+  const trust = trustedProxies(config.trustProxy);
   const http = await buildHttpApp({
     config,
+    trust,
     logger: logger.child({ part: 'http' }),
     startedAt,
     accounts,
@@ -217,7 +219,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     canJoin: (identity, channelName) => access.watchDecision(identity, channelName),
     viewerCount: (channel) => viewers.count(channel),
     ipHashSalt: secret,
-    clientAddress: (req) => clientAddress(req, trustedProxies(config.trustProxy)),
+    clientAddress: (req) => clientAddress(req, trust),
   });
   // A banned chatter cannot come back through another invite.
   access.setBanCheck((channelId, who) => chat.isBanned(channelId, { userId: who.userId, guestId: who.guestId, address: who.guestIp }));

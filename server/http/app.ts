@@ -5,7 +5,6 @@ import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LIMITS } from '../config.js';
 import type { HttpDeps } from './deps.js';
-import { trustedProxies } from './client-address.js';
 import { errorBody, makeErrorHandler } from './errors.js';
 import { registerAccountRoutes } from './routes-account.js';
 import { registerChannelRoutes } from './routes-channels.js';
@@ -16,15 +15,14 @@ import { registerSiteRoutes } from './routes-site.js';
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const mediaCache = createMediaCache();
-  const trust = trustedProxies(deps.config.trustProxy);
-  const fastPath = mediaFastPath(deps, mediaCache, trust);
+  const fastPath = mediaFastPath(deps, mediaCache);
   const app = Fastify({
     // Live segments of public streams skip the framework (see mediaFastPath); everything else is Fastify's.
     serverFactory: (handler) => createServer((req, res) => {
       if (!fastPath(req, res)) handler(req, res);
     }),
     bodyLimit: LIMITS.httpBodyBytes,
-    trustProxy: trust,
+    trustProxy: deps.trust,
     // Fastify's own request logging stays off: headers carry tokens; our handlers log what matters.
     logger: false,
     keepAliveTimeout: 65_000,

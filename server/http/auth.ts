@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity } from '../api/types.js';
 import { GUEST_COOKIE, SESSION_COOKIE } from '../access/access.js';
-import { forwardedUntrusted, trustedProxies } from './client-address.js';
+import { forwardedUntrusted } from './client-address.js';
 import type { HttpDeps } from './deps.js';
 import { unauthorized } from './errors.js';
 
@@ -50,7 +50,7 @@ export function setSessionCookie(reply: FastifyReply, deps: HttpDeps, token: str
 /** Stat pages show publisher addresses: loopback, or the admin token. */
 export function isOperator(req: FastifyRequest, deps: HttpDeps): boolean {
   const ip = req.ip;
-  if ((ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1') && !forwardedUntrusted(req.raw, trustedProxies(deps.config.trustProxy))) return true;
+  if ((ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1') && !forwardedUntrusted(req.raw, deps.trust)) return true;
   const header = req.headers.authorization;
   return !!deps.adminToken && header === `Bearer ${deps.adminToken}`;
 }

@@ -6,15 +6,10 @@ import proxyAddr from '@fastify/proxy-addr';
 
 export type TrustProxy = (addr: string, hop: number) => boolean;
 
-/** The trust test Fastify takes as `trustProxy`, or false when no proxy is trusted. */
+/** The trust test Fastify takes as `trustProxy`, or false when no proxy is trusted. Compiled once, at start. */
 export function trustedProxies(list: string[]): TrustProxy | false {
-  if (!list.length) return false;
-  const key = list.join(',');
-  let fn = compiled.get(key);
-  if (!fn) compiled.set(key, (fn = proxyAddr.compile(list)));
-  return fn;
+  return list.length ? proxyAddr.compile(list) : false;
 }
-const compiled = new Map<string, TrustProxy>();
 
 export function clientAddress(req: IncomingMessage, trust: TrustProxy | false): string {
   return trust ? proxyAddr(req, trust) : (req.socket.remoteAddress ?? '');

@@ -10,6 +10,7 @@ import type { FollowsRepo, InvitesRepo } from '../db/social.js';
 import type { UsersRepo } from '../db/users.js';
 import type { Logger } from '../log.js';
 import type { LiveStreams } from '../media/live-streams.js';
+import type { TrustProxy } from './client-address.js';
 import type { StatClient } from './stat-xml.js';
 import type { ViewerCounter } from './viewers.js';
 
@@ -28,6 +29,8 @@ export interface RtmpTotals {
 
 export interface HttpDeps {
   config: OnairConfig;
+  /** config.trustProxy compiled (client-address.ts). */
+  trust: TrustProxy | false;
   logger: Logger;
   startedAt: number;
   accounts: AccountsService;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelAccessInfo } from '../access/access.js';
 import { GUEST_COOKIE, SESSION_COOKIE } from '../access/access.js';
-import { clientAddress, type TrustProxy } from './client-address.js';
+import { clientAddress } from './client-address.js';
 import type { HttpDeps } from './deps.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotFileCache, isImmutable, isPlaylist, isSafeMediaPath, mimeFor, serveMediaFile } from './file-server.js';
@@ -42,7 +42,7 @@ const VOD_PATH = /^\/vod\/([A-Za-z0-9_-]{6,64})\/([A-Za-z0-9_-][A-Za-z0-9_.-]{0,
  * query strings, files not cached yet, rendition playlists that ffmpeg writes) returns false and goes through the
  * routes below, which apply every rule. Answers are the same bytes and headers the route would send.
  */
-export function mediaFastPath(deps: HttpDeps, cache: HotFileCache, trust: TrustProxy | false): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: IncomingMessage, res: ServerResponse) => boolean {
   /** Playlist bodies by URL, valid while the stream's playlistVersion is unchanged. */
   const playlists = new Map<string, { streamId: string; version: number; body: string }>();
   /** `file` of `stream` as served at `url` (the channel's master is rewritten to point into the stream folder). */
@@ -56,7 +56,7 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache, trust: TrustP
       playlists.set(url, entry);
       if (playlists.size > 10_000) playlists.delete(playlists.keys().next().value!);
     }
-    deps.viewers.touch(stream.channel, clientAddress(req, trust), req.headers['user-agent']);
+    deps.viewers.touch(stream.channel, clientAddress(req, deps.trust), req.headers['user-agent']);
     res.writeHead(200, {
       'content-type': 'application/vnd.apple.mpegurl',
       'content-length': Buffer.byteLength(entry.body),
@@ -240,7 +240,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       reply.type(mimeFor(file)).header('cache-control', 'no-cache, no-store');
       return reply.send(rel.endsWith('.m3u8') ? rewriteHlsUris(text, '', allowed.query) : addDashQuery(text, allowed.query));
     }
-    deps.streams.byStreamId(id)?.packager.flushWrites(); // looked up again: the access checks above awaited
+    live?.packager.flushWrites();
     return serveMediaFile(req, reply, folder.dir, rel, cache, { cacheScope: allowed.scope });
   }
 

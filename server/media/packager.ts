@@ -402,12 +402,22 @@ export class LivePackager extends EventEmitter {
    * the keyframe is still on the wire. The keyframe, once in, opens the next segment as usual.
    */
   keyframeStarting(ts: number): void {
-    if (this.ended || !this.ready || !this.initHasVideo || !this.video || this.vData.length === 0 || this.tsOffset === undefined) return;
+    if (this.ended || !this.ready || !this.initHasVideo || !this.video || this.tsOffset === undefined) return;
     const o = ts + this.tsOffset;
     if (this.lastOutMs !== undefined && Math.abs(o - this.lastOutMs) > PACKAGER_LIMITS.jumpMs) return; // pushVideo rebases a jump
-    let dts = Math.round(o * 90);
-    if (dts <= this.lastVideoDts) dts = this.lastVideoDts + 90;
-    if (dts - this.vDts[0] >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(dts);
+    const dts = this.videoDts(o);
+    if (this.keyframeCloses(dts)) this.cut(dts);
+  }
+
+  /** The video DTS (90 kHz) of a frame at output time `o` ms: strictly after the last one. */
+  private videoDts(o: number): number {
+    const dts = Math.round(o * 90);
+    return dts <= this.lastVideoDts ? this.lastVideoDts + 90 : dts;
+  }
+
+  /** A keyframe at `dts` closes the open segment once that holds about a segment's length. */
+  private keyframeCloses(dts: number): boolean {
+    return this.vData.length > 0 && dts - this.vDts[0] >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90;
   }
 
   private pushVideo(ts: number, payload: Buffer): void {
@@ -440,13 +450,9 @@ export class LivePackager extends EventEmitter {
       this.stats.droppedFrames++;
       return;
     }
-    let dts = Math.round(o * 90);
-    if (dts <= this.lastVideoDts) dts = this.lastVideoDts + 90;
+    const dts = this.videoDts(o);
     if (!this.ready) this.checkReady();
-    if (this.ready && this.initHasVideo && tag.keyframe && this.vData.length > 0) {
-      const elapsed = dts - this.vDts[0];
-      if (elapsed >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(dts);
-    }
+    if (this.ready && this.initHasVideo && tag.keyframe && this.keyframeCloses(dts)) this.cut(dts);
     if (this.vData.length === 0) this.segWall = this.now();
     if (this.vData.length > 0) this.lastVideoDur = dts - this.vDts[this.vDts.length - 1];
     this.vData.push(tag.data);
