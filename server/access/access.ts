@@ -14,10 +14,10 @@ import type { ChannelsRepo } from '../db/channels.js';
 import type { Channel, ChannelVisibility } from '../db/models.js';
 import type { FollowsRepo, InvitesRepo } from '../db/social.js';
 import type { UsersRepo } from '../db/users.js';
+import { GUEST_COOKIE, SESSION_COOKIE, readCookie } from './credentials.js';
 import { signGuestGrant, signMediaGrant, verifyGuestGrant, verifyMediaGrant, type GuestGrant, type MediaGrant } from './signed.js';
 
-export const SESSION_COOKIE = 'onair_session';
-export const GUEST_COOKIE = 'onair_guest';
+export { GUEST_COOKIE, SESSION_COOKIE, readCookie } from './credentials.js';
 
 export const ACCESS_LIMITS = {
   /** Guest grants (the onair_guest cookie) last this long. */
@@ -73,23 +73,6 @@ export interface MediaCredentials {
   bearer?: string;
   sessionCookie?: string;
   guestCookie?: string;
-}
-
-/** Reads one cookie from a raw Cookie header. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() !== name) continue;
-    const value = part.slice(eq + 1).trim();
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
-  }
-  return undefined;
 }
 
 // C0/C1 controls, line separators, and bidi overrides (names that reorder the text around them).

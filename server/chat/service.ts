@@ -3,6 +3,7 @@
 // and viewer counts are summed across processes (viewers.ts).
 //
 // Rooms: `ch:<channel>` per channel, `user:<id>` per signed-in user, `guest:<id>` per guest.
+import { bearerToken } from '../access/credentials.js';
 import { RoomBroadcaster } from './broadcast.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
@@ -319,8 +320,7 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
   // ---- connections ----
   io.use((socket, next) => {
     const auth = isObj(socket.handshake.auth) ? socket.handshake.auth : {};
-    const header = socket.handshake.headers.authorization;
-    const bearer = typeof auth.token === 'string' ? auth.token : typeof header === 'string' && /^Bearer /i.test(header) ? header.slice(7).trim() : undefined;
+    const bearer = typeof auth.token === 'string' ? auth.token : bearerToken(socket.handshake.headers.authorization);
     const guestToken = typeof auth.guestToken === 'string' ? auth.guestToken : undefined;
     const address = opts.clientAddress ? opts.clientAddress(socket.request) : socket.handshake.address;
     opts

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Identity } from '../api/types.js';
-import { GUEST_COOKIE, SESSION_COOKIE } from '../access/access.js';
+import { bearerToken, GUEST_COOKIE, SESSION_COOKIE } from '../access/credentials.js';
 import { forwardedUntrusted } from './client-address.js';
 import type { HttpDeps } from './deps.js';
 import { unauthorized } from './errors.js';
@@ -13,10 +13,7 @@ export interface Principal {
 
 /** The caller from a Bearer token or the session cookie, or null. */
 export async function authenticate(req: FastifyRequest, deps: HttpDeps): Promise<Principal | null> {
-  const header = req.headers.authorization;
-  let raw: string | undefined;
-  if (header?.startsWith('Bearer ')) raw = header.slice(7).trim();
-  else raw = req.cookies?.[SESSION_COOKIE];
+  const raw = bearerToken(req.headers.authorization) ?? req.cookies?.[SESSION_COOKIE];
   if (!raw || raw.length > 200) return null;
   const resolved = await deps.tokens.resolve(raw);
   return resolved ? { userId: resolved.userId } : null;
@@ -24,11 +21,7 @@ export async function authenticate(req: FastifyRequest, deps: HttpDeps): Promise
 
 /** The caller as an Identity: a user (bearer or session cookie) or a guest (guest cookie), or null. */
 export async function identify(req: FastifyRequest, deps: HttpDeps): Promise<Identity | null> {
-  const header = req.headers.authorization;
-  return deps.access.resolveIdentity({
-    cookieHeader: req.headers.cookie,
-    bearer: header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined,
-  });
+  return deps.access.resolveIdentity({ cookieHeader: req.headers.cookie, bearer: bearerToken(req.headers.authorization) });
 }
 
 export async function requireUser(req: FastifyRequest, deps: HttpDeps): Promise<Principal> {
@@ -51,6 +44,5 @@ export function setSessionCookie(reply: FastifyReply, deps: HttpDeps, token: str
 export function isOperator(req: FastifyRequest, deps: HttpDeps): boolean {
   const ip = req.ip;
   if ((ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1') && !forwardedUntrusted(req.raw, deps.trust)) return true;
-  const header = req.headers.authorization;
-  return !!deps.adminToken && header === `Bearer ${deps.adminToken}`;
+  return !!deps.adminToken && bearerToken(req.headers.authorization) === deps.adminToken;
 }

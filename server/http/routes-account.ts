@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiUser, AuthResult, Credentials, MyChannel, NewStreamKey } from '../api/types.js';
 import type { Channel, User } from '../db/models.js';
 import { LIMITS } from '../config.js';
+import { bearerToken } from '../access/credentials.js';
 import { authenticate, requireUser, SESSION_COOKIE, setSessionCookie } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { HttpError, rethrowDbError } from './errors.js';
@@ -93,8 +94,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
   });
 
   app.post('/api/auth/logout', async (req, reply) => {
-    const header = req.headers.authorization;
-    const raw = header?.startsWith('Bearer ') ? header.slice(7).trim() : req.cookies?.[SESSION_COOKIE];
+    const raw = bearerToken(req.headers.authorization) ?? req.cookies?.[SESSION_COOKIE];
     if (raw) await deps.tokens.revoke(raw);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.status(204).send();

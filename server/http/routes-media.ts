@@ -3,7 +3,7 @@ import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelAccessInfo } from '../access/access.js';
-import { GUEST_COOKIE, SESSION_COOKIE } from '../access/access.js';
+import { bearerToken, GUEST_COOKIE, SESSION_COOKIE } from '../access/credentials.js';
 import { clientAddress } from './client-address.js';
 import type { HttpDeps } from './deps.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -122,10 +122,9 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     if (info.visibility === 'public') return { scope: 'public', query: '' };
     const t = (req.query as { t?: unknown } | undefined)?.t;
     const mediaToken = typeof t === 'string' ? t : undefined;
-    const header = req.headers.authorization;
     const ok = await deps.access.mediaAllowed(info, {
       mediaToken,
-      bearer: header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined,
+      bearer: bearerToken(req.headers.authorization),
       sessionCookie: req.cookies?.[SESSION_COOKIE],
       guestCookie: req.cookies?.[GUEST_COOKIE],
     });
