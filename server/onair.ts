@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AccessControl } from './access/access.js';
+import { LocalAccessChangeBus } from './access/changes.js';
 import { attachChat, type ChatService } from './chat/index.js';
 import { loadServerSecret } from './access/secret.js';
 import { LIMITS, type OnairConfig } from './config.js';
@@ -76,6 +77,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   const secret = await loadServerSecret(config.secret, new SettingsRepo(db));
   const access = new AccessControl({ channels, follows, invites, tokens, users, secret });
   await access.start();
+  const accessChanges = new LocalAccessChangeBus();
   const loginLimiter = new LoginRateLimiter({ maxFailures: LIMITS.loginFailures, windowMs: LIMITS.loginWindowSeconds * 1000 });
   const viewers = new ViewerCounter();
 
@@ -202,6 +204,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     follows,
     invites,
     access,
+    accessChanges,
     loginLimiter,
     streams,
     viewers,

@@ -1,5 +1,6 @@
 // What the HTTP layer is given by the composition root. Typed against the modules' public classes only.
 import type { AccessControl } from '../access/access.js';
+import type { AccessChangeBus } from '../access/changes.js';
 import type { OnairConfig } from '../config.js';
 import type { AccountsService } from '../db/accounts.js';
 import type { TokensRepo } from '../db/auth-tokens.js';
@@ -42,6 +43,8 @@ export interface HttpDeps {
   invites: InvitesRepo;
   /** Identities, visibility and the media access check (also used by chat). */
   access: AccessControl;
+  /** Publish here whatever takes access back (revoked invite or tokens, unfollow, visibility, ban, key reset). */
+  accessChanges: AccessChangeBus;
   loginLimiter: LoginRateLimiter;
   streams: LiveStreams;
   viewers: ViewerCounter;
