@@ -2,13 +2,16 @@
 // Works on the same database the server uses (ONAIR_DATA_DIR / DATABASE_URL).
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config.js';
+import { SharedAccessChangeBus } from './access/change-bus.js';
+import type { AccessChange } from './access/changes.js';
+import { ConfigError, loadConfig, type OnairConfig } from './config.js';
 import { AccountsService } from './db/accounts.js';
 import { ChannelsRepo } from './db/channels.js';
-import { openDatabase } from './db/database.js';
+import { openDatabase, type Db } from './db/database.js';
 import { DbError } from './db/errors.js';
 import { UsersRepo } from './db/users.js';
 import { channelUrls } from './http/urls.js';
+import { silentLogger } from './log.js';
 
 const HELP = `Usage: npm run onair -- <command>
 
@@ -19,6 +22,16 @@ const HELP = `Usage: npm run onair -- <command>
   help                                    this text
 
 Settings come from the same environment as the server: ONAIR_DATA_DIR, DATABASE_URL, ONAIR_PUBLIC_URL, ONAIR_RTMP_PORT.`;
+
+/** Tells every running server process of a change that takes access back (they drop what it closes). */
+async function tellServers(db: Db, config: OnairConfig, change: AccessChange): Promise<void> {
+  const bus = new SharedAccessChangeBus({ db, redisUrl: config.redisUrl || undefined, logger: silentLogger() });
+  try {
+    await bus.publish(change);
+  } finally {
+    await bus.close();
+  }
+}
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -73,6 +86,8 @@ async function main(argv: string[]): Promise<number> {
       const user = await new UsersRepo(db).byUsername(name);
       if (!user) throw new Error(`No user called ${name}`);
       const streamKey = await channels.regenerateKey(user.id);
+      const channel = await channels.byUserId(user.id);
+      if (channel) await tellServers(db, config, { kind: 'stream-key-reset', channelId: channel.id, channel: channel.name });
       out({ username: user.username, streamKey }, `New stream key for ${user.username}: ${streamKey}\nA publisher using the old key is dropped within a few seconds.`);
       return 0;
     }

@@ -30,6 +30,11 @@ export interface OnairConfig {
    * linklocal, uniquelocal, comma-separated). Empty: the socket peer is the client.
    */
   trustProxy: string[];
+  /**
+   * Origins besides our own whose pages may send state-changing requests with a visitor's cookies and open chat
+   * connections (ONAIR_ALLOWED_ORIGINS, comma-separated, e.g. a site that embeds the player and chat).
+   */
+  allowedOrigins: string[];
   media: MediaConfig;
   auth: AuthConfig;
 }
@@ -166,6 +171,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     throw new ConfigError(`ONAIR_TRUST_PROXY must list addresses, CIDRs or loopback/linklocal/uniquelocal, comma-separated: ${(err as Error).message}`);
   }
 
+  const originsRaw = pick('ONAIR_ALLOWED_ORIGINS', fromFile.allowedOrigins, '');
+  const allowedOrigins = (Array.isArray(originsRaw) ? originsRaw.map(String) : String(originsRaw).split(',')).map((o) => o.trim()).filter(Boolean);
+  for (const o of allowedOrigins) {
+    let ok = false;
+    try {
+      const u = new URL(o);
+      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o.replace(/\/+$/, '');
+    } catch {}
+    if (!ok) throw new ConfigError(`ONAIR_ALLOWED_ORIGINS must list origins such as https://friends.example.com (scheme, host and port only), got ${JSON.stringify(o)}`);
+  }
+
   return {
     httpHost: String(pick('ONAIR_HTTP_HOST', fromFile.httpHost, DEFAULTS.httpHost)),
     httpPort,
@@ -179,6 +195,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     logLevel: String(pick('ONAIR_LOG_LEVEL', fromFile.logLevel, DEFAULTS.logLevel)),
     secret,
     trustProxy,
+    allowedOrigins,
     media: {
       segmentSeconds: num('ONAIR_SEGMENT_SECONDS', pick('ONAIR_SEGMENT_SECONDS', m.segmentSeconds, DEFAULTS.media.segmentSeconds), 0.5, 10),
       liveWindowSegments: num('ONAIR_LIVE_WINDOW', pick('ONAIR_LIVE_WINDOW', m.liveWindowSegments, DEFAULTS.media.liveWindowSegments), 3, 100),

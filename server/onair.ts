@@ -3,8 +3,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { AccessControl } from './access/access.js';
-import { LocalAccessChangeBus } from './access/changes.js';
+import { AccessControl, channelAccessInfo } from './access/access.js';
+import { SharedAccessChangeBus } from './access/change-bus.js';
+import { PublishAuthorizer } from './access/publishers.js';
 import { attachChat, type ChatService } from './chat/index.js';
 import { loadServerSecret } from './access/secret.js';
 import { LIMITS, type OnairConfig } from './config.js';
@@ -18,16 +19,13 @@ import { FollowsRepo, InvitesRepo, SettingsRepo } from './db/social.js';
 import { UsersRepo } from './db/users.js';
 import { locateFfmpeg } from './ffmpeg/locate.js';
 import { buildHttpApp } from './http/app.js';
+import { originCheck } from './http/cross-site.js';
 import { clientAddress, trustedProxies } from './http/client-address.js';
 import type { RtmpTotals } from './http/deps.js';
 import { ViewerCounter } from './http/viewers.js';
 import type { Logger } from './log.js';
 import { LiveStreams, type StreamEnded } from './media/live-streams.js';
 import { RtmpServer } from './rtmp/server.js';
-import type { PublishDecision, PublishRequest } from './rtmp/types.js';
-
-/** How often live publishers' keys are checked against the database. */
-const KEY_RECHECK_MS = 3000;
 
 export interface OnairServer {
   config: OnairConfig;
@@ -77,7 +75,9 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   const secret = await loadServerSecret(config.secret, new SettingsRepo(db));
   const access = new AccessControl({ channels, follows, invites, tokens, users, secret });
   await access.start();
-  const accessChanges = new LocalAccessChangeBus();
+  // What takes access back reaches every process sharing the database (through Redis at once when configured).
+  const accessChanges = new SharedAccessChangeBus({ db, redisUrl: config.redisUrl || undefined, logger: logger.child({ part: 'access' }) });
+  await accessChanges.start();
   const loginLimiter = new LoginRateLimiter({ maxFailures: LIMITS.loginFailures, windowMs: LIMITS.loginWindowSeconds * 1000 });
   const viewers = new ViewerCounter();
 
@@ -127,43 +127,9 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     recorded.get(streamId)?.();
   });
 
-  // The key each live publisher used, so a key regenerated elsewhere (the CLI, another server process) drops
-  // its publisher too. Kept in memory only.
-  const publisherKeys = new Map<string, string>();
-  const keyCheck = setInterval(() => {
-    void (async () => {
-      for (const [channelName, key] of publisherKeys) {
-        if (!streams.isPublishing(channelName)) {
-          publisherKeys.delete(channelName);
-          continue;
-        }
-        const owner = await channels.byStreamKey(key).catch(() => undefined);
-        if (owner === null || (owner && owner.name !== channelName)) {
-          publisherKeys.delete(channelName);
-          rtmp.kick(channelName, 'stream key regenerated');
-        }
-      }
-    })();
-  }, KEY_RECHECK_MS);
-  keyCheck.unref();
+  const publishers = new PublishAuthorizer({ channels, streams, kick: (channel, reason) => rtmp.kick(channel, reason), logger });
 
-  const authorizePublish = async (req: PublishRequest): Promise<PublishDecision> => {
-    if (req.app !== 'live') return { ok: false, code: 'bad_app', reason: 'Publish to the "live" application: rtmp://HOST/live with your stream key.' };
-    const channel = req.streamKey ? await channels.byStreamKey(req.streamKey) : null;
-    if (!channel) {
-      logger.warn({ connectionId: req.connectionId, address: req.remoteAddress }, 'publish refused: unknown stream key');
-      return { ok: false, code: 'bad_name', reason: 'Unknown stream key. Copy the current key from your channel settings.' };
-    }
-    if (streams.isPublishing(channel.name)) {
-      return { ok: false, code: 'already_live', reason: 'This channel is already live from another encoder.' };
-    }
-    const sink = await streams.open(channel.name, req.remoteAddress);
-    publisherKeys.set(channel.name, req.streamKey);
-    logger.info({ channel: channel.name, connectionId: req.connectionId, address: req.remoteAddress }, 'publisher accepted');
-    return { ok: true, channel: channel.name, sink };
-  };
-
-  const rtmp = new RtmpServer({ host: config.rtmpHost, port: config.rtmpPort, hooks: { authorizePublish }, logger: logger.child({ part: 'rtmp' }) });
+  const rtmp = new RtmpServer({ host: config.rtmpHost, port: config.rtmpPort, hooks: { authorizePublish: publishers.authorize }, logger: logger.child({ part: 'rtmp' }) });
   const { port: rtmpPort } = await rtmp.listen();
 
   const rtmpTotals = (): RtmpTotals => {
@@ -209,7 +175,6 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     streams,
     viewers,
     rtmp: rtmpTotals,
-    kickPublisher: (channel) => rtmp.kick(channel, 'stream key regenerated'),
     adminToken: opts.adminToken,
   });
   // Live chat on the same HTTP server (socket.io at /socket.io), across processes when REDIS_URL is set.
@@ -223,9 +188,19 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     viewerCount: (channel) => viewers.count(channel),
     ipHashSalt: secret,
     clientAddress: (req) => clientAddress(req, trust),
+    allowOrigin: originCheck(config.publicUrl, config.allowedOrigins, trust),
+    publishAccessChange: (change) => accessChanges.publish(change),
   });
-  // A banned chatter cannot come back through another invite.
+  // A banned chatter cannot come back through another invite, nor keep a private channel's media.
   access.setBanCheck((channelId, who) => chat.isBanned(channelId, { userId: who.userId, guestId: who.guestId, address: who.guestIp }));
+  // Access taken back, here or on another process: cached answers go, and every door drops who lost it.
+  accessChanges.subscribe((change) => {
+    access.applyChange(change);
+    chat.recheckAccess(change).catch((err) => logger.warn({ err: (err as Error).message, kind: change.kind }, 'chat access re-check failed'));
+    if (change.kind === 'stream-key-reset') {
+      publishers.keyReset(change.channel).catch((err) => logger.warn({ err: (err as Error).message, channel: change.channel }, 'stream key re-check failed'));
+    }
+  });
   // Stream start and end reach the chat room, and followers get a "went live" notice.
   streams.on('live', ({ channel: name }: { channel: string }) => {
     void (async () => {
@@ -233,8 +208,13 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
         const channel = await channels.byName(name);
         if (!channel) return;
         await chat.streamStarted(name, channel.title);
-        const followers = await follows.followersOf(channel.id);
-        if (followers.length) chat.notifyUsers(followers, { kind: 'followed-live', channel: name, title: channel.title });
+        // Followers who may watch learn the title; the others (an invite-only channel they follow) only the name.
+        const info = channelAccessInfo(channel);
+        const watching: number[] = [];
+        const outside: number[] = [];
+        for (const id of await follows.followersOf(channel.id)) ((await access.userMayWatch(id, info)) ? watching : outside).push(id);
+        if (watching.length) chat.notifyUsers(watching, { kind: 'followed-live', channel: name, title: channel.title });
+        if (outside.length) chat.notifyUsers(outside, { kind: 'followed-live', channel: name });
       } catch (err) {
         logger.warn({ channel: name, err: (err as Error).message }, 'could not announce stream start');
       }
@@ -309,7 +289,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
       closing ??= (async () => {
         clearInterval(sweepTimer);
         clearTimeout(recoverTimer);
-        clearInterval(keyCheck);
+        await accessChanges.close();
         await rtmp.close();
         await streams.close();
         // Let 'ended' handlers record their replays before the database closes.

@@ -4,10 +4,12 @@
 //   const who = await access.resolveIdentity({ cookieHeader: req.headers.cookie, bearer });   // Identity | null
 //   if (!(await access.canWatch(who, 'alice'))) ...
 //
-// Visibility is cached per channel in memory (CHANNEL_CACHE_MS), so a public channel's segment requests cost a map
-// lookup, not a query. PATCH /api/me/channel calls invalidate(); another server process sees the change within
-// CHANNEL_CACHE_MS.
+// Visibility is cached per channel in memory (channelCacheMs), so a public channel's segment requests cost a map
+// lookup, not a query; a "yes" for a user or guest on a private channel is cached briefly (decisionCacheMs). Whatever
+// takes access back reaches every process as an AccessChange (changes.ts), and applyChange() drops what it touches,
+// so a revoked invite, a removed follow, a ban or a visibility change is refused on the next request.
 import { randomBytes } from 'node:crypto';
+import type { AccessChange } from './changes.js';
 import type { Identity } from '../api/types.js';
 import type { TokensRepo } from '../db/auth-tokens.js';
 import type { ChannelsRepo } from '../db/channels.js';
@@ -26,7 +28,8 @@ export const ACCESS_LIMITS = {
   mediaTokenSeconds: 6 * 3600,
   /** A channel's visibility is re-read from the database at least this often. */
   channelCacheMs: 30_000,
-  /** A "yes" for a signed-in user on a private channel is remembered this long (segments come every second). */
+  /** A "yes" for a user or guest on a private channel is remembered this long (segments come every second); any
+   * AccessChange clears them all at once, so this only bounds the cost, not how long a revocation takes. */
   decisionCacheMs: 5_000,
   maxCachedChannels: 10_000,
   maxCachedDecisions: 50_000,
@@ -40,6 +43,10 @@ export interface ChannelAccessInfo {
   ownerId: number;
   visibility: ChannelVisibility;
   title: string;
+}
+
+export function channelAccessInfo(c: Channel): ChannelAccessInfo {
+  return { id: c.id, name: c.name, ownerId: c.userId, visibility: c.visibility, title: c.title };
 }
 
 /** Injected by chat: a banned user or guest address cannot get back in through another invite. */
@@ -89,7 +96,9 @@ export function cleanDisplayName(raw: unknown): string | null {
 export class AccessControl {
   private readonly now: () => number;
   private readonly byName = new Map<string, { info: ChannelAccessInfo | null; at: number }>();
+  /** When each "yes" was decided: `u:<channel>:<user>` and `g:<channel>:<guest>`. */
   private readonly decisions = new Map<string, number>();
+  private readonly tokenUsers = new Map<string, { userId: number; at: number }>();
   private readonly revokedInvites = new Set<number>();
   private banCheck: BanCheck = () => false;
 
@@ -138,27 +147,27 @@ export class AccessControl {
   }
 
   private remember(key: string, ch: Channel | null): ChannelAccessInfo | null {
-    const info = ch ? { id: ch.id, name: ch.name, ownerId: ch.userId, visibility: ch.visibility, title: ch.title } : null;
+    const info = ch ? channelAccessInfo(ch) : null;
     this.byName.delete(key);
     this.byName.set(key, { info, at: this.now() });
     if (this.byName.size > ACCESS_LIMITS.maxCachedChannels) this.byName.delete(this.byName.keys().next().value!);
     return info;
   }
 
-  /** A channel's settings changed: forget what was cached about it (and every cached "yes"). */
+  /** A channel's title or visibility changed here: forget what was cached about it. */
   invalidate(channelName: string): void {
     this.byName.delete(channelName.toLowerCase());
     this.decisions.clear();
   }
 
-  /** Follows and grants changed for someone: forget cached "yes" answers. */
-  forgetDecisions(): void {
+  /** Access was taken back somewhere (this process or another): forget every cached "yes" it could touch. */
+  applyChange(change: AccessChange): void {
+    if (change.kind === 'invite-revoked') this.revokedInvites.add(change.inviteId);
+    if (change.kind === 'visibility-changed' || change.kind === 'stream-key-reset') {
+      for (const [key, { info }] of this.byName) if (info?.id === change.channelId) this.byName.delete(key);
+    }
     this.decisions.clear();
-  }
-
-  inviteRevoked(inviteId: number): void {
-    this.revokedInvites.add(inviteId);
-    this.decisions.clear();
+    this.tokenUsers.clear();
   }
 
   // ---- identities ----------------------------------------------------------------------------------------
@@ -171,7 +180,7 @@ export class AccessControl {
     const user = await this.userFromToken(input.bearer) ?? await this.userFromToken(readCookie(input.cookieHeader, SESSION_COOKIE));
     if (user) return user;
     const grant = this.guestGrant(input.guestToken) ?? this.guestGrant(readCookie(input.cookieHeader, GUEST_COOKIE));
-    return grant ? { kind: 'guest', guestId: grant.guestId, displayName: grant.displayName, channelId: grant.channelId } : null;
+    return grant ? { kind: 'guest', guestId: grant.guestId, displayName: grant.displayName, channelId: grant.channelId, inviteId: grant.inviteId } : null;
   }
 
   private async userFromToken(raw: string | undefined): Promise<Identity | null> {
@@ -189,10 +198,9 @@ export class AccessControl {
     return g && !this.revokedInvites.has(g.inviteId) ? g : null;
   }
 
+  /** A validly signed, unexpired media token, or null. Whether its holder may still watch is mediaAllowed's. */
   mediaGrant(token: string | undefined): MediaGrant | null {
-    if (!token) return null;
-    const m = verifyMediaGrant(this.opts.secret, token, this.now());
-    return m && (m.inviteId === undefined || !this.revokedInvites.has(m.inviteId)) ? m : null;
+    return token ? verifyMediaGrant(this.opts.secret, token, this.now()) : null;
   }
 
   newGuest(channelId: number, inviteId: number, displayName: string | null): { grant: GuestGrant; token: string } {
@@ -207,9 +215,11 @@ export class AccessControl {
     return { grant, token: signGuestGrant(this.opts.secret, grant) };
   }
 
-  newMediaToken(channelId: number, inviteId?: number): { token: string; expiresAt: number } {
+  /** A media token for whoever asks: bound to that user or guest, so it dies with their access. */
+  newMediaToken(channelId: number, holder: Identity | null): { token: string; expiresAt: number } {
     const expiresAt = this.now() + ACCESS_LIMITS.mediaTokenSeconds * 1000;
-    return { token: signMediaGrant(this.opts.secret, { channelId, expiresAt, ...(inviteId !== undefined ? { inviteId } : {}) }), expiresAt };
+    const subject = holder?.kind === 'user' ? { userId: holder.userId } : holder?.kind === 'guest' ? { guestId: holder.guestId, inviteId: holder.inviteId } : {};
+    return { token: signMediaGrant(this.opts.secret, { channelId, expiresAt, ...subject }), expiresAt };
   }
 
   // ---- decisions -----------------------------------------------------------------------------------------
@@ -220,7 +230,7 @@ export class AccessControl {
     if (!info) return false;
     if (info.visibility === 'public') return true;
     if (!identity) return false;
-    if (identity.kind === 'guest') return identity.channelId === info.id;
+    if (identity.kind === 'guest') return this.guestMayWatch(identity, info);
     return this.userMayWatch(identity.userId, info);
   }
 
@@ -229,7 +239,11 @@ export class AccessControl {
     const info = await this.channel(channelName);
     if (!info) return { ok: false, reason: `There is no channel called ${JSON.stringify(channelName.slice(0, 64))}.` };
     if (await this.canWatch(identity, info)) return { ok: true, channelId: info.id, ownerUserId: info.ownerId };
-    if (identity?.kind === 'guest') return { ok: false, reason: `Your invite is for another channel; ${info.name} is private.` };
+    if (identity?.kind === 'guest') {
+      return identity.channelId === info.id
+        ? { ok: false, reason: `Your invite to ${info.name} is no longer valid.` }
+        : { ok: false, reason: `Your invite is for another channel; ${info.name} is private.` };
+    }
     return {
       ok: false,
       reason: info.visibility === 'followers' && identity?.kind !== 'user'
@@ -240,32 +254,65 @@ export class AccessControl {
     };
   }
 
+  /**
+   * A user may watch a public channel, their own, a followers-only one they follow, or one whose invite they
+   * redeemed (and that was not revoked since); a ban from a non-public channel closes it whatever else holds.
+   */
   async userMayWatch(userId: number, info: ChannelAccessInfo): Promise<boolean> {
     if (info.visibility === 'public' || info.ownerId === userId) return true;
-    if (info.visibility === 'followers' && (await this.opts.follows.isFollowing(userId, info.id))) return true;
-    return this.opts.invites.hasGrant(userId, info.id);
+    return this.remembered(`u:${info.id}:${userId}`, async () => {
+      if (await this.isBanned(info.id, { userId })) return false;
+      if (info.visibility === 'followers' && (await this.opts.follows.isFollowing(userId, info.id))) return true;
+      return this.opts.invites.hasGrant(userId, info.id);
+    });
+  }
+
+  /** A guest may watch the one channel its invite was for, while that invite stands and it is not banned there. */
+  private async guestMayWatch(guest: { channelId: number; guestId: string; inviteId?: number }, info: ChannelAccessInfo): Promise<boolean> {
+    if (guest.channelId !== info.id) return false;
+    if (guest.inviteId !== undefined && this.revokedInvites.has(guest.inviteId)) return false;
+    return this.remembered(`g:${info.id}:${guest.guestId}`, async () => !(await this.isBanned(info.id, { guestId: guest.guestId })));
+  }
+
+  /** A cached "yes", else ask (a "no" is never cached: access granted later must work at once). */
+  private async remembered(key: string, decide: () => Promise<boolean>): Promise<boolean> {
+    const at = this.decisions.get(key);
+    if (at !== undefined && this.now() - at < ACCESS_LIMITS.decisionCacheMs) return true;
+    if (!(await decide())) return false;
+    this.decisions.set(key, this.now());
+    if (this.decisions.size > ACCESS_LIMITS.maxCachedDecisions) this.decisions.delete(this.decisions.keys().next().value!);
+    return true;
   }
 
   /**
-   * The check on every media request of a non-public channel: a media token for this channel, a guest grant for
-   * it, or a user session / bearer allowed to watch. Grants are HMAC checks; a user's "yes" is cached briefly.
+   * The check on every media request (HTTP and RTMP play) of a non-public channel: a media token minted for a
+   * user or guest who may still watch, a guest grant for it, or a user session / bearer allowed to watch.
    */
   async mediaAllowed(info: ChannelAccessInfo, creds: MediaCredentials): Promise<boolean> {
     if (info.visibility === 'public') return true;
-    if (creds.mediaToken && this.mediaGrant(creds.mediaToken)?.channelId === info.id) return true;
-    if (creds.guestCookie && this.guestGrant(creds.guestCookie)?.channelId === info.id) return true;
+    const media = this.mediaGrant(creds.mediaToken);
+    if (media?.channelId === info.id) {
+      if (media.userId !== undefined && (await this.userMayWatch(media.userId, info))) return true;
+      if (media.guestId !== undefined && (await this.guestMayWatch({ channelId: media.channelId, guestId: media.guestId, inviteId: media.inviteId }, info))) return true;
+    }
+    const guest = this.guestGrant(creds.guestCookie);
+    if (guest && (await this.guestMayWatch(guest, info))) return true;
     for (const raw of [creds.bearer, creds.sessionCookie]) {
-      if (!raw || raw.length > 200) continue;
-      const key = `${info.id}\u0000${raw}`;
-      const at = this.decisions.get(key);
-      if (at !== undefined && this.now() - at < ACCESS_LIMITS.decisionCacheMs) return true;
-      const resolved = await this.opts.tokens.resolve(raw);
-      if (resolved && (await this.userMayWatch(resolved.userId, info))) {
-        this.decisions.set(key, this.now());
-        if (this.decisions.size > ACCESS_LIMITS.maxCachedDecisions) this.decisions.delete(this.decisions.keys().next().value!);
-        return true;
-      }
+      const userId = raw ? await this.userOfToken(raw) : undefined;
+      if (userId !== undefined && (await this.userMayWatch(userId, info))) return true;
     }
     return false;
+  }
+
+  /** The user a session or bearer token belongs to, remembered briefly (a player presents it every second). */
+  private async userOfToken(raw: string): Promise<number | undefined> {
+    if (raw.length > 200) return undefined;
+    const hit = this.tokenUsers.get(raw);
+    if (hit && this.now() - hit.at < ACCESS_LIMITS.decisionCacheMs) return hit.userId;
+    const resolved = await this.opts.tokens.resolve(raw);
+    if (!resolved) return undefined;
+    this.tokenUsers.set(raw, { userId: resolved.userId, at: this.now() });
+    if (this.tokenUsers.size > ACCESS_LIMITS.maxCachedDecisions) this.tokenUsers.delete(this.tokenUsers.keys().next().value!);
+    return resolved.userId;
   }
 }

@@ -16,10 +16,18 @@ export interface GuestGrant {
   expiresAt: number;
 }
 
-/** Permission to fetch one channel's media, carried as `?t=` (players drop cookies and headers in places). */
+/**
+ * Permission to fetch one channel's media, carried as `?t=` (players drop cookies and headers in places). It names
+ * whom it was minted for, so every use asks again whether that user or guest may still watch: a revoked invite, a
+ * removed follow, a ban or a visibility change ends it at once, not when it expires.
+ */
 export interface MediaGrant {
   channelId: number;
   expiresAt: number;
+  /** The signed-in viewer it was minted for. */
+  userId?: number;
+  /** The guest it was minted for, and the invite that let the guest in. */
+  guestId?: string;
   inviteId?: number;
 }
 
@@ -66,14 +74,27 @@ export function verifyGuestGrant(secret: string, token: unknown, now: number): G
 }
 
 export function signMediaGrant(secret: string, m: MediaGrant): string {
-  return signGrant(secret, 'media', { c: m.channelId, e: m.expiresAt, ...(m.inviteId !== undefined ? { i: m.inviteId } : {}) });
+  return signGrant(secret, 'media', {
+    c: m.channelId,
+    e: m.expiresAt,
+    ...(m.userId !== undefined ? { u: m.userId } : {}),
+    ...(m.guestId !== undefined ? { g: m.guestId } : {}),
+    ...(m.inviteId !== undefined ? { i: m.inviteId } : {}),
+  });
 }
 
 export function verifyMediaGrant(secret: string, token: unknown, now: number): MediaGrant | null {
   const b = verifyGrant(secret, 'media', token);
   if (!b) return null;
-  const { c, e, i } = b;
-  if (typeof c !== 'number' || typeof e !== 'number' || (i !== undefined && typeof i !== 'number')) return null;
+  const { c, e, u, g, i } = b;
+  if (typeof c !== 'number' || typeof e !== 'number') return null;
+  if ((u !== undefined && typeof u !== 'number') || (g !== undefined && typeof g !== 'string') || (i !== undefined && typeof i !== 'number')) return null;
   if (e <= now) return null;
-  return { channelId: c, expiresAt: e, ...(typeof i === 'number' ? { inviteId: i } : {}) };
+  return {
+    channelId: c,
+    expiresAt: e,
+    ...(typeof u === 'number' ? { userId: u } : {}),
+    ...(typeof g === 'string' ? { guestId: g } : {}),
+    ...(typeof i === 'number' ? { inviteId: i } : {}),
+  };
 }

@@ -168,15 +168,20 @@ export interface ViewersEvent {
   channel: string;
   count: number;
 }
+/** A followed channel went live. `title` only for followers who may watch it: others learn the name alone. */
 export interface NoticeEvent {
   kind: 'followed-live';
   channel: string;
-  title: string;
+  title?: string;
 }
-/** Sent to a connection that a moderator removed from a channel (ban). It is no longer in the room. */
+/**
+ * Sent to a connection removed from a channel; it is no longer in the room. `banned`: a moderator banned it;
+ * `access`: it may no longer watch (invite withdrawn, follow removed, visibility changed); `signed_out`: the sign-in
+ * it connected with was revoked (the connection is then closed).
+ */
 export interface RemovedEvent {
   channel: string;
-  reason: 'banned';
+  reason: 'banned' | 'access' | 'signed_out';
 }
 
 export interface ChatServerToClient {

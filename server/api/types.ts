@@ -200,7 +200,7 @@ export interface MediaToken {
  */
 export type Identity =
   | { kind: 'user'; userId: number; username: string }
-  | { kind: 'guest'; guestId: string; displayName: string; channelId: number };
+  | { kind: 'guest'; guestId: string; displayName: string; channelId: number; inviteId?: number };
 
 /** An item of GET /api/channels/:name/replays. */
 export interface ApiReplay {
@@ -232,6 +232,7 @@ export type ApiErrorCode =
   | 'rate_limited'
   | 'unauthorized'
   | 'forbidden'
+  | 'cross_site'
   | 'not_found'
   | 'invalid_tags'
   | 'invite_expired'

@@ -3,6 +3,7 @@
 // and viewer counts are summed across processes (viewers.ts).
 //
 // Rooms: `ch:<channel>` per channel, `user:<id>` per signed-in user, `guest:<id>` per guest.
+import type { AccessChange } from '../access/changes.js';
 import { bearerToken } from '../access/credentials.js';
 import { RoomBroadcaster } from './broadcast.js';
 import { createHash, randomBytes } from 'node:crypto';
@@ -65,6 +66,13 @@ export interface ChatOptions {
   clientAddress?: (req: http.IncomingMessage) => string;
   /** Overrides for tests and benchmarks. */
   limits?: Partial<ChatServiceLimits>;
+  /** Told of every ban, so the banned lose the channel's media too, on every process. */
+  publishAccessChange?(change: AccessChange): Promise<void>;
+  /**
+   * May a browser page from this Origin open a chat connection? (Its cookies would speak for the user.) Called for
+   * handshakes that carry an Origin header; non-browser clients send none. Default: any.
+   */
+  allowOrigin?(origin: string, req: http.IncomingMessage): boolean;
 }
 
 export interface ChatServiceLimits {
@@ -83,6 +91,11 @@ export interface ChatService {
   notifyUsers(userIds: readonly number[], payload: NoticeEvent): void;
   /** True if an unexpired ban matches the user, the guest id or (for guests) the address. For the invites code. */
   isBanned(channelId: number, who: { userId?: number; guestId?: string; address?: string }): Promise<boolean>;
+  /**
+   * Access was taken back (on any process): this process's connections that lost it leave the channel's room with
+   * a `removed` event; connections whose sign-in was revoked are closed. Resolves when all were checked.
+   */
+  recheckAccess(change: AccessChange): Promise<void>;
   /** Current live viewer count as last computed (chat connections on all processes + HLS viewers). */
   viewers(channel: string): number;
   /** Disconnects this process's chat clients and leaves Redis. Does not close the HTTP server. */
@@ -160,6 +173,12 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
     path: CHAT_PATH,
     serveClient: false,
     maxHttpBufferSize: CHAT_LIMITS.maxPayloadBytes,
+    allowRequest: (req, callback) => {
+      const origin = req.headers.origin;
+      if (origin === undefined || !opts.allowOrigin || opts.allowOrigin(origin, req)) return callback(null, true);
+      log.info({ origin: origin.slice(0, 200) }, 'chat connection refused: cross-site origin');
+      callback('This page may not open a chat connection to this server.', false);
+    },
   });
 
   // One frame per room per window under load (see broadcast.ts).
@@ -318,13 +337,22 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
   }
 
   // ---- connections ----
-  io.use((socket, next) => {
+  /** The credentials a connection opened with (kept by socket.io for the connection's life). */
+  const handshakeOf = (socket: ChatSocket): ChatHandshake => {
     const auth = isObj(socket.handshake.auth) ? socket.handshake.auth : {};
-    const bearer = typeof auth.token === 'string' ? auth.token : bearerToken(socket.handshake.headers.authorization);
-    const guestToken = typeof auth.guestToken === 'string' ? auth.guestToken : undefined;
-    const address = opts.clientAddress ? opts.clientAddress(socket.request) : socket.handshake.address;
+    return {
+      cookieHeader: socket.handshake.headers.cookie,
+      bearer: typeof auth.token === 'string' ? auth.token : bearerToken(socket.handshake.headers.authorization),
+      guestToken: typeof auth.guestToken === 'string' ? auth.guestToken : undefined,
+      address: opts.clientAddress ? opts.clientAddress(socket.request) : socket.handshake.address,
+    };
+  };
+
+  io.use((socket, next) => {
+    const handshake = handshakeOf(socket);
+    const { bearer, guestToken, address } = handshake;
     opts
-      .identify({ cookieHeader: socket.handshake.headers.cookie, bearer, guestToken, address })
+      .identify(handshake)
       .then((identity) => {
         if (!identity && (bearer || guestToken)) {
           const err = new Error('unauthorized') as Error & { data?: unknown };
@@ -414,8 +442,16 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
         throw new ChatFailure('rate_limited', `You are sending messages too fast; wait ${s} second${s === 1 ? '' : 's'}.`, s);
       }
       const who = identity.kind === 'user' ? { userId: identity.userId } : { guestId: identity.guestId };
-      const [until, banned] = await Promise.all([repo.timedOutUntil(j.channelId, who), repo.isBanned(j.channelId, subjectOf(identity, socket.data.ipHash))]);
+      const [until, banned, decision] = await Promise.all([
+        repo.timedOutUntil(j.channelId, who),
+        repo.isBanned(j.channelId, subjectOf(identity, socket.data.ipHash)),
+        opts.canJoin(identity, channel),
+      ]);
       if (banned) throw new ChatFailure('banned', 'You are banned from this chat.');
+      if (!decision.ok) {
+        await leaveRemoved(socket, channel, 'access');
+        throw new ChatFailure('forbidden', decision.reason);
+      }
       if (until !== null) {
         const s = Math.max(1, Math.ceil((until - now()) / 1000));
         throw new ChatFailure('timed_out', `A moderator timed you out; you can chat again in ${s} second${s === 1 ? '' : 's'}.`, s);
@@ -470,6 +506,7 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
         if (hashes.length === 0) await repo.ban(j.channelId, target, expiresAt);
         for (const ipHash of hashes) await repo.ban(j.channelId, { guestId: target.guestId, ipHash }, expiresAt);
       }
+      await opts.publishAccessChange?.({ kind: 'banned', channelId: j.channelId, ...target });
       const room = targetRoom(target);
       io.to(room).emit('removed', { channel, reason: 'banned' });
       io.to(room).emit('system', { channel, kind: 'moderation', text: 'A moderator banned you from this chat.' });
@@ -487,6 +524,39 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
       return { affected };
     });
   });
+
+  /** Takes a local connection out of a channel's room and tells it why. */
+  async function leaveRemoved(socket: ChatSocket, channel: string, reason: 'banned' | 'access' | 'signed_out'): Promise<void> {
+    await socket.leave(roomOf(channel));
+    joinedBy.get(socket.id)?.delete(channel);
+    socket.emit('removed', { channel, reason });
+  }
+
+  async function recheckAccess(change: AccessChange): Promise<void> {
+    if (change.kind === 'stream-key-reset') return;
+    const sockets = [...io.of('/').sockets.values()];
+    if (change.kind === 'tokens-revoked') {
+      for (const socket of sockets) {
+        const identity = socket.data.identity;
+        if (identity?.kind !== 'user' || identity.userId !== change.userId) continue;
+        const now = await opts.identify(handshakeOf(socket)).catch(() => null);
+        if (now?.kind === 'user' && now.userId === change.userId) continue;
+        for (const channel of [...(joinedBy.get(socket.id)?.keys() ?? [])]) await leaveRemoved(socket, channel, 'signed_out');
+        socket.disconnect(true);
+      }
+      return;
+    }
+    for (const socket of sockets) {
+      const identity = socket.data.identity;
+      if (change.kind === 'follow-removed' && !(identity?.kind === 'user' && identity.userId === change.userId)) continue;
+      for (const [channel, j] of [...(joinedBy.get(socket.id) ?? [])]) {
+        if (j.channelId !== change.channelId || j.role === 'owner') continue;
+        const decision = await opts.canJoin(identity, channel);
+        const banned = !!identity && (await repo.isBanned(j.channelId, subjectOf(identity, socket.data.ipHash)));
+        if (!decision.ok || banned) await leaveRemoved(socket, channel, banned ? 'banned' : 'access');
+      }
+    }
+  }
 
   function subjectOf(identity: ChatIdentity, ipHash: string) {
     return identity.kind === 'user' ? { userId: identity.userId } : { guestId: identity.guestId, ipHash };
@@ -513,6 +583,7 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
     isBanned(channelId, who) {
       return repo.isBanned(channelId, { userId: who.userId, guestId: who.guestId, ipHash: who.address ? hashIp(who.address) : undefined });
     },
+    recheckAccess,
     viewers: totalCount,
     close() {
       closing ??= (async () => {

@@ -32,6 +32,7 @@ export function testChatAuth(db: Db, guestSecret: string) {
   const tokens = new TokensRepo(db);
   const users = new UsersRepo(db);
   const channels = new ChannelsRepo(db);
+  const known = new Map<string, { id: number; userId: number }>();
   return {
     async identify(h: ChatHandshake): Promise<ChatIdentity | null> {
       if (h.bearer) {
@@ -43,7 +44,9 @@ export function testChatAuth(db: Db, guestSecret: string) {
       return null;
     },
     async canJoin(_identity: ChatIdentity | null, channelName: string): Promise<JoinDecision> {
-      const ch = await channels.byName(channelName);
+      // Cached like the real AccessControl's channel facts: chat asks again on every send.
+      const ch = known.get(channelName) ?? (await channels.byName(channelName));
+      if (ch) known.set(channelName, ch);
       return ch ? { ok: true, channelId: ch.id, ownerUserId: ch.userId } : { ok: false, reason: 'not_found' };
     },
   };

@@ -82,6 +82,18 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     },
     '0003_social': socialMigration(dialect),
     '0004_chat': chatMigration(dialect),
+    '0005_access_changes': {
+      async up(db: Kysely<any>) {
+        await withId(db.schema.createTable('access_changes'), dialect)
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('access_changes_created_at_idx').on('access_changes').column('created_at').execute();
+      },
+      async down(db: Kysely<any>) {
+        await db.schema.dropTable('access_changes').execute();
+      },
+    },
   };
 }
 

@@ -97,6 +97,14 @@ export interface SettingsTable {
   value: string;
 }
 
+/** Changes that take access back, for every server process sharing the database to act on (0005_access_changes). */
+export interface AccessChangesTable {
+  id: Generated<number>;
+  created_at: number;
+  /** JSON of an AccessChange (server/access/changes.ts): ids and names only, never a secret. */
+  body: string;
+}
+
 export interface Database {
   users: UsersTable;
   auth_tokens: AuthTokensTable;
@@ -107,4 +115,5 @@ export interface Database {
   invites: InvitesTable;
   invite_grants: InviteGrantsTable;
   settings: SettingsTable;
+  access_changes: AccessChangesTable;
 }

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LIMITS } from '../config.js';
 import type { HttpDeps } from './deps.js';
+import { crossSiteGuard, originCheck } from './cross-site.js';
 import { errorBody, makeErrorHandler } from './errors.js';
 import { registerAccountRoutes } from './routes-account.js';
 import { registerChannelRoutes } from './routes-channels.js';
@@ -30,6 +31,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.setErrorHandler(makeErrorHandler(deps.logger));
   app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody('not_found', `No route for ${req.method} ${req.url.split('?')[0]}.`)));
   await app.register(cookie);
+  app.addHook('onRequest', crossSiteGuard(originCheck(deps.config.publicUrl, deps.config.allowedOrigins, deps.trust)));
   // Media and public API are readable from any origin (players embedded elsewhere); credentials stay same-origin.
   await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], exposedHeaders: ['Content-Length', 'Content-Range'] });
   registerOpsRoutes(app, deps);

@@ -49,8 +49,6 @@ export interface HttpDeps {
   streams: LiveStreams;
   viewers: ViewerCounter;
   rtmp: () => RtmpTotals;
-  /** Drops a live publisher (its key was regenerated). */
-  kickPublisher(channel: string): void;
   /** Optional bearer token that opens /stat, /api/stats and /metrics to non-loopback clients. */
   adminToken?: string;
 }

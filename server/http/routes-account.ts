@@ -116,8 +116,8 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
   app.post('/api/me/channel/stream-key', async (req) => {
     const { userId, channel } = await myChannel(req);
     const streamKey = await deps.channels.regenerateKey(userId);
-    // The old key is invalid from now on: a publisher still using it is dropped at once.
-    deps.kickPublisher(channel.name);
+    // The old key is invalid from now on: a publisher still using it is dropped at once, on whichever process.
+    await deps.accessChanges.publish({ kind: 'stream-key-reset', channelId: channel.id, channel: channel.name });
     deps.logger.info({ channel: channel.name }, 'stream key regenerated');
     const body: NewStreamKey = { streamKey };
     return body;

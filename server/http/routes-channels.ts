@@ -1,7 +1,7 @@
 // Public channel pages' data: a channel, its replays, one replay. Non-public channels show the caller only what
 // they may see (see PublicChannel in server/api/types.ts).
+import { channelAccessInfo } from '../access/access.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ChannelAccessInfo } from '../access/access.js';
 import type { ApiReplay, PublicChannel } from '../api/types.js';
 import type { Channel, Replay } from '../db/models.js';
 import { identify } from './auth.js';
@@ -9,9 +9,6 @@ import type { HttpDeps } from './deps.js';
 import { HttpError } from './errors.js';
 import { channelUrls, replayUrls } from './urls.js';
 
-export function accessInfo(c: Channel): ChannelAccessInfo {
-  return { id: c.id, name: c.name, ownerId: c.userId, visibility: c.visibility, title: c.title };
-}
 
 export const privateChannel = (name: string) =>
   new HttpError(403, 'forbidden', `${name} is a private channel: only its owner and the people they let in can watch it.`);
@@ -27,7 +24,7 @@ export async function channelByName(deps: HttpDeps, name: string): Promise<Chann
 export async function requireWatch(req: FastifyRequest, deps: HttpDeps, channel: Channel): Promise<void> {
   if (channel.visibility === 'public') return;
   const who = await identify(req, deps);
-  if (!(await deps.access.canWatch(who, accessInfo(channel)))) throw privateChannel(channel.name);
+  if (!(await deps.access.canWatch(who, channelAccessInfo(channel)))) throw privateChannel(channel.name);
 }
 
 export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -47,7 +44,7 @@ export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): voi
   app.get('/api/channels/:name', async (req) => {
     const channel = await channelByName(deps, (req.params as { name: string }).name);
     const who = await identify(req, deps);
-    const canWatch = await deps.access.canWatch(who, accessInfo(channel));
+    const canWatch = await deps.access.canWatch(who, channelAccessInfo(channel));
     const live = canWatch ? deps.streams.get(channel.name) : undefined;
     const urls = channelUrls(deps.config, channel.name);
     const body: PublicChannel = {

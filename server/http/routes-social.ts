@@ -1,12 +1,13 @@
 // Follows, channel settings (title, tags, visibility), the live directory, invites and media tokens.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ACCESS_LIMITS, cleanDisplayName, GUEST_COOKIE } from '../access/access.js';
+import { ACCESS_LIMITS, channelAccessInfo, cleanDisplayName, GUEST_COOKIE } from '../access/access.js';
 import type {
   ApiInvite,
   ChannelSettingsUpdate,
   FollowersList,
   FollowingList,
   FollowState,
+  Identity,
   InviteCreated,
   InviteLanding,
   InviteRequest,
@@ -24,7 +25,7 @@ import { identify, requireUser } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { HttpError, rethrowDbError } from './errors.js';
 import { myChannelBody } from './routes-account.js';
-import { accessInfo, channelByName, privateChannel, requireWatch } from './routes-channels.js';
+import { channelByName, privateChannel, requireWatch } from './routes-channels.js';
 import { channelUrls } from './urls.js';
 
 /** Longest `q` the directory searches for. */
@@ -80,7 +81,8 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     if (b.title !== undefined && typeof b.title !== 'string') throw new HttpError(400, 'bad_request', 'The title must be text.');
     const updated = await deps.channels.updateSettings(userId, { title: b.title, tags: b.tags, visibility: b.visibility }).catch(rethrowDbError);
     deps.access.invalidate(channel.name);
-    if (b.visibility !== undefined && b.visibility !== channel.visibility) {
+    if (updated.channel.visibility !== channel.visibility) {
+      await deps.accessChanges.publish({ kind: 'visibility-changed', channelId: channel.id, channel: channel.name });
       deps.logger.info({ channel: channel.name, visibility: updated.channel.visibility }, 'channel visibility changed');
     }
     return myChannelBody(deps, updated.channel, updated.tags);
@@ -94,11 +96,10 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     const { userId } = await requireUser(req, deps);
     const channel = await channelByName(deps, (req.params as { name: string }).name);
     // Following an invite-only channel needs an invite first (following a followers-only one is how you get in).
-    if (channel.visibility === 'invite' && channel.userId !== userId && !(await deps.access.userMayWatch(userId, accessInfo(channel)))) {
+    if (channel.visibility === 'invite' && channel.userId !== userId && !(await deps.access.userMayWatch(userId, channelAccessInfo(channel)))) {
       throw privateChannel(channel.name);
     }
     await deps.follows.follow(userId, channel.id).catch(rethrowDbError);
-    deps.access.forgetDecisions();
     return followState(channel.id, true);
   });
 
@@ -106,7 +107,7 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     const { userId } = await requireUser(req, deps);
     const channel = await channelByName(deps, (req.params as { name: string }).name);
     await deps.follows.unfollow(userId, channel.id);
-    deps.access.forgetDecisions();
+    if (channel.visibility !== 'public') await deps.accessChanges.publish({ kind: 'follow-removed', channelId: channel.id, userId });
     return followState(channel.id, false);
   });
 
@@ -207,7 +208,7 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     const raw = (req.params as { id: string }).id;
     const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isSafeInteger(id) || !(await deps.invites.revoke(channel.id, id))) throw new HttpError(404, 'not_found', 'There is no such invite on your channel.');
-    deps.access.inviteRevoked(id);
+    await deps.accessChanges.publish({ kind: 'invite-revoked', channelId: channel.id, inviteId: id });
     deps.logger.info({ channel: channel.name, inviteId: id }, 'invite revoked');
     return reply.status(204).send();
   });
@@ -263,10 +264,11 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
       const r = INVITE_REFUSALS[outcome.state];
       throw new HttpError(410, r.code, r.message);
     }
-    const media = deps.access.newMediaToken(channel.id, invite.id);
     let guest: RedeemResult['guest'] = null;
+    let holder: Identity | null = who?.kind === 'user' ? who : null;
     if (userId === undefined) {
       const g = deps.access.newGuest(channel.id, invite.id, displayName);
+      holder = { kind: 'guest', guestId: g.grant.guestId, displayName: g.grant.displayName, channelId: channel.id, inviteId: invite.id };
       reply.setCookie(GUEST_COOKIE, g.token, {
         httpOnly: true,
         sameSite: 'lax',
@@ -275,9 +277,8 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
         maxAge: ACCESS_LIMITS.guestGrantSeconds,
       });
       guest = { id: g.grant.guestId, displayName: g.grant.displayName };
-    } else {
-      deps.access.forgetDecisions();
     }
+    const media = deps.access.newMediaToken(channel.id, holder);
     deps.logger.info({ channel: channel.name, inviteId: invite.id, guest: !!guest }, 'invite redeemed');
     const body: RedeemResult = { channel: channel.name, guest, mediaToken: media.token, mediaTokenExpiresAt: new Date(media.expiresAt).toISOString() };
     return body;
@@ -288,10 +289,9 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
   app.get('/api/channels/:name/media-token', async (req) => {
     const channel = await channelByName(deps, (req.params as { name: string }).name);
     const who = await identify(req, deps);
-    if (!(await deps.access.canWatch(who, accessInfo(channel)))) throw privateChannel(channel.name);
-    // A guest's token dies with the invite that let them in.
-    const inviteId = who?.kind === 'guest' ? deps.access.guestGrant(req.cookies?.[GUEST_COOKIE])?.inviteId : undefined;
-    const m = deps.access.newMediaToken(channel.id, inviteId);
+    if (!(await deps.access.canWatch(who, channelAccessInfo(channel)))) throw privateChannel(channel.name);
+    // Bound to the caller: it stops working when their access does.
+    const m = deps.access.newMediaToken(channel.id, who);
     const body: MediaToken = { token: m.token, expiresAt: new Date(m.expiresAt).toISOString() };
     return body;
   });

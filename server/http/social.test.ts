@@ -198,7 +198,7 @@ for (const kind of DB_KINDS) {
       assert.match(setCookie, /HttpOnly/i);
       guestCookie = setCookie.split(';')[0];
       const who = await s.access.resolveIdentity({ cookieHeader: `x=1; ${guestCookie}` });
-      assert.deepEqual(who, { kind: 'guest', guestId: red.json.guest.id, displayName: 'Grandma', channelId: (await s.access.channel('carol'))!.id });
+      assert.deepEqual(who, { kind: 'guest', guestId: red.json.guest.id, displayName: 'Grandma', channelId: (await s.access.channel('carol'))!.id, inviteId: once.body.id });
       assert.equal(await s.access.canWatch(who, 'carol'), true);
       assert.equal(await s.access.canWatch(who, 'alice'), true, 'public');
       await api(s.base, 'PATCH', '/api/me/channel', { visibility: 'followers' }, bob.token);
