@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AccessControl } from './access/access.js';
-import { LocalAccessChangeBus } from './access/changes.js';
+import { LocalAccessChangeBus, type AccessChangeBus } from './access/changes.js';
 import { attachChat, type ChatService } from './chat/index.js';
 import { loadServerSecret } from './access/secret.js';
 import { LIMITS, type OnairConfig } from './config.js';
@@ -37,6 +37,8 @@ export interface OnairServer {
   streams: LiveStreams;
   /** Identities and who may watch what: chat resolves its connections and installs its ban check here. */
   access: AccessControl;
+  /** Where changes that take access back are published (tests listen here). */
+  accessChanges: AccessChangeBus;
   /** Follows: `followersOf(channelId)` for "went live" notifications (with streams.on('live')). */
   follows: FollowsRepo;
   rtmp: RtmpServer;
@@ -298,6 +300,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     db,
     streams,
     access,
+    accessChanges,
     follows,
     rtmp,
     http,
