@@ -48,7 +48,8 @@ async function newPage(viewport = { width: 1280, height: 800 }): Promise<{ ctx: 
 async function registerInPage(page: Page, username: string) {
   await page.goto('/settings');
   const status = await page.evaluate(async ([u, p]) => {
-    const r = await fetch('/api/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: p }) });
+    const body = JSON.stringify({ username: u, password: p, session: 'cookie' });
+    const r = await fetch('/api/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     return r.status;
   }, [username, password(username)] as const);
   assert.equal(status, 201);
@@ -396,6 +397,60 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
       // Short replays can end before 3 s of play: then they must have played to the end.
       assert.equal(await page.getByTestId('player').getAttribute('data-state'), 'ended');
     });
+  });
+
+  test('settings: the password changes (other sessions end), and no invite link stays after signing out', async () => {
+    const { page: own } = await newPage();
+    const username = `pwd${Date.now().toString(36).slice(-5)}`;
+    await registerInPage(own, username);
+    const elsewhere = (await api(server.base, 'POST', '/api/auth/login', { username, password: password(username) })).body.token as string;
+    await own.goto('/settings');
+    const profile = own.getByRole('region', { name: 'Profile' });
+    await profile.waitFor();
+
+    await own.getByRole('button', { name: 'Create invite link' }).click();
+    const link = (await own.locator('.created-invite code').textContent())!;
+    const inviteToken = link.split('/i/')[1];
+    assert.ok(inviteToken, `an invite link is shown: ${link}`);
+    await own.getByTestId('invites').getByText(link).waitFor();
+
+    const form = own.getByRole('form', { name: 'Change password' });
+    const newPassword = 'brand-new-password';
+    await form.getByLabel('Current password').fill('not-the-password');
+    await form.getByLabel('New password', { exact: true }).fill(newPassword);
+    await form.getByLabel('Confirm new password').fill(newPassword);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByRole('alert').filter({ hasText: 'current password is not right' }).waitFor();
+    await form.getByLabel('Current password').fill(password(username));
+    await form.getByLabel('Confirm new password').fill('something-else');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByRole('alert').filter({ hasText: 'not the same' }).waitFor();
+    await form.getByLabel('Confirm new password').fill(newPassword);
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await form.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+    assert.equal(await own.evaluate(() => fetch('/api/me').then((r) => r.status)), 200, 'this browser stays signed in');
+    assert.equal((await api(server.base, 'GET', '/api/me', undefined, elsewhere)).status, 401, 'another session ended');
+    assert.equal((await api(server.base, 'POST', '/api/auth/login', { username, password: password(username) })).status, 401);
+    assert.equal((await api(server.base, 'POST', '/api/auth/login', { username, password: newPassword })).status, 200);
+
+    await profile.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await own.getByRole('form', { name: 'Log in' }).waitFor();
+    assert.ok(!(await own.content()).includes(inviteToken), 'no invite link in the page after signing out');
+    assert.equal(await own.evaluate(() => localStorage.getItem('onair.inviteLinks')), null, 'nor in storage');
+
+    // Signing back in shows the invite without its link; "Sign out everywhere" ends this session too.
+    const login = own.getByRole('form', { name: 'Log in' });
+    await login.getByLabel('Username').fill(username);
+    await login.getByLabel('Password').fill(newPassword);
+    await login.getByRole('button', { name: 'Log in' }).click();
+    await own.getByTestId('invites').waitFor();
+    assert.ok(!(await own.content()).includes(inviteToken), 'the link is not shown again after signing back in');
+    const another = (await api(server.base, 'POST', '/api/auth/login', { username, password: newPassword })).body.token as string;
+    await own.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await own.getByRole('form', { name: 'Log in' }).waitFor();
+    assert.equal(await own.evaluate(() => fetch('/api/me').then((r) => r.status)), 401);
+    assert.equal((await api(server.base, 'GET', '/api/me', undefined, another)).status, 401, 'every session ended');
+    assert.equal(await own.locator('[data-testid="profile-username"]').count(), 0);
   });
 
   test('no page error and no Content-Security-Policy violation', () => {

@@ -1,11 +1,14 @@
-// Operator CLI: `npm run onair -- user add NAME [--password P] [--json]`, `user list`, `user reset-key NAME`.
-// Works on the same database the server uses (ONAIR_DATA_DIR / DATABASE_URL).
+// Operator CLI: `npm run onair -- user add NAME [--password P] [--json]`, `user list`, `user reset-key NAME`,
+// `user set-password NAME [--password P|-]`, `user sign-out NAME`.
+// Works on the same database the server uses (ONAIR_DATA_DIR / DATABASE_URL). Revoked tokens stop working on their
+// next use: every request checks its token in the database.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { SharedAccessChangeBus } from './access/change-bus.js';
 import type { AccessChange } from './access/changes.js';
 import { ConfigError, loadConfig, type OnairConfig } from './config.js';
 import { AccountsService } from './db/accounts.js';
+import { TokensRepo } from './db/auth-tokens.js';
 import { ChannelsRepo } from './db/channels.js';
 import { openDatabase, type Db } from './db/database.js';
 import { DbError } from './db/errors.js';
@@ -19,6 +22,11 @@ const HELP = `Usage: npm run onair -- <command>
                                           (a random password is generated and printed when none is given)
   user list [--json]                      list accounts and channels (keys are not printed)
   user reset-key NAME [--json]            issue a new stream key; the old one stops working at once
+  user set-password NAME [--password P] [--json]
+                                          replace the password and sign the user out everywhere; a random
+                                          password is generated and printed when none is given; --password -
+                                          reads it from the first line of stdin (keeps it out of shell history)
+  user sign-out NAME [--json]             sign the user out everywhere (every session and bearer token)
   help                                    this text
 
 Settings come from the same environment as the server: ONAIR_DATA_DIR, DATABASE_URL, ONAIR_PUBLIC_URL, ONAIR_RTMP_PORT.`;
@@ -36,6 +44,18 @@ async function tellServers(db: Db, config: OnairConfig, change: AccessChange): P
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
+}
+
+const generatedPassword = () => randomBytes(12).toString('base64url');
+
+/** The first line of stdin, without its line ending. */
+async function readStdinLine(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n') || text.length > 4096) break;
+  }
+  return text.split(/\r?\n/)[0];
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -57,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'add') {
       if (!name) throw new Error('user add needs a NAME');
       const given = flag(argv, '--password');
-      const password = given ?? randomBytes(12).toString('base64url');
+      const password = given ?? generatedPassword();
       const { user, channel } = await new AccountsService(db).createUserWithChannel(name, password);
       const urls = channelUrls(config, channel.name);
       out(
@@ -89,6 +109,31 @@ async function main(argv: string[]): Promise<number> {
       const channel = await channels.byUserId(user.id);
       if (channel) await tellServers(db, config, { kind: 'stream-key-reset', channelId: channel.id, channel: channel.name });
       out({ username: user.username, streamKey }, `New stream key for ${user.username}: ${streamKey}\nA publisher using the old key is dropped within a few seconds.`);
+      return 0;
+    }
+    if (command === 'set-password') {
+      if (!name) throw new Error('user set-password needs a NAME');
+      const users = new UsersRepo(db);
+      const user = await users.byUsername(name);
+      if (!user) throw new Error(`No user called ${name}`);
+      const given = flag(argv, '--password');
+      const password = given === '-' ? await readStdinLine() : (given ?? generatedPassword());
+      await users.setPassword(user.id, password);
+      const revoked = await new TokensRepo(db).revokeAllForUser(user.id);
+      await tellServers(db, config, { kind: 'tokens-revoked', userId: user.id });
+      out(
+        { username: user.username, signedOut: revoked, ...(given ? {} : { password }) },
+        `New password for ${user.username}${given ? '' : `: ${password}`}\nSigned out everywhere (${revoked} session${revoked === 1 ? '' : 's'} ended).`,
+      );
+      return 0;
+    }
+    if (command === 'sign-out') {
+      if (!name) throw new Error('user sign-out needs a NAME');
+      const user = await new UsersRepo(db).byUsername(name);
+      if (!user) throw new Error(`No user called ${name}`);
+      const revoked = await new TokensRepo(db).revokeAllForUser(user.id);
+      await tellServers(db, config, { kind: 'tokens-revoked', userId: user.id });
+      out({ username: user.username, signedOut: revoked }, `Signed ${user.username} out everywhere (${revoked} session${revoked === 1 ? '' : 's'} ended).`);
       return 0;
     }
     console.error(`Unknown command: user ${command}\n\n${HELP}`);

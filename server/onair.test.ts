@@ -211,7 +211,7 @@ describe('Onair end to end', () => {
       const r = await fetch(s.base + p);
       assert.ok(r.status === 404 || r.status === 400, `${p} -> ${r.status}`);
     }
-    const login = await api(s.base, 'POST', '/api/auth/login', { username: 'alice', password: 'pw-alice-123456' });
+    const login = await api(s.base, 'POST', '/api/auth/login', { username: 'alice', password: 'pw-alice-123456', session: 'cookie' });
     assert.equal(login.status, 200);
     assert.match(login.headers.get('set-cookie') ?? '', /onair_session=.*HttpOnly.*SameSite=Lax/i);
   });

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { AccessControl, channelAccessInfo } from './access/access.js';
 import { SharedAccessChangeBus } from './access/change-bus.js';
 import { PublishAuthorizer } from './access/publishers.js';
+import type { AccessChangeBus } from './access/changes.js';
 import { attachChat, type ChatService } from './chat/index.js';
 import { loadServerSecret } from './access/secret.js';
 import { LIMITS, type OnairConfig } from './config.js';
@@ -35,6 +36,8 @@ export interface OnairServer {
   streams: LiveStreams;
   /** Identities and who may watch what: chat resolves its connections and installs its ban check here. */
   access: AccessControl;
+  /** Where changes that take access back are published (tests listen here). */
+  accessChanges: AccessChangeBus;
   /** Follows: `followersOf(channelId)` for "went live" notifications (with streams.on('live')). */
   follows: FollowsRepo;
   rtmp: RtmpServer;
@@ -278,6 +281,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     db,
     streams,
     access,
+    accessChanges,
     follows,
     rtmp,
     http,

@@ -17,6 +17,7 @@ import type {
   MediaToken,
   MyChannel,
   NewStreamKey,
+  PasswordChange,
   PublicChannel,
   RedeemResult,
   ReplayWithChannel,
@@ -86,9 +87,14 @@ export function createApiClient(opts: ApiClientOptions = {}) {
   return {
     request,
     // accounts
+    /** `c.session`: 'cookie' for the browser app (no token in the answer), 'bearer' (the default) for Studio. */
     register: (c: Credentials) => request<AuthResult>('POST', '/api/auth/register', c),
     login: (c: Credentials) => request<AuthResult>('POST', '/api/auth/login', c),
     logout: () => request<void>('POST', '/api/auth/logout'),
+    /** Ends every session and bearer token of the account, this one included. */
+    logoutEverywhere: () => request<void>('POST', '/api/auth/logout-all'),
+    /** Every other session and bearer token of the account ends; this one stays signed in. */
+    changePassword: (c: PasswordChange) => request<void>('POST', '/api/me/password', c),
     me: () => request<{ user: ApiUser }>('GET', '/api/me'),
     myChannel: () => request<MyChannel>('GET', '/api/me/channel'),
     regenerateStreamKey: () => request<NewStreamKey>('POST', '/api/me/channel/stream-key'),

@@ -18,8 +18,10 @@ export type {
   MediaToken,
   MyChannel,
   NewStreamKey,
+  PasswordChange,
   PublicChannel,
   RedeemResult,
+  SessionMode,
   TagCount,
 } from '../../server/api/types.js';
 

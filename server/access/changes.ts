@@ -1,6 +1,6 @@
 // Access taken back: the facts every server process must act on at once (drop cached "yes" answers, remove chat
 // sockets and media players that lost access, drop a publisher whose key was reset). Whoever changes the fact in
-// the database publishes it here; every process hears it (see AccessChangeBus implementations).
+// the database publishes it here; every process hears it (change-bus.ts).
 
 export type AccessChange =
   /** An invite was withdrawn: guests and users let in by it lose access. */
@@ -24,16 +24,4 @@ export interface AccessChangeBus {
   /** Called for every change, from this process or another. */
   subscribe(listener: AccessChangeListener): void;
   close(): Promise<void>;
-}
-
-/** One process: changes go straight to the listeners. */
-export class LocalAccessChangeBus implements AccessChangeBus {
-  private readonly listeners: AccessChangeListener[] = [];
-  async publish(change: AccessChange): Promise<void> {
-    for (const l of this.listeners) l(change);
-  }
-  subscribe(listener: AccessChangeListener): void {
-    this.listeners.push(listener);
-  }
-  async close(): Promise<void> {}
 }

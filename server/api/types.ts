@@ -7,16 +7,30 @@ export interface ApiUser {
   createdAt: string; // ISO 8601
 }
 
+/**
+ * How a sign-in is carried: `bearer` (the default) returns a token for the `Authorization` header and sets no
+ * cookie (Onair Studio, scripts); `cookie` sets the HttpOnly session cookie and returns no token (the browser app).
+ */
+export type SessionMode = 'bearer' | 'cookie';
+
 /** POST /api/auth/register and POST /api/auth/login body. */
 export interface Credentials {
   username: string;
   password: string;
+  /** Default `bearer`. */
+  session?: SessionMode;
 }
 
-/** 201 from register, 200 from login. `token` is a bearer token for the desktop app and scripts. */
+/** 201 from register, 200 from login. `token` is the bearer token, or null when `session` was `cookie`. */
 export interface AuthResult {
   user: ApiUser;
-  token: string;
+  token: string | null;
+}
+
+/** POST /api/me/password body. */
+export interface PasswordChange {
+  currentPassword: string;
+  newPassword: string;
 }
 
 /** GET /api/me/channel: the owner's view, with the stream key. */

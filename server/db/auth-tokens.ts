@@ -70,11 +70,15 @@ export class TokensRepo {
     return { userId: row.user_id, kind: row.kind, expiresAt: Number(row.expires_at) };
   }
 
-  /** True if a token was revoked. */
-  async revoke(rawToken: string): Promise<boolean> {
-    if (!isPlausible(rawToken)) return false;
-    const res = await this.db.kysely.deleteFrom('auth_tokens').where('token_hash', '=', hashToken(rawToken)).executeTakeFirst();
-    return Number(res.numDeletedRows) > 0;
+  /** Revokes one token; returns its owner's user id (so callers can announce it), or null if none matched. */
+  async revoke(rawToken: string): Promise<number | null> {
+    if (!isPlausible(rawToken)) return null;
+    const row = await this.db.kysely
+      .deleteFrom('auth_tokens')
+      .where('token_hash', '=', hashToken(rawToken))
+      .returning('user_id')
+      .executeTakeFirst();
+    return row ? row.user_id : null;
   }
 
   /** Revokes every token of the user (optionally only one kind); returns how many. */
@@ -82,6 +86,16 @@ export class TokensRepo {
     let q = this.db.kysely.deleteFrom('auth_tokens').where('user_id', '=', userId);
     if (kind) q = q.where('kind', '=', kind);
     const res = await q.executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  /** Revokes every token of the user but the one given (the session that asked stays signed in); returns how many. */
+  async revokeAllForUserExcept(userId: number, keepRawToken: string): Promise<number> {
+    const res = await this.db.kysely
+      .deleteFrom('auth_tokens')
+      .where('user_id', '=', userId)
+      .where('token_hash', '!=', hashToken(keepRawToken))
+      .executeTakeFirst();
     return Number(res.numDeletedRows);
   }
 

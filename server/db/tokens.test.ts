@@ -111,8 +111,8 @@ for (const kind of DB_KINDS) {
     it('revokes one token', async () => {
       const a = await tokens.issue(userId, 'session', 3600);
       const b = await tokens.issue(userId, 'session', 3600);
-      assert.equal(await tokens.revoke(a), true);
-      assert.equal(await tokens.revoke(a), false);
+      assert.equal(await tokens.revoke(a), userId, 'the owner is returned');
+      assert.equal(await tokens.revoke(a), null);
       assert.equal(await tokens.resolve(a), null);
       assert.ok(await tokens.resolve(b));
     });
@@ -127,6 +127,20 @@ for (const kind of DB_KINDS) {
       assert.ok((await tokens.revokeAllForUser(userId)) >= 1);
       assert.equal(await tokens.resolve(s), null);
       assert.equal((await tokens.resolve(other))?.userId, otherUserId);
+    });
+
+    it('revokes all tokens of a user but the one kept', async () => {
+      const keep = await tokens.issue(userId, 'session', 3600);
+      const s = await tokens.issue(userId, 'session', 3600);
+      const b = await tokens.issue(userId, 'bearer', 3600);
+      const other = await tokens.issue(otherUserId, 'bearer', 3600);
+      assert.equal(await tokens.revokeAllForUserExcept(userId, keep), 2);
+      assert.equal(await tokens.resolve(s), null);
+      assert.equal(await tokens.resolve(b), null);
+      assert.equal((await tokens.resolve(keep))?.userId, userId);
+      assert.equal((await tokens.resolve(other))?.userId, otherUserId, 'other users keep their tokens');
+      await tokens.revoke(keep);
+      await tokens.revoke(other);
     });
 
     it('purges expired tokens', async () => {

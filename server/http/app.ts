@@ -32,6 +32,12 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody('not_found', `No route for ${req.method} ${req.url.split('?')[0]}.`)));
   await app.register(cookie);
   app.addHook('onRequest', crossSiteGuard(originCheck(deps.config.publicUrl, deps.config.allowedOrigins, deps.trust)));
+  // API answers are per caller and some carry secrets (tokens, stream keys, invite links): no cache keeps them
+  // unless a route says otherwise.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
   // Media and public API are readable from any origin (players embedded elsewhere); credentials stay same-origin.
   await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], exposedHeaders: ['Content-Length', 'Content-Range'] });
   registerOpsRoutes(app, deps);

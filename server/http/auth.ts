@@ -11,9 +11,20 @@ export interface Principal {
   userId: number;
 }
 
+/** The token a request signs in with: the bearer when there is one, else the session cookie. */
+export function presentedToken(req: FastifyRequest): string | undefined {
+  return bearerToken(req.headers.authorization) ?? req.cookies?.[SESSION_COOKIE];
+}
+
+/** Every sign-in token the request carries (bearer and session cookie), each once. */
+export function presentedTokens(req: FastifyRequest): string[] {
+  const all = [bearerToken(req.headers.authorization), req.cookies?.[SESSION_COOKIE]];
+  return [...new Set(all.filter((t): t is string => !!t))];
+}
+
 /** The caller from a Bearer token or the session cookie, or null. */
 export async function authenticate(req: FastifyRequest, deps: HttpDeps): Promise<Principal | null> {
-  const raw = bearerToken(req.headers.authorization) ?? req.cookies?.[SESSION_COOKIE];
+  const raw = presentedToken(req);
   if (!raw || raw.length > 200) return null;
   const resolved = await deps.tokens.resolve(raw);
   return resolved ? { userId: resolved.userId } : null;
@@ -30,14 +41,19 @@ export async function requireUser(req: FastifyRequest, deps: HttpDeps): Promise<
   return p;
 }
 
+/** The attributes of the session and guest cookies; a cookie is cleared with the same ones it was set with. */
+export function credentialCookieOptions(deps: HttpDeps) {
+  return { httpOnly: true, sameSite: 'lax', secure: deps.config.auth.secureCookies, path: '/' } as const;
+}
+
 export function setSessionCookie(reply: FastifyReply, deps: HttpDeps, token: string): void {
-  reply.setCookie(SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: deps.config.auth.secureCookies,
-    path: '/',
-    maxAge: deps.config.auth.sessionDays * 86400,
-  });
+  reply.setCookie(SESSION_COOKIE, token, { ...credentialCookieOptions(deps), maxAge: deps.config.auth.sessionDays * 86400 });
+}
+
+/** Signing out: the browser forgets both the session and any guest grant. */
+export function clearCredentialCookies(reply: FastifyReply, deps: HttpDeps): void {
+  reply.clearCookie(SESSION_COOKIE, credentialCookieOptions(deps));
+  reply.clearCookie(GUEST_COOKIE, credentialCookieOptions(deps));
 }
 
 /** Stat pages show publisher addresses: loopback, or the admin token. */

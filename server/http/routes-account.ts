@@ -1,10 +1,10 @@
-// Accounts: register, log in and out, the caller's channel and stream key.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiUser, AuthResult, Credentials, MyChannel, NewStreamKey } from '../api/types.js';
+// Accounts: register, log in and out (here or everywhere), change the password, the caller's channel and stream key.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiUser, AuthResult, Credentials, MyChannel, NewStreamKey, PasswordChange, SessionMode } from '../api/types.js';
 import type { Channel, User } from '../db/models.js';
+import { validatePassword } from '../db/validation.js';
 import { LIMITS } from '../config.js';
-import { bearerToken } from '../access/credentials.js';
-import { authenticate, requireUser, SESSION_COOKIE, setSessionCookie } from './auth.js';
+import { authenticate, clearCredentialCookies, presentedToken, presentedTokens, requireUser, setSessionCookie } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { HttpError, rethrowDbError } from './errors.js';
 import { channelUrls } from './urls.js';
@@ -29,12 +29,26 @@ export function toApiUser(u: User): ApiUser {
   return { id: u.id, username: u.username, createdAt: new Date(u.createdAt).toISOString() };
 }
 
-function readCredentials(body: unknown): Credentials {
+const SESSION_MODES: readonly SessionMode[] = ['bearer', 'cookie'];
+
+function readCredentials(body: unknown): Required<Credentials> {
   const b = body as Partial<Credentials> | null;
   if (!b || typeof b !== 'object' || typeof b.username !== 'string' || typeof b.password !== 'string') {
     throw new HttpError(400, 'bad_request', 'Send JSON {"username": "...", "password": "..."}.');
   }
-  return { username: b.username.trim(), password: b.password };
+  const session = b.session ?? 'bearer';
+  if (!SESSION_MODES.includes(session)) {
+    throw new HttpError(400, 'bad_request', '"session" must be "bearer" (a token in the answer) or "cookie" (the session cookie, no token).');
+  }
+  return { username: b.username.trim(), password: b.password, session };
+}
+
+function readPasswordChange(body: unknown): PasswordChange {
+  const b = body as Partial<PasswordChange> | null;
+  if (!b || typeof b !== 'object' || typeof b.currentPassword !== 'string' || typeof b.newPassword !== 'string') {
+    throw new HttpError(400, 'bad_request', 'Send JSON {"currentPassword": "...", "newPassword": "..."}.');
+  }
+  return { currentPassword: b.currentPassword, newPassword: b.newPassword };
 }
 
 
@@ -64,16 +78,36 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
     return { userId, channel };
   }
 
+  /** One credential per sign-in, of the kind the client asked for: a bearer token (returned) or a cookie (set). */
+  async function signIn(reply: FastifyReply, user: User, mode: SessionMode): Promise<AuthResult> {
+    if (mode === 'cookie') {
+      setSessionCookie(reply, deps, await deps.tokens.issue(user.id, 'session', sessionTtl));
+      return { user: toApiUser(user), token: null };
+    }
+    return { user: toApiUser(user), token: await deps.tokens.issue(user.id, 'bearer', bearerTtl) };
+  }
+
+  /** Revokes every token the request carries; returns their owners. */
+  async function revokePresented(req: FastifyRequest): Promise<Set<number>> {
+    const owners = new Set<number>();
+    for (const raw of presentedTokens(req)) {
+      const owner = await deps.tokens.revoke(raw);
+      if (owner !== null) owners.add(owner);
+    }
+    return owners;
+  }
+
+  /** Every process drops what the revoked tokens opened (chat sockets, cached media answers). */
+  async function announceRevoked(userIds: Iterable<number>): Promise<void> {
+    for (const userId of userIds) await deps.accessChanges.publish({ kind: 'tokens-revoked', userId });
+  }
+
   app.post('/api/auth/register', async (req, reply) => {
     const creds = readCredentials(req.body);
     const wait = registrations.check(req.ip);
     if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many new accounts from this address; try again later.', wait);
     const { user } = await deps.accounts.createUserWithChannel(creds.username, creds.password).catch(rethrowDbError);
-    const token = await deps.tokens.issue(user.id, 'bearer', bearerTtl);
-    const session = await deps.tokens.issue(user.id, 'session', sessionTtl);
-    setSessionCookie(reply, deps, session);
-    const body: AuthResult = { user: toApiUser(user), token };
-    return reply.status(201).send(body);
+    return reply.status(201).send(await signIn(reply, user, creds.session));
   });
 
   app.post('/api/auth/login', async (req, reply) => {
@@ -86,17 +120,49 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
       throw new HttpError(401, 'bad_credentials', 'Wrong username or password.');
     }
     deps.loginLimiter.recordSuccess(req.ip, creds.username.toLowerCase());
-    const token = await deps.tokens.issue(user.id, 'bearer', bearerTtl);
-    const session = await deps.tokens.issue(user.id, 'session', sessionTtl);
-    setSessionCookie(reply, deps, session);
-    const body: AuthResult = { user: toApiUser(user), token };
-    return body;
+    return signIn(reply, user, creds.session);
   });
 
   app.post('/api/auth/logout', async (req, reply) => {
-    const raw = bearerToken(req.headers.authorization) ?? req.cookies?.[SESSION_COOKIE];
-    if (raw) await deps.tokens.revoke(raw);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    const owners = await revokePresented(req);
+    clearCredentialCookies(reply, deps);
+    await announceRevoked(owners);
+    return reply.status(204).send();
+  });
+
+  app.post('/api/auth/logout-all', async (req, reply) => {
+    const { userId } = await requireUser(req, deps);
+    await deps.tokens.revokeAllForUser(userId);
+    // A cookie of another account sent alongside the bearer goes too: this is a superset of logout.
+    const owners = await revokePresented(req);
+    clearCredentialCookies(reply, deps);
+    await announceRevoked(new Set([userId, ...owners]));
+    return reply.status(204).send();
+  });
+
+  app.post('/api/me/password', async (req, reply) => {
+    const change = readPasswordChange(req.body);
+    const { userId } = await requireUser(req, deps);
+    const user = await deps.users.byId(userId);
+    if (!user) throw new HttpError(401, 'unauthorized', 'Not signed in.');
+    const key = user.username.toLowerCase();
+    const gate = deps.loginLimiter.check(req.ip, key);
+    if (!gate.allowed) throw new HttpError(429, 'rate_limited', 'Too many wrong passwords; wait and try again.', gate.retryAfterSeconds);
+    try {
+      validatePassword(change.newPassword);
+    } catch (err) {
+      rethrowDbError(err);
+    }
+    // 403, not 401: the caller is signed in; only the proof of knowing the password is refused.
+    if (!(await deps.users.verify(user.username, change.currentPassword))) {
+      deps.loginLimiter.recordFailure(req.ip, key);
+      throw new HttpError(403, 'bad_credentials', 'Your current password is not right.');
+    }
+    deps.loginLimiter.recordSuccess(req.ip, key);
+    await deps.users.setPassword(userId, change.newPassword).catch(rethrowDbError);
+    // Whoever else holds a session (perhaps the reason for the change) is signed out; this one stays.
+    await deps.tokens.revokeAllForUserExcept(userId, presentedToken(req)!);
+    await announceRevoked([userId]);
     return reply.status(204).send();
   });
 

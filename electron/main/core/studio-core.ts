@@ -166,7 +166,10 @@ export class StudioCore {
     'session:signIn': async ({ serverUrl, username, password, register }) => {
       const base = serverUrl.replace(/\/+$/, '');
       const client = this.api(base);
-      const auth = register ? await client.register({ username, password }) : await client.login({ username, password });
+      // Studio keeps a bearer token (in the OS keychain); it never uses the browser's session cookie.
+      const creds = { username, password, session: 'bearer' as const };
+      const auth = register ? await client.register(creds) : await client.login(creds);
+      if (!auth.token) throw new StudioError('bad_response', 'The server signed in without giving a token; update the Onair server.');
       const channel = await this.api(base, auth.token).myChannel();
       return this.setSecrets({ mode: 'onair', serverUrl: base, username: auth.user.username, channel: channel.name, rtmpUrl: channel.rtmpUrl, token: auth.token, streamKey: channel.streamKey });
     },

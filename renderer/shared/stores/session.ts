@@ -1,7 +1,8 @@
 // Who is using the app: a signed-in account, a guest who came through an invite, or nobody.
+// The browser app signs in with the HttpOnly session cookie only: it asks the server for no bearer token.
 import { create } from 'zustand';
-import { api as defaultApi, type ApiClient } from '../api.js';
-import type { ApiUser, Credentials } from '../contracts.js';
+import { ApiRequestError, api as defaultApi, type ApiClient } from '../api.js';
+import type { ApiUser, Credentials, PasswordChange } from '../contracts.js';
 
 export interface Guest {
   displayName: string;
@@ -14,11 +15,18 @@ export interface SessionState {
   /** Set after redeeming an invite; the guest cookie itself is HttpOnly. */
   guest: Guest | null;
   refresh(): Promise<void>;
-  login(c: Credentials): Promise<ApiUser>;
-  register(c: Credentials): Promise<ApiUser>;
+  login(c: SignIn): Promise<ApiUser>;
+  register(c: SignIn): Promise<ApiUser>;
+  /** Signs out here; the server also forgets any guest grant of this browser. */
   logout(): Promise<void>;
+  /** Signs out every browser and app of the account, this one included. */
+  logoutEverywhere(): Promise<void>;
+  /** Keeps this session; every other one is signed out. */
+  changePassword(c: PasswordChange): Promise<void>;
   setGuest(g: Guest | null): void;
 }
+
+type SignIn = Omit<Credentials, 'session'>;
 
 const GUEST_KEY = 'onair.guest';
 
@@ -29,6 +37,21 @@ function loadGuest(): Guest | null {
   } catch {
     return null;
   }
+}
+
+function saveGuest(g: Guest | null) {
+  try {
+    if (g) sessionStorage.setItem(GUEST_KEY, JSON.stringify(g));
+    else sessionStorage.removeItem(GUEST_KEY);
+  } catch {
+    /* storage unavailable (private mode); the guest lasts for this page only */
+  }
+}
+
+/** After any sign-out, whatever the server answered: nobody is signed in, and no guest either. */
+function signedOut(set: (partial: Partial<SessionState>) => void) {
+  saveGuest(null);
+  set({ status: 'signed-out', user: null, guest: null });
 }
 
 export function createSessionStore(api: ApiClient) {
@@ -45,12 +68,12 @@ export function createSessionStore(api: ApiClient) {
       }
     },
     async login(c) {
-      const { user } = await api.login(c);
+      const { user } = await api.login({ ...c, session: 'cookie' });
       set({ status: 'signed-in', user });
       return user;
     },
     async register(c) {
-      const { user } = await api.register(c);
+      const { user } = await api.register({ ...c, session: 'cookie' });
       set({ status: 'signed-in', user });
       return user;
     },
@@ -58,16 +81,23 @@ export function createSessionStore(api: ApiClient) {
       try {
         await api.logout();
       } finally {
-        set({ status: 'signed-out', user: null });
+        signedOut(set);
       }
     },
-    setGuest(g) {
+    async logoutEverywhere() {
       try {
-        if (g) sessionStorage.setItem(GUEST_KEY, JSON.stringify(g));
-        else sessionStorage.removeItem(GUEST_KEY);
-      } catch {
-        /* storage unavailable (private mode); the guest lasts for this page only */
+        await api.logoutEverywhere();
+      } catch (err) {
+        // Already signed out (401): the same end state. Anything else: still signed in, say why.
+        if (!(err instanceof ApiRequestError && err.status === 401)) throw err;
       }
+      signedOut(set);
+    },
+    async changePassword(c) {
+      await api.changePassword(c);
+    },
+    setGuest(g) {
+      saveGuest(g);
       set({ guest: g });
     },
   }));

@@ -1,11 +1,14 @@
-// /settings: profile, stream key and OBS setup, channel title / tags / visibility, invites.
+// /settings: profile, password and sign-out, stream key and OBS setup, channel title / tags / visibility, invites.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorCode, errorMessage } from '../../../shared/api.js';
+import { reconnectChat } from '../../../shared/chat-socket.js';
 import type { ApiInvite, ChannelVisibility, MyChannel } from '../../../shared/contracts.js';
 import { useSession } from '../../../shared/stores/session.js';
+import { rememberedLinks, rememberLink } from '../invite-links.js';
 import { Link } from '../router.js';
 import { CopyButton, formatDate } from '../ui.js';
 import { AuthForms } from './AuthForms.js';
+import { PasswordForm } from './PasswordForm.js';
 
 type Mine = MyChannel;
 
@@ -163,33 +166,6 @@ const EXPIRY_CHOICES: Array<[string, number | undefined]> = [
   ['Never', undefined],
 ];
 
-/**
- * The server keeps only a hash of each invite token, so a link can be shown only when it is made. This browser
- * remembers the links it made (by invite id) so "Copy link" works in the list later; other devices show none.
- */
-const LINKS_KEY = 'onair.inviteLinks';
-const MAX_REMEMBERED_LINKS = 100;
-
-function rememberedLinks(): Record<string, string> {
-  try {
-    return JSON.parse(localStorage.getItem(LINKS_KEY) ?? '{}') as Record<string, string>;
-  } catch {
-    return {};
-  }
-}
-
-function rememberLink(id: number, url: string | null) {
-  try {
-    const links = rememberedLinks();
-    if (url) links[id] = url;
-    else delete links[id];
-    const kept = Object.entries(links).slice(-MAX_REMEMBERED_LINKS);
-    localStorage.setItem(LINKS_KEY, JSON.stringify(Object.fromEntries(kept)));
-  } catch {
-    /* storage unavailable: links are shown once only */
-  }
-}
-
 const STATE_TEXT: Record<ApiInvite['state'], string> = { valid: 'Active', expired: 'Expired', used_up: 'Used up', revoked: 'Revoked' };
 
 function Invites() {
@@ -318,12 +294,25 @@ function Invites() {
 }
 
 export function Settings() {
-  const { status, user, logout } = useSession();
+  const { status, user, logout, logoutEverywhere } = useSession();
   const [channel, setChannel] = useState<Mine | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const signOut = async (everywhere: boolean) => {
+    setProblem(null);
+    try {
+      await (everywhere ? logoutEverywhere() : logout());
+      reconnectChat();
+    } catch (err) {
+      setProblem(errorMessage(err));
+    }
+  };
   useEffect(() => {
     document.title = 'Settings · Onair';
-    if (status !== 'signed-in') return;
+    if (status !== 'signed-in') {
+      // The stream key leaves the page with the account.
+      setChannel(null);
+      return;
+    }
     let alive = true;
     api.myChannel().then(
       (c) => alive && setChannel(c),
@@ -359,10 +348,15 @@ export function Settings() {
             <Link to={`/c/${user.username.toLowerCase()}`}>/c/{user.username.toLowerCase()}</Link>
           </dd>
         </dl>
-        <button type="button" className="btn" onClick={() => void logout()}>
+        <button type="button" className="btn" onClick={() => void signOut(false)}>
           Sign out
+        </button>{' '}
+        <button type="button" className="btn btn--danger" onClick={() => void signOut(true)}>
+          Sign out everywhere
         </button>
+        <p className="hint">“Sign out everywhere” ends every session of your account: other browsers, Onair Studio and scripts.</p>
       </section>
+      <PasswordForm username={user.username} />
       {problem && (
         <p className="form-error" role="alert">
           {problem}
