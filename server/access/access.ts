@@ -8,6 +8,7 @@
 // lookup, not a query. PATCH /api/me/channel calls invalidate(); another server process sees the change within
 // CHANNEL_CACHE_MS.
 import { randomBytes } from 'node:crypto';
+import { graphemeLength, hasBidiControl, isInvisibleOnly } from '../api/text-rules.js';
 import type { Identity } from '../api/types.js';
 import type { TokensRepo } from '../db/auth-tokens.js';
 import type { ChannelsRepo } from '../db/channels.js';
@@ -75,14 +76,18 @@ export interface MediaCredentials {
   guestCookie?: string;
 }
 
-// C0/C1 controls, line separators, and bidi overrides (names that reorder the text around them).
-const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+// C0/C1 controls and line separators.
+const NAME_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
-/** A guest's display name: trimmed, 1–32 characters, no control characters; null when refused. */
+/**
+ * A guest's display name: trimmed, inner white space collapsed, 1–32 grapheme clusters that show something, no
+ * control or bidi characters (names that reorder the text around them); null when refused.
+ */
 export function cleanDisplayName(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
   const name = raw.trim().replace(/\s+/g, ' ');
-  if (name.length === 0 || [...name].length > ACCESS_LIMITS.displayNameMax || NAME_FORBIDDEN.test(name)) return null;
+  const max = ACCESS_LIMITS.displayNameMax;
+  if (NAME_CONTROL.test(name) || hasBidiControl(name) || isInvisibleOnly(name) || graphemeLength(name, max) > max) return null;
   return name;
 }
 
