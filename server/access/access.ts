@@ -53,8 +53,10 @@ export interface BanSubject {
   guestIp?: string;
 }
 
-/** canJoin's answer for chat: the channel's ids when allowed, a reason in plain words when not. */
-export type WatchDecision = { ok: true; channelId: number; ownerUserId: number } | { ok: false; reason: string };
+/** canJoin's answer for chat: the channel's ids when allowed; when not, an error code and a reason in plain words. */
+export type WatchDecision =
+  | { ok: true; channelId: number; ownerUserId: number }
+  | { ok: false; code: 'not_found' | 'forbidden'; reason: string };
 
 export interface AccessControlOptions {
   channels: ChannelsRepo;
@@ -232,11 +234,12 @@ export class AccessControl {
   /** canWatch with the channel's ids, or the reason for a refusal (the shape chat's canJoin wants). */
   async watchDecision(identity: Identity | null, channelName: string): Promise<WatchDecision> {
     const info = await this.channel(channelName);
-    if (!info) return { ok: false, reason: `There is no channel called ${JSON.stringify(channelName.slice(0, 64))}.` };
+    if (!info) return { ok: false, code: 'not_found', reason: `There is no channel called ${JSON.stringify(channelName.slice(0, 64))}.` };
     if (await this.canWatch(identity, info)) return { ok: true, channelId: info.id, ownerUserId: info.ownerId };
-    if (identity?.kind === 'guest') return { ok: false, reason: `Your invite is for another channel; ${info.name} is private.` };
+    if (identity?.kind === 'guest') return { ok: false, code: 'forbidden', reason: `Your invite is for another channel; ${info.name} is private.` };
     return {
       ok: false,
+      code: 'forbidden',
       reason: info.visibility === 'followers' && identity?.kind !== 'user'
         ? `${info.name} is for followers: sign in and follow to watch.`
         : info.visibility === 'followers'

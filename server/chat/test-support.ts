@@ -44,7 +44,7 @@ export function testChatAuth(db: Db, guestSecret: string) {
     },
     async canJoin(_identity: ChatIdentity | null, channelName: string): Promise<JoinDecision> {
       const ch = await channels.byName(channelName);
-      return ch ? { ok: true, channelId: ch.id, ownerUserId: ch.userId } : { ok: false, reason: 'not_found' };
+      return ch ? { ok: true, channelId: ch.id, ownerUserId: ch.userId } : { ok: false, code: 'not_found', reason: 'There is no such channel.' };
     },
   };
 }
