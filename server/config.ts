@@ -67,6 +67,10 @@ export interface AuthConfig {
 export const LIMITS = {
   /** Request bodies on the JSON API. */
   httpBodyBytes: 64 * 1024,
+  /** One path segment matched by a route parameter (e.g. /api/channels/:name); longer ones are answered 414. */
+  httpParamChars: 100,
+  /** After answering a request the HTTP parser refused, the connection is closed at the latest this much later. */
+  clientErrorLingerMs: 1000,
   /** Failed logins per IP and username before a lock-out. */
   loginFailures: 5,
   loginWindowSeconds: 300,

@@ -2,7 +2,7 @@
 // moderators delete / timeout / ban on each message.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { chatSocket, onChatSocketChange, type ChatSocket } from './chat-socket.js';
-import { CHAT_LIMITS, type ChatAck, type ChatMessage, type JoinResult, type SystemEvent } from './contracts.js';
+import { CHAT_LIMITS, graphemeLength, type ChatAck, type ChatMessage, type JoinResult, type SystemEvent } from './contracts.js';
 import './chat.css';
 
 export interface ChatProps {
@@ -144,6 +144,8 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
   };
 
   const canWrite = status.kind === 'joined' && !!you && (you.signedIn || you.role === 'guest');
+  // Counted as the server counts (grapheme clusters): an input maxLength would count UTF-16 units instead.
+  const tooLong = graphemeLength(text, CHAT_LIMITS.maxMessageChars) > CHAT_LIMITS.maxMessageChars;
 
   return (
     <section className={`chat ${className ?? ''}`} aria-label="Chat" data-testid="chat" data-status={status.kind}>
@@ -185,6 +187,11 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
       {status.kind === 'connecting' && <p className="chat__status">Connecting to chat…</p>}
       {status.kind === 'error' && <p className="chat__status chat__status--error">{status.message}</p>}
       {status.kind === 'removed' && <p className="chat__status chat__status--error">You were removed from this chat.</p>}
+      {tooLong && (
+        <p className="chat__status chat__status--error" role="alert">
+          Messages can be at most {CHAT_LIMITS.maxMessageChars} characters.
+        </p>
+      )}
       {sendError && (
         <p className="chat__status chat__status--error" role="alert">
           {sendError}
@@ -199,12 +206,12 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
             aria-label="Send a message"
             placeholder="Send a message"
             value={text}
-            maxLength={CHAT_LIMITS.maxMessageChars}
+            aria-invalid={tooLong}
             onChange={(e) => setText(e.target.value)}
             disabled={!canWrite}
             autoComplete="off"
           />
-          <button type="submit" disabled={!canWrite || sending || !text.trim()}>
+          <button type="submit" disabled={!canWrite || sending || !text.trim() || tooLong}>
             Send
           </button>
         </form>

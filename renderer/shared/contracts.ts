@@ -30,6 +30,9 @@ import type { ApiReplay } from '../../server/api/types.js';
 /** GET /api/replays/:id: a replay and its channel. */
 export type ReplayWithChannel = ApiReplay & { channel: string | null };
 
+// ---- Text rules (what counts as a character): declared in server/api/text-rules.ts ----
+export { graphemeLength } from '../../server/api/text-rules.js';
+
 // ---- Chat over socket.io: declared in server/api/chat.ts ----
 export { CHAT_LIMITS, CHAT_PATH } from '../../server/api/chat.js';
 export type {

@@ -10,6 +10,7 @@
 // so a revoked invite, a removed follow, a ban or a visibility change is refused on the next request.
 import { randomBytes } from 'node:crypto';
 import type { AccessChange } from './changes.js';
+import { graphemeLength, hasBidiControl, isInvisibleOnly } from '../api/text-rules.js';
 import type { Identity } from '../api/types.js';
 import type { TokensRepo } from '../db/auth-tokens.js';
 import type { ChannelsRepo } from '../db/channels.js';
@@ -59,8 +60,10 @@ export interface BanSubject {
   guestIp?: string;
 }
 
-/** canJoin's answer for chat: the channel's ids when allowed, a reason in plain words when not. */
-export type WatchDecision = { ok: true; channelId: number; ownerUserId: number } | { ok: false; reason: string };
+/** canJoin's answer for chat: the channel's ids when allowed; when not, an error code and a reason in plain words. */
+export type WatchDecision =
+  | { ok: true; channelId: number; ownerUserId: number }
+  | { ok: false; code: 'not_found' | 'forbidden'; reason: string };
 
 export interface AccessControlOptions {
   channels: ChannelsRepo;
@@ -82,14 +85,18 @@ export interface MediaCredentials {
   guestCookie?: string;
 }
 
-// C0/C1 controls, line separators, and bidi overrides (names that reorder the text around them).
-const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+// C0/C1 controls and line separators.
+const NAME_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
-/** A guest's display name: trimmed, 1–32 characters, no control characters; null when refused. */
+/**
+ * A guest's display name: trimmed, inner white space collapsed, 1–32 grapheme clusters that show something, no
+ * control or bidi characters (names that reorder the text around them); null when refused.
+ */
 export function cleanDisplayName(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
   const name = raw.trim().replace(/\s+/g, ' ');
-  if (name.length === 0 || [...name].length > ACCESS_LIMITS.displayNameMax || NAME_FORBIDDEN.test(name)) return null;
+  const max = ACCESS_LIMITS.displayNameMax;
+  if (NAME_CONTROL.test(name) || hasBidiControl(name) || isInvisibleOnly(name) || graphemeLength(name, max) > max) return null;
   return name;
 }
 
@@ -237,15 +244,16 @@ export class AccessControl {
   /** canWatch with the channel's ids, or the reason for a refusal (the shape chat's canJoin wants). */
   async watchDecision(identity: Identity | null, channelName: string): Promise<WatchDecision> {
     const info = await this.channel(channelName);
-    if (!info) return { ok: false, reason: `There is no channel called ${JSON.stringify(channelName.slice(0, 64))}.` };
+    if (!info) return { ok: false, code: 'not_found', reason: `There is no channel called ${JSON.stringify(channelName.slice(0, 64))}.` };
     if (await this.canWatch(identity, info)) return { ok: true, channelId: info.id, ownerUserId: info.ownerId };
     if (identity?.kind === 'guest') {
       return identity.channelId === info.id
-        ? { ok: false, reason: `Your invite to ${info.name} is no longer valid.` }
-        : { ok: false, reason: `Your invite is for another channel; ${info.name} is private.` };
+        ? { ok: false, code: 'forbidden', reason: `Your invite to ${info.name} is no longer valid.` }
+        : { ok: false, code: 'forbidden', reason: `Your invite is for another channel; ${info.name} is private.` };
     }
     return {
       ok: false,
+      code: 'forbidden',
       reason: info.visibility === 'followers' && identity?.kind !== 'user'
         ? `${info.name} is for followers: sign in and follow to watch.`
         : info.visibility === 'followers'

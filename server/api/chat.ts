@@ -13,7 +13,7 @@ export const CHAT_PATH = '/socket.io';
 
 /** Limits clients may want to show (the server enforces them). */
 export const CHAT_LIMITS = {
-  /** After trimming and stripping control characters; counted in Unicode code points. */
+  /** After trimming and stripping control characters; counted in grapheme clusters (server/api/text-rules.ts). */
   maxMessageChars: 500,
   /** Messages sent with the join answer. */
   historySize: 100,

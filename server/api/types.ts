@@ -253,6 +253,9 @@ export type ApiErrorCode =
   | 'invite_used_up'
   | 'invite_revoked'
   | 'payload_too_large'
+  | 'uri_too_long'
+  | 'headers_too_large'
+  | 'unsupported_media_type'
   | 'internal';
 
 /** GET /api/stats. */

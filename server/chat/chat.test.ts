@@ -126,7 +126,9 @@ describe('chat over socket.io', () => {
     await request(b, 'join', { channel: 'alice' });
     const got = nextEvent<ChatMessage>(a, 'message', (m) => m.author.name === 'bob');
     const before = await countMessages(users.alice.channelId);
-    const r = await request(b, 'send', { channel: 'alice', text: '  hello\u0007 \u202eworld\n ' });
+    const bidi = await request(b, 'send', { channel: 'alice', text: 'hello \u202eworld' });
+    assert.deepEqual([bidi.ok, bidi.error.code], [false, 'bad_request'], 'bidi controls are refused, not stripped');
+    const r = await request(b, 'send', { channel: 'alice', text: '  hello\u0007 world\n ' });
     assert.equal(r.ok, true);
     assert.equal(r.message.text, 'hello world');
     assert.equal(await countMessages(users.alice.channelId), before + 1);
@@ -137,7 +139,7 @@ describe('chat over socket.io', () => {
     assert.ok(Date.parse(m.at) > Date.now() - 10_000);
   });
 
-  it('refuses a message over 500 characters and stores nothing; 500 code points (emoji included) pass', async () => {
+  it('refuses a message over 500 characters and stores nothing; 500 grapheme clusters (emoji included) pass', async () => {
     const b = await connect({ token: users.dave.token });
     await request(b, 'join', { channel: 'alice' });
     const before = await countMessages(users.alice.channelId);
@@ -148,7 +150,9 @@ describe('chat over socket.io', () => {
     assert.equal(await countMessages(users.alice.channelId), before);
     const ok = await request(b, 'send', { channel: 'alice', text: '😀'.repeat(500) });
     assert.equal(ok.ok, true);
-    assert.equal(await countMessages(users.alice.channelId), before + 1);
+    const family = await request(b, 'send', { channel: 'alice', text: '👨‍👩‍👧‍👦'.repeat(500) });
+    assert.equal(family.ok, true, 'one ZWJ sequence is one character');
+    assert.equal(await countMessages(users.alice.channelId), before + 2);
   });
 
   it('rate-limits a user across connections: 5 in a burst, then rate_limited with retryAfterSeconds', async () => {

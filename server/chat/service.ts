@@ -43,7 +43,7 @@ export interface ChatHandshake {
   address: string;
 }
 
-export type JoinDecision = { ok: true; channelId: number; ownerUserId: number } | { ok: false; reason: string };
+export type JoinDecision = { ok: true; channelId: number; ownerUserId: number } | { ok: false; code: 'not_found' | 'forbidden'; reason: string };
 
 export interface ChatOptions {
   httpServer: http.Server;
@@ -55,7 +55,7 @@ export interface ChatOptions {
   redisPrefix?: string;
   /** Who is connecting, from the handshake; null for an anonymous viewer (may read public chats, not send). */
   identify(handshake: ChatHandshake): Promise<ChatIdentity | null>;
-  /** May this identity (null: anonymous) read this channel's chat? `reason` is shown to the user. */
+  /** May this identity (null: anonymous) read this channel's chat? A refusal's `code` is the ack's, `reason` its message. */
   canJoin(identity: ChatIdentity | null, channelName: string): Promise<JoinDecision>;
   /** This process's HLS viewers of a channel, added to the chat connections. */
   viewerCount?(channel: string): number;
@@ -128,16 +128,6 @@ class ChatFailure extends Error {
     return { code: this.code, message: this.message, ...(this.retryAfterSeconds !== undefined ? { retryAfterSeconds: this.retryAfterSeconds } : {}) };
   }
 }
-
-const ERROR_CODES: readonly ChatErrorCode[] = [
-  'bad_request', 'not_found', 'forbidden', 'sign_in_required', 'banned', 'timed_out', 'not_joined', 'too_many_rooms', 'empty', 'too_long', 'rate_limited', 'internal',
-];
-const DEFAULT_MESSAGES: Partial<Record<ChatErrorCode, string>> = {
-  not_found: 'There is no such channel.',
-  forbidden: 'You cannot join this chat.',
-  sign_in_required: 'Sign in to chat.',
-  banned: 'You are banned from this chat.',
-};
 
 const canModerate = (role: ChatRole) => role === 'owner' || role === 'moderator';
 const roomOf = (channel: string) => `ch:${channel}`;
@@ -387,10 +377,7 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
         throw new ChatFailure('too_many_rooms', `One connection can be in at most ${CHAT_LIMITS.maxRoomsPerSocket} chats; leave one first.`);
       }
       const decision = await opts.canJoin(identity, channel);
-      if (!decision.ok) {
-        const code = (ERROR_CODES as readonly string[]).includes(decision.reason) ? (decision.reason as ChatErrorCode) : 'forbidden';
-        throw new ChatFailure(code, code === decision.reason ? (DEFAULT_MESSAGES[code] ?? 'You cannot join this chat.') : decision.reason);
-      }
+      if (!decision.ok) throw new ChatFailure(decision.code, decision.reason);
       if (identity?.kind === 'guest' && identity.channelId !== decision.channelId) {
         throw new ChatFailure('forbidden', 'Your invite is for another channel.');
       }
@@ -450,7 +437,7 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
       if (banned) throw new ChatFailure('banned', 'You are banned from this chat.');
       if (!decision.ok) {
         await leaveRemoved(socket, channel, 'access');
-        throw new ChatFailure('forbidden', decision.reason);
+        throw new ChatFailure(decision.code, decision.reason);
       }
       if (until !== null) {
         const s = Math.max(1, Math.ceil((until - now()) / 1000));

@@ -47,7 +47,7 @@ export function testChatAuth(db: Db, guestSecret: string) {
       // Cached like the real AccessControl's channel facts: chat asks again on every send.
       const ch = known.get(channelName) ?? (await channels.byName(channelName));
       if (ch) known.set(channelName, ch);
-      return ch ? { ok: true, channelId: ch.id, ownerUserId: ch.userId } : { ok: false, reason: 'not_found' };
+      return ch ? { ok: true, channelId: ch.id, ownerUserId: ch.userId } : { ok: false, code: 'not_found', reason: 'There is no such channel.' };
     },
   };
 }

@@ -1,21 +1,27 @@
 // Pure parts of chat: message text cleaning and the token-bucket rate limiter.
 import { CHAT_LIMITS } from '../api/chat.js';
+import { graphemeLength, hasBidiControl, isInvisibleOnly } from '../api/text-rules.js';
 
-// C0/C1 controls (newlines included: chat is one line), and the bidi override / isolate characters that can
-// make a message display as something else.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// C0/C1 controls (newlines included: chat is one line) and the line / paragraph separators.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 export type CleanText = { ok: true; text: string } | { ok: false; code: 'bad_request' | 'empty' | 'too_long'; message: string };
 
-/** Strips control characters, trims, and checks 1..maxChars code points. */
+/**
+ * Strips control characters and trims; refuses bidi controls (they would make the message read as something else),
+ * text that shows nothing, and more than maxChars grapheme clusters (what people see as characters).
+ */
 export function cleanMessageText(raw: unknown, maxChars: number = CHAT_LIMITS.maxMessageChars): CleanText {
   if (typeof raw !== 'string') return { ok: false, code: 'bad_request', message: 'The message text must be a string.' };
-  // Refuse absurd inputs before doing any work on them (the socket.io packet limit bounds this anyway).
-  if (raw.length > maxChars * 8) return { ok: false, code: 'too_long', message: `Messages can be at most ${maxChars} characters.` };
+  const tooLong = { ok: false, code: 'too_long', message: `Messages can be at most ${maxChars} characters.` } as const;
+  // No work on inputs larger than a chat packet (socket.io refuses those before they get here anyway).
+  if (raw.length > CHAT_LIMITS.maxPayloadBytes) return tooLong;
+  if (hasBidiControl(raw)) {
+    return { ok: false, code: 'bad_request', message: 'Messages cannot contain bidirectional override or isolate characters (U+202A–U+202E, U+2066–U+2069): they change the order text is shown in.' };
+  }
   const text = raw.replace(CONTROL, '').trim();
-  if (text.length === 0) return { ok: false, code: 'empty', message: 'The message is empty.' };
-  let count = 0;
-  for (const _ of text) if (++count > maxChars) return { ok: false, code: 'too_long', message: `Messages can be at most ${maxChars} characters.` };
+  if (isInvisibleOnly(text)) return { ok: false, code: 'empty', message: 'The message is empty.' };
+  if (graphemeLength(text, maxChars) > maxChars) return tooLong;
   return { ok: true, text };
 }
 

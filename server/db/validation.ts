@@ -1,5 +1,6 @@
 // Input rules for accounts and channels. Pure functions; they throw ValidationError with a code and a
 // message meant for the user.
+import { graphemeLength, hasBidiControl, isInvisibleOnly } from '../api/text-rules.js';
 import { ValidationError } from './errors.js';
 
 export const ACCOUNT_LIMITS = {
@@ -41,27 +42,40 @@ export function validateUsername(username: unknown): string {
   return username;
 }
 
+/**
+ * At least passwordMin grapheme clusters (what the person typed as characters: an emoji or an accented letter is
+ * one), not all of them blank; at most passwordMax UTF-16 units, which bounds the hashing cost.
+ */
 export function validatePassword(password: unknown): string {
-  if (typeof password !== 'string' || password.length < ACCOUNT_LIMITS.passwordMin) {
-    throw new ValidationError('weak_password', `Passwords need at least ${ACCOUNT_LIMITS.passwordMin} characters.`);
-  }
-  if (password.length > ACCOUNT_LIMITS.passwordMax) {
-    throw new ValidationError('password_too_long', `Passwords can be at most ${ACCOUNT_LIMITS.passwordMax} characters.`);
-  }
+  const { passwordMin: min, passwordMax: max } = ACCOUNT_LIMITS;
+  if (typeof password !== 'string') throw new ValidationError('weak_password', `Passwords need at least ${min} characters.`);
+  if (password.length > max) throw new ValidationError('password_too_long', `Passwords can be at most ${max} characters.`);
+  if (graphemeLength(password, min) < min) throw new ValidationError('weak_password', `Passwords need at least ${min} characters.`);
+  if (isInvisibleOnly(password)) throw new ValidationError('weak_password', 'Passwords cannot be only spaces or other invisible characters.');
   return password;
 }
 
 // C0/C1 controls, and the line/paragraph separators.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
-/** Trims; rejects control characters and overlong titles. An empty title is allowed (the UI shows a fallback). */
+/**
+ * Trims; refuses control characters, bidi controls, text that shows nothing, and more than titleMax grapheme
+ * clusters. An empty title is allowed (the UI shows a fallback).
+ */
 export function validateTitle(title: unknown): string {
   if (typeof title !== 'string') throw new ValidationError('invalid_title', 'The title must be text.');
   const t = title.trim();
-  if (t.length > ACCOUNT_LIMITS.titleMax) {
-    throw new ValidationError('invalid_title', `Titles can be at most ${ACCOUNT_LIMITS.titleMax} characters.`);
+  const max = ACCOUNT_LIMITS.titleMax;
+  if (graphemeLength(t, max) > max) {
+    throw new ValidationError('invalid_title', `Titles can be at most ${max} characters.`);
   }
   if (CONTROL.test(t)) throw new ValidationError('invalid_title', 'Titles cannot contain line breaks or control characters.');
+  if (hasBidiControl(t)) {
+    throw new ValidationError('invalid_title', 'Titles cannot contain bidirectional override or isolate characters (U+202A–U+202E, U+2066–U+2069): they change the order text is shown in.');
+  }
+  if (t.length > 0 && isInvisibleOnly(t)) {
+    throw new ValidationError('invalid_title', 'The title shows nothing: it has only spaces or invisible characters. Leave it empty for the default title.');
+  }
   return t;
 }
 

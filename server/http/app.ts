@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { LIMITS } from '../config.js';
 import type { HttpDeps } from './deps.js';
 import { crossSiteGuard, originCheck } from './cross-site.js';
-import { errorBody, makeErrorHandler } from './errors.js';
+import { errorBody, handleClientError, makeErrorHandler } from './errors.js';
 import { registerAccountRoutes } from './routes-account.js';
 import { registerChannelRoutes } from './routes-channels.js';
 import { createMediaCache, mediaFastPath, registerMediaRoutes } from './routes-media.js';
@@ -17,19 +17,25 @@ import { registerSiteRoutes } from './routes-site.js';
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const mediaCache = createMediaCache();
   const fastPath = mediaFastPath(deps, mediaCache);
+  const onError = makeErrorHandler(deps.logger);
   const app = Fastify({
     // Live segments of public streams skip the framework (see mediaFastPath); everything else is Fastify's.
     serverFactory: (handler) => createServer((req, res) => {
       if (!fastPath(req, res)) handler(req, res);
     }),
     bodyLimit: LIMITS.httpBodyBytes,
+    routerOptions: { maxParamLength: LIMITS.httpParamChars },
+    // Errors met before a route runs (a bad URL encoding, an overlong parameter) get the same answers as the rest.
+    frameworkErrors: (err, req, reply) => onError(err, req, reply),
+    clientErrorHandler: handleClientError,
     trustProxy: deps.trust,
     // Fastify's own request logging stays off: headers carry tokens; our handlers log what matters.
     logger: false,
     keepAliveTimeout: 65_000,
   });
-  app.setErrorHandler(makeErrorHandler(deps.logger));
-  app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody('not_found', `No route for ${req.method} ${req.url.split('?')[0]}.`)));
+  app.setErrorHandler(onError);
+  app.setNotFoundHandler((_req, reply) => reply.status(404).send(errorBody('not_found', 'Nothing answers this method and path.')));
+  acceptJsonBodiesOnly(app);
   await app.register(cookie);
   app.addHook('onRequest', crossSiteGuard(originCheck(deps.config.publicUrl, deps.config.allowedOrigins, deps.trust)));
   // API answers are per caller and some carry secrets (tokens, stream keys, invite links): no cache keeps them
@@ -48,4 +54,18 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   // The viewer web app last: it claims only its own paths (/, /c/*, /i/*, /embed/*, /settings, /replay/*, /assets/*).
   registerSiteRoutes(app, deps);
   return app;
+}
+
+/**
+ * JSON is the only body anything here reads. Fastify's text/plain parser goes: a cross-site form can send text/plain
+ * (or urlencoded, multipart) without a CORS preflight, and any body that is not JSON is answered 415. An empty body
+ * sent as application/json is no body (routes that need one say so); malformed JSON is 400 invalid_json.
+ */
+function acceptJsonBodiesOnly(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    return parseJson(req, body as string, done);
+  });
 }

@@ -1,5 +1,8 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError, ApiErrorCode } from '../api/types.js';
+import { LIMITS } from '../config.js';
 import { DbError, type DbErrorCode } from '../db/errors.js';
 import type { Logger } from '../log.js';
 
@@ -22,6 +25,19 @@ export function errorBody(code: ApiErrorCode, message: string, retryAfterSeconds
   return { error: { code, message, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) } };
 }
 
+/**
+ * Fastify's own errors, by code: status, our code and a fixed message. Fastify's messages can quote the URL or a
+ * header, so none of them reaches the client.
+ */
+const FRAMEWORK_ERRORS: Record<string, [number, ApiErrorCode, string]> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json', 'The request body is not valid JSON.'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'The request body is too large.'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'Send a JSON body with Content-Type: application/json, or no body.'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request', 'The request body does not match its Content-Length.'],
+  FST_ERR_BAD_URL: [400, 'bad_request', 'The URL is not validly percent-encoded.'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long', 'A part of the URL is too long.'],
+};
+
 /** Maps every error, ours or Fastify's, to the one error shape; internal details stay in the log. */
 export function makeErrorHandler(logger: Logger) {
   return (err: FastifyError | HttpError, req: FastifyRequest, reply: FastifyReply) => {
@@ -30,20 +46,13 @@ export function makeErrorHandler(logger: Logger) {
       return reply.status(err.status).send(errorBody(err.code, err.message, err.retryAfterSeconds));
     }
     const fe = err as FastifyError;
-    if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (fe.statusCode === 400 && err instanceof SyntaxError)) {
+    const known = fe.code ? FRAMEWORK_ERRORS[fe.code] : undefined;
+    if (known) return reply.status(known[0]).send(errorBody(known[1], known[2]));
+    if (fe.statusCode === 400 && err instanceof SyntaxError) {
       return reply.status(400).send(errorBody('invalid_json', 'The request body is not valid JSON.'));
     }
-    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.status(413).send(errorBody('payload_too_large', 'The request body is too large.'));
-    }
-    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-      return reply.status(400).send(errorBody('bad_request', 'Send a JSON body with Content-Type: application/json.'));
-    }
-    if (fe.validation) {
-      return reply.status(400).send(errorBody('bad_request', fe.message));
-    }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.status(fe.statusCode).send(errorBody('bad_request', fe.message));
+      return reply.status(fe.statusCode).send(errorBody('bad_request', `The request could not be handled (${fe.statusCode} ${STATUS_CODES[fe.statusCode] ?? 'Client Error'}).`));
     }
     logger.error({ err, url: req.routeOptions?.url ?? 'unknown' }, 'request failed');
     return reply.status(500).send(errorBody('internal', 'Something went wrong on the server.'));
@@ -72,4 +81,36 @@ export function rethrowDbError(err: unknown): never {
     if (mapped) throw new HttpError(mapped[0], mapped[1], err.message);
   }
   throw err;
+}
+
+/** What the HTTP parser could not read, before any route: status, code and message. */
+function clientErrorAnswer(code: string): [number, ApiErrorCode, string] {
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'headers_too_large', 'The request line and headers are too large.'];
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, 'bad_request', 'The request took too long to arrive.'];
+  return [400, 'bad_request', 'The request is not valid HTTP/1.1.'];
+}
+
+const answeredClientErrors = new WeakSet<Socket>();
+
+/**
+ * The HTTP server's clientError: a request Node's parser refused (headers too large, a malformed request line).
+ * Answers once with the one error shape and Connection: close, unless a response is already under way on that
+ * connection. The connection closes when the client closes its side, or after a short linger: closing at once while
+ * the client is still sending would reset the connection and could discard the answer.
+ */
+export function handleClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed || answeredClientErrors.has(socket)) return;
+  answeredClientErrors.add(socket);
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] = clientErrorAnswer(err.code ?? '');
+  const body = JSON.stringify(errorBody(code, message));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  setTimeout(() => socket.destroy(), LIMITS.clientErrorLingerMs).unref();
 }

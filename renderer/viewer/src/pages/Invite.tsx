@@ -92,7 +92,8 @@ export function Invite({ token }: { token: string }) {
           <form onSubmit={(e) => void redeem(e)} className="invite__form">
             <label className="field">
               <span>Your name</span>
-              <input value={name} onChange={(e) => setName(e.target.value)} required minLength={1} maxLength={32} autoComplete="nickname" placeholder="How others see you in chat" />
+              {/* No maxLength: it counts UTF-16 units, the server counts characters as people see them. */}
+              <input value={name} onChange={(e) => setName(e.target.value)} required autoComplete="nickname" placeholder="How others see you in chat" />
             </label>
             {error && (
               <p className="form-error" role="alert">

@@ -124,7 +124,8 @@ function ChannelForm({ channel, onSaved }: { channel: Mine; onSaved(c: Partial<M
       <h2 id="channel-title">Channel</h2>
       <label className="field">
         <span>Title</span>
-        <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={140} placeholder={`${channel.name} live`} />
+        {/* No maxLength: it counts UTF-16 units, the server counts characters as people see them. */}
+        <input value={title} onChange={(e) => setTitle(e.target.value)} placeholder={`${channel.name} live`} />
       </label>
       <label className="field">
         <span>Tags</span>
