@@ -163,7 +163,13 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     return { ok: true, channel: channel.name, sink };
   };
 
-  const rtmp = new RtmpServer({ host: config.rtmpHost, port: config.rtmpPort, hooks: { authorizePublish }, logger: logger.child({ part: 'rtmp' }) });
+  const rtmp = new RtmpServer({
+    host: config.rtmpHost,
+    port: config.rtmpPort,
+    hooks: { authorizePublish },
+    logger: logger.child({ part: 'rtmp' }),
+    limits: { maxConnectionsPerAddress: config.rtmpMaxPerAddress },
+  });
   const { port: rtmpPort } = await rtmp.listen();
 
   const rtmpTotals = (): RtmpTotals => {

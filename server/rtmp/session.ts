@@ -117,6 +117,13 @@ export class RtmpSession {
   handshakeForm: 'plain' | 'digest' | null = null;
   /** Why the session closed, for the edge's log line. */
   closeReason: string | null = null;
+  /**
+   * Grows with media only: media from a publisher, media sent to a player, a player's acknowledgements. The edge's
+   * idle check watches it; protocol control messages do not move it.
+   */
+  activity = 0;
+  /** A publish or play command has arrived (whatever its outcome). */
+  streamRequested = false;
 
   private readonly hooks: RtmpHooks;
   private readonly log: Logger;
@@ -160,6 +167,11 @@ export class RtmpSession {
         onAck: (seq) => this.sendMessage(controlMessages.ack(seq)),
       },
     );
+  }
+
+  /** The connect command has been answered. */
+  get isConnected(): boolean {
+    return this.connected;
   }
 
   get isPublishing(): boolean {
@@ -289,6 +301,11 @@ export class RtmpSession {
   private deferredBytes = 0;
 
   private onMessage(m: RtmpMessage): void {
+    if (m.typeId === MSG.video || m.typeId === MSG.audio || m.typeId === MSG.aggregate) {
+      if (this.publish.state === 'live' || this.publish.state === 'pending') this.activity++;
+    } else if (m.typeId === MSG.ack && this.play) {
+      this.activity++;
+    }
     if (this.mayDefer(m)) {
       this.deferred.push(m);
       this.deferredBytes += m.payload.length;
@@ -459,6 +476,7 @@ export class RtmpSession {
   // Publish
 
   private onPublish(streamId: number, rawName: string | undefined): void {
+    this.streamRequested = true;
     if (this.publish.state !== 'none' || this.play) {
       this.sendStatus(streamId, 'error', 'NetStream.Publish.BadConnection', 'This connection is already publishing or playing.');
       return this.closeAfterReply('second publish on one connection');
@@ -643,6 +661,7 @@ export class RtmpSession {
   // Play
 
   private onPlay(streamId: number, rawName: string | undefined): void {
+    this.streamRequested = true;
     if (this.publish.state !== 'none' || this.play) {
       this.sendStatus(streamId, 'error', 'NetStream.Play.Failed', 'This connection is already publishing or playing.');
       return this.closeAfterReply('second play on one connection');
@@ -711,6 +730,7 @@ export class RtmpSession {
   private writeMedia(streamId: number, msg: MediaMessage): void {
     const typeId = msg.type === 'audio' ? MSG.audio : msg.type === 'video' ? MSG.video : MSG.dataAmf0;
     const csid = msg.type === 'audio' ? CSID_AUDIO : msg.type === 'video' ? CSID_VIDEO : CSID_STATUS;
+    this.activity++;
     this.sendMessage({ csid, typeId, streamId, timestamp: msg.timestamp % TWO32, payload: msg.payload });
   }
 
