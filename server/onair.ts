@@ -24,7 +24,7 @@ import { ViewerCounter } from './http/viewers.js';
 import type { Logger } from './log.js';
 import { LiveStreams, type StreamEnded } from './media/live-streams.js';
 import { RtmpServer } from './rtmp/server.js';
-import type { PublishDecision, PublishRequest } from './rtmp/types.js';
+import type { PlayDecision, PlayRequest, PublishDecision, PublishRequest } from './rtmp/types.js';
 
 /** How often live publishers' keys are checked against the database. */
 const KEY_RECHECK_MS = 3000;
@@ -163,10 +163,23 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     return { ok: true, channel: channel.name, sink };
   };
 
+  // RTMP play asks the one access decision HTTP media asks: public channels play; others need `?t=<media token>`
+  // on the stream name. Access comes before liveness, as for HTTP: whether a private channel is live is private.
+  const authorizePlay = async (req: PlayRequest): Promise<PlayDecision> => {
+    if (req.app !== 'live') return { ok: false, code: 'not_found', reason: 'Play from the "live" application: rtmp://HOST/live/<channel>.' };
+    const info = req.name.length <= 64 ? await access.channel(req.name) : null;
+    if (!info) return { ok: false, code: 'not_found', reason: 'No such channel is live.' };
+    const mediaToken = new URLSearchParams(req.query).get('t') ?? undefined;
+    if (!(await access.mediaAllowed(info, { mediaToken }))) {
+      return { ok: false, code: 'forbidden', reason: `${info.name} is a private channel: play it with a media link (rtmp://HOST/live/${info.name}?t=<media token>).` };
+    }
+    return { ok: true, channel: info.name };
+  };
+
   const rtmp = new RtmpServer({
     host: config.rtmpHost,
     port: config.rtmpPort,
-    hooks: { authorizePublish },
+    hooks: { authorizePublish, authorizePlay },
     logger: logger.child({ part: 'rtmp' }),
     limits: { maxConnectionsPerAddress: config.rtmpMaxPerAddress },
   });

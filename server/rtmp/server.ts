@@ -161,6 +161,29 @@ export class RtmpServer {
     return true;
   }
 
+  /**
+   * Ask again for each player of `channel` whether it should go (`shouldDrop` gets the query string it played
+   * with, e.g. `t=<media token>`) and disconnect those it names with NetStream.Play.Failed. A check that throws
+   * drops its player: access in doubt is access withdrawn. Resolves to how many were dropped.
+   */
+  async dropPlayers(channel: string, shouldDrop: (query: string) => Promise<boolean> | boolean): Promise<number> {
+    const live = this.hub.get(channel);
+    if (!live) return 0;
+    const verdicts = await Promise.all(
+      [...live.subscribers].map(async (s) => {
+        try {
+          return { s, drop: await shouldDrop(s.query) };
+        } catch (e) {
+          this.log.error({ connectionId: s.connectionId, channel, err: (e as Error)?.message ?? String(e) }, 'rtmp player access check failed; dropping it');
+          return { s, drop: true };
+        }
+      }),
+    );
+    let dropped = 0;
+    for (const { s, drop } of verdicts) if (drop && s.drop('access withdrawn')) dropped++;
+    return dropped;
+  }
+
   /** Channels currently live. */
   liveChannels(): string[] {
     return this.hub.list().map((c) => c.name);

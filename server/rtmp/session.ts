@@ -666,8 +666,11 @@ export class RtmpSession {
       this.sendStatus(streamId, 'error', 'NetStream.Play.Failed', 'This connection is already publishing or playing.');
       return this.closeAfterReply('second play on one connection');
     }
+    // The query may carry a media token (?t=): it goes to the hook and stays on the subscriber, never into a log
+    // line or a reply.
     const { name, query } = splitQuery(rawName ?? '');
     const notFound = (description: string, code = 'NetStream.Play.StreamNotFound') => {
+      this.log.info({ connectionId: this.connectionId, remoteAddress: this.remoteAddress, app: this.app, channel: name.slice(0, 64), code }, 'rtmp play refused');
       this.sendStatus(streamId, 'error', code, description);
       this.closeAfterReply('play refused');
     };
@@ -685,7 +688,7 @@ export class RtmpSession {
         if (!d.ok) return notFound(d.reason, d.code === 'forbidden' ? 'NetStream.Play.Failed' : 'NetStream.Play.StreamNotFound');
         const live = this.hub.get(d.channel);
         if (!live) return notFound(`${d.channel} is not live.`);
-        this.startPlay(streamId, d.channel, live);
+        this.startPlay(streamId, d.channel, live, query);
       },
       (e: unknown) => {
         if (this.phase === 'closed') return;
@@ -699,8 +702,9 @@ export class RtmpSession {
   private playNeedsKeyframe = false;
   private playLaggingSince = 0;
 
-  private startPlay(streamId: number, channel: string, live: LiveChannel): void {
+  private startPlay(streamId: number, channel: string, live: LiveChannel, query: string): void {
     const subscriber: Subscriber = {
+      query,
       connectionId: this.connectionId,
       remoteAddress: this.remoteAddress,
       connectedAt: this.connectedAt,
@@ -713,6 +717,15 @@ export class RtmpSession {
         this.sendMessage(controlMessages.userControl(USER_CONTROL.streamEof, streamId));
         this.play = null;
         this.closeAfterReply('publisher gone');
+      },
+      drop: (reason) => {
+        if (this.phase === 'closed' || this.play?.subscriber !== subscriber) return false;
+        this.log.info({ connectionId: this.connectionId, remoteAddress: this.remoteAddress, channel, reason }, 'rtmp player dropped');
+        this.sendStatus(streamId, 'error', 'NetStream.Play.Failed', `You may no longer watch ${channel} (${reason}).`);
+        this.sendMessage(controlMessages.userControl(USER_CONTROL.streamEof, streamId));
+        this.stopPlay();
+        this.closeAfterReply(`player dropped: ${reason}`);
+        return true;
       },
     };
     this.play = { streamId, channel, live, subscriber };
