@@ -48,3 +48,9 @@ test('ONAIR_TRUST_PROXY lists the proxies to believe; anything else is refused w
   assert.deepEqual(loadConfig({ ONAIR_TRUST_PROXY: 'loopback, 10.0.0.0/8,192.168.1.5' }, empty).trustProxy, ['loopback', '10.0.0.0/8', '192.168.1.5']);
   assert.throws(() => loadConfig({ ONAIR_TRUST_PROXY: 'my-proxy.example' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_TRUST_PROXY/.test(e.message));
 });
+
+test('ONAIR_RTMP_MAX_PER_ADDRESS caps RTMP connections per address: 32 by default, 1 or more', () => {
+  assert.equal(loadConfig({}, empty).rtmpMaxPerAddress, 32);
+  assert.equal(loadConfig({ ONAIR_RTMP_MAX_PER_ADDRESS: '200' }, empty).rtmpMaxPerAddress, 200);
+  assert.throws(() => loadConfig({ ONAIR_RTMP_MAX_PER_ADDRESS: '0' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_RTMP_MAX_PER_ADDRESS/.test(e.message));
+});

@@ -9,6 +9,8 @@ export interface OnairConfig {
   httpPort: number;
   rtmpHost: string;
   rtmpPort: number;
+  /** RTMP connections one address (IPv6: one /64) may hold open; more are refused. */
+  rtmpMaxPerAddress: number;
   /** Root for the SQLite file and media. */
   dataDir: string;
   /** Base URL viewers use, e.g. https://live.example.com. Defaults to http://localhost:<httpPort>. */
@@ -95,6 +97,7 @@ const DEFAULTS = {
   httpPort: 8080,
   rtmpHost: '0.0.0.0',
   rtmpPort: 1935,
+  rtmpMaxPerAddress: 32,
   dataDir: './data',
   logLevel: 'info',
   media: {
@@ -191,6 +194,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     httpPort,
     rtmpHost: String(pick('ONAIR_RTMP_HOST', fromFile.rtmpHost, DEFAULTS.rtmpHost)),
     rtmpPort,
+    rtmpMaxPerAddress: num('ONAIR_RTMP_MAX_PER_ADDRESS', pick('ONAIR_RTMP_MAX_PER_ADDRESS', fromFile.rtmpMaxPerAddress, DEFAULTS.rtmpMaxPerAddress), 1, 100_000),
     dataDir: path.resolve(cwd, String(pick('ONAIR_DATA_DIR', fromFile.dataDir, DEFAULTS.dataDir))),
     publicUrl,
     rtmpPublicUrl,

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { AccessControl, channelAccessInfo } from './access/access.js';
 import { SharedAccessChangeBus } from './access/change-bus.js';
 import { PublishAuthorizer } from './access/publishers.js';
+import { rtmpPlayAccess } from './access/rtmp-players.js';
 import type { AccessChangeBus } from './access/changes.js';
 import { attachChat, type ChatService } from './chat/index.js';
 import { loadServerSecret } from './access/secret.js';
@@ -132,7 +133,14 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
 
   const publishers = new PublishAuthorizer({ channels, streams, kick: (channel, reason) => rtmp.kick(channel, reason), logger });
 
-  const rtmp = new RtmpServer({ host: config.rtmpHost, port: config.rtmpPort, hooks: { authorizePublish: publishers.authorize }, logger: logger.child({ part: 'rtmp' }) });
+  const players = rtmpPlayAccess(access);
+  const rtmp = new RtmpServer({
+    host: config.rtmpHost,
+    port: config.rtmpPort,
+    hooks: { authorizePublish: publishers.authorize, authorizePlay: players.authorize },
+    logger: logger.child({ part: 'rtmp' }),
+    limits: { maxConnectionsPerAddress: config.rtmpMaxPerAddress },
+  });
   const { port: rtmpPort } = await rtmp.listen();
 
   const rtmpTotals = (): RtmpTotals => {
@@ -200,6 +208,11 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   accessChanges.subscribe((change) => {
     access.applyChange(change);
     chat.recheckAccess(change).catch((err) => logger.warn({ err: (err as Error).message, kind: change.kind }, 'chat access re-check failed'));
+    for (const channel of rtmp.liveChannels()) {
+      rtmp.dropPlayers(channel, async (query) => !(await players.stillAllowed(channel, query))).catch((err) => {
+        logger.warn({ err: (err as Error).message, channel }, 'rtmp player access re-check failed');
+      });
+    }
     if (change.kind === 'stream-key-reset') {
       publishers.keyReset(change.channel).catch((err) => logger.warn({ err: (err as Error).message, channel: change.channel }, 'stream key re-check failed'));
     }

@@ -1,7 +1,7 @@
 // RTMP handshake, server side. C0 (version byte) + C1 (1536 bytes) -> S0 + S1 + S2; then C2 (1536 bytes).
 //
 // Two forms:
-//  - plain (RTMP 1.0 spec): S1 is our time + zeros + random, S2 echoes C1;
+//  - plain (RTMP 1.0 spec): S1 is our time + zeros + random, S2 is an exact copy of C1;
 //  - digest ("complex", Flash Player 9+): C1 carries an HMAC-SHA256 digest keyed with the Flash Player key at an
 //    offset computed from four bytes either at 8 (scheme 0) or at 772 (scheme 1). We answer with an S1 carrying a
 //    digest keyed with the Flash Media Server key (same scheme), and an S2 whose last 32 bytes are
@@ -94,9 +94,8 @@ export function respondToClientHello(c0c1: Buffer, nowMs: number = Date.now()): 
   time.copy(s1, 0);
   if (!found) {
     s1.fill(0, 4, 8);
-    // S2 echoes C1, with time2 = when we read C1.
+    // S2 echoes C1 byte for byte: librtmp (OBS) compares all 1536 bytes ("client signature does not match!").
     const s2 = Buffer.from(c1);
-    time.copy(s2, 4);
     return { reply: Buffer.concat([s0, s1, s2]), form: 'plain' };
   }
   SERVER_VERSION.copy(s1, 4);

@@ -3,10 +3,26 @@
 export interface RtmpLimits {
   /** C0+C1 and C2 must arrive within this many ms of the connection opening. */
   handshakeTimeoutMs: number;
-  /** A connection with no socket activity for this long is closed. */
+  /** After the handshake, the `connect` command must arrive within this many ms. */
+  connectTimeoutMs: number;
+  /** After `connect`, a `publish` or `play` command must arrive within this many ms. */
+  streamStartTimeoutMs: number;
+  /**
+   * A connection whose media stops for this long is closed: media from a publisher, media sent to a player or a
+   * player's acknowledgements. Protocol control messages (acks of a non-player, window sizes, pings, user control)
+   * do not count, so a peer cannot hold a slot with them.
+   */
   idleTimeoutMs: number;
   /** Sockets beyond this many open connections are refused (closed at once). */
   maxConnections: number;
+  /**
+   * Sockets beyond this many open connections from one address (one /64 for IPv6) are refused, so one host cannot
+   * take every slot. Enough for OBS with several outputs to this server, or a restreaming box pushing a few
+   * dozen channels, with players on the same network.
+   */
+  maxConnectionsPerAddress: number;
+  /** One warning line per address (and one for the global cap) at most this often; the rest are counted. */
+  refusalLogIntervalMs: number;
   /** Largest Set Chunk Size a peer may ask for. */
   maxChunkSize: number;
   /** Largest RTMP message a peer may announce (a keyframe can be several MiB). */
@@ -44,8 +60,15 @@ export interface RtmpLimits {
 
 export const DEFAULT_RTMP_LIMITS: Readonly<RtmpLimits> = Object.freeze({
   handshakeTimeoutMs: 10_000,
+  // OBS, ffmpeg and Larix send connect in the same round trip as C2, and publish two or three round trips after
+  // it: well under a second on any network. 5 s and 10 s leave room for a slow mobile link and bound what one
+  // socket that never asks for a stream can hold to 25 s with the handshake.
+  connectTimeoutMs: 5_000,
+  streamStartTimeoutMs: 10_000,
   idleTimeoutMs: 30_000,
   maxConnections: 1000,
+  maxConnectionsPerAddress: 32,
+  refusalLogIntervalMs: 60_000,
   maxChunkSize: 16 * 1024 * 1024,
   maxMessageSize: 8 * 1024 * 1024,
   maxChunkStreams: 64,

@@ -29,6 +29,8 @@ export interface PublisherHandle {
 }
 
 export interface Subscriber {
+  /** Query string given with the stream name (`name?t=…` -> `t=…`), or ''. May hold a media token: never log it. */
+  query: string;
   connectionId: string;
   remoteAddress: string;
   connectedAt: number;
@@ -38,6 +40,8 @@ export interface Subscriber {
   deliver(msg: MediaMessage, video: VideoInfo | null, isSequenceHeader: boolean): void;
   /** The publisher went away. */
   publisherGone(): void;
+  /** Stop playing and disconnect (access withdrawn). False when the player had already left. */
+  drop(reason: string): boolean;
 }
 
 /** Rolling bandwidth: samples of a growing byte counter, bits per second over the last few samples. */

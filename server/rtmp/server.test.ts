@@ -232,3 +232,44 @@ test('limits: connection cap refuses extra sockets; silent sockets hit the hands
     await server.close();
   }
 });
+
+test('dropPlayers: each player is asked again with its query; those refused are disconnected, the others play on', async () => {
+  const hooks = keyHooks({ 'secret-key': 'alice' });
+  const { server, port } = await startServer(hooks);
+  const pub = run(FFMPEG, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 30), 40_000);
+  const player = (t: string) =>
+    run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice?t=${t}`, '-t', '25', '-f', 'null', '-'], 30_000);
+  let keep: ReturnType<typeof run> | undefined;
+  let gone: ReturnType<typeof run> | undefined;
+  try {
+    assert.ok(await waitFor(() => server.liveChannels().includes('alice'), 10_000));
+    keep = player('keep');
+    gone = player('gone');
+    const playing = () => server.stats().streams.find((c) => c.channel === 'alice')?.players ?? [];
+    assert.ok(await waitFor(() => playing().length === 2 && playing().every((p) => p.bytesOut > 10_000), 15_000), 'both players receive media');
+    assert.ok(!JSON.stringify(server.stats()).includes('t=gone'), 'stats never carry the query');
+
+    const asked: string[] = [];
+    const t0 = Date.now();
+    const dropped = await server.dropPlayers('alice', (query) => {
+      asked.push(query);
+      return query === 't=gone';
+    });
+    assert.equal(dropped, 1);
+    assert.deepEqual(asked.sort(), ['t=gone', 't=keep']);
+    const r = await gone.done;
+    assert.ok(Date.now() - t0 < 5000, 'the refused player was disconnected at once');
+    assert.notEqual(r.signal, 'SIGKILL');
+    assert.ok(await waitFor(() => playing().length === 1, 3000));
+    await sleep(1000);
+    assert.equal(keep.proc.exitCode, null, 'the other player plays on');
+
+    assert.equal(await server.dropPlayers('alice', () => Promise.reject(new Error('database down'))), 1, 'a check that fails drops its player');
+    await keep.done;
+    assert.ok(Date.now() - t0 < 10_000);
+    assert.equal(await server.dropPlayers('nobody', () => true), 0);
+  } finally {
+    for (const p of [pub, keep, gone]) p?.proc.kill('SIGKILL');
+    await server.close();
+  }
+});

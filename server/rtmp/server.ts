@@ -1,5 +1,6 @@
-// RtmpServer: the TCP edge. Accepts sockets, wraps each in an RtmpSession, enforces connection count and
-// timeouts, owns the relay hub (channel -> live publisher) and reports stats. A bad connection closes alone.
+// RtmpServer: the TCP edge. Accepts sockets, wraps each in an RtmpSession, enforces connection counts (in total
+// and per address) and deadlines, owns the relay hub (channel -> live publisher) and reports stats. A bad
+// connection closes alone.
 
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { resolveLimits, type RtmpLimits } from './limits.js';
 import { RelayHub, RateMeter, type StreamMediaInfo } from './relay.js';
 import { RtmpSession } from './session.js';
 import { withReusedReadBuffer } from './socket-reads.js';
+import { addressGroup } from './address-group.js';
 
 export { DEFAULT_RTMP_LIMITS, type RtmpLimits } from './limits.js';
 
@@ -58,7 +60,7 @@ export interface RtmpStats {
   uptimeMs: number;
   /** Connections accepted since start. */
   naccepted: number;
-  /** Connections refused by the connection cap. */
+  /** Connections refused by the connection caps (in total or per address). */
   nrefused: number;
   /** Open connections now. */
   connections: number;
@@ -70,13 +72,21 @@ export interface RtmpStats {
   streams: RtmpStreamStats[];
 }
 
+/**
+ * What a connection must do next, each with a deadline: finish the handshake, send connect, then publish or play.
+ * `streaming`: it asked for a stream; from then on only the idle check applies.
+ */
+type Stage = 'handshake' | 'connect' | 'stream' | 'streaming';
+
 interface Conn {
   socket: net.Socket;
   session: RtmpSession;
-  handshakeTimer: NodeJS.Timeout | null;
-  /** Byte counts at the last sample, and when they last moved (the idle check). */
-  seenIn: number;
-  seenOut: number;
+  /** The address (IPv6: /64) it counts against. */
+  group: string;
+  stage: Stage;
+  stageTimer: NodeJS.Timeout | null;
+  /** session.activity at the last sample, and when it last moved (the idle check). */
+  seenActivity: number;
   activeAt: number;
 }
 
@@ -84,6 +94,10 @@ export class RtmpServer {
   private readonly limits: RtmpLimits;
   private readonly hub: RelayHub;
   private readonly conns = new Set<Conn>();
+  /** Open connections per address group. */
+  private readonly perAddress = new Map<string, number>();
+  /** When a refusal was last logged, per address group ('*' for the global cap), and how many since went unlogged. */
+  private readonly refusalLogged = new Map<string, { at: number; unlogged: number }>();
   private readonly log: Logger;
   private server: net.Server | null = null;
   private startedAt = 0;
@@ -145,6 +159,29 @@ export class RtmpServer {
     if (!live) return false;
     live.publisher.kick(reason);
     return true;
+  }
+
+  /**
+   * Ask again for each player of `channel` whether it should go (`shouldDrop` gets the query string it played
+   * with, e.g. `t=<media token>`) and disconnect those it names with NetStream.Play.Failed. A check that throws
+   * drops its player: access in doubt is access withdrawn. Resolves to how many were dropped.
+   */
+  async dropPlayers(channel: string, shouldDrop: (query: string) => Promise<boolean> | boolean): Promise<number> {
+    const live = this.hub.get(channel);
+    if (!live) return 0;
+    const verdicts = await Promise.all(
+      [...live.subscribers].map(async (s) => {
+        try {
+          return { s, drop: await shouldDrop(s.query) };
+        } catch (e) {
+          this.log.error({ connectionId: s.connectionId, channel, err: (e as Error)?.message ?? String(e) }, 'rtmp player access check failed; dropping it');
+          return { s, drop: true };
+        }
+      }),
+    );
+    let dropped = 0;
+    for (const { s, drop } of verdicts) if (drop && s.drop('access withdrawn')) dropped++;
+    return dropped;
   }
 
   /** Channels currently live. */
@@ -213,12 +250,12 @@ export class RtmpServer {
   /**
    * Idle connections are found here, once a second, rather than with socket.setTimeout: Node re-arms a socket's
    * timer on every read, a cost paid hundreds of times a second per publisher for a check that needs seconds.
+   * Only media moves session.activity: a peer that sends acknowledgements or pings and nothing else is idle.
    */
   private checkIdle(c: Conn, now: number): void {
     const { session } = c;
-    if (session.bytesIn !== c.seenIn || session.bytesOut !== c.seenOut) {
-      c.seenIn = session.bytesIn;
-      c.seenOut = session.bytesOut;
+    if (session.activity !== c.seenActivity) {
+      c.seenActivity = session.activity;
       c.activeAt = now;
       return;
     }
@@ -229,15 +266,59 @@ export class RtmpServer {
     c.socket.destroy();
   }
 
+  /** Close a socket over a cap at once; one warning per address (or for the global cap) per refusalLogIntervalMs. */
+  private refuse(socket: net.Socket, remoteAddress: string, key: string, message: string, fields: Record<string, number>): void {
+    this.refused++;
+    socket.destroy();
+    const now = Date.now();
+    const last = this.refusalLogged.get(key);
+    if (last && now - last.at < this.limits.refusalLogIntervalMs) {
+      last.unlogged++;
+      return;
+    }
+    this.log.warn({ remoteAddress, ...fields, refusedUnlogged: last?.unlogged || undefined }, message);
+    this.refusalLogged.delete(key); // re-inserted last: the map stays in order of last warning
+    this.refusalLogged.set(key, { at: now, unlogged: 0 });
+    // Forget entries past the interval, oldest first; keep at most maxConnections (only an address holding its
+    // maximum can be refused, so far fewer are ever current).
+    for (const [k, v] of this.refusalLogged) {
+      if (this.refusalLogged.size <= this.limits.maxConnections && now - v.at < this.limits.refusalLogIntervalMs) break;
+      this.refusalLogged.delete(k);
+    }
+  }
+
+  /** Arm the deadline of the stage the connection has reached. */
+  private enterStage(conn: Conn, stage: Stage): void {
+    if (conn.stageTimer) clearTimeout(conn.stageTimer);
+    conn.stageTimer = null;
+    conn.stage = stage;
+    if (stage === 'streaming') return;
+    const ms = stage === 'handshake' ? this.limits.handshakeTimeoutMs : stage === 'connect' ? this.limits.connectTimeoutMs : this.limits.streamStartTimeoutMs;
+    const reason = stage === 'handshake' ? 'handshake timeout' : stage === 'connect' ? 'no connect in time' : 'no publish or play in time';
+    conn.stageTimer = setTimeout(() => {
+      const { session, socket } = conn;
+      this.log.debug({ connectionId: session.connectionId, remoteAddress: socket.remoteAddress }, `rtmp connection closed: ${reason}`);
+      session.closeReason = reason;
+      session.destroy('disconnect');
+      socket.destroy();
+    }, ms);
+    conn.stageTimer.unref();
+  }
+
   private onSocket(accepted: net.Socket): void {
     const remoteAddress = accepted.remoteAddress ?? 'unknown';
     accepted.on('error', () => {}); // reported through 'close'; never let a socket error escape
     if (!this.server || this.conns.size >= this.limits.maxConnections) {
-      this.refused++;
-      this.log.warn({ remoteAddress, active: this.conns.size, max: this.limits.maxConnections }, 'rtmp connection refused: too many connections');
-      accepted.destroy();
-      return;
+      const max = this.limits.maxConnections;
+      return this.refuse(accepted, remoteAddress, '*', 'rtmp connection refused: too many connections', { active: this.conns.size, max });
     }
+    const group = addressGroup(remoteAddress);
+    const fromHere = this.perAddress.get(group) ?? 0;
+    if (fromHere >= this.limits.maxConnectionsPerAddress) {
+      const max = this.limits.maxConnectionsPerAddress;
+      return this.refuse(accepted, remoteAddress, group, 'rtmp connection refused: too many connections from this address', { active: fromHere, max });
+    }
+    this.perAddress.set(group, fromHere + 1);
     this.accepted++;
     // Reads start on a later tick, once everything below is wired.
     let onData: (data: Buffer, length: number) => void = () => {};
@@ -270,26 +351,16 @@ export class RtmpServer {
         backlog: () => socket.writableLength,
       },
     });
-    const conn: Conn = { socket, session, handshakeTimer: null, seenIn: 0, seenOut: 0, activeAt: Date.now() };
+    const conn: Conn = { socket, session, group, stage: 'handshake', stageTimer: null, seenActivity: 0, activeAt: Date.now() };
     this.conns.add(conn);
     onData = (data, length) => {
       session.feed(data, length);
-      if (conn.handshakeTimer && session.phase === 'chunks') {
-        clearTimeout(conn.handshakeTimer);
-        conn.handshakeTimer = null;
-      }
+      if (conn.stage === 'streaming' || session.phase === 'closed') return;
+      const reached: Stage = session.streamRequested ? 'streaming' : session.isConnected ? 'stream' : session.phase === 'chunks' ? 'connect' : 'handshake';
+      if (reached !== conn.stage) this.enterStage(conn, reached);
     };
     this.log.debug({ connectionId, remoteAddress }, 'rtmp connection');
-
-    conn.handshakeTimer = setTimeout(() => {
-      if (session.phase === 'handshake-c0c1' || session.phase === 'handshake-c2') {
-        this.log.info({ connectionId, remoteAddress }, 'rtmp handshake timed out');
-        session.closeReason = 'handshake timeout';
-        session.destroy('disconnect');
-        socket.destroy();
-      }
-    }, this.limits.handshakeTimeoutMs);
-    conn.handshakeTimer.unref();
+    this.enterStage(conn, 'handshake');
 
     socket.on('end', () => {
       // The peer finished sending; finish our side too.
@@ -297,9 +368,13 @@ export class RtmpServer {
       socket.end();
     });
     socket.on('close', () => {
-      if (conn.handshakeTimer) clearTimeout(conn.handshakeTimer);
+      if (conn.stageTimer) clearTimeout(conn.stageTimer);
+      conn.stageTimer = null;
       session.destroy('disconnect');
       this.conns.delete(conn);
+      const left = (this.perAddress.get(group) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(group, left);
+      else this.perAddress.delete(group);
       this.bytesInClosed += session.bytesIn;
       this.bytesOutClosed += session.bytesOut;
       this.log.debug(

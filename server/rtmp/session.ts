@@ -117,6 +117,13 @@ export class RtmpSession {
   handshakeForm: 'plain' | 'digest' | null = null;
   /** Why the session closed, for the edge's log line. */
   closeReason: string | null = null;
+  /**
+   * Grows with media only: media from a publisher, media sent to a player, a player's acknowledgements. The edge's
+   * idle check watches it; protocol control messages do not move it.
+   */
+  activity = 0;
+  /** A publish or play command has arrived (whatever its outcome). */
+  streamRequested = false;
 
   private readonly hooks: RtmpHooks;
   private readonly log: Logger;
@@ -160,6 +167,11 @@ export class RtmpSession {
         onAck: (seq) => this.sendMessage(controlMessages.ack(seq)),
       },
     );
+  }
+
+  /** The connect command has been answered. */
+  get isConnected(): boolean {
+    return this.connected;
   }
 
   get isPublishing(): boolean {
@@ -289,6 +301,11 @@ export class RtmpSession {
   private deferredBytes = 0;
 
   private onMessage(m: RtmpMessage): void {
+    if (m.typeId === MSG.video || m.typeId === MSG.audio || m.typeId === MSG.aggregate) {
+      if (this.publish.state === 'live' || this.publish.state === 'pending') this.activity++;
+    } else if (m.typeId === MSG.ack && this.play) {
+      this.activity++;
+    }
     if (this.mayDefer(m)) {
       this.deferred.push(m);
       this.deferredBytes += m.payload.length;
@@ -459,6 +476,7 @@ export class RtmpSession {
   // Publish
 
   private onPublish(streamId: number, rawName: string | undefined): void {
+    this.streamRequested = true;
     if (this.publish.state !== 'none' || this.play) {
       this.sendStatus(streamId, 'error', 'NetStream.Publish.BadConnection', 'This connection is already publishing or playing.');
       return this.closeAfterReply('second publish on one connection');
@@ -643,12 +661,16 @@ export class RtmpSession {
   // Play
 
   private onPlay(streamId: number, rawName: string | undefined): void {
+    this.streamRequested = true;
     if (this.publish.state !== 'none' || this.play) {
       this.sendStatus(streamId, 'error', 'NetStream.Play.Failed', 'This connection is already publishing or playing.');
       return this.closeAfterReply('second play on one connection');
     }
+    // The query may carry a media token (?t=): it goes to the hook and stays on the subscriber, never into a log
+    // line or a reply.
     const { name, query } = splitQuery(rawName ?? '');
     const notFound = (description: string, code = 'NetStream.Play.StreamNotFound') => {
+      this.log.info({ connectionId: this.connectionId, remoteAddress: this.remoteAddress, app: this.app, channel: name.slice(0, 64), code }, 'rtmp play refused');
       this.sendStatus(streamId, 'error', code, description);
       this.closeAfterReply('play refused');
     };
@@ -666,7 +688,7 @@ export class RtmpSession {
         if (!d.ok) return notFound(d.reason, d.code === 'forbidden' ? 'NetStream.Play.Failed' : 'NetStream.Play.StreamNotFound');
         const live = this.hub.get(d.channel);
         if (!live) return notFound(`${d.channel} is not live.`);
-        this.startPlay(streamId, d.channel, live);
+        this.startPlay(streamId, d.channel, live, query);
       },
       (e: unknown) => {
         if (this.phase === 'closed') return;
@@ -680,8 +702,9 @@ export class RtmpSession {
   private playNeedsKeyframe = false;
   private playLaggingSince = 0;
 
-  private startPlay(streamId: number, channel: string, live: LiveChannel): void {
+  private startPlay(streamId: number, channel: string, live: LiveChannel, query: string): void {
     const subscriber: Subscriber = {
+      query,
       connectionId: this.connectionId,
       remoteAddress: this.remoteAddress,
       connectedAt: this.connectedAt,
@@ -694,6 +717,15 @@ export class RtmpSession {
         this.sendMessage(controlMessages.userControl(USER_CONTROL.streamEof, streamId));
         this.play = null;
         this.closeAfterReply('publisher gone');
+      },
+      drop: (reason) => {
+        if (this.phase === 'closed' || this.play?.subscriber !== subscriber) return false;
+        this.log.info({ connectionId: this.connectionId, remoteAddress: this.remoteAddress, channel, reason }, 'rtmp player dropped');
+        this.sendStatus(streamId, 'error', 'NetStream.Play.Failed', `You may no longer watch ${channel} (${reason}).`);
+        this.sendMessage(controlMessages.userControl(USER_CONTROL.streamEof, streamId));
+        this.stopPlay();
+        this.closeAfterReply(`player dropped: ${reason}`);
+        return true;
       },
     };
     this.play = { streamId, channel, live, subscriber };
@@ -711,6 +743,7 @@ export class RtmpSession {
   private writeMedia(streamId: number, msg: MediaMessage): void {
     const typeId = msg.type === 'audio' ? MSG.audio : msg.type === 'video' ? MSG.video : MSG.dataAmf0;
     const csid = msg.type === 'audio' ? CSID_AUDIO : msg.type === 'video' ? CSID_VIDEO : CSID_STATUS;
+    this.activity++;
     this.sendMessage({ csid, typeId, streamId, timestamp: msg.timestamp % TWO32, payload: msg.payload });
   }
 

@@ -191,3 +191,83 @@ export class InProcessClient {
       .map((c) => String((c[3] as Record<string, unknown>).code));
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// A raw RTMP client over a real socket: handshake, commands and control messages by hand, and every message and
+// onStatus the server sends back. Used where ffmpeg cannot go (a chosen source address, only control messages,
+// reading the exact onStatus code and description).
+
+import net from 'node:net';
+
+export class RawRtmpClient {
+  readonly received: RtmpMessage[] = [];
+  readonly closed: Promise<void>;
+  private skip = 1 + 1536 * 2;
+  private readonly reader = new ChunkReader({ ...DEFAULT_CHUNK_READER_LIMITS, maxChunkStreams: 1000 }, { onMessage: (m) => this.received.push(m) });
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on('error', () => {});
+    socket.on('data', (b: Buffer) => {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, b.length);
+        this.skip -= n;
+        b = b.subarray(n);
+      }
+      if (b.length) this.reader.push(b);
+    });
+    this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
+  }
+
+  /** Opens a TCP connection (from `localAddress` when given); rejects when it cannot. */
+  static open(port: number, opts: { host?: string; localAddress?: string } = {}): Promise<RawRtmpClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host: opts.host ?? '127.0.0.1', localAddress: opts.localAddress });
+      socket.once('connect', () => resolve(new RawRtmpClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.socket.destroyed || this.socket.readableEnded;
+  }
+
+  send(b: Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(b);
+  }
+
+  /** Sends C0+C1+C2 and resolves once S0+S1+S2 are in (false when the server closed first). */
+  async handshake(timeoutMs = 5000): Promise<boolean> {
+    this.send(clientHandshake());
+    return waitFor(() => this.skip === 0 || this.isClosed, timeoutMs, 10).then(() => this.skip === 0);
+  }
+
+  connect(app = 'live'): void {
+    this.send(command(0, 'connect', 1, { app, tcUrl: `rtmp://127.0.0.1/${app}`, flashVer: 'LNX 9,0,124,2', objectEncoding: 0 }));
+  }
+
+  /** createStream (stream 1), then publish or play `name` on it. */
+  request(kind: 'publish' | 'play', name: string): void {
+    this.send(command(0, 'createStream', 2, null));
+    this.send(command(1, kind, 0, null, name, ...(kind === 'publish' ? ['live'] : [])));
+  }
+
+  /** The info objects of every onStatus received, in order. */
+  statuses(): Array<{ code: string; description: string; level: string }> {
+    return this.received
+      .filter((m) => m.typeId === 20)
+      .map((m) => decodeAmf0(m.payload))
+      .filter((v) => v[0] === 'onStatus')
+      .map((v) => v[3] as { code: string; description: string; level: string });
+  }
+
+  /** Resolves with the first onStatus whose code matches, or undefined once `timeoutMs` passed. */
+  async status(code: RegExp, timeoutMs = 10_000): Promise<{ code: string; description: string; level: string } | undefined> {
+    await waitFor(() => this.statuses().some((s) => code.test(s.code)) || this.isClosed, timeoutMs);
+    await sleep(50); // a status and the close may come together: let the status be read
+    return this.statuses().find((s) => code.test(s.code));
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}

@@ -48,8 +48,9 @@ export type PublishDecision =
 
 export interface PlayRequest {
   app: string;
-  /** Channel name as the player asked for it. */
+  /** Channel name as the player asked for it, query string removed. */
   name: string;
+  /** Query string given with the name (`alice?t=…` -> `t=…`), or ''. May carry a media token: never log it. */
   query: string;
   remoteAddress: string;
   connectionId: string;
