@@ -190,6 +190,8 @@ export function onairTarget(opts: { repoDir?: string } = {}): Target {
         ONAIR_RTMP_PORT: String(rtmpPort),
         ONAIR_SEGMENT_SECONDS: String(SEGMENT_SECONDS),
         ONAIR_LOG_LEVEL: 'warn',
+        // Every benchmark publisher and player comes from loopback: more than one address's share of connections.
+        ONAIR_RTMP_MAX_PER_ADDRESS: '1000',
       };
       const proc = spawnGroup(process.execPath, ['--enable-source-maps', entry], { cwd: repoDir, env });
       httpBase = `http://127.0.0.1:${httpPort}`;

@@ -22,6 +22,8 @@ export const ACCESS_CHANGE_LIMITS = {
 
 const KINDS = new Set<AccessChange['kind']>(['invite-revoked', 'follow-removed', 'visibility-changed', 'banned', 'stream-key-reset', 'tokens-revoked']);
 
+const seenKey = (id: number, body: string) => `${id}\u0000${body}`;
+
 function parseChange(body: string): AccessChange | null {
   try {
     const c = JSON.parse(body);
@@ -44,8 +46,11 @@ export interface SharedAccessChangeBusOptions {
 export class SharedAccessChangeBus implements AccessChangeBus {
   private readonly repo: AccessChangesRepo;
   private readonly listeners: AccessChangeListener[] = [];
-  /** Row ids already dispatched here, with their time (forgotten after lookBackMs). */
-  private readonly seen = new Map<number, number>();
+  /**
+   * Rows already dispatched here, keyed by id and body (a message from a deployment that shares the Redis server
+   * but not the database cannot hide a row of ours), with their time; forgotten after 2 x lookBackMs.
+   */
+  private readonly seen = new Map<string, number>();
   private readonly now: () => number;
   private readonly topic: string;
   private pub: Redis | undefined;
@@ -69,7 +74,7 @@ export class SharedAccessChangeBus implements AccessChangeBus {
    * process that only publishes (the operator CLI) does not start.
    */
   async start(): Promise<void> {
-    for (const row of await this.repo.since(this.now() - ACCESS_CHANGE_LIMITS.lookBackMs, ACCESS_CHANGE_LIMITS.maxRowsPerRead)) this.seen.set(row.id, row.createdAt);
+    for (const row of await this.repo.since(this.now() - ACCESS_CHANGE_LIMITS.lookBackMs, ACCESS_CHANGE_LIMITS.maxRowsPerRead)) this.seen.set(seenKey(row.id, row.body), row.createdAt);
     if (this.pub) {
       this.sub = this.pub.duplicate();
       this.sub.on('error', (err) => this.opts.logger.warn({ err: err.message, client: 'sub' }, 'access changes: redis error'));
@@ -90,7 +95,7 @@ export class SharedAccessChangeBus implements AccessChangeBus {
     const body = JSON.stringify(change);
     const at = this.now();
     const id = await this.repo.append(body, at);
-    this.seen.set(id, at);
+    this.seen.set(seenKey(id, body), at);
     this.dispatch(change);
     await this.pub?.publish(this.topic, JSON.stringify({ id, at, body })).catch((err: Error) => {
       this.opts.logger.warn({ err: err.message, kind: change.kind }, 'access changes: redis publish failed; other processes read it from the database');
@@ -110,8 +115,8 @@ export class SharedAccessChangeBus implements AccessChangeBus {
     } catch {
       return;
     }
-    if (typeof m.id !== 'number' || typeof m.body !== 'string' || this.seen.has(m.id)) return;
-    this.seen.set(m.id, typeof m.at === 'number' ? m.at : this.now());
+    if (typeof m.id !== 'number' || typeof m.body !== 'string' || this.seen.has(seenKey(m.id, m.body))) return;
+    this.seen.set(seenKey(m.id, m.body), typeof m.at === 'number' ? m.at : this.now());
     const change = parseChange(m.body);
     if (change) this.dispatch(change);
   }
@@ -123,8 +128,9 @@ export class SharedAccessChangeBus implements AccessChangeBus {
     try {
       const now = this.now();
       for (const row of await this.repo.since(now - ACCESS_CHANGE_LIMITS.lookBackMs, ACCESS_CHANGE_LIMITS.maxRowsPerRead)) {
-        if (this.seen.has(row.id)) continue;
-        this.seen.set(row.id, row.createdAt);
+        const key = seenKey(row.id, row.body);
+        if (this.seen.has(key)) continue;
+        this.seen.set(key, row.createdAt);
         const change = parseChange(row.body);
         if (change) this.dispatch(change);
       }
