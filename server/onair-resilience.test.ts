@@ -1,12 +1,10 @@
 // End to end: replay retention, and a packager whose writes keep failing ends its stream cleanly.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { api, ffprobe, newStreamer, publish, startTestServer, waitFor, type TestServer } from './test-helpers.js';
+import { api, ffprobe, newStreamer, publish, startServerProcess, startTestServer, waitFor, type TestServer } from './test-helpers.js';
 
 describe('replay retention and packager failures', () => {
   let s: TestServer;
@@ -57,27 +55,12 @@ describe('replay retention and packager failures', () => {
 test('a server killed mid-stream leaves a replay: the next start writes its playlists and records it', async () => {
   // A real server process, killed with SIGKILL while a real encoder is live: no shutdown code runs.
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onair-crash-'));
-  const env = {
-    ...process.env, ONAIR_DATA_DIR: dataDir, ONAIR_HTTP_PORT: '0', ONAIR_RTMP_PORT: '0', ONAIR_HTTP_HOST: '127.0.0.1',
-    ONAIR_RTMP_HOST: '127.0.0.1', ONAIR_THUMBNAIL_SECONDS: '0', ONAIR_LOG_LEVEL: 'warn',
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-10_000)));
+  const server = await startServerProcess({ ONAIR_DATA_DIR: dataDir });
+  const child = server.child;
   try {
-    const ports = await new Promise<{ http: number; rtmp: number }>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const m = /RTMP port (\d+), HTTP port (\d+)/.exec(line);
-        if (m) {
-          clearTimeout(t);
-          resolve({ rtmp: Number(m[1]), http: Number(m[2]) });
-        }
-      });
-    });
-    const base = `http://127.0.0.1:${ports.http}`;
+    const base = server.base;
     const { channel } = await newStreamer(base, 'cora');
-    const pub = publish(`rtmp://127.0.0.1:${ports.rtmp}/live/${channel.streamKey}`);
+    const pub = publish(`${server.rtmpBase}/${channel.streamKey}`);
     try {
       // Five segments listed in the live playlist, then the kill.
       await waitFor('five live segments', async () => {

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -75,6 +76,62 @@ export async function startTestServer(env: Record<string, string> = {}, opts: { 
       if (pgSchema) await dropPgSchema(pgSchema);
     },
   });
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  base: string;
+  rtmpBase: string;
+  stderr: () => string;
+  /** SIGTERM, then SIGKILL after 10 s; resolves when the process is gone. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The real server as operators run it (`server/main.ts`) in a child process, on ephemeral loopback ports, with
+ * these settings on top of the test defaults. Resolves when it prints its ports.
+ */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: {
+      ...process.env, ONAIR_HTTP_PORT: '0', ONAIR_RTMP_PORT: '0', ONAIR_HTTP_HOST: '127.0.0.1', ONAIR_RTMP_HOST: '127.0.0.1',
+      ONAIR_THUMBNAIL_SECONDS: '0', ONAIR_LOG_LEVEL: 'warn', ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-10_000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    const ports = await new Promise<{ http: number; rtmp: number }>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const m = /RTMP port (\d+), HTTP port (\d+)/.exec(line);
+        if (m) {
+          clearTimeout(t);
+          resolve({ rtmp: Number(m[1]), http: Number(m[2]) });
+        }
+      });
+    });
+    return {
+      child,
+      base: `http://127.0.0.1:${ports.http}`,
+      rtmpBase: `rtmp://127.0.0.1:${ports.rtmp}/live`,
+      stderr: () => stderr,
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          await exited;
+          clearTimeout(kill);
+        }
+      },
+    };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
 }
 
 export async function api<T = any>(base: string, method: string, url: string, body?: unknown, token?: string): Promise<{ status: number; body: T; headers: Headers }> {
