@@ -70,7 +70,7 @@ export interface ChatOptions {
   publishAccessChange?(change: AccessChange): Promise<void>;
   /**
    * May a browser page from this Origin open a chat connection? (Its cookies would speak for the user.) Called for
-   * handshakes that carry an Origin header; non-browser clients send none. Default: any.
+   * handshakes that carry an Origin header and no Authorization bearer; non-browser clients send none. Default: any.
    */
   allowOrigin?(origin: string, req: http.IncomingMessage): boolean;
 }
@@ -165,7 +165,8 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
     maxHttpBufferSize: CHAT_LIMITS.maxPayloadBytes,
     allowRequest: (req, callback) => {
       const origin = req.headers.origin;
-      if (origin === undefined || !opts.allowOrigin || opts.allowOrigin(origin, req)) return callback(null, true);
+      // A bearer token is not ambient (the desktop app adds it to its own requests), so its Origin does not matter.
+      if (origin === undefined || !opts.allowOrigin || bearerToken(req.headers.authorization) || opts.allowOrigin(origin, req)) return callback(null, true);
       log.info({ origin: origin.slice(0, 200) }, 'chat connection refused: cross-site origin');
       callback('This page may not open a chat connection to this server.', false);
     },
