@@ -9,7 +9,7 @@ import { ReplaysRepo } from './replays.js';
 import { DB_KINDS, type TestDb } from './test-helpers.js';
 
 const TABLES = [
-  'auth_tokens', 'channel_tags', 'channels', 'chat_bans', 'chat_messages', 'chat_timeouts', 'follows', 'invite_grants',
+  'access_changes', 'auth_tokens', 'channel_tags', 'channels', 'chat_bans', 'chat_messages', 'chat_timeouts', 'follows', 'invite_grants',
   'invites', 'replays', 'settings', 'users',
 ];
 
@@ -37,7 +37,7 @@ for (const kind of DB_KINDS) {
       const again = await openDatabase(db.config);
       try {
         const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(again.kysely);
-        assert.deepEqual(rows.rows.map((r) => r.name), ['0001_accounts', '0002_replays', '0003_social', '0004_chat']);
+        assert.deepEqual(rows.rows.map((r) => r.name), ['0001_accounts', '0002_replays', '0003_social', '0004_chat', '0005_access_changes']);
         const u = await again.kysely.selectFrom('users').select('username').where('username_lower', '=', 'persistent').executeTakeFirst();
         assert.equal(u?.username, 'persistent');
       } finally {
