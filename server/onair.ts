@@ -81,7 +81,6 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   await access.start();
   // What takes access back reaches every process sharing the database (through Redis at once when configured).
   const accessChanges = new SharedAccessChangeBus({ db, redisUrl: config.redisUrl || undefined, logger: logger.child({ part: 'access' }) });
-  await accessChanges.start();
   const loginLimiter = new LoginRateLimiter({ maxFailures: LIMITS.loginFailures, windowMs: LIMITS.loginWindowSeconds * 1000 });
   const viewers = new ViewerCounter();
 
@@ -217,6 +216,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
       publishers.keyReset(change.channel).catch((err) => logger.warn({ err: (err as Error).message, channel: change.channel }, 'stream key re-check failed'));
     }
   });
+  await accessChanges.start();
   // Stream start and end reach the chat room, and followers get a "went live" notice.
   streams.on('live', ({ channel: name }: { channel: string }) => {
     void (async () => {
