@@ -21,7 +21,7 @@ import { LIMITS } from '../config.js';
 import type { Channel } from '../db/models.js';
 import { LoginRateLimiter } from '../db/rate-limit.js';
 import { inviteState, type Invite } from '../db/social.js';
-import { identify, requireUser } from './auth.js';
+import { credentialCookieOptions, identify, requireUser } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { HttpError, rethrowDbError } from './errors.js';
 import { myChannelBody } from './routes-account.js';
@@ -269,13 +269,7 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     if (userId === undefined) {
       const g = deps.access.newGuest(channel.id, invite.id, displayName);
       holder = { kind: 'guest', guestId: g.grant.guestId, displayName: g.grant.displayName, channelId: channel.id, inviteId: invite.id };
-      reply.setCookie(GUEST_COOKIE, g.token, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: deps.config.auth.secureCookies,
-        path: '/',
-        maxAge: ACCESS_LIMITS.guestGrantSeconds,
-      });
+      reply.setCookie(GUEST_COOKIE, g.token, { ...credentialCookieOptions(deps), maxAge: ACCESS_LIMITS.guestGrantSeconds });
       guest = { id: g.grant.guestId, displayName: g.grant.displayName };
     }
     const media = deps.access.newMediaToken(channel.id, holder);
