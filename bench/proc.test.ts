@@ -71,11 +71,13 @@ test('parseSchedstat reads nanoseconds on CPU; a busy child measures as busy', a
   assert.equal(parseSchedstat('267077 0 1\n'), 267077);
   assert.equal(parseSchedstat('garbage'), undefined);
   const { spawn } = await import('node:child_process');
-  // A child that spins for about half of each 100 ms: its tree should measure near 50 % of one core.
+  // A child that spins for about half of each 100 ms: its tree should measure near 50 % of one core on a quiet box.
+  // The spin is wall-clock paced, so on a box busy with other work it gets less; the bounds catch a unit error (ns
+  // read as ticks is off by 10^7), not contention.
   const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 3000; while (Date.now() < end) { const t = Date.now() + 50; while (Date.now() < t); const s = Date.now() + 50; while (Date.now() < s) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); }']);
   try {
     const m = await measureGroups({ child: () => [child.pid!] }, 2000, 500);
-    assert.ok(m.groups.child.cpuPct > 30 && m.groups.child.cpuPct < 75, `measured ${m.groups.child.cpuPct.toFixed(1)} %`);
+    assert.ok(m.groups.child.cpuPct > 10 && m.groups.child.cpuPct < 75, `measured ${m.groups.child.cpuPct.toFixed(1)} %`);
   } finally {
     child.kill('SIGKILL');
   }
