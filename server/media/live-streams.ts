@@ -9,8 +9,8 @@ import path from 'node:path';
 import type { StreamStats } from '../api/types.js';
 import type { MediaConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import type { MediaMessage, MediaSink } from '../rtmp/types.js';
-import { isSequenceHeader } from './flv-writer.js';
+import type { MediaSink } from '../rtmp/types.js';
+import type { MediaFrame } from './frame.js';
 import { AbrLadder, renditionPlaylist, renditionsFor, renditionVariants, type Rendition } from './abr.js';
 import { JOURNAL_FILE, LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
@@ -83,7 +83,7 @@ export class LiveStream {
   private rateMarks: Array<[number, number]> = [];
   failures: number[] = [];
   /** The newest audio and video sequence headers, for decoders that join late (the ABR ladder). */
-  sequenceHeaders: MediaMessage[] = [];
+  sequenceHeaders: MediaFrame[] = [];
 
   constructor(
     readonly channel: string,
@@ -279,16 +279,18 @@ export class LiveStreams extends EventEmitter {
     return {
       // The packager needs inter frames only at the next keyframe; the ABR ladder's encoder wants them as they come.
       batchable: !this.opts.media.abr,
-      write: (msg: MediaMessage) => {
+      write: (frame: MediaFrame) => {
         if (!current()) return;
-        stream.bytesIn += msg.payload.length;
-        if (isSequenceHeader(msg)) stream.sequenceHeaders = [...stream.sequenceHeaders.filter((h) => h.type !== msg.type), msg];
+        stream.bytesIn += frame.tag.length;
+        if (frame.kind === 'config' && frame.codec !== '') {
+          stream.sequenceHeaders = [...stream.sequenceHeaders.filter((h) => h.track !== frame.track), frame];
+        }
         try {
-          stream.packager.push(msg);
+          stream.packager.push(frame);
         } catch (err) {
           this.packagerFailed(stream, err as Error);
         }
-        stream.abr?.write(msg);
+        stream.abr?.write(frame);
       },
       keyframeStarting: (timestamp: number) => {
         if (!current()) return;

@@ -11,9 +11,8 @@
 import { EventEmitter } from 'node:events';
 import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MediaMessage } from '../rtmp/types.js';
-import { av1Info, avcInfo, hevcInfo, parseAsc, type AudioCodecInfo, type VideoCodecInfo } from './codecs.js';
-import { parseAudioTag, parseOnMetaData, parseVideoTag, type StreamMetadata, type VideoCodecId } from './flv.js';
+import { parseAsc, videoCodecInfo, type AudioCodecInfo, type VideoCodecInfo } from './codecs.js';
+import type { MediaFrame, StreamMetadata, VideoCodecId } from './frame.js';
 import { renderDashManifest, type DashPeriod, type DashRepresentation, type DashTrack } from './dash-manifest.js';
 import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES, type HlsVideoVariant, type PlaylistSegment } from './hls-playlist.js';
 import {
@@ -216,8 +215,7 @@ type JournalEntry =
 export const JOURNAL_FILE = 'journal.jsonl';
 
 function videoConfig(codec: VideoCodecId, record: Buffer): VideoConfig {
-  const info = codec === 'avc' ? avcInfo(record) : codec === 'hevc' ? hevcInfo(record) : av1Info(record);
-  return { codec, record, info };
+  return { codec, record, info: videoCodecInfo(codec, record) };
 }
 
 function audioConfig(asc: Buffer): AudioConfig {
@@ -306,17 +304,23 @@ export class LivePackager extends EventEmitter {
 
   // ------------------------------------------------------------ input
 
-  push(msg: MediaMessage): void {
+  push(frame: MediaFrame): void {
     if (this.ended) return;
     try {
-      if (msg.type === 'video') this.pushVideo(msg.timestamp, msg.payload);
-      else if (msg.type === 'audio') this.pushAudio(msg.timestamp, msg.payload);
-      else if (msg.type === 'data') {
-        const m = parseOnMetaData(msg.payload);
+      if (frame.track === 'data') {
+        const m = frame.meta;
         if (m) {
           this.meta = m;
           this.write(() => this.journal({ t: 'meta', m }));
         }
+      } else if (frame.codec === '') {
+        this.stats.skippedMessages++;
+      } else if (frame.kind === 'other') {
+        // end of sequence: nothing to package
+      } else if (frame.track === 'video') {
+        this.pushVideo(frame);
+      } else {
+        this.pushAudio(frame);
       }
     } catch (err) {
       // Defensive: parsers do not throw on bad input, but a bug must not take the RTMP session down.
@@ -420,17 +424,13 @@ export class LivePackager extends EventEmitter {
     return this.vData.length > 0 && dts - this.vDts[0] >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90;
   }
 
-  private pushVideo(ts: number, payload: Buffer): void {
-    const tag = parseVideoTag(payload);
-    if (tag.kind === 'skip' || tag.kind === 'end') {
-      if (tag.kind === 'skip') this.stats.skippedMessages++;
-      return;
-    }
-    if (tag.kind === 'config') {
-      if (this.video && this.video.codec === tag.codec && sameBuf(this.video.record, tag.record)) return;
+  private pushVideo(frame: MediaFrame): void {
+    const codec = frame.codec as VideoCodecId;
+    if (frame.kind === 'config') {
+      if (this.video && this.video.codec === codec && sameBuf(this.video.record, frame.data)) return;
       let config: VideoConfig;
       try {
-        config = videoConfig(tag.codec, Buffer.from(tag.record));
+        config = videoConfig(codec, Buffer.from(frame.data));
       } catch {
         this.stats.skippedMessages++;
         return;
@@ -439,29 +439,29 @@ export class LivePackager extends EventEmitter {
       this.video = config;
       return;
     }
-    // frame
-    if (!this.video || tag.codec !== this.video.codec || tag.data.length === 0) {
+    const keyframe = frame.kind === 'key';
+    if (!this.video || codec !== this.video.codec || frame.data.length === 0) {
       this.stats.droppedFrames++;
       return;
     }
-    const o = this.mapTime(ts);
-    if (this.vData.length === 0 && !tag.keyframe && !this.forcedOpen) {
+    const o = this.mapTime(frame.dts);
+    if (this.vData.length === 0 && !keyframe && !this.forcedOpen) {
       // Segments start on keyframes: wait for one.
       this.stats.droppedFrames++;
       return;
     }
     const dts = this.videoDts(o);
     if (!this.ready) this.checkReady();
-    if (this.ready && this.initHasVideo && tag.keyframe && this.keyframeCloses(dts)) this.cut(dts);
+    if (this.ready && this.initHasVideo && keyframe && this.keyframeCloses(dts)) this.cut(dts);
     if (this.vData.length === 0) this.segWall = this.now();
     if (this.vData.length > 0) this.lastVideoDur = dts - this.vDts[this.vDts.length - 1];
-    this.vData.push(tag.data);
+    this.vData.push(frame.data);
     this.vDts.push(dts);
-    this.vCts.push(Math.round(tag.cts * 90));
-    this.vKey.push(tag.keyframe ? 1 : 0);
+    this.vCts.push(Math.round(frame.cts * 90));
+    this.vKey.push(keyframe ? 1 : 0);
     this.lastVideoDts = dts;
     this.forcedOpen = false;
-    this.queuedBytes += tag.data.length;
+    this.queuedBytes += frame.data.length;
     this.enforceQueueBound();
   }
 
@@ -470,17 +470,12 @@ export class LivePackager extends EventEmitter {
 
   // ------------------------------------------------------------ audio
 
-  private pushAudio(ts: number, payload: Buffer): void {
-    const tag = parseAudioTag(payload);
-    if (tag.kind === 'skip') {
-      this.stats.skippedMessages++;
-      return;
-    }
-    if (tag.kind === 'config') {
-      if (this.audio && sameBuf(this.audio.asc, tag.asc)) return;
+  private pushAudio(frame: MediaFrame): void {
+    if (frame.kind === 'config') {
+      if (this.audio && sameBuf(this.audio.asc, frame.data)) return;
       let config: AudioConfig;
       try {
-        config = audioConfig(Buffer.from(tag.asc));
+        config = audioConfig(Buffer.from(frame.data));
       } catch {
         this.stats.skippedMessages++;
         return;
@@ -493,11 +488,11 @@ export class LivePackager extends EventEmitter {
       this.audio = config;
       return;
     }
-    if (!this.audio || tag.data.length === 0) {
+    if (!this.audio || frame.data.length === 0) {
       this.stats.droppedFrames++;
       return;
     }
-    const o = this.mapTime(ts);
+    const o = this.mapTime(frame.dts);
     if (this.ready && !this.initHasAudio) {
       this.stats.droppedFrames++;
       return;
@@ -514,9 +509,9 @@ export class LivePackager extends EventEmitter {
       if ((dts - this.aDts[0]) * (VIDEO_TIMESCALE / sr) >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(undefined, dts);
     }
     if (this.aData.length === 0 && !this.initHasVideo) this.segWall = this.now();
-    this.aData.push(tag.data);
+    this.aData.push(frame.data);
     this.aDts.push(dts);
-    this.queuedBytes += tag.data.length;
+    this.queuedBytes += frame.data.length;
     this.enforceQueueBound();
   }
 
