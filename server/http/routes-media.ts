@@ -84,8 +84,8 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
     if (!isImmutable(m[2])) return false;
     const stream = deps.streams.byStreamId(m[1]);
     if (!stream || deps.access.cachedChannel(stream.channel)?.visibility !== 'public') return false;
-    stream.packager.flushWrites(); // a segment listed this very turn is on disk before anyone reads it
-    const body = cache.peek(path.join(stream.dir, m[2]));
+    // A segment listed this very turn is served from the stream's memory until its file is written.
+    const body = cache.peek(path.join(stream.dir, m[2])) ?? stream.packager.segment(m[2]);
     if (!body) return false;
     res.writeHead(200, {
       'content-type': mimeFor(m[2]),
@@ -98,6 +98,16 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
     res.end(body);
     return true;
   };
+}
+
+/** A segment from a live stream's memory (listed, its file not written yet): what serveMediaFile sends for the file. */
+function sendSegment(req: FastifyRequest, reply: FastifyReply, rel: string, body: Buffer, scope: 'public' | 'private') {
+  reply.type(mimeFor(rel)).header('accept-ranges', 'bytes').header('cache-control', `${scope}, max-age=31536000, immutable`);
+  if (req.headers.range || req.method === 'HEAD') {
+    // Rare for a segment this fresh: answered whole (a range request may get the full body with 200).
+    return reply.header('content-length', String(body.length)).send(req.method === 'HEAD' ? undefined : body);
+  }
+  return reply.send(body);
 }
 
 export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache: HotFileCache = createMediaCache()): void {
@@ -146,7 +156,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     if (!stream) return notFound(reply, `${channel} is not live.`);
     if (!isPlaylist(rel)) {
       if (rel === 'thumb.jpg') deps.streams.thumbnailWanted(channel);
-      stream.packager.flushWrites();
+      const unwritten = stream.packager.segment(rel);
+      if (unwritten) return sendSegment(req, reply, rel, unwritten, allowed.scope);
       // Thumbnails and, for clients that ignore the rewritten URIs, the files themselves.
       return serveMediaFile(req, reply, stream.dir, rel, cache, { cacheScope: allowed.scope });
     }
@@ -239,7 +250,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       reply.type(mimeFor(file)).header('cache-control', 'no-cache, no-store');
       return reply.send(rel.endsWith('.m3u8') ? rewriteHlsUris(text, '', allowed.query) : addDashQuery(text, allowed.query));
     }
-    live?.packager.flushWrites();
+    const unwritten = live?.packager.segment(rel);
+    if (unwritten) return sendSegment(req, reply, rel, unwritten, allowed.scope);
     return serveMediaFile(req, reply, folder.dir, rel, cache, { cacheScope: allowed.scope });
   }
 

@@ -238,7 +238,7 @@ export class LiveStreams extends EventEmitter {
   private makeThumbnail(stream: LiveStream, segmentFile: string): void {
     if (this.opts.media.thumbnailIntervalSeconds <= 0) return;
     stream.lastThumbAt = this.now();
-    stream.packager.flushWrites();
+    stream.packager.writePending(); // ffmpeg reads the files
     this.thumbnailer.request({ dir: stream.dir, initFile: stream.initFile, segmentFile });
   }
 

@@ -226,7 +226,7 @@ test('live window while feeding (from memory, nothing on disk), one master, full
   assert.equal(read(dir, 'index.m3u8'), seen[0].master);
 });
 
-test('a cut segment is listed at once and its files follow in the next turn; the journal only lists what is on disk', async () => {
+test('a cut segment is listed at once and served from memory until its files follow in the next turn; the journal only lists what is on disk', async () => {
   const { p, dir } = packager();
   const msgs = (await readFlvFile(files.av)).filter((m) => m.dts < 2100); // two segments and the start of a third
   for (const m of msgs) p.push(m);
@@ -234,11 +234,18 @@ test('a cut segment is listed at once and its files follow in the next turn; the
   assert.equal(listed, 2);
   assert.ok(!existsSync(join(dir, 'v-seg-1.m4s')), 'not written in the turn that cut it');
   assert.ok(!readFileSync(join(dir, 'journal.jsonl'), 'utf8').includes('"t":"seg"'), 'nor journaled');
-  p.flushWrites(); // what a reader of the files does first
-  for (const f of ['v-seg-0.m4s', 'a-seg-0.m4s', 'v-seg-1.m4s', 'a-seg-1.m4s']) assert.ok(existsSync(join(dir, f)), f);
+  const names = ['v-seg-0.m4s', 'a-seg-0.m4s', 'v-seg-1.m4s', 'a-seg-1.m4s'];
+  const fromMemory = names.map((f) => p.segment(f));
+  for (const [i, f] of names.entries()) assert.ok((fromMemory[i]?.length ?? 0) > 100, `${f} is servable while not on disk`);
+  assert.equal(p.segment('v-seg-2.m4s'), undefined, 'not listed yet');
+  await turn();
+  for (const [i, f] of names.entries()) {
+    assert.ok(readFileSync(join(dir, f)).equals(fromMemory[i]!), `${f}: the file holds the bytes served from memory`);
+    assert.equal(p.segment(f), undefined, 'once written, the file is the segment');
+  }
   assert.equal(readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"t":"seg"')).length, 2);
   for (const m of (await readFlvFile(files.av)).filter((m) => m.dts >= 2100 && m.dts < 3100)) p.push(m);
-  await turn(); // or nobody reads: the next turn writes it anyway
+  await turn(); // written whether or not anyone read it
   assert.ok(existsSync(join(dir, 'v-seg-2.m4s')));
   await p.end();
 });
