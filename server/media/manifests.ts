@@ -6,6 +6,14 @@ import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES } from './hls-playlist.
 import { VIDEO_TIMESCALE } from './mp4.js';
 import type { SegmentIndex } from './segment-index.js';
 
+/** Where a manifest is served from: the prefix of its relative URIs and a query for each of them (see resolveUri). */
+export interface ManifestUris {
+  /** e.g. `/vod/<streamId>/`; default '' (relative to the manifest). */
+  base?: string;
+  /** e.g. `t=…`, without `?`; default ''. */
+  query?: string;
+}
+
 export interface ManifestOptions {
   liveWindow: number;
   /** Target segment duration, seconds. */
@@ -19,7 +27,9 @@ function minTargetDuration(index: SegmentIndex, o: ManifestOptions): number {
 }
 
 /** The media playlist of one track over the first `count` segments: its last `liveWindow` while live, all once ended. */
-export function renderTrackPlaylist(index: SegmentIndex, kind: 'video' | 'audio', count: number, ended: boolean, o: ManifestOptions): string | undefined {
+export function renderTrackPlaylist(
+  index: SegmentIndex, kind: 'video' | 'audio', count: number, ended: boolean, o: ManifestOptions, uris: ManifestUris = {},
+): string | undefined {
   const list = index.trackSegments[kind];
   if (list.length === 0) return undefined;
   // Entries covered by the first `count` segments (a track list can be behind the main one, never ahead).
@@ -34,11 +44,12 @@ export function renderTrackPlaylist(index: SegmentIndex, kind: 'video' | 'audio'
   return renderHlsPlaylist({
     segments: segs, timescale: VIDEO_TIMESCALE, ended, discontinuitiesBefore: list.discontinuitiesBefore(from),
     minTargetDuration: minTargetDuration(index, o), initName: names.initName, segmentName: names.segmentName,
+    base: uris.base, query: uris.query,
   });
 }
 
 /** The master: the source's video (newest config) and the ABR renditions, with the audio track as their group. */
-export function renderMaster(index: SegmentIndex): string | undefined {
+export function renderMaster(index: SegmentIndex, uris: ManifestUris = {}): string | undefined {
   const { video, audio } = index.latestTrackConfigs();
   if (!video && !audio) return undefined;
   const meta = index.meta;
@@ -55,11 +66,12 @@ export function renderMaster(index: SegmentIndex): string | undefined {
       width: video.info.width || meta?.width, height: video.info.height || meta?.height,
     }, ...index.renditions] : [],
     audio: audio && { uri: TRACK_FILES.audio.playlist, codec: audio.info.codec, bandwidth: index.masterBandwidth },
+    base: uris.base, query: uris.query,
   });
 }
 
 /** The DASH MPD over the first `count` segments (dynamic, the live window; static once ended), or undefined before any. */
-export function renderMpd(index: SegmentIndex, count: number, ended: boolean, o: ManifestOptions): string | undefined {
+export function renderMpd(index: SegmentIndex, count: number, ended: boolean, o: ManifestOptions, uris: ManifestUris = {}): string | undefined {
   const from = ended ? 0 : Math.max(0, count - o.liveWindow);
   const segs = index.segments.view(from, count);
   if (segs.length === 0) return undefined;
@@ -72,6 +84,7 @@ export function renderMpd(index: SegmentIndex, count: number, ended: boolean, o:
     tracks: dashTracks(index, from, count, totalSeconds),
     segments: segs, periods, timescale: VIDEO_TIMESCALE, ended,
     availabilityStartTime: index.availabilityStart ?? o.now(), publishTime: o.now(), segmentSeconds: o.segmentSeconds,
+    baseUrl: uris.base, query: uris.query,
   });
 }
 

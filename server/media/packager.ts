@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import type { MediaFrame } from './frame.js';
 import { TRACK_FILES, type HlsVideoVariant } from './hls-playlist.js';
-import { renderMaster, renderMpd, renderTrackPlaylist, type ManifestOptions } from './manifests.js';
+import { renderMaster, renderMpd, renderTrackPlaylist, type ManifestOptions, type ManifestUris } from './manifests.js';
 import { VIDEO_TIMESCALE } from './mp4.js';
 import { SegmentIndex } from './segment-index.js';
 import { SegmentStore, type SegmentInfo } from './segment-store.js';
@@ -58,7 +58,7 @@ export class LivePackager extends EventEmitter {
   /** Segments the playlists cover. */
   private playlistCount = 0;
   private ended = false;
-  /** Live playlists as last rendered, valid until the next segment. */
+  /** Live playlists as last rendered (by name and base, without a query), valid until the next segment. */
   private readonly liveCache = new Map<string, string | undefined>();
 
   constructor(opts: PackagerOptions) {
@@ -137,25 +137,27 @@ export class LivePackager extends EventEmitter {
   }
 
   /**
-   * A live stream's playlist by file name (the master, `video.m3u8`, `audio.m3u8`), as of the newest segment;
-   * undefined for other names, before the first segment, and once ended (the files are on disk then). Each text
-   * is replaced whole when a segment is added: a reader never sees a half-written playlist.
+   * A live stream's playlist by file name (the master, `video.m3u8`, `audio.m3u8`), as of the newest segment, with
+   * its URIs as `uris` says; undefined for other names, before the first segment, and once ended (the files are on
+   * disk then). Each text is replaced whole when a segment is added: a reader never sees a half-written playlist.
    */
-  playlist(name: string): string | undefined {
+  playlist(name: string, uris: ManifestUris = {}): string | undefined {
     if (this.ended || this.playlistCount === 0) return undefined;
-    if (this.liveCache.has(name)) return this.liveCache.get(name);
+    const key = uris.query ? undefined : `${name}\n${uris.base ?? ''}`;
+    if (key !== undefined && this.liveCache.has(key)) return this.liveCache.get(key);
     let text: string | undefined;
-    if (name === this.playlistName) text = renderMaster(this.index);
-    else if (name === TRACK_FILES.video.playlist) text = renderTrackPlaylist(this.index, 'video', this.playlistCount, false, this.manifestOptions);
-    else if (name === TRACK_FILES.audio.playlist) text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, false, this.manifestOptions);
+    const o = this.manifestOptions;
+    if (name === this.playlistName) text = renderMaster(this.index, uris);
+    else if (name === TRACK_FILES.video.playlist) text = renderTrackPlaylist(this.index, 'video', this.playlistCount, false, o, uris);
+    else if (name === TRACK_FILES.audio.playlist) text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, false, o, uris);
     else return undefined;
-    this.liveCache.set(name, text);
+    if (key !== undefined) this.liveCache.set(key, text);
     return text;
   }
 
   /** The live DASH manifest as of the newest segment, or undefined before the first segment. */
-  liveManifest(): string | undefined {
-    return renderMpd(this.index, this.playlistCount, this.ended, this.manifestOptions);
+  liveManifest(uris: ManifestUris = {}): string | undefined {
+    return renderMpd(this.index, this.playlistCount, this.ended, this.manifestOptions, uris);
   }
 
   /** A listed segment's bytes while its file is not yet written (undefined otherwise: read the file). */
