@@ -10,6 +10,7 @@ const work = mkdtempSync(join(tmpdir(), 'onair-live-stream-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test('a live stream versions its playlists: waiters wake at the version they wait for, or time out, or the end', async () => {
+  const keepAlive = setInterval(() => {}, 1000); // a server's loop is busy; the waiters' own timers do not hold it
   const s = new LiveStream('ann', work, '127.0.0.1', (dir) => new LivePackager({ dir, segmentSeconds: 1 }), Date.now());
   assert.equal(s.version, 0);
   assert.equal(await s.waitForVersion(0, 10), true, 'a version already reached answers at once');
@@ -31,4 +32,5 @@ test('a live stream versions its playlists: waiters wake at the version they wai
   assert.equal(await pending, false, 'the stream ending releases waiters');
   assert.equal(s.playlist('index.m3u8'), undefined, 'nothing listed before the first segment');
   assert.equal(s.segment('v-seg-0.m4s'), undefined);
+  clearInterval(keepAlive);
 });
