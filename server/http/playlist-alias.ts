@@ -1,23 +1,17 @@
-// A channel's live URLs (/hls/<channel>/…, /dash/<channel>/…) are aliases of the stream's own folder
-// (/vod/<streamId>/…). The alias rewrites media URIs to the stream's folder, so every segment URL is unique
-// to one stream and can be cached for good, while the channel URL stays the same from stream to stream.
-// For private channels fetched with a media token (`?t=`), every URI also gets the same query: players resolve
-// segment URIs against the playlist URL and drop its query string. Pure.
+// Playlists read from disk (replays, and the ABR renditions ffmpeg writes) served at another address: relative
+// URIs get the stream folder's prefix (/vod/<streamId>/), and with a media token (`?t=`) every URI gets the same
+// query, since players resolve segment URIs against the playlist URL and drop its query string. A live stream's
+// own playlists are rendered with their base and query instead (LiveStream.playlist). Pure.
+import { isOtherOrigin, resolveUri, withQuery } from '../media/hls-playlist.js';
 
-/** Adds `query` (e.g. "t=abc", without "?") to a URI, before any fragment. */
-export function withQuery(uri: string, query: string): string {
-  if (!query) return uri;
-  const hash = uri.indexOf('#');
-  const [base, frag] = hash >= 0 ? [uri.slice(0, hash), uri.slice(hash)] : [uri, ''];
-  return `${base}${base.includes('?') ? '&' : '?'}${query}${frag}`;
-}
+export { withQuery };
 
 /**
  * Rewrites each URI line and URI="…" attribute of an HLS playlist: relative ones get `prefix` in front, and
  * (when given) `query` is added to every URI that stays on this server.
  */
 export function rewriteHlsUris(playlist: string, prefix: string, query = ''): string {
-  const fix = (uri: string) => (isAbsolute(uri) ? (isOtherOrigin(uri) ? uri : withQuery(uri, query)) : withQuery(prefix + uri, query));
+  const fix = (uri: string) => resolveUri(uri, prefix, query);
   const out: string[] = [];
   for (const line of playlist.split('\n')) {
     if (line.trim() === '') {
@@ -49,12 +43,4 @@ export function addDashQuery(mpd: string, query: string): string {
   return mpd
     .replace(/\b(media|initialization)="([^"]*)"/g, (_m, attr: string, uri: string) => `${attr}="${withQuery(uri, q)}"`)
     .replace(/<BaseURL>([^<]*)<\/BaseURL>/g, (_m, uri: string) => `<BaseURL>${isOtherOrigin(uri) ? uri : withQuery(uri, q)}</BaseURL>`);
-}
-
-function isAbsolute(uri: string): boolean {
-  return uri.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(uri);
-}
-
-function isOtherOrigin(uri: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:/i.test(uri) || uri.startsWith('//');
 }

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { isSafeMediaPath } from './file-server.js';
 import { renderMetrics } from './metrics.js';
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris, withQuery } from './playlist-alias.js';
+import { renderDashManifest } from '../media/dash-manifest.js';
+import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES, type PlaylistSegment } from '../media/hls-playlist.js';
 import { renderStatXml } from './stat-xml.js';
 import { ViewerCounter } from './viewers.js';
 
@@ -80,4 +82,28 @@ test('a media token reaches DASH segment templates and the BaseURL', () => {
   assert.match(out, /initialization="init-0\.mp4\?t=a&amp;b"/);
   assert.match(out, /media="seg-\$Number\$\.m4s\?t=a&amp;b"/);
   assert.equal(addDashQuery(mpd, ''), mpd);
+});
+
+test('live manifests rendered with a base and a query say what the regex rewrite of the relative ones said', () => {
+  const segments: PlaylistSegment[] = [0, 1, 2].map((i) => ({
+    seq: i, start: i * 90000, duration: 90000, programDateTime: Date.UTC(2025, 0, 1) + i * 1000, discontinuity: i === 2, init: i === 2 ? 1 : 0,
+  }));
+  const names = { initName: TRACK_FILES.video.initName, segmentName: TRACK_FILES.video.segmentName };
+  for (const [base, query] of [['/vod/abc/', ''], ['/vod/abc/', 't=a%2Bb&x=1'], ['', 't=tok']]) {
+    const plain = renderHlsPlaylist({ segments, timescale: 90000, ended: false, ...names });
+    assert.equal(renderHlsPlaylist({ segments, timescale: 90000, ended: false, ...names, base, query }), rewriteHlsUris(plain, base, query), `${base} ${query}`);
+    const master = { variants: [{ uri: 'video.m3u8', bandwidth: 1e6, codec: 'avc1.64001f' }, { uri: '480p/index.m3u8', bandwidth: 5e5, codec: 'avc1.64001f' }],
+      audio: { uri: 'audio.m3u8', codec: 'mp4a.40.2', bandwidth: 1e5 } };
+    assert.equal(renderHlsMaster({ ...master, base, query }), rewriteHlsUris(renderHlsMaster(master), base, query));
+    const mpd = {
+      segments, timescale: 90000, ended: false, availabilityStartTime: 0, publishTime: 1000, segmentSeconds: 1,
+      periods: [{ id: 0, start: 0, presentationTimeOffset: 0, init: 0 }, { id: 1, start: 2, presentationTimeOffset: 180000, init: 1 }],
+      tracks: [{
+        contentType: 'video' as const, segments, initName: TRACK_FILES.video.initName, mediaTemplate: TRACK_FILES.video.mediaTemplate,
+        representation: () => ({ codecs: 'avc1.64001f', timescale: 90000, bandwidth: 1e6 }),
+      }],
+    };
+    const expected = base ? addDashBaseUrl(renderDashManifest(mpd), base, query) : addDashQuery(renderDashManifest(mpd), query);
+    assert.equal(renderDashManifest({ ...mpd, baseUrl: base || undefined, query }), expected);
+  }
 });

@@ -31,28 +31,28 @@ export function createMediaCache(): HotFileCache {
 }
 
 const HLS_INDEX = /^\/hls\/([a-z0-9_-]{1,64})\/index\.m3u8$/;
-/** The playlists the packager writes (and versions) beside the master. */
+/** A live stream's track playlists beside the master. */
 const TRACK_PLAYLISTS = new Set<string>([TRACK_FILES.video.playlist, TRACK_FILES.audio.playlist]);
 const VOD_PATH = /^\/vod\/([A-Za-z0-9_-]{6,64})\/([A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})$/;
 
 /**
  * The hot path of a live event: a plain GET of a live, public stream's playlist (the channel's master, the
- * stream's track playlists: both live in the packager's memory) or of a segment already in memory is answered
+ * stream's track playlists: the stream renders both) or of a segment already in memory is answered
  * straight from the HTTP server, before Fastify's routing and hooks. Anything else (private channels, ranges, HEAD,
  * query strings, files not cached yet, rendition playlists that ffmpeg writes) returns false and goes through the
  * routes below, which apply every rule. Answers are the same bytes and headers the route would send.
  */
 export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: IncomingMessage, res: ServerResponse) => boolean {
-  /** Playlist bodies by URL, valid while the stream's playlistVersion is unchanged. */
+  /** Playlist bodies by URL, valid while the stream's version is unchanged. */
   const playlists = new Map<string, { streamId: string; version: number; body: string }>();
   /** `file` of `stream` as served at `url` (the channel's master is rewritten to point into the stream folder). */
   const livePlaylist = (req: IncomingMessage, res: ServerResponse, url: string, stream: LiveStream, file: string, alias: boolean): boolean => {
     if (stream.ending || deps.access.cachedChannel(stream.channel)?.visibility !== 'public') return false;
     let entry = playlists.get(url);
-    if (!entry || entry.streamId !== stream.streamId || entry.version !== stream.playlistVersion) {
-      const text = stream.packager.playlist(file);
-      if (text === undefined) return false;
-      entry = { streamId: stream.streamId, version: stream.playlistVersion, body: alias ? rewriteHlsUris(text, `/vod/${stream.streamId}/`) : text };
+    if (!entry || entry.streamId !== stream.streamId || entry.version !== stream.version) {
+      const body = stream.playlist(file, alias ? { base: `/vod/${stream.streamId}/` } : {});
+      if (body === undefined) return false;
+      entry = { streamId: stream.streamId, version: stream.version, body };
       playlists.set(url, entry);
       if (playlists.size > 10_000) playlists.delete(playlists.keys().next().value!);
     }
@@ -84,8 +84,8 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
     if (!isImmutable(m[2])) return false;
     const stream = deps.streams.byStreamId(m[1]);
     if (!stream || deps.access.cachedChannel(stream.channel)?.visibility !== 'public') return false;
-    stream.packager.flushWrites(); // a segment listed this very turn is on disk before anyone reads it
-    const body = cache.peek(path.join(stream.dir, m[2]));
+    // A segment listed this very turn is served from the stream's memory until its file is written.
+    const body = cache.peek(path.join(stream.dir, m[2])) ?? stream.segment(m[2]);
     if (!body) return false;
     res.writeHead(200, {
       'content-type': mimeFor(m[2]),
@@ -98,6 +98,16 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
     res.end(body);
     return true;
   };
+}
+
+/** A segment from a live stream's memory (listed, its file not written yet): what serveMediaFile sends for the file. */
+function sendSegment(req: FastifyRequest, reply: FastifyReply, rel: string, body: Buffer, scope: 'public' | 'private') {
+  reply.type(mimeFor(rel)).header('accept-ranges', 'bytes').header('cache-control', `${scope}, max-age=31536000, immutable`);
+  if (req.headers.range || req.method === 'HEAD') {
+    // Rare for a segment this fresh: answered whole (a range request may get the full body with 200).
+    return reply.header('content-length', String(body.length)).send(req.method === 'HEAD' ? undefined : body);
+  }
+  return reply.send(body);
 }
 
 export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache: HotFileCache = createMediaCache()): void {
@@ -146,22 +156,22 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     if (!stream) return notFound(reply, `${channel} is not live.`);
     if (!isPlaylist(rel)) {
       if (rel === 'thumb.jpg') deps.streams.thumbnailWanted(channel);
-      stream.packager.flushWrites();
+      const unwritten = stream.segment(rel);
+      if (unwritten) return sendSegment(req, reply, rel, unwritten, allowed.scope);
       // Thumbnails and, for clients that ignore the rewritten URIs, the files themselves.
       return serveMediaFile(req, reply, stream.dir, rel, cache, { cacheScope: allowed.scope });
     }
     if ((kind === 'hls') !== rel.endsWith('.m3u8')) return notFound(reply, 'No such file.');
     deps.viewers.touch(channel, req.ip, req.headers['user-agent']);
+    // The stream renders its live manifests with URIs into its folder (and the token, if any).
+    const uris = { base: `/vod/${stream.streamId}/`, query: allowed.query };
     if (kind === 'dash' && rel === 'index.mpd') {
-      // The live manifest lives in memory (see LivePackager.liveManifest).
-      const mpd = stream.packager.liveManifest();
+      const mpd = stream.manifest(uris);
       if (!mpd) return notFound(reply, `${channel} is starting; try again in a second.`);
-      return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(addDashBaseUrl(mpd, `/vod/${stream.streamId}/`, allowed.query));
+      return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(mpd);
     }
-    const live = stream.packager.playlist(rel);
-    if (live !== undefined) {
-      return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(rewriteHlsUris(live, `/vod/${stream.streamId}/`, allowed.query));
-    }
+    const live = stream.playlist(rel, uris);
+    if (live !== undefined) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(live);
     const file = path.join(stream.dir, rel);
     let st;
     try {
@@ -215,17 +225,17 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     if (!folder) return notFound(reply, 'No such replay.');
     const allowed = await mediaAccess(req, folder.info);
     if (!allowed) return forbidden(reply, folder.info.name);
-    // Players poll a live stream's track playlists here (the channel's master points into the stream folder);
-    // while live they are in the packager's memory.
+    // Players poll a live stream's track playlists here (the channel's master points into the stream folder):
+    // the stream renders them, relative to this folder, with the token (if any) on every URI.
     const live = deps.streams.byStreamId(id);
     if (live && rel.endsWith('.m3u8')) {
       deps.viewers.touch(folder.info.name, req.ip, req.headers['user-agent']);
-      const text = live.packager.playlist(rel);
-      if (text !== undefined) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(rewriteHlsUris(text, '', allowed.query));
+      const text = live.playlist(rel, { query: allowed.query });
+      if (text !== undefined) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(text);
     }
-    if (live && rel === 'index.mpd' && !live.ending) {
-      const mpd = live.packager.liveManifest();
-      if (mpd) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(addDashQuery(mpd, allowed.query));
+    if (live && rel === 'index.mpd') {
+      const mpd = live.manifest({ query: allowed.query });
+      if (mpd) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(mpd);
     }
     if (allowed.query && isPlaylist(rel)) {
       // Replay and rendition playlists fetched with ?t=: the token goes into each URI.
@@ -239,7 +249,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       reply.type(mimeFor(file)).header('cache-control', 'no-cache, no-store');
       return reply.send(rel.endsWith('.m3u8') ? rewriteHlsUris(text, '', allowed.query) : addDashQuery(text, allowed.query));
     }
-    live?.packager.flushWrites();
+    const unwritten = live?.segment(rel);
+    if (unwritten) return sendSegment(req, reply, rel, unwritten, allowed.scope);
     return serveMediaFile(req, reply, folder.dir, rel, cache, { cacheScope: allowed.scope });
   }
 

@@ -7,8 +7,8 @@ import type { FfmpegOutput } from '../ffmpeg/args.js';
 import type { HlsVideoVariant } from './hls-playlist.js';
 import { FfmpegProcess, type FfmpegExit } from '../ffmpeg/process.js';
 import type { Logger } from '../log.js';
-import type { MediaMessage } from '../rtmp/types.js';
-import { flvHeader, flvTag, isKeyframe, isSequenceHeader } from './flv-writer.js';
+import { flvHeader, flvTag } from './flv-writer.js';
+import { retimed, type MediaFrame } from './frame.js';
 
 export interface Rendition {
   name: string;
@@ -76,7 +76,7 @@ export class AbrLadder {
   private baseTs = 0;
   private lastOutTs = 0;
   private rebase = false;
-  private header?: MediaMessage;
+  private header?: MediaFrame;
   private exitReported = false;
 
   constructor(
@@ -105,33 +105,34 @@ export class AbrLadder {
     });
   }
 
-  write(msg: MediaMessage): void {
+  write(frame: MediaFrame): void {
     // Video only: the renditions play with the source's audio.
-    if (!this.proc || msg.type !== 'video') return;
-    if (isSequenceHeader(msg)) {
-      this.header = msg;
-      if (this.started) this.send(msg);
+    if (!this.proc || frame.track !== 'video') return;
+    if (frame.kind === 'config') {
+      this.header = frame;
+      if (this.started) this.send(frame);
       return;
     }
+    const key = frame.kind === 'key';
     if (!this.started) {
-      if (!isKeyframe(msg)) return;
+      if (!key) return;
       this.started = true;
-      this.baseTs = msg.timestamp;
+      this.baseTs = frame.dts;
       this.proc.write(flvHeader(false, true));
-      if (this.header) this.send({ ...this.header, timestamp: msg.timestamp });
+      if (this.header) this.send(retimed(this.header, frame.dts));
     }
     if (this.rebase) {
       // The publisher came back with its own clock: continue ffmpeg's timeline from where it stopped.
-      if (!isKeyframe(msg)) return;
+      if (!key) return;
       this.rebase = false;
-      this.baseTs = msg.timestamp - (this.lastOutTs + 40);
-      if (this.header) this.send({ ...this.header, timestamp: msg.timestamp });
+      this.baseTs = frame.dts - (this.lastOutTs + 40);
+      if (this.header) this.send(retimed(this.header, frame.dts));
     }
     if (this.dropping) {
-      if (!isKeyframe(msg)) return;
+      if (!key) return;
       this.dropping = false;
     }
-    if (!this.send(msg)) this.dropping = (this.proc.stdin?.writableLength ?? 0) > 8 * 1024 * 1024;
+    if (!this.send(frame)) this.dropping = (this.proc.stdin?.writableLength ?? 0) > 8 * 1024 * 1024;
   }
 
   /** The publisher reconnected (timestamps restart). */
@@ -139,10 +140,10 @@ export class AbrLadder {
     if (this.started) this.rebase = true;
   }
 
-  private send(msg: MediaMessage): boolean {
-    this.lastOutTs = Math.max(this.lastOutTs, msg.timestamp - this.baseTs);
+  private send(frame: MediaFrame): boolean {
+    this.lastOutTs = Math.max(this.lastOutTs, frame.dts - this.baseTs);
     let ok = true;
-    for (const part of flvTag(msg, this.baseTs)) ok = this.proc!.write(part);
+    for (const part of flvTag(frame, this.baseTs)) ok = this.proc!.write(part);
     return ok;
   }
 

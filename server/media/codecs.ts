@@ -2,6 +2,8 @@
 // H.264 SPS / AVCDecoderConfigurationRecord, HEVCDecoderConfigurationRecord (+ SPS), AV1CodecConfigurationRecord
 // and the AAC AudioSpecificConfig. Only what the packager and the UI need: codec strings, picture size, audio format.
 
+import type { VideoCodecId } from './frame.js';
+
 export interface VideoCodecInfo {
   /** RFC 6381 codec string, e.g. `avc1.64001f`, `hvc1.1.6.L93.B0`, `av01.0.08M.08`. */
   codec: string;
@@ -256,6 +258,11 @@ export function avcInfo(rec: Uint8Array): VideoCodecInfo {
     level: (s.levelIdc / 10).toFixed(1),
     fps: s.fps,
   };
+}
+
+/** The facts of a video decoder configuration record of any codec we package. Throws on malformed input. */
+export function videoCodecInfo(codec: VideoCodecId, record: Uint8Array): VideoCodecInfo {
+  return codec === 'avc' ? avcInfo(record) : codec === 'hevc' ? hevcInfo(record) : av1Info(record);
 }
 
 // ---------------------------------------------------------------- HEVC

@@ -2,7 +2,7 @@
 // one Period per discontinuity, one AdaptationSet per track in it (what dash.js, Shaka and ffmpeg's dash demuxer
 // need), SegmentTemplate + exact SegmentTimeline.
 
-import type { PlaylistSegment } from './hls-playlist.js';
+import { withQuery, type PlaylistSegment } from './hls-playlist.js';
 
 export interface DashPeriod {
   /** Stable id (the discontinuity number). */
@@ -59,6 +59,10 @@ export interface DashManifestInput {
   segmentSeconds: number;
   /** One AdaptationSet each; `segments` stays the main timeline (in `timescale`) that places segments into Periods. */
   tracks: readonly DashTrack[];
+  /** Where segment URLs resolve (a BaseURL, e.g. `/vod/<streamId>/`); default: relative to the MPD. */
+  baseUrl?: string;
+  /** Query added to the BaseURL and the segment templates (e.g. `t=…`, without `?`). */
+  query?: string;
 }
 
 export function isoDuration(seconds: number): string {
@@ -103,6 +107,7 @@ export function renderDashManifest(input: DashManifestInput): string {
   }
   attrs.push(`minBufferTime="${isoDuration(Math.max(1, input.segmentSeconds * 2))}"`);
   out.push(`<MPD ${attrs.join(' ')}>`);
+  if (input.baseUrl) out.push(`  <BaseURL>${escAttr(withQuery(input.baseUrl, input.query ?? ''))}</BaseURL>`);
 
   // Group listed segments by period.
   let pi = 0;
@@ -184,7 +189,7 @@ function renderPeriod(
       );
     }
     lines.push(
-      `        <SegmentTemplate timescale="${rep.timescale}" presentationTimeOffset="${pto}" initialization="${escAttr(track.initName(ts[a].init))}" media="${escAttr(track.mediaTemplate)}" startNumber="${segNumber(ts[a])}">`,
+      `        <SegmentTemplate timescale="${rep.timescale}" presentationTimeOffset="${pto}" initialization="${escAttr(withQuery(track.initName(ts[a].init), input.query ?? ''))}" media="${escAttr(withQuery(track.mediaTemplate, input.query ?? ''))}" startNumber="${segNumber(ts[a])}">`,
       '          <SegmentTimeline>',
       ...renderTimeline(ts, a, b),
       '          </SegmentTimeline>',

@@ -1,11 +1,12 @@
-// Read an FLV file into the MediaMessages the RTMP layer would hand over (tag bodies as subarrays of the file).
-// Used by tests and benchmarks to replay a recording into the packager.
+// Read an FLV file into the media frames the RTMP edge would hand over (tag bodies as subarrays of the file).
+// Used by tests to replay a recording into the packager.
 
 import { readFile } from 'node:fs/promises';
-import type { MediaMessage } from '../rtmp/types.js';
+import { parseTag } from './flv.js';
+import type { MediaFrame } from './frame.js';
 
 /** Iterate over the tags of an FLV file held in memory. Stops quietly at a truncated tag. */
-export function* parseFlvFile(buf: Buffer): Generator<MediaMessage> {
+export function* parseFlvFile(buf: Buffer): Generator<MediaFrame> {
   if (buf.length < 9 || buf.toString('latin1', 0, 3) !== 'FLV') throw new Error('not an FLV file');
   let p = buf.readUInt32BE(5) + 4; // header, then PreviousTagSize0
   while (p + 11 <= buf.length) {
@@ -15,13 +16,13 @@ export function* parseFlvFile(buf: Buffer): Generator<MediaMessage> {
     const body = p + 11;
     if (body + size > buf.length) return;
     const payload = buf.subarray(body, body + size);
-    if (type === 8) yield { type: 'audio', timestamp, payload };
-    else if (type === 9) yield { type: 'video', timestamp, payload };
-    else if (type === 18) yield { type: 'data', timestamp, payload };
+    if (type === 8) yield parseTag('audio', timestamp, payload);
+    else if (type === 9) yield parseTag('video', timestamp, payload);
+    else if (type === 18) yield parseTag('data', timestamp, payload);
     p = body + size + 4;
   }
 }
 
-export async function readFlvFile(path: string): Promise<MediaMessage[]> {
+export async function readFlvFile(path: string): Promise<MediaFrame[]> {
   return [...parseFlvFile(await readFile(path))];
 }

@@ -1,6 +1,6 @@
-// Turns RTMP media messages back into an FLV byte stream, for ffmpeg children that need decoding (the ABR
-// ladder). Pure.
-import type { MediaMessage } from '../rtmp/types.js';
+// Turns media frames back into an FLV byte stream (their tag bodies, untouched), for ffmpeg children that need
+// decoding (the ABR ladder). Pure.
+import type { MediaFrame } from './frame.js';
 
 const TAG_TYPE = { audio: 8, video: 9, data: 18 } as const;
 
@@ -15,32 +15,16 @@ export function flvHeader(hasAudio = true, hasVideo = true): Buffer {
 }
 
 /** One FLV tag plus its trailing PreviousTagSize, as two buffers (header, payload is shared not copied). */
-export function flvTag(msg: MediaMessage, timestampOffset = 0): Buffer[] {
-  const size = msg.payload.length;
-  const ts = Math.max(0, Math.round(msg.timestamp - timestampOffset));
+export function flvTag(frame: MediaFrame, timestampOffset = 0): Buffer[] {
+  const size = frame.tag.length;
+  const ts = Math.max(0, Math.round(frame.dts - timestampOffset));
   const head = Buffer.alloc(11);
-  head[0] = TAG_TYPE[msg.type];
+  head[0] = TAG_TYPE[frame.track];
   head.writeUIntBE(size, 1, 3);
   head.writeUIntBE(ts & 0xffffff, 4, 3);
   head[7] = (ts >>> 24) & 0xff;
   head.writeUIntBE(0, 8, 3);
   const tail = Buffer.alloc(4);
   tail.writeUInt32BE(size + 11, 0);
-  return [head, msg.payload, tail];
-}
-
-/** Sequence headers must reach a decoder before any frame. */
-export function isSequenceHeader(msg: MediaMessage): boolean {
-  const p = msg.payload;
-  if (p.length < 2) return false;
-  if (msg.type === 'audio') return p[0] >> 4 === 10 && p[1] === 0;
-  if (msg.type === 'video') {
-    if (p[0] & 0x80) return (p[0] & 0x0f) === 0; // Enhanced RTMP PacketTypeSequenceStart
-    return ((p[0] & 0x0f) === 7 || (p[0] & 0x0f) === 12) && p[1] === 0;
-  }
-  return false;
-}
-
-export function isKeyframe(msg: MediaMessage): boolean {
-  return msg.type === 'video' && msg.payload.length > 0 && ((msg.payload[0] >> 4) & 0x07) === 1 && !isSequenceHeader(msg);
+  return [head, frame.tag, tail];
 }

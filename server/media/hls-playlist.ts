@@ -31,6 +31,28 @@ export interface HlsPlaylistInput {
   minTargetDuration?: number;
   initName: (index: number) => string;
   segmentName: (seq: number) => string;
+  /** Prefix of every relative URI (e.g. `/vod/<streamId>/`); default '' (relative to the playlist). */
+  base?: string;
+  /** Query added to every URI on this server (e.g. `t=…`, without `?`), for players that drop the playlist's. */
+  query?: string;
+}
+
+/** Adds `query` (e.g. "t=abc", without "?") to a URI, before any fragment. */
+export function withQuery(uri: string, query: string): string {
+  if (!query) return uri;
+  const hash = uri.indexOf('#');
+  const [base, frag] = hash >= 0 ? [uri.slice(0, hash), uri.slice(hash)] : [uri, ''];
+  return `${base}${base.includes('?') ? '&' : '?'}${query}${frag}`;
+}
+
+export function isOtherOrigin(uri: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:/i.test(uri) || uri.startsWith('//');
+}
+
+/** A URI as a playlist served at some address lists it: relative ones under `base`, ours with `query`. */
+export function resolveUri(uri: string, base = '', query = ''): string {
+  if (isOtherOrigin(uri)) return uri;
+  return withQuery(uri.startsWith('/') ? uri : base + uri, query);
 }
 
 /**
@@ -59,8 +81,9 @@ export function formatSeconds(ticks: number, timescale: number): string {
 
 export function renderHlsPlaylist(input: HlsPlaylistInput): string {
   const { segments, timescale, ended } = input;
-  const initName = input.initName;
-  const segName = input.segmentName;
+  const u = (name: string): string => resolveUri(name, input.base, input.query);
+  const initName = (i: number): string => u(input.initName(i));
+  const segName = (n: number): string => u(input.segmentName(n));
   let first = 0;
   if (!ended && input.window !== undefined && segments.length > input.window) first = segments.length - Math.max(1, input.window);
   let gaps = false;
@@ -113,6 +136,9 @@ export interface HlsMasterInput {
   /** Best first: players start with the first variant. */
   variants: readonly HlsVideoVariant[];
   audio?: { uri: string; codec: string; bandwidth: number };
+  /** As in HlsPlaylistInput. */
+  base?: string;
+  query?: string;
 }
 
 /**
@@ -122,10 +148,11 @@ export interface HlsMasterInput {
  */
 export function renderHlsMaster(input: HlsMasterInput): string {
   const { variants, audio } = input;
+  const u = (name: string): string => resolveUri(name, input.base, input.query);
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
   const bw = (n: number) => `BANDWIDTH=${Math.max(1, Math.round(n))}`;
   if (variants.length && audio) {
-    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="${audio.uri}"`);
+    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="${u(audio.uri)}"`);
   }
   for (const v of variants) {
     const attrs = [bw(v.bandwidth)];
@@ -133,8 +160,8 @@ export function renderHlsMaster(input: HlsMasterInput): string {
     if (v.frameRate) attrs.push(`FRAME-RATE=${v.frameRate.toFixed(3)}`);
     attrs.push(`CODECS="${[v.codec, audio?.codec].filter(Boolean).join(',')}"`);
     if (audio) attrs.push('AUDIO="audio"');
-    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, v.uri);
+    lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, u(v.uri));
   }
-  if (!variants.length && audio) lines.push(`#EXT-X-STREAM-INF:${bw(audio.bandwidth)},CODECS="${audio.codec}"`, audio.uri);
+  if (!variants.length && audio) lines.push(`#EXT-X-STREAM-INF:${bw(audio.bandwidth)},CODECS="${audio.codec}"`, u(audio.uri));
   return lines.join('\n') + '\n';
 }

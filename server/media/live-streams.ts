@@ -9,9 +9,10 @@ import path from 'node:path';
 import type { StreamStats } from '../api/types.js';
 import type { MediaConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import type { MediaMessage, MediaSink } from '../rtmp/types.js';
-import { isSequenceHeader } from './flv-writer.js';
+import type { MediaSink } from '../rtmp/types.js';
+import type { MediaFrame } from './frame.js';
 import { AbrLadder, renditionPlaylist, renditionsFor, renditionVariants, type Rendition } from './abr.js';
+import type { ManifestUris } from './manifests.js';
 import { JOURNAL_FILE, LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
 
@@ -70,8 +71,12 @@ export class LiveStream {
   pendingRenditions: Array<Rendition & { width: number }> = [];
   graceTimer?: NodeJS.Timeout;
   lastThumbAt = 0;
-  /** Bumped whenever the top-level playlist file changes (it is written synchronously before 'segment'). */
-  playlistVersion = 0;
+  /**
+   * Bumped whenever the stream's playlists change (a segment is listed, renditions join the master): a response
+   * rendered at version v stays right until then. See waitForVersion.
+   */
+  version = 0;
+  private versionWaiters = new Set<{ v: number; done: (reached: boolean) => void }>();
   lastSegmentAt = 0;
   bytesAtLastSegment = 0;
   /** When the current publisher started sending (start or return from the grace period). */
@@ -83,7 +88,7 @@ export class LiveStream {
   private rateMarks: Array<[number, number]> = [];
   failures: number[] = [];
   /** The newest audio and video sequence headers, for decoders that join late (the ABR ladder). */
-  sequenceHeaders: MediaMessage[] = [];
+  sequenceHeaders: MediaFrame[] = [];
 
   constructor(
     readonly channel: string,
@@ -99,6 +104,58 @@ export class LiveStream {
     this.markRate(now);
     this.publisherAddress = publisherAddress;
     this.packager = packager(this.dir);
+  }
+
+  /**
+   * A live playlist by file name (the master `index.m3u8`, `video.m3u8`, `audio.m3u8`) as of `version`, its URIs
+   * under `uris.base` with `uris.query` on each; undefined for other names, before the first segment and once the
+   * stream has ended (the files are the replay then).
+   */
+  playlist(name: string, uris: ManifestUris = {}): string | undefined {
+    return this.ending ? undefined : this.packager.playlist(name, uris);
+  }
+
+  /** The live DASH manifest (see playlist), or undefined. */
+  manifest(uris: ManifestUris = {}): string | undefined {
+    return this.ending ? undefined : this.packager.liveManifest(uris);
+  }
+
+  /** A listed segment file whose bytes are still only in memory; undefined when it is on disk (or unknown). */
+  segment(name: string): Buffer | undefined {
+    return this.packager.segment(name);
+  }
+
+  /** The playlists changed: wake whoever waits for this version. */
+  bumpVersion(): void {
+    this.version++;
+    for (const w of this.versionWaiters) if (w.v <= this.version) w.done(true);
+  }
+
+  /**
+   * Resolves true once `version` reaches `v` (at once if it has), false after `timeoutMs` or when the stream
+   * ends first: what a blocking playlist request waits on.
+   */
+  waitForVersion(v: number, timeoutMs: number): Promise<boolean> {
+    if (this.version >= v) return Promise.resolve(true);
+    if (this.ending) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = {
+        v,
+        done: (reached: boolean) => {
+          clearTimeout(timer);
+          this.versionWaiters.delete(waiter);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => waiter.done(false), Math.max(0, timeoutMs));
+      timer.unref();
+      this.versionWaiters.add(waiter);
+    });
+  }
+
+  /** The stream is ending: nobody waits for a version that will not come. */
+  releaseWaiters(): void {
+    for (const w of this.versionWaiters) w.done(false);
   }
 
   /** Notes the byte count now (at each segment, and when a publisher starts) for bitrateKbps. */
@@ -210,7 +267,7 @@ export class LiveStreams extends EventEmitter {
     });
     p.on('segment', (seg: SegmentInfo) => {
       stream.segments++;
-      stream.playlistVersion++;
+      stream.bumpVersion();
       stream.lastSegment = seg;
       stream.lastSegmentAt = this.now();
       stream.bytesAtLastSegment = stream.bytesIn;
@@ -232,13 +289,13 @@ export class LiveStreams extends EventEmitter {
     const audio = stream.packager.info().audio ? 128_000 : 0;
     stream.packager.setRenditions(renditionVariants(stream.pendingRenditions, audio));
     stream.pendingRenditions = [];
-    stream.playlistVersion++;
+    stream.bumpVersion();
   }
 
   private makeThumbnail(stream: LiveStream, segmentFile: string): void {
     if (this.opts.media.thumbnailIntervalSeconds <= 0) return;
     stream.lastThumbAt = this.now();
-    stream.packager.flushWrites();
+    stream.packager.writePending(); // ffmpeg reads the files
     this.thumbnailer.request({ dir: stream.dir, initFile: stream.initFile, segmentFile });
   }
 
@@ -279,16 +336,18 @@ export class LiveStreams extends EventEmitter {
     return {
       // The packager needs inter frames only at the next keyframe; the ABR ladder's encoder wants them as they come.
       batchable: !this.opts.media.abr,
-      write: (msg: MediaMessage) => {
+      write: (frame: MediaFrame) => {
         if (!current()) return;
-        stream.bytesIn += msg.payload.length;
-        if (isSequenceHeader(msg)) stream.sequenceHeaders = [...stream.sequenceHeaders.filter((h) => h.type !== msg.type), msg];
+        stream.bytesIn += frame.tag.length;
+        if (frame.kind === 'config' && frame.codec !== '') {
+          stream.sequenceHeaders = [...stream.sequenceHeaders.filter((h) => h.track !== frame.track), frame];
+        }
         try {
-          stream.packager.push(msg);
+          stream.packager.push(frame);
         } catch (err) {
           this.packagerFailed(stream, err as Error);
         }
-        stream.abr?.write(msg);
+        stream.abr?.write(frame);
       },
       keyframeStarting: (timestamp: number) => {
         if (!current()) return;
@@ -353,6 +412,7 @@ export class LiveStreams extends EventEmitter {
     stream.state = 'waiting';
     // Set before any ending work runs: a packager error raised while it ends must find the stream already ending.
     stream.ending = Promise.resolve().then(() => this.end(stream, reason));
+    stream.releaseWaiters();
     return stream.ending;
   }
 

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { MediaMessage } from '../rtmp/types.js';
+import { parseTag } from './flv.js';
+import { retimed, type MediaFrame } from './frame.js';
 import { readFlvFile } from './flv-file.js';
 import { LivePackager } from './packager.js';
 import { decode, extinf, feed, makeTestFlvs, packagerFactory, run, type TestFlvs } from './test-fixtures.js';
@@ -225,26 +226,33 @@ test('live window while feeding (from memory, nothing on disk), one master, full
   assert.equal(read(dir, 'index.m3u8'), seen[0].master);
 });
 
-test('a cut segment is listed at once and its files follow in the next turn; the journal only lists what is on disk', async () => {
+test('a cut segment is listed at once and served from memory until its files follow in the next turn; the journal only lists what is on disk', async () => {
   const { p, dir } = packager();
-  const msgs = (await readFlvFile(files.av)).filter((m) => m.timestamp < 2100); // two segments and the start of a third
+  const msgs = (await readFlvFile(files.av)).filter((m) => m.dts < 2100); // two segments and the start of a third
   for (const m of msgs) p.push(m);
   const listed = extinf(p.playlist('video.m3u8') ?? '').length;
   assert.equal(listed, 2);
   assert.ok(!existsSync(join(dir, 'v-seg-1.m4s')), 'not written in the turn that cut it');
   assert.ok(!readFileSync(join(dir, 'journal.jsonl'), 'utf8').includes('"t":"seg"'), 'nor journaled');
-  p.flushWrites(); // what a reader of the files does first
-  for (const f of ['v-seg-0.m4s', 'a-seg-0.m4s', 'v-seg-1.m4s', 'a-seg-1.m4s']) assert.ok(existsSync(join(dir, f)), f);
+  const names = ['v-seg-0.m4s', 'a-seg-0.m4s', 'v-seg-1.m4s', 'a-seg-1.m4s'];
+  const fromMemory = names.map((f) => p.segment(f));
+  for (const [i, f] of names.entries()) assert.ok((fromMemory[i]?.length ?? 0) > 100, `${f} is servable while not on disk`);
+  assert.equal(p.segment('v-seg-2.m4s'), undefined, 'not listed yet');
+  await turn();
+  for (const [i, f] of names.entries()) {
+    assert.ok(readFileSync(join(dir, f)).equals(fromMemory[i]!), `${f}: the file holds the bytes served from memory`);
+    assert.equal(p.segment(f), undefined, 'once written, the file is the segment');
+  }
   assert.equal(readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"t":"seg"')).length, 2);
-  for (const m of (await readFlvFile(files.av)).filter((m) => m.timestamp >= 2100 && m.timestamp < 3100)) p.push(m);
-  await turn(); // or nobody reads: the next turn writes it anyway
+  for (const m of (await readFlvFile(files.av)).filter((m) => m.dts >= 2100 && m.dts < 3100)) p.push(m);
+  await turn(); // written whether or not anyone read it
   assert.ok(existsSync(join(dir, 'v-seg-2.m4s')));
   await p.end();
 });
 
 test('a keyframe announced before it is whole cuts its segment at once, and the output is byte for byte the same', async () => {
   const msgs = await readFlvFile(files.av);
-  const isKey = (m: MediaMessage) => m.type === 'video' && m.payload[0] === 0x17 && m.payload[1] === 1;
+  const isKey = (m: MediaFrame) => m.track === 'video' && m.kind === 'key';
   const now = () => 1_767_000_000_000; // one clock: program date-times agree
   const plain = packager({ now });
   const early = packager({ now });
@@ -253,7 +261,7 @@ test('a keyframe announced before it is whole cuts its segment at once, and the 
     plain.p.push(m);
     if (isKey(m)) {
       const before = extinf(early.p.playlist('video.m3u8') ?? '').length;
-      early.p.keyframeStarting(m.timestamp);
+      early.p.keyframeStarting(m.dts);
       if (extinf(early.p.playlist('video.m3u8') ?? '').length === before + 1) listedEarly++;
     }
     early.p.push(m);
@@ -344,7 +352,7 @@ test('video-only -> master without EXT-X-MEDIA, one video AdaptationSet', async 
 test('the publisher pauses audio for over a segment -> silence keeps every a-seg-N, DASH still plays through', async () => {
   const { p, dir } = packager();
   // Drop the AAC frames (not the sequence header) between 2.0 s and 3.6 s.
-  await feed(p, files.av, (m) => !(m.type === 'audio' && m.timestamp > 2000 && m.timestamp < 3600 && m.payload[1] === 1));
+  await feed(p, files.av, (m) => !(m.track === 'audio' && m.dts > 2000 && m.dts < 3600 && m.kind === 'key'));
   await p.end();
   for (let i = 0; i < 6; i++) assert.ok(existsSync(join(dir, `a-seg-${i}.m4s`)), `a-seg-${i}`);
   const audio = read(dir, 'audio.m3u8');
@@ -360,19 +368,19 @@ test('broken publisher: garbage, backwards and jumping timestamps, no keyframes 
   const { p, dir } = packager();
   const msgs = await readFlvFile(files.video);
   for (const junk of [Buffer.alloc(0), Buffer.from([0x17]), Buffer.from([0x17, 1]), Buffer.from([0xff, 1, 2, 3, 4, 5]), Buffer.from([0x90, 0x61])]) {
-    p.push({ type: 'video', timestamp: 0, payload: junk });
-    p.push({ type: 'audio', timestamp: 0, payload: junk });
-    p.push({ type: 'data', timestamp: 0, payload: junk });
+    p.push(parseTag('video', 0, junk));
+    p.push(parseTag('audio', 0, junk));
+    p.push(parseTag('data', 0, junk));
   }
   let t = 0;
   for (const [i, m] of msgs.entries()) {
     // every 20th message steps back 500 ms; message 40 jumps 1 h forward
     t = i === 40 ? t + 3_600_000 : i % 20 === 19 ? t - 500 : t + 33;
-    p.push({ ...m, timestamp: Math.max(0, m.type === 'data' ? 0 : t) });
+    p.push(retimed(m, Math.max(0, m.track === 'data' ? 0 : t)));
   }
   // a publisher that never sends another keyframe
-  const delta: MediaMessage = { type: 'video', timestamp: 0, payload: Buffer.concat([Buffer.from([0x27, 1, 0, 0, 0]), Buffer.alloc(64 * 1024)]) };
-  for (let i = 0; i < 400; i++) p.push({ ...delta, timestamp: t + 33 * (i + 1) });
+  const delta = parseTag('video', 0, Buffer.concat([Buffer.from([0x27, 1, 0, 0, 0]), Buffer.alloc(64 * 1024)]));
+  for (let i = 0; i < 400; i++) p.push(retimed(delta, t + 33 * (i + 1)));
   assert.ok(p.stats.forcedCuts > 0, 'queue bound forced a cut');
   assert.ok(p.stats.skippedMessages > 0);
   assert.ok(p.stats.timestampJumps > 0);

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { MediaMessage } from '../rtmp/types.js';
+import type { MediaFrame } from './frame.js';
 import { readFlvFile } from './flv-file.js';
 import { LivePackager, type PackagerOptions, type SegmentInfo } from './packager.js';
 
@@ -48,7 +48,7 @@ export function packagerFactory(work: string, defaults: Partial<PackagerOptions>
   };
 }
 
-export async function feed(p: LivePackager, file: string, keep: (m: MediaMessage) => boolean = () => true): Promise<void> {
+export async function feed(p: LivePackager, file: string, keep: (m: MediaFrame) => boolean = () => true): Promise<void> {
   for (const m of await readFlvFile(file)) if (keep(m)) p.push(m);
 }
 

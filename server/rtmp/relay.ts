@@ -2,9 +2,9 @@
 // (metadata, sequence headers, the GOP since the last keyframe) and the set of players. Owned by one RtmpServer;
 // no globals.
 
-import type { MediaMessage } from './types.js';
-import { decodeAmf0, type AmfObject } from './amf0.js';
-import { inspectAudio, inspectVideo, parseAacConfig, parseAvcDimensions, type VideoInfo } from './flv.js';
+import { parseAsc, videoCodecInfo } from '../media/codecs.js';
+import { flvCodecName } from '../media/flv.js';
+import { retimed, type MediaFrame, type StreamMetadata } from '../media/frame.js';
 
 export interface StreamMediaInfo {
   width?: number;
@@ -36,8 +36,8 @@ export interface Subscriber {
   connectedAt: number;
   flashVer: string;
   bytesOut(): number;
-  /** Called synchronously for every live message; must not block (drop or disconnect when backed up). */
-  deliver(msg: MediaMessage, video: VideoInfo | null, isSequenceHeader: boolean): void;
+  /** Called synchronously for every live frame; must not block (drop or disconnect when backed up). */
+  deliver(frame: MediaFrame): void;
   /** The publisher went away. */
   publisherGone(): void;
   /** Stop playing and disconnect (access withdrawn). False when the player had already left. */
@@ -62,18 +62,18 @@ export class RateMeter {
   }
 }
 
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined;
+function num(v: number | undefined): number | undefined {
+  return v !== undefined && v > 0 ? v : undefined;
 }
 
 const VIDEO_CODEC_IDS: Record<number, string> = { 2: 'h263', 4: 'vp6', 5: 'vp6a', 7: 'avc1', 12: 'hvc1', 13: 'av01' };
 const AUDIO_CODEC_IDS: Record<number, string> = { 2: 'mp3', 10: 'aac', 11: 'speex', 14: 'mp3' };
 
 export class LiveChannel {
-  metadata: Buffer | null = null;
-  videoSequenceHeader: MediaMessage | null = null;
-  audioSequenceHeader: MediaMessage | null = null;
-  gop: MediaMessage[] = [];
+  metadata: MediaFrame | null = null;
+  videoSequenceHeader: MediaFrame | null = null;
+  audioSequenceHeader: MediaFrame | null = null;
+  gop: MediaFrame[] = [];
   private gopBytes = 0;
   private gopOverflow = false;
   readonly info: StreamMediaInfo = {};
@@ -90,52 +90,52 @@ export class LiveChannel {
     private readonly maxGopCacheBytes: number,
   ) {}
 
-  /** Record and fan out one message from the publisher. */
-  ingest(msg: MediaMessage): void {
+  /** Record and fan out one frame from the publisher. */
+  ingest(frame: MediaFrame): void {
     this.messages++;
-    let video: VideoInfo | null = null;
-    let seq = false;
-    if (msg.type === 'data') {
-      this.onData(msg);
-    } else if (msg.type === 'video') {
-      video = inspectVideo(msg.payload);
-      if (video?.sequenceHeader) {
-        seq = true;
-        this.videoSequenceHeader = msg;
-        this.info.videoCodec = video.codec || this.info.videoCodec;
-        if (!video.enhanced && video.codec === 'avc1') {
-          const dims = parseAvcDimensions(msg.payload);
-          if (dims) {
-            this.info.width = dims.width;
-            this.info.height = dims.height;
-          }
-        }
-      } else if (video?.keyframe) {
-        this.gop = [msg];
-        this.gopBytes = msg.payload.length;
-        this.gopOverflow = false;
-      } else {
-        this.addToGop(msg);
-      }
+    if (frame.track === 'data') {
+      if (frame.kind === 'meta') this.onMetadata(frame);
+    } else if (frame.kind === 'config') {
+      if (frame.track === 'video') this.onVideoConfig(frame);
+      else this.onAudioConfig(frame);
+    } else if (frame.track === 'video' && frame.kind === 'key') {
+      this.gop = [frame];
+      this.gopBytes = frame.tag.length;
+      this.gopOverflow = false;
     } else {
-      const audio = inspectAudio(msg.payload);
-      if (audio?.sequenceHeader) {
-        seq = true;
-        this.audioSequenceHeader = msg;
-        this.info.audioCodec = audio.codec || this.info.audioCodec;
-        if (audio.codec === 'aac') {
-          const c = parseAacConfig(msg.payload);
-          if (c) {
-            this.info.audioSampleRate = c.sampleRate;
-            this.info.audioChannels = c.channels;
-          }
+      if (frame.track === 'audio' && !this.info.audioCodec) this.info.audioCodec = flvCodecName(frame);
+      this.addToGop(frame);
+    }
+    for (const s of this.subscribers) s.deliver(frame);
+  }
+
+  private onVideoConfig(frame: MediaFrame): void {
+    this.videoSequenceHeader = frame;
+    this.info.videoCodec = flvCodecName(frame) || this.info.videoCodec;
+    if (frame.codec === 'avc' || frame.codec === 'hevc' || frame.codec === 'av1') {
+      try {
+        const c = videoCodecInfo(frame.codec, frame.data);
+        if (c.width > 0 && c.height > 0) {
+          this.info.width = c.width;
+          this.info.height = c.height;
         }
-      } else {
-        if (audio && !this.info.audioCodec) this.info.audioCodec = audio.codec;
-        this.addToGop(msg);
+      } catch {
+        // a record we cannot read: the size stays as onMetaData announced it
       }
     }
-    for (const s of this.subscribers) s.deliver(msg, video, seq);
+  }
+
+  private onAudioConfig(frame: MediaFrame): void {
+    this.audioSequenceHeader = frame;
+    this.info.audioCodec = flvCodecName(frame) || this.info.audioCodec;
+    if (frame.codec !== 'aac') return;
+    try {
+      const c = parseAsc(frame.data);
+      this.info.audioSampleRate = c.sampleRate;
+      this.info.audioChannels = c.channels;
+    } catch {
+      // as above
+    }
   }
 
   /** Bytes sent to this channel's players, including those that left. */
@@ -149,32 +149,24 @@ export class LiveChannel {
     if (this.subscribers.delete(s)) this.bytesOutGone += s.bytesOut();
   }
 
-  private addToGop(msg: MediaMessage): void {
+  private addToGop(frame: MediaFrame): void {
     if (this.gop.length === 0 || this.gopOverflow) return;
-    this.gopBytes += msg.payload.length;
+    this.gopBytes += frame.tag.length;
     if (this.gopBytes > this.maxGopCacheBytes) {
       this.gop = [];
       this.gopBytes = 0;
       this.gopOverflow = true;
       return;
     }
-    this.gop.push(msg);
+    this.gop.push(frame);
   }
 
-  private onData(msg: MediaMessage): void {
-    let values;
-    try {
-      values = decodeAmf0(msg.payload);
-    } catch {
-      return;
-    }
-    if (values[0] !== 'onMetaData') return;
-    this.metadata = msg.payload;
-    const m = (values[1] ?? {}) as AmfObject;
-    if (typeof m !== 'object' || m === null) return;
+  private onMetadata(frame: MediaFrame): void {
+    this.metadata = frame;
+    const m = frame.meta as StreamMetadata;
     this.info.width = num(m.width) ?? this.info.width;
     this.info.height = num(m.height) ?? this.info.height;
-    this.info.fps = num(m.framerate) ?? num(m.videoframerate) ?? this.info.fps;
+    this.info.fps = num(m.framerate) ?? this.info.fps;
     const vc = m.videocodecid;
     if (typeof vc === 'number') this.info.videoCodec = VIDEO_CODEC_IDS[vc] ?? this.info.videoCodec;
     else if (typeof vc === 'string' && vc) this.info.videoCodec = vc;
@@ -185,13 +177,13 @@ export class LiveChannel {
     this.info.audioChannels = num(m.audiochannels) ?? (m.stereo === true ? 2 : m.stereo === false ? 1 : this.info.audioChannels);
   }
 
-  /** What a new player gets before live messages: metadata, sequence headers, then the GOP. */
-  startupMessages(): MediaMessage[] {
-    const out: MediaMessage[] = [];
-    const ts = this.gop[0]?.timestamp ?? this.videoSequenceHeader?.timestamp ?? 0;
-    if (this.metadata) out.push({ type: 'data', timestamp: ts, payload: this.metadata });
-    if (this.videoSequenceHeader) out.push({ ...this.videoSequenceHeader, timestamp: ts });
-    if (this.audioSequenceHeader) out.push({ ...this.audioSequenceHeader, timestamp: ts });
+  /** What a new player gets before live frames: metadata, sequence headers, then the GOP. */
+  startupFrames(): MediaFrame[] {
+    const out: MediaFrame[] = [];
+    const ts = this.gop[0]?.dts ?? this.videoSequenceHeader?.dts ?? 0;
+    if (this.metadata) out.push(retimed(this.metadata, ts));
+    if (this.videoSequenceHeader) out.push(retimed(this.videoSequenceHeader, ts));
+    if (this.audioSequenceHeader) out.push(retimed(this.audioSequenceHeader, ts));
     out.push(...this.gop);
     return out;
   }

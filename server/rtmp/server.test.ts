@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FFMPEG, FFPROBE, keyHooks, publishArgs, run, startServer, waitFor, sleep, clientHandshake } from './test-helpers.js';
-import { inspectVideo } from './flv.js';
 import { decodeAmf0 } from './amf0.js';
 import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, type RtmpMessage } from './chunk.js';
 
@@ -58,26 +57,28 @@ test('ffmpeg publishes H.264 + AAC: metadata, sequence headers, keyframes, monot
     assert.equal(hooks.requests[0].app, 'live');
     assert.equal(hooks.requests[0].streamKey, 'secret-key');
 
-    const data = sink.messages.filter((m) => m.type === 'data');
+    const data = sink.messages.filter((m) => m.track === 'data');
     assert.ok(data.length >= 1);
-    const meta = decodeAmf0(data[0].payload);
+    const meta = decodeAmf0(data[0].tag);
     assert.equal(meta[0], 'onMetaData', '@setDataFrame is stripped');
     assert.equal((meta[1] as Record<string, unknown>).width, 320);
+    assert.equal(data[0].meta?.width, 320, 'parsed once, at the edge');
 
-    const video = sink.messages.filter((m) => m.type === 'video');
-    const audio = sink.messages.filter((m) => m.type === 'audio');
-    assert.equal(video[0].payload[0], 0x17, 'AVC keyframe header');
-    assert.equal(video[0].payload[1], 0x00, 'AVC sequence header first');
-    assert.equal(audio[0].payload[0] >> 4, 10, 'AAC');
-    assert.equal(audio[0].payload[1], 0x00, 'AAC sequence header first');
-    const keyframes = video.filter((m) => inspectVideo(m.payload)!.keyframe).length;
+    const video = sink.messages.filter((m) => m.track === 'video');
+    const audio = sink.messages.filter((m) => m.track === 'audio');
+    assert.equal(video[0].tag[0], 0x17, 'AVC keyframe header');
+    assert.equal(video[0].tag[1], 0x00, 'AVC sequence header first');
+    assert.deepEqual([video[0].kind, video[0].codec, audio[0].kind, audio[0].codec], ['config', 'avc', 'config', 'aac']);
+    assert.equal(audio[0].tag[0] >> 4, 10, 'AAC');
+    assert.equal(audio[0].tag[1], 0x00, 'AAC sequence header first');
+    const keyframes = video.filter((m) => m.kind === 'key').length;
     assert.ok(keyframes >= 2, `keyframes: ${keyframes}`);
     assert.ok(video.length >= 80, `video frames: ${video.length}`);
     assert.ok(audio.length >= 100, `audio frames: ${audio.length}`);
     for (const list of [video, audio]) {
-      for (let i = 1; i < list.length; i++) assert.ok(list[i].timestamp >= list[i - 1].timestamp, 'monotonic timestamps');
+      for (let i = 1; i < list.length; i++) assert.ok(list[i].dts >= list[i - 1].dts, 'monotonic timestamps');
     }
-    assert.ok(video.at(-1)!.timestamp >= 2500);
+    assert.ok(video.at(-1)!.dts >= 2500);
     assert.equal(sink.ends.length, 1);
     assert.ok(['unpublish', 'disconnect'].includes(sink.ends[0]));
 

@@ -8,7 +8,6 @@ import { encodeAmf3 } from './amf3.js';
 import { writeChunks, MSG } from './chunk.js';
 import { appNameFrom } from './session.js';
 import { RelayHub } from './relay.js';
-import { inspectVideo, inspectAudio, isInterFrame, isKeyframeStart, parseAvcDimensions } from './flv.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 const AVC_SEQ = Buffer.from('1700000000014d401effe1001967' + '4d401e' + 'eca0a0fd' + '0000030001000003003c8f162d96' + '01000468ef3c80', 'hex');
@@ -101,14 +100,14 @@ test('publish: the hook decides before Publish.Start; media during the wait is k
   await tick();
   assert.deepEqual(c.statusCodes(), ['NetStream.Publish.Start']);
   assert.ok(c.received.some((m) => m.typeId === MSG.userControl && m.payload.readUInt16BE(0) === 0), 'StreamBegin');
-  assert.deepEqual(sink.messages.map((m) => m.type), ['data', 'video', 'audio']);
-  assert.deepEqual(decodeAmf0(sink.messages[0].payload), ['onMetaData', ecmaArray({ width: 320, height: 240 })]);
+  assert.deepEqual(sink.messages.map((m) => m.track), ['data', 'video', 'audio']);
+  assert.deepEqual(decodeAmf0(sink.messages[0].tag), ['onMetaData', ecmaArray({ width: 320, height: 240 })]);
   // Timestamps: type-1 deltas and the 32-bit wrap.
   for (const t of [0x70000000, 0xe0000000, 0xfffffff0]) {
     c.feed(writeChunks({ csid: 6, typeId: 9, streamId: 1, timestamp: t, payload: Buffer.from('2701', 'hex') }, 128));
   }
   c.feed(Buffer.concat([Buffer.from('46' + '000020' + '000002' + '09', 'hex'), Buffer.from('2701', 'hex')]));
-  const ts = sink.messages.filter((m) => m.type === 'video').map((m) => m.timestamp);
+  const ts = sink.messages.filter((m) => m.track === 'video').map((m) => m.dts);
   assert.deepEqual(ts, [0, 0x70000000, 0xe0000000, 0xfffffff0, 0x100000010]);
   c.feed(command(0, 'FCUnpublish', 6, null, 'k')).feed(command(0, 'deleteStream', 7, null, 1));
   assert.deepEqual(sink.ends, ['unpublish']);
@@ -220,7 +219,7 @@ test('a batchable sink gets inter frames in one pass at the next keyframe, in or
   p.feed(aac(10)).feed(inter(33)).feed(aac(33)).feed(inter(66));
   assert.equal(batched.count(), 3, 'inter frames and AAC frames wait for the next keyframe');
   p.feed(key(100));
-  assert.deepEqual(batched.messages.slice(3).map((m) => `${m.type}@${m.timestamp}`), ['audio@10', 'video@33', 'audio@33', 'video@66', 'video@100'], 'all of them, in order, then the keyframe');
+  assert.deepEqual(batched.messages.slice(3).map((m) => `${m.track}@${m.dts}`), ['audio@10', 'video@33', 'audio@33', 'video@66', 'video@100'], 'all of them, in order, then the keyframe');
 
   // A player joining mid-GOP starts with the whole GOP, and from then on frames are not held back.
   p.feed(inter(133)).feed(inter(166));
@@ -239,7 +238,7 @@ test('a batchable sink gets inter frames in one pass at the next keyframe, in or
   p.feed(inter(233)).feed(aac(240));
   assert.equal(batched.count(), 11);
   p.session.destroy();
-  assert.deepEqual(batched.messages.slice(11).map((m) => m.timestamp), [233, 240]);
+  assert.deepEqual(batched.messages.slice(11).map((m) => m.dts), [233, 240]);
   assert.deepEqual(batched.ends, ['disconnect']);
 
   // A sink that is not batchable gets every frame as it comes.
@@ -271,50 +270,9 @@ test('a keyframe announced by its first chunk: held frames go first, then keyfra
   assert.deepEqual(calls.at(-1), 'starting@1000 after 4', 'held frames delivered, then the announcement');
   assert.equal(sink.count(), 4, 'the keyframe itself not yet');
   p.feed(next.subarray(200));
-  assert.deepEqual(sink.messages.map((m) => `${m.type}@${m.timestamp}`), ['video@0', 'video@0', 'video@33', 'audio@40', 'video@1000']);
+  assert.deepEqual(sink.messages.map((m) => `${m.track}@${m.dts}`), ['video@0', 'video@0', 'video@33', 'audio@40', 'video@1000']);
   p.feed(media(9, 1033, Buffer.concat([Buffer.from('2701000000', 'hex'), Buffer.alloc(1000, 1)])));
   assert.equal(calls.length, 2, 'inter frames are not announced');
-});
-
-test('isKeyframeStart: coded keyframes only, legacy and Enhanced RTMP', () => {
-  assert.equal(isKeyframeStart(0x17, 0x01), true);
-  assert.equal(isKeyframeStart(0x1c, 0x01), true, 'HEVC (legacy id 12)');
-  assert.equal(isKeyframeStart(0x17, 0x00), false, 'sequence header');
-  assert.equal(isKeyframeStart(0x27, 0x01), false, 'inter frame');
-  assert.equal(isKeyframeStart(0x12, 0x01), false, 'Sorenson H.263');
-  assert.equal(isKeyframeStart(0x91, 0x61), true, 'enhanced CodedFrames');
-  assert.equal(isKeyframeStart(0x93, 0x61), true, 'enhanced CodedFramesX');
-  assert.equal(isKeyframeStart(0x90, 0x61), false, 'enhanced SequenceStart');
-  assert.equal(isKeyframeStart(0xa1, 0x61), false, 'enhanced inter frame');
-});
-
-test('isInterFrame: AVC/HEVC and Enhanced RTMP inter frames and AAC raw frames; not keyframes, configs or others', () => {
-  assert.equal(isInterFrame('video', Buffer.from('2701', 'hex')), true);
-  assert.equal(isInterFrame('video', Buffer.from('2c01', 'hex')), true, 'HEVC (legacy id 12)');
-  assert.equal(isInterFrame('video', Buffer.from('1701', 'hex')), false, 'keyframe');
-  assert.equal(isInterFrame('video', Buffer.from('2700', 'hex')), false, 'config');
-  assert.equal(isInterFrame('video', Buffer.from('2702', 'hex')), false, 'end of sequence');
-  assert.equal(isInterFrame('video', Buffer.from('2201', 'hex')), false, 'Sorenson H.263: not ours to batch');
-  assert.equal(isInterFrame('video', Buffer.concat([Buffer.from([0xa1]), Buffer.from('av01')])), true);
-  assert.equal(isInterFrame('video', Buffer.concat([Buffer.from([0xa3]), Buffer.from('hvc1')])), true);
-  assert.equal(isInterFrame('video', Buffer.concat([Buffer.from([0xa0]), Buffer.from('hvc1')])), false, 'enhanced sequence start');
-  assert.equal(isInterFrame('video', Buffer.concat([Buffer.from([0x91]), Buffer.from('hvc1')])), false, 'enhanced keyframe');
-  assert.equal(isInterFrame('audio', Buffer.from('af01', 'hex')), true);
-  assert.equal(isInterFrame('audio', Buffer.from('af00', 'hex')), false, 'AAC config');
-  assert.equal(isInterFrame('audio', Buffer.from('2f', 'hex')), false, 'MP3, too short');
-  assert.equal(isInterFrame('audio', Buffer.from('2fff', 'hex')), false, 'MP3');
-});
-
-test('flv inspection: legacy and enhanced keyframes and sequence headers; AVC SPS dimensions', () => {
-  assert.deepEqual(inspectVideo(Buffer.from('1700', 'hex')), { keyframe: false, sequenceHeader: true, codec: 'avc1', enhanced: false });
-  assert.equal(inspectVideo(Buffer.from('1701', 'hex'))!.keyframe, true);
-  assert.equal(inspectVideo(Buffer.from('2701', 'hex'))!.keyframe, false);
-  assert.deepEqual(inspectVideo(Buffer.concat([Buffer.from([0x90]), Buffer.from('av01')])), { keyframe: false, sequenceHeader: true, codec: 'av01', enhanced: true });
-  assert.equal(inspectVideo(Buffer.concat([Buffer.from([0x91]), Buffer.from('hvc1')]))!.keyframe, true);
-  assert.equal(inspectVideo(Buffer.concat([Buffer.from([0xa1]), Buffer.from('hvc1')]))!.keyframe, false);
-  assert.equal(inspectAudio(Buffer.from('af00', 'hex'))!.sequenceHeader, true);
-  assert.equal(inspectAudio(Buffer.from('af01', 'hex'))!.sequenceHeader, false);
-  assert.deepEqual(parseAvcDimensions(AVC_SEQ)?.width !== undefined, true);
 });
 
 test('ping request gets a ping response with the same timestamp', () => {

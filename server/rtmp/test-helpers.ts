@@ -2,7 +2,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { silentLogger } from '../log.js';
-import type { MediaMessage, MediaSink, PublishDecision, PublishRequest, RtmpHooks } from './types.js';
+import type { MediaFrame, MediaSink, PublishDecision, PublishRequest, RtmpHooks } from './types.js';
 import { RtmpServer } from './server.js';
 import type { RtmpLimits } from './limits.js';
 
@@ -10,16 +10,16 @@ export const FFMPEG = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg';
 export const FFPROBE = process.env.FFPROBE_PATH ?? '/usr/bin/ffprobe';
 
 export class RecordingSink implements MediaSink {
-  messages: MediaMessage[] = [];
+  messages: MediaFrame[] = [];
   ends: string[] = [];
-  write(msg: MediaMessage): void {
-    this.messages.push(msg);
+  write(frame: MediaFrame): void {
+    this.messages.push(frame);
   }
   end(reason: 'unpublish' | 'disconnect' | 'kicked' | 'error'): void {
     this.ends.push(reason);
   }
-  count(type?: MediaMessage['type']): number {
-    return type ? this.messages.filter((m) => m.type === type).length : this.messages.length;
+  count(track?: MediaFrame['track']): number {
+    return track ? this.messages.filter((m) => m.track === track).length : this.messages.length;
   }
 }
 

@@ -1,24 +1,16 @@
-// The contract between the RTMP layer and everything after it. The RTMP layer turns bytes into these
-// messages and asks the hooks whether a publisher or player may proceed; it knows nothing of HLS.
+// The contract between the RTMP layer and everything after it. The RTMP layer turns bytes into media frames
+// (server/media/frame.ts: parsed once, here at the edge) and asks the hooks whether a publisher or player may
+// proceed; it knows nothing of HLS.
+import type { MediaFrame } from '../media/frame.js';
 
-/** One audio, video or script-data message as RTMP carries it: exactly the body of an FLV tag. */
-export interface MediaMessage {
-  type: 'audio' | 'video' | 'data';
-  /** Milliseconds, as the publisher stamped them, unwrapped past 2^32 by the session. */
-  timestamp: number;
-  /**
-   * FLV tag body. For video and audio, the bytes after the RTMP message header (FLV VIDEODATA/AUDIODATA,
-   * Enhanced RTMP included). For data, AMF0 `onMetaData` + object, with any `@setDataFrame` prefix removed.
-   */
-  payload: Buffer;
-}
+export type { MediaFrame } from '../media/frame.js';
 
-/** Where an accepted publisher's messages go. Calls are synchronous and must be cheap. */
+/** Where an accepted publisher's frames go. Calls are synchronous and must be cheap. */
 export interface MediaSink {
-  write(msg: MediaMessage): void;
+  write(frame: MediaFrame): void;
   /**
-   * True when nothing behind this sink needs inter frames as they arrive: they may then come in one batch when the
-   * next keyframe (or any other message) does, while no RTMP player watches. A segmenter loses nothing by it.
+   * True when nothing behind this sink needs inter frames as they arrive (see waitsForKeyframe): they may then come
+   * in one batch when the next keyframe (or any other message) does, while no RTMP player watches. A segmenter loses nothing by it.
    */
   readonly batchable?: boolean;
   /**

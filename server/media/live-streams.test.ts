@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { LiveStream } from './live-streams.js';
+import { LivePackager } from './packager.js';
+
+const work = mkdtempSync(join(tmpdir(), 'onair-live-stream-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+test('a live stream versions its playlists: waiters wake at the version they wait for, or time out, or the end', async () => {
+  const keepAlive = setInterval(() => {}, 1000); // a server's loop is busy; the waiters' own timers do not hold it
+  const s = new LiveStream('ann', work, '127.0.0.1', (dir) => new LivePackager({ dir, segmentSeconds: 1 }), Date.now());
+  assert.equal(s.version, 0);
+  assert.equal(await s.waitForVersion(0, 10), true, 'a version already reached answers at once');
+  const two = s.waitForVersion(2, 5000);
+  const one = s.waitForVersion(1, 5000);
+  let twoDone = false;
+  void two.then(() => (twoDone = true));
+  s.bumpVersion();
+  assert.equal(await one, true);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(twoDone, false, 'version 2 is not there yet');
+  s.bumpVersion();
+  assert.equal(await two, true);
+  const started = Date.now();
+  assert.equal(await s.waitForVersion(3, 50), false, 'times out');
+  assert.ok(Date.now() - started >= 40);
+  const pending = s.waitForVersion(3, 5000);
+  s.releaseWaiters();
+  assert.equal(await pending, false, 'the stream ending releases waiters');
+  assert.equal(s.playlist('index.m3u8'), undefined, 'nothing listed before the first segment');
+  assert.equal(s.segment('v-seg-0.m4s'), undefined);
+  clearInterval(keepAlive);
+});

@@ -1,0 +1,126 @@
+// A stream's manifests, rendered from its SegmentIndex: the HLS master, one media playlist per track and the DASH
+// MPD. While live the last `liveWindow` segments are listed; once ended, all of them (the replay).
+
+import { renderDashManifest, type DashPeriod, type DashRepresentation, type DashTrack } from './dash-manifest.js';
+import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES } from './hls-playlist.js';
+import { VIDEO_TIMESCALE } from './mp4.js';
+import type { SegmentIndex } from './segment-index.js';
+
+/** Where a manifest is served from: the prefix of its relative URIs and a query for each of them (see resolveUri). */
+export interface ManifestUris {
+  /** e.g. `/vod/<streamId>/`; default '' (relative to the manifest). */
+  base?: string;
+  /** e.g. `t=…`, without `?`; default ''. */
+  query?: string;
+}
+
+export interface ManifestOptions {
+  liveWindow: number;
+  /** Target segment duration, seconds. */
+  segmentSeconds: number;
+  /** Wall clock (ms), for MPD times. */
+  now: () => number;
+}
+
+function minTargetDuration(index: SegmentIndex, o: ManifestOptions): number {
+  return Math.ceil(Math.max(o.segmentSeconds, Math.round(index.maxSegSeconds * 1000) / 1000));
+}
+
+/** The media playlist of one track over the first `count` segments: its last `liveWindow` while live, all once ended. */
+export function renderTrackPlaylist(
+  index: SegmentIndex, kind: 'video' | 'audio', count: number, ended: boolean, o: ManifestOptions, uris: ManifestUris = {},
+): string | undefined {
+  const list = index.trackSegments[kind];
+  if (list.length === 0) return undefined;
+  // Entries covered by the first `count` segments (a track list can be behind the main one, never ahead).
+  const to = list.indexOfNumber(count);
+  const from = ended ? 0 : Math.max(0, to - o.liveWindow);
+  let segs = list.view(from, to);
+  if (kind === 'audio') {
+    // EXTINF in seconds: audio ticks (per part's sample rate) to the 90 kHz timescale the renderer is given.
+    segs = segs.map((x) => ({ ...x, duration: (x.duration * VIDEO_TIMESCALE) / index.audioRate(x.init) }));
+  }
+  const names = TRACK_FILES[kind];
+  return renderHlsPlaylist({
+    segments: segs, timescale: VIDEO_TIMESCALE, ended, discontinuitiesBefore: list.discontinuitiesBefore(from),
+    minTargetDuration: minTargetDuration(index, o), initName: names.initName, segmentName: names.segmentName,
+    base: uris.base, query: uris.query,
+  });
+}
+
+/** The master: the source's video (newest config) and the ABR renditions, with the audio track as their group. */
+export function renderMaster(index: SegmentIndex, uris: ManifestUris = {}): string | undefined {
+  const { video, audio } = index.latestTrackConfigs();
+  if (!video && !audio) return undefined;
+  const meta = index.meta;
+  if (index.masterBandwidth === 0) {
+    // Announced bitrates when the publisher sent them, else what the first segments measured.
+    const announced = ((meta?.videodatarate ?? 0) + (meta?.audiodatarate ?? 0)) * 1000;
+    const seconds = index.segments.totalTicks / VIDEO_TIMESCALE;
+    const measured = seconds > 0 ? (index.segments.totalBytes * 8) / seconds : 0;
+    index.masterBandwidth = Math.max(1, Math.round(Math.max(announced, measured)));
+  }
+  return renderHlsMaster({
+    variants: video ? [{
+      uri: TRACK_FILES.video.playlist, bandwidth: index.masterBandwidth, codec: video.info.codec,
+      width: video.info.width || meta?.width, height: video.info.height || meta?.height,
+    }, ...index.renditions] : [],
+    audio: audio && { uri: TRACK_FILES.audio.playlist, codec: audio.info.codec, bandwidth: index.masterBandwidth },
+    base: uris.base, query: uris.query,
+  });
+}
+
+/** The DASH MPD over the first `count` segments (dynamic, the live window; static once ended), or undefined before any. */
+export function renderMpd(index: SegmentIndex, count: number, ended: boolean, o: ManifestOptions, uris: ManifestUris = {}): string | undefined {
+  const from = ended ? 0 : Math.max(0, count - o.liveWindow);
+  const segs = index.segments.view(from, count);
+  if (segs.length === 0) return undefined;
+  const totalSeconds = index.segments.totalTicks / VIDEO_TIMESCALE;
+  const first = index.periods[0];
+  const periods: DashPeriod[] = ended
+    ? index.periods.map((p) => ({ id: p.id, start: p.mediaStart - first.mediaStart, presentationTimeOffset: p.presentationTimeOffset, init: p.init }))
+    : index.periods;
+  return renderDashManifest({
+    tracks: dashTracks(index, from, count, totalSeconds),
+    segments: segs, periods, timescale: VIDEO_TIMESCALE, ended,
+    availabilityStartTime: index.availabilityStart ?? o.now(), publishTime: o.now(), segmentSeconds: o.segmentSeconds,
+    baseUrl: uris.base, query: uris.query,
+  });
+}
+
+/** One DASH track per kind that has segments among [from, count). */
+function dashTracks(index: SegmentIndex, from: number, count: number, totalSeconds: number): DashTrack[] {
+  const out: DashTrack[] = [];
+  const v = index.trackSegments.video;
+  const a = index.trackSegments.audio;
+  const meta = index.meta;
+  const rate = (bytes: number): number => (totalSeconds > 0 ? (bytes * 8) / totalSeconds : 1);
+  if (v.length) {
+    const bandwidth = rate(v.totalBytes);
+    out.push({
+      contentType: 'video', segments: v.view(v.indexOfNumber(from), v.indexOfNumber(count)),
+      initName: TRACK_FILES.video.initName, mediaTemplate: TRACK_FILES.video.mediaTemplate,
+      representation: (init): DashRepresentation | undefined => {
+        const c = index.inits[init]?.video;
+        return c && {
+          codecs: c.info.codec, timescale: VIDEO_TIMESCALE, bandwidth, width: c.info.width || meta?.width || undefined,
+          height: c.info.height || meta?.height || undefined, frameRate: c.info.fps ?? meta?.framerate,
+        };
+      },
+    });
+  }
+  if (a.length) {
+    const bandwidth = rate(a.totalBytes);
+    out.push({
+      contentType: 'audio', segments: a.view(a.indexOfNumber(from), a.indexOfNumber(count)),
+      initName: TRACK_FILES.audio.initName, mediaTemplate: TRACK_FILES.audio.mediaTemplate,
+      representation: (init): DashRepresentation | undefined => {
+        const c = index.inits[init]?.audio;
+        return c && {
+          codecs: c.info.codec, timescale: c.info.sampleRate, bandwidth, audioSampleRate: c.info.sampleRate, audioChannels: c.info.channels,
+        };
+      },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,276 @@
+// The segment store: turns what the segmenter cut into files. It builds the CMAF bytes (mp4.ts), records each
+// segment in the SegmentIndex the manifests are rendered from, writes the files, and appends the journal that lets
+// a server that died mid-stream finish the stream's replay at its next start (SegmentStore.recover).
+//
+// A segment is listed the moment it is cut; its files are written in the next turn of the event loop, so a player
+// polling the playlist learns of it without waiting for the disk. Until then read() serves its bytes from memory:
+// whatever is listed can be fetched.
+
+import { closeSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, writevSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StreamMetadata } from './frame.js';
+import { TRACK_FILES, type HlsVideoVariant } from './hls-playlist.js';
+import {
+  AUDIO_TRACK_ID, buildFragment, buildInitSegment, fragmentSize, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack, type TrackConfig,
+} from './mp4.js';
+import type { SegmentIndex, InitConfigs, JournalEntry, SegmentRecord } from './segment-index.js';
+import type { CutSegment, PackagerStats, SegmenterOutput } from './segmenter.js';
+
+/** The journal of a stream's segments, in its folder. */
+export const JOURNAL_FILE = 'journal.jsonl';
+
+export interface SegmentInfo {
+  seq: number;
+  /** The segment file: the video track's, or the audio track's for audio-only streams. */
+  file: string;
+  /** Every file written for this segment: one per track. */
+  files: string[];
+  durationSeconds: number;
+  bytes: number;
+  programDateTime: number;
+  discontinuity: boolean;
+}
+
+export interface StoreEvents {
+  init(info: { index: number; path: string; paths: string[] }): void;
+  /** A segment is in the index (listed); its files follow (see flush). */
+  segment(info: SegmentInfo): void;
+  error(err: unknown): void;
+}
+
+/** A listed segment file not yet on disk. */
+interface PendingFile {
+  seq: number;
+  tracks: FragmentTrack[];
+  /** Built when read before it was written. */
+  bytes?: Buffer;
+}
+
+export class SegmentStore implements SegmenterOutput {
+  private journalFd?: number;
+  private readonly pending = new Map<string, PendingFile>();
+  private unwritten: Array<() => void> = [];
+
+  constructor(
+    private readonly dir: string,
+    private readonly index: SegmentIndex,
+    private readonly stats: PackagerStats,
+    private readonly events: StoreEvents,
+  ) {}
+
+  init(index: number, configs: InitConfigs): void {
+    const { video, audio } = configs;
+    const meta = this.index.meta;
+    this.index.addInit(index, configs);
+    const tracks: TrackConfig[] = [];
+    if (video) {
+      tracks.push({
+        id: VIDEO_TRACK_ID, kind: 'video',
+        sampleEntry: video.codec === 'avc' ? 'avc1' : video.codec === 'hevc' ? 'hvc1' : 'av01',
+        config: video.record, width: video.info.width || meta?.width || 0,
+        height: video.info.height || meta?.height || 0, timescale: VIDEO_TIMESCALE,
+      });
+    }
+    if (audio) {
+      tracks.push({
+        id: AUDIO_TRACK_ID, kind: 'audio', asc: audio.asc, sampleRate: audio.info.sampleRate,
+        channels: audio.info.channels, timescale: audio.info.sampleRate,
+      });
+    }
+    const entry: JournalEntry = {
+      t: 'init', i: index,
+      ...(video ? { v: { codec: video.codec, record: video.record.toString('base64') } } : {}),
+      ...(audio ? { a: { asc: audio.asc.toString('base64') } } : {}),
+    };
+    // One init per track (video first, so `path` names the video init when there is one).
+    const files = tracks.map((t): [string, Buffer] => [TRACK_FILES[t.kind].initName(index), buildInitSegment([t])]);
+    this.write(() => {
+      for (const [file, data] of files) writeFileSync(join(this.dir, file), data);
+      this.journal(entry);
+      const paths = files.map(([file]) => join(this.dir, file));
+      this.events.init({ index, path: paths[0], paths });
+    });
+  }
+
+  segment(cut: CutSegment): void {
+    const seq = this.index.count;
+    const { start, end, pdt, disc, audioRate: sr } = cut;
+    const duration = Math.max(1, end - start);
+    // One fragment per track, each in its own file. Sizes now (the playlists and stats need them); the bytes are
+    // built with the write, off the path to the playlist.
+    const out: Array<{ file: string; tracks: FragmentTrack[] }> = [];
+    let size = 0;
+    const rec: SegmentRecord = { seq, start, duration, pdt, bytes: 0, init: cut.init, disc };
+    if (cut.video) {
+      const bytes = fragmentSize([cut.video]);
+      out.push({ file: TRACK_FILES.video.segmentName(seq), tracks: [cut.video] });
+      size += bytes;
+      rec.video = { start: cut.video.baseDecodeTime, duration, bytes, gap: false };
+    }
+    if (cut.hasAudio) {
+      const audioTrack = cut.audio;
+      const tracks = audioTrack ? [audioTrack] : [];
+      const bytes = fragmentSize(tracks);
+      out.push({ file: TRACK_FILES.audio.segmentName(seq), tracks });
+      size += bytes;
+      let aStart: number;
+      let aDuration: number;
+      if (audioTrack) {
+        aStart = audioTrack.baseDecodeTime;
+        aDuration = 0;
+        for (let i = 0; i < audioTrack.count; i++) aDuration += audioTrack.durations[i];
+      } else {
+        aStart = Math.round((start * sr) / VIDEO_TIMESCALE);
+        aDuration = Math.round((end * sr) / VIDEO_TIMESCALE) - aStart;
+      }
+      rec.audio = { start: aStart, duration: Math.max(1, aDuration), bytes, gap: !audioTrack };
+    }
+    rec.bytes = size;
+    this.index.record(rec);
+    const files = out.map((o) => o.file);
+    for (const o of out) this.pending.set(o.file, { seq, tracks: o.tracks });
+    this.unwritten.push(() => {
+      for (const o of out) {
+        const p = this.pending.get(o.file);
+        this.pending.delete(o.file);
+        const fd = openSync(join(this.dir, o.file), 'w');
+        try {
+          if (p?.bytes) writeAll(fd, p.bytes);
+          else writevAll(fd, buildFragment(seq + 1, o.tracks).buffers);
+        } finally {
+          closeSync(fd);
+        }
+      }
+      // Journaled only once its files are on disk: recovery lists nothing that is not there.
+      this.journal({ t: 'seg', ...rec });
+    });
+    if (this.unwritten.length === 1) setImmediate(this.flush);
+    this.events.segment({
+      seq, file: files[0], files, durationSeconds: duration / VIDEO_TIMESCALE, bytes: size, programDateTime: pdt, discontinuity: disc,
+    });
+  }
+
+  meta(m: StreamMetadata): void {
+    this.index.meta = m;
+    this.write(() => this.journal({ t: 'meta', m }));
+  }
+
+  error(err: unknown): void {
+    this.events.error(err);
+  }
+
+  setRenditions(variants: readonly HlsVideoVariant[]): void {
+    this.index.renditions = variants;
+    this.write(() => this.journal({ t: 'renditions', r: variants }));
+  }
+
+  /** The bytes of a listed segment file not yet on disk, or undefined (then the file is there, or never was). */
+  read(name: string): Buffer | undefined {
+    const p = this.pending.get(name);
+    if (!p) return undefined;
+    if (!p.bytes) {
+      const { buffers, size } = buildFragment(p.seq + 1, p.tracks);
+      p.bytes = Buffer.concat(buffers, size);
+    }
+    return p.bytes;
+  }
+
+  /** Puts every listed segment's files on disk now. Cheap when there is nothing to write. */
+  readonly flush = (): void => {
+    if (this.unwritten.length === 0) return;
+    const jobs = this.unwritten;
+    this.unwritten = [];
+    for (const job of jobs) this.write(job);
+  };
+
+  /** Writes a text file whole: a reader sees the old one or the new one. Throws on failure. */
+  writeText(name: string, text: string): void {
+    const tmp = join(this.dir, `.${name}.tmp`);
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(this.dir, name));
+  }
+
+  closeJournal(): void {
+    if (this.journalFd === undefined) return;
+    try {
+      closeSync(this.journalFd);
+    } catch { /* already gone */ }
+    this.journalFd = undefined;
+  }
+
+  /**
+   * Rebuilds `index` from the journal in `dir`: false when there is none. A torn last line (the process died
+   * mid-write) is skipped, and so is an entry this version cannot read (counted in `stats.skippedMessages`).
+   */
+  static recover(dir: string, index: SegmentIndex, stats: PackagerStats): boolean {
+    let text: string;
+    try {
+      text = readFileSync(join(dir, JOURNAL_FILE), 'utf8');
+    } catch {
+      return false;
+    }
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      let e: JournalEntry;
+      try {
+        e = JSON.parse(line) as JournalEntry;
+      } catch {
+        continue;
+      }
+      try {
+        index.replay(e);
+      } catch {
+        stats.skippedMessages++;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Appends one line to the stream's journal (JOURNAL_FILE): every init, segment, metadata and rendition change,
+   * after its files are on disk. While live the playlists exist only in memory; the journal is what lets a server
+   * that died mid-stream write them at its next start. An append to an open file costs no inode, unlike rewriting
+   * playlists per segment.
+   */
+  private journal(entry: JournalEntry): void {
+    this.journalFd ??= openSync(join(this.dir, JOURNAL_FILE), 'a');
+    writeSync(this.journalFd, `${JSON.stringify(entry)}\n`);
+  }
+
+  /**
+   * Files are written synchronously, as nginx-rtmp does: a segment (a few hundred KB into the page cache) costs
+   * under a millisecond, with no thread-pool round trips. A failure costs that file and is reported.
+   */
+  write(job: () => void): void {
+    try {
+      job();
+    } catch (err) {
+      this.stats.writeErrors++;
+      this.events.error(err);
+    }
+  }
+}
+
+function writeAll(fd: number, b: Buffer): void {
+  // Bounded: each pass writes at least one byte or throws.
+  for (let off = 0; off < b.length;) off += writeSync(fd, b, off, b.length - off);
+}
+
+/** writevSync may write less than asked; loop until every buffer is on disk. */
+function writevAll(fd: number, buffers: Buffer[]): void {
+  let pending = buffers;
+  // Bounded: each pass writes at least one byte or throws.
+  while (pending.length > 0) {
+    let n = writevSync(fd, pending);
+    const rest: Buffer[] = [];
+    for (const b of pending) {
+      if (n >= b.length) {
+        n -= b.length;
+      } else {
+        rest.push(n > 0 ? b.subarray(n) : b);
+        n = 0;
+      }
+    }
+    pending = rest;
+  }
+}

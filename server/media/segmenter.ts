@@ -1,0 +1,496 @@
+// The segmenter: media frames in, segments out. It owns the timeline (publisher timestamps mapped onto one
+// continuous, monotonic media time, across clock jumps and publisher returns), the codec configs (a new init when
+// they change), and the cut rule: a segment closes at the first video keyframe at or after the target duration
+// (audio-only: at the first audio frame), or when its queue outgrows PACKAGER_LIMITS. Pure: no I/O, no timers;
+// what it decides goes to its SegmenterOutput (the segment store).
+//
+// The queues hold one entry per frame (data, DTS, CTS, keyframe flag), so a finer cut rule can close parts of a
+// segment on any frame boundary and flag the parts that start with a keyframe as independent.
+
+import type { MediaFrame, StreamMetadata, VideoCodecId } from './frame.js';
+import type { AudioCodecInfo } from './codecs.js';
+import { AUDIO_TRACK_ID, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack } from './mp4.js';
+import { audioConfig, videoConfig, type AudioConfig, type InitConfigs, type VideoConfig } from './segment-index.js';
+
+/** Named limits of the packager. */
+export const PACKAGER_LIMITS = {
+  /** Queued media (bytes) before a segment is forced out even without a keyframe, or dropped before init. */
+  maxQueueBytes: 8 * 1024 * 1024,
+  /** Queued samples, same treatment. */
+  maxQueueSamples: 4000,
+  /** Media time to wait for the other track's config when it was not announced in onMetaData. */
+  configWaitMs: 1000,
+  /** ...and when onMetaData announced it. */
+  announcedConfigWaitMs: 3000,
+  /** A timestamp step larger than this (either way) is a publisher clock jump: rebased, not followed. */
+  jumpMs: 5000,
+  /** A keyframe this close to the target duration still cuts (ms timestamps round frame times). */
+  cutToleranceMs: 10,
+} as const;
+
+/** Counters of what was skipped or repaired, for logs and /stat. */
+export interface PackagerStats {
+  skippedMessages: number;
+  droppedFrames: number;
+  timestampJumps: number;
+  forcedCuts: number;
+  writeErrors: number;
+}
+
+/** One closed segment: its samples per track, and where it sits on the timeline (90 kHz). */
+export interface CutSegment {
+  start: number;
+  end: number;
+  /** Wall clock (ms) of its first frame. */
+  pdt: number;
+  /** A discontinuity begins with it. */
+  disc: boolean;
+  /** The init it needs. */
+  init: number;
+  video?: FragmentTrack;
+  /** The init has audio: the segment gets an audio file, with no samples (a gap) when `audio` is undefined. */
+  hasAudio: boolean;
+  audio?: FragmentTrack;
+  /** The audio timescale (sample rate) of the init, 1 without audio. */
+  audioRate: number;
+}
+
+export interface SegmenterOutput {
+  /** A new init (index N) is needed before the next segment: these configs. */
+  init(index: number, configs: InitConfigs): void;
+  segment(segment: CutSegment): void;
+  meta(m: StreamMetadata): void;
+  error(err: unknown): void;
+}
+
+const sameBuf = (a: Buffer | undefined, b: Buffer | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.equals(b));
+
+export class Segmenter {
+  readonly stats: PackagerStats = { skippedMessages: 0, droppedFrames: 0, timestampJumps: 0, forcedCuts: 0, writeErrors: 0 };
+
+  private readonly segmentTicks: number;
+
+  private meta?: StreamMetadata;
+  /** The current configs (undefined after a reset until the publisher sends them again). */
+  video?: VideoConfig;
+  audio?: AudioConfig;
+  /** Configs of the init currently in use (for reuse across discontinuities). */
+  private initVideo?: VideoConfig;
+  private initAudio?: AudioConfig;
+  private initHasVideo = false;
+  private initHasAudio = false;
+  private initIndex = -1;
+  /** An init matching the current configs has been decided; segments may be cut. */
+  private ready = false;
+  /** Segments cut so far. */
+  private cuts = 0;
+
+  // timeline
+  private tsOffset?: number;
+  private rebaseTarget = 0;
+  private lastOutMs?: number;
+  private startOutMs?: number;
+  private lastVideoDts = -1;
+  private lastVideoDur = 3000;
+  private audioNext?: number;
+
+  // sample queues (parallel arrays, one entry per frame)
+  private vData: Buffer[] = [];
+  private vDts: number[] = [];
+  private vCts: number[] = [];
+  private vKey: number[] = [];
+  private aData: Buffer[] = [];
+  private aDts: number[] = [];
+  private queuedBytes = 0;
+  private segWall = 0;
+  private pendingDiscontinuity = false;
+  /** Set after a forced cut: the next segment may begin with a non-keyframe. */
+  private forcedOpen = false;
+
+  constructor(
+    segmentSeconds: number,
+    private readonly out: SegmenterOutput,
+    private readonly now: () => number,
+  ) {
+    this.segmentTicks = Math.round(segmentSeconds * VIDEO_TIMESCALE);
+  }
+
+  push(frame: MediaFrame): void {
+    try {
+      if (frame.track === 'data') {
+        const m = frame.meta;
+        if (m) {
+          this.meta = m;
+          this.out.meta(m);
+        }
+      } else if (frame.codec === '') {
+        this.stats.skippedMessages++;
+      } else if (frame.kind === 'other') {
+        // end of sequence: nothing to package
+      } else if (frame.track === 'video') {
+        this.pushVideo(frame);
+      } else {
+        this.pushAudio(frame);
+      }
+    } catch (err) {
+      // Defensive: parsers do not throw on bad input, but a bug must not take the RTMP session down.
+      this.stats.skippedMessages++;
+      this.out.error(err);
+    }
+  }
+
+
+  discontinuity(): void {
+    this.flush();
+    this.resetForNewPart();
+    // Continue the timeline where the last part ended, so it stays monotonic for players and the MPD.
+    let endMs = this.lastOutMs ?? 0;
+    if (this.lastVideoDts >= 0) endMs = Math.max(endMs, (this.lastVideoDts + this.lastVideoDur) / 90);
+    if (this.audioNext !== undefined && this.initAudio) {
+      endMs = Math.max(endMs, (this.audioNext * 1000) / this.initAudio.info.sampleRate);
+    }
+    this.rebaseTarget = Math.ceil(endMs);
+    this.tsOffset = undefined;
+    this.lastOutMs = undefined;
+    this.startOutMs = undefined;
+    this.audioNext = undefined;
+  }
+
+  /** Closes the open segment (end of stream). */
+  end(): void {
+    this.flush();
+  }
+
+  // ------------------------------------------------------------ timeline
+
+  private mapTime(ms: number): number {
+    if (this.tsOffset === undefined) this.tsOffset = this.rebaseTarget - ms;
+    let o = ms + this.tsOffset;
+    if (this.lastOutMs !== undefined && Math.abs(o - this.lastOutMs) > PACKAGER_LIMITS.jumpMs) {
+      this.tsOffset += this.lastOutMs - o;
+      o = this.lastOutMs;
+      this.stats.timestampJumps++;
+    }
+    if (this.lastOutMs === undefined || o > this.lastOutMs) this.lastOutMs = o;
+    if (this.startOutMs === undefined) this.startOutMs = o;
+    return o;
+  }
+
+  // ------------------------------------------------------------ video
+
+  /**
+   * A keyframe with RTMP timestamp `ts` has begun to arrive (the session saw its first chunk): the segment it closes
+   * is cut now, by the rule pushVideo applies to the whole frame, so players learn of the segment while the rest of
+   * the keyframe is still on the wire. The keyframe, once in, opens the next segment as usual.
+   */
+  keyframeStarting(ts: number): void {
+    if (!this.ready || !this.initHasVideo || !this.video || this.tsOffset === undefined) return;
+    const o = ts + this.tsOffset;
+    if (this.lastOutMs !== undefined && Math.abs(o - this.lastOutMs) > PACKAGER_LIMITS.jumpMs) return; // pushVideo rebases a jump
+    const dts = this.videoDts(o);
+    if (this.keyframeCloses(dts)) this.cut(dts);
+  }
+
+  /** The video DTS (90 kHz) of a frame at output time `o` ms: strictly after the last one. */
+  private videoDts(o: number): number {
+    const dts = Math.round(o * 90);
+    return dts <= this.lastVideoDts ? this.lastVideoDts + 90 : dts;
+  }
+
+  /** A keyframe at `dts` closes the open segment once that holds about a segment's length. */
+  private keyframeCloses(dts: number): boolean {
+    return this.vData.length > 0 && dts - this.vDts[0] >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90;
+  }
+
+  private pushVideo(frame: MediaFrame): void {
+    const codec = frame.codec as VideoCodecId;
+    if (frame.kind === 'config') {
+      if (this.video && this.video.codec === codec && sameBuf(this.video.record, frame.data)) return;
+      let config: VideoConfig;
+      try {
+        config = videoConfig(codec, Buffer.from(frame.data));
+      } catch {
+        this.stats.skippedMessages++;
+        return;
+      }
+      if (this.ready) this.configChanged();
+      this.video = config;
+      return;
+    }
+    const keyframe = frame.kind === 'key';
+    if (!this.video || codec !== this.video.codec || frame.data.length === 0) {
+      this.stats.droppedFrames++;
+      return;
+    }
+    const o = this.mapTime(frame.dts);
+    if (this.vData.length === 0 && !keyframe && !this.forcedOpen) {
+      // Segments start on keyframes: wait for one.
+      this.stats.droppedFrames++;
+      return;
+    }
+    const dts = this.videoDts(o);
+    if (!this.ready) this.checkReady();
+    if (this.ready && this.initHasVideo && keyframe && this.keyframeCloses(dts)) this.cut(dts);
+    if (this.vData.length === 0) this.segWall = this.now();
+    if (this.vData.length > 0) this.lastVideoDur = dts - this.vDts[this.vDts.length - 1];
+    this.vData.push(frame.data);
+    this.vDts.push(dts);
+    this.vCts.push(Math.round(frame.cts * 90));
+    this.vKey.push(keyframe ? 1 : 0);
+    this.lastVideoDts = dts;
+    this.forcedOpen = false;
+    this.queuedBytes += frame.data.length;
+    this.enforceQueueBound();
+  }
+
+  // ------------------------------------------------------------ audio
+
+  private pushAudio(frame: MediaFrame): void {
+    if (frame.kind === 'config') {
+      if (this.audio && sameBuf(this.audio.asc, frame.data)) return;
+      let config: AudioConfig;
+      try {
+        config = audioConfig(Buffer.from(frame.data));
+      } catch {
+        this.stats.skippedMessages++;
+        return;
+      }
+      if (config.info.sampleRate <= 0) {
+        this.stats.skippedMessages++;
+        return;
+      }
+      if (this.ready) this.configChanged();
+      this.audio = config;
+      return;
+    }
+    if (!this.audio || frame.data.length === 0) {
+      this.stats.droppedFrames++;
+      return;
+    }
+    const o = this.mapTime(frame.dts);
+    if (this.ready && !this.initHasAudio) {
+      this.stats.droppedFrames++;
+      return;
+    }
+    const sr = this.audio.info.sampleRate;
+    const cand = Math.round((o * sr) / 1000);
+    let dts: number;
+    if (this.audioNext === undefined) dts = cand;
+    else if (cand > this.audioNext + sr / 10) dts = cand; // gap in the publisher's audio: keep it
+    else dts = this.audioNext; // jitter or overlap: stay sample-exact and contiguous
+    this.audioNext = dts + this.audio.info.frameLength;
+    if (!this.ready) this.checkReady();
+    if (this.ready && !this.initHasVideo && this.aData.length > 0) {
+      if ((dts - this.aDts[0]) * (VIDEO_TIMESCALE / sr) >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(undefined, dts);
+    }
+    if (this.aData.length === 0 && !this.initHasVideo) this.segWall = this.now();
+    this.aData.push(frame.data);
+    this.aDts.push(dts);
+    this.queuedBytes += frame.data.length;
+    this.enforceQueueBound();
+  }
+
+  // ------------------------------------------------------------ init
+
+  private checkReady(): void {
+    const v = this.video !== undefined;
+    const a = this.audio !== undefined;
+    if (!v && !a) return;
+    if (!(v && a)) {
+      const waited = (this.lastOutMs ?? 0) - (this.startOutMs ?? 0);
+      const announced = v ? this.announcesAudio() : this.announcesVideo();
+      const wait = announced === undefined ? PACKAGER_LIMITS.configWaitMs : announced ? PACKAGER_LIMITS.announcedConfigWaitMs : 0;
+      if (waited < wait) return;
+      if (v && this.vData.length === 0) return; // nothing to start with yet
+    }
+    if (v && this.vData.length === 0) return; // wait for the first keyframe before deciding
+    this.becomeReady();
+  }
+
+  private announcesAudio(): boolean | undefined {
+    if (!this.meta) return undefined;
+    return this.meta.audiocodecid !== undefined || (this.meta.audiodatarate ?? 0) > 0 || (this.meta.audiosamplerate ?? 0) > 0;
+  }
+
+  private announcesVideo(): boolean | undefined {
+    if (!this.meta) return undefined;
+    return this.meta.videocodecid !== undefined || (this.meta.width ?? 0) > 0 || (this.meta.videodatarate ?? 0) > 0;
+  }
+
+  private becomeReady(): void {
+    this.ready = true;
+    const hasV = this.video !== undefined;
+    const hasA = this.audio !== undefined;
+    if (hasV) {
+      // Audio that precedes the first keyframe cannot be in a segment that starts with it.
+      const firstMs = this.vDts[0] / 90;
+      const sr = this.audio?.info.sampleRate ?? 1;
+      let k = 0;
+      while (k < this.aDts.length && (this.aDts[k] * 1000) / sr < firstMs - 1) k++;
+      if (k > 0) this.dropAudio(k);
+    } else {
+      this.dropVideo();
+    }
+    const same =
+      this.initIndex >= 0 && this.initHasVideo === hasV && this.initHasAudio === hasA &&
+      sameBuf(this.initVideo?.record, this.video?.record) && this.initVideo?.codec === this.video?.codec &&
+      sameBuf(this.initAudio?.asc, this.audio?.asc);
+    this.initVideo = this.video;
+    this.initAudio = this.audio;
+    this.initHasVideo = hasV;
+    this.initHasAudio = hasA;
+    if (same) return;
+    this.initIndex++;
+    this.out.init(this.initIndex, { video: this.video, audio: this.audio });
+  }
+
+  /** A sequence header changed mid-stream: close the segment and start a new part with a new init. */
+  private configChanged(): void {
+    const { video, audio } = this;
+    this.flush();
+    this.resetForNewPart();
+    this.video = video;
+    this.audio = audio;
+  }
+
+  private resetForNewPart(): void {
+    this.ready = false;
+    this.pendingDiscontinuity = this.cuts > 0 || this.pendingDiscontinuity;
+    this.dropVideo();
+    this.dropAudio(this.aData.length);
+    this.video = undefined;
+    this.audio = undefined;
+    this.forcedOpen = false;
+  }
+
+  // ------------------------------------------------------------ queues and cutting
+
+  private dropVideo(): void {
+    for (const d of this.vData) this.queuedBytes -= d.length;
+    this.vData.length = 0;
+    this.vDts.length = 0;
+    this.vCts.length = 0;
+    this.vKey.length = 0;
+  }
+
+  private dropAudio(k: number): void {
+    for (let i = 0; i < k; i++) this.queuedBytes -= this.aData[i].length;
+    this.aData.splice(0, k);
+    this.aDts.splice(0, k);
+  }
+
+  private enforceQueueBound(): void {
+    if (this.queuedBytes <= PACKAGER_LIMITS.maxQueueBytes && this.vData.length + this.aData.length <= PACKAGER_LIMITS.maxQueueSamples) return;
+    if (this.ready && (this.vData.length > 0 || (!this.initHasVideo && this.aData.length > 0))) {
+      // A publisher without keyframes: keep the stream moving rather than growing without bound.
+      this.stats.forcedCuts++;
+      this.cut(undefined);
+      this.forcedOpen = this.initHasVideo;
+      return;
+    }
+    this.stats.droppedFrames += this.vData.length + this.aData.length;
+    this.dropVideo();
+    this.dropAudio(this.aData.length);
+  }
+
+  /** Close the open segment now (end of stream or of a part). */
+  private flush(): void {
+    if (!this.ready) return;
+    if (this.initHasVideo ? this.vData.length > 0 : this.aData.length > 0) this.cut(undefined);
+  }
+
+  /**
+   * Close the queued samples into one segment. `nextVideoDts`: DTS of the keyframe that starts the next segment
+   * (undefined at a flush). `nextAudioDts`: same for audio-only streams.
+   */
+  private cut(nextVideoDts: number | undefined, nextAudioDts?: number): void {
+    let videoTrack: FragmentTrack | undefined;
+    let audioTrack: FragmentTrack | undefined;
+    let start: number;
+    let end: number;
+    const sr = this.initAudio?.info.sampleRate ?? 1;
+    const nv = this.vData.length;
+    let na = this.aData.length;
+    if (this.initHasVideo) {
+      if (nv === 0) return;
+      const durations = new Array<number>(nv);
+      for (let i = 0; i < nv - 1; i++) durations[i] = this.vDts[i + 1] - this.vDts[i];
+      durations[nv - 1] = nextVideoDts !== undefined ? nextVideoDts - this.vDts[nv - 1] : this.lastVideoDur;
+      start = this.vDts[0];
+      end = this.vDts[nv - 1] + durations[nv - 1];
+      videoTrack = {
+        id: VIDEO_TRACK_ID, baseDecodeTime: this.vDts[0], count: nv, data: this.vData, durations, keyframes: this.vKey, cts: this.vCts,
+      };
+      if (nextVideoDts !== undefined) {
+        const limit = (nextVideoDts * sr) / VIDEO_TIMESCALE;
+        na = 0;
+        while (na < this.aData.length && this.aDts[na] < limit) na++;
+      }
+    } else {
+      if (na === 0) return;
+      start = Math.round((this.aDts[0] * VIDEO_TIMESCALE) / sr);
+      const audioEnd = nextAudioDts ?? this.aDts[na - 1] + (this.initAudio?.info.frameLength ?? 1024);
+      end = Math.round((audioEnd * VIDEO_TIMESCALE) / sr);
+    }
+    if (this.initHasAudio && na > 0) {
+      const durations = new Array<number>(na);
+      for (let i = 0; i < na - 1; i++) durations[i] = this.aDts[i + 1] - this.aDts[i];
+      const frame = this.initAudio?.info.frameLength ?? 1024;
+      durations[na - 1] = na < this.aDts.length ? this.aDts[na] - this.aDts[na - 1] : nextAudioDts !== undefined ? nextAudioDts - this.aDts[na - 1] : frame;
+      if (durations[na - 1] <= 0) durations[na - 1] = frame;
+      audioTrack = { id: AUDIO_TRACK_ID, baseDecodeTime: this.aDts[0], count: na, data: this.aData.slice(0, na), durations };
+    }
+    const disc = this.pendingDiscontinuity && this.cuts > 0;
+    this.pendingDiscontinuity = false;
+    const pdt = this.segWall || this.now();
+    // A segment with no audio (the publisher's audio paused) still gets its audio file, so that numbers stay
+    // contiguous for the DASH template: AAC silence where we have a silent frame for the config (ffmpeg's dash
+    // demuxer stops at an empty fragment), else an empty fragment listed as EXT-X-GAP in HLS.
+    if (this.initHasAudio && !audioTrack && this.initAudio) audioTrack = silentTrack(this.initAudio.info, start, end);
+    const segment: CutSegment = {
+      start, end, pdt, disc, init: this.initIndex, video: videoTrack, hasAudio: this.initHasAudio, audio: audioTrack, audioRate: sr,
+    };
+    this.cuts++;
+    // Release the queue (the fragment keeps its own references).
+    this.vData = [];
+    this.vDts = [];
+    this.vCts = [];
+    this.vKey = [];
+    this.queuedBytes = 0;
+    this.dropAudioConsumed(na);
+    this.segWall = 0;
+    this.out.segment(segment);
+  }
+
+  private dropAudioConsumed(na: number): void {
+    if (na === this.aData.length) {
+      this.aData = [];
+      this.aDts = [];
+    } else {
+      this.aData.splice(0, na);
+      this.aDts.splice(0, na);
+    }
+    for (const d of this.aData) this.queuedBytes += d.length;
+  }
+
+}
+
+/** Raw AAC-LC frames that decode to silence, by channel count (the well-known values hls.js also uses). */
+const AAC_LC_SILENCE: Record<number, Buffer> = {
+  1: Buffer.from([0x00, 0xc8, 0x00, 0x80, 0x23, 0x80]),
+  2: Buffer.from([0x21, 0x00, 0x49, 0x90, 0x02, 0x19, 0x00, 0x23, 0x80]),
+};
+
+/** Silent audio covering [start, end) (90 kHz), or undefined when there is no silent frame for this config. */
+function silentTrack(info: AudioCodecInfo, start: number, end: number): FragmentTrack | undefined {
+  const frame = AAC_LC_SILENCE[info.channels];
+  if (info.objectType !== 2 || !frame || info.frameLength !== 1024) return undefined;
+  const sr = info.sampleRate;
+  const a = Math.round((start * sr) / VIDEO_TIMESCALE);
+  const n = Math.max(1, Math.round((Math.round((end * sr) / VIDEO_TIMESCALE) - a) / info.frameLength));
+  return {
+    id: AUDIO_TRACK_ID, baseDecodeTime: a, count: n, data: new Array<Buffer>(n).fill(frame),
+    durations: new Array<number>(n).fill(info.frameLength),
+  };
+}
