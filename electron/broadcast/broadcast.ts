@@ -94,7 +94,7 @@ export class Broadcast extends EventEmitter {
   ) {
     super();
     this.backoff = { ...DEFAULT_BACKOFF, ...(opts.backoff ?? {}) };
-    this.ffmpegPath = opts.ffmpegPath ?? locateFfmpeg();
+    this.ffmpegPath = opts.ffmpegPath ?? locateFfmpeg({ explicit: process.env.FFMPEG_PATH });
     this.env = opts.env ?? sourceEnvFromProcess();
     this.host = serverHost(settings.server);
     this.finished = new Promise((resolve) => {
