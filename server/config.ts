@@ -171,7 +171,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
   const httpPort = num('ONAIR_HTTP_PORT', pick('ONAIR_HTTP_PORT', fromFile.httpPort, DEFAULTS.httpPort), 0, 65535);
   const rtmpPort = num('ONAIR_RTMP_PORT', pick('ONAIR_RTMP_PORT', fromFile.rtmpPort, DEFAULTS.rtmpPort), 0, 65535);
   const publicUrl = String(pick('ONAIR_PUBLIC_URL', fromFile.publicUrl, `http://localhost:${httpPort}`)).replace(/\/+$/, '');
-  let host = 'localhost';
+  let host: string;
   try {
     host = new URL(publicUrl).hostname;
   } catch {
