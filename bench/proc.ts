@@ -230,7 +230,6 @@ export async function measureGroups(
   intervalMs = 1000,
   signal?: AbortSignal,
 ): Promise<GroupsMeasurement> {
-  const hz = clkTck();
   const names = Object.keys(groups);
   const snap = () => {
     const bootTicks = bootTicksNow();

@@ -10,7 +10,7 @@
 // Broadcast runs in a child Node process (this file with --child) so its CPU is measured alone. The child talks
 // JSON lines on stdout.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';

@@ -109,7 +109,7 @@ export async function main(argv: string[], out: (line: string) => void = console
     out(HELP);
     return 0;
   }
-  const ffmpegPath = locateFfmpeg();
+  const ffmpegPath = locateFfmpeg({ explicit: process.env.FFMPEG_PATH });
   if (values['list-encoders']) {
     for (const r of await probeEncoders({ ffmpegPath })) out(`${r.ok ? 'ok  ' : 'no  '} ${r.name}${r.ok ? '' : `  (${r.error})`}`);
     return 0;

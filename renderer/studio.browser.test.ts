@@ -102,7 +102,8 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 150_000 }
       viewer!.on('connect', () =>
         viewer!.emit('join', { channel: username }, (ack: { ok: boolean }) => {
           clearTimeout(t);
-          ack.ok ? resolve() : reject(new Error(`join refused: ${JSON.stringify(ack)}`));
+          if (ack.ok) resolve();
+          else reject(new Error(`join refused: ${JSON.stringify(ack)}`));
         }),
       );
     });

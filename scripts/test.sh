@@ -56,12 +56,15 @@ echo "test: typecheck"
 npx tsc -p tsconfig.json --noEmit
 npm run --silent typecheck:renderer
 
+echo "test: lint"
+npm run --silent lint
+
 echo "test: build the viewer app, the Studio UI, and the desktop main and preload"
 npm run --silent build:viewer >/dev/null
 npm run --silent build:studio >/dev/null
 npm run --silent build:electron >/dev/null
 
-mapfile -t files < <(find server bench renderer electron -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find server bench renderer electron scripts -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 echo "test: ${#files[@]} test files"
 # An outer bound as well: a test process that spins cannot hold CI past this.
 exec timeout --kill-after=30 1500 node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}"

@@ -29,7 +29,8 @@ const HELP = `Usage: npm run onair -- <command>
   user sign-out NAME [--json]             sign the user out everywhere (every session and bearer token)
   help                                    this text
 
-Settings come from the same environment as the server: ONAIR_DATA_DIR, DATABASE_URL, ONAIR_PUBLIC_URL, ONAIR_RTMP_PORT.`;
+Settings come from the same environment and config file as the server (README, Settings), e.g. ONAIR_DATA_DIR,
+DATABASE_URL, REDIS_URL, ONAIR_PUBLIC_URL.`;
 
 /** Tells every running server process of a change that takes access back (they drop what it closes). */
 async function tellServers(db: Db, config: OnairConfig, change: AccessChange): Promise<void> {

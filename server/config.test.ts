@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config.js';
@@ -53,4 +53,50 @@ test('ONAIR_RTMP_MAX_PER_ADDRESS caps RTMP connections per address: 32 by defaul
   assert.equal(loadConfig({}, empty).rtmpMaxPerAddress, 32);
   assert.equal(loadConfig({ ONAIR_RTMP_MAX_PER_ADDRESS: '200' }, empty).rtmpMaxPerAddress, 200);
   assert.throws(() => loadConfig({ ONAIR_RTMP_MAX_PER_ADDRESS: '0' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_RTMP_MAX_PER_ADDRESS/.test(e.message));
+});
+
+test('FFMPEG_PATH names the ffmpeg binary and wins over the config file; nothing else in the environment does', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'onair-cfg-'));
+  writeFileSync(path.join(dir, 'onair.config.json'), JSON.stringify({ media: { ffmpegPath: '/from/file/ffmpeg' } }));
+  assert.equal(loadConfig({}, empty).media.ffmpegPath, '');
+  assert.equal(loadConfig({}, dir).media.ffmpegPath, '/from/file/ffmpeg');
+  assert.equal(loadConfig({ FFMPEG_PATH: '/opt/ffmpeg/bin/ffmpeg' }, dir).media.ffmpegPath, '/opt/ffmpeg/bin/ffmpeg');
+  assert.equal(loadConfig({ ONAIR_FFMPEG: '/not/a/setting' }, empty).media.ffmpegPath, '');
+});
+
+test('ONAIR_ADMIN_TOKEN, ONAIR_LOG_LEVEL and the sign-in lifetimes are read with the rest', () => {
+  const c = loadConfig({}, empty);
+  assert.equal(c.adminToken, '');
+  assert.equal(c.logLevel, 'info');
+  assert.equal(c.auth.sessionDays, 30);
+  assert.equal(c.auth.bearerDays, 365);
+  const d = loadConfig({ ONAIR_ADMIN_TOKEN: 'ops-token-for-the-dashboard', ONAIR_LOG_LEVEL: 'warn', ONAIR_SESSION_DAYS: '7', ONAIR_BEARER_DAYS: '90' }, empty);
+  assert.equal(d.adminToken, 'ops-token-for-the-dashboard');
+  assert.equal(d.logLevel, 'warn');
+  assert.equal(d.auth.sessionDays, 7);
+  assert.equal(d.auth.bearerDays, 90);
+  assert.throws(() => loadConfig({ ONAIR_LOG_LEVEL: 'loud' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_LOG_LEVEL/.test(e.message));
+  assert.throws(() => loadConfig({ ONAIR_SESSION_DAYS: '0' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_SESSION_DAYS/.test(e.message));
+});
+
+test("README's settings table lists exactly the environment variables the config reads", () => {
+  const read = new Set<string>();
+  const recording = new Proxy({} as Record<string, string | undefined>, {
+    get(_t, name) {
+      if (typeof name === 'string') read.add(name);
+      return undefined;
+    },
+  });
+  loadConfig(recording, empty);
+
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('### Settings'), readme.indexOf('\n## ', readme.indexOf('### Settings')));
+  const documented = new Set<string>();
+  for (const line of section.split('\n')) {
+    const firstCell = /^\|([^|]*)\|/.exec(line)?.[1] ?? '';
+    for (const m of firstCell.matchAll(/`([A-Z][A-Z0-9_]*)`/g)) documented.add(m[1]);
+  }
+  assert.ok(documented.size > 10, 'the settings table was not found in README.md');
+  assert.deepEqual([...read].filter((n) => !documented.has(n)).sort(), [], 'read by loadConfig but missing from the README table');
+  assert.deepEqual([...documented].filter((n) => !read.has(n)).sort(), [], 'in the README table but never read by loadConfig');
 });

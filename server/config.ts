@@ -1,5 +1,17 @@
-// Settings: embedded defaults, then an optional JSON config file, then environment variables (highest).
-// Resource limits live here as named constants so they are tuned in one place.
+// Settings: embedded defaults, then an optional JSON config file, then environment variables (highest). This is the
+// only server module that reads the environment (the linter holds every other one to that): the server reads its
+// settings once at start and hands them down. README's settings table lists every variable read here.
+//
+// Resource limits are named constants. The server-wide ones are LIMITS below; the others sit beside the code they
+// bound, one table per module:
+//   server/rtmp/limits.ts        DEFAULT_RTMP_LIMITS (timeouts, queues, GOP cache of RTMP connections)
+//   server/rtmp/chunk.ts         DEFAULT_CHUNK_READER_LIMITS (RTMP chunk and message sizes)
+//   server/media/packager.ts     PACKAGER_LIMITS (segments and playlists in memory)
+//   server/api/chat.ts           CHAT_LIMITS (message sizes, rates, history; shared with the apps)
+//   server/access/access.ts      ACCESS_LIMITS; server/access/change-bus.ts ACCESS_CHANGE_LIMITS
+//   server/db/database.ts        DB_LIMITS; server/db/validation.ts ACCOUNT_LIMITS, TAG_LIMITS;
+//   server/db/social.ts          SOCIAL_LIMITS; server/db/replays.ts REPLAY_LIMITS;
+//   server/db/rate-limit.ts      LOGIN_RATE_LIMITS; server/db/auth-tokens.ts TOKEN_LIMITS
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import proxyAddr from '@fastify/proxy-addr';
@@ -21,7 +33,10 @@ export interface OnairConfig {
   databaseUrl: string;
   /** redis://… for chat and counts across processes; empty for one process. */
   redisUrl: string;
+  /** pino level: trace, debug, info, warn, error, fatal or silent. */
   logLevel: string;
+  /** Bearer token that opens the operator routes (/stat, /api/stats, /metrics) to other hosts; empty: none. */
+  adminToken: string;
   /**
    * HMAC key for guest grants and media tokens (ONAIR_SECRET, at least 32 characters). Empty: a random one is
    * generated on first start and stored in the database (`settings` table).
@@ -55,12 +70,14 @@ export interface MediaConfig {
   replayRetentionDays: number;
   /** Replays beyond this many bytes in total are deleted, oldest first; 0 for no limit. */
   replayRetentionBytes: number;
-  /** Explicit ffmpeg binary; else FFMPEG_PATH, ffmpeg-static, PATH. */
+  /** ffmpeg binary (FFMPEG_PATH); empty: the ffmpeg-static package, else `ffmpeg` on PATH. */
   ffmpegPath: string;
 }
 
 export interface AuthConfig {
+  /** Lifetime of a sign-in session cookie. */
   sessionDays: number;
+  /** Lifetime of a bearer token (the desktop app's sign-in). */
   bearerDays: number;
   /** Mark the session cookie Secure (set when publicUrl is https). */
   secureCookies: boolean;
@@ -91,6 +108,8 @@ export const LIMITS = {
 } as const;
 
 type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 const DEFAULTS = {
   httpHost: '0.0.0.0',
@@ -152,7 +171,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
   const httpPort = num('ONAIR_HTTP_PORT', pick('ONAIR_HTTP_PORT', fromFile.httpPort, DEFAULTS.httpPort), 0, 65535);
   const rtmpPort = num('ONAIR_RTMP_PORT', pick('ONAIR_RTMP_PORT', fromFile.rtmpPort, DEFAULTS.rtmpPort), 0, 65535);
   const publicUrl = String(pick('ONAIR_PUBLIC_URL', fromFile.publicUrl, `http://localhost:${httpPort}`)).replace(/\/+$/, '');
-  let host = 'localhost';
+  let host: string;
   try {
     host = new URL(publicUrl).hostname;
   } catch {
@@ -189,6 +208,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     if (!ok) throw new ConfigError(`ONAIR_ALLOWED_ORIGINS must list origins such as https://friends.example.com (scheme, host and port only), got ${JSON.stringify(o)}`);
   }
 
+  const logLevel = String(pick('ONAIR_LOG_LEVEL', fromFile.logLevel, DEFAULTS.logLevel));
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`ONAIR_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+
   return {
     httpHost: String(pick('ONAIR_HTTP_HOST', fromFile.httpHost, DEFAULTS.httpHost)),
     httpPort,
@@ -200,7 +222,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     rtmpPublicUrl,
     databaseUrl,
     redisUrl: String(pick('REDIS_URL', fromFile.redisUrl, '')),
-    logLevel: String(pick('ONAIR_LOG_LEVEL', fromFile.logLevel, DEFAULTS.logLevel)),
+    logLevel,
+    adminToken: String(pick('ONAIR_ADMIN_TOKEN', fromFile.adminToken, '')),
     secret,
     trustProxy,
     allowedOrigins,
@@ -212,11 +235,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
       thumbnailIntervalSeconds: num('ONAIR_THUMBNAIL_SECONDS', pick('ONAIR_THUMBNAIL_SECONDS', m.thumbnailIntervalSeconds, DEFAULTS.media.thumbnailIntervalSeconds), 0, 3600),
       replayRetentionDays: num('ONAIR_REPLAY_DAYS', pick('ONAIR_REPLAY_DAYS', m.replayRetentionDays, DEFAULTS.media.replayRetentionDays), 0, 36500),
       replayRetentionBytes: num('ONAIR_REPLAY_BYTES', pick('ONAIR_REPLAY_BYTES', m.replayRetentionBytes, DEFAULTS.media.replayRetentionBytes), 0, Number.MAX_SAFE_INTEGER),
-      ffmpegPath: String(pick('ONAIR_FFMPEG', m.ffmpegPath, DEFAULTS.media.ffmpegPath)),
+      ffmpegPath: String(pick('FFMPEG_PATH', m.ffmpegPath, DEFAULTS.media.ffmpegPath)),
     },
     auth: {
-      sessionDays: num('sessionDays', a.sessionDays ?? DEFAULTS.auth.sessionDays, 1, 3650),
-      bearerDays: num('bearerDays', a.bearerDays ?? DEFAULTS.auth.bearerDays, 1, 3650),
+      sessionDays: num('ONAIR_SESSION_DAYS', pick('ONAIR_SESSION_DAYS', a.sessionDays, DEFAULTS.auth.sessionDays), 1, 3650),
+      bearerDays: num('ONAIR_BEARER_DAYS', pick('ONAIR_BEARER_DAYS', a.bearerDays, DEFAULTS.auth.bearerDays), 1, 3650),
       secureCookies: publicUrl.startsWith('https://'),
     },
   };

@@ -9,10 +9,11 @@ const REDACT = [
   'authorization', '*.authorization', 'req.headers.authorization', 'req.headers.cookie', 'cookie', '*.cookie',
 ];
 
+/** `level` comes from the config (OnairConfig.logLevel); tests and tools pass their own. */
 export function createLogger(opts: { level?: string; name?: string } = {}, destination?: NodeJS.WritableStream): Logger {
   const options = {
     name: opts.name ?? 'onair',
-    level: opts.level ?? process.env.ONAIR_LOG_LEVEL ?? 'info',
+    level: opts.level ?? 'info',
     redact: { paths: REDACT, censor: '[secret]' },
   };
   return destination ? pino(options, destination) : pino(options);

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  const server = await startOnair(config, logger, { adminToken: process.env.ONAIR_ADMIN_TOKEN || undefined });
+  const server = await startOnair(config, logger);
   console.log(`Onair is up. Watch and sign up at ${config.publicUrl}/  ·  stream to ${config.rtmpPublicUrl}  (RTMP port ${server.rtmpPort}, HTTP port ${server.httpPort})`);
   let stopping = false;
   const stop = (signal: string) => {

@@ -57,7 +57,6 @@ export interface OnairServer {
 }
 
 export interface StartOptions {
-  adminToken?: string;
   /** Tests only: PostgreSQL schema to create and use, so test servers do not share tables. */
   pgSchema?: string;
 }
@@ -84,7 +83,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   const loginLimiter = new LoginRateLimiter({ maxFailures: LIMITS.loginFailures, windowMs: LIMITS.loginWindowSeconds * 1000 });
   const viewers = new ViewerCounter();
 
-  const streams = new LiveStreams({ mediaDir, media: config.media, ffmpeg: locateFfmpeg({ explicit: config.media.ffmpegPath || undefined }), logger: logger.child({ part: 'media' }) });
+  const streams = new LiveStreams({ mediaDir, media: config.media, ffmpeg: locateFfmpeg({ explicit: config.media.ffmpegPath }), logger: logger.child({ part: 'media' }) });
 
   // A stream that ends becomes a replay of its channel.
   const recorded = new Map<string, () => void>();
@@ -185,7 +184,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     streams,
     viewers,
     rtmp: rtmpTotals,
-    adminToken: opts.adminToken,
+    adminToken: config.adminToken || undefined,
   });
   // Live chat on the same HTTP server (socket.io at /socket.io), across processes when REDIS_URL is set.
   const chat = await attachChat({

@@ -15,7 +15,7 @@ import { createLogger } from './log.js';
 import { startOnair, type OnairServer } from './onair.js';
 import { TEST_PG_URL } from './db/test-helpers.js';
 
-export const FFMPEG = locateFfmpeg();
+export const FFMPEG = locateFfmpeg({ explicit: process.env.FFMPEG_PATH });
 export const FFPROBE = locateFfprobe(FFMPEG);
 
 export interface TestServer extends OnairServer {

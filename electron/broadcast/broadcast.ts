@@ -57,6 +57,8 @@ interface Run {
   feederError?: string;
 }
 
+// Typed events: the interface narrows EventEmitter's on/once/emit for this class and adds no members.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export declare interface Broadcast {
   on(event: 'state', l: (s: BroadcastState) => void): this;
   on(event: 'health', l: (h: BroadcastHealth) => void): this;
@@ -67,6 +69,7 @@ export declare interface Broadcast {
   emit(event: 'log', line: string): boolean;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Broadcast extends EventEmitter {
   state: BroadcastState = { kind: 'idle' };
   /** How many ffmpeg processes this broadcast has started (tests assert a wrong key is not retried). */
@@ -94,7 +97,7 @@ export class Broadcast extends EventEmitter {
   ) {
     super();
     this.backoff = { ...DEFAULT_BACKOFF, ...(opts.backoff ?? {}) };
-    this.ffmpegPath = opts.ffmpegPath ?? locateFfmpeg();
+    this.ffmpegPath = opts.ffmpegPath ?? locateFfmpeg({ explicit: process.env.FFMPEG_PATH });
     this.env = opts.env ?? sourceEnvFromProcess();
     this.host = serverHost(settings.server);
     this.finished = new Promise((resolve) => {

@@ -11,7 +11,7 @@ const log = (level: string) => (obj: object, msg?: string) => console.error(JSON
 const bridge = await startDevBridge({
   port,
   staticDir: path.join(root, 'dist', 'renderer', 'studio'),
-  ffmpegPath: locateFfmpeg(),
+  ffmpegPath: locateFfmpeg({ explicit: process.env.FFMPEG_PATH }),
   logger: { info: log('info'), warn: log('warn'), error: log('error') },
 });
 console.log(`Onair Studio dev bridge: ${bridge.url} (pipeline: ${bridge.core ? 'hosted' : 'none'})`);

@@ -19,7 +19,7 @@ const APP_ORIGIN = `${APP_SCHEME}://app`;
 const RENDERER_DIR = path.join(here, '..', 'renderer', 'studio');
 const resources = app.isPackaged ? process.resourcesPath : path.join(here, '..', '..', 'assets');
 const ICON = path.join(resources, 'icon.png');
-const FFMPEG = locateFfmpeg({ bundled: app.isPackaged ? path.join(process.resourcesPath, 'ffmpeg', process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg') : undefined });
+const FFMPEG = locateFfmpeg({ explicit: process.env.FFMPEG_PATH, bundled: app.isPackaged ? path.join(process.resourcesPath, 'ffmpeg', process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg') : undefined });
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 

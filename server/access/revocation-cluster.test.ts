@@ -13,7 +13,7 @@ import { TEST_PG_URL } from '../db/test-helpers.js';
 import { api, newStreamer, publish, startServerProcess, startTestServer, waitFor, type ServerProcess, type TestServer } from '../test-helpers.js';
 
 const REDIS_URL = process.env.ONAIR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** What the issue asks: a change made on one process is acted on by every other within this. */
+/** A change made on one process must be acted on by every other within this. */
 const PROPAGATION_MS = 2000;
 
 async function status(base: string, url: string, headers: Record<string, string> = {}): Promise<number> {

@@ -83,7 +83,7 @@ export interface ChatError {
 }
 
 export type ChatFail = { ok: false; error: ChatError };
-export type ChatAck<T extends object = {}> = ({ ok: true } & T) | ChatFail;
+export type ChatAck<T extends object = Record<never, never>> = ({ ok: true } & T) | ChatFail;
 
 // ---- client -> server ----
 
@@ -139,7 +139,7 @@ export interface ModerationResult {
   affected: number;
 }
 
-type Ack<T extends object = {}> = (reply: ChatAck<T>) => void;
+type Ack<T extends object = Record<never, never>> = (reply: ChatAck<T>) => void;
 
 export interface ChatClientToServer {
   join: (req: JoinRequest, ack: Ack<JoinResult>) => void;

@@ -172,7 +172,7 @@ describe('chat over socket.io', () => {
   });
 
   it('lets the owner delete, time out and ban; a banned user cannot come back; unban', async () => {
-    // Fresh identities: bob may still be rate-limited by earlier tests? No: bob sent once. Use a new user anyway.
+    // A user of its own, so what earlier tests did to bob or carol (rate limits, bans) cannot leak in.
     const accounts = new AccountsService(db);
     const tokens = new TokensRepo(db);
     const eve = (await accounts.createUserWithChannel('eve', 'password123')).user;

@@ -26,7 +26,7 @@ export async function createAccount(
   validatePassword(password);
   const lower = username.toLowerCase();
 
-  // Answer the common case before spending ~90 ms on scrypt; the unique index still decides races.
+  // Answer the common case before spending a scrypt hash on it; the unique index still decides races.
   const existing = await db.kysely.selectFrom('users').select('id').where('username_lower', '=', lower).executeTakeFirst();
   if (existing) throw usernameTaken(username);
 

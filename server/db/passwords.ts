@@ -8,7 +8,10 @@ export interface ScryptParams {
   p: number;
 }
 
-/** ~90 ms per hash on the reference machine (2 cores); 32 MiB of memory per hash. */
+/**
+ * 32 MiB of memory per hash, and on the order of a tenth of a second of one core: slow enough that a stolen table
+ * cannot be guessed through quickly, fast enough for sign-ins on a small server.
+ */
 export const DEFAULT_SCRYPT: Readonly<ScryptParams> = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
 
 const SALT_BYTES = 16;

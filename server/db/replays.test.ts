@@ -13,7 +13,7 @@ const GB = 1024 ** 3;
 for (const kind of DB_KINDS) {
   describe(`ReplaysRepo (${kind.name})`, () => {
     let db: TestDb;
-    let t = T0 + 30 * DAY;
+    const t = T0 + 30 * DAY;
     let replays: ReplaysRepo;
     let chA: number;
     let chB: number;

@@ -4,6 +4,8 @@ import { buildFfmpegArgs, maskSecrets, type FfmpegCommand } from './args.js';
 import { locateFfmpeg } from './locate.js';
 import { runFfmpeg } from './process.js';
 
+const FFMPEG = locateFfmpeg({ explicit: process.env.FFMPEG_PATH });
+
 const cases: Array<{ name: string; cmd: FfmpegCommand; expect: string[] }> = [
   {
     name: 'copy remux to flv',
@@ -45,15 +47,16 @@ test('maskSecrets hides RTMP keys and literal secrets', () => {
   assert.equal(maskSecrets('rtmp://host/app'), 'rtmp://host/app');
 });
 
-test('locateFfmpeg prefers explicit, then FFMPEG_PATH', () => {
-  assert.equal(locateFfmpeg({ explicit: '/x/ffmpeg', env: { FFMPEG_PATH: '/y' } }), '/x/ffmpeg');
-  assert.equal(locateFfmpeg({ env: { FFMPEG_PATH: '/y/ffmpeg' } }), '/y/ffmpeg');
+test('locateFfmpeg prefers the explicit binary over a bundled one, and the bundled one when it exists', () => {
+  assert.equal(locateFfmpeg({ explicit: '/x/ffmpeg', bundled: process.execPath }), '/x/ffmpeg');
+  assert.equal(locateFfmpeg({ explicit: '', bundled: process.execPath }), process.execPath);
+  assert.notEqual(locateFfmpeg({ bundled: '/nonexistent/ffmpeg' }), '/nonexistent/ffmpeg');
 });
 
 test('runFfmpeg runs a real ffmpeg and reports failures with stderr', async () => {
-  const ok = await runFfmpeg({ binary: locateFfmpeg(), command: { inputs: [{ url: 'testsrc2=size=64x64:rate=10', format: 'lavfi' }], outputs: [{ url: '-', format: 'null', durationSeconds: 0.5 }] }, timeoutMs: 20000 });
+  const ok = await runFfmpeg({ binary: FFMPEG, command: { inputs: [{ url: 'testsrc2=size=64x64:rate=10', format: 'lavfi' }], outputs: [{ url: '-', format: 'null', durationSeconds: 0.5 }] }, timeoutMs: 20000 });
   assert.equal(ok.code, 0, ok.stderrTail);
-  const bad = await runFfmpeg({ binary: locateFfmpeg(), command: { inputs: [{ url: '/nonexistent/input.flv' }], outputs: [{ url: '-', format: 'null' }] }, timeoutMs: 20000 });
+  const bad = await runFfmpeg({ binary: FFMPEG, command: { inputs: [{ url: '/nonexistent/input.flv' }], outputs: [{ url: '-', format: 'null' }] }, timeoutMs: 20000 });
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderrTail, /No such file/);
 });

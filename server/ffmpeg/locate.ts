@@ -1,18 +1,18 @@
-// Finds the ffmpeg binary: an explicit path, then FFMPEG_PATH, then the ffmpeg-static package, then PATH.
+// Finds the ffmpeg binary: an explicit path, then a bundled copy, then the ffmpeg-static package, then PATH.
+// It reads no environment: each program's entry point reads FFMPEG_PATH and passes it as `explicit` (the server
+// through its config, the Studio and the broadcast CLI at start).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 export interface LocateOptions {
+  /** A binary the operator chose (FFMPEG_PATH); empty or absent: search. */
   explicit?: string;
-  env?: Record<string, string | undefined>;
   /** Electron passes process.resourcesPath's copy when packaged. */
   bundled?: string;
 }
 
 export function locateFfmpeg(opts: LocateOptions = {}): string {
-  const env = opts.env ?? process.env;
   if (opts.explicit) return opts.explicit;
-  if (env.FFMPEG_PATH) return env.FFMPEG_PATH;
   if (opts.bundled && existsSync(opts.bundled)) return opts.bundled;
   try {
     // ffmpeg-static is optional: it downloads its binary at install time, which fails offline.

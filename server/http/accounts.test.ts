@@ -24,7 +24,7 @@ async function call(base: string, method: string, url: string, opts: { body?: un
     body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
   });
   const text = await res.text();
-  let json: any = null;
+  let json: any;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {

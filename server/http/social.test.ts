@@ -419,7 +419,7 @@ for (const kind of DB_KINDS) {
     });
 
     test('guessing invite tokens is rate-limited per address', async () => {
-      let last = { status: 0, body: null as any };
+      let last: { status: number; body: any };
       for (let i = 0; i < 20; i++) {
         last = await api(s.base, 'GET', `/api/invites/${'A'.repeat(40)}${String(i).padStart(3, '0')}`);
         assert.equal(last.status, 404);

@@ -57,3 +57,18 @@ describe('ONAIR_TRUST_PROXY=loopback (a reverse proxy on the same machine)', () 
     assert.equal(await stat(s.base, { 'x-forwarded-for': '127.0.0.1, 203.0.113.9' }), 403);
   });
 });
+
+describe('ONAIR_ADMIN_TOKEN (the operator pages from another host)', () => {
+  const token = 'operator-dashboard-token-0123456789';
+  let s: TestServer;
+  before(async () => (s = await startTestServer({ ONAIR_TRUST_PROXY: 'loopback', ONAIR_ADMIN_TOKEN: token })));
+  after(async () => s.stop());
+
+  test('a remote client is the operator with the token, and only with it', async () => {
+    const remote = { 'x-forwarded-for': '203.0.113.9' };
+    assert.equal(await stat(s.base, remote), 403);
+    assert.equal(await stat(s.base, { ...remote, authorization: 'Bearer not-the-token' }), 403);
+    assert.equal(await stat(s.base, { ...remote, authorization: `Bearer ${token}` }), 200);
+    assert.ok(!s.logs().includes(token), 'the admin token is never logged');
+  });
+});

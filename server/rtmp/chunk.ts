@@ -389,10 +389,9 @@ export function writeChunks(msg: OutgoingMessage, chunkSize: number): Buffer {
     ext3 = Buffer.allocUnsafe(4);
     ext3.writeUInt32BE(ts, 0);
   }
-  let off = 0;
   const len = msg.payload.length;
-  parts.push(msg.payload.subarray(0, Math.min(chunkSize, len)));
-  off = Math.min(chunkSize, len);
+  let off = Math.min(chunkSize, len);
+  parts.push(msg.payload.subarray(0, off));
   while (off < len) {
     parts.push(h3);
     if (ext3) parts.push(ext3);

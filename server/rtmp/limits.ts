@@ -45,8 +45,8 @@ export interface RtmpLimits {
   maxGopCacheBytes: number;
   /**
    * Inter frames a publisher may hold back for one pass (see RtmpSession.onMessage): at the next keyframe, or when
-   * this many are held. Short batches keep the work left when a keyframe closes a segment small (latency) and cost
-   * no more CPU than one pass per GOP (measured: 24 vs 512 at 1 stream, same or less).
+   * this many are held. Short batches keep the work left when a keyframe closes a segment small (latency); the
+   * work is per frame, not per pass, so they cost no more CPU than one pass per GOP.
    */
   maxDeferredFrames: number;
   maxDeferredBytes: number;

@@ -1,9 +1,9 @@
 // Reads of RTMP sockets go into one reused buffer. By default Node allocates a new Buffer for every socket read,
 // and V8 counts each as external memory: at the few hundred reads per second that a few publishers make, that
-// alone kept a major GC running every two seconds (measured: 8 streams, a 'data' sink used 1.8 % of a core, a
-// reused buffer 1.0 %). Node's documented `onread` option reads into a buffer we own, but only for sockets we
-// construct; an accepted socket gets it by handing its handle to a new Socket, the way Node's own server builds
-// sockets (`new Socket({ handle })`). Where that handle is not there (another runtime), plain 'data' events.
+// alone keeps a major GC running every few seconds, nearly doubling the CPU the reads cost. Node's documented
+// `onread` option reads into a buffer we own, but only for sockets we construct; an accepted socket gets it by
+// handing its handle to a new Socket, the way Node's own server builds sockets (`new Socket({ handle })`). Where
+// that handle is not there (another runtime), plain 'data' events.
 //
 // The buffer is shared by every socket: a read is handed to `onRead` (the buffer and how many bytes of it are
 // the read's: no slice per read) synchronously and overwritten by the next read, so consumers copy what they keep

@@ -1,4 +1,4 @@
-// The seam between the Studio and the broadcast pipeline (electron/broadcast, built by another engineer). The
+// The seam between the Studio and the broadcast pipeline (electron/broadcast, plain Node, also run by the CLI). The
 // Studio codes against this shape — the pipeline's documented API: `new Broadcast(settings, { ffmpegPath, logger })`
 // with start(), stop(), state and the 'state' / 'health' events, and `probeEncoders(ffmpegPath)`. Which
 // implementation is used is decided in ONE place: `defaultPipeline()` below.

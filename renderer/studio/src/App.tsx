@@ -199,7 +199,10 @@ function Preview() {
     const grab = async () => {
       try {
         const { dataUrl } = await call('preview:snapshot', { source: spec });
-        if (!stop) (setImg(dataUrl), setErr(null));
+        if (!stop) {
+          setImg(dataUrl);
+          setErr(null);
+        }
       } catch (e) {
         if (!stop) setErr((e as Error).message);
       }
