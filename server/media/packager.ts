@@ -814,7 +814,7 @@ export class LivePackager extends EventEmitter {
   private notePeriod(seq: number, start: number, pdt: number, disc: boolean, init: number): void {
     if (seq === 0) {
       this.availabilityStart = pdt - start / 90;
-      this.periods.push({ id: 0, start: start / VIDEO_TIMESCALE, presentationTimeOffset: start, init, mediaStart: start / VIDEO_TIMESCALE });
+      this.periods.push({ id: 0, start: start / VIDEO_TIMESCALE, presentationTimeOffset: start, init, firstNumber: seq, mediaStart: start / VIDEO_TIMESCALE });
       return;
     }
     if (!disc) return;
@@ -822,7 +822,7 @@ export class LivePackager extends EventEmitter {
     const prevEnd = prev.start + (start - prev.presentationTimeOffset) / VIDEO_TIMESCALE;
     const wallStart = (pdt - (this.availabilityStart ?? pdt)) / 1000;
     this.periods.push({
-      id: this.periods.length, start: Math.max(prevEnd, wallStart), presentationTimeOffset: start, init,
+      id: this.periods.length, start: Math.max(prevEnd, wallStart), presentationTimeOffset: start, init, firstNumber: seq,
       mediaStart: start / VIDEO_TIMESCALE,
     });
   }
