@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages the tests use: ffmpeg/ffprobe (publishers, probes, thumbnails), Debian's Chromium (browser tests).
+# System packages the tests use: ffmpeg/ffprobe (publishers, probes, thumbnails), Debian's Chromium (browser tests),
+# GStreamer (DASH reader tests).
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
@@ -12,6 +13,11 @@ command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
 command -v xdpyinfo >/dev/null 2>&1 || missing+=(x11-utils)
 command -v xsetroot >/dev/null 2>&1 || missing+=(x11-xserver-utils)
+# GStreamer's DASH demuxers (dashdemux2 in -good, dashdemux in -bad) for the DASH reader tests.
+command -v gst-launch-1.0 >/dev/null 2>&1 || missing+=(gstreamer1.0-tools gstreamer1.0-plugins-base)
+gst-inspect-1.0 dashdemux2 >/dev/null 2>&1 || missing+=(gstreamer1.0-plugins-good)
+gst-inspect-1.0 dashdemux >/dev/null 2>&1 || missing+=(gstreamer1.0-plugins-bad)
+gst-inspect-1.0 avdec_h264 >/dev/null 2>&1 || missing+=(gstreamer1.0-libav)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "test: installing ${missing[*]} with apt-get"
@@ -20,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "test: please install ${missing[*]} (ffmpeg 5 or newer with ffprobe; Chromium at /usr/bin/chromium, or set ONAIR_CHROMIUM) and run again." >&2
+    echo "test: please install ${missing[*]} (ffmpeg 5 or newer with ffprobe; Chromium at /usr/bin/chromium, or set ONAIR_CHROMIUM; GStreamer 1.22 or newer with its -good and -bad plugins) and run again." >&2
     exit 1
   fi
 fi

@@ -1,6 +1,20 @@
 // Pure DASH MPD rendering (ISO/IEC 23009-1, live profile) over the same CMAF segments as the HLS playlists:
 // one Period per discontinuity, one AdaptationSet per track in it (what dash.js, Shaka and ffmpeg's dash demuxer
-// need), SegmentTemplate + exact SegmentTimeline.
+// need).
+//
+// Segment addressing. While live, the open (last) Period uses a number template without a timeline:
+// SegmentTemplate@duration with a fixed startNumber (the Period's first segment), the client deriving the newest
+// segment from availabilityStartTime and its clock (DASH-IF IOP "simple live"; what ffmpeg's dashenc writes with
+// -use_timeline 0). Every reader we target plays that shape. A sliding SegmentTimeline does not play everywhere:
+// GStreamer's dashdemux and dashdemux2 (1.22) seek into a timeline as if its first S started at 0, so once the
+// window slides (first S@t > 0) they pick a segment far ahead and stall; ffmpeg 5.1 counts timeline entries from
+// 0 but numbers from startNumber, so once it reaches the live edge a refresh sends it back to the oldest listed
+// segment (non-monotonic DTS). dash.js and Shaka play both shapes. ffmpeg 5.1 must read a template at a player's
+// pace (-re): it asks for the next number at once and skips on a 404, so an unpaced read runs past the live edge. @duration is the Period's mean segment length so far (segments are cut on
+// keyframes, so the publisher's keyframe interval sets it, not our target), which keeps segment N's nominal time
+// within a frame or so of its real one when keyframes are regular.
+// Closed Periods (before a discontinuity) and the replay (static) list their segments exactly with a
+// SegmentTimeline: those no longer grow, and a template there would point past the Period's last segment.
 
 import { withQuery, type PlaylistSegment } from './hls-playlist.js';
 
@@ -13,6 +27,11 @@ export interface DashPeriod {
   presentationTimeOffset: number;
   /** Init segment N used by this period. */
   init: number;
+  /**
+   * Number N of the period's first segment: the startNumber of its template while live. When absent it is
+   * derived from the listed segments and the target segment length.
+   */
+  firstNumber?: number;
 }
 
 /** One Representation of a track in one part of the stream (an init). */
@@ -119,7 +138,8 @@ export function renderDashManifest(input: DashManifestInput): string {
     const nextPto = pi + 1 < periods.length ? periods[pi + 1].presentationTimeOffset : Infinity;
     let j = i;
     while (j < segments.length && segments[j].start < nextPto) j++;
-    out.push(renderPeriod(input, cursors, period, segments, i, j));
+    const open = !ended && j === segments.length;
+    out.push(renderPeriod(input, cursors, period, segments, i, j, open ? liveTemplate(input, period, segments, i, j) : undefined));
     i = j;
   }
   if (!ended) out.push(`  <UTCTiming schemeIdUri="urn:mpeg:dash:utc:direct:2014" value="${iso(input.publishTime)}"/>`);
@@ -146,6 +166,26 @@ function renderTimeline(segs: readonly PlaylistSegment[], from: number, to: numb
 
 const segNumber = (s: PlaylistSegment): number => s.number ?? s.seq;
 
+/** The number template of a live Period: its first segment number and its mean segment length (main timescale). */
+interface LiveTemplate {
+  startNumber: number;
+  duration: number;
+}
+
+/**
+ * The open Period's template from its listed segments main[from, to): startNumber is its first segment's number
+ * (derived from the target length when the input lacks it), @duration the mean length of its segments so far, so
+ * that the newest segment's nominal end is its real end (the live edge players compute is the real one).
+ */
+function liveTemplate(input: DashManifestInput, period: DashPeriod, main: readonly PlaylistSegment[], from: number, to: number): LiveTemplate {
+  const target = input.segmentSeconds * input.timescale;
+  const startNumber = period.firstNumber ?? main[from].seq - Math.round((main[from].start - period.presentationTimeOffset) / target);
+  const last = main[to - 1];
+  const count = last.seq + 1 - startNumber;
+  const span = last.start + last.duration - period.presentationTimeOffset;
+  return { startNumber, duration: count > 0 && span > 0 ? span / count : target };
+}
+
 /** A Period: one AdaptationSet per track present in it. */
 function renderPeriod(
   input: DashManifestInput,
@@ -154,6 +194,7 @@ function renderPeriod(
   main: readonly PlaylistSegment[],
   from: number,
   to: number,
+  template: LiveTemplate | undefined,
 ): string {
   const firstN = main[from].seq;
   const lastN = main[to - 1].seq;
@@ -188,15 +229,22 @@ function renderPeriod(
         `        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${rep.audioChannels}"/>`,
       );
     }
-    lines.push(
-      `        <SegmentTemplate timescale="${rep.timescale}" presentationTimeOffset="${pto}" initialization="${escAttr(withQuery(track.initName(ts[a].init), input.query ?? ''))}" media="${escAttr(withQuery(track.mediaTemplate, input.query ?? ''))}" startNumber="${segNumber(ts[a])}">`,
-      '          <SegmentTimeline>',
-      ...renderTimeline(ts, a, b),
-      '          </SegmentTimeline>',
-      '        </SegmentTemplate>',
-      '      </Representation>',
-      '    </AdaptationSet>',
-    );
+    const files = `initialization="${escAttr(withQuery(track.initName(ts[a].init), input.query ?? ''))}" media="${escAttr(withQuery(track.mediaTemplate, input.query ?? ''))}"`;
+    if (template) {
+      const duration = Math.max(1, Math.round((template.duration * rep.timescale) / input.timescale));
+      lines.push(
+        `        <SegmentTemplate timescale="${rep.timescale}" presentationTimeOffset="${pto}" duration="${duration}" ${files} startNumber="${template.startNumber}"/>`,
+      );
+    } else {
+      lines.push(
+        `        <SegmentTemplate timescale="${rep.timescale}" presentationTimeOffset="${pto}" ${files} startNumber="${segNumber(ts[a])}">`,
+        '          <SegmentTimeline>',
+        ...renderTimeline(ts, a, b),
+        '          </SegmentTimeline>',
+        '        </SegmentTemplate>',
+      );
+    }
+    lines.push('      </Representation>', '    </AdaptationSet>');
   });
   lines.push('  </Period>');
   return lines.join('\n');

@@ -78,7 +78,7 @@ export function renderMpd(index: SegmentIndex, count: number, ended: boolean, o:
   const totalSeconds = index.segments.totalTicks / VIDEO_TIMESCALE;
   const first = index.periods[0];
   const periods: DashPeriod[] = ended
-    ? index.periods.map((p) => ({ id: p.id, start: p.mediaStart - first.mediaStart, presentationTimeOffset: p.presentationTimeOffset, init: p.init }))
+    ? index.periods.map((p) => ({ id: p.id, start: p.mediaStart - first.mediaStart, presentationTimeOffset: p.presentationTimeOffset, init: p.init, firstNumber: p.firstNumber }))
     : index.periods;
   return renderDashManifest({
     tracks: dashTracks(index, from, count, totalSeconds),

@@ -109,9 +109,16 @@ const videoTrack = (segments: PlaylistSegment[]): DashTrack => ({
 });
 const base = { timescale: 90000, availabilityStartTime: T0, publishTime: T0 + 20_000, segmentSeconds: 1 };
 
-test('DASH live: dynamic, times, sliding timeline with run-length S', () => {
+const audioTrack = (segments: PlaylistSegment[]): DashTrack => ({
+  contentType: 'audio', segments, initName: TRACK_FILES.audio.initName, mediaTemplate: TRACK_FILES.audio.mediaTemplate,
+  representation: () => ({ codecs: 'mp4a.40.2', timescale: 48000, bandwidth: 128_000, audioSampleRate: 48000, audioChannels: 2 }),
+});
+/** The SegmentTemplate start tag of each AdaptationSet. */
+const templates = (mpd: string): string[] => [...mpd.matchAll(/<SegmentTemplate [^>]*>/g)].map((m) => m[0]);
+
+test('DASH live: dynamic, times, number template without timeline for the open Period', () => {
   const s = segs(15);
-  const periods: DashPeriod[] = [{ id: 0, start: 0, presentationTimeOffset: 0, init: 0 }];
+  const periods: DashPeriod[] = [{ id: 0, start: 0, presentationTimeOffset: 0, init: 0, firstNumber: 0 }];
   const mpd = renderDashManifest({ ...base, tracks: [videoTrack(s.slice(5))], segments: s, periods, ended: false, window: 10 });
   assert.match(mpd, /type="dynamic"/);
   assert.match(mpd, /availabilityStartTime="2024-01-02T03:04:05.006Z"/);
@@ -122,9 +129,37 @@ test('DASH live: dynamic, times, sliding timeline with run-length S', () => {
   assert.match(mpd, /minBufferTime="PT2.000S"/);
   assert.match(mpd, /codecs="avc1.64001f"/);
   assert.match(mpd, /mimeType="video\/mp4"/);
-  assert.match(mpd, /initialization="v-init-0.mp4" media="v-seg-\$Number\$.m4s" startNumber="5"/);
-  assert.match(mpd, /<S t="450000" d="90000" r="9"\/>/);
+  // The window slid past segment 5, but the template still numbers from the Period's first segment.
+  assert.deepEqual(templates(mpd), [
+    '<SegmentTemplate timescale="90000" presentationTimeOffset="0" duration="90000" initialization="v-init-0.mp4" media="v-seg-$Number$.m4s" startNumber="0"/>',
+  ]);
+  assert.doesNotMatch(mpd, /SegmentTimeline|<S /);
   assert.doesNotMatch(mpd, /mediaPresentationDuration/);
+});
+
+test('DASH live template is stable as the window slides; @duration is the mean segment length, per track timescale', () => {
+  // A 2 s keyframe interval with a 1 s target: segments are 2 s long, and so is the template's @duration.
+  const s = segs(40, { dur: () => 180000 });
+  const audio = s.map((x) => ({ ...x, start: x.start * 48000 / 90000, duration: x.duration * 48000 / 90000 }));
+  const periods: DashPeriod[] = [{ id: 0, start: 0, presentationTimeOffset: 0, init: 0, firstNumber: 0 }];
+  const at = (n: number) => renderDashManifest({
+    ...base, tracks: [videoTrack(s.slice(n - 10, n)), audioTrack(audio.slice(n - 10, n))], segments: s.slice(0, n), periods, ended: false, window: 10,
+  });
+  const first = templates(at(12));
+  assert.deepEqual(first, [
+    '<SegmentTemplate timescale="90000" presentationTimeOffset="0" duration="180000" initialization="v-init-0.mp4" media="v-seg-$Number$.m4s" startNumber="0"/>',
+    '<SegmentTemplate timescale="48000" presentationTimeOffset="0" duration="96000" initialization="a-init-0.mp4" media="a-seg-$Number$.m4s" startNumber="0"/>',
+  ]);
+  for (const n of [20, 31, 40]) assert.deepEqual(templates(at(n)), first, `after ${n} segments`);
+  assert.match(at(40), /timeShiftBufferDepth="PT20.000S"/);
+});
+
+test('DASH live: uneven segments give the mean since the Period start; startNumber derived when not given', () => {
+  // 29.97 fps with 30-frame keyframe intervals in millisecond timestamps: 1001 ms on average.
+  const s = segs(30, { dur: (i) => [90090, 90000, 90180][i % 3] });
+  const periods: DashPeriod[] = [{ id: 0, start: 0, presentationTimeOffset: 0, init: 0 }];
+  const mpd = renderDashManifest({ ...base, tracks: [videoTrack(s.slice(20))], segments: s, periods, ended: false, window: 10 });
+  assert.match(mpd, /duration="90090" initialization="v-init-0.mp4" media="v-seg-\$Number\$.m4s" startNumber="0"\/>/);
 });
 
 test('DASH: one Period per discontinuity, exact variable timeline, static when ended', () => {
@@ -151,12 +186,26 @@ test('DASH: one Period per discontinuity, exact variable timeline, static when e
 test('DASH live window drops a Period whose segments all slid out', () => {
   const s = segs(8, { discAt: [2] });
   const periods: DashPeriod[] = [
-    { id: 0, start: 0, presentationTimeOffset: 0, init: 0 },
-    { id: 1, start: 2, presentationTimeOffset: 180000, init: 1 },
+    { id: 0, start: 0, presentationTimeOffset: 0, init: 0, firstNumber: 0 },
+    { id: 1, start: 2, presentationTimeOffset: 180000, init: 1, firstNumber: 2 },
   ];
   const mpd = renderDashManifest({ ...base, tracks: [videoTrack(s.slice(3))], segments: s, periods, ended: false, window: 5 });
   assert.equal(mpd.split('<Period').length - 1, 1);
   assert.match(mpd, /<Period id="1" start="PT2.000S">/);
-  assert.match(mpd, /startNumber="3"/);
-  assert.match(mpd, /<S t="270000" d="90000" r="4"\/>/);
+  assert.match(mpd, /presentationTimeOffset="180000" duration="90000" initialization="v-init-1.mp4" media="v-seg-\$Number\$.m4s" startNumber="2"\/>/);
+});
+
+test('DASH live with a closed Period in the window: exact timeline there, template in the open one', () => {
+  const s = segs(10, { discAt: [6], dur: (i) => (i === 5 ? 45000 : 90000) });
+  const periods: DashPeriod[] = [
+    { id: 0, start: 0, presentationTimeOffset: 0, init: 0, firstNumber: 0 },
+    { id: 1, start: 7.5, presentationTimeOffset: 495000, init: 1, firstNumber: 6 },
+  ];
+  const mpd = renderDashManifest({ ...base, tracks: [videoTrack(s.slice(4))], segments: s, periods, ended: false, window: 6 });
+  const ps = mpd.split('<Period').slice(1);
+  assert.equal(ps.length, 2);
+  assert.match(ps[0], /startNumber="4">\n\s*<SegmentTimeline>\n\s*<S t="360000" d="90000"\/>\n\s*<S d="45000"\/>/);
+  assert.match(ps[1], /^ id="1" start="PT7.500S">/);
+  assert.match(ps[1], /presentationTimeOffset="495000" duration="90000" initialization="v-init-1.mp4" media="v-seg-\$Number\$.m4s" startNumber="6"\/>/);
+  assert.doesNotMatch(ps[1], /SegmentTimeline/);
 });
