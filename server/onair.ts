@@ -102,17 +102,10 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   });
   // Live chat on the same HTTP server (socket.io at /socket.io), across processes when REDIS_URL is set.
   const chat = await attachChat({
-    httpServer: http.server,
-    db,
-    logger: logger.child({ part: 'chat' }),
-    redisUrl: config.redisUrl || undefined,
-    identify: (h) => access.resolveIdentity(h),
-    canJoin: (identity, channelName) => access.watchDecision(identity, channelName),
-    viewerCount: (channel) => viewers.count(channel),
-    ipHashSalt: secret,
-    clientAddress: (req) => clientAddress(req, trust),
-    allowOrigin: originCheck(config.publicUrl, config.allowedOrigins, trust),
-    publishAccessChange: (change) => accessChanges.publish(change),
+    httpServer: http.server, db, logger: logger.child({ part: 'chat' }), redisUrl: config.redisUrl || undefined, ipHashSalt: secret,
+    identify: (h) => access.resolveIdentity(h), canJoin: (identity, channelName) => access.watchDecision(identity, channelName),
+    viewerCount: (channel) => viewers.count(channel), clientAddress: (req) => clientAddress(req, trust),
+    allowOrigin: originCheck(config.publicUrl, config.allowedOrigins, trust), publishAccessChange: (change) => accessChanges.publish(change),
   });
   lifecycle.announceIn(chat);
   enforceAccessChanges({ bus: accessChanges, access, chat, rtmp, playerStillAllowed: players.stillAllowed, keyReset: (c) => publishers.keyReset(c), logger });
