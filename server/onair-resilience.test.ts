@@ -23,7 +23,10 @@ describe('replay retention and packager failures', () => {
     await s.replayRecorded(streamId);
     assert.equal((await api(s.base, 'GET', '/api/channels/rita/replays')).body.length, 1);
     assert.equal((await fetch(`${s.base}/vod/${streamId}/index.m3u8`)).status, 200);
+    const deleted: string[] = [];
+    s.retention.on('replay-deleted', (id) => deleted.push(id));
     await s.sweepReplays();
+    assert.deepEqual(deleted, [streamId], 'retention tells whoever caches replays');
     assert.equal((await api(s.base, 'GET', '/api/channels/rita/replays')).body.length, 0);
     assert.equal((await fetch(`${s.base}/vod/${streamId}/index.m3u8`)).status, 404);
     assert.ok(!existsSync(path.join(s.dataDir, 'media', streamId)));

@@ -11,6 +11,7 @@ import type { FollowsRepo, InvitesRepo } from '../db/social.js';
 import type { UsersRepo } from '../db/users.js';
 import type { Logger } from '../log.js';
 import type { LiveStreams } from '../media/live-streams.js';
+import type { Retention } from '../services/retention.js';
 import type { TrustProxy } from './client-address.js';
 import type { StatClient } from './stat-xml.js';
 import type { ViewerCounter } from './viewers.js';
@@ -47,6 +48,8 @@ export interface HttpDeps {
   accessChanges: AccessChangeBus;
   loginLimiter: LoginRateLimiter;
   streams: LiveStreams;
+  /** Replay retention: says when it deleted a replay ('replay-deleted'). */
+  retention: Pick<Retention, 'on'>;
   viewers: ViewerCounter;
   rtmp: () => RtmpTotals;
   /** Optional bearer token that opens /stat, /api/stats and /metrics to non-loopback clients. */

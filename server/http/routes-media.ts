@@ -264,5 +264,5 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
   });
 
   /** Forget a replay that was deleted. */
-  deps.streams.on('replay-deleted', (id: string) => replayKnown.delete(id));
+  deps.retention.on('replay-deleted', (id) => replayKnown.delete(id));
 }

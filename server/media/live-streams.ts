@@ -1,6 +1,6 @@
 // The live stream registry: one entry per channel on air (or waiting out its reconnect grace period).
 // It owns each stream's packager, ABR ladder and thumbnails, and tells the rest of the server what happened
-// through events: 'live', 'resumed', 'ended'. It never reaches into the database or HTTP.
+// through events (LiveStreamEvents). It never reaches into the database or HTTP.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -25,6 +25,18 @@ export interface StreamEnded {
   bytes: number;
   segments: number;
   discontinuities: number;
+}
+
+/** What LiveStreams tells the rest of the server (server/services/stream-lifecycle.ts acts on it). */
+export interface LiveStreamEvents {
+  /** A new stream started (not a publisher returning within the grace period). */
+  live: [{ channel: string; streamId: string }];
+  /** A stream ended with media: it is a replay now (also for streams recovered after a crash). */
+  ended: [StreamEnded];
+  /** A stream ended with nothing playable; its folder is gone. */
+  'ended-empty': [{ channel: string; streamId: string }];
+  /** Packaging kept failing and the stream is ending: its publisher should be dropped. */
+  failed: [{ channel: string; streamId: string; reason: string }];
 }
 
 export interface LiveStreamsOptions {
@@ -173,7 +185,7 @@ export class LiveStream {
   }
 }
 
-export class LiveStreams extends EventEmitter {
+export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   private readonly streams = new Map<string, LiveStream>();
   private readonly thumbnailer: Thumbnailer;
   private readonly now: () => number;
@@ -229,7 +241,6 @@ export class LiveStreams extends EventEmitter {
       stream.packager.discontinuity();
       stream.abr?.discontinuity();
       this.opts.logger.info({ channel, streamId: stream.streamId }, 'publisher returned within grace period');
-      this.emit('resumed', { channel, streamId: stream.streamId });
     } else {
       if (stream?.ending) await stream.ending;
       stream = new LiveStream(channel, this.opts.mediaDir, publisherAddress, (dir) => this.makePackager(dir), this.now());

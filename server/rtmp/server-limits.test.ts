@@ -124,3 +124,24 @@ test('idle check counts media only: ffmpeg publisher and player run through, a p
     await server.close();
   }
 });
+
+test('reading stats() closes nothing: an idle connection stays open until the sampler finds it', async (t) => {
+  // The sampler's interval and the clock are mocked, so "idle for longer than the limit" is reached without a
+  // sample in between; sockets and the stage deadlines stay real.
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: Date.now() });
+  const { server, port } = await startServer(keyHooks({}), { idleTimeoutMs: 1000, handshakeTimeoutMs: 60_000, connectTimeoutMs: 60_000 });
+  const c = await RawRtmpClient.open(port);
+  try {
+    assert.equal(await c.handshake(), true);
+    t.mock.timers.setTime(Date.now() + 5000);
+    assert.equal(server.stats().connections, 1);
+    const closedEarly = await Promise.race([c.closed.then(() => true), sleep(300).then(() => false)]);
+    assert.equal(closedEarly, false, 'reading stats left the idle connection open');
+    t.mock.timers.tick(1000);
+    const closed = await Promise.race([c.closed.then(() => true), sleep(3000).then(() => false)]);
+    assert.equal(closed, true, 'the 1 s sampler closed the idle connection');
+  } finally {
+    c.close();
+    await server.close();
+  }
+});

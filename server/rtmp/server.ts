@@ -189,15 +189,10 @@ export class RtmpServer {
     return this.hub.list().map((c) => c.name);
   }
 
+  /** A snapshot of the numbers; reading it changes nothing (the idle check is the sampler's). */
   stats(): RtmpStats {
     const now = Date.now();
-    let bytesIn = this.bytesInClosed;
-    let bytesOut = this.bytesOutClosed;
-    for (const c of this.conns) {
-      bytesIn += c.session.bytesIn;
-      bytesOut += c.session.bytesOut;
-      this.checkIdle(c, now);
-    }
+    const { bytesIn, bytesOut } = this.totalBytes();
     const client = (id: string, address: string, connectedAt: number, flashver: string): RtmpClientStats => ({
       id, address, timeMs: now - connectedAt, connectedAt: new Date(connectedAt).toISOString(), flashver,
     });
@@ -230,15 +225,22 @@ export class RtmpServer {
     };
   }
 
-  private sample(): void {
-    const now = Date.now();
+  /** Bytes in and out since start: closed connections' and open ones'. */
+  private totalBytes(): { bytesIn: number; bytesOut: number } {
     let bytesIn = this.bytesInClosed;
     let bytesOut = this.bytesOutClosed;
     for (const c of this.conns) {
       bytesIn += c.session.bytesIn;
       bytesOut += c.session.bytesOut;
-      this.checkIdle(c, now);
     }
+    return { bytesIn, bytesOut };
+  }
+
+  /** Once a second: the rate meters, and the idle check. */
+  private sample(): void {
+    const now = Date.now();
+    for (const c of [...this.conns]) this.checkIdle(c, now);
+    const { bytesIn, bytesOut } = this.totalBytes();
     this.meterIn.sample(bytesIn, now);
     this.meterOut.sample(bytesOut, now);
     for (const ch of this.hub.list()) {

@@ -1,0 +1,35 @@
+// Spanning processes through Redis: rooms, broadcasts, kicks and notices through @socket.io/redis-adapter, and
+// viewer counts summed across processes (viewers.ts). Without a Redis URL everything stays in this process.
+import { randomBytes } from 'node:crypto';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import type { ChatIo } from './protocol.js';
+import { localViewerStore, redisViewerStore, type ViewerStore } from './viewers.js';
+
+export interface ChatCluster {
+  viewerStore: ViewerStore;
+  /** Leaves Redis. */
+  close(): Promise<void>;
+}
+
+export async function joinCluster(io: ChatIo, opts: { redisUrl?: string; redisPrefix?: string; now: () => number }, log: Logger): Promise<ChatCluster> {
+  if (!opts.redisUrl) return { viewerStore: localViewerStore, close: async () => {} };
+  const prefix = opts.redisPrefix ?? 'onair-chat';
+  const processId = randomBytes(8).toString('hex');
+  const redisPub = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
+  const redisSub = redisPub.duplicate();
+  for (const [name, c] of [['pub', redisPub], ['sub', redisSub]] as const) {
+    c.on('error', (err) => log.warn({ err: err.message, client: name }, 'redis error'));
+  }
+  io.adapter(createAdapter(redisPub, redisSub, { key: prefix }));
+  // Commands run in order on the subscriber connection: once this subscribe answers, the adapter's own
+  // subscriptions (issued above) are in place and no broadcast from another process can be missed.
+  await redisSub.subscribe(`${prefix}#ready#${processId}`);
+  return {
+    viewerStore: redisViewerStore(redisPub, prefix, processId, opts.now),
+    async close() {
+      await Promise.all([redisSub.quit().catch(() => {}), redisPub.quit().catch(() => {})]);
+    },
+  };
+}

@@ -1,0 +1,85 @@
+// Replay retention and crash recovery. Streams a previous process left unfinished (a crash, a kill) become replays;
+// then replays past the age or total-size limits are deleted, oldest first. Runs at start, once more when folders
+// touched just before a crash have been quiet long enough, and every LIMITS.retentionSweepSeconds.
+// Tells whoever caches replays (the media routes) through 'replay-deleted'.
+import { EventEmitter } from 'node:events';
+import { LIMITS, type MediaConfig } from '../config.js';
+import type { ReplaysRepo } from '../db/replays.js';
+import type { Logger } from '../log.js';
+import type { LiveStreams } from '../media/live-streams.js';
+
+export interface RetentionEvents {
+  /** A replay was deleted (its row marked, its files removed): its stream id. */
+  'replay-deleted': [streamId: string];
+}
+
+export interface RetentionOptions {
+  replays: ReplaysRepo;
+  streams: LiveStreams;
+  media: MediaConfig;
+  /** Resolves once a stream's replay is recorded (StreamLifecycle.replayRecorded). */
+  replayRecorded(streamId: string): Promise<void>;
+  logger: Logger;
+}
+
+/** Time past the quiet period before the second recovery pass, so folders touched just before a crash count. */
+const RECOVERY_MARGIN_MS = 5000;
+
+export class Retention extends EventEmitter<RetentionEvents> {
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private recoverTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: RetentionOptions) {
+    super();
+  }
+
+  /** Recovers and sweeps now and on its timers. */
+  start(): void {
+    this.sweepTimer = setInterval(() => void this.recoverAndSweep(), LIMITS.retentionSweepSeconds * 1000);
+    this.sweepTimer.unref();
+    void this.recoverAndSweep();
+    this.recoverTimer = setTimeout(() => void this.recoverAndSweep(), LIMITS.interruptedStreamQuietSeconds * 1000 + RECOVERY_MARGIN_MS);
+    this.recoverTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweepTimer);
+    clearTimeout(this.recoverTimer);
+  }
+
+  /** Applies retention now: by age and by total bytes, oldest first. Never throws (failures are logged). */
+  sweep = async (): Promise<void> => {
+    const { replays, streams, media: m, logger } = this.opts;
+    try {
+      const ids = await replays.expired({
+        olderThanMs: m.replayRetentionDays > 0 ? m.replayRetentionDays * 86400_000 : undefined,
+        maxTotalBytes: m.replayRetentionBytes > 0 ? m.replayRetentionBytes : undefined,
+      });
+      for (const id of ids) {
+        await replays.markDeleted(id);
+        await streams.deleteFiles(id);
+        this.emit('replay-deleted', id);
+      }
+      if (ids.length) logger.info({ deleted: ids.length }, 'replay retention sweep');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'replay retention sweep failed');
+    }
+  };
+
+  /**
+   * Turns streams a previous process left unfinished into replays: folders quiet for `quietMs` with no replay row.
+   * Resolves with their stream ids once their replays are recorded.
+   */
+  recoverInterrupted = async (quietMs = LIMITS.interruptedStreamQuietSeconds * 1000): Promise<string[]> => {
+    const { replays, streams, replayRecorded } = this.opts;
+    const isRecorded = async (id: string) => (await replays.byId(id, { includeDeleted: true })) !== null;
+    const recovered = await streams.recoverInterrupted(isRecorded, quietMs);
+    await Promise.all(recovered.map((r) => replayRecorded(r.streamId)));
+    return recovered.map((r) => r.streamId);
+  };
+
+  private async recoverAndSweep(): Promise<void> {
+    await this.recoverInterrupted().catch((err) => this.opts.logger.error({ err: (err as Error).message }, 'recovering interrupted streams failed'));
+    await this.sweep();
+  }
+}
