@@ -5,12 +5,14 @@
 import type { Logger } from '../log.js';
 import { audioFrame, dataFrame, isKeyframeStart, videoFrame } from '../media/flv.js';
 import { waitsForKeyframe, type FrameTrack, type MediaFrame } from '../media/frame.js';
-import type { MediaSink, PublishDecision, PlayDecision, RtmpHooks } from './types.js';
+import type { MediaSink, PublishDecision, RtmpHooks } from './types.js';
 import { decodeAmf0, decodeAmf0Value, encodeAmf0, type AmfObject, type AmfValue } from './amf0.js';
 import { ChunkReader, MSG, RtmpProtocolError, USER_CONTROL, controlMessages, writeChunks, type RtmpMessage } from './chunk.js';
 import { HANDSHAKE_SIZE, respondToClientHello } from './handshake.js';
 import type { RtmpLimits } from './limits.js';
-import type { LiveChannel, RelayHub, Subscriber } from './relay.js';
+import { CSID_STATUS, RtmpPlayback } from './playback.js';
+import { TimestampUnwrapper, TWO32 } from './timestamps.js';
+import type { LiveChannel, RelayHub } from './relay.js';
 
 export interface SessionTransport {
   send(buf: Buffer): void;
@@ -33,58 +35,16 @@ export interface RtmpSessionOptions {
 
 export type SessionPhase = 'handshake-c0c1' | 'handshake-c2' | 'chunks' | 'closed';
 
-/** Chunk stream ids we use when sending. */
+/** Chunk stream id of our command replies (status and media ids: playback.ts). */
 const CSID_COMMAND = 3;
-const CSID_STATUS = 5;
-const CSID_AUDIO = 6;
-const CSID_VIDEO = 7;
 
 const SUPPORTED_FOURCC = ['avc1', 'hvc1', 'av01'];
-const TWO32 = 0x1_0000_0000;
-
-/** Unwraps one 32-bit timestamp sequence into milliseconds that keep growing past 2^32. */
-class TimestampUnwrapper {
-  private last = -1;
-  private epoch = 0;
-  unwrap(ts32: number): number {
-    if (this.last < 0) {
-      this.last = ts32;
-      return ts32;
-    }
-    if (ts32 < this.last && this.last - ts32 > TWO32 / 2) {
-      this.epoch += TWO32;
-      this.last = ts32;
-      return this.epoch + ts32;
-    }
-    if (ts32 > this.last && ts32 - this.last > TWO32 / 2) {
-      // A late message from before the wrap.
-      return Math.max(0, this.epoch - TWO32) + ts32;
-    }
-    this.last = ts32;
-    return this.epoch + ts32;
-  }
-
-  /** What unwrap(ts32) would answer, without remembering it. */
-  peek(ts32: number): number {
-    if (this.last < 0) return ts32;
-    if (ts32 < this.last && this.last - ts32 > TWO32 / 2) return this.epoch + TWO32 + ts32;
-    if (ts32 > this.last && ts32 - this.last > TWO32 / 2) return Math.max(0, this.epoch - TWO32) + ts32;
-    return this.epoch + ts32;
-  }
-}
 
 type PublishState =
   | { state: 'none' }
   | { state: 'pending'; streamId: number; pending: MediaFrame[]; pendingBytes: number; dropped: number }
   | { state: 'live'; streamId: number; channel: string; sink: MediaSink; live: LiveChannel }
   | { state: 'ended' };
-
-interface PlayState {
-  streamId: number;
-  channel: string;
-  live: LiveChannel;
-  subscriber: Subscriber;
-}
 
 function str(v: AmfValue): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -139,7 +99,7 @@ export class RtmpSession {
   private connected = false;
   private nextStreamId = 1;
   private publish: PublishState = { state: 'none' };
-  private play: PlayState | null = null;
+  private readonly playback: RtmpPlayback;
   private readonly tsAudio = new TimestampUnwrapper();
   private readonly tsVideo = new TimestampUnwrapper();
   private readonly tsData = new TimestampUnwrapper();
@@ -168,6 +128,28 @@ export class RtmpSession {
         onAck: (seq) => this.sendMessage(controlMessages.ack(seq)),
       },
     );
+    this.playback = new RtmpPlayback(
+      {
+        connectionId: this.connectionId,
+        remoteAddress: this.remoteAddress,
+        connectedAt: this.connectedAt,
+        flashVer: () => this.flashVer,
+        app: () => this.app,
+        bytesOut: () => this.bytesOut,
+        closed: () => this.phase === 'closed',
+        noteMedia: () => void this.activity++,
+        sendStatus: (streamId, level, code, description) => this.sendStatus(streamId, level, code, description),
+        sendMessage: (m) => this.sendMessage(m),
+        closeAfterReply: (reason) => this.closeAfterReply(reason),
+        closeNow: (reason) => {
+          this.closeReason = reason;
+          this.transport.close(false);
+        },
+        backlog: () => this.transport.backlog(),
+        withTimeout: (fn, ms) => this.withTimeout(fn, ms),
+      },
+      { hooks: this.hooks, hub: this.hub, limits: this.limits, log: this.log, now: this.now },
+    );
   }
 
   /** The connect command has been answered. */
@@ -180,11 +162,11 @@ export class RtmpSession {
   }
 
   get channel(): string | null {
-    return this.publish.state === 'live' ? this.publish.channel : this.play?.channel ?? null;
+    return this.publish.state === 'live' ? this.publish.channel : this.playback.channel;
   }
 
   get role(): 'publisher' | 'player' | 'none' {
-    return this.publish.state === 'live' || this.publish.state === 'pending' ? 'publisher' : this.play ? 'player' : 'none';
+    return this.publish.state === 'live' || this.publish.state === 'pending' ? 'publisher' : this.playback.channel !== null ? 'player' : 'none';
   }
 
   /**
@@ -236,7 +218,7 @@ export class RtmpSession {
     this.phase = 'closed';
     this.closeReason ??= reason;
     this.endPublish(reason, false);
-    this.stopPlay();
+    this.playback.stop();
   }
 
   /** Drop a live publisher (stream key regenerated, admin action). */
@@ -305,7 +287,7 @@ export class RtmpSession {
   private onMessage(m: RtmpMessage): void {
     if (m.typeId === MSG.video || m.typeId === MSG.audio || m.typeId === MSG.aggregate) {
       if (this.publish.state === 'live' || this.publish.state === 'pending') this.activity++;
-    } else if (m.typeId === MSG.ack && this.play) {
+    } else if (m.typeId === MSG.ack && this.playback.channel !== null) {
       this.activity++;
     }
     if (m.typeId === MSG.video || m.typeId === MSG.audio) return this.onMedia(m.typeId === MSG.audio ? 'audio' : 'video', m.timestamp, m.payload);
@@ -414,9 +396,7 @@ export class RtmpSession {
       case 'deleteStream':
       case 'closeStream':
         if (this.publish.state === 'live' || this.publish.state === 'pending') this.endPublish('unpublish', true);
-        if (this.play) {
-          this.stopPlay();
-        }
+        this.playback.stop();
         return;
       case '_checkbw':
         return this.sendCommand(0, '_result', tid, null);
@@ -470,7 +450,7 @@ export class RtmpSession {
 
   private onPublish(streamId: number, rawName: string | undefined): void {
     this.streamRequested = true;
-    if (this.publish.state !== 'none' || this.play) {
+    if (this.publish.state !== 'none' || this.playback.active) {
       this.sendStatus(streamId, 'error', 'NetStream.Publish.BadConnection', 'This connection is already publishing or playing.');
       return this.closeAfterReply('second publish on one connection');
     }
@@ -660,138 +640,15 @@ export class RtmpSession {
   }
 
   // ----------------------------------------------------------------------------------------------------------
-  // Play
+  // Play (playback.ts)
 
   private onPlay(streamId: number, rawName: string | undefined): void {
     this.streamRequested = true;
-    if (this.publish.state !== 'none' || this.play) {
+    if (this.publish.state !== 'none' || this.playback.active) {
       this.sendStatus(streamId, 'error', 'NetStream.Play.Failed', 'This connection is already publishing or playing.');
       return this.closeAfterReply('second play on one connection');
     }
-    // The query may carry a media token (?t=): it goes to the hook and stays on the subscriber, never into a log
-    // line or a reply.
     const { name, query } = splitQuery(rawName ?? '');
-    const notFound = (description: string, code = 'NetStream.Play.StreamNotFound') => {
-      this.log.info({ connectionId: this.connectionId, remoteAddress: this.remoteAddress, app: this.app, channel: name.slice(0, 64), code }, 'rtmp play refused');
-      this.sendStatus(streamId, 'error', code, description);
-      this.closeAfterReply('play refused');
-    };
-    if (!name) return notFound('No stream name was given.');
-    const decide: Promise<PlayDecision> = this.hooks.authorizePlay
-      ? this.withTimeout(() => this.hooks.authorizePlay!({ app: this.app, name, query, remoteAddress: this.remoteAddress, connectionId: this.connectionId }), this.limits.hookTimeoutMs)
-      : Promise.resolve({ ok: true, channel: name });
-    this.play = null;
-    const marker = {};
-    this.pendingPlay = marker;
-    decide.then(
-      (d) => {
-        if (this.phase === 'closed' || this.pendingPlay !== marker) return;
-        this.pendingPlay = null;
-        if (!d.ok) return notFound(d.reason, d.code === 'forbidden' ? 'NetStream.Play.Failed' : 'NetStream.Play.StreamNotFound');
-        const live = this.hub.get(d.channel);
-        if (!live) return notFound(`${d.channel} is not live.`);
-        this.startPlay(streamId, d.channel, live, query);
-      },
-      (e: unknown) => {
-        if (this.phase === 'closed') return;
-        this.log.error({ connectionId: this.connectionId, err: (e as Error)?.message ?? String(e) }, 'rtmp play hook failed');
-        notFound('The server could not start this stream; try again shortly.', 'NetStream.Play.Failed');
-      },
-    );
-  }
-
-  private pendingPlay: object | null = null;
-  private playNeedsKeyframe = false;
-  private playLaggingSince = 0;
-
-  private startPlay(streamId: number, channel: string, live: LiveChannel, query: string): void {
-    const subscriber: Subscriber = {
-      query,
-      connectionId: this.connectionId,
-      remoteAddress: this.remoteAddress,
-      connectedAt: this.connectedAt,
-      flashVer: this.flashVer,
-      bytesOut: () => this.bytesOut,
-      deliver: (frame) => this.deliverToPlayer(frame),
-      publisherGone: () => {
-        if (this.phase === 'closed' || !this.play) return;
-        this.sendStatus(streamId, 'status', 'NetStream.Play.UnpublishNotify', `${channel} is now unpublished.`);
-        this.sendMessage(controlMessages.userControl(USER_CONTROL.streamEof, streamId));
-        this.play = null;
-        this.closeAfterReply('publisher gone');
-      },
-      drop: (reason) => {
-        if (this.phase === 'closed' || this.play?.subscriber !== subscriber) return false;
-        this.log.info({ connectionId: this.connectionId, remoteAddress: this.remoteAddress, channel, reason }, 'rtmp player dropped');
-        this.sendStatus(streamId, 'error', 'NetStream.Play.Failed', `You may no longer watch ${channel} (${reason}).`);
-        this.sendMessage(controlMessages.userControl(USER_CONTROL.streamEof, streamId));
-        this.stopPlay();
-        this.closeAfterReply(`player dropped: ${reason}`);
-        return true;
-      },
-    };
-    this.play = { streamId, channel, live, subscriber };
-    this.sendMessage(controlMessages.userControl(USER_CONTROL.streamBegin, streamId));
-    this.sendStatus(streamId, 'status', 'NetStream.Play.Reset', `Playing and resetting ${channel}.`);
-    this.sendStatus(streamId, 'status', 'NetStream.Play.Start', `Started playing ${channel}.`);
-    this.sendData(streamId, 0, encodeAmf0('|RtmpSampleAccess', true, true));
-    live.publisher.flushDeferred(); // the GOP a player starts with must be complete
-    for (const frame of live.startupFrames()) this.writeMedia(streamId, frame);
-    this.playNeedsKeyframe = live.gop.length === 0;
-    live.subscribers.add(subscriber);
-    this.log.info({ connectionId: this.connectionId, remoteAddress: this.remoteAddress, channel }, 'rtmp play started');
-  }
-
-  private writeMedia(streamId: number, frame: MediaFrame): void {
-    const typeId = frame.track === 'audio' ? MSG.audio : frame.track === 'video' ? MSG.video : MSG.dataAmf0;
-    const csid = frame.track === 'audio' ? CSID_AUDIO : frame.track === 'video' ? CSID_VIDEO : CSID_STATUS;
-    this.activity++;
-    this.sendMessage({ csid, typeId, streamId, timestamp: frame.dts % TWO32, payload: frame.tag });
-  }
-
-  private deliverToPlayer(frame: MediaFrame): void {
-    const play = this.play;
-    if (!play || this.phase === 'closed') return;
-    const config = frame.kind === 'config';
-    const backlog = this.transport.backlog();
-    const soft = this.limits.maxPlayerQueueBytes;
-    const now = this.now();
-    if (backlog > soft * this.limits.maxPlayerQueueHardFactor) {
-      this.log.info({ connectionId: this.connectionId, channel: play.channel, backlog }, 'rtmp player too far behind; disconnecting');
-      this.stopPlay();
-      this.closeReason = 'player too slow';
-      this.transport.close(false);
-      return;
-    }
-    if (backlog > soft) {
-      if (!this.playLaggingSince) this.playLaggingSince = now;
-      else if (now - this.playLaggingSince > this.limits.playerLagTimeoutMs) {
-        this.log.info({ connectionId: this.connectionId, channel: play.channel, backlog }, 'rtmp player behind for too long; disconnecting');
-        this.stopPlay();
-        this.closeReason = 'player too slow';
-        this.transport.close(false);
-        return;
-      }
-      if (!config && frame.track !== 'data') {
-        if (frame.track === 'video') this.playNeedsKeyframe = true;
-        return; // drop media while backed up; decoding restarts at the next keyframe
-      }
-    } else {
-      this.playLaggingSince = 0;
-    }
-    if (frame.track === 'video' && this.playNeedsKeyframe && !config) {
-      if (frame.kind !== 'key') return;
-      this.playNeedsKeyframe = false;
-    }
-    this.writeMedia(play.streamId, frame);
-  }
-
-  private stopPlay(): void {
-    this.pendingPlay = null;
-    const play = this.play;
-    if (!play) return;
-    this.play = null;
-    play.live.removeSubscriber(play.subscriber);
-    this.log.info({ connectionId: this.connectionId, channel: play.channel }, 'rtmp play ended');
+    this.playback.request(streamId, name, query);
   }
 }
