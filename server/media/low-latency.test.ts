@@ -169,6 +169,20 @@ describe('Low-Latency HLS', () => {
     assert.ok(p.segments.at(-1)!.parts.length >= 15, 'a long segment has many parts');
     assert.equal(p.segments.at(-1)!.parts.filter((x) => x.independent).length, 1, 'only its first part has a keyframe');
   });
+
+  test('a blocking request that is not satisfied within 3 target durations gets 503 (the publisher is gone)', async () => {
+    pubs[0].proc.kill('SIGKILL');
+    await waitFor('alice waiting for her publisher', () => alice.state === 'waiting', 10_000, 50);
+    const p = parseLlPlaylist((await get(url(alice, 'video.m3u8'))).text);
+    const next = partAddress(p.hint!);
+    const sent = Date.now();
+    const r = await get(url(alice, 'video.m3u8', `?_HLS_msn=${next.msn}&_HLS_part=${next.part}`));
+    assert.equal(r.status, 503);
+    assert.equal(JSON.parse(r.text).error.code, 'unavailable');
+    assert.match(r.headers.get('cache-control') ?? '', /no-store/);
+    const waited = r.at - sent;
+    assert.ok(waited >= 3 * p.targetDuration * 1000 - 50 && waited < 3 * p.targetDuration * 1000 + 1000, `held ${waited} ms`);
+  });
 });
 
 describe('ONAIR_LOW_LATENCY=false', () => {
