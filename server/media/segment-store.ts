@@ -62,7 +62,7 @@ export class SegmentStore implements SegmenterOutput {
   private journalFd?: number;
   private readonly pending = new Map<string, PendingFile>();
   private unwritten: Array<() => void> = [];
-  /** Part fragments by file name, for the newest segments (LOW_LATENCY_LIMITS.partSegmentsKept). */
+  /** Part fragments by file name, for the newest segments (LOW_LATENCY_LIMITS.partTargetDurations). */
   private readonly partFiles = new Map<string, PartFile>();
   /** mfhd sequence numbers of part fragments: increasing across the stream, as CMAF wants. */
   private fragmentSeq = 0;
@@ -157,8 +157,8 @@ export class SegmentStore implements SegmenterOutput {
     const { start, end, pdt, disc, audioRate: sr } = cut;
     const duration = Math.max(1, end - start);
     // One fragment per track, each in its own file. Sizes now (the playlists and stats need them); the bytes are
-    // built with the write, off the path to the playlist.
-    // Cut into parts: each track's file is its parts' fragments, one after the other.
+    // built with the write, off the path to the playlist. A segment cut into parts is its parts' fragments instead,
+    // one after the other (already built).
     const out: Array<{ file: string; tracks: FragmentTrack[]; fragments?: Buffer[] }> = [];
     let size = 0;
     const rec: SegmentRecord = { seq, start, duration, pdt, bytes: 0, init: cut.init, disc };
