@@ -77,6 +77,11 @@ test('ONAIR_ADMIN_TOKEN, ONAIR_LOG_LEVEL and the sign-in lifetimes are read with
   assert.equal(d.auth.bearerDays, 90);
   assert.throws(() => loadConfig({ ONAIR_LOG_LEVEL: 'loud' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_LOG_LEVEL/.test(e.message));
   assert.throws(() => loadConfig({ ONAIR_SESSION_DAYS: '0' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_SESSION_DAYS/.test(e.message));
+  // Low-Latency HLS: on with 0.2 s parts by default; a part as long as a segment is refused.
+  assert.deepEqual([loadConfig({}, empty).media.lowLatency, loadConfig({}, empty).media.partSeconds], [true, 0.2]);
+  assert.equal(loadConfig({ ONAIR_LOW_LATENCY: 'false' }, empty).media.lowLatency, false);
+  assert.throws(() => loadConfig({ ONAIR_PART_SECONDS: '0' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_PART_SECONDS/.test(e.message));
+  assert.throws(() => loadConfig({ ONAIR_PART_SECONDS: '1', ONAIR_SEGMENT_SECONDS: '1' }, empty), /ONAIR_PART_SECONDS \(1\) must be less than ONAIR_SEGMENT_SECONDS/);
 });
 
 test("README's settings table lists exactly the environment variables the config reads", () => {

@@ -61,6 +61,10 @@ export interface MediaConfig {
   segmentSeconds: number;
   /** Segments in the live playlist. */
   liveWindowSegments: number;
+  /** Low-Latency HLS: partial segments, blocking playlist reload, delta playlists. Off: plain live playlists. */
+  lowLatency: boolean;
+  /** Target partial segment length (LL-HLS); parts are cut on frame boundaries within it. */
+  partSeconds: number;
   /** How long a dropped publisher may take to come back into the same playlist. */
   gracePeriodSeconds: number;
   /** Add 720p and 480p renditions with a master playlist (costs an encode per stream). */
@@ -122,6 +126,8 @@ const DEFAULTS = {
   media: {
     segmentSeconds: 1,
     liveWindowSegments: 10,
+    lowLatency: true,
+    partSeconds: 0.2,
     gracePeriodSeconds: 10,
     abr: false,
     thumbnailIntervalSeconds: 10,
@@ -211,6 +217,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
   const logLevel = String(pick('ONAIR_LOG_LEVEL', fromFile.logLevel, DEFAULTS.logLevel));
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`ONAIR_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
 
+  const partSeconds = num('ONAIR_PART_SECONDS', pick('ONAIR_PART_SECONDS', m.partSeconds, DEFAULTS.media.partSeconds), 0.05, 2);
+  const segmentSeconds = num('ONAIR_SEGMENT_SECONDS', pick('ONAIR_SEGMENT_SECONDS', m.segmentSeconds, DEFAULTS.media.segmentSeconds), 0.5, 10);
+  if (partSeconds >= segmentSeconds) throw new ConfigError(`ONAIR_PART_SECONDS (${partSeconds}) must be less than ONAIR_SEGMENT_SECONDS (${segmentSeconds}).`);
+
   return {
     httpHost: String(pick('ONAIR_HTTP_HOST', fromFile.httpHost, DEFAULTS.httpHost)),
     httpPort,
@@ -228,8 +238,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     trustProxy,
     allowedOrigins,
     media: {
-      segmentSeconds: num('ONAIR_SEGMENT_SECONDS', pick('ONAIR_SEGMENT_SECONDS', m.segmentSeconds, DEFAULTS.media.segmentSeconds), 0.5, 10),
+      segmentSeconds,
       liveWindowSegments: num('ONAIR_LIVE_WINDOW', pick('ONAIR_LIVE_WINDOW', m.liveWindowSegments, DEFAULTS.media.liveWindowSegments), 3, 100),
+      lowLatency: bool('ONAIR_LOW_LATENCY', pick('ONAIR_LOW_LATENCY', m.lowLatency, DEFAULTS.media.lowLatency)),
+      partSeconds,
       gracePeriodSeconds: num('ONAIR_GRACE_SECONDS', pick('ONAIR_GRACE_SECONDS', m.gracePeriodSeconds, DEFAULTS.media.gracePeriodSeconds), 0, 600),
       abr: bool('ONAIR_ABR', pick('ONAIR_ABR', m.abr, DEFAULTS.media.abr)),
       thumbnailIntervalSeconds: num('ONAIR_THUMBNAIL_SECONDS', pick('ONAIR_THUMBNAIL_SECONDS', m.thumbnailIntervalSeconds, DEFAULTS.media.thumbnailIntervalSeconds), 0, 3600),

@@ -256,6 +256,7 @@ export type ApiErrorCode =
   | 'uri_too_long'
   | 'headers_too_large'
   | 'unsupported_media_type'
+  | 'unavailable'
   | 'internal';
 
 /** GET /api/stats. */

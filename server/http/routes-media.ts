@@ -9,7 +9,8 @@ import type { HttpDeps } from './deps.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotFileCache, isImmutable, isPlaylist, isSafeMediaPath, mimeFor, serveMediaFile } from './file-server.js';
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
-import { TRACK_FILES } from '../media/hls-playlist.js';
+import { partOfFile, TRACK_FILES } from '../media/hls-playlist.js';
+import { awaitDirectives, awaitPart } from './hls-delivery.js';
 import type { LiveStream } from '../media/live-streams.js';
 
 const CHANNEL_NAME = /^[a-z0-9_-]{1,64}$/;
@@ -40,7 +41,9 @@ const VOD_PATH = /^\/vod\/([A-Za-z0-9_-]{6,64})\/([A-Za-z0-9_-][A-Za-z0-9_.-]{0,
  * stream's track playlists: the stream renders both) or of a segment already in memory is answered
  * straight from the HTTP server, before Fastify's routing and hooks. Anything else (private channels, ranges, HEAD,
  * query strings, files not cached yet, rendition playlists that ffmpeg writes) returns false and goes through the
- * routes below, which apply every rule. Answers are the same bytes and headers the route would send.
+ * routes below, which apply every rule. Answers are the same bytes and headers the route would send. A query
+ * string never matches here: Low-Latency HLS requests (_HLS_msn, _HLS_part, _HLS_skip) wait or differ from the
+ * cached playlist, and go to the routes.
  */
 export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: IncomingMessage, res: ServerResponse) => boolean {
   /** Playlist bodies by URL, valid while the stream's version is unchanged. */
@@ -170,7 +173,13 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       if (!mpd) return notFound(reply, `${channel} is starting; try again in a second.`);
       return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(mpd);
     }
-    const live = stream.playlist(rel, uris);
+    let delta = false;
+    if (TRACK_PLAYLISTS.has(rel)) {
+      const d = await awaitDirectives(req, reply, stream);
+      if (!d) return reply;
+      delta = d.delta;
+    }
+    const live = stream.playlist(rel, uris, delta);
     if (live !== undefined) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(live);
     const file = path.join(stream.dir, rel);
     let st;
@@ -230,7 +239,13 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     const live = deps.streams.byStreamId(id);
     if (live && rel.endsWith('.m3u8')) {
       deps.viewers.touch(folder.info.name, req.ip, req.headers['user-agent']);
-      const text = live.playlist(rel, { query: allowed.query });
+      let delta = false;
+      if (TRACK_PLAYLISTS.has(rel)) {
+        const d = await awaitDirectives(req, reply, live);
+        if (!d) return reply;
+        delta = d.delta;
+      }
+      const text = live.playlist(rel, { query: allowed.query }, delta);
       if (text !== undefined) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(text);
     }
     if (live && rel === 'index.mpd') {
@@ -249,7 +264,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       reply.type(mimeFor(file)).header('cache-control', 'no-cache, no-store');
       return reply.send(rel.endsWith('.m3u8') ? rewriteHlsUris(text, '', allowed.query) : addDashQuery(text, allowed.query));
     }
-    const unwritten = live?.segment(rel);
+    // A part is only in memory; one named by the preload hint is answered once it is cut.
+    const unwritten = live && (partOfFile(rel) ? await awaitPart(live, rel) : live.segment(rel));
     if (unwritten) return sendSegment(req, reply, rel, unwritten, allowed.scope);
     return serveMediaFile(req, reply, folder.dir, rel, cache, { cacheScope: allowed.scope });
   }

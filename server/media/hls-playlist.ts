@@ -35,6 +35,36 @@ export interface HlsPlaylistInput {
   base?: string;
   /** Query added to every URI on this server (e.g. `t=…`, without `?`), for players that drop the playlist's. */
   query?: string;
+  /** Low-Latency HLS (RFC 8216bis): parts, preload hint, server control, rendition report, delta updates. */
+  lowLatency?: HlsLowLatency;
+}
+
+/** One partial segment as the playlists list it (times in the playlist's timescale). */
+export interface HlsPart {
+  duration: number;
+  independent: boolean;
+  /** No media (EXT-X-PART GAP=YES). */
+  gap?: boolean;
+  /** The first part of a segment: the tags its segment begins with. */
+  opens?: { disc: boolean; init: number; pdt: number };
+}
+
+export interface HlsLowLatency {
+  /** PART-TARGET, seconds: no part is longer. */
+  partTarget: number;
+  /** PART-HOLD-BACK, seconds. */
+  partHoldBack: number;
+  /** CAN-SKIP-UNTIL, in target durations. */
+  skipUntilTargetDurations: number;
+  /** The parts of segment N, when still known. */
+  parts: (seq: number) => readonly HlsPart[] | undefined;
+  /** Number of the segment in progress (its parts so far follow the last segment). */
+  openSeq: number;
+  partName: (seq: number, index: number) => string;
+  /** The other track's playlist and its newest part. */
+  renditionReport?: { uri: string; lastMsn: number; lastPart: number };
+  /** A delta update (_HLS_skip): segments older than CAN-SKIP-UNTIL are replaced by EXT-X-SKIP. */
+  skip?: boolean;
 }
 
 /** Adds `query` (e.g. "t=abc", without "?") to a URI, before any fragment. */
@@ -64,15 +94,25 @@ export const TRACK_FILES = {
     playlist: 'video.m3u8',
     initName: (n: number): string => `v-init-${n}.mp4`,
     segmentName: (n: number): string => `v-seg-${n}.m4s`,
+    partName: (n: number, i: number): string => `v-part-${n}.${i}.m4s`,
     mediaTemplate: 'v-seg-$Number$.m4s',
   },
   audio: {
     playlist: 'audio.m3u8',
     initName: (n: number): string => `a-init-${n}.mp4`,
     segmentName: (n: number): string => `a-seg-${n}.m4s`,
+    partName: (n: number, i: number): string => `a-part-${n}.${i}.m4s`,
     mediaTemplate: 'a-seg-$Number$.m4s',
   },
 } as const;
+
+const PART_FILE = /^[va]-part-(\d{1,9})\.(\d{1,6})\.m4s$/;
+
+/** The segment number and part index a part file name (`v-part-N.I.m4s`, `a-part-N.I.m4s`) stands for. */
+export function partOfFile(name: string): { msn: number; part: number } | undefined {
+  const m = PART_FILE.exec(name);
+  return m ? { msn: Number(m[1]), part: Number(m[2]) } : undefined;
+}
 
 /** Seconds with 3 decimals, as EXTINF wants them. */
 export function formatSeconds(ticks: number, timescale: number): string {
@@ -81,6 +121,7 @@ export function formatSeconds(ticks: number, timescale: number): string {
 
 export function renderHlsPlaylist(input: HlsPlaylistInput): string {
   const { segments, timescale, ended } = input;
+  const ll = ended ? undefined : input.lowLatency;
   const u = (name: string): string => resolveUri(name, input.base, input.query);
   const initName = (i: number): string => u(input.initName(i));
   const segName = (n: number): string => u(input.segmentName(n));
@@ -95,27 +136,71 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
     const d = Math.ceil(Number(formatSeconds(segments[i].duration, timescale)));
     if (d > target) target = d;
   }
+  target = Math.max(1, Math.ceil(target));
   const lines: string[] = [
     '#EXTM3U',
-    gaps ? '#EXT-X-VERSION:8' : '#EXT-X-VERSION:7',
-    `#EXT-X-TARGETDURATION:${Math.max(1, Math.ceil(target))}`,
-    `#EXT-X-MEDIA-SEQUENCE:${segments.length > first ? segments[first].seq : 0}`,
-    `#EXT-X-DISCONTINUITY-SEQUENCE:${dsn}`,
+    ll ? '#EXT-X-VERSION:9' : gaps ? '#EXT-X-VERSION:8' : '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${target}`,
   ];
+  const openParts = ll?.parts(ll.openSeq) ?? [];
+  /** Which listed segments show their parts, and how many are skipped (delta update). */
+  let partsFrom = segments.length;
+  let skipped = 0;
+  if (ll) {
+    const skipUntil = ll.skipUntilTargetDurations * target;
+    lines.push(
+      `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=${skipUntil.toFixed(1)},PART-HOLD-BACK=${ll.partHoldBack.toFixed(3)}`,
+      `#EXT-X-PART-INF:PART-TARGET=${ll.partTarget.toFixed(3)}`,
+    );
+    // Seconds from each segment's start to the live edge (the end of the open segment's parts).
+    let fromEdge = 0;
+    for (const p of openParts) fromEdge += p.duration / timescale;
+    for (let i = segments.length - 1; i >= first; i--) {
+      // Parts stay listed for segments ending within 3 target durations of the live edge (RFC 8216bis 4.4.4.9).
+      const n = segments[i].number ?? segments[i].seq;
+      if (fromEdge < 3 * target && ll.parts(n)?.length) partsFrom = i;
+      // A delta update skips what ends more than CAN-SKIP-UNTIL before the live edge (RFC 8216bis 6.2.5.1).
+      if (ll.skip && fromEdge > skipUntil && i < partsFrom && skipped === 0) skipped = i - first + 1;
+      fromEdge += segments[i].duration / timescale;
+    }
+    if (skipped >= segments.length - first) skipped = 0;
+  }
+  lines.push(`#EXT-X-MEDIA-SEQUENCE:${segments.length > first ? segments[first].seq : 0}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${dsn}`);
   if (ended) lines.push('#EXT-X-PLAYLIST-TYPE:VOD');
   lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
+  if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
+  const partLines = (seq: number, parts: readonly HlsPart[]): void => {
+    parts.forEach((p, i) => {
+      const attrs = [`DURATION=${formatSeconds(p.duration, timescale)}`, `URI="${u(ll!.partName(seq, i))}"`];
+      if (p.independent) attrs.push('INDEPENDENT=YES');
+      if (p.gap) attrs.push('GAP=YES');
+      lines.push(`#EXT-X-PART:${attrs.join(',')}`);
+    });
+  };
   let currentInit = -1;
-  for (let i = first; i < segments.length; i++) {
-    const s = segments[i];
-    if (s.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
-    if (s.init !== currentInit) {
-      lines.push(`#EXT-X-MAP:URI="${initName(s.init)}"`);
-      currentInit = s.init;
+  const opens = (disc: boolean, init: number, pdt: number): void => {
+    if (disc) lines.push('#EXT-X-DISCONTINUITY');
+    if (init !== currentInit) {
+      lines.push(`#EXT-X-MAP:URI="${initName(init)}"`);
+      currentInit = init;
     }
-    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.programDateTime).toISOString()}`);
+    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(pdt).toISOString()}`);
+  };
+  for (let i = first + skipped; i < segments.length; i++) {
+    const s = segments[i];
+    opens(s.discontinuity, s.init, s.programDateTime);
+    if (ll && i >= partsFrom) partLines(s.number ?? s.seq, ll.parts(s.number ?? s.seq) ?? []);
     lines.push(`#EXTINF:${formatSeconds(s.duration, timescale)},`);
     if (s.gap) lines.push('#EXT-X-GAP');
     lines.push(segName(s.number ?? s.seq));
+  }
+  if (ll) {
+    const o = openParts[0]?.opens;
+    if (o) opens(o.disc, o.init, o.pdt);
+    partLines(ll.openSeq, openParts);
+    lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${u(ll.partName(ll.openSeq, openParts.length))}"`);
+    const r = ll.renditionReport;
+    if (r) lines.push(`#EXT-X-RENDITION-REPORT:URI="${u(r.uri)}",LAST-MSN=${r.lastMsn},LAST-PART=${r.lastPart}`);
   }
   if (ended) lines.push('#EXT-X-ENDLIST');
   return lines.join('\n') + '\n';

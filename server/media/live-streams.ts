@@ -123,8 +123,8 @@ export class LiveStream {
    * under `uris.base` with `uris.query` on each; undefined for other names, before the first segment and once the
    * stream has ended (the files are the replay then).
    */
-  playlist(name: string, uris: ManifestUris = {}): string | undefined {
-    return this.ending ? undefined : this.packager.playlist(name, uris);
+  playlist(name: string, uris: ManifestUris = {}, delta = false): string | undefined {
+    return this.ending ? undefined : this.packager.playlist(name, uris, delta);
   }
 
   /** The live DASH manifest (see playlist), or undefined. */
@@ -132,7 +132,7 @@ export class LiveStream {
     return this.ending ? undefined : this.packager.liveManifest(uris);
   }
 
-  /** A listed segment file whose bytes are still only in memory; undefined when it is on disk (or unknown). */
+  /** A listed segment file whose bytes are still only in memory, or a part; undefined when it is on disk (or unknown). */
   segment(name: string): Buffer | undefined {
     return this.packager.segment(name);
   }
@@ -163,6 +163,36 @@ export class LiveStream {
       timer.unref();
       this.versionWaiters.add(waiter);
     });
+  }
+
+  /**
+   * The live playlists list part `part` of segment `msn` or something after it (without `part`: segment `msn` is
+   * complete): what a blocking playlist request (_HLS_msn, _HLS_part) waits for.
+   */
+  reached(msn: number, part?: number): boolean {
+    const pos = this.packager.position();
+    if (part === undefined || !pos.lastPart) return pos.segments > msn;
+    const last = pos.lastPart;
+    return last.msn > msn || (last.msn === msn && last.part >= part);
+  }
+
+  /** Requests waiting for a version now. */
+  get waiting(): number {
+    return this.versionWaiters.size;
+  }
+
+  /**
+   * Resolves true once `ready()` holds (checked at once and at each new version, never on a timer), false after
+   * `timeoutMs` or when the stream ends first.
+   */
+  async waitUntil(ready: () => boolean, timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    // Bounded: each pass waits for a new version or runs out the time left.
+    while (!ready()) {
+      const left = until - Date.now();
+      if (left <= 0 || this.ending || !(await this.waitForVersion(this.version + 1, left))) return ready();
+    }
+    return true;
   }
 
   /** The stream is ending: nobody waits for a version that will not come. */
@@ -263,6 +293,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
       segmentSeconds: m.segmentSeconds,
       liveWindow: m.liveWindowSegments,
       now: this.now,
+      partSeconds: m.lowLatency ? m.partSeconds : 0,
     });
   }
 
@@ -276,6 +307,8 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         this.startAbr(stream).catch((err) => this.opts.logger.warn({ channel: stream.channel, err: (err as Error).message }, 'ABR ladder failed to start'));
       }
     });
+    // Each part changes the live playlists: blocking requests wait for it.
+    p.on('part', () => stream.bumpVersion());
     p.on('segment', (seg: SegmentInfo) => {
       stream.segments++;
       stream.bumpVersion();
@@ -345,8 +378,9 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   private sinkFor(stream: LiveStream, generation: number): MediaSink {
     const current = () => stream.generation === generation && stream.state === 'live' && this.streams.get(stream.channel) === stream;
     return {
-      // The packager needs inter frames only at the next keyframe; the ABR ladder's encoder wants them as they come.
-      batchable: !this.opts.media.abr,
+      // The packager needs inter frames only at the next keyframe, unless it cuts parts; the ABR ladder's encoder
+      // wants them as they come.
+      batchable: !this.opts.media.abr && !this.opts.media.lowLatency,
       write: (frame: MediaFrame) => {
         if (!current()) return;
         stream.bytesIn += frame.tag.length;

@@ -2,9 +2,10 @@
 // MPD. While live the last `liveWindow` segments are listed; once ended, all of them (the replay).
 
 import { renderDashManifest, type DashPeriod, type DashRepresentation, type DashTrack } from './dash-manifest.js';
-import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES } from './hls-playlist.js';
+import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES, type HlsLowLatency, type HlsPart } from './hls-playlist.js';
 import { VIDEO_TIMESCALE } from './mp4.js';
 import type { SegmentIndex } from './segment-index.js';
+import { LOW_LATENCY_LIMITS } from './segmenter.js';
 
 /** Where a manifest is served from: the prefix of its relative URIs and a query for each of them (see resolveUri). */
 export interface ManifestUris {
@@ -20,6 +21,8 @@ export interface ManifestOptions {
   segmentSeconds: number;
   /** Wall clock (ms), for MPD times. */
   now: () => number;
+  /** Part target, seconds (Low-Latency HLS); 0: live playlists without parts. */
+  partSeconds: number;
 }
 
 function minTargetDuration(index: SegmentIndex, o: ManifestOptions): number {
@@ -29,6 +32,7 @@ function minTargetDuration(index: SegmentIndex, o: ManifestOptions): number {
 /** The media playlist of one track over the first `count` segments: its last `liveWindow` while live, all once ended. */
 export function renderTrackPlaylist(
   index: SegmentIndex, kind: 'video' | 'audio', count: number, ended: boolean, o: ManifestOptions, uris: ManifestUris = {},
+  delta = false,
 ): string | undefined {
   const list = index.trackSegments[kind];
   if (list.length === 0) return undefined;
@@ -44,8 +48,39 @@ export function renderTrackPlaylist(
   return renderHlsPlaylist({
     segments: segs, timescale: VIDEO_TIMESCALE, ended, discontinuitiesBefore: list.discontinuitiesBefore(from),
     minTargetDuration: minTargetDuration(index, o), initName: names.initName, segmentName: names.segmentName,
-    base: uris.base, query: uris.query,
+    base: uris.base, query: uris.query, lowLatency: ended ? undefined : lowLatency(index, kind, count, o, delta),
   });
+}
+
+/**
+ * PART-TARGET of a track's playlist, seconds: the part target for video (parts close within it); audio parts take
+ * the audio frames that start before the video part's end, so they may run one audio frame longer.
+ */
+export function partTarget(index: SegmentIndex, kind: 'video' | 'audio', o: ManifestOptions): number {
+  const a = index.lastInit.audio?.info;
+  const extra = kind === 'audio' && a ? a.frameLength / a.sampleRate : 0;
+  return Math.ceil((o.partSeconds + extra) * 1000) / 1000;
+}
+
+function lowLatency(index: SegmentIndex, kind: 'video' | 'audio', count: number, o: ManifestOptions, delta: boolean): HlsLowLatency | undefined {
+  if (!(o.partSeconds > 0)) return undefined;
+  const target = partTarget(index, kind, o);
+  const other = kind === 'video' ? 'audio' : 'video';
+  const last = index.lastPart();
+  const parts = (seq: number): HlsPart[] | undefined => index.parts.get(seq)?.map((p) => ({
+    duration: kind === 'audio' && index.trackSegments.video.length ? p.audioDuration : p.duration,
+    // Every AAC frame decodes on its own: each audio part is independent.
+    independent: kind === 'audio' || p.independent, gap: kind === 'audio' && p.audioGap, opens: p.opens,
+  }));
+  return {
+    partTarget: target,
+    partHoldBack: LOW_LATENCY_LIMITS.partHoldBackParts * target,
+    skipUntilTargetDurations: LOW_LATENCY_LIMITS.skipUntilTargetDurations,
+    parts, openSeq: count, partName: TRACK_FILES[kind].partName,
+    renditionReport: index.trackSegments[other].length && last
+      ? { uri: TRACK_FILES[other].playlist, lastMsn: last.msn, lastPart: last.part } : undefined,
+    skip: delta,
+  };
 }
 
 /** The master: the source's video (newest config) and the ABR renditions, with the audio track as their group. */

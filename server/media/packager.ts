@@ -18,7 +18,7 @@ import { SegmentIndex } from './segment-index.js';
 import { SegmentStore, type SegmentInfo } from './segment-store.js';
 import { Segmenter, type PackagerStats } from './segmenter.js';
 
-export { PACKAGER_LIMITS, type PackagerStats } from './segmenter.js';
+export { LOW_LATENCY_LIMITS, PACKAGER_LIMITS, type PackagerStats } from './segmenter.js';
 export { JOURNAL_FILE, type SegmentInfo } from './segment-store.js';
 
 export interface PackagerOptions {
@@ -34,6 +34,8 @@ export interface PackagerOptions {
   manifestName?: string;
   /** Wall clock (ms), for PROGRAM-DATE-TIME and MPD times. Default Date.now. */
   now?: () => number;
+  /** Part target in seconds (Low-Latency HLS: parts, listed in the live playlists). Default 0: no parts. */
+  partSeconds?: number;
 }
 
 export interface PackagerInfo {
@@ -67,17 +69,20 @@ export class LivePackager extends EventEmitter {
     const now = opts.now ?? Date.now;
     this.playlistName = opts.playlistName ?? 'index.m3u8';
     this.manifestName = opts.manifestName ?? 'index.mpd';
-    this.manifestOptions = { liveWindow: Math.max(1, opts.liveWindow ?? 10), segmentSeconds, now };
+    const partSeconds = opts.partSeconds && opts.partSeconds > 0 ? opts.partSeconds : 0;
+    this.manifestOptions = { liveWindow: Math.max(1, opts.liveWindow ?? 10), segmentSeconds, now, partSeconds };
     let store: SegmentStore | undefined;
     this.segmenter = new Segmenter(segmentSeconds, {
       init: (i, c) => store!.init(i, c),
+      part: (p) => store!.part(p),
       segment: (s) => store!.segment(s),
       meta: (m) => store!.meta(m),
       error: (err) => this.emitError(err),
-    }, now);
+    }, now, partSeconds);
     this.stats = this.segmenter.stats;
     store = new SegmentStore(opts.dir, this.index, this.stats, {
       init: (info) => this.emit('init', info),
+      part: (info) => this.onPart(info),
       segment: (info) => this.onSegment(info),
       error: (err) => this.emitError(err),
     });
@@ -108,6 +113,7 @@ export class LivePackager extends EventEmitter {
     this.ended = true;
     this.playlistCount = this.index.count;
     this.liveCache.clear();
+    this.store.dropParts();
     this.store.write(() => this.writePlaylists());
     this.store.closeJournal();
     this.ending = Promise.resolve();
@@ -139,20 +145,36 @@ export class LivePackager extends EventEmitter {
   /**
    * A live stream's playlist by file name (the master, `video.m3u8`, `audio.m3u8`), as of the newest segment, with
    * its URIs as `uris` says; undefined for other names, before the first segment, and once ended (the files are on
-   * disk then). Each text is replaced whole when a segment is added: a reader never sees a half-written playlist.
+   * disk then). Each text is replaced whole when a segment or a part is added: a reader never sees a half-written
+   * playlist. `delta`: a delta update (Low-Latency HLS _HLS_skip), older segments replaced by EXT-X-SKIP.
    */
-  playlist(name: string, uris: ManifestUris = {}): string | undefined {
+  playlist(name: string, uris: ManifestUris = {}, delta = false): string | undefined {
     if (this.ended || this.playlistCount === 0) return undefined;
-    const key = uris.query ? undefined : `${name}\n${uris.base ?? ''}`;
+    const key = uris.query ? undefined : `${name}\n${uris.base ?? ''}\n${delta}`;
     if (key !== undefined && this.liveCache.has(key)) return this.liveCache.get(key);
     let text: string | undefined;
     const o = this.manifestOptions;
     if (name === this.playlistName) text = renderMaster(this.index, uris);
-    else if (name === TRACK_FILES.video.playlist) text = renderTrackPlaylist(this.index, 'video', this.playlistCount, false, o, uris);
-    else if (name === TRACK_FILES.audio.playlist) text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, false, o, uris);
+    else if (name === TRACK_FILES.video.playlist) text = renderTrackPlaylist(this.index, 'video', this.playlistCount, false, o, uris, delta);
+    else if (name === TRACK_FILES.audio.playlist) text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, false, o, uris, delta);
     else return undefined;
     if (key !== undefined) this.liveCache.set(key, text);
     return text;
+  }
+
+  /** Low-Latency HLS is on: live playlists list parts. */
+  get lowLatency(): boolean {
+    return this.manifestOptions.partSeconds > 0;
+  }
+
+  /** Segments listed so far, and the newest part (undefined before the first or without parts). */
+  position(): { segments: number; lastPart?: { msn: number; part: number } } {
+    return { segments: this.playlistCount, lastPart: this.ended ? undefined : this.index.lastPart() };
+  }
+
+  /** EXT-X-TARGETDURATION of the live playlists, seconds. */
+  targetDuration(): number {
+    return Math.ceil(Math.max(this.manifestOptions.segmentSeconds, this.index.maxSegSeconds));
   }
 
   /** The live DASH manifest as of the newest segment, or undefined before the first segment. */
@@ -193,6 +215,11 @@ export class LivePackager extends EventEmitter {
     if (p.index.count > 0) p.writePlaylists();
     p.ending = Promise.resolve();
     return p;
+  }
+
+  private onPart(info: { msn: number; index: number }): void {
+    this.liveCache.clear();
+    this.emit('part', info);
   }
 
   private onSegment(info: SegmentInfo): void {

@@ -50,6 +50,20 @@ export interface TrackSegmentRecord {
   gap: boolean;
 }
 
+/** One part of a segment (Low-Latency HLS), as the playlists list it. */
+export interface PartRecord {
+  /** 90 kHz: of the video (audio-only: of the audio). */
+  duration: number;
+  /** 90 kHz: of its audio samples. */
+  audioDuration: number;
+  /** It begins with a keyframe. */
+  independent: boolean;
+  /** Its audio fragment holds no samples (listed with GAP=YES in the audio playlist). */
+  audioGap: boolean;
+  /** Set on a segment's first part: the tags its segment opens with, listed before the part. */
+  opens?: { disc: boolean; init: number; pdt: number };
+}
+
 /** One line of the journal (see SegmentStore). Its format is what recovery reads: keep it stable. */
 export type JournalEntry =
   | { t: 'init'; i: number; v?: { codec: VideoCodecId; record: string }; a?: { asc: string } }
@@ -86,6 +100,11 @@ export class SegmentIndex {
   masterBandwidth = 0;
   /** The newest init. */
   lastInit: InitConfigs = {};
+  /**
+   * Parts of the newest segments and of the open one (numbered `count`), by segment number: only while live with
+   * a part target, and only for the last few segments (see SegmentStore).
+   */
+  readonly parts = new Map<number, PartRecord[]>();
 
   get count(): number {
     return this.segments.length;
@@ -117,6 +136,22 @@ export class SegmentIndex {
     } else if (e.t === 'seg' && e.seq === this.segments.length) {
       this.record(e);
     }
+  }
+
+  /** Notes a part of the open segment (numbered `count`). */
+  addPart(p: PartRecord): void {
+    let list = this.parts.get(this.count);
+    if (!list) this.parts.set(this.count, (list = []));
+    list.push(p);
+  }
+
+  /** The newest part as (segment, part index), or undefined before the first. */
+  lastPart(): { msn: number; part: number } | undefined {
+    for (const msn of [this.count, this.count - 1]) {
+      const list = this.parts.get(msn);
+      if (list?.length) return { msn, part: list.length - 1 };
+    }
+    return undefined;
   }
 
   /** Discontinuities so far (publisher returns and config changes). */

@@ -14,7 +14,7 @@ import {
   AUDIO_TRACK_ID, buildFragment, buildInitSegment, fragmentSize, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack, type TrackConfig,
 } from './mp4.js';
 import type { SegmentIndex, InitConfigs, JournalEntry, SegmentRecord } from './segment-index.js';
-import type { CutSegment, PackagerStats, SegmenterOutput } from './segmenter.js';
+import { LOW_LATENCY_LIMITS, type CutPart, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter.js';
 
 /** The journal of a stream's segments, in its folder. */
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -33,6 +33,8 @@ export interface SegmentInfo {
 
 export interface StoreEvents {
   init(info: { index: number; path: string; paths: string[] }): void;
+  /** A part of the open segment is in the index and its bytes can be read. */
+  part(info: { msn: number; index: number }): void;
   /** A segment is in the index (listed); its files follow (see flush). */
   segment(info: SegmentInfo): void;
   error(err: unknown): void;
@@ -44,12 +46,26 @@ interface PendingFile {
   tracks: FragmentTrack[];
   /** Built when read before it was written. */
   bytes?: Buffer;
+  /** The fragments of its parts, when it was cut into parts: the file is these, in order. */
+  fragments?: Buffer[];
+}
+
+/** One track's fragment of a part, kept in memory (parts are never written to disk). */
+interface PartFile {
+  msn: number;
+  bytes: Buffer;
+  /** Samples in it (0: an audio gap, left out of the segment). */
+  samples: number;
 }
 
 export class SegmentStore implements SegmenterOutput {
   private journalFd?: number;
   private readonly pending = new Map<string, PendingFile>();
   private unwritten: Array<() => void> = [];
+  /** Part fragments by file name, for the newest segments (LOW_LATENCY_LIMITS.partTargetDurations). */
+  private readonly partFiles = new Map<string, PartFile>();
+  /** mfhd sequence numbers of part fragments: increasing across the stream, as CMAF wants. */
+  private fragmentSeq = 0;
 
   constructor(
     private readonly dir: string,
@@ -92,26 +108,75 @@ export class SegmentStore implements SegmenterOutput {
     });
   }
 
+  part(p: CutPart): void {
+    const msn = this.index.count;
+    const seq = ++this.fragmentSeq;
+    const put = (file: string, track: FragmentTrack | undefined): void => {
+      const tracks = track ? [track] : [];
+      const { buffers, size } = buildFragment(seq, tracks);
+      this.partFiles.set(file, { msn, bytes: Buffer.concat(buffers, size), samples: track?.count ?? 0 });
+    };
+    if (p.video) put(TRACK_FILES.video.partName(msn, p.index), p.video);
+    if (p.hasAudio) put(TRACK_FILES.audio.partName(msn, p.index), p.audio);
+    let audioTicks = 0;
+    if (p.audio) for (let i = 0; i < p.audio.count; i++) audioTicks += p.audio.durations[i];
+    const rate = this.index.lastInit.audio?.info.sampleRate ?? 1;
+    const audioDuration = Math.round((audioTicks * VIDEO_TIMESCALE) / rate);
+    this.index.addPart({ duration: p.duration, audioDuration, independent: p.independent, audioGap: p.hasAudio && !p.audio, opens: p.opens });
+    this.events.part({ msn, index: p.index });
+  }
+
+  /** The fragments of one track's parts of segment `msn`, in order (gaps left out). */
+  private partFragments(kind: 'video' | 'audio', msn: number, parts: number): Buffer[] {
+    const out: Buffer[] = [];
+    for (let i = 0; i < parts; i++) {
+      const f = this.partFiles.get(TRACK_FILES[kind].partName(msn, i));
+      if (f && f.samples > 0) out.push(f.bytes);
+    }
+    return out;
+  }
+
+  /** The oldest segment whose parts the playlists may still list (see LOW_LATENCY_LIMITS.partTargetDurations). */
+  private oldestWithParts(): number {
+    const list = this.index.segments;
+    const horizon = LOW_LATENCY_LIMITS.partTargetDurations * (Math.ceil(this.index.maxSegSeconds) + 1) * VIDEO_TIMESCALE;
+    let i = list.length - 1;
+    // Bounded by the list length.
+    for (let fromEdge = 0; i > 0 && fromEdge + list.durationAt(i) < horizon; i--) fromEdge += list.durationAt(i);
+    return i;
+  }
+
+  /** Forgets the parts of segments older than the newest few. */
+  private prunePartsBefore(msn: number): void {
+    for (const [name, f] of this.partFiles) if (f.msn < msn) this.partFiles.delete(name);
+    for (const n of this.index.parts.keys()) if (n < msn) this.index.parts.delete(n);
+  }
+
   segment(cut: CutSegment): void {
     const seq = this.index.count;
     const { start, end, pdt, disc, audioRate: sr } = cut;
     const duration = Math.max(1, end - start);
     // One fragment per track, each in its own file. Sizes now (the playlists and stats need them); the bytes are
-    // built with the write, off the path to the playlist.
-    const out: Array<{ file: string; tracks: FragmentTrack[] }> = [];
+    // built with the write, off the path to the playlist. A segment cut into parts is its parts' fragments instead,
+    // one after the other (already built).
+    const out: Array<{ file: string; tracks: FragmentTrack[]; fragments?: Buffer[] }> = [];
     let size = 0;
     const rec: SegmentRecord = { seq, start, duration, pdt, bytes: 0, init: cut.init, disc };
+    const fragments = (kind: 'video' | 'audio'): Buffer[] | undefined => (cut.parts > 0 ? this.partFragments(kind, seq, cut.parts) : undefined);
+    const sizeOf = (tracks: FragmentTrack[], f: Buffer[] | undefined): number => (f ? f.reduce((n, b) => n + b.length, 0) : fragmentSize(tracks));
     if (cut.video) {
-      const bytes = fragmentSize([cut.video]);
-      out.push({ file: TRACK_FILES.video.segmentName(seq), tracks: [cut.video] });
+      const f = fragments('video');
+      const bytes = sizeOf([cut.video], f);
+      out.push({ file: TRACK_FILES.video.segmentName(seq), tracks: [cut.video], fragments: f });
       size += bytes;
       rec.video = { start: cut.video.baseDecodeTime, duration, bytes, gap: false };
     }
     if (cut.hasAudio) {
       const audioTrack = cut.audio;
       const tracks = audioTrack ? [audioTrack] : [];
-      const bytes = fragmentSize(tracks);
-      out.push({ file: TRACK_FILES.audio.segmentName(seq), tracks });
+      const f = fragments('audio');
+      const bytes = sizeOf(tracks, f?.length ? f : undefined);
+      out.push({ file: TRACK_FILES.audio.segmentName(seq), tracks, fragments: f?.length ? f : undefined });
       size += bytes;
       let aStart: number;
       let aDuration: number;
@@ -128,7 +193,8 @@ export class SegmentStore implements SegmenterOutput {
     rec.bytes = size;
     this.index.record(rec);
     const files = out.map((o) => o.file);
-    for (const o of out) this.pending.set(o.file, { seq, tracks: o.tracks });
+    for (const o of out) this.pending.set(o.file, { seq, tracks: o.tracks, fragments: o.fragments });
+    if (cut.parts > 0) this.prunePartsBefore(this.oldestWithParts());
     this.unwritten.push(() => {
       for (const o of out) {
         const p = this.pending.get(o.file);
@@ -136,6 +202,7 @@ export class SegmentStore implements SegmenterOutput {
         const fd = openSync(join(this.dir, o.file), 'w');
         try {
           if (p?.bytes) writeAll(fd, p.bytes);
+          else if (p?.fragments) writevAll(fd, p.fragments);
           else writevAll(fd, buildFragment(seq + 1, o.tracks).buffers);
         } finally {
           closeSync(fd);
@@ -164,10 +231,14 @@ export class SegmentStore implements SegmenterOutput {
     this.write(() => this.journal({ t: 'renditions', r: variants }));
   }
 
-  /** The bytes of a listed segment file not yet on disk, or undefined (then the file is there, or never was). */
+  /**
+   * The bytes of a listed segment file not yet on disk or of a part, or undefined (then the file is there, or never
+   * was).
+   */
   read(name: string): Buffer | undefined {
     const p = this.pending.get(name);
-    if (!p) return undefined;
+    if (!p) return this.partFiles.get(name)?.bytes;
+    if (!p.bytes && p.fragments) p.bytes = Buffer.concat(p.fragments);
     if (!p.bytes) {
       const { buffers, size } = buildFragment(p.seq + 1, p.tracks);
       p.bytes = Buffer.concat(buffers, size);
@@ -188,6 +259,12 @@ export class SegmentStore implements SegmenterOutput {
     const tmp = join(this.dir, `.${name}.tmp`);
     writeFileSync(tmp, text);
     renameSync(tmp, join(this.dir, name));
+  }
+
+  /** The stream ended: parts are no longer listed. */
+  dropParts(): void {
+    this.partFiles.clear();
+    this.index.parts.clear();
   }
 
   closeJournal(): void {

@@ -4,8 +4,11 @@
 // (audio-only: at the first audio frame), or when its queue outgrows PACKAGER_LIMITS. Pure: no I/O, no timers;
 // what it decides goes to its SegmenterOutput (the segment store).
 //
-// The queues hold one entry per frame (data, DTS, CTS, keyframe flag), so a finer cut rule can close parts of a
-// segment on any frame boundary and flag the parts that start with a keyframe as independent.
+// With a part target (Low-Latency HLS), the open segment is also cut into parts as frames arrive: a part closes on
+// the last video frame boundary that keeps it within the part target (audio-only: audio frame boundary), its audio
+// being the audio frames that start before that boundary, so both tracks' part N cover the same time. Parts flow
+// whatever the keyframe interval; a segment still closes only at a keyframe, as its last part. A part that starts
+// with a keyframe is independent.
 
 import type { MediaFrame, StreamMetadata, VideoCodecId } from './frame.js';
 import type { AudioCodecInfo } from './codecs.js';
@@ -26,6 +29,24 @@ export const PACKAGER_LIMITS = {
   jumpMs: 5000,
   /** A keyframe this close to the target duration still cuts (ms timestamps round frame times). */
   cutToleranceMs: 10,
+} as const;
+
+/** Named limits of Low-Latency HLS. */
+export const LOW_LATENCY_LIMITS = {
+  /**
+   * Parts stay listed and in memory for the segments ending within this many target durations of the live edge
+   * (RFC 8216bis 4.4.4.9 asks for 3), counted with one second more per target duration: a track's own target
+   * duration can round one higher than the segment target (1.022 s of audio is a target duration of 2).
+   */
+  partTargetDurations: 3,
+  /** Blocking playlist and preload-hint requests held at once per stream; more are answered 503. */
+  maxWaitersPerStream: 2000,
+  /** A blocking request is held this many target durations at most (RFC 8216bis 6.2.5.2), then answered 503. */
+  maxWaitTargetDurations: 3,
+  /** Skipped segments in a delta playlist: those older than this many target durations (CAN-SKIP-UNTIL). */
+  skipUntilTargetDurations: 6,
+  /** PART-HOLD-BACK in part targets: the RFC asks for 2 at least; Apple recommends 3, for one part of jitter. */
+  partHoldBackParts: 3,
 } as const;
 
 /** Counters of what was skipped or repaired, for logs and /stat. */
@@ -53,15 +74,40 @@ export interface CutSegment {
   audio?: FragmentTrack;
   /** The audio timescale (sample rate) of the init, 1 without audio. */
   audioRate: number;
+  /** Parts it was cut into (0 without a part target). */
+  parts: number;
+}
+
+/** One closed part of the open segment (Low-Latency HLS): its samples per track, in the order they were cut. */
+export interface CutPart {
+  /** Index of the part within its segment (0 first). */
+  index: number;
+  start: number;
+  /** Duration on the 90 kHz timeline. */
+  duration: number;
+  /** It begins with a video keyframe (audio-only: always). */
+  independent: boolean;
+  /** The first part of a segment: what the segment will begin with (a discontinuity, its init, its wall clock). */
+  opens?: { disc: boolean; init: number; pdt: number };
+  video?: FragmentTrack;
+  /** The init has audio: the part gets an audio fragment, empty (a gap) when `audio` is undefined. */
+  hasAudio: boolean;
+  audio?: FragmentTrack;
 }
 
 export interface SegmenterOutput {
   /** A new init (index N) is needed before the next segment: these configs. */
   init(index: number, configs: InitConfigs): void;
+  /** A part of the open segment closed (only with a part target). The segment's last part comes just before it. */
+  part(part: CutPart): void;
+  /** A segment closed; with a part target its bytes are its parts'. */
   segment(segment: CutSegment): void;
   meta(m: StreamMetadata): void;
   error(err: unknown): void;
 }
+
+/** Frame timestamps are whole milliseconds: a part this much over the part target still fits it. */
+const PART_TOLERANCE_TICKS = 90;
 
 const sameBuf = (a: Buffer | undefined, b: Buffer | undefined): boolean =>
   a === b || (a !== undefined && b !== undefined && a.equals(b));
@@ -70,6 +116,8 @@ export class Segmenter {
   readonly stats: PackagerStats = { skippedMessages: 0, droppedFrames: 0, timestampJumps: 0, forcedCuts: 0, writeErrors: 0 };
 
   private readonly segmentTicks: number;
+  /** Part target on the 90 kHz timeline; 0: no parts. */
+  private readonly partTicks: number;
 
   private meta?: StreamMetadata;
   /** The current configs (undefined after a reset until the publisher sends them again). */
@@ -107,13 +155,19 @@ export class Segmenter {
   private pendingDiscontinuity = false;
   /** Set after a forced cut: the next segment may begin with a non-keyframe. */
   private forcedOpen = false;
+  /** Queue indexes where the open part begins, and parts closed in the open segment. */
+  private partVideo = 0;
+  private partAudio = 0;
+  private partsCut = 0;
 
   constructor(
     segmentSeconds: number,
     private readonly out: SegmenterOutput,
     private readonly now: () => number,
+    partSeconds = 0,
   ) {
     this.segmentTicks = Math.round(segmentSeconds * VIDEO_TIMESCALE);
+    this.partTicks = partSeconds > 0 ? Math.round(partSeconds * VIDEO_TIMESCALE) : 0;
   }
 
   push(frame: MediaFrame): void {
@@ -232,6 +286,7 @@ export class Segmenter {
     const dts = this.videoDts(o);
     if (!this.ready) this.checkReady();
     if (this.ready && this.initHasVideo && keyframe && this.keyframeCloses(dts)) this.cut(dts);
+    else if (this.ready && this.initHasVideo && this.partTicks > 0) this.maybeCloseVideoPart(dts);
     if (this.vData.length === 0) this.segWall = this.now();
     if (this.vData.length > 0) this.lastVideoDur = dts - this.vDts[this.vDts.length - 1];
     this.vData.push(frame.data);
@@ -283,6 +338,7 @@ export class Segmenter {
     if (!this.ready) this.checkReady();
     if (this.ready && !this.initHasVideo && this.aData.length > 0) {
       if ((dts - this.aDts[0]) * (VIDEO_TIMESCALE / sr) >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(undefined, dts);
+      else if (this.partTicks > 0) this.maybeCloseAudioPart(dts);
     }
     if (this.aData.length === 0 && !this.initHasVideo) this.segWall = this.now();
     this.aData.push(frame.data);
@@ -366,7 +422,85 @@ export class Segmenter {
 
   // ------------------------------------------------------------ queues and cutting
 
+  // ------------------------------------------------------------ parts
+
+  /**
+   * A video frame at `dts` is about to join the open part: close the part before it when the frame would take the
+   * part past the part target (judged by the last frame duration), so that parts stay within PART-TARGET.
+   */
+  private maybeCloseVideoPart(dts: number): void {
+    const nv = this.vData.length;
+    if (nv <= this.partVideo) return;
+    const partStart = this.vDts[this.partVideo];
+    if (dts - partStart + this.lastVideoDur <= this.partTicks + PART_TOLERANCE_TICKS) return;
+    const sr = this.initAudio?.info.sampleRate ?? 1;
+    const limit = (dts * sr) / VIDEO_TIMESCALE;
+    let na = this.partAudio;
+    while (na < this.aData.length && this.aDts[na] < limit) na++;
+    this.closePart(nv, na, dts);
+  }
+
+  /** Audio-only: close the part before an audio frame at `dts` that would take it past the part target. */
+  private maybeCloseAudioPart(dts: number): void {
+    const na = this.aData.length;
+    if (na <= this.partAudio || !this.initAudio) return;
+    const sr = this.initAudio.info.sampleRate;
+    const ticks = ((dts + this.initAudio.info.frameLength - this.aDts[this.partAudio]) * VIDEO_TIMESCALE) / sr;
+    if (ticks <= this.partTicks + PART_TOLERANCE_TICKS) return;
+    this.closePart(0, na, Math.round((dts * VIDEO_TIMESCALE) / sr), dts);
+  }
+
+  /**
+   * Emits the open part: video frames [partVideo, nv), audio frames [partAudio, na), ending at `end` (90 kHz; the
+   * next frame's time). `nextAudioDts`: the audio frame after the part, when known (audio-only streams).
+   */
+  private closePart(nv: number, na: number, end: number, nextAudioDts?: number): void {
+    const v0 = this.partVideo;
+    const a0 = this.partAudio;
+    const sr = this.initAudio?.info.sampleRate ?? 1;
+    let video: FragmentTrack | undefined;
+    let audio: FragmentTrack | undefined;
+    let start: number;
+    if (this.initHasVideo) {
+      if (nv <= v0) return;
+      const n = nv - v0;
+      const durations = new Array<number>(n);
+      for (let i = 0; i < n; i++) durations[i] = (v0 + i + 1 < nv ? this.vDts[v0 + i + 1] : end) - this.vDts[v0 + i];
+      start = this.vDts[v0];
+      video = {
+        id: VIDEO_TRACK_ID, baseDecodeTime: start, count: n, data: this.vData.slice(v0, nv), durations,
+        keyframes: this.vKey.slice(v0, nv), cts: this.vCts.slice(v0, nv),
+      };
+    } else {
+      if (na <= a0) return;
+      start = Math.round((this.aDts[a0] * VIDEO_TIMESCALE) / sr);
+    }
+    if (this.initHasAudio && na > a0) {
+      const n = na - a0;
+      const frame = this.initAudio?.info.frameLength ?? 1024;
+      const durations = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        const k = a0 + i;
+        const next = k + 1 < this.aDts.length ? this.aDts[k + 1] : k + 1 === na && nextAudioDts !== undefined ? nextAudioDts : undefined;
+        durations[i] = next !== undefined && next > this.aDts[k] ? next - this.aDts[k] : frame;
+      }
+      audio = { id: AUDIO_TRACK_ID, baseDecodeTime: this.aDts[a0], count: n, data: this.aData.slice(a0, na), durations };
+    }
+    const independent = video ? video.keyframes![0] === 1 : true;
+    const part: CutPart = {
+      index: this.partsCut, start, duration: Math.max(1, end - start), independent, video, hasAudio: this.initHasAudio, audio,
+    };
+    if (this.partsCut === 0) {
+      part.opens = { disc: this.pendingDiscontinuity && this.cuts > 0, init: this.initIndex, pdt: this.segWall || this.now() };
+    }
+    this.partsCut++;
+    this.partVideo = nv;
+    this.partAudio = na;
+    this.out.part(part);
+  }
+
   private dropVideo(): void {
+    this.partVideo = 0;
     for (const d of this.vData) this.queuedBytes -= d.length;
     this.vData.length = 0;
     this.vDts.length = 0;
@@ -375,6 +509,7 @@ export class Segmenter {
   }
 
   private dropAudio(k: number): void {
+    this.partAudio = Math.max(0, this.partAudio - k);
     for (let i = 0; i < k; i++) this.queuedBytes -= this.aData[i].length;
     this.aData.splice(0, k);
     this.aDts.splice(0, k);
@@ -441,6 +576,10 @@ export class Segmenter {
       if (durations[na - 1] <= 0) durations[na - 1] = frame;
       audioTrack = { id: AUDIO_TRACK_ID, baseDecodeTime: this.aDts[0], count: na, data: this.aData.slice(0, na), durations };
     }
+    if (this.partTicks > 0) {
+      if (this.initHasVideo) this.closePart(nv, na, end);
+      else this.closePart(0, na, end, nextAudioDts);
+    }
     const disc = this.pendingDiscontinuity && this.cuts > 0;
     this.pendingDiscontinuity = false;
     const pdt = this.segWall || this.now();
@@ -450,8 +589,12 @@ export class Segmenter {
     if (this.initHasAudio && !audioTrack && this.initAudio) audioTrack = silentTrack(this.initAudio.info, start, end);
     const segment: CutSegment = {
       start, end, pdt, disc, init: this.initIndex, video: videoTrack, hasAudio: this.initHasAudio, audio: audioTrack, audioRate: sr,
+      parts: this.partsCut,
     };
     this.cuts++;
+    this.partVideo = 0;
+    this.partAudio = 0;
+    this.partsCut = 0;
     // Release the queue (the fragment keeps its own references).
     this.vData = [];
     this.vDts = [];

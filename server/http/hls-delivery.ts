@@ -1,0 +1,96 @@
+// Low-Latency HLS delivery directives (RFC 8216bis 6.2.5): blocking playlist reload (_HLS_msn, _HLS_part), delta
+// updates (_HLS_skip) and requests for a hinted part that is not cut yet. Each wait is on the stream's version
+// (bumped per part and per segment), bounded in time and in waiters per stream.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody } from './errors.js';
+import { partOfFile } from '../media/hls-playlist.js';
+import type { LiveStream } from '../media/live-streams.js';
+import { LOW_LATENCY_LIMITS } from '../media/packager.js';
+
+export interface DeliveryDirectives {
+  msn?: number;
+  part?: number;
+  skip: boolean;
+}
+
+const DECIMAL = /^\d{1,9}$/;
+
+/** The directives of a playlist request, or an error message for a malformed one. */
+export function parseDirectives(query: unknown): DeliveryDirectives | string {
+  const q = (query ?? {}) as Record<string, unknown>;
+  const int = (name: string): number | undefined | string => {
+    const v = q[name];
+    if (v === undefined) return undefined;
+    return typeof v === 'string' && DECIMAL.test(v) ? Number(v) : `${name} must be a decimal integer.`;
+  };
+  const msn = int('_HLS_msn');
+  const part = int('_HLS_part');
+  if (typeof msn === 'string') return msn;
+  if (typeof part === 'string') return part;
+  if (part !== undefined && msn === undefined) return '_HLS_part needs _HLS_msn.';
+  const skip = q._HLS_skip;
+  if (skip !== undefined && skip !== 'YES' && skip !== 'v2') return '_HLS_skip must be YES or v2.';
+  return { msn, part, skip: skip !== undefined };
+}
+
+/** Longest a request is held for this stream: LOW_LATENCY_LIMITS.maxWaitTargetDurations target durations. */
+function maxWaitMs(stream: LiveStream): number {
+  return LOW_LATENCY_LIMITS.maxWaitTargetDurations * stream.packager.targetDuration() * 1000;
+}
+
+const badRequest = (reply: FastifyReply, message: string) =>
+  reply.status(400).header('cache-control', 'no-store').send(errorBody('bad_request', message));
+const unavailable = (reply: FastifyReply, message: string) =>
+  reply.status(503).header('cache-control', 'no-store').header('retry-after', '1').send(errorBody('unavailable', message));
+
+/**
+ * Holds a live track playlist request until its directives are met. Returns the delta flag to render with, or
+ * null when `reply` was sent (400 for a malformed or too-far-ahead request, 503 when the wait runs out or too many
+ * wait already). Without Low-Latency HLS the directives are ignored, as for a server that does not announce them.
+ */
+export async function awaitDirectives(req: FastifyRequest, reply: FastifyReply, stream: LiveStream): Promise<{ delta: boolean } | null> {
+  if (!stream.packager.lowLatency) return { delta: false };
+  const d = parseDirectives(req.query);
+  if (typeof d === 'string') {
+    badRequest(reply, d);
+    return null;
+  }
+  if (d.msn === undefined) return { delta: d.skip };
+  const { segments } = stream.packager.position();
+  // More than two segments beyond the last one listed (RFC 8216bis 6.2.5.2).
+  if (d.msn > segments + 1) {
+    badRequest(reply, `_HLS_msn ${d.msn} is more than two segments beyond the last (${segments - 1}).`);
+    return null;
+  }
+  const { msn, part } = d;
+  if (!stream.reached(msn, part)) {
+    if (stream.waiting >= LOW_LATENCY_LIMITS.maxWaitersPerStream) {
+      unavailable(reply, 'Too many requests are waiting for this stream; try again.');
+      return null;
+    }
+    // The RFC's answer to a request not satisfied within three target durations is 503 (6.2.5.2); the
+    // current playlist would not tell the player anything it did not ask past.
+    if (!(await stream.waitUntil(() => stream.reached(msn, part), maxWaitMs(stream)))) {
+      if (!stream.ending) {
+        unavailable(reply, 'The requested part did not arrive in time.');
+        return null;
+      }
+    }
+  }
+  return { delta: d.skip };
+}
+
+/**
+ * A part named by a preload hint (or just ahead of it) that is not cut yet: waits for it and returns its bytes,
+ * undefined when it will not come (never existed, passed, out of reach, or the wait ran out: then 404 follows).
+ * The fragment is built whole when the part closes, so the answer starts then.
+ */
+export async function awaitPart(stream: LiveStream, name: string): Promise<Buffer | undefined> {
+  const want = partOfFile(name);
+  if (!want || !stream.packager.lowLatency || stream.ending) return stream.segment(name);
+  const { segments } = stream.packager.position();
+  // Only the segment in progress and the next one can still get new parts.
+  if (want.msn < segments || want.msn > segments + 1 || stream.waiting >= LOW_LATENCY_LIMITS.maxWaitersPerStream) return stream.segment(name);
+  await stream.waitUntil(() => stream.segment(name) !== undefined || stream.reached(want.msn, want.part + 1) || stream.reached(want.msn + 1, 0), maxWaitMs(stream));
+  return stream.segment(name);
+}

@@ -1,0 +1,98 @@
+// Low-Latency HLS in a real player: hls.js (from node_modules) with lowLatencyMode in Debian's Chromium through
+// playwright-core, against a real server and a real ffmpeg publisher. The latency is the wall clock minus the
+// EXT-X-PROGRAM-DATE-TIME of the playhead (the time its frame reached the server).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { newStreamer, publish, startTestServer, waitFor, type Publisher, type TestServer } from '../test-helpers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HLS_JS = path.join(ROOT, 'node_modules', 'hls.js', 'dist', 'hls.min.js');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required'];
+/** What LL-HLS is for: glass-to-glass from the server well under two seconds. */
+const MAX_LATENCY_S = 1.5;
+
+let s: TestServer;
+let browser: Browser;
+let pub: Publisher;
+/** The player page and hls.js, from their own loopback origin (a page at about:blank may not reach loopback). */
+let site: Server;
+let siteBase: string;
+
+before(async () => {
+  s = await startTestServer();
+  const a = await newStreamer(s.base, 'alice');
+  pub = publish(`${s.rtmpBase}/${a.channel.streamKey}`, { seconds: 120 });
+  await waitFor('segments', () => (s.streams.get('alice')?.segments ?? 0) >= 3, 20_000);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const hlsJs = readFileSync(HLS_JS);
+  site = createServer((req, res) => {
+    if (req.url === '/hls.min.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script src="/hls.min.js"></script><body></body>');
+  });
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+  siteBase = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+});
+after(async () => {
+  await browser?.close();
+  site?.close();
+  pub?.proc.kill('SIGKILL');
+  await s?.stop();
+});
+
+test('hls.js with lowLatencyMode plays the live stream under 1.5 s behind the server', async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${siteBase}/`);
+  await page.evaluate((src) => {
+    const w = window as unknown as { Hls: any; hls: any; fatal: string[] };
+    const video = document.createElement('video');
+    video.muted = true;
+    document.body.appendChild(video);
+    w.fatal = [];
+    // Catching up by playing up to 1.5x is how a player holds PART-HOLD-BACK after a slow start.
+    const hls = new w.Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 });
+    w.hls = hls;
+    hls.on(w.Hls.Events.ERROR, (_e: unknown, d: { fatal: boolean; details: string; url?: string; response?: { code: number } }) => {
+      (w as any).log = [...((w as any).log ?? []), `${d.fatal ? 'FATAL ' : ''}${d.details} ${d.url ?? ''} ${d.response?.code ?? ''}`].slice(-20);
+      if (d.fatal) w.fatal.push(d.details);
+    });
+    hls.loadSource(src);
+    hls.attachMedia(video);
+    hls.on(w.Hls.Events.MANIFEST_PARSED, () => void video.play());
+  }, `${s.base}/hls/alice/index.m3u8`);
+  // Let it settle on its live edge, then sample for a few seconds.
+  await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 2, undefined, { timeout: 20_000 }).catch(async (err) => {
+    const state = await page.evaluate(() => {
+      const v = document.querySelector('video')!;
+      const b = v.buffered;
+      return { log: (window as any).log, ready: v.readyState, paused: v.paused, t: v.currentTime, buffered: b.length ? [b.start(0), b.end(b.length - 1)] : [], err: v.error?.message };
+    });
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(state)}`);
+  });
+  await new Promise((r) => setTimeout(r, 4000));
+  const samples: Array<{ pdt: number; hls: number; t: number }> = [];
+  for (let i = 0; i < 8; i++) {
+    samples.push(await page.evaluate(() => {
+      const w = window as unknown as { hls: any };
+      const date: Date | null = w.hls.playingDate;
+      return { pdt: date ? (Date.now() - date.getTime()) / 1000 : NaN, hls: w.hls.latency, t: document.querySelector('video')!.currentTime };
+    }));
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const fatal = await page.evaluate(() => (window as unknown as { fatal: string[] }).fatal);
+  assert.deepEqual([fatal, errors], [[], []]);
+  assert.ok(samples.at(-1)!.t > samples[0].t + 2, 'playback advances');
+  const pdt = samples.map((x) => x.pdt).sort((a, b) => a - b);
+  const median = pdt[Math.floor(pdt.length / 2)];
+  const target = await page.evaluate(() => (window as unknown as { hls: any }).hls.targetLatency as number);
+  console.log(`latency by PROGRAM-DATE-TIME: ${pdt.map((x) => x.toFixed(2)).join(' ')}; hls.latency ${samples.map((x) => x.hls.toFixed(2)).join(' ')}; target ${target}`);
+  assert.ok(median < MAX_LATENCY_S, `median latency ${median.toFixed(2)} s`);
+});

@@ -1,0 +1,210 @@
+// Low-Latency HLS end to end: a real server, real ffmpeg publishers, playlists checked against the RFC's rules
+// (ll-hls-validator.ts), parts fetched and inspected, blocking requests timed against the packager's parts.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { api, newStreamer, publish, startTestServer, waitFor, type Publisher, type TestServer } from '../test-helpers.js';
+import { firstSampleIsSync, llViolations, parseLlPlaylist, partAddress, type LlPlaylist } from './ll-hls-validator.js';
+import type { LiveStream } from './live-streams.js';
+
+async function get(url: string): Promise<{ status: number; text: string; bytes: Buffer; at: number; headers: Headers }> {
+  const r = await fetch(url);
+  const bytes = Buffer.from(await r.arrayBuffer());
+  return { status: r.status, text: bytes.toString('utf8'), bytes, at: Date.now(), headers: r.headers };
+}
+
+/** The parts the packager cuts, with when each was cut. */
+function watchParts(stream: LiveStream): { parts: Array<{ msn: number; index: number; at: number }>; stop: () => void } {
+  const parts: Array<{ msn: number; index: number; at: number }> = [];
+  const on = (info: { msn: number; index: number }) => parts.push({ ...info, at: Date.now() });
+  stream.packager.on('part', on);
+  return { parts, stop: () => stream.packager.off('part', on) };
+}
+
+describe('Low-Latency HLS', () => {
+  let s: TestServer;
+  const pubs: Publisher[] = [];
+  let alice: LiveStream;
+  let carol: LiveStream;
+  let bob: LiveStream;
+  let carolMedia: string;
+
+  before(async () => {
+    s = await startTestServer();
+    const a = await newStreamer(s.base, 'alice');
+    const c = await newStreamer(s.base, 'carol');
+    const b = await newStreamer(s.base, 'bob');
+    assert.equal((await api(s.base, 'PATCH', '/api/me/channel', { visibility: 'invite' }, c.token)).status, 200);
+    carolMedia = (await api(s.base, 'GET', '/api/channels/carol/media-token', undefined, c.token)).body.token;
+    pubs.push(publish(`${s.rtmpBase}/${a.channel.streamKey}`, { seconds: 120 }));
+    pubs.push(publish(`${s.rtmpBase}/${c.channel.streamKey}`, { seconds: 120 }));
+    // A 4 s keyframe interval, as encoders with long GOPs send.
+    pubs.push(publish(`${s.rtmpBase}/${b.channel.streamKey}`, { seconds: 120, extra: ['-g', '120', '-keyint_min', '120'] }));
+    // Enough segments for a live window longer than CAN-SKIP-UNTIL (6 s of 1 s segments).
+    [alice, carol, bob] = await waitFor('three streams with segments', () => {
+      const all = ['alice', 'carol', 'bob'].map((n) => s.streams.get(n));
+      return all.every((x) => x && x.segments >= 8) && (all as LiveStream[]);
+    }, 40_000, 200);
+  });
+  after(async () => {
+    for (const p of pubs) p.proc.kill('SIGKILL');
+    await s.stop();
+  });
+
+  const url = (stream: LiveStream, file: string, query = '') => `${s.base}/vod/${stream.streamId}/${file}${query}`;
+
+  test('media playlists follow the LL-HLS rules; every URI resolves; independent parts start with a keyframe; a segment is its parts', async () => {
+    for (const [file, other] of [['video.m3u8', 'audio.m3u8'], ['audio.m3u8', 'video.m3u8']]) {
+      const r = await get(url(alice, file));
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('cache-control') ?? '', /no-store/);
+      const p = parseLlPlaylist(r.text);
+      assert.deepEqual(llViolations(p, other), [], `${file}:\n${r.text}`);
+      assert.ok(p.segments.filter((x) => x.parts.length).length >= 2, 'parts of the last segments are listed');
+      const partTarget = p.partTarget!;
+      assert.equal(file === 'video.m3u8' ? partTarget : partTarget < 0.25, file === 'video.m3u8' ? 0.2 : true);
+      for (const uri of p.uris) {
+        const res = await get(url(alice, uri));
+        assert.equal(res.status, 200, `${uri} resolves`);
+        if (/-part-|-seg-/.test(uri)) assert.match(res.headers.get('cache-control') ?? '', /immutable/, uri);
+      }
+      if (file !== 'video.m3u8') continue;
+      for (const seg of p.segments.filter((x) => x.parts.length)) {
+        const bytes = await Promise.all(seg.parts.map(async (x) => (await get(url(alice, x.uri))).bytes));
+        for (let i = 0; i < bytes.length; i++) {
+          assert.equal(firstSampleIsSync(bytes[i]), seg.parts[i].independent, `${seg.parts[i].uri} INDEPENDENT matches its first sample`);
+        }
+        assert.ok(seg.parts[0].independent, 'a segment starts with a keyframe');
+        const whole = (await get(url(alice, seg.uri))).bytes;
+        assert.ok(whole.equals(Buffer.concat(bytes)), `${seg.uri} is its parts' fragments`);
+      }
+    }
+  });
+
+  test('a private channel: every part, hint and rendition report URI carries ?t= and resolves with it, 403 without', async () => {
+    const q = `?t=${encodeURIComponent(carolMedia)}`;
+    assert.equal((await get(url(carol, 'video.m3u8'))).status, 403);
+    const r = await get(url(carol, 'video.m3u8', q));
+    assert.equal(r.status, 200);
+    const p = parseLlPlaylist(r.text);
+    assert.deepEqual(llViolations(p, 'audio.m3u8'), [], r.text);
+    assert.ok(p.hint && p.reports.length && p.segments.some((x) => x.parts.length));
+    for (const uri of p.uris) {
+      assert.ok(uri.endsWith(q), `${uri} carries the token`);
+      assert.equal((await get(url(carol, uri))).status, 200, uri);
+      assert.equal((await get(url(carol, uri.slice(0, -q.length)))).status, 403, `${uri} without the token`);
+    }
+  });
+
+  test('a blocking request for the next part is answered when the part is cut, not before', async () => {
+    const p = parseLlPlaylist((await get(url(alice, 'video.m3u8'))).text);
+    const next = partAddress(p.hint!);
+    const w = watchParts(alice);
+    const sent = Date.now();
+    const r = await get(url(alice, 'video.m3u8', `?_HLS_msn=${next.msn}&_HLS_part=${next.part}`));
+    w.stop();
+    assert.equal(r.status, 200);
+    const cut = w.parts.find((x) => x.msn === next.msn && x.index === next.part);
+    assert.ok(cut, `part ${next.msn}.${next.part} was cut while the request waited`);
+    assert.ok(r.at >= cut.at, 'not answered before the part exists');
+    assert.ok(r.at - cut.at < 150, `answered ${r.at - cut.at} ms after the part`);
+    assert.ok(cut.at - sent < 1000, 'the part came within a part target or so');
+    const after = parseLlPlaylist(r.text);
+    const listed = [...after.segments.flatMap((x) => x.parts), ...after.openParts].map((x) => x.uri);
+    assert.ok(listed.includes(p.hint!), 'the answer lists the part');
+
+    // A request for the hinted part itself waits for it too, and gets its bytes.
+    const p2 = parseLlPlaylist(r.text);
+    const w2 = watchParts(alice);
+    const part = await get(url(alice, p2.hint!));
+    w2.stop();
+    const h = partAddress(p2.hint!);
+    const cut2 = w2.parts.find((x) => x.msn === h.msn && x.index === h.part);
+    assert.equal(part.status, 200);
+    assert.ok(cut2 && part.at >= cut2.at, 'the hinted part is answered once cut');
+    assert.ok(part.bytes.indexOf('moof', 0, 'latin1') === 4, 'a CMAF fragment');
+  });
+
+  test('bad directives are refused: malformed, part without msn, too far ahead', async () => {
+    const { segments } = alice.packager.position();
+    for (const q of ['?_HLS_msn=abc', '?_HLS_msn=-1', '?_HLS_part=1', '?_HLS_msn=1&_HLS_part=x', '?_HLS_skip=NO', `?_HLS_msn=${segments + 5}`]) {
+      const r = await get(url(alice, 'video.m3u8', q));
+      assert.equal(r.status, 400, q);
+      assert.equal(JSON.parse(r.text).error.code, 'bad_request');
+    }
+    // Two segments beyond the last listed is still fine (it waits, then answers).
+    const ahead = await get(url(alice, 'video.m3u8', `?_HLS_msn=${alice.packager.position().segments}`));
+    assert.equal(ahead.status, 200);
+  });
+
+  test('a delta playlist (_HLS_skip=YES, v2) is the full playlist minus the skipped segments', async () => {
+    for (const skip of ['YES', 'v2']) {
+      // Both at the same part: ask for one that exists already, and retry if a new part lands in between.
+      const pair = await waitFor('full and delta at the same part', async () => {
+        const full = parseLlPlaylist((await get(url(alice, 'video.m3u8'))).text);
+        const delta = parseLlPlaylist((await get(url(alice, 'video.m3u8', `?_HLS_skip=${skip}`))).text);
+        return full.hint === delta.hint && ([full, delta] as [LlPlaylist, LlPlaylist]);
+      }, 10_000, 20);
+      const [full, delta] = pair;
+      assert.ok(delta.skipped > 0, 'segments are skipped');
+      assert.equal(delta.mediaSequence, full.mediaSequence);
+      const strip = (x: LlPlaylist['segments'][number]) => ({ msn: x.msn, uri: x.uri, duration: x.duration, parts: x.parts, pdt: x.pdt });
+      assert.deepEqual(delta.segments.map(strip), full.segments.slice(delta.skipped).map(strip));
+      assert.deepEqual([delta.openParts, delta.hint, delta.reports], [full.openParts, full.hint, full.reports]);
+      // What is skipped is older than CAN-SKIP-UNTIL from the end.
+      const kept = full.segments.slice(delta.skipped - 1).reduce((n, x) => n + x.duration, 0) + full.openParts.reduce((n, x) => n + x.duration, 0);
+      assert.ok(kept > Number(full.serverControl['CAN-SKIP-UNTIL']), 'only segments beyond CAN-SKIP-UNTIL are skipped');
+    }
+  });
+
+  test('with a 4 s keyframe interval, parts still come every ~0.2 s', async () => {
+    const w = watchParts(bob);
+    await new Promise((r) => setTimeout(r, 2500));
+    w.stop();
+    assert.ok(w.parts.length >= 9, `${w.parts.length} parts in 2.5 s`);
+    const gaps = w.parts.slice(1).map((x, i) => x.at - w.parts[i].at);
+    assert.ok(Math.max(...gaps) < 600, `parts at most 0.6 s apart: ${gaps.join(',')}`);
+    const p = parseLlPlaylist((await get(url(bob, 'video.m3u8'))).text);
+    assert.deepEqual(llViolations(p, 'audio.m3u8'), []);
+    assert.ok(p.segments.at(-1)!.duration > 3.5, 'segments close only at keyframes');
+    assert.ok(p.segments.at(-1)!.parts.length >= 15, 'a long segment has many parts');
+    assert.equal(p.segments.at(-1)!.parts.filter((x) => x.independent).length, 1, 'only its first part has a keyframe');
+  });
+
+  test('a blocking request that is not satisfied within 3 target durations gets 503 (the publisher is gone)', async () => {
+    pubs[0].proc.kill('SIGKILL');
+    await waitFor('alice waiting for her publisher', () => alice.state === 'waiting', 10_000, 50);
+    const p = parseLlPlaylist((await get(url(alice, 'video.m3u8'))).text);
+    const next = partAddress(p.hint!);
+    const sent = Date.now();
+    const r = await get(url(alice, 'video.m3u8', `?_HLS_msn=${next.msn}&_HLS_part=${next.part}`));
+    assert.equal(r.status, 503);
+    assert.equal(JSON.parse(r.text).error.code, 'unavailable');
+    assert.match(r.headers.get('cache-control') ?? '', /no-store/);
+    const waited = r.at - sent;
+    assert.ok(waited >= 3 * p.targetDuration * 1000 - 50 && waited < 3 * p.targetDuration * 1000 + 1000, `held ${waited} ms`);
+  });
+});
+
+describe('ONAIR_LOW_LATENCY=false', () => {
+  test('plain live playlists: no parts, no LL tags, directives ignored', async () => {
+    const s = await startTestServer({ ONAIR_LOW_LATENCY: 'false' });
+    const a = await newStreamer(s.base, 'alice');
+    const pub = publish(`${s.rtmpBase}/${a.channel.streamKey}`, { seconds: 60 });
+    try {
+      const stream = await waitFor('segments', () => { const x = s.streams.get('alice'); return x && x.segments >= 3 && x; }, 20_000);
+      for (const file of ['video.m3u8', 'audio.m3u8']) {
+        const text = (await get(`${s.base}/vod/${stream.streamId}/${file}`)).text;
+        assert.doesNotMatch(text, /EXT-X-PART|PRELOAD-HINT|SERVER-CONTROL|RENDITION-REPORT|SKIP/);
+        assert.match(text, /^#EXTM3U\n#EXT-X-VERSION:[78]\n#EXT-X-TARGETDURATION:\d+\n#EXT-X-MEDIA-SEQUENCE:\d+\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI="[av]-init-0\.mp4"\n/);
+        const t0 = Date.now();
+        const r = await get(`${s.base}/vod/${stream.streamId}/${file}?_HLS_msn=${stream.segments + 1}&_HLS_part=0`);
+        assert.equal(r.status, 200);
+        assert.ok(Date.now() - t0 < 500, 'answered at once');
+      }
+      assert.equal((await get(`${s.base}/vod/${stream.streamId}/v-part-0.0.m4s`)).status, 404);
+    } finally {
+      pub.proc.kill('SIGKILL');
+      await s.stop();
+    }
+  });
+});
