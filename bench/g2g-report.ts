@@ -49,7 +49,7 @@ export function g2gRows(r: G2gResult | undefined, error: string | undefined, row
     cell(n, 'nginx-hlsjs', f0(n?.firstFrameMs)), '', 'reported', '—');
   const load = [e, h, n].filter((p): p is G2gPage => !!p);
   if (load.length) {
-    row('G2G windows: box busy % · publisher (painter + x264) CPU % of a core, per page', load.filter((p) => p.server === 'onair').map((p) => `${f0(p.boxBusyPct)} · ${f0(p.publisherCpuPct)}`).join(' / ') || '—',
+    row('G2G windows: box busy % · publisher (painter + x264) CPU % of a core (Onair: /embed / hls.js)', load.filter((p) => p.server === 'onair').map((p) => `${f0(p.boxBusyPct)} · ${f0(p.publisherCpuPct)}`).join(' / ') || '—',
       n ? `${f0(n.boxBusyPct)} · ${f0(n.publisherCpuPct)}` : '—', '', 'reported', '—');
   }
 }
