@@ -70,17 +70,19 @@ export interface Publisher {
   stop(): Promise<void>;
 }
 
+/** ffmpeg output arguments for RTMP: FLV to one URL, or the tee muxer sending the same packets to each of several. */
+export function flvOutputArgs(url: string | string[]): string[] {
+  return Array.isArray(url) ? ['-f', 'tee', url.map((u) => `[f=flv:onfail=abort]${u}`).join('|')] : ['-f', 'flv', url];
+}
+
 /** `ffmpeg -re -stream_loop -1 -i in.flv -c copy -f flv <url>`: costs almost nothing, paced at 1x. */
 /** One publisher; with several URLs, one ffmpeg sends the same packets to each (tee muxer), at the same instants. */
 export function startPublisher(input: string, url: string | string[]): Publisher {
-  const out = Array.isArray(url)
-    ? ['-map', '0', '-f', 'tee', url.map((u) => `[f=flv:onfail=abort]${u}`).join('|')]
-    : ['-f', 'flv', url];
   const args = [
     '-hide_banner', '-loglevel', 'error', '-nostdin',
     '-progress', 'pipe:1', '-stats_period', '0.25',
     '-re', '-stream_loop', '-1', '-i', input,
-    '-c', 'copy', ...out,
+    '-c', 'copy', ...(Array.isArray(url) ? ['-map', '0'] : []), ...flvOutputArgs(url),
   ];
   const startWall = Date.now();
   const startPerf = performance.now();

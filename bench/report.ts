@@ -2,10 +2,14 @@
 // CLI: `npx tsx bench/report.ts [results.json] [--update-readme]` prints the Markdown table of the given results file,
 // or of the newest full (non-quick) run in bench/results/ (falling back to the newest of any kind);
 // --update-readme also writes it between the results markers of bench/README.md.
+// `npx tsx bench/report.ts --g2g-runs a.json b.json c.json [--update-readme]` prints the min/median/max table of the
+// glass-to-glass scenario over those runs (and writes it between the g2g markers of bench/README.md).
 
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { G2gResult } from './g2g.js';
+import { g2gRows, renderG2gRuns } from './g2g-report.js';
 import type { LatencyResult, LoadLevel, PairedLatencyResult, StartupResult, ViewersResult } from './scenarios.js';
 
 export type Outcome<T> = T | { error: string };
@@ -29,6 +33,8 @@ export interface BenchResults {
   latencyPaired?: Outcome<PairedLatencyResult>;
   load?: Record<string, Outcome<{ levels: Outcome<LoadLevel>[] }>>;
   viewers?: Record<string, Outcome<ViewersResult>>;
+  /** Glass-to-glass latency in Chromium, every server up at once (one run, all pages). */
+  g2g?: Outcome<G2gResult>;
   warnings: string[];
 }
 
@@ -65,6 +71,11 @@ export function renderMarkdown(r: BenchResults): string {
     `${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(', ')}` + (m.gitCommit ? `, onair ${m.gitCommit.slice(0, 10)}` : '') + '.');
   out.push(`Input: ${m.input.height}p${m.input.fps} H.264 ${m.input.videoKbps} kbit/s CBR, keyframe every ${m.input.gop} frames, AAC ${m.input.audioKbps} kbit/s; ` +
     `published with ffmpeg -re -stream_loop -1 -c copy. Segment length ${m.segmentSeconds} s on both servers.`);
+  const g = ok(r.g2g);
+  if (g) {
+    out.push(`Glass-to-glass: its own publisher, ${g.publisher}; painter frames handed to ffmpeg late by p99 ${g.painter?.lateP99Ms ?? '?'} ms, max ${g.painter?.lateMaxMs ?? '?'} ms; ` +
+      `Chromium pages one at a time (${g.order.join(', ')}), ${g.warmupSeconds} s warm-up after the first decoded frame.`);
+  }
   out.push('');
   out.push('| Metric | Onair | nginx-rtmp | Onair / nginx | Target | Met |');
   out.push('|---|---:|---:|---:|---|---|');
@@ -153,7 +164,11 @@ export function renderMarkdown(r: BenchResults): string {
       cell(r.viewers[NGINX], vn ? `${fmt(vn.serverCpuPct, 0)} / ${fmt(vn.boxBusyPct, 0)}` : ''), '', 'reported', '—');
   }
 
+  if (r.g2g) g2gRows(ok(r.g2g), err(r.g2g), row);
+
   const notes: string[] = [];
+  if (r.g2g && err(r.g2g)) notes.push(`g2g: ${err(r.g2g)!.split('\n')[0].slice(0, 300)}`);
+  for (const [id, p] of Object.entries(ok(r.g2g)?.pages ?? {})) { const e = err(p); if (e) notes.push(`g2g / ${id}: ${e.split('\n')[0].slice(0, 300)}`); }
   if (r.latencyPaired && err(r.latencyPaired)) notes.push(`latency paired: ${err(r.latencyPaired)!.split('\n')[0].slice(0, 300)}`);
   for (const [scen, rec] of Object.entries({ startup: r.startup, latency: r.latency, load: r.load, viewers: r.viewers })) {
     for (const [t, o] of Object.entries(rec ?? {})) {
@@ -183,16 +198,16 @@ export function newestResults(dir: string): string | undefined {
     return undefined;
   }
   const byTime = files.map((f) => join(dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  return byTime.find((f) => !f.includes('-quick')) ?? byTime[0];
+  return byTime.find((f) => !f.includes('-quick') && !f.includes('-partial')) ?? byTime.find((f) => !f.includes('-quick')) ?? byTime[0];
 }
 
-/** Replace the text between the results markers of README.md with `md`. */
-export function spliceReadme(readme: string, md: string): string {
-  const begin = '<!-- results:begin -->';
-  const end = '<!-- results:end -->';
+/** Replace the text between the `name` markers (results, g2g) of README.md with `md`. */
+export function spliceReadme(readme: string, md: string, name = 'results'): string {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
   const a = readme.indexOf(begin);
   const b = readme.indexOf(end);
-  if (a < 0 || b < a) throw new Error('README.md has no results markers');
+  if (a < 0 || b < a) throw new Error(`README.md has no ${name} markers`);
   return `${readme.slice(0, a + begin.length)}\n${md}${readme.slice(b)}`;
 }
 
@@ -201,6 +216,23 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const dir = join(benchDir, 'results');
   const args = process.argv.slice(2);
   const update = args.includes('--update-readme');
+  if (args.includes('--g2g-runs')) {
+    const files = args.filter((a) => !a.startsWith('--'));
+    const runs = files.map((f) => ({ file: basename(f), g2g: ok((JSON.parse(readFileSync(f, 'utf8')) as BenchResults).g2g) }))
+      .filter((x): x is { file: string; g2g: G2gResult } => x.g2g !== undefined);
+    if (runs.length === 0) {
+      process.stderr.write('usage: npx tsx bench/report.ts --g2g-runs RESULTS.json... [--update-readme] (files with a g2g result)\n');
+      process.exit(2);
+    }
+    const md = renderG2gRuns(runs);
+    if (update) {
+      const readme = join(benchDir, 'README.md');
+      writeFileSync(readme, spliceReadme(readFileSync(readme, 'utf8'), `\n${md}`, 'g2g'));
+      process.stderr.write(`updated ${readme} from ${files.join(', ')}\n`);
+    }
+    process.stdout.write(md);
+    process.exit(0);
+  }
   const file = args.find((a) => !a.startsWith('--')) ?? newestResults(dir);
   if (!file) {
     process.stderr.write(`no results in ${dir}; run npx tsx bench/run.ts first\n`);

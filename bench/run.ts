@@ -1,7 +1,7 @@
 // Onair vs nginx-rtmp, RTMP in -> HLS out. See bench/README.md.
 //
-//   npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers] [--streams 1,8,32]
-//                        [--targets onair,nginx] [--connections 1000] [--out DIR]
+//   npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers,g2g] [--streams 1,8,32]
+//                        [--targets onair,nginx] [--connections 1000] [--g2g-seconds 60] [--out DIR]
 //
 // Full runs write bench/results/rtmp-hls-<date>.json and bench/results/rtmp-hls-latest.md.
 // Quick or partial runs (--quick, --only, --targets) write to bench/work/results/ (gitignored) unless
@@ -15,19 +15,20 @@ import { BENCH_DIR, INPUT_SPEC, REPO_DIR, WORK_DIR, ensureInput } from './media.
 import { killAllSync } from './spawn.js';
 import { nginxTarget, onairTarget, SEGMENT_SECONDS, type Target } from './targets.js';
 import { latencyScenario, loadLevel, pairedLatencyScenario, startupScenario, viewersScenario, type Ctx } from './scenarios.js';
+import { g2gBudgetMs, g2gScenario } from './g2g.js';
 import { renderMarkdown, type BenchResults, type Outcome } from './report.js';
 
-const SCENARIOS = ['startup', 'latency', 'load', 'viewers'] as const;
+const SCENARIOS = ['startup', 'latency', 'load', 'viewers', 'g2g'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
-  process.stderr.write('usage: npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers] [--streams 1,8,32] [--targets onair,nginx] [--connections 1000] [--out DIR]\n');
+  process.stderr.write('usage: npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers,g2g] [--streams 1,8,32] [--targets onair,nginx] [--connections 1000] [--g2g-seconds 60] [--out DIR]\n');
   process.exit(2);
 }
 
 function parseArgs(argv: string[]) {
-  const o = { quick: false, only: [...SCENARIOS] as Scenario[], streams: undefined as number[] | undefined, targets: ['onair', 'nginx'], connections: 1000, out: undefined as string | undefined, partial: false };
+  const o = { quick: false, only: [...SCENARIOS] as Scenario[], streams: undefined as number[] | undefined, targets: ['onair', 'nginx'], connections: 1000, g2gSeconds: undefined as number | undefined, out: undefined as string | undefined, partial: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -50,6 +51,9 @@ function parseArgs(argv: string[]) {
     } else if (a === '--connections') {
       o.connections = Number(val());
       if (!Number.isInteger(o.connections) || o.connections < 1 || o.connections > 10000) usage('--connections 1..10000');
+    } else if (a === '--g2g-seconds') {
+      o.g2gSeconds = Number(val());
+      if (!Number.isFinite(o.g2gSeconds) || o.g2gSeconds < 5 || o.g2gSeconds > 600) usage('--g2g-seconds 5..600');
     } else if (a === '--out') o.out = val();
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
@@ -84,6 +88,8 @@ async function main() {
     // 45 s: at one stream a server uses about 1 % of a core, and a shorter window is mostly noise.
     sampleMs: quick ? 5_000 : 45_000,
     viewers: { connections: opts.connections, threads: 2, durationS: quick ? 5 : 15 },
+    // Glass-to-glass: each player page is measured this long, after its first decoded frame and a warm-up.
+    g2g: { seconds: opts.g2gSeconds ?? (quick ? 15 : 60), warmupSeconds: 5 },
   };
   const log = (s: string) => process.stdout.write(`${s}\n`);
   const targets: Target[] = opts.targets.map((t) => (t === 'onair' ? onairTarget() : nginxTarget()));
@@ -94,9 +100,11 @@ async function main() {
     latency: p.latencySegments * 1500 + 90_000,
     load: p.streams.reduce((a, n) => a + p.warmupMs + p.sampleMs + 60_000 + n * 2000, 0),
     viewers: p.viewers.durationS * 1000 + 120_000,
+    g2g: g2gBudgetMs(p.g2g),
   };
-  // The latency scenario runs once more, paired, when both servers are in.
-  const totalBudget = 120_000 + opts.only.reduce((a, s) => a + budgetMs[s] * (targets.length + (s === 'latency' && targets.length > 1 ? 1 : 0)), 0);
+  // The latency scenario runs once more, paired, when both servers are in; g2g runs once with every server up.
+  const runsOf = (s: Scenario) => (s === 'g2g' ? 1 : targets.length + (s === 'latency' && targets.length > 1 ? 1 : 0));
+  const totalBudget = 120_000 + opts.only.reduce((a, s) => a + budgetMs[s] * runsOf(s), 0);
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: global time budget of ${Math.round(totalBudget / 1000)} s exceeded; killing everything\n`);
     killAllSync();
@@ -175,6 +183,9 @@ async function main() {
     } else if (scen === 'viewers') {
       results.viewers = {};
       for (const t of targets) results.viewers[t.name] = await runScenario(scen, t, (ctx) => viewersScenario(t, ctx, p.viewers));
+    } else if (scen === 'g2g') {
+      const all: Target = { ...targets[0], name: targets.map((t) => t.name).join(' + ') };
+      results.g2g = await runScenario(scen, all, (ctx) => g2gScenario(targets, ctx, p.g2g));
     }
   }
 
@@ -191,11 +202,14 @@ async function main() {
   const outDir = opts.out ?? (full ? join(BENCH_DIR, 'results') : join(WORK_DIR, 'results'));
   mkdirSync(outDir, { recursive: true });
   const stamp = startedAt.replace(/:/g, '').replace(/\..*$/, '').replace('T', '-');
-  const tag = quick ? '-quick' : opts.partial ? '-partial' : '';
-  const jsonPath = join(outDir, `rtmp-hls-${stamp}${tag}.json`);
+  // A glass-to-glass run on its own (with both servers) is complete in itself: g2g-<date>.json, apart from the RTMP → HLS runs.
+  const g2gOnly = opts.only.length === 1 && opts.only[0] === 'g2g';
+  const prefix = g2gOnly ? 'g2g' : 'rtmp-hls';
+  const tag = quick ? '-quick' : opts.partial && !(g2gOnly && targets.length > 1) ? '-partial' : '';
+  const jsonPath = join(outDir, `${prefix}-${stamp}${tag}.json`);
   const md = renderMarkdown(results);
   writeFileSync(jsonPath, JSON.stringify(results, null, 2) + '\n');
-  const mdPath = join(outDir, `rtmp-hls${tag}-latest.md`);
+  const mdPath = join(outDir, `${prefix}${tag}-latest.md`);
   writeFileSync(mdPath, md);
   log('');
   log(md);

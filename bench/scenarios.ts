@@ -26,7 +26,8 @@ const POLL_MS = 20;
  */
 const LATENCY_POLL_MS = { min: 2.5, max: 7.5 };
 
-async function withInstance<T>(target: Target, fn: (inst: Instance, pubs: Publisher[]) => Promise<T>): Promise<T> {
+/** A fresh instance of `target` for `fn`, stopped with every publisher `fn` put in `pubs`, even on error. */
+export async function withInstance<T>(target: Target, fn: (inst: Instance, pubs: Publisher[]) => Promise<T>): Promise<T> {
   const inst = await target.start();
   const pubs: Publisher[] = [];
   try {
@@ -51,7 +52,7 @@ interface Fetched {
  * The media playlist at `url`, following a master to its first variant as a player does (Onair serves a master
  * over per-track playlists; nginx-rtmp a media playlist). Following costs Onair one more request per poll.
  */
-async function getPlaylist(url: string): Promise<Fetched> {
+export async function getPlaylist(url: string): Promise<Fetched> {
   const r = await httpGet(url, 1000);
   if (r.status !== 200) return { status: r.status, mediaUrl: url, error: 'error' in r ? r.error : undefined };
   const text = r.body.toString('utf8');
