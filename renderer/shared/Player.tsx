@@ -31,6 +31,8 @@ export interface PlayerProps {
 }
 
 const HLS_MIME = 'application/vnd.apple.mpegurl';
+/** The fastest playback rate used to catch up with the live edge (a gentle speed-up, not a jump). */
+const LIVE_CATCH_UP_RATE = 1.5;
 /** Behind the live edge by more than this, the badge offers "Go live". */
 const BEHIND_LIVE_SECONDS = 8;
 /** Fatal network errors retried before showing an error. */
@@ -111,7 +113,7 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
   const [volume, setVolume] = useState(1);
   const [needsUnmute, setNeedsUnmute] = useState(false);
   const [fullscreen, setFullscreen] = useState(false);
-  const [time, setTime] = useState({ current: 0, duration: 0, behind: 0 });
+  const [time, setTime] = useState({ current: 0, duration: 0, behind: 0, latency: null as number | null });
   const [attempt, setAttempt] = useState(0);
   const manifestRetries = useRef(0);
   const cbs = useRef({ onError, onStateChange });
@@ -195,7 +197,10 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
       if (cancelled) return;
       const hls = new Hls({
         enableWorker: true,
-        lowLatencyMode: false,
+        // Low-Latency HLS when the playlist offers parts (hls.js then holds PART-HOLD-BACK behind the edge); a classic
+        // playlist keeps three segments. Behind the target it catches up by playing up to 1.5x, never by jumping.
+        lowLatencyMode: live,
+        maxLiveSyncPlaybackRate: live ? LIVE_CATCH_UP_RATE : 1,
         liveSyncDurationCount: 3,
         liveMaxLatencyDurationCount: 10,
         backBufferLength: live ? 30 : 90,
@@ -291,7 +296,10 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
       const edge = live && seekable.length ? seekable.end(seekable.length - 1) : 0;
       const liveSync = hlsRef.current?.liveSyncPosition ?? null;
       const target = liveSync ?? edge;
-      setTime({ current: video.currentTime, duration: video.duration, behind: live && target ? Math.max(0, target - video.currentTime) : 0 });
+      // Latency as a viewer feels it: now against the playhead's EXT-X-PROGRAM-DATE-TIME (the server's clock).
+      const playing = live ? hlsRef.current?.playingDate : null;
+      const latency = playing ? Math.max(0, (Date.now() - playing.getTime()) / 1000) : null;
+      setTime({ current: video.currentTime, duration: video.duration, behind: live && target ? Math.max(0, target - video.currentTime) : 0, latency });
     };
     video.addEventListener('playing', onPlaying);
     video.addEventListener('pause', onPause);
@@ -425,9 +433,10 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
             className={`live-badge${behindLive ? ' live-badge--behind' : ''}`}
             onClick={goLive}
             aria-label={behindLive ? 'Behind live: go to live' : 'Live'}
-            title={behindLive ? 'Go to live' : 'Live'}
+            title={behindLive ? 'Go to live' : time.latency !== null ? `Live, ${time.latency.toFixed(1)} s behind the streamer` : 'Live'}
           >
             LIVE
+            {time.latency !== null && <span className="live-badge__latency"> · {time.latency.toFixed(1)} s</span>}
           </button>
         ) : (
           <>
