@@ -198,11 +198,11 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
       const hls = new Hls({
         enableWorker: true,
         // Low-Latency HLS when the playlist offers parts (hls.js then holds PART-HOLD-BACK behind the edge); a classic
-        // playlist keeps three segments. Behind the target it catches up by playing up to 1.5x, never by jumping.
+        // playlist keeps hls.js's default of three segments. Setting liveSyncDuration(Count) here would override
+        // PART-HOLD-BACK, so neither is set (nor liveMaxLatencyDurationCount, which hls.js refuses without them).
+        // Behind the target it catches up by playing up to 1.5x, never by jumping.
         lowLatencyMode: live,
         maxLiveSyncPlaybackRate: live ? LIVE_CATCH_UP_RATE : 1,
-        liveSyncDurationCount: 3,
-        liveMaxLatencyDurationCount: 10,
         backBufferLength: live ? 30 : 90,
         manifestLoadingMaxRetry: 2,
         levelLoadingMaxRetry: 4,
