@@ -11,100 +11,12 @@
 // with a keyframe is independent.
 
 import type { MediaFrame, StreamMetadata, VideoCodecId } from './frame.js';
-import type { AudioCodecInfo } from './codecs.js';
 import { AUDIO_TRACK_ID, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack } from './mp4.js';
-import { audioConfig, videoConfig, type AudioConfig, type InitConfigs, type VideoConfig } from './segment-index.js';
+import { silentTrack } from './audio-silence.js';
+import { PACKAGER_LIMITS, type CutPart, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter-output.js';
 
-/** Named limits of the packager. */
-export const PACKAGER_LIMITS = {
-  /** Queued media (bytes) before a segment is forced out even without a keyframe, or dropped before init. */
-  maxQueueBytes: 8 * 1024 * 1024,
-  /** Queued samples, same treatment. */
-  maxQueueSamples: 4000,
-  /** Media time to wait for the other track's config when it was not announced in onMetaData. */
-  configWaitMs: 1000,
-  /** ...and when onMetaData announced it. */
-  announcedConfigWaitMs: 3000,
-  /** A timestamp step larger than this (either way) is a publisher clock jump: rebased, not followed. */
-  jumpMs: 5000,
-  /** A keyframe this close to the target duration still cuts (ms timestamps round frame times). */
-  cutToleranceMs: 10,
-} as const;
-
-/** Named limits of Low-Latency HLS. */
-export const LOW_LATENCY_LIMITS = {
-  /**
-   * Parts stay listed and in memory for the segments ending within this many target durations of the live edge
-   * (RFC 8216bis 4.4.4.9 asks for 3), counted with one second more per target duration: a track's own target
-   * duration can round one higher than the segment target (1.022 s of audio is a target duration of 2).
-   */
-  partTargetDurations: 3,
-  /** Blocking playlist and preload-hint requests held at once per stream; more are answered 503. */
-  maxWaitersPerStream: 2000,
-  /** A blocking request is held this many target durations at most (RFC 8216bis 6.2.5.2), then answered 503. */
-  maxWaitTargetDurations: 3,
-  /** Skipped segments in a delta playlist: those older than this many target durations (CAN-SKIP-UNTIL). */
-  skipUntilTargetDurations: 6,
-  /** PART-HOLD-BACK in part targets: the RFC asks for 2 at least; Apple recommends 3, for one part of jitter. */
-  partHoldBackParts: 3,
-} as const;
-
-/** Counters of what was skipped or repaired, for logs and /stat. */
-export interface PackagerStats {
-  skippedMessages: number;
-  droppedFrames: number;
-  timestampJumps: number;
-  forcedCuts: number;
-  writeErrors: number;
-}
-
-/** One closed segment: its samples per track, and where it sits on the timeline (90 kHz). */
-export interface CutSegment {
-  start: number;
-  end: number;
-  /** Wall clock (ms) of its first frame. */
-  pdt: number;
-  /** A discontinuity begins with it. */
-  disc: boolean;
-  /** The init it needs. */
-  init: number;
-  video?: FragmentTrack;
-  /** The init has audio: the segment gets an audio file, with no samples (a gap) when `audio` is undefined. */
-  hasAudio: boolean;
-  audio?: FragmentTrack;
-  /** The audio timescale (sample rate) of the init, 1 without audio. */
-  audioRate: number;
-  /** Parts it was cut into (0 without a part target). */
-  parts: number;
-}
-
-/** One closed part of the open segment (Low-Latency HLS): its samples per track, in the order they were cut. */
-export interface CutPart {
-  /** Index of the part within its segment (0 first). */
-  index: number;
-  start: number;
-  /** Duration on the 90 kHz timeline. */
-  duration: number;
-  /** It begins with a video keyframe (audio-only: always). */
-  independent: boolean;
-  /** The first part of a segment: what the segment will begin with (a discontinuity, its init, its wall clock). */
-  opens?: { disc: boolean; init: number; pdt: number };
-  video?: FragmentTrack;
-  /** The init has audio: the part gets an audio fragment, empty (a gap) when `audio` is undefined. */
-  hasAudio: boolean;
-  audio?: FragmentTrack;
-}
-
-export interface SegmenterOutput {
-  /** A new init (index N) is needed before the next segment: these configs. */
-  init(index: number, configs: InitConfigs): void;
-  /** A part of the open segment closed (only with a part target). The segment's last part comes just before it. */
-  part(part: CutPart): void;
-  /** A segment closed; with a part target its bytes are its parts'. */
-  segment(segment: CutSegment): void;
-  meta(m: StreamMetadata): void;
-  error(err: unknown): void;
-}
+export { LOW_LATENCY_LIMITS, PACKAGER_LIMITS, type CutPart, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter-output.js';
+import { audioConfig, videoConfig, type AudioConfig, type VideoConfig } from './segment-index.js';
 
 /** Frame timestamps are whole milliseconds: a part this much over the part target still fits it. */
 const PART_TOLERANCE_TICKS = 90;
@@ -617,23 +529,4 @@ export class Segmenter {
     for (const d of this.aData) this.queuedBytes += d.length;
   }
 
-}
-
-/** Raw AAC-LC frames that decode to silence, by channel count (the well-known values hls.js also uses). */
-const AAC_LC_SILENCE: Record<number, Buffer> = {
-  1: Buffer.from([0x00, 0xc8, 0x00, 0x80, 0x23, 0x80]),
-  2: Buffer.from([0x21, 0x00, 0x49, 0x90, 0x02, 0x19, 0x00, 0x23, 0x80]),
-};
-
-/** Silent audio covering [start, end) (90 kHz), or undefined when there is no silent frame for this config. */
-function silentTrack(info: AudioCodecInfo, start: number, end: number): FragmentTrack | undefined {
-  const frame = AAC_LC_SILENCE[info.channels];
-  if (info.objectType !== 2 || !frame || info.frameLength !== 1024) return undefined;
-  const sr = info.sampleRate;
-  const a = Math.round((start * sr) / VIDEO_TIMESCALE);
-  const n = Math.max(1, Math.round((Math.round((end * sr) / VIDEO_TIMESCALE) - a) / info.frameLength));
-  return {
-    id: AUDIO_TRACK_ID, baseDecodeTime: a, count: n, data: new Array<Buffer>(n).fill(frame),
-    durations: new Array<number>(n).fill(info.frameLength),
-  };
 }

@@ -4,6 +4,7 @@
 import type { Logger } from '../log.js';
 import type { MediaFrame } from '../media/frame.js';
 import { encodeAmf0 } from './amf0.js';
+import { withTimeout } from './commands.js';
 import { MSG, USER_CONTROL, controlMessages } from './chunk.js';
 import type { RtmpLimits } from './limits.js';
 import type { LiveChannel, RelayHub, Subscriber } from './relay.js';
@@ -35,7 +36,6 @@ export interface PlaybackHost {
   closeNow(reason: string): void;
   /** Bytes handed to the socket but not yet written. */
   backlog(): number;
-  withTimeout<T>(fn: () => Promise<T>, ms: number): Promise<T>;
 }
 
 export interface PlaybackDeps {
@@ -87,7 +87,7 @@ export class RtmpPlayback {
     };
     if (!name) return refuse('No stream name was given.');
     const decide: Promise<PlayDecision> = deps.hooks.authorizePlay
-      ? host.withTimeout(() => deps.hooks.authorizePlay!({ app: host.app(), name, query, remoteAddress: host.remoteAddress, connectionId: host.connectionId }), deps.limits.hookTimeoutMs)
+      ? withTimeout(() => deps.hooks.authorizePlay!({ app: host.app(), name, query, remoteAddress: host.remoteAddress, connectionId: host.connectionId }), deps.limits.hookTimeoutMs)
       : Promise.resolve({ ok: true, channel: name });
     const marker = {};
     this.pending = marker;

@@ -11,7 +11,9 @@ import { ChunkReader, MSG, RtmpProtocolError, USER_CONTROL, controlMessages, wri
 import { HANDSHAKE_SIZE, respondToClientHello } from './handshake.js';
 import type { RtmpLimits } from './limits.js';
 import { CSID_STATUS, RtmpPlayback } from './playback.js';
-import { TimestampUnwrapper, TWO32 } from './timestamps.js';
+import { appNameFrom, forEachAggregated, str, splitQuery, withTimeout } from './commands.js';
+export { appNameFrom } from './commands.js';
+import { TimestampUnwrapper } from './timestamps.js';
 import type { LiveChannel, RelayHub } from './relay.js';
 
 export interface SessionTransport {
@@ -45,25 +47,6 @@ type PublishState =
   | { state: 'pending'; streamId: number; pending: MediaFrame[]; pendingBytes: number; dropped: number }
   | { state: 'live'; streamId: number; channel: string; sink: MediaSink; live: LiveChannel }
   | { state: 'ended' };
-
-function str(v: AmfValue): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-function splitQuery(name: string): { name: string; query: string } {
-  const i = name.indexOf('?');
-  return i < 0 ? { name, query: '' } : { name: name.slice(0, i), query: name.slice(i + 1) };
-}
-
-/** App name from connect: `live`, `live/`, `live?x=y` -> `live`; falls back to the tcUrl path. */
-export function appNameFrom(app: string | undefined, tcUrl: string | undefined): string {
-  let a = splitQuery(app ?? '').name;
-  if (!a && tcUrl) {
-    const m = /^[a-z]+:\/\/[^/]+\/([^?]*)/i.exec(tcUrl);
-    if (m) a = m[1];
-  }
-  return a.replace(/\/+$/, '').replace(/^\/+/, '');
-}
 
 export class RtmpSession {
   readonly connectionId: string;
@@ -146,7 +129,6 @@ export class RtmpSession {
           this.transport.close(false);
         },
         backlog: () => this.transport.backlog(),
-        withTimeout: (fn, ms) => this.withTimeout(fn, ms),
       },
       { hooks: this.hooks, hub: this.hub, limits: this.limits, log: this.log, now: this.now },
     );
@@ -250,10 +232,6 @@ export class RtmpSession {
 
   private sendStatus(streamId: number, level: 'status' | 'error' | 'warning', code: string, description: string, extra: AmfObject = {}): void {
     this.sendCommand(streamId, 'onStatus', 0, null, { level, code, description, ...extra });
-  }
-
-  private sendData(streamId: number, timestamp: number, payload: Buffer): void {
-    this.sendMessage({ csid: CSID_STATUS, typeId: MSG.dataAmf0, streamId, timestamp, payload });
   }
 
   private fail(code: string, message: string): void {
@@ -462,32 +440,13 @@ export class RtmpSession {
     const pending = { state: 'pending' as const, streamId, pending: [] as MediaFrame[], pendingBytes: 0, dropped: 0 };
     this.publish = pending;
     const req = { app: this.app, streamKey, query, remoteAddress: this.remoteAddress, connectionId: this.connectionId };
-    this.withTimeout(() => this.hooks.authorizePublish(req), this.limits.hookTimeoutMs).then(
+    withTimeout(() => this.hooks.authorizePublish(req), this.limits.hookTimeoutMs).then(
       (d) => this.onPublishDecision(pending, d),
       (e: unknown) => {
         this.log.error({ connectionId: this.connectionId, err: (e as Error)?.message ?? String(e) }, 'rtmp publish hook failed');
         this.onPublishDecision(pending, { ok: false, code: 'unavailable', reason: 'The server could not check this stream key; try again shortly.' });
       },
     );
-  }
-
-  private withTimeout<T>(fn: () => Promise<T>, ms: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('hook timed out')), ms);
-      t.unref?.();
-      Promise.resolve()
-        .then(fn)
-        .then(
-          (v) => {
-            clearTimeout(t);
-            resolve(v);
-          },
-          (e) => {
-            clearTimeout(t);
-            reject(e);
-          },
-        );
-    });
   }
 
   private onPublishDecision(pending: Extract<PublishState, { state: 'pending' }>, d: PublishDecision): void {
@@ -621,27 +580,13 @@ export class RtmpSession {
 
   /** Aggregate message (type 22): FLV tags back to back, timestamps relative to the first. */
   private onAggregate(m: RtmpMessage): void {
-    const b = m.payload;
-    let pos = 0;
-    let firstTs: number | null = null;
-    for (let n = 0; n < 10_000 && pos + 11 <= b.length; n++) {
-      const type = b[pos];
-      const size = b.readUIntBE(pos + 1, 3);
-      const ts = (b.readUIntBE(pos + 4, 3) | (b[pos + 7] << 24)) >>> 0;
-      const end = pos + 11 + size;
-      if (end > b.length) break;
-      firstTs ??= ts;
-      const body = b.subarray(pos + 11, end);
-      const abs = (m.timestamp + ts - firstTs + TWO32) % TWO32;
-      if (type === MSG.audio || type === MSG.video) this.onMedia(type === MSG.audio ? 'audio' : 'video', abs, body);
-      else if (type === MSG.dataAmf0) this.onDataMessage({ ...m, typeId: MSG.dataAmf0, timestamp: abs, payload: body });
-      pos = end + 4; // previous tag size
-    }
+    forEachAggregated(m.payload, m.timestamp, (type, ts, body) => {
+      if (type === MSG.audio || type === MSG.video) this.onMedia(type === MSG.audio ? 'audio' : 'video', ts, body);
+      else if (type === MSG.dataAmf0) this.onDataMessage({ ...m, typeId: MSG.dataAmf0, timestamp: ts, payload: body });
+    });
   }
 
-  // ----------------------------------------------------------------------------------------------------------
-  // Play (playback.ts)
-
+  /** Play: playback.ts does the rest. */
   private onPlay(streamId: number, rawName: string | undefined): void {
     this.streamRequested = true;
     if (this.publish.state !== 'none' || this.playback.active) {
