@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './errors.js';
 import { partOfFile } from '../media/hls-playlist.js';
+import type { PartSource } from '../media/growing-parts.js';
 import type { LiveStream } from '../media/live-streams.js';
 import { LOW_LATENCY_LIMITS } from '../media/packager.js';
 
@@ -81,16 +82,24 @@ export async function awaitDirectives(req: FastifyRequest, reply: FastifyReply, 
 }
 
 /**
- * A part named by a preload hint (or just ahead of it) that is not cut yet: waits for it and returns its bytes,
- * undefined when it will not come (never existed, passed, out of reach, or the wait ran out: then 404 follows).
- * The fragment is built whole when the part closes, so the answer starts then.
+ * A part named by a preload hint (or just ahead of it): waits until it starts and returns it, growing (its chunks
+ * are then streamed as they are cut) or complete; undefined when it will not come (never existed, passed, out of
+ * reach, or the wait ran out: then 404 follows).
  */
-export async function awaitPart(stream: LiveStream, name: string): Promise<Buffer | undefined> {
+export async function awaitPart(stream: LiveStream, name: string): Promise<PartSource> {
   const want = partOfFile(name);
   if (!want || !stream.packager.lowLatency || stream.ending) return stream.segment(name);
-  const { segments } = stream.packager.position();
-  // Only the segment in progress and the next one can still get new parts.
-  if (want.msn < segments || want.msn > segments + 1 || stream.waiting >= LOW_LATENCY_LIMITS.maxWaitersPerStream) return stream.segment(name);
-  await stream.waitUntil(() => stream.segment(name) !== undefined || stream.reached(want.msn, want.part + 1) || stream.reached(want.msn + 1, 0), maxWaitMs(stream));
-  return stream.segment(name);
+  const until = Date.now() + maxWaitMs(stream);
+  // Bounded: each pass waits for a part to start or close, or for the time left.
+  for (;;) {
+    const source = stream.partSource(name);
+    if (source) return source;
+    const { segments } = stream.packager.position();
+    // Only the segment in progress and the next one can still get new parts; a later part closing passes this one.
+    const gone = want.msn < segments || want.msn > segments + 1 || stream.reached(want.msn, want.part) ||
+      stream.reached(want.msn, want.part + 1) || stream.reached(want.msn + 1, 0);
+    const left = until - Date.now();
+    if (gone || stream.ending || left <= 0) return stream.segment(name);
+    await stream.packager.waitForPart(name, left);
+  }
 }

@@ -12,6 +12,8 @@ import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.j
 import { partOfFile, TRACK_FILES } from '../media/hls-playlist.js';
 import { awaitDirectives, awaitPart } from './hls-delivery.js';
 import type { LiveStream } from '../media/live-streams.js';
+import { GrowingPart } from '../media/growing-parts.js';
+import { PassThrough } from 'node:stream';
 
 const CHANNEL_NAME = /^[a-z0-9_-]{1,64}$/;
 const STREAM_ID = /^[A-Za-z0-9_-]{6,64}$/;
@@ -101,6 +103,28 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
     res.end(body);
     return true;
   };
+}
+
+/**
+ * A part still being cut: its chunks so far, then each one as it is cut, in one chunked response that ends with the
+ * part. The bytes are the complete part's, so the same cache policy applies. HEAD and range requests wait for the
+ * whole part.
+ */
+async function sendGrowingPart(req: FastifyRequest, reply: FastifyReply, rel: string, part: GrowingPart, scope: 'public' | 'private') {
+  if (req.headers.range || req.method === 'HEAD') {
+    await new Promise<void>((resolve) => part.listen((chunk) => chunk === null && resolve()));
+    return sendSegment(req, reply, rel, part.bytes(), scope);
+  }
+  const body = new PassThrough();
+  for (const chunk of part.chunks) body.write(chunk);
+  const stop = part.listen((chunk) => (chunk === null ? body.end() : body.write(chunk)));
+  body.on('close', stop);
+  reply.raw.on('close', () => {
+    stop();
+    body.destroy();
+  });
+  reply.type(mimeFor(rel)).header('cache-control', `${scope}, max-age=31536000, immutable`);
+  return reply.send(body);
 }
 
 /** A segment from a live stream's memory (listed, its file not written yet): what serveMediaFile sends for the file. */
@@ -266,6 +290,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     }
     // A part is only in memory; one named by the preload hint is answered once it is cut.
     const unwritten = live && (partOfFile(rel) ? await awaitPart(live, rel) : live.segment(rel));
+    if (unwritten instanceof GrowingPart) return sendGrowingPart(req, reply, rel, unwritten, allowed.scope);
     if (unwritten) return sendSegment(req, reply, rel, unwritten, allowed.scope);
     return serveMediaFile(req, reply, folder.dir, rel, cache, { cacheScope: allowed.scope });
   }

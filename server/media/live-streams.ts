@@ -11,6 +11,7 @@ import type { MediaConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { MediaSink } from '../rtmp/types.js';
 import type { MediaFrame } from './frame.js';
+import type { PartSource } from './growing-parts.js';
 import { AbrLadder, renditionPlaylist, renditionsFor, renditionVariants, type Rendition } from './abr.js';
 import type { ManifestUris } from './manifests.js';
 import { JOURNAL_FILE, LivePackager, type SegmentInfo } from './packager.js';
@@ -135,6 +136,11 @@ export class LiveStream {
   /** A listed segment file whose bytes are still only in memory, or a part; undefined when it is on disk (or unknown). */
   segment(name: string): Buffer | undefined {
     return this.packager.segment(name);
+  }
+
+  /** A part: complete bytes, the part still growing, or undefined. */
+  partSource(name: string): PartSource {
+    return this.packager.partSource(name);
   }
 
   /** The playlists changed: wake whoever waits for this version. */

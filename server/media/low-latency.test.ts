@@ -96,9 +96,10 @@ describe('Low-Latency HLS', () => {
   });
 
   test('a blocking request for the next part is answered when the part is cut, not before', async () => {
+    // Watching from before the playlist is read: the hinted part may be cut before the blocking request is sent.
+    const w = watchParts(alice);
     const p = parseLlPlaylist((await get(url(alice, 'video.m3u8'))).text);
     const next = partAddress(p.hint!);
-    const w = watchParts(alice);
     const sent = Date.now();
     const r = await get(url(alice, 'video.m3u8', `?_HLS_msn=${next.msn}&_HLS_part=${next.part}`));
     w.stop();
@@ -122,6 +123,42 @@ describe('Low-Latency HLS', () => {
     assert.equal(part.status, 200);
     assert.ok(cut2 && part.at >= cut2.at, 'the hinted part is answered once cut');
     assert.ok(part.bytes.indexOf('moof', 0, 'latin1') === 4, 'a CMAF fragment');
+  });
+
+  test('the hinted part is streamed while it is cut: first bytes before the part closes, the same bytes as the whole part', async () => {
+    for (const file of ['video.m3u8', 'audio.m3u8']) {
+      const hint = parseLlPlaylist((await get(url(alice, file))).text).hint!;
+      const h = partAddress(hint);
+      const w = watchParts(alice);
+      const r = await fetch(url(alice, hint));
+      assert.equal(r.status, 200);
+      const reader = r.body!.getReader();
+      const chunks: Buffer[] = [];
+      let firstAt = 0;
+      // Bounded by the part: the response ends when it closes.
+      for (let i = 0; i < 1000; i++) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        firstAt ||= Date.now();
+        chunks.push(Buffer.from(value));
+      }
+      w.stop();
+      const cut = w.parts.find((x) => x.msn === h.msn && x.index === h.part);
+      assert.ok(cut, `${hint} was cut while it was read`);
+      assert.ok(firstAt < cut.at, `${hint}: the first bytes came ${cut.at - firstAt} ms before the part closed`);
+      const streamed = Buffer.concat(chunks);
+      const whole = await get(url(alice, hint));
+      assert.ok(whole.bytes.equals(streamed), `${hint}: streamed bytes are the part's`);
+      assert.match(whole.headers.get('cache-control') ?? '', /immutable/);
+      // Each chunk is a CMAF fragment of its own: moof, mdat, moof, mdat...
+      let boxes = 0;
+      for (let o = 0; o < streamed.length; boxes++) {
+        const type = streamed.toString('latin1', o + 4, o + 8);
+        assert.ok(type === 'moof' || type === 'mdat', `${hint}: box ${type} at ${o}`);
+        o += streamed.readUInt32BE(o);
+      }
+      assert.ok(file === 'audio.m3u8' || boxes >= 4, `${hint}: ${boxes / 2} chunks`);
+    }
   });
 
   test('bad directives are refused: malformed, part without msn, too far ahead', async () => {

@@ -10,6 +10,7 @@
 // Separate tracks are what DASH players need (dash.js and ffmpeg's reader mislabel a muxed fragment's packets).
 
 import { EventEmitter } from 'node:events';
+import type { PartSource } from './growing-parts.js';
 import type { MediaFrame } from './frame.js';
 import { TRACK_FILES, type HlsVideoVariant } from './hls-playlist.js';
 import { renderMaster, renderMpd, renderTrackPlaylist, type ManifestOptions, type ManifestUris } from './manifests.js';
@@ -74,6 +75,7 @@ export class LivePackager extends EventEmitter {
     let store: SegmentStore | undefined;
     this.segmenter = new Segmenter(segmentSeconds, {
       init: (i, c) => store!.init(i, c),
+      partChunk: (c) => store!.partChunk(c),
       part: (p) => store!.part(p),
       segment: (s) => store!.segment(s),
       meta: (m) => store!.meta(m),
@@ -185,6 +187,16 @@ export class LivePackager extends EventEmitter {
   /** A listed segment's bytes while its file is not yet written (undefined otherwise: read the file). */
   segment(name: string): Buffer | undefined {
     return this.store.read(name);
+  }
+
+  /** A part: complete bytes, the part still growing (Low-Latency HLS), or undefined. */
+  partSource(name: string): PartSource {
+    return this.store.partSource(name);
+  }
+
+  /** Resolves when part `name` starts growing, another part closes, or after `timeoutMs`. */
+  waitForPart(name: string, timeoutMs: number): Promise<void> {
+    return this.store.waitForPart(name, timeoutMs);
   }
 
   /** Puts every listed segment's files on disk now (for readers of the folder, such as the thumbnailer). */

@@ -14,7 +14,8 @@ import {
   AUDIO_TRACK_ID, buildFragment, buildInitSegment, fragmentSize, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack, type TrackConfig,
 } from './mp4.js';
 import type { SegmentIndex, InitConfigs, JournalEntry, SegmentRecord } from './segment-index.js';
-import { LOW_LATENCY_LIMITS, type CutPart, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter.js';
+import { GrowingParts, type PartSource } from './growing-parts.js';
+import { LOW_LATENCY_LIMITS, type CutPart, type CutSegment, type PartChunk, type PackagerStats, type SegmenterOutput } from './segmenter.js';
 
 /** The journal of a stream's segments, in its folder. */
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -66,6 +67,8 @@ export class SegmentStore implements SegmenterOutput {
   private readonly partFiles = new Map<string, PartFile>();
   /** mfhd sequence numbers of part fragments: increasing across the stream, as CMAF wants. */
   private fragmentSeq = 0;
+  /** The open part's files while they are cut, chunk by chunk. */
+  private readonly growing = new GrowingParts();
 
   constructor(
     private readonly dir: string,
@@ -108,13 +111,27 @@ export class SegmentStore implements SegmenterOutput {
     });
   }
 
+  partChunk(c: PartChunk): void {
+    const msn = this.index.count;
+    const put = (file: string, track: FragmentTrack | undefined): void => {
+      if (!track || track.count === 0) return;
+      const { buffers, size } = buildFragment(++this.fragmentSeq, [track]);
+      this.growing.append(file, Buffer.concat(buffers, size));
+    };
+    put(TRACK_FILES.video.partName(msn, c.index), c.video);
+    put(TRACK_FILES.audio.partName(msn, c.index), c.audio);
+  }
+
   part(p: CutPart): void {
     const msn = this.index.count;
-    const seq = ++this.fragmentSeq;
+    // The part's bytes are its chunks; a part that had none (an audio gap) is one empty fragment.
     const put = (file: string, track: FragmentTrack | undefined): void => {
-      const tracks = track ? [track] : [];
-      const { buffers, size } = buildFragment(seq, tracks);
-      this.partFiles.set(file, { msn, bytes: Buffer.concat(buffers, size), samples: track?.count ?? 0 });
+      let bytes = this.growing.finish(file);
+      if (!bytes) {
+        const { buffers, size } = buildFragment(++this.fragmentSeq, track ? [track] : []);
+        bytes = Buffer.concat(buffers, size);
+      }
+      this.partFiles.set(file, { msn, bytes, samples: track?.count ?? 0 });
     };
     if (p.video) put(TRACK_FILES.video.partName(msn, p.index), p.video);
     if (p.hasAudio) put(TRACK_FILES.audio.partName(msn, p.index), p.audio);
@@ -124,6 +141,16 @@ export class SegmentStore implements SegmenterOutput {
     const audioDuration = Math.round((audioTicks * VIDEO_TIMESCALE) / rate);
     this.index.addPart({ duration: p.duration, audioDuration, independent: p.independent, audioGap: p.hasAudio && !p.audio, opens: p.opens });
     this.events.part({ msn, index: p.index });
+  }
+
+  /** A part file: its bytes when complete, the part while it grows, else undefined. */
+  partSource(name: string): PartSource {
+    return this.partFiles.get(name)?.bytes ?? this.growing.get(name);
+  }
+
+  /** Resolves when part `name` starts growing, a part closes, the parts are dropped, or after `timeoutMs`. */
+  waitForPart(name: string, timeoutMs: number): Promise<void> {
+    return this.growing.waitForStart(name, timeoutMs, LOW_LATENCY_LIMITS.maxWaitersPerStream);
   }
 
   /** The fragments of one track's parts of segment `msn`, in order (gaps left out). */
@@ -153,6 +180,8 @@ export class SegmentStore implements SegmenterOutput {
   }
 
   segment(cut: CutSegment): void {
+    // Its last part closed just before; nothing else can still be growing.
+    this.growing.clear();
     const seq = this.index.count;
     const { start, end, pdt, disc, audioRate: sr } = cut;
     const duration = Math.max(1, end - start);
@@ -263,6 +292,7 @@ export class SegmentStore implements SegmenterOutput {
 
   /** The stream ended: parts are no longer listed. */
   dropParts(): void {
+    this.growing.clear();
     this.partFiles.clear();
     this.index.parts.clear();
   }

@@ -84,9 +84,22 @@ export interface CutPart {
   audio?: FragmentTrack;
 }
 
+/**
+ * Frames of the open part whose durations are known, handed on before the part closes (Low-Latency HLS), so a
+ * player waiting for the part gets them at once. A part's chunks, in order, hold exactly its frames.
+ */
+export interface PartChunk {
+  /** Index of the part within the open segment. */
+  index: number;
+  video?: FragmentTrack;
+  audio?: FragmentTrack;
+}
+
 export interface SegmenterOutput {
   /** A new init (index N) is needed before the next segment: these configs. */
   init(index: number, configs: InitConfigs): void;
+  /** Frames of the open part (only with a part target); the part's last chunk comes just before `part`. */
+  partChunk(chunk: PartChunk): void;
   /** A part of the open segment closed (only with a part target). The segment's last part comes just before it. */
   part(part: CutPart): void;
   /** A segment closed; with a part target its bytes are its parts'. */

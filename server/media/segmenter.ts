@@ -15,7 +15,7 @@ import { AUDIO_TRACK_ID, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack } f
 import { silentTrack } from './audio-silence.js';
 import { PACKAGER_LIMITS, type CutPart, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter-output.js';
 
-export { LOW_LATENCY_LIMITS, PACKAGER_LIMITS, type CutPart, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter-output.js';
+export { LOW_LATENCY_LIMITS, PACKAGER_LIMITS, type CutPart, type PartChunk, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter-output.js';
 import { audioConfig, videoConfig, type AudioConfig, type VideoConfig } from './segment-index.js';
 
 /** Frame timestamps are whole milliseconds: a part this much over the part target still fits it. */
@@ -71,6 +71,9 @@ export class Segmenter {
   private partVideo = 0;
   private partAudio = 0;
   private partsCut = 0;
+  /** Queue indexes of the first frames of the open part not yet handed on in a chunk. */
+  private chunkVideo = 0;
+  private chunkAudio = 0;
 
   constructor(
     segmentSeconds: number,
@@ -197,6 +200,7 @@ export class Segmenter {
     }
     const dts = this.videoDts(o);
     if (!this.ready) this.checkReady();
+    if (this.ready && this.initHasVideo && this.partTicks > 0) this.chunkBefore(dts);
     if (this.ready && this.initHasVideo && keyframe && this.keyframeCloses(dts)) this.cut(dts);
     else if (this.ready && this.initHasVideo && this.partTicks > 0) this.maybeCloseVideoPart(dts);
     if (this.vData.length === 0) this.segWall = this.now();
@@ -256,6 +260,7 @@ export class Segmenter {
     this.aData.push(frame.data);
     this.aDts.push(dts);
     this.queuedBytes += frame.data.length;
+    if (this.ready && !this.initHasVideo && this.partTicks > 0) this.chunkBefore(undefined);
     this.enforceQueueBound();
   }
 
@@ -363,6 +368,71 @@ export class Segmenter {
   }
 
   /**
+   * Hands on the open part's frames whose durations are now known: the video frames queued before a video frame at
+   * `dts` (undefined for audio-only streams), and the audio frames starting before it whose next frame is queued.
+   * closePart computes the same durations for them, so the chunks are the part.
+   */
+  private chunkBefore(dts: number | undefined): void {
+    const v0 = this.chunkVideo;
+    const a0 = this.chunkAudio;
+    let video: FragmentTrack | undefined;
+    let na = a0;
+    if (dts !== undefined) {
+      const nv = this.vData.length;
+      if (nv > v0) {
+        video = this.videoTrack(v0, nv, dts);
+        this.chunkVideo = nv;
+      }
+      const limit = (dts * (this.initAudio?.info.sampleRate ?? 1)) / VIDEO_TIMESCALE;
+      while (na + 1 < this.aData.length && this.aDts[na] < limit) na++;
+    } else {
+      na = Math.max(a0, this.aData.length - 1);
+    }
+    let audio: FragmentTrack | undefined;
+    if (this.initHasAudio && na > a0) {
+      audio = this.audioTrack(a0, na);
+      this.chunkAudio = na;
+    }
+    if (video || audio) this.out.partChunk({ index: this.partsCut, video, audio });
+  }
+
+  /** Hands on the open part's frames not yet in a chunk, up to video frame nv and audio frame na, as its last chunk. */
+  private chunkRest(nv: number, na: number, end: number, nextAudioDts?: number): void {
+    let video: FragmentTrack | undefined;
+    let audio: FragmentTrack | undefined;
+    const v0 = this.chunkVideo;
+    if (this.initHasVideo && nv > v0) video = this.videoTrack(v0, nv, end);
+    if (this.initHasAudio && na > this.chunkAudio) audio = this.audioTrack(this.chunkAudio, na, nextAudioDts);
+    this.chunkVideo = nv;
+    this.chunkAudio = na;
+    if (video || audio) this.out.partChunk({ index: this.partsCut, video, audio });
+  }
+
+  /** Video frames [v0, nv) as a fragment track; the last one lasts until `end` (the next frame's time). */
+  private videoTrack(v0: number, nv: number, end: number): FragmentTrack {
+    const n = nv - v0;
+    const durations = new Array<number>(n);
+    for (let i = 0; i < n; i++) durations[i] = (v0 + i + 1 < nv ? this.vDts[v0 + i + 1] : end) - this.vDts[v0 + i];
+    return {
+      id: VIDEO_TRACK_ID, baseDecodeTime: this.vDts[v0], count: n, data: this.vData.slice(v0, nv), durations,
+      keyframes: this.vKey.slice(v0, nv), cts: this.vCts.slice(v0, nv),
+    };
+  }
+
+  /** Audio frames [a0, na) as a fragment track; a frame's duration runs to the next queued frame. */
+  private audioTrack(a0: number, na: number, nextAudioDts?: number): FragmentTrack {
+    const n = na - a0;
+    const frame = this.initAudio?.info.frameLength ?? 1024;
+    const durations = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const k = a0 + i;
+      const next = k + 1 < this.aDts.length ? this.aDts[k + 1] : k + 1 === na && nextAudioDts !== undefined ? nextAudioDts : undefined;
+      durations[i] = next !== undefined && next > this.aDts[k] ? next - this.aDts[k] : frame;
+    }
+    return { id: AUDIO_TRACK_ID, baseDecodeTime: this.aDts[a0], count: n, data: this.aData.slice(a0, na), durations };
+  }
+
+  /**
    * Emits the open part: video frames [partVideo, nv), audio frames [partAudio, na), ending at `end` (90 kHz; the
    * next frame's time). `nextAudioDts`: the audio frame after the part, when known (audio-only streams).
    */
@@ -375,29 +445,14 @@ export class Segmenter {
     let start: number;
     if (this.initHasVideo) {
       if (nv <= v0) return;
-      const n = nv - v0;
-      const durations = new Array<number>(n);
-      for (let i = 0; i < n; i++) durations[i] = (v0 + i + 1 < nv ? this.vDts[v0 + i + 1] : end) - this.vDts[v0 + i];
       start = this.vDts[v0];
-      video = {
-        id: VIDEO_TRACK_ID, baseDecodeTime: start, count: n, data: this.vData.slice(v0, nv), durations,
-        keyframes: this.vKey.slice(v0, nv), cts: this.vCts.slice(v0, nv),
-      };
+      video = this.videoTrack(v0, nv, end);
     } else {
       if (na <= a0) return;
       start = Math.round((this.aDts[a0] * VIDEO_TIMESCALE) / sr);
     }
-    if (this.initHasAudio && na > a0) {
-      const n = na - a0;
-      const frame = this.initAudio?.info.frameLength ?? 1024;
-      const durations = new Array<number>(n);
-      for (let i = 0; i < n; i++) {
-        const k = a0 + i;
-        const next = k + 1 < this.aDts.length ? this.aDts[k + 1] : k + 1 === na && nextAudioDts !== undefined ? nextAudioDts : undefined;
-        durations[i] = next !== undefined && next > this.aDts[k] ? next - this.aDts[k] : frame;
-      }
-      audio = { id: AUDIO_TRACK_ID, baseDecodeTime: this.aDts[a0], count: n, data: this.aData.slice(a0, na), durations };
-    }
+    if (this.initHasAudio && na > a0) audio = this.audioTrack(a0, na, nextAudioDts);
+    this.chunkRest(nv, na, end, nextAudioDts);
     const independent = video ? video.keyframes![0] === 1 : true;
     const part: CutPart = {
       index: this.partsCut, start, duration: Math.max(1, end - start), independent, video, hasAudio: this.initHasAudio, audio,
@@ -408,11 +463,14 @@ export class Segmenter {
     this.partsCut++;
     this.partVideo = nv;
     this.partAudio = na;
+    this.chunkVideo = nv;
+    this.chunkAudio = na;
     this.out.part(part);
   }
 
   private dropVideo(): void {
     this.partVideo = 0;
+    this.chunkVideo = 0;
     for (const d of this.vData) this.queuedBytes -= d.length;
     this.vData.length = 0;
     this.vDts.length = 0;
@@ -422,6 +480,7 @@ export class Segmenter {
 
   private dropAudio(k: number): void {
     this.partAudio = Math.max(0, this.partAudio - k);
+    this.chunkAudio = Math.max(0, this.chunkAudio - k);
     for (let i = 0; i < k; i++) this.queuedBytes -= this.aData[i].length;
     this.aData.splice(0, k);
     this.aDts.splice(0, k);
@@ -506,6 +565,8 @@ export class Segmenter {
     this.cuts++;
     this.partVideo = 0;
     this.partAudio = 0;
+    this.chunkVideo = 0;
+    this.chunkAudio = 0;
     this.partsCut = 0;
     // Release the queue (the fragment keeps its own references).
     this.vData = [];

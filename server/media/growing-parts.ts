@@ -1,0 +1,122 @@
+// Parts while they are cut. With Low-Latency HLS a player asks for the part named by the preload hint before it
+// exists; it gets the part's bytes as the frames arrive (one CMAF chunk, moof + mdat, per batch of frames), so the
+// hint saves the player a part's duration rather than only a round trip. A growing part's bytes are exactly the
+// finished part's: the chunks, in order.
+
+/** What a reader of a growing part hears: a chunk, or null when the part is complete (or will never be). */
+export type ChunkListener = (chunk: Buffer | null) => void;
+
+/** One track's part being cut: the chunks so far, and who listens for the rest. */
+export class GrowingPart {
+  readonly chunks: Buffer[] = [];
+  private size = 0;
+  private readonly listeners = new Set<ChunkListener>();
+
+  append(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    for (const l of this.listeners) l(chunk);
+  }
+
+  /** The whole part, once it is complete. */
+  bytes(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+  }
+
+  /** Hears every chunk appended from now on, then null at the end. Returns the unsubscribe. */
+  listen(l: ChunkListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  /** No more chunks: every reader gets its end. */
+  end(): void {
+    for (const l of this.listeners) l(null);
+    this.listeners.clear();
+  }
+}
+
+/** A part file as a reader finds it: complete bytes, a part still growing, or nothing (yet). */
+export type PartSource = Buffer | GrowingPart | undefined;
+
+/**
+ * The growing parts of a stream by file name, and readers waiting for a part that has not started. A part starts
+ * with its first chunk, a frame or so after the previous part closed; until then a hinted request waits here (not on
+ * the playlist version, which would wake every blocking playlist request once more per part).
+ */
+export class GrowingParts {
+  private readonly growing = new Map<string, GrowingPart>();
+  private readonly starting = new Map<string, Set<() => void>>();
+
+  get(name: string): GrowingPart | undefined {
+    return this.growing.get(name);
+  }
+
+  /** Appends a chunk to part `name`, starting it (and waking whoever waits for it) on its first chunk. */
+  append(name: string, chunk: Buffer): void {
+    let part = this.growing.get(name);
+    if (!part) {
+      part = new GrowingPart();
+      this.growing.set(name, part);
+      this.wake(name);
+    }
+    part.append(chunk);
+  }
+
+  /**
+   * Part `name` is complete: its bytes (undefined when it never started), and its readers get their end. Every
+   * waiter wakes to look again: a part that closed may have passed the one it waits for.
+   */
+  finish(name: string): Buffer | undefined {
+    const part = this.growing.get(name);
+    this.growing.delete(name);
+    this.wakeAll();
+    if (!part) return undefined;
+    part.end();
+    return part.bytes();
+  }
+
+  /**
+   * Resolves when part `name` starts or finishes, or after `timeoutMs`. Bounded: at most `maxWaiters` wait at once
+   * over all names (resolves at once beyond that).
+   */
+  waitForStart(name: string, timeoutMs: number, maxWaiters: number): Promise<void> {
+    if (this.growing.has(name) || this.waiters() >= maxWaiters) return Promise.resolve();
+    return new Promise((resolve) => {
+      let set = this.starting.get(name);
+      if (!set) this.starting.set(name, (set = new Set()));
+      const done = (): void => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0 && this.starting.get(name) === set) this.starting.delete(name);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      set.add(done);
+    });
+  }
+
+  /** The stream ended or dropped its parts: every reader and waiter is let go. */
+  clear(): void {
+    for (const part of this.growing.values()) part.end();
+    this.growing.clear();
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    for (const name of [...this.starting.keys()]) this.wake(name);
+  }
+
+  private waiters(): number {
+    let n = 0;
+    for (const s of this.starting.values()) n += s.size;
+    return n;
+  }
+
+  private wake(name: string): void {
+    const set = this.starting.get(name);
+    if (!set) return;
+    this.starting.delete(name);
+    for (const done of [...set]) done();
+  }
+}
