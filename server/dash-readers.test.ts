@@ -124,12 +124,13 @@ function assertGstPlayed(r: { out: string }, demuxer: Demuxer, what: string, min
 }
 
 /**
- * ffmpeg copying every packet of `url` to framecrc (for `liveSeconds` of media, read at the pace of a player, when
- * live): its packet list per stream (dts in the stream's time base) and its warnings. A live read is paced (-re)
- * because ffmpeg's dash demuxer does not wait for a segment that is not out yet: unpaced, it outruns any live stream.
+ * ffmpeg copying every packet of `url` to framecrc (for `liveSeconds` of media, when live; read at a player's pace
+ * with -re unless `paced` is false): its packet list per stream (dts in the stream's time base) and its warnings.
+ * ffmpeg's dash demuxer asks for the next segment as soon as it has one; unpaced, it reads as fast as the server
+ * answers, which for the segment in progress is when it is cut.
  */
-async function ffmpegPackets(url: string, liveSeconds: number | undefined, timeoutMs: number): Promise<{ code: number | null; dts: Map<number, number[]>; stderr: string }> {
-  const live = liveSeconds ? ['-re'] : [];
+async function ffmpegPackets(url: string, liveSeconds: number | undefined, timeoutMs: number, paced = true): Promise<{ code: number | null; dts: Map<number, number[]>; stderr: string }> {
+  const live = liveSeconds && paced ? ['-re'] : [];
   const limit = liveSeconds ? ['-t', String(liveSeconds)] : [];
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', ...live, '-i', url, ...limit, '-map', '0', '-c', 'copy', '-f', 'framecrc', '-'];
   const r = await run(FFMPEG, args, timeoutMs);
@@ -194,6 +195,10 @@ describe('DASH readers besides browsers', () => {
       const ff = await ffmpegPackets(live, 5, 30_000);
       assertMonotonic(ff, 'live ffmpeg');
       assertSteadyFetches(proxy.take(), 'live ffmpeg');
+      // A recording without -re: the server holds the request for the segment in progress until it is cut.
+      const unpaced = await ffmpegPackets(live, 4, 30_000, false);
+      assertMonotonic(unpaced, 'live ffmpeg, unpaced');
+      assertSteadyFetches(proxy.take(), 'live ffmpeg, unpaced');
     } finally {
       pub.proc.kill('SIGKILL');
       await pub.exit;

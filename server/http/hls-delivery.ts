@@ -1,9 +1,9 @@
 // Low-Latency HLS delivery directives (RFC 8216bis 6.2.5): blocking playlist reload (_HLS_msn, _HLS_part), delta
-// updates (_HLS_skip) and requests for a hinted part that is not cut yet. Each wait is on the stream's version
+// updates (_HLS_skip), requests for a hinted part that is not cut yet, and for the segment in progress. Each wait is on the stream's version
 // (bumped per part and per segment), bounded in time and in waiters per stream.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './errors.js';
-import { partOfFile } from '../media/hls-playlist.js';
+import { partOfFile, segmentOfFile } from '../media/hls-playlist.js';
 import type { PartSource } from '../media/growing-parts.js';
 import type { LiveStream } from '../media/live-streams.js';
 import { LOW_LATENCY_LIMITS } from '../media/packager.js';
@@ -102,4 +102,19 @@ export async function awaitPart(stream: LiveStream, name: string): Promise<PartS
     if (gone || stream.ending || left <= 0) return stream.segment(name);
     await stream.packager.waitForPart(name, left);
   }
+}
+
+/**
+ * A segment file of a live stream: its bytes while only in memory, else undefined (read the file). The segment in
+ * progress is waited for (up to 3 target durations): DASH readers that do not pace themselves (ffmpeg's, reading
+ * without -re) ask for it as soon as they have the one before, and then get it when it is cut, as a chunked
+ * low-latency origin would, instead of a 404 they would skip over.
+ */
+export async function awaitSegment(stream: LiveStream, name: string): Promise<Buffer | undefined> {
+  const seq = segmentOfFile(name);
+  if (seq === undefined || stream.ending || seq !== stream.packager.position().segments || stream.waiting >= LOW_LATENCY_LIMITS.maxWaitersPerStream) {
+    return stream.segment(name);
+  }
+  await stream.waitUntil(() => stream.reached(seq), maxWaitMs(stream));
+  return stream.segment(name);
 }

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotFileCache, isImmutable, isPlaylist, isSafeMediaPath, mimeFor, serveMediaFile } from './file-server.js';
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
 import { partOfFile, TRACK_FILES } from '../media/hls-playlist.js';
-import { awaitDirectives, awaitPart } from './hls-delivery.js';
+import { awaitDirectives, awaitPart, awaitSegment } from './hls-delivery.js';
 import type { LiveStream } from '../media/live-streams.js';
 import { GrowingPart } from '../media/growing-parts.js';
 import { PassThrough } from 'node:stream';
@@ -288,8 +288,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       reply.type(mimeFor(file)).header('cache-control', 'no-cache, no-store');
       return reply.send(rel.endsWith('.m3u8') ? rewriteHlsUris(text, '', allowed.query) : addDashQuery(text, allowed.query));
     }
-    // A part is only in memory; one named by the preload hint is answered once it is cut.
-    const unwritten = live && (partOfFile(rel) ? await awaitPart(live, rel) : live.segment(rel));
+    // A part is only in memory; one named by the preload hint, and the segment in progress, are waited for.
+    const unwritten = live && (partOfFile(rel) ? await awaitPart(live, rel) : await awaitSegment(live, rel));
     if (unwritten instanceof GrowingPart) return sendGrowingPart(req, reply, rel, unwritten, allowed.scope);
     if (unwritten) return sendSegment(req, reply, rel, unwritten, allowed.scope);
     return serveMediaFile(req, reply, folder.dir, rel, cache, { cacheScope: allowed.scope });

@@ -109,6 +109,14 @@ export const TRACK_FILES = {
 const PART_FILE = /^[va]-part-(\d{1,9})\.(\d{1,6})\.m4s$/;
 
 /** The segment number and part index a part file name (`v-part-N.I.m4s`, `a-part-N.I.m4s`) stands for. */
+const SEGMENT_FILE = /^[va]-seg-(\d{1,9})\.m4s$/;
+
+/** The media sequence number of a segment file name (`v-seg-N.m4s`, `a-seg-N.m4s`), else undefined. */
+export function segmentOfFile(name: string): number | undefined {
+  const m = SEGMENT_FILE.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
 export function partOfFile(name: string): { msn: number; part: number } | undefined {
   const m = PART_FILE.exec(name);
   return m ? { msn: Number(m[1]), part: Number(m[2]) } : undefined;
