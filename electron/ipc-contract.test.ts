@@ -56,6 +56,8 @@ const cases: [channel: string, request: unknown, ok: boolean, why: string][] = [
   ['invite:create', { expiresInSeconds: 1 }, false, 'too short'],
   ['invite:create', { maxUses: 0 }, false, 'zero uses'],
   ['chat:endpoint', {}, true, 'chat endpoint'],
+  ['channel:serverView', {}, true, 'server view'],
+  ['channel:serverView', { channel: 'x' }, false, 'server view takes nothing'],
   ['shell:exec', {}, false, 'unknown channel'],
   ['__proto__', {}, false, 'prototype channel'],
   ['constructor', {}, false, 'prototype channel'],

@@ -34,7 +34,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('Onair Studio in Chromium through the dev bridge', { timeout: 150_000 }, () => {
+describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }, () => {
   let server: TestServer;
   let bridge: DevBridge;
   let browser: Browser;
@@ -170,6 +170,24 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 150_000 }
     // No secret in the page's storage, and no page errors.
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
     assert.ok(!stored.includes(full), 'the stream key is not stored by the page');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('live with 8 s keyframes, the Studio shows the server\'s keyframe warning with the fix', async () => {
+    await page.getByLabel('Keyframe (s)').fill('8');
+    await page.getByRole('button', { name: 'Go Live' }).click();
+    await page.locator('[data-testid="state"][data-state="live"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('keyframe-warning').count(), 0);
+    // Three keyframes 8 s apart, then the Studio's next poll.
+    const warning = page.getByTestId('keyframe-warning');
+    await warning.waitFor({ timeout: 45_000 });
+    const text = (await warning.textContent()) ?? '';
+    assert.match(text, /every 8 s/);
+    assert.match(text, /Output Mode "Advanced" → Streaming tab → Keyframe Interval: 1 s/);
+    await page.screenshot({ path: path.join(SHOTS, 'studio-keyframe-warning.png') });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.locator('[data-testid="state"][data-state="ended"]').waitFor({ timeout: 15_000 });
+    await warning.waitFor({ state: 'detached', timeout: 15_000 });
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -3,7 +3,7 @@
 import type { KeyframeWarning } from './contracts.js';
 import './keyframe-warning.css';
 
-export function KeyframeWarningNote({ warning }: { warning: KeyframeWarning }) {
+export function KeyframeWarningNote({ warning }: { warning: Pick<KeyframeWarning, 'message' | 'fix'> }) {
   return (
     <div className="keyframe-warning" role="status" data-testid="keyframe-warning">
       <p>

@@ -7,6 +7,7 @@ import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
 import type { BroadcastState, PictureInPicture, SessionInfo } from '../../../electron/ipc-contract.js';
 import { clock, stateLine } from '../../../electron/state-line.js';
 import { call } from './onair.js';
+import { ServerView } from './ServerView.js';
 import { useStudio } from './store.js';
 
 function useNow(ms = 1000): number {
@@ -175,6 +176,7 @@ function Workspace({ session }: { session: Exclude<SessionInfo, { mode: 'signed-
       <section className="col col--main">
         <Preview />
         <GoLive />
+        {session.mode === 'onair' && <ServerView />}
         <Health />
       </section>
       <section className="col col--settings">
