@@ -58,6 +58,8 @@ const cases: [channel: string, request: unknown, ok: boolean, why: string][] = [
   ['chat:endpoint', {}, true, 'chat endpoint'],
   ['channel:serverView', {}, true, 'server view'],
   ['channel:serverView', { channel: 'x' }, false, 'server view takes nothing'],
+  ['monitor:source', {}, true, 'monitor source'],
+  ['monitor:source', { hlsUrl: 'http://evil/x.m3u8' }, false, 'the renderer may not pick the source'],
   ['shell:exec', {}, false, 'unknown channel'],
   ['__proto__', {}, false, 'prototype channel'],
   ['constructor', {}, false, 'prototype channel'],

@@ -97,6 +97,12 @@ export interface InvokeMap {
   'chat:endpoint': { req: Record<string, never>; res: { baseUrl: string; channel: string; viewerUrl: string } };
   /** GET /api/me/channel through main, without the key: is the channel live, and does the server warn about it. */
   'channel:serverView': { req: Record<string, never>; res: ServerStreamView };
+  /**
+   * The channel's live HLS master as viewers get it, for the Studio's monitor. On a channel that is not public it
+   * carries a media token in `?t=` (this channel only, 6 h, worth what the owner's access is worth): what every
+   * player of a private channel holds. Never the account token.
+   */
+  'monitor:source': { req: Record<string, never>; res: { hlsUrl: string } };
 }
 
 export type InvokeChannel = keyof InvokeMap;
@@ -255,6 +261,7 @@ export const REQUEST_GUARDS: { [C in InvokeChannel]: Guard<InvokeRequest<C>> } =
   'phone:setup': empty,
   'chat:endpoint': empty,
   'channel:serverView': empty,
+  'monitor:source': empty,
 };
 
 export const INVOKE_CHANNELS = Object.keys(REQUEST_GUARDS) as InvokeChannel[];

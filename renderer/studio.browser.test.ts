@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { CHAT_PATH, type ChatMessage } from '../server/api/chat.js';
-import { FFMPEG, startTestServer, type TestServer } from '../server/test-helpers.js';
+import { api, FFMPEG, startTestServer, type TestServer } from '../server/test-helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'renderer', 'studio');
@@ -153,6 +153,27 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     await page.waitForFunction(() => /00:0[3-9]|00:[1-9]\d/.test(document.querySelector('[data-testid="health-uptime"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'studio.png') });
+
+    // The monitor: the channel as viewers get it, invite-only here, so through a media token main fetched.
+    const token = (await api(server.base, 'POST', '/api/auth/login', { username, password: `pw-${username}-123456` })).body.token as string;
+    assert.equal((await api(server.base, 'PATCH', '/api/me/channel', { visibility: 'invite' }, token)).status, 200);
+    const mediaUrls: string[] = [];
+    page.on('request', (r) => {
+      if (/\/(hls|vod)\//.test(r.url())) mediaUrls.push(r.url());
+    });
+    await page.getByRole('button', { name: 'Watch as viewers do' }).click();
+    const monitor = page.getByRole('region', { name: 'Your stream as viewers see it' });
+    await monitor.and(page.locator('[data-state="playing"]')).waitFor({ timeout: 30_000 });
+    await monitor.locator('.live-badge__latency').waitFor({ timeout: 15_000 });
+    const latency = Number(/([\d.]+) s/.exec((await monitor.locator('.live-badge__latency').textContent()) ?? '')?.[1]);
+    assert.ok(latency > 0 && latency < 15, `latency badge ${latency}`);
+    assert.ok(await monitor.locator('video').evaluate((v) => (v as HTMLVideoElement).muted), 'the monitor starts muted');
+    assert.ok(mediaUrls.some((u) => /\/hls\/[^/]+\/index\.m3u8\?t=/.test(u)), `the master was asked for with a media token: ${mediaUrls[0]}`);
+    assert.ok(!mediaUrls.some((u) => u.includes(full) || u.includes(token)), 'no stream key or account token in media URLs');
+    await page.screenshot({ path: path.join(SHOTS, 'studio-monitor.png') });
+    await page.getByRole('button', { name: 'Show the source preview' }).click();
+    await page.locator('[data-testid="preview"] img').waitFor();
+    await api(server.base, 'PATCH', '/api/me/channel', { visibility: 'public' }, token);
 
     // Stop.
     await page.getByRole('button', { name: 'Stop' }).click();

@@ -263,6 +263,16 @@ export class StudioCore {
       };
     },
 
+    'monitor:source': async () => {
+      const s = this.onair();
+      const client = this.api(s.serverUrl, s.token);
+      // The server the Studio signed in to, which it reaches by definition (the channel's public URL may not be).
+      const hlsUrl = `${s.serverUrl}/hls/${encodeURIComponent(s.channel)}/index.m3u8`;
+      if ((await client.myChannel()).visibility === 'public') return { hlsUrl };
+      const { token } = await client.mediaToken(s.channel);
+      return { hlsUrl: `${hlsUrl}?t=${encodeURIComponent(token)}` };
+    },
+
     'chat:endpoint': async () => {
       const s = this.onair();
       return { baseUrl: this.o.chatBaseUrl(s.serverUrl), channel: s.channel, viewerUrl: `${s.serverUrl}/c/${encodeURIComponent(s.channel)}` };
