@@ -67,7 +67,7 @@ function StreamSetup({ channel, onKey }: { channel: Mine; onKey(k: string): void
         </dd>
       </dl>
       <p className="hint">
-        Keep the key secret: anyone with it can stream to your channel. For low delay set the keyframe interval to 1 s (Settings → Output, Advanced).
+        Keep the key secret: anyone with it can stream to your channel. For low delay set the keyframe interval to 1 s (Settings → Output → Output Mode “Advanced” → Streaming tab → Keyframe Interval).
       </p>
       {confirming ? (
         <div className="confirm" role="alertdialog" aria-labelledby="regen-q">
