@@ -51,6 +51,15 @@ export interface BroadcastStatus {
   health: BroadcastHealth | null;
 }
 
+/**
+ * What the Onair server sees of the signed-in channel's stream (whoever publishes it: this Studio, OBS, a phone).
+ * `keyframeWarning`: the server's keyframe interval warning (see docs/API.md), in its own words.
+ */
+export interface ServerStreamView {
+  live: boolean;
+  keyframeWarning: { intervalSeconds: number; message: string; fix: string } | null;
+}
+
 export interface IpcError {
   /** Stable, for code: `bad_request`, `unknown_channel`, `forbidden`, `not_signed_in`, `api`, `busy`, `failed`, … */
   code: string;
@@ -86,6 +95,14 @@ export interface InvokeMap {
    * (Electron: session.webRequest; dev bridge: its /socket.io proxy).
    */
   'chat:endpoint': { req: Record<string, never>; res: { baseUrl: string; channel: string; viewerUrl: string } };
+  /** GET /api/me/channel through main, without the key: is the channel live, and does the server warn about it. */
+  'channel:serverView': { req: Record<string, never>; res: ServerStreamView };
+  /**
+   * The channel's live HLS master as viewers get it, for the Studio's monitor. On a channel that is not public it
+   * carries a media token in `?t=` (this channel only, 6 h, worth what the owner's access is worth): what every
+   * player of a private channel holds. Never the account token.
+   */
+  'monitor:source': { req: Record<string, never>; res: { hlsUrl: string } };
 }
 
 export type InvokeChannel = keyof InvokeMap;
@@ -243,6 +260,8 @@ export const REQUEST_GUARDS: { [C in InvokeChannel]: Guard<InvokeRequest<C>> } =
     }),
   'phone:setup': empty,
   'chat:endpoint': empty,
+  'channel:serverView': empty,
+  'monitor:source': empty,
 };
 
 export const INVOKE_CHANNELS = Object.keys(REQUEST_GUARDS) as InvokeChannel[];

@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { CHAT_PATH, type ChatMessage } from '../server/api/chat.js';
-import { FFMPEG, startTestServer, type TestServer } from '../server/test-helpers.js';
+import { api, FFMPEG, startTestServer, type TestServer } from '../server/test-helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'renderer', 'studio');
@@ -34,7 +34,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('Onair Studio in Chromium through the dev bridge', { timeout: 150_000 }, () => {
+describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }, () => {
   let server: TestServer;
   let bridge: DevBridge;
   let browser: Browser;
@@ -154,6 +154,27 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 150_000 }
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'studio.png') });
 
+    // The monitor: the channel as viewers get it, invite-only here, so through a media token main fetched.
+    const token = (await api(server.base, 'POST', '/api/auth/login', { username, password: `pw-${username}-123456` })).body.token as string;
+    assert.equal((await api(server.base, 'PATCH', '/api/me/channel', { visibility: 'invite' }, token)).status, 200);
+    const mediaUrls: string[] = [];
+    page.on('request', (r) => {
+      if (/\/(hls|vod)\//.test(r.url())) mediaUrls.push(r.url());
+    });
+    await page.getByRole('button', { name: 'Watch as viewers do' }).click();
+    const monitor = page.getByRole('region', { name: 'Your stream as viewers see it' });
+    await monitor.and(page.locator('[data-state="playing"]')).waitFor({ timeout: 30_000 });
+    await monitor.locator('.live-badge__latency').waitFor({ timeout: 15_000 });
+    const latency = Number(/([\d.]+) s/.exec((await monitor.locator('.live-badge__latency').textContent()) ?? '')?.[1]);
+    assert.ok(latency > 0 && latency < 15, `latency badge ${latency}`);
+    assert.ok(await monitor.locator('video').evaluate((v) => (v as HTMLVideoElement).muted), 'the monitor starts muted');
+    assert.ok(mediaUrls.some((u) => /\/hls\/[^/]+\/index\.m3u8\?t=/.test(u)), `the master was asked for with a media token: ${mediaUrls[0]}`);
+    assert.ok(!mediaUrls.some((u) => u.includes(full) || u.includes(token)), 'no stream key or account token in media URLs');
+    await page.screenshot({ path: path.join(SHOTS, 'studio-monitor.png') });
+    await page.getByRole('button', { name: 'Show the source preview' }).click();
+    await page.locator('[data-testid="preview"] img').waitFor();
+    await api(server.base, 'PATCH', '/api/me/channel', { visibility: 'public' }, token);
+
     // Stop.
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.locator('[data-testid="state"][data-state="ended"]').waitFor({ timeout: 15_000 });
@@ -170,6 +191,24 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 150_000 }
     // No secret in the page's storage, and no page errors.
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
     assert.ok(!stored.includes(full), 'the stream key is not stored by the page');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('live with 8 s keyframes, the Studio shows the server\'s keyframe warning with the fix', async () => {
+    await page.getByLabel('Keyframe (s)').fill('8');
+    await page.getByRole('button', { name: 'Go Live' }).click();
+    await page.locator('[data-testid="state"][data-state="live"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('keyframe-warning').count(), 0);
+    // Three keyframes 8 s apart, then the Studio's next poll.
+    const warning = page.getByTestId('keyframe-warning');
+    await warning.waitFor({ timeout: 45_000 });
+    const text = (await warning.textContent()) ?? '';
+    assert.match(text, /every 8 s/);
+    assert.match(text, /Output Mode "Advanced" → Streaming tab → Keyframe Interval: 1 s/);
+    await page.screenshot({ path: path.join(SHOTS, 'studio-keyframe-warning.png') });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.locator('[data-testid="state"][data-state="ended"]').waitFor({ timeout: 15_000 });
+    await warning.waitFor({ state: 'detached', timeout: 15_000 });
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -453,6 +453,29 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
     assert.equal(await own.locator('[data-testid="profile-username"]').count(), 0);
   });
 
+  test('settings: while live with OBS Simple mode\'s keyframes (every 250 frames), the warning with the fix appears', async () => {
+    const { page: own } = await newPage();
+    const username = `kf${Date.now().toString(36).slice(-5)}`;
+    await registerInPage(own, username);
+    await own.goto('/settings');
+    await own.getByTestId('obs-setup').waitFor();
+    assert.equal(await own.getByTestId('keyframe-warning').count(), 0, 'no warning while off air');
+    const token = (await api(server.base, 'POST', '/api/auth/login', { username, password: password(username) })).body.token as string;
+    const key = (await api(server.base, 'GET', '/api/me/channel', undefined, token)).body.streamKey as string;
+    const pub = publish(`${server.rtmpBase}/${key}`, { seconds: 40, extra: ['-g', '250', '-keyint_min', '250'] });
+    publishers.push(pub);
+    // Three keyframes 8.3 s apart, then the page's next poll.
+    const warning = own.getByTestId('keyframe-warning');
+    await warning.waitFor({ timeout: 45_000 });
+    const text = (await warning.textContent()) ?? '';
+    assert.match(text, /every 8\.3 s/);
+    assert.match(text, /Settings → Output → Output Mode "Advanced" → Streaming tab → Keyframe Interval: 1 s/);
+    await own.getByRole('region', { name: 'Stream from OBS' }).screenshot({ path: path.join(SHOTS, 'settings-keyframe-warning.png') });
+    pub.proc.kill('SIGKILL');
+    await pub.exit;
+    publishers.splice(publishers.indexOf(pub), 1);
+  });
+
   test('no page error and no Content-Security-Policy violation', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -24,6 +24,8 @@ export interface PlayerProps {
   label?: string;
   poster?: string;
   autoPlay?: boolean;
+  /** Start without sound (the Studio's monitor: the streamer's own microphone must not hear the stream). */
+  startMuted?: boolean;
   /** Force an engine (tests, troubleshooting); by default the best for this browser. */
   engine?: 'auto' | PlayerEngine;
   onError?(err: PlayerError): void;
@@ -102,14 +104,14 @@ function hlsErrorToPlayerError(data: ErrorData): PlayerError | null {
   return null;
 }
 
-export function Player({ src, live, label = 'Video player', poster, autoPlay = true, engine: enginePref = 'auto', onError, onStateChange }: PlayerProps) {
+export function Player({ src, live, label = 'Video player', poster, autoPlay = true, startMuted = false, engine: enginePref = 'auto', onError, onStateChange }: PlayerProps) {
   const rootRef = useRef<HTMLDivElement>(null);
   const videoRef = useRef<HTMLVideoElement>(null);
   const hlsRef = useRef<HlsType | null>(null);
   const [state, setStateRaw] = useState<PlayerState>('loading');
   const [error, setError] = useState<PlayerError | null>(null);
   const [engine, setEngine] = useState<PlayerEngine | null>(null);
-  const [muted, setMuted] = useState(false);
+  const [muted, setMuted] = useState(startMuted);
   const [volume, setVolume] = useState(1);
   const [needsUnmute, setNeedsUnmute] = useState(false);
   const [fullscreen, setFullscreen] = useState(false);
@@ -393,7 +395,7 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
       tabIndex={0}
       onKeyDown={onKey}
     >
-      <video ref={videoRef} className="player__video" playsInline poster={poster} onClick={togglePlay} aria-label={label} />
+      <video ref={videoRef} className="player__video" playsInline muted={startMuted} poster={poster} onClick={togglePlay} aria-label={label} />
       {(state === 'loading' || state === 'buffering') && !error && <div className="player__spinner" role="status" aria-label="Loading" />}
       {needsUnmute && state !== 'error' && (
         <button type="button" className="player__unmute" onClick={toggleMute}>

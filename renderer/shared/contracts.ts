@@ -14,6 +14,8 @@ export type {
   InviteCreated,
   InviteLanding,
   InviteRequest,
+  KeyframeCadence,
+  KeyframeWarning,
   LiveChannel,
   MediaToken,
   MyChannel,

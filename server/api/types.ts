@@ -46,6 +46,36 @@ export interface MyChannel {
   /** Normalised tags, in the owner's order (at most 5). */
   tags: string[];
   visibility: ChannelVisibility;
+  /** The publisher's keyframe cadence while live on this server process (null when not live here). */
+  keyframes: KeyframeCadence | null;
+}
+
+/**
+ * How often the publisher sends video keyframes, measured on what the server receives since the publisher
+ * (re)connected. Segments can only be cut at keyframes, so this is the floor of the segment length.
+ */
+export interface KeyframeCadence {
+  /** The longest interval between keyframes over the last few GOPs, seconds; null before two keyframes (or without video). */
+  maxIntervalSeconds: number | null;
+  /** The median interval over the same GOPs, seconds. */
+  medianIntervalSeconds: number | null;
+  /** Intervals measured since the publisher (re)connected. */
+  intervals: number;
+  /** Set while keyframes come far too rarely for the segment target (at least two intervals seen). */
+  warning: KeyframeWarning | null;
+}
+
+/** Keyframes too rare for the segment target: what happens and the encoder setting that fixes it, in plain words. */
+export interface KeyframeWarning {
+  /** The longest recent keyframe interval, seconds. */
+  intervalSeconds: number;
+  /** ONAIR_SEGMENT_SECONDS. */
+  segmentTargetSeconds: number;
+  /** Intervals longer than this (2 × the segment target, with 10 % slack) bring the warning. */
+  thresholdSeconds: number;
+  message: string;
+  /** The setting to change (OBS's path to its Keyframe Interval, and what to set). */
+  fix: string;
 }
 
 /**
@@ -279,4 +309,5 @@ export interface StreamStats {
   bytesIn: number;
   viewers: number;
   segments: number;
+  keyframes: KeyframeCadence;
 }

@@ -36,6 +36,7 @@ test('renderStatXml follows the rtmp_stat schema and escapes', () => {
       channel: 'a<b', streamId: 's1', uptimeSeconds: 5, publisherAddress: '127.0.0.1', state: 'live',
       video: { codec: 'avc1.64001f', width: 1280, height: 720, fps: 30, profile: 'High', level: '3.1' },
       audio: { codec: 'mp4a.40.2', sampleRate: 48000, channels: 2, profile: 'LC' }, bitrateKbps: 2500, bytesIn: 500, viewers: 2, segments: 4,
+      keyframes: { maxIntervalSeconds: 1, medianIntervalSeconds: 1, intervals: 3, warning: null },
       clients: [{ id: 'c1', address: '127.0.0.1', timeMs: 5000, flashver: 'FMLE/3.0', publishing: true }], bytesOut: 0, bwOut: 0,
     }],
   });

@@ -12,6 +12,7 @@ import { channelUrls } from './urls.js';
 /** The owner's view of their channel (GET and PATCH /api/me/channel). */
 export function myChannelBody(deps: HttpDeps, channel: Channel, tags: string[]): MyChannel {
   const urls = channelUrls(deps.config, channel.name);
+  const live = deps.streams.isPublishing(channel.name);
   return {
     name: channel.name,
     title: channel.title,
@@ -19,9 +20,10 @@ export function myChannelBody(deps: HttpDeps, channel: Channel, tags: string[]):
     rtmpUrl: deps.config.rtmpPublicUrl,
     hlsUrl: urls.hls,
     dashUrl: urls.dash,
-    live: deps.streams.isPublishing(channel.name),
+    live,
     tags,
     visibility: channel.visibility,
+    keyframes: live ? (deps.streams.get(channel.name)?.keyframes.summary() ?? null) : null,
   };
 }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { KeyframeMeter } from './keyframe-cadence.js';
 import { LiveStream } from './live-streams.js';
 import { LivePackager } from './packager.js';
 
@@ -11,7 +12,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 test('a live stream versions its playlists: waiters wake at the version they wait for, or time out, or the end', async () => {
   const keepAlive = setInterval(() => {}, 1000); // a server's loop is busy; the waiters' own timers do not hold it
-  const s = new LiveStream('ann', work, '127.0.0.1', (dir) => new LivePackager({ dir, segmentSeconds: 1 }), Date.now());
+  const s = new LiveStream('ann', work, '127.0.0.1', (dir) => new LivePackager({ dir, segmentSeconds: 1 }), Date.now(), 1);
   assert.equal(s.version, 0);
   assert.equal(await s.waitForVersion(0, 10), true, 'a version already reached answers at once');
   const two = s.waitForVersion(2, 5000);
@@ -33,4 +34,23 @@ test('a live stream versions its playlists: waiters wake at the version they wai
   assert.equal(s.playlist('index.m3u8'), undefined, 'nothing listed before the first segment');
   assert.equal(s.segment('v-seg-0.m4s'), undefined);
   clearInterval(keepAlive);
+});
+
+test('the keyframe meter warns once two intervals are far above the segment target, and forgets a returned publisher', () => {
+  const m = new KeyframeMeter(1);
+  assert.equal(m.thresholdSeconds, 2.2);
+  m.keyframe(0);
+  m.keyframe(8333);
+  assert.equal(m.summary().warning, null, 'one interval is not enough');
+  m.keyframe(16_667);
+  const s = m.summary();
+  assert.equal(s.maxIntervalSeconds, 8.33);
+  assert.equal(s.intervals, 2);
+  assert.ok(s.warning, 'two 8.3 s GOPs against a 1 s target warn');
+  assert.match(s.warning.fix, /Keyframe Interval: 1 s \(2 s also works\)/);
+  m.restart();
+  for (let t = 0; t <= 6006; t += 2002) m.keyframe(t); // OBS's 2 s at 29.97 fps
+  assert.deepEqual(m.summary(), { maxIntervalSeconds: 2, medianIntervalSeconds: 2, intervals: 3, warning: null });
+  m.keyframe(1000); // the clock went back: measure again
+  assert.equal(m.summary().intervals, 0);
 });

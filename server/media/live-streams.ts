@@ -14,6 +14,7 @@ import type { MediaFrame } from './frame.js';
 import type { PartSource } from './growing-parts.js';
 import { AbrLadder, renditionPlaylist, renditionsFor, renditionVariants, type Rendition } from './abr.js';
 import type { ManifestUris } from './manifests.js';
+import { KeyframeMeter } from './keyframe-cadence.js';
 import { JOURNAL_FILE, LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
 
@@ -102,6 +103,10 @@ export class LiveStream {
   failures: number[] = [];
   /** The newest audio and video sequence headers, for decoders that join late (the ABR ladder). */
   sequenceHeaders: MediaFrame[] = [];
+  /** The publisher's keyframe interval, against the segment target. */
+  readonly keyframes: KeyframeMeter;
+  /** The keyframe warning was logged (once per stream). */
+  keyframeWarned = false;
 
   constructor(
     readonly channel: string,
@@ -109,6 +114,7 @@ export class LiveStream {
     publisherAddress: string,
     packager: (dir: string) => LivePackager,
     now: number,
+    segmentSeconds: number,
   ) {
     this.streamId = randomBytes(9).toString('base64url');
     this.dir = path.join(mediaDir, this.streamId);
@@ -117,6 +123,7 @@ export class LiveStream {
     this.markRate(now);
     this.publisherAddress = publisherAddress;
     this.packager = packager(this.dir);
+    this.keyframes = new KeyframeMeter(segmentSeconds);
   }
 
   /**
@@ -274,12 +281,13 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
       stream.markRate(stream.liveSince);
       stream.publisherAddress = publisherAddress;
       stream.discontinuities++;
+      stream.keyframes.restart();
       stream.packager.discontinuity();
       stream.abr?.discontinuity();
       this.opts.logger.info({ channel, streamId: stream.streamId }, 'publisher returned within grace period');
     } else {
       if (stream?.ending) await stream.ending;
-      stream = new LiveStream(channel, this.opts.mediaDir, publisherAddress, (dir) => this.makePackager(dir), this.now());
+      stream = new LiveStream(channel, this.opts.mediaDir, publisherAddress, (dir) => this.makePackager(dir), this.now(), this.opts.media.segmentSeconds);
       await mkdir(stream.dir, { recursive: true });
       // Whose stream this folder holds, for recoverInterrupted() should this process die before the end.
       const header: StreamHeader = { streamId: stream.streamId, channel, startedAt: stream.startedAt };
@@ -393,6 +401,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         if (frame.kind === 'config' && frame.codec !== '') {
           stream.sequenceHeaders = [...stream.sequenceHeaders.filter((h) => h.track !== frame.track), frame];
         }
+        if (frame.track === 'video' && frame.kind === 'key') this.keyframeSeen(stream, frame.dts);
         try {
           stream.packager.push(frame);
         } catch (err) {
@@ -423,6 +432,17 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         stream.graceTimer.unref();
       },
     };
+  }
+
+  private keyframeSeen(stream: LiveStream, dts: number): void {
+    stream.keyframes.keyframe(dts);
+    if (stream.keyframeWarned || !stream.keyframes.warns) return;
+    stream.keyframeWarned = true;
+    const { maxIntervalSeconds } = stream.keyframes.summary();
+    this.opts.logger.warn(
+      { channel: stream.channel, streamId: stream.streamId, keyframeIntervalSeconds: maxIntervalSeconds, segmentTargetSeconds: this.opts.media.segmentSeconds },
+      'keyframe interval far above the segment target: segments get long (the streamer is shown the encoder setting to fix)',
+    );
   }
 
   /**
@@ -519,6 +539,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         bytesIn: s.bytesIn,
         viewers: viewers(s.channel),
         segments: info.segments,
+        keyframes: s.keyframes.summary(),
       };
     });
   }

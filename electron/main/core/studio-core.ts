@@ -251,6 +251,28 @@ export class StudioCore {
       return { rtmpUrl: s.rtmpUrl, streamKey: s.streamKey, larixLink: link, qrSvgDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
     },
 
+    'channel:serverView': async () => {
+      const s = this.onair();
+      const ch = await this.api(s.serverUrl, s.token).myChannel();
+      // Only what the window shows, never the key; a server without the measurement simply has no warning.
+      const w = ch.keyframes?.warning;
+      const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 1000) : '');
+      return {
+        live: ch.live === true,
+        keyframeWarning: w && typeof w.intervalSeconds === 'number' ? { intervalSeconds: w.intervalSeconds, message: text(w.message), fix: text(w.fix) } : null,
+      };
+    },
+
+    'monitor:source': async () => {
+      const s = this.onair();
+      const client = this.api(s.serverUrl, s.token);
+      // The server the Studio signed in to, which it reaches by definition (the channel's public URL may not be).
+      const hlsUrl = `${s.serverUrl}/hls/${encodeURIComponent(s.channel)}/index.m3u8`;
+      if ((await client.myChannel()).visibility === 'public') return { hlsUrl };
+      const { token } = await client.mediaToken(s.channel);
+      return { hlsUrl: `${hlsUrl}?t=${encodeURIComponent(token)}` };
+    },
+
     'chat:endpoint': async () => {
       const s = this.onair();
       return { baseUrl: this.o.chatBaseUrl(s.serverUrl), channel: s.channel, viewerUrl: `${s.serverUrl}/c/${encodeURIComponent(s.channel)}` };

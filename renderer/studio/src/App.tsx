@@ -6,7 +6,9 @@ import { reconnectChat } from '../../shared/chat-socket.js';
 import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
 import type { BroadcastState, PictureInPicture, SessionInfo } from '../../../electron/ipc-contract.js';
 import { clock, stateLine } from '../../../electron/state-line.js';
+import { LiveMonitor } from './LiveMonitor.js';
 import { call } from './onair.js';
+import { ServerView } from './ServerView.js';
 import { useStudio } from './store.js';
 
 function useNow(ms = 1000): number {
@@ -173,8 +175,9 @@ function Workspace({ session }: { session: Exclude<SessionInfo, { mode: 'signed-
   return (
     <main className="workspace">
       <section className="col col--main">
-        <Preview />
+        <Preview onair={session.mode === 'onair'} />
         <GoLive />
+        {session.mode === 'onair' && <ServerView />}
         <Health />
       </section>
       <section className="col col--settings">
@@ -185,10 +188,14 @@ function Workspace({ session }: { session: Exclude<SessionInfo, { mode: 'signed-
   );
 }
 
-function Preview() {
+function Preview({ onair }: { onair: boolean }) {
   const sourceId = useStudio((s) => s.sourceId);
   const sources = useStudio((s) => s.sources);
-  const live = ACTIVE.includes(useStudio((s) => s.broadcast.kind));
+  const kind = useStudio((s) => s.broadcast.kind);
+  const live = ACTIVE.includes(kind);
+  // The monitor plays the channel from the server: only on an Onair server, and only once the stream is on air.
+  const [watching, setWatching] = useState(false);
+  const monitor = watching && onair && kind === 'live';
   const [img, setImg] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const spec = sources?.sources.find((x) => x.id === sourceId)?.spec;
@@ -217,10 +224,23 @@ function Preview() {
   }, [spec, live]);
 
   return (
-    <div className="preview" data-testid="preview">
-      {img ? <img src={img} alt="Preview of the source" /> : <div className="preview__empty">{err ?? 'Taking a preview…'}</div>}
-      {img && err && <p className="preview__err">{err}</p>}
-    </div>
+    <>
+      <div className="preview" data-testid="preview">
+        {monitor ? (
+          <LiveMonitor />
+        ) : (
+          <>
+            {img ? <img src={img} alt="Preview of the source" /> : <div className="preview__empty">{err ?? 'Taking a preview…'}</div>}
+            {img && err && <p className="preview__err">{err}</p>}
+          </>
+        )}
+      </div>
+      {onair && kind === 'live' && (
+        <button type="button" className="preview__toggle" aria-pressed={watching} onClick={() => setWatching(!watching)}>
+          {watching ? 'Show the source preview' : 'Watch as viewers do'}
+        </button>
+      )}
+    </>
   );
 }
 

@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorCode, errorMessage } from '../../../shared/api.js';
 import { reconnectChat } from '../../../shared/chat-socket.js';
 import type { ApiInvite, ChannelVisibility, MyChannel } from '../../../shared/contracts.js';
+import { KeyframeWarningNote } from '../../../shared/KeyframeWarning.js';
 import { useSession } from '../../../shared/stores/session.js';
 import { rememberedLinks, rememberLink } from '../invite-links.js';
 import { Link } from '../router.js';
@@ -11,6 +12,9 @@ import { AuthForms } from './AuthForms.js';
 import { PasswordForm } from './PasswordForm.js';
 
 type Mine = MyChannel;
+
+/** How often the page asks whether the stream is live and how its keyframes come (cheap, only while shown). */
+const LIVE_POLL_MS = 10_000;
 
 function StreamSetup({ channel, onKey }: { channel: Mine; onKey(k: string): void }) {
   const [show, setShow] = useState(false);
@@ -35,6 +39,7 @@ function StreamSetup({ channel, onKey }: { channel: Mine; onKey(k: string): void
   return (
     <section className="card settings-section" aria-labelledby="obs-title">
       <h2 id="obs-title">Stream from OBS</h2>
+      {channel.live && channel.keyframes?.warning && <KeyframeWarningNote warning={channel.keyframes.warning} />}
       <p className="hint">
         In OBS open <strong>Settings → Stream</strong>, choose Service <strong>Custom…</strong> and fill in:
       </p>
@@ -62,7 +67,7 @@ function StreamSetup({ channel, onKey }: { channel: Mine; onKey(k: string): void
         </dd>
       </dl>
       <p className="hint">
-        Keep the key secret: anyone with it can stream to your channel. For low delay set the keyframe interval to 1 s (Settings → Output, Advanced).
+        Keep the key secret: anyone with it can stream to your channel. For low delay set the keyframe interval to 1 s (Settings → Output → Output Mode “Advanced” → Streaming tab → Keyframe Interval).
       </p>
       {confirming ? (
         <div className="confirm" role="alertdialog" aria-labelledby="regen-q">
@@ -319,8 +324,17 @@ export function Settings() {
       (c) => alive && setChannel(c),
       (err) => alive && setProblem(errorMessage(err)),
     );
+    // Going live (and the keyframe warning, which needs a few GOPs) happens while the page is open: follow it.
+    const poll = setInterval(() => {
+      if (document.hidden) return;
+      api.myChannel().then(
+        (c) => alive && setChannel((was) => was && { ...was, live: c.live, keyframes: c.keyframes }),
+        () => undefined, // a missed poll changes nothing; the next one tries again
+      );
+    }, LIVE_POLL_MS);
     return () => {
       alive = false;
+      clearInterval(poll);
     };
   }, [status]);
 
@@ -365,8 +379,8 @@ export function Settings() {
       )}
       {channel && (
         <>
-          <StreamSetup channel={channel} onKey={(streamKey) => setChannel({ ...channel, streamKey })} />
-          <ChannelForm channel={channel} onSaved={(c) => setChannel({ ...channel, ...c })} />
+          <StreamSetup channel={channel} onKey={(streamKey) => setChannel((was) => was && { ...was, streamKey })} />
+          <ChannelForm channel={channel} onSaved={(c) => setChannel((was) => was && { ...was, ...c })} />
           <Invites />
         </>
       )}
