@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './errors.js';
 import { partOfFile, segmentOfFile } from '../media/hls-playlist.js';
 import type { PartSource } from '../media/growing-parts.js';
-import type { LiveStream } from '../media/live-streams.js';
+import type { LiveStream } from '../media/live-stream.js';
 import { LOW_LATENCY_LIMITS } from '../media/packager.js';
 
 export interface DeliveryDirectives {

@@ -11,7 +11,7 @@ import { HotFileCache, isImmutable, isPlaylist, isSafeMediaPath, mimeFor, serveM
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
 import { partOfFile, TRACK_FILES } from '../media/hls-playlist.js';
 import { awaitDirectives, awaitPart, awaitSegment } from './hls-delivery.js';
-import type { LiveStream } from '../media/live-streams.js';
+import type { LiveStream } from '../media/live-stream.js';
 import { GrowingPart } from '../media/growing-parts.js';
 import { PassThrough } from 'node:stream';
 

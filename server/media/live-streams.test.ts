@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { KeyframeMeter } from './keyframe-cadence.js';
-import { LiveStream } from './live-streams.js';
+import { LiveStream } from './live-stream.js';
 import { LivePackager } from './packager.js';
 
 const work = mkdtempSync(join(tmpdir(), 'onair-live-stream-'));

@@ -1,7 +1,6 @@
-// The live stream registry: one entry per channel on air (or waiting out its reconnect grace period).
+// The live stream registry: one LiveStream (live-stream.ts) per channel on air (or waiting out its grace period).
 // It owns each stream's packager, ABR ladder and thumbnails, and tells the rest of the server what happened
 // through events (LiveStreamEvents). It never reaches into the database or HTTP.
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -11,23 +10,10 @@ import type { MediaConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { MediaSink } from '../rtmp/types.js';
 import type { MediaFrame } from './frame.js';
-import type { PartSource } from './growing-parts.js';
 import { AbrLadder, renditionPlaylist, renditionsFor, renditionVariants, type Rendition } from './abr.js';
-import type { ManifestUris } from './manifests.js';
-import { KeyframeMeter } from './keyframe-cadence.js';
+import { LiveStream, type StreamEnded } from './live-stream.js';
 import { JOURNAL_FILE, LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
-
-export interface StreamEnded {
-  channel: string;
-  streamId: string;
-  startedAt: number;
-  endedAt: number;
-  durationSeconds: number;
-  bytes: number;
-  segments: number;
-  discontinuities: number;
-}
 
 /** What LiveStreams tells the rest of the server (server/services/stream-lifecycle.ts acts on it). */
 export interface LiveStreamEvents {
@@ -64,169 +50,6 @@ interface StreamHeader {
   startedAt: number;
 }
 const STALL_MIN_BYTES = 64 * 1024;
-/** Window for the rolling input bitrate. */
-const BITRATE_WINDOW_MS = 5000;
-
-export class LiveStream {
-  readonly streamId: string;
-  readonly dir: string;
-  readonly startedAt: number;
-  state: 'live' | 'waiting' = 'live';
-  publisherAddress: string | null;
-  bytesIn = 0;
-  discontinuities = 0;
-  segments = 0;
-  lastSegment?: SegmentInfo;
-  initFile = '';
-  packager: LivePackager;
-  abr?: AbrLadder;
-  abrStarting = false;
-  /** ABR renditions not yet in the master: they join it once ffmpeg has written their first playlist. */
-  pendingRenditions: Array<Rendition & { width: number }> = [];
-  graceTimer?: NodeJS.Timeout;
-  lastThumbAt = 0;
-  /**
-   * Bumped whenever the stream's playlists change (a segment is listed, renditions join the master): a response
-   * rendered at version v stays right until then. See waitForVersion.
-   */
-  version = 0;
-  private versionWaiters = new Set<{ v: number; done: (reached: boolean) => void }>();
-  lastSegmentAt = 0;
-  bytesAtLastSegment = 0;
-  /** When the current publisher started sending (start or return from the grace period). */
-  liveSince: number;
-  ending?: Promise<StreamEnded | null>;
-  /** Incremented per publisher so a stale sink cannot write into a resumed stream. */
-  generation = 0;
-  /** (time, bytesIn) at each segment of the last few seconds: the input bitrate with no work per message. */
-  private rateMarks: Array<[number, number]> = [];
-  failures: number[] = [];
-  /** The newest audio and video sequence headers, for decoders that join late (the ABR ladder). */
-  sequenceHeaders: MediaFrame[] = [];
-  /** The publisher's keyframe interval, against the segment target. */
-  readonly keyframes: KeyframeMeter;
-  /** The keyframe warning was logged (once per stream). */
-  keyframeWarned = false;
-
-  constructor(
-    readonly channel: string,
-    mediaDir: string,
-    publisherAddress: string,
-    packager: (dir: string) => LivePackager,
-    now: number,
-    segmentSeconds: number,
-  ) {
-    this.streamId = randomBytes(9).toString('base64url');
-    this.dir = path.join(mediaDir, this.streamId);
-    this.startedAt = now;
-    this.liveSince = now;
-    this.markRate(now);
-    this.publisherAddress = publisherAddress;
-    this.packager = packager(this.dir);
-    this.keyframes = new KeyframeMeter(segmentSeconds);
-  }
-
-  /**
-   * A live playlist by file name (the master `index.m3u8`, `video.m3u8`, `audio.m3u8`) as of `version`, its URIs
-   * under `uris.base` with `uris.query` on each; undefined for other names, before the first segment and once the
-   * stream has ended (the files are the replay then).
-   */
-  playlist(name: string, uris: ManifestUris = {}, delta = false): string | undefined {
-    return this.ending ? undefined : this.packager.playlist(name, uris, delta);
-  }
-
-  /** The live DASH manifest (see playlist), or undefined. */
-  manifest(uris: ManifestUris = {}): string | undefined {
-    return this.ending ? undefined : this.packager.liveManifest(uris);
-  }
-
-  /** A listed segment file whose bytes are still only in memory, or a part; undefined when it is on disk (or unknown). */
-  segment(name: string): Buffer | undefined {
-    return this.packager.segment(name);
-  }
-
-  /** A part: complete bytes, the part still growing, or undefined. */
-  partSource(name: string): PartSource {
-    return this.packager.partSource(name);
-  }
-
-  /** The playlists changed: wake whoever waits for this version. */
-  bumpVersion(): void {
-    this.version++;
-    for (const w of this.versionWaiters) if (w.v <= this.version) w.done(true);
-  }
-
-  /**
-   * Resolves true once `version` reaches `v` (at once if it has), false after `timeoutMs` or when the stream
-   * ends first: what a blocking playlist request waits on.
-   */
-  waitForVersion(v: number, timeoutMs: number): Promise<boolean> {
-    if (this.version >= v) return Promise.resolve(true);
-    if (this.ending) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const waiter = {
-        v,
-        done: (reached: boolean) => {
-          clearTimeout(timer);
-          this.versionWaiters.delete(waiter);
-          resolve(reached);
-        },
-      };
-      const timer = setTimeout(() => waiter.done(false), Math.max(0, timeoutMs));
-      timer.unref();
-      this.versionWaiters.add(waiter);
-    });
-  }
-
-  /**
-   * The live playlists list part `part` of segment `msn` or something after it (without `part`: segment `msn` is
-   * complete): what a blocking playlist request (_HLS_msn, _HLS_part) waits for.
-   */
-  reached(msn: number, part?: number): boolean {
-    const pos = this.packager.position();
-    if (part === undefined || !pos.lastPart) return pos.segments > msn;
-    const last = pos.lastPart;
-    return last.msn > msn || (last.msn === msn && last.part >= part);
-  }
-
-  /** Requests waiting for a version now. */
-  get waiting(): number {
-    return this.versionWaiters.size;
-  }
-
-  /**
-   * Resolves true once `ready()` holds (checked at once and at each new version, never on a timer), false after
-   * `timeoutMs` or when the stream ends first.
-   */
-  async waitUntil(ready: () => boolean, timeoutMs: number): Promise<boolean> {
-    const until = Date.now() + timeoutMs;
-    // Bounded: each pass waits for a new version or runs out the time left.
-    while (!ready()) {
-      const left = until - Date.now();
-      if (left <= 0 || this.ending || !(await this.waitForVersion(this.version + 1, left))) return ready();
-    }
-    return true;
-  }
-
-  /** The stream is ending: nobody waits for a version that will not come. */
-  releaseWaiters(): void {
-    for (const w of this.versionWaiters) w.done(false);
-  }
-
-  /** Notes the byte count now (at each segment, and when a publisher starts) for bitrateKbps. */
-  markRate(now: number): void {
-    this.rateMarks.push([now, this.bytesIn]);
-    // Keep the newest mark older than the window too: the rate is measured from it when nothing newer exists.
-    while (this.rateMarks.length > 2 && now - this.rateMarks[1][0] > BITRATE_WINDOW_MS) this.rateMarks.shift();
-  }
-
-  /** Input bitrate over about the last BITRATE_WINDOW_MS, from the marks to the byte count now. */
-  bitrateKbps(now: number): number {
-    const from = this.rateMarks.find(([t]) => now - t <= BITRATE_WINDOW_MS) ?? this.rateMarks[this.rateMarks.length - 1];
-    if (!from) return 0;
-    return Math.round(((this.bytesIn - from[1]) * 8) / Math.max(1000, now - from[0]));
-  }
-}
 
 export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   private readonly streams = new Map<string, LiveStream>();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { api, newStreamer, publish, startTestServer, waitFor, type Publisher, type TestServer } from '../test-helpers.js';
 import { firstSampleIsSync, llViolations, parseLlPlaylist, partAddress, type LlPlaylist } from './ll-hls-validator.js';
-import type { LiveStream } from './live-streams.js';
+import type { LiveStream } from './live-stream.js';
 
 async function get(url: string): Promise<{ status: number; text: string; bytes: Buffer; at: number; headers: Headers }> {
   const r = await fetch(url);

@@ -7,7 +7,8 @@ import type { ChannelsRepo } from '../db/channels.js';
 import type { ReplaysRepo } from '../db/replays.js';
 import type { FollowsRepo } from '../db/social.js';
 import type { Logger } from '../log.js';
-import type { LiveStreams, StreamEnded } from '../media/live-streams.js';
+import type { StreamEnded } from '../media/live-stream.js';
+import type { LiveStreams } from '../media/live-streams.js';
 
 /** The chat side of a stream's life (ChatService). */
 export interface StreamAnnouncer {
