@@ -13,6 +13,7 @@
 import type { MediaFrame, StreamMetadata, VideoCodecId } from './frame.js';
 import { AUDIO_TRACK_ID, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack } from './mp4.js';
 import { silentTrack } from './audio-silence.js';
+import { SampleQueue } from './sample-queue.js';
 import { PACKAGER_LIMITS, type CutPart, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter-output.js';
 
 export { LOW_LATENCY_LIMITS, PACKAGER_LIMITS, type CutPart, type PartChunk, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter-output.js';
@@ -55,14 +56,8 @@ export class Segmenter {
   private lastVideoDur = 3000;
   private audioNext?: number;
 
-  // sample queues (parallel arrays, one entry per frame)
-  private vData: Buffer[] = [];
-  private vDts: number[] = [];
-  private vCts: number[] = [];
-  private vKey: number[] = [];
-  private aData: Buffer[] = [];
-  private aDts: number[] = [];
-  private queuedBytes = 0;
+  /** The open segment's frames. */
+  private readonly q = new SampleQueue();
   private segWall = 0;
   private pendingDiscontinuity = false;
   /** Set after a forced cut: the next segment may begin with a non-keyframe. */
@@ -169,7 +164,7 @@ export class Segmenter {
 
   /** A keyframe at `dts` closes the open segment once that holds about a segment's length. */
   private keyframeCloses(dts: number): boolean {
-    return this.vData.length > 0 && dts - this.vDts[0] >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90;
+    return this.q.vData.length > 0 && dts - this.q.vDts[0] >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90;
   }
 
   private pushVideo(frame: MediaFrame): void {
@@ -193,7 +188,7 @@ export class Segmenter {
       return;
     }
     const o = this.mapTime(frame.dts);
-    if (this.vData.length === 0 && !keyframe && !this.forcedOpen) {
+    if (this.q.vData.length === 0 && !keyframe && !this.forcedOpen) {
       // Segments start on keyframes: wait for one.
       this.stats.droppedFrames++;
       return;
@@ -203,15 +198,15 @@ export class Segmenter {
     if (this.ready && this.initHasVideo && this.partTicks > 0) this.chunkBefore(dts);
     if (this.ready && this.initHasVideo && keyframe && this.keyframeCloses(dts)) this.cut(dts);
     else if (this.ready && this.initHasVideo && this.partTicks > 0) this.maybeCloseVideoPart(dts);
-    if (this.vData.length === 0) this.segWall = this.now();
-    if (this.vData.length > 0) this.lastVideoDur = dts - this.vDts[this.vDts.length - 1];
-    this.vData.push(frame.data);
-    this.vDts.push(dts);
-    this.vCts.push(Math.round(frame.cts * 90));
-    this.vKey.push(keyframe ? 1 : 0);
+    if (this.q.vData.length === 0) this.segWall = this.now();
+    if (this.q.vData.length > 0) this.lastVideoDur = dts - this.q.vDts[this.q.vDts.length - 1];
+    this.q.vData.push(frame.data);
+    this.q.vDts.push(dts);
+    this.q.vCts.push(Math.round(frame.cts * 90));
+    this.q.vKey.push(keyframe ? 1 : 0);
     this.lastVideoDts = dts;
     this.forcedOpen = false;
-    this.queuedBytes += frame.data.length;
+    this.q.bytes += frame.data.length;
     this.enforceQueueBound();
   }
 
@@ -252,14 +247,14 @@ export class Segmenter {
     else dts = this.audioNext; // jitter or overlap: stay sample-exact and contiguous
     this.audioNext = dts + this.audio.info.frameLength;
     if (!this.ready) this.checkReady();
-    if (this.ready && !this.initHasVideo && this.aData.length > 0) {
-      if ((dts - this.aDts[0]) * (VIDEO_TIMESCALE / sr) >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(undefined, dts);
+    if (this.ready && !this.initHasVideo && this.q.aData.length > 0) {
+      if ((dts - this.q.aDts[0]) * (VIDEO_TIMESCALE / sr) >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(undefined, dts);
       else if (this.partTicks > 0) this.maybeCloseAudioPart(dts);
     }
-    if (this.aData.length === 0 && !this.initHasVideo) this.segWall = this.now();
-    this.aData.push(frame.data);
-    this.aDts.push(dts);
-    this.queuedBytes += frame.data.length;
+    if (this.q.aData.length === 0 && !this.initHasVideo) this.segWall = this.now();
+    this.q.aData.push(frame.data);
+    this.q.aDts.push(dts);
+    this.q.bytes += frame.data.length;
     if (this.ready && !this.initHasVideo && this.partTicks > 0) this.chunkBefore(undefined);
     this.enforceQueueBound();
   }
@@ -275,9 +270,9 @@ export class Segmenter {
       const announced = v ? this.announcesAudio() : this.announcesVideo();
       const wait = announced === undefined ? PACKAGER_LIMITS.configWaitMs : announced ? PACKAGER_LIMITS.announcedConfigWaitMs : 0;
       if (waited < wait) return;
-      if (v && this.vData.length === 0) return; // nothing to start with yet
+      if (v && this.q.vData.length === 0) return; // nothing to start with yet
     }
-    if (v && this.vData.length === 0) return; // wait for the first keyframe before deciding
+    if (v && this.q.vData.length === 0) return; // wait for the first keyframe before deciding
     this.becomeReady();
   }
 
@@ -297,10 +292,10 @@ export class Segmenter {
     const hasA = this.audio !== undefined;
     if (hasV) {
       // Audio that precedes the first keyframe cannot be in a segment that starts with it.
-      const firstMs = this.vDts[0] / 90;
+      const firstMs = this.q.vDts[0] / 90;
       const sr = this.audio?.info.sampleRate ?? 1;
       let k = 0;
-      while (k < this.aDts.length && (this.aDts[k] * 1000) / sr < firstMs - 1) k++;
+      while (k < this.q.aDts.length && (this.q.aDts[k] * 1000) / sr < firstMs - 1) k++;
       if (k > 0) this.dropAudio(k);
     } else {
       this.dropVideo();
@@ -331,7 +326,7 @@ export class Segmenter {
     this.ready = false;
     this.pendingDiscontinuity = this.cuts > 0 || this.pendingDiscontinuity;
     this.dropVideo();
-    this.dropAudio(this.aData.length);
+    this.dropAudio(this.q.aData.length);
     this.video = undefined;
     this.audio = undefined;
     this.forcedOpen = false;
@@ -346,23 +341,23 @@ export class Segmenter {
    * part past the part target (judged by the last frame duration), so that parts stay within PART-TARGET.
    */
   private maybeCloseVideoPart(dts: number): void {
-    const nv = this.vData.length;
+    const nv = this.q.vData.length;
     if (nv <= this.partVideo) return;
-    const partStart = this.vDts[this.partVideo];
+    const partStart = this.q.vDts[this.partVideo];
     if (dts - partStart + this.lastVideoDur <= this.partTicks + PART_TOLERANCE_TICKS) return;
     const sr = this.initAudio?.info.sampleRate ?? 1;
     const limit = (dts * sr) / VIDEO_TIMESCALE;
     let na = this.partAudio;
-    while (na < this.aData.length && this.aDts[na] < limit) na++;
+    while (na < this.q.aData.length && this.q.aDts[na] < limit) na++;
     this.closePart(nv, na, dts);
   }
 
   /** Audio-only: close the part before an audio frame at `dts` that would take it past the part target. */
   private maybeCloseAudioPart(dts: number): void {
-    const na = this.aData.length;
+    const na = this.q.aData.length;
     if (na <= this.partAudio || !this.initAudio) return;
     const sr = this.initAudio.info.sampleRate;
-    const ticks = ((dts + this.initAudio.info.frameLength - this.aDts[this.partAudio]) * VIDEO_TIMESCALE) / sr;
+    const ticks = ((dts + this.initAudio.info.frameLength - this.q.aDts[this.partAudio]) * VIDEO_TIMESCALE) / sr;
     if (ticks <= this.partTicks + PART_TOLERANCE_TICKS) return;
     this.closePart(0, na, Math.round((dts * VIDEO_TIMESCALE) / sr), dts);
   }
@@ -378,19 +373,19 @@ export class Segmenter {
     let video: FragmentTrack | undefined;
     let na = a0;
     if (dts !== undefined) {
-      const nv = this.vData.length;
+      const nv = this.q.vData.length;
       if (nv > v0) {
-        video = this.videoTrack(v0, nv, dts);
+        video = this.q.videoTrack(v0, nv, dts);
         this.chunkVideo = nv;
       }
       const limit = (dts * (this.initAudio?.info.sampleRate ?? 1)) / VIDEO_TIMESCALE;
-      while (na + 1 < this.aData.length && this.aDts[na] < limit) na++;
+      while (na + 1 < this.q.aData.length && this.q.aDts[na] < limit) na++;
     } else {
-      na = Math.max(a0, this.aData.length - 1);
+      na = Math.max(a0, this.q.aData.length - 1);
     }
     let audio: FragmentTrack | undefined;
     if (this.initHasAudio && na > a0) {
-      audio = this.audioTrack(a0, na);
+      audio = this.audioTrackOf(a0, na);
       this.chunkAudio = na;
     }
     if (video || audio) this.out.partChunk({ index: this.partsCut, video, audio });
@@ -401,35 +396,17 @@ export class Segmenter {
     let video: FragmentTrack | undefined;
     let audio: FragmentTrack | undefined;
     const v0 = this.chunkVideo;
-    if (this.initHasVideo && nv > v0) video = this.videoTrack(v0, nv, end);
-    if (this.initHasAudio && na > this.chunkAudio) audio = this.audioTrack(this.chunkAudio, na, nextAudioDts);
+    if (this.initHasVideo && nv > v0) video = this.q.videoTrack(v0, nv, end);
+    if (this.initHasAudio && na > this.chunkAudio) audio = this.audioTrackOf(this.chunkAudio, na, nextAudioDts);
     this.chunkVideo = nv;
     this.chunkAudio = na;
     if (video || audio) this.out.partChunk({ index: this.partsCut, video, audio });
   }
 
-  /** Video frames [v0, nv) as a fragment track; the last one lasts until `end` (the next frame's time). */
-  private videoTrack(v0: number, nv: number, end: number): FragmentTrack {
-    const n = nv - v0;
-    const durations = new Array<number>(n);
-    for (let i = 0; i < n; i++) durations[i] = (v0 + i + 1 < nv ? this.vDts[v0 + i + 1] : end) - this.vDts[v0 + i];
-    return {
-      id: VIDEO_TRACK_ID, baseDecodeTime: this.vDts[v0], count: n, data: this.vData.slice(v0, nv), durations,
-      keyframes: this.vKey.slice(v0, nv), cts: this.vCts.slice(v0, nv),
-    };
-  }
 
-  /** Audio frames [a0, na) as a fragment track; a frame's duration runs to the next queued frame. */
-  private audioTrack(a0: number, na: number, nextAudioDts?: number): FragmentTrack {
-    const n = na - a0;
-    const frame = this.initAudio?.info.frameLength ?? 1024;
-    const durations = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      const k = a0 + i;
-      const next = k + 1 < this.aDts.length ? this.aDts[k + 1] : k + 1 === na && nextAudioDts !== undefined ? nextAudioDts : undefined;
-      durations[i] = next !== undefined && next > this.aDts[k] ? next - this.aDts[k] : frame;
-    }
-    return { id: AUDIO_TRACK_ID, baseDecodeTime: this.aDts[a0], count: n, data: this.aData.slice(a0, na), durations };
+
+  private audioTrackOf(a0: number, na: number, nextAudioDts?: number): FragmentTrack {
+    return this.q.audioTrack(a0, na, this.initAudio?.info.frameLength ?? 1024, nextAudioDts);
   }
 
   /**
@@ -445,13 +422,13 @@ export class Segmenter {
     let start: number;
     if (this.initHasVideo) {
       if (nv <= v0) return;
-      start = this.vDts[v0];
-      video = this.videoTrack(v0, nv, end);
+      start = this.q.vDts[v0];
+      video = this.q.videoTrack(v0, nv, end);
     } else {
       if (na <= a0) return;
-      start = Math.round((this.aDts[a0] * VIDEO_TIMESCALE) / sr);
+      start = Math.round((this.q.aDts[a0] * VIDEO_TIMESCALE) / sr);
     }
-    if (this.initHasAudio && na > a0) audio = this.audioTrack(a0, na, nextAudioDts);
+    if (this.initHasAudio && na > a0) audio = this.audioTrackOf(a0, na, nextAudioDts);
     this.chunkRest(nv, na, end, nextAudioDts);
     const independent = video ? video.keyframes![0] === 1 : true;
     const part: CutPart = {
@@ -471,39 +448,33 @@ export class Segmenter {
   private dropVideo(): void {
     this.partVideo = 0;
     this.chunkVideo = 0;
-    for (const d of this.vData) this.queuedBytes -= d.length;
-    this.vData.length = 0;
-    this.vDts.length = 0;
-    this.vCts.length = 0;
-    this.vKey.length = 0;
+    this.q.dropVideo();
   }
 
   private dropAudio(k: number): void {
     this.partAudio = Math.max(0, this.partAudio - k);
     this.chunkAudio = Math.max(0, this.chunkAudio - k);
-    for (let i = 0; i < k; i++) this.queuedBytes -= this.aData[i].length;
-    this.aData.splice(0, k);
-    this.aDts.splice(0, k);
+    this.q.dropAudio(k);
   }
 
   private enforceQueueBound(): void {
-    if (this.queuedBytes <= PACKAGER_LIMITS.maxQueueBytes && this.vData.length + this.aData.length <= PACKAGER_LIMITS.maxQueueSamples) return;
-    if (this.ready && (this.vData.length > 0 || (!this.initHasVideo && this.aData.length > 0))) {
+    if (this.q.bytes <= PACKAGER_LIMITS.maxQueueBytes && this.q.vData.length + this.q.aData.length <= PACKAGER_LIMITS.maxQueueSamples) return;
+    if (this.ready && (this.q.vData.length > 0 || (!this.initHasVideo && this.q.aData.length > 0))) {
       // A publisher without keyframes: keep the stream moving rather than growing without bound.
       this.stats.forcedCuts++;
       this.cut(undefined);
       this.forcedOpen = this.initHasVideo;
       return;
     }
-    this.stats.droppedFrames += this.vData.length + this.aData.length;
+    this.stats.droppedFrames += this.q.vData.length + this.q.aData.length;
     this.dropVideo();
-    this.dropAudio(this.aData.length);
+    this.dropAudio(this.q.aData.length);
   }
 
   /** Close the open segment now (end of stream or of a part). */
   private flush(): void {
     if (!this.ready) return;
-    if (this.initHasVideo ? this.vData.length > 0 : this.aData.length > 0) this.cut(undefined);
+    if (this.initHasVideo ? this.q.vData.length > 0 : this.q.aData.length > 0) this.cut(undefined);
   }
 
   /**
@@ -516,36 +487,36 @@ export class Segmenter {
     let start: number;
     let end: number;
     const sr = this.initAudio?.info.sampleRate ?? 1;
-    const nv = this.vData.length;
-    let na = this.aData.length;
+    const nv = this.q.vData.length;
+    let na = this.q.aData.length;
     if (this.initHasVideo) {
       if (nv === 0) return;
       const durations = new Array<number>(nv);
-      for (let i = 0; i < nv - 1; i++) durations[i] = this.vDts[i + 1] - this.vDts[i];
-      durations[nv - 1] = nextVideoDts !== undefined ? nextVideoDts - this.vDts[nv - 1] : this.lastVideoDur;
-      start = this.vDts[0];
-      end = this.vDts[nv - 1] + durations[nv - 1];
+      for (let i = 0; i < nv - 1; i++) durations[i] = this.q.vDts[i + 1] - this.q.vDts[i];
+      durations[nv - 1] = nextVideoDts !== undefined ? nextVideoDts - this.q.vDts[nv - 1] : this.lastVideoDur;
+      start = this.q.vDts[0];
+      end = this.q.vDts[nv - 1] + durations[nv - 1];
       videoTrack = {
-        id: VIDEO_TRACK_ID, baseDecodeTime: this.vDts[0], count: nv, data: this.vData, durations, keyframes: this.vKey, cts: this.vCts,
+        id: VIDEO_TRACK_ID, baseDecodeTime: this.q.vDts[0], count: nv, data: this.q.vData, durations, keyframes: this.q.vKey, cts: this.q.vCts,
       };
       if (nextVideoDts !== undefined) {
         const limit = (nextVideoDts * sr) / VIDEO_TIMESCALE;
         na = 0;
-        while (na < this.aData.length && this.aDts[na] < limit) na++;
+        while (na < this.q.aData.length && this.q.aDts[na] < limit) na++;
       }
     } else {
       if (na === 0) return;
-      start = Math.round((this.aDts[0] * VIDEO_TIMESCALE) / sr);
-      const audioEnd = nextAudioDts ?? this.aDts[na - 1] + (this.initAudio?.info.frameLength ?? 1024);
+      start = Math.round((this.q.aDts[0] * VIDEO_TIMESCALE) / sr);
+      const audioEnd = nextAudioDts ?? this.q.aDts[na - 1] + (this.initAudio?.info.frameLength ?? 1024);
       end = Math.round((audioEnd * VIDEO_TIMESCALE) / sr);
     }
     if (this.initHasAudio && na > 0) {
       const durations = new Array<number>(na);
-      for (let i = 0; i < na - 1; i++) durations[i] = this.aDts[i + 1] - this.aDts[i];
+      for (let i = 0; i < na - 1; i++) durations[i] = this.q.aDts[i + 1] - this.q.aDts[i];
       const frame = this.initAudio?.info.frameLength ?? 1024;
-      durations[na - 1] = na < this.aDts.length ? this.aDts[na] - this.aDts[na - 1] : nextAudioDts !== undefined ? nextAudioDts - this.aDts[na - 1] : frame;
+      durations[na - 1] = na < this.q.aDts.length ? this.q.aDts[na] - this.q.aDts[na - 1] : nextAudioDts !== undefined ? nextAudioDts - this.q.aDts[na - 1] : frame;
       if (durations[na - 1] <= 0) durations[na - 1] = frame;
-      audioTrack = { id: AUDIO_TRACK_ID, baseDecodeTime: this.aDts[0], count: na, data: this.aData.slice(0, na), durations };
+      audioTrack = { id: AUDIO_TRACK_ID, baseDecodeTime: this.q.aDts[0], count: na, data: this.q.aData.slice(0, na), durations };
     }
     if (this.partTicks > 0) {
       if (this.initHasVideo) this.closePart(nv, na, end);
@@ -569,25 +540,11 @@ export class Segmenter {
     this.chunkAudio = 0;
     this.partsCut = 0;
     // Release the queue (the fragment keeps its own references).
-    this.vData = [];
-    this.vDts = [];
-    this.vCts = [];
-    this.vKey = [];
-    this.queuedBytes = 0;
-    this.dropAudioConsumed(na);
+    this.q.takeVideo();
+    this.q.takeAudio(na);
     this.segWall = 0;
     this.out.segment(segment);
   }
 
-  private dropAudioConsumed(na: number): void {
-    if (na === this.aData.length) {
-      this.aData = [];
-      this.aDts = [];
-    } else {
-      this.aData.splice(0, na);
-      this.aDts.splice(0, na);
-    }
-    for (const d of this.aData) this.queuedBytes += d.length;
-  }
 
 }
