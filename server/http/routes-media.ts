@@ -116,8 +116,11 @@ async function sendGrowingPart(req: FastifyRequest, reply: FastifyReply, rel: st
     return sendSegment(req, reply, rel, part.bytes(), scope);
   }
   const body = new PassThrough();
-  for (const chunk of part.chunks) body.write(chunk);
-  const stop = part.listen((chunk) => (chunk === null ? body.end() : body.write(chunk)));
+  for (const b of part.buffers) body.write(b);
+  const stop = part.listen((chunk) => {
+    if (chunk === null) body.end();
+    else for (const b of chunk) body.write(b);
+  });
   body.on('close', stop);
   reply.raw.on('close', () => {
     stop();

@@ -3,24 +3,33 @@
 // hint saves the player a part's duration rather than only a round trip. A growing part's bytes are exactly the
 // finished part's: the chunks, in order.
 
-/** What a reader of a growing part hears: a chunk, or null when the part is complete (or will never be). */
-export type ChunkListener = (chunk: Buffer | null) => void;
+/** What a reader of a growing part hears: a chunk's buffers, or null when the part is complete (or never will be). */
+export type ChunkListener = (chunk: readonly Buffer[] | null) => void;
 
-/** One track's part being cut: the chunks so far, and who listens for the rest. */
+/**
+ * One track's part: its chunks as the buffers buildFragment makes (each chunk's moof and mdat header, then views of
+ * the frames' bytes), so nothing is copied while it is cut or written to disk; the bytes are joined once, when a
+ * reader first wants the whole part.
+ */
 export class GrowingPart {
-  readonly chunks: Buffer[] = [];
+  readonly buffers: Buffer[] = [];
   private size = 0;
+  private whole?: Buffer;
   private readonly listeners = new Set<ChunkListener>();
 
-  append(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
+  append(chunk: readonly Buffer[]): void {
+    for (const b of chunk) {
+      this.buffers.push(b);
+      this.size += b.length;
+    }
+    this.whole = undefined;
     for (const l of this.listeners) l(chunk);
   }
 
-  /** The whole part, once it is complete. */
+  /** The part's bytes so far (the whole part once it is complete), joined once. */
   bytes(): Buffer {
-    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+    this.whole ??= this.buffers.length === 1 ? this.buffers[0] : Buffer.concat(this.buffers, this.size);
+    return this.whole;
   }
 
   /** Hears every chunk appended from now on, then null at the end. Returns the unsubscribe. */
@@ -53,7 +62,7 @@ export class GrowingParts {
   }
 
   /** Appends a chunk to part `name`, starting it (and waking whoever waits for it) on its first chunk. */
-  append(name: string, chunk: Buffer): void {
+  append(name: string, chunk: readonly Buffer[]): void {
     let part = this.growing.get(name);
     if (!part) {
       part = new GrowingPart();
@@ -64,16 +73,15 @@ export class GrowingParts {
   }
 
   /**
-   * Part `name` is complete: its bytes (undefined when it never started), and its readers get their end. Every
+   * Part `name` is complete: the part (undefined when it never started), and its readers get their end. Every
    * waiter wakes to look again: a part that closed may have passed the one it waits for.
    */
-  finish(name: string): Buffer | undefined {
+  finish(name: string): GrowingPart | undefined {
     const part = this.growing.get(name);
     this.growing.delete(name);
     this.wakeAll();
-    if (!part) return undefined;
-    part.end();
-    return part.bytes();
+    part?.end();
+    return part;
   }
 
   /**

@@ -14,7 +14,7 @@ import {
   AUDIO_TRACK_ID, buildFragment, buildInitSegment, fragmentSize, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack, type TrackConfig,
 } from './mp4.js';
 import type { SegmentIndex, InitConfigs, JournalEntry, SegmentRecord } from './segment-index.js';
-import { GrowingParts, type PartSource } from './growing-parts.js';
+import { GrowingPart, GrowingParts, type PartSource } from './growing-parts.js';
 import { LOW_LATENCY_LIMITS, type CutPart, type CutSegment, type PartChunk, type PackagerStats, type SegmenterOutput } from './segmenter.js';
 
 /** The journal of a stream's segments, in its folder. */
@@ -54,7 +54,7 @@ interface PendingFile {
 /** One track's fragment of a part, kept in memory (parts are never written to disk). */
 interface PartFile {
   msn: number;
-  bytes: Buffer;
+  part: GrowingPart;
   /** Samples in it (0: an audio gap, left out of the segment). */
   samples: number;
 }
@@ -114,9 +114,7 @@ export class SegmentStore implements SegmenterOutput {
   partChunk(c: PartChunk): void {
     const msn = this.index.count;
     const put = (file: string, track: FragmentTrack | undefined): void => {
-      if (!track || track.count === 0) return;
-      const { buffers, size } = buildFragment(++this.fragmentSeq, [track]);
-      this.growing.append(file, Buffer.concat(buffers, size));
+      if (track && track.count > 0) this.growing.append(file, buildFragment(++this.fragmentSeq, [track]).buffers);
     };
     put(TRACK_FILES.video.partName(msn, c.index), c.video);
     put(TRACK_FILES.audio.partName(msn, c.index), c.audio);
@@ -124,14 +122,15 @@ export class SegmentStore implements SegmenterOutput {
 
   part(p: CutPart): void {
     const msn = this.index.count;
-    // The part's bytes are its chunks; a part that had none (an audio gap) is one empty fragment.
+    // The part is its chunks; a part that had none (an audio gap) is one empty fragment.
     const put = (file: string, track: FragmentTrack | undefined): void => {
-      let bytes = this.growing.finish(file);
-      if (!bytes) {
-        const { buffers, size } = buildFragment(++this.fragmentSeq, track ? [track] : []);
-        bytes = Buffer.concat(buffers, size);
+      let part = this.growing.finish(file);
+      if (!part) {
+        part = new GrowingPart();
+        part.append(buildFragment(++this.fragmentSeq, track ? [track] : []).buffers);
+        part.end();
       }
-      this.partFiles.set(file, { msn, bytes, samples: track?.count ?? 0 });
+      this.partFiles.set(file, { msn, part, samples: track?.count ?? 0 });
     };
     if (p.video) put(TRACK_FILES.video.partName(msn, p.index), p.video);
     if (p.hasAudio) put(TRACK_FILES.audio.partName(msn, p.index), p.audio);
@@ -145,7 +144,7 @@ export class SegmentStore implements SegmenterOutput {
 
   /** A part file: its bytes when complete, the part while it grows, else undefined. */
   partSource(name: string): PartSource {
-    return this.partFiles.get(name)?.bytes ?? this.growing.get(name);
+    return this.partFiles.get(name)?.part.bytes() ?? this.growing.get(name);
   }
 
   /** Resolves when part `name` starts growing, a part closes, the parts are dropped, or after `timeoutMs`. */
@@ -158,7 +157,7 @@ export class SegmentStore implements SegmenterOutput {
     const out: Buffer[] = [];
     for (let i = 0; i < parts; i++) {
       const f = this.partFiles.get(TRACK_FILES[kind].partName(msn, i));
-      if (f && f.samples > 0) out.push(f.bytes);
+      if (f && f.samples > 0) for (const b of f.part.buffers) out.push(b);
     }
     return out;
   }
@@ -266,7 +265,7 @@ export class SegmentStore implements SegmenterOutput {
    */
   read(name: string): Buffer | undefined {
     const p = this.pending.get(name);
-    if (!p) return this.partFiles.get(name)?.bytes;
+    if (!p) return this.partFiles.get(name)?.part.bytes();
     if (!p.bytes && p.fragments) p.bytes = Buffer.concat(p.fragments);
     if (!p.bytes) {
       const { buffers, size } = buildFragment(p.seq + 1, p.tracks);
