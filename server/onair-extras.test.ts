@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { api, ffprobe, newStreamer, publish, startTestServer, waitFor, type TestServer } from './test-helpers.js';
+import { api, newStreamer, publish, startTestServer, type TestServer } from './test-support/server.js';
+import { ffprobe, waitFor } from './test-support/process.js';
 
 describe('ABR ladder and thumbnails', () => {
   let s: TestServer;

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, ffprobe, newStreamer, publish, startServerProcess, startTestServer, waitFor, type TestServer } from './test-helpers.js';
+import { api, newStreamer, publish, startServerProcess, startTestServer, type TestServer } from './test-support/server.js';
+import { ffprobe, waitFor } from './test-support/process.js';
 
 describe('replay retention and packager failures', () => {
   let s: TestServer;
