@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { api, newStreamer, publish, startTestServer, type TestServer } from './test-support/server.js';
-import { ffmpegPath, ffprobe, run, waitFor } from './test-support/process.js';
+import { ffmpegPath, ffprobe, run, sleep, waitFor } from './test-support/process.js';
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -182,7 +182,7 @@ describe('Onair end to end', () => {
     const fresh = await api(s.base, 'POST', '/api/me/channel/stream-key', undefined, token);
     assert.equal(fresh.status, 200);
     assert.notEqual(fresh.body.streamKey, channel.streamKey);
-    const code = await Promise.race([p.exit, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+    const code = await Promise.race([p.exit, sleep(10_000).then(() => 'still running')]);
     assert.notEqual(code, 'still running', 'publisher was dropped');
     p.proc.kill('SIGKILL');
     const again = publish(`${s.rtmpBase}/${channel.streamKey}`, { seconds: 2 });
