@@ -11,7 +11,9 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const TESTS = ['**/*.test.ts', '**/test-helpers.ts', '**/*-test-helpers.ts', 'server/chat/test-process.ts', 'server/chat/test-support.ts'];
+// Tests and what only tests use: the helpers in server/test-support/ (the benchmark uses them too). Until its callers
+// move, server/test-helpers.ts re-exports some of them.
+const TESTS = ['**/*.test.ts', 'server/test-support/**/*.ts', 'server/test-helpers.ts'];
 
 // An import wall: specifiers a group of files may not import. `paths` are exact names, `patterns` regular
 // expressions over the specifier as written (relative ones included), each with the reason shown on a violation.
@@ -54,6 +56,10 @@ const WALLS = {
     regexes: ['^electron(/|$)', '^(\\.\\./)+(main|preload)/'],
   }),
   // The contracts are bundled into the browser code and loaded by the server and the desktop app alike.
+  // Helpers that start servers, spawn ffmpeg and read the test environment belong to tests and the benchmark.
+  testSupport: wall('Only tests (and the benchmark) import server/test-support/: the programs never need it.', {
+    regexes: ['(^|/)test-support/', '(^|/)test-helpers\\.js$'],
+  }),
   contracts: wall('Shared contracts (CONTRACT_FILES in eslint.config.js) import only each other: no Node built-ins, no packages, no other modules.', {
     regexes: ['^(?!\\./(types|chat|text-rules|ipc-contract|state-line|broadcast/types)\\.js$)'],
   }),
@@ -106,7 +112,8 @@ export default defineConfig(
   // Import walls. A later block replaces an earlier one's options for the files both match, so each block lists
   // every wall its files are inside.
   { files: ['server/**/*.ts'], rules: restrict(WALLS.server) },
-  { files: ['server/rtmp/**/*.ts'], ignores: TESTS, rules: restrict(WALLS.server, WALLS.rtmp) },
+  { files: ['server/**/*.ts'], ignores: TESTS, rules: restrict(WALLS.server, WALLS.testSupport) },
+  { files: ['server/rtmp/**/*.ts'], ignores: TESTS, rules: restrict(WALLS.server, WALLS.rtmp, WALLS.testSupport) },
   { files: ['renderer/**/*.{ts,tsx}'], ignores: ['renderer/*.test.ts', 'renderer/vite*.config.ts'], rules: restrict(WALLS.rendererNode, WALLS.renderer) },
   { files: ['electron/broadcast/**/*.ts'], rules: restrict(WALLS.broadcast) },
   { files: CONTRACT_FILES, rules: restrict(WALLS.contracts) },

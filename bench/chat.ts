@@ -4,17 +4,20 @@
 //
 //   npx tsx bench/chat.ts [--clients 1000,5000] [--seconds 20] [--rate 20] [--senders 20] [--workers 2] [--redis] [--client raw|socketio]
 //
-// The server is server/chat/test-process.ts (http + attachChat, SQLite) started through
+// The server is server/test-support/chat-process.ts (http + attachChat, SQLite) started through
 // `bash -c 'ulimit -n 20000; exec node …'`; clients run in --workers child processes (same ulimit), WebSocket
-// transport only. Workers talk JSON lines: stdout (ready / stats), stdin (stop).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+// transport only. Workers talk JSON lines: stdout (ready / stats), stdin (stop). Every child is started through
+// bench/spawn.ts (its own process group, killed when the bench exits) and measured with bench/proc.ts.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { processCpuMs, processRssMB, readBoxCpu } from './proc.js';
+import { killAllSync, sleep, spawnGroup, type Managed } from './spawn.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -191,42 +194,14 @@ function jsonLines(child: ChildProcess): Lines {
   };
 }
 
-const children: ChildProcess[] = [];
-function spawnUlimited(args: string[], env: Record<string, string>): ChildProcess {
+/** A child under `ulimit -n ULIMIT` (bash execs into it, so its pid is the command's), stdin a pipe. */
+function spawnUlimited(args: string[], env: Record<string, string>): Managed {
   const cmd = `ulimit -n ${ULIMIT}; exec ${args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`;
-  const child = spawn('bash', ['-c', cmd], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-  let err = '';
-  child.stderr!.on('data', (d) => (err = (err + d).slice(-4000)));
-  (child as any).stderrText = () => err;
-  children.push(child);
-  return child;
+  return spawnGroup('bash', ['-c', cmd], { cwd: ROOT, env: { ...process.env, ...env }, stdin: 'pipe' });
 }
-function killAll() {
-  for (const c of children) {
-    try {
-      if (c.pid && c.exitCode === null) process.kill(-c.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-}
-process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 
-function procCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(f[11]) + Number(f[12]);
-  return (ticks * 1000) / 100; // CLK_TCK is 100 on Linux
-}
-function procRssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
 function boxBusy(): { busy: number; total: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = f[3] + (f[4] ?? 0);
-  const total = f.reduce((a, b) => a + b, 0);
+  const { total, idle } = readBoxCpu();
   return { busy: total - idle, total };
 }
 
@@ -251,18 +226,18 @@ interface LevelResult {
 
 async function runLevel(n: number, o: { seconds: number; rate: number; senders: Array<{ token: string }>; sqlitePath: string; workers: number; redis: boolean; client: string }): Promise<LevelResult> {
   const { io } = await import('socket.io-client');
-  const server = spawnUlimited([process.execPath, '--import', 'tsx', 'server/chat/test-process.ts'], {
+  const server = spawnUlimited([process.execPath, '--import', 'tsx', 'server/test-support/chat-process.ts'], {
     CHAT_SQLITE: o.sqlitePath,
     ONAIR_LOG_LEVEL: 'warn',
     ...(o.redis ? { REDIS_URL: 'redis://127.0.0.1:6379', CHAT_REDIS_PREFIX: `onair-chat-bench-${process.pid}` } : {}),
   });
-  const hello = await jsonLines(server).next('hello (no type field)', 20_000).catch((e) => {
-    throw new Error(`server did not start: ${e.message} ${(server as any).stderrText()}`);
+  const hello = await jsonLines(server.child).next('hello (no type field)', 20_000).catch((e) => {
+    throw new Error(`server did not start: ${e.message} ${server.tail()}`);
   });
   const base = `http://127.0.0.1:${hello.port}`;
   const pid: number = hello.pid;
-  await new Promise((r) => setTimeout(r, 500));
-  const idleRss = procRssMb(pid);
+  await sleep(500);
+  const idleRss = processRssMB(pid);
 
   // clients
   const t0 = Date.now();
@@ -270,7 +245,7 @@ async function runLevel(n: number, o: { seconds: number; rate: number; senders: 
   const ws = Array.from({ length: o.workers }, (_, i) => {
     const count = Math.min(per, n - i * per);
     const c = spawnUlimited([process.execPath, '--import', 'tsx', 'bench/chat.ts', '--role', 'clients', '--base', base, '--n', String(count), '--client', o.client], {});
-    return { c, lines: jsonLines(c) };
+    return { c, lines: jsonLines(c.child) };
   });
   const ready = await Promise.all(ws.map((w) => w.lines.next('ready', WORKER_READY_TIMEOUT_MS)));
   const connectSeconds = (Date.now() - t0) / 1000;
@@ -290,16 +265,16 @@ async function runLevel(n: number, o: { seconds: number; rate: number; senders: 
     ),
   );
   // Let the join-time viewer broadcasts settle, then start clean.
-  await new Promise((r) => setTimeout(r, 3000));
-  for (const w of ws) w.c.stdin!.write('reset\n');
+  await sleep(3000);
+  for (const w of ws) w.c.child.stdin!.write('reset\n');
   await Promise.all(ws.map((w) => w.lines.next('reset', 10_000)));
 
   const rss: number[] = [];
-  const cpu0 = procCpuMs(pid);
-  const wcpu0 = ws.reduce((a, w) => a + procCpuMs(w.c.pid!), 0);
+  const cpu0 = processCpuMs(pid);
+  const wcpu0 = ws.reduce((a, w) => a + processCpuMs(w.c.pid), 0);
   const box0 = boxBusy();
   const tStart = Date.now();
-  const rssTimer = setInterval(() => rss.push(procRssMb(pid)), 1000);
+  const rssTimer = setInterval(() => rss.push(processRssMB(pid)), 1000);
   let seq = 0;
   let acked = 0;
   const ackedSeqs = new Set<string>();
@@ -322,14 +297,14 @@ async function runLevel(n: number, o: { seconds: number; rate: number; senders: 
       });
     }, intervalMs);
   });
-  const cpuMs = procCpuMs(pid) - cpu0;
-  const wcpuMs = ws.reduce((a, w) => a + procCpuMs(w.c.pid!), 0) - wcpu0;
+  const cpuMs = processCpuMs(pid) - cpu0;
+  const wcpuMs = ws.reduce((a, w) => a + processCpuMs(w.c.pid), 0) - wcpu0;
   const box1 = boxBusy();
   const elapsed = (Date.now() - tStart) / 1000;
   clearInterval(rssTimer);
   // Drain: give the last messages time to arrive.
-  await new Promise((r) => setTimeout(r, 3000));
-  for (const w of ws) w.c.stdin!.write('stop\n');
+  await sleep(3000);
+  for (const w of ws) w.c.child.stdin!.write('stop\n');
   const stats = await Promise.all(ws.map((w) => w.lines.next('stats', 60_000)));
   for (const s of senders) s.close();
 
@@ -358,15 +333,7 @@ async function runLevel(n: number, o: { seconds: number; rate: number; senders: 
     return NaN;
   };
 
-  // stop
-  for (const c of [server, ...ws.map((w) => w.c)]) {
-    try {
-      process.kill(-c.pid!, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  await new Promise((r) => setTimeout(r, 500));
+  await Promise.all([server, ...ws.map((w) => w.c)].map((c) => c.stop('SIGTERM', 2000)));
 
   return {
     clients: n,
@@ -437,7 +404,7 @@ async function main() {
     writeFileSync(path.join(outDir, 'chat-latest.md'), markdown(report));
     process.stdout.write(markdown(report));
   } finally {
-    killAll();
+    killAllSync();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -467,6 +434,6 @@ if (process.argv.includes('--role') && arg('role', '') === 'clients') await work
 else
   await main().catch((err) => {
     console.error('chat bench failed:', err);
-    killAll();
+    killAllSync();
     process.exit(1);
   });

@@ -191,9 +191,15 @@ export function sampleFromStats(roots: number[], stats: ProcStat[]): TreeSample 
   return { wallMs: performance.now(), ticks, rssBytes: rss, pids };
 }
 
-/** Tree RSS right now, in MB. */
-export function treeRssMB(root: number): number {
-  return sampleFromStats([root], readAllStats()).rssBytes / (1024 * 1024);
+/** CPU time (user + system) of one process so far, in ms. */
+export function processCpuMs(pid: number): number {
+  const s = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return ((s.utime + s.stime) * 1000) / clkTck();
+}
+
+/** RSS of one process right now, in MB. */
+export function processRssMB(pid: number): number {
+  return parseStatusRss(readFileSync(`/proc/${pid}/status`, 'utf8')) / (1024 * 1024);
 }
 
 export function readBoxCpu(): { total: number; idle: number } {

@@ -1,11 +1,14 @@
-// Results file shape and its Markdown rendering.
-// CLI: `npx tsx bench/report.ts [results.json] [--update-readme]` prints the Markdown table of the given results file,
+// Results file shape, how it is stored, and its Markdown rendering.
+// CLI: `npx tsx bench/report.ts [results.json.gz] [--update-readme]` prints the Markdown table of the given results file,
 // or of the newest full (non-quick) run in bench/results/ (falling back to the newest of any kind);
 // --update-readme also writes it between the results markers of bench/README.md.
-// `npx tsx bench/report.ts --g2g-runs a.json b.json c.json [--update-readme]` prints the min/median/max table of the
+// `npx tsx bench/report.ts --g2g-runs a.json.gz b.json c.json [--update-readme]` prints the min/median/max table of the
 // glass-to-glass scenario over those runs (and writes it between the g2g markers of bench/README.md).
+// Results files are gzipped JSON (`.json.gz`): the per-run and per-segment numbers run to thousands of lines, and
+// the readable summary is the Markdown written beside them. Plain `.json` files read the same.
 
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { G2gResult } from './g2g.js';
@@ -190,10 +193,22 @@ export function renderMarkdown(r: BenchResults): string {
   return out.join('\n') + '\n';
 }
 
+/** Reads a results file, gzipped or plain (told by its first bytes, not its name). */
+export function readResults(file: string): BenchResults {
+  const raw = readFileSync(file);
+  const gzipped = raw.length > 2 && raw[0] === 0x1f && raw[1] === 0x8b;
+  return JSON.parse((gzipped ? gunzipSync(raw) : raw).toString('utf8')) as BenchResults;
+}
+
+/** Writes a results file gzipped; its name should end in `.json.gz`. */
+export function writeResults(file: string, r: BenchResults): void {
+  writeFileSync(file, gzipSync(JSON.stringify(r, null, 2) + '\n', { level: 9 }));
+}
+
 export function newestResults(dir: string): string | undefined {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => /^rtmp-hls-.*\.json$/.test(f));
+    files = readdirSync(dir).filter((f) => /^rtmp-hls-.*\.json(\.gz)?$/.test(f));
   } catch {
     return undefined;
   }
@@ -218,10 +233,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const update = args.includes('--update-readme');
   if (args.includes('--g2g-runs')) {
     const files = args.filter((a) => !a.startsWith('--'));
-    const runs = files.map((f) => ({ file: basename(f), g2g: ok((JSON.parse(readFileSync(f, 'utf8')) as BenchResults).g2g) }))
+    const runs = files.map((f) => ({ file: basename(f), g2g: ok(readResults(f).g2g) }))
       .filter((x): x is { file: string; g2g: G2gResult } => x.g2g !== undefined);
     if (runs.length === 0) {
-      process.stderr.write('usage: npx tsx bench/report.ts --g2g-runs RESULTS.json... [--update-readme] (files with a g2g result)\n');
+      process.stderr.write('usage: npx tsx bench/report.ts --g2g-runs RESULTS.json[.gz]... [--update-readme] (files with a g2g result)\n');
       process.exit(2);
     }
     const md = renderG2gRuns(runs);
@@ -238,7 +253,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.stderr.write(`no results in ${dir}; run npx tsx bench/run.ts first\n`);
     process.exit(1);
   }
-  const md = renderMarkdown(JSON.parse(readFileSync(file, 'utf8')) as BenchResults);
+  const md = renderMarkdown(readResults(file));
   if (update) {
     const readme = join(benchDir, 'README.md');
     writeFileSync(readme, spliceReadme(readFileSync(readme, 'utf8'), `\n_From \`${basename(file)}\`._\n\n${md}`));

@@ -3,7 +3,8 @@
 //   npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers,g2g] [--streams 1,8,32]
 //                        [--targets onair,nginx] [--connections 1000] [--g2g-seconds 60] [--out DIR]
 //
-// Full runs write bench/results/rtmp-hls-<date>.json and bench/results/rtmp-hls-latest.md.
+// Full runs write bench/results/rtmp-hls-<date>.json.gz (everything, gzipped), its table beside it
+// (rtmp-hls-<date>.md) and bench/results/rtmp-hls-latest.md.
 // Quick or partial runs (--quick, --only, --targets) write to bench/work/results/ (gitignored) unless
 // --out is given, so smoke numbers never overwrite the committed table.
 
@@ -16,7 +17,7 @@ import { killAllSync } from './spawn.js';
 import { nginxTarget, onairTarget, SEGMENT_SECONDS, type Target } from './targets.js';
 import { latencyScenario, loadLevel, pairedLatencyScenario, startupScenario, viewersScenario, type Ctx } from './scenarios.js';
 import { g2gBudgetMs, g2gScenario } from './g2g.js';
-import { renderMarkdown, type BenchResults, type Outcome } from './report.js';
+import { renderMarkdown, writeResults, type BenchResults, type Outcome } from './report.js';
 
 const SCENARIOS = ['startup', 'latency', 'load', 'viewers', 'g2g'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -206,14 +207,16 @@ async function main() {
   const g2gOnly = opts.only.length === 1 && opts.only[0] === 'g2g';
   const prefix = g2gOnly ? 'g2g' : 'rtmp-hls';
   const tag = quick ? '-quick' : opts.partial && !(g2gOnly && targets.length > 1) ? '-partial' : '';
-  const jsonPath = join(outDir, `${prefix}-${stamp}${tag}.json`);
+  const jsonPath = join(outDir, `${prefix}-${stamp}${tag}.json.gz`);
   const md = renderMarkdown(results);
-  writeFileSync(jsonPath, JSON.stringify(results, null, 2) + '\n');
+  writeResults(jsonPath, results);
+  const runMdPath = join(outDir, `${prefix}-${stamp}${tag}.md`);
+  writeFileSync(runMdPath, md);
   const mdPath = join(outDir, `${prefix}${tag}-latest.md`);
   writeFileSync(mdPath, md);
   log('');
   log(md);
-  log(`wrote ${jsonPath}\nwrote ${mdPath}`);
+  log(`wrote ${jsonPath}\nwrote ${runMdPath}\nwrote ${mdPath}`);
 }
 
 main().then(

@@ -2,8 +2,11 @@
 // registered here, and is killed (whole group, SIGKILL) when the harness exits for any reason.
 
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
+import { sleep } from '../server/test-support/process.js';
+
+// The one pause and free-port finder, shared with the tests.
+export { freePort, sleep } from '../server/test-support/process.js';
 
 const live = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
@@ -73,11 +76,12 @@ export interface Managed {
 export function spawnGroup(
   cmd: string,
   args: string[],
-  opts: SpawnOptions & { onStdoutLine?: (line: string) => void } = {},
+  opts: SpawnOptions & { onStdoutLine?: (line: string) => void; stdin?: 'ignore' | 'pipe' } = {},
 ): Managed {
   installHooks();
-  const { onStdoutLine, ...spawnOpts } = opts;
-  const child = spawn(cmd, args, { ...spawnOpts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { onStdoutLine, stdin = 'ignore', ...spawnOpts } = opts;
+  // stdin 'pipe' for a child that takes commands there, or that exits when its parent's end of stdin closes.
+  const child = spawn(cmd, args, { ...spawnOpts, detached: true, stdio: [stdin, 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`failed to spawn ${cmd}`);
   live.add(child);
   let buf = '';
@@ -133,35 +137,6 @@ export function spawnGroup(
       return stopping;
     },
   };
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Thrown by a waitUntil probe to stop waiting at once (e.g. the process being waited for died). */

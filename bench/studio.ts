@@ -6,16 +6,15 @@
 //
 //   npx tsx bench/studio.ts [--runs 5] [--cpu-seconds 20] [--preset "Smooth 720p30"]
 //
-// The Onair server runs in this process (server/test-helpers.ts: SQLite, ephemeral ports, 127.0.0.1); each
+// The Onair server runs in this process (server/test-support/server.ts: SQLite, ephemeral ports, 127.0.0.1); each
 // Broadcast runs in a child Node process (this file with --child) so its CPU is measured alone. The child talks
-// JSON lines on stdout.
-import { spawn } from 'node:child_process';
+// JSON lines on stdout; it is started through bench/spawn.ts (its own process group, killed when the bench exits).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseMaster } from './hls.js';
+import { sleep, spawnGroup } from './spawn.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -75,23 +74,26 @@ interface ChildRun {
 }
 
 function startChild(server: string, key: string, seconds: number, cpuSeconds: number, preset: string): ChildRun {
-  const p = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--server', server, '--seconds', String(seconds), '--cpu-seconds', String(cpuSeconds), '--preset', preset], {
-    cwd: ROOT,
-    env: { ...process.env, ONAIR_STREAM_KEY: key },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
   const lines: any[] = [];
   const listeners: Array<(o: any) => void> = [];
-  createInterface({ input: p.stdout! }).on('line', (l) => {
-    try {
-      const o = JSON.parse(l);
-      lines.push(o);
-      for (const fn of listeners) fn(o);
-    } catch {
-      /* not ours */
-    }
+  const p = spawnGroup(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--server', server, '--seconds', String(seconds), '--cpu-seconds', String(cpuSeconds), '--preset', preset], {
+    cwd: ROOT,
+    env: { ...process.env, ONAIR_STREAM_KEY: key },
+    onStdoutLine: (l) => {
+      try {
+        const o = JSON.parse(l);
+        lines.push(o);
+        for (const fn of listeners) fn(o);
+      } catch {
+        /* not ours */
+      }
+    },
   });
-  return { lines, exit: new Promise((r) => p.on('close', r)), onLine: (fn) => listeners.push(fn) };
+  const exit = p.exited.then(({ code }) => {
+    if (code !== 0) process.stderr.write(`studio bench: the broadcast child exited with ${code}:\n${p.tail()}\n`);
+    return code;
+  });
+  return { lines, exit, onLine: (fn) => listeners.push(fn) };
 }
 
 const median = (xs: number[]) => {
@@ -100,7 +102,7 @@ const median = (xs: number[]) => {
 };
 
 async function parent(): Promise<void> {
-  const { startTestServer, newStreamer } = await import('../server/test-helpers.js');
+  const { startTestServer, newStreamer } = await import('../server/test-support/server.js');
   const runs = Number(arg('runs', '5'));
   const cpuSeconds = Number(arg('cpu-seconds', '20'));
   const preset = arg('preset', 'Smooth 720p30');
@@ -149,7 +151,7 @@ async function parent(): Promise<void> {
         } catch {
           /* not yet */
         }
-        if (!segAt) await new Promise((r) => setTimeout(r, 20));
+        if (!segAt) await sleep(20);
       }
       const code = await c.exit;
       const run = { channel: name, startToLiveMs: live && started ? live - started : null, startToFirstSegmentMs: segAt && started ? segAt - started : null, exit: code };

@@ -36,7 +36,9 @@ async function check(file: string, denied: string[], allowed: string[]): Promise
 describe('import walls', () => {
   it('the server never imports the desktop app or the browser code', async () => {
     await check('server/http/routes-new.ts', ['../../electron/broadcast/broadcast.js', '../../renderer/shared/api.js', 'electron'], ['../db/users.js', './errors.js', 'fastify', 'node:fs']);
-    await check('server/onair-new.test.ts', ['../electron/ipc-contract.js'], ['./test-helpers.js']);
+    await check('server/onair-new.test.ts', ['../electron/ipc-contract.js'], ['./test-support/server.js']);
+    // Test support is for tests (and the benchmark): the server itself never imports it.
+    await check('server/http/routes-new.ts', ['../test-support/process.js'], []);
   });
 
   it('the RTMP core imports nothing of HTTP, chat, access or the database (and stays inside the server wall)', async () => {
@@ -46,7 +48,7 @@ describe('import walls', () => {
       ['./chunk.js', './limits.js', '../log.js', 'node:net', 'node:crypto'],
     );
     // Its tests may start a whole server.
-    await check('server/rtmp/new-part.test.ts', [], ['../test-helpers.js', '../http/app.js']);
+    await check('server/rtmp/new-part.test.ts', [], ['../test-support/server.js', '../http/app.js']);
   });
 
   it('browser code uses no Node built-ins and, of the server and the desktop app, only the shared contracts', async () => {
@@ -59,7 +61,7 @@ describe('import walls', () => {
     // A type-only import crosses the wall too.
     assert.deepEqual(await reported('renderer/shared/new.ts', "import type { HttpDeps } from '../../server/http/deps.js';"), ['../../server/http/deps.js']);
     // The Node side of renderer/ (browser tests, Vite configs) is not browser code.
-    await check('renderer/new.browser.test.ts', [], ['node:fs', '../server/test-helpers.js', '../electron/dev-bridge/server.js']);
+    await check('renderer/new.browser.test.ts', [], ['node:fs', '../server/test-support/server.js', '../electron/dev-bridge/server.js']);
   });
 
   it('the broadcast pipeline never imports electron', async () => {

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { api, newStreamer, publish, run, startTestServer, waitFor, FFMPEG, type TestServer } from './test-helpers.js';
+import { api, newStreamer, publish, startTestServer, type TestServer } from './test-support/server.js';
+import { ffmpegPath, run, waitFor } from './test-support/process.js';
 
 const GST_LAUNCH = 'gst-launch-1.0';
 const DEMUXERS = ['dashdemux2', 'dashdemux'] as const;
@@ -133,7 +134,7 @@ async function ffmpegPackets(url: string, liveSeconds: number | undefined, timeo
   const live = liveSeconds && paced ? ['-re'] : [];
   const limit = liveSeconds ? ['-t', String(liveSeconds)] : [];
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', ...live, '-i', url, ...limit, '-map', '0', '-c', 'copy', '-f', 'framecrc', '-'];
-  const r = await run(FFMPEG, args, timeoutMs);
+  const r = await run(ffmpegPath, args, timeoutMs);
   const dts = new Map<number, number[]>();
   for (const line of r.stdout.split('\n')) {
     const m = /^(\d+),\s*(-?\d+),/.exec(line);

@@ -2,8 +2,8 @@
 // messages, a follower's "went live" notice, and a ban that survives a new invite.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectChat, nextEvent, request } from './chat/chat-test-helpers.js';
-import { api, newStreamer, publish, startTestServer, type TestServer } from './test-helpers.js';
+import { connectChat, nextEvent, request } from './test-support/chat-client.js';
+import { api, newStreamer, publish, startTestServer, type TestServer } from './test-support/server.js';
 
 describe('chat in the composed server', () => {
   let s: TestServer;

@@ -7,8 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, ffprobe, newStreamer, run, startTestServer, waitFor, FFMPEG, type TestServer } from './test-helpers.js';
-import { clientHandshake, command } from './rtmp/test-helpers.js';
+import { api, newStreamer, startTestServer, type TestServer } from './test-support/server.js';
+import { ffmpegPath, ffprobe, run, sleep, waitFor } from './test-support/process.js';
+import { clientHandshake, command } from './test-support/rtmp.js';
 import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, MSG, controlMessages, writeChunks, type RtmpMessage } from './rtmp/chunk.js';
 import { decodeAmf0, ecmaArray, encodeAmf0, type AmfObject, type AmfValue } from './rtmp/amf0.js';
 
@@ -365,15 +366,13 @@ function flvTags(video: Mp4Track, audio: Mp4Track, codec: 'hevc' | 'av1'): { hea
   return { headers, frames, stats };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Per-frame MD5s of what ffmpeg decodes (video) or of the packets (audio, stream copy) from `input`. */
 async function frameHashes(input: string, kind: 'video' | 'audio'): Promise<string[]> {
   const args = ['-v', 'error', '-i', input, '-map', kind === 'video' ? '0:v:0' : '0:a:0'];
   if (kind === 'video') args.push('-fps_mode', 'passthrough', '-pix_fmt', 'yuv420p');
   else args.push('-c', 'copy');
   args.push('-f', 'framemd5', '-');
-  const out = await run(FFMPEG, args, 60_000);
+  const out = await run(ffmpegPath, args, 60_000);
   assert.equal(out.code, 0, `framemd5 of ${input}: ${out.stderr}`);
   return out.stdout
     .split('\n')
@@ -444,7 +443,7 @@ describe('Enhanced RTMP publishing (HEVC and AV1) end to end', () => {
       let encoded = false;
       let encodeErr = '';
       for (const enc of c.encoders) {
-        const r = await run(FFMPEG, [
+        const r = await run(ffmpegPath, [
           '-hide_banner', '-loglevel', 'error', '-y',
           '-f', 'lavfi', '-i', `testsrc2=size=${c.width}x${c.height}:rate=${FPS}`,
           '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
@@ -578,7 +577,7 @@ describe('Enhanced RTMP publishing (HEVC and AV1) end to end', () => {
         assert.equal(Number(a.sample_rate), 48000);
         assert.ok(Math.abs(Number(probe.format.duration) - SECONDS) <= 1, `probed duration ${probe.format.duration}`);
 
-        const decode = await run(FFMPEG, ['-v', 'error', '-i', vodUrl, '-f', 'null', '-'], 60_000);
+        const decode = await run(ffmpegPath, ['-v', 'error', '-i', vodUrl, '-f', 'null', '-'], 60_000);
         assert.equal(decode.code, 0, decode.stderr);
         assert.equal(decode.stderr.trim(), '', 'decodes without errors');
 

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { api, ffprobe, newStreamer, publish, startTestServer, waitFor, type TestServer } from './test-helpers.js';
+import { api, newStreamer, publish, startTestServer, type TestServer } from './test-support/server.js';
+import { ffprobe, sleep, waitFor } from './test-support/process.js';
 
 describe('ABR ladder and thumbnails', () => {
   let s: TestServer;
@@ -78,7 +79,7 @@ describe('operator CLI', () => {
     const reset = await cli('user', 'reset-key', 'zed', '--json');
     assert.equal(reset.code, 0, reset.stderr);
     assert.notEqual(JSON.parse(reset.stdout).streamKey, created.streamKey);
-    const code = await Promise.race([pub.exit, new Promise((r) => setTimeout(() => r('still running'), 12_000))]);
+    const code = await Promise.race([pub.exit, sleep(12_000).then(() => 'still running')]);
     pub.proc.kill('SIGKILL');
     assert.notEqual(code, 'still running', 'publisher with the old key was dropped');
     const login = await api(s.base, 'POST', '/api/auth/login', { username: 'zed', password: 'zed-password-1' });

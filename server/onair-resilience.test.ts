@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, ffprobe, newStreamer, publish, startServerProcess, startTestServer, waitFor, type TestServer } from './test-helpers.js';
+import { api, newStreamer, publish, startServerProcess, startTestServer, type TestServer } from './test-support/server.js';
+import { ffprobe, sleep, waitFor } from './test-support/process.js';
 
 describe('replay retention and packager failures', () => {
   let s: TestServer;
@@ -39,7 +40,7 @@ describe('replay retention and packager failures', () => {
     const po = publish(`${s.rtmpBase}/${other.channel.streamKey}`, { seconds: 12 });
     await waitFor('both live', () => (s.streams.get('vic')?.segments ?? 0) >= 1 && (s.streams.get('otto')?.segments ?? 0) >= 1);
     rmSync(s.streams.get('vic')!.dir, { recursive: true, force: true });
-    const code = await Promise.race([pv.exit, new Promise((r) => setTimeout(() => r('still running'), 15_000))]);
+    const code = await Promise.race([pv.exit, sleep(15_000).then(() => 'still running')]);
     pv.proc.kill('SIGKILL');
     assert.notEqual(code, 'still running', `publisher of the failed stream was dropped; log: ${s.logs().split('\n').filter((l) => l.includes('vic') || l.includes('packag')).slice(-8).join('\n')}`);
     await waitFor('vic ended', () => !s.streams.get('vic'));

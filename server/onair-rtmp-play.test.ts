@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, ffprobe, newStreamer, publish, run, startTestServer, waitFor, FFMPEG, type Publisher, type TestServer } from './test-helpers.js';
-import { RawRtmpClient } from './rtmp/test-helpers.js';
+import { api, newStreamer, publish, type Publisher, startTestServer, type TestServer } from './test-support/server.js';
+import { ffmpegPath, ffprobe, run, waitFor } from './test-support/process.js';
+import { RawRtmpClient } from './test-support/rtmp.js';
 
 type Status = { code: string; description: string };
 
@@ -27,7 +28,7 @@ async function rawPlay(s: TestServer, app: string, name: string): Promise<Status
 
 /** A real ffmpeg player pulling `seconds` of `url` into an FLV file. */
 function ffPlay(url: string, out: string, seconds: number) {
-  return run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', url, '-t', String(seconds), '-c', 'copy', '-f', 'flv', out], 30_000);
+  return run(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', url, '-t', String(seconds), '-c', 'copy', '-f', 'flv', out], 30_000);
 }
 
 /** The same token with one character in the middle changed: its signature no longer holds. */
@@ -83,7 +84,7 @@ describe('RTMP play asks the media access decision', () => {
 
     assert.deepEqual((await rawPlay(s, 'live', 'alice')).code, 'NetStream.Play.Reset');
     for (const app of ['other', 'live/extra', '']) assert.equal((await rawPlay(s, app, 'alice')).code, 'NetStream.Play.StreamNotFound', `app ${JSON.stringify(app)}`);
-    const other = await run(FFMPEG, ['-hide_banner', '-nostdin', '-i', `rtmp://127.0.0.1:${s.rtmpPort}/other/alice`, '-t', '1', '-f', 'null', '-'], 15_000);
+    const other = await run(ffmpegPath, ['-hide_banner', '-nostdin', '-i', `rtmp://127.0.0.1:${s.rtmpPort}/other/alice`, '-t', '1', '-f', 'null', '-'], 15_000);
     assert.notEqual(other.code, 0);
     assert.match(other.stderr, /"live" application/);
   });
@@ -106,7 +107,7 @@ describe('RTMP play asks the media access decision', () => {
     assert.equal((await rawPlay(s, 'live', `dave?t=${daveMedia.body.token}`)).code, 'NetStream.Play.StreamNotFound', 'allowed, but not live');
     assert.equal((await rawPlay(s, 'live', 'nobody')).code, 'NetStream.Play.StreamNotFound');
 
-    const r = await run(FFMPEG, ['-hide_banner', '-nostdin', '-i', `${s.rtmpBase}/carol?t=${forged(mediaToken)}`, '-t', '1', '-f', 'null', '-'], 15_000);
+    const r = await run(ffmpegPath, ['-hide_banner', '-nostdin', '-i', `${s.rtmpBase}/carol?t=${forged(mediaToken)}`, '-t', '1', '-f', 'null', '-'], 15_000);
     assert.notEqual(r.code, 0, 'ffmpeg cannot pull it either');
     assert.match(r.stderr, /carol is a private channel/);
 

@@ -2,8 +2,9 @@
 // real ffmpeg publisher from 127.0.0.1 (all of 127.0.0.0/8 is loopback on Linux).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newStreamer, publish, startTestServer, waitFor, type Publisher } from './test-helpers.js';
-import { RawRtmpClient } from './rtmp/test-helpers.js';
+import { newStreamer, publish, type Publisher, startTestServer } from './test-support/server.js';
+import { waitFor } from './test-support/process.js';
+import { RawRtmpClient } from './test-support/rtmp.js';
 
 describe('RTMP slots: one address cannot lock publishers out', () => {
   test('with one address at its cap, one more from it is refused and a real publisher from another gets in and makes HLS', async () => {

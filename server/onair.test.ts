@@ -2,7 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { api, ffprobe, newStreamer, publish, run, startTestServer, waitFor, FFMPEG, type TestServer } from './test-helpers.js';
+import { api, newStreamer, publish, startTestServer, type TestServer } from './test-support/server.js';
+import { ffmpegPath, ffprobe, run, sleep, waitFor } from './test-support/process.js';
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];
@@ -99,7 +100,7 @@ describe('Onair end to end', () => {
       const codecs = [...new Set(probe.streams.map((x) => x.codec_name))].sort();
       assert.deepEqual(codecs, ['aac', 'h264'], manifest);
       assert.ok(Math.abs(Number(probe.format.duration) - 5) < 0.7, `${manifest} probed duration ${probe.format.duration}`);
-      const decode = await run(FFMPEG, ['-v', 'error', '-i', `${s.base}/vod/${replay.id}/${manifest}`, '-map', '0:v:0', '-map', '0:a:0', '-f', 'null', '-'], 60_000);
+      const decode = await run(ffmpegPath, ['-v', 'error', '-i', `${s.base}/vod/${replay.id}/${manifest}`, '-map', '0:v:0', '-map', '0:a:0', '-f', 'null', '-'], 60_000);
       assert.equal(decode.code, 0, decode.stderr);
       assert.equal(decode.stderr, '', manifest);
     }
@@ -141,7 +142,7 @@ describe('Onair end to end', () => {
       assert.equal(vod.match(/#EXT-X-DISCONTINUITY\n/g)?.length, 1, vod);
       assert.match(vod, /#EXT-X-ENDLIST/);
     }
-    const decode = await run(FFMPEG, ['-v', 'error', '-i', `${s.base}/vod/${streamId}/index.m3u8`, '-f', 'null', '-'], 60_000);
+    const decode = await run(ffmpegPath, ['-v', 'error', '-i', `${s.base}/vod/${streamId}/index.m3u8`, '-f', 'null', '-'], 60_000);
     assert.equal(decode.code, 0, decode.stderr);
   });
 
@@ -181,7 +182,7 @@ describe('Onair end to end', () => {
     const fresh = await api(s.base, 'POST', '/api/me/channel/stream-key', undefined, token);
     assert.equal(fresh.status, 200);
     assert.notEqual(fresh.body.streamKey, channel.streamKey);
-    const code = await Promise.race([p.exit, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+    const code = await Promise.race([p.exit, sleep(10_000).then(() => 'still running')]);
     assert.notEqual(code, 'still running', 'publisher was dropped');
     p.proc.kill('SIGKILL');
     const again = publish(`${s.rtmpBase}/${channel.streamKey}`, { seconds: 2 });
@@ -192,9 +193,9 @@ describe('Onair end to end', () => {
     const { channel } = await newStreamer(s.base, 'hank');
     const p = publish(`${s.rtmpBase}/${channel.streamKey}`, { seconds: 8 });
     await waitFor('hank live', () => s.streams.isPublishing('hank'));
-    const play = await run(FFMPEG, ['-v', 'error', '-i', `${s.rtmpBase}/hank`, '-t', '2', '-f', 'null', '-'], 30_000);
+    const play = await run(ffmpegPath, ['-v', 'error', '-i', `${s.rtmpBase}/hank`, '-t', '2', '-f', 'null', '-'], 30_000);
     assert.equal(play.code, 0, play.stderr);
-    const missing = await run(FFMPEG, ['-v', 'error', '-i', `${s.rtmpBase}/nobody`, '-t', '1', '-f', 'null', '-'], 30_000);
+    const missing = await run(ffmpegPath, ['-v', 'error', '-i', `${s.rtmpBase}/nobody`, '-t', '1', '-f', 'null', '-'], 30_000);
     assert.notEqual(missing.code, 0);
     p.proc.kill('SIGKILL');
   });

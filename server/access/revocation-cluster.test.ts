@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { connectChat, nextEvent, request, type ChatClient } from '../chat/chat-test-helpers.js';
-import { TEST_PG_URL } from '../db/test-helpers.js';
-import { api, newStreamer, publish, startServerProcess, startTestServer, waitFor, type ServerProcess, type TestServer } from '../test-helpers.js';
+import { type ChatClient, connectChat, nextEvent, request } from '../test-support/chat-client.js';
+import { TEST_PG_URL } from '../test-support/db.js';
+import { api, newStreamer, publish, type ServerProcess, startServerProcess, startTestServer, type TestServer } from '../test-support/server.js';
+import { waitFor } from '../test-support/process.js';
 
 const REDIS_URL = process.env.ONAIR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A change made on one process must be acted on by every other within this. */

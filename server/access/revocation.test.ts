@@ -3,8 +3,9 @@
 // and went-live notices tell followers who may not watch nothing but the channel's name.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectChat, nextEvent, request, type ChatClient } from '../chat/chat-test-helpers.js';
-import { api, newStreamer, publish, startTestServer, waitFor, type TestServer } from '../test-helpers.js';
+import { type ChatClient, connectChat, nextEvent, request } from '../test-support/chat-client.js';
+import { api, newStreamer, publish, startTestServer, type TestServer } from '../test-support/server.js';
+import { waitFor } from '../test-support/process.js';
 
 /**
  * The status of a channel's live playlist with these credentials: 403 refused; anything else let through (200 live

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatMessage } from '../api/chat.js';
+import { sleep } from '../test-support/process.js';
 import { RoomBroadcaster } from './broadcast.js';
 
 const msg = (id: number) => ({ id, channel: 'c', text: `m${id}`, at: '', author: { name: 'a', kind: 'user' } }) as unknown as ChatMessage;
@@ -12,9 +13,9 @@ test('a quiet room gets a message at once; a burst goes out as one ordered batch
   assert.deepEqual(frames, [[1]], 'first message is not delayed');
   for (let i = 2; i <= 6; i++) b.send('r', msg(i));
   assert.equal(frames.length, 1, 'the burst waits for the window');
-  await new Promise((r) => setTimeout(r, 80));
+  await sleep(80);
   assert.deepEqual(frames, [[1], [2, 3, 4, 5, 6]]);
-  await new Promise((r) => setTimeout(r, 60));
+  await sleep(60);
   b.send('r', msg(7));
   assert.deepEqual(frames[2], [7], 'quiet again: immediate');
 });

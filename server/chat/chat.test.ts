@@ -9,12 +9,12 @@ import { CHAT_LIMITS, type ChatMessage, type JoinResult } from '../api/chat.js';
 import { AccountsService } from '../db/accounts.js';
 import { TokensRepo } from '../db/auth-tokens.js';
 import { ChatRepo } from '../db/chat.js';
-import { DB_KINDS, type TestDb } from '../db/test-helpers.js';
+import { DB_KINDS, type TestDb } from '../test-support/db.js';
 import { silentLogger } from '../log.js';
-import { waitFor } from '../test-helpers.js';
-import { collect, connectChat, nextEvent, request, type ChatClient } from './chat-test-helpers.js';
+import { sleep, waitFor } from '../test-support/process.js';
+import { type ChatClient, collect, connectChat, nextEvent, request } from '../test-support/chat-client.js';
 import { attachChat, type ChatService } from './service.js';
-import { makeGuestToken, testChatAuth } from './test-support.js';
+import { makeGuestToken, testChatAuth } from '../test-support/chat-auth.js';
 
 const GUEST_SECRET = 'chat-test-secret';
 const sqlite = DB_KINDS.find((k) => k.name === 'sqlite')!;
@@ -204,7 +204,7 @@ describe('chat over socket.io', () => {
     assert.equal(to.error.retryAfterSeconds, 1);
     assert.equal((await request(owner, 'timeout', { channel: 'bob', target: { userId: eve.id }, seconds: 0 })).error.code, 'bad_request');
     assert.equal((await request(owner, 'ban', { channel: 'bob', target: { userId: users.bob.id } })).error.code, 'forbidden');
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     assert.equal((await request(e2, 'send', { channel: 'bob', text: 'back' })).ok, true);
 
     // ban: both of eve's connections leave the room
@@ -289,7 +289,7 @@ describe('chat over socket.io', () => {
     b.close();
     await waitFor('count 4', () => seen.at(-1)?.count === 4, 3000, 20);
     const n = seen.length;
-    await new Promise((r) => setTimeout(r, 400));
+    await sleep(400);
     assert.equal(seen.length, n, 'nothing sent while the count does not change');
     hls.delete(room);
   });
@@ -304,7 +304,7 @@ describe('chat over socket.io', () => {
     chat.notifyUsers([users.carol.id, 99999], { kind: 'followed-live', channel: 'alice', title: 'Show' });
     assert.deepEqual(await p1, { kind: 'followed-live', channel: 'alice', title: 'Show' });
     await p2;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     assert.equal(notDave.length, 0);
   });
 

@@ -15,8 +15,8 @@ import type { ChatMessage, JoinResult } from '../api/chat.js';
 import { AccountsService } from '../db/accounts.js';
 import { TokensRepo } from '../db/auth-tokens.js';
 import { openDatabase } from '../db/database.js';
-import { waitFor } from '../test-helpers.js';
-import { collect, connectChat, nextEvent, request, type ChatClient } from './chat-test-helpers.js';
+import { waitFor } from '../test-support/process.js';
+import { type ChatClient, collect, connectChat, nextEvent, request } from '../test-support/chat-client.js';
 
 const REDIS_URL = process.env.ONAIR_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -29,7 +29,7 @@ interface Proc {
 }
 
 function startProcess(env: Record<string, string>): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'test-process.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, '../test-support/chat-process.ts')], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

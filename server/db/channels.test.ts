@@ -4,7 +4,7 @@ import { AccountsService } from './accounts.js';
 import { ChannelsRepo } from './channels.js';
 import { DbError, ValidationError } from './errors.js';
 import type { Channel, User } from './models.js';
-import { DB_KINDS, type TestDb } from './test-helpers.js';
+import { DB_KINDS, type TestDb } from '../test-support/db.js';
 
 for (const kind of DB_KINDS) {
   describe(`ChannelsRepo (${kind.name})`, () => {

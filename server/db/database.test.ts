@@ -6,7 +6,7 @@ import { DbError } from './errors.js';
 import { AccountsService } from './accounts.js';
 import { TokensRepo } from './auth-tokens.js';
 import { ReplaysRepo } from './replays.js';
-import { DB_KINDS, type TestDb } from './test-helpers.js';
+import { DB_KINDS, type TestDb } from '../test-support/db.js';
 
 const TABLES = [
   'access_changes', 'auth_tokens', 'channel_tags', 'channels', 'chat_bans', 'chat_messages', 'chat_timeouts', 'follows', 'invite_grants',

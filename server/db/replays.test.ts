@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { AccountsService } from './accounts.js';
 import { DbError, ValidationError } from './errors.js';
 import { ReplaysRepo, type NewReplay } from './replays.js';
-import { DB_KINDS, type TestDb } from './test-helpers.js';
+import { DB_KINDS, type TestDb } from '../test-support/db.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -5,7 +5,7 @@ import { ChannelsRepo } from './channels.js';
 import { DbError, ValidationError } from './errors.js';
 import type { Channel, User } from './models.js';
 import { FollowsRepo, InvitesRepo, SettingsRepo } from './social.js';
-import { DB_KINDS, type TestDb } from './test-helpers.js';
+import { DB_KINDS, type TestDb } from '../test-support/db.js';
 import { hashToken } from './tokens.js';
 import { normalizeTags } from './validation.js';
 

@@ -5,7 +5,7 @@ import { AccountsService } from './accounts.js';
 import { TokensRepo } from './auth-tokens.js';
 import { ValidationError } from './errors.js';
 import { hashToken, newStreamKey, newToken } from './tokens.js';
-import { DB_KINDS, type TestDb } from './test-helpers.js';
+import { DB_KINDS, type TestDb } from '../test-support/db.js';
 
 describe('random secrets', () => {
   it('newToken: 32 random bytes, base64url, unique', () => {

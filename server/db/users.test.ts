@@ -5,7 +5,7 @@ import { ChannelsRepo } from './channels.js';
 import { DbError, ValidationError } from './errors.js';
 import { hashPassword } from './passwords.js';
 import { UsersRepo } from './users.js';
-import { DB_KINDS, type TestDb } from './test-helpers.js';
+import { DB_KINDS, type TestDb } from '../test-support/db.js';
 
 const INVALID_USERNAMES: Array<[name: string, value: unknown, code: string]> = [
   ['too short', 'ab', 'invalid_username'],

@@ -1,6 +1,5 @@
 // Runs one ffmpeg child: bounded stderr kept for error reports, secrets masked, a stall watchdog, clean stop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import type { Writable } from 'node:stream';
 import { buildFfmpegArgs, maskSecrets, type FfmpegCommand } from './args.js';
 
@@ -25,7 +24,7 @@ export interface FfmpegExit {
 
 const STDERR_TAIL_BYTES = 8192;
 
-export class FfmpegProcess extends EventEmitter {
+export class FfmpegProcess {
   readonly child: ChildProcess;
   readonly done: Promise<FfmpegExit>;
   private tail = '';
@@ -34,12 +33,11 @@ export class FfmpegProcess extends EventEmitter {
   private watchdog?: NodeJS.Timeout;
 
   constructor(private readonly opts: FfmpegRunOptions) {
-    super();
     const args = buildFfmpegArgs(opts.command);
     this.child = spawn(opts.binary, args, { stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (chunk: Buffer) => {
+    // Output is activity for the stall watchdog; a caller that reads stdout listens on `child.stdout` itself.
+    this.child.stdout!.on('data', () => {
       this.lastActivity = Date.now();
-      this.emit('stdout', chunk);
     });
     this.child.stderr!.setEncoding('utf8');
     this.child.stderr!.on('data', (s: string) => {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { io } from 'socket.io-client';
 import { CHAT_LIMITS, CHAT_PATH } from '../api/chat.js';
-import { connectChat, request, type ChatClient } from '../chat/chat-test-helpers.js';
-import { api, newStreamer, startTestServer, type TestServer } from '../test-helpers.js';
+import { type ChatClient, connectChat, request } from '../test-support/chat-client.js';
+import { api, newStreamer, startTestServer, type TestServer } from '../test-support/server.js';
 
 const FAMILY = '\u{1f468}\u200d\u{1f469}\u200d\u{1f467}\u200d\u{1f466}';
 

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { io } from 'socket.io-client';
 import { chromium, type Browser } from 'playwright-core';
 import { CHAT_PATH } from '../api/chat.js';
-import { api, newStreamer, startTestServer, waitFor, type TestServer } from '../test-helpers.js';
+import { api, newStreamer, startTestServer, type TestServer } from '../test-support/server.js';
+import { waitFor } from '../test-support/process.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const EMBEDDER = 'http://embed.example.test';

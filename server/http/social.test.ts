@@ -2,8 +2,9 @@
 // PostgreSQL, with real ffmpeg publishers.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DB_KINDS } from '../db/test-helpers.js';
-import { api, newStreamer, publish, startTestServer, waitFor, type Publisher, type TestServer } from '../test-helpers.js';
+import { DB_KINDS } from '../test-support/db.js';
+import { api, newStreamer, publish, type Publisher, startTestServer, type TestServer } from '../test-support/server.js';
+import { sleep, waitFor } from '../test-support/process.js';
 
 interface Fetched {
   status: number;
@@ -216,7 +217,7 @@ for (const kind of DB_KINDS) {
 
       // Expired.
       const short = await api(s.base, 'POST', '/api/me/invites', { expiresInSeconds: 1 }, carol.token);
-      await new Promise((res) => setTimeout(res, 1100));
+      await sleep(1100);
       r = await api(s.base, 'POST', `/api/invites/${short.body.token}/redeem`, {});
       assert.deepEqual([r.status, r.body.error.code], [410, 'invite_expired']);
       assert.match(r.body.error.message, /expired/);

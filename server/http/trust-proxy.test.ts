@@ -1,7 +1,7 @@
 // End to end over real HTTP: who a request comes from, with and without a trusted reverse proxy in front.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../test-helpers.js';
+import { startTestServer, type TestServer } from '../test-support/server.js';
 
 async function login(base: string, username: string, forwardedFor?: string): Promise<number> {
   const res = await fetch(`${base}/api/auth/login`, {

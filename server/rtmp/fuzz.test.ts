@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { FFMPEG, keyHooks, publishArgs, run, startServer, waitFor, clientHandshake, command, media } from './test-helpers.js';
+import { ffmpegPath, run, waitFor } from '../test-support/process.js';
+import { clientHandshake, command, keyHooks, media, publishArgs, startServer } from '../test-support/rtmp.js';
 import { writeChunks } from './chunk.js';
 
 function connectCmd(): Buffer {
@@ -74,8 +75,8 @@ test('fuzzing the TCP server does not disturb a live ffmpeg publisher', async (t
   const hooks = keyHooks({ 'secret-key': 'alice', k0: 'f0', k1: 'f1', k2: 'f2' });
   const { server, port } = await startServer(hooks, { handshakeTimeoutMs: 1000, maxConnections: 500 });
   try {
-    const pub = run(FFMPEG, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 9), 25_000);
-    assert.ok(await waitFor(() => (hooks.sinks.get('alice')?.[0]?.count() ?? 0) > 30, 10_000), 'publisher live');
+    const pub = run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 9), 25_000);
+    await waitFor('publisher live', () => (hooks.sinks.get('alice')?.[0]?.count() ?? 0) > 30, 10_000, 20);
     const sink = hooks.sinks.get('alice')![0];
     const before = sink.count();
 
@@ -98,11 +99,11 @@ test('fuzzing the TCP server does not disturb a live ffmpeg publisher', async (t
     assert.ok(during > before + 30, `publisher kept flowing during fuzz (${before} -> ${during})`);
     assert.ok(server.liveChannels().includes('alice'));
 
-    const r = await pub.done;
+    const r = await pub;
     assert.equal(r.code, 0, r.stderr);
     assert.ok(sink.count() > during, 'and after');
     assert.deepEqual(sink.ends.length, 1);
-    assert.ok(await waitFor(() => server.stats().connections === 0, 3000), `connections drained: ${server.stats().connections}`);
+    await waitFor('connections drained', () => server.stats().connections === 0, 3000, 20);
     // Still serving: a fresh connection completes a handshake.
     const s = net.connect(port, '127.0.0.1');
     const got = await new Promise<number>((resolve) => {

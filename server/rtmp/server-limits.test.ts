@@ -7,7 +7,8 @@ import { createLogger } from '../log.js';
 import { RtmpServer } from './server.js';
 import { USER_CONTROL, controlMessages, writeChunks } from './chunk.js';
 import type { RtmpLimits } from './limits.js';
-import { FFMPEG, RawRtmpClient, keyHooks, publishArgs, run, sleep, startServer, waitFor } from './test-helpers.js';
+import { ffmpegPath, run, sleep, waitFor } from '../test-support/process.js';
+import { keyHooks, publishArgs, RawRtmpClient, startServer } from '../test-support/rtmp.js';
 import type { RtmpHooks } from './types.js';
 
 /** Protocol control messages only: what a slot-holder sends to look alive. */
@@ -67,7 +68,7 @@ test('per-address cap: the address at its maximum is refused at once (one warnin
 
     // A slot freed is a slot again.
     clients[0].close();
-    await waitFor(() => server.stats().connections === 3, 2000);
+    await waitFor('three connections', () => server.stats().connections === 3, 2000, 20);
     const again = await RawRtmpClient.open(port, { localAddress: '127.0.0.2' });
     clients.push(again);
     assert.equal(await again.handshake(), true);
@@ -88,10 +89,10 @@ test('deadlines: handshake then only control messages is closed at the connect d
     const connected = await RawRtmpClient.open(port);
     assert.equal(await connected.handshake(), true);
     connected.connect('live');
-    assert.ok(await waitFor(() => connected.received.some((m) => m.typeId === 20), 2000), 'connect answered');
+    await waitFor('connect answered', () => connected.received.some((m) => m.typeId === 20), 2000, 20);
     const open2 = await chatterUntilClosed(connected, 5000);
     assert.ok(open2 >= 700 && open2 < 2500, `closed after ${open2} ms: past the connect deadline, at the publish/play deadline`);
-    await waitFor(() => server.stats().connections === 0, 2000);
+    await waitFor('connections drained', () => server.stats().connections === 0, 2000, 20);
     assert.equal(server.stats().connections, 0);
   } finally {
     await server.close();
@@ -101,10 +102,10 @@ test('deadlines: handshake then only control messages is closed at the connect d
 test('idle check counts media only: ffmpeg publisher and player run through, a publisher sending only control messages is closed', async () => {
   const hooks = keyHooks({ 'secret-key': 'alice', 'quiet-key': 'quiet' });
   const { server, port } = await startServer(hooks, { idleTimeoutMs: 800 });
-  const pub = run(FFMPEG, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 5), 20_000);
+  const pub = run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 5), 20_000);
   try {
-    assert.ok(await waitFor(() => (hooks.sinks.get('alice')?.[0]?.count('video') ?? 0) > 5, 10_000));
-    const player = run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice`, '-t', '2.5', '-f', 'null', '-'], 15_000);
+    await waitFor('alice publishing video', () => (hooks.sinks.get('alice')?.[0]?.count('video') ?? 0) > 5, 10_000, 20);
+    const player = run(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice`, '-t', '2.5', '-f', 'null', '-'], 15_000);
 
     const quiet = await RawRtmpClient.open(port);
     assert.equal(await quiet.handshake(), true);
@@ -115,9 +116,9 @@ test('idle check counts media only: ffmpeg publisher and player run through, a p
     assert.ok(open < 3000, `closed after ${open} ms of control messages only`);
     assert.deepEqual(hooks.sinks.get('quiet')![0].ends, ['disconnect']);
 
-    const pr = await player.done;
+    const pr = await player;
     assert.equal(pr.code, 0, `the player got media all along: ${pr.stderr}`);
-    const r = await pub.done;
+    const r = await pub;
     assert.equal(r.code, 0, `the publisher was never idle: ${r.stderr}`);
   } finally {
     pub.proc.kill('SIGKILL');

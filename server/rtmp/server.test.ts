@@ -5,7 +5,8 @@ import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FFMPEG, FFPROBE, keyHooks, publishArgs, run, startServer, waitFor, sleep, clientHandshake } from './test-helpers.js';
+import { ffmpegPath, ffprobePath, run, sleep, waitFor } from '../test-support/process.js';
+import { clientHandshake, keyHooks, publishArgs, startServer } from '../test-support/rtmp.js';
 import { decodeAmf0 } from './amf0.js';
 import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, type RtmpMessage } from './chunk.js';
 
@@ -43,15 +44,15 @@ test('ffmpeg publishes H.264 + AAC: metadata, sequence headers, keyframes, monot
   const hooks = keyHooks({ 'secret-key': 'alice' });
   const { server, port } = await startServer(hooks);
   try {
-    const pub = run(FFMPEG, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 3), 20_000);
+    const pub = run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 3), 20_000);
     let midStats: ReturnType<typeof server.stats> | null = null;
-    await waitFor(() => (hooks.sinks.get('alice')?.[0]?.count() ?? 0) > 60, 10_000);
+    await waitFor('60 frames from alice', () => (hooks.sinks.get('alice')?.[0]?.count() ?? 0) > 60, 10_000, 20);
     await sleep(1200);
     midStats = server.stats();
-    const r = await pub.done;
+    const r = await pub;
     assert.equal(r.code, 0, r.stderr);
     const sink = hooks.sinks.get('alice')![0];
-    await waitFor(() => sink.ends.length > 0, 3000);
+    await waitFor('the sink ended', () => sink.ends.length > 0, 3000, 20);
 
     assert.equal(hooks.requests.length, 1);
     assert.equal(hooks.requests[0].app, 'live');
@@ -105,7 +106,7 @@ test('wrong key: refused before any Publish.Start, ffmpeg exits non-zero with th
   const { server, port } = await startServer(hooks);
   const proxy = await recordingProxy(port);
   try {
-    const r = await run(FFMPEG, publishArgs(`rtmp://127.0.0.1:${proxy.port}/live/wrong-key`, 2), 15_000).done;
+    const r = await run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${proxy.port}/live/wrong-key`, 2), 15_000);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Stream key not recognised/);
     assert.equal(hooks.requests.length, 1);
@@ -131,27 +132,27 @@ test('while live: a second publisher is refused (already_live) and a player pull
   const { server, port } = await startServer(hooks);
   const dir = mkdtempSync(join(tmpdir(), 'onair-rtmp-'));
   try {
-    const pub = run(FFMPEG, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 5), 20_000);
-    assert.ok(await waitFor(() => server.liveChannels().includes('alice') && hooks.sinks.get('alice')![0].count('video') > 5, 10_000));
+    const pub = run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 5), 20_000);
+    await waitFor('alice live with video', () => server.liveChannels().includes('alice') && hooks.sinks.get('alice')![0].count('video') > 5, 10_000, 20);
 
-    const second = run(FFMPEG, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 2), 15_000);
+    const second = run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 2), 15_000);
     const out = join(dir, 'pulled.flv');
-    const player = run(FFMPEG, ['-hide_banner', '-loglevel', 'warning', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice`, '-t', '2', '-c', 'copy', '-f', 'flv', out], 15_000);
+    const player = run(ffmpegPath, ['-hide_banner', '-loglevel', 'warning', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice`, '-t', '2', '-c', 'copy', '-f', 'flv', out], 15_000);
     await sleep(1000);
     const mid = server.stats().streams.find((c) => c.channel === 'alice');
-    const s2 = await second.done;
+    const s2 = await second;
     assert.notEqual(s2.code, 0, 'second publisher refused');
     assert.match(s2.stderr, /Already publishing/);
-    const pr = await player.done;
+    const pr = await player;
     assert.equal(pr.code, 0, pr.stderr);
     assert.equal(mid?.players.length, 1, 'player listed in stats');
     assert.match(mid!.players[0].flashver, /LNX|WIN|FMLE|Lavf/);
     assert.ok(mid!.bytesOut > 0 && mid!.players[0].bytesOut > 0);
-    const probe = await run(FFPROBE, ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name', '-of', 'csv=p=0', out], 10_000).done;
+    const probe = await run(ffprobePath, ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name', '-of', 'csv=p=0', out], 10_000);
     assert.equal(probe.code, 0, probe.stderr);
     assert.match(probe.stdout, /h264,video/);
     assert.match(probe.stdout, /aac,audio/);
-    const r = await pub.done;
+    const r = await pub;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(hooks.sinks.get('alice')!.length, 1, 'only one sink was ever created');
   } finally {
@@ -163,7 +164,7 @@ test('while live: a second publisher is refused (already_live) and a player pull
 test('play of an offline channel fails with StreamNotFound', async () => {
   const { server, port } = await startServer(keyHooks({}));
   try {
-    const r = await run(FFMPEG, ['-hide_banner', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/nobody`, '-t', '1', '-f', 'null', '-'], 10_000).done;
+    const r = await run(ffmpegPath, ['-hide_banner', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/nobody`, '-t', '1', '-f', 'null', '-'], 10_000);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /StreamNotFound|not live/);
   } finally {
@@ -176,11 +177,11 @@ test('kick() drops a live publisher: sink.end("kicked"), ffmpeg exits early', as
   const { server, port } = await startServer(hooks);
   try {
     const started = Date.now();
-    const pub = run(FFMPEG, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 20), 25_000);
-    assert.ok(await waitFor(() => (hooks.sinks.get('alice')?.[0]?.count() ?? 0) > 20, 10_000));
+    const pub = run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 20), 25_000);
+    await waitFor('20 frames from alice', () => (hooks.sinks.get('alice')?.[0]?.count() ?? 0) > 20, 10_000, 20);
     assert.equal(server.kick('nobody', 'x'), false);
     assert.equal(server.kick('alice', 'stream key regenerated'), true);
-    const r = await pub.done;
+    const r = await pub;
     assert.ok(Date.now() - started < 15_000, 'ffmpeg exited long before its 20 s');
     assert.notEqual(r.signal, 'SIGKILL');
     assert.deepEqual(hooks.sinks.get('alice')![0].ends, ['kicked']);
@@ -209,7 +210,7 @@ test('limits: connection cap refuses extra sockets; silent sockets hit the hands
     await Promise.all([new Promise((r) => a.once('connect', r)), new Promise((r) => b.once('connect', r))]);
     const aClosed = closedWithin(a, 3000);
     const bClosed = closedWithin(b, 3000);
-    await waitFor(() => server.stats().connections === 2, 2000);
+    await waitFor('two connections', () => server.stats().connections === 2, 2000, 20);
     const c = net.connect(port, '127.0.0.1');
     assert.equal(await closedWithin(c, 250), true, 'third connection refused at once');
     assert.equal(server.stats().nrefused, 1);
@@ -227,7 +228,7 @@ test('limits: connection cap refuses extra sockets; silent sockets hit the hands
     await sleep(400);
     assert.equal(d.destroyed, false, 'still open after the handshake timeout');
     assert.equal(await dClosed, true, 'idle timeout');
-    await waitFor(() => server.stats().connections === 0, 1000);
+    await waitFor('connections drained', () => server.stats().connections === 0, 1000, 20);
     assert.equal(server.stats().connections, 0);
   } finally {
     await server.close();
@@ -237,17 +238,17 @@ test('limits: connection cap refuses extra sockets; silent sockets hit the hands
 test('dropPlayers: each player is asked again with its query; those refused are disconnected, the others play on', async () => {
   const hooks = keyHooks({ 'secret-key': 'alice' });
   const { server, port } = await startServer(hooks);
-  const pub = run(FFMPEG, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 30), 40_000);
+  const pub = run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 30), 40_000);
   const player = (t: string) =>
-    run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice?t=${t}`, '-t', '25', '-f', 'null', '-'], 30_000);
+    run(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice?t=${t}`, '-t', '25', '-f', 'null', '-'], 30_000);
   let keep: ReturnType<typeof run> | undefined;
   let gone: ReturnType<typeof run> | undefined;
   try {
-    assert.ok(await waitFor(() => server.liveChannels().includes('alice'), 10_000));
+    await waitFor('alice live', () => server.liveChannels().includes('alice'), 10_000, 20);
     keep = player('keep');
     gone = player('gone');
     const playing = () => server.stats().streams.find((c) => c.channel === 'alice')?.players ?? [];
-    assert.ok(await waitFor(() => playing().length === 2 && playing().every((p) => p.bytesOut > 10_000), 15_000), 'both players receive media');
+    await waitFor('both players receive media', () => playing().length === 2 && playing().every((p) => p.bytesOut > 10_000), 15_000, 20);
     assert.ok(!JSON.stringify(server.stats()).includes('t=gone'), 'stats never carry the query');
 
     const asked: string[] = [];
@@ -258,15 +259,15 @@ test('dropPlayers: each player is asked again with its query; those refused are 
     });
     assert.equal(dropped, 1);
     assert.deepEqual(asked.sort(), ['t=gone', 't=keep']);
-    const r = await gone.done;
+    const r = await gone;
     assert.ok(Date.now() - t0 < 5000, 'the refused player was disconnected at once');
     assert.notEqual(r.signal, 'SIGKILL');
-    assert.ok(await waitFor(() => playing().length === 1, 3000));
+    await waitFor('one player left', () => playing().length === 1, 3000, 20);
     await sleep(1000);
     assert.equal(keep.proc.exitCode, null, 'the other player plays on');
 
     assert.equal(await server.dropPlayers('alice', () => Promise.reject(new Error('database down'))), 1, 'a check that fails drops its player');
-    await keep.done;
+    await keep;
     assert.ok(Date.now() - t0 < 10_000);
     assert.equal(await server.dropPlayers('nobody', () => true), 0);
   } finally {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { PublishDecision, RtmpHooks } from './types.js';
-import { InProcessClient, RecordingSink, clientHandshake, command, media, keyHooks } from './test-helpers.js';
+import { clientHandshake, command, InProcessClient, keyHooks, media, RecordingSink } from '../test-support/rtmp.js';
 import { encodeAmf0, decodeAmf0, ecmaArray } from './amf0.js';
 import { encodeAmf3 } from './amf3.js';
 import { writeChunks, MSG } from './chunk.js';

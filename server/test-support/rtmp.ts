@@ -1,13 +1,16 @@
-// Shared helpers for the RTMP tests (not a test file itself).
-
-import { spawn, type ChildProcess } from 'node:child_process';
+// The RTMP tests' parts: hooks that record what is published, an RTMP server on an ephemeral port, ffmpeg publisher
+// arguments, an in-process client for RtmpSession and a raw client over a real socket.
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { silentLogger } from '../log.js';
-import type { MediaFrame, MediaSink, PublishDecision, PublishRequest, RtmpHooks } from './types.js';
-import { RtmpServer } from './server.js';
-import type { RtmpLimits } from './limits.js';
-
-export const FFMPEG = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg';
-export const FFPROBE = process.env.FFPROBE_PATH ?? '/usr/bin/ffprobe';
+import { decodeAmf0, encodeAmf0, type AmfValue } from '../rtmp/amf0.js';
+import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, writeChunks, type RtmpMessage } from '../rtmp/chunk.js';
+import { resolveLimits, type RtmpLimits } from '../rtmp/limits.js';
+import { RelayHub } from '../rtmp/relay.js';
+import { RtmpServer } from '../rtmp/server.js';
+import { RtmpSession } from '../rtmp/session.js';
+import type { MediaFrame, MediaSink, PublishDecision, PublishRequest, RtmpHooks } from '../rtmp/types.js';
+import { sleep, waitFor } from './process.js';
 
 export class RecordingSink implements MediaSink {
   messages: MediaFrame[] = [];
@@ -63,34 +66,6 @@ export async function startServer(hooks: RtmpHooks, limits?: Partial<RtmpLimits>
   return { server, port };
 }
 
-export interface ProcResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-  stdout: string;
-}
-
-/** Run a process with a hard time limit (killed with SIGKILL when it runs over). */
-export function run(cmd: string, args: string[], timeoutMs: number): { proc: ChildProcess; done: Promise<ProcResult> } {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  proc.stderr!.on('data', (d: Buffer) => {
-    if (stderr.length < 200_000) stderr += d.toString();
-  });
-  proc.stdout!.on('data', (d: Buffer) => {
-    if (stdout.length < 200_000) stdout += d.toString();
-  });
-  const done = new Promise<ProcResult>((resolve) => {
-    const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.on('close', (code, signal) => {
-      clearTimeout(t);
-      resolve({ code, signal, stderr, stdout });
-    });
-  });
-  return { proc, done };
-}
-
 export function publishArgs(url: string, seconds: number): string[] {
   return [
     '-hide_banner', '-loglevel', 'warning', '-nostdin',
@@ -101,26 +76,8 @@ export function publishArgs(url: string, seconds: number): string[] {
   ];
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return cond();
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 // ---------------------------------------------------------------------------------------------------------------
 // In-process client for RtmpSession tests: builds client bytes and parses what the session sends back.
-
-import { randomBytes } from 'node:crypto';
-import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, writeChunks, type RtmpMessage } from './chunk.js';
-import { decodeAmf0, encodeAmf0, type AmfValue } from './amf0.js';
-import { RtmpSession } from './session.js';
-import { RelayHub } from './relay.js';
-import { resolveLimits } from './limits.js';
 
 export function clientHandshake(): Buffer {
   const c1 = randomBytes(1536);
@@ -197,8 +154,6 @@ export class InProcessClient {
 // onStatus the server sends back. Used where ffmpeg cannot go (a chosen source address, only control messages,
 // reading the exact onStatus code and description).
 
-import net from 'node:net';
-
 export class RawRtmpClient {
   readonly received: RtmpMessage[] = [];
   readonly closed: Promise<void>;
@@ -238,7 +193,8 @@ export class RawRtmpClient {
   /** Sends C0+C1+C2 and resolves once S0+S1+S2 are in (false when the server closed first). */
   async handshake(timeoutMs = 5000): Promise<boolean> {
     this.send(clientHandshake());
-    return waitFor(() => this.skip === 0 || this.isClosed, timeoutMs, 10).then(() => this.skip === 0);
+    await waitFor('the handshake', () => this.skip === 0 || this.isClosed, timeoutMs, 10).catch(() => {});
+    return this.skip === 0;
   }
 
   connect(app = 'live'): void {
@@ -262,7 +218,7 @@ export class RawRtmpClient {
 
   /** Resolves with the first onStatus whose code matches, or undefined once `timeoutMs` passed. */
   async status(code: RegExp, timeoutMs = 10_000): Promise<{ code: string; description: string; level: string } | undefined> {
-    await waitFor(() => this.statuses().some((s) => code.test(s.code)) || this.isClosed, timeoutMs);
+    await waitFor(`onStatus ${code}`, () => this.statuses().some((s) => code.test(s.code)) || this.isClosed, timeoutMs, 20).catch(() => {});
     await sleep(50); // a status and the close may come together: let the status be read
     return this.statuses().find((s) => code.test(s.code));
   }

@@ -1,13 +1,13 @@
 // Real identify / canJoin for chat tests, the two-process test and the benchmark: users sign in with real bearer
 // tokens (TokensRepo), channels come from ChannelsRepo. Guests carry a test guest token, an HMAC-signed value
-// `g1.<channelId>.<guestId>.<base64url displayName>.<mac>` (the real invites code replaces this).
+// `g1.<channelId>.<guestId>.<base64url displayName>.<mac>`, so chat can be tested without the invites flow.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ChatIdentity } from '../api/chat.js';
 import { TokensRepo } from '../db/auth-tokens.js';
 import { ChannelsRepo } from '../db/channels.js';
 import type { Db } from '../db/database.js';
 import { UsersRepo } from '../db/users.js';
-import type { ChatHandshake, JoinDecision } from './service.js';
+import type { ChatHandshake, JoinDecision } from '../chat/service.js';
 
 const mac = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('base64url');
 

@@ -1,12 +1,12 @@
 // A chat server process for the multi-process test and the benchmark:
 //   CHAT_SQLITE=/path/db.sqlite | DATABASE_URL=postgres://… [PG_SCHEMA=…]  REDIS_URL=… CHAT_REDIS_PREFIX=…
-//   CHAT_GUEST_SECRET=…  node --import tsx server/chat/test-process.ts
+//   CHAT_GUEST_SECRET=…  node --import tsx server/test-support/chat-process.ts
 // Listens on 127.0.0.1 (ephemeral port) and prints one line `{"port":N,"pid":P}`. Stops on SIGTERM.
 import http from 'node:http';
 import { openDatabase } from '../db/database.js';
 import { createLogger } from '../log.js';
-import { attachChat } from './service.js';
-import { testChatAuth } from './test-support.js';
+import { attachChat } from '../chat/service.js';
+import { testChatAuth } from './chat-auth.js';
 
 const env = process.env;
 const logger = createLogger({ level: env.ONAIR_LOG_LEVEL ?? 'warn', name: 'chat-proc' }, process.stderr);

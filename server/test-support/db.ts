@@ -1,6 +1,6 @@
 // Test databases: every DB test runs on a real SQLite file AND a real PostgreSQL schema.
 //
-//   import { DB_KINDS } from '../db/test-helpers.js';
+//   import { DB_KINDS } from '../test-support/db.js';
 //   for (const kind of DB_KINDS) describe(kind.name, () => {
 //     let db: TestDb;
 //     before(async () => { db = await kind.open(); });
@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, type Db, type DbConfig } from './database.js';
+import { openDatabase, type Db, type DbConfig } from '../db/database.js';
 
 export type TestDb = Db & {
   /** The config it was opened with: openDatabase(db.config) opens the same database again. */
@@ -144,7 +144,3 @@ function kinds(): DbKind[] {
 
 export const DB_KINDS: readonly DbKind[] = kinds();
 
-/** Same as DB_KINDS, for `for (const make of testDatabases()) describe(make.name, ...)`. */
-export function testDatabases(): readonly DbKind[] {
-  return DB_KINDS;
-}
