@@ -11,9 +11,8 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-// Tests and what only tests use: the helpers in server/test-support/ (the benchmark uses them too). Until its callers
-// move, server/test-helpers.ts re-exports some of them.
-const TESTS = ['**/*.test.ts', 'server/test-support/**/*.ts', 'server/test-helpers.ts'];
+// Tests and what only tests use: the helpers in server/test-support/ (the benchmark uses them too).
+const TESTS = ['**/*.test.ts', 'server/test-support/**/*.ts'];
 
 // An import wall: specifiers a group of files may not import. `paths` are exact names, `patterns` regular
 // expressions over the specifier as written (relative ones included), each with the reason shown on a violation.
@@ -55,11 +54,11 @@ const WALLS = {
   broadcast: wall('The broadcast pipeline (electron/broadcast) never imports electron or the Electron main/preload code: the CLI and the dev bridge run it in plain Node.', {
     regexes: ['^electron(/|$)', '^(\\.\\./)+(main|preload)/'],
   }),
-  // The contracts are bundled into the browser code and loaded by the server and the desktop app alike.
   // Helpers that start servers, spawn ffmpeg and read the test environment belong to tests and the benchmark.
   testSupport: wall('Only tests (and the benchmark) import server/test-support/: the programs never need it.', {
-    regexes: ['(^|/)test-support/', '(^|/)test-helpers\\.js$'],
+    regexes: ['(^|/)test-support/'],
   }),
+  // The contracts are bundled into the browser code and loaded by the server and the desktop app alike.
   contracts: wall('Shared contracts (CONTRACT_FILES in eslint.config.js) import only each other: no Node built-ins, no packages, no other modules.', {
     regexes: ['^(?!\\./(types|chat|text-rules|ipc-contract|state-line|broadcast/types)\\.js$)'],
   }),

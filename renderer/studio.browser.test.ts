@@ -5,7 +5,6 @@ import os from 'node:os';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +12,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { CHAT_PATH, type ChatMessage } from '../server/api/chat.js';
-import { api, FFMPEG, startTestServer, type TestServer } from '../server/test-helpers.js';
+import { ffmpegPath as FFMPEG, freePort } from '../server/test-support/process.js';
+import { api, startTestServer, type TestServer } from '../server/test-support/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'renderer', 'studio');
@@ -22,17 +22,6 @@ const SHOTS = process.env.ONAIR_SCREENSHOTS ? path.join(ROOT, 'docs', 'screensho
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const STEP_MS = 20_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }, () => {
   let server: TestServer;

@@ -13,7 +13,8 @@ import Fastify from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { registerSiteRoutes } from '../server/http/routes-site.js';
 import { createLogger } from '../server/log.js';
-import { api, publish, waitFor, startTestServer, type Publisher, type TestServer } from '../server/test-helpers.js';
+import { waitFor } from '../server/test-support/process.js';
+import { api, publish, startTestServer, type Publisher, type TestServer } from '../server/test-support/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'renderer', 'viewer');

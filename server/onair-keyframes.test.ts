@@ -3,7 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MyChannel, ServerStats, StreamStats } from './api/types.js';
-import { api, newStreamer, publish, startTestServer, waitFor, type TestServer } from './test-helpers.js';
+import { waitFor } from './test-support/process.js';
+import { api, newStreamer, publish, startTestServer, type TestServer } from './test-support/server.js';
 
 describe('keyframe interval warning', () => {
   let s: TestServer;

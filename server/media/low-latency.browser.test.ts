@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { newStreamer, publish, startTestServer, waitFor, type Publisher, type TestServer } from '../test-helpers.js';
+import { waitFor } from '../test-support/process.js';
+import { newStreamer, publish, startTestServer, type Publisher, type TestServer } from '../test-support/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HLS_JS = path.join(ROOT, 'node_modules', 'hls.js', 'dist', 'hls.min.js');

@@ -2,7 +2,8 @@
 // (ll-hls-validator.ts), parts fetched and inspected, blocking requests timed against the packager's parts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api, newStreamer, publish, startTestServer, waitFor, type Publisher, type TestServer } from '../test-helpers.js';
+import { waitFor } from '../test-support/process.js';
+import { api, newStreamer, publish, startTestServer, type Publisher, type TestServer } from '../test-support/server.js';
 import { firstSampleIsSync, llViolations, parseLlPlaylist, partAddress, type LlPlaylist } from './ll-hls-validator.js';
 import type { LiveStream } from './live-stream.js';
 

@@ -10,7 +10,8 @@ import { parseTag } from './flv.js';
 import { retimed, type MediaFrame } from './frame.js';
 import { readFlvFile } from './flv-file.js';
 import { LivePackager } from './packager.js';
-import { decode, extinf, feed, makeTestFlvs, packagerFactory, run, type TestFlvs } from './test-fixtures.js';
+import { decode, extinf, feed, makeTestFlvs, packagerFactory, type TestFlvs } from '../test-support/media.js';
+import { ffprobePath, runOk } from '../test-support/process.js';
 
 const work = mkdtempSync(join(tmpdir(), 'onair-packager-'));
 let files: TestFlvs;
@@ -24,7 +25,7 @@ interface Stream { codec_name: string; codec_type: string; width?: number; heigh
 interface Probe { streams: Stream[]; format: { duration: string } }
 async function probe(path: string, count = false): Promise<Probe> {
   const args = ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', ...(count ? ['-count_frames'] : []), path];
-  const { stdout } = await run('ffprobe', args);
+  const { stdout } = await runOk(ffprobePath, args);
   const pr = JSON.parse(stdout) as Probe;
   // HLS/DASH list each stream under a program and again at the top level: keep one per type.
   const seen = new Set<string>();
@@ -114,7 +115,7 @@ test('H.264 + AAC -> per-track files, HLS master decodes, DASH decodes audio and
     const tp = await probe(whole);
     assert.deepEqual(tp.streams.map((s) => [s.codec_type, s.codec_name]), [[type, codec]]);
     assert.equal(await decode(whole), '');
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'packet=dts', '-of', 'csv=p=0', whole]);
+    const { stdout } = await runOk(ffprobePath, ['-v', 'error', '-show_entries', 'packet=dts', '-of', 'csv=p=0', whole]);
     const dts = stdout.trim().split('\n').map(Number);
     assert.equal(dts.length, type === 'video' ? 180 : 282);
     const steps = [...new Set(dts.slice(1).map((d, i) => d - dts[i]))].sort();

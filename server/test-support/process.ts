@@ -50,6 +50,13 @@ export function run(bin: string, args: string[], timeoutMs: number): Running {
   return Object.assign(done, { proc });
 }
 
+/** run(), failing unless the process exits 0 (the error carries the end of its stderr). */
+export async function runOk(bin: string, args: string[], timeoutMs = 60_000): Promise<ProcResult> {
+  const r = await run(bin, args, timeoutMs);
+  if (r.code !== 0) throw new Error(`${bin} ${args.join(' ')} exited ${r.code ?? r.signal}: ${r.stderr.slice(-2000)}`);
+  return r;
+}
+
 /** ffprobe's streams and format of a file or URL as JSON; throws when ffprobe fails. */
 export async function ffprobe(url: string): Promise<{ streams: any[]; format: any }> {
   const out = await run(ffprobePath, ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', url], 30_000);

@@ -1,14 +1,11 @@
 // Shared by the packager tests: FLV inputs made by real ffmpeg, a packager factory, and ffprobe/ffmpeg readers.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { MediaFrame } from './frame.js';
-import { readFlvFile } from './flv-file.js';
-import { LivePackager, type PackagerOptions, type SegmentInfo } from './packager.js';
-
-export const run = promisify(execFile);
+import type { MediaFrame } from '../media/frame.js';
+import { readFlvFile } from '../media/flv-file.js';
+import { LivePackager, type PackagerOptions, type SegmentInfo } from '../media/packager.js';
+import { ffmpegPath, runOk } from './process.js';
 
 export interface TestFlvs {
   /** 640x360 H.264 + AAC 48 kHz, 6 s, 1 s GOP. */
@@ -21,7 +18,7 @@ export interface TestFlvs {
 
 /** Makes the FLV inputs once per test file, in `work`. */
 export async function makeTestFlvs(work: string): Promise<TestFlvs> {
-  const ffmpeg = (args: string[]) => run('ffmpeg', ['-v', 'error', '-y', ...args]);
+  const ffmpeg = (args: string[]) => runOk(ffmpegPath, ['-v', 'error', '-y', ...args]);
   const v = (size: string) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`];
   const a = ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'];
   const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0'];
@@ -54,7 +51,7 @@ export async function feed(p: LivePackager, file: string, keep: (m: MediaFrame) 
 
 /** stderr of a full decode (a non-zero exit throws). */
 export async function decode(path: string): Promise<string> {
-  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', path, '-f', 'null', '-']);
+  const { stderr } = await runOk(ffmpegPath, ['-v', 'error', '-i', path, '-f', 'null', '-']);
   return stderr;
 }
 
