@@ -26,9 +26,10 @@ test('missed parts per viewer over both tracks and workers; parts only viewers s
     latencyMs: { video: [10, 20, 30], audio: [40, 50] },
     ends: { video: { '5.0': 1000 }, audio: { '5.0': 1010, '5.1': 1210 } },
     statuses: { part: { 200: 5 }, hint: { 200: 3, 404: 1 } },
+    loopDelayMs: { p50: 10, p99: 30, max: 80 },
   });
   // A viewer that never joined holds nothing.
-  const b = out({ viewers: 1, joined: 0, heldInWindow: { video: [0], audio: [0] }, statuses: { master: { 0: 50 } } });
+  const b = out({ viewers: 1, joined: 0, heldInWindow: { video: [0], audio: [0] }, statuses: { master: { 0: 50 } }, loopDelayMs: { p50: 10, p99: 40, max: 60 } });
   const s = summarize(observed, [a, b]);
   assert.deepEqual(s.partsInWindow, { video: 2, audio: 2 });
   assert.equal(s.partsOnlyViewersSaw, 1);
@@ -44,6 +45,7 @@ test('missed parts per viewer over both tracks and workers; parts only viewers s
   assert.equal(s.latencyByTrack.audio.max, 50);
   assert.deepEqual(s.non200, { 'hint 404': 1, 'master 0': 50 });
   assert.equal(s.statuses.part['200'], 5);
+  assert.deepEqual(s.clientLoopDelayMs, { p99: 40, max: 80 });
 });
 
 test('more held than listed (a count racing the window edge) is not a negative miss', () => {

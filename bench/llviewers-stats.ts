@@ -35,6 +35,8 @@ export interface LlViewersSummary {
   /** Non-200 answers by "kind status". */
   non200: Record<string, number>;
   errors: string[];
+  /** The workers' event-loop delay over the window (ms): the highest p99 and max among them. */
+  clientLoopDelayMs?: { p99: number; max: number };
 }
 
 /** Nearest-rank quantile of an ascending array (q in [0,1]); NaN when empty. */
@@ -94,9 +96,11 @@ export function summarize(observed: Record<LlTrack, Record<string, number>>, out
   for (const [kind, byStatus] of Object.entries(statuses)) {
     for (const [s, n] of Object.entries(byStatus)) if (s !== '200') non200[`${kind} ${s}`] = n;
   }
+  const loops = outs.map((o) => o.loopDelayMs).filter((x): x is NonNullable<WorkerOutput['loopDelayMs']> => x !== undefined);
   return {
     viewers,
     joined,
+    ...(loops.length ? { clientLoopDelayMs: { p99: Math.max(...loops.map((x) => x.p99)), max: Math.max(...loops.map((x) => x.max)) } } : {}),
     partsInWindow: { video: parts.video.size, audio: parts.audio.size },
     partsOnlyViewersSaw: onlyViewers,
     deliveriesExpected: viewers * perViewer,

@@ -8,6 +8,7 @@
 
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseMaster } from './hls.js';
 import { followTrack, get, wallNow, type Answer, type RequestKind } from './llviewers-client.js';
 
@@ -39,6 +40,11 @@ export interface WorkerOutput {
   statuses: Partial<Record<RequestKind, Record<string, number>>>;
   errors: string[];
   heldAfterWindowEnd: number;
+  /**
+   * This process's event-loop delay over the window (ms): when it is of the order of the latencies, the client, not
+   * the server, set them.
+   */
+  loopDelayMs?: { p50: number; p99: number; max: number };
 }
 
 const TRACKS = ['video', 'audio'] as const;
@@ -81,6 +87,10 @@ async function main(): Promise<void> {
     });
     await Promise.all([follow('video', master.video), ...(master.audio ? [follow('audio', master.audio)] : [])]);
   };
+  // The client's own event-loop delay over the measured window.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  setTimeout(() => loop.enable(), Math.max(0, cfg.windowStartWall - wallNow()));
+  setTimeout(() => loop.disable(), Math.max(0, cfg.windowEndWall - wallNow()));
   const all = Promise.all(Array.from({ length: cfg.viewers }, (_, v) => viewer(v).catch((err: unknown) => {
     if (errors.length < 20) errors.push(`viewer ${v}: ${(err as Error).message}`);
   })));
@@ -91,6 +101,7 @@ async function main(): Promise<void> {
   const out: WorkerOutput = {
     viewers: cfg.viewers, joined, heldInWindow: { video: [], audio: [] }, latencyMs: { video: [], audio: [] },
     ends: { video: {}, audio: {} }, statuses, errors, heldAfterWindowEnd: 0,
+    ...(loop.count > 0 ? { loopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } } : {}),
   };
   const inWindow = (end: number | undefined) => end !== undefined && end >= cfg.windowStartWall && end < cfg.windowEndWall;
   for (const t of TRACKS) {

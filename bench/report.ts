@@ -193,6 +193,10 @@ export function renderMarkdown(r: BenchResults): string {
     const non200 = v ? Object.entries(v.non200).map(([k, n]) => `${k}: ${n}`).join(', ') || 'none' : '';
     row('… non-200 answers (request kind, status; 0 = no answer)', c(non200), NO_LL, '', 'reported', '—');
     row('… server CPU % · client CPU % (2 workers) · box busy %', c(v ? `${fmt(v.serverCpuPct, 0)} · ${fmt(v.clientCpuPct, 0)} · ${fmt(v.boxBusyPct, 0)}% of ${v.cores}` : ''), NO_LL, '', 'reported', '—');
+    if (v?.clientLoopDelayMs) {
+      row('… client event-loop delay, worst worker p99 · max (ms; near the latencies: client-bound)',
+        `${fmt(v.clientLoopDelayMs.p99, 0)} · ${fmt(v.clientLoopDelayMs.max, 0)}`, NO_LL, '', 'reported', '—');
+    }
     if (v?.pdtLagMs) {
       row('… reference check: segment program date − its first frame leaving the publisher, median · p99 (ms)',
         `${fmt(v.pdtLagMs.median, 1)} · ${fmt(v.pdtLagMs.p99, 1)}`, NO_LL, '', 'informational', '—');

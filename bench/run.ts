@@ -97,7 +97,7 @@ async function main() {
     g2g: { seconds: opts.g2gSeconds ?? (quick ? 15 : 60), warmupSeconds: 5 },
     firstPartRepeats: quick ? 3 : 5,
     // LL-HLS viewers: measured window after a warm-up (every viewer joined and following the live edge).
-    llViewers: { viewers: opts.llViewers, workers: 2, warmupS: quick ? 5 : 10, measureS: quick ? 15 : 60 },
+    llViewers: { viewers: opts.llViewers, workers: 2, warmupS: quick ? 8 : 10, measureS: quick ? 15 : 60 },
   };
   const log = (s: string) => process.stdout.write(`${s}\n`);
   const targets: Target[] = opts.targets.map((t) => (t === 'onair' ? onairTarget() : nginxTarget()));
