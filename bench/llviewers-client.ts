@@ -21,7 +21,7 @@ export interface Answer {
 /** Wall clock with sub-millisecond resolution (performance.now() anchored at the process's time origin). */
 export const wallNow = (): number => performance.timeOrigin + performance.now();
 
-/** GET over a keep-alive agent; never rejects (status 0 with `error` on a network error or the time limit). */
+/** GET over a keep-alive agent (the viewer's); never rejects (status 0 with `error` on a network error or the time limit). */
 export function get(agent: http.Agent, url: URL, timeoutMs: number, keepBody: boolean): Promise<Answer> {
   return new Promise((resolve) => {
     let settled = false;

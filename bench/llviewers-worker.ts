@@ -48,12 +48,18 @@ export interface WorkerOutput {
 }
 
 const TRACKS = ['video', 'audio'] as const;
+/** Connections per viewer: a browser's per-host limit over HTTP/1.1. */
+const VIEWER_SOCKETS = 6;
 type Track = (typeof TRACKS)[number];
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
-  // One keep-alive agent for the process: a socket per request in flight, reused once idle, as browsers do per host.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 100_000, scheduling: 'lifo' });
+  /**
+   * One keep-alive agent per viewer, at most VIEWER_SOCKETS connections, as a browser holds per host over HTTP/1.1:
+   * requests beyond that wait for a free connection. Without the bound, a viewer that falls behind fetches every part
+   * it missed at once, each on a new connection, and a thousand such viewers run both processes out of descriptors.
+   */
+  const agents: http.Agent[] = [];
   const statuses: WorkerOutput['statuses'] = {};
   const errors: string[] = [];
   const onAnswer = (kind: RequestKind, a: Answer) => {
@@ -68,6 +74,8 @@ async function main(): Promise<void> {
   let joined = 0;
 
   const viewer = async (v: number) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: VIEWER_SOCKETS, maxFreeSockets: VIEWER_SOCKETS });
+    agents.push(agent);
     for (const t of TRACKS) held[t][v] = new Map();
     await new Promise((r) => setTimeout(r, Math.max(0, cfg.joinWall + (cfg.rampMs * v) / Math.max(1, cfg.viewers) - wallNow())));
     let master: { video: string; audio?: string } | undefined;
@@ -119,7 +127,7 @@ async function main(): Promise<void> {
     }
   }
   writeFileSync(cfg.out, JSON.stringify(out));
-  agent.destroy();
+  for (const a of agents) a.destroy();
   process.exit(0);
 }
 
