@@ -13,6 +13,8 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { G2gResult } from './g2g.js';
 import { g2gRows, renderG2gRuns } from './g2g-report.js';
+import type { FirstPartResult } from './firstpart.js';
+import type { LlViewersResult } from './llviewers.js';
 import type { LatencyResult, LoadLevel, PairedLatencyResult, StartupResult, ViewersResult } from './scenarios.js';
 
 export type Outcome<T> = T | { error: string };
@@ -38,6 +40,10 @@ export interface BenchResults {
   viewers?: Record<string, Outcome<ViewersResult>>;
   /** Glass-to-glass latency in Chromium, every server up at once (one run, all pages). */
   g2g?: Outcome<G2gResult>;
+  /** Publish -> first playable LL-HLS part (Onair) / first segment (nginx-rtmp), from the first keyframe. */
+  firstpart?: Record<string, Outcome<FirstPartResult>>;
+  /** Simulated LL-HLS viewers on one Onair stream (nginx-rtmp has no LL-HLS). */
+  llviewers?: Outcome<LlViewersResult>;
   warnings: string[];
 }
 
@@ -167,13 +173,47 @@ export function renderMarkdown(r: BenchResults): string {
       cell(r.viewers[NGINX], vn ? `${fmt(vn.serverCpuPct, 0)} / ${fmt(vn.boxBusyPct, 0)}` : ''), '', 'reported', '—');
   }
 
+  if (r.firstpart) {
+    const fo = ok(r.firstpart[ONAIR]), fn = ok(r.firstpart[NGINX]);
+    const n = fo?.runs.length ?? fn?.runs.length ?? 0;
+    row(`Publish → first playable LL-HLS part (nginx-rtmp: segment), from the first keyframe written, median of ${n} (ms)`,
+      cell(r.firstpart[ONAIR], fmt(fo?.medianMs)), cell(r.firstpart[NGINX], fmt(fn?.medianMs)), fmt(ratio(fo?.medianMs, fn?.medianMs), 2),
+      'Onair ≤ 500 ms', met(fo && fo.ok > 0 ? fo.medianMs <= 500 && fo.ok === fo.runs.length : undefined));
+    row('… max (ms)', cell(r.firstpart[ONAIR], fmt(fo?.maxMs)), cell(r.firstpart[NGINX], fmt(fn?.maxMs)), '', 'reported', '—');
+    row('… first playlist answered (Onair: the master; nginx: listing a segment), median (ms)', cell(r.firstpart[ONAIR], fmt(fo?.medianFirstPlaylistMs)),
+      cell(r.firstpart[NGINX], fmt(fn?.medianFirstPlaylistMs)), '', 'reported', '—');
+  }
+  if (r.llviewers) {
+    const v = ok(r.llviewers);
+    const c = (x: string) => (v ? x : err(r.llviewers) ? 'error' : '');
+    const per = v ? v.partsInWindow.video + v.partsInWindow.audio : 0;
+    const NO_LL = 'no LL-HLS';
+    row(`LL-HLS viewers (${v?.viewers ?? '?'}, ${v?.options.measureS ?? '?'} s): part complete → held, p50 · p95 · p99 (ms)`,
+      c(v ? `${fmt(v.latency.p50, 0)} · ${fmt(v.latency.p95, 0)} · ${fmt(v.latency.p99, 0)}${v.saturated ? ' SATURATED' : ''}` : ''), NO_LL, '',
+      'Onair p99 ≤ 250 ms', met(v ? v.latency.p99 <= 250 : undefined));
+    row(`… parts missed: total · most by one viewer (each should hold ${per}: ${v?.partsInWindow.video ?? '?'} video + ${v?.partsInWindow.audio ?? '?'} audio)`,
+      c(v ? `${v.missedTotal} · ${v.missedPerViewerMax} (${v.viewersMissingAny} viewers missed any; ${v.joined}/${v.viewers} joined)` : ''), NO_LL, '', '0', met(v ? v.missedTotal === 0 : undefined));
+    const non200 = v ? Object.entries(v.non200).map(([k, n]) => `${k}: ${n}`).join(', ') || 'none' : '';
+    row('… non-200 answers (request kind, status; 0 = no answer)', c(non200), NO_LL, '', 'reported', '—');
+    row('… server CPU % · client CPU % (2 workers) · box busy %', c(v ? `${fmt(v.serverCpuPct, 0)} · ${fmt(v.clientCpuPct, 0)} · ${fmt(v.boxBusyPct, 0)}% of ${v.cores}` : ''), NO_LL, '', 'reported', '—');
+    if (v?.clientLoopDelayMs) {
+      row('… client event-loop delay, worst worker p99 · max (ms; near the latencies: client-bound)',
+        `${fmt(v.clientLoopDelayMs.p99, 0)} · ${fmt(v.clientLoopDelayMs.max, 0)}`, NO_LL, '', 'reported', '—');
+    }
+    if (v?.pdtLagMs) {
+      row('… reference check: segment program date − its first frame leaving the publisher, median · p99 (ms)',
+        `${fmt(v.pdtLagMs.median, 1)} · ${fmt(v.pdtLagMs.p99, 1)}`, NO_LL, '', 'informational', '—');
+    }
+  }
+
   if (r.g2g) g2gRows(ok(r.g2g), err(r.g2g), row);
 
   const notes: string[] = [];
   if (r.g2g && err(r.g2g)) notes.push(`g2g: ${err(r.g2g)!.split('\n')[0].slice(0, 300)}`);
   for (const [id, p] of Object.entries(ok(r.g2g)?.pages ?? {})) { const e = err(p); if (e) notes.push(`g2g / ${id}: ${e.split('\n')[0].slice(0, 300)}`); }
   if (r.latencyPaired && err(r.latencyPaired)) notes.push(`latency paired: ${err(r.latencyPaired)!.split('\n')[0].slice(0, 300)}`);
-  for (const [scen, rec] of Object.entries({ startup: r.startup, latency: r.latency, load: r.load, viewers: r.viewers })) {
+  if (r.llviewers && err(r.llviewers)) notes.push(`llviewers: ${err(r.llviewers)!.split('\n')[0].slice(0, 300)}`);
+  for (const [scen, rec] of Object.entries({ startup: r.startup, latency: r.latency, load: r.load, viewers: r.viewers, firstpart: r.firstpart })) {
     for (const [t, o] of Object.entries(rec ?? {})) {
       const e = err(o);
       if (e) notes.push(`${scen} / ${t}: ${e.split('\n')[0].slice(0, 300)}`);

@@ -1,7 +1,7 @@
 // Onair vs nginx-rtmp, RTMP in -> HLS out. See bench/README.md.
 //
-//   npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers,g2g] [--streams 1,8,32]
-//                        [--targets onair,nginx] [--connections 1000] [--g2g-seconds 60] [--out DIR]
+//   npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers,g2g,firstpart,llviewers] [--streams 1,8,32]
+//                        [--targets onair,nginx] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--out DIR]
 //
 // Full runs write bench/results/rtmp-hls-<date>.json.gz (everything, gzipped), its table beside it
 // (rtmp-hls-<date>.md) and bench/results/rtmp-hls-latest.md.
@@ -17,19 +17,21 @@ import { killAllSync } from './spawn.js';
 import { nginxTarget, onairTarget, SEGMENT_SECONDS, type Target } from './targets.js';
 import { latencyScenario, loadLevel, pairedLatencyScenario, startupScenario, viewersScenario, type Ctx } from './scenarios.js';
 import { g2gBudgetMs, g2gScenario } from './g2g.js';
+import { firstPartScenario } from './firstpart.js';
+import { llViewersBudgetMs, llViewersScenario } from './llviewers.js';
 import { renderMarkdown, writeResults, type BenchResults, type Outcome } from './report.js';
 
-const SCENARIOS = ['startup', 'latency', 'load', 'viewers', 'g2g'] as const;
+const SCENARIOS = ['startup', 'latency', 'load', 'viewers', 'g2g', 'firstpart', 'llviewers'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
-  process.stderr.write('usage: npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers,g2g] [--streams 1,8,32] [--targets onair,nginx] [--connections 1000] [--g2g-seconds 60] [--out DIR]\n');
+  process.stderr.write('usage: npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers,g2g,firstpart,llviewers] [--streams 1,8,32] [--targets onair,nginx] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--out DIR]\n');
   process.exit(2);
 }
 
 function parseArgs(argv: string[]) {
-  const o = { quick: false, only: [...SCENARIOS] as Scenario[], streams: undefined as number[] | undefined, targets: ['onair', 'nginx'], connections: 1000, g2gSeconds: undefined as number | undefined, out: undefined as string | undefined, partial: false };
+  const o = { quick: false, only: [...SCENARIOS] as Scenario[], streams: undefined as number[] | undefined, targets: ['onair', 'nginx'], connections: 1000, g2gSeconds: undefined as number | undefined, llViewers: 1000, out: undefined as string | undefined, partial: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -55,6 +57,9 @@ function parseArgs(argv: string[]) {
     } else if (a === '--g2g-seconds') {
       o.g2gSeconds = Number(val());
       if (!Number.isFinite(o.g2gSeconds) || o.g2gSeconds < 5 || o.g2gSeconds > 600) usage('--g2g-seconds 5..600');
+    } else if (a === '--ll-viewers') {
+      o.llViewers = Number(val());
+      if (!Number.isInteger(o.llViewers) || o.llViewers < 1 || o.llViewers > 5000) usage('--ll-viewers 1..5000');
     } else if (a === '--out') o.out = val();
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
@@ -91,6 +96,9 @@ async function main() {
     viewers: { connections: opts.connections, threads: 2, durationS: quick ? 5 : 15 },
     // Glass-to-glass: each player page is measured this long, after its first decoded frame and a warm-up.
     g2g: { seconds: opts.g2gSeconds ?? (quick ? 15 : 60), warmupSeconds: 5 },
+    firstPartRepeats: quick ? 3 : 5,
+    // LL-HLS viewers: measured window after a warm-up (every viewer joined and following the live edge).
+    llViewers: { viewers: opts.llViewers, workers: 2, warmupS: quick ? 8 : 10, measureS: quick ? 15 : 60 },
   };
   const log = (s: string) => process.stdout.write(`${s}\n`);
   const targets: Target[] = opts.targets.map((t) => (t === 'onair' ? onairTarget() : nginxTarget()));
@@ -102,9 +110,11 @@ async function main() {
     load: p.streams.reduce((a, n) => a + p.warmupMs + p.sampleMs + 60_000 + n * 2000, 0),
     viewers: p.viewers.durationS * 1000 + 120_000,
     g2g: g2gBudgetMs(p.g2g),
+    firstpart: p.firstPartRepeats * 20_000 + 60_000,
+    llviewers: llViewersBudgetMs(p.llViewers),
   };
   // The latency scenario runs once more, paired, when both servers are in; g2g runs once with every server up.
-  const runsOf = (s: Scenario) => (s === 'g2g' ? 1 : targets.length + (s === 'latency' && targets.length > 1 ? 1 : 0));
+  const runsOf = (s: Scenario) => (s === 'g2g' || s === 'llviewers' ? 1 : targets.length + (s === 'latency' && targets.length > 1 ? 1 : 0));
   const totalBudget = 120_000 + opts.only.reduce((a, s) => a + budgetMs[s] * runsOf(s), 0);
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: global time budget of ${Math.round(totalBudget / 1000)} s exceeded; killing everything\n`);
@@ -184,6 +194,13 @@ async function main() {
     } else if (scen === 'viewers') {
       results.viewers = {};
       for (const t of targets) results.viewers[t.name] = await runScenario(scen, t, (ctx) => viewersScenario(t, ctx, p.viewers));
+    } else if (scen === 'firstpart') {
+      results.firstpart = {};
+      for (const t of targets) results.firstpart[t.name] = await runScenario(scen, t, (ctx) => firstPartScenario(t, ctx, p.firstPartRepeats));
+    } else if (scen === 'llviewers') {
+      // nginx-rtmp has no Low-Latency HLS: Onair alone.
+      const onair = targets.find((t) => t.name === 'onair');
+      if (onair) results.llviewers = await runScenario(scen, onair, (ctx) => llViewersScenario(onair, ctx, p.llViewers));
     } else if (scen === 'g2g') {
       const all: Target = { ...targets[0], name: targets.map((t) => t.name).join(' + ') };
       results.g2g = await runScenario(scen, all, (ctx) => g2gScenario(targets, ctx, p.g2g));

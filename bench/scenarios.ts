@@ -69,7 +69,7 @@ export async function getPlaylist(url: string): Promise<Fetched> {
 }
 
 /** The first segment of `url`'s media playlist and its init, fetched: true when all answered 200 with bytes. */
-async function firstSegmentPlayable(url: string): Promise<{ ok: boolean; bytes: number }> {
+export async function firstSegmentPlayable(url: string): Promise<{ ok: boolean; bytes: number }> {
   const { pl, mediaUrl } = await getPlaylist(url);
   const seg = pl?.segments[0];
   if (!pl || !seg) return { ok: false, bytes: 0 };

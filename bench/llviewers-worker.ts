@@ -1,0 +1,137 @@
+// A child process of the llviewers scenario holding a share of the simulated LL-HLS viewers (one event loop per
+// process, so the client side is not one loop). Each viewer resolves the master, then follows the video playlist and
+// the audio rendition's playlist (llviewers-client.ts). At the end it writes, as JSON to `out`: for each viewer and
+// track the parts held whose end (on the server's clock) falls in the measured window, the latency of each
+// (held − end), every answer's status by request kind, and the end time of every part its viewers saw listed.
+//
+//   node --import tsx bench/llviewers-worker.ts '<json WorkerConfig>'
+
+import http from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseMaster } from './hls.js';
+import { followTrack, get, wallNow, type Answer, type RequestKind } from './llviewers-client.js';
+
+export interface WorkerConfig {
+  masterUrl: string;
+  viewers: number;
+  /** Wall clock (ms since epoch) at which the first viewer joins; the others follow over `rampMs`. */
+  joinWall: number;
+  rampMs: number;
+  /** Parts whose end lies in [windowStartWall, windowEndWall) are counted. */
+  windowStartWall: number;
+  windowEndWall: number;
+  /** No new request after this; answers in flight are awaited for `drainMs` more. */
+  stopWall: number;
+  drainMs: number;
+  out: string;
+}
+
+export interface WorkerOutput {
+  viewers: number;
+  joined: number;
+  /** Per track: per viewer, parts held whose end is in the window (distinct). */
+  heldInWindow: Record<'video' | 'audio', number[]>;
+  /** Per track: held − end (ms) of every part held in the window, every viewer. */
+  latencyMs: Record<'video' | 'audio', number[]>;
+  /** Per track: end (ms since epoch) of every part any viewer saw listed in the window, by "msn.index". */
+  ends: Record<'video' | 'audio', Record<string, number>>;
+  /** Status counts by request kind ("0" = no answer: network error or time limit). */
+  statuses: Partial<Record<RequestKind, Record<string, number>>>;
+  errors: string[];
+  heldAfterWindowEnd: number;
+  /**
+   * This process's event-loop delay over the window (ms): when it is of the order of the latencies, the client, not
+   * the server, set them.
+   */
+  loopDelayMs?: { p50: number; p99: number; max: number };
+}
+
+const TRACKS = ['video', 'audio'] as const;
+/** Connections per viewer: a browser's per-host limit over HTTP/1.1. */
+const VIEWER_SOCKETS = 6;
+type Track = (typeof TRACKS)[number];
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
+  /**
+   * One keep-alive agent per viewer, at most VIEWER_SOCKETS connections, as a browser holds per host over HTTP/1.1:
+   * requests beyond that wait for a free connection. Without the bound, a viewer that falls behind fetches every part
+   * it missed at once, each on a new connection, and a thousand such viewers run both processes out of descriptors.
+   */
+  const agents: http.Agent[] = [];
+  const statuses: WorkerOutput['statuses'] = {};
+  const errors: string[] = [];
+  const onAnswer = (kind: RequestKind, a: Answer) => {
+    const s = (statuses[kind] ??= {});
+    s[String(a.status)] = (s[String(a.status)] ?? 0) + 1;
+    if (a.error && errors.length < 20) errors.push(`${kind}: ${a.error} at ${((a.endWall - cfg.windowStartWall) / 1000).toFixed(1)} s from the window's start`);
+  };
+  /** Part end times as listed, by track and "msn.index" (the same for every viewer: the server's playlist). */
+  const ends: Record<Track, Map<string, number>> = { video: new Map(), audio: new Map() };
+  /** Held parts: per track, per viewer, "msn.index" -> wall clock of the last byte. */
+  const held: Record<Track, Array<Map<string, number>>> = { video: [], audio: [] };
+  let joined = 0;
+
+  const viewer = async (v: number) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: VIEWER_SOCKETS, maxFreeSockets: VIEWER_SOCKETS });
+    agents.push(agent);
+    for (const t of TRACKS) held[t][v] = new Map();
+    await new Promise((r) => setTimeout(r, Math.max(0, cfg.joinWall + (cfg.rampMs * v) / Math.max(1, cfg.viewers) - wallNow())));
+    let master: { video: string; audio?: string } | undefined;
+    for (let i = 0; i < 50 && !master && wallNow() < cfg.stopWall; i++) {
+      const a = await get(agent, new URL(cfg.masterUrl), 5000, true);
+      onAnswer('master', a);
+      const m = a.status === 200 && a.body ? parseMaster(a.body.toString('utf8')) : undefined;
+      if (m?.variants.length) master = { video: new URL(m.variants[0], cfg.masterUrl).toString(), ...(m.audio ? { audio: new URL(m.audio, cfg.masterUrl).toString() } : {}) };
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+    if (!master) return;
+    joined++;
+    const follow = (t: Track, u: string) => followTrack(agent, u, cfg.stopWall, {
+      answer: onAnswer,
+      part: (msn, index, heldWall) => { if (!held[t][v].has(`${msn}.${index}`)) held[t][v].set(`${msn}.${index}`, heldWall); },
+      playlist: (pl) => { for (const p of pl.parts) if (p.endMs !== undefined && !ends[t].has(`${p.msn}.${p.index}`)) ends[t].set(`${p.msn}.${p.index}`, p.endMs); },
+    });
+    await Promise.all([follow('video', master.video), ...(master.audio ? [follow('audio', master.audio)] : [])]);
+  };
+  // The client's own event-loop delay over the measured window.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  setTimeout(() => loop.enable(), Math.max(0, cfg.windowStartWall - wallNow()));
+  setTimeout(() => loop.disable(), Math.max(0, cfg.windowEndWall - wallNow()));
+  const all = Promise.all(Array.from({ length: cfg.viewers }, (_, v) => viewer(v).catch((err: unknown) => {
+    if (errors.length < 20) errors.push(`viewer ${v}: ${(err as Error).message}`);
+  })));
+  // Followers stop issuing requests at stopWall; parts in flight get drainMs more.
+  await new Promise((r) => setTimeout(r, Math.max(0, cfg.stopWall - wallNow())));
+  await Promise.race([all, new Promise((r) => setTimeout(r, cfg.drainMs))]);
+
+  const out: WorkerOutput = {
+    viewers: cfg.viewers, joined, heldInWindow: { video: [], audio: [] }, latencyMs: { video: [], audio: [] },
+    ends: { video: {}, audio: {} }, statuses, errors, heldAfterWindowEnd: 0,
+    ...(loop.count > 0 ? { loopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } } : {}),
+  };
+  const inWindow = (end: number | undefined) => end !== undefined && end >= cfg.windowStartWall && end < cfg.windowEndWall;
+  for (const t of TRACKS) {
+    for (const [k, e] of ends[t]) if (inWindow(e)) out.ends[t][k] = e;
+    for (let v = 0; v < cfg.viewers; v++) {
+      let n = 0;
+      for (const [k, at] of held[t][v] ?? []) {
+        const e = ends[t].get(k);
+        if (!inWindow(e)) continue;
+        n++;
+        out.latencyMs[t].push(Math.round((at - e!) * 100) / 100);
+        if (at > cfg.windowEndWall) out.heldAfterWindowEnd++;
+      }
+      out.heldInWindow[t].push(n);
+    }
+  }
+  writeFileSync(cfg.out, JSON.stringify(out));
+  for (const a of agents) a.destroy();
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`llviewers worker: ${(err as Error)?.stack ?? err}\n`);
+  process.exit(1);
+});
