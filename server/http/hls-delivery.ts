@@ -49,14 +49,14 @@ const unavailable = (reply: FastifyReply, message: string) =>
  * null when `reply` was sent (400 for a malformed or too-far-ahead request, 503 when the wait runs out or too many
  * wait already). Without Low-Latency HLS the directives are ignored, as for a server that does not announce them.
  */
-export async function awaitDirectives(req: FastifyRequest, reply: FastifyReply, stream: LiveStream): Promise<{ delta: boolean } | null> {
-  if (!stream.packager.lowLatency) return { delta: false };
+export async function awaitDirectives(req: FastifyRequest, reply: FastifyReply, stream: LiveStream): Promise<{ delta: boolean; blocking: boolean } | null> {
+  if (!stream.packager.lowLatency) return { delta: false, blocking: false };
   const d = parseDirectives(req.query);
   if (typeof d === 'string') {
     badRequest(reply, d);
     return null;
   }
-  if (d.msn === undefined) return { delta: d.skip };
+  if (d.msn === undefined) return { delta: d.skip, blocking: false };
   const { segments } = stream.packager.position();
   // More than two segments beyond the last one listed (RFC 8216bis 6.2.5.2).
   if (d.msn > segments + 1) {
@@ -78,7 +78,7 @@ export async function awaitDirectives(req: FastifyRequest, reply: FastifyReply, 
       }
     }
   }
-  return { delta: d.skip };
+  return { delta: d.skip, blocking: true };
 }
 
 /**
@@ -102,6 +102,20 @@ export async function awaitPart(stream: LiveStream, name: string): Promise<PartS
     if (gone || stream.ending || left <= 0) return stream.segment(name);
     await stream.packager.waitForPart(name, left);
   }
+}
+
+/** Longest a playlist request waits for a stream's first segment: a GOP as long as OBS Simple mode's (8.3 s) fits. */
+const FIRST_SEGMENT_WAIT_MS = 10_000;
+
+/**
+ * A playlist of a live stream that has no segment yet: waits (bounded) for the first one, so a player that opens
+ * as the stream starts gets its playlist a moment later instead of a 404, which hls.js does not retry. Returns
+ * whether the stream has a segment now.
+ */
+export async function awaitFirstSegment(stream: LiveStream): Promise<boolean> {
+  const has = () => stream.packager.position().segments > 0;
+  if (has() || stream.ending || stream.waiting >= LOW_LATENCY_LIMITS.maxWaitersPerStream) return has();
+  return stream.waitUntil(has, FIRST_SEGMENT_WAIT_MS);
 }
 
 /**

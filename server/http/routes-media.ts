@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotFileCache, isImmutable, isPlaylist, isSafeMediaPath, mimeFor, serveMediaFile } from './file-server.js';
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
 import { partOfFile, TRACK_FILES } from '../media/hls-playlist.js';
-import { awaitDirectives, awaitPart, awaitSegment } from './hls-delivery.js';
+import { awaitDirectives, awaitFirstSegment, awaitPart, awaitSegment } from './hls-delivery.js';
 import type { LiveStream } from '../media/live-stream.js';
 import { GrowingPart } from '../media/growing-parts.js';
 import { PassThrough } from 'node:stream';
@@ -200,13 +200,14 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       if (!mpd) return notFound(reply, `${channel} is starting; try again in a second.`);
       return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(mpd);
     }
-    let delta = false;
+    let directives = { delta: false, blocking: false };
     if (TRACK_PLAYLISTS.has(rel)) {
       const d = await awaitDirectives(req, reply, stream);
       if (!d) return reply;
-      delta = d.delta;
+      directives = d;
     }
-    const live = stream.playlist(rel, uris, delta);
+    let live = stream.playlist(rel, uris, directives.delta, directives.blocking);
+    if (live === undefined && (await awaitFirstSegment(stream))) live = stream.playlist(rel, uris, directives.delta);
     if (live !== undefined) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(live);
     const file = path.join(stream.dir, rel);
     let st;
@@ -266,13 +267,14 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     const live = deps.streams.byStreamId(id);
     if (live && rel.endsWith('.m3u8')) {
       deps.viewers.touch(folder.info.name, req.ip, req.headers['user-agent']);
-      let delta = false;
+      let directives = { delta: false, blocking: false };
       if (TRACK_PLAYLISTS.has(rel)) {
         const d = await awaitDirectives(req, reply, live);
         if (!d) return reply;
-        delta = d.delta;
+        directives = d;
       }
-      const text = live.playlist(rel, { query: allowed.query }, delta);
+      let text = live.playlist(rel, { query: allowed.query }, directives.delta, directives.blocking);
+      if (text === undefined && (await awaitFirstSegment(live))) text = live.playlist(rel, { query: allowed.query }, directives.delta);
       if (text !== undefined) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(text);
     }
     if (live && rel === 'index.mpd') {

@@ -89,8 +89,8 @@ export class LiveStream {
    * under `uris.base` with `uris.query` on each; undefined for other names, before the first segment and once the
    * stream has ended (the files are the replay then).
    */
-  playlist(name: string, uris: ManifestUris = {}, delta = false): string | undefined {
-    return this.ending ? undefined : this.packager.playlist(name, uris, delta);
+  playlist(name: string, uris: ManifestUris = {}, delta = false, blocking = false): string | undefined {
+    return this.ending ? undefined : this.packager.playlist(name, uris, delta, blocking);
   }
 
   /** The live DASH manifest (see playlist), or undefined. */

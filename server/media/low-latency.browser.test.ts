@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { waitFor } from '../test-support/process.js';
 import { newStreamer, publish, startTestServer, type Publisher, type TestServer } from '../test-support/server.js';
 
@@ -50,11 +50,8 @@ after(async () => {
   await s?.stop();
 });
 
-for (const [channel, what] of [['alice', 'a 1 s keyframe interval'], ['obsuser', 'an 8.3 s keyframe interval (OBS Simple mode)']]) test(`hls.js with lowLatencyMode plays the live stream under 1.5 s behind the server, with ${what}`, async () => {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${siteBase}/`);
+/** hls.js in low-latency mode on `src`, muted, playing once the manifest is parsed; errors kept in window.log. */
+async function openPlayer(page: Page, src: string): Promise<void> {
   await page.evaluate((src) => {
     const w = window as unknown as { Hls: any; hls: any; fatal: string[] };
     const video = document.createElement('video');
@@ -71,7 +68,15 @@ for (const [channel, what] of [['alice', 'a 1 s keyframe interval'], ['obsuser',
     hls.loadSource(src);
     hls.attachMedia(video);
     hls.on(w.Hls.Events.MANIFEST_PARSED, () => void video.play());
-  }, `${s.base}/hls/${channel}/index.m3u8`);
+  }, src);
+}
+
+for (const [channel, what] of [['alice', 'a 1 s keyframe interval'], ['obsuser', 'an 8.3 s keyframe interval (OBS Simple mode)']]) test(`hls.js with lowLatencyMode plays the live stream under 1.5 s behind the server, with ${what}`, async () => {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${siteBase}/`);
+  await openPlayer(page, `${s.base}/hls/${channel}/index.m3u8`);
   // Let it settle on its live edge, then sample for a few seconds.
   await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 2, undefined, { timeout: 20_000 }).catch(async (err) => {
     const state = await page.evaluate(() => {
@@ -99,5 +104,27 @@ for (const [channel, what] of [['alice', 'a 1 s keyframe interval'], ['obsuser',
   const target = await page.evaluate(() => (window as unknown as { hls: any }).hls.targetLatency as number);
   console.log(`latency by PROGRAM-DATE-TIME: ${pdt.map((x) => x.toFixed(2)).join(' ')}; hls.latency ${samples.map((x) => x.hls.toFixed(2)).join(' ')}; target ${target}`);
   assert.ok(median < MAX_LATENCY_S, `median latency ${median.toFixed(2)} s`);
+  await page.close();
+});
+
+test('a player that opens as the stream starts, before its first segment closes, plays from the first parts', async () => {
+  const e = await newStreamer(s.base, 'early');
+  // A 4 s keyframe interval keeps the first segment open while the player joins.
+  pubs.push(publish(`${s.rtmpBase}/${e.channel.streamKey}`, { seconds: 60, extra: ['-g', '120', '-keyint_min', '120'] }));
+  await waitFor('the first part', () => {
+    const st = s.streams.get('early');
+    return st && st.packager.position().lastPart !== undefined;
+  }, 15_000, 20);
+  assert.equal(s.streams.get('early')!.segments, 0, 'joined before the first segment closed');
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${siteBase}/`);
+  await openPlayer(page, `${s.base}/hls/early/index.m3u8`);
+  await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 2, undefined, { timeout: 20_000 }).catch(async (err) => {
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(await page.evaluate(() => (window as any).log))}`);
+  });
+  const fatal = await page.evaluate(() => (window as unknown as { fatal: string[] }).fatal);
+  assert.deepEqual([fatal, errors], [[], []]);
   await page.close();
 });

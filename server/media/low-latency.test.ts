@@ -126,6 +126,30 @@ describe('Low-Latency HLS', () => {
     assert.ok(part.bytes.indexOf('moof', 0, 'latin1') === 4, 'a CMAF fragment');
   });
 
+  test('a blocking request before the first segment closes is answered with its first parts and the hint', async () => {
+    const d = await newStreamer(s.base, 'dave');
+    // A 4 s keyframe interval: the first segment stays open long enough to look at.
+    const pub = publish(`${s.rtmpBase}/${d.channel.streamKey}`, { seconds: 30, extra: ['-g', '120', '-keyint_min', '120'] });
+    pubs.push(pub);
+    const dave = await waitFor('dave on air', () => s.streams.get('dave'), 15_000, 20);
+    const r = await get(url(dave, 'video.m3u8', '?_HLS_msn=0&_HLS_part=1'));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(dave.segments, 0, 'the first segment is still open');
+    const p = parseLlPlaylist(r.text);
+    assert.equal(p.segments.length, 0, r.text);
+    assert.ok(p.openParts.length >= 2 && p.hint, r.text);
+    assert.match(r.text, /#EXT-X-MEDIA-SEQUENCE:0\n/);
+    assert.match(r.text, /#EXT-X-MAP:URI=/);
+    for (const uri of p.uris) assert.equal((await get(url(dave, uri))).status, 200, uri);
+    // Players refuse a playlist without segments: a plain request is held until the first segment closes.
+    assert.equal(dave.segments, 0);
+    const [plain, master] = await Promise.all([get(url(dave, 'video.m3u8')), get(`${s.base}/hls/dave/index.m3u8`)]);
+    assert.equal(plain.status, 200, plain.text);
+    assert.equal(master.status, 200, master.text);
+    assert.ok(dave.segments >= 1);
+    assert.equal(parseLlPlaylist(plain.text).segments.length, 1, plain.text);
+  });
+
   test('the hinted part is streamed while it is cut: first bytes before the part closes, the same bytes as the whole part', async () => {
     for (const file of ['video.m3u8', 'audio.m3u8']) {
       const hint = parseLlPlaylist((await get(url(alice, file))).text).hint!;

@@ -35,7 +35,8 @@ export function renderTrackPlaylist(
   delta = false,
 ): string | undefined {
   const list = index.trackSegments[kind];
-  if (list.length === 0) return undefined;
+  // Before the first segment closes, a live Low-Latency playlist lists the parts of segment 0 alone.
+  if (list.length === 0 && (ended || !(o.partSeconds > 0) || !index.parts.get(count)?.length)) return undefined;
   // Entries covered by the first `count` segments (a track list can be behind the main one, never ahead).
   const to = list.indexOfNumber(count);
   const from = ended ? 0 : Math.max(0, to - o.liveWindow);
@@ -84,23 +85,30 @@ function lowLatency(index: SegmentIndex, kind: 'video' | 'audio', count: number,
 }
 
 /** The master: the source's video (newest config) and the ABR renditions, with the audio track as their group. */
+/** BANDWIDTH of a master listed before anything measured it and with no announced rate: a typical stream's. */
+const UNKNOWN_BANDWIDTH = 2_500_000;
+
 export function renderMaster(index: SegmentIndex, uris: ManifestUris = {}): string | undefined {
   const { video, audio } = index.latestTrackConfigs();
   if (!video && !audio) return undefined;
   const meta = index.meta;
-  if (index.masterBandwidth === 0) {
-    // Announced bitrates when the publisher sent them, else what the first segments measured.
+  let bandwidth = index.masterBandwidth;
+  if (bandwidth === 0) {
+    // Announced bitrates when the publisher sent them, else what the first segments measured; kept once known.
     const announced = ((meta?.videodatarate ?? 0) + (meta?.audiodatarate ?? 0)) * 1000;
     const seconds = index.segments.totalTicks / VIDEO_TIMESCALE;
     const measured = seconds > 0 ? (index.segments.totalBytes * 8) / seconds : 0;
-    index.masterBandwidth = Math.max(1, Math.round(Math.max(announced, measured)));
+    bandwidth = Math.max(1, Math.round(Math.max(announced, measured)));
+    // Before the first segment (Low-Latency HLS lists parts from the first one) an unannounced rate is a guess.
+    if (announced > 0 || seconds > 0) index.masterBandwidth = bandwidth;
+    else bandwidth = UNKNOWN_BANDWIDTH;
   }
   return renderHlsMaster({
     variants: video ? [{
-      uri: TRACK_FILES.video.playlist, bandwidth: index.masterBandwidth, codec: video.info.codec,
+      uri: TRACK_FILES.video.playlist, bandwidth, codec: video.info.codec,
       width: video.info.width || meta?.width, height: video.info.height || meta?.height,
     }, ...index.renditions] : [],
-    audio: audio && { uri: TRACK_FILES.audio.playlist, codec: audio.info.codec, bandwidth: index.masterBandwidth },
+    audio: audio && { uri: TRACK_FILES.audio.playlist, codec: audio.info.codec, bandwidth },
     base: uris.base, query: uris.query,
   });
 }

@@ -146,12 +146,16 @@ export class LivePackager extends EventEmitter {
 
   /**
    * A live stream's playlist by file name (the master, `video.m3u8`, `audio.m3u8`), as of the newest segment, with
-   * its URIs as `uris` says; undefined for other names, before the first segment, and once ended (the files are on
-   * disk then). Each text is replaced whole when a segment or a part is added: a reader never sees a half-written
+   * its URIs as `uris` says; undefined for other names, before the first segment (but see `blocking`), and once
+   * ended (the files are on disk then). Each text is replaced whole when a segment or a part is added: a reader never sees a half-written
    * playlist. `delta`: a delta update (Low-Latency HLS _HLS_skip), older segments replaced by EXT-X-SKIP.
    */
-  playlist(name: string, uris: ManifestUris = {}, delta = false): string | undefined {
-    if (this.ended || this.playlistCount === 0) return undefined;
+  playlist(name: string, uris: ManifestUris = {}, delta = false, blocking = false): string | undefined {
+    if (this.ended) return undefined;
+    // Before the first segment closes, a track playlist lists the first parts only to a blocking request (an LL-HLS
+    // client that asked for a part): players refuse a playlist without segments (hls.js: levelEmptyError), so a
+    // plain request waits for the first segment as without Low-Latency HLS.
+    if (this.playlistCount === 0 && !(blocking && this.lowLatency && this.index.lastPart() && name !== this.playlistName)) return undefined;
     const key = uris.query ? undefined : `${name}\n${uris.base ?? ''}\n${delta}`;
     if (key !== undefined && this.liveCache.has(key)) return this.liveCache.get(key);
     let text: string | undefined;

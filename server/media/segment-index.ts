@@ -167,6 +167,8 @@ export class SegmentIndex {
   latestTrackConfigs(): InitConfigs {
     const v = this.trackSegments.video;
     const a = this.trackSegments.audio;
+    // Before the first segment (Low-Latency HLS lists its parts), the init the parts use.
+    if (v.length === 0 && a.length === 0) return this.lastInit;
     return {
       video: v.length ? this.inits[v.initAt(v.length - 1)]?.video : undefined,
       audio: a.length ? this.inits[a.initAt(a.length - 1)]?.audio : undefined,

@@ -28,8 +28,8 @@ export const LOW_LATENCY_LIMITS = {
    * duration can round one higher than the segment target (1.022 s of audio is a target duration of 2).
    */
   partTargetDurations: 3,
-  /** Blocking playlist and preload-hint requests held at once per stream; more are answered 503. */
-  maxWaitersPerStream: 2000,
+  /** Blocking playlist and preload-hint requests held at once per stream (a player holds up to 4); more get 503. */
+  maxWaitersPerStream: 8000,
   /** A blocking request is held this many target durations at most (RFC 8216bis 6.2.5.2), then answered 503. */
   maxWaitTargetDurations: 3,
   /** Skipped segments in a delta playlist: those older than this many target durations (CAN-SKIP-UNTIL). */
