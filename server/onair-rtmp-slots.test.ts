@@ -24,6 +24,7 @@ describe('RTMP slots: one address cannot lock publishers out', () => {
       holders.push(extra);
       assert.equal(await extra.handshake(2000), false, 'a fifth connection from 127.0.0.2 is refused');
       assert.equal(s.rtmp.stats().nrefused, 1);
+      assert.match(await (await fetch(`${s.base}/metrics`)).text(), /^onair_rtmp_refused_total 1$/m);
 
       pub = publish(`${s.rtmpBase}/${channel.streamKey}`, { seconds: 20 });
       await waitFor('erin live', () => s.rtmp.liveChannels().includes('erin'), 10_000);

@@ -19,6 +19,8 @@ import type { ViewerCounter } from './viewers.js';
 /** Numbers the RTMP listener reports, in the shape the stat pages need. */
 export interface RtmpTotals {
   naccepted: number;
+  /** Connections refused by the connection caps (in total or per address). */
+  nrefused: number;
   bytesIn: number;
   bytesOut: number;
   bwIn: number;

@@ -62,6 +62,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: HttpDeps): void {
       { name: 'onair_live_streams', help: 'Streams on air or waiting for their publisher.', type: 'gauge', samples: [{ value: streams.length }] },
       { name: 'onair_rtmp_connections', help: 'Open RTMP connections.', type: 'gauge', samples: [{ value: rtmp.connections }] },
       { name: 'onair_rtmp_accepted_total', help: 'RTMP connections accepted.', type: 'counter', samples: [{ value: rtmp.naccepted }] },
+      { name: 'onair_rtmp_refused_total', help: 'RTMP connections refused by the connection caps (in total or per address).', type: 'counter', samples: [{ value: rtmp.nrefused }] },
       { name: 'onair_rtmp_bytes_in_total', help: 'Bytes received over RTMP.', type: 'counter', samples: [{ value: rtmp.bytesIn }] },
       { name: 'onair_rtmp_bytes_out_total', help: 'Bytes sent over RTMP.', type: 'counter', samples: [{ value: rtmp.bytesOut }] },
       { name: 'onair_stream_viewers', help: 'HLS/DASH viewers per channel.', type: 'gauge', samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.viewers })) },

@@ -9,6 +9,7 @@ export function rtmpTotals(rtmp: { stats(): RtmpStats }): () => RtmpTotals {
     const streamOf = (channel: string) => s.streams.find((x) => x.channel === channel);
     return {
       naccepted: s.naccepted,
+      nrefused: s.nrefused,
       bytesIn: s.bytesIn,
       bytesOut: s.bytesOut,
       bwIn: s.bwIn,
