@@ -13,6 +13,7 @@ import { createMediaCache, mediaFastPath, registerMediaRoutes } from './routes-m
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerSocialRoutes } from './routes-social.js';
 import { registerSiteRoutes } from './routes-site.js';
+import { EXPOSED_HEADERS } from './media-headers.js';
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const mediaCache = createMediaCache();
@@ -45,7 +46,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     return payload;
   });
   // Media and public API are readable from any origin (players embedded elsewhere); credentials stay same-origin.
-  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], exposedHeaders: ['Content-Length', 'Content-Range'] });
+  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], exposedHeaders: EXPOSED_HEADERS });
   registerOpsRoutes(app, deps);
   registerAccountRoutes(app, deps);
   registerChannelRoutes(app, deps);

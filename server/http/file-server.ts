@@ -4,36 +4,13 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-
-const MIME: Record<string, string> = {
-  '.m3u8': 'application/vnd.apple.mpegurl',
-  '.mpd': 'application/dash+xml',
-  '.m4s': 'video/iso.segment',
-  '.mp4': 'video/mp4',
-  '.m4a': 'audio/mp4',
-  '.ts': 'video/mp2t',
-  '.jpg': 'image/jpeg',
-};
+import { isImmutable, isMediaFile, mediaHeaders, type CacheScope } from './media-headers.js';
 
 /** One or two path parts of letters, digits, dot, dash, underscore; no part starts with a dot. */
 const SAFE_REL_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\/)?[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
 
 export function isSafeMediaPath(rel: string): boolean {
-  return SAFE_REL_PATH.test(rel) && !rel.includes('..') && MIME[path.extname(rel)] !== undefined;
-}
-
-export function mimeFor(file: string): string {
-  return MIME[path.extname(file)] ?? 'application/octet-stream';
-}
-
-export function isImmutable(file: string): boolean {
-  const ext = path.extname(file);
-  return ext === '.m4s' || ext === '.mp4' || ext === '.ts' || ext === '.m4a';
-}
-
-export function isPlaylist(file: string): boolean {
-  const ext = path.extname(file);
-  return ext === '.m3u8' || ext === '.mpd';
+  return SAFE_REL_PATH.test(rel) && !rel.includes('..') && isMediaFile(rel);
 }
 
 interface CacheEntry {
@@ -91,7 +68,7 @@ export class HotFileCache {
 
 export interface ServeOptions {
   /** 'public' lets shared caches keep segments; private streams use 'private'. */
-  cacheScope: 'public' | 'private';
+  cacheScope: CacheScope;
 }
 
 /** Serves `root/rel` (rel already checked with isSafeMediaPath). */
@@ -109,9 +86,7 @@ export async function serveMediaFile(
   if (!req.headers.range && isImmutable(file)) {
     const body = cache.peek(file);
     if (body) {
-      reply.type(mimeFor(file));
-      reply.header('accept-ranges', 'bytes');
-      reply.header('cache-control', `${opts.cacheScope}, max-age=31536000, immutable`);
+      reply.headers(mediaHeaders(file, opts.cacheScope));
       if (req.method === 'HEAD') return reply.header('content-length', String(body.length)).send();
       return reply.send(body);
     }
@@ -123,16 +98,8 @@ export async function serveMediaFile(
     return reply.status(404).type('text/plain').send('Not found');
   }
   if (!st.isFile()) return reply.status(404).type('text/plain').send('Not found');
-  reply.type(mimeFor(file));
-  reply.header('accept-ranges', 'bytes');
-  if (isPlaylist(file)) {
-    reply.header('cache-control', 'no-cache, no-store');
-  } else if (!isImmutable(file)) {
-    reply.header('cache-control', `${opts.cacheScope}, max-age=5`);
-  } else {
-    // Segment and init names are unique per stream and never rewritten.
-    reply.header('cache-control', `${opts.cacheScope}, max-age=31536000, immutable`);
-  }
+  // A file on disk answers ranges, playlists included.
+  reply.headers(mediaHeaders(file, opts.cacheScope)).header('accept-ranges', 'bytes');
   reply.header('last-modified', st.mtime.toUTCString());
 
   const range = req.headers.range;

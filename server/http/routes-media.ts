@@ -7,7 +7,8 @@ import { bearerToken, GUEST_COOKIE, SESSION_COOKIE } from '../access/credentials
 import { clientAddress } from './client-address.js';
 import type { HttpDeps } from './deps.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HotFileCache, isImmutable, isPlaylist, isSafeMediaPath, mimeFor, serveMediaFile } from './file-server.js';
+import { HotFileCache, isSafeMediaPath, serveMediaFile } from './file-server.js';
+import { CORS_HEADERS, isImmutable, isPlaylist, mediaHeaders } from './media-headers.js';
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
 import { partOfFile, TRACK_FILES } from '../media/hls-playlist.js';
 import { awaitDirectives, awaitFirstSegment, awaitPart, awaitSegment } from './hls-delivery.js';
@@ -62,13 +63,7 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
       if (playlists.size > 10_000) playlists.delete(playlists.keys().next().value!);
     }
     deps.viewers.touch(stream.channel, clientAddress(req, deps.trust), req.headers['user-agent']);
-    res.writeHead(200, {
-      'content-type': 'application/vnd.apple.mpegurl',
-      'content-length': Buffer.byteLength(entry.body),
-      'cache-control': 'no-cache, no-store',
-      'access-control-allow-origin': '*',
-      'access-control-expose-headers': 'Content-Length, Content-Range',
-    });
+    res.writeHead(200, { ...mediaHeaders(file, 'public'), 'content-length': Buffer.byteLength(entry.body), ...CORS_HEADERS });
     res.end(entry.body);
     return true;
   };
@@ -92,14 +87,7 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
     // A segment listed this very turn is served from the stream's memory until its file is written.
     const body = cache.peek(path.join(stream.dir, m[2])) ?? stream.segment(m[2]);
     if (!body) return false;
-    res.writeHead(200, {
-      'content-type': mimeFor(m[2]),
-      'content-length': body.length,
-      'accept-ranges': 'bytes',
-      'cache-control': 'public, max-age=31536000, immutable',
-      'access-control-allow-origin': '*',
-      'access-control-expose-headers': 'Content-Length, Content-Range',
-    });
+    res.writeHead(200, { ...mediaHeaders(m[2], 'public'), 'content-length': body.length, ...CORS_HEADERS });
     res.end(body);
     return true;
   };
@@ -126,13 +114,13 @@ async function sendGrowingPart(req: FastifyRequest, reply: FastifyReply, rel: st
     stop();
     body.destroy();
   });
-  reply.type(mimeFor(rel)).header('cache-control', `${scope}, max-age=31536000, immutable`);
+  reply.headers(mediaHeaders(rel, scope));
   return reply.send(body);
 }
 
 /** A segment from a live stream's memory (listed, its file not written yet): what serveMediaFile sends for the file. */
 function sendSegment(req: FastifyRequest, reply: FastifyReply, rel: string, body: Buffer, scope: 'public' | 'private') {
-  reply.type(mimeFor(rel)).header('accept-ranges', 'bytes').header('cache-control', `${scope}, max-age=31536000, immutable`);
+  reply.headers(mediaHeaders(rel, scope));
   if (req.headers.range || req.method === 'HEAD') {
     // Rare for a segment this fresh: answered whole (a range request may get the full body with 200).
     return reply.header('content-length', String(body.length)).send(req.method === 'HEAD' ? undefined : body);
@@ -198,7 +186,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     if (kind === 'dash' && rel === 'index.mpd') {
       const mpd = stream.manifest(uris);
       if (!mpd) return notFound(reply, `${channel} is starting; try again in a second.`);
-      return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(mpd);
+      return reply.headers(mediaHeaders(rel, allowed.scope)).send(mpd);
     }
     let directives = { delta: false, blocking: false };
     if (TRACK_PLAYLISTS.has(rel)) {
@@ -208,7 +196,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     }
     let live = stream.playlist(rel, uris, directives.delta, directives.blocking);
     if (live === undefined && (await awaitFirstSegment(stream))) live = stream.playlist(rel, uris, directives.delta);
-    if (live !== undefined) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(live);
+    if (live !== undefined) return reply.headers(mediaHeaders(rel, allowed.scope)).send(live);
     const file = path.join(stream.dir, rel);
     let st;
     try {
@@ -226,7 +214,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       aliasCache.set(key, hit);
       if (aliasCache.size > 4096) aliasCache.delete(aliasCache.keys().next().value!);
     }
-    reply.type(mimeFor(file)).header('cache-control', 'no-cache, no-store');
+    reply.headers(mediaHeaders(file, allowed.scope));
     if (!allowed.query) return reply.send(hit.body);
     // Carry the media token into every URI: players drop the playlist's query when they resolve segments.
     return reply.send(kind === 'hls' ? rewriteHlsUris(hit.raw, prefix, allowed.query) : addDashBaseUrl(hit.raw, prefix, allowed.query));
@@ -275,11 +263,11 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       }
       let text = live.playlist(rel, { query: allowed.query }, directives.delta, directives.blocking);
       if (text === undefined && (await awaitFirstSegment(live))) text = live.playlist(rel, { query: allowed.query }, directives.delta);
-      if (text !== undefined) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(text);
+      if (text !== undefined) return reply.headers(mediaHeaders(rel, allowed.scope)).send(text);
     }
     if (live && rel === 'index.mpd') {
       const mpd = live.manifest({ query: allowed.query });
-      if (mpd) return reply.type(mimeFor(rel)).header('cache-control', 'no-cache, no-store').send(mpd);
+      if (mpd) return reply.headers(mediaHeaders(rel, allowed.scope)).send(mpd);
     }
     if (allowed.query && isPlaylist(rel)) {
       // Replay and rendition playlists fetched with ?t=: the token goes into each URI.
@@ -290,7 +278,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       } catch {
         return notFound(reply, 'No such file.');
       }
-      reply.type(mimeFor(file)).header('cache-control', 'no-cache, no-store');
+      reply.headers(mediaHeaders(file, allowed.scope));
       return reply.send(rel.endsWith('.m3u8') ? rewriteHlsUris(text, '', allowed.query) : addDashQuery(text, allowed.query));
     }
     // A part is only in memory; one named by the preload hint, and the segment in progress, are waited for.
