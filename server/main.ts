@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startOnair } from './onair.js';
+import { publicUrlNotice } from './http/urls.js';
 
 async function main(): Promise<void> {
   let config;
@@ -16,7 +17,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   const server = await startOnair(config, logger);
-  console.log(`Onair is up. Watch and sign up at ${config.publicUrl}/  ·  stream to ${config.rtmpPublicUrl}  (RTMP port ${server.rtmpPort}, HTTP port ${server.httpPort})`);
+  const where = config.publicUrlSet ? `Watch and sign up at ${config.publicUrl}/  ·  stream to ${config.rtmpPublicUrl}` : `Watch and sign up at http://<this machine's address>:${server.httpPort}/`;
+  console.log(`Onair is up. ${where}  (RTMP port ${server.rtmpPort}, HTTP port ${server.httpPort})`);
+  console.log(`${publicUrlNotice(config)}.`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

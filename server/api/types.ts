@@ -186,7 +186,7 @@ export interface InviteRequest {
 export interface InviteCreated {
   id: number;
   token: string;
-  /** `${publicUrl}/i/<token>`: the landing page. */
+  /** `<base>/i/<token>`: the landing page (base: ONAIR_PUBLIC_URL, else the address the request used). */
   url: string;
   expiresAt: string | null;
   maxUses: number | null;
