@@ -112,6 +112,7 @@ export interface PublicChannel {
   hlsUrl: string | null;
   dashUrl: string | null;
   thumbnailUrl: string | null;
+  /** People with the channel's player or chat open, each once (docs/API.md, *Viewer count*). */
   viewers: number;
   tags: string[];
   visibility: ChannelVisibility;
@@ -166,6 +167,7 @@ export interface LiveChannel {
   name: string;
   title: string;
   tags: string[];
+  /** As PublicChannel.viewers. */
   viewers: number;
   thumbnailUrl: string;
 }
@@ -307,6 +309,7 @@ export interface StreamStats {
   audio: { codec: string; sampleRate: number; channels: number; profile: string | null } | null;
   bitrateKbps: number;
   bytesIn: number;
+  /** As PublicChannel.viewers. */
   viewers: number;
   segments: number;
   keyframes: KeyframeCadence;
