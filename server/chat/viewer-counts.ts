@@ -53,8 +53,9 @@ export class ViewerCounts {
     const sockets = this.io.of('/').sockets;
     for (const id of this.io.of('/').adapter.rooms.get(roomOf(channel)) ?? []) {
       const socket = sockets.get(id);
-      if (!socket?.data?.client || this.members.roleIn(id, channel) === 'owner') continue;
-      chat.push([personKey(socket.data.identity, socket.data.client), socket.data.client]);
+      if (!socket?.data?.client) continue;
+      const owner = this.members.roleIn(id, channel) === 'owner';
+      chat.push([owner ? '' : personKey(socket.data.identity, socket.data.client), socket.data.client]);
     }
     return { chat, players: this.players.clients(channel) };
   }

@@ -75,6 +75,9 @@ test('countAudience counts each person once across chat, players and processes',
   assert.equal(countAudience([{ chat: [['u:1', 'c1']], players: [] }, { chat: [['u:1', 'c2']], players: ['c1', 'c3'] }]), 2);
   // Two people, each with chat and player, behind one address with different browsers.
   assert.equal(countAudience([{ chat: [['u:1', 'c1'], ['g:x', 'c2']], players: ['c1', 'c2'] }]), 2);
+  // The owner's chat ('') is not counted, nor the player beside it; a viewer with the same address and agent is.
+  assert.equal(countAudience([{ chat: [['', 'c1']], players: ['c1'] }]), 0);
+  assert.equal(countAudience([{ chat: [['', 'c1'], ['u:2', 'c1']], players: ['c1'] }]), 1);
 });
 
 test('a media token is carried into every HLS URI; other origins are left alone', () => {

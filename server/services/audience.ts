@@ -3,7 +3,7 @@
 // A person is the signed-in user, else the invite guest, else a client: a salted hash of address + user agent.
 // Players are known only as clients (the media fast path resolves no sign-in), so a player whose client also has a
 // chat connection is that connection's person. The channel's owner (the streamer's own Studio or watch page) is
-// not a viewer of their own channel.
+// not a viewer of their own channel, nor is their player on the device where their chat is open.
 import { createHash } from 'node:crypto';
 import type { Identity } from '../api/types.js';
 
@@ -22,7 +22,10 @@ export function personKey(identity: Identity | null, client: string): string {
   return `c:${client}`;
 }
 
-/** One process's audience of a channel: its chat connections (person, client) and its recent players' clients. */
+/**
+ * One process's audience of a channel: its chat connections (person, client) and its recent players' clients. The
+ * owner's connections have person '': their client's player is theirs, and they are not counted.
+ */
 export interface LocalAudience {
   chat: Array<[person: string, client: string]>;
   players: string[];
@@ -35,7 +38,7 @@ export function countAudience(parts: Iterable<LocalAudience>): number {
   const players: string[][] = [];
   for (const p of parts) {
     for (const [person, client] of p.chat) {
-      people.add(person);
+      if (person) people.add(person);
       chatClients.add(client);
     }
     players.push(p.players);
