@@ -13,7 +13,7 @@ import { ChannelsRepo } from './db/channels.js';
 import { openDatabase, type Db } from './db/database.js';
 import { DbError } from './db/errors.js';
 import { UsersRepo } from './db/users.js';
-import { channelUrls } from './http/urls.js';
+import { channelUrls, configuredBase } from './http/urls.js';
 import { silentLogger } from './log.js';
 
 const HELP = `Usage: npm run onair -- <command>
@@ -80,14 +80,16 @@ async function main(argv: string[]): Promise<number> {
       const given = flag(argv, '--password');
       const password = given ?? generatedPassword();
       const { user, channel } = await new AccountsService(db).createUserWithChannel(name, password);
-      const urls = channelUrls(config, channel.name);
+      const base = configuredBase(config);
+      const urls = channelUrls(base, channel.name);
       out(
-        { username: user.username, channel: channel.name, streamKey: channel.streamKey, rtmpUrl: config.rtmpPublicUrl, hlsUrl: urls.hls, ...(given ? {} : { password }) },
+        { username: user.username, channel: channel.name, streamKey: channel.streamKey, rtmpUrl: base.rtmp, hlsUrl: urls.hls, ...(given ? {} : { password }) },
         [
           `Created ${user.username}${given ? '' : ` with password ${password}`}`,
-          `  OBS Server:     ${config.rtmpPublicUrl}`,
+          `  OBS Server:     ${base.rtmp}`,
           `  OBS Stream Key: ${channel.streamKey}`,
-          `  Watch:          ${config.publicUrl}/c/${channel.name}  (HLS ${urls.hls})`,
+          `  Watch:          ${urls.watch}  (HLS ${urls.hls})`,
+          ...(config.publicUrlSet ? [] : ['  (ONAIR_PUBLIC_URL is unset: on other devices use this machine\'s address instead of localhost; the site shows each visitor links with the address they used)']),
         ].join('\n'),
       );
       return 0;

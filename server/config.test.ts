@@ -16,6 +16,8 @@ test('defaults need no file and no service', () => {
   assert.equal(c.redisUrl, '');
   assert.equal(c.publicUrl, 'http://localhost:8080');
   assert.equal(c.rtmpPublicUrl, 'rtmp://localhost/live');
+  assert.equal(c.publicUrlSet, false, 'links follow each visitor (http/urls.ts); localhost is only the fallback');
+  assert.equal(c.rtmpPublicUrlSet, false);
   assert.equal(c.media.segmentSeconds, 1);
   assert.equal(c.media.gracePeriodSeconds, 10);
   assert.equal(c.media.abr, false);
@@ -30,7 +32,9 @@ test('environment overrides the config file, which overrides defaults', () => {
   assert.equal(c.media.abr, true);
   assert.equal(c.media.segmentSeconds, 2);
   assert.equal(c.publicUrl, 'https://live.example.com');
+  assert.equal(c.publicUrlSet, true);
   assert.equal(c.rtmpPublicUrl, 'rtmp://live.example.com:1940/live');
+  assert.equal(c.rtmpPublicUrlSet, false);
   assert.equal(c.auth.secureCookies, true);
   assert.equal(c.databaseUrl, 'postgres://u@h/db');
   assert.equal(c.redisUrl, 'redis://h:6379');

@@ -25,10 +25,17 @@ export interface OnairConfig {
   rtmpMaxPerAddress: number;
   /** Root for the SQLite file and media. */
   dataDir: string;
-  /** Base URL viewers use, e.g. https://live.example.com. Defaults to http://localhost:<httpPort>. */
+  /**
+   * Base URL viewers use, e.g. https://live.example.com. Defaults to http://localhost:<httpPort>, which links use
+   * only when a request's Host is unusable: unset, links follow the address each visitor used (http/urls.ts).
+   */
   publicUrl: string;
-  /** RTMP URL shown to streamers. Defaults to rtmp://<host of publicUrl>:<rtmpPort>/live. */
+  /** Whether ONAIR_PUBLIC_URL (or the file's publicUrl) was given: then every link uses it. */
+  publicUrlSet: boolean;
+  /** RTMP URL shown to streamers. Defaults to rtmp://<host of publicUrl, or the visitor's host>:<rtmpPort>/live. */
   rtmpPublicUrl: string;
+  /** Whether ONAIR_RTMP_PUBLIC_URL (or the file's rtmpPublicUrl) was given. */
+  rtmpPublicUrlSet: boolean;
   /** postgres://… to use PostgreSQL; empty for the embedded SQLite file. */
   databaseUrl: string;
   /** redis://… for chat and counts across processes; empty for one process. */
@@ -229,7 +236,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     rtmpMaxPerAddress: num('ONAIR_RTMP_MAX_PER_ADDRESS', pick('ONAIR_RTMP_MAX_PER_ADDRESS', fromFile.rtmpMaxPerAddress, DEFAULTS.rtmpMaxPerAddress), 1, 100_000),
     dataDir: path.resolve(cwd, String(pick('ONAIR_DATA_DIR', fromFile.dataDir, DEFAULTS.dataDir))),
     publicUrl,
+    publicUrlSet: pick('ONAIR_PUBLIC_URL', fromFile.publicUrl, undefined) !== undefined,
     rtmpPublicUrl,
+    rtmpPublicUrlSet: pick('ONAIR_RTMP_PUBLIC_URL', fromFile.rtmpPublicUrl, undefined) !== undefined,
     databaseUrl,
     redisUrl: String(pick('REDIS_URL', fromFile.redisUrl, '')),
     logLevel,

@@ -1,7 +1,18 @@
 // Composition root: read config, start everything, stop cleanly on SIGTERM/SIGINT.
+import { networkInterfaces } from 'node:os';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startOnair } from './onair.js';
+import { publicUrlNotice } from './http/urls.js';
+
+/** Where people on this machine and on the network can open the site (ONAIR_PUBLIC_URL unset). */
+function siteAddresses(httpHost: string, port: number): string[] {
+  const wildcard = httpHost === '0.0.0.0' || httpHost === '::' || httpHost === '';
+  const hosts = wildcard
+    ? ['localhost', ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address))]
+    : [httpHost.includes(':') ? `[${httpHost}]` : httpHost];
+  return hosts.map((h) => `http://${h}:${port}/`);
+}
 
 async function main(): Promise<void> {
   let config;
@@ -16,7 +27,11 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel });
   const server = await startOnair(config, logger);
-  console.log(`Onair is up. Watch and sign up at ${config.publicUrl}/  ·  stream to ${config.rtmpPublicUrl}  (RTMP port ${server.rtmpPort}, HTTP port ${server.httpPort})`);
+  const where = config.publicUrlSet
+    ? `Watch and sign up at ${config.publicUrl}/  ·  stream to ${config.rtmpPublicUrl}`
+    : `Watch and sign up at ${siteAddresses(config.httpHost, server.httpPort).join(' or ')}`;
+  console.log(`Onair is up. ${where}  (RTMP port ${server.rtmpPort}, HTTP port ${server.httpPort})`);
+  console.log(`${publicUrlNotice(config)}.`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

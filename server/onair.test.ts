@@ -89,7 +89,7 @@ describe('Onair end to end', () => {
     assert.equal(await pub.exit, 0, pub.stderr());
     await waitFor('replay', async () => (await api(s.base, 'GET', '/api/channels/alice/replays')).body.length === 1);
     const [replay] = (await api(s.base, 'GET', '/api/channels/alice/replays')).body;
-    assert.equal(replay.hlsUrl, `${s.config.publicUrl}/vod/${replay.id}/index.m3u8`);
+    assert.equal(replay.hlsUrl, `${s.base}/vod/${replay.id}/index.m3u8`);
     assert.ok(Math.abs(replay.durationSeconds - 5) < 0.7, `duration ${replay.durationSeconds}`);
     for (const track of ['video', 'audio']) {
       assert.match(await (await fetch(`${s.base}/vod/${replay.id}/${track}.m3u8`)).text(), /#EXT-X-ENDLIST/);

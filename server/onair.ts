@@ -24,7 +24,7 @@ import { buildHttpApp } from './http/app.js';
 import { originCheck } from './http/cross-site.js';
 import { clientAddress, trustedProxies } from './http/client-address.js';
 import { rtmpTotals } from './http/rtmp-totals.js';
-import { ViewerCounter } from './http/viewers.js';
+import { PlayerTracker } from './http/viewers.js';
 import type { Logger } from './log.js';
 import { LiveStreams } from './media/live-streams.js';
 import { RtmpServer } from './rtmp/server.js';
@@ -78,7 +78,10 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   await access.start();
   // What takes access back reaches every process sharing the database (through Redis at once when configured).
   const accessChanges = new SharedAccessChangeBus({ db, redisUrl: config.redisUrl || undefined, logger: logger.child({ part: 'access' }) });
-  const viewers = new ViewerCounter();
+  const playerTracker = new PlayerTracker(secret);
+  // Until chat is attached (it merges chat connections in), the count is the players alone.
+  let countViewers = (channel: string) => playerTracker.clients(channel).length;
+  const viewers = { touch: playerTracker.touch.bind(playerTracker), count: (channel: string) => countViewers(channel) };
   const streams = new LiveStreams({ mediaDir, media: config.media, ffmpeg: locateFfmpeg({ explicit: config.media.ffmpegPath }), logger: logger.child({ part: 'media' }) });
 
   const publishers = new PublishAuthorizer({ channels, streams, kick: (channel, reason) => rtmp.kick(channel, reason), logger });
@@ -91,7 +94,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     limits: { maxConnectionsPerAddress: config.rtmpMaxPerAddress },
   });
 
-  const lifecycle = new StreamLifecycle({ streams, channels, replays, follows, access, kick: (c, reason) => rtmp.kick(c, reason), forgetViewers: (c) => viewers.forget(c), logger });
+  const lifecycle = new StreamLifecycle({ streams, channels, replays, follows, access, kick: (c, reason) => rtmp.kick(c, reason), forgetViewers: (c) => playerTracker.forget(c), logger });
   const { replayRecorded } = lifecycle;
   const retention = new Retention({ replays, streams, media: config.media, replayRecorded, logger });
   const trust = trustedProxies(config.trustProxy);
@@ -104,9 +107,10 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   const chat = await attachChat({
     httpServer: http.server, db, logger: logger.child({ part: 'chat' }), redisUrl: config.redisUrl || undefined, ipHashSalt: secret,
     identify: (h) => access.resolveIdentity(h), canJoin: (identity, channelName) => access.watchDecision(identity, channelName),
-    viewerCount: (channel) => viewers.count(channel), clientAddress: (req) => clientAddress(req, trust),
+    players: { clients: (c) => playerTracker.clients(c), channels: () => [...playerTracker.channels(), ...streams.list().map((s) => s.channel)] }, clientAddress: (req) => clientAddress(req, trust),
     allowOrigin: originCheck(config.publicUrl, config.allowedOrigins, trust), publishAccessChange: (change) => accessChanges.publish(change),
   });
+  countViewers = chat.viewers;
   lifecycle.announceIn(chat);
   enforceAccessChanges({ bus: accessChanges, access, chat, rtmp, playerStillAllowed: players.stillAllowed, keyReset: (c) => publishers.keyReset(c), logger });
   await accessChanges.start();

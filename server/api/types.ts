@@ -112,6 +112,7 @@ export interface PublicChannel {
   hlsUrl: string | null;
   dashUrl: string | null;
   thumbnailUrl: string | null;
+  /** People with the channel's player or chat open, each once (docs/API.md, *Viewer count*). */
   viewers: number;
   tags: string[];
   visibility: ChannelVisibility;
@@ -166,6 +167,7 @@ export interface LiveChannel {
   name: string;
   title: string;
   tags: string[];
+  /** As PublicChannel.viewers. */
   viewers: number;
   thumbnailUrl: string;
 }
@@ -186,7 +188,7 @@ export interface InviteRequest {
 export interface InviteCreated {
   id: number;
   token: string;
-  /** `${publicUrl}/i/<token>`: the landing page. */
+  /** `<base>/i/<token>`: the landing page (base: ONAIR_PUBLIC_URL, else the address the request used). */
   url: string;
   expiresAt: string | null;
   maxUses: number | null;
@@ -307,6 +309,7 @@ export interface StreamStats {
   audio: { codec: string; sampleRate: number; channels: number; profile: string | null } | null;
   bitrateKbps: number;
   bytesIn: number;
+  /** As PublicChannel.viewers. */
   viewers: number;
   segments: number;
   keyframes: KeyframeCadence;

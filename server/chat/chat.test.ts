@@ -24,7 +24,8 @@ describe('chat over socket.io', () => {
   let server: http.Server;
   let chat: ChatService;
   let base: string;
-  const hls = new Map<string, number>();
+  /** Players' client keys per channel, as the HTTP side would report them. */
+  const players = new Map<string, string[]>();
   const users: Record<string, { id: number; token: string; channelId: number }> = {};
   const clients: ChatClient[] = [];
   const connect = async (auth: { token?: string; guestToken?: string } = {}) => {
@@ -51,7 +52,7 @@ describe('chat over socket.io', () => {
       logger: silentLogger(),
       identify: auth.identify,
       canJoin: auth.canJoin,
-      viewerCount: (c) => hls.get(c) ?? 0,
+      players: { clients: (c) => players.get(c) ?? [], channels: () => [...players.keys()] },
       limits: { viewersIntervalMs: 150 },
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -274,24 +275,32 @@ describe('chat over socket.io', () => {
     assert.equal(await chat.streamStarted('nobody'), null);
   });
 
-  it('counts viewers: chat connections in the room plus HLS viewers, sent when it changes', async () => {
+  it('counts viewers: people with a chat connection or a player, each once, sent when it changes', async () => {
     const room = 'eve';
-    const a = await connect();
-    const b = await connect();
+    const a = await connect({ token: users.bob.token });
+    const b = await connect({ token: users.carol.token });
     const ja = await request<JoinResult>(a, 'join', { channel: room });
     assert.equal(ja.viewers, 1);
     const seen = collect<{ channel: string; count: number }>(a, 'viewers');
     await request(b, 'join', { channel: room });
     await waitFor('count 2', () => seen.some((v) => v.count === 2), 3000, 20);
-    hls.set(room, 3);
-    await waitFor('count 5', () => seen.some((v) => v.count === 5), 3000, 20);
+    // Two anonymous tabs of one browser (same address and user agent) are one person.
+    const anon1 = await connect();
+    const anon2 = await connect();
+    for (const c of [anon1, anon2]) await request(c, 'join', { channel: room });
+    await waitFor('count 3', () => seen.at(-1)?.count === 3, 3000, 20);
+    // Two players elsewhere, and the anonymous browser's own player (its client key), which it already counts for.
+    const anonClient = chat.io.of('/').sockets.get(anon1.id!)!.data.client;
+    players.set(room, ['player-1', 'player-2', anonClient]);
+    await waitFor('count 5', () => seen.at(-1)?.count === 5, 3000, 20);
     assert.equal(chat.viewers(room), 5);
     b.close();
     await waitFor('count 4', () => seen.at(-1)?.count === 4, 3000, 20);
     const n = seen.length;
     await sleep(400);
     assert.equal(seen.length, n, 'nothing sent while the count does not change');
-    hls.delete(room);
+    players.delete(room);
+    for (const c of [anon1, anon2]) c.close();
   });
 
   it('delivers follower notices to every connection of a user, joined or not', async () => {

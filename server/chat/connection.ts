@@ -45,7 +45,13 @@ export function handshakeOf(opts: ConnectionOptions, socket: ChatSocket): ChatHa
  * Resolves every connection's identity before it connects. Anonymous viewers connect with none; credentials that no
  * longer resolve are refused with `unauthorized`, so the client signs in again instead of silently reading as nobody.
  */
-export function identifyConnections(io: ChatIo, opts: ConnectionOptions, hashIp: (address: string) => string, log: Logger): void {
+export function identifyConnections(
+  io: ChatIo,
+  opts: ConnectionOptions,
+  hashIp: (address: string) => string,
+  clientOf: (address: string, userAgent: string) => string,
+  log: Logger,
+): void {
   io.use((socket, next) => {
     const handshake = handshakeOf(opts, socket);
     const { bearer, guestToken, address } = handshake;
@@ -57,7 +63,7 @@ export function identifyConnections(io: ChatIo, opts: ConnectionOptions, hashIp:
           err.data = { code: 'unauthorized', message: 'Your sign-in or invite is not valid any more; sign in again.' };
           return next(err);
         }
-        socket.data = { identity, ipHash: hashIp(address) };
+        socket.data = { identity, ipHash: hashIp(address), client: clientOf(address, socket.handshake.headers['user-agent'] ?? '') };
         next();
       })
       .catch((err: unknown) => {

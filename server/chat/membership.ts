@@ -35,6 +35,11 @@ export class Memberships {
     return [...(this.bySocket.get(socketId) ?? [])];
   }
 
+  /** The connection's role in a channel it joined, if it did. */
+  roleIn(socketId: string, channel: string): ChatRole | undefined {
+    return this.bySocket.get(socketId)?.get(channel)?.role;
+  }
+
   /** The channel as the connection joined it; `not_joined` if it did not (or was taken out). */
   require(socket: ChatSocket, channel: string): Joined {
     const j = this.bySocket.get(socket.id)?.get(channel);

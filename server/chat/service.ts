@@ -22,6 +22,10 @@ import { onConnection } from './rooms.js';
 import { RateLimiter } from './text.js';
 import type { ChatOptions, ChatService, ChatServiceLimits } from './types.js';
 import { ViewerCounts } from './viewer-counts.js';
+import { clientKey } from '../services/audience.js';
+
+/** Client keys' salt when none is given (tests): the server always passes its secret. */
+const DEFAULT_CLIENT_SALT = 'onair-chat-client';
 
 export type { ChatIdentity } from '../api/chat.js';
 export type { ChatHandshake, ChatOptions, ChatService, ChatServiceLimits, JoinDecision, SocketData } from './types.js';
@@ -50,7 +54,8 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
     many: (room, ms) => io.to(room).emit('messages', ms),
   });
   const cluster = await joinCluster(io, { redisUrl: opts.redisUrl, redisPrefix: opts.redisPrefix, now }, log);
-  const viewerCounts = new ViewerCounts(io, cluster.viewerStore, log, opts.viewerCount);
+  const members = new Memberships();
+  const viewerCounts = new ViewerCounts(io, members, cluster.viewerStore, log, opts.players);
   viewerCounts.start(limits.viewersIntervalMs);
 
   const ctx: ChatContext = {
@@ -59,7 +64,7 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
     log,
     now,
     repo,
-    members: new Memberships(),
+    members,
     broadcaster,
     sendLimiter: new RateLimiter(limits.rateBurst, limits.rateWindowSeconds * 1000, now),
     opsLimiter: new RateLimiter(CHAT_LIMITS.opsBurst, CHAT_LIMITS.opsWindowSeconds * 1000, now),
@@ -71,7 +76,7 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
   }, SWEEP_MS);
   sweepTimer.unref();
 
-  identifyConnections(io, opts, hashIp, log);
+  identifyConnections(io, opts, hashIp, (address, userAgent) => clientKey(opts.ipHashSalt ?? DEFAULT_CLIENT_SALT, address, userAgent), log);
   io.on('connection', (socket) => {
     onConnection(ctx, socket);
     handleModeration(ctx, socket);

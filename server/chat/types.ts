@@ -5,6 +5,7 @@ import type { AccessChange } from '../access/changes.js';
 import type { ChatClientToServer, ChatIdentity, ChatMessage, ChatServerToClient, NoticeEvent } from '../api/chat.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
+import type { PlayerSource } from './viewer-counts.js';
 
 export interface ChatHandshake {
   cookieHeader?: string;
@@ -27,10 +28,10 @@ export interface ChatOptions {
   identify(handshake: ChatHandshake): Promise<ChatIdentity | null>;
   /** May this identity (null: anonymous) read this channel's chat? A refusal's `code` is the ack's, `reason` its message. */
   canJoin(identity: ChatIdentity | null, channelName: string): Promise<JoinDecision>;
-  /** This process's HLS viewers of a channel, added to the chat connections. */
-  viewerCount?(channel: string): number;
+  /** This process's players (HLS/DASH clients), merged with the chat connections into the viewer count. */
+  players?: PlayerSource;
   now?: () => number;
-  /** Salt for guests' IP address hashes; give every process the same secret value. */
+  /** Salt for guests' IP address hashes and client keys; give every process (and the player tracker) the same secret value. */
   ipHashSalt?: string;
   /** The client's address (behind a trusted proxy: the forwarded one). Default: the socket peer. */
   clientAddress?: (req: http.IncomingMessage) => string;
@@ -66,7 +67,7 @@ export interface ChatService {
    * a `removed` event; connections whose sign-in was revoked are closed. Resolves when all were checked.
    */
   recheckAccess(change: AccessChange): Promise<void>;
-  /** Current live viewer count as last computed (chat connections on all processes + HLS viewers). */
+  /** The channel's viewers: people with a chat connection or a player, on every process, each counted once. */
   viewers(channel: string): number;
   /** Disconnects this process's chat clients and leaves Redis. Does not close the HTTP server. */
   close(): Promise<void>;
@@ -76,4 +77,6 @@ export interface SocketData {
   identity: ChatIdentity | null;
   /** Salted sha256 of the remote address (guests' IP bans). */
   ipHash: string;
+  /** The client (salted hash of address + user agent) for viewer counts, as players are keyed. */
+  client: string;
 }

@@ -1,8 +1,11 @@
-// Live viewer counts across processes. Each process reports its own count per channel (chat connections in the
-// room here + its HLS viewers) and reads the sum. Without Redis the sum is the local count. With Redis each
-// channel is a hash {processId: "count:reportedAtMs"}; fields not refreshed for STALE_MS (a crashed process)
-// are ignored and removed. Cost: one pipelined round trip per tick for the channels this process serves.
+// Live audiences across processes (who counts: services/audience.ts). Each process reports its own audience per
+// channel (chat connections in the room here + its players, as keys, never addresses) and reads the others'; the
+// count is their union, so a person whose chat and player reach different processes counts once. Without Redis
+// there are no others. With Redis each channel is a hash {processId: JSON {at, chat, players}}; fields not
+// refreshed for STALE_MS (a crashed process) are ignored and removed. Cost: one pipelined round trip per tick for
+// the channels this process serves, carrying every process's keys for them (about 60 bytes a viewer).
 import type { Redis } from 'ioredis';
+import type { LocalAudience } from '../services/audience.js';
 
 /** A process that stopped reporting for this long no longer counts. */
 const STALE_MS = 10_000;
@@ -10,18 +13,30 @@ const STALE_MS = 10_000;
 const KEY_TTL_MS = 60_000;
 
 export interface ViewerStore {
-  /** Publishes this process's counts and returns the counts of the OTHER processes, per channel. */
-  report(local: ReadonlyMap<string, number>): Promise<Map<string, number>>;
+  /** Publishes this process's audiences and returns the OTHER processes' audiences, per channel. */
+  report(local: ReadonlyMap<string, LocalAudience>): Promise<Map<string, LocalAudience[]>>;
   /** Removes this process's entries (on close). */
   clear(channels: Iterable<string>): Promise<void>;
 }
 
 export const localViewerStore: ViewerStore = {
-  async report(local) {
-    return new Map([...local.keys()].map((c) => [c, 0]));
+  async report() {
+    return new Map();
   },
   async clear() {},
 };
+
+function parseEntry(value: string): { at: number; audience: LocalAudience } | null {
+  try {
+    const v = JSON.parse(value) as { at?: unknown; chat?: unknown; players?: unknown };
+    if (typeof v.at !== 'number' || !Array.isArray(v.chat) || !Array.isArray(v.players)) return null;
+    const chat = v.chat.filter((e): e is [string, string] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'string');
+    const players = v.players.filter((p): p is string => typeof p === 'string');
+    return { at: v.at, audience: { chat, players } };
+  } catch {
+    return null;
+  }
+}
 
 export function redisViewerStore(redis: Redis, prefix: string, processId: string, now: () => number = Date.now): ViewerStore {
   const key = (channel: string) => `${prefix}:viewers:${channel}`;
@@ -31,27 +46,28 @@ export function redisViewerStore(redis: Redis, prefix: string, processId: string
       if (entries.length === 0) return new Map();
       const t = now();
       const p = redis.pipeline();
-      for (const [channel, count] of entries) {
-        if (count > 0) p.hset(key(channel), processId, `${count}:${t}`).pexpire(key(channel), KEY_TTL_MS);
+      const empty = (a: LocalAudience) => a.chat.length + a.players.length === 0;
+      for (const [channel, audience] of entries) {
+        if (!empty(audience)) p.hset(key(channel), processId, JSON.stringify({ at: t, chat: audience.chat, players: audience.players })).pexpire(key(channel), KEY_TTL_MS);
         else p.hdel(key(channel), processId);
         p.hgetall(key(channel));
       }
       const results = (await p.exec()) ?? [];
-      const others = new Map<string, number>();
+      const others = new Map<string, LocalAudience[]>();
       let i = 0;
       const stale: Array<[string, string]> = [];
-      for (const [channel, count] of entries) {
-        i += count > 0 ? 2 : 1;
+      for (const [channel, audience] of entries) {
+        i += empty(audience) ? 1 : 2;
         const [err, hash] = results[i++] ?? [null, {}];
         if (err) throw err;
-        let sum = 0;
+        const theirs: LocalAudience[] = [];
         for (const [field, value] of Object.entries((hash ?? {}) as Record<string, string>)) {
           if (field === processId) continue;
-          const [n, at] = String(value).split(':').map(Number);
-          if (!Number.isFinite(n) || !Number.isFinite(at) || t - at > STALE_MS) stale.push([key(channel), field]);
-          else sum += n;
+          const entry = parseEntry(String(value));
+          if (!entry || t - entry.at > STALE_MS) stale.push([key(channel), field]);
+          else theirs.push(entry.audience);
         }
-        others.set(channel, sum);
+        others.set(channel, theirs);
       }
       if (stale.length) {
         const d = redis.pipeline();

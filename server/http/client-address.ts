@@ -2,6 +2,7 @@
 // the proxies to believe (config.trustProxy) and the client is then the last address they did not add themselves.
 // Fastify's req.ip and the media fast path use this one rule.
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import proxyAddr from '@fastify/proxy-addr';
 
 export type TrustProxy = (addr: string, hop: number) => boolean;
@@ -23,4 +24,28 @@ export function forwardedUntrusted(req: IncomingMessage, trust: TrustProxy | fal
   if (trust) return false;
   const h = req.headers;
   return h['x-forwarded-for'] !== undefined || h.forwarded !== undefined || h['x-real-ip'] !== undefined;
+}
+
+/** Whether the socket peer is a proxy the operator trusts (only then are its X-Forwarded-* headers believed). */
+function fromTrustedProxy(req: IncomingMessage, trust: TrustProxy | false): boolean {
+  return !!trust && trust(req.socket.remoteAddress ?? '', 0);
+}
+
+/** The first value of a header a proxy may have appended to. */
+function firstValue(h: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  return v?.split(',')[0].trim();
+}
+
+/** The host (and port) the visitor addressed, as sent: the Host header, or a trusted proxy's X-Forwarded-Host. Unchecked. */
+export function requestedHost(req: IncomingMessage, trust: TrustProxy | false): string | undefined {
+  const forwarded = fromTrustedProxy(req, trust) ? firstValue(req.headers['x-forwarded-host']) : undefined;
+  return (forwarded || req.headers.host)?.toLowerCase();
+}
+
+/** The scheme the visitor used: a trusted proxy's X-Forwarded-Proto, else whether this socket is TLS. */
+export function requestedProto(req: IncomingMessage, trust: TrustProxy | false): 'http' | 'https' {
+  const forwarded = fromTrustedProxy(req, trust) ? firstValue(req.headers['x-forwarded-proto'])?.toLowerCase() : undefined;
+  if (forwarded === 'https' || forwarded === 'http') return forwarded;
+  return (req.socket as TLSSocket).encrypted ? 'https' : 'http';
 }

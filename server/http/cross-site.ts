@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import { bearerToken } from '../access/credentials.js';
-import type { TrustProxy } from './client-address.js';
+import { requestedHost, type TrustProxy } from './client-address.js';
 import { HttpError } from './errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -20,13 +20,6 @@ function originOf(url: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** The host the visitor addressed: the Host header, or a trusted proxy's X-Forwarded-Host. */
-function requestedHost(req: IncomingMessage, trust: TrustProxy | false): string | undefined {
-  const forwarded = trust && trust(req.socket.remoteAddress ?? '', 0) ? req.headers['x-forwarded-host'] : undefined;
-  const host = typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : req.headers.host;
-  return host?.toLowerCase();
 }
 
 /** Whether an Origin header names one of our own pages or an allowed embedder. */

@@ -14,7 +14,7 @@ import type { LiveStreams } from '../media/live-streams.js';
 import type { Retention } from '../services/retention.js';
 import type { TrustProxy } from './client-address.js';
 import type { StatClient } from './stat-xml.js';
-import type { ViewerCounter } from './viewers.js';
+
 
 /** Numbers the RTMP listener reports, in the shape the stat pages need. */
 export interface RtmpTotals {
@@ -52,7 +52,8 @@ export interface HttpDeps {
   streams: LiveStreams;
   /** Replay retention: says when it deleted a replay ('replay-deleted'). */
   retention: Pick<Retention, 'on'>;
-  viewers: ViewerCounter;
+  /** Players touch it on every live playlist; count() is the channel's viewers (services/audience.ts), as chat shows it. */
+  viewers: { touch(channel: string, address: string, userAgent?: string): void; count(channel: string): number };
   rtmp: () => RtmpTotals;
   /** Optional bearer token that opens /stat, /api/stats and /metrics to non-loopback clients. */
   adminToken?: string;

@@ -6,7 +6,8 @@ import { addDashBaseUrl, addDashQuery, rewriteHlsUris, withQuery } from './playl
 import { renderDashManifest } from '../media/dash-manifest.js';
 import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES, type PlaylistSegment } from '../media/hls-playlist.js';
 import { renderStatXml } from './stat-xml.js';
-import { ViewerCounter } from './viewers.js';
+import { PlayerTracker } from './viewers.js';
+import { countAudience } from '../services/audience.js';
 
 test('isSafeMediaPath accepts media names and one sub-folder, refuses traversal and other files', () => {
   const cases: Array<[string, boolean]> = [
@@ -51,18 +52,32 @@ test('renderMetrics writes Prometheus text with escaped labels', () => {
   assert.equal(text, '# HELP x_total X.\n# TYPE x_total counter\nx_total 1\nx_total{channel="a\\"b"} 2\n');
 });
 
-test('ViewerCounter counts distinct clients and forgets idle ones', () => {
+test('PlayerTracker keeps distinct clients and forgets idle ones', () => {
   let now = 0;
-  const v = new ViewerCounter(() => now);
+  const v = new PlayerTracker('salt', () => now);
   v.touch('a', '1.1.1.1', 'ua');
   v.touch('a', '1.1.1.1', 'ua');
   v.touch('a', '2.2.2.2', 'ua');
   v.touch('b', '1.1.1.1', 'ua');
-  assert.equal(v.count('a'), 2);
+  assert.equal(v.clients('a').length, 2);
+  assert.deepEqual(v.clients('b'), [v.clients('a')[0]], 'one client, one key, whatever the channel');
   now = 20_000;
   v.touch('a', '3.3.3.3', 'ua');
-  assert.equal(v.count('a'), 1);
-  assert.equal(v.count('b'), 0);
+  assert.equal(v.clients('a').length, 1);
+  assert.deepEqual(v.channels(), ['a']);
+});
+
+test('countAudience counts each person once across chat, players and processes', () => {
+  assert.equal(countAudience([]), 0);
+  // One browser: its chat connection (signed in as user 1) and its player (same client).
+  assert.equal(countAudience([{ chat: [['u:1', 'c1']], players: ['c1'] }]), 1);
+  // Chat on one process, player on another; and the same user on two devices.
+  assert.equal(countAudience([{ chat: [['u:1', 'c1']], players: [] }, { chat: [['u:1', 'c2']], players: ['c1', 'c3'] }]), 2);
+  // Two people, each with chat and player, behind one address with different browsers.
+  assert.equal(countAudience([{ chat: [['u:1', 'c1'], ['g:x', 'c2']], players: ['c1', 'c2'] }]), 2);
+  // The owner's chat ('') is not counted, nor the player beside it; a viewer with the same address and agent is.
+  assert.equal(countAudience([{ chat: [['', 'c1']], players: ['c1'] }]), 0);
+  assert.equal(countAudience([{ chat: [['', 'c1'], ['u:2', 'c1']], players: ['c1'] }]), 1);
 });
 
 test('a media token is carried into every HLS URI; other origins are left alone', () => {

@@ -7,17 +7,18 @@ import { LIMITS } from '../config.js';
 import { authenticate, clearCredentialCookies, presentedToken, presentedTokens, requireUser, setSessionCookie } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { HttpError, rethrowDbError } from './errors.js';
-import { channelUrls } from './urls.js';
+import { channelUrls, publicBase } from './urls.js';
 
 /** The owner's view of their channel (GET and PATCH /api/me/channel). */
-export function myChannelBody(deps: HttpDeps, channel: Channel, tags: string[]): MyChannel {
-  const urls = channelUrls(deps.config, channel.name);
+export function myChannelBody(deps: HttpDeps, req: FastifyRequest, channel: Channel, tags: string[]): MyChannel {
+  const base = publicBase(deps.config, req.raw, deps.trust);
+  const urls = channelUrls(base, channel.name);
   const live = deps.streams.isPublishing(channel.name);
   return {
     name: channel.name,
     title: channel.title,
     streamKey: channel.streamKey,
-    rtmpUrl: deps.config.rtmpPublicUrl,
+    rtmpUrl: base.rtmp,
     hlsUrl: urls.hls,
     dashUrl: urls.dash,
     live,
@@ -178,7 +179,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
 
   app.get('/api/me/channel', async (req) => {
     const { channel } = await myChannel(req);
-    return myChannelBody(deps, channel, await deps.channels.tagsOf(channel.id));
+    return myChannelBody(deps, req, channel, await deps.channels.tagsOf(channel.id));
   });
 
   app.post('/api/me/channel/stream-key', async (req) => {

@@ -7,7 +7,7 @@ import type { Channel, Replay } from '../db/models.js';
 import { identify } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { HttpError } from './errors.js';
-import { channelUrls, replayUrls } from './urls.js';
+import { channelUrls, publicBase, replayUrls, type PublicBase } from './urls.js';
 
 
 export const privateChannel = (name: string) =>
@@ -28,8 +28,8 @@ export async function requireWatch(req: FastifyRequest, deps: HttpDeps, channel:
 }
 
 export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const toApiReplay = (r: Replay): ApiReplay => {
-    const urls = replayUrls(deps.config, r.id);
+  const toApiReplay = (base: PublicBase, r: Replay): ApiReplay => {
+    const urls = replayUrls(base, r.id);
     return {
       id: r.id,
       title: r.title,
@@ -46,7 +46,7 @@ export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): voi
     const who = await identify(req, deps);
     const canWatch = await deps.access.canWatch(who, channelAccessInfo(channel));
     const live = canWatch ? deps.streams.get(channel.name) : undefined;
-    const urls = channelUrls(deps.config, channel.name);
+    const urls = channelUrls(publicBase(deps.config, req.raw, deps.trust), channel.name);
     const body: PublicChannel = {
       name: channel.name,
       title: canWatch || channel.visibility === 'followers' ? channel.title : '',
@@ -68,7 +68,8 @@ export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): voi
     const channel = await channelByName(deps, (req.params as { name: string }).name);
     await requireWatch(req, deps, channel);
     const replays = await deps.replays.listByChannel(channel.id, 100);
-    return replays.filter((r) => r.deletedAt === null).map(toApiReplay);
+    const base = publicBase(deps.config, req.raw, deps.trust);
+    return replays.filter((r) => r.deletedAt === null).map((r) => toApiReplay(base, r));
   });
 
   app.get('/api/replays/:id', async (req) => {
@@ -77,6 +78,6 @@ export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): voi
     if (!replay || replay.deletedAt !== null) throw new HttpError(404, 'not_found', 'No such replay.');
     const channel = await deps.channels.byId(replay.channelId);
     if (channel) await requireWatch(req, deps, channel);
-    return { ...toApiReplay(replay), channel: channel?.name ?? null };
+    return { ...toApiReplay(publicBase(deps.config, req.raw, deps.trust), replay), channel: channel?.name ?? null };
   });
 }

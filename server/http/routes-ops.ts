@@ -65,7 +65,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: HttpDeps): void {
       { name: 'onair_rtmp_refused_total', help: 'RTMP connections refused by the connection caps (in total or per address).', type: 'counter', samples: [{ value: rtmp.nrefused }] },
       { name: 'onair_rtmp_bytes_in_total', help: 'Bytes received over RTMP.', type: 'counter', samples: [{ value: rtmp.bytesIn }] },
       { name: 'onair_rtmp_bytes_out_total', help: 'Bytes sent over RTMP.', type: 'counter', samples: [{ value: rtmp.bytesOut }] },
-      { name: 'onair_stream_viewers', help: 'HLS/DASH viewers per channel.', type: 'gauge', samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.viewers })) },
+      { name: 'onair_stream_viewers', help: 'Viewers per channel: people with a player or chat open, each once.', type: 'gauge', samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.viewers })) },
       { name: 'onair_stream_bitrate_kbps', help: 'Incoming bitrate per channel.', type: 'gauge', samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.bitrateKbps })) },
       { name: 'onair_stream_segments', help: 'Segments written per channel.', type: 'gauge', samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.segments })) },
       { name: 'onair_process_resident_bytes', help: 'Resident memory of the server process.', type: 'gauge', samples: [{ value: mem.rss }] },

@@ -26,7 +26,7 @@ import type { HttpDeps } from './deps.js';
 import { HttpError, rethrowDbError } from './errors.js';
 import { myChannelBody } from './routes-account.js';
 import { channelByName, privateChannel, requireWatch } from './routes-channels.js';
-import { channelUrls } from './urls.js';
+import { channelUrls, inviteUrl, publicBase } from './urls.js';
 
 /** Longest `q` the directory searches for. */
 const MAX_QUERY_CHARS = 100;
@@ -63,13 +63,14 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
   }
 
   /** Live public channels (live or in their grace period), with tags, most viewers first. */
-  async function livePublic(): Promise<LiveChannel[]> {
+  async function livePublic(req: FastifyRequest): Promise<LiveChannel[]> {
+    const base = publicBase(deps.config, req.raw, deps.trust);
     const streams = deps.streams.list();
     if (streams.length === 0) return [];
     const channels = (await deps.channels.byNames(streams.map((s) => s.channel))).filter((c) => c.visibility === 'public');
     const tags = await deps.channels.tagsFor(channels.map((c) => c.id));
     return channels
-      .map((c) => ({ name: c.name, title: c.title, tags: tags.get(c.id) ?? [], viewers: deps.viewers.count(c.name), thumbnailUrl: channelUrls(deps.config, c.name).thumbnail }))
+      .map((c) => ({ name: c.name, title: c.title, tags: tags.get(c.id) ?? [], viewers: deps.viewers.count(c.name), thumbnailUrl: channelUrls(base, c.name).thumbnail }))
       .sort((a, b) => b.viewers - a.viewers || a.name.localeCompare(b.name));
   }
 
@@ -85,7 +86,7 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
       await deps.accessChanges.publish({ kind: 'visibility-changed', channelId: channel.id, channel: channel.name });
       deps.logger.info({ channel: channel.name, visibility: updated.channel.visibility }, 'channel visibility changed');
     }
-    return myChannelBody(deps, updated.channel, updated.tags);
+    return myChannelBody(deps, req, updated.channel, updated.tags);
   });
 
   // ---- follows -----------------------------------------------------------------------------------------
@@ -149,8 +150,9 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     const visible = [];
     for (const r of rows) if (await liveFor(userId, r)) visible.push(r);
     const tags = await deps.channels.tagsFor(visible.map((r) => r.channelId));
+    const base = publicBase(deps.config, req.raw, deps.trust);
     for (const r of visible) {
-      out.push({ name: r.name, title: r.title, tags: tags.get(r.channelId) ?? [], viewers: deps.viewers.count(r.name), thumbnailUrl: channelUrls(deps.config, r.name).thumbnail });
+      out.push({ name: r.name, title: r.title, tags: tags.get(r.channelId) ?? [], viewers: deps.viewers.count(r.name), thumbnailUrl: channelUrls(base, r.name).thumbnail });
     }
     return out.sort((a, b) => b.viewers - a.viewers || a.name.localeCompare(b.name));
   });
@@ -162,14 +164,14 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     const query = (req.query ?? {}) as { tag?: unknown; q?: unknown };
     const tag = typeof query.tag === 'string' ? query.tag.trim().toLowerCase() : '';
     const q = typeof query.q === 'string' ? query.q.trim().toLowerCase().slice(0, MAX_QUERY_CHARS) : '';
-    return (await livePublic()).filter(
+    return (await livePublic(req)).filter(
       (c) => (!tag || c.tags.includes(tag)) && (!q || c.name.includes(q) || c.title.toLowerCase().includes(q)),
     );
   });
 
-  app.get('/api/tags', async () => {
+  app.get('/api/tags', async (req) => {
     const counts = new Map<string, number>();
-    for (const c of await livePublic()) for (const t of c.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    for (const c of await livePublic(req)) for (const t of c.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
     const body: TagCount[] = [...counts].map(([tag, channels]) => ({ tag, channels })).sort((a, b) => b.channels - a.channels || a.tag.localeCompare(b.tag));
     return body;
   });
@@ -194,7 +196,7 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     }
     const { invite, token } = await deps.invites.create(channel.id, { expiresInSeconds: b.expiresInSeconds, maxUses: b.maxUses }).catch(rethrowDbError);
     deps.logger.info({ channel: channel.name, inviteId: invite.id }, 'invite created');
-    const body: InviteCreated = { id: invite.id, token, url: `${deps.config.publicUrl}/i/${token}`, expiresAt: iso(invite.expiresAt), maxUses: invite.maxUses };
+    const body: InviteCreated = { id: invite.id, token, url: inviteUrl(publicBase(deps.config, req.raw, deps.trust), token), expiresAt: iso(invite.expiresAt), maxUses: invite.maxUses };
     return reply.status(201).send(body);
   });
 

@@ -176,7 +176,7 @@ for (const kind of DB_KINDS) {
       const once = await api(s.base, 'POST', '/api/me/invites', { maxUses: 1, expiresInSeconds: 3600 }, carol.token);
       assert.equal(once.status, 201);
       assert.match(once.body.token, /^[A-Za-z0-9_-]{43}$/, '256-bit base64url token');
-      assert.equal(once.body.url, `${s.config.publicUrl}/i/${once.body.token}`);
+      assert.equal(once.body.url, `${s.base}/i/${once.body.token}`);
       const list = await api(s.base, 'GET', '/api/me/invites', undefined, carol.token);
       assert.equal(list.body.length, 1);
       assert.deepEqual(Object.keys(list.body[0]).sort(), ['createdAt', 'expiresAt', 'id', 'maxUses', 'revoked', 'state', 'uses']);
@@ -344,7 +344,7 @@ for (const kind of DB_KINDS) {
       assert.equal(dir.status, 200, 'the static route wins over /api/channels/:name');
       assert.deepEqual(dir.body.map((c: any) => [c.name, c.viewers, c.tags]), [['alice', 3, ['music', 'chill']], ['bob', 1, ['games']]], 'public only, most viewers first');
       assert.deepEqual(Object.keys(dir.body[0]).sort(), ['name', 'tags', 'thumbnailUrl', 'title', 'viewers']);
-      assert.equal(dir.body[0].thumbnailUrl, `${s.config.publicUrl}/hls/alice/thumb.jpg`);
+      assert.equal(dir.body[0].thumbnailUrl, `${s.base}/hls/alice/thumb.jpg`);
       const names = async (qs: string) => (await api(s.base, 'GET', `/api/channels/live${qs}`)).body.map((c: any) => c.name);
       assert.deepEqual(await names('?tag=music'), ['alice'], 'carol has the tag but is private');
       assert.deepEqual(await names('?tag=Games'), ['bob']);

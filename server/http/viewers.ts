@@ -1,27 +1,36 @@
-// Counts HLS/DASH viewers per channel: distinct clients that fetched a playlist in the last few seconds.
-// A client is an address plus user agent, hashed so that no address is kept in memory longer than needed.
-import { createHash } from 'node:crypto';
+// Players per channel: the clients (services/audience.ts) that fetched a live playlist in the last
+// PLAYER_TIMEOUT_MS. The count people see merges these with chat connections (chat/viewer-counts.ts).
+import { clientKey, PLAYER_TIMEOUT_MS } from '../services/audience.js';
 
-/** A viewer that has not refreshed its playlist for this long has left. */
-const VIEWER_TIMEOUT_MS = 15_000;
-/** Bound on tracked viewers per channel, against floods of fake clients. */
+/** Bound on tracked players per channel, against floods of fake clients. */
 const MAX_TRACKED_PER_CHANNEL = 100_000;
 
-export class ViewerCounter {
+export class PlayerTracker {
   private readonly seen = new Map<string, Map<string, number>>();
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    /** The salt of client keys; the same in every process and in chat. */
+    private readonly salt: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   touch(channel: string, address: string, userAgent = ''): void {
     let m = this.seen.get(channel);
     if (!m) this.seen.set(channel, (m = new Map()));
-    const id = createHash('sha1').update(address).update('\0').update(userAgent).digest('base64url').slice(0, 16);
+    const id = clientKey(this.salt, address, userAgent);
     if (m.size >= MAX_TRACKED_PER_CHANNEL && !m.has(id)) this.prune(channel);
     if (m.size < MAX_TRACKED_PER_CHANNEL || m.has(id)) m.set(id, this.now());
   }
 
-  count(channel: string): number {
+  /** The clients playing the channel now. */
+  clients(channel: string): string[] {
     this.prune(channel);
-    return this.seen.get(channel)?.size ?? 0;
+    return [...(this.seen.get(channel)?.keys() ?? [])];
+  }
+
+  /** Channels with players now. */
+  channels(): string[] {
+    for (const c of [...this.seen.keys()]) this.prune(c);
+    return [...this.seen.keys()];
   }
 
   forget(channel: string): void {
@@ -31,7 +40,7 @@ export class ViewerCounter {
   private prune(channel: string): void {
     const m = this.seen.get(channel);
     if (!m) return;
-    const cutoff = this.now() - VIEWER_TIMEOUT_MS;
+    const cutoff = this.now() - PLAYER_TIMEOUT_MS;
     for (const [id, t] of m) if (t < cutoff) m.delete(id);
     if (m.size === 0) this.seen.delete(channel);
   }
