@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { newStreamer, startTestServer, type TestServer } from '../test-helpers.js';
+import { newStreamer, startTestServer, type TestServer } from '../test-support/server.js';
 import { parseHost } from './urls.js';
 
 /** A request with headers fetch() would not send as given (Host). */

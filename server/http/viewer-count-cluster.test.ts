@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { io } from 'socket.io-client';
 import { CHAT_PATH } from '../api/chat.js';
-import { request, type ChatClient } from '../chat/chat-test-helpers.js';
-import { api, newStreamer, publish, startServerProcess, startTestServer, waitFor, type Publisher, type ServerProcess, type TestServer } from '../test-helpers.js';
+import { request, type ChatClient } from '../test-support/chat-client.js';
+import { waitFor } from '../test-support/process.js';
+import { api, newStreamer, publish, startServerProcess, startTestServer, type Publisher, type ServerProcess, type TestServer } from '../test-support/server.js';
 
 const REDIS_URL = process.env.ONAIR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
