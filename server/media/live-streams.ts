@@ -50,9 +50,17 @@ interface StreamHeader {
   startedAt: number;
 }
 const STALL_MIN_BYTES = 64 * 1024;
+/**
+ * How long an ended stream's playlists stay answerable at its live URLs: players a few seconds (or a paused
+ * minute) behind play out its last segments from the final playlist (ENDLIST) instead of meeting a 404 before
+ * the replay is recorded.
+ */
+const ENDED_PLAYOUT_MS = 60_000;
 
 export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   private readonly streams = new Map<string, LiveStream>();
+  /** Streams that ended with media in the last ENDED_PLAYOUT_MS, by channel, with when they stop being answered. */
+  private readonly recentlyEnded = new Map<string, { stream: LiveStream; until: number }>();
   private readonly thumbnailer: Thumbnailer;
   private readonly now: () => number;
   private closed = false;
@@ -82,6 +90,24 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
 
   byStreamId(streamId: string): LiveStream | undefined {
     for (const s of this.streams.values()) if (s.streamId === streamId) return s;
+    return undefined;
+  }
+
+  /**
+   * A channel's stream that ended within the last minute and left media (its packager ended: it renders the final
+   * playlists), unless a newer one is on air; for the live URLs only, never counted as live.
+   */
+  endedRecently(channel: string): LiveStream | undefined {
+    const e = this.recentlyEnded.get(channel);
+    if (!e) return undefined;
+    if (this.now() < e.until) return e.stream;
+    this.recentlyEnded.delete(channel);
+    return undefined;
+  }
+
+  /** endedRecently by stream id. */
+  endedRecentlyById(streamId: string): LiveStream | undefined {
+    for (const [channel, e] of this.recentlyEnded) if (e.stream.streamId === streamId) return this.endedRecently(channel);
     return undefined;
   }
 
@@ -306,7 +332,6 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     stream.state = 'waiting';
     // Set before any ending work runs: a packager error raised while it ends must find the stream already ending.
     stream.ending = Promise.resolve().then(() => this.end(stream, reason));
-    stream.releaseWaiters();
     return stream.ending;
   }
 
@@ -316,6 +341,8 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     } catch (err) {
       this.opts.logger.error({ channel: stream.channel, err: (err as Error).message }, 'packager failed to end');
     }
+    // Released once the packager has ended: held playlist requests are answered with the final playlist (ENDLIST).
+    stream.releaseWaiters();
     await stream.abr?.finish().catch(() => {});
     // The replay's picture: from its last segment.
     if (stream.lastSegment) this.makeThumbnail(stream, stream.lastSegment.file);
@@ -330,6 +357,9 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
       this.emit('ended-empty', { channel: stream.channel, streamId: stream.streamId });
       return null;
     }
+    const now = this.now();
+    for (const [channel, e] of this.recentlyEnded) if (e.until <= now) this.recentlyEnded.delete(channel);
+    this.recentlyEnded.set(stream.channel, { stream, until: now + ENDED_PLAYOUT_MS });
     const ended: StreamEnded = {
       channel: stream.channel,
       streamId: stream.streamId,
