@@ -148,9 +148,9 @@ export class LivePackager extends EventEmitter {
    * A live stream's playlist by file name (the master, `video.m3u8`, `audio.m3u8`), as of the newest segment, with
    * its URIs as `uris` says; undefined for other names and before the first segment. Each text is replaced whole
    * when a segment or a part is added: a reader never sees a half-written playlist. `delta`: a delta update
-   * (Low-Latency HLS _HLS_skip), older segments replaced by EXT-X-SKIP. Once ended, the final playlists (every
-   * segment, ENDLIST, no parts): players still playing the stream's last seconds read them at the live URLs, so
-   * they play to the end instead of meeting a 404 while the files are being written.
+   * (Low-Latency HLS _HLS_skip), older segments replaced by EXT-X-SKIP. Once ended, the live playlists' last
+   * version (the live window, ENDLIST, no parts): players still playing the stream's last seconds read it at the
+   * live URLs, so they play to the end instead of meeting a 404 while the replay's files are being written.
    */
   playlist(name: string, uris: ManifestUris = {}, delta = false): string | undefined {
     if (this.playlistCount === 0) return undefined;
@@ -159,8 +159,8 @@ export class LivePackager extends EventEmitter {
     let text: string | undefined;
     const o = this.manifestOptions;
     if (name === this.playlistName) text = renderMaster(this.index, uris);
-    else if (name === TRACK_FILES.video.playlist) text = renderTrackPlaylist(this.index, 'video', this.playlistCount, this.ended, o, uris, delta);
-    else if (name === TRACK_FILES.audio.playlist) text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, this.ended, o, uris, delta);
+    else if (name === TRACK_FILES.video.playlist) text = renderTrackPlaylist(this.index, 'video', this.playlistCount, this.ended, o, uris, delta, this.ended);
+    else if (name === TRACK_FILES.audio.playlist) text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, this.ended, o, uris, delta, this.ended);
     else return undefined;
     if (key !== undefined) this.liveCache.set(key, text);
     return text;
