@@ -88,7 +88,7 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
       });
       assert.equal(r.status, 0, 'vite build of the viewer failed');
     }
-    server = await startTestServer({ ONAIR_GRACE_SECONDS: '0' });
+    server = await startTestServer({ ONAIR_GRACE_SECONDS: '0', ONAIR_LIVE_WINDOW: '4' });
     profileDir = mkdtempSync(path.join(tmpdir(), 'onair-chromium-'));
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: { ...process.env, HOME: profileDir } });
     const codecs = await (await newPage(false)).evaluate(() => typeof MediaSource !== 'undefined' && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"'));
@@ -194,12 +194,18 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
     const page = await newPage(false);
     await page.goto('/c/goodbye');
     await waitPlaying(page);
+    // A second viewer stays at the live edge (it has parts of the last segment when the end comes).
+    const edge = await newPage(false);
+    await edge.goto('/c/goodbye');
+    await waitPlaying(edge);
     // The player goes away as the media ends (and 'ended' may reach a video already out of the page): what counts
     // is that its last pause came with the media at its end.
-    await page.evaluate(() => {
-      const w = window as unknown as { mediaEnded?: boolean };
-      document.addEventListener('pause', (e) => (w.mediaEnded = (e.target as HTMLVideoElement).ended), true);
-    });
+    for (const p of [page, edge]) {
+      await p.evaluate(() => {
+        const w = window as unknown as { mediaEnded?: boolean };
+        document.addEventListener('pause', (e) => (w.mediaEnded = (e.target as HTMLVideoElement).ended), true);
+      });
+    }
     // Fall a few seconds behind the edge: a viewer with a slow start, or one who paused.
     await page.evaluate(() => document.querySelector('video')!.pause());
     await page.waitForTimeout(4000);
@@ -207,6 +213,9 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
     await page.waitForFunction(() => document.querySelector('[data-testid="player"]')?.getAttribute('data-state') === 'playing');
     await page.waitForTimeout(1000);
 
+    // The live window (4 segments here) has slid well past the first segment: the end must not make players
+    // realign the stream from its start.
+    await page.waitForTimeout(3000);
     const atStop = await videoTime(page);
     const stoppedAt = Date.now();
     pub.proc.kill('SIGINT');
@@ -229,6 +238,9 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
       return (await ended.count()) > 0;
     }, 40_000, 100);
     const endedAfter = Date.now() - stoppedAt;
+    // The viewer at the edge too: played to the end, then the ended card.
+    await edge.locator('[data-testid="offline-card"][data-ended="true"]').waitFor({ timeout: 30_000 - (Date.now() - stoppedAt) });
+    assert.equal(await edge.evaluate(() => (window as unknown as { mediaEnded?: boolean }).mediaEnded), true, 'the viewer at the edge played to the end');
     console.log(`# stopped at currentTime ${atStop.toFixed(2)}, played on to ${latest.toFixed(2)}; ended card after ${endedAfter} ms`);
     assert.ok(latest > atStop + 2, `playback went on after the stop (${atStop.toFixed(2)} -> ${latest.toFixed(2)})`);
     const mediaEnded = await page.evaluate(() => (window as unknown as { mediaEnded?: boolean }).mediaEnded);
