@@ -179,7 +179,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     if (!CHANNEL_NAME.test(channel) || !isSafeMediaPath(rel)) return notFound(reply, 'No such file.');
     // A stream that has just ended stays answerable here for a minute, with its final playlists (ENDLIST), so
     // players behind the edge play it to the end.
-    const stream = deps.streams.get(channel) ?? deps.streams.endedRecently(channel);
+    const stream = deps.streams.get(channel) ?? deps.streams.recentlyEnded.get(channel);
     // Access before liveness: whether a private channel is live is itself private.
     const info = await deps.access.channel(channel);
     if (!info) return notFound(reply, `${channel} is not live.`);
@@ -234,7 +234,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
   }
 
   /** A live stream by id, or one that ended within the last minute (it answers its final playlists). */
-  const liveOrJustEnded = (id: string) => deps.streams.byStreamId(id) ?? deps.streams.endedRecentlyById(id);
+  const liveOrJustEnded = (id: string) => deps.streams.byStreamId(id) ?? deps.streams.recentlyEnded.byStreamId(id);
 
   /** A stream's folder and its channel's access facts, or null when there is no such stream or replay. */
   async function streamFolder(id: string): Promise<{ dir: string; info: ChannelAccessInfo } | null> {
@@ -313,5 +313,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
   });
 
   /** Forget a replay that was deleted. */
-  deps.retention.on('replay-deleted', (id) => replayKnown.delete(id));
+  deps.retention.on('replay-deleted', (id) => {
+    replayKnown.delete(id);
+    deps.streams.recentlyEnded.forget(id);
+  });
 }

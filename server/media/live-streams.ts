@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { MediaSink } from '../rtmp/types.js';
 import type { MediaFrame } from './frame.js';
 import { AbrLadder, renditionPlaylist, renditionsFor, renditionVariants, type Rendition } from './abr.js';
+import { RecentlyEnded } from './recently-ended.js';
 import { LiveStream, type StreamEnded } from './live-stream.js';
 import { JOURNAL_FILE, LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
@@ -50,17 +51,10 @@ interface StreamHeader {
   startedAt: number;
 }
 const STALL_MIN_BYTES = 64 * 1024;
-/**
- * How long an ended stream's playlists stay answerable at its live URLs: players a few seconds (or a paused
- * minute) behind play out its last segments from the final playlist (ENDLIST) instead of meeting a 404 before
- * the replay is recorded.
- */
-const ENDED_PLAYOUT_MS = 60_000;
-
 export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   private readonly streams = new Map<string, LiveStream>();
-  /** Streams that ended with media in the last ENDED_PLAYOUT_MS, by channel, with when they stop being answered. */
-  private readonly recentlyEnded = new Map<string, { stream: LiveStream; until: number }>();
+  /** Streams that ended with media in the last minute: their live URLs still answer their last playlists. */
+  readonly recentlyEnded: RecentlyEnded;
   private readonly thumbnailer: Thumbnailer;
   private readonly now: () => number;
   private closed = false;
@@ -69,6 +63,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   constructor(private readonly opts: LiveStreamsOptions) {
     super();
     this.now = opts.now ?? Date.now;
+    this.recentlyEnded = new RecentlyEnded(this.now);
     this.thumbnailer = new Thumbnailer(opts.ffmpeg, opts.logger.child({ part: 'thumbnails' }));
     this.stallTimer = setInterval(() => this.checkStalled(), 2000);
     this.stallTimer.unref();
@@ -90,24 +85,6 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
 
   byStreamId(streamId: string): LiveStream | undefined {
     for (const s of this.streams.values()) if (s.streamId === streamId) return s;
-    return undefined;
-  }
-
-  /**
-   * A channel's stream that ended within the last minute and left media (its packager ended: it renders the final
-   * playlists), unless a newer one is on air; for the live URLs only, never counted as live.
-   */
-  endedRecently(channel: string): LiveStream | undefined {
-    const e = this.recentlyEnded.get(channel);
-    if (!e) return undefined;
-    if (this.now() < e.until) return e.stream;
-    this.recentlyEnded.delete(channel);
-    return undefined;
-  }
-
-  /** endedRecently by stream id. */
-  endedRecentlyById(streamId: string): LiveStream | undefined {
-    for (const [channel, e] of this.recentlyEnded) if (e.stream.streamId === streamId) return this.endedRecently(channel);
     return undefined;
   }
 
@@ -357,9 +334,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
       this.emit('ended-empty', { channel: stream.channel, streamId: stream.streamId });
       return null;
     }
-    const now = this.now();
-    for (const [channel, e] of this.recentlyEnded) if (e.until <= now) this.recentlyEnded.delete(channel);
-    this.recentlyEnded.set(stream.channel, { stream, until: now + ENDED_PLAYOUT_MS });
+    this.recentlyEnded.add(stream);
     const ended: StreamEnded = {
       channel: stream.channel,
       streamId: stream.streamId,
