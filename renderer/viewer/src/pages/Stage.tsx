@@ -120,11 +120,14 @@ export function Stage({
   /** The stream ended while this page watched it: the offline card says so, with its replay. */
   const [endedHere, setEndedHere] = useState(false);
   const [prevSrc, setPrevSrc] = useState(src);
+  /** Counts the times the channel went live here: a new stream gets a new player, even while the last one plays out. */
+  const [run, setRun] = useState(0);
   if (src !== prevSrc) {
     // Decided while rendering, before the player would be unmounted: a stream that ends while it plays keeps its
     // player (same key, same place in the tree) until it has played to the end.
     setPrevSrc(src);
     if (src) {
+      setRun((n) => n + 1);
       setPlayerState('loading');
       setPlayout(null);
       setEndedHere(false);
@@ -209,7 +212,7 @@ export function Stage({
   }
   return (
     <Player
-      key={`${playing}#${playerKey}`}
+      key={`${playing}#${run}#${playerKey}`}
       src={playing}
       live
       label={`${channel.name} live stream`}
