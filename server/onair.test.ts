@@ -104,7 +104,13 @@ describe('Onair end to end', () => {
       assert.equal(decode.code, 0, decode.stderr);
       assert.equal(decode.stderr, '', manifest);
     }
-    assert.equal((await fetch(`${s.base}/hls/alice/index.m3u8`)).status, 404, 'offline channel has no live playlist');
+    // For a minute after the end the live URLs answer the stream's last playlists (players behind the edge play it
+    // out); the channel itself is offline.
+    assert.equal((await api(s.base, 'GET', '/api/channels/alice')).body.live, false);
+    const lastMaster = await fetch(`${s.base}/hls/alice/index.m3u8`);
+    assert.equal(lastMaster.status, 200);
+    const lastVideo = (await lastMaster.text()).split('\n').find((l) => l.endsWith('video.m3u8'))!;
+    assert.match(await (await fetch(s.base + lastVideo)).text(), /#EXT-X-ENDLIST\n$/);
   });
 
   test('a wrong key is refused with BadName and nothing is written', async () => {

@@ -42,6 +42,8 @@ const NETWORK_RETRIES = 4;
 /** A live playlist that is not there yet (the stream is starting) is asked for again this often, this many times. */
 const MANIFEST_RETRIES = 12;
 const MANIFEST_RETRY_MS = 1500;
+/** Controls shown by a tap hide again after this long while the video plays. */
+const TOUCH_CONTROLS_MS = 3500;
 
 /** Media Source Extensions with H.264/AAC in fMP4: what hls.js needs for Onair's streams. */
 export function mseSupportsStreams(): boolean {
@@ -104,11 +106,22 @@ function hlsErrorToPlayerError(data: ErrorData): PlayerError | null {
   return null;
 }
 
+/**
+ * Who shows the controls. auto: the mouse (shown while it hovers, as desktop players do); shown / hidden: a tap on
+ * the picture toggles them, as phone players do (a tap must never pause: the controls it shows have the button).
+ */
+type ControlsMode = 'auto' | 'shown' | 'hidden';
+
 export function Player({ src, live, label = 'Video player', poster, autoPlay = true, startMuted = false, engine: enginePref = 'auto', onError, onStateChange }: PlayerProps) {
   const rootRef = useRef<HTMLDivElement>(null);
   const videoRef = useRef<HTMLVideoElement>(null);
   const hlsRef = useRef<HlsType | null>(null);
   const [state, setStateRaw] = useState<PlayerState>('loading');
+  const stateRef = useRef<PlayerState>('loading');
+  const [controls, setControls] = useState<ControlsMode>('auto');
+  const controlsTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  /** The kind of the last pointer pressed on the player: a click from a touch is a tap. */
+  const lastPointer = useRef<string>('mouse');
   const [error, setError] = useState<PlayerError | null>(null);
   const [engine, setEngine] = useState<PlayerEngine | null>(null);
   const [muted, setMuted] = useState(startMuted);
@@ -121,11 +134,12 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
   const cbs = useRef({ onError, onStateChange });
   cbs.current = { onError, onStateChange };
 
+  // The callback runs here, not inside a state updater: the parent may set its own state from it.
   const setState = useCallback((s: PlayerState) => {
-    setStateRaw((prev) => {
-      if (prev !== s) cbs.current.onStateChange?.(s);
-      return s;
-    });
+    if (stateRef.current === s) return;
+    stateRef.current = s;
+    setStateRaw(s);
+    cbs.current.onStateChange?.(s);
   }, []);
 
   const fail = useCallback(
@@ -335,6 +349,33 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
       void tryPlay();
     } else video.pause();
   };
+  /** Shows the controls after a touch, and hides them again a while later if the video is playing by then. */
+  const showTouchControls = () => {
+    clearTimeout(controlsTimer.current);
+    setControls('shown');
+    controlsTimer.current = setTimeout(() => {
+      if (stateRef.current === 'playing' || stateRef.current === 'buffering') setControls('hidden');
+    }, TOUCH_CONTROLS_MS);
+  };
+  const onPictureClick = () => {
+    if (lastPointer.current === 'mouse') return togglePlay();
+    if (controls === 'shown') {
+      clearTimeout(controlsTimer.current);
+      setControls('hidden');
+    } else showTouchControls();
+  };
+  const onPointerDown = (e: React.PointerEvent) => {
+    lastPointer.current = e.pointerType;
+    // A touch on a control keeps them up while it is being used.
+    if (e.pointerType !== 'mouse' && controls === 'shown' && (e.target as HTMLElement).closest('.player__controls')) showTouchControls();
+  };
+  const onPointerMove = (e: React.PointerEvent) => {
+    if (e.pointerType === 'mouse' && controls !== 'auto') {
+      clearTimeout(controlsTimer.current);
+      setControls('auto');
+    }
+  };
+  useEffect(() => () => clearTimeout(controlsTimer.current), []);
   const toggleMute = () => {
     const video = videoRef.current;
     if (!video) return;
@@ -390,12 +431,15 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
       data-testid="player"
       data-state={state}
       data-engine={engine ?? 'none'}
+      data-controls={controls}
       role="region"
       aria-label={label}
       tabIndex={0}
       onKeyDown={onKey}
+      onPointerDown={onPointerDown}
+      onPointerMove={onPointerMove}
     >
-      <video ref={videoRef} className="player__video" playsInline muted={startMuted} poster={poster} onClick={togglePlay} aria-label={label} />
+      <video ref={videoRef} className="player__video" playsInline muted={startMuted} poster={poster} onClick={onPictureClick} aria-label={label} />
       {(state === 'loading' || state === 'buffering') && !error && <div className="player__spinner" role="status" aria-label="Loading" />}
       {needsUnmute && state !== 'error' && (
         <button type="button" className="player__unmute" onClick={toggleMute}>

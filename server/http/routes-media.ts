@@ -165,7 +165,9 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
   async function serveAlias(req: FastifyRequest, reply: FastifyReply, kind: 'hls' | 'dash') {
     const { channel = '', '*': rel } = req.params as Params;
     if (!CHANNEL_NAME.test(channel) || !isSafeMediaPath(rel)) return notFound(reply, 'No such file.');
-    const stream = deps.streams.get(channel);
+    // A stream that has just ended stays answerable here for a minute, with its final playlists (ENDLIST), so
+    // players behind the edge play it to the end.
+    const stream = deps.streams.get(channel) ?? deps.streams.recentlyEnded.get(channel);
     // Access before liveness: whether a private channel is live is itself private.
     const info = await deps.access.channel(channel);
     if (!info) return notFound(reply, `${channel} is not live.`);
@@ -180,7 +182,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       return serveMediaFile(req, reply, stream.dir, rel, cache, { cacheScope: allowed.scope });
     }
     if ((kind === 'hls') !== rel.endsWith('.m3u8')) return notFound(reply, 'No such file.');
-    deps.viewers.touch(channel, req.ip, req.headers['user-agent']);
+    if (!stream.ending) deps.viewers.touch(channel, req.ip, req.headers['user-agent']);
     // The stream renders its live manifests with URIs into its folder (and the token, if any).
     const uris = { base: `/vod/${stream.streamId}/`, query: allowed.query };
     if (kind === 'dash' && rel === 'index.mpd') {
@@ -220,9 +222,12 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     return reply.send(kind === 'hls' ? rewriteHlsUris(hit.raw, prefix, allowed.query) : addDashBaseUrl(hit.raw, prefix, allowed.query));
   }
 
+  /** A live stream by id, or one that ended within the last minute (it answers its final playlists). */
+  const liveOrJustEnded = (id: string) => deps.streams.byStreamId(id) ?? deps.streams.recentlyEnded.byStreamId(id);
+
   /** A stream's folder and its channel's access facts, or null when there is no such stream or replay. */
   async function streamFolder(id: string): Promise<{ dir: string; info: ChannelAccessInfo } | null> {
-    const live = deps.streams.byStreamId(id);
+    const live = liveOrJustEnded(id);
     if (live) {
       const info = await deps.access.channel(live.channel);
       return info ? { dir: live.dir, info } : null;
@@ -252,9 +257,9 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     if (!allowed) return forbidden(reply, folder.info.name);
     // Players poll a live stream's track playlists here (the channel's master points into the stream folder):
     // the stream renders them, relative to this folder, with the token (if any) on every URI.
-    const live = deps.streams.byStreamId(id);
+    const live = liveOrJustEnded(id);
     if (live && rel.endsWith('.m3u8')) {
-      deps.viewers.touch(folder.info.name, req.ip, req.headers['user-agent']);
+      if (!live.ending) deps.viewers.touch(folder.info.name, req.ip, req.headers['user-agent']);
       let directives = { delta: false, blocking: false };
       if (TRACK_PLAYLISTS.has(rel)) {
         const d = await awaitDirectives(req, reply, live);
@@ -298,5 +303,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
   });
 
   /** Forget a replay that was deleted. */
-  deps.retention.on('replay-deleted', (id) => replayKnown.delete(id));
+  deps.retention.on('replay-deleted', (id) => {
+    replayKnown.delete(id);
+    deps.streams.recentlyEnded.forget(id);
+  });
 }

@@ -25,6 +25,11 @@ export interface HlsPlaylistInput {
   ended: boolean;
   /** Live window size (segments). Ignored once ended: the whole list is written as VOD. */
   window?: number;
+  /**
+   * With `ended`: EXT-X-PLAYLIST-TYPE:VOD (all segments from the first are listed). Default true; false for the
+   * last version of a live playlist (its window and ENDLIST), which players following it read.
+   */
+  vod?: boolean;
   /** Discontinuities in segments already dropped before `segments[0]`. */
   discontinuitiesBefore?: number;
   /** Lower bound for EXT-X-TARGETDURATION (seconds), so it does not shrink while live. */
@@ -174,7 +179,7 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
     if (skipped >= segments.length - first) skipped = 0;
   }
   lines.push(`#EXT-X-MEDIA-SEQUENCE:${segments.length > first ? segments[first].seq : 0}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${dsn}`);
-  if (ended) lines.push('#EXT-X-PLAYLIST-TYPE:VOD');
+  if (ended && input.vod !== false) lines.push('#EXT-X-PLAYLIST-TYPE:VOD');
   lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
   if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
   const partLines = (seq: number, parts: readonly HlsPart[]): void => {

@@ -86,16 +86,16 @@ export class LiveStream {
 
   /**
    * A live playlist by file name (the master `index.m3u8`, `video.m3u8`, `audio.m3u8`) as of `version`, its URIs
-   * under `uris.base` with `uris.query` on each; undefined for other names, before the first segment and once the
-   * stream has ended (the files are the replay then).
+   * under `uris.base` with `uris.query` on each; undefined for other names and before the first segment. Once the
+   * stream has ended, the final playlists (ENDLIST): players behind the edge play out the last segments.
    */
   playlist(name: string, uris: ManifestUris = {}, delta = false, blocking = false): string | undefined {
-    return this.ending ? undefined : this.packager.playlist(name, uris, delta, blocking);
+    return this.packager.playlist(name, uris, delta, blocking);
   }
 
-  /** The live DASH manifest (see playlist), or undefined. */
+  /** The live DASH manifest (see playlist; static once ended), or undefined. */
   manifest(uris: ManifestUris = {}): string | undefined {
-    return this.ending ? undefined : this.packager.liveManifest(uris);
+    return this.packager.liveManifest(uris);
   }
 
   /** A listed segment file whose bytes are still only in memory, or a part; undefined when it is on disk (or unknown). */

@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import { KeyframeMeter } from './keyframe-cadence.js';
 import { LiveStream } from './live-stream.js';
 import { LivePackager } from './packager.js';
+import { ENDED_PLAYOUT_MS, RecentlyEnded } from './recently-ended.js';
 
 const work = mkdtempSync(join(tmpdir(), 'onair-live-stream-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -53,4 +54,27 @@ test('the keyframe meter warns once two intervals are far above the segment targ
   assert.deepEqual(m.summary(), { maxIntervalSeconds: 2, medianIntervalSeconds: 2, intervals: 3, warning: null });
   m.keyframe(1000); // the clock went back: measure again
   assert.equal(m.summary().intervals, 0);
+});
+
+test('a stream that ended answers at its live URLs for a minute, not after, nor once its replay is deleted', () => {
+  let now = 1_000_000;
+  const ended = new RecentlyEnded(() => now);
+  const stream = (channel: string) => new LiveStream(channel, work, '127.0.0.1', (dir) => new LivePackager({ dir, segmentSeconds: 1 }), now, 1);
+  const a = stream('ann');
+  const b = stream('bob');
+  ended.add(a);
+  ended.add(b);
+  assert.equal(ended.get('ann'), a);
+  assert.equal(ended.byStreamId(b.streamId), b);
+  assert.equal(ended.get('cat'), undefined);
+  ended.forget(b.streamId);
+  assert.equal(ended.get('bob'), undefined, 'its replay was deleted');
+  now += ENDED_PLAYOUT_MS - 1;
+  assert.equal(ended.get('ann'), a);
+  now += 1;
+  assert.equal(ended.get('ann'), undefined, 'a minute later');
+  assert.equal(ended.byStreamId(a.streamId), undefined);
+  const a2 = stream('ann');
+  ended.add(a2);
+  assert.equal(ended.get('ann'), a2, "the channel's newest end");
 });

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { MediaSink } from '../rtmp/types.js';
 import type { MediaFrame } from './frame.js';
 import { AbrLadder, renditionPlaylist, renditionsFor, renditionVariants, type Rendition } from './abr.js';
+import { RecentlyEnded } from './recently-ended.js';
 import { LiveStream, type StreamEnded } from './live-stream.js';
 import { JOURNAL_FILE, LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
@@ -50,9 +51,10 @@ interface StreamHeader {
   startedAt: number;
 }
 const STALL_MIN_BYTES = 64 * 1024;
-
 export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   private readonly streams = new Map<string, LiveStream>();
+  /** Streams that ended with media in the last minute: their live URLs still answer their last playlists. */
+  readonly recentlyEnded: RecentlyEnded;
   private readonly thumbnailer: Thumbnailer;
   private readonly now: () => number;
   private closed = false;
@@ -61,6 +63,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   constructor(private readonly opts: LiveStreamsOptions) {
     super();
     this.now = opts.now ?? Date.now;
+    this.recentlyEnded = new RecentlyEnded(this.now);
     this.thumbnailer = new Thumbnailer(opts.ffmpeg, opts.logger.child({ part: 'thumbnails' }));
     this.stallTimer = setInterval(() => this.checkStalled(), 2000);
     this.stallTimer.unref();
@@ -306,7 +309,6 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     stream.state = 'waiting';
     // Set before any ending work runs: a packager error raised while it ends must find the stream already ending.
     stream.ending = Promise.resolve().then(() => this.end(stream, reason));
-    stream.releaseWaiters();
     return stream.ending;
   }
 
@@ -316,6 +318,8 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     } catch (err) {
       this.opts.logger.error({ channel: stream.channel, err: (err as Error).message }, 'packager failed to end');
     }
+    // Released once the packager has ended: held playlist requests are answered with the final playlist (ENDLIST).
+    stream.releaseWaiters();
     await stream.abr?.finish().catch(() => {});
     // The replay's picture: from its last segment.
     if (stream.lastSegment) this.makeThumbnail(stream, stream.lastSegment.file);
@@ -330,6 +334,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
       this.emit('ended-empty', { channel: stream.channel, streamId: stream.streamId });
       return null;
     }
+    this.recentlyEnded.add(stream);
     const ended: StreamEnded = {
       channel: stream.channel,
       streamId: stream.streamId,

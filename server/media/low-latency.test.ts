@@ -245,6 +245,41 @@ describe('Low-Latency HLS', () => {
     const waited = r.at - sent;
     assert.ok(waited >= 3 * p.targetDuration * 1000 - 50 && waited < 3 * p.targetDuration * 1000 + 1000, `held ${waited} ms`);
   });
+
+  test('when the publisher stops, a held request gets the final playlist (ENDLIST, no parts) and the live URLs keep answering it', async () => {
+    const liveText = (await get(url(bob, 'video.m3u8'))).text;
+    const p = parseLlPlaylist(liveText);
+    const next = partAddress(p.hint!);
+    const mediaSequence = (text: string) => Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1]);
+    // Far enough ahead that only the end can answer it.
+    const held = get(url(bob, 'video.m3u8', `?_HLS_msn=${next.msn + 1}&_HLS_part=0`));
+    await new Promise((r) => setTimeout(r, 200));
+    const stopped = Date.now();
+    pubs[2].proc.kill('SIGINT');
+    const r = await held;
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.at - stopped < 3000, `answered ${r.at - stopped} ms after the stop`);
+    const finalPlaylist = (text: string, what: string) => {
+      assert.match(text, /#EXT-X-ENDLIST\n?$/, `${what} ends with ENDLIST:\n${text}`);
+      assert.doesNotMatch(text, /#EXT-X-(PART|PART-INF|PRELOAD-HINT|SERVER-CONTROL|RENDITION-REPORT|SKIP)\b/, what);
+      assert.ok(mediaSequence(text) >= mediaSequence(liveText), `${what}: the live window, from where it was`);
+      assert.doesNotMatch(text, /PLAYLIST-TYPE/, `${what}: the live playlist's last version, not the replay's`);
+    };
+    finalPlaylist(r.text, 'the held answer');
+    // Once the stream has left the registry (before or after its replay is recorded): the same URLs, the same end.
+    await waitFor('bob ended', () => !s.streams.get('bob'), 15_000, 50);
+    const master = await get(`${s.base}/hls/bob/index.m3u8`);
+    assert.equal(master.status, 200, 'the live alias still answers');
+    const track = master.text.split('\n').find((l) => l.startsWith('/vod/') && l.includes('video.m3u8'))!;
+    assert.equal(track, `/vod/${bob.streamId}/video.m3u8`);
+    for (const file of ['video.m3u8', 'audio.m3u8']) {
+      const again = await get(url(bob, file, `?_HLS_msn=${next.msn + 1}&_HLS_part=0`));
+      assert.equal(again.status, 200);
+      finalPlaylist(again.text, file);
+      const last = again.text.trim().split('\n').filter((l) => !l.startsWith('#')).at(-1)!;
+      assert.equal((await get(url(bob, last))).status, 200, `the last segment ${last} is there`);
+    }
+  });
 });
 
 describe('ONAIR_LOW_LATENCY=false', () => {

@@ -29,17 +29,21 @@ function minTargetDuration(index: SegmentIndex, o: ManifestOptions): number {
   return Math.ceil(Math.max(o.segmentSeconds, Math.round(index.maxSegSeconds * 1000) / 1000));
 }
 
-/** The media playlist of one track over the first `count` segments: its last `liveWindow` while live, all once ended. */
+/**
+ * The media playlist of one track over the first `count` segments: its last `liveWindow` while live, all once ended
+ * (the replay). `liveEnd`: ended, but as the live playlist's last version (its window, then ENDLIST): players that
+ * follow the live playlist get segments they already know followed by the end, nothing to realign.
+ */
 export function renderTrackPlaylist(
   index: SegmentIndex, kind: 'video' | 'audio', count: number, ended: boolean, o: ManifestOptions, uris: ManifestUris = {},
-  delta = false,
+  delta = false, liveEnd = false,
 ): string | undefined {
   const list = index.trackSegments[kind];
   // Before the first segment closes, a live Low-Latency playlist lists the parts of segment 0 alone.
   if (list.length === 0 && (ended || !(o.partSeconds > 0) || !index.parts.get(count)?.length)) return undefined;
   // Entries covered by the first `count` segments (a track list can be behind the main one, never ahead).
   const to = list.indexOfNumber(count);
-  const from = ended ? 0 : Math.max(0, to - o.liveWindow);
+  const from = ended && !liveEnd ? 0 : Math.max(0, to - o.liveWindow);
   let segs = list.view(from, to);
   if (kind === 'audio') {
     // EXTINF in seconds: audio ticks (per part's sample rate) to the 90 kHz timescale the renderer is given.
@@ -47,7 +51,7 @@ export function renderTrackPlaylist(
   }
   const names = TRACK_FILES[kind];
   return renderHlsPlaylist({
-    segments: segs, timescale: VIDEO_TIMESCALE, ended, discontinuitiesBefore: list.discontinuitiesBefore(from),
+    segments: segs, timescale: VIDEO_TIMESCALE, ended, vod: !liveEnd, discontinuitiesBefore: list.discontinuitiesBefore(from),
     minTargetDuration: minTargetDuration(index, o), initName: names.initName, segmentName: names.segmentName,
     base: uris.base, query: uris.query, lowLatency: ended ? undefined : lowLatency(index, kind, count, o, delta),
   });

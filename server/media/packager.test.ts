@@ -216,7 +216,16 @@ test('live window while feeding (from memory, nothing on disk), one master, full
   assert.equal([...liveMpd.matchAll(/duration="\d+"[^>]*startNumber="0"\/>/g)].length, 2, 'live MPD: a number template per track from the first segment');
   assert.equal(p.playlist('other.m3u8'), undefined);
   await p.end();
-  assert.equal(p.playlist('video.m3u8'), undefined, 'once ended, the files are the playlists');
+  // Players still playing the last seconds keep reading the live playlists: their window, then ENDLIST.
+  assert.equal(p.playlist('index.m3u8'), read(dir, 'index.m3u8'));
+  for (const f of ['video.m3u8', 'audio.m3u8']) {
+    const liveEnd = p.playlist(f) ?? '';
+    assert.match(liveEnd, /#EXT-X-ENDLIST\n$/, f);
+    assert.doesNotMatch(liveEnd, /#EXT-X-(PART|PRELOAD-HINT|SERVER-CONTROL|PLAYLIST-TYPE)/, f);
+    assert.match(liveEnd, /#EXT-X-MEDIA-SEQUENCE:[1-9]/, `${f}: the live window, not the whole list`);
+    const uris = (t: string) => t.split('\n').filter((l) => l && !l.startsWith('#'));
+    assert.deepEqual(uris(liveEnd), uris(read(dir, f)).slice(-uris(liveEnd).length), `${f}: the replay's last segments`);
+  }
   assert.equal(read(dir, 'index.m3u8'), seen[0].master);
   assert.match(read(dir, 'index.mpd'), /type="static"/);
   for (const f of ['video.m3u8', 'audio.m3u8']) {

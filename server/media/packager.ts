@@ -146,23 +146,24 @@ export class LivePackager extends EventEmitter {
 
   /**
    * A live stream's playlist by file name (the master, `video.m3u8`, `audio.m3u8`), as of the newest segment, with
-   * its URIs as `uris` says; undefined for other names, before the first segment (but see `blocking`), and once
-   * ended (the files are on disk then). Each text is replaced whole when a segment or a part is added: a reader never sees a half-written
-   * playlist. `delta`: a delta update (Low-Latency HLS _HLS_skip), older segments replaced by EXT-X-SKIP.
+   * its URIs as `uris` says; undefined for other names and before the first segment (but see `blocking`). Each text
+   * is replaced whole when a segment or a part is added: a reader never sees a half-written playlist. `delta`: a
+   * delta update (Low-Latency HLS _HLS_skip), older segments replaced by EXT-X-SKIP. Once ended, the live
+   * playlists' last version (the live window, ENDLIST, no parts): players still playing the stream's last seconds
+   * read it at the live URLs, so they play to the end instead of meeting a 404 while the replay's files are written.
    */
   playlist(name: string, uris: ManifestUris = {}, delta = false, blocking = false): string | undefined {
-    if (this.ended) return undefined;
     // Before the first segment closes, a track playlist lists the first parts only to a blocking request (an LL-HLS
     // client that asked for a part): players refuse a playlist without segments (hls.js: levelEmptyError), so a
     // plain request waits for the first segment as without Low-Latency HLS.
-    if (this.playlistCount === 0 && !(blocking && this.lowLatency && this.index.lastPart() && name !== this.playlistName)) return undefined;
+    if (this.playlistCount === 0 && !(blocking && !this.ended && this.lowLatency && this.index.lastPart() && name !== this.playlistName)) return undefined;
     const key = uris.query ? undefined : `${name}\n${uris.base ?? ''}\n${delta}`;
     if (key !== undefined && this.liveCache.has(key)) return this.liveCache.get(key);
     let text: string | undefined;
     const o = this.manifestOptions;
     if (name === this.playlistName) text = renderMaster(this.index, uris);
-    else if (name === TRACK_FILES.video.playlist) text = renderTrackPlaylist(this.index, 'video', this.playlistCount, false, o, uris, delta);
-    else if (name === TRACK_FILES.audio.playlist) text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, false, o, uris, delta);
+    else if (name === TRACK_FILES.video.playlist) text = renderTrackPlaylist(this.index, 'video', this.playlistCount, this.ended, o, uris, delta, this.ended);
+    else if (name === TRACK_FILES.audio.playlist) text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, this.ended, o, uris, delta, this.ended);
     else return undefined;
     if (key !== undefined) this.liveCache.set(key, text);
     return text;

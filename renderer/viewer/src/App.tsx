@@ -82,7 +82,8 @@ export function App() {
     );
   }
   return (
-    <div className="app">
+    // The watch page is one screen on phones (player, chat, input), sized to the visible viewport: see styles.css.
+    <div className={`app${route.page === 'watch' ? ' app--watch' : ''}`}>
       <Header />
       <main className="main" id="main">
         {route.page === 'home' && <Home />}

@@ -118,3 +118,33 @@ export function Thumb({ src, alt }: { src: string | null; alt: string }) {
   if (!src || failed) return <div className="thumb thumb--empty" aria-hidden="true" />;
   return <img className="thumb" src={src} alt={alt} loading="lazy" onError={() => setFailed(true)} />;
 }
+
+/**
+ * Keeps --vv-height and --vv-top on <html> at the visible viewport's height and offset: the part of the page not
+ * under an on-screen keyboard (phone browsers shrink only the visual viewport for it, and iOS scrolls the page to
+ * the focused input), so a one-screen layout keeps its bottom (the chat input) in view. Left alone while the
+ * visitor has pinch-zoomed: then the visual viewport is a window they move over the page.
+ */
+export function useVisualViewport(): void {
+  useEffect(() => {
+    const vv = window.visualViewport;
+    const root = document.documentElement;
+    const update = () => {
+      const zoomed = vv ? Math.abs(vv.scale - 1) > 0.01 : true;
+      const height = vv && !zoomed ? vv.height : window.innerHeight;
+      root.style.setProperty('--vv-height', `${Math.round(height)}px`);
+      root.style.setProperty('--vv-top', `${vv && !zoomed ? Math.round(vv.offsetTop) : 0}px`);
+    };
+    update();
+    vv?.addEventListener('resize', update);
+    vv?.addEventListener('scroll', update);
+    window.addEventListener('resize', update);
+    return () => {
+      vv?.removeEventListener('resize', update);
+      vv?.removeEventListener('scroll', update);
+      window.removeEventListener('resize', update);
+      root.style.removeProperty('--vv-height');
+      root.style.removeProperty('--vv-top');
+    };
+  }, []);
+}

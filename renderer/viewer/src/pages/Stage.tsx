@@ -3,11 +3,19 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, errorCode, errorMessage, mediaPath } from '../../../shared/api.js';
 import type { PublicChannel } from '../../../shared/contracts.js';
-import { Player, type PlayerEngine, type PlayerError } from '../../../shared/Player.js';
+import { Player, type PlayerEngine, type PlayerError, type PlayerState } from '../../../shared/Player.js';
+import { Link } from '../router.js';
 import { usePoll } from '../ui.js';
 
 /** How often the channel is checked (live / offline, title, viewers). Chat announcements make it sooner. */
 export const CHANNEL_POLL_MS = 5000;
+/**
+ * A stream that ended keeps playing what the viewer has not seen yet (the server's playlists end with ENDLIST and
+ * the player plays to the end), at most this long: then the ended card shows whatever the player is doing.
+ */
+export const PLAYOUT_LIMIT_MS = 30_000;
+/** The newest replay is looked up this many times, a second apart: it is recorded just after the stream ends. */
+const REPLAY_LOOKUPS = 5;
 
 export type ChannelInfo = PublicChannel;
 export type ChannelProblem = { code: string; message: string };
@@ -60,6 +68,32 @@ export function PrivateCard({ channel, signInHref, followers }: { channel: strin
   );
 }
 
+/** The newest replay of a channel whose stream just ended, or null until (and unless) there is one. */
+function useLatestReplay(channel: string, wanted: boolean): string | null {
+  const [id, setId] = useState<string | null>(null);
+  useEffect(() => {
+    if (!wanted) return;
+    let alive = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const since = Date.now() - 60_000;
+    const look = async (left: number) => {
+      const list = await api.replays(channel).catch(() => []);
+      if (!alive) return;
+      // Recorded when the stream ended, so it started before now and is the newest; an older one is not this stream's.
+      const newest = [...list].sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt))[0];
+      if (newest && Date.parse(newest.startedAt) + newest.durationSeconds * 1000 >= since) setId(newest.id);
+      else if (left > 1) timer = setTimeout(() => void look(left - 1), 1000);
+    };
+    void look(REPLAY_LOOKUPS);
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+      setId(null);
+    };
+  }, [channel, wanted]);
+  return id;
+}
+
 export function Stage({
   name,
   channel,
@@ -80,13 +114,53 @@ export function Stage({
   const retryTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const src = channel?.live ? mediaPath(channel.hlsUrl) : null;
   const engine = (new URLSearchParams(location.search).get('player') as PlayerEngine | null) ?? 'auto';
+  const [playerState, setPlayerState] = useState<PlayerState>('loading');
+  /** The stream that just ended, while the player plays out what it has not shown yet. */
+  const [playout, setPlayout] = useState<string | null>(null);
+  /** The stream ended while this page watched it: the offline card says so, with its replay. */
+  const [endedHere, setEndedHere] = useState(false);
+  const [prevSrc, setPrevSrc] = useState(src);
+  /** Counts the times the channel went live here: a new stream gets a new player, even while the last one plays out. */
+  const [run, setRun] = useState(0);
+  if (src !== prevSrc) {
+    // Decided while rendering, before the player would be unmounted: a stream that ends while it plays keeps its
+    // player (same key, same place in the tree) until it has played to the end.
+    setPrevSrc(src);
+    if (src) {
+      setRun((n) => n + 1);
+      setPlayerState('loading');
+      setPlayout(null);
+      setEndedHere(false);
+    } else if (prevSrc && channel) {
+      if (playerState === 'playing' || playerState === 'buffering') setPlayout(prevSrc);
+      else setEndedHere(true);
+    }
+  }
+  const replayId = useLatestReplay(name, endedHere || !!playout);
 
   useEffect(() => {
     setPlayerProblem(null);
   }, [src]);
   useEffect(() => () => clearTimeout(retryTimer.current), []);
+  useEffect(() => {
+    if (!playout) return;
+    const t = setTimeout(() => {
+      setPlayout(null);
+      setEndedHere(true);
+    }, PLAYOUT_LIMIT_MS);
+    return () => clearTimeout(t);
+  }, [playout]);
+
+  const onPlayerState = (s: PlayerState) => {
+    setPlayerState(s);
+    if (playout && (s === 'ended' || s === 'error' || s === 'paused')) {
+      setPlayout(null);
+      setEndedHere(true);
+    }
+  };
 
   const onPlayerError = (e: PlayerError) => {
+    if (playout) return; // the end of a stream that ended: the state change shows the ended card
     if (e.code === 'forbidden') return setPlayerProblem(e);
     if (e.code === 'offline') {
       // Just started (no segment yet) or just ended: ask the API, and try the player again shortly.
@@ -120,15 +194,31 @@ export function Stage({
   if (!channel.canWatch || playerProblem?.code === 'forbidden') {
     return <PrivateCard channel={channel.name} signInHref={signInHref} followers={channel.visibility === 'followers'} />;
   }
-  if (!channel.live || !src) {
+  const playing = src ?? playout;
+  if (!playing) {
     return (
-      <div className="stage-card stage-card--offline" data-testid="offline-card">
+      <div className="stage-card stage-card--offline" data-testid="offline-card" data-ended={endedHere ? 'true' : undefined}>
         <div className="offline-icon" aria-hidden="true" />
-        <h2>{channel.name} is offline</h2>
+        <h2>{endedHere ? `${channel.name}'s stream has ended` : `${channel.name} is offline`}</h2>
         <p>This page switches to the stream by itself when {channel.name} goes live.</p>
+        {endedHere && replayId && (
+          <Link to={`/replay/${replayId}`} className="btn btn--primary" data-testid="replay-link">
+            Watch the replay
+          </Link>
+        )}
         {offlineExtra}
       </div>
     );
   }
-  return <Player key={`${src}#${playerKey}`} src={src} live label={`${channel.name} live stream`} engine={engine} onError={onPlayerError} />;
+  return (
+    <Player
+      key={`${playing}#${run}#${playerKey}`}
+      src={playing}
+      live
+      label={`${channel.name} live stream`}
+      engine={engine}
+      onError={onPlayerError}
+      onStateChange={onPlayerState}
+    />
+  );
 }

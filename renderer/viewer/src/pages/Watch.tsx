@@ -6,7 +6,7 @@ import type { SystemEvent } from '../../../shared/contracts.js';
 import { useSession } from '../../../shared/stores/session.js';
 import { useToasts } from '../../../shared/stores/toasts.js';
 import { Link, navigate } from '../router.js';
-import { viewersText } from '../ui.js';
+import { useVisualViewport, viewersText } from '../ui.js';
 import { Stage, useChannel, type ChannelInfo } from './Stage.js';
 
 function FollowButton({ channel, onChange }: { channel: ChannelInfo; onChange(): void }) {
@@ -51,6 +51,7 @@ export function Watch({ channel: name }: { channel: string }) {
   const { status, guest } = useSession();
   const [chatViewers, setChatViewers] = useState<number | null>(null);
   const signInHref = `/?next=${encodeURIComponent(`/c/${name}`)}#sign-in`;
+  useVisualViewport();
 
   useEffect(() => {
     document.title = channel ? `${channel.title || channel.name} · Onair` : `${name} · Onair`;

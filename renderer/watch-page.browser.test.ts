@@ -1,0 +1,260 @@
+// The watch page in a real browser (Debian's Chromium through playwright-core) against a real Onair server with a
+// real ffmpeg publisher: on a phone (touch, 390 x 844) the player is pinned at the top, the chat input stays in view
+// (also with an on-screen keyboard's worth of height gone), a tap shows the controls instead of pausing, and held
+// sideways the picture and its controls fit the screen; when the publisher stops, a viewer behind the edge plays the
+// stream to its end before the ended card with the replay link.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { newStreamer, publish, startTestServer, waitFor, type Publisher, type TestServer } from '../server/test-helpers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(ROOT, 'dist', 'renderer', 'viewer');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const STEP_MS = 20_000;
+const PHONE = { width: 390, height: 844 };
+
+let server: TestServer;
+let browser: Browser;
+let profileDir: string;
+const contexts: BrowserContext[] = [];
+const publishers: Publisher[] = [];
+const pageErrors: string[] = [];
+
+async function newPage(phone: boolean): Promise<Page> {
+  const ctx = await browser.newContext(
+    phone
+      ? { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 3, baseURL: server.base }
+      : { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, baseURL: server.base },
+  );
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(STEP_MS);
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  return page;
+}
+
+/** Signs up through the page's own fetch, so the session cookie lands in this browser context (and chat is writable). */
+async function signUp(page: Page, username: string) {
+  await page.goto('/settings');
+  const status = await page.evaluate(async (u) => {
+    const body = JSON.stringify({ username: u, password: `pw-${u}-123456`, session: 'cookie' });
+    return (await fetch('/api/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status;
+  }, username);
+  assert.equal(status, 201);
+}
+
+const videoTime = (page: Page) => page.evaluate(() => document.querySelector('video')?.currentTime ?? -1);
+const videoPaused = (page: Page) => page.evaluate(() => document.querySelector('video')?.paused ?? null);
+
+async function box(l: Locator) {
+  const b = await l.boundingBox();
+  assert.ok(b, 'the element is laid out');
+  return b;
+}
+
+/** Inside the viewport (the visible page: the layout never scrolls on the watch page). */
+async function assertInView(page: Page, l: Locator, what: string) {
+  const b = await box(l);
+  const vp = page.viewportSize()!;
+  assert.ok(b.y >= 0 && b.y + b.height <= vp.height + 0.5, `${what}: y ${b.y}..${b.y + b.height} within 0..${vp.height}`);
+  assert.ok(b.x >= 0 && b.x + b.width <= vp.width + 0.5, `${what}: x ${b.x}..${b.x + b.width} within 0..${vp.width}`);
+}
+
+async function waitPlaying(page: Page) {
+  await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0.5, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="player"]')?.getAttribute('data-state') === 'playing');
+}
+
+/** The controls' opacity as drawn, once their fade is over. */
+async function controlsOpacity(page: Page): Promise<number> {
+  await page.waitForTimeout(300);
+  return page.evaluate(() => Number(getComputedStyle(document.querySelector('.player__controls')!).opacity));
+}
+
+describe('the watch page on a phone, and the end of a stream', { timeout: 240_000 }, () => {
+  before(async () => {
+    if (!existsSync(path.join(DIST, 'index.html'))) {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(ROOT, 'renderer', 'vite.config.ts'), '--logLevel', 'warn'], {
+        cwd: ROOT,
+        stdio: 'inherit',
+        timeout: 120_000,
+      });
+      assert.equal(r.status, 0, 'vite build of the viewer failed');
+    }
+    server = await startTestServer({ ONAIR_GRACE_SECONDS: '0', ONAIR_LIVE_WINDOW: '4' });
+    profileDir = mkdtempSync(path.join(tmpdir(), 'onair-chromium-'));
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: { ...process.env, HOME: profileDir } });
+    const codecs = await (await newPage(false)).evaluate(() => typeof MediaSource !== 'undefined' && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"'));
+    assert.ok(codecs, 'this Chromium plays H.264/AAC through Media Source Extensions');
+  });
+
+  after(async () => {
+    for (const p of publishers) p.proc.kill('SIGKILL');
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close().catch(() => {});
+    await server?.stop();
+    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+  });
+
+  test('phone, portrait: player at the top, chat input in view (also with a keyboard up), a tap shows the controls and does not pause', async () => {
+    const streamer = await newStreamer(server.base, 'phonecast');
+    publishers.push(publish(`${server.rtmpBase}/${streamer.channel.streamKey}`, { size: '640x360', seconds: 120 }));
+    await waitFor('live', () => server.streams.get('phonecast')?.segments, 20_000, 100);
+    const page = await newPage(true);
+    await signUp(page, 'thumbs');
+    await page.goto('/c/phonecast');
+    const player = page.getByTestId('player');
+    const input = page.getByLabel('Send a message');
+    await page.getByTestId('chat').and(page.locator('[data-status="joined"]')).waitFor();
+    await waitPlaying(page);
+
+    const header = await box(page.locator('.topbar'));
+    const p = await box(player);
+    assert.ok(p.y >= 0 && p.y <= header.y + header.height + 0.5, `the player starts right under the header (y ${p.y}, header bottom ${header.y + header.height})`);
+    assert.ok(Math.abs(p.width - PHONE.width) <= 1, `full width (${p.width})`);
+    assert.ok(Math.abs(p.height - (p.width * 9) / 16) <= 2, `16:9 (${p.width} x ${p.height})`);
+    await assertInView(page, input, 'the chat input, without scrolling');
+    const chat = await box(page.getByTestId('chat'));
+    assert.ok(chat.y >= p.y + p.height - 1, 'the chat is below the player');
+    assert.ok(chat.y + chat.height >= PHONE.height - 2, `the chat fills the height (bottom ${chat.y + chat.height})`);
+
+    // One tap on the picture shows the controls; the video keeps playing.
+    await page.touchscreen.tap(p.x + p.width / 2, p.y + p.height / 2);
+    await page.waitForTimeout(600);
+    assert.equal(await videoPaused(page), false, 'a tap on the picture does not pause');
+    assert.equal(await player.getAttribute('data-controls'), 'shown');
+    assert.equal(await controlsOpacity(page), 1, 'the controls are shown');
+    const buttons = player.locator('.player__controls .player__btn');
+    assert.ok((await buttons.count()) >= 3);
+    for (const b of await buttons.all()) {
+      const bb = await box(b);
+      assert.ok(bb.width >= 44 && bb.height >= 44, `${await b.getAttribute('aria-label')}: ${bb.width} x ${bb.height} (a 44 px touch target)`);
+      await assertInView(page, b, `${await b.getAttribute('aria-label')}`);
+    }
+    // The second tap, on the pause control, pauses; play resumes.
+    await player.getByRole('button', { name: 'Pause' }).tap();
+    await page.waitForFunction(() => document.querySelector('video')?.paused === true);
+    await player.getByRole('button', { name: 'Play' }).tap();
+    await page.waitForFunction(() => document.querySelector('video')?.paused === false);
+    await page.waitForFunction(() => document.querySelector('[data-testid="player"]')?.getAttribute('data-state') === 'playing');
+    // The controls fade away by themselves while it plays; a tap brings them back.
+    await page.waitForFunction(() => document.querySelector('[data-testid="player"]')?.getAttribute('data-controls') === 'hidden', undefined, { timeout: 8000 });
+    assert.equal(await controlsOpacity(page), 0);
+    await page.touchscreen.tap(p.x + p.width / 2, p.y + p.height - 10); // where the controls were: reaches the picture
+    await page.waitForTimeout(400);
+    assert.equal(await videoPaused(page), false, 'a tap where the hidden controls are does not pause either');
+    assert.equal(await player.getAttribute('data-controls'), 'shown');
+
+    // An on-screen keyboard: the visible viewport loses ~40% of its height. Input and player stay in view.
+    await input.tap();
+    await page.setViewportSize({ width: PHONE.width, height: 500 });
+    await page.waitForTimeout(300);
+    await assertInView(page, input, 'the chat input above the keyboard');
+    const p2 = await box(player);
+    assert.ok(p2.y >= 0 && p2.y <= header.y + header.height + 0.5, `the player stays at the top (y ${p2.y})`);
+    assert.equal(await page.evaluate(() => window.scrollY), 0, 'the page did not scroll');
+    await input.fill('typing while watching');
+    await input.press('Enter');
+    await page.getByTestId('chat').getByText('typing while watching').waitFor();
+    assert.ok((await videoTime(page)) > 0 && (await videoPaused(page)) === false, 'still playing');
+    await page.screenshot({ path: path.join(tmpdir(), 'onair-watch-phone-keyboard.png') });
+  });
+
+  test('phone, landscape: the picture fills the height and its controls and fullscreen button are on screen', async () => {
+    const page = await newPage(true);
+    await page.setViewportSize({ width: PHONE.height, height: PHONE.width });
+    await page.goto('/c/phonecast');
+    const player = page.getByTestId('player');
+    await waitPlaying(page);
+    const p = await box(player);
+    assert.ok(p.y >= -0.5 && p.y + p.height <= PHONE.width + 0.5, `the player fits the height (${p.y}..${p.y + p.height})`);
+    assert.ok(p.height >= PHONE.width - 1, `and fills it (${p.height})`);
+    await page.touchscreen.tap(p.x + p.width / 2, p.y + p.height / 2);
+    await page.waitForTimeout(400);
+    assert.equal(await videoPaused(page), false);
+    assert.equal(await controlsOpacity(page), 1);
+    await assertInView(page, page.locator('.player__controls'), 'the controls');
+    await assertInView(page, player.getByRole('button', { name: 'Fullscreen' }), 'the fullscreen button');
+    await assertInView(page, player.getByRole('button', { name: 'Pause' }), 'the pause button');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight + 1), true, 'nothing to scroll');
+  });
+
+  test('when the publisher stops, a viewer a few seconds behind plays to the end, then sees the ended card with the replay link', async () => {
+    const streamer = await newStreamer(server.base, 'goodbye');
+    const pub = publish(`${server.rtmpBase}/${streamer.channel.streamKey}`, { size: '640x360', seconds: 120 });
+    publishers.push(pub);
+    await waitFor('live', () => server.streams.get('goodbye')?.segments, 20_000, 100);
+    const page = await newPage(false);
+    await page.goto('/c/goodbye');
+    await waitPlaying(page);
+    // A second viewer stays at the live edge (it has parts of the last segment when the end comes).
+    const edge = await newPage(false);
+    await edge.goto('/c/goodbye');
+    await waitPlaying(edge);
+    // The player goes away as the media ends (and 'ended' may reach a video already out of the page): what counts
+    // is that its last pause came with the media at its end.
+    for (const p of [page, edge]) {
+      await p.evaluate(() => {
+        const w = window as unknown as { mediaEnded?: boolean };
+        document.addEventListener('pause', (e) => (w.mediaEnded = (e.target as HTMLVideoElement).ended), true);
+      });
+    }
+    // Fall a few seconds behind the edge: a viewer with a slow start, or one who paused.
+    await page.evaluate(() => document.querySelector('video')!.pause());
+    await page.waitForTimeout(4000);
+    await page.evaluate(() => document.querySelector('video')!.play());
+    await page.waitForFunction(() => document.querySelector('[data-testid="player"]')?.getAttribute('data-state') === 'playing');
+    await page.waitForTimeout(1000);
+
+    // The live window (4 segments here) has slid well past the first segment: the end must not make players
+    // realign the stream from its start.
+    await page.waitForTimeout(3000);
+    const atStop = await videoTime(page);
+    const stoppedAt = Date.now();
+    pub.proc.kill('SIGINT');
+    await pub.exit;
+    await waitFor('the stream ended', () => !server.streams.get('goodbye'), 15_000, 50);
+
+    // The playlists at the live URLs now end.
+    const master = await fetch(`${server.base}/hls/goodbye/index.m3u8`);
+    assert.equal(master.status, 200, 'the live alias still answers after the end');
+    const videoUri = (await master.text()).split('\n').find((l) => l.endsWith('video.m3u8'))!;
+    const finalPlaylist = await (await fetch(server.base + videoUri)).text();
+    assert.match(finalPlaylist, /#EXT-X-ENDLIST\n?$/, finalPlaylist);
+    assert.doesNotMatch(finalPlaylist, /PRELOAD-HINT|#EXT-X-PART:/);
+
+    // The page keeps playing past the stop, then shows the ended card.
+    const ended = page.locator('[data-testid="offline-card"][data-ended="true"]');
+    let latest = atStop;
+    await waitFor('the ended card', async () => {
+      if (await page.getByTestId('player').count()) latest = Math.max(latest, await videoTime(page));
+      return (await ended.count()) > 0;
+    }, 40_000, 100);
+    const endedAfter = Date.now() - stoppedAt;
+    // The viewer at the edge too: played to the end, then the ended card.
+    await edge.locator('[data-testid="offline-card"][data-ended="true"]').waitFor({ timeout: 30_000 - (Date.now() - stoppedAt) });
+    assert.equal(await edge.evaluate(() => (window as unknown as { mediaEnded?: boolean }).mediaEnded), true, 'the viewer at the edge played to the end');
+    console.log(`# stopped at currentTime ${atStop.toFixed(2)}, played on to ${latest.toFixed(2)}; ended card after ${endedAfter} ms`);
+    assert.ok(latest > atStop + 2, `playback went on after the stop (${atStop.toFixed(2)} -> ${latest.toFixed(2)})`);
+    const mediaEnded = await page.evaluate(() => (window as unknown as { mediaEnded?: boolean }).mediaEnded);
+    assert.equal(mediaEnded, true, 'the video played to its end');
+    assert.ok(endedAfter < 30_000, 'not by the time limit');
+    await ended.getByText("goodbye's stream has ended").waitFor();
+    const link = ended.getByTestId('replay-link');
+    await link.waitFor();
+    const replays = (await (await fetch(`${server.base}/api/channels/goodbye/replays`)).json()) as Array<{ id: string }>;
+    assert.equal(await link.getAttribute('href'), `/replay/${replays[0].id}`);
+    assert.equal(await page.getByTestId('player').count(), 0, 'the player is gone');
+  });
+
+  test('no page error', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
