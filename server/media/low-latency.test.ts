@@ -141,11 +141,14 @@ describe('Low-Latency HLS', () => {
     assert.match(r.text, /#EXT-X-MEDIA-SEQUENCE:0\n/);
     assert.match(r.text, /#EXT-X-MAP:URI=/);
     for (const uri of p.uris) assert.equal((await get(url(dave, uri))).status, 200, uri);
-    // Players refuse a playlist without segments: a plain request is held until the first segment closes.
-    assert.equal(dave.segments, 0);
-    const [plain, master] = await Promise.all([get(url(dave, 'video.m3u8')), get(`${s.base}/hls/dave/index.m3u8`)]);
-    assert.equal(plain.status, 200, plain.text);
+    // The master is there from the first part (a client learns the track playlists' URIs)...
+    const master = await get(`${s.base}/hls/dave/index.m3u8`);
     assert.equal(master.status, 200, master.text);
+    assert.match(master.text, /BANDWIDTH=\d{4,}/);
+    // ...but players refuse a playlist without segments: a plain request is held until the first segment closes.
+    assert.equal(dave.segments, 0);
+    const plain = await get(url(dave, 'video.m3u8'));
+    assert.equal(plain.status, 200, plain.text);
     assert.ok(dave.segments >= 1);
     assert.equal(parseLlPlaylist(plain.text).segments.length, 1, plain.text);
   });

@@ -153,10 +153,11 @@ export class LivePackager extends EventEmitter {
    * read it at the live URLs, so they play to the end instead of meeting a 404 while the replay's files are written.
    */
   playlist(name: string, uris: ManifestUris = {}, delta = false, blocking = false): string | undefined {
-    // Before the first segment closes, a track playlist lists the first parts only to a blocking request (an LL-HLS
-    // client that asked for a part): players refuse a playlist without segments (hls.js: levelEmptyError), so a
-    // plain request waits for the first segment as without Low-Latency HLS.
-    if (this.playlistCount === 0 && !(blocking && !this.ended && this.lowLatency && this.index.lastPart() && name !== this.playlistName)) return undefined;
+    // Before the first segment closes (Low-Latency HLS, from the first part on): the master, and a track playlist
+    // listing the first parts only to a blocking request (an LL-HLS client that asked for a part). Players refuse a
+    // playlist without segments (hls.js: levelEmptyError), so a plain request waits for the first segment.
+    const early = !this.ended && this.lowLatency && this.index.lastPart() !== undefined && (blocking || name === this.playlistName);
+    if (this.playlistCount === 0 && !early) return undefined;
     const key = uris.query ? undefined : `${name}\n${uris.base ?? ''}\n${delta}`;
     if (key !== undefined && this.liveCache.has(key)) return this.liveCache.get(key);
     let text: string | undefined;
