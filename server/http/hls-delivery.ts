@@ -108,14 +108,16 @@ export async function awaitPart(stream: LiveStream, name: string): Promise<PartS
 const FIRST_SEGMENT_WAIT_MS = 10_000;
 
 /**
- * A playlist of a live stream that has no segment yet: waits (bounded) for the first one, so a player that opens
- * as the stream starts gets its playlist a moment later instead of a 404, which hls.js does not retry. Returns
- * whether the stream has a segment now.
+ * A playlist of a live stream that is not there yet (the stream has just started): `render` again at each change,
+ * up to 10 s, so a player that opens as the stream starts gets its playlist a moment later instead of a 404, which
+ * hls.js does not retry. Undefined when it did not come.
  */
-export async function awaitFirstSegment(stream: LiveStream): Promise<boolean> {
-  const has = () => stream.packager.position().segments > 0;
-  if (has() || stream.ending || stream.waiting >= LOW_LATENCY_LIMITS.maxWaitersPerStream) return has();
-  return stream.waitUntil(has, FIRST_SEGMENT_WAIT_MS);
+export async function awaitPlaylist(stream: LiveStream, render: () => string | undefined): Promise<string | undefined> {
+  let text = render();
+  if (text !== undefined || stream.ending || stream.packager.position().segments > 0) return text;
+  if (stream.waiting >= LOW_LATENCY_LIMITS.maxWaitersPerStream) return undefined;
+  await stream.waitUntil(() => (text = render()) !== undefined, FIRST_SEGMENT_WAIT_MS);
+  return text;
 }
 
 /**

@@ -11,7 +11,7 @@ import { HotFileCache, isSafeMediaPath, serveMediaFile } from './file-server.js'
 import { CORS_HEADERS, isImmutable, isPlaylist, mediaHeaders } from './media-headers.js';
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
 import { partOfFile, TRACK_FILES } from '../media/hls-playlist.js';
-import { awaitDirectives, awaitFirstSegment, awaitPart, awaitSegment } from './hls-delivery.js';
+import { awaitDirectives, awaitPart, awaitPlaylist, awaitSegment } from './hls-delivery.js';
 import type { LiveStream } from '../media/live-stream.js';
 import { GrowingPart } from '../media/growing-parts.js';
 import { PassThrough } from 'node:stream';
@@ -196,8 +196,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       if (!d) return reply;
       directives = d;
     }
-    let live = stream.playlist(rel, uris, directives.delta, directives.blocking);
-    if (live === undefined && (await awaitFirstSegment(stream))) live = stream.playlist(rel, uris, directives.delta);
+    const live = await awaitPlaylist(stream, () => stream.playlist(rel, uris, directives.delta, directives.blocking));
     if (live !== undefined) return reply.headers(mediaHeaders(rel, allowed.scope)).send(live);
     const file = path.join(stream.dir, rel);
     let st;
@@ -266,8 +265,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
         if (!d) return reply;
         directives = d;
       }
-      let text = live.playlist(rel, { query: allowed.query }, directives.delta, directives.blocking);
-      if (text === undefined && (await awaitFirstSegment(live))) text = live.playlist(rel, { query: allowed.query }, directives.delta);
+      const text = await awaitPlaylist(live, () => live.playlist(rel, { query: allowed.query }, directives.delta, directives.blocking));
       if (text !== undefined) return reply.headers(mediaHeaders(rel, allowed.scope)).send(text);
     }
     if (live && rel === 'index.mpd') {
