@@ -11,7 +11,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { newStreamer, publish, startTestServer, waitFor, type Publisher, type TestServer } from '../server/test-helpers.js';
+import { waitFor } from '../server/test-support/process.js';
+import { newStreamer, publish, startTestServer, type Publisher, type TestServer } from '../server/test-support/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'renderer', 'viewer');
