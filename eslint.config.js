@@ -1,6 +1,6 @@
 // ESLint for the whole tree (`npm run lint`; `npm test` runs it after the type-check). Three things:
 // 1. The recommended JavaScript and typescript-eslint rules, with a few turned down where the tree is deliberate
-//    (see RULES). No formatting rules: layout is left as written.
+//    (see RULES). No formatting rules: layout is Prettier's (`npm run format`; `npm test` checks it).
 // 2. Import walls between the parts (WALLS): a wrong arrow fails the build. scripts/import-walls.test.ts lints a
 //    deliberate violation of each wall.
 // 3. The server reads the environment in one place, server/config.ts.
@@ -31,7 +31,14 @@ const nodeBuiltins = (message) => wall(message, { names: builtinModules, regexes
 //   electron/ipc-contract.ts  the Studio's IPC channels and their guards
 //   electron/state-line.ts    the broadcast state in words (tray and status line)
 //   electron/broadcast/types.ts  the broadcast pipeline's settings, presets and states
-const CONTRACT_FILES = ['server/api/types.ts', 'server/api/chat.ts', 'server/api/text-rules.ts', 'electron/ipc-contract.ts', 'electron/state-line.ts', 'electron/broadcast/types.ts'];
+const CONTRACT_FILES = [
+  'server/api/types.ts',
+  'server/api/chat.ts',
+  'server/api/text-rules.ts',
+  'electron/ipc-contract.ts',
+  'electron/state-line.ts',
+  'electron/broadcast/types.ts',
+];
 
 const WALLS = {
   // The server runs without the desktop app or the browser code.
@@ -40,20 +47,29 @@ const WALLS = {
   }),
   // The RTMP core takes and serves streams; what happens around it (who may publish, HTTP, chat, storage) reaches it
   // through its hooks, wired in server/onair.ts.
-  rtmp: wall('The RTMP core (server/rtmp) imports nothing of HTTP, chat, access or the database: it is told through its hooks (see server/onair.ts).', {
-    names: ['fastify', 'socket.io', 'kysely', 'better-sqlite3', 'pg', 'ioredis', 'http', 'https', 'http2', 'node:http', 'node:https', 'node:http2'],
-    regexes: ['^@fastify/', '^@socket\\.io/', '^(\\.\\./)+(http|chat|db|access|api)/', '^(\\.\\./)+onair\\.js$'],
-  }),
+  rtmp: wall(
+    'The RTMP core (server/rtmp) imports nothing of HTTP, chat, access or the database: it is told through its hooks (see server/onair.ts).',
+    {
+      names: ['fastify', 'socket.io', 'kysely', 'better-sqlite3', 'pg', 'ioredis', 'http', 'https', 'http2', 'node:http', 'node:https', 'node:http2'],
+      regexes: ['^@fastify/', '^@socket\\.io/', '^(\\.\\./)+(http|chat|db|access|api)/', '^(\\.\\./)+onair\\.js$'],
+    },
+  ),
   // Browser code: no Node, and of the server and the desktop app only the shared contracts.
   rendererNode: nodeBuiltins('Browser code (renderer/) cannot use Node built-ins.'),
-  renderer: wall('Browser code (renderer/) imports from server/ and electron/ only the shared contracts listed in eslint.config.js (CONTRACT_FILES).', {
-    names: ['electron'],
-    regexes: ['(^|/)server/(?!api/(types|chat|text-rules)\\.js$)', '(^|/)electron/(?!(ipc-contract|state-line|broadcast/types)\\.js$)'],
-  }),
+  renderer: wall(
+    'Browser code (renderer/) imports from server/ and electron/ only the shared contracts listed in eslint.config.js (CONTRACT_FILES).',
+    {
+      names: ['electron'],
+      regexes: ['(^|/)server/(?!api/(types|chat|text-rules)\\.js$)', '(^|/)electron/(?!(ipc-contract|state-line|broadcast/types)\\.js$)'],
+    },
+  ),
   // The broadcast pipeline is plain Node: the CLI and the dev bridge run it without Electron.
-  broadcast: wall('The broadcast pipeline (electron/broadcast) never imports electron or the Electron main/preload code: the CLI and the dev bridge run it in plain Node.', {
-    regexes: ['^electron(/|$)', '^(\\.\\./)+(main|preload)/'],
-  }),
+  broadcast: wall(
+    'The broadcast pipeline (electron/broadcast) never imports electron or the Electron main/preload code: the CLI and the dev bridge run it in plain Node.',
+    {
+      regexes: ['^electron(/|$)', '^(\\.\\./)+(main|preload)/'],
+    },
+  ),
   // Helpers that start servers, spawn ffmpeg and read the test environment belong to tests and the benchmark.
   testSupport: wall('Only tests (and the benchmark) import server/test-support/: the programs never need it.', {
     regexes: ['(^|/)test-support/'],
@@ -72,7 +88,10 @@ const restrict = (...walls) => ({
 
 const RULES = {
   // Unused names are errors, except a leading underscore (a parameter a signature needs, a skipped element).
-  '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+  '@typescript-eslint/no-unused-vars': [
+    'error',
+    { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+  ],
   // Untyped JSON (config files, API bodies in tests) is read through `any` on purpose, then validated.
   '@typescript-eslint/no-explicit-any': 'off',
   // `catch {}` where failure is the expected, ignorable case (a probe, a best-effort cleanup).
@@ -105,7 +124,16 @@ export default defineConfig(
   {
     files: ['server/**/*.ts'],
     ignores: ['server/config.ts', ...TESTS],
-    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Server settings are read in server/config.ts (loadConfig) and passed down; add the setting there and to README\'s settings table.' }] },
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: "Server settings are read in server/config.ts (loadConfig) and passed down; add the setting there and to README's settings table.",
+        },
+      ],
+    },
   },
 
   // Import walls. A later block replaces an earlier one's options for the files both match, so each block lists
@@ -113,7 +141,11 @@ export default defineConfig(
   { files: ['server/**/*.ts'], rules: restrict(WALLS.server) },
   { files: ['server/**/*.ts'], ignores: TESTS, rules: restrict(WALLS.server, WALLS.testSupport) },
   { files: ['server/rtmp/**/*.ts'], ignores: TESTS, rules: restrict(WALLS.server, WALLS.rtmp, WALLS.testSupport) },
-  { files: ['renderer/**/*.{ts,tsx}'], ignores: ['renderer/*.test.ts', 'renderer/vite*.config.ts'], rules: restrict(WALLS.rendererNode, WALLS.renderer) },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    ignores: ['renderer/*.test.ts', 'renderer/vite*.config.ts'],
+    rules: restrict(WALLS.rendererNode, WALLS.renderer),
+  },
   { files: ['electron/broadcast/**/*.ts'], rules: restrict(WALLS.broadcast) },
   { files: CONTRACT_FILES, rules: restrict(WALLS.contracts) },
 );

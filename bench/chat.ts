@@ -224,16 +224,21 @@ interface LevelResult {
   boxBusyPercent: number;
 }
 
-async function runLevel(n: number, o: { seconds: number; rate: number; senders: Array<{ token: string }>; sqlitePath: string; workers: number; redis: boolean; client: string }): Promise<LevelResult> {
+async function runLevel(
+  n: number,
+  o: { seconds: number; rate: number; senders: Array<{ token: string }>; sqlitePath: string; workers: number; redis: boolean; client: string },
+): Promise<LevelResult> {
   const { io } = await import('socket.io-client');
   const server = spawnUlimited([process.execPath, '--import', 'tsx', 'server/test-support/chat-process.ts'], {
     CHAT_SQLITE: o.sqlitePath,
     ONAIR_LOG_LEVEL: 'warn',
     ...(o.redis ? { REDIS_URL: 'redis://127.0.0.1:6379', CHAT_REDIS_PREFIX: `onair-chat-bench-${process.pid}` } : {}),
   });
-  const hello = await jsonLines(server.child).next('hello (no type field)', 20_000).catch((e) => {
-    throw new Error(`server did not start: ${e.message} ${server.tail()}`);
-  });
+  const hello = await jsonLines(server.child)
+    .next('hello (no type field)', 20_000)
+    .catch((e) => {
+      throw new Error(`server did not start: ${e.message} ${server.tail()}`);
+    });
   const base = `http://127.0.0.1:${hello.port}`;
   const pid: number = hello.pid;
   await sleep(500);
@@ -244,7 +249,10 @@ async function runLevel(n: number, o: { seconds: number; rate: number; senders: 
   const per = Math.ceil(n / o.workers);
   const ws = Array.from({ length: o.workers }, (_, i) => {
     const count = Math.min(per, n - i * per);
-    const c = spawnUlimited([process.execPath, '--import', 'tsx', 'bench/chat.ts', '--role', 'clients', '--base', base, '--n', String(count), '--client', o.client], {});
+    const c = spawnUlimited(
+      [process.execPath, '--import', 'tsx', 'bench/chat.ts', '--role', 'clients', '--base', base, '--n', String(count), '--client', o.client],
+      {},
+    );
     return { c, lines: jsonLines(c.child) };
   });
   const ready = await Promise.all(ws.map((w) => w.lines.next('ready', WORKER_READY_TIMEOUT_MS)));
@@ -260,7 +268,11 @@ async function runLevel(n: number, o: { seconds: number; rate: number; senders: 
         new Promise<any>((resolve, reject) => {
           const sock = io(base, { path: '/socket.io', transports: ['websocket'], forceNew: true, reconnection: false, auth: { token: s.token } });
           sock.once('connect_error', reject);
-          sock.once('connect', () => sock.timeout(10_000).emit('join', { channel: CHANNEL }, (err: unknown, r: any) => (err || !r.ok ? reject(err ?? r.error) : resolve(sock))));
+          sock.once('connect', () =>
+            sock
+              .timeout(10_000)
+              .emit('join', { channel: CHANNEL }, (err: unknown, r: any) => (err || !r.ok ? reject(err ?? r.error) : resolve(sock))),
+          );
         }),
     ),
   );
@@ -347,7 +359,12 @@ async function runLevel(n: number, o: { seconds: number; rate: number; senders: 
     delivered,
     dropped: expected - delivered,
     disconnects,
-    latencyMs: { p50: pct(0.5), p90: pct(0.9), p99: pct(0.99), max: sorted.length ? Math.round((sorted[sorted.length - 1][0] + 1) * BUCKET_MS) : NaN },
+    latencyMs: {
+      p50: pct(0.5),
+      p90: pct(0.9),
+      p99: pct(0.99),
+      max: sorted.length ? Math.round((sorted[sorted.length - 1][0] + 1) * BUCKET_MS) : NaN,
+    },
     serverCpuPercent: Math.round((cpuMs / 1000 / elapsed) * 1000) / 10,
     serverRssMb: {
       idle: Math.round(idleRss),
@@ -395,7 +412,16 @@ async function main() {
       benchmark: 'chat',
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', node: process.version },
-      settings: { seconds, rate, senders: nSenders, workers, redis, client, transport: 'websocket', target: { clients: 5000, p99Ms: 250, dropped: 0 } },
+      settings: {
+        seconds,
+        rate,
+        senders: nSenders,
+        workers,
+        redis,
+        client,
+        transport: 'websocket',
+        target: { clients: 5000, p99Ms: 250, dropped: 0 },
+      },
       results,
     };
     const outDir = path.join(HERE, 'results');

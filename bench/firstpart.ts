@@ -141,14 +141,28 @@ export async function firstPartScenario(target: Target, ctx: Ctx, repeats: numbe
       } finally {
         pub?.stop();
       }
-      ctx.log(`  firstpart #${r + 1}: ${run.playableMs !== undefined ? `${run.playableMs.toFixed(0)} ms after the keyframe ` +
-        `(first ${ll ? 'master' : 'listing'} ${run.firstPlaylistMs?.toFixed(0)} ms${run.blockingAnsweredMs !== undefined ? `, blocking answers ${run.blockingAnsweredMs.toFixed(0)} ms` : ''}` +
-        `${run.parts ? `, parts ${run.parts.join('/')}` : ''}; before: ${JSON.stringify(run.statusesBefore)})` : run.error}`);
+      ctx.log(
+        `  firstpart #${r + 1}: ${
+          run.playableMs !== undefined
+            ? `${run.playableMs.toFixed(0)} ms after the keyframe ` +
+              `(first ${ll ? 'master' : 'listing'} ${run.firstPlaylistMs?.toFixed(0)} ms${run.blockingAnsweredMs !== undefined ? `, blocking answers ${run.blockingAnsweredMs.toFixed(0)} ms` : ''}` +
+              `${run.parts ? `, parts ${run.parts.join('/')}` : ''}; before: ${JSON.stringify(run.statusesBefore)})`
+            : run.error
+        }`,
+      );
       runs.push(run);
       await sleep(500, ctx.signal);
     }
     const ok = runs.map((x) => x.playableMs).filter((x): x is number => x !== undefined);
     const lists = runs.map((x) => x.firstPlaylistMs).filter((x): x is number => x !== undefined);
-    return { unit: ll ? 'part' : 'segment', runs, medianMs: median(ok), maxMs: Math.max(...ok), minMs: Math.min(...ok), ok: ok.length, medianFirstPlaylistMs: median(lists) };
+    return {
+      unit: ll ? 'part' : 'segment',
+      runs,
+      medianMs: median(ok),
+      maxMs: Math.max(...ok),
+      minMs: Math.min(...ok),
+      ok: ok.length,
+      medianFirstPlaylistMs: median(lists),
+    };
   });
 }

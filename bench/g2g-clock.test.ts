@@ -19,7 +19,10 @@ function resample(img: Gray, r: { x: number; y: number; w: number; h: number }, 
     for (let x = 0; x < w; x++) {
       const sx = r.x + ((x + 0.5) * r.w) / w - 0.5;
       const sy = r.y + ((y + 0.5) * r.h) / h - 0.5;
-      const x0 = Math.floor(sx), y0 = Math.floor(sy), fx = sx - x0, fy = sy - y0;
+      const x0 = Math.floor(sx),
+        y0 = Math.floor(sy),
+        fx = sx - x0,
+        fy = sy - y0;
       const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
       const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
       out[y * w + x] = Math.round(top * (1 - fy) + bottom * fy);
@@ -85,7 +88,11 @@ test('the code read straight from the gray frame (one channel) gives the value t
 test('a blurred, scaled-down, noisy frame with a moving background still decodes', () => {
   for (const v of [Date.now(), 0xaaaaaaaaaaaa]) {
     const soft = degrade(blur(frameWith(v, true), 3), 24);
-    for (const [w, h] of [[853, 480], [640, 360], [1920, 1080]]) {
+    for (const [w, h] of [
+      [853, 480],
+      [640, 360],
+      [1920, 1080],
+    ]) {
       const scaled = resample(soft, { x: 0, y: 0, w: soft.width, h: soft.height }, w, h);
       assert.equal(readBack(scaled), v, `value ${v} at ${w}x${h}`);
     }

@@ -29,7 +29,11 @@ function main(): void {
   };
   // ffmpeg gone (publisher stopped): nothing more to do.
   process.stdout.on('error', () => process.exit(0));
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => { report(); process.exit(0); });
+  for (const sig of ['SIGTERM', 'SIGINT'] as const)
+    process.on(sig, () => {
+      report();
+      process.exit(0);
+    });
   const start = performance.now();
   let lastReport = start;
   const tick = () => {

@@ -54,13 +54,20 @@ function install(): void {
   let everRead = 0;
   let video: HTMLVideoElement | null = null;
   let samples: Array<[number, number]> = [];
-  let attempts = 0, decoded = 0, repeats = 0, stalls = 0, stalledMs = 0, waitingEvents = 0, videoSwaps = 0;
+  let attempts = 0,
+    decoded = 0,
+    repeats = 0,
+    stalls = 0,
+    stalledMs = 0,
+    waitingEvents = 0,
+    videoSwaps = 0;
   let firstFrameWall: number | undefined;
   let lastPainted = -1;
   let lastTime = -1;
   let lastAdvance = Date.now();
   let stallStart: number | undefined;
-  let dropped0 = 0, total0 = 0;
+  let dropped0 = 0,
+    total0 = 0;
 
   const quality = (v: HTMLVideoElement | null) => {
     const q = v?.getVideoPlaybackQuality?.();
@@ -88,7 +95,10 @@ function install(): void {
     const t = decodeClock(img.data, STRIP.width, STRIP.height, 4);
     if (t === undefined || Math.abs(now - t) > PLAUSIBLE_MS) return;
     decoded++;
-    if (t === lastPainted) { repeats++; return; }
+    if (t === lastPainted) {
+      repeats++;
+      return;
+    }
     lastPainted = t;
     firstFrameWall ??= now;
     if (samples.length < MAX_SAMPLES) samples.push([now, now - t]);
@@ -100,7 +110,10 @@ function install(): void {
     openStall(Date.now());
   };
   const attach = (v: HTMLVideoElement) => {
-    if (video) { video.removeEventListener('waiting', onWaiting); videoSwaps++; }
+    if (video) {
+      video.removeEventListener('waiting', onWaiting);
+      videoSwaps++;
+    }
     video = v;
     v.addEventListener('waiting', onWaiting);
     lastTime = -1;
@@ -144,7 +157,10 @@ function install(): void {
     reset() {
       samples = [];
       attempts = decoded = repeats = stalls = stalledMs = waitingEvents = 0;
-      if (stallStart !== undefined) { stallStart = Date.now(); stalls = 1; }
+      if (stallStart !== undefined) {
+        stallStart = Date.now();
+        stalls = 1;
+      }
       const q = quality(video);
       dropped0 = q?.dropped ?? 0;
       total0 = q?.total ?? 0;
@@ -153,9 +169,14 @@ function install(): void {
       const q = quality(video);
       const now = Date.now();
       return {
-        samples, attempts, decoded, repeats, stalls,
+        samples,
+        attempts,
+        decoded,
+        repeats,
+        stalls,
         stalledMs: stalledMs + (stallStart !== undefined ? now - stallStart : 0),
-        waitingEvents, firstFrameWall,
+        waitingEvents,
+        firstFrameWall,
         clock: useRvfc ? 'rvfc' : 'raf',
         videoSize: video ? `${video.videoWidth}x${video.videoHeight}` : '',
         ...(q ? { droppedFrames: q.dropped - dropped0, totalFrames: q.total - total0 } : {}),

@@ -21,9 +21,15 @@ import type { Instance, Target } from './targets.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
 ];
 /** Segments each playlist lists before the first page opens: a viewer joins a stream that has been on for a while. */
 const MIN_SEGMENTS = 4;
@@ -120,15 +126,35 @@ function ensureViewerBuilt(log: (s: string) => void): void {
   const sources = Math.max(newest(join(REPO_DIR, 'renderer', 'viewer')), newest(join(REPO_DIR, 'renderer', 'shared')));
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   log('  building the viewer app (vite build)');
-  const r = spawnSync(process.execPath, [join(REPO_DIR, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(REPO_DIR, 'renderer', 'vite.config.ts'), '--logLevel', 'warn'], {
-    cwd: REPO_DIR, stdio: 'inherit', timeout: 300_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(REPO_DIR, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      join(REPO_DIR, 'renderer', 'vite.config.ts'),
+      '--logLevel',
+      'warn',
+    ],
+    {
+      cwd: REPO_DIR,
+      stdio: 'inherit',
+      timeout: 300_000,
+    },
+  );
   if (r.status !== 0 || !existsSync(index)) throw new Error('vite build of the viewer app failed');
 }
 
 /** g2g-probe.ts and the clock decoder as one script, for addInitScript. */
 async function probeScript(): Promise<string> {
-  const out = await build({ entryPoints: [join(BENCH_DIR, 'g2g-probe.ts')], bundle: true, format: 'iife', target: 'chrome110', write: false, logLevel: 'warning' });
+  const out = await build({
+    entryPoints: [join(BENCH_DIR, 'g2g-probe.ts')],
+    bundle: true,
+    format: 'iife',
+    target: 'chrome110',
+    write: false,
+    logLevel: 'warning',
+  });
   return out.outputFiles[0].text;
 }
 
@@ -161,20 +187,65 @@ interface ClockPublisher {
  */
 export function startClockPublisher(urls: string[], seconds: number): ClockPublisher {
   const ffmpeg = [
-    '-hide_banner', '-loglevel', 'error', '-nostdin',
-    '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${FRAME.width}x${FRAME.height}`, '-r', String(FRAME.fps), '-i', 'pipe:0',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-    '-map', '0:v', '-map', '1:a',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-    '-b:v', '2500k', '-maxrate', '2500k', '-bufsize', '2500k',
-    '-g', String(FRAME.fps), '-keyint_min', String(FRAME.fps), '-sc_threshold', '0',
-    '-c:a', 'aac', '-b:a', '128k', '-ac', '2',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'gray',
+    '-s',
+    `${FRAME.width}x${FRAME.height}`,
+    '-r',
+    String(FRAME.fps),
+    '-i',
+    'pipe:0',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=44100',
+    '-map',
+    '0:v',
+    '-map',
+    '1:a',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-tune',
+    'zerolatency',
+    '-profile:v',
+    'high',
+    '-pix_fmt',
+    'yuv420p',
+    '-b:v',
+    '2500k',
+    '-maxrate',
+    '2500k',
+    '-bufsize',
+    '2500k',
+    '-g',
+    String(FRAME.fps),
+    '-keyint_min',
+    String(FRAME.fps),
+    '-sc_threshold',
+    '0',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-ac',
+    '2',
     // The tee muxer does not ask the encoders for global headers the way the flv muxer alone does; FLV needs them.
-    '-flags', '+global_header',
+    '-flags',
+    '+global_header',
     ...flvOutputArgs(urls.length === 1 ? urls[0] : urls),
   ];
   const script = 'set -o pipefail; node="$1"; painter="$2"; secs="$3"; shift 3; "$node" --import tsx "$painter" "$secs" | ffmpeg "$@"';
-  const proc = spawnGroup('bash', ['-c', script, 'g2g-publisher', process.execPath, join(BENCH_DIR, 'g2g-painter.ts'), String(seconds), ...ffmpeg], { cwd: REPO_DIR });
+  const proc = spawnGroup('bash', ['-c', script, 'g2g-publisher', process.execPath, join(BENCH_DIR, 'g2g-painter.ts'), String(seconds), ...ffmpeg], {
+    cwd: REPO_DIR,
+  });
   return {
     proc,
     stats() {
@@ -185,7 +256,12 @@ export function startClockPublisher(urls: string[], seconds: number): ClockPubli
 }
 
 function publisherGone(pub: ClockPublisher): string | undefined {
-  return pub.proc.isRunning() ? undefined : `publisher exited: ${pub.proc.tail().slice(-500).replace(/rtmp:\/\/\S+/g, 'rtmp://…')}`;
+  return pub.proc.isRunning()
+    ? undefined
+    : `publisher exited: ${pub.proc
+        .tail()
+        .slice(-500)
+        .replace(/rtmp:\/\/\S+/g, 'rtmp://…')}`;
 }
 
 async function waitForSegments(url: string, pub: ClockPublisher, signal: AbortSignal): Promise<void> {
@@ -224,7 +300,16 @@ interface SessionData {
 type ProbeWindow = Window & { __g2g: { snapshot(): ProbeSnapshot; reset(): void }; __playerErrors?: string[] };
 
 /** One join: a fresh context opens the page, plays to its first decoded frame, warms up, then is measured. */
-async function session(browser: Browser, spec: PageSpec, probe: string, pub: ClockPublisher, servers: number[], seconds: number, o: G2gOptions, ctx: Ctx): Promise<SessionData> {
+async function session(
+  browser: Browser,
+  spec: PageSpec,
+  probe: string,
+  pub: ClockPublisher,
+  servers: number[],
+  seconds: number,
+  o: G2gOptions,
+  ctx: Ctx,
+): Promise<SessionData> {
   const joinDelayMs = Math.round(Math.random() * 1000);
   await sleep(joinDelayMs, ctx.signal);
   const context = await browser.newContext({ viewport: { width: FRAME.width, height: FRAME.height }, deviceScaleFactor: 1 });
@@ -234,7 +319,9 @@ async function session(browser: Browser, spec: PageSpec, probe: string, pub: Clo
     // page's Content-Security-Policy, and the same for the hls.js pages and Onair's /embed page.
     await context.addInitScript({ content: probe });
     const page = await context.newPage();
-    page.on('pageerror', (e) => { if (errors.length < 10) errors.push(e.message.slice(0, 200)); });
+    page.on('pageerror', (e) => {
+      if (errors.length < 10) errors.push(e.message.slice(0, 200));
+    });
     if (spec.html) {
       // Served from the playlist's own origin so hls.js needs no CORS (nginx sends none); the route is removed once
       // the page is loaded, so no media request passes through the harness.
@@ -244,7 +331,8 @@ async function session(browser: Browser, spec: PageSpec, probe: string, pub: Clo
     const navWall = Date.now();
     await page.goto(spec.url, { waitUntil: 'domcontentloaded', timeout: 20_000 });
     if (spec.html) await page.unrouteAll();
-    const playerErrors = async () => [...errors, ...await page.evaluate(() => (window as unknown as ProbeWindow).__playerErrors ?? [])].slice(0, 10);
+    const playerErrors = async () =>
+      [...errors, ...(await page.evaluate(() => (window as unknown as ProbeWindow).__playerErrors ?? []))].slice(0, 10);
     let first: number | undefined;
     for (let k = 0; k < FIRST_FRAME_TIMEOUT_MS / 250 && first === undefined; k++) {
       const gone = publisherGone(pub);
@@ -263,8 +351,15 @@ async function session(browser: Browser, spec: PageSpec, probe: string, pub: Clo
     const snap = await page.evaluate(() => (window as unknown as ProbeWindow).__g2g.snapshot());
     if (snap.samples.length === 0) throw new Error(`no frame decoded in the ${seconds} s window (${snap.attempts} presented)`);
     return {
-      samples: snap.samples, snap, windowStart, seconds, firstFrameMs: first - navWall, joinDelayMs,
-      boxBusyPct: m.boxBusyPct, publisherCpuPct: m.groups.publisher.cpuPct, serversCpuPct: m.groups.servers.cpuPct,
+      samples: snap.samples,
+      snap,
+      windowStart,
+      seconds,
+      firstFrameMs: first - navWall,
+      joinDelayMs,
+      boxBusyPct: m.boxBusyPct,
+      publisherCpuPct: m.groups.publisher.cpuPct,
+      serversCpuPct: m.groups.servers.cpuPct,
       playerErrors: await playerErrors(),
     };
   } finally {
@@ -277,27 +372,49 @@ function pageFigures(spec: PageSpec, ss: SessionData[], errors: string[]): G2gPa
   const lat = ss.flatMap((x) => x.samples.map((y) => y[1]));
   const sum = (f: (x: SessionData) => number) => ss.reduce((a, x) => a + f(x), 0);
   const mean = (f: (x: SessionData) => number) => sum(f) / ss.length;
-  const perSecond = ss.flatMap((x) => Array.from({ length: Math.ceil(x.seconds) }, (_, k) => {
-    const inSecond = x.samples.filter(([wall]) => wall >= x.windowStart + k * 1000 && wall < x.windowStart + (k + 1) * 1000).map((y) => y[1]);
-    return inSecond.length ? Math.round(median(inSecond)) : NaN;
-  }));
+  const perSecond = ss.flatMap((x) =>
+    Array.from({ length: Math.ceil(x.seconds) }, (_, k) => {
+      const inSecond = x.samples.filter(([wall]) => wall >= x.windowStart + k * 1000 && wall < x.windowStart + (k + 1) * 1000).map((y) => y[1]);
+      return inSecond.length ? Math.round(median(inSecond)) : NaN;
+    }),
+  );
   const attempts = sum((x) => x.snap.attempts);
   const dropped = ss.every((x) => x.snap.droppedFrames !== undefined);
   return {
-    id: spec.id, server: spec.server, player: spec.player, seconds: sum((x) => x.seconds),
-    sessions: ss.map((x) => ({ medianMs: median(x.samples.map((y) => y[1])), firstFrameMs: x.firstFrameMs, stalls: x.snap.stalls, joinDelayMs: x.joinDelayMs })),
+    id: spec.id,
+    server: spec.server,
+    player: spec.player,
+    seconds: sum((x) => x.seconds),
+    sessions: ss.map((x) => ({
+      medianMs: median(x.samples.map((y) => y[1])),
+      firstFrameMs: x.firstFrameMs,
+      stalls: x.snap.stalls,
+      joinDelayMs: x.joinDelayMs,
+    })),
     sessionErrors: errors,
-    samples: lat.length, medianMs: median(lat), p95Ms: quantile(lat, 0.95), p5Ms: quantile(lat, 0.05),
-    minMs: Math.min(...lat), maxMs: Math.max(...lat), meanMs: lat.reduce((a, b) => a + b, 0) / lat.length,
+    samples: lat.length,
+    medianMs: median(lat),
+    p95Ms: quantile(lat, 0.95),
+    p5Ms: quantile(lat, 0.05),
+    minMs: Math.min(...lat),
+    maxMs: Math.max(...lat),
+    meanMs: lat.reduce((a, b) => a + b, 0) / lat.length,
     perSecondMedianMs: perSecond,
-    attempts, decoded: sum((x) => x.snap.decoded), decodeRate: attempts ? sum((x) => x.snap.decoded) / attempts : 0, repeats: sum((x) => x.snap.repeats),
-    stalls: sum((x) => x.snap.stalls), stalledMs: sum((x) => x.snap.stalledMs), waitingEvents: sum((x) => x.snap.waitingEvents),
+    attempts,
+    decoded: sum((x) => x.snap.decoded),
+    decodeRate: attempts ? sum((x) => x.snap.decoded) / attempts : 0,
+    repeats: sum((x) => x.snap.repeats),
+    stalls: sum((x) => x.snap.stalls),
+    stalledMs: sum((x) => x.snap.stalledMs),
+    waitingEvents: sum((x) => x.snap.waitingEvents),
     firstFrameMs: median(ss.map((x) => x.firstFrameMs)),
     ...(dropped ? { droppedFrames: sum((x) => x.snap.droppedFrames ?? 0), totalFrames: sum((x) => x.snap.totalFrames ?? 0) } : {}),
     videoSize: [...new Set(ss.map((x) => x.snap.videoSize))].join(', '),
     clock: ss.every((x) => x.snap.clock === 'rvfc') ? 'rvfc' : 'raf',
     videoSwaps: sum((x) => x.snap.videoSwaps),
-    boxBusyPct: mean((x) => x.boxBusyPct), publisherCpuPct: mean((x) => x.publisherCpuPct), serversCpuPct: mean((x) => x.serversCpuPct),
+    boxBusyPct: mean((x) => x.boxBusyPct),
+    publisherCpuPct: mean((x) => x.publisherCpuPct),
+    serversCpuPct: mean((x) => x.serversCpuPct),
     playerErrors: [...new Set(ss.flatMap((x) => x.playerErrors))].slice(0, 10),
   };
 }
@@ -328,17 +445,31 @@ export async function g2gScenario(targets: Target[], ctx: Ctx, o: G2gOptions): P
     const pages: PageSpec[] = [];
     if (nginxAt >= 0) {
       const src = playlists[nginxAt];
-      pages.push({ id: 'nginx-hlsjs', server: targets[nginxAt].name, player: 'hls.js defaults', url: `${new URL(src).origin}/g2g/hlsjs.html`, html: hlsjsPage(src) });
+      pages.push({
+        id: 'nginx-hlsjs',
+        server: targets[nginxAt].name,
+        player: 'hls.js defaults',
+        url: `${new URL(src).origin}/g2g/hlsjs.html`,
+        html: hlsjsPage(src),
+      });
     }
     if (onairAt >= 0) {
       const src = playlists[onairAt];
       const origin = new URL(src).origin;
       pages.push({ id: 'onair-hlsjs', server: 'onair', player: 'hls.js defaults', url: `${origin}/g2g/hlsjs.html`, html: hlsjsPage(src) });
-      pages.push({ id: 'onair-embed', server: 'onair', player: '/embed page', url: `${origin}/embed/${encodeURIComponent(targets[onairAt].playName(0))}` });
+      pages.push({
+        id: 'onair-embed',
+        server: 'onair',
+        player: '/embed page',
+        url: `${origin}/embed/${encodeURIComponent(targets[onairAt].playName(0))}`,
+      });
     }
     // Long enough for every join's delay, first frame, warm-up and window; the painter then ends and so does ffmpeg.
     const publishSeconds = 30 + pages.length * joins * (perJoin + o.warmupSeconds + FIRST_FRAME_TIMEOUT_MS / 1000 + 5);
-    const pub = startClockPublisher(insts.map((inst, i) => `${inst.rtmpBase}/${keys[i]}`), publishSeconds);
+    const pub = startClockPublisher(
+      insts.map((inst, i) => `${inst.rtmpBase}/${keys[i]}`),
+      publishSeconds,
+    );
     const profile = mkdtempSync(join(tmpdir(), 'onair-bench-chromium-'));
     tempDir.track(profile);
     let browser: Browser | undefined;
@@ -351,10 +482,21 @@ export async function g2gScenario(targets: Target[], ctx: Ctx, o: G2gOptions): P
       for (let j = 0; j < joins; j++) {
         for (const spec of pages) {
           try {
-            const x = await session(browser, spec, probe, pub, insts.map((i) => i.pid()), perJoin, o, ctx);
+            const x = await session(
+              browser,
+              spec,
+              probe,
+              pub,
+              insts.map((i) => i.pid()),
+              perJoin,
+              o,
+              ctx,
+            );
             done.get(spec.id)!.push(x);
-            ctx.log(`  g2g ${spec.id} #${j + 1}/${joins}: median ${median(x.samples.map((y) => y[1])).toFixed(0)} ms, first frame ${x.firstFrameMs} ms, ` +
-              `stalls ${x.snap.stalls}, decoded ${x.snap.decoded}/${x.snap.attempts}, box ${x.boxBusyPct.toFixed(0)}%${x.playerErrors.length ? `, errors: ${x.playerErrors.join('; ')}` : ''}`);
+            ctx.log(
+              `  g2g ${spec.id} #${j + 1}/${joins}: median ${median(x.samples.map((y) => y[1])).toFixed(0)} ms, first frame ${x.firstFrameMs} ms, ` +
+                `stalls ${x.snap.stalls}, decoded ${x.snap.decoded}/${x.snap.attempts}, box ${x.boxBusyPct.toFixed(0)}%${x.playerErrors.length ? `, errors: ${x.playerErrors.join('; ')}` : ''}`,
+            );
           } catch (err) {
             if (ctx.signal.aborted) throw err;
             const msg = (err as Error).message;
@@ -364,7 +506,10 @@ export async function g2gScenario(targets: Target[], ctx: Ctx, o: G2gOptions): P
         }
       }
       const out: G2gResult = {
-        pages: {}, order: pages.map((p) => p.id), warmupSeconds: o.warmupSeconds, joins,
+        pages: {},
+        order: pages.map((p) => p.id),
+        warmupSeconds: o.warmupSeconds,
+        joins,
         publisher: `${FRAME.width}x${FRAME.height}@${FRAME.fps} gray frames from bench/g2g-painter.ts | ffmpeg libx264 veryfast zerolatency 2500k, GOP ${FRAME.fps}, AAC 128k, ${insts.length > 1 ? 'tee to both servers' : 'one server'}`,
       };
       for (const spec of pages) {
@@ -373,8 +518,10 @@ export async function g2gScenario(targets: Target[], ctx: Ctx, o: G2gOptions): P
         out.pages[spec.id] = ss.length ? pageFigures(spec, ss, errs) : { error: errs.join('\n').slice(0, 2000) || 'no session' };
         const p = out.pages[spec.id]!;
         if (!('error' in p)) {
-          ctx.log(`  g2g ${spec.id}: median ${p.medianMs.toFixed(0)} ms, p95 ${p.p95Ms.toFixed(0)} ms over ${p.samples} frames in ${ss.length} joins, ` +
-            `decoded ${(100 * p.decodeRate).toFixed(1)}%, stalls ${p.stalls} (${p.stalledMs.toFixed(0)} ms)`);
+          ctx.log(
+            `  g2g ${spec.id}: median ${p.medianMs.toFixed(0)} ms, p95 ${p.p95Ms.toFixed(0)} ms over ${p.samples} frames in ${ss.length} joins, ` +
+              `decoded ${(100 * p.decodeRate).toFixed(1)}%, stalls ${p.stalls} (${p.stalledMs.toFixed(0)} ms)`,
+          );
         }
       }
       // Stopped before reading its timing: the painter reports once more on SIGTERM.

@@ -80,7 +80,13 @@ export function parseLlPlaylist(text: string): LlPlaylist {
       const msn = pl.mediaSequence + pl.skipped + pl.segments.length;
       const pdtMs = pendingPdt ?? lastPdtEnd;
       flushParts(msn, pdtMs);
-      pl.segments.push({ msn, uri: line, durationS: pendingDuration, ...(pdtMs !== undefined ? { pdtMs } : {}), ...(pl.mapUri ? { mapUri: pl.mapUri } : {}) });
+      pl.segments.push({
+        msn,
+        uri: line,
+        durationS: pendingDuration,
+        ...(pdtMs !== undefined ? { pdtMs } : {}),
+        ...(pl.mapUri ? { mapUri: pl.mapUri } : {}),
+      });
       lastPdtEnd = pdtMs !== undefined ? pdtMs + pendingDuration * 1000 : undefined;
       pendingDuration = undefined;
       pendingPdt = undefined;
@@ -90,18 +96,32 @@ export function parseLlPlaylist(text: string): LlPlaylist {
     const tag = colon < 0 ? line : line.slice(0, colon);
     const value = colon < 0 ? '' : line.slice(colon + 1);
     switch (tag) {
-      case '#EXT-X-MEDIA-SEQUENCE': pl.mediaSequence = Number(value); break;
-      case '#EXT-X-TARGETDURATION': pl.targetDuration = Number(value); break;
-      case '#EXTINF': pendingDuration = Number(value.split(',')[0]); break;
+      case '#EXT-X-MEDIA-SEQUENCE':
+        pl.mediaSequence = Number(value);
+        break;
+      case '#EXT-X-TARGETDURATION':
+        pl.targetDuration = Number(value);
+        break;
+      case '#EXTINF':
+        pendingDuration = Number(value.split(',')[0]);
+        break;
       case '#EXT-X-PROGRAM-DATE-TIME': {
         const t = Date.parse(value);
         if (Number.isFinite(t)) pendingPdt = t;
         break;
       }
-      case '#EXT-X-MAP': pl.mapUri = parseAttributes(value).URI ?? pl.mapUri; break;
-      case '#EXT-X-ENDLIST': pl.endList = true; break;
-      case '#EXT-X-SKIP': pl.skipped = Number(parseAttributes(value)['SKIPPED-SEGMENTS'] ?? 0); break;
-      case '#EXT-X-PART-INF': pl.partTarget = Number(parseAttributes(value)['PART-TARGET']); break;
+      case '#EXT-X-MAP':
+        pl.mapUri = parseAttributes(value).URI ?? pl.mapUri;
+        break;
+      case '#EXT-X-ENDLIST':
+        pl.endList = true;
+        break;
+      case '#EXT-X-SKIP':
+        pl.skipped = Number(parseAttributes(value)['SKIPPED-SEGMENTS'] ?? 0);
+        break;
+      case '#EXT-X-PART-INF':
+        pl.partTarget = Number(parseAttributes(value)['PART-TARGET']);
+        break;
       case '#EXT-X-SERVER-CONTROL': {
         const a = parseAttributes(value);
         pl.canBlockReload = a['CAN-BLOCK-RELOAD'] === 'YES';
@@ -119,7 +139,8 @@ export function parseLlPlaylist(text: string): LlPlaylist {
         if (a.TYPE === 'PART' && a.URI) pl.preloadHint = a.URI;
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   // Parts after the last segment: the segment in progress, dated by its own PROGRAM-DATE-TIME when given.

@@ -40,7 +40,12 @@ export function get(agent: http.Agent, url: URL, timeoutMs: number, keepBody: bo
       });
       res.on('end', () => {
         const ra = Number(res.headers['retry-after']);
-        done({ status: res.statusCode ?? 0, bytes, ...(keepBody ? { body: Buffer.concat(chunks) } : {}), ...(Number.isFinite(ra) ? { retryAfterS: ra } : {}) });
+        done({
+          status: res.statusCode ?? 0,
+          bytes,
+          ...(keepBody ? { body: Buffer.concat(chunks) } : {}),
+          ...(Number.isFinite(ra) ? { retryAfterS: ra } : {}),
+        });
       });
       res.on('error', (err) => done({ status: 0, bytes, error: err.message }));
     });

@@ -4,8 +4,15 @@ import { latencySummary, sortedQuantile, summarize } from './llviewers-stats.js'
 import type { WorkerOutput } from './llviewers-worker.js';
 
 const out = (o: Partial<WorkerOutput>): WorkerOutput => ({
-  viewers: 0, joined: 0, heldInWindow: { video: [], audio: [] }, latencyMs: { video: [], audio: [] },
-  ends: { video: {}, audio: {} }, statuses: {}, errors: [], heldAfterWindowEnd: 0, ...o,
+  viewers: 0,
+  joined: 0,
+  heldInWindow: { video: [], audio: [] },
+  latencyMs: { video: [], audio: [] },
+  ends: { video: {}, audio: {} },
+  statuses: {},
+  errors: [],
+  heldAfterWindowEnd: 0,
+  ...o,
 });
 
 test('nearest-rank quantiles', () => {
@@ -21,7 +28,8 @@ test('nearest-rank quantiles', () => {
 test('missed parts per viewer over both tracks and workers; parts only viewers saw still count', () => {
   const observed = { video: { '5.0': 1000, '5.1': 1200 }, audio: { '5.0': 1010 } };
   const a = out({
-    viewers: 2, joined: 2,
+    viewers: 2,
+    joined: 2,
     heldInWindow: { video: [2, 1], audio: [1, 1] },
     latencyMs: { video: [10, 20, 30], audio: [40, 50] },
     ends: { video: { '5.0': 1000 }, audio: { '5.0': 1010, '5.1': 1210 } },
@@ -29,7 +37,13 @@ test('missed parts per viewer over both tracks and workers; parts only viewers s
     loopDelayMs: { p50: 10, p99: 30, max: 80 },
   });
   // A viewer that never joined holds nothing.
-  const b = out({ viewers: 1, joined: 0, heldInWindow: { video: [0], audio: [0] }, statuses: { master: { 0: 50 } }, loopDelayMs: { p50: 10, p99: 40, max: 60 } });
+  const b = out({
+    viewers: 1,
+    joined: 0,
+    heldInWindow: { video: [0], audio: [0] },
+    statuses: { master: { 0: 50 } },
+    loopDelayMs: { p50: 10, p99: 40, max: 60 },
+  });
   const s = summarize(observed, [a, b]);
   assert.deepEqual(s.partsInWindow, { video: 2, audio: 2 });
   assert.equal(s.partsOnlyViewersSaw, 1);

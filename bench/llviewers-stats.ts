@@ -48,7 +48,13 @@ export function sortedQuantile(sorted: ArrayLike<number>, q: number): number {
 
 export function latencySummary(values: number[]): LatencySummary {
   const s = Float64Array.from(values).sort();
-  return { count: s.length, p50: sortedQuantile(s, 0.5), p95: sortedQuantile(s, 0.95), p99: sortedQuantile(s, 0.99), max: s.length ? s[s.length - 1] : NaN };
+  return {
+    count: s.length,
+    p50: sortedQuantile(s, 0.5),
+    p95: sortedQuantile(s, 0.95),
+    p99: sortedQuantile(s, 0.99),
+    max: s.length ? s[s.length - 1] : NaN,
+  };
 }
 
 /**
@@ -70,7 +76,12 @@ export function summarize(observed: Record<LlTrack, Record<string, number>>, out
     }
   }
   const perViewer = parts.video.size + parts.audio.size;
-  let viewers = 0, joined = 0, held = 0, missedTotal = 0, missedMax = 0, missingAny = 0;
+  let viewers = 0,
+    joined = 0,
+    held = 0,
+    missedTotal = 0,
+    missedMax = 0,
+    missingAny = 0;
   const latency: Record<LlTrack, number[]> = { video: [], audio: [] };
   const statuses: Record<string, Record<string, number>> = {};
   const errors: string[] = [];

@@ -65,7 +65,8 @@ async function main(): Promise<void> {
   const onAnswer = (kind: RequestKind, a: Answer) => {
     const s = (statuses[kind] ??= {});
     s[String(a.status)] = (s[String(a.status)] ?? 0) + 1;
-    if (a.error && errors.length < 20) errors.push(`${kind}: ${a.error} at ${((a.endWall - cfg.windowStartWall) / 1000).toFixed(1)} s from the window's start`);
+    if (a.error && errors.length < 20)
+      errors.push(`${kind}: ${a.error} at ${((a.endWall - cfg.windowStartWall) / 1000).toFixed(1)} s from the window's start`);
   };
   /** Part end times as listed, by track and "msn.index" (the same for every viewer: the server's playlist). */
   const ends: Record<Track, Map<string, number>> = { video: new Map(), audio: new Map() };
@@ -83,32 +84,51 @@ async function main(): Promise<void> {
       const a = await get(agent, new URL(cfg.masterUrl), 5000, true);
       onAnswer('master', a);
       const m = a.status === 200 && a.body ? parseMaster(a.body.toString('utf8')) : undefined;
-      if (m?.variants.length) master = { video: new URL(m.variants[0], cfg.masterUrl).toString(), ...(m.audio ? { audio: new URL(m.audio, cfg.masterUrl).toString() } : {}) };
+      if (m?.variants.length)
+        master = {
+          video: new URL(m.variants[0], cfg.masterUrl).toString(),
+          ...(m.audio ? { audio: new URL(m.audio, cfg.masterUrl).toString() } : {}),
+        };
       else await new Promise((r) => setTimeout(r, 200));
     }
     if (!master) return;
     joined++;
-    const follow = (t: Track, u: string) => followTrack(agent, u, cfg.stopWall, {
-      answer: onAnswer,
-      part: (msn, index, heldWall) => { if (!held[t][v].has(`${msn}.${index}`)) held[t][v].set(`${msn}.${index}`, heldWall); },
-      playlist: (pl) => { for (const p of pl.parts) if (p.endMs !== undefined && !ends[t].has(`${p.msn}.${p.index}`)) ends[t].set(`${p.msn}.${p.index}`, p.endMs); },
-    });
+    const follow = (t: Track, u: string) =>
+      followTrack(agent, u, cfg.stopWall, {
+        answer: onAnswer,
+        part: (msn, index, heldWall) => {
+          if (!held[t][v].has(`${msn}.${index}`)) held[t][v].set(`${msn}.${index}`, heldWall);
+        },
+        playlist: (pl) => {
+          for (const p of pl.parts) if (p.endMs !== undefined && !ends[t].has(`${p.msn}.${p.index}`)) ends[t].set(`${p.msn}.${p.index}`, p.endMs);
+        },
+      });
     await Promise.all([follow('video', master.video), ...(master.audio ? [follow('audio', master.audio)] : [])]);
   };
   // The client's own event-loop delay over the measured window.
   const loop = monitorEventLoopDelay({ resolution: 10 });
   setTimeout(() => loop.enable(), Math.max(0, cfg.windowStartWall - wallNow()));
   setTimeout(() => loop.disable(), Math.max(0, cfg.windowEndWall - wallNow()));
-  const all = Promise.all(Array.from({ length: cfg.viewers }, (_, v) => viewer(v).catch((err: unknown) => {
-    if (errors.length < 20) errors.push(`viewer ${v}: ${(err as Error).message}`);
-  })));
+  const all = Promise.all(
+    Array.from({ length: cfg.viewers }, (_, v) =>
+      viewer(v).catch((err: unknown) => {
+        if (errors.length < 20) errors.push(`viewer ${v}: ${(err as Error).message}`);
+      }),
+    ),
+  );
   // Followers stop issuing requests at stopWall; parts in flight get drainMs more.
   await new Promise((r) => setTimeout(r, Math.max(0, cfg.stopWall - wallNow())));
   await Promise.race([all, new Promise((r) => setTimeout(r, cfg.drainMs))]);
 
   const out: WorkerOutput = {
-    viewers: cfg.viewers, joined, heldInWindow: { video: [], audio: [] }, latencyMs: { video: [], audio: [] },
-    ends: { video: {}, audio: {} }, statuses, errors, heldAfterWindowEnd: 0,
+    viewers: cfg.viewers,
+    joined,
+    heldInWindow: { video: [], audio: [] },
+    latencyMs: { video: [], audio: [] },
+    ends: { video: {}, audio: {} },
+    statuses,
+    errors,
+    heldAfterWindowEnd: 0,
     ...(loop.count > 0 ? { loopDelayMs: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 } } : {}),
   };
   const inWindow = (end: number | undefined) => end !== undefined && end >= cfg.windowStartWall && end < cfg.windowEndWall;

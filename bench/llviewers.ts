@@ -94,16 +94,28 @@ export async function llViewersScenario(target: Target, ctx: Ctx, o: LlViewersOp
     const segments = new Map<number, { pdtMs: number; durationS: number }>();
     let partTarget: number | undefined;
     const agent = new http.Agent({ keepAlive: true });
-    const observer = Promise.all(LL_TRACKS.map((t) => followTrack(agent, tracks![t], stopWall, {
-      answer: () => {},
-      playlist: (pl) => {
-        if (t === 'video') {
-          partTarget ??= pl.partTarget;
-          for (const s of pl.segments) if (s.pdtMs !== undefined && !segments.has(s.msn)) segments.set(s.msn, { pdtMs: s.pdtMs, durationS: s.durationS });
-        }
-        for (const p of pl.parts) if (p.endMs !== undefined && !observed[t].has(`${p.msn}.${p.index}`)) observed[t].set(`${p.msn}.${p.index}`, p.endMs);
-      },
-    }, false)));
+    const observer = Promise.all(
+      LL_TRACKS.map((t) =>
+        followTrack(
+          agent,
+          tracks![t],
+          stopWall,
+          {
+            answer: () => {},
+            playlist: (pl) => {
+              if (t === 'video') {
+                partTarget ??= pl.partTarget;
+                for (const s of pl.segments)
+                  if (s.pdtMs !== undefined && !segments.has(s.msn)) segments.set(s.msn, { pdtMs: s.pdtMs, durationS: s.durationS });
+              }
+              for (const p of pl.parts)
+                if (p.endMs !== undefined && !observed[t].has(`${p.msn}.${p.index}`)) observed[t].set(`${p.msn}.${p.index}`, p.endMs);
+            },
+          },
+          false,
+        ),
+      ),
+    );
 
     const dir = mkdtempSync(join(tmpdir(), 'onair-bench-llviewers-'));
     tempDir.track(dir);
@@ -113,17 +125,32 @@ export async function llViewersScenario(target: Target, ctx: Ctx, o: LlViewersOp
         const viewers = Math.floor(o.viewers / o.workers) + (w < o.viewers % o.workers ? 1 : 0);
         if (viewers === 0) continue;
         const cfg: WorkerConfig = {
-          masterUrl, viewers, joinWall, rampMs: RAMP_MS, windowStartWall, windowEndWall, stopWall, drainMs: DRAIN_MS, out: join(dir, `worker-${w}.json`),
+          masterUrl,
+          viewers,
+          joinWall,
+          rampMs: RAMP_MS,
+          windowStartWall,
+          windowEndWall,
+          stopWall,
+          drainMs: DRAIN_MS,
+          out: join(dir, `worker-${w}.json`),
         };
-        workers.push(spawnGroup(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'llviewers-worker.ts'), JSON.stringify(cfg)], { cwd: REPO_DIR }));
+        workers.push(
+          spawnGroup(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'llviewers-worker.ts'), JSON.stringify(cfg)], { cwd: REPO_DIR }),
+        );
       }
       ctx.log(`  llviewers: ${o.viewers} viewers in ${workers.length} workers; warm-up ${o.warmupS} s, measured ${o.measureS} s`);
       await sleep(windowStartWall - Date.now(), ctx.signal);
-      const m = await measureGroups({
-        server: () => [inst.pid()],
-        client: () => workers.map((x) => x.pid),
-        publisher: () => [pub.proc.pid],
-      }, o.measureS * 1000, 1000, ctx.signal);
+      const m = await measureGroups(
+        {
+          server: () => [inst.pid()],
+          client: () => workers.map((x) => x.pid),
+          publisher: () => [pub.proc.pid],
+        },
+        o.measureS * 1000,
+        1000,
+        ctx.signal,
+      );
       // Bounded: the workers stop by themselves at stopWall + DRAIN_MS.
       const deadline = stopWall + DRAIN_MS + 20_000 - Date.now();
       const exits = await Promise.race([Promise.all(workers.map((x) => x.exited)), sleep(deadline, ctx.signal).then(() => undefined)]);
@@ -155,12 +182,16 @@ export async function llViewersScenario(target: Target, ctx: Ctx, o: LlViewersOp
         met: s.missedTotal === 0 && s.latency.p99 <= LL_P99_TARGET_MS,
       };
       const l = s.latency;
-      ctx.log(`  llviewers: ${s.joined}/${s.viewers} joined; parts in window ${s.partsInWindow.video} video + ${s.partsInWindow.audio} audio; ` +
-        `held ${s.deliveriesHeld}/${s.deliveriesExpected}, missed ${s.missedTotal} (max ${s.missedPerViewerMax} per viewer, ${s.viewersMissingAny} viewers missing any)`);
-      ctx.log(`  llviewers: part end → held p50 ${l.p50.toFixed(1)} ms, p95 ${l.p95.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms; ` +
-        `non-200 ${JSON.stringify(s.non200)}; CPU server ${m.groups.server.cpuPct.toFixed(0)}%, client ${m.groups.client.cpuPct.toFixed(0)}%, box ${m.boxBusyPct.toFixed(0)}%` +
-        `${pdtLagMs ? `; PDT lag median ${pdtLagMs.median.toFixed(1)} ms, p99 ${pdtLagMs.p99.toFixed(1)} ms` : ''}` +
-        `${s.clientLoopDelayMs ? `; client loop delay p99 ${s.clientLoopDelayMs.p99.toFixed(0)} ms, max ${s.clientLoopDelayMs.max.toFixed(0)} ms` : ''}`);
+      ctx.log(
+        `  llviewers: ${s.joined}/${s.viewers} joined; parts in window ${s.partsInWindow.video} video + ${s.partsInWindow.audio} audio; ` +
+          `held ${s.deliveriesHeld}/${s.deliveriesExpected}, missed ${s.missedTotal} (max ${s.missedPerViewerMax} per viewer, ${s.viewersMissingAny} viewers missing any)`,
+      );
+      ctx.log(
+        `  llviewers: part end → held p50 ${l.p50.toFixed(1)} ms, p95 ${l.p95.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms, max ${l.max.toFixed(1)} ms; ` +
+          `non-200 ${JSON.stringify(s.non200)}; CPU server ${m.groups.server.cpuPct.toFixed(0)}%, client ${m.groups.client.cpuPct.toFixed(0)}%, box ${m.boxBusyPct.toFixed(0)}%` +
+          `${pdtLagMs ? `; PDT lag median ${pdtLagMs.median.toFixed(1)} ms, p99 ${pdtLagMs.p99.toFixed(1)} ms` : ''}` +
+          `${s.clientLoopDelayMs ? `; client loop delay p99 ${s.clientLoopDelayMs.p99.toFixed(0)} ms, max ${s.clientLoopDelayMs.max.toFixed(0)} ms` : ''}`,
+      );
       return result;
     } finally {
       agent.destroy();
@@ -190,4 +221,3 @@ function pdtLag(segments: Map<number, { pdtMs: number; durationS: number }>, pub
   if (!lags.length) return undefined;
   return { segments: lags.length, median: median(lags), p99: quantile(lags, 0.99), max: Math.max(...lags) };
 }
-

@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStat, parseStatusRss, parseProcStatCpu, parseSchedstat, treePids, tickDelta, measureGroups, type ProcStat, type TreeSample } from './proc.js';
+import {
+  parseStat,
+  parseStatusRss,
+  parseProcStatCpu,
+  parseSchedstat,
+  treePids,
+  tickDelta,
+  measureGroups,
+  type ProcStat,
+  type TreeSample,
+} from './proc.js';
 
 const line = (pid: number, comm: string, ppid: number, utime: number, stime: number, start = 1000) =>
   `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560 100 0 0 0 ${utime} ${stime} 7 8 20 0 1 0 ${start} 123456 789 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0`;
@@ -55,15 +65,28 @@ test('treePids walks descendants only', () => {
 
 test('tickDelta: deltas for survivors, full ticks for newcomers, nothing for the departed', () => {
   const mk = (entries: [string, number, number][]): TreeSample => ({
-    wallMs: 0, rssBytes: 0, pids: entries.length,
+    wallMs: 0,
+    rssBytes: 0,
+    pids: entries.length,
     ticks: new Map(entries.map(([k, ns, starttime]) => [k, { ns, starttime, comm: 'x' }])),
   });
-  const prev = mk([['10:100', 50, 100], ['11:100', 20, 100], ['12:100', 5, 100]]);
+  const prev = mk([
+    ['10:100', 50, 100],
+    ['11:100', 20, 100],
+    ['12:100', 5, 100],
+  ]);
   // 10 survives (+30), 11 exited, 13 started after prev (counted fully: 7), 12 got its pid reused (new starttime 5000)
-  const cur = mk([['10:100', 80, 100], ['13:4000', 7, 4000], ['12:5000', 3, 5000]]);
+  const cur = mk([
+    ['10:100', 80, 100],
+    ['13:4000', 7, 4000],
+    ['12:5000', 3, 5000],
+  ]);
   assert.equal(tickDelta(prev, cur, 3000), 30 + 7 + 3);
   // A process unseen before but older than prev (missed): not counted, its history predates the window.
-  const cur2 = mk([['10:100', 80, 100], ['14:200', 999, 200]]);
+  const cur2 = mk([
+    ['10:100', 80, 100],
+    ['14:200', 999, 200],
+  ]);
   assert.equal(tickDelta(prev, cur2, 3000), 30);
 });
 
@@ -74,7 +97,10 @@ test('parseSchedstat reads nanoseconds on CPU; a busy child measures as busy', a
   // A child that spins for about half of each 100 ms: its tree should measure near 50 % of one core on a quiet box.
   // The spin is wall-clock paced, so on a box busy with other work it gets less; the bounds catch a unit error (ns
   // read as ticks is off by 10^7), not contention.
-  const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 3000; while (Date.now() < end) { const t = Date.now() + 50; while (Date.now() < t); const s = Date.now() + 50; while (Date.now() < s) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); }']);
+  const child = spawn(process.execPath, [
+    '-e',
+    'const end = Date.now() + 3000; while (Date.now() < end) { const t = Date.now() + 50; while (Date.now() < t); const s = Date.now() + 50; while (Date.now() < s) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50); }',
+  ]);
   try {
     const m = await measureGroups({ child: () => [child.pid!] }, 2000, 500);
     assert.ok(m.groups.child.cpuPct > 10 && m.groups.child.cpuPct < 75, `measured ${m.groups.child.cpuPct.toFixed(1)} %`);

@@ -29,7 +29,10 @@ export function parseStat(text: string): ProcStat {
   const pid = Number(text.slice(0, open).trim());
   const comm = text.slice(open + 1, close);
   // After ')' come fields 3.. (1-based, as in proc(5)); f[0] is field 3 (state).
-  const f = text.slice(close + 2).trim().split(/\s+/);
+  const f = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const field = (n: number) => Number(f[n - 3]);
   if (f.length < 20 || !Number.isFinite(pid)) throw new Error(`short stat line: ${text.slice(0, 80)}`);
   return {
@@ -135,9 +138,13 @@ function threadTimes(s: ProcStat, hz: number): Array<[string, { ns: number; star
         const t = parseStat(readFileSync(`/proc/${s.pid}/task/${tid}/stat`, 'utf8'));
         const ns = parseSchedstat(readFileSync(`/proc/${s.pid}/task/${tid}/schedstat`, 'utf8')) ?? ((t.utime + t.stime) * 1e9) / hz;
         out.push([`${tid}:${t.starttime}`, { ns, starttime: t.starttime, comm: s.comm }]);
-      } catch { /* the thread exited */ }
+      } catch {
+        /* the thread exited */
+      }
     }
-  } catch { /* the process exited */ }
+  } catch {
+    /* the process exited */
+  }
   if (out.length === 0) out.push([`${s.pid}:${s.starttime}`, { ns: ((s.utime + s.stime) * 1e9) / hz, starttime: s.starttime, comm: s.comm }]);
   return out;
 }
@@ -157,7 +164,9 @@ function readAllStats(): ProcStat[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       out.push(parseStat(readFileSync(`/proc/${name}/stat`, 'utf8')));
-    } catch { /* raced with exit */ }
+    } catch {
+      /* raced with exit */
+    }
   }
   return out;
 }
@@ -184,7 +193,9 @@ export function sampleFromStats(roots: number[], stats: ProcStat[]): TreeSample 
       for (const [key, t] of threadTimes(s, hz)) ticks.set(key, t);
       try {
         rss += parseStatusRss(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      } catch { /* exited */ }
+      } catch {
+        /* exited */
+      }
       pids++;
     }
   }
@@ -271,7 +282,7 @@ export async function measureGroups(
   for (const n of names) {
     const a = acc[n];
     result[n] = {
-      cpuPct: seconds > 0 ? ((a.ticks / 1e9) / seconds) * 100 : 0,
+      cpuPct: seconds > 0 ? (a.ticks / 1e9 / seconds) * 100 : 0,
       rssMeanMB: a.rss.reduce((x, y) => x + y, 0) / Math.max(1, a.rss.length) / MB,
       rssMaxMB: Math.max(0, ...a.rss) / MB,
       pidsMax: a.pidsMax,
@@ -286,7 +297,11 @@ export async function measureGroups(
 
 export function cpuCount(): number {
   try {
-    return readFileSync('/proc/stat', 'utf8').split('\n').filter((l) => /^cpu\d+ /.test(l)).length || 1;
+    return (
+      readFileSync('/proc/stat', 'utf8')
+        .split('\n')
+        .filter((l) => /^cpu\d+ /.test(l)).length || 1
+    );
   } catch {
     return 1;
   }

@@ -7,8 +7,14 @@ import { newestResults, readResults, writeResults, type BenchResults } from './r
 
 const results: BenchResults = {
   meta: {
-    startedAt: '2026-12-03T10:00:00.000Z', finishedAt: '2026-12-03T10:30:00.000Z', quick: false,
-    host: { cpu: 'test', cores: 2, memMB: 4096, kernel: '6' }, versions: { node: 'v22' }, input: {}, segmentSeconds: 1, options: {},
+    startedAt: '2026-12-03T10:00:00.000Z',
+    finishedAt: '2026-12-03T10:30:00.000Z',
+    quick: false,
+    host: { cpu: 'test', cores: 2, memMB: 4096, kernel: '6' },
+    versions: { node: 'v22' },
+    input: {},
+    segmentSeconds: 1,
+    options: {},
   },
   targets: ['onair'],
   warnings: ['a warning'],

@@ -79,7 +79,9 @@ export async function startNodePublisher(input: string, rtmpBase: string, key: s
     if (!keySent && f.track === 'video' && f.kind === 'key') {
       keySent = true;
       keyBytes = f.tag.length;
-      client.socket.write(buf, () => { keyWritten = performance.now(); });
+      client.socket.write(buf, () => {
+        keyWritten = performance.now();
+      });
     } else if (!client.socket.destroyed) client.socket.write(buf);
   };
   // Bounded: one pass over the file, at most maxSeconds of media.

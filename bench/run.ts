@@ -26,12 +26,24 @@ type Scenario = (typeof SCENARIOS)[number];
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
-  process.stderr.write('usage: npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers,g2g,firstpart,llviewers] [--streams 1,8,32] [--targets onair,nginx] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--out DIR]\n');
+  process.stderr.write(
+    'usage: npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers,g2g,firstpart,llviewers] [--streams 1,8,32] [--targets onair,nginx] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--out DIR]\n',
+  );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]) {
-  const o = { quick: false, only: [...SCENARIOS] as Scenario[], streams: undefined as number[] | undefined, targets: ['onair', 'nginx'], connections: 1000, g2gSeconds: undefined as number | undefined, llViewers: 1000, out: undefined as string | undefined, partial: false };
+  const o = {
+    quick: false,
+    only: [...SCENARIOS] as Scenario[],
+    streams: undefined as number[] | undefined,
+    targets: ['onair', 'nginx'],
+    connections: 1000,
+    g2gSeconds: undefined as number | undefined,
+    llViewers: 1000,
+    out: undefined as string | undefined,
+    partial: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -41,14 +53,18 @@ function parseArgs(argv: string[]) {
     };
     if (a === '--quick') o.quick = true;
     else if (a === '--only') {
-      o.only = val().split(',').map((s) => s.trim()) as Scenario[];
+      o.only = val()
+        .split(',')
+        .map((s) => s.trim()) as Scenario[];
       for (const s of o.only) if (!SCENARIOS.includes(s)) usage(`unknown scenario ${s}`);
       o.partial = true;
     } else if (a === '--streams') {
       o.streams = val().split(',').map(Number);
       if (o.streams.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) usage('--streams takes integers 1..64');
     } else if (a === '--targets') {
-      o.targets = val().split(',').map((s) => s.trim());
+      o.targets = val()
+        .split(',')
+        .map((s) => s.trim());
       for (const t of o.targets) if (!['onair', 'nginx'].includes(t)) usage(`unknown target ${t}`);
       if (o.targets.length < 2) o.partial = true;
     } else if (a === '--connections') {
@@ -69,7 +85,12 @@ function parseArgs(argv: string[]) {
 
 function firstLine(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 5000 });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim())?.trim() ?? '?';
+  return (
+    `${r.stdout ?? ''}${r.stderr ?? ''}`
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim() ?? '?'
+  );
 }
 
 function versions(): Record<string, string> {
@@ -124,7 +145,9 @@ async function main() {
   watchdog.unref();
 
   const startedAt = new Date().toISOString();
-  log(`bench: ${quick ? 'QUICK ' : ''}run of [${opts.only.join(', ')}] on [${targets.map((t) => t.name).join(', ')}], budget ≤ ${Math.round(totalBudget / 60000)} min`);
+  log(
+    `bench: ${quick ? 'QUICK ' : ''}run of [${opts.only.join(', ')}] on [${targets.map((t) => t.name).join(', ')}], budget ≤ ${Math.round(totalBudget / 60000)} min`,
+  );
   const input = await ensureInput(log);
   const git = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_DIR, encoding: 'utf8' });
   const results: BenchResults = {
@@ -211,9 +234,13 @@ async function main() {
     const w = (t as { warnings?: string[] }).warnings;
     if (w) for (const x of new Set(w)) results.warnings.push(`${t.name}: ${x}`);
   }
-  const saturated = Object.values(results.load ?? {}).flatMap((o) => ('levels' in o ? o.levels : []))
+  const saturated = Object.values(results.load ?? {})
+    .flatMap((o) => ('levels' in o ? o.levels : []))
     .some((l) => 'saturated' in l && l.saturated);
-  if (saturated) results.warnings.push('the box was ≥ 90% busy during at least one load sample: CPU numbers there are lower bounds and comparisons are unreliable');
+  if (saturated)
+    results.warnings.push(
+      'the box was ≥ 90% busy during at least one load sample: CPU numbers there are lower bounds and comparisons are unreliable',
+    );
 
   results.meta.finishedAt = new Date().toISOString();
   const full = !quick && !opts.partial;

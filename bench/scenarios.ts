@@ -113,7 +113,12 @@ function latencyPause(signal: AbortSignal): Promise<void> {
 }
 
 function publisherGone(pub: Publisher): string | undefined {
-  return pub.proc.isRunning() ? undefined : `publisher exited: ${pub.proc.tail().slice(-500).replace(/rtmp:\/\/\S+/g, 'rtmp://…')}`;
+  return pub.proc.isRunning()
+    ? undefined
+    : `publisher exited: ${pub.proc
+        .tail()
+        .slice(-500)
+        .replace(/rtmp:\/\/\S+/g, 'rtmp://…')}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,7 +158,10 @@ export async function startupScenario(target: Target, ctx: Ctx, repeats: number)
       try {
         for (let k = 0; k < maxPolls; k++) {
           const gone = publisherGone(pub);
-          if (gone) { run.error = gone; break; }
+          if (gone) {
+            run.error = gone;
+            break;
+          }
           run.polls++;
           const { status, pl, mediaUrl, audioUrl } = await getPlaylist(url);
           const now = performance.now() - pub.startPerf;
@@ -256,22 +264,36 @@ export async function latencyScenario(target: Target, ctx: Ctx, wanted: number):
     let gaps = 0;
     for (let i = 0; i < seqs.length; i++) {
       const seq = seqs[i];
-      if (i > 0 && seq !== seqs[i - 1] + 1) { gaps++; break; } // cumulative media time unknown past a gap
+      if (i > 0 && seq !== seqs[i - 1] + 1) {
+        gaps++;
+        break;
+      } // cumulative media time unknown past a gap
       const o = seen.get(seq)!;
       const endMs = (start + o.duration) * 1000;
       const appearMs = o.appearPerf - zeroPerf;
       const delayMs = appearMs - endMs;
       const spawnDelayMs = o.appearPerf - pub.startPerf - endMs;
       const pdtDelayMs = o.pdtMs !== undefined ? o.appearWall - (o.pdtMs + o.duration * 1000) : undefined;
-      segments.push({ seq, uri: o.uri, duration: o.duration, startMediaS: start, appearMs, delayMs, spawnDelayMs, ...(pdtDelayMs !== undefined ? { pdtDelayMs } : {}) });
+      segments.push({
+        seq,
+        uri: o.uri,
+        duration: o.duration,
+        startMediaS: start,
+        appearMs,
+        delayMs,
+        spawnDelayMs,
+        ...(pdtDelayMs !== undefined ? { pdtDelayMs } : {}),
+      });
       start += o.duration;
     }
     const used = segments.slice(0, wanted);
     const d = used.map((s) => s.delayMs);
     const pdt = used.map((s) => s.pdtDelayMs).filter((x): x is number => x !== undefined);
     const sd = used.map((s) => s.spawnDelayMs);
-    ctx.log(`  latency: ${used.length} segments, median ${median(d).toFixed(0)} ms, p90 ${quantile(d, 0.9).toFixed(0)} ms ` +
-      `(from spawn: ${median(sd).toFixed(0)} / ${quantile(sd, 0.9).toFixed(0)}; publisher start-up ${zero !== undefined ? (zero - pub.startPerf).toFixed(0) : '?'} ms)`);
+    ctx.log(
+      `  latency: ${used.length} segments, median ${median(d).toFixed(0)} ms, p90 ${quantile(d, 0.9).toFixed(0)} ms ` +
+        `(from spawn: ${median(sd).toFixed(0)} / ${quantile(sd, 0.9).toFixed(0)}; publisher start-up ${zero !== undefined ? (zero - pub.startPerf).toFixed(0) : '?'} ms)`,
+    );
     return {
       segments: used,
       medianMs: median(d),
@@ -286,7 +308,14 @@ export async function latencyScenario(target: Target, ctx: Ctx, wanted: number):
       firstSeq,
       gaps,
       ...(used.length < wanted || zero === undefined
-        ? { note: [used.length < wanted ? `only ${used.length} of ${wanted} segments observed` : '', zero === undefined ? 'no ffmpeg -progress report: media time 0 taken as spawn time' : ''].filter(Boolean).join('; ') }
+        ? {
+            note: [
+              used.length < wanted ? `only ${used.length} of ${wanted} segments observed` : '',
+              zero === undefined ? 'no ffmpeg -progress report: media time 0 taken as spawn time' : '',
+            ]
+              .filter(Boolean)
+              .join('; '),
+          }
         : {}),
     };
   });
@@ -320,87 +349,95 @@ export interface PairedLatencyResult {
 }
 
 export async function pairedLatencyScenario(a: Target, b: Target, ctx: Ctx, wanted: number): Promise<PairedLatencyResult> {
-  return withInstance(a, (ia, pubsA) => withInstance(b, async (ib, pubsB) => {
-    const keyA = await a.publishName(0);
-    const keyB = await b.publishName(0);
-    const pub = startPublisher(ctx.input, [`${ia.rtmpBase}/${keyA}`, `${ib.rtmpBase}/${keyB}`]);
-    pubsA.push(pub);
-    void pubsB;
-    type Seen = { uri: string; duration: number; sentPerf: number; appearPerf: number };
-    const poller = (url: string) => {
-      const fetchPlaylist = mediaPlaylistPoller(url);
-      const seen = new Map<number, Seen>();
-      return {
-        seen,
-        async poll(sentPerf: number): Promise<void> {
-          const pl = await fetchPlaylist();
-          const appearPerf = performance.now();
-          for (const s of pl?.segments ?? []) if (!seen.has(s.seq)) seen.set(s.seq, { uri: s.uri, duration: s.duration, sentPerf, appearPerf });
-        },
+  return withInstance(a, (ia, pubsA) =>
+    withInstance(b, async (ib, pubsB) => {
+      const keyA = await a.publishName(0);
+      const keyB = await b.publishName(0);
+      const pub = startPublisher(ctx.input, [`${ia.rtmpBase}/${keyA}`, `${ib.rtmpBase}/${keyB}`]);
+      pubsA.push(pub);
+      void pubsB;
+      type Seen = { uri: string; duration: number; sentPerf: number; appearPerf: number };
+      const poller = (url: string) => {
+        const fetchPlaylist = mediaPlaylistPoller(url);
+        const seen = new Map<number, Seen>();
+        return {
+          seen,
+          async poll(sentPerf: number): Promise<void> {
+            const pl = await fetchPlaylist();
+            const appearPerf = performance.now();
+            for (const s of pl?.segments ?? []) if (!seen.has(s.seq)) seen.set(s.seq, { uri: s.uri, duration: s.duration, sentPerf, appearPerf });
+          },
+        };
       };
-    };
-    const pa = poller(ia.hlsUrl(a.playName(0)));
-    const pb = poller(ib.hlsUrl(b.playName(0)));
-    const maxPolls = Math.ceil(((wanted + 2) * 1.5 * 1000 + 15_000) / LATENCY_POLL_MS.min);
-    for (let k = 0; k < maxPolls && (pa.seen.size < wanted + 2 || pb.seen.size < wanted + 2); k++) {
-      const gone = publisherGone(pub);
-      if (gone) throw new Error(gone);
-      // Both requests at once, in random order: neither server is always asked first.
-      const round = performance.now();
-      await (Math.random() < 0.5 ? Promise.all([pa.poll(round), pb.poll(round)]) : Promise.all([pb.poll(round), pa.poll(round)]));
-      await latencyPause(ctx.signal);
-    }
-    // Each server's segments in order, with their media start (sum of earlier EXTINFs); paired by index, kept only
-    // where both start at the same media time.
-    const timeline = (seen: Map<number, Seen>) => {
-      const seqs = [...seen.keys()].sort((x, y) => x - y);
-      const out: Array<Seen & { start: number }> = [];
-      let start = 0;
-      for (let i = 0; i < seqs.length; i++) {
-        if (i > 0 && seqs[i] !== seqs[i - 1] + 1) break;
-        const o = seen.get(seqs[i])!;
-        out.push({ ...o, start });
-        start += o.duration;
+      const pa = poller(ia.hlsUrl(a.playName(0)));
+      const pb = poller(ib.hlsUrl(b.playName(0)));
+      const maxPolls = Math.ceil(((wanted + 2) * 1.5 * 1000 + 15_000) / LATENCY_POLL_MS.min);
+      for (let k = 0; k < maxPolls && (pa.seen.size < wanted + 2 || pb.seen.size < wanted + 2); k++) {
+        const gone = publisherGone(pub);
+        if (gone) throw new Error(gone);
+        // Both requests at once, in random order: neither server is always asked first.
+        const round = performance.now();
+        await (Math.random() < 0.5 ? Promise.all([pa.poll(round), pb.poll(round)]) : Promise.all([pb.poll(round), pa.poll(round)]));
+        await latencyPause(ctx.signal);
       }
-      return out;
-    };
-    const ta = timeline(pa.seen);
-    const tb = timeline(pb.seen);
-    const zero = pub.mediaZeroPerf() ?? pub.startPerf;
-    const segments: PairedLatencyResult['segments'] = [];
-    let skipped = 0;
-    // The first segment of each starts when that server got the stream: not comparable; from the second on.
-    for (let i = 1; i < Math.min(ta.length, tb.length) && segments.length < wanted; i++) {
-      const x = ta[i], y = tb[i];
-      if (Math.abs(x.start - y.start) > 0.05 || Math.abs(x.duration - y.duration) > 0.05) {
-        skipped++;
-        continue;
+      // Each server's segments in order, with their media start (sum of earlier EXTINFs); paired by index, kept only
+      // where both start at the same media time.
+      const timeline = (seen: Map<number, Seen>) => {
+        const seqs = [...seen.keys()].sort((x, y) => x - y);
+        const out: Array<Seen & { start: number }> = [];
+        let start = 0;
+        for (let i = 0; i < seqs.length; i++) {
+          if (i > 0 && seqs[i] !== seqs[i - 1] + 1) break;
+          const o = seen.get(seqs[i])!;
+          out.push({ ...o, start });
+          start += o.duration;
+        }
+        return out;
+      };
+      const ta = timeline(pa.seen);
+      const tb = timeline(pb.seen);
+      const zero = pub.mediaZeroPerf() ?? pub.startPerf;
+      const segments: PairedLatencyResult['segments'] = [];
+      let skipped = 0;
+      // The first segment of each starts when that server got the stream: not comparable; from the second on.
+      for (let i = 1; i < Math.min(ta.length, tb.length) && segments.length < wanted; i++) {
+        const x = ta[i],
+          y = tb[i];
+        if (Math.abs(x.start - y.start) > 0.05 || Math.abs(x.duration - y.duration) > 0.05) {
+          skipped++;
+          continue;
+        }
+        const end = (x.start + x.duration) * 1000;
+        segments.push({
+          index: i,
+          startMediaS: x.start,
+          diffMs: x.sentPerf - y.sentPerf,
+          answeredDiffMs: x.appearPerf - y.appearPerf,
+          delayMs: [x.appearPerf - zero - end, y.appearPerf - zero - end],
+        });
       }
-      const end = (x.start + x.duration) * 1000;
-      segments.push({
-        index: i, startMediaS: x.start, diffMs: x.sentPerf - y.sentPerf, answeredDiffMs: x.appearPerf - y.appearPerf,
-        delayMs: [x.appearPerf - zero - end, y.appearPerf - zero - end],
-      });
-    }
-    if (segments.length === 0) throw new Error(`no comparable segments (${ta.length} and ${tb.length} seen, ${skipped} misaligned)`);
-    const d = segments.map((s) => s.diffMs);
-    const result: PairedLatencyResult = {
-      names: [a.name, b.name],
-      segments,
-      medianDiffMs: median(d),
-      answeredMedianDiffMs: median(segments.map((x) => x.answeredDiffMs)),
-      meanDiffMs: d.reduce((s, v) => s + v, 0) / d.length,
-      p90DiffMs: quantile(d, 0.9),
-      firstSooner: d.filter((v) => v < 0).length,
-      firstLater: d.filter((v) => v > 0).length,
-      medianMs: [median(segments.map((s) => s.delayMs[0])), median(segments.map((s) => s.delayMs[1]))],
-      skipped,
-    };
-    ctx.log(`  paired latency: ${segments.length} segments, ${a.name} − ${b.name}: median ${result.medianDiffMs.toFixed(2)} ms, mean ${result.meanDiffMs.toFixed(2)} ms ` +
-      `(by answer arrival: median ${result.answeredMedianDiffMs.toFixed(2)} ms); ` +
-      `${a.name} sooner in ${result.firstSooner}, later in ${result.firstLater}; delays ${result.medianMs.map((v) => v.toFixed(1)).join(' / ')} ms${skipped ? `; ${skipped} misaligned` : ''}`);
-    return result;
-  }));
+      if (segments.length === 0) throw new Error(`no comparable segments (${ta.length} and ${tb.length} seen, ${skipped} misaligned)`);
+      const d = segments.map((s) => s.diffMs);
+      const result: PairedLatencyResult = {
+        names: [a.name, b.name],
+        segments,
+        medianDiffMs: median(d),
+        answeredMedianDiffMs: median(segments.map((x) => x.answeredDiffMs)),
+        meanDiffMs: d.reduce((s, v) => s + v, 0) / d.length,
+        p90DiffMs: quantile(d, 0.9),
+        firstSooner: d.filter((v) => v < 0).length,
+        firstLater: d.filter((v) => v > 0).length,
+        medianMs: [median(segments.map((s) => s.delayMs[0])), median(segments.map((s) => s.delayMs[1]))],
+        skipped,
+      };
+      ctx.log(
+        `  paired latency: ${segments.length} segments, ${a.name} − ${b.name}: median ${result.medianDiffMs.toFixed(2)} ms, mean ${result.meanDiffMs.toFixed(2)} ms ` +
+          `(by answer arrival: median ${result.answeredMedianDiffMs.toFixed(2)} ms); ` +
+          `${a.name} sooner in ${result.firstSooner}, later in ${result.firstLater}; delays ${result.medianMs.map((v) => v.toFixed(1)).join(' / ')} ms${skipped ? `; ${skipped} misaligned` : ''}`,
+      );
+      return result;
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,11 +474,13 @@ export interface LoadLevel {
 }
 
 async function lastSeqs(urls: string[]): Promise<(number | undefined)[]> {
-  return Promise.all(urls.map(async (u) => {
-    const { pl } = await getPlaylist(u);
-    const s = pl?.segments;
-    return s && s.length ? s[s.length - 1].seq : undefined;
-  }));
+  return Promise.all(
+    urls.map(async (u) => {
+      const { pl } = await getPlaylist(u);
+      const s = pl?.segments;
+      return s && s.length ? s[s.length - 1].seq : undefined;
+    }),
+  );
 }
 
 export async function loadLevel(target: Target, ctx: Ctx, n: number, warmupMs: number, sampleMs: number): Promise<LoadLevel> {
@@ -457,15 +496,13 @@ export async function loadLevel(target: Target, ctx: Ctx, n: number, warmupMs: n
     for (let i = 0; i < n; i++) pubs.push(startPublisher(ctx.input, `${inst.rtmpBase}/${keys[i]}`));
     await sleep(warmupMs, ctx.signal);
     const before = await lastSeqs(urls);
-    const m = await measureGroups(
-      { server: () => [inst.pid()], publishers: () => pubs.map((p) => p.proc.pid) },
-      sampleMs, 1000, ctx.signal,
-    );
+    const m = await measureGroups({ server: () => [inst.pid()], publishers: () => pubs.map((p) => p.proc.pid) }, sampleMs, 1000, ctx.signal);
     const after = await lastSeqs(urls);
     const expect = (m.groups.server.seconds / 1) * 0.5;
     let healthy = 0;
     for (let i = 0; i < n; i++) {
-      const a = before[i], b = after[i];
+      const a = before[i],
+        b = after[i];
       if (a !== undefined && b !== undefined && b - a >= Math.max(1, Math.floor(expect)) && pubs[i].proc.isRunning()) healthy++;
     }
     const s: UsageSummary = m.groups.server;
@@ -492,9 +529,11 @@ export async function loadLevel(target: Target, ctx: Ctx, n: number, warmupMs: n
       sampleSeconds: s.seconds,
       warmupSeconds: warmupMs / 1000,
     };
-    ctx.log(`  load N=${n}: server cpu ${level.cpuPct.toFixed(1)}% rss ${level.rssMB.toFixed(1)} MB ` +
-      `(idle ${level.freshRssMB!.toFixed(1)} fresh, ${level.idleRssMB.toFixed(1)} provisioned, +${level.rssGrowthPerStreamMB.toFixed(2)}/stream), publishers ${level.publishersCpuPct.toFixed(1)}%, ` +
-      `box ${level.boxBusyPct.toFixed(0)}% of ${m.cores} cores (other ${level.otherCpuPct.toFixed(0)}% of a core), healthy ${healthy}/${n}`);
+    ctx.log(
+      `  load N=${n}: server cpu ${level.cpuPct.toFixed(1)}% rss ${level.rssMB.toFixed(1)} MB ` +
+        `(idle ${level.freshRssMB!.toFixed(1)} fresh, ${level.idleRssMB.toFixed(1)} provisioned, +${level.rssGrowthPerStreamMB.toFixed(2)}/stream), publishers ${level.publishersCpuPct.toFixed(1)}%, ` +
+        `box ${level.boxBusyPct.toFixed(0)}% of ${m.cores} cores (other ${level.otherCpuPct.toFixed(0)}% of a core), healthy ${healthy}/${n}`,
+    );
     return level;
   });
 }
@@ -517,7 +556,11 @@ export interface ViewersResult {
   segmentBytes: number[];
 }
 
-export async function viewersScenario(target: Target, ctx: Ctx, o: { connections: number; threads: number; durationS: number }): Promise<ViewersResult> {
+export async function viewersScenario(
+  target: Target,
+  ctx: Ctx,
+  o: { connections: number; threads: number; durationS: number },
+): Promise<ViewersResult> {
   return withInstance(target, async (inst, pubs) => {
     const key = await target.publishName(0);
     const url = inst.hlsUrl(target.playName(0));
@@ -545,7 +588,10 @@ export async function viewersScenario(target: Target, ctx: Ctx, o: { connections
     if (got?.audioUrl) {
       const audio = await getPlaylist(got.audioUrl);
       if (!audio.pl || audio.pl.segments.length < 3) throw new Error('audio playlist has fewer than 3 segments');
-      tracks.push({ playlist: new URL(audio.mediaUrl), segments: audio.pl.segments.slice(-3).map((s) => new URL(resolveUri(audio.mediaUrl, s.uri))) });
+      tracks.push({
+        playlist: new URL(audio.mediaUrl),
+        segments: audio.pl.segments.slice(-3).map((s) => new URL(resolveUri(audio.mediaUrl, s.uri))),
+      });
     }
     const latest = tracks.flatMap((t) => t.segments);
     const paths = [0, 1, 2].flatMap((i) => tracks.flatMap((t) => [pathOf(t.playlist), pathOf(t.segments[i])]));
@@ -557,25 +603,38 @@ export async function viewersScenario(target: Target, ctx: Ctx, o: { connections
     const dir = mkdtempSync(join(tmpdir(), 'onair-bench-wrk-'));
     tempDir.track(dir);
     try {
-      const measuring = measureGroups({ server: () => [inst.pid()] }, Math.max(1000, (o.durationS - 1) * 1000), 1000, ctx.signal)
-        .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+      const measuring = measureGroups({ server: () => [inst.pid()] }, Math.max(1000, (o.durationS - 1) * 1000), 1000, ctx.signal).catch(
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      );
       const run = await runWrk({
         baseUrl: `${base.protocol}//${base.host}`,
         scriptPath: join(dir, 'viewers.lua'),
-        paths, threads: o.threads, connections: o.connections, durationS: o.durationS,
+        paths,
+        threads: o.threads,
+        connections: o.connections,
+        durationS: o.durationS,
       });
       const m = await measuring;
       if (m instanceof Error) throw m;
       let still = 0;
       for (const u of latest) if ((await httpGet(u.toString(), 2000)).status === 200) still++;
       const w = run.result;
-      ctx.log(`  viewers: ${w.requestsPerSec.toFixed(0)} req/s, p50 ${w.p50Ms?.toFixed(2)} ms, p99 ${w.p99Ms?.toFixed(2)} ms, ` +
-        `non-2xx ${w.non2xx3xx}, socket errors ${JSON.stringify(w.socketErrors)}, nofile ${run.nofile}`);
+      ctx.log(
+        `  viewers: ${w.requestsPerSec.toFixed(0)} req/s, p50 ${w.p50Ms?.toFixed(2)} ms, p99 ${w.p99Ms?.toFixed(2)} ms, ` +
+          `non-2xx ${w.non2xx3xx}, socket errors ${JSON.stringify(w.socketErrors)}, nofile ${run.nofile}`,
+      );
       return {
-        wrk: w, paths, nofile: run.nofile,
-        connections: o.connections, threads: o.threads, durationS: o.durationS,
-        serverCpuPct: m.groups.server.cpuPct, serverRssMB: m.groups.server.rssMaxMB, boxBusyPct: m.boxBusyPct,
-        segmentsStillAvailable: still, segmentBytes,
+        wrk: w,
+        paths,
+        nofile: run.nofile,
+        connections: o.connections,
+        threads: o.threads,
+        durationS: o.durationS,
+        serverCpuPct: m.groups.server.cpuPct,
+        serverRssMB: m.groups.server.rssMaxMB,
+        boxBusyPct: m.boxBusyPct,
+        segmentsStillAvailable: still,
+        segmentBytes,
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });

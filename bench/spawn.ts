@@ -13,8 +13,12 @@ const tempDirs = new Set<string>();
 
 /** Remove `dir` when the harness exits (unless BENCH_KEEP is set); `forget` when removed normally. */
 export const tempDir = {
-  track(dir: string): void { tempDirs.add(dir); },
-  forget(dir: string): void { tempDirs.delete(dir); },
+  track(dir: string): void {
+    tempDirs.add(dir);
+  },
+  forget(dir: string): void {
+    tempDirs.delete(dir);
+  },
 };
 let hooksInstalled = false;
 
@@ -23,7 +27,11 @@ function killGroupSync(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
     process.kill(-child.pid, signal);
   } catch {
-    try { child.kill(signal); } catch { /* already gone */ }
+    try {
+      child.kill(signal);
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -33,7 +41,11 @@ export function killAllSync(): void {
   live.clear();
   if (!process.env.BENCH_KEEP) {
     for (const d of tempDirs) {
-      try { rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
+      try {
+        rmSync(d, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
     }
   }
   tempDirs.clear();

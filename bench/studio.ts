@@ -53,7 +53,13 @@ async function child(): Promise<void> {
         setTimeout(() => {
           const u = process.cpuUsage(u0);
           const wallMs = performance.now() - t0;
-          out({ type: 'cpu', userMs: u.user / 1000, systemMs: u.system / 1000, wallMs, ffmpegCpuPercent: ffmpegCpu.reduce((a, x) => a + x, 0) / Math.max(1, ffmpegCpu.length) });
+          out({
+            type: 'cpu',
+            userMs: u.user / 1000,
+            systemMs: u.system / 1000,
+            wallMs,
+            ffmpegCpuPercent: ffmpegCpu.reduce((a, x) => a + x, 0) / Math.max(1, ffmpegCpu.length),
+          });
         }, cpuSeconds * 1000);
       }, 2000);
     }
@@ -76,19 +82,36 @@ interface ChildRun {
 function startChild(server: string, key: string, seconds: number, cpuSeconds: number, preset: string): ChildRun {
   const lines: any[] = [];
   const listeners: Array<(o: any) => void> = [];
-  const p = spawnGroup(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--server', server, '--seconds', String(seconds), '--cpu-seconds', String(cpuSeconds), '--preset', preset], {
-    cwd: ROOT,
-    env: { ...process.env, ONAIR_STREAM_KEY: key },
-    onStdoutLine: (l) => {
-      try {
-        const o = JSON.parse(l);
-        lines.push(o);
-        for (const fn of listeners) fn(o);
-      } catch {
-        /* not ours */
-      }
+  const p = spawnGroup(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--child',
+      '--server',
+      server,
+      '--seconds',
+      String(seconds),
+      '--cpu-seconds',
+      String(cpuSeconds),
+      '--preset',
+      preset,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ONAIR_STREAM_KEY: key },
+      onStdoutLine: (l) => {
+        try {
+          const o = JSON.parse(l);
+          lines.push(o);
+          for (const fn of listeners) fn(o);
+        } catch {
+          /* not ours */
+        }
+      },
     },
-  });
+  );
   const exit = p.exited.then(({ code }) => {
     if (code !== 0) process.stderr.write(`studio bench: the broadcast child exited with ${code}:\n${p.tail()}\n`);
     return code;
@@ -143,7 +166,10 @@ async function parent(): Promise<void> {
             const seg = text.split('\n').find((l) => l.endsWith('.m4s'));
             const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)?.[1];
             if (seg) {
-              const [a, b] = await Promise.all([fetch(new URL(seg, mediaUrl)), init ? fetch(new URL(init, mediaUrl)) : Promise.resolve({ status: 200, arrayBuffer: async () => 0 })]);
+              const [a, b] = await Promise.all([
+                fetch(new URL(seg, mediaUrl)),
+                init ? fetch(new URL(init, mediaUrl)) : Promise.resolve({ status: 200, arrayBuffer: async () => 0 }),
+              ]);
               await Promise.all([(a as Response).arrayBuffer(), (b as Response).arrayBuffer()]);
               if (a.status === 200 && b.status === 200) segAt = Date.now();
             }
@@ -154,7 +180,12 @@ async function parent(): Promise<void> {
         if (!segAt) await sleep(20);
       }
       const code = await c.exit;
-      const run = { channel: name, startToLiveMs: live && started ? live - started : null, startToFirstSegmentMs: segAt && started ? segAt - started : null, exit: code };
+      const run = {
+        channel: name,
+        startToLiveMs: live && started ? live - started : null,
+        startToFirstSegmentMs: segAt && started ? segAt - started : null,
+        exit: code,
+      };
       result.startup.runs.push(run);
       console.error(`startup run ${i + 1}: live after ${run.startToLiveMs} ms, first segment after ${run.startToFirstSegmentMs} ms`);
     }
@@ -173,7 +204,16 @@ async function parent(): Promise<void> {
     const cpu = c.lines.find((o) => o.type === 'cpu');
     if (cpu) {
       const percent = ((cpu.userMs + cpu.systemMs) / cpu.wallMs) * 100;
-      result.cpu = { seconds: cpuSeconds, userMs: cpu.userMs, systemMs: cpu.systemMs, wallMs: cpu.wallMs, percentOfOneCore: Math.round(percent * 100) / 100, ffmpegCpuPercent: Math.round(cpu.ffmpegCpuPercent), targetPercent: 5, pass: percent < 5 };
+      result.cpu = {
+        seconds: cpuSeconds,
+        userMs: cpu.userMs,
+        systemMs: cpu.systemMs,
+        wallMs: cpu.wallMs,
+        percentOfOneCore: Math.round(percent * 100) / 100,
+        ffmpegCpuPercent: Math.round(cpu.ffmpegCpuPercent),
+        targetPercent: 5,
+        pass: percent < 5,
+      };
       console.error(`pipeline Node CPU while live: ${percent.toFixed(2)} % of one core (ffmpeg itself ~${Math.round(cpu.ffmpegCpuPercent)} %)`);
     } else {
       result.cpu = { error: 'no cpu sample (broadcast did not go live?)', lines: c.lines };

@@ -57,11 +57,16 @@ export function parseDurationMs(s: string): number {
   if (!m) return NaN;
   const v = Number(m[1]);
   switch (m[2]) {
-    case 'us': return v / 1000;
-    case 'ms': return v;
-    case 's': return v * 1000;
-    case 'm': return v * 60_000;
-    default: return v * 3_600_000;
+    case 'us':
+      return v / 1000;
+    case 'ms':
+      return v;
+    case 's':
+      return v * 1000;
+    case 'm':
+      return v * 60_000;
+    default:
+      return v * 3_600_000;
   }
 }
 
@@ -129,9 +134,19 @@ export async function runWrk(opts: {
 }): Promise<WrkRun> {
   writeFileSync(opts.scriptPath, buildLuaScript(opts.paths));
   const wrkCmd = [
-    'wrk', `-t${opts.threads}`, `-c${opts.connections}`, `-d${opts.durationS}s`, '--latency',
-    `--timeout`, `${opts.timeoutS ?? 5}s`, '-s', opts.scriptPath, opts.baseUrl,
-  ].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    'wrk',
+    `-t${opts.threads}`,
+    `-c${opts.connections}`,
+    `-d${opts.durationS}s`,
+    '--latency',
+    `--timeout`,
+    `${opts.timeoutS ?? 5}s`,
+    '-s',
+    opts.scriptPath,
+    opts.baseUrl,
+  ]
+    .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
+    .join(' ');
   const script = `ulimit -n 65535 2>/dev/null || ulimit -n "$(ulimit -Hn)"; echo "nofile=$(ulimit -n)"; exec ${wrkCmd}`;
   const proc = spawnGroup('bash', ['-c', script]);
   const limitMs = (opts.durationS + 30) * 1000;

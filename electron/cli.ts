@@ -18,7 +18,9 @@ Usage: npm run broadcast -- --server <rtmp-url> --key <key> [options]
                       camera:NAME /dev/videoN or N on Linux, the device name on Windows and macOS
                       android     phone over USB with adb (screenrecord, restarted every 170 s)
   --duration S      stop cleanly after S seconds (default: until Ctrl-C)
-  --preset NAME     ${Object.keys(PRESETS).map((p) => `"${p}"`).join(', ')} (default "Smooth 720p30")
+  --preset NAME     ${Object.keys(PRESETS)
+    .map((p) => `"${p}"`)
+    .join(', ')} (default "Smooth 720p30")
   --bitrate K       video bitrate in kbit/s (default: the preset's)
   --fps N           frames per second (default: the preset's)
   --keyframe S      seconds between keyframes (default 2; 1 gives lower latency)

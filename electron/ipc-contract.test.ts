@@ -76,7 +76,12 @@ describe('IPC contract validators', () => {
   }
 
   test('every channel has a guard and a case here', () => {
-    for (const c of INVOKE_CHANNELS) assert.ok(cases.some(([ch, , ok]) => ch === c && ok) || ['session:signOut', 'session:revealKey', 'sources:list', 'encoders:list', 'broadcast:status', 'phone:setup'].includes(c), c);
+    for (const c of INVOKE_CHANNELS)
+      assert.ok(
+        cases.some(([ch, , ok]) => ch === c && ok) ||
+          ['session:signOut', 'session:revealKey', 'sources:list', 'encoders:list', 'broadcast:status', 'phone:setup'].includes(c),
+        c,
+      );
   });
 
   test('events are allow-listed', () => {

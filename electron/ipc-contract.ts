@@ -89,7 +89,10 @@ export interface InvokeMap {
   /** POST /api/me/invites through main. */
   'invite:create': { req: { expiresInSeconds?: number; maxUses?: number }; res: { url: string; expiresAt: string | null } };
   /** Phone streaming help: server URL, key and a Larix Broadcaster deep link (asked for explicitly, like reveal). */
-  'phone:setup': { req: Record<string, never>; res: { rtmpUrl: string; streamKey: string; larixLink: string; /** The link as a QR code (SVG data URL). */ qrSvgDataUrl: string } };
+  'phone:setup': {
+    req: Record<string, never>;
+    res: { rtmpUrl: string; streamKey: string; larixLink: string; /** The link as a QR code (SVG data URL). */ qrSvgDataUrl: string };
+  };
   /**
    * Where the chat socket connects and which channel. No token: main adds the bearer to the chat requests itself
    * (Electron: session.webRequest; dev bridge: its /socket.io proxy).
@@ -207,7 +210,11 @@ export const isSourceSpec: Guard<SourceSpec> = (v): v is SourceSpec => {
 
 const PIP_POSITIONS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'];
 export const isPip: Guard<PictureInPicture> = (v): v is PictureInPicture =>
-  shape(v, { camera: (x) => safeText(x, LIMITS.id), position: (x) => typeof x === 'string' && PIP_POSITIONS.includes(x), size: (x) => num(x, 0.1, 0.5) }, ['camera', 'position', 'size']);
+  shape(
+    v,
+    { camera: (x) => safeText(x, LIMITS.id), position: (x) => typeof x === 'string' && PIP_POSITIONS.includes(x), size: (x) => num(x, 0.1, 0.5) },
+    ['camera', 'position', 'size'],
+  );
 
 const ENCODER_RE = /^[a-z0-9_]{2,32}$/;
 export const isStudioSettings: Guard<StudioSettings> = (v): v is StudioSettings =>
@@ -276,8 +283,12 @@ export function isEventName(v: unknown): v is EventName {
 }
 
 /** Checks a channel name and its request; the one gate main and the dev bridge pass every request through. */
-export function validateRequest(channel: unknown, request: unknown): { ok: true; channel: InvokeChannel; request: unknown } | { ok: false; error: IpcError } {
-  if (!isInvokeChannel(channel)) return { ok: false, error: { code: 'unknown_channel', message: 'The app asked for something it is not allowed to.' } };
+export function validateRequest(
+  channel: unknown,
+  request: unknown,
+): { ok: true; channel: InvokeChannel; request: unknown } | { ok: false; error: IpcError } {
+  if (!isInvokeChannel(channel))
+    return { ok: false, error: { code: 'unknown_channel', message: 'The app asked for something it is not allowed to.' } };
   const guard = REQUEST_GUARDS[channel] as Guard<unknown>;
   if (!guard(request)) return { ok: false, error: { code: 'bad_request', message: `The request for ${channel} is not valid.` } };
   return { ok: true, channel, request: request ?? {} };

@@ -16,7 +16,14 @@ import { api, publish, startTestServer, type Publisher, type TestServer } from '
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'renderer', 'viewer');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const STEP_MS = 20_000;
 
 let server: TestServer;
@@ -69,11 +76,22 @@ function playlistFetches(page: Page): () => number {
 describe('links and viewer counts in Chromium, ONAIR_PUBLIC_URL unset', { timeout: 180_000 }, () => {
   before(async () => {
     if (!existsSync(path.join(DIST, 'index.html'))) {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(ROOT, 'renderer', 'vite.config.ts'), '--logLevel', 'warn'], {
-        cwd: ROOT,
-        stdio: 'inherit',
-        timeout: 120_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [
+          path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+          'build',
+          '--config',
+          path.join(ROOT, 'renderer', 'vite.config.ts'),
+          '--logLevel',
+          'warn',
+        ],
+        {
+          cwd: ROOT,
+          stdio: 'inherit',
+          timeout: 120_000,
+        },
+      );
       assert.equal(r.status, 0, 'vite build of the viewer failed');
     }
     server = await startTestServer({ ONAIR_GRACE_SECONDS: '0' });
@@ -123,10 +141,15 @@ describe('links and viewer counts in Chromium, ONAIR_PUBLIC_URL unset', { timeou
     await waitFor('the player fetched a playlist', () => lastFetch() > 0, 20_000, 100);
     // Past two count ticks, with the player still polling: chat and player are one person.
     await new Promise((r) => setTimeout(r, 4500));
-    await waitFor('1 everywhere', async () => {
-      const c = await countsEverywhere(one, 'counted');
-      return c.watch === '1 viewer' && c.channelApi === 1 && c.home === 1 && c.stats === 1 && c.statViewers === 1 ? c : false;
-    }, 10_000, 250).catch(async (err) => assert.fail(`${(err as Error).message}: ${JSON.stringify(await countsEverywhere(one, 'counted'))}`));
+    await waitFor(
+      '1 everywhere',
+      async () => {
+        const c = await countsEverywhere(one, 'counted');
+        return c.watch === '1 viewer' && c.channelApi === 1 && c.home === 1 && c.stats === 1 && c.statViewers === 1 ? c : false;
+      },
+      10_000,
+      250,
+    ).catch(async (err) => assert.fail(`${(err as Error).message}: ${JSON.stringify(await countsEverywhere(one, 'counted'))}`));
     assert.ok(Date.now() - lastFetch() < 10_000, 'the player was polling while counted');
 
     // Another person on another device, signed in, watching with chat open.
@@ -134,9 +157,16 @@ describe('links and viewer counts in Chromium, ONAIR_PUBLIC_URL unset', { timeou
     await registerInPage(two, 'secondfan');
     await two.goto('/c/counted');
     await two.getByTestId('chat').and(two.locator('[data-status="joined"]')).waitFor();
-    await waitFor('2 everywhere', async () => {
-      const [a, b] = [await countsEverywhere(one, 'counted'), await countsEverywhere(two, 'counted')];
-      return a.watch === '2 viewers' && b.watch === '2 viewers' && a.channelApi === 2 && a.home === 2 && a.stats === 2 && a.statViewers === 2 ? a : false;
-    }, 15_000, 250).catch(async (err) => assert.fail(`${(err as Error).message}: ${JSON.stringify(await countsEverywhere(one, 'counted'))}`));
+    await waitFor(
+      '2 everywhere',
+      async () => {
+        const [a, b] = [await countsEverywhere(one, 'counted'), await countsEverywhere(two, 'counted')];
+        return a.watch === '2 viewers' && b.watch === '2 viewers' && a.channelApi === 2 && a.home === 2 && a.stats === 2 && a.statViewers === 2
+          ? a
+          : false;
+      },
+      15_000,
+      250,
+    ).catch(async (err) => assert.fail(`${(err as Error).message}: ${JSON.stringify(await countsEverywhere(one, 'counted'))}`));
   });
 });

@@ -20,7 +20,14 @@ const DIST = path.join(ROOT, 'dist', 'renderer', 'studio');
 // Screenshots for the README are refreshed with ONAIR_SCREENSHOTS=1; other runs write them to a temp folder.
 const SHOTS = process.env.ONAIR_SCREENSHOTS ? path.join(ROOT, 'docs', 'screenshots') : path.join(os.tmpdir(), 'onair-screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const STEP_MS = 20_000;
 
 describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }, () => {
@@ -34,7 +41,18 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
 
   before(async () => {
     if (!existsSync(path.join(DIST, 'index.html')) || process.env.ONAIR_REBUILD_STUDIO) {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(ROOT, 'renderer', 'vite.studio.config.ts'), '--logLevel', 'warn'], { stdio: 'inherit' });
+      const r = spawnSync(
+        process.execPath,
+        [
+          path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+          'build',
+          '--config',
+          path.join(ROOT, 'renderer', 'vite.studio.config.ts'),
+          '--logLevel',
+          'warn',
+        ],
+        { stdio: 'inherit' },
+      );
       assert.equal(r.status, 0, 'build:studio failed');
     }
     // A fixed free RTMP port, so the server's rtmpUrl (what /api/me/channel tells the Studio) is the real one: with
@@ -103,7 +121,9 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     assert.match((await page.getByTestId('state').textContent()) ?? '', /Live \d\d:\d\d/);
 
     // Health figures that change over time.
-    await page.waitForFunction(() => /\d+ kb\/s/.test(document.querySelector('[data-testid="health-bitrate"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => /\d+ kb\/s/.test(document.querySelector('[data-testid="health-bitrate"]')?.textContent ?? ''), undefined, {
+      timeout: 15_000,
+    });
     const up1 = await page.getByTestId('health-uptime').textContent();
     await page.waitForFunction((u) => document.querySelector('[data-testid="health-uptime"]')?.textContent !== u, up1, { timeout: 10_000 });
     const fps = Number(await page.getByTestId('health-fps').textContent());
@@ -124,7 +144,9 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     assert.ok(got, 'the viewer received the message');
     assert.equal(got.author.name, username);
     // The viewer is counted, once; the Studio's own chat connection is the streamer's, not a viewer's.
-    await page.waitForFunction(() => document.querySelector('[data-testid="viewers"]')?.textContent?.trim() === '1 viewer', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="viewers"]')?.textContent?.trim() === '1 viewer', undefined, {
+      timeout: 10_000,
+    });
 
     // Invite link through main.
     await page.getByRole('button', { name: 'Copy invite link' }).click();
@@ -140,7 +162,11 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     assert.ok((await qr.evaluate((img) => (img as HTMLImageElement).naturalWidth)) > 0, 'QR code rendered');
 
     // A few seconds live, for the figures to move and the screenshot.
-    await page.waitForFunction(() => /00:0[3-9]|00:[1-9]\d/.test(document.querySelector('[data-testid="health-uptime"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => /00:0[3-9]|00:[1-9]\d/.test(document.querySelector('[data-testid="health-uptime"]')?.textContent ?? ''),
+      undefined,
+      { timeout: 15_000 },
+    );
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'studio.png') });
 
@@ -158,7 +184,10 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     const latency = Number(/([\d.]+) s/.exec((await monitor.locator('.live-badge__latency').textContent()) ?? '')?.[1]);
     assert.ok(latency > 0 && latency < 15, `latency badge ${latency}`);
     assert.ok(await monitor.locator('video').evaluate((v) => (v as HTMLVideoElement).muted), 'the monitor starts muted');
-    assert.ok(mediaUrls.some((u) => /\/hls\/[^/]+\/index\.m3u8\?t=/.test(u)), `the master was asked for with a media token: ${mediaUrls[0]}`);
+    assert.ok(
+      mediaUrls.some((u) => /\/hls\/[^/]+\/index\.m3u8\?t=/.test(u)),
+      `the master was asked for with a media token: ${mediaUrls[0]}`,
+    );
     assert.ok(!mediaUrls.some((u) => u.includes(full) || u.includes(token)), 'no stream key or account token in media URLs');
     await page.screenshot({ path: path.join(SHOTS, 'studio-monitor.png') });
     await page.getByRole('button', { name: 'Show the source preview' }).click();
@@ -171,8 +200,16 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
 
     // The bridge refuses what the contract does not allow.
     const bad = await page.evaluate(async () => {
-      const r = await fetch('/bridge/invoke/broadcast:start', { method: 'POST', headers: { 'content-type': 'application/json', 'x-onair-bridge': '1' }, body: JSON.stringify({ settings: { source: { kind: 'file', path: '/etc/passwd' } } }) });
-      const u = await fetch('/bridge/invoke/shell:exec', { method: 'POST', headers: { 'content-type': 'application/json', 'x-onair-bridge': '1' }, body: '{}' });
+      const r = await fetch('/bridge/invoke/broadcast:start', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-onair-bridge': '1' },
+        body: JSON.stringify({ settings: { source: { kind: 'file', path: '/etc/passwd' } } }),
+      });
+      const u = await fetch('/bridge/invoke/shell:exec', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-onair-bridge': '1' },
+        body: '{}',
+      });
       return [await r.json(), await u.json()];
     });
     assert.equal(bad[0].error.code, 'bad_request');
@@ -184,7 +221,7 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     assert.deepEqual(pageErrors, []);
   });
 
-  test('live with 8 s keyframes, the Studio shows the server\'s keyframe warning with the fix', async () => {
+  test("live with 8 s keyframes, the Studio shows the server's keyframe warning with the fix", async () => {
     await page.getByLabel('Keyframe (s)').fill('8');
     await page.getByRole('button', { name: 'Go Live' }).click();
     await page.locator('[data-testid="state"][data-state="live"]').waitFor({ timeout: 30_000 });

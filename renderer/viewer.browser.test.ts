@@ -21,7 +21,14 @@ const DIST = path.join(ROOT, 'dist', 'renderer', 'viewer');
 // Screenshots for the README are refreshed with ONAIR_SCREENSHOTS=1; other runs write them to a temp folder.
 const SHOTS = process.env.ONAIR_SCREENSHOTS ? path.join(ROOT, 'docs', 'screenshots') : path.join(tmpdir(), 'onair-screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const STEP_MS = 20_000;
 
 let server: TestServer;
@@ -48,11 +55,14 @@ async function newPage(viewport = { width: 1280, height: 800 }): Promise<{ ctx: 
 /** Registers through the page's own fetch, so the session cookie lands in this browser context. */
 async function registerInPage(page: Page, username: string) {
   await page.goto('/settings');
-  const status = await page.evaluate(async ([u, p]) => {
-    const body = JSON.stringify({ username: u, password: p, session: 'cookie' });
-    const r = await fetch('/api/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    return r.status;
-  }, [username, password(username)] as const);
+  const status = await page.evaluate(
+    async ([u, p]) => {
+      const body = JSON.stringify({ username: u, password: p, session: 'cookie' });
+      const r = await fetch('/api/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return r.status;
+    },
+    [username, password(username)] as const,
+  );
   assert.equal(status, 201);
 }
 
@@ -62,7 +72,10 @@ const currentTime = (page: Page) => page.evaluate(() => document.querySelector('
 async function waitPlaybackAdvances(page: Page, seconds: number, timeoutMs = 30_000) {
   await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 0, undefined, { timeout: timeoutMs });
   const t0 = await currentTime(page);
-  await page.waitForFunction(([start, s]) => (document.querySelector('video')?.currentTime ?? 0) - start > s, [t0, seconds] as const, { timeout: timeoutMs, polling: 250 });
+  await page.waitForFunction(([start, s]) => (document.querySelector('video')?.currentTime ?? 0) - start > s, [t0, seconds] as const, {
+    timeout: timeoutMs,
+    polling: 250,
+  });
   const t1 = await currentTime(page);
   assert.ok(t1 - t0 > seconds, `currentTime went from ${t0} to ${t1}`);
   return { t0, t1 };
@@ -80,11 +93,22 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
 
   before(async () => {
     if (!existsSync(path.join(DIST, 'index.html'))) {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(ROOT, 'renderer', 'vite.config.ts'), '--logLevel', 'warn'], {
-        cwd: ROOT,
-        stdio: 'inherit',
-        timeout: 120_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [
+          path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+          'build',
+          '--config',
+          path.join(ROOT, 'renderer', 'vite.config.ts'),
+          '--logLevel',
+          'warn',
+        ],
+        {
+          cwd: ROOT,
+          stdio: 'inherit',
+          timeout: 120_000,
+        },
+      );
       assert.equal(r.status, 0, 'vite build of the viewer failed');
     }
     mkdirSync(SHOTS, { recursive: true });
@@ -394,10 +418,11 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
     await page.waitForURL(`**/c/${name}/replays`);
     await page.locator(`a[href="/replay/${replays[0].id}"]`).click();
     await page.getByTestId('player').waitFor();
-    if (codecs.mseH264Aac) await waitPlaybackAdvances(page, 1, 20_000).catch(async () => {
-      // Short replays can end before 3 s of play: then they must have played to the end.
-      assert.equal(await page.getByTestId('player').getAttribute('data-state'), 'ended');
-    });
+    if (codecs.mseH264Aac)
+      await waitPlaybackAdvances(page, 1, 20_000).catch(async () => {
+        // Short replays can end before 3 s of play: then they must have played to the end.
+        assert.equal(await page.getByTestId('player').getAttribute('data-state'), 'ended');
+      });
   });
 
   test('settings: the password changes (other sessions end), and no invite link stays after signing out', async () => {
@@ -454,7 +479,7 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
     assert.equal(await own.locator('[data-testid="profile-username"]').count(), 0);
   });
 
-  test('settings: while live with OBS Simple mode\'s keyframes (every 250 frames), the warning with the fix appears', async () => {
+  test("settings: while live with OBS Simple mode's keyframes (every 250 frames), the warning with the fix appears", async () => {
     const { page: own } = await newPage();
     const username = `kf${Date.now().toString(36).slice(-5)}`;
     await registerInPage(own, username);

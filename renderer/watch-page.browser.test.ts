@@ -17,7 +17,14 @@ import { newStreamer, publish, startTestServer, type Publisher, type TestServer 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'renderer', 'viewer');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const STEP_MS = 20_000;
 const PHONE = { width: 390, height: 844 };
 
@@ -82,17 +89,30 @@ async function controlsOpacity(page: Page): Promise<number> {
 describe('the watch page on a phone, and the end of a stream', { timeout: 240_000 }, () => {
   before(async () => {
     if (!existsSync(path.join(DIST, 'index.html'))) {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(ROOT, 'renderer', 'vite.config.ts'), '--logLevel', 'warn'], {
-        cwd: ROOT,
-        stdio: 'inherit',
-        timeout: 120_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [
+          path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+          'build',
+          '--config',
+          path.join(ROOT, 'renderer', 'vite.config.ts'),
+          '--logLevel',
+          'warn',
+        ],
+        {
+          cwd: ROOT,
+          stdio: 'inherit',
+          timeout: 120_000,
+        },
+      );
       assert.equal(r.status, 0, 'vite build of the viewer failed');
     }
     server = await startTestServer({ ONAIR_GRACE_SECONDS: '0', ONAIR_LIVE_WINDOW: '4' });
     profileDir = mkdtempSync(path.join(tmpdir(), 'onair-chromium-'));
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: { ...process.env, HOME: profileDir } });
-    const codecs = await (await newPage(false)).evaluate(() => typeof MediaSource !== 'undefined' && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"'));
+    const codecs = await (
+      await newPage(false)
+    ).evaluate(() => typeof MediaSource !== 'undefined' && MediaSource.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"'));
     assert.ok(codecs, 'this Chromium plays H.264/AAC through Media Source Extensions');
   });
 
@@ -118,7 +138,10 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
 
     const header = await box(page.locator('.topbar'));
     const p = await box(player);
-    assert.ok(p.y >= 0 && p.y <= header.y + header.height + 0.5, `the player starts right under the header (y ${p.y}, header bottom ${header.y + header.height})`);
+    assert.ok(
+      p.y >= 0 && p.y <= header.y + header.height + 0.5,
+      `the player starts right under the header (y ${p.y}, header bottom ${header.y + header.height})`,
+    );
     assert.ok(Math.abs(p.width - PHONE.width) <= 1, `full width (${p.width})`);
     assert.ok(Math.abs(p.height - (p.width * 9) / 16) <= 2, `16:9 (${p.width} x ${p.height})`);
     await assertInView(page, input, 'the chat input, without scrolling');
@@ -146,7 +169,9 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
     await page.waitForFunction(() => document.querySelector('video')?.paused === false);
     await page.waitForFunction(() => document.querySelector('[data-testid="player"]')?.getAttribute('data-state') === 'playing');
     // The controls fade away by themselves while it plays; a tap brings them back.
-    await page.waitForFunction(() => document.querySelector('[data-testid="player"]')?.getAttribute('data-controls') === 'hidden', undefined, { timeout: 8000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="player"]')?.getAttribute('data-controls') === 'hidden', undefined, {
+      timeout: 8000,
+    });
     assert.equal(await controlsOpacity(page), 0);
     await page.touchscreen.tap(p.x + p.width / 2, p.y + p.height - 10); // where the controls were: reaches the picture
     await page.waitForTimeout(400);
@@ -234,14 +259,23 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
     // The page keeps playing past the stop, then shows the ended card.
     const ended = page.locator('[data-testid="offline-card"][data-ended="true"]');
     let latest = atStop;
-    await waitFor('the ended card', async () => {
-      if (await page.getByTestId('player').count()) latest = Math.max(latest, await videoTime(page));
-      return (await ended.count()) > 0;
-    }, 40_000, 100);
+    await waitFor(
+      'the ended card',
+      async () => {
+        if (await page.getByTestId('player').count()) latest = Math.max(latest, await videoTime(page));
+        return (await ended.count()) > 0;
+      },
+      40_000,
+      100,
+    );
     const endedAfter = Date.now() - stoppedAt;
     // The viewer at the edge too: played to the end, then the ended card.
     await edge.locator('[data-testid="offline-card"][data-ended="true"]').waitFor({ timeout: 30_000 - (Date.now() - stoppedAt) });
-    assert.equal(await edge.evaluate(() => (window as unknown as { mediaEnded?: boolean }).mediaEnded), true, 'the viewer at the edge played to the end');
+    assert.equal(
+      await edge.evaluate(() => (window as unknown as { mediaEnded?: boolean }).mediaEnded),
+      true,
+      'the viewer at the edge played to the end',
+    );
     console.log(`# stopped at currentTime ${atStop.toFixed(2)}, played on to ${latest.toFixed(2)}; ended card after ${endedAfter} ms`);
     assert.ok(latest > atStop + 2, `playback went on after the stop (${atStop.toFixed(2)} -> ${latest.toFixed(2)})`);
     const mediaEnded = await page.evaluate(() => (window as unknown as { mediaEnded?: boolean }).mediaEnded);

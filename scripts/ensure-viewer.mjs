@@ -16,6 +16,9 @@ if (!existsSync(vite)) {
   process.exit(0);
 }
 console.log('onair: building the viewer web app (first start)…');
-const r = spawnSync(process.execPath, [vite, 'build', '--config', path.join(root, 'renderer', 'vite.config.ts'), '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(process.execPath, [vite, 'build', '--config', path.join(root, 'renderer', 'vite.config.ts'), '--logLevel', 'warn'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (r.status !== 0) console.warn('onair: building the viewer failed; the server starts without the site. Run `npm run build:viewer` to see why.');
 process.exit(0);

@@ -22,7 +22,9 @@ async function reported(file: string, code: string): Promise<string[]> {
   const fatal = result.messages.filter((m) => m.fatal || !m.ruleId);
   assert.deepEqual(fatal, [], `${file} could not be linted`);
   const lines = code.split('\n');
-  return result.messages.filter((m) => CHECKED.has(m.ruleId!)).map((m) => /'([^']+)'|process\.env/.exec(lines[m.line - 1])?.[0].replaceAll("'", '') ?? '?');
+  return result.messages
+    .filter((m) => CHECKED.has(m.ruleId!))
+    .map((m) => /'([^']+)'|process\.env/.exec(lines[m.line - 1])?.[0].replaceAll("'", '') ?? '?');
 }
 
 const imports = (...specifiers: string[]) => specifiers.map((s, i) => `import * as m${i} from '${s}';`).join('\n');
@@ -35,7 +37,11 @@ async function check(file: string, denied: string[], allowed: string[]): Promise
 
 describe('import walls', () => {
   it('the server never imports the desktop app or the browser code', async () => {
-    await check('server/http/routes-new.ts', ['../../electron/broadcast/broadcast.js', '../../renderer/shared/api.js', 'electron'], ['../db/users.js', './errors.js', 'fastify', 'node:fs']);
+    await check(
+      'server/http/routes-new.ts',
+      ['../../electron/broadcast/broadcast.js', '../../renderer/shared/api.js', 'electron'],
+      ['../db/users.js', './errors.js', 'fastify', 'node:fs'],
+    );
     await check('server/onair-new.test.ts', ['../electron/ipc-contract.js'], ['./test-support/server.js']);
     // Test support is for tests (and the benchmark): the server itself never imports it.
     await check('server/http/routes-new.ts', ['../test-support/process.js'], []);
@@ -44,7 +50,22 @@ describe('import walls', () => {
   it('the RTMP core imports nothing of HTTP, chat, access or the database (and stays inside the server wall)', async () => {
     await check(
       'server/rtmp/new-part.ts',
-      ['../db/database.js', '../http/app.js', '../chat/service.js', '../access/access.js', '../api/types.js', '../onair.js', 'fastify', '@fastify/cookie', 'socket.io', 'kysely', 'pg', 'ioredis', 'node:http', '../../electron/cli.js'],
+      [
+        '../db/database.js',
+        '../http/app.js',
+        '../chat/service.js',
+        '../access/access.js',
+        '../api/types.js',
+        '../onair.js',
+        'fastify',
+        '@fastify/cookie',
+        'socket.io',
+        'kysely',
+        'pg',
+        'ioredis',
+        'node:http',
+        '../../electron/cli.js',
+      ],
       ['./chunk.js', './limits.js', '../log.js', 'node:net', 'node:crypto'],
     );
     // Its tests may start a whole server.
@@ -54,18 +75,44 @@ describe('import walls', () => {
   it('browser code uses no Node built-ins and, of the server and the desktop app, only the shared contracts', async () => {
     await check(
       'renderer/viewer/src/pages/NewPage.tsx',
-      ['node:fs', 'path', 'fs/promises', '../../../../server/http/app.js', '../../../../server/db/users.js', '../../../../server/api/other.js', '../../../../electron/main/index.js', '../../../../electron/broadcast/broadcast.js', 'electron'],
-      ['react', '../../../shared/api.js', '../../../../server/api/types.js', '../../../../server/api/chat.js', '../../../../server/api/text-rules.js'],
+      [
+        'node:fs',
+        'path',
+        'fs/promises',
+        '../../../../server/http/app.js',
+        '../../../../server/db/users.js',
+        '../../../../server/api/other.js',
+        '../../../../electron/main/index.js',
+        '../../../../electron/broadcast/broadcast.js',
+        'electron',
+      ],
+      [
+        'react',
+        '../../../shared/api.js',
+        '../../../../server/api/types.js',
+        '../../../../server/api/chat.js',
+        '../../../../server/api/text-rules.js',
+      ],
     );
-    await check('renderer/studio/src/new.ts', ['../../../electron/preload/index.js'], ['../../../electron/ipc-contract.js', '../../../electron/state-line.js', '../../../electron/broadcast/types.js']);
+    await check(
+      'renderer/studio/src/new.ts',
+      ['../../../electron/preload/index.js'],
+      ['../../../electron/ipc-contract.js', '../../../electron/state-line.js', '../../../electron/broadcast/types.js'],
+    );
     // A type-only import crosses the wall too.
-    assert.deepEqual(await reported('renderer/shared/new.ts', "import type { HttpDeps } from '../../server/http/deps.js';"), ['../../server/http/deps.js']);
+    assert.deepEqual(await reported('renderer/shared/new.ts', "import type { HttpDeps } from '../../server/http/deps.js';"), [
+      '../../server/http/deps.js',
+    ]);
     // The Node side of renderer/ (browser tests, Vite configs) is not browser code.
     await check('renderer/new.browser.test.ts', [], ['node:fs', '../server/test-support/server.js', '../electron/dev-bridge/server.js']);
   });
 
   it('the broadcast pipeline never imports electron', async () => {
-    await check('electron/broadcast/new-source.ts', ['electron', '../main/index.js', '../preload/index.js'], ['node:child_process', './types.js', '../../server/ffmpeg/args.js']);
+    await check(
+      'electron/broadcast/new-source.ts',
+      ['electron', '../main/index.js', '../preload/index.js'],
+      ['node:child_process', './types.js', '../../server/ffmpeg/args.js'],
+    );
     // The Electron main process is where electron belongs.
     await check('electron/main/new.ts', [], ['electron', '../broadcast/broadcast.js']);
   });

@@ -62,8 +62,9 @@ echo "test: typecheck"
 npx tsc -p tsconfig.json --noEmit
 npm run --silent typecheck:renderer
 
-echo "test: lint"
+echo "test: lint and format"
 npm run --silent lint
+npm run --silent format:check
 
 echo "test: build the viewer app, the Studio UI, and the desktop main and preload"
 npm run --silent build:viewer >/dev/null

@@ -83,13 +83,24 @@ async function main(argv: string[]): Promise<number> {
       const base = configuredBase(config);
       const urls = channelUrls(base, channel.name);
       out(
-        { username: user.username, channel: channel.name, streamKey: channel.streamKey, rtmpUrl: base.rtmp, hlsUrl: urls.hls, ...(given ? {} : { password }) },
+        {
+          username: user.username,
+          channel: channel.name,
+          streamKey: channel.streamKey,
+          rtmpUrl: base.rtmp,
+          hlsUrl: urls.hls,
+          ...(given ? {} : { password }),
+        },
         [
           `Created ${user.username}${given ? '' : ` with password ${password}`}`,
           `  OBS Server:     ${base.rtmp}`,
           `  OBS Stream Key: ${channel.streamKey}`,
           `  Watch:          ${urls.watch}  (HLS ${urls.hls})`,
-          ...(config.publicUrlSet ? [] : ['  (ONAIR_PUBLIC_URL is unset: on other devices use this machine\'s address instead of localhost; the site shows each visitor links with the address they used)']),
+          ...(config.publicUrlSet
+            ? []
+            : [
+                "  (ONAIR_PUBLIC_URL is unset: on other devices use this machine's address instead of localhost; the site shows each visitor links with the address they used)",
+              ]),
         ].join('\n'),
       );
       return 0;
@@ -111,7 +122,10 @@ async function main(argv: string[]): Promise<number> {
       const streamKey = await channels.regenerateKey(user.id);
       const channel = await channels.byUserId(user.id);
       if (channel) await tellServers(db, config, { kind: 'stream-key-reset', channelId: channel.id, channel: channel.name });
-      out({ username: user.username, streamKey }, `New stream key for ${user.username}: ${streamKey}\nA publisher using the old key is dropped within a few seconds.`);
+      out(
+        { username: user.username, streamKey },
+        `New stream key for ${user.username}: ${streamKey}\nA publisher using the old key is dropped within a few seconds.`,
+      );
       return 0;
     }
     if (command === 'set-password') {
@@ -136,7 +150,10 @@ async function main(argv: string[]): Promise<number> {
       if (!user) throw new Error(`No user called ${name}`);
       const revoked = await new TokensRepo(db).revokeAllForUser(user.id);
       await tellServers(db, config, { kind: 'tokens-revoked', userId: user.id });
-      out({ username: user.username, signedOut: revoked }, `Signed ${user.username} out everywhere (${revoked} session${revoked === 1 ? '' : 's'} ended).`);
+      out(
+        { username: user.username, signedOut: revoked },
+        `Signed ${user.username} out everywhere (${revoked} session${revoked === 1 ? '' : 's'} ended).`,
+      );
       return 0;
     }
     console.error(`Unknown command: user ${command}\n\n${HELP}`);

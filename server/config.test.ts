@@ -26,7 +26,10 @@ test('defaults need no file and no service', () => {
 test('environment overrides the config file, which overrides defaults', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'onair-cfg-'));
   writeFileSync(path.join(dir, 'onair.config.json'), JSON.stringify({ httpPort: 9000, rtmpPort: 1940, media: { abr: true, segmentSeconds: 2 } }));
-  const c = loadConfig({ ONAIR_HTTP_PORT: '9100', ONAIR_PUBLIC_URL: 'https://live.example.com/', DATABASE_URL: 'postgres://u@h/db', REDIS_URL: 'redis://h:6379' }, dir);
+  const c = loadConfig(
+    { ONAIR_HTTP_PORT: '9100', ONAIR_PUBLIC_URL: 'https://live.example.com/', DATABASE_URL: 'postgres://u@h/db', REDIS_URL: 'redis://h:6379' },
+    dir,
+  );
   assert.equal(c.httpPort, 9100);
   assert.equal(c.rtmpPort, 1940);
   assert.equal(c.media.abr, true);
@@ -41,7 +44,10 @@ test('environment overrides the config file, which overrides defaults', () => {
 });
 
 test('bad values are refused with the setting named', () => {
-  assert.throws(() => loadConfig({ ONAIR_HTTP_PORT: 'eighty' }, empty), (e: unknown) => e instanceof ConfigError && /ONAIR_HTTP_PORT/.test(e.message));
+  assert.throws(
+    () => loadConfig({ ONAIR_HTTP_PORT: 'eighty' }, empty),
+    (e: unknown) => e instanceof ConfigError && /ONAIR_HTTP_PORT/.test(e.message),
+  );
   assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }, empty), /DATABASE_URL/);
   assert.throws(() => loadConfig({ ONAIR_ABR: 'maybe' }, empty), /ONAIR_ABR/);
   assert.throws(() => loadConfig({ ONAIR_CONFIG: '/nonexistent.json' }, empty), /cannot read config file/);
@@ -49,14 +55,24 @@ test('bad values are refused with the setting named', () => {
 
 test('ONAIR_TRUST_PROXY lists the proxies to believe; anything else is refused with the reason', () => {
   assert.deepEqual(loadConfig({}, empty).trustProxy, []);
-  assert.deepEqual(loadConfig({ ONAIR_TRUST_PROXY: 'loopback, 10.0.0.0/8,192.168.1.5' }, empty).trustProxy, ['loopback', '10.0.0.0/8', '192.168.1.5']);
-  assert.throws(() => loadConfig({ ONAIR_TRUST_PROXY: 'my-proxy.example' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_TRUST_PROXY/.test(e.message));
+  assert.deepEqual(loadConfig({ ONAIR_TRUST_PROXY: 'loopback, 10.0.0.0/8,192.168.1.5' }, empty).trustProxy, [
+    'loopback',
+    '10.0.0.0/8',
+    '192.168.1.5',
+  ]);
+  assert.throws(
+    () => loadConfig({ ONAIR_TRUST_PROXY: 'my-proxy.example' }, empty),
+    (e: Error) => e instanceof ConfigError && /ONAIR_TRUST_PROXY/.test(e.message),
+  );
 });
 
 test('ONAIR_RTMP_MAX_PER_ADDRESS caps RTMP connections per address: 32 by default, 1 or more', () => {
   assert.equal(loadConfig({}, empty).rtmpMaxPerAddress, 32);
   assert.equal(loadConfig({ ONAIR_RTMP_MAX_PER_ADDRESS: '200' }, empty).rtmpMaxPerAddress, 200);
-  assert.throws(() => loadConfig({ ONAIR_RTMP_MAX_PER_ADDRESS: '0' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_RTMP_MAX_PER_ADDRESS/.test(e.message));
+  assert.throws(
+    () => loadConfig({ ONAIR_RTMP_MAX_PER_ADDRESS: '0' }, empty),
+    (e: Error) => e instanceof ConfigError && /ONAIR_RTMP_MAX_PER_ADDRESS/.test(e.message),
+  );
 });
 
 test('FFMPEG_PATH names the ffmpeg binary and wins over the config file; nothing else in the environment does', () => {
@@ -74,18 +90,33 @@ test('ONAIR_ADMIN_TOKEN, ONAIR_LOG_LEVEL and the sign-in lifetimes are read with
   assert.equal(c.logLevel, 'info');
   assert.equal(c.auth.sessionDays, 30);
   assert.equal(c.auth.bearerDays, 365);
-  const d = loadConfig({ ONAIR_ADMIN_TOKEN: 'ops-token-for-the-dashboard', ONAIR_LOG_LEVEL: 'warn', ONAIR_SESSION_DAYS: '7', ONAIR_BEARER_DAYS: '90' }, empty);
+  const d = loadConfig(
+    { ONAIR_ADMIN_TOKEN: 'ops-token-for-the-dashboard', ONAIR_LOG_LEVEL: 'warn', ONAIR_SESSION_DAYS: '7', ONAIR_BEARER_DAYS: '90' },
+    empty,
+  );
   assert.equal(d.adminToken, 'ops-token-for-the-dashboard');
   assert.equal(d.logLevel, 'warn');
   assert.equal(d.auth.sessionDays, 7);
   assert.equal(d.auth.bearerDays, 90);
-  assert.throws(() => loadConfig({ ONAIR_LOG_LEVEL: 'loud' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_LOG_LEVEL/.test(e.message));
-  assert.throws(() => loadConfig({ ONAIR_SESSION_DAYS: '0' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_SESSION_DAYS/.test(e.message));
+  assert.throws(
+    () => loadConfig({ ONAIR_LOG_LEVEL: 'loud' }, empty),
+    (e: Error) => e instanceof ConfigError && /ONAIR_LOG_LEVEL/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ ONAIR_SESSION_DAYS: '0' }, empty),
+    (e: Error) => e instanceof ConfigError && /ONAIR_SESSION_DAYS/.test(e.message),
+  );
   // Low-Latency HLS: on with 0.2 s parts by default; a part as long as a segment is refused.
   assert.deepEqual([loadConfig({}, empty).media.lowLatency, loadConfig({}, empty).media.partSeconds], [true, 0.2]);
   assert.equal(loadConfig({ ONAIR_LOW_LATENCY: 'false' }, empty).media.lowLatency, false);
-  assert.throws(() => loadConfig({ ONAIR_PART_SECONDS: '0' }, empty), (e: Error) => e instanceof ConfigError && /ONAIR_PART_SECONDS/.test(e.message));
-  assert.throws(() => loadConfig({ ONAIR_PART_SECONDS: '1', ONAIR_SEGMENT_SECONDS: '1' }, empty), /ONAIR_PART_SECONDS \(1\) must be less than ONAIR_SEGMENT_SECONDS/);
+  assert.throws(
+    () => loadConfig({ ONAIR_PART_SECONDS: '0' }, empty),
+    (e: Error) => e instanceof ConfigError && /ONAIR_PART_SECONDS/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ ONAIR_PART_SECONDS: '1', ONAIR_SEGMENT_SECONDS: '1' }, empty),
+    /ONAIR_PART_SECONDS \(1\) must be less than ONAIR_SEGMENT_SECONDS/,
+  );
 });
 
 test("README's settings table lists exactly the environment variables the config reads", () => {

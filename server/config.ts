@@ -200,14 +200,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
   }
 
   const secret = String(pick('ONAIR_SECRET', fromFile.secret, ''));
-  if (secret && secret.length < 32) throw new ConfigError('ONAIR_SECRET must be at least 32 characters (e.g. the output of `openssl rand -base64 32`).');
+  if (secret && secret.length < 32)
+    throw new ConfigError('ONAIR_SECRET must be at least 32 characters (e.g. the output of `openssl rand -base64 32`).');
 
   const trustRaw = pick('ONAIR_TRUST_PROXY', fromFile.trustProxy, '');
   const trustProxy = (Array.isArray(trustRaw) ? trustRaw.map(String) : String(trustRaw).split(',')).map((t) => t.trim()).filter(Boolean);
   try {
     proxyAddr.compile(trustProxy);
   } catch (err) {
-    throw new ConfigError(`ONAIR_TRUST_PROXY must list addresses, CIDRs or loopback/linklocal/uniquelocal, comma-separated: ${(err as Error).message}`);
+    throw new ConfigError(
+      `ONAIR_TRUST_PROXY must list addresses, CIDRs or loopback/linklocal/uniquelocal, comma-separated: ${(err as Error).message}`,
+    );
   }
 
   const originsRaw = pick('ONAIR_ALLOWED_ORIGINS', fromFile.allowedOrigins, '');
@@ -218,22 +221,32 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
       const u = new URL(o);
       ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o.replace(/\/+$/, '');
     } catch {}
-    if (!ok) throw new ConfigError(`ONAIR_ALLOWED_ORIGINS must list origins such as https://friends.example.com (scheme, host and port only), got ${JSON.stringify(o)}`);
+    if (!ok)
+      throw new ConfigError(
+        `ONAIR_ALLOWED_ORIGINS must list origins such as https://friends.example.com (scheme, host and port only), got ${JSON.stringify(o)}`,
+      );
   }
 
   const logLevel = String(pick('ONAIR_LOG_LEVEL', fromFile.logLevel, DEFAULTS.logLevel));
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`ONAIR_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`ONAIR_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
 
   const partSeconds = num('ONAIR_PART_SECONDS', pick('ONAIR_PART_SECONDS', m.partSeconds, DEFAULTS.media.partSeconds), 0.05, 2);
   const segmentSeconds = num('ONAIR_SEGMENT_SECONDS', pick('ONAIR_SEGMENT_SECONDS', m.segmentSeconds, DEFAULTS.media.segmentSeconds), 0.5, 10);
-  if (partSeconds >= segmentSeconds) throw new ConfigError(`ONAIR_PART_SECONDS (${partSeconds}) must be less than ONAIR_SEGMENT_SECONDS (${segmentSeconds}).`);
+  if (partSeconds >= segmentSeconds)
+    throw new ConfigError(`ONAIR_PART_SECONDS (${partSeconds}) must be less than ONAIR_SEGMENT_SECONDS (${segmentSeconds}).`);
 
   return {
     httpHost: String(pick('ONAIR_HTTP_HOST', fromFile.httpHost, DEFAULTS.httpHost)),
     httpPort,
     rtmpHost: String(pick('ONAIR_RTMP_HOST', fromFile.rtmpHost, DEFAULTS.rtmpHost)),
     rtmpPort,
-    rtmpMaxPerAddress: num('ONAIR_RTMP_MAX_PER_ADDRESS', pick('ONAIR_RTMP_MAX_PER_ADDRESS', fromFile.rtmpMaxPerAddress, DEFAULTS.rtmpMaxPerAddress), 1, 100_000),
+    rtmpMaxPerAddress: num(
+      'ONAIR_RTMP_MAX_PER_ADDRESS',
+      pick('ONAIR_RTMP_MAX_PER_ADDRESS', fromFile.rtmpMaxPerAddress, DEFAULTS.rtmpMaxPerAddress),
+      1,
+      100_000,
+    ),
     dataDir: path.resolve(cwd, String(pick('ONAIR_DATA_DIR', fromFile.dataDir, DEFAULTS.dataDir))),
     publicUrl,
     publicUrlSet: pick('ONAIR_PUBLIC_URL', fromFile.publicUrl, undefined) !== undefined,
@@ -253,9 +266,19 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
       partSeconds,
       gracePeriodSeconds: num('ONAIR_GRACE_SECONDS', pick('ONAIR_GRACE_SECONDS', m.gracePeriodSeconds, DEFAULTS.media.gracePeriodSeconds), 0, 600),
       abr: bool('ONAIR_ABR', pick('ONAIR_ABR', m.abr, DEFAULTS.media.abr)),
-      thumbnailIntervalSeconds: num('ONAIR_THUMBNAIL_SECONDS', pick('ONAIR_THUMBNAIL_SECONDS', m.thumbnailIntervalSeconds, DEFAULTS.media.thumbnailIntervalSeconds), 0, 3600),
+      thumbnailIntervalSeconds: num(
+        'ONAIR_THUMBNAIL_SECONDS',
+        pick('ONAIR_THUMBNAIL_SECONDS', m.thumbnailIntervalSeconds, DEFAULTS.media.thumbnailIntervalSeconds),
+        0,
+        3600,
+      ),
       replayRetentionDays: num('ONAIR_REPLAY_DAYS', pick('ONAIR_REPLAY_DAYS', m.replayRetentionDays, DEFAULTS.media.replayRetentionDays), 0, 36500),
-      replayRetentionBytes: num('ONAIR_REPLAY_BYTES', pick('ONAIR_REPLAY_BYTES', m.replayRetentionBytes, DEFAULTS.media.replayRetentionBytes), 0, Number.MAX_SAFE_INTEGER),
+      replayRetentionBytes: num(
+        'ONAIR_REPLAY_BYTES',
+        pick('ONAIR_REPLAY_BYTES', m.replayRetentionBytes, DEFAULTS.media.replayRetentionBytes),
+        0,
+        Number.MAX_SAFE_INTEGER,
+      ),
       ffmpegPath: String(pick('FFMPEG_PATH', m.ffmpegPath, DEFAULTS.media.ffmpegPath)),
     },
     auth: {

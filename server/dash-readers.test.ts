@@ -42,10 +42,11 @@ async function recordingProxy(target: string): Promise<{ base: string; take: () 
       log = [];
       return out;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -63,7 +64,10 @@ function assertSteadyFetches(fetches: Fetch[], what: string): void {
   for (const prefix of ['v', 'a'] as const) {
     const segs = segmentFetches(fetches, prefix);
     assert.ok(segs.length >= 3, `${what}: ${prefix}-seg fetches ${JSON.stringify(segs)}`);
-    assert.ok(segs.every((s) => s.status === 200), `${what}: every ${prefix}-seg found: ${JSON.stringify(segs)}`);
+    assert.ok(
+      segs.every((s) => s.status === 200),
+      `${what}: every ${prefix}-seg found: ${JSON.stringify(segs)}`,
+    );
     for (let i = 1; i < segs.length; i++) {
       assert.ok(segs[i].n > segs[i - 1].n, `${what}: ${prefix}-seg numbers only increase: ${segs.map((s) => s.n).join(',')}`);
     }
@@ -78,10 +82,30 @@ function assertSteadyFetches(fetches: Fetch[], what: string): void {
  * 30 s buffering target is full. Else as fast as it goes, to EOS. Bounded: SIGKILL at `timeoutMs`.
  */
 function gstPlay(uri: string, demuxer: Demuxer, liveMs: number | undefined, timeoutMs: number): Promise<{ code: number | null; out: string }> {
-  const sink = (kind: 'video' | 'audio') => ['d.', '!', `${kind}/x-raw`, '!', 'queue', '!', 'fakesink', `name=${kind}`, 'silent=false', `sync=${liveMs ? 'true' : 'false'}`];
+  const sink = (kind: 'video' | 'audio') => [
+    'd.',
+    '!',
+    `${kind}/x-raw`,
+    '!',
+    'queue',
+    '!',
+    'fakesink',
+    `name=${kind}`,
+    'silent=false',
+    `sync=${liveMs ? 'true' : 'false'}`,
+  ];
   const bin = demuxer === 'dashdemux2' ? 'uridecodebin3' : 'uridecodebin';
   const other = demuxer === 'dashdemux2' ? 'dashdemux' : 'dashdemux2';
-  const args = ['-m', '-v', bin, `uri=${uri}`, 'name=d', ...sink('video'), ...sink('audio'), ...(liveMs ? ['fakesrc', 'is-live=true', '!', 'fakesink'] : [])];
+  const args = [
+    '-m',
+    '-v',
+    bin,
+    `uri=${uri}`,
+    'name=d',
+    ...sink('video'),
+    ...sink('audio'),
+    ...(liveMs ? ['fakesrc', 'is-live=true', '!', 'fakesink'] : []),
+  ];
   const p = spawn(GST_LAUNCH, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GST_PLUGIN_FEATURE_RANK: `${demuxer}:512,${other}:0` },
@@ -115,7 +139,11 @@ function assertGstPlayed(r: { out: string }, demuxer: Demuxer, what: string, min
   const tail = r.out.slice(-3000);
   assert.ok(r.out.includes(demuxer === 'dashdemux2' ? 'GstDashDemux2:' : 'GstDashDemux:'), `${what}: played through ${demuxer}\n${tail}`);
   assert.doesNotMatch(r.out, /\(error\)|^ERROR/m, `${what}: no error\n${tail}`);
-  assert.match(r.out, /from element "pipeline0" \(state-changed\): GstMessageStateChanged, old-state=\(GstState\)paused, new-state=\(GstState\)playing/, `${what}: reached PLAYING\n${tail}`);
+  assert.match(
+    r.out,
+    /from element "pipeline0" \(state-changed\): GstMessageStateChanged, old-state=\(GstState\)paused, new-state=\(GstState\)playing/,
+    `${what}: reached PLAYING\n${tail}`,
+  );
   for (const sink of ['video', 'audio'] as const) {
     const pts = sinkPts(r.out, sink);
     assert.ok(pts.length >= 10, `${what}: ${sink} buffers ${pts.length}\n${tail}`);
@@ -130,7 +158,12 @@ function assertGstPlayed(r: { out: string }, demuxer: Demuxer, what: string, min
  * ffmpeg's dash demuxer asks for the next segment as soon as it has one; unpaced, it reads as fast as the server
  * answers, which for the segment in progress is when it is cut.
  */
-async function ffmpegPackets(url: string, liveSeconds: number | undefined, timeoutMs: number, paced = true): Promise<{ code: number | null; dts: Map<number, number[]>; stderr: string }> {
+async function ffmpegPackets(
+  url: string,
+  liveSeconds: number | undefined,
+  timeoutMs: number,
+  paced = true,
+): Promise<{ code: number | null; dts: Map<number, number[]>; stderr: string }> {
   const live = liveSeconds && paced ? ['-re'] : [];
   const limit = liveSeconds ? ['-t', String(liveSeconds)] : [];
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'warning', ...live, '-i', url, ...limit, '-map', '0', '-c', 'copy', '-f', 'framecrc', '-'];
@@ -162,7 +195,11 @@ describe('DASH readers besides browsers', () => {
   let proxy: Awaited<ReturnType<typeof recordingProxy>>;
   before(async () => {
     const gst = await run(GST_LAUNCH, ['--version'], 10_000);
-    assert.equal(gst.code, 0, `${GST_LAUNCH} is needed (apt-get install gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad): ${gst.stderr}`);
+    assert.equal(
+      gst.code,
+      0,
+      `${GST_LAUNCH} is needed (apt-get install gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad): ${gst.stderr}`,
+    );
     s = await startTestServer({ ONAIR_LIVE_WINDOW: String(LIVE_WINDOW), ONAIR_GRACE_SECONDS: '2' });
     proxy = await recordingProxy(s.base);
   });
@@ -176,13 +213,18 @@ describe('DASH readers besides browsers', () => {
     const pub = publish(`${s.rtmpBase}/${channel.streamKey}`, { seconds: 90 });
     try {
       // Join once the live window no longer starts at the first segment.
-      await waitFor('the live window to slide', async () => {
-        const master = await (await fetch(`${s.base}/hls/dashfan/index.m3u8`)).text();
-        const uri = master.split('\n').find((l) => l.endsWith('video.m3u8'));
-        if (!uri) return false;
-        const seq = /#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(await (await fetch(s.base + uri)).text());
-        return seq !== null && Number(seq[1]) >= LIVE_WINDOW;
-      }, 30_000, 250);
+      await waitFor(
+        'the live window to slide',
+        async () => {
+          const master = await (await fetch(`${s.base}/hls/dashfan/index.m3u8`)).text();
+          const uri = master.split('\n').find((l) => l.endsWith('video.m3u8'));
+          if (!uri) return false;
+          const seq = /#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(await (await fetch(s.base + uri)).text());
+          return seq !== null && Number(seq[1]) >= LIVE_WINDOW;
+        },
+        30_000,
+        250,
+      );
       const live = `${proxy.base}/dash/dashfan/index.mpd`;
       for (const demuxer of DEMUXERS) {
         proxy.take();

@@ -5,8 +5,20 @@ export type { Logger };
 // Fields that may hold a secret are censored wherever they appear, as a second line of defence:
 // code should never pass a stream key, password or token to the logger in the first place.
 const REDACT = [
-  'streamKey', '*.streamKey', 'key', '*.key', 'password', '*.password', 'token', '*.token',
-  'authorization', '*.authorization', 'req.headers.authorization', 'req.headers.cookie', 'cookie', '*.cookie',
+  'streamKey',
+  '*.streamKey',
+  'key',
+  '*.key',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'cookie',
+  '*.cookie',
 ];
 
 /** `level` comes from the config (OnairConfig.logLevel); tests and tools pass their own. */

@@ -9,7 +9,10 @@ import { publicUrlNotice } from './http/urls.js';
 function siteAddresses(httpHost: string, port: number): string[] {
   const wildcard = httpHost === '0.0.0.0' || httpHost === '::' || httpHost === '';
   const hosts = wildcard
-    ? ['localhost', ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address))]
+    ? [
+        'localhost',
+        ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address)),
+      ]
     : [httpHost.includes(':') ? `[${httpHost}]` : httpHost];
   return hosts.map((h) => `http://${h}:${port}/`);
 }

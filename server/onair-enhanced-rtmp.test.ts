@@ -330,7 +330,11 @@ const FOURCC = { hevc: 'hvc1', av1: 'av01' } as const;
  * CodedFrames (HEVC with SI24 composition time; AV1 without) or, for HEVC frames without a composition offset,
  * CodedFramesX as OBS sends them; legacy AAC for audio. In decode order, sequence headers first.
  */
-function flvTags(video: Mp4Track, audio: Mp4Track, codec: 'hevc' | 'av1'): { headers: Tag[]; frames: Tag[]; stats: { codedFrames: number; codedFramesX: number } } {
+function flvTags(
+  video: Mp4Track,
+  audio: Mp4Track,
+  codec: 'hevc' | 'av1',
+): { headers: Tag[]; frames: Tag[]; stats: { codedFrames: number; codedFramesX: number } } {
   const fourcc = Buffer.from(FOURCC[codec], 'latin1');
   const ms = (t: number, scale: number) => Math.round((t * 1000) / scale);
   const headers: Tag[] = [
@@ -443,12 +447,36 @@ describe('Enhanced RTMP publishing (HEVC and AV1) end to end', () => {
       let encoded = false;
       let encodeErr = '';
       for (const enc of c.encoders) {
-        const r = await run(ffmpegPath, [
-          '-hide_banner', '-loglevel', 'error', '-y',
-          '-f', 'lavfi', '-i', `testsrc2=size=${c.width}x${c.height}:rate=${FPS}`,
-          '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-          '-t', String(SECONDS), ...enc, '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart', src,
-        ], 30_000);
+        const r = await run(
+          ffmpegPath,
+          [
+            '-hide_banner',
+            '-loglevel',
+            'error',
+            '-y',
+            '-f',
+            'lavfi',
+            '-i',
+            `testsrc2=size=${c.width}x${c.height}:rate=${FPS}`,
+            '-f',
+            'lavfi',
+            '-i',
+            'sine=frequency=440:sample_rate=48000',
+            '-t',
+            String(SECONDS),
+            ...enc,
+            '-pix_fmt',
+            'yuv420p',
+            '-c:a',
+            'aac',
+            '-b:a',
+            '96k',
+            '-movflags',
+            '+faststart',
+            src,
+          ],
+          30_000,
+        );
         if (r.code === 0) {
           encoded = true;
           break;
@@ -472,17 +500,23 @@ describe('Enhanced RTMP publishing (HEVC and AV1) end to end', () => {
       assert.ok(video.samples.filter((x) => x.keyframe).length >= SECONDS, 'a keyframe every second');
       assert.equal(audio.entry, 'mp4a');
       const { headers, frames, stats: tagStats } = flvTags(video, audio, c.codec);
-      if (c.codec === 'hevc') assert.ok(tagStats.codedFrames > 0 && tagStats.codedFramesX > 0, 'x265 B-frames: both CodedFrames and CodedFramesX are sent');
+      if (c.codec === 'hevc')
+        assert.ok(tagStats.codedFrames > 0 && tagStats.codedFramesX > 0, 'x265 B-frames: both CodedFrames and CodedFramesX are sent');
 
       // 2. Publish: handshake, connect with fourCcList, releaseStream, FCPublish, createStream, publish.
       const { channel } = await newStreamer(s.base, c.user);
       const pub = await RtmpPublisher.connect(s.rtmpPort);
       try {
         await pub.write(clientHandshake());
-        await pub.write(command(0, 'connect', 1, {
-          app: 'live', type: 'nonprivate', flashVer: 'FMLE/3.0 (compatible; onair-enhanced-test)',
-          tcUrl: s.rtmpBase, fourCcList: ['hvc1', 'av01', 'vp09'],
-        }));
+        await pub.write(
+          command(0, 'connect', 1, {
+            app: 'live',
+            type: 'nonprivate',
+            flashVer: 'FMLE/3.0 (compatible; onair-enhanced-test)',
+            tcUrl: s.rtmpBase,
+            fourCcList: ['hvc1', 'av01', 'vp09'],
+          }),
+        );
         const connected = await pub.expect('connect _result', (m) => m[0] === '_result' && m[1] === 1);
         assert.equal((connected[3] as AmfObject).code, 'NetConnection.Connect.Success');
         assert.deepEqual((connected[2] as AmfObject).fourCcList, ['hvc1', 'av01'], 'the server announces the FourCCs it takes');
@@ -496,12 +530,28 @@ describe('Enhanced RTMP publishing (HEVC and AV1) end to end', () => {
         await pub.expect('NetStream.Publish.Start', (m) => m[0] === 'onStatus' && (m[3] as AmfObject).code === 'NetStream.Publish.Start');
 
         await pub.setChunkSize(4096);
-        await pub.message(MSG.dataAmf0, streamId, 0, encodeAmf0('@setDataFrame', 'onMetaData', ecmaArray({
-          width: c.width, height: c.height, framerate: FPS, videodatarate: 500,
-          // Enhanced RTMP: videocodecid is the FourCC as a number.
-          videocodecid: Buffer.from(FOURCC[c.codec], 'latin1').readUInt32BE(0),
-          audiocodecid: 10, audiosamplerate: 48000, audiodatarate: 96, stereo: false, encoder: 'onair-enhanced-test',
-        })));
+        await pub.message(
+          MSG.dataAmf0,
+          streamId,
+          0,
+          encodeAmf0(
+            '@setDataFrame',
+            'onMetaData',
+            ecmaArray({
+              width: c.width,
+              height: c.height,
+              framerate: FPS,
+              videodatarate: 500,
+              // Enhanced RTMP: videocodecid is the FourCC as a number.
+              videocodecid: Buffer.from(FOURCC[c.codec], 'latin1').readUInt32BE(0),
+              audiocodecid: 10,
+              audiosamplerate: 48000,
+              audiodatarate: 96,
+              stereo: false,
+              encoder: 'onair-enhanced-test',
+            }),
+          ),
+        );
         for (const h of headers) await pub.message(h.typeId, streamId, h.timestamp, h.body);
 
         // 3. Frames in decode order, paced against their timestamps, while the live output is checked alongside.
@@ -515,10 +565,15 @@ describe('Enhanced RTMP publishing (HEVC and AV1) end to end', () => {
         })();
         sending.catch(() => {}); // awaited below; a failure must not be unhandled meanwhile
 
-        const live = await waitFor(`${c.user} live with 2 segments`, () => {
-          const st = s.streams.get(channel.name);
-          return st && st.segments >= 2 ? st : null;
-        }, 15_000, 50);
+        const live = await waitFor(
+          `${c.user} live with 2 segments`,
+          () => {
+            const st = s.streams.get(channel.name);
+            return st && st.segments >= 2 ? st : null;
+          },
+          15_000,
+          50,
+        );
         const replayId = live.streamId;
         const liveUrl = `${s.base}/hls/${channel.name}/index.m3u8`;
         assert.equal((await fetch(liveUrl)).status, 200);
@@ -542,7 +597,10 @@ describe('Enhanced RTMP publishing (HEVC and AV1) end to end', () => {
         assert.equal(stats.audio.codec, 'mp4a.40.2');
         assert.equal(stats.audio.sampleRate, 48000);
         const statXml = await (await fetch(`${s.base}/stat`)).text();
-        assert.match(statXml, new RegExp(`<video>\\s*<width>${c.width}</width>\\s*<height>${c.height}</height>[\\s\\S]*?<codec>${c.statName}</codec>`));
+        assert.match(
+          statXml,
+          new RegExp(`<video>\\s*<width>${c.width}</width>\\s*<height>${c.height}</height>[\\s\\S]*?<codec>${c.statName}</codec>`),
+        );
 
         // The live DASH manifest names the codec too.
         const mpd = await fetch(`${s.base}/dash/${channel.name}/index.mpd`);

@@ -55,8 +55,11 @@ describe('operator CLI', () => {
   const cli = (...args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       void import('node:child_process').then(({ execFile }) => {
-        execFile(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], { env: { ...process.env, ONAIR_DATA_DIR: s.dataDir }, timeout: 30_000 }, (err, stdout, stderr) =>
-          resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'server/cli.ts', ...args],
+          { env: { ...process.env, ONAIR_DATA_DIR: s.dataDir }, timeout: 30_000 },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }),
         );
       });
     });
@@ -69,7 +72,10 @@ describe('operator CLI', () => {
     assert.match(created.streamKey, /^live_/);
     const list = await cli('user', 'list', '--json');
     assert.ok(!list.stdout.includes(created.streamKey), 'list never prints keys');
-    assert.deepEqual(JSON.parse(list.stdout).map((u: any) => u.username), ['Zed']);
+    assert.deepEqual(
+      JSON.parse(list.stdout).map((u: any) => u.username),
+      ['Zed'],
+    );
     const dup = await cli('user', 'add', 'zed');
     assert.equal(dup.code, 1);
     assert.match(dup.stderr, /taken/i);
@@ -91,4 +97,3 @@ describe('operator CLI', () => {
     assert.equal((await cli('frobnicate')).code, 2);
   });
 });
-

@@ -20,12 +20,18 @@ describe('keyframe interval warning', () => {
     const rarePub = publish(`${s.rtmpBase}/${rare.channel.streamKey}`, { seconds: 30, extra: ['-g', '250', '-keyint_min', '250'] });
     const goodPub = publish(`${s.rtmpBase}/${good.channel.streamKey}`, { seconds: 30 });
     try {
-      const statsOf = async (channel: string) => (await api<ServerStats>(s.base, 'GET', '/api/stats')).body.streams.find((x) => x.channel === channel);
+      const statsOf = async (channel: string) =>
+        (await api<ServerStats>(s.base, 'GET', '/api/stats')).body.streams.find((x) => x.channel === channel);
       // Two 8.3 s intervals take three keyframes: about 17 s of real time.
-      const rareStats = await waitFor('the warning in /api/stats', async () => {
-        const st = await statsOf('rare');
-        return st?.keyframes.warning ? st : null;
-      }, 30_000, 500);
+      const rareStats = await waitFor(
+        'the warning in /api/stats',
+        async () => {
+          const st = await statsOf('rare');
+          return st?.keyframes.warning ? st : null;
+        },
+        30_000,
+        500,
+      );
       const w = rareStats.keyframes.warning!;
       assert.ok(Math.abs(w.intervalSeconds - 8.33) < 0.1, `interval ${w.intervalSeconds}`);
       assert.equal(w.segmentTargetSeconds, 1);
@@ -46,7 +52,10 @@ describe('keyframe interval warning', () => {
       const goodMine = await api<MyChannel>(s.base, 'GET', '/api/me/channel', undefined, good.token);
       assert.equal(goodMine.body.keyframes?.warning, null);
 
-      const lines = s.logs().split('\n').filter((l) => l.includes('keyframe interval far above'));
+      const lines = s
+        .logs()
+        .split('\n')
+        .filter((l) => l.includes('keyframe interval far above'));
       assert.equal(lines.length, 1, 'one warn line, for the rare stream only');
       assert.match(lines[0], /"channel":"rare"/);
       assert.ok(!lines[0].includes(rare.channel.streamKey), 'no stream key in the log');
@@ -55,10 +64,14 @@ describe('keyframe interval warning', () => {
       goodPub.proc.kill('SIGKILL');
       await Promise.all([rarePub.exit, goodPub.exit]);
     }
-    const off = await waitFor('rare off air', async () => {
-      const r = await api<MyChannel>(s.base, 'GET', '/api/me/channel', undefined, rare.token);
-      return r.body.live ? null : r.body;
-    }, 10_000);
+    const off = await waitFor(
+      'rare off air',
+      async () => {
+        const r = await api<MyChannel>(s.base, 'GET', '/api/me/channel', undefined, rare.token);
+        return r.body.live ? null : r.body;
+      },
+      10_000,
+    );
     assert.equal(off.keyframes, null, 'no cadence once off air');
   });
 });

@@ -42,7 +42,16 @@ describe('replay retention and packager failures', () => {
     rmSync(s.streams.get('vic')!.dir, { recursive: true, force: true });
     const code = await Promise.race([pv.exit, sleep(15_000).then(() => 'still running')]);
     pv.proc.kill('SIGKILL');
-    assert.notEqual(code, 'still running', `publisher of the failed stream was dropped; log: ${s.logs().split('\n').filter((l) => l.includes('vic') || l.includes('packag')).slice(-8).join('\n')}`);
+    assert.notEqual(
+      code,
+      'still running',
+      `publisher of the failed stream was dropped; log: ${s
+        .logs()
+        .split('\n')
+        .filter((l) => l.includes('vic') || l.includes('packag'))
+        .slice(-8)
+        .join('\n')}`,
+    );
     await waitFor('vic ended', () => !s.streams.get('vic'));
     assert.ok(s.streams.isPublishing('otto'), 'the other stream is unaffected');
     assert.doesNotMatch(s.logs(), /Maximum call stack/, 'ending a failed packager does not recurse');
@@ -67,12 +76,17 @@ test('a server killed mid-stream leaves a replay: the next start writes its play
     const pub = publish(`${server.rtmpBase}/${channel.streamKey}`);
     try {
       // Five segments listed in the live playlist, then the kill.
-      await waitFor('five live segments', async () => {
-        const r = await fetch(`${base}/hls/cora/index.m3u8`);
-        if (r.status !== 200) return false;
-        const video = /^(\/vod\/[^\n]+\/video\.m3u8)$/m.exec(await r.text());
-        return video && ((await (await fetch(base + video[1])).text()).match(/#EXTINF/g)?.length ?? 0) >= 5;
-      }, 30_000, 200);
+      await waitFor(
+        'five live segments',
+        async () => {
+          const r = await fetch(`${base}/hls/cora/index.m3u8`);
+          if (r.status !== 200) return false;
+          const video = /^(\/vod\/[^\n]+\/video\.m3u8)$/m.exec(await r.text());
+          return video && ((await (await fetch(base + video[1])).text()).match(/#EXTINF/g)?.length ?? 0) >= 5;
+        },
+        30_000,
+        200,
+      );
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
     } finally {

@@ -28,7 +28,11 @@ async function rawPlay(s: TestServer, app: string, name: string): Promise<Status
 
 /** A real ffmpeg player pulling `seconds` of `url` into an FLV file. */
 function ffPlay(url: string, out: string, seconds: number) {
-  return run(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', url, '-t', String(seconds), '-c', 'copy', '-f', 'flv', out], 30_000);
+  return run(
+    ffmpegPath,
+    ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', url, '-t', String(seconds), '-c', 'copy', '-f', 'flv', out],
+    30_000,
+  );
 }
 
 /** The same token with one character in the middle changed: its signature no longer holds. */
@@ -83,19 +87,30 @@ describe('RTMP play asks the media access decision', () => {
     assert.deepEqual(probe.streams.map((x: any) => x.codec_name).sort(), ['aac', 'h264']);
 
     assert.deepEqual((await rawPlay(s, 'live', 'alice')).code, 'NetStream.Play.Reset');
-    for (const app of ['other', 'live/extra', '']) assert.equal((await rawPlay(s, app, 'alice')).code, 'NetStream.Play.StreamNotFound', `app ${JSON.stringify(app)}`);
-    const other = await run(ffmpegPath, ['-hide_banner', '-nostdin', '-i', `rtmp://127.0.0.1:${s.rtmpPort}/other/alice`, '-t', '1', '-f', 'null', '-'], 15_000);
+    for (const app of ['other', 'live/extra', ''])
+      assert.equal((await rawPlay(s, app, 'alice')).code, 'NetStream.Play.StreamNotFound', `app ${JSON.stringify(app)}`);
+    const other = await run(
+      ffmpegPath,
+      ['-hide_banner', '-nostdin', '-i', `rtmp://127.0.0.1:${s.rtmpPort}/other/alice`, '-t', '1', '-f', 'null', '-'],
+      15_000,
+    );
     assert.notEqual(other.code, 0);
     assert.match(other.stderr, /"live" application/);
   });
 
-  test('an invite-only channel is refused without a valid token for it: none, forged, random, another channel\'s', async () => {
+  test("an invite-only channel is refused without a valid token for it: none, forged, random, another channel's", async () => {
     const { mediaToken } = await redeemCarolInvite();
     const daveMedia = await api(s.base, 'GET', '/api/channels/dave/media-token', undefined, daveToken);
     assert.equal(daveMedia.status, 200);
     secrets.push(daveMedia.body.token);
     const refused: Status[] = [];
-    for (const name of ['carol', `carol?t=${forged(mediaToken)}`, 'carol?t=not-a-token', `carol?t=${daveMedia.body.token}`, `carol?x=${mediaToken}`]) {
+    for (const name of [
+      'carol',
+      `carol?t=${forged(mediaToken)}`,
+      'carol?t=not-a-token',
+      `carol?t=${daveMedia.body.token}`,
+      `carol?x=${mediaToken}`,
+    ]) {
       const st = await rawPlay(s, 'live', name);
       assert.equal(st.code, 'NetStream.Play.Failed', name.replace(/\?.*/, '?…'));
       refused.push(st);
@@ -107,11 +122,16 @@ describe('RTMP play asks the media access decision', () => {
     assert.equal((await rawPlay(s, 'live', `dave?t=${daveMedia.body.token}`)).code, 'NetStream.Play.StreamNotFound', 'allowed, but not live');
     assert.equal((await rawPlay(s, 'live', 'nobody')).code, 'NetStream.Play.StreamNotFound');
 
-    const r = await run(ffmpegPath, ['-hide_banner', '-nostdin', '-i', `${s.rtmpBase}/carol?t=${forged(mediaToken)}`, '-t', '1', '-f', 'null', '-'], 15_000);
+    const r = await run(
+      ffmpegPath,
+      ['-hide_banner', '-nostdin', '-i', `${s.rtmpBase}/carol?t=${forged(mediaToken)}`, '-t', '1', '-f', 'null', '-'],
+      15_000,
+    );
     assert.notEqual(r.code, 0, 'ffmpeg cannot pull it either');
     assert.match(r.stderr, /carol is a private channel/);
 
-    for (const st of refused) for (const secret of [...secrets, forged(mediaToken)]) assert.ok(!st.description.includes(secret), 'no token in a refusal');
+    for (const st of refused)
+      for (const secret of [...secrets, forged(mediaToken)]) assert.ok(!st.description.includes(secret), 'no token in a refusal');
     await waitFor('refusals logged', () => (s.logs().match(/rtmp play refused/g) ?? []).length >= 9, 5000);
     for (const secret of [...secrets, forged(mediaToken)]) assert.ok(!s.logs().includes(secret), 'no token in the logs');
   });

@@ -28,11 +28,18 @@ describe('RTMP slots: one address cannot lock publishers out', () => {
 
       pub = publish(`${s.rtmpBase}/${channel.streamKey}`, { seconds: 20 });
       await waitFor('erin live', () => s.rtmp.liveChannels().includes('erin'), 10_000);
-      assert.ok(holders.slice(0, 4).every((h) => !h.isClosed), 'while 127.0.0.2 still holds its four');
-      await waitFor('live HLS', async () => {
-        const r = await fetch(`${s.base}/hls/erin/index.m3u8`);
-        return r.status === 200 && (await r.text()).includes('#EXT-X-STREAM-INF');
-      }, 20_000);
+      assert.ok(
+        holders.slice(0, 4).every((h) => !h.isClosed),
+        'while 127.0.0.2 still holds its four',
+      );
+      await waitFor(
+        'live HLS',
+        async () => {
+          const r = await fetch(`${s.base}/hls/erin/index.m3u8`);
+          return r.status === 200 && (await r.text()).includes('#EXT-X-STREAM-INF');
+        },
+        20_000,
+      );
       assert.match(s.logs(), /too many connections from this address/);
       // The holders never asked for a stream: the deadline (10 s after connect) closes them.
       await waitFor('slot holders closed', () => holders.every((h) => h.isClosed), 15_000);

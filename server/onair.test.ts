@@ -50,7 +50,10 @@ describe('Onair end to end', () => {
     assert.match(live.headers.get('cache-control') ?? '', /no-cache/);
     assert.equal(live.headers.get('access-control-allow-origin'), '*');
     assert.ok(!live.text.includes('#EXT-X-ENDLIST'));
-    const segUri = videoUri.replace('video.m3u8', live.text.split('\n').find((l) => l.endsWith('.m4s'))!);
+    const segUri = videoUri.replace(
+      'video.m3u8',
+      live.text.split('\n').find((l) => l.endsWith('.m4s'))!,
+    );
     assert.match(segUri, /^\/vod\/[A-Za-z0-9_-]+\/v-seg-\d+\.m4s$/);
     const seg = await fetch(s.base + segUri);
     assert.equal(seg.status, 200);
@@ -60,7 +63,8 @@ describe('Onair end to end', () => {
     // The second fetch of a hot segment takes the fast path: same bytes, same headers.
     const again = await fetch(s.base + segUri);
     assert.deepEqual(Buffer.from(await again.arrayBuffer()), bytes);
-    for (const h of ['content-type', 'cache-control', 'access-control-allow-origin', 'content-length']) assert.equal(again.headers.get(h), seg.headers.get(h), h);
+    for (const h of ['content-type', 'cache-control', 'access-control-allow-origin', 'content-length'])
+      assert.equal(again.headers.get(h), seg.headers.get(h), h);
     const ranged = await fetch(s.base + segUri, { headers: { range: 'bytes=0-99' } });
     assert.equal(ranged.status, 206);
     assert.equal(ranged.headers.get('content-range'), `bytes 0-99/${bytes.length}`);
@@ -100,7 +104,11 @@ describe('Onair end to end', () => {
       const codecs = [...new Set(probe.streams.map((x) => x.codec_name))].sort();
       assert.deepEqual(codecs, ['aac', 'h264'], manifest);
       assert.ok(Math.abs(Number(probe.format.duration) - 5) < 0.7, `${manifest} probed duration ${probe.format.duration}`);
-      const decode = await run(ffmpegPath, ['-v', 'error', '-i', `${s.base}/vod/${replay.id}/${manifest}`, '-map', '0:v:0', '-map', '0:a:0', '-f', 'null', '-'], 60_000);
+      const decode = await run(
+        ffmpegPath,
+        ['-v', 'error', '-i', `${s.base}/vod/${replay.id}/${manifest}`, '-map', '0:v:0', '-map', '0:a:0', '-f', 'null', '-'],
+        60_000,
+      );
       assert.equal(decode.code, 0, decode.stderr);
       assert.equal(decode.stderr, '', manifest);
     }
@@ -212,7 +220,10 @@ describe('Onair end to end', () => {
     assert.equal((await bad.json()).error.code, 'invalid_json');
     const big = await api(s.base, 'POST', '/api/auth/register', { username: 'x'.repeat(10), password: 'p'.repeat(200_000) });
     assert.equal(big.status, 413);
-    assert.equal((await api(s.base, 'POST', '/api/auth/register', { username: 'alice', password: 'another-password' })).body.error.code, 'username_taken');
+    assert.equal(
+      (await api(s.base, 'POST', '/api/auth/register', { username: 'alice', password: 'another-password' })).body.error.code,
+      'username_taken',
+    );
     assert.equal((await api(s.base, 'GET', '/api/me/channel')).status, 401);
     for (const p of ['/vod/..%2F..%2Fonair.db/x.m3u8', '/vod/abc/..%2Fonair.db', '/hls/alice/..%2F..%2Fonair.db', '/vod/aaaaaaaa/../../onair.db']) {
       const r = await fetch(s.base + p);
@@ -234,7 +245,7 @@ describe('Onair end to end', () => {
     assert.ok(keys.length >= 5);
     const logs = s.logs();
     const files = listFiles(s.dataDir).join('\n');
-    const stat = await (await fetch(`${s.base}/stat`)).text() + JSON.stringify((await api(s.base, 'GET', '/api/stats')).body);
+    const stat = (await (await fetch(`${s.base}/stat`)).text()) + JSON.stringify((await api(s.base, 'GET', '/api/stats')).body);
     for (const k of keys) {
       assert.ok(!logs.includes(k), 'key in logs');
       assert.ok(!files.includes(k), 'key in file names');

@@ -71,8 +71,20 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   const mediaDir = path.join(config.dataDir, 'media');
   await mkdir(mediaDir, { recursive: true });
 
-  const db = await openDatabase({ databaseUrl: config.databaseUrl || undefined, sqlitePath: path.join(config.dataDir, 'onair.db'), pgSchema: opts.pgSchema, logger });
-  const [users, tokens, channels, replays, follows, invites] = [new UsersRepo(db), new TokensRepo(db), new ChannelsRepo(db), new ReplaysRepo(db), new FollowsRepo(db), new InvitesRepo(db)] as const;
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl || undefined,
+    sqlitePath: path.join(config.dataDir, 'onair.db'),
+    pgSchema: opts.pgSchema,
+    logger,
+  });
+  const [users, tokens, channels, replays, follows, invites] = [
+    new UsersRepo(db),
+    new TokensRepo(db),
+    new ChannelsRepo(db),
+    new ReplaysRepo(db),
+    new FollowsRepo(db),
+    new InvitesRepo(db),
+  ] as const;
   const secret = await loadServerSecret(config.secret, new SettingsRepo(db));
   const access = new AccessControl({ channels, follows, invites, tokens, users, secret });
   await access.start();
@@ -82,7 +94,12 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   // Until chat is attached (it merges chat connections in), the count is the players alone.
   let countViewers = (channel: string) => playerTracker.clients(channel).length;
   const viewers = { touch: playerTracker.touch.bind(playerTracker), count: (channel: string) => countViewers(channel) };
-  const streams = new LiveStreams({ mediaDir, media: config.media, ffmpeg: locateFfmpeg({ explicit: config.media.ffmpegPath }), logger: logger.child({ part: 'media' }) });
+  const streams = new LiveStreams({
+    mediaDir,
+    media: config.media,
+    ffmpeg: locateFfmpeg({ explicit: config.media.ffmpegPath }),
+    logger: logger.child({ part: 'media' }),
+  });
 
   const publishers = new PublishAuthorizer({ channels, streams, kick: (channel, reason) => rtmp.kick(channel, reason), logger });
   const players = rtmpPlayAccess(access);
@@ -94,25 +111,65 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     limits: { maxConnectionsPerAddress: config.rtmpMaxPerAddress },
   });
 
-  const lifecycle = new StreamLifecycle({ streams, channels, replays, follows, access, kick: (c, reason) => rtmp.kick(c, reason), forgetViewers: (c) => playerTracker.forget(c), logger });
+  const lifecycle = new StreamLifecycle({
+    streams,
+    channels,
+    replays,
+    follows,
+    access,
+    kick: (c, reason) => rtmp.kick(c, reason),
+    forgetViewers: (c) => playerTracker.forget(c),
+    logger,
+  });
   const { replayRecorded } = lifecycle;
   const retention = new Retention({ replays, streams, media: config.media, replayRecorded, logger });
   const trust = trustedProxies(config.trustProxy);
   const http = await buildHttpApp({
-    config, trust, logger: logger.child({ part: 'http' }), startedAt, accounts: new AccountsService(db), users, tokens, channels, replays, follows, invites, access, accessChanges,
+    config,
+    trust,
+    logger: logger.child({ part: 'http' }),
+    startedAt,
+    accounts: new AccountsService(db),
+    users,
+    tokens,
+    channels,
+    replays,
+    follows,
+    invites,
+    access,
+    accessChanges,
     loginLimiter: new LoginRateLimiter({ maxFailures: LIMITS.loginFailures, windowMs: LIMITS.loginWindowSeconds * 1000 }),
-    streams, retention, viewers, rtmp: rtmpTotals(rtmp), adminToken: config.adminToken || undefined,
+    streams,
+    retention,
+    viewers,
+    rtmp: rtmpTotals(rtmp),
+    adminToken: config.adminToken || undefined,
   });
   // Live chat on the same HTTP server (socket.io at /socket.io), across processes when REDIS_URL is set.
   const chat = await attachChat({
-    httpServer: http.server, db, logger: logger.child({ part: 'chat' }), redisUrl: config.redisUrl || undefined, ipHashSalt: secret,
-    identify: (h) => access.resolveIdentity(h), canJoin: (identity, channelName) => access.watchDecision(identity, channelName),
-    players: { clients: (c) => playerTracker.clients(c), channels: () => [...playerTracker.channels(), ...streams.list().map((s) => s.channel)] }, clientAddress: (req) => clientAddress(req, trust),
-    allowOrigin: originCheck(config.publicUrl, config.allowedOrigins, trust), publishAccessChange: (change) => accessChanges.publish(change),
+    httpServer: http.server,
+    db,
+    logger: logger.child({ part: 'chat' }),
+    redisUrl: config.redisUrl || undefined,
+    ipHashSalt: secret,
+    identify: (h) => access.resolveIdentity(h),
+    canJoin: (identity, channelName) => access.watchDecision(identity, channelName),
+    players: { clients: (c) => playerTracker.clients(c), channels: () => [...playerTracker.channels(), ...streams.list().map((s) => s.channel)] },
+    clientAddress: (req) => clientAddress(req, trust),
+    allowOrigin: originCheck(config.publicUrl, config.allowedOrigins, trust),
+    publishAccessChange: (change) => accessChanges.publish(change),
   });
   countViewers = chat.viewers;
   lifecycle.announceIn(chat);
-  enforceAccessChanges({ bus: accessChanges, access, chat, rtmp, playerStillAllowed: players.stillAllowed, keyReset: (c) => publishers.keyReset(c), logger });
+  enforceAccessChanges({
+    bus: accessChanges,
+    access,
+    chat,
+    rtmp,
+    playerStillAllowed: players.stillAllowed,
+    keyReset: (c) => publishers.keyReset(c),
+    logger,
+  });
   await accessChanges.start();
 
   // Listeners open once every part is wired. A deep accept queue: a thousand players connecting at once must not see resets.
@@ -143,5 +200,22 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     return closing;
   };
   const { sweep: sweepReplays, recoverInterrupted } = retention;
-  return { config, httpPort, rtmpPort, db, streams, access, accessChanges, follows, rtmp, http, chat, retention, replayRecorded, sweepReplays, recoverInterrupted, close };
+  return {
+    config,
+    httpPort,
+    rtmpPort,
+    db,
+    streams,
+    access,
+    accessChanges,
+    follows,
+    rtmp,
+    http,
+    chat,
+    retention,
+    replayRecorded,
+    sweepReplays,
+    recoverInterrupted,
+    close,
+  };
 }

@@ -79,7 +79,8 @@ export class AndroidFeeder extends EventEmitter {
       if (!this.sink.destroyed) this.sink.write(chunk);
     });
     child.on('error', (e) => {
-      if (!this.gotData) this.emit('error', `adb could not run (${e.message}). Install Android platform-tools and connect the phone with USB debugging on.`);
+      if (!this.gotData)
+        this.emit('error', `adb could not run (${e.message}). Install Android platform-tools and connect the phone with USB debugging on.`);
     });
     child.on('close', (code) => {
       if (this.stopped || this.current !== child) return;

@@ -54,10 +54,11 @@ async function rtmpProxy(targetPort: number): Promise<{ url: string; cut(): void
     cut: () => {
       for (const sock of sockets) sock.destroy();
     },
-    close: () => new Promise<void>((r) => {
-      for (const sock of sockets) sock.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const sock of sockets) sock.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -74,7 +75,11 @@ async function livePlaylist(base: string, channel: string): Promise<{ text: stri
 
 describe('encoder probe (real ffmpeg)', () => {
   test('offers libx264 here, and leaves out an encoder that does not exist', async () => {
-    const results = await probeEncoders({ ffmpegPath: FFMPEG, candidates: ['libx264', 'h264_nvenc', 'h264_vaapi', 'h264_not_a_real_encoder'], timeoutMs: 10_000 });
+    const results = await probeEncoders({
+      ffmpegPath: FFMPEG,
+      candidates: ['libx264', 'h264_nvenc', 'h264_vaapi', 'h264_not_a_real_encoder'],
+      timeoutMs: 10_000,
+    });
     const byName = Object.fromEntries(results.map((r) => [r.name, r]));
     assert.equal(byName.libx264.ok, true, byName.libx264.error);
     assert.equal(byName.h264_not_a_real_encoder.ok, false);
@@ -108,16 +113,19 @@ describe('broadcast into a real Onair server', () => {
     assert.equal(paint.status, 0, String(paint.stderr));
 
     const { channel } = await newStreamer(s.base, 'xcap');
-    const b = new Broadcast(
-      small({ server: s.rtmpBase, streamKey: channel.streamKey, source: { kind: 'screen' } }),
-      { ffmpegPath: FFMPEG, env: { platform: 'linux', display } },
-    );
+    const b = new Broadcast(small({ server: s.rtmpBase, streamKey: channel.streamKey, source: { kind: 'screen' } }), {
+      ffmpegPath: FFMPEG,
+      env: { platform: 'linux', display },
+    });
     const { states, logs } = track(b);
     b.start();
     t.after(() => b.stop());
     const { text: m3u8, url } = await waitFor('HLS from the X screen', () => livePlaylist(s.base, 'xcap'), 20_000, 200);
     const initUri = /#EXT-X-MAP:URI="([^"]+)"/.exec(m3u8)![1];
-    const segUri = m3u8.split('\n').filter((l) => l.endsWith('.m4s')).pop()!;
+    const segUri = m3u8
+      .split('\n')
+      .filter((l) => l.endsWith('.m4s'))
+      .pop()!;
     const init = Buffer.from(await (await fetch(new URL(initUri, url))).arrayBuffer());
     const seg = Buffer.from(await (await fetch(new URL(segUri, url))).arrayBuffer());
     const dir = mkdtempSync(path.join(tmpdir(), 'onair-xcap-'));
@@ -151,7 +159,10 @@ describe('broadcast into a real Onair server', () => {
     const { channel } = await newStreamer(s.base, 'recon');
     const proxy = await rtmpProxy(s.rtmpPort);
     t.after(() => proxy.close());
-    const b = new Broadcast(small({ server: proxy.url, streamKey: channel.streamKey }), { ffmpegPath: FFMPEG, backoff: { initialMs: 300, maxMs: 2000, maxAttempts: 5 } });
+    const b = new Broadcast(small({ server: proxy.url, streamKey: channel.streamKey }), {
+      ffmpegPath: FFMPEG,
+      backoff: { initialMs: 300, maxMs: 2000, maxAttempts: 5 },
+    });
     const { states, logs } = track(b);
     b.start();
     await waitFor('2 segments', () => (s.streams.get('recon')?.segments ?? 0) >= 2, 20_000);
@@ -164,7 +175,10 @@ describe('broadcast into a real Onair server', () => {
     assert.equal(s.streams.get('recon')!.streamId, streamId, 'same stream id within the grace period');
     const live = await livePlaylist(s.base, 'recon');
     assert.ok(live?.url.includes(`/vod/${streamId}/`), 'the live playlist continues the same stream');
-    assert.deepEqual(states.map((x) => x.kind), ['connecting', 'live', 'reconnecting', 'connecting', 'live']);
+    assert.deepEqual(
+      states.map((x) => x.kind),
+      ['connecting', 'live', 'reconnecting', 'connecting', 'live'],
+    );
     const rec = states.find((x) => x.kind === 'reconnecting');
     assert.ok(rec && rec.kind === 'reconnecting' && !rec.reason.includes(channel.streamKey));
     await b.stop();
@@ -175,7 +189,10 @@ describe('broadcast into a real Onair server', () => {
 
   test('wrong key: failed(wrong_key) with a plain reason, no key in it, not retried', async () => {
     const key = 'live_ThisIsNotTheKey_abcdef123456';
-    const b = new Broadcast(small({ server: s.rtmpBase, streamKey: key }), { ffmpegPath: FFMPEG, backoff: { initialMs: 100, maxMs: 200, maxAttempts: 5 } });
+    const b = new Broadcast(small({ server: s.rtmpBase, streamKey: key }), {
+      ffmpegPath: FFMPEG,
+      backoff: { initialMs: 100, maxMs: 200, maxAttempts: 5 },
+    });
     const { states, logs } = track(b);
     b.start();
     const end = await b.finished;
@@ -186,19 +203,28 @@ describe('broadcast into a real Onair server', () => {
     assert.ok(!end.reason.includes(key));
     await new Promise((r) => setTimeout(r, 700));
     assert.equal(b.spawnCount, 1, 'a wrong key is not retried');
-    assert.deepEqual(states.map((x) => x.kind), ['connecting', 'failed']);
+    assert.deepEqual(
+      states.map((x) => x.kind),
+      ['connecting', 'failed'],
+    );
     assert.ok(logs.length > 0 && !logs.some((l) => l.includes(key)), 'stderr lines are masked');
   });
 
   test('unreachable: retried with backoff, then failed(unreachable)', async () => {
-    const b = new Broadcast(small({ server: 'rtmp://127.0.0.1:9/live', streamKey: 'live_some_key_123456' }), { ffmpegPath: FFMPEG, backoff: { initialMs: 100, maxMs: 200, maxAttempts: 2 } });
+    const b = new Broadcast(small({ server: 'rtmp://127.0.0.1:9/live', streamKey: 'live_some_key_123456' }), {
+      ffmpegPath: FFMPEG,
+      backoff: { initialMs: 100, maxMs: 200, maxAttempts: 2 },
+    });
     const { states } = track(b);
     b.start();
     const end = await b.finished;
     assert.ok(end.kind === 'failed' && end.code === 'unreachable', JSON.stringify(end));
     assert.match((end as { reason: string }).reason, /connection refused/);
     assert.equal(b.spawnCount, 2);
-    assert.deepEqual(states.map((x) => x.kind), ['connecting', 'reconnecting', 'connecting', 'failed']);
+    assert.deepEqual(
+      states.map((x) => x.kind),
+      ['connecting', 'reconnecting', 'connecting', 'failed'],
+    );
   });
 
   test('ffmpeg missing: failed(ffmpeg_missing)', async () => {
@@ -211,14 +237,33 @@ describe('broadcast into a real Onair server', () => {
   test('CLI: --help lists every option; a 3 s test pattern broadcast exits 0 with the key from the environment', async () => {
     const help = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron/cli.ts'), '--help'], 30_000);
     assert.equal(help.code, 0, help.stderr);
-    for (const opt of ['--server', '--key', '--source', '--duration', '--preset', '--bitrate', '--record', '--encoder', 'ONAIR_STREAM_KEY']) assert.ok(help.stdout.includes(opt), opt);
+    for (const opt of ['--server', '--key', '--source', '--duration', '--preset', '--bitrate', '--record', '--encoder', 'ONAIR_STREAM_KEY'])
+      assert.ok(help.stdout.includes(opt), opt);
 
     const { channel } = await newStreamer(s.base, 'clitest');
     const res = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron/cli.ts'), '--server', s.rtmpBase, '--source', 'test', '--duration', '3', '--preset', 'Low bandwidth 480p', '--keyframe', '1'], {
-        cwd: ROOT,
-        env: { ...process.env, ONAIR_STREAM_KEY: channel.streamKey },
-      });
+      const p = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(ROOT, 'electron/cli.ts'),
+          '--server',
+          s.rtmpBase,
+          '--source',
+          'test',
+          '--duration',
+          '3',
+          '--preset',
+          'Low bandwidth 480p',
+          '--keyframe',
+          '1',
+        ],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ONAIR_STREAM_KEY: channel.streamKey },
+        },
+      );
       let out = '';
       let err = '';
       p.stdout.on('data', (d) => (out += d));
@@ -237,7 +282,11 @@ describe('broadcast into a real Onair server', () => {
     assert.ok(!res.out.includes(channel.streamKey) && !res.err.includes(channel.streamKey));
     await waitFor('replay kept', async () => (await (await fetch(`${s.base}/api/channels/clitest/replays`)).json()).length === 1, 10_000);
 
-    const bad = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'electron/cli.ts'), '--server', s.rtmpBase, '--key', 'live_wrong_key_zzzzzz', '--duration', '3'], 30_000);
+    const bad = await run(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'electron/cli.ts'), '--server', s.rtmpBase, '--key', 'live_wrong_key_zzzzzz', '--duration', '3'],
+      30_000,
+    );
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /failed \(wrong_key\)/);
     assert.ok(!bad.stderr.includes('live_wrong_key_zzzzzz') && !bad.stdout.includes('live_wrong_key_zzzzzz'));

@@ -188,7 +188,12 @@ export class Broadcast extends EventEmitter {
       return;
     }
     for (const w of built.plan.warnings) this.emit('log', w);
-    const proc = new FfmpegProcess({ binary: this.ffmpegPath, command: built.command, secrets: built.secrets, stdin: built.plan.feed ? 'pipe' : 'ignore' });
+    const proc = new FfmpegProcess({
+      binary: this.ffmpegPath,
+      command: built.command,
+      secrets: built.secrets,
+      stdin: built.plan.feed ? 'pipe' : 'ignore',
+    });
     this.spawnCount++;
     this.opts.logger?.debug({ argv: proc.describe(), attempt: this.attempt }, 'broadcast ffmpeg');
     const run: Run = {
@@ -218,7 +223,10 @@ export class Broadcast extends EventEmitter {
         // (refused key) or later (network): that is our cue to diagnose and reconnect or fail.
         if (this.settings.recordPath && !run.forced && /Slave .*fail|Server error:|error opening|onfail/i.test(line)) {
           const d = diagnoseExit(run.stderr, { host: this.host, wasLive: run.wasLive });
-          run.forced = d.kind === 'unknown' || d.kind === 'source' ? { kind: 'rtmp_dropped', retry: true, code: 'unreachable', reason: `The connection to ${this.host} dropped.` } : d;
+          run.forced =
+            d.kind === 'unknown' || d.kind === 'source'
+              ? { kind: 'rtmp_dropped', retry: true, code: 'unreachable', reason: `The connection to ${this.host} dropped.` }
+              : d;
           this.interrupt(run);
         }
       }
@@ -270,7 +278,12 @@ export class Broadcast extends EventEmitter {
     if (!run || run.forced) return;
     const now = Date.now();
     if (run.wasLive && now - run.lastProgressAt > STALL_MS) {
-      run.forced = { kind: 'network', retry: true, code: 'unreachable', reason: `The connection to ${this.host} stalled (nothing sent for ${STALL_MS / 1000} s).` };
+      run.forced = {
+        kind: 'network',
+        retry: true,
+        code: 'unreachable',
+        reason: `The connection to ${this.host} stalled (nothing sent for ${STALL_MS / 1000} s).`,
+      };
       this.interrupt(run);
       return;
     }

@@ -45,7 +45,12 @@ export async function psCpuSeconds(pid: number): Promise<number | undefined> {
 }
 
 export async function windowsCpuSeconds(pid: number): Promise<number | undefined> {
-  const out = await execText('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', `(Get-Process -Id ${pid}).TotalProcessorTime.TotalSeconds`]);
+  const out = await execText('powershell.exe', [
+    '-NoProfile',
+    '-NonInteractive',
+    '-Command',
+    `(Get-Process -Id ${pid}).TotalProcessorTime.TotalSeconds`,
+  ]);
   const n = out === undefined ? NaN : parseFloat(out.trim().replace(',', '.'));
   return Number.isFinite(n) ? n : undefined;
 }

@@ -70,12 +70,18 @@ export interface Diagnosis {
   code: FailureCode;
 }
 
-const SOURCE_PREFIX = /\[(x11grab|xcbgrab|gdigrab|ddagrab|dshow|avfoundation|video4linux2|v4l2|pulse|alsa|h264)[^\]]*\]|Cannot open display|Could not find (video|audio) device|Video device not found|Cannot open video device|pa_context_connect|adb:|device .* not found|no devices\/emulators/i;
-const ENCODER_ERR = /Unknown encoder|Error while opening encoder|Error initializing output stream|Cannot load (libcuda|nvcuda|libnvidia-encode)|No NVENC capable devices|OpenEncodeSessionEx failed|Failed to (create|initialise) VAAPI|Error creating a MFX session|AMF failed|Encoder creation error|Could not open encoder|Generic error in an external library|Invalid (argument|param).*(encoder|codec)/i;
-const NETWORK_ERR = /Connection refused|Connection timed out|timed out|Network is unreachable|No route to host|Name or service not known|Temporary failure in name resolution|nodename nor servname|Cannot open connection|Broken pipe|Connection reset|End of file|Input\/output error|Failed to (update header|write)|Error writing trailer|av_interleaved_write_frame/i;
+const SOURCE_PREFIX =
+  /\[(x11grab|xcbgrab|gdigrab|ddagrab|dshow|avfoundation|video4linux2|v4l2|pulse|alsa|h264)[^\]]*\]|Cannot open display|Could not find (video|audio) device|Video device not found|Cannot open video device|pa_context_connect|adb:|device .* not found|no devices\/emulators/i;
+const ENCODER_ERR =
+  /Unknown encoder|Error while opening encoder|Error initializing output stream|Cannot load (libcuda|nvcuda|libnvidia-encode)|No NVENC capable devices|OpenEncodeSessionEx failed|Failed to (create|initialise) VAAPI|Error creating a MFX session|AMF failed|Encoder creation error|Could not open encoder|Generic error in an external library|Invalid (argument|param).*(encoder|codec)/i;
+const NETWORK_ERR =
+  /Connection refused|Connection timed out|timed out|Network is unreachable|No route to host|Name or service not known|Temporary failure in name resolution|nodename nor servname|Cannot open connection|Broken pipe|Connection reset|End of file|Input\/output error|Failed to (update header|write)|Error writing trailer|av_interleaved_write_frame/i;
 
 function lastLine(tail: string): string {
-  const lines = tail.split('\n').map((l) => l.trim()).filter((l) => l && !/Last message repeated/.test(l));
+  const lines = tail
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/Last message repeated/.test(l));
   return (lines.pop() ?? '').replace(/^\[[^\]]+\]\s*/, '');
 }
 
@@ -90,7 +96,12 @@ function serverMessage(tail: string): string | undefined {
  */
 export function diagnoseExit(tail: string, opts: { host: string; wasLive: boolean; spawnError?: string }): Diagnosis {
   if (opts.spawnError && /ENOENT|not found|EACCES/i.test(opts.spawnError)) {
-    return { kind: 'ffmpeg_missing', retry: false, code: 'ffmpeg_missing', reason: 'ffmpeg was not found. Install ffmpeg (or set FFMPEG_PATH to it) and try again.' };
+    return {
+      kind: 'ffmpeg_missing',
+      retry: false,
+      code: 'ffmpeg_missing',
+      reason: 'ffmpeg was not found. Install ffmpeg (or set FFMPEG_PATH to it) and try again.',
+    };
   }
   const server = serverMessage(tail);
   if (server) {
@@ -107,25 +118,54 @@ export function diagnoseExit(tail: string, opts: { host: string; wasLive: boolea
     return { kind: 'rtmp_dropped', retry: true, code: 'unreachable', reason: `The connection to ${opts.host} dropped.` };
   }
   if (ENCODER_ERR.test(tail)) {
-    return { kind: 'encoder', retry: false, code: 'encoder_failed', reason: `The video encoder could not start: ${lastLine(tail)}. Pick another encoder (x264 always works).` };
+    return {
+      kind: 'encoder',
+      retry: false,
+      code: 'encoder_failed',
+      reason: `The video encoder could not start: ${lastLine(tail)}. Pick another encoder (x264 always works).`,
+    };
   }
-  const sourceLine = tail.split('\n').find((l) => SOURCE_PREFIX.test(l) && /error|fail|cannot|could not|not found|no such|denied|busy|invalid|refused/i.test(l));
+  const sourceLine = tail
+    .split('\n')
+    .find((l) => SOURCE_PREFIX.test(l) && /error|fail|cannot|could not|not found|no such|denied|busy|invalid|refused/i.test(l));
   if (sourceLine && !opts.wasLive) {
-    return { kind: 'source', retry: false, code: 'source_failed', reason: `The picture or sound source could not be opened: ${sourceLine.replace(/^\[[^\]]+\]\s*/, '').trim()}` };
+    return {
+      kind: 'source',
+      retry: false,
+      code: 'source_failed',
+      reason: `The picture or sound source could not be opened: ${sourceLine.replace(/^\[[^\]]+\]\s*/, '').trim()}`,
+    };
   }
   if (NETWORK_ERR.test(tail)) {
-    if (/Connection refused/i.test(tail)) return { kind: 'network', retry: true, code: 'unreachable', reason: `Cannot reach the server at ${opts.host}: connection refused.` };
-    if (/timed out/i.test(tail)) return { kind: 'network', retry: true, code: 'unreachable', reason: `Cannot reach the server at ${opts.host}: no answer (timed out).` };
+    if (/Connection refused/i.test(tail))
+      return { kind: 'network', retry: true, code: 'unreachable', reason: `Cannot reach the server at ${opts.host}: connection refused.` };
+    if (/timed out/i.test(tail))
+      return { kind: 'network', retry: true, code: 'unreachable', reason: `Cannot reach the server at ${opts.host}: no answer (timed out).` };
     if (/Name or service not known|Temporary failure in name resolution|nodename nor servname/i.test(tail)) {
       return { kind: 'network', retry: true, code: 'unreachable', reason: `Cannot find the server ${opts.host} (name lookup failed).` };
     }
-    return { kind: 'network', retry: true, code: 'unreachable', reason: opts.wasLive ? `The connection to ${opts.host} dropped.` : `Cannot reach the server at ${opts.host}.` };
+    return {
+      kind: 'network',
+      retry: true,
+      code: 'unreachable',
+      reason: opts.wasLive ? `The connection to ${opts.host} dropped.` : `Cannot reach the server at ${opts.host}.`,
+    };
   }
   if (sourceLine) {
-    return { kind: 'source', retry: false, code: 'source_failed', reason: `The picture or sound source stopped: ${sourceLine.replace(/^\[[^\]]+\]\s*/, '').trim()}` };
+    return {
+      kind: 'source',
+      retry: false,
+      code: 'source_failed',
+      reason: `The picture or sound source stopped: ${sourceLine.replace(/^\[[^\]]+\]\s*/, '').trim()}`,
+    };
   }
   const last = lastLine(tail);
-  return { kind: 'unknown', retry: true, code: 'unreachable', reason: last ? `ffmpeg stopped: ${last}` : `ffmpeg stopped unexpectedly while streaming to ${opts.host}.` };
+  return {
+    kind: 'unknown',
+    retry: true,
+    code: 'unreachable',
+    reason: last ? `ffmpeg stopped: ${last}` : `ffmpeg stopped unexpectedly while streaming to ${opts.host}.`,
+  };
 }
 
 /** host[:port] of an rtmp URL, for messages (never the key: the key is not in the server URL). */

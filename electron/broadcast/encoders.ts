@@ -33,7 +33,14 @@ export interface EncoderProfile {
 export function encoderProfile(name: string, opts: { vaapiDevice?: string } = {}): EncoderProfile {
   switch (name) {
     case 'libx264':
-      return { codec: name, preset: 'veryfast', tune: 'zerolatency', profile: 'high', pixelFormat: 'yuv420p', options: { 'x264-params': 'nal-hrd=cbr' } };
+      return {
+        codec: name,
+        preset: 'veryfast',
+        tune: 'zerolatency',
+        profile: 'high',
+        pixelFormat: 'yuv420p',
+        options: { 'x264-params': 'nal-hrd=cbr' },
+      };
     case 'h264_nvenc':
       return { codec: name, preset: 'p4', profile: 'high', pixelFormat: 'yuv420p', options: { rc: 'cbr', tune: 'll', 'no-scenecut': 1 } };
     case 'h264_qsv':

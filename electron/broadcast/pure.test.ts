@@ -57,17 +57,43 @@ describe('sources per platform', () => {
     { name: 'test pattern', source: { kind: 'test' }, env: linux, format: 'lavfi', url: 'testsrc2=size=1280x720:rate=30' },
     { name: 'X11 whole screen', source: { kind: 'screen' }, env: { platform: 'linux', display: ':1' }, format: 'x11grab', url: ':1.0' },
     { name: 'X11 screen with DISPLAY :0.0', source: { kind: 'screen' }, env: { platform: 'linux', display: ':0.0' }, format: 'x11grab', url: ':0.0' },
-    { name: 'X11 monitor region', source: { kind: 'screen', region: { x: 1920, y: 0, width: 1280, height: 1024 } }, env: linux, format: 'x11grab', url: ':0.0+1920,0', opts: { video_size: '1280x1024' } },
+    {
+      name: 'X11 monitor region',
+      source: { kind: 'screen', region: { x: 1920, y: 0, width: 1280, height: 1024 } },
+      env: linux,
+      format: 'x11grab',
+      url: ':0.0+1920,0',
+      opts: { video_size: '1280x1024' },
+    },
     { name: 'X11 window', source: { kind: 'window', id: '0x3a00007' }, env: linux, format: 'x11grab', url: ':0.0', opts: { window_id: '0x3a00007' } },
     { name: 'v4l2 camera by index', source: { kind: 'camera', name: '2' }, env: linux, format: 'v4l2', url: '/dev/video2' },
     { name: 'v4l2 camera by path', source: { kind: 'camera', name: '/dev/video0' }, env: linux, format: 'v4l2', url: '/dev/video0' },
     { name: 'Windows desktop (gdigrab)', source: { kind: 'screen' }, env: win, format: 'gdigrab', url: 'desktop' },
-    { name: 'Windows monitor (ddagrab)', source: { kind: 'screen', display: 1 }, env: { platform: 'win32', windowsGrabber: 'ddagrab' }, format: 'lavfi', url: /^ddagrab=output_idx=1:framerate=30,hwdownload,format=bgra$/ },
+    {
+      name: 'Windows monitor (ddagrab)',
+      source: { kind: 'screen', display: 1 },
+      env: { platform: 'win32', windowsGrabber: 'ddagrab' },
+      format: 'lavfi',
+      url: /^ddagrab=output_idx=1:framerate=30,hwdownload,format=bgra$/,
+    },
     { name: 'Windows window by title', source: { kind: 'window', id: '42', title: 'Notepad' }, env: win, format: 'gdigrab', url: 'title=Notepad' },
     { name: 'Windows camera', source: { kind: 'camera', name: 'HD Webcam' }, env: win, format: 'dshow', url: 'video=HD Webcam' },
     { name: 'macOS screen', source: { kind: 'screen', display: 1 }, env: mac, format: 'avfoundation', url: 'Capture screen 1:none' },
-    { name: 'macOS camera', source: { kind: 'camera', name: 'FaceTime HD Camera' }, env: mac, format: 'avfoundation', url: 'FaceTime HD Camera:none' },
-    { name: 'Android on stdin', source: { kind: 'android', serial: 'R58M' }, env: linux, format: 'h264', url: 'pipe:0', opts: { use_wallclock_as_timestamps: '1' } },
+    {
+      name: 'macOS camera',
+      source: { kind: 'camera', name: 'FaceTime HD Camera' },
+      env: mac,
+      format: 'avfoundation',
+      url: 'FaceTime HD Camera:none',
+    },
+    {
+      name: 'Android on stdin',
+      source: { kind: 'android', serial: 'R58M' },
+      env: linux,
+      format: 'h264',
+      url: 'pipe:0',
+      opts: { use_wallclock_as_timestamps: '1' },
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -85,7 +111,10 @@ describe('sources per platform', () => {
   }
 
   test('Wayland: screen and window fail with a plain reason pointing at the app picker', () => {
-    for (const env of [{ platform: 'linux', sessionType: 'wayland', display: ':0', waylandDisplay: 'wayland-0' }, { platform: 'linux', waylandDisplay: 'wayland-0' }] as SourceEnv[]) {
+    for (const env of [
+      { platform: 'linux', sessionType: 'wayland', display: ':0', waylandDisplay: 'wayland-0' },
+      { platform: 'linux', waylandDisplay: 'wayland-0' },
+    ] as SourceEnv[]) {
       for (const source of [{ kind: 'screen' }, { kind: 'window', id: '1' }] as SourceSpec[]) {
         const r = buildBroadcastCommand(settings({ source }), { env });
         assert.equal(r.ok, false);
@@ -119,7 +148,9 @@ describe('sources per platform', () => {
     assert.ok(macSys.ok && macSys.plan.warnings.some((w) => /BlackHole/.test(w)));
     const macHole = argvFor(settings({ source: screen, audio: { bitrateKbps: 128, system: true, systemDevice: 'BlackHole 2ch' } }), mac);
     assert.equal(inputOf(macHole, 1).url, 'none:BlackHole 2ch');
-    const both = buildBroadcastCommand(settings({ source: screen, audio: { bitrateKbps: 128, system: true, microphone: 'alsa_input.usb-mic' } }), { env: linux });
+    const both = buildBroadcastCommand(settings({ source: screen, audio: { bitrateKbps: 128, system: true, microphone: 'alsa_input.usb-mic' } }), {
+      env: linux,
+    });
     assert.ok(both.ok);
     if (both.ok) {
       assert.match(both.command.filterComplex ?? '', /\[1:a\]\[2:a\]amix=inputs=2/);
@@ -128,7 +159,9 @@ describe('sources per platform', () => {
   });
 
   test('picture in picture: camera overlaid in the chosen corner at the chosen width', () => {
-    const r = buildBroadcastCommand(settings({ source: { kind: 'screen' }, pip: { camera: '/dev/video0', position: 'bottom-right', size: 0.25 } }), { env: linux });
+    const r = buildBroadcastCommand(settings({ source: { kind: 'screen' }, pip: { camera: '/dev/video0', position: 'bottom-right', size: 0.25 } }), {
+      env: linux,
+    });
     assert.ok(r.ok);
     if (!r.ok) return;
     assert.equal(r.command.inputs[1].format, 'v4l2');
@@ -147,28 +180,62 @@ describe('the ffmpeg command', () => {
     {
       name: '720p30 CBR with 1 s keyframes',
       s: settings(),
-      expect: [['-c:v', 'libx264'], ['-b:v', '3500k'], ['-maxrate', '3500k'], ['-bufsize', '7000k'], ['-g', '30'], ['-keyint_min', '30'], ['-sc_threshold', '0'], ['-r', '30'], ['-c:a', 'aac'], ['-b:a', '128k'], ['-ar', '48000'], ['-preset', 'veryfast'], ['-tune', 'zerolatency'], ['-pix_fmt', 'yuv420p'], ['-progress', 'pipe:1']],
+      expect: [
+        ['-c:v', 'libx264'],
+        ['-b:v', '3500k'],
+        ['-maxrate', '3500k'],
+        ['-bufsize', '7000k'],
+        ['-g', '30'],
+        ['-keyint_min', '30'],
+        ['-sc_threshold', '0'],
+        ['-r', '30'],
+        ['-c:a', 'aac'],
+        ['-b:a', '128k'],
+        ['-ar', '48000'],
+        ['-preset', 'veryfast'],
+        ['-tune', 'zerolatency'],
+        ['-pix_fmt', 'yuv420p'],
+        ['-progress', 'pipe:1'],
+      ],
     },
     {
       name: '1080p30 preset, 2 s keyframes, 6000k',
       s: settings({ video: presetVideo('Sharp 1080p30') }),
-      expect: [['-b:v', '6000k'], ['-bufsize', '12000k'], ['-g', '60']],
+      expect: [
+        ['-b:v', '6000k'],
+        ['-bufsize', '12000k'],
+        ['-g', '60'],
+      ],
     },
     {
       name: '480p at 60 fps and 2 s keyframes',
       s: settings({ video: { ...presetVideo('Low bandwidth 480p'), fps: 60 } }),
-      expect: [['-b:v', '1200k'], ['-g', '120'], ['-r', '60']],
+      expect: [
+        ['-b:v', '1200k'],
+        ['-g', '120'],
+        ['-r', '60'],
+      ],
     },
     {
       name: 'NVENC in CBR',
       s: settings({ video: { ...presetVideo('Smooth 720p30', 'h264_nvenc'), keyframeSeconds: 2 } }),
-      expect: [['-c:v', 'h264_nvenc'], ['-rc', 'cbr'], ['-tune', 'll'], ['-g', '60'], ['-maxrate', '3500k']],
+      expect: [
+        ['-c:v', 'h264_nvenc'],
+        ['-rc', 'cbr'],
+        ['-tune', 'll'],
+        ['-g', '60'],
+        ['-maxrate', '3500k'],
+      ],
       absent: ['-x264-params'],
     },
     {
       name: 'VAAPI uploads frames and opens its device',
       s: settings({ video: presetVideo('Smooth 720p30', 'h264_vaapi') }),
-      expect: [['-c:v', 'h264_vaapi'], ['-vaapi_device', '/dev/dri/renderD128'], ['-rc_mode', 'CBR']],
+      expect: [
+        ['-c:v', 'h264_vaapi'],
+        ['-vaapi_device', '/dev/dri/renderD128'],
+        ['-rc_mode', 'CBR'],
+      ],
     },
   ];
   for (const c of table) {
@@ -198,9 +265,16 @@ describe('the ffmpeg command', () => {
 
   test('recording: one encode feeds RTMP and Matroska through tee; reconnect parts do not overwrite', () => {
     const argv = argvFor(settings({ recordPath: '/home/me/Videos/show.mkv' }), linux);
-    assert.deepEqual(argv.slice(-3), ['-f', 'tee', `[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|[f=matroska]/home/me/Videos/show.mkv`]);
+    assert.deepEqual(argv.slice(-3), [
+      '-f',
+      'tee',
+      `[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|[f=matroska]/home/me/Videos/show.mkv`,
+    ]);
     assert.equal(argv.filter((a) => a === '-c:v').length, 1, 'one video encode');
-    assert.deepEqual(argv.filter((a, i) => argv[i - 1] === '-map'), ['0:v', '1:a']);
+    assert.deepEqual(
+      argv.filter((a, i) => argv[i - 1] === '-map'),
+      ['0:v', '1:a'],
+    );
     assert.equal(argv[argv.indexOf('-flags') + 1], '+global_header');
     const part2 = buildBroadcastCommand(settings({ recordPath: '/v/show.mkv' }), { env: linux, recordPart: 2 });
     assert.ok(part2.ok && part2.command.outputs[0].url.endsWith('|[f=matroska]/v/show-2.mkv'));
@@ -219,7 +293,15 @@ describe('the ffmpeg command', () => {
 
   test('Android: screenrecord arguments', () => {
     assert.deepEqual(screenrecordArgs({ kind: 'adb-screenrecord', serial: 'R58M', size: '1280x720', bitRate: 8_000_000 }), [
-      '-s', 'R58M', 'exec-out', 'screenrecord', '--output-format=h264', '--size=1280x720', '--bit-rate=8000000', '--time-limit=180', '-',
+      '-s',
+      'R58M',
+      'exec-out',
+      'screenrecord',
+      '--output-format=h264',
+      '--size=1280x720',
+      '--bit-rate=8000000',
+      '--time-limit=180',
+      '-',
     ]);
   });
 });
@@ -233,7 +315,17 @@ describe('reading ffmpeg', () => {
       'frame=90\nfps=30\nbitrate=N/A\ntotal_size=N/A\nout_time_us=3000000\ndup_frames=1\ndrop_frames=2\nspeed=N/A\nprogress=end\n';
     for (let i = 0; i < text.length; i += 7) p.push(text.slice(i, i + 7));
     assert.equal(samples.length, 2);
-    assert.deepEqual(samples[0], { frame: 60, fps: 29.97, bitrateKbps: 2345.6, totalSize: 586400, outTimeUs: 2000000, dupFrames: 1, dropFrames: 2, speed: 1.01, end: false });
+    assert.deepEqual(samples[0], {
+      frame: 60,
+      fps: 29.97,
+      bitrateKbps: 2345.6,
+      totalSize: 586400,
+      outTimeUs: 2000000,
+      dupFrames: 1,
+      dropFrames: 2,
+      speed: 1.01,
+      end: false,
+    });
     assert.equal(samples[1].totalSize, 0);
     assert.ok(Number.isNaN(samples[1].bitrateKbps));
     assert.equal(samples[1].end, true);
@@ -244,16 +336,65 @@ describe('reading ffmpeg', () => {
     {
       name: 'wrong key (Onair BadName)',
       tail: '[rtmp @ 0x1] Server error: Unknown stream key. Copy the current key from your channel settings.\nrtmp://127.0.0.1:1935/live/****: Operation not permitted\n',
-      kind: 'wrong_key', code: 'wrong_key', retry: false, reason: /Unknown stream key/,
+      kind: 'wrong_key',
+      code: 'wrong_key',
+      retry: false,
+      reason: /Unknown stream key/,
     },
-    { name: 'already live (maybe our old connection)', tail: '[rtmp @ 0x1] Server error: This channel is already live from another encoder.\n', kind: 'already_live', code: 'refused', retry: true },
+    {
+      name: 'already live (maybe our old connection)',
+      tail: '[rtmp @ 0x1] Server error: This channel is already live from another encoder.\n',
+      kind: 'already_live',
+      code: 'refused',
+      retry: true,
+    },
     { name: 'wrong app', tail: '[rtmp @ 0x1] Server error: Publish to the "live" application\n', kind: 'refused', code: 'refused', retry: false },
-    { name: 'connection refused', tail: '[tcp @ 0x1] Connection to tcp://127.0.0.1:1935?tcp_nodelay=0 failed: Connection refused\nrtmp://127.0.0.1:1935/live/****: Connection refused\n', kind: 'network', code: 'unreachable', retry: true, reason: /connection refused/ },
-    { name: 'dropped while live', tail: 'av_interleaved_write_frame(): Broken pipe\nError writing trailer of rtmp://h/live/****: Broken pipe\n', wasLive: true, kind: 'network', code: 'unreachable', retry: true, reason: /dropped/ },
-    { name: 'NVENC without a GPU', tail: '[h264_nvenc @ 0x1] Cannot load libcuda.so.1\nError initializing output stream 0:0 -- Error while opening encoder for output stream #0:0\n', kind: 'encoder', code: 'encoder_failed', retry: false },
-    { name: 'no X display', tail: '[x11grab @ 0x1] Cannot open display :7.0, error 1.\n:7.0: Input/output error\n', kind: 'source', code: 'source_failed', retry: false, reason: /Cannot open display/ },
-    { name: 'no camera', tail: '[video4linux2,v4l2 @ 0x1] Cannot open video device /dev/video9: No such file or directory\n/dev/video9: No such file or directory\n', kind: 'source', code: 'source_failed', retry: false },
-    { name: 'tee slave failed', tail: '[tee @ 0x1] Slave muxer #0 failed: Broken pipe, continuing with 1/2 slaves.\n', kind: 'rtmp_dropped', code: 'unreachable', retry: true },
+    {
+      name: 'connection refused',
+      tail: '[tcp @ 0x1] Connection to tcp://127.0.0.1:1935?tcp_nodelay=0 failed: Connection refused\nrtmp://127.0.0.1:1935/live/****: Connection refused\n',
+      kind: 'network',
+      code: 'unreachable',
+      retry: true,
+      reason: /connection refused/,
+    },
+    {
+      name: 'dropped while live',
+      tail: 'av_interleaved_write_frame(): Broken pipe\nError writing trailer of rtmp://h/live/****: Broken pipe\n',
+      wasLive: true,
+      kind: 'network',
+      code: 'unreachable',
+      retry: true,
+      reason: /dropped/,
+    },
+    {
+      name: 'NVENC without a GPU',
+      tail: '[h264_nvenc @ 0x1] Cannot load libcuda.so.1\nError initializing output stream 0:0 -- Error while opening encoder for output stream #0:0\n',
+      kind: 'encoder',
+      code: 'encoder_failed',
+      retry: false,
+    },
+    {
+      name: 'no X display',
+      tail: '[x11grab @ 0x1] Cannot open display :7.0, error 1.\n:7.0: Input/output error\n',
+      kind: 'source',
+      code: 'source_failed',
+      retry: false,
+      reason: /Cannot open display/,
+    },
+    {
+      name: 'no camera',
+      tail: '[video4linux2,v4l2 @ 0x1] Cannot open video device /dev/video9: No such file or directory\n/dev/video9: No such file or directory\n',
+      kind: 'source',
+      code: 'source_failed',
+      retry: false,
+    },
+    {
+      name: 'tee slave failed',
+      tail: '[tee @ 0x1] Slave muxer #0 failed: Broken pipe, continuing with 1/2 slaves.\n',
+      kind: 'rtmp_dropped',
+      code: 'unreachable',
+      retry: true,
+    },
     { name: 'something else', tail: 'weird thing happened\n', kind: 'unknown', code: 'unreachable', retry: true, reason: /weird thing happened/ },
   ];
   for (const d of diag) {
@@ -273,7 +414,10 @@ describe('reading ffmpeg', () => {
 
   test('backoff doubles up to the cap', () => {
     const b = { initialMs: 500, maxMs: 4000, maxAttempts: 9 };
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map((a) => backoffDelay(a, b)), [500, 1000, 2000, 4000, 4000, 4000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((a) => backoffDelay(a, b)),
+      [500, 1000, 2000, 4000, 4000, 4000],
+    );
   });
 
   test('ps cpu time', () => {

@@ -113,7 +113,11 @@ function pictureInput(source: SourceSpec, env: SourceEnv, fps: number, w: number
       if (env.platform === 'darwin') {
         // avfoundation lists screens as "Capture screen N" after the cameras; the name is stable across machines.
         return {
-          input: { format: 'avfoundation', url: `Capture screen ${source.display ?? 0}:none`, options: { framerate: fps, capture_cursor: 1, pixel_format: 'uyvy422' } },
+          input: {
+            format: 'avfoundation',
+            url: `Capture screen ${source.display ?? 0}:none`,
+            options: { framerate: fps, capture_cursor: 1, pixel_format: 'uyvy422' },
+          },
         };
       }
       return `Screen capture is not supported on ${env.platform}.`;
@@ -136,7 +140,11 @@ function pictureInput(source: SourceSpec, env: SourceEnv, fps: number, w: number
     case 'android':
       return {
         // Raw H.264 from `adb exec-out screenrecord` on stdin; it has no timestamps, so the wall clock gives them.
-        input: { format: 'h264', url: 'pipe:0', options: { use_wallclock_as_timestamps: 1, fflags: '+genpts+nobuffer', probesize: 32 * 1024, analyzeduration: 0 } },
+        input: {
+          format: 'h264',
+          url: 'pipe:0',
+          options: { use_wallclock_as_timestamps: 1, fflags: '+genpts+nobuffer', probesize: 32 * 1024, analyzeduration: 0 },
+        },
         feed: { kind: 'adb-screenrecord', serial: source.serial, size: `${w}x${h}`, bitRate: 8_000_000 },
       };
   }
@@ -160,7 +168,10 @@ function audioInputs(audio: AudioSettings, env: SourceEnv, warnings: string[]): 
       out.push({ format: 'dshow', url: `audio=${audio.systemDevice ?? 'virtual-audio-capturer'}` });
     } else if (env.platform === 'darwin') {
       if (audio.systemDevice) out.push({ format: 'avfoundation', url: `none:${audio.systemDevice}` });
-      else warnings.push('macOS does not let apps record system audio directly: install a virtual device such as BlackHole and pick it, or share audio from the Studio window.');
+      else
+        warnings.push(
+          'macOS does not let apps record system audio directly: install a virtual device such as BlackHole and pick it, or share audio from the Studio window.',
+        );
     }
   }
   if (out.length === 0) out.push({ format: 'lavfi', url: 'anullsrc=channel_layout=stereo:sample_rate=48000' });
@@ -201,7 +212,11 @@ export function planSources(settings: Pick<BroadcastSettings, 'source' | 'pip' |
     inputs.push(cam);
     const size = Math.min(0.5, Math.max(0.1, settings.pip.size));
     const pipW = Math.max(2, Math.round((w * size) / 2) * 2);
-    graph.push(`[0:v]${fitFilter(w, h, fps)}[main]`, `[1:v]scale=${pipW}:-2,setsar=1[pip]`, `[main][pip]overlay=${pipOverlayPosition(settings.pip.position)}:shortest=0[vout]`);
+    graph.push(
+      `[0:v]${fitFilter(w, h, fps)}[main]`,
+      `[1:v]scale=${pipW}:-2,setsar=1[pip]`,
+      `[main][pip]overlay=${pipOverlayPosition(settings.pip.position)}:shortest=0[vout]`,
+    );
     videoMap = '[vout]';
     videoScaledInGraph = true;
   }

@@ -33,7 +33,15 @@ export interface DevBridge {
 }
 
 const MAX_BODY = 64 * 1024;
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.map': 'application/json', '.json': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.map': 'application/json',
+  '.json': 'application/json',
+};
 
 export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
   const clients = new Set<ServerResponse>();

@@ -3,11 +3,33 @@
 // window's main frame — which run StudioCore (core/studio-core.ts: the same logic the dev bridge hosts).
 // Secrets are kept with safeStorage in userData; the chat socket's bearer is added here (session.webRequest),
 // so the renderer never holds the token.
-import { app, BrowserWindow, desktopCapturer, ipcMain, Menu, net, protocol, safeStorage, screen, session, shell, Tray, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  desktopCapturer,
+  ipcMain,
+  Menu,
+  net,
+  protocol,
+  safeStorage,
+  screen,
+  session,
+  shell,
+  Tray,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { locateFfmpeg } from '../../server/ffmpeg/locate.js';
-import { IPC_PREFIX, INVOKE_CHANNELS, validateRequest, type BroadcastState, type EventMap, type EventName, type InvokeChannel } from '../ipc-contract.js';
+import {
+  IPC_PREFIX,
+  INVOKE_CHANNELS,
+  validateRequest,
+  type BroadcastState,
+  type EventMap,
+  type EventName,
+  type InvokeChannel,
+} from '../ipc-contract.js';
 import { defaultPipeline } from './core/pipeline.js';
 import { SecretStore } from './core/secret-store.js';
 import { StudioCore } from './core/studio-core.js';
@@ -19,9 +41,14 @@ const APP_ORIGIN = `${APP_SCHEME}://app`;
 const RENDERER_DIR = path.join(here, '..', 'renderer', 'studio');
 const resources = app.isPackaged ? process.resourcesPath : path.join(here, '..', '..', 'assets');
 const ICON = path.join(resources, 'icon.png');
-const FFMPEG = locateFfmpeg({ explicit: process.env.FFMPEG_PATH, bundled: app.isPackaged ? path.join(process.resourcesPath, 'ffmpeg', process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg') : undefined });
+const FFMPEG = locateFfmpeg({
+  explicit: process.env.FFMPEG_PATH,
+  bundled: app.isPackaged ? path.join(process.resourcesPath, 'ffmpeg', process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg') : undefined,
+});
 
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -35,7 +62,8 @@ if (!app.requestSingleInstanceLock()) {
     if (event === 'broadcast:state' || event === 'broadcast:health') updateTray();
   };
 
-  const log = (level: 'info' | 'warn' | 'error') => (obj: object, msg?: string) => console[level === 'info' ? 'log' : level](JSON.stringify({ level, msg, ...obj }));
+  const log = (level: 'info' | 'warn' | 'error') => (obj: object, msg?: string) =>
+    console[level === 'info' ? 'log' : level](JSON.stringify({ level, msg, ...obj }));
   let core: StudioCore;
 
   function updateTray() {
@@ -48,7 +76,11 @@ if (!app.requestSingleInstanceLock()) {
         { label: line, enabled: false },
         { type: 'separator' },
         { label: 'Show Onair Studio', click: () => showWindow() },
-        { label: 'Stop broadcast', enabled: ['connecting', 'live', 'reconnecting'].includes(st.kind), click: () => void core.handle('broadcast:stop', {}) },
+        {
+          label: 'Stop broadcast',
+          enabled: ['connecting', 'live', 'reconnecting'].includes(st.kind),
+          click: () => void core.handle('broadcast:stop', {}),
+        },
         { type: 'separator' },
         { label: 'Quit', click: () => app.quit() },
       ]),
@@ -68,7 +100,10 @@ if (!app.requestSingleInstanceLock()) {
     const frame = e.senderFrame;
     if (!frame || frame !== win.webContents.mainFrame) return false;
     try {
-      return new URL(frame.url).origin === APP_ORIGIN || (!!process.env.ONAIR_STUDIO_DEV_URL && new URL(frame.url).origin === new URL(process.env.ONAIR_STUDIO_DEV_URL).origin);
+      return (
+        new URL(frame.url).origin === APP_ORIGIN ||
+        (!!process.env.ONAIR_STUDIO_DEV_URL && new URL(frame.url).origin === new URL(process.env.ONAIR_STUDIO_DEV_URL).origin)
+      );
     } catch {
       return false;
     }
@@ -123,7 +158,10 @@ if (!app.requestSingleInstanceLock()) {
       chatBaseUrl: (serverUrl) => serverUrl,
       hostSources: async () => {
         const displays = screen.getAllDisplays().map((d, index) => ({ index, label: `Display ${index + 1} (${d.size.width}×${d.size.height})` }));
-        const windows = (await desktopCapturer.getSources({ types: ['window'], thumbnailSize: { width: 0, height: 0 } })).map((s) => ({ id: s.id, title: s.name }));
+        const windows = (await desktopCapturer.getSources({ types: ['window'], thumbnailSize: { width: 0, height: 0 } })).map((s) => ({
+          id: s.id,
+          title: s.name,
+        }));
         return { displays, windows };
       },
     });

@@ -7,7 +7,10 @@ import { IPC_PREFIX, isEventName, isInvokeChannel, type EventMap, type EventName
 const api: OnairApi = {
   invoke(channel, request) {
     if (!isInvokeChannel(channel)) {
-      return Promise.resolve({ ok: false, error: { code: 'unknown_channel', message: 'The app asked for something it is not allowed to.' } } as IpcResult<never>);
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'unknown_channel', message: 'The app asked for something it is not allowed to.' },
+      } as IpcResult<never>);
     }
     return ipcRenderer.invoke(IPC_PREFIX + channel, request);
   },

@@ -68,7 +68,16 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
     };
     const onSystemEvt = (e: SystemEvent) => {
       if (e.channel !== key) return;
-      add(e.message ?? { id: -Date.now(), channel: key, author: { name: 'Onair', kind: 'system' }, text: e.text, at: new Date().toISOString(), system: e.kind });
+      add(
+        e.message ?? {
+          id: -Date.now(),
+          channel: key,
+          author: { name: 'Onair', kind: 'system' },
+          text: e.text,
+          at: new Date().toISOString(),
+          system: e.kind,
+        },
+      );
       cbs.current.onSystem?.(e);
     };
     const onViewersEvt = (e: { channel: string; count: number }) => {
@@ -160,8 +169,7 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
               <span className="chat__system">{m.text}</span>
             ) : (
               <>
-                <span className="chat__time">{timeOf(m.at)}</span>{' '}
-                <span className="chat__author">{m.author.name}</span>
+                <span className="chat__time">{timeOf(m.at)}</span> <span className="chat__author">{m.author.name}</span>
                 {m.author.kind === 'guest' && <span className="chat__guest">guest</span>}
                 <span className="chat__sep">: </span>
                 <span className="chat__text">{m.text}</span>

@@ -47,8 +47,9 @@ const TOUCH_CONTROLS_MS = 3500;
 
 /** Media Source Extensions with H.264/AAC in fMP4: what hls.js needs for Onair's streams. */
 export function mseSupportsStreams(): boolean {
-  const MS = (globalThis as { MediaSource?: typeof MediaSource; ManagedMediaSource?: typeof MediaSource }).MediaSource
-    ?? (globalThis as { ManagedMediaSource?: typeof MediaSource }).ManagedMediaSource;
+  const MS =
+    (globalThis as { MediaSource?: typeof MediaSource; ManagedMediaSource?: typeof MediaSource }).MediaSource ??
+    (globalThis as { ManagedMediaSource?: typeof MediaSource }).ManagedMediaSource;
   return !!MS && typeof MS.isTypeSupported === 'function' && MS.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"');
 }
 
@@ -73,7 +74,8 @@ const ICONS = {
   play: 'M8 5v14l11-7z',
   pause: 'M6 5h4v14H6zm8 0h4v14h-4z',
   volume: 'M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z',
-  muted: 'M16.5 12A4.5 4.5 0 0 0 14 8v2.2l2.45 2.45c.03-.2.05-.4.05-.65zM19 12c0 .94-.2 1.82-.54 2.64l1.51 1.51A8.8 8.8 0 0 0 21 12a9 9 0 0 0-7-8.77v2.06A7 7 0 0 1 19 12zM4.27 3 3 4.27 7.73 9H3v6h4l5 5v-6.73l4.25 4.25c-.67.52-1.42.93-2.25 1.18v2.06a9 9 0 0 0 3.69-1.81L19.73 21 21 19.73l-9-9L4.27 3zM12 4 9.91 6.09 12 8.18V4z',
+  muted:
+    'M16.5 12A4.5 4.5 0 0 0 14 8v2.2l2.45 2.45c.03-.2.05-.4.05-.65zM19 12c0 .94-.2 1.82-.54 2.64l1.51 1.51A8.8 8.8 0 0 0 21 12a9 9 0 0 0-7-8.77v2.06A7 7 0 0 1 19 12zM4.27 3 3 4.27 7.73 9H3v6h4l5 5v-6.73l4.25 4.25c-.67.52-1.42.93-2.25 1.18v2.06a9 9 0 0 0 3.69-1.81L19.73 21 21 19.73l-9-9L4.27 3zM12 4 9.91 6.09 12 8.18V4z',
   fullscreen: 'M7 14H5v5h5v-2H7v-3zm-2-4h2V7h3V5H5v5zm12 7h-3v2h5v-5h-2v3zM14 5v2h3v3h2V5h-5z',
   exitFullscreen: 'M5 16h3v3h2v-5H5v2zm3-8H5v2h5V5H8v3zm6 11h2v-3h3v-2h-5v5zm2-11V5h-2v5h5V8h-3z',
 } as const;
@@ -96,7 +98,11 @@ function formatTime(s: number): string {
 
 function hlsErrorToPlayerError(data: ErrorData): PlayerError | null {
   const status = (data.response as { code?: number } | undefined)?.code;
-  if (data.details === 'manifestIncompatibleCodecsError' || data.details === 'bufferAddCodecError' || data.details === 'bufferIncompatibleCodecsError') {
+  if (
+    data.details === 'manifestIncompatibleCodecsError' ||
+    data.details === 'bufferAddCodecError' ||
+    data.details === 'bufferIncompatibleCodecsError'
+  ) {
     return { code: 'unsupported', message: "This browser cannot play this stream's video format (H.264 with AAC audio). Try another browser." };
   }
   if (status === 401 || status === 403) return { code: 'forbidden', message: 'This stream is private.' };
@@ -112,7 +118,17 @@ function hlsErrorToPlayerError(data: ErrorData): PlayerError | null {
  */
 type ControlsMode = 'auto' | 'shown' | 'hidden';
 
-export function Player({ src, live, label = 'Video player', poster, autoPlay = true, startMuted = false, engine: enginePref = 'auto', onError, onStateChange }: PlayerProps) {
+export function Player({
+  src,
+  live,
+  label = 'Video player',
+  poster,
+  autoPlay = true,
+  startMuted = false,
+  engine: enginePref = 'auto',
+  onError,
+  onStateChange,
+}: PlayerProps) {
   const rootRef = useRef<HTMLDivElement>(null);
   const videoRef = useRef<HTMLVideoElement>(null);
   const hlsRef = useRef<HlsType | null>(null);
@@ -185,7 +201,8 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
     if (!chosen) {
       fail({
         code: 'unsupported',
-        message: 'This browser cannot play live video: it has neither HLS playback nor Media Source Extensions with H.264/AAC. Try a current Chrome, Firefox, Edge or Safari.',
+        message:
+          'This browser cannot play live video: it has neither HLS playback nor Media Source Extensions with H.264/AAC. Try a current Chrome, Firefox, Edge or Safari.',
       });
       return;
     }
@@ -194,7 +211,11 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
       if (autoPlay) void tryPlay();
       const onNativeError = () => {
         const code = video.error?.code;
-        if (code === 4) fail({ code: live ? 'offline' : 'unsupported', message: live ? 'This stream is not on air right now.' : 'This browser cannot play this video.' });
+        if (code === 4)
+          fail({
+            code: live ? 'offline' : 'unsupported',
+            message: live ? 'This stream is not on air right now.' : 'This browser cannot play this video.',
+          });
         else if (code === 2) fail({ code: 'network', message: 'Lost the connection to the stream.' });
         else fail({ code: 'media', message: 'The video could not be decoded.' });
       };
@@ -209,83 +230,86 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
     let retries = 0;
     let mediaRecoveries = 0;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
-    void import('hls.js').then(({ default: Hls }) => {
-      if (cancelled) return;
-      const hls = new Hls({
-        enableWorker: true,
-        // Low-Latency HLS when the playlist offers parts (hls.js then holds PART-HOLD-BACK behind the edge); a classic
-        // playlist keeps hls.js's default of three segments. Setting liveSyncDuration(Count) here would override
-        // PART-HOLD-BACK, so neither is set (nor liveMaxLatencyDurationCount, which hls.js refuses without them).
-        // Behind the target it catches up by playing up to 1.5x, never by jumping.
-        lowLatencyMode: live,
-        maxLiveSyncPlaybackRate: live ? LIVE_CATCH_UP_RATE : 1,
-        backBufferLength: live ? 30 : 90,
-        manifestLoadingMaxRetry: 2,
-        levelLoadingMaxRetry: 4,
-        fragLoadingMaxRetry: 4,
-      });
-      hlsRef.current = hls;
-      hls.on(Hls.Events.ERROR, (_evt, data) => {
-        if (!data.fatal) return;
-        const known = hlsErrorToPlayerError(data);
-        if (known && known.code !== 'offline') {
-          fail(known);
-          hls.destroy();
-          return;
-        }
-        const manifestFailed =
-          data.details === Hls.ErrorDetails.MANIFEST_LOAD_ERROR ||
-          data.details === Hls.ErrorDetails.MANIFEST_LOAD_TIMEOUT ||
-          data.details === Hls.ErrorDetails.MANIFEST_PARSING_ERROR;
-        if (manifestFailed) {
-          // No playlist yet: a stream that has just started has no segment for a second or two. hls.js cannot
-          // reload a manifest it never got, so start over with a fresh instance, a bounded number of times.
-          hls.destroy();
-          if (live && manifestRetries.current < MANIFEST_RETRIES) {
-            manifestRetries.current++;
-            setState('loading');
-            retryTimer = setTimeout(() => setAttempt((a) => a + 1), MANIFEST_RETRY_MS);
+    void import('hls.js').then(
+      ({ default: Hls }) => {
+        if (cancelled) return;
+        const hls = new Hls({
+          enableWorker: true,
+          // Low-Latency HLS when the playlist offers parts (hls.js then holds PART-HOLD-BACK behind the edge); a classic
+          // playlist keeps hls.js's default of three segments. Setting liveSyncDuration(Count) here would override
+          // PART-HOLD-BACK, so neither is set (nor liveMaxLatencyDurationCount, which hls.js refuses without them).
+          // Behind the target it catches up by playing up to 1.5x, never by jumping.
+          lowLatencyMode: live,
+          maxLiveSyncPlaybackRate: live ? LIVE_CATCH_UP_RATE : 1,
+          backBufferLength: live ? 30 : 90,
+          manifestLoadingMaxRetry: 2,
+          levelLoadingMaxRetry: 4,
+          fragLoadingMaxRetry: 4,
+        });
+        hlsRef.current = hls;
+        hls.on(Hls.Events.ERROR, (_evt, data) => {
+          if (!data.fatal) return;
+          const known = hlsErrorToPlayerError(data);
+          if (known && known.code !== 'offline') {
+            fail(known);
+            hls.destroy();
             return;
           }
-          fail(known ?? { code: 'network', message: 'Could not load the stream. Check your connection and press Retry.' });
-          return;
-        }
-        if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
-          if (retries++ < NETWORK_RETRIES) {
-            setState('buffering');
-            retryTimer = setTimeout(() => hls.startLoad(), 1000 * retries);
+          const manifestFailed =
+            data.details === Hls.ErrorDetails.MANIFEST_LOAD_ERROR ||
+            data.details === Hls.ErrorDetails.MANIFEST_LOAD_TIMEOUT ||
+            data.details === Hls.ErrorDetails.MANIFEST_PARSING_ERROR;
+          if (manifestFailed) {
+            // No playlist yet: a stream that has just started has no segment for a second or two. hls.js cannot
+            // reload a manifest it never got, so start over with a fresh instance, a bounded number of times.
+            hls.destroy();
+            if (live && manifestRetries.current < MANIFEST_RETRIES) {
+              manifestRetries.current++;
+              setState('loading');
+              retryTimer = setTimeout(() => setAttempt((a) => a + 1), MANIFEST_RETRY_MS);
+              return;
+            }
+            fail(known ?? { code: 'network', message: 'Could not load the stream. Check your connection and press Retry.' });
             return;
           }
-          fail(known ?? { code: 'network', message: 'Lost the connection to the stream. Check your connection and press Retry.' });
-          hls.destroy();
-          return;
-        }
-        if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
-          mediaRecoveries++;
-          if (mediaRecoveries === 1) return hls.recoverMediaError();
-          if (mediaRecoveries === 2) {
-            hls.swapAudioCodec();
-            return hls.recoverMediaError();
+          if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+            if (retries++ < NETWORK_RETRIES) {
+              setState('buffering');
+              retryTimer = setTimeout(() => hls.startLoad(), 1000 * retries);
+              return;
+            }
+            fail(known ?? { code: 'network', message: 'Lost the connection to the stream. Check your connection and press Retry.' });
+            hls.destroy();
+            return;
           }
-          fail({ code: 'media', message: 'The video could not be decoded in this browser.' });
+          if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+            mediaRecoveries++;
+            if (mediaRecoveries === 1) return hls.recoverMediaError();
+            if (mediaRecoveries === 2) {
+              hls.swapAudioCodec();
+              return hls.recoverMediaError();
+            }
+            fail({ code: 'media', message: 'The video could not be decoded in this browser.' });
+            hls.destroy();
+            return;
+          }
+          fail({ code: 'media', message: `Playback stopped (${data.details}).` });
           hls.destroy();
-          return;
-        }
-        fail({ code: 'media', message: `Playback stopped (${data.details}).` });
-        hls.destroy();
-      });
-      hls.on(Hls.Events.FRAG_LOADED, () => {
-        retries = 0;
-      });
-      hls.on(Hls.Events.MANIFEST_PARSED, () => {
-        manifestRetries.current = 0;
-        if (autoPlay) void tryPlay();
-      });
-      hls.loadSource(src);
-      hls.attachMedia(video);
-    }, () => {
-      if (!cancelled) fail({ code: 'network', message: 'Could not load the player. Check your connection and reload the page.' });
-    });
+        });
+        hls.on(Hls.Events.FRAG_LOADED, () => {
+          retries = 0;
+        });
+        hls.on(Hls.Events.MANIFEST_PARSED, () => {
+          manifestRetries.current = 0;
+          if (autoPlay) void tryPlay();
+        });
+        hls.loadSource(src);
+        hls.attachMedia(video);
+      },
+      () => {
+        if (!cancelled) fail({ code: 'network', message: 'Could not load the player. Check your connection and reload the page.' });
+      },
+    );
     return () => {
       cancelled = true;
       clearTimeout(retryTimer);
@@ -315,7 +339,12 @@ export function Player({ src, live, label = 'Video player', poster, autoPlay = t
       // Latency as a viewer feels it: now against the playhead's EXT-X-PROGRAM-DATE-TIME (the server's clock).
       const playing = live ? hlsRef.current?.playingDate : null;
       const latency = playing ? Math.max(0, (Date.now() - playing.getTime()) / 1000) : null;
-      setTime({ current: video.currentTime, duration: video.duration, behind: live && target ? Math.max(0, target - video.currentTime) : 0, latency });
+      setTime({
+        current: video.currentTime,
+        duration: video.duration,
+        behind: live && target ? Math.max(0, target - video.currentTime) : 0,
+        latency,
+      });
     };
     video.addEventListener('playing', onPlaying);
     video.addEventListener('pause', onPause);

@@ -77,8 +77,13 @@ export function createApiClient(opts: ApiClientOptions = {}) {
     }
     if (!res.ok) {
       const e = (parsed as Partial<ApiError> | undefined)?.error;
-      if (e && typeof e.code === 'string') throw new ApiRequestError(res.status, e.code, e.message || `Request failed (${res.status}).`, e.retryAfterSeconds);
-      throw new ApiRequestError(res.status, res.status === 404 ? 'not_found' : 'bad_response', `The server answered ${res.status} ${res.statusText}.`);
+      if (e && typeof e.code === 'string')
+        throw new ApiRequestError(res.status, e.code, e.message || `Request failed (${res.status}).`, e.retryAfterSeconds);
+      throw new ApiRequestError(
+        res.status,
+        res.status === 404 ? 'not_found' : 'bad_response',
+        `The server answered ${res.status} ${res.statusText}.`,
+      );
     }
     if (parsed === undefined && text) throw new ApiRequestError(res.status, 'bad_response', 'The server sent an answer this app cannot read.');
     return parsed as T;
@@ -120,7 +125,8 @@ export function createApiClient(opts: ApiClientOptions = {}) {
     invites: () => request<ApiInvite[]>('GET', '/api/me/invites'),
     revokeInvite: (id: number | string) => request<void>('DELETE', `/api/me/invites/${enc(String(id))}`),
     invite: (token: string) => request<InviteLanding>('GET', `/api/invites/${enc(token)}`),
-    redeemInvite: (token: string, displayName?: string) => request<RedeemResult>('POST', `/api/invites/${enc(token)}/redeem`, displayName ? { displayName } : {}),
+    redeemInvite: (token: string, displayName?: string) =>
+      request<RedeemResult>('POST', `/api/invites/${enc(token)}/redeem`, displayName ? { displayName } : {}),
   };
 }
 

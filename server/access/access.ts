@@ -61,9 +61,7 @@ export interface BanSubject {
 }
 
 /** canJoin's answer for chat: the channel's ids when allowed; when not, an error code and a reason in plain words. */
-export type WatchDecision =
-  | { ok: true; channelId: number; ownerUserId: number }
-  | { ok: false; code: 'not_found' | 'forbidden'; reason: string };
+export type WatchDecision = { ok: true; channelId: number; ownerUserId: number } | { ok: false; code: 'not_found' | 'forbidden'; reason: string };
 
 export interface AccessControlOptions {
   channels: ChannelsRepo;
@@ -184,10 +182,12 @@ export class AccessControl {
    * cookie. A user wins over a guest. null when nothing valid was presented.
    */
   async resolveIdentity(input: { cookieHeader?: string; bearer?: string; guestToken?: string }): Promise<Identity | null> {
-    const user = await this.userFromToken(input.bearer) ?? await this.userFromToken(readCookie(input.cookieHeader, SESSION_COOKIE));
+    const user = (await this.userFromToken(input.bearer)) ?? (await this.userFromToken(readCookie(input.cookieHeader, SESSION_COOKIE)));
     if (user) return user;
     const grant = this.guestGrant(input.guestToken) ?? this.guestGrant(readCookie(input.cookieHeader, GUEST_COOKIE));
-    return grant ? { kind: 'guest', guestId: grant.guestId, displayName: grant.displayName, channelId: grant.channelId, inviteId: grant.inviteId } : null;
+    return grant
+      ? { kind: 'guest', guestId: grant.guestId, displayName: grant.displayName, channelId: grant.channelId, inviteId: grant.inviteId }
+      : null;
   }
 
   private async userFromToken(raw: string | undefined): Promise<Identity | null> {
@@ -225,7 +225,8 @@ export class AccessControl {
   /** A media token for whoever asks: bound to that user or guest, so it dies with their access. */
   newMediaToken(channelId: number, holder: Identity | null): { token: string; expiresAt: number } {
     const expiresAt = this.now() + ACCESS_LIMITS.mediaTokenSeconds * 1000;
-    const subject = holder?.kind === 'user' ? { userId: holder.userId } : holder?.kind === 'guest' ? { guestId: holder.guestId, inviteId: holder.inviteId } : {};
+    const subject =
+      holder?.kind === 'user' ? { userId: holder.userId } : holder?.kind === 'guest' ? { guestId: holder.guestId, inviteId: holder.inviteId } : {};
     return { token: signMediaGrant(this.opts.secret, { channelId, expiresAt, ...subject }), expiresAt };
   }
 
@@ -254,11 +255,12 @@ export class AccessControl {
     return {
       ok: false,
       code: 'forbidden',
-      reason: info.visibility === 'followers' && identity?.kind !== 'user'
-        ? `${info.name} is for followers: sign in and follow to watch.`
-        : info.visibility === 'followers'
-          ? `${info.name} is for followers: follow to watch.`
-          : `${info.name} is invite-only: open the invite link you were sent.`,
+      reason:
+        info.visibility === 'followers' && identity?.kind !== 'user'
+          ? `${info.name} is for followers: sign in and follow to watch.`
+          : info.visibility === 'followers'
+            ? `${info.name} is for followers: follow to watch.`
+            : `${info.name} is invite-only: open the invite link you were sent.`,
     };
   }
 
@@ -301,7 +303,11 @@ export class AccessControl {
     const media = this.mediaGrant(creds.mediaToken);
     if (media?.channelId === info.id) {
       if (media.userId !== undefined && (await this.userMayWatch(media.userId, info))) return true;
-      if (media.guestId !== undefined && (await this.guestMayWatch({ channelId: media.channelId, guestId: media.guestId, inviteId: media.inviteId }, info))) return true;
+      if (
+        media.guestId !== undefined &&
+        (await this.guestMayWatch({ channelId: media.channelId, guestId: media.guestId, inviteId: media.inviteId }, info))
+      )
+        return true;
     }
     const guest = this.guestGrant(creds.guestCookie);
     if (guest && (await this.guestMayWatch(guest, info))) return true;

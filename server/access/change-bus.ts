@@ -20,7 +20,14 @@ export const ACCESS_CHANGE_LIMITS = {
   maxRowsPerRead: 1_000,
 } as const;
 
-const KINDS = new Set<AccessChange['kind']>(['invite-revoked', 'follow-removed', 'visibility-changed', 'banned', 'stream-key-reset', 'tokens-revoked']);
+const KINDS = new Set<AccessChange['kind']>([
+  'invite-revoked',
+  'follow-removed',
+  'visibility-changed',
+  'banned',
+  'stream-key-reset',
+  'tokens-revoked',
+]);
 
 const seenKey = (id: number, body: string) => `${id}\u0000${body}`;
 
@@ -74,7 +81,8 @@ export class SharedAccessChangeBus implements AccessChangeBus {
    * process that only publishes (the operator CLI) does not start.
    */
   async start(): Promise<void> {
-    for (const row of await this.repo.since(this.now() - ACCESS_CHANGE_LIMITS.lookBackMs, ACCESS_CHANGE_LIMITS.maxRowsPerRead)) this.seen.set(seenKey(row.id, row.body), row.createdAt);
+    for (const row of await this.repo.since(this.now() - ACCESS_CHANGE_LIMITS.lookBackMs, ACCESS_CHANGE_LIMITS.maxRowsPerRead))
+      this.seen.set(seenKey(row.id, row.body), row.createdAt);
     if (this.pub) {
       this.sub = this.pub.duplicate();
       this.sub.on('error', (err) => this.opts.logger.warn({ err: err.message, client: 'sub' }, 'access changes: redis error'));
@@ -98,7 +106,10 @@ export class SharedAccessChangeBus implements AccessChangeBus {
     this.seen.set(seenKey(id, body), at);
     this.dispatch(change);
     await this.pub?.publish(this.topic, JSON.stringify({ id, at, body })).catch((err: Error) => {
-      this.opts.logger.warn({ err: err.message, kind: change.kind }, 'access changes: redis publish failed; other processes read it from the database');
+      this.opts.logger.warn(
+        { err: err.message, kind: change.kind },
+        'access changes: redis publish failed; other processes read it from the database',
+      );
     });
   }
 

@@ -22,7 +22,8 @@ export class PublishAuthorizer {
   /** The RTMP publish hook: decided before NetStream.Publish.Start. */
   authorize = async (req: PublishRequest): Promise<PublishDecision> => {
     const { channels, streams, logger } = this.opts;
-    if (req.app !== 'live') return { ok: false, code: 'bad_app', reason: 'Publish to the "live" application: rtmp://HOST/live with your stream key.' };
+    if (req.app !== 'live')
+      return { ok: false, code: 'bad_app', reason: 'Publish to the "live" application: rtmp://HOST/live with your stream key.' };
     const channel = req.streamKey ? await channels.byStreamKey(req.streamKey) : null;
     if (!channel) {
       logger.warn({ connectionId: req.connectionId, address: req.remoteAddress }, 'publish refused: unknown stream key');

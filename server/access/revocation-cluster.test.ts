@@ -131,10 +131,17 @@ function clusterSuite(kind: 'postgres+redis' | 'sqlite') {
     test('a stream key reset on A drops the publisher on B', async () => {
       const pub = publish(`${b.rtmpBase}/${owner.channel.streamKey}`, { seconds: 30 });
       try {
-        await waitFor('anna live on B', async () => (await status(b.base, '/hls/anna/index.m3u8', { authorization: `Bearer ${owner.token}` })) === 200, 20_000);
+        await waitFor(
+          'anna live on B',
+          async () => (await status(b.base, '/hls/anna/index.m3u8', { authorization: `Bearer ${owner.token}` })) === 200,
+          20_000,
+        );
         const t0 = Date.now();
         assert.equal((await api(a.base, 'POST', '/api/me/channel/stream-key', undefined, owner.token)).status, 200);
-        await Promise.race([pub.exit, new Promise((_, reject) => setTimeout(() => reject(new Error('publisher on B still connected')), PROPAGATION_MS + 1000))]);
+        await Promise.race([
+          pub.exit,
+          new Promise((_, reject) => setTimeout(() => reject(new Error('publisher on B still connected')), PROPAGATION_MS + 1000)),
+        ]);
         assert.ok(Date.now() - t0 <= PROPAGATION_MS + 1000, `dropped after ${Date.now() - t0} ms`);
       } finally {
         pub.proc.kill('SIGKILL');

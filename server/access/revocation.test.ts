@@ -29,7 +29,10 @@ async function redeem(s: TestServer, inviteToken: string, bearer?: string): Prom
   });
   const body = await r.json();
   assert.equal(r.status, 200, JSON.stringify(body));
-  const cookie = r.headers.getSetCookie().find((c) => c.startsWith('onair_guest='))?.split(';')[0];
+  const cookie = r.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('onair_guest='))
+    ?.split(';')[0];
   return { mediaToken: body.mediaToken, cookie, guestId: body.guest?.id };
 }
 
@@ -54,7 +57,8 @@ describe('access taken back, on one server', () => {
     await s?.stop();
   });
 
-  const setVisibility = async (visibility: string) => assert.equal((await api(s.base, 'PATCH', '/api/me/channel', { visibility }, owner.token)).status, 200);
+  const setVisibility = async (visibility: string) =>
+    assert.equal((await api(s.base, 'PATCH', '/api/me/channel', { visibility }, owner.token)).status, 200);
   const newInvite = async () => (await api(s.base, 'POST', '/api/me/invites', {}, owner.token)).body as { id: number; token: string };
 
   test('a media token of a user let in by an invite dies with the invite, down to the segments of a live stream', async () => {
@@ -105,7 +109,11 @@ describe('access taken back, on one server', () => {
     const mod = await chat({ token: owner.token });
     assert.equal((await request(mod, 'join', { channel: 'olga' })).ok, true);
     assert.equal((await request(mod, 'ban', { channel: 'olga', target: { guestId: second.guestId } })).ok, true);
-    assert.equal((await request(mod, 'ban', { channel: 'olga', target: { userId: (await api(s.base, 'GET', '/api/me', undefined, user.token)).body.user.id } })).ok, true);
+    assert.equal(
+      (await request(mod, 'ban', { channel: 'olga', target: { userId: (await api(s.base, 'GET', '/api/me', undefined, user.token)).body.user.id } }))
+        .ok,
+      true,
+    );
     assert.equal(await playlistStatus(s, 'olga', { t: second.mediaToken }), 403, 'banned guest');
     assert.equal(await playlistStatus(s, 'olga', { cookie: second.cookie }), 403, 'banned guest cookie');
     assert.equal(await playlistStatus(s, 'olga', { t: userAccess.mediaToken }), 403, 'banned user token');
@@ -205,7 +213,13 @@ describe('access taken back, on one server', () => {
 /** A chat connection that carries a cookie header, as a browser would (socket.io-client sends it on polling). */
 async function connectWithCookie(base: string, cookie: string): Promise<ChatClient> {
   const { io } = await import('socket.io-client');
-  const socket = io(base, { path: '/socket.io', transports: ['polling'], forceNew: true, reconnection: false, extraHeaders: { cookie } }) as ChatClient;
+  const socket = io(base, {
+    path: '/socket.io',
+    transports: ['polling'],
+    forceNew: true,
+    reconnection: false,
+    extraHeaders: { cookie },
+  }) as ChatClient;
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (e) => reject(e));

@@ -17,7 +17,11 @@ export function rtmpPlayAccess(access: AccessControl) {
       const info = req.name.length <= MAX_CHANNEL_CHARS ? await access.channel(req.name) : null;
       if (!info) return { ok: false, code: 'not_found', reason: 'No such channel is live.' };
       if (!(await access.mediaAllowed(info, { mediaToken: mediaTokenOf(req.query) }))) {
-        return { ok: false, code: 'forbidden', reason: `${info.name} is a private channel: play it with a media link (rtmp://HOST/live/${info.name}?t=<media token>).` };
+        return {
+          ok: false,
+          code: 'forbidden',
+          reason: `${info.name} is a private channel: play it with a media link (rtmp://HOST/live/${info.name}?t=<media token>).`,
+        };
       }
       return { ok: true, channel: info.name };
     },

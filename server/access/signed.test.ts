@@ -26,7 +26,11 @@ test('guest grants round-trip; tampering, another secret, expiry and another pur
   assert.equal(verifyGuestGrant(SECRET, media, NOW), null);
   assert.equal(verifyMediaGrant(SECRET, token, NOW), null);
   assert.deepEqual(verifyMediaGrant(SECRET, media, NOW), { channelId: 7, expiresAt: NOW + 1000 });
-  assert.deepEqual(verifyMediaGrant(SECRET, signMediaGrant(SECRET, { channelId: 7, expiresAt: NOW + 1, inviteId: 4 }), NOW), { channelId: 7, expiresAt: NOW + 1, inviteId: 4 });
+  assert.deepEqual(verifyMediaGrant(SECRET, signMediaGrant(SECRET, { channelId: 7, expiresAt: NOW + 1, inviteId: 4 }), NOW), {
+    channelId: 7,
+    expiresAt: NOW + 1,
+    inviteId: 4,
+  });
   // Right signature, wrong shape.
   assert.equal(verifyMediaGrant(SECRET, signGrant(SECRET, 'media', { c: '7', e: NOW + 1000 }), NOW), null);
 });

@@ -88,7 +88,8 @@ export function verifyMediaGrant(secret: string, token: unknown, now: number): M
   if (!b) return null;
   const { c, e, u, g, i } = b;
   if (typeof c !== 'number' || typeof e !== 'number') return null;
-  if ((u !== undefined && typeof u !== 'number') || (g !== undefined && typeof g !== 'string') || (i !== undefined && typeof i !== 'number')) return null;
+  if ((u !== undefined && typeof u !== 'number') || (g !== undefined && typeof g !== 'string') || (i !== undefined && typeof i !== 'number'))
+    return null;
   if (e <= now) return null;
   return {
     channelId: c,

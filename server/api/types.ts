@@ -245,8 +245,7 @@ export interface MediaToken {
  * one channel). Produced by AccessControl.resolveIdentity (server/access/access.ts).
  */
 export type Identity =
-  | { kind: 'user'; userId: number; username: string }
-  | { kind: 'guest'; guestId: string; displayName: string; channelId: number; inviteId?: number };
+  { kind: 'user'; userId: number; username: string } | { kind: 'guest'; guestId: string; displayName: string; channelId: number; inviteId?: number };
 
 /** An item of GET /api/channels/:name/replays. */
 export interface ApiReplay {

@@ -22,7 +22,10 @@ test('a quiet room gets a message at once; a burst goes out as one ordered batch
 
 test('rooms are independent and flushAll sends what waits', () => {
   const frames: string[] = [];
-  const b = new RoomBroadcaster({ one: (r, m) => frames.push(`${r}:${m.id}`), many: (r, ms) => frames.push(`${r}:${ms.map((m) => m.id).join(',')}`) }, 1000);
+  const b = new RoomBroadcaster(
+    { one: (r, m) => frames.push(`${r}:${m.id}`), many: (r, ms) => frames.push(`${r}:${ms.map((m) => m.id).join(',')}`) },
+    1000,
+  );
   b.send('a', msg(1));
   b.send('b', msg(2));
   b.send('a', msg(3));

@@ -34,7 +34,15 @@ describe('chat over socket.io', () => {
     return c;
   };
   const countMessages = async (channelId: number) =>
-    Number((await (db.kysely as any).selectFrom('chat_messages').select((eb: any) => eb.fn.countAll().as('n')).where('channel_id', '=', channelId).executeTakeFirst()).n);
+    Number(
+      (
+        await (db.kysely as any)
+          .selectFrom('chat_messages')
+          .select((eb: any) => eb.fn.countAll().as('n'))
+          .where('channel_id', '=', channelId)
+          .executeTakeFirst()
+      ).n,
+    );
 
   before(async () => {
     db = await sqlite.open();
@@ -97,7 +105,8 @@ describe('chat over socket.io', () => {
 
   it('joins with the last 100 messages oldest first, roles, and anonymous read-only access', async () => {
     const repo = new ChatRepo(db);
-    for (let i = 0; i < 105; i++) await repo.insertMessage({ channelId: users.carol.channelId, userId: users.dave.id, authorName: 'dave', text: `old ${i}` });
+    for (let i = 0; i < 105; i++)
+      await repo.insertMessage({ channelId: users.carol.channelId, userId: users.dave.id, authorName: 'dave', text: `old ${i}` });
     const owner = await connect({ token: users.carol.token });
     const j = await request<{ ok: true } & JoinResult>(owner, 'join', { channel: 'Carol' });
     assert.equal(j.ok, true);
@@ -162,7 +171,7 @@ describe('chat over socket.io', () => {
     await request(u1, 'join', { channel: 'dave' });
     await request(u2, 'join', { channel: 'dave' });
     const results = [];
-    for (let i = 0; i < CHAT_LIMITS.rateBurst; i++) results.push(await request((i % 2 ? u1 : u2), 'send', { channel: 'dave', text: `m${i}` }));
+    for (let i = 0; i < CHAT_LIMITS.rateBurst; i++) results.push(await request(i % 2 ? u1 : u2, 'send', { channel: 'dave', text: `m${i}` }));
     assert.ok(results.every((r) => r.ok));
     const before = await countMessages(users.dave.channelId);
     const limited = await request(u1, 'send', { channel: 'dave', text: 'one too many' });
@@ -214,7 +223,12 @@ describe('chat over socket.io', () => {
     assert.equal((await request(owner, 'ban', { channel: 'bob', target: { userId: eve.id } })).ok, true);
     assert.deepEqual(await removed1, { channel: 'bob', reason: 'banned' });
     await removed2;
-    await waitFor('eve out of the room', async () => (await request(e1, 'send', { channel: 'bob', text: 'x' })).error?.code === 'not_joined', 2000, 20);
+    await waitFor(
+      'eve out of the room',
+      async () => (await request(e1, 'send', { channel: 'bob', text: 'x' })).error?.code === 'not_joined',
+      2000,
+      20,
+    );
     const afterBan = collect<ChatMessage>(e2, 'message');
     await request(other, 'send', { channel: 'bob', text: 'eve cannot see this' });
     // reconnecting does not help
@@ -271,7 +285,13 @@ describe('chat over socket.io', () => {
     await chat.streamEnded('carol');
     assert.equal((await ended).text, 'The stream has ended.');
     const j = await request<JoinResult>(c, 'join', { channel: 'carol' });
-    assert.deepEqual(j.history.slice(-2).map((x) => [x.system, x.author.kind]), [['live', 'system'], ['ended', 'system']]);
+    assert.deepEqual(
+      j.history.slice(-2).map((x) => [x.system, x.author.kind]),
+      [
+        ['live', 'system'],
+        ['ended', 'system'],
+      ],
+    );
     assert.equal(await chat.streamStarted('nobody'), null);
   });
 
@@ -321,8 +341,15 @@ describe('chat over socket.io', () => {
     const k = db.kysely as any;
     const now = Date.now();
     for (let i = 0; i < CHAT_LIMITS.maxRoomsPerSocket + 1; i++) {
-      const u = await k.insertInto('users').values({ username: `room${i}`, username_lower: `room${i}`, password_hash: 'x', created_at: now }).returning('id').executeTakeFirstOrThrow();
-      await k.insertInto('channels').values({ user_id: u.id, name: `room${i}`, stream_key: `key-room-${i}`, title: '', created_at: now, key_updated_at: now }).execute();
+      const u = await k
+        .insertInto('users')
+        .values({ username: `room${i}`, username_lower: `room${i}`, password_hash: 'x', created_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await k
+        .insertInto('channels')
+        .values({ user_id: u.id, name: `room${i}`, stream_key: `key-room-${i}`, title: '', created_at: now, key_updated_at: now })
+        .execute();
     }
     const c = await connect();
     // Spread the joins so the per-connection request limit is not what stops us.

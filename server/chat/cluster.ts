@@ -13,13 +13,20 @@ export interface ChatCluster {
   close(): Promise<void>;
 }
 
-export async function joinCluster(io: ChatIo, opts: { redisUrl?: string; redisPrefix?: string; now: () => number }, log: Logger): Promise<ChatCluster> {
+export async function joinCluster(
+  io: ChatIo,
+  opts: { redisUrl?: string; redisPrefix?: string; now: () => number },
+  log: Logger,
+): Promise<ChatCluster> {
   if (!opts.redisUrl) return { viewerStore: localViewerStore, close: async () => {} };
   const prefix = opts.redisPrefix ?? 'onair-chat';
   const processId = randomBytes(8).toString('hex');
   const redisPub = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   const redisSub = redisPub.duplicate();
-  for (const [name, c] of [['pub', redisPub], ['sub', redisSub]] as const) {
+  for (const [name, c] of [
+    ['pub', redisPub],
+    ['sub', redisSub],
+  ] as const) {
     c.on('error', (err) => log.warn({ err: err.message, client: name }, 'redis error'));
   }
   io.adapter(createAdapter(redisPub, redisSub, { key: prefix }));

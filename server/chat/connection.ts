@@ -23,7 +23,8 @@ export function createChatServer(opts: ConnectionOptions, log: Logger): ChatIo {
     allowRequest: (req, callback) => {
       const origin = req.headers.origin;
       // A bearer token is not ambient (the desktop app adds it to its own requests), so its Origin does not matter.
-      if (origin === undefined || !opts.allowOrigin || bearerToken(req.headers.authorization) || opts.allowOrigin(origin, req)) return callback(null, true);
+      if (origin === undefined || !opts.allowOrigin || bearerToken(req.headers.authorization) || opts.allowOrigin(origin, req))
+        return callback(null, true);
       log.info({ origin: origin.slice(0, 200) }, 'chat connection refused: cross-site origin');
       callback('This page may not open a chat connection to this server.', false);
     },

@@ -5,7 +5,20 @@ import type { ModerationResult } from '../api/chat.js';
 import type { ChatRepo } from '../db/chat.js';
 import { limitOps, type ChatContext } from './context.js';
 import type { Joined } from './membership.js';
-import { canModerate, channelArg, ChatFailure, durationArg, guestRoom, handle, isGuestId, isId, isObj, roomOf, userRoom, type ChatSocket } from './protocol.js';
+import {
+  canModerate,
+  channelArg,
+  ChatFailure,
+  durationArg,
+  guestRoom,
+  handle,
+  isGuestId,
+  isId,
+  isObj,
+  roomOf,
+  userRoom,
+  type ChatSocket,
+} from './protocol.js';
 
 type Target = { userId: number } | { guestId: string };
 
@@ -41,7 +54,8 @@ export function handleModeration(ctx: ChatContext, socket: ChatSocket): void {
     const { channel, j } = moderated(payload);
     const id = (payload as Record<string, unknown>).messageId;
     if (!isId(id)) throw new ChatFailure('bad_request', 'Give the messageId to delete.');
-    if (!(await repo.deleteMessage(j.channelId, id))) throw new ChatFailure('not_found', 'There is no such message in this chat (or it was already deleted).');
+    if (!(await repo.deleteMessage(j.channelId, id)))
+      throw new ChatFailure('not_found', 'There is no such message in this chat (or it was already deleted).');
     io.to(roomOf(channel)).emit('deleted', { channel, id });
     log.info({ channel, messageId: id }, 'chat message deleted by moderator');
     return { affected: 1 };

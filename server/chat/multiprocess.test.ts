@@ -136,7 +136,12 @@ describe('chat across two processes with Redis', () => {
     const removed = nextEvent(carol, 'removed');
     assert.equal((await request(owner, 'ban', { channel: 'alice', target: { userId: tok.carol.id } })).ok, true);
     assert.deepEqual(await removed, { channel: 'alice', reason: 'banned' });
-    await waitFor('carol out of the room on B', async () => (await request(carol, 'send', { channel: 'alice', text: 'x' })).error?.code === 'not_joined', 3000, 20);
+    await waitFor(
+      'carol out of the room on B',
+      async () => (await request(carol, 'send', { channel: 'alice', text: 'x' })).error?.code === 'not_joined',
+      3000,
+      20,
+    );
     const missed = collect<ChatMessage>(carol, 'message');
     const seenByOwner = nextEvent<ChatMessage>(owner, 'message', (m) => m.text === 'after the ban');
     await request(bob, 'send', { channel: 'alice', text: 'after the ban' });

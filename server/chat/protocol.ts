@@ -78,7 +78,8 @@ export const durationArg = (v: unknown, required: boolean): number | undefined =
 export const identityKey = (id: ChatIdentity) => (id.kind === 'user' ? `u:${id.userId}` : `g:${id.guestId}`);
 
 /** Whom a ban is checked against: the user, or the guest and its address. */
-export const subjectOf = (identity: ChatIdentity, ipHash: string) => (identity.kind === 'user' ? { userId: identity.userId } : { guestId: identity.guestId, ipHash });
+export const subjectOf = (identity: ChatIdentity, ipHash: string) =>
+  identity.kind === 'user' ? { userId: identity.userId } : { guestId: identity.guestId, ipHash };
 
 export const toChatMessage = (m: StoredChatMessage, channel: string): ChatMessage => ({
   id: m.id,

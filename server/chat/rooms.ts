@@ -2,7 +2,19 @@
 // a message (persisted first, then broadcast through the room's batcher).
 import { CHAT_LIMITS, type ChatRole, type JoinResult, type SendResult } from '../api/chat.js';
 import { limitOps, type ChatContext } from './context.js';
-import { canModerate, channelArg, ChatFailure, guestRoom, handle, identityKey, roomOf, subjectOf, toChatMessage, userRoom, type ChatSocket } from './protocol.js';
+import {
+  canModerate,
+  channelArg,
+  ChatFailure,
+  guestRoom,
+  handle,
+  identityKey,
+  roomOf,
+  subjectOf,
+  toChatMessage,
+  userRoom,
+  type ChatSocket,
+} from './protocol.js';
 import { cleanMessageText } from './text.js';
 
 export function onConnection(ctx: ChatContext, socket: ChatSocket): void {
@@ -34,13 +46,7 @@ function handleRooms(ctx: ChatContext, socket: ChatSocket): void {
     if (identity && (await repo.isBanned(decision.channelId, subjectOf(identity, socket.data.ipHash)))) {
       throw new ChatFailure('banned', 'You are banned from this chat.');
     }
-    const role: ChatRole = !identity
-      ? 'viewer'
-      : identity.kind === 'guest'
-        ? 'guest'
-        : identity.userId === decision.ownerUserId
-          ? 'owner'
-          : 'viewer';
+    const role: ChatRole = !identity ? 'viewer' : identity.kind === 'guest' ? 'guest' : identity.userId === decision.ownerUserId ? 'owner' : 'viewer';
     // Join before reading the history so nothing falls between the two; a message may then arrive both in
     // the history and as a `message` event: clients de-duplicate by id.
     await members.join(socket, channel, { channelId: decision.channelId, ownerUserId: decision.ownerUserId, role });

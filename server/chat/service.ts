@@ -82,7 +82,12 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
     handleModeration(ctx, socket);
   });
 
-  async function systemMessage(channelName: string, kind: ChatSystemKind, text: (name: string, title: string) => string, title?: string): Promise<ChatMessage | null> {
+  async function systemMessage(
+    channelName: string,
+    kind: ChatSystemKind,
+    text: (name: string, title: string) => string,
+    title?: string,
+  ): Promise<ChatMessage | null> {
     const ch = await channels.byName(channelName);
     if (!ch) return null;
     const stored = await repo.insertMessage({ channelId: ch.id, authorName: '', text: text(ch.name, title ?? ch.title), systemKind: kind });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { cleanMessageText, isChannelName, RateLimiter } from './text.js';
 
 const FAMILY = '\u{1f468}\u200d\u{1f469}\u200d\u{1f467}\u200d\u{1f466}';
-const BIDI = 'Messages cannot contain bidirectional override or isolate characters (U+202A–U+202E, U+2066–U+2069): they change the order text is shown in.';
+const BIDI =
+  'Messages cannot contain bidirectional override or isolate characters (U+202A–U+202E, U+2066–U+2069): they change the order text is shown in.';
 const EMPTY = { ok: false, code: 'empty', message: 'The message is empty.' } as const;
 
 describe('cleanMessageText', () => {
@@ -46,7 +47,15 @@ describe('cleanMessageText', () => {
 });
 
 describe('isChannelName', () => {
-  for (const [v, ok] of [['alice', true], ['A_b-9', true], ['', false], ['a b', false], ['../x', false], ['x'.repeat(65), false], [5, false]] as const) {
+  for (const [v, ok] of [
+    ['alice', true],
+    ['A_b-9', true],
+    ['', false],
+    ['a b', false],
+    ['../x', false],
+    ['x'.repeat(65), false],
+    [5, false],
+  ] as const) {
     it(`${JSON.stringify(v)} -> ${ok}`, () => assert.equal(isChannelName(v), ok));
   }
 });

@@ -17,7 +17,12 @@ export function cleanMessageText(raw: unknown, maxChars: number = CHAT_LIMITS.ma
   // No work on inputs larger than a chat packet (socket.io refuses those before they get here anyway).
   if (raw.length > CHAT_LIMITS.maxPayloadBytes) return tooLong;
   if (hasBidiControl(raw)) {
-    return { ok: false, code: 'bad_request', message: 'Messages cannot contain bidirectional override or isolate characters (U+202A–U+202E, U+2066–U+2069): they change the order text is shown in.' };
+    return {
+      ok: false,
+      code: 'bad_request',
+      message:
+        'Messages cannot contain bidirectional override or isolate characters (U+202A–U+202E, U+2066–U+2069): they change the order text is shown in.',
+    };
   }
   const text = raw.replace(CONTROL, '').trim();
   if (isInvisibleOnly(text)) return { ok: false, code: 'empty', message: 'The message is empty.' };

@@ -48,7 +48,11 @@ export function redisViewerStore(redis: Redis, prefix: string, processId: string
       const p = redis.pipeline();
       const empty = (a: LocalAudience) => a.chat.length + a.players.length === 0;
       for (const [channel, audience] of entries) {
-        if (!empty(audience)) p.hset(key(channel), processId, JSON.stringify({ at: t, chat: audience.chat, players: audience.players })).pexpire(key(channel), KEY_TTL_MS);
+        if (!empty(audience))
+          p.hset(key(channel), processId, JSON.stringify({ at: t, chat: audience.chat, players: audience.players })).pexpire(
+            key(channel),
+            KEY_TTL_MS,
+          );
         else p.hdel(key(channel), processId);
         p.hgetall(key(channel));
       }

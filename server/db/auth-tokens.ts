@@ -73,11 +73,7 @@ export class TokensRepo {
   /** Revokes one token; returns its owner's user id (so callers can announce it), or null if none matched. */
   async revoke(rawToken: string): Promise<number | null> {
     if (!isPlausible(rawToken)) return null;
-    const row = await this.db.kysely
-      .deleteFrom('auth_tokens')
-      .where('token_hash', '=', hashToken(rawToken))
-      .returning('user_id')
-      .executeTakeFirst();
+    const row = await this.db.kysely.deleteFrom('auth_tokens').where('token_hash', '=', hashToken(rawToken)).returning('user_id').executeTakeFirst();
     return row ? row.user_id : null;
   }
 

@@ -86,7 +86,10 @@ for (const kind of DB_KINDS) {
 
     it('list returns all channels', async () => {
       const all = await channels.list();
-      assert.deepEqual(all.map((c) => c.name), ['zoe_streams', 'other-one']);
+      assert.deepEqual(
+        all.map((c) => c.name),
+        ['zoe_streams', 'other-one'],
+      );
     });
   });
 }

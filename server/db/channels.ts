@@ -73,12 +73,7 @@ export class ChannelsRepo {
   /** Sets the title (trimmed, at most 140 characters, no control characters). Returns the updated channel. */
   async setTitle(userId: number, title: string): Promise<Channel> {
     const t = validateTitle(title);
-    const row = await this.db.kysely
-      .updateTable('channels')
-      .set({ title: t })
-      .where('user_id', '=', userId)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.db.kysely.updateTable('channels').set({ title: t }).where('user_id', '=', userId).returningAll().executeTakeFirst();
     if (!row) throw new DbError('not_found', 'This user has no channel.');
     return toChannel(row);
   }

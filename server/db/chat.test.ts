@@ -59,7 +59,10 @@ for (const kind of DB_KINDS) {
       assert.equal((await repo.messageById(chA, h[99].id))?.deletedAt, t);
 
       const g = await repo.history(chB, 100);
-      assert.deepEqual(g.map((m) => [m.guestId, m.authorName, m.userId]), [['g1', 'Guest', null]]);
+      assert.deepEqual(
+        g.map((m) => [m.guestId, m.authorName, m.userId]),
+        [['g1', 'Guest', null]],
+      );
     });
 
     it('keeps system messages with their kind', async () => {

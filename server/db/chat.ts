@@ -200,7 +200,13 @@ export class ChatRepo {
       await del.execute();
       await trx
         .insertInto('chat_timeouts')
-        .values({ channel_id: channelId, user_id: who.userId ?? null, guest_id: who.userId === undefined ? who.guestId! : null, until, created_at: this.now() })
+        .values({
+          channel_id: channelId,
+          user_id: who.userId ?? null,
+          guest_id: who.userId === undefined ? who.guestId! : null,
+          until,
+          created_at: this.now(),
+        })
         .execute();
     });
   }

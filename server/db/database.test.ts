@@ -9,8 +9,19 @@ import { ReplaysRepo } from './replays.js';
 import { DB_KINDS, type TestDb } from '../test-support/db.js';
 
 const TABLES = [
-  'access_changes', 'auth_tokens', 'channel_tags', 'channels', 'chat_bans', 'chat_messages', 'chat_timeouts', 'follows', 'invite_grants',
-  'invites', 'replays', 'settings', 'users',
+  'access_changes',
+  'auth_tokens',
+  'channel_tags',
+  'channels',
+  'chat_bans',
+  'chat_messages',
+  'chat_timeouts',
+  'follows',
+  'invite_grants',
+  'invites',
+  'replays',
+  'settings',
+  'users',
 ];
 
 async function tableNames(db: TestDb): Promise<string[]> {
@@ -37,7 +48,10 @@ for (const kind of DB_KINDS) {
       const again = await openDatabase(db.config);
       try {
         const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(again.kysely);
-        assert.deepEqual(rows.rows.map((r) => r.name), ['0001_accounts', '0002_replays', '0003_social', '0004_chat', '0005_access_changes']);
+        assert.deepEqual(
+          rows.rows.map((r) => r.name),
+          ['0001_accounts', '0002_replays', '0003_social', '0004_chat', '0005_access_changes'],
+        );
         const u = await again.kysely.selectFrom('users').select('username').where('username_lower', '=', 'persistent').executeTakeFirst();
         assert.equal(u?.username, 'persistent');
       } finally {
@@ -54,7 +68,10 @@ for (const kind of DB_KINDS) {
       const row = await db.kysely.selectFrom('users').select(['id', 'created_at']).where('id', '=', user.id).executeTakeFirstOrThrow();
       assert.equal(typeof row.id, 'number');
       assert.equal(typeof row.created_at, 'number');
-      const count = await db.kysely.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const count = await db.kysely
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       assert.equal(typeof count.n, 'number');
     });
 
@@ -62,11 +79,25 @@ for (const kind of DB_KINDS) {
       const { user, channel } = await new AccountsService(db).createUserWithChannel('cascade', 'password123');
       await new TokensRepo(db).issue(user.id, 'session', 3600);
       await new ReplaysRepo(db).insert({
-        id: 'cascade-1', channelId: channel.id, title: 't', startedAt: 1, endedAt: 2, durationSeconds: 1, bytes: 10, hasDiscontinuity: false,
+        id: 'cascade-1',
+        channelId: channel.id,
+        title: 't',
+        startedAt: 1,
+        endedAt: 2,
+        durationSeconds: 1,
+        bytes: 10,
+        hasDiscontinuity: false,
       });
       await assert.rejects(
         new ReplaysRepo(db).insert({
-          id: 'orphan', channelId: 999_999, title: 't', startedAt: 1, endedAt: 2, durationSeconds: 1, bytes: 10, hasDiscontinuity: false,
+          id: 'orphan',
+          channelId: 999_999,
+          title: 't',
+          startedAt: 1,
+          endedAt: 2,
+          durationSeconds: 1,
+          bytes: 10,
+          hasDiscontinuity: false,
         }),
         'a replay for a missing channel must violate the foreign key',
       );
@@ -95,7 +126,9 @@ for (const kind of DB_KINDS) {
         assert.equal(rows[0]?.s, db.config.pgSchema);
         const t = await sql<{ n: number }>`
           select count(*) as n from information_schema.tables
-          where table_schema = ${db.config.pgSchema!} and table_name in ('users', 'channels', 'auth_tokens', 'replays', 'kysely_migration')`.execute(db.kysely);
+          where table_schema = ${db.config.pgSchema!} and table_name in ('users', 'channels', 'auth_tokens', 'replays', 'kysely_migration')`.execute(
+          db.kysely,
+        );
         assert.equal(t.rows[0]?.n, 5);
       });
     }

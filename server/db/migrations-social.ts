@@ -13,7 +13,10 @@ export function socialMigration(dialect: SqlDialect): Migration {
   return {
     async up(db: Kysely<any>) {
       // 'public' | 'followers' | 'invite' (checked in code: SQLite cannot add a CHECK to an existing table).
-      await db.schema.alterTable('channels').addColumn('visibility', 'text', (c) => c.notNull().defaultTo('public')).execute();
+      await db.schema
+        .alterTable('channels')
+        .addColumn('visibility', 'text', (c) => c.notNull().defaultTo('public'))
+        .execute();
 
       await db.schema
         .createTable('channel_tags')

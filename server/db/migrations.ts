@@ -97,7 +97,6 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
   };
 }
 
-
 export function migrationProvider(dialect: SqlDialect): MigrationProvider {
   return { getMigrations: async () => migrations(dialect) };
 }

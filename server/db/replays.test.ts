@@ -39,7 +39,15 @@ for (const kind of DB_KINDS) {
     after(() => db?.cleanup());
 
     it('inserts and reads back every field (bytes beyond 2^32, fractional duration, booleans)', async () => {
-      const r = mk({ id: 'str_01HXYZ', channelId: chA, startedAt: T0, title: 'Night ride 🌙', bytes: 5 * GB + 7, durationSeconds: 1234.567, hasDiscontinuity: true });
+      const r = mk({
+        id: 'str_01HXYZ',
+        channelId: chA,
+        startedAt: T0,
+        title: 'Night ride 🌙',
+        bytes: 5 * GB + 7,
+        durationSeconds: 1234.567,
+        hasDiscontinuity: true,
+      });
       const inserted = await replays.insert(r);
       const expected = { ...r, deletedAt: null };
       assert.deepEqual(inserted, expected);
@@ -49,7 +57,10 @@ for (const kind of DB_KINDS) {
 
     it('refuses a duplicate id with replay_exists, and invalid input with invalid_replay', async () => {
       await replays.insert(mk({ id: 'dup', channelId: chA, startedAt: T0 }));
-      await assert.rejects(replays.insert(mk({ id: 'dup', channelId: chB, startedAt: T0 })), (e: unknown) => e instanceof DbError && e.code === 'replay_exists');
+      await assert.rejects(
+        replays.insert(mk({ id: 'dup', channelId: chB, startedAt: T0 })),
+        (e: unknown) => e instanceof DbError && e.code === 'replay_exists',
+      );
       const bad: Array<Partial<NewReplay>> = [
         { id: '' },
         { bytes: -1 },
@@ -70,18 +81,35 @@ for (const kind of DB_KINDS) {
 
     it('lists a channel newest first, with a limit, without deleted ones or other channels', async () => {
       // Inserted out of order on purpose.
-      for (const [id, day] of [['r2', 2], ['r1', 1], ['r4', 4], ['r3', 3]] as const) {
+      for (const [id, day] of [
+        ['r2', 2],
+        ['r1', 1],
+        ['r4', 4],
+        ['r3', 3],
+      ] as const) {
         await replays.insert(mk({ id, channelId: chA, startedAt: T0 + day * DAY }));
       }
       await replays.insert(mk({ id: 'b1', channelId: chB, startedAt: T0 + 10 * DAY }));
-      assert.deepEqual((await replays.listByChannel(chA, 10)).map((r) => r.id), ['r4', 'r3', 'r2', 'r1']);
-      assert.deepEqual((await replays.listByChannel(chA, 2)).map((r) => r.id), ['r4', 'r3']);
-      assert.deepEqual((await replays.listByChannel(chB, 10)).map((r) => r.id), ['b1']);
+      assert.deepEqual(
+        (await replays.listByChannel(chA, 10)).map((r) => r.id),
+        ['r4', 'r3', 'r2', 'r1'],
+      );
+      assert.deepEqual(
+        (await replays.listByChannel(chA, 2)).map((r) => r.id),
+        ['r4', 'r3'],
+      );
+      assert.deepEqual(
+        (await replays.listByChannel(chB, 10)).map((r) => r.id),
+        ['b1'],
+      );
 
       assert.equal(await replays.markDeleted('r3'), true);
       assert.equal(await replays.markDeleted('r3'), false, 'already deleted');
       assert.equal(await replays.markDeleted('missing'), false);
-      assert.deepEqual((await replays.listByChannel(chA, 10)).map((r) => r.id), ['r4', 'r2', 'r1']);
+      assert.deepEqual(
+        (await replays.listByChannel(chA, 10)).map((r) => r.id),
+        ['r4', 'r2', 'r1'],
+      );
       assert.equal(await replays.byId('r3'), null);
       assert.equal((await replays.byId('r3', { includeDeleted: true }))?.deletedAt, t);
     });

@@ -25,7 +25,11 @@ describe('normalizeTags', () => {
       [['a1', 'b2', 'c3', 'd4', 'e5', 'f6'], /at most 5 tags; you gave 6/],
     ];
     for (const [input, message] of cases) {
-      assert.throws(() => normalizeTags(input), (e: unknown) => e instanceof ValidationError && e.code === 'invalid_tags' && message.test(e.message), JSON.stringify(input));
+      assert.throws(
+        () => normalizeTags(input),
+        (e: unknown) => e instanceof ValidationError && e.code === 'invalid_tags' && message.test(e.message),
+        JSON.stringify(input),
+      );
     }
     // Six given, five after duplicates are removed: accepted.
     assert.equal(normalizeTags(['a1', 'b2', 'c3', 'd4', 'e5', 'A1']).length, 5);
@@ -63,11 +67,23 @@ for (const kind of DB_KINDS) {
       assert.equal(await follows.countFollowing(bob.user.id), 1);
       assert.equal(await follows.isFollowing(bob.user.id, alice.channel.id), true);
       assert.equal(await follows.isFollowing(alice.user.id, bob.channel.id), false);
-      assert.deepEqual(await follows.followersOf(alice.channel.id), [bob.user.id, carol.user.id].sort((a, b) => a - b));
+      assert.deepEqual(
+        await follows.followersOf(alice.channel.id),
+        [bob.user.id, carol.user.id].sort((a, b) => a - b),
+      );
       const list = await follows.listFollowers(alice.channel.id);
-      assert.deepEqual(list.map((f) => [f.username, f.channelName]), [['carol', 'carol'], ['bob', 'bob']]);
+      assert.deepEqual(
+        list.map((f) => [f.username, f.channelName]),
+        [
+          ['carol', 'carol'],
+          ['bob', 'bob'],
+        ],
+      );
       const following = await follows.listFollowing(bob.user.id);
-      assert.deepEqual(following.map((f) => [f.name, f.visibility, f.ownerId]), [['alice', 'public', alice.user.id]]);
+      assert.deepEqual(
+        following.map((f) => [f.name, f.visibility, f.ownerId]),
+        [['alice', 'public', alice.user.id]],
+      );
       await assert.rejects(follows.follow(alice.user.id, alice.channel.id), (e: unknown) => e instanceof DbError && e.code === 'cannot_follow_self');
       await assert.rejects(follows.follow(alice.user.id, 999_999), (e: unknown) => e instanceof DbError && e.code === 'not_found');
       assert.equal(await follows.unfollow(carol.user.id, alice.channel.id), true);
@@ -76,13 +92,23 @@ for (const kind of DB_KINDS) {
     });
 
     it('settings: tags normalised and ordered, visibility, title; a bad field changes nothing', async () => {
-      const { channel, tags } = await channels.updateSettings(alice.user.id, { title: ' Night ', tags: ['Chill', 'music', 'chill'], visibility: 'followers' });
+      const { channel, tags } = await channels.updateSettings(alice.user.id, {
+        title: ' Night ',
+        tags: ['Chill', 'music', 'chill'],
+        visibility: 'followers',
+      });
       assert.deepEqual(tags, ['chill', 'music']);
       assert.equal(channel.title, 'Night');
       assert.equal(channel.visibility, 'followers');
       assert.deepEqual(await channels.tagsOf(alice.channel.id), ['chill', 'music']);
-      await assert.rejects(channels.updateSettings(alice.user.id, { title: 'Changed', tags: ['no way!'] }), (e: unknown) => e instanceof ValidationError && e.code === 'invalid_tags');
-      await assert.rejects(channels.updateSettings(alice.user.id, { visibility: 'secret' as never }), (e: unknown) => e instanceof ValidationError && e.code === 'invalid_visibility');
+      await assert.rejects(
+        channels.updateSettings(alice.user.id, { title: 'Changed', tags: ['no way!'] }),
+        (e: unknown) => e instanceof ValidationError && e.code === 'invalid_tags',
+      );
+      await assert.rejects(
+        channels.updateSettings(alice.user.id, { visibility: 'secret' as never }),
+        (e: unknown) => e instanceof ValidationError && e.code === 'invalid_visibility',
+      );
       assert.equal((await channels.byId(alice.channel.id))?.title, 'Night');
       await channels.updateSettings(alice.user.id, { tags: ['music', 'art'] });
       await channels.updateSettings(bob.user.id, { tags: ['art'] });

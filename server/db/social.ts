@@ -36,7 +36,10 @@ export const SOCIAL_LIMITS = {
 
 export class FollowsRepo {
   private readonly now: () => number;
-  constructor(private readonly db: Db, opts: RepoOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    opts: RepoOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
   }
 
@@ -60,17 +63,30 @@ export class FollowsRepo {
   }
 
   async isFollowing(userId: number, channelId: number): Promise<boolean> {
-    const row = await this.db.kysely.selectFrom('follows').select('user_id').where('user_id', '=', userId).where('channel_id', '=', channelId).executeTakeFirst();
+    const row = await this.db.kysely
+      .selectFrom('follows')
+      .select('user_id')
+      .where('user_id', '=', userId)
+      .where('channel_id', '=', channelId)
+      .executeTakeFirst();
     return !!row;
   }
 
   async countFollowers(channelId: number): Promise<number> {
-    const row = await this.db.kysely.selectFrom('follows').select((eb) => eb.fn.countAll<number>().as('n')).where('channel_id', '=', channelId).executeTakeFirst();
+    const row = await this.db.kysely
+      .selectFrom('follows')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('channel_id', '=', channelId)
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
   async countFollowing(userId: number): Promise<number> {
-    const row = await this.db.kysely.selectFrom('follows').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
+    const row = await this.db.kysely
+      .selectFrom('follows')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
@@ -92,7 +108,12 @@ export class FollowsRepo {
       .orderBy('users.id', 'desc')
       .limit(Math.min(limit, SOCIAL_LIMITS.maxListRows))
       .execute();
-    return rows.map((r) => ({ userId: r.user_id, username: r.username, channelName: r.channel_name ?? r.username.toLowerCase(), followedAt: Number(r.created_at) }));
+    return rows.map((r) => ({
+      userId: r.user_id,
+      username: r.username,
+      channelName: r.channel_name ?? r.username.toLowerCase(),
+      followedAt: Number(r.created_at),
+    }));
   }
 
   /** Channels a user follows, newest follow first. */
@@ -100,7 +121,14 @@ export class FollowsRepo {
     const rows = await this.db.kysely
       .selectFrom('follows')
       .innerJoin('channels', 'channels.id', 'follows.channel_id')
-      .select(['channels.id as channel_id', 'channels.name', 'channels.title', 'channels.visibility', 'channels.user_id as owner_id', 'follows.created_at'])
+      .select([
+        'channels.id as channel_id',
+        'channels.name',
+        'channels.title',
+        'channels.visibility',
+        'channels.user_id as owner_id',
+        'follows.created_at',
+      ])
       .where('follows.user_id', '=', userId)
       .orderBy('follows.created_at', 'desc')
       .orderBy('channels.id', 'desc')
@@ -131,7 +159,15 @@ export type InviteState = 'valid' | 'expired' | 'used_up' | 'revoked';
 
 export type RedeemOutcome = { ok: true; invite: Invite } | { ok: false; state: Exclude<InviteState, 'valid'>; invite: Invite };
 
-function toInvite(r: { id: number; channel_id: number; created_at: number; expires_at: number | null; max_uses: number | null; uses: number; revoked_at: number | null }): Invite {
+function toInvite(r: {
+  id: number;
+  channel_id: number;
+  created_at: number;
+  expires_at: number | null;
+  max_uses: number | null;
+  uses: number;
+  revoked_at: number | null;
+}): Invite {
   return {
     id: r.id,
     channelId: r.channel_id,
@@ -159,14 +195,23 @@ const INVITE_COLUMNS = ['id', 'channel_id', 'created_at', 'expires_at', 'max_use
 
 export class InvitesRepo {
   private readonly now: () => number;
-  constructor(private readonly db: Db, opts: RepoOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    opts: RepoOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
   }
 
   /** Creates an invite; the raw token is returned once and only its sha256 is stored. */
-  async create(channelId: number, opts: { expiresInSeconds?: number | null; maxUses?: number | null } = {}): Promise<{ invite: Invite; token: string }> {
+  async create(
+    channelId: number,
+    opts: { expiresInSeconds?: number | null; maxUses?: number | null } = {},
+  ): Promise<{ invite: Invite; token: string }> {
     const { expiresInSeconds, maxUses } = opts;
-    if (expiresInSeconds != null && (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > SOCIAL_LIMITS.maxInviteSeconds)) {
+    if (
+      expiresInSeconds != null &&
+      (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > SOCIAL_LIMITS.maxInviteSeconds)
+    ) {
       throw new DbError('invalid_invite', `expiresInSeconds must be a whole number from 1 to ${SOCIAL_LIMITS.maxInviteSeconds} (one year).`);
     }
     if (maxUses != null && (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > SOCIAL_LIMITS.maxInviteUses)) {
@@ -195,7 +240,12 @@ export class InvitesRepo {
 
   /** A channel's invites, newest first. */
   async list(channelId: number): Promise<Invite[]> {
-    const rows = await this.db.kysely.selectFrom('invites').select(INVITE_COLUMNS).where('channel_id', '=', channelId).orderBy('id', 'desc').execute();
+    const rows = await this.db.kysely
+      .selectFrom('invites')
+      .select(INVITE_COLUMNS)
+      .where('channel_id', '=', channelId)
+      .orderBy('id', 'desc')
+      .execute();
     return rows.map(toInvite);
   }
 
@@ -247,7 +297,12 @@ export class InvitesRepo {
   /** Revokes one of a channel's invites and removes the grants it gave. False when there is no such invite. */
   async revoke(channelId: number, inviteId: number): Promise<boolean> {
     return this.db.kysely.transaction().execute(async (trx) => {
-      const inv = await trx.selectFrom('invites').select(['id', 'revoked_at']).where('id', '=', inviteId).where('channel_id', '=', channelId).executeTakeFirst();
+      const inv = await trx
+        .selectFrom('invites')
+        .select(['id', 'revoked_at'])
+        .where('id', '=', inviteId)
+        .where('channel_id', '=', channelId)
+        .executeTakeFirst();
       if (!inv) return false;
       if (inv.revoked_at === null) await trx.updateTable('invites').set({ revoked_at: this.now() }).where('id', '=', inviteId).execute();
       await trx.deleteFrom('invite_grants').where('invite_id', '=', inviteId).execute();
@@ -257,7 +312,12 @@ export class InvitesRepo {
 
   /** True when the user redeemed an invite of this channel that has not been revoked since. */
   async hasGrant(userId: number, channelId: number): Promise<boolean> {
-    const row = await this.db.kysely.selectFrom('invite_grants').select('user_id').where('user_id', '=', userId).where('channel_id', '=', channelId).executeTakeFirst();
+    const row = await this.db.kysely
+      .selectFrom('invite_grants')
+      .select('user_id')
+      .where('user_id', '=', userId)
+      .where('channel_id', '=', channelId)
+      .executeTakeFirst();
     return !!row;
   }
 
@@ -283,7 +343,11 @@ export class SettingsRepo {
   async getOrCreate(key: string, make: () => string): Promise<string> {
     const existing = await this.get(key);
     if (existing !== null) return existing;
-    await this.db.kysely.insertInto('settings').values({ key, value: make() }).onConflict((oc) => oc.column('key').doNothing()).execute();
+    await this.db.kysely
+      .insertInto('settings')
+      .values({ key, value: make() })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
     const value = await this.get(key);
     if (value === null) throw new DbError('not_found', `Setting ${key} could not be stored.`);
     return value;

@@ -95,7 +95,8 @@ for (const kind of DB_KINDS) {
     it('updates last_used_at at most once a minute', async () => {
       const raw = await tokens.issue(userId, 'session', 3600);
       const lastUsed = async () =>
-        (await db.kysely.selectFrom('auth_tokens').select('last_used_at').where('token_hash', '=', hashToken(raw)).executeTakeFirstOrThrow()).last_used_at;
+        (await db.kysely.selectFrom('auth_tokens').select('last_used_at').where('token_hash', '=', hashToken(raw)).executeTakeFirstOrThrow())
+          .last_used_at;
       assert.equal(await lastUsed(), null);
       const t0 = t;
       await tokens.resolve(raw);
@@ -154,7 +155,10 @@ for (const kind of DB_KINDS) {
     });
 
     it('validates kind and ttl', async () => {
-      await assert.rejects(tokens.issue(userId, 'root' as 'session', 60), (e: unknown) => e instanceof ValidationError && e.code === 'invalid_token_kind');
+      await assert.rejects(
+        tokens.issue(userId, 'root' as 'session', 60),
+        (e: unknown) => e instanceof ValidationError && e.code === 'invalid_token_kind',
+      );
       for (const ttl of [0, -1, Number.NaN, Infinity, 11 * 365 * 24 * 3600]) {
         await assert.rejects(tokens.issue(userId, 'session', ttl), (e: unknown) => e instanceof ValidationError && e.code === 'invalid_ttl');
       }

@@ -64,7 +64,13 @@ for (const kind of DB_KINDS) {
       const row = await db.kysely.selectFrom('users').selectAll().where('id', '=', u.id).executeTakeFirstOrThrow();
       assert.match(row.password_hash, /^scrypt\$/);
       assert.ok(!row.password_hash.includes('my secret pw'));
-      for (const got of [u, await users.byId(u.id), await users.byUsername('hashcheck'), await users.verify('hashcheck', 'my secret pw'), ...(await users.list())]) {
+      for (const got of [
+        u,
+        await users.byId(u.id),
+        await users.byUsername('hashcheck'),
+        await users.verify('hashcheck', 'my secret pw'),
+        ...(await users.list()),
+      ]) {
         assert.ok(got && !('passwordHash' in got) && !('password_hash' in got), JSON.stringify(got));
       }
     });
@@ -112,7 +118,11 @@ for (const kind of DB_KINDS) {
     });
 
     it('rejects weak and overlong passwords', async () => {
-      for (const [pw, code] of [['', 'weak_password'], ['1234567', 'weak_password'], ['x'.repeat(257), 'password_too_long']] as const) {
+      for (const [pw, code] of [
+        ['', 'weak_password'],
+        ['1234567', 'weak_password'],
+        ['x'.repeat(257), 'password_too_long'],
+      ] as const) {
         await assert.rejects(users.create('pwtest', pw), (e: unknown) => e instanceof ValidationError && e.code === code);
       }
       assert.equal(await users.byUsername('pwtest'), null, 'nothing was created');
@@ -127,7 +137,11 @@ for (const kind of DB_KINDS) {
       assert.equal(await users.byUsername('nobody-at-all'), null);
       const list = await users.list();
       assert.ok(list.some((u) => u.id === c.id));
-      assert.deepEqual(list.map((u) => u.id), [...list.map((u) => u.id)].sort((a, b) => a - b), 'oldest first');
+      assert.deepEqual(
+        list.map((u) => u.id),
+        [...list.map((u) => u.id)].sort((a, b) => a - b),
+        'oldest first',
+      );
     });
 
     it('creates the channel with the user, in the same transaction', async () => {

@@ -59,11 +59,7 @@ export class UsersRepo {
   }
 
   async byId(id: number): Promise<User | null> {
-    const row = await this.db.kysely
-      .selectFrom('users')
-      .select(['id', 'username', 'created_at'])
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await this.db.kysely.selectFrom('users').select(['id', 'username', 'created_at']).where('id', '=', id).executeTakeFirst();
     return row ? toUser(row) : null;
   }
 

@@ -35,7 +35,13 @@ describe('validatePassword: at least 8 characters as people see them, not all bl
     ['256 units', 'x'.repeat(256), 'ok'],
     ['257 units', 'x'.repeat(257), 'password_too_long'],
   ];
-  for (const [name, pw, want] of cases) it(name, () => assert.equal(outcome(() => validatePassword(pw)), want));
+  for (const [name, pw, want] of cases)
+    it(name, () =>
+      assert.equal(
+        outcome(() => validatePassword(pw)),
+        want,
+      ),
+    );
 });
 
 describe('validateTitle: 140 grapheme clusters, no controls, no bidi, not invisible', () => {
@@ -58,7 +64,13 @@ describe('validateTitle: 140 grapheme clusters, no controls, no bidi, not invisi
     ['braille blank only', '\u2800', 'invalid_title'],
     ['not text', 5, 'invalid_title'],
   ];
-  for (const [name, title, want] of cases) it(name, () => assert.equal(outcome(() => validateTitle(title)), want));
+  for (const [name, title, want] of cases)
+    it(name, () =>
+      assert.equal(
+        outcome(() => validateTitle(title)),
+        want,
+      ),
+    );
 
   it('returns the trimmed title', () => assert.equal(validateTitle(`  ${FAMILY} live  `), `${FAMILY} live`));
 });

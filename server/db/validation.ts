@@ -19,11 +19,61 @@ const USERNAME = /^[a-zA-Z0-9_-]+$/;
  * lowercased. Extend it when the HTTP layer gains a new top-level path.
  */
 export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
-  'admin', 'administrator', 'root', 'system', 'moderator', 'mod', 'owner', 'staff', 'support', 'onair',
-  'api', 'hls', 'dash', 'vod', 'live', 'static', 'stat', 'stats', 'metrics', 'healthz', 'health', 'status',
-  'i', 'c', 'embed', 'assets', 'public', 'replays', 'replay', 'channels', 'channel', 'users', 'user',
-  'auth', 'login', 'logout', 'signup', 'register', 'settings', 'studio', 'chat', 'ws', 'rtmp', 'socket-io',
-  'new', 'me', 'help', 'about', 'www', 'null', 'undefined', 'favicon', 'robots', 'thumbnails', 'media',
+  'admin',
+  'administrator',
+  'root',
+  'system',
+  'moderator',
+  'mod',
+  'owner',
+  'staff',
+  'support',
+  'onair',
+  'api',
+  'hls',
+  'dash',
+  'vod',
+  'live',
+  'static',
+  'stat',
+  'stats',
+  'metrics',
+  'healthz',
+  'health',
+  'status',
+  'i',
+  'c',
+  'embed',
+  'assets',
+  'public',
+  'replays',
+  'replay',
+  'channels',
+  'channel',
+  'users',
+  'user',
+  'auth',
+  'login',
+  'logout',
+  'signup',
+  'register',
+  'settings',
+  'studio',
+  'chat',
+  'ws',
+  'rtmp',
+  'socket-io',
+  'new',
+  'me',
+  'help',
+  'about',
+  'www',
+  'null',
+  'undefined',
+  'favicon',
+  'robots',
+  'thumbnails',
+  'media',
 ]);
 
 /** Returns the username unchanged if valid. */
@@ -31,10 +81,7 @@ export function validateUsername(username: unknown): string {
   if (typeof username !== 'string') throw new ValidationError('invalid_username', 'A username is required.');
   const { usernameMin: min, usernameMax: max } = ACCOUNT_LIMITS;
   if (username.length < min || username.length > max || !USERNAME.test(username)) {
-    throw new ValidationError(
-      'invalid_username',
-      `Usernames are ${min} to ${max} characters: letters, digits, "_" and "-".`,
-    );
+    throw new ValidationError('invalid_username', `Usernames are ${min} to ${max} characters: letters, digits, "_" and "-".`);
   }
   if (RESERVED_USERNAMES.has(username.toLowerCase())) {
     throw new ValidationError('username_reserved', `The name "${username}" is reserved; please pick another.`);
@@ -71,10 +118,16 @@ export function validateTitle(title: unknown): string {
   }
   if (CONTROL.test(t)) throw new ValidationError('invalid_title', 'Titles cannot contain line breaks or control characters.');
   if (hasBidiControl(t)) {
-    throw new ValidationError('invalid_title', 'Titles cannot contain bidirectional override or isolate characters (U+202A–U+202E, U+2066–U+2069): they change the order text is shown in.');
+    throw new ValidationError(
+      'invalid_title',
+      'Titles cannot contain bidirectional override or isolate characters (U+202A–U+202E, U+2066–U+2069): they change the order text is shown in.',
+    );
   }
   if (t.length > 0 && isInvisibleOnly(t)) {
-    throw new ValidationError('invalid_title', 'The title shows nothing: it has only spaces or invisible characters. Leave it empty for the default title.');
+    throw new ValidationError(
+      'invalid_title',
+      'The title shows nothing: it has only spaces or invisible characters. Leave it empty for the default title.',
+    );
   }
   return t;
 }
@@ -117,5 +170,8 @@ export const VISIBILITIES = ['public', 'followers', 'invite'] as const;
 
 export function validateVisibility(v: unknown): (typeof VISIBILITIES)[number] {
   if (typeof v === 'string' && (VISIBILITIES as readonly string[]).includes(v)) return v as (typeof VISIBILITIES)[number];
-  throw new ValidationError('invalid_visibility', 'Visibility must be "public" (anyone), "followers" (signed-in followers) or "invite" (people with an invite link).');
+  throw new ValidationError(
+    'invalid_visibility',
+    'Visibility must be "public" (anyone), "followers" (signed-in followers) or "invite" (people with an invite link).',
+  );
 }

@@ -9,8 +9,29 @@ const FFMPEG = locateFfmpeg({ explicit: process.env.FFMPEG_PATH });
 const cases: Array<{ name: string; cmd: FfmpegCommand; expect: string[] }> = [
   {
     name: 'copy remux to flv',
-    cmd: { inputs: [{ url: 'in.flv', realtime: true, loop: true }], outputs: [{ url: 'rtmp://h/live/k', format: 'flv', video: { codec: 'copy' }, audio: { codec: 'copy' } }] },
-    expect: ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-re', '-stream_loop', '-1', '-i', 'in.flv', '-c:v', 'copy', '-c:a', 'copy', '-f', 'flv', 'rtmp://h/live/k'],
+    cmd: {
+      inputs: [{ url: 'in.flv', realtime: true, loop: true }],
+      outputs: [{ url: 'rtmp://h/live/k', format: 'flv', video: { codec: 'copy' }, audio: { codec: 'copy' } }],
+    },
+    expect: [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-y',
+      '-re',
+      '-stream_loop',
+      '-1',
+      '-i',
+      'in.flv',
+      '-c:v',
+      'copy',
+      '-c:a',
+      'copy',
+      '-f',
+      'flv',
+      'rtmp://h/live/k',
+    ],
   },
   {
     name: 'cbr x264 with scaling and gop',
@@ -19,16 +40,83 @@ const cases: Array<{ name: string; cmd: FfmpegCommand; expect: string[] }> = [
       overwrite: false,
       progressUrl: 'pipe:1',
       inputs: [{ url: 'testsrc2=size=1280x720:rate=30', format: 'lavfi' }],
-      outputs: [{ url: 'out.ts', format: 'mpegts', video: { codec: 'libx264', height: 480, bitrateKbps: 1000, cbr: true, gopFrames: 60, preset: 'veryfast' }, audio: 'none', durationSeconds: 2 }],
+      outputs: [
+        {
+          url: 'out.ts',
+          format: 'mpegts',
+          video: { codec: 'libx264', height: 480, bitrateKbps: 1000, cbr: true, gopFrames: 60, preset: 'veryfast' },
+          audio: 'none',
+          durationSeconds: 2,
+        },
+      ],
     },
-    expect: ['-hide_banner', '-nostdin', '-loglevel', 'warning', '-progress', 'pipe:1', '-stats_period', '1', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30',
-      '-c:v', 'libx264', '-filter:v', 'scale=-2:480', '-preset', 'veryfast', '-b:v', '1000k', '-maxrate', '1000k', '-bufsize', '2000k', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
-      '-an', '-t', '2', '-f', 'mpegts', 'out.ts'],
+    expect: [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'warning',
+      '-progress',
+      'pipe:1',
+      '-stats_period',
+      '1',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=1280x720:rate=30',
+      '-c:v',
+      'libx264',
+      '-filter:v',
+      'scale=-2:480',
+      '-preset',
+      'veryfast',
+      '-b:v',
+      '1000k',
+      '-maxrate',
+      '1000k',
+      '-bufsize',
+      '2000k',
+      '-g',
+      '60',
+      '-keyint_min',
+      '60',
+      '-sc_threshold',
+      '0',
+      '-an',
+      '-t',
+      '2',
+      '-f',
+      'mpegts',
+      'out.ts',
+    ],
   },
   {
     name: 'input options precede -f and -i; undefined options skipped',
-    cmd: { inputs: [{ url: ':0.0', format: 'x11grab', options: { video_size: '640x480', framerate: 30, draw_mouse: undefined } }], outputs: [{ url: 'x.jpg', format: 'image2', frames: 1, maps: ['0:v:0'] }] },
-    expect: ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-video_size', '640x480', '-framerate', '30', '-f', 'x11grab', '-i', ':0.0', '-map', '0:v:0', '-frames:v', '1', '-f', 'image2', 'x.jpg'],
+    cmd: {
+      inputs: [{ url: ':0.0', format: 'x11grab', options: { video_size: '640x480', framerate: 30, draw_mouse: undefined } }],
+      outputs: [{ url: 'x.jpg', format: 'image2', frames: 1, maps: ['0:v:0'] }],
+    },
+    expect: [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-y',
+      '-video_size',
+      '640x480',
+      '-framerate',
+      '30',
+      '-f',
+      'x11grab',
+      '-i',
+      ':0.0',
+      '-map',
+      '0:v:0',
+      '-frames:v',
+      '1',
+      '-f',
+      'image2',
+      'x.jpg',
+    ],
   },
 ];
 
@@ -54,9 +142,17 @@ test('locateFfmpeg prefers the explicit binary over a bundled one, and the bundl
 });
 
 test('runFfmpeg runs a real ffmpeg and reports failures with stderr', async () => {
-  const ok = await runFfmpeg({ binary: FFMPEG, command: { inputs: [{ url: 'testsrc2=size=64x64:rate=10', format: 'lavfi' }], outputs: [{ url: '-', format: 'null', durationSeconds: 0.5 }] }, timeoutMs: 20000 });
+  const ok = await runFfmpeg({
+    binary: FFMPEG,
+    command: { inputs: [{ url: 'testsrc2=size=64x64:rate=10', format: 'lavfi' }], outputs: [{ url: '-', format: 'null', durationSeconds: 0.5 }] },
+    timeoutMs: 20000,
+  });
   assert.equal(ok.code, 0, ok.stderrTail);
-  const bad = await runFfmpeg({ binary: FFMPEG, command: { inputs: [{ url: '/nonexistent/input.flv' }], outputs: [{ url: '-', format: 'null' }] }, timeoutMs: 20000 });
+  const bad = await runFfmpeg({
+    binary: FFMPEG,
+    command: { inputs: [{ url: '/nonexistent/input.flv' }], outputs: [{ url: '-', format: 'null' }] },
+    timeoutMs: 20000,
+  });
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderrTail, /No such file/);
 });

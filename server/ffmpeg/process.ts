@@ -49,12 +49,15 @@ export class FfmpegProcess {
     });
     const stall = opts.stallSeconds ?? 0;
     if (stall > 0) {
-      this.watchdog = setInterval(() => {
-        if (Date.now() - this.lastActivity > stall * 1000) {
-          this.stalled = true;
-          this.child.kill('SIGKILL');
-        }
-      }, Math.min(1000, stall * 250));
+      this.watchdog = setInterval(
+        () => {
+          if (Date.now() - this.lastActivity > stall * 1000) {
+            this.stalled = true;
+            this.child.kill('SIGKILL');
+          }
+        },
+        Math.min(1000, stall * 250),
+      );
       this.watchdog.unref();
     }
     this.done = new Promise((resolve) => {

@@ -59,7 +59,15 @@ describe('accounts: sessions, logout and passwords', () => {
   };
   const me = async (creds: { token?: string; cookie?: string }) => (await call(s.base, 'GET', '/api/me', creds)).status;
   const tokenRows = async (userId: number) =>
-    Number((await s.db.kysely.selectFrom('auth_tokens').select((eb) => eb.fn.countAll().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await s.db.kysely
+          .selectFrom('auth_tokens')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('user_id', '=', userId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const revokedFor = (userId: number) => changes.filter((c) => c.kind === 'tokens-revoked' && c.userId === userId).length;
 
   before(async () => {
@@ -180,7 +188,11 @@ describe('accounts: sessions, logout and passwords', () => {
   test('wrong current passwords are rate-limited like logins', async () => {
     const { token } = await register('rita');
     let last: Answer | undefined;
-    for (let i = 0; i < 6; i++) last = await call(s.base, 'POST', '/api/me/password', { body: { currentPassword: `guess-${i}-xxxx`, newPassword: 'rita-new-password' }, token });
+    for (let i = 0; i < 6; i++)
+      last = await call(s.base, 'POST', '/api/me/password', {
+        body: { currentPassword: `guess-${i}-xxxx`, newPassword: 'rita-new-password' },
+        token,
+      });
     assert.equal(last!.status, 429);
     assert.equal(last!.json.error.code, 'rate_limited');
     const right = await call(s.base, 'POST', '/api/me/password', { body: { currentPassword: pw('rita'), newPassword: 'rita-new-password' }, token });
@@ -237,11 +249,13 @@ describe('operator CLI: set-password and sign-out against a running server', () 
     });
   const login = (username: string, password: string) => api('POST', '/api/auth/login', { username, password });
   const api = async (method: string, url: string, body?: unknown, token?: string) =>
-    (await fetch(s.base + url, {
-      method,
-      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    })).json() as Promise<any>;
+    (
+      await fetch(s.base + url, {
+        method,
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      })
+    ).json() as Promise<any>;
   const status = async (token: string) => (await fetch(`${s.base}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status;
 
   test('set-password validates, replaces the password and revokes every token', async () => {

@@ -21,9 +21,10 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const onError = makeErrorHandler(deps.logger);
   const app = Fastify({
     // Live segments of public streams skip the framework (see mediaFastPath); everything else is Fastify's.
-    serverFactory: (handler) => createServer((req, res) => {
-      if (!fastPath(req, res)) handler(req, res);
-    }),
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        if (!fastPath(req, res)) handler(req, res);
+      }),
     bodyLimit: LIMITS.httpBodyBytes,
     routerOptions: { maxParamLength: LIMITS.httpParamChars },
     // Errors met before a route runs (a bad URL encoding, an overlong parameter) get the same answers as the rest.

@@ -17,7 +17,12 @@ interface Answer {
   text: string;
 }
 
-async function send(base: string, method: string, url: string, init: { headers?: Record<string, string>; body?: string | Blob } = {}): Promise<Answer> {
+async function send(
+  base: string,
+  method: string,
+  url: string,
+  init: { headers?: Record<string, string>; body?: string | Blob } = {},
+): Promise<Answer> {
   const res = await fetch(base + url, { method, headers: init.headers, body: init.body });
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
@@ -82,7 +87,12 @@ describe('bad input through the real server', () => {
     test('414: a URL parameter longer than the limit', async () => {
       const long = 'q'.repeat(101) + 'secretpart';
       assertError(await send(s.base, 'GET', `/api/channels/${long}`), 414, 'uri_too_long', ['secretpart', 'qqqq']);
-      assertError(await send(s.base, 'POST', `/api/invites/${long}/redeem`, { headers: { 'content-type': 'application/json' }, body: '{}' }), 414, 'uri_too_long', ['secretpart']);
+      assertError(
+        await send(s.base, 'POST', `/api/invites/${long}/redeem`, { headers: { 'content-type': 'application/json' }, body: '{}' }),
+        414,
+        'uri_too_long',
+        ['secretpart'],
+      );
       assert.equal((await send(s.base, 'GET', `/api/channels/${'q'.repeat(100)}`)).status, 404, 'at the limit the route answers');
     });
 
@@ -106,7 +116,11 @@ describe('bad input through the real server', () => {
     });
 
     test('400: a malformed request line or header, answered as JSON with Connection: close', async () => {
-      for (const bytes of ['NOT-HTTP secretline\r\n\r\n', 'GET /x HTTP/1.1\r\nHost: x\r\nBad Header secretheader\r\n\r\n', 'GET /\x7fsecret HTTP/1.1\r\nHost: x\r\n\r\n']) {
+      for (const bytes of [
+        'NOT-HTTP secretline\r\n\r\n',
+        'GET /x HTTP/1.1\r\nHost: x\r\nBad Header secretheader\r\n\r\n',
+        'GET /\x7fsecret HTTP/1.1\r\nHost: x\r\n\r\n',
+      ]) {
         const raw = await rawExchange(s.httpPort, bytes);
         const r = parseRaw(raw);
         assert.equal(r.headers.get('connection'), 'close');
@@ -143,8 +157,14 @@ describe('bad input through the real server', () => {
     test('routes that need a body still say so; malformed JSON is invalid_json', async () => {
       const e = assertError(await send(s.base, 'POST', '/api/auth/login', { headers: json }), 400, 'bad_request');
       assert.match(e.message, /username/);
-      assertError(await send(s.base, 'POST', '/api/auth/register', { headers: { 'content-type': 'application/json; charset=utf-8' } }), 400, 'bad_request');
-      assertError(await send(s.base, 'POST', '/api/auth/login', { headers: json, body: '{"username": "secretjson' }), 400, 'invalid_json', ['secretjson']);
+      assertError(
+        await send(s.base, 'POST', '/api/auth/register', { headers: { 'content-type': 'application/json; charset=utf-8' } }),
+        400,
+        'bad_request',
+      );
+      assertError(await send(s.base, 'POST', '/api/auth/login', { headers: json, body: '{"username": "secretjson' }), 400, 'invalid_json', [
+        'secretjson',
+      ]);
       assertError(await send(s.base, 'POST', '/api/auth/login', { headers: json, body: ' ' }), 400, 'invalid_json');
       assertError(await send(s.base, 'POST', '/api/auth/login', { headers: json, body: '{"__proto__": {"x": 1}}' }), 400, 'invalid_json');
     });
@@ -156,7 +176,11 @@ describe('bad input through the real server', () => {
         ['/api/auth/login', { 'content-type': 'text/plain' }, creds],
         ['/api/auth/login', { 'content-type': 'text/plain;charset=UTF-8' }, creds],
         ['/api/auth/login', { 'content-type': 'application/x-www-form-urlencoded' }, 'username=alice&password=pw-alice-123456'],
-        ['/api/auth/login', { 'content-type': 'multipart/form-data; boundary=b' }, '--b\r\nContent-Disposition: form-data; name="username"\r\n\r\nalice\r\n--b--\r\n'],
+        [
+          '/api/auth/login',
+          { 'content-type': 'multipart/form-data; boundary=b' },
+          '--b\r\nContent-Disposition: form-data; name="username"\r\n\r\nalice\r\n--b--\r\n',
+        ],
         ['/api/auth/login', {}, new Blob([creds])],
         ['/api/me/channel/stream-key', { ...auth, 'content-type': 'text/plain' }, 'x'],
         ['/api/me/channel/stream-key', { ...auth, 'content-type': 'text/plain' }, ''],
@@ -174,7 +198,11 @@ describe('bad input through the real server', () => {
     });
 
     test('413: a body over the limit', async () => {
-      assertError(await send(s.base, 'POST', '/api/auth/login', { headers: json, body: JSON.stringify({ username: 'x'.repeat(70_000) }) }), 413, 'payload_too_large');
+      assertError(
+        await send(s.base, 'POST', '/api/auth/login', { headers: json, body: JSON.stringify({ username: 'x'.repeat(70_000) }) }),
+        413,
+        'payload_too_large',
+      );
     });
   });
 
@@ -243,7 +271,12 @@ describe('bad input through the real server', () => {
     });
 
     test('the chat handshake (Authorization header, polling and WebSocket)', async () => {
-      for (const [scheme, transport] of [['bearer', 'polling'], ['BEARER', 'polling'], ['bearer', 'websocket'], ['BEARER', 'websocket']] as const) {
+      for (const [scheme, transport] of [
+        ['bearer', 'polling'],
+        ['BEARER', 'polling'],
+        ['bearer', 'websocket'],
+        ['BEARER', 'websocket'],
+      ] as const) {
         const socket: ChatClient = io(s.base, {
           path: CHAT_PATH,
           transports: [transport],

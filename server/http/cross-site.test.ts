@@ -60,7 +60,10 @@ describe('cross-site requests are refused', () => {
       body: JSON.stringify({ username: 'vera', password: 'pw-vera-123456', session: 'cookie' }),
     });
     assert.equal(login.status, 200);
-    cookie = login.headers.getSetCookie().find((c) => c.startsWith('onair_session='))!.split(';')[0];
+    cookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('onair_session='))!
+      .split(';')[0];
     // The attacker's site: another port of the same host.
     attacker = http.createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
@@ -85,8 +88,20 @@ describe('cross-site requests are refused', () => {
     const own = s.base;
     assert.deepEqual(await post(s.base, '/api/me/channel/stream-key', { ...json, origin: attackerBase }), { status: 403, code: 'cross_site' });
     assert.deepEqual(await post(s.base, '/api/me/channel/stream-key', { ...json, origin: 'null' }), { status: 403, code: 'cross_site' });
-    assert.deepEqual(await post(s.base, '/api/me/channel/stream-key', { ...json, 'sec-fetch-site': 'same-site' }), { status: 403, code: 'cross_site' });
-    assert.deepEqual(await post(s.base, '/api/auth/login', { 'content-type': 'application/json', origin: attackerBase }, JSON.stringify({ username: 'vera', password: 'pw-vera-123456' })), { status: 403, code: 'cross_site' }, 'no login CSRF');
+    assert.deepEqual(await post(s.base, '/api/me/channel/stream-key', { ...json, 'sec-fetch-site': 'same-site' }), {
+      status: 403,
+      code: 'cross_site',
+    });
+    assert.deepEqual(
+      await post(
+        s.base,
+        '/api/auth/login',
+        { 'content-type': 'application/json', origin: attackerBase },
+        JSON.stringify({ username: 'vera', password: 'pw-vera-123456' }),
+      ),
+      { status: 403, code: 'cross_site' },
+      'no login CSRF',
+    );
     assert.equal(await currentKey(), key, 'nothing changed');
     // A form's text/plain body is not JSON: refused whatever its origin.
     assert.equal((await post(s.base, '/api/me/channel/stream-key', { 'content-type': 'text/plain', cookie, origin: own }, '{"x":1}')).status, 415);
@@ -94,7 +109,11 @@ describe('cross-site requests are refused', () => {
 
     assert.equal((await post(s.base, '/api/me/channel/stream-key', { ...json, origin: own })).status, 200, 'our own page');
     assert.equal((await post(s.base, '/api/me/channel/stream-key', { ...json, origin: EMBEDDER })).status, 200, 'an allowed embedder');
-    assert.equal((await post(s.base, '/api/me/channel/stream-key', { authorization: `Bearer ${victim.token}`, origin: attackerBase })).status, 200, 'a bearer token is not ambient');
+    assert.equal(
+      (await post(s.base, '/api/me/channel/stream-key', { authorization: `Bearer ${victim.token}`, origin: attackerBase })).status,
+      200,
+      'a bearer token is not ambient',
+    );
     assert.equal((await post(s.base, '/api/me/channel/stream-key', { cookie })).status, 200, 'a client that sends no Origin (not a browser)');
   });
 
@@ -107,7 +126,12 @@ describe('cross-site requests are refused', () => {
 
   test('in Chromium: the victim opens a page on another port; its form post, fetch and WebSocket change nothing and say nothing', async () => {
     profileDir = mkdtempSync(path.join(tmpdir(), 'onair-chromium-'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'], env: { ...process.env, HOME: profileDir } });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu'],
+      env: { ...process.env, HOME: profileDir },
+    });
     const ctx = await browser.newContext();
     const [name, value] = cookie.split('=');
     await ctx.addCookies([{ name, value, url: s.base, httpOnly: true, sameSite: 'Lax' }]);
@@ -130,10 +154,12 @@ describe('cross-site requests are refused', () => {
     assert.match(report.ws, /^(error|closed)/, `the WebSocket was refused: ${report.ws}`);
     const history = await new Promise<any>((resolve) => {
       const c = io(s.base, { path: CHAT_PATH, transports: ['websocket'], forceNew: true, reconnection: false });
-      c.once('connect', () => c.emit('join' as any, { channel: 'vera' }, (r: any) => {
-        c.close();
-        resolve(r);
-      }));
+      c.once('connect', () =>
+        c.emit('join' as any, { channel: 'vera' }, (r: any) => {
+          c.close();
+          resolve(r);
+        }),
+      );
     });
     assert.equal(history.ok, true);
     assert.ok(!history.history.some((m: any) => m.text === 'pwned'), 'no message was said in the victim’s name');

@@ -15,7 +15,6 @@ import type { Retention } from '../services/retention.js';
 import type { TrustProxy } from './client-address.js';
 import type { StatClient } from './stat-xml.js';
 
-
 /** Numbers the RTMP listener reports, in the shape the stat pages need. */
 export interface RtmpTotals {
   naccepted: number;

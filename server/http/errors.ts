@@ -52,7 +52,9 @@ export function makeErrorHandler(logger: Logger) {
       return reply.status(400).send(errorBody('invalid_json', 'The request body is not valid JSON.'));
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.status(fe.statusCode).send(errorBody('bad_request', `The request could not be handled (${fe.statusCode} ${STATUS_CODES[fe.statusCode] ?? 'Client Error'}).`));
+      return reply
+        .status(fe.statusCode)
+        .send(errorBody('bad_request', `The request could not be handled (${fe.statusCode} ${STATUS_CODES[fe.statusCode] ?? 'Client Error'}).`));
     }
     logger.error({ err, url: req.routeOptions?.url ?? 'unknown' }, 'request failed');
     return reply.status(500).send(errorBody('internal', 'Something went wrong on the server.'));

@@ -23,7 +23,10 @@ interface CacheEntry {
 export class HotFileCache {
   private entries = new Map<string, CacheEntry>();
   private bytes = 0;
-  constructor(private readonly maxBytes: number, private readonly maxFileBytes = 8 * 1024 * 1024) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly maxFileBytes = 8 * 1024 * 1024,
+  ) {}
 
   /** A cached file's bytes without touching the disk: for files that never change once written. */
   peek(file: string): Buffer | undefined {

@@ -49,7 +49,11 @@ const unavailable = (reply: FastifyReply, message: string) =>
  * null when `reply` was sent (400 for a malformed or too-far-ahead request, 503 when the wait runs out or too many
  * wait already). Without Low-Latency HLS the directives are ignored, as for a server that does not announce them.
  */
-export async function awaitDirectives(req: FastifyRequest, reply: FastifyReply, stream: LiveStream): Promise<{ delta: boolean; blocking: boolean } | null> {
+export async function awaitDirectives(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  stream: LiveStream,
+): Promise<{ delta: boolean; blocking: boolean } | null> {
   if (!stream.packager.lowLatency) return { delta: false, blocking: false };
   const d = parseDirectives(req.query);
   if (typeof d === 'string') {
@@ -96,8 +100,12 @@ export async function awaitPart(stream: LiveStream, name: string): Promise<PartS
     if (source) return source;
     const { segments } = stream.packager.position();
     // Only the segment in progress and the next one can still get new parts; a later part closing passes this one.
-    const gone = want.msn < segments || want.msn > segments + 1 || stream.reached(want.msn, want.part) ||
-      stream.reached(want.msn, want.part + 1) || stream.reached(want.msn + 1, 0);
+    const gone =
+      want.msn < segments ||
+      want.msn > segments + 1 ||
+      stream.reached(want.msn, want.part) ||
+      stream.reached(want.msn, want.part + 1) ||
+      stream.reached(want.msn + 1, 0);
     const left = until - Date.now();
     if (gone || stream.ending || left <= 0) return stream.segment(name);
     await stream.packager.waitForPart(name, left);

@@ -13,9 +13,12 @@ export function renderMetrics(metrics: Metric[]): string {
   for (const m of metrics) {
     lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
     for (const s of m.samples) {
-      const labels = s.labels && Object.keys(s.labels).length
-        ? `{${Object.entries(s.labels).map(([k, v]) => `${k}="${escLabel(v)}"`).join(',')}}`
-        : '';
+      const labels =
+        s.labels && Object.keys(s.labels).length
+          ? `{${Object.entries(s.labels)
+              .map(([k, v]) => `${k}="${escLabel(v)}"`)
+              .join(',')}}`
+          : '';
       lines.push(`${m.name}${labels} ${Number.isFinite(s.value) ? s.value : 0}`);
     }
   }

@@ -75,7 +75,6 @@ describe('ONAIR_PUBLIC_URL unset: links follow the visitor', () => {
     const l = await links(s, token, { host: '10.0.0.2:8080', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' });
     assert.equal(l.hls, 'http://10.0.0.2:8080/hls/linker/index.m3u8');
   });
-
 });
 
 describe('behind a trusted proxy', () => {

@@ -54,7 +54,6 @@ function readPasswordChange(body: unknown): PasswordChange {
   return { currentPassword: b.currentPassword, newPassword: b.newPassword };
 }
 
-
 /** Registrations per address, so one client cannot mint accounts without bound. */
 class RegistrationLimiter {
   private readonly seen = new Map<string, number[]>();

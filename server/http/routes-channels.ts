@@ -9,7 +9,6 @@ import type { HttpDeps } from './deps.js';
 import { HttpError } from './errors.js';
 import { channelUrls, publicBase, replayUrls, type PublicBase } from './urls.js';
 
-
 export const privateChannel = (name: string) =>
   new HttpError(403, 'forbidden', `${name} is a private channel: only its owner and the people they let in can watch it.`);
 

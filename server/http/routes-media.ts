@@ -134,12 +134,20 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
   const replayKnown = new Map<string, { at: number; channelId: number }>();
 
   const notFound = (reply: FastifyReply, message: string) =>
-    reply.status(404).header('cache-control', 'no-cache').send({ error: { code: 'not_found', message } });
+    reply
+      .status(404)
+      .header('cache-control', 'no-cache')
+      .send({ error: { code: 'not_found', message } });
   const forbidden = (reply: FastifyReply, channel: string) =>
     reply
       .status(403)
       .header('cache-control', 'no-cache, no-store')
-      .send({ error: { code: 'forbidden', message: `${channel} is a private channel: sign in as someone allowed to watch it, open its invite link, or use a media link (?t=).` } });
+      .send({
+        error: {
+          code: 'forbidden',
+          message: `${channel} is a private channel: sign in as someone allowed to watch it, open its invite link, or use a media link (?t=).`,
+        },
+      });
 
   /**
    * The access check for a channel's media. Public: nothing to do (the visibility is cached in memory). Otherwise

@@ -58,16 +58,41 @@ export function registerOpsRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const rtmp = deps.rtmp();
     const mem = process.memoryUsage();
     const text = renderMetrics([
-      { name: 'onair_uptime_seconds', help: 'Seconds since the server started.', type: 'gauge', samples: [{ value: Math.round((Date.now() - deps.startedAt) / 1000) }] },
+      {
+        name: 'onair_uptime_seconds',
+        help: 'Seconds since the server started.',
+        type: 'gauge',
+        samples: [{ value: Math.round((Date.now() - deps.startedAt) / 1000) }],
+      },
       { name: 'onair_live_streams', help: 'Streams on air or waiting for their publisher.', type: 'gauge', samples: [{ value: streams.length }] },
       { name: 'onair_rtmp_connections', help: 'Open RTMP connections.', type: 'gauge', samples: [{ value: rtmp.connections }] },
       { name: 'onair_rtmp_accepted_total', help: 'RTMP connections accepted.', type: 'counter', samples: [{ value: rtmp.naccepted }] },
-      { name: 'onair_rtmp_refused_total', help: 'RTMP connections refused by the connection caps (in total or per address).', type: 'counter', samples: [{ value: rtmp.nrefused }] },
+      {
+        name: 'onair_rtmp_refused_total',
+        help: 'RTMP connections refused by the connection caps (in total or per address).',
+        type: 'counter',
+        samples: [{ value: rtmp.nrefused }],
+      },
       { name: 'onair_rtmp_bytes_in_total', help: 'Bytes received over RTMP.', type: 'counter', samples: [{ value: rtmp.bytesIn }] },
       { name: 'onair_rtmp_bytes_out_total', help: 'Bytes sent over RTMP.', type: 'counter', samples: [{ value: rtmp.bytesOut }] },
-      { name: 'onair_stream_viewers', help: 'Viewers per channel: people with a player or chat open, each once.', type: 'gauge', samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.viewers })) },
-      { name: 'onair_stream_bitrate_kbps', help: 'Incoming bitrate per channel.', type: 'gauge', samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.bitrateKbps })) },
-      { name: 'onair_stream_segments', help: 'Segments written per channel.', type: 'gauge', samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.segments })) },
+      {
+        name: 'onair_stream_viewers',
+        help: 'Viewers per channel: people with a player or chat open, each once.',
+        type: 'gauge',
+        samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.viewers })),
+      },
+      {
+        name: 'onair_stream_bitrate_kbps',
+        help: 'Incoming bitrate per channel.',
+        type: 'gauge',
+        samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.bitrateKbps })),
+      },
+      {
+        name: 'onair_stream_segments',
+        help: 'Segments written per channel.',
+        type: 'gauge',
+        samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.segments })),
+      },
       { name: 'onair_process_resident_bytes', help: 'Resident memory of the server process.', type: 'gauge', samples: [{ value: mem.rss }] },
     ]);
     return reply.type('text/plain; version=0.0.4').send(text);

@@ -124,7 +124,12 @@ export function registerSiteRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'l
         warnedMissing = true;
         deps.logger.warn({ dir: root }, 'viewer app not built: run npm run build:viewer');
       }
-      return reply.status(503).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('retry-after', '30').send(missingBuildPage());
+      return reply
+        .status(503)
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('retry-after', '30')
+        .send(missingBuildPage());
     }
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').header('etag', page.etag);
     if (req.headers['if-none-match'] === page.etag) return reply.status(304).send();

@@ -38,7 +38,6 @@ const INVITE_REFUSALS = {
   revoked: { code: 'invite_revoked', message: 'The streamer has withdrawn this invite link.' },
 } as const;
 
-
 function bodyObject(body: unknown, example: string): Record<string, unknown> {
   if (body === undefined || body === null) return {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'bad_request', `Send a JSON object, e.g. ${example}.`);
@@ -70,7 +69,13 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     const channels = (await deps.channels.byNames(streams.map((s) => s.channel))).filter((c) => c.visibility === 'public');
     const tags = await deps.channels.tagsFor(channels.map((c) => c.id));
     return channels
-      .map((c) => ({ name: c.name, title: c.title, tags: tags.get(c.id) ?? [], viewers: deps.viewers.count(c.name), thumbnailUrl: channelUrls(base, c.name).thumbnail }))
+      .map((c) => ({
+        name: c.name,
+        title: c.title,
+        tags: tags.get(c.id) ?? [],
+        viewers: deps.viewers.count(c.name),
+        thumbnailUrl: channelUrls(base, c.name).thumbnail,
+      }))
       .sort((a, b) => b.viewers - a.viewers || a.name.localeCompare(b.name));
   }
 
@@ -91,7 +96,10 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
 
   // ---- follows -----------------------------------------------------------------------------------------
 
-  const followState = async (channelId: number, following: boolean): Promise<FollowState> => ({ following, followers: await deps.follows.countFollowers(channelId) });
+  const followState = async (channelId: number, following: boolean): Promise<FollowState> => ({
+    following,
+    followers: await deps.follows.countFollowers(channelId),
+  });
 
   app.post('/api/channels/:name/follow', async (req) => {
     const { userId } = await requireUser(req, deps);
@@ -116,19 +124,35 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     const channel = await channelByName(deps, (req.params as { name: string }).name);
     await requireWatch(req, deps, channel);
     const rows = await deps.follows.listFollowers(channel.id);
-    const live = new Map((await deps.channels.byNames(rows.map((r) => r.channelName))).map((c) => [c.name, c.visibility === 'public' && !!deps.streams.get(c.name)]));
+    const live = new Map(
+      (await deps.channels.byNames(rows.map((r) => r.channelName))).map((c) => [c.name, c.visibility === 'public' && !!deps.streams.get(c.name)]),
+    );
     const body: FollowersList = {
       count: await deps.follows.countFollowers(channel.id),
-      followers: rows.map((r) => ({ username: r.username, channel: r.channelName, live: live.get(r.channelName) ?? false, followedAt: new Date(r.followedAt).toISOString() })),
+      followers: rows.map((r) => ({
+        username: r.username,
+        channel: r.channelName,
+        live: live.get(r.channelName) ?? false,
+        followedAt: new Date(r.followedAt).toISOString(),
+      })),
     };
     return body;
   });
 
   /** Whether the caller sees a followed channel as live: it is live, and public or watchable by them. */
-  async function liveFor(userId: number, row: { channelId: number; name: string; title: string; visibility: Channel['visibility']; ownerId: number }): Promise<boolean> {
+  async function liveFor(
+    userId: number,
+    row: { channelId: number; name: string; title: string; visibility: Channel['visibility']; ownerId: number },
+  ): Promise<boolean> {
     if (!deps.streams.get(row.name)) return false;
     if (row.visibility === 'public') return true;
-    return deps.access.userMayWatch(userId, { id: row.channelId, name: row.name, ownerId: row.ownerId, visibility: row.visibility, title: row.title });
+    return deps.access.userMayWatch(userId, {
+      id: row.channelId,
+      name: row.name,
+      ownerId: row.ownerId,
+      visibility: row.visibility,
+      title: row.title,
+    });
   }
 
   app.get('/api/me/following', async (req) => {
@@ -137,7 +161,13 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     const following = [];
     for (const r of rows) {
       const live = await liveFor(userId, r);
-      following.push({ name: r.name, title: r.visibility === 'invite' && !live ? '' : r.title, live, visibility: r.visibility, followedAt: new Date(r.followedAt).toISOString() });
+      following.push({
+        name: r.name,
+        title: r.visibility === 'invite' && !live ? '' : r.title,
+        live,
+        visibility: r.visibility,
+        followedAt: new Date(r.followedAt).toISOString(),
+      });
     }
     const body: FollowingList = { count: await deps.follows.countFollowing(userId), following };
     return body;
@@ -152,7 +182,13 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     const tags = await deps.channels.tagsFor(visible.map((r) => r.channelId));
     const base = publicBase(deps.config, req.raw, deps.trust);
     for (const r of visible) {
-      out.push({ name: r.name, title: r.title, tags: tags.get(r.channelId) ?? [], viewers: deps.viewers.count(r.name), thumbnailUrl: channelUrls(base, r.name).thumbnail });
+      out.push({
+        name: r.name,
+        title: r.title,
+        tags: tags.get(r.channelId) ?? [],
+        viewers: deps.viewers.count(r.name),
+        thumbnailUrl: channelUrls(base, r.name).thumbnail,
+      });
     }
     return out.sort((a, b) => b.viewers - a.viewers || a.name.localeCompare(b.name));
   });
@@ -164,15 +200,15 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     const query = (req.query ?? {}) as { tag?: unknown; q?: unknown };
     const tag = typeof query.tag === 'string' ? query.tag.trim().toLowerCase() : '';
     const q = typeof query.q === 'string' ? query.q.trim().toLowerCase().slice(0, MAX_QUERY_CHARS) : '';
-    return (await livePublic(req)).filter(
-      (c) => (!tag || c.tags.includes(tag)) && (!q || c.name.includes(q) || c.title.toLowerCase().includes(q)),
-    );
+    return (await livePublic(req)).filter((c) => (!tag || c.tags.includes(tag)) && (!q || c.name.includes(q) || c.title.toLowerCase().includes(q)));
   });
 
   app.get('/api/tags', async (req) => {
     const counts = new Map<string, number>();
     for (const c of await livePublic(req)) for (const t of c.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
-    const body: TagCount[] = [...counts].map(([tag, channels]) => ({ tag, channels })).sort((a, b) => b.channels - a.channels || a.tag.localeCompare(b.tag));
+    const body: TagCount[] = [...counts]
+      .map(([tag, channels]) => ({ tag, channels }))
+      .sort((a, b) => b.channels - a.channels || a.tag.localeCompare(b.tag));
     return body;
   });
 
@@ -194,9 +230,17 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     for (const [k, v] of Object.entries({ expiresInSeconds: b.expiresInSeconds, maxUses: b.maxUses })) {
       if (v !== undefined && v !== null && typeof v !== 'number') throw new HttpError(400, 'bad_request', `${k} must be a number.`);
     }
-    const { invite, token } = await deps.invites.create(channel.id, { expiresInSeconds: b.expiresInSeconds, maxUses: b.maxUses }).catch(rethrowDbError);
+    const { invite, token } = await deps.invites
+      .create(channel.id, { expiresInSeconds: b.expiresInSeconds, maxUses: b.maxUses })
+      .catch(rethrowDbError);
     deps.logger.info({ channel: channel.name, inviteId: invite.id }, 'invite created');
-    const body: InviteCreated = { id: invite.id, token, url: inviteUrl(publicBase(deps.config, req.raw, deps.trust), token), expiresAt: iso(invite.expiresAt), maxUses: invite.maxUses };
+    const body: InviteCreated = {
+      id: invite.id,
+      token,
+      url: inviteUrl(publicBase(deps.config, req.raw, deps.trust), token),
+      expiresAt: iso(invite.expiresAt),
+      maxUses: invite.maxUses,
+    };
     return reply.status(201).send(body);
   });
 
@@ -209,7 +253,8 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     const { channel } = await ownChannel(req);
     const raw = (req.params as { id: string }).id;
     const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(id) || !(await deps.invites.revoke(channel.id, id))) throw new HttpError(404, 'not_found', 'There is no such invite on your channel.');
+    if (!Number.isSafeInteger(id) || !(await deps.invites.revoke(channel.id, id)))
+      throw new HttpError(404, 'not_found', 'There is no such invite on your channel.');
     await deps.accessChanges.publish({ kind: 'invite-revoked', channelId: channel.id, inviteId: id });
     deps.logger.info({ channel: channel.name, inviteId: id }, 'invite revoked');
     return reply.status(204).send();
@@ -218,7 +263,8 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
   /** The invite a token names; unknown tokens count against the caller's address. */
   async function inviteFor(req: FastifyRequest): Promise<Invite> {
     const gate = inviteMisses.check(req.ip, 'invite');
-    if (!gate.allowed) throw new HttpError(429, 'rate_limited', 'Too many wrong invite links from this address; wait and try again.', gate.retryAfterSeconds);
+    if (!gate.allowed)
+      throw new HttpError(429, 'rate_limited', 'Too many wrong invite links from this address; wait and try again.', gate.retryAfterSeconds);
     const token = (req.params as { token: string }).token;
     const invite = INVITE_TOKEN.test(token) ? await deps.invites.byToken(token) : null;
     if (!invite) {
@@ -249,7 +295,12 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     let displayName: string | null = null;
     if (b.displayName !== undefined && b.displayName !== null && b.displayName !== '') {
       displayName = cleanDisplayName(b.displayName);
-      if (!displayName) throw new HttpError(400, 'bad_request', `A display name is 1 to ${ACCESS_LIMITS.displayNameMax} characters, without line breaks or control characters.`);
+      if (!displayName)
+        throw new HttpError(
+          400,
+          'bad_request',
+          `A display name is 1 to ${ACCESS_LIMITS.displayNameMax} characters, without line breaks or control characters.`,
+        );
     }
     const channel = await deps.channels.byId(invite.channelId);
     if (!channel) throw new HttpError(404, 'not_found', 'This invite link is not valid.');
@@ -276,7 +327,12 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     }
     const media = deps.access.newMediaToken(channel.id, holder);
     deps.logger.info({ channel: channel.name, inviteId: invite.id, guest: !!guest }, 'invite redeemed');
-    const body: RedeemResult = { channel: channel.name, guest, mediaToken: media.token, mediaTokenExpiresAt: new Date(media.expiresAt).toISOString() };
+    const body: RedeemResult = {
+      channel: channel.name,
+      guest,
+      mediaToken: media.token,
+      mediaTokenExpiresAt: new Date(media.expiresAt).toISOString(),
+    };
     return body;
   });
 

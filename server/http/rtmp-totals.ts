@@ -19,8 +19,17 @@ export function rtmpTotals(rtmp: { stats(): RtmpStats }): () => RtmpTotals {
         const st = streamOf(channel);
         if (!st) return [];
         return [
-          ...(st.publisher ? [{ id: st.publisher.id, address: st.publisher.address, timeMs: st.publisher.timeMs, flashver: st.publisher.flashver, publishing: true }] : []),
-          ...st.players.map((p) => ({ id: p.id, address: p.address, timeMs: p.timeMs, flashver: p.flashver, publishing: false, bytesOut: p.bytesOut })),
+          ...(st.publisher
+            ? [{ id: st.publisher.id, address: st.publisher.address, timeMs: st.publisher.timeMs, flashver: st.publisher.flashver, publishing: true }]
+            : []),
+          ...st.players.map((p) => ({
+            id: p.id,
+            address: p.address,
+            timeMs: p.timeMs,
+            flashver: p.flashver,
+            publishing: false,
+            bytesOut: p.bytesOut,
+          })),
         ];
       },
       channelBytesOut: (channel) => {

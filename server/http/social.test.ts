@@ -61,7 +61,8 @@ async function liveFiles(base: string, channel: string, creds: { token?: string;
   assert.equal(video.status, 200, video.text);
   const folder = videoUri.slice(0, videoUri.lastIndexOf('/') + 1);
   return {
-    videoUri, audioUri,
+    videoUri,
+    audioUri,
     segUri: folder + uriLines(video.text).find((l) => l.endsWith('.m4s'))!,
     initUri: folder + /URI="([^"]+)"/.exec(video.text)![1],
   };
@@ -114,17 +115,25 @@ for (const kind of DB_KINDS) {
 
       const followers = await api(s.base, 'GET', '/api/channels/alice/followers');
       assert.equal(followers.body.count, 2);
-      assert.deepEqual(followers.body.followers.map((f: any) => [f.username, f.channel, f.live]).sort(), [['bob', 'bob', false], ['dave', 'dave', false]]);
+      assert.deepEqual(followers.body.followers.map((f: any) => [f.username, f.channel, f.live]).sort(), [
+        ['bob', 'bob', false],
+        ['dave', 'dave', false],
+      ]);
       const following = await api(s.base, 'GET', '/api/me/following', undefined, bob.token);
       assert.equal(following.body.count, 1);
-      assert.deepEqual(following.body.following.map((f: any) => [f.name, f.live, f.visibility]), [['alice', false, 'public']]);
+      assert.deepEqual(
+        following.body.following.map((f: any) => [f.name, f.live, f.visibility]),
+        [['alice', false, 'public']],
+      );
       assert.equal((await api(s.base, 'GET', '/api/me/following')).status, 401);
 
       r = await api(s.base, 'DELETE', '/api/channels/alice/follow', undefined, dave.token);
       assert.deepEqual(r.body, { following: false, followers: 1 });
       r = await api(s.base, 'DELETE', '/api/channels/alice/follow', undefined, dave.token);
       assert.deepEqual([r.status, r.body], [200, { following: false, followers: 1 }], 'idempotent');
-      assert.deepEqual(await s.follows.followersOf((await s.access.channel('alice'))!.id), [(await api(s.base, 'GET', '/api/me', undefined, bob.token)).body.user.id]);
+      assert.deepEqual(await s.follows.followersOf((await s.access.channel('alice'))!.id), [
+        (await api(s.base, 'GET', '/api/me', undefined, bob.token)).body.user.id,
+      ]);
       await api(s.base, 'POST', '/api/channels/alice/follow', undefined, dave.token);
     });
 
@@ -199,7 +208,13 @@ for (const kind of DB_KINDS) {
       assert.match(setCookie, /HttpOnly/i);
       guestCookie = setCookie.split(';')[0];
       const who = await s.access.resolveIdentity({ cookieHeader: `x=1; ${guestCookie}` });
-      assert.deepEqual(who, { kind: 'guest', guestId: red.json.guest.id, displayName: 'Grandma', channelId: (await s.access.channel('carol'))!.id, inviteId: once.body.id });
+      assert.deepEqual(who, {
+        kind: 'guest',
+        guestId: red.json.guest.id,
+        displayName: 'Grandma',
+        channelId: (await s.access.channel('carol'))!.id,
+        inviteId: once.body.id,
+      });
       assert.equal(await s.access.canWatch(who, 'carol'), true);
       assert.equal(await s.access.canWatch(who, 'alice'), true, 'public');
       await api(s.base, 'PATCH', '/api/me/channel', { visibility: 'followers' }, bob.token);
@@ -243,7 +258,11 @@ for (const kind of DB_KINDS) {
       assert.deepEqual([r.status, r.body.error.code], [403, 'forbidden']);
       s.access.setBanCheck(() => false);
       const carolId = (await s.access.channel('carol'))!.id;
-      assert.deepEqual(await s.access.watchDecision(userWho, 'carol'), { ok: true, channelId: carolId, ownerUserId: (await s.access.channel('carol'))!.ownerId });
+      assert.deepEqual(await s.access.watchDecision(userWho, 'carol'), {
+        ok: true,
+        channelId: carolId,
+        ownerUserId: (await s.access.channel('carol'))!.ownerId,
+      });
       const refused = await s.access.watchDecision(null, 'carol');
       assert.equal(refused.ok, false);
       assert.match(!refused.ok ? refused.reason : '', /invite-only/);
@@ -275,15 +294,23 @@ for (const kind of DB_KINDS) {
       const { videoUri, audioUri, segUri, initUri } = await liveFiles(s.base, 'carol', { token: carol.token });
       assert.match(segUri, new RegExp(`^/vod/${carolStreamId}/v-seg-\\d+\\.m4s$`));
       const noCreds = [
-        '/hls/carol/index.m3u8', '/dash/carol/index.mpd', '/hls/carol/thumb.jpg', videoUri, audioUri, segUri, initUri,
-        `/vod/${carolStreamId}/index.m3u8`, `/vod/${carolStreamId}/index.mpd`,
+        '/hls/carol/index.m3u8',
+        '/dash/carol/index.mpd',
+        '/hls/carol/thumb.jpg',
+        videoUri,
+        audioUri,
+        segUri,
+        initUri,
+        `/vod/${carolStreamId}/index.m3u8`,
+        `/vod/${carolStreamId}/index.mpd`,
       ];
       for (const url of noCreds) {
         const r = await get(s.base, url);
         assert.equal(r.status, 403, `${url} without credentials`);
         assert.equal(r.json?.error?.code, 'forbidden', url);
       }
-      for (const url of noCreds) assert.equal((await get(s.base, url, { token: dave.token.slice(0, -2) + 'xx' })).status, 403, `${url} with a wrong bearer`);
+      for (const url of noCreds)
+        assert.equal((await get(s.base, url, { token: dave.token.slice(0, -2) + 'xx' })).status, 403, `${url} with a wrong bearer`);
       assert.equal((await get(s.base, '/hls/carol/index.m3u8', { token: bob.token })).status, 403, 'a signed-in user without an invite');
 
       // The owner's bearer, a user who redeemed an invite, and the guest cookie.
@@ -342,7 +369,14 @@ for (const kind of DB_KINDS) {
       await get(s.base, '/hls/bob/index.m3u8', { ua: 'a' });
       const dir = await api(s.base, 'GET', '/api/channels/live');
       assert.equal(dir.status, 200, 'the static route wins over /api/channels/:name');
-      assert.deepEqual(dir.body.map((c: any) => [c.name, c.viewers, c.tags]), [['alice', 3, ['music', 'chill']], ['bob', 1, ['games']]], 'public only, most viewers first');
+      assert.deepEqual(
+        dir.body.map((c: any) => [c.name, c.viewers, c.tags]),
+        [
+          ['alice', 3, ['music', 'chill']],
+          ['bob', 1, ['games']],
+        ],
+        'public only, most viewers first',
+      );
       assert.deepEqual(Object.keys(dir.body[0]).sort(), ['name', 'tags', 'thumbnailUrl', 'title', 'viewers']);
       assert.equal(dir.body[0].thumbnailUrl, `${s.base}/hls/alice/thumb.jpg`);
       const names = async (qs: string) => (await api(s.base, 'GET', `/api/channels/live${qs}`)).body.map((c: any) => c.name);
@@ -362,10 +396,19 @@ for (const kind of DB_KINDS) {
       // Following, live now (dave follows alice; carol is invite-only and dave has an invite; bob is not followed).
       await api(s.base, 'POST', '/api/channels/carol/follow', undefined, dave.token);
       const fl = await api(s.base, 'GET', '/api/me/following/live', undefined, dave.token);
-      assert.deepEqual(fl.body.map((c: any) => c.name), ['alice', 'carol']);
+      assert.deepEqual(
+        fl.body.map((c: any) => c.name),
+        ['alice', 'carol'],
+      );
       const following = await api(s.base, 'GET', '/api/me/following', undefined, dave.token);
-      assert.deepEqual(following.body.following.map((f: any) => [f.name, f.live]).sort(), [['alice', true], ['carol', true]]);
-      assert.deepEqual((await api(s.base, 'GET', '/api/me/following/live', undefined, bob.token)).body.map((c: any) => c.name), ['alice']);
+      assert.deepEqual(following.body.following.map((f: any) => [f.name, f.live]).sort(), [
+        ['alice', true],
+        ['carol', true],
+      ]);
+      assert.deepEqual(
+        (await api(s.base, 'GET', '/api/me/following/live', undefined, bob.token)).body.map((c: any) => c.name),
+        ['alice'],
+      );
       const followers = await api(s.base, 'GET', '/api/channels/alice/followers');
       assert.deepEqual(followers.body.followers.find((f: any) => f.username === 'bob').live, true);
       assert.equal((await api(s.base, 'GET', '/api/channels/carol/followers')).status, 403);
@@ -388,7 +431,10 @@ for (const kind of DB_KINDS) {
       assert.equal((await api(s.base, 'GET', '/api/channels/carol/replays')).status, 403);
       assert.equal((await api(s.base, 'GET', `/api/replays/${carolStreamId}`)).status, 403);
       const list = await api(s.base, 'GET', '/api/channels/carol/replays', undefined, carol.token);
-      assert.deepEqual(list.body.map((r: any) => r.id), [carolStreamId]);
+      assert.deepEqual(
+        list.body.map((r: any) => r.id),
+        [carolStreamId],
+      );
       assert.equal((await get(s.base, `/api/replays/${carolStreamId}`, { cookie: guestCookie })).status, 200);
       assert.equal((await api(s.base, 'GET', '/api/channels/alice/replays')).status, 200, 'public replays stay open');
 
@@ -401,7 +447,10 @@ for (const kind of DB_KINDS) {
       const t = encodeURIComponent(mt);
       const pl = await get(s.base, `${vod}?t=${t}`);
       assert.equal(pl.status, 200);
-      assert.ok(allUris(pl.text).every((u) => u.endsWith(`?t=${t}`)), pl.text);
+      assert.ok(
+        allUris(pl.text).every((u) => u.endsWith(`?t=${t}`)),
+        pl.text,
+      );
       const track = await get(s.base, `/vod/${carolStreamId}/video.m3u8?t=${t}`);
       assert.match(track.text, /#EXT-X-ENDLIST/);
       const segs = uriLines(track.text);

@@ -73,7 +73,13 @@ export function renderStatXml(s: StatSnapshot): string {
     out.push('<meta>');
     if (st.video) {
       out.push('<video>', el('width', st.video.width), el('height', st.video.height), el('frame_rate', st.video.fps ?? 0));
-      out.push(el('codec', codecName(st.video.codec)), el('profile', st.video.profile ?? ''), el('compat', 0), el('level', st.video.level ?? ''), '</video>');
+      out.push(
+        el('codec', codecName(st.video.codec)),
+        el('profile', st.video.profile ?? ''),
+        el('compat', 0),
+        el('level', st.video.level ?? ''),
+        '</video>',
+      );
     }
     if (st.audio) {
       out.push('<audio>', el('codec', codecName(st.audio.codec)), el('profile', st.audio.profile ?? 'LC'));

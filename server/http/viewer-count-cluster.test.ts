@@ -8,13 +8,28 @@ import { io } from 'socket.io-client';
 import { CHAT_PATH } from '../api/chat.js';
 import { request, type ChatClient } from '../test-support/chat-client.js';
 import { waitFor } from '../test-support/process.js';
-import { api, newStreamer, publish, startServerProcess, startTestServer, type Publisher, type ServerProcess, type TestServer } from '../test-support/server.js';
+import {
+  api,
+  newStreamer,
+  publish,
+  startServerProcess,
+  startTestServer,
+  type Publisher,
+  type ServerProcess,
+  type TestServer,
+} from '../test-support/server.js';
 
 const REDIS_URL = process.env.ONAIR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A chat connection that sends this User-Agent, as a browser's would. */
 function chatAs(base: string, userAgent: string): Promise<ChatClient> {
-  const socket: ChatClient = io(base, { path: CHAT_PATH, transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { 'user-agent': userAgent } });
+  const socket: ChatClient = io(base, {
+    path: CHAT_PATH,
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    extraHeaders: { 'user-agent': userAgent },
+  });
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('connect timed out')), 5000);
     socket.once('connect', () => (clearTimeout(t), resolve(socket)));
@@ -39,7 +54,11 @@ describe('viewer count across processes (Redis)', { timeout: 90_000 }, () => {
     pub = publish(`${a.rtmpBase}/${streamer.channel.streamKey}`, { size: '320x180' });
     await waitFor('live on A', async () => (await api(a.base, 'GET', `/api/channels/${channel}`)).body.live, 30_000, 250);
     poller = setInterval(() => {
-      for (const ua of playing) void fetch(`${a.base}/hls/${channel}/index.m3u8`, { headers: { 'user-agent': ua } }).then((r) => r.arrayBuffer(), () => {});
+      for (const ua of playing)
+        void fetch(`${a.base}/hls/${channel}/index.m3u8`, { headers: { 'user-agent': ua } }).then(
+          (r) => r.arrayBuffer(),
+          () => {},
+        );
     }, 1000);
   });
   after(async () => {

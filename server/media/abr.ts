@@ -61,7 +61,11 @@ export function abrOutputs(dir: string, renditions: Rendition[], segmentSeconds:
 /** The master playlist's entries for the renditions (x264 High profile, level 3.1 as ffmpeg picks for these sizes). */
 export function renditionVariants(renditions: Array<Rendition & { width: number }>, audioBitsPerSecond: number): HlsVideoVariant[] {
   return renditions.map((r) => ({
-    uri: renditionPlaylist(r), bandwidth: r.videoKbps * 1000 * 1.1 + audioBitsPerSecond, codec: 'avc1.64001f', width: r.width, height: r.height,
+    uri: renditionPlaylist(r),
+    bandwidth: r.videoKbps * 1000 * 1.1 + audioBitsPerSecond,
+    codec: 'avc1.64001f',
+    width: r.width,
+    height: r.height,
   }));
 }
 
@@ -80,7 +84,14 @@ export class AbrLadder {
   private exitReported = false;
 
   constructor(
-    private readonly opts: { ffmpeg: string; dir: string; renditions: Rendition[]; segmentSeconds: number; logger: Logger; onExit: (exit: FfmpegExit) => void },
+    private readonly opts: {
+      ffmpeg: string;
+      dir: string;
+      renditions: Rendition[];
+      segmentSeconds: number;
+      logger: Logger;
+      onExit: (exit: FfmpegExit) => void;
+    },
   ) {}
 
   async start(): Promise<void> {

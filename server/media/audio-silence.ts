@@ -16,7 +16,10 @@ export function silentTrack(info: AudioCodecInfo, start: number, end: number): F
   const a = Math.round((start * sr) / VIDEO_TIMESCALE);
   const n = Math.max(1, Math.round((Math.round((end * sr) / VIDEO_TIMESCALE) - a) / info.frameLength));
   return {
-    id: AUDIO_TRACK_ID, baseDecodeTime: a, count: n, data: new Array<Buffer>(n).fill(frame),
+    id: AUDIO_TRACK_ID,
+    baseDecodeTime: a,
+    count: n,
+    data: new Array<Buffer>(n).fill(frame),
     durations: new Array<number>(n).fill(info.frameLength),
   };
 }

@@ -114,7 +114,13 @@ export interface H264Sps {
 }
 
 const AVC_PROFILES: Record<number, string> = {
-  66: 'Baseline', 77: 'Main', 88: 'Extended', 100: 'High', 110: 'High 10', 122: 'High 4:2:2', 244: 'High 4:4:4',
+  66: 'Baseline',
+  77: 'Main',
+  88: 'Extended',
+  100: 'High',
+  110: 'High 10',
+  122: 'High 4:2:2',
+  244: 'High 4:4:4',
 };
 
 function skipScalingList(r: BitReader, size: number): void {
@@ -164,7 +170,10 @@ export function parseH264Sps(nal: Uint8Array): H264Sps {
   const frameMbsOnly = r.bit();
   if (!frameMbsOnly) r.bit(); // mb_adaptive_frame_field_flag
   r.bit(); // direct_8x8_inference_flag
-  let cropL = 0, cropR = 0, cropT = 0, cropB = 0;
+  let cropL = 0,
+    cropR = 0,
+    cropT = 0,
+    cropB = 0;
   if (r.bit()) {
     cropL = r.ue();
     cropR = r.ue();
@@ -342,7 +351,10 @@ export function parseHevcSps(nal: Uint8Array): { width: number; height: number; 
   let width = r.ue();
   let height = r.ue();
   if (r.bit()) {
-    const l = r.ue(), ri = r.ue(), t = r.ue(), b = r.ue();
+    const l = r.ue(),
+      ri = r.ue(),
+      t = r.ue(),
+      b = r.ue();
     const cat = separate ? 0 : chromaFormatIdc;
     const subW = cat === 1 || cat === 2 ? 2 : 1;
     const subH = cat === 1 ? 2 : 1;

@@ -210,11 +210,7 @@ function renderPeriod(
     const rep = track.representation(ts[a].init);
     if (!rep) return;
     const video = track.contentType === 'video';
-    const attrs = [
-      `id="${video ? 'video' : 'audio'}"`,
-      `codecs="${escAttr(rep.codecs)}"`,
-      `bandwidth="${Math.max(1, Math.round(rep.bandwidth))}"`,
-    ];
+    const attrs = [`id="${video ? 'video' : 'audio'}"`, `codecs="${escAttr(rep.codecs)}"`, `bandwidth="${Math.max(1, Math.round(rep.bandwidth))}"`];
     if (rep.width && rep.height) attrs.push(`width="${rep.width}"`, `height="${rep.height}"`);
     if (rep.frameRate) attrs.push(`frameRate="${Math.round(rep.frameRate * 1000) / 1000}"`);
     if (rep.audioSampleRate) attrs.push(`audioSamplingRate="${rep.audioSampleRate}"`);

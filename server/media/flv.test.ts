@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import { audioFrame, dataFrame, flvCodecName, isKeyframeStart, parseOnMetaData, videoFrame } from './flv.js';
 import { waitsForKeyframe, type MediaFrame } from './frame.js';
 
-const b = (...x: (number | string)[]): Buffer =>
-  Buffer.concat(x.map((v) => (typeof v === 'string' ? Buffer.from(v, 'latin1') : Buffer.from([v]))));
+const b = (...x: (number | string)[]): Buffer => Buffer.concat(x.map((v) => (typeof v === 'string' ? Buffer.from(v, 'latin1') : Buffer.from([v]))));
 
 /** The parts of a frame a test compares. */
 const brief = (f: MediaFrame) => ({ kind: f.kind, codec: f.codec, cts: f.cts, data: Buffer.from(f.data) });
@@ -77,8 +76,17 @@ test('frames that wait for the next keyframe: inter frames and AAC frames of cod
 });
 
 test('isKeyframeStart (a keyframe by its first two bytes) agrees with the frame', () => {
-  const cases: Buffer[] = [b(0x17, 1, 0, 0, 0), b(0x1c, 1, 0, 0, 0), b(0x17, 0, 0, 0, 0), b(0x27, 1, 0, 0, 0), b(0x12, 1, 0, 0, 0),
-    b(0x91, 'avc1', 0, 0, 0), b(0x93, 'hvc1'), b(0x90, 'hvc1'), b(0xa1, 'hvc1', 0, 0, 0)];
+  const cases: Buffer[] = [
+    b(0x17, 1, 0, 0, 0),
+    b(0x1c, 1, 0, 0, 0),
+    b(0x17, 0, 0, 0, 0),
+    b(0x27, 1, 0, 0, 0),
+    b(0x12, 1, 0, 0, 0),
+    b(0x91, 'avc1', 0, 0, 0),
+    b(0x93, 'hvc1'),
+    b(0x90, 'hvc1'),
+    b(0xa1, 'hvc1', 0, 0, 0),
+  ];
   for (const tag of cases) {
     const f = videoFrame(0, tag);
     assert.equal(isKeyframeStart(tag[0], tag[1]), f.kind === 'key' && f.codec !== '', tag.toString('hex'));
@@ -100,13 +108,25 @@ function amfNum(n: number): Buffer {
 test('onMetaData (AMF0, with and without @setDataFrame)', () => {
   const arr = Buffer.concat([
     Buffer.from([8, 0, 0, 0, 4]),
-    amfStr('width'), amfNum(1280),
-    amfStr('height'), amfNum(720),
-    amfStr('framerate'), amfNum(30),
-    amfStr('videocodecid'), Buffer.from([2]), amfStr('hvc1'),
-    amfStr('nested'), Buffer.from([3]), amfStr('x'), Buffer.from([1, 1]), amfStr(''), Buffer.from([9]),
-    amfStr('audiocodecid'), amfNum(10),
-    amfStr(''), Buffer.from([9]),
+    amfStr('width'),
+    amfNum(1280),
+    amfStr('height'),
+    amfNum(720),
+    amfStr('framerate'),
+    amfNum(30),
+    amfStr('videocodecid'),
+    Buffer.from([2]),
+    amfStr('hvc1'),
+    amfStr('nested'),
+    Buffer.from([3]),
+    amfStr('x'),
+    Buffer.from([1, 1]),
+    amfStr(''),
+    Buffer.from([9]),
+    amfStr('audiocodecid'),
+    amfNum(10),
+    amfStr(''),
+    Buffer.from([9]),
   ]);
   const body = Buffer.concat([Buffer.from([2]), amfStr('onMetaData'), arr]);
   const m = parseOnMetaData(body);

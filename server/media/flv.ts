@@ -11,11 +11,29 @@ const FOURCC_AV01 = 0x61763031; // 'av01'
 const FOURCC_MP4A = 0x6d703461; // 'mp4a'
 
 const LEGACY_VIDEO: Record<number, string> = {
-  2: 'h263', 3: 'screen', 4: 'vp6', 5: 'vp6a', 6: 'screen2', 7: 'avc1', 12: 'hvc1', 13: 'av01',
+  2: 'h263',
+  3: 'screen',
+  4: 'vp6',
+  5: 'vp6a',
+  6: 'screen2',
+  7: 'avc1',
+  12: 'hvc1',
+  13: 'av01',
 };
 const LEGACY_AUDIO: Record<number, string> = {
-  0: 'pcm', 1: 'adpcm', 2: 'mp3', 3: 'pcm', 4: 'nellymoser', 5: 'nellymoser', 6: 'nellymoser', 7: 'g711a', 8: 'g711u',
-  10: 'aac', 11: 'speex', 14: 'mp3', 15: 'device',
+  0: 'pcm',
+  1: 'adpcm',
+  2: 'mp3',
+  3: 'pcm',
+  4: 'nellymoser',
+  5: 'nellymoser',
+  6: 'nellymoser',
+  7: 'g711a',
+  8: 'g711u',
+  10: 'aac',
+  11: 'speex',
+  14: 'mp3',
+  15: 'device',
 };
 
 function si24(b: Buffer, p: number): number {
@@ -23,7 +41,16 @@ function si24(b: Buffer, p: number): number {
   return v & 0x800000 ? v - 0x1000000 : v;
 }
 
-function make(track: FrameTrack, kind: FrameKind, codec: FrameCodec, dts: number, cts: number, data: Buffer, tag: Buffer, meta?: StreamMetadata): MediaFrame {
+function make(
+  track: FrameTrack,
+  kind: FrameKind,
+  codec: FrameCodec,
+  dts: number,
+  cts: number,
+  data: Buffer,
+  tag: Buffer,
+  meta?: StreamMetadata,
+): MediaFrame {
   return { track, kind, codec, dts, cts, data, tag, meta };
 }
 

@@ -150,11 +150,7 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
     if (d > target) target = d;
   }
   target = Math.max(1, Math.ceil(target));
-  const lines: string[] = [
-    '#EXTM3U',
-    ll ? '#EXT-X-VERSION:9' : gaps ? '#EXT-X-VERSION:8' : '#EXT-X-VERSION:7',
-    `#EXT-X-TARGETDURATION:${target}`,
-  ];
+  const lines: string[] = ['#EXTM3U', ll ? '#EXT-X-VERSION:9' : gaps ? '#EXT-X-VERSION:8' : '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${target}`];
   const openParts = ll?.parts(ll.openSeq) ?? [];
   /** Which listed segments show their parts, and how many are skipped (delta update). */
   let partsFrom = segments.length;

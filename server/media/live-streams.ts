@@ -113,7 +113,14 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
       this.opts.logger.info({ channel, streamId: stream.streamId }, 'publisher returned within grace period');
     } else {
       if (stream?.ending) await stream.ending;
-      stream = new LiveStream(channel, this.opts.mediaDir, publisherAddress, (dir) => this.makePackager(dir), this.now(), this.opts.media.segmentSeconds);
+      stream = new LiveStream(
+        channel,
+        this.opts.mediaDir,
+        publisherAddress,
+        (dir) => this.makePackager(dir),
+        this.now(),
+        this.opts.media.segmentSeconds,
+      );
       await mkdir(stream.dir, { recursive: true });
       // Whose stream this folder holds, for recoverInterrupted() should this process die before the end.
       const header: StreamHeader = { streamId: stream.streamId, channel, startedAt: stream.startedAt };
@@ -144,7 +151,9 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
       // Codec and size are known from the init on: start the ladder now so it misses as little as possible.
       if (this.opts.media.abr && !stream.abr && !stream.abrStarting) {
         stream.abrStarting = true;
-        this.startAbr(stream).catch((err) => this.opts.logger.warn({ channel: stream.channel, err: (err as Error).message }, 'ABR ladder failed to start'));
+        this.startAbr(stream).catch((err) =>
+          this.opts.logger.warn({ channel: stream.channel, err: (err as Error).message }, 'ABR ladder failed to start'),
+        );
       }
     });
     // Each part changes the live playlists: blocking requests wait for it.
@@ -207,7 +216,11 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
       segmentSeconds: this.opts.media.segmentSeconds,
       logger: this.opts.logger,
       onExit: (exit) => {
-        if (exit.code !== 0) this.opts.logger.warn({ channel: stream.channel, code: exit.code, stalled: exit.stalled, stderr: exit.stderrTail.slice(-300) }, 'ABR ladder exited');
+        if (exit.code !== 0)
+          this.opts.logger.warn(
+            { channel: stream.channel, code: exit.code, stalled: exit.stalled, stderr: exit.stderrTail.slice(-300) },
+            'ABR ladder exited',
+          );
       },
     });
     await stream.abr.start();
@@ -266,7 +279,12 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     stream.keyframeWarned = true;
     const { maxIntervalSeconds } = stream.keyframes.summary();
     this.opts.logger.warn(
-      { channel: stream.channel, streamId: stream.streamId, keyframeIntervalSeconds: maxIntervalSeconds, segmentTargetSeconds: this.opts.media.segmentSeconds },
+      {
+        channel: stream.channel,
+        streamId: stream.streamId,
+        keyframeIntervalSeconds: maxIntervalSeconds,
+        segmentTargetSeconds: this.opts.media.segmentSeconds,
+      },
       'keyframe interval far above the segment target: segments get long (the streamer is shown the encoder setting to fix)',
     );
   }
@@ -361,8 +379,19 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         uptimeSeconds: Math.round((now - s.startedAt) / 1000),
         publisherAddress: s.publisherAddress,
         state: s.state,
-        video: info.video ? { codec: info.video.codec, width: info.video.width, height: info.video.height, fps: info.video.fps ?? null, profile: info.video.profile ?? null, level: info.video.level ?? null } : null,
-        audio: info.audio ? { codec: info.audio.codec, sampleRate: info.audio.sampleRate, channels: info.audio.channels, profile: info.audio.profile ?? null } : null,
+        video: info.video
+          ? {
+              codec: info.video.codec,
+              width: info.video.width,
+              height: info.video.height,
+              fps: info.video.fps ?? null,
+              profile: info.video.profile ?? null,
+              level: info.video.level ?? null,
+            }
+          : null,
+        audio: info.audio
+          ? { codec: info.audio.codec, sampleRate: info.audio.sampleRate, channels: info.audio.channels, profile: info.audio.profile ?? null }
+          : null,
         bitrateKbps: s.bitrateKbps(now),
         bytesIn: s.bytesIn,
         viewers: viewers(s.channel),
@@ -403,7 +432,11 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         const journal = await stat(path.join(dir, JOURNAL_FILE)).catch(() => null);
         const lastChange = journal?.mtimeMs ?? (await stat(dir)).mtimeMs;
         if (this.now() - lastChange < quietMs || (await isRecorded(name))) continue;
-        const packager = LivePackager.recover({ dir, segmentSeconds: this.opts.media.segmentSeconds, liveWindow: this.opts.media.liveWindowSegments });
+        const packager = LivePackager.recover({
+          dir,
+          segmentSeconds: this.opts.media.segmentSeconds,
+          liveWindow: this.opts.media.liveWindowSegments,
+        });
         const info = packager?.info();
         if (!packager || !info || info.segments === 0) {
           await rm(dir, { recursive: true, force: true });
@@ -420,7 +453,10 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
           segments: info.segments,
           discontinuities: packager.discontinuities(),
         };
-        this.opts.logger.warn({ channel: header.channel, streamId: name, durationSeconds: info.durationSeconds }, 'interrupted stream recovered as a replay');
+        this.opts.logger.warn(
+          { channel: header.channel, streamId: name, durationSeconds: info.durationSeconds },
+          'interrupted stream recovered as a replay',
+        );
         out.push(ended);
         this.emit('ended', ended);
       } catch (err) {

@@ -46,7 +46,15 @@ function attrs(line: string): Record<string, string> {
 
 export function parseLlPlaylist(text: string): LlPlaylist {
   const p: LlPlaylist = {
-    version: 0, targetDuration: 0, serverControl: {}, mediaSequence: 0, skipped: 0, segments: [], openParts: [], reports: [], uris: [],
+    version: 0,
+    targetDuration: 0,
+    serverControl: {},
+    mediaSequence: 0,
+    skipped: 0,
+    segments: [],
+    openParts: [],
+    reports: [],
+    uris: [],
   };
   let pending: Omit<LlSegment, 'msn' | 'duration' | 'uri'> = { discontinuity: false, parts: [] };
   let duration = 0;

@@ -83,22 +83,33 @@ async function joinMedian(channel: string): Promise<number> {
   await page.goto(`${siteBase}/`);
   await openPlayer(page, `${s.base}/hls/${channel}/index.m3u8`);
   // Let it settle on its live edge, then sample for a few seconds.
-  await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 2, undefined, { timeout: 20_000 }).catch(async (err) => {
-    const state = await page.evaluate(() => {
-      const v = document.querySelector('video')!;
-      const b = v.buffered;
-      return { log: (window as any).log, ready: v.readyState, paused: v.paused, t: v.currentTime, buffered: b.length ? [b.start(0), b.end(b.length - 1)] : [], err: v.error?.message };
+  await page
+    .waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 2, undefined, { timeout: 20_000 })
+    .catch(async (err) => {
+      const state = await page.evaluate(() => {
+        const v = document.querySelector('video')!;
+        const b = v.buffered;
+        return {
+          log: (window as any).log,
+          ready: v.readyState,
+          paused: v.paused,
+          t: v.currentTime,
+          buffered: b.length ? [b.start(0), b.end(b.length - 1)] : [],
+          err: v.error?.message,
+        };
+      });
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(state)}`);
     });
-    throw new Error(`${(err as Error).message}: ${JSON.stringify(state)}`);
-  });
   await new Promise((r) => setTimeout(r, 4000));
   const samples: Array<{ pdt: number; hls: number; t: number }> = [];
   for (let i = 0; i < 8; i++) {
-    samples.push(await page.evaluate(() => {
-      const w = window as unknown as { hls: any };
-      const date: Date | null = w.hls.playingDate;
-      return { pdt: date ? (Date.now() - date.getTime()) / 1000 : NaN, hls: w.hls.latency, t: document.querySelector('video')!.currentTime };
-    }));
+    samples.push(
+      await page.evaluate(() => {
+        const w = window as unknown as { hls: any };
+        const date: Date | null = w.hls.playingDate;
+        return { pdt: date ? (Date.now() - date.getTime()) / 1000 : NaN, hls: w.hls.latency, t: document.querySelector('video')!.currentTime };
+      }),
+    );
     await new Promise((r) => setTimeout(r, 500));
   }
   const fatal = await page.evaluate(() => (window as unknown as { fatal: string[] }).fatal);
@@ -107,35 +118,48 @@ async function joinMedian(channel: string): Promise<number> {
   const pdt = samples.map((x) => x.pdt).sort((a, b) => a - b);
   const median = pdt[Math.floor(pdt.length / 2)];
   const target = await page.evaluate(() => (window as unknown as { hls: any }).hls.targetLatency as number);
-  console.log(`latency by PROGRAM-DATE-TIME: ${pdt.map((x) => x.toFixed(2)).join(' ')}; hls.latency ${samples.map((x) => x.hls.toFixed(2)).join(' ')}; target ${target}`);
+  console.log(
+    `latency by PROGRAM-DATE-TIME: ${pdt.map((x) => x.toFixed(2)).join(' ')}; hls.latency ${samples.map((x) => x.hls.toFixed(2)).join(' ')}; target ${target}`,
+  );
   await page.close();
   return median;
 }
 
-for (const [channel, what] of [['alice', 'a 1 s keyframe interval'], ['obsuser', 'an 8.3 s keyframe interval (OBS Simple mode)']]) test(`hls.js with lowLatencyMode plays the live stream under 1.5 s behind the server, with ${what}`, async () => {
-  const medians = [await joinMedian(channel)];
-  if (medians[0] >= MAX_LATENCY_S) medians.push(await joinMedian(channel));
-  assert.ok(Math.min(...medians) < MAX_LATENCY_S, `median latency per join ${medians.map((m) => m.toFixed(2)).join(', ')} s`);
-  assert.ok(Math.max(...medians) < 2.5, `no join far behind: ${medians.map((m) => m.toFixed(2)).join(', ')} s`);
-});
+for (const [channel, what] of [
+  ['alice', 'a 1 s keyframe interval'],
+  ['obsuser', 'an 8.3 s keyframe interval (OBS Simple mode)'],
+])
+  test(`hls.js with lowLatencyMode plays the live stream under 1.5 s behind the server, with ${what}`, async () => {
+    const medians = [await joinMedian(channel)];
+    if (medians[0] >= MAX_LATENCY_S) medians.push(await joinMedian(channel));
+    assert.ok(Math.min(...medians) < MAX_LATENCY_S, `median latency per join ${medians.map((m) => m.toFixed(2)).join(', ')} s`);
+    assert.ok(Math.max(...medians) < 2.5, `no join far behind: ${medians.map((m) => m.toFixed(2)).join(', ')} s`);
+  });
 
 test('a player that opens as the stream starts, before its first segment closes, plays from the first parts', async () => {
   const e = await newStreamer(s.base, 'early');
   // A 4 s keyframe interval keeps the first segment open while the player joins.
   pubs.push(publish(`${s.rtmpBase}/${e.channel.streamKey}`, { seconds: 60, extra: ['-g', '120', '-keyint_min', '120'] }));
-  await waitFor('the first part', () => {
-    const st = s.streams.get('early');
-    return st && st.packager.position().lastPart !== undefined;
-  }, 15_000, 20);
+  await waitFor(
+    'the first part',
+    () => {
+      const st = s.streams.get('early');
+      return st && st.packager.position().lastPart !== undefined;
+    },
+    15_000,
+    20,
+  );
   assert.equal(s.streams.get('early')!.segments, 0, 'joined before the first segment closed');
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   await page.goto(`${siteBase}/`);
   await openPlayer(page, `${s.base}/hls/early/index.m3u8`);
-  await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 2, undefined, { timeout: 20_000 }).catch(async (err) => {
-    throw new Error(`${(err as Error).message}: ${JSON.stringify(await page.evaluate(() => (window as any).log))}`);
-  });
+  await page
+    .waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 2, undefined, { timeout: 20_000 })
+    .catch(async (err) => {
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(await page.evaluate(() => (window as any).log))}`);
+    });
   const fatal = await page.evaluate(() => (window as unknown as { fatal: string[] }).fatal);
   assert.deepEqual([fatal, errors], [[], []]);
   await page.close();

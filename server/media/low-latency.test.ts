@@ -41,10 +41,15 @@ describe('Low-Latency HLS', () => {
     // A 4 s keyframe interval, as encoders with long GOPs send.
     pubs.push(publish(`${s.rtmpBase}/${b.channel.streamKey}`, { seconds: 120, extra: ['-g', '120', '-keyint_min', '120'] }));
     // Enough segments for a live window longer than CAN-SKIP-UNTIL (6 s of 1 s segments).
-    [alice, carol, bob] = await waitFor('three streams with segments', () => {
-      const all = ['alice', 'carol', 'bob'].map((n) => s.streams.get(n));
-      return all.every((x) => x && x.segments >= 8) && (all as LiveStream[]);
-    }, 40_000, 200);
+    [alice, carol, bob] = await waitFor(
+      'three streams with segments',
+      () => {
+        const all = ['alice', 'carol', 'bob'].map((n) => s.streams.get(n));
+        return all.every((x) => x && x.segments >= 8) && (all as LiveStream[]);
+      },
+      40_000,
+      200,
+    );
   });
   after(async () => {
     for (const p of pubs) p.proc.kill('SIGKILL');
@@ -54,7 +59,10 @@ describe('Low-Latency HLS', () => {
   const url = (stream: LiveStream, file: string, query = '') => `${s.base}/vod/${stream.streamId}/${file}${query}`;
 
   test('media playlists follow the LL-HLS rules; every URI resolves; independent parts start with a keyframe; a segment is its parts', async () => {
-    for (const [file, other] of [['video.m3u8', 'audio.m3u8'], ['audio.m3u8', 'video.m3u8']]) {
+    for (const [file, other] of [
+      ['video.m3u8', 'audio.m3u8'],
+      ['audio.m3u8', 'video.m3u8'],
+    ]) {
       const r = await get(url(alice, file));
       assert.equal(r.status, 200);
       assert.match(r.headers.get('cache-control') ?? '', /no-store/);
@@ -204,11 +212,16 @@ describe('Low-Latency HLS', () => {
   test('a delta playlist (_HLS_skip=YES, v2) is the full playlist minus the skipped segments', async () => {
     for (const skip of ['YES', 'v2']) {
       // Both at the same part: ask for one that exists already, and retry if a new part lands in between.
-      const pair = await waitFor('full and delta at the same part', async () => {
-        const full = parseLlPlaylist((await get(url(alice, 'video.m3u8'))).text);
-        const delta = parseLlPlaylist((await get(url(alice, 'video.m3u8', `?_HLS_skip=${skip}`))).text);
-        return full.hint === delta.hint && ([full, delta] as [LlPlaylist, LlPlaylist]);
-      }, 10_000, 20);
+      const pair = await waitFor(
+        'full and delta at the same part',
+        async () => {
+          const full = parseLlPlaylist((await get(url(alice, 'video.m3u8'))).text);
+          const delta = parseLlPlaylist((await get(url(alice, 'video.m3u8', `?_HLS_skip=${skip}`))).text);
+          return full.hint === delta.hint && ([full, delta] as [LlPlaylist, LlPlaylist]);
+        },
+        10_000,
+        20,
+      );
       const [full, delta] = pair;
       assert.ok(delta.skipped > 0, 'segments are skipped');
       assert.equal(delta.mediaSequence, full.mediaSequence);
@@ -279,7 +292,11 @@ describe('Low-Latency HLS', () => {
       const again = await get(url(bob, file, `?_HLS_msn=${next.msn + 1}&_HLS_part=0`));
       assert.equal(again.status, 200);
       finalPlaylist(again.text, file);
-      const last = again.text.trim().split('\n').filter((l) => !l.startsWith('#')).at(-1)!;
+      const last = again.text
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .at(-1)!;
       assert.equal((await get(url(bob, last))).status, 200, `the last segment ${last} is there`);
     }
   });
@@ -291,11 +308,21 @@ describe('ONAIR_LOW_LATENCY=false', () => {
     const a = await newStreamer(s.base, 'alice');
     const pub = publish(`${s.rtmpBase}/${a.channel.streamKey}`, { seconds: 60 });
     try {
-      const stream = await waitFor('segments', () => { const x = s.streams.get('alice'); return x && x.segments >= 3 && x; }, 20_000);
+      const stream = await waitFor(
+        'segments',
+        () => {
+          const x = s.streams.get('alice');
+          return x && x.segments >= 3 && x;
+        },
+        20_000,
+      );
       for (const file of ['video.m3u8', 'audio.m3u8']) {
         const text = (await get(`${s.base}/vod/${stream.streamId}/${file}`)).text;
         assert.doesNotMatch(text, /EXT-X-PART|PRELOAD-HINT|SERVER-CONTROL|RENDITION-REPORT|SKIP/);
-        assert.match(text, /^#EXTM3U\n#EXT-X-VERSION:[78]\n#EXT-X-TARGETDURATION:\d+\n#EXT-X-MEDIA-SEQUENCE:\d+\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI="[av]-init-0\.mp4"\n/);
+        assert.match(
+          text,
+          /^#EXTM3U\n#EXT-X-VERSION:[78]\n#EXT-X-TARGETDURATION:\d+\n#EXT-X-MEDIA-SEQUENCE:\d+\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI="[av]-init-0\.mp4"\n/,
+        );
         const t0 = Date.now();
         const r = await get(`${s.base}/vod/${stream.streamId}/${file}?_HLS_msn=${stream.segments + 1}&_HLS_part=0`);
         assert.equal(r.status, 200);

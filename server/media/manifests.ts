@@ -35,8 +35,14 @@ function minTargetDuration(index: SegmentIndex, o: ManifestOptions): number {
  * follow the live playlist get segments they already know followed by the end, nothing to realign.
  */
 export function renderTrackPlaylist(
-  index: SegmentIndex, kind: 'video' | 'audio', count: number, ended: boolean, o: ManifestOptions, uris: ManifestUris = {},
-  delta = false, liveEnd = false,
+  index: SegmentIndex,
+  kind: 'video' | 'audio',
+  count: number,
+  ended: boolean,
+  o: ManifestOptions,
+  uris: ManifestUris = {},
+  delta = false,
+  liveEnd = false,
 ): string | undefined {
   const list = index.trackSegments[kind];
   // Before the first segment closes, a live Low-Latency playlist lists the parts of segment 0 alone.
@@ -51,9 +57,17 @@ export function renderTrackPlaylist(
   }
   const names = TRACK_FILES[kind];
   return renderHlsPlaylist({
-    segments: segs, timescale: VIDEO_TIMESCALE, ended, vod: !liveEnd, discontinuitiesBefore: list.discontinuitiesBefore(from),
-    minTargetDuration: minTargetDuration(index, o), initName: names.initName, segmentName: names.segmentName,
-    base: uris.base, query: uris.query, lowLatency: ended ? undefined : lowLatency(index, kind, count, o, delta),
+    segments: segs,
+    timescale: VIDEO_TIMESCALE,
+    ended,
+    vod: !liveEnd,
+    discontinuitiesBefore: list.discontinuitiesBefore(from),
+    minTargetDuration: minTargetDuration(index, o),
+    initName: names.initName,
+    segmentName: names.segmentName,
+    base: uris.base,
+    query: uris.query,
+    lowLatency: ended ? undefined : lowLatency(index, kind, count, o, delta),
   });
 }
 
@@ -72,18 +86,23 @@ function lowLatency(index: SegmentIndex, kind: 'video' | 'audio', count: number,
   const target = partTarget(index, kind, o);
   const other = kind === 'video' ? 'audio' : 'video';
   const last = index.lastPart();
-  const parts = (seq: number): HlsPart[] | undefined => index.parts.get(seq)?.map((p) => ({
-    duration: kind === 'audio' && index.trackSegments.video.length ? p.audioDuration : p.duration,
-    // Every AAC frame decodes on its own: each audio part is independent.
-    independent: kind === 'audio' || p.independent, gap: kind === 'audio' && p.audioGap, opens: p.opens,
-  }));
+  const parts = (seq: number): HlsPart[] | undefined =>
+    index.parts.get(seq)?.map((p) => ({
+      duration: kind === 'audio' && index.trackSegments.video.length ? p.audioDuration : p.duration,
+      // Every AAC frame decodes on its own: each audio part is independent.
+      independent: kind === 'audio' || p.independent,
+      gap: kind === 'audio' && p.audioGap,
+      opens: p.opens,
+    }));
   return {
     partTarget: target,
     partHoldBack: LOW_LATENCY_LIMITS.partHoldBackParts * target,
     skipUntilTargetDurations: LOW_LATENCY_LIMITS.skipUntilTargetDurations,
-    parts, openSeq: count, partName: TRACK_FILES[kind].partName,
-    renditionReport: index.trackSegments[other].length && last
-      ? { uri: TRACK_FILES[other].playlist, lastMsn: last.msn, lastPart: last.part } : undefined,
+    parts,
+    openSeq: count,
+    partName: TRACK_FILES[kind].partName,
+    renditionReport:
+      index.trackSegments[other].length && last ? { uri: TRACK_FILES[other].playlist, lastMsn: last.msn, lastPart: last.part } : undefined,
     skip: delta,
   };
 }
@@ -108,12 +127,21 @@ export function renderMaster(index: SegmentIndex, uris: ManifestUris = {}): stri
     else bandwidth = UNKNOWN_BANDWIDTH;
   }
   return renderHlsMaster({
-    variants: video ? [{
-      uri: TRACK_FILES.video.playlist, bandwidth, codec: video.info.codec,
-      width: video.info.width || meta?.width, height: video.info.height || meta?.height,
-    }, ...index.renditions] : [],
+    variants: video
+      ? [
+          {
+            uri: TRACK_FILES.video.playlist,
+            bandwidth,
+            codec: video.info.codec,
+            width: video.info.width || meta?.width,
+            height: video.info.height || meta?.height,
+          },
+          ...index.renditions,
+        ]
+      : [],
     audio: audio && { uri: TRACK_FILES.audio.playlist, codec: audio.info.codec, bandwidth },
-    base: uris.base, query: uris.query,
+    base: uris.base,
+    query: uris.query,
   });
 }
 
@@ -125,13 +153,25 @@ export function renderMpd(index: SegmentIndex, count: number, ended: boolean, o:
   const totalSeconds = index.segments.totalTicks / VIDEO_TIMESCALE;
   const first = index.periods[0];
   const periods: DashPeriod[] = ended
-    ? index.periods.map((p) => ({ id: p.id, start: p.mediaStart - first.mediaStart, presentationTimeOffset: p.presentationTimeOffset, init: p.init, firstNumber: p.firstNumber }))
+    ? index.periods.map((p) => ({
+        id: p.id,
+        start: p.mediaStart - first.mediaStart,
+        presentationTimeOffset: p.presentationTimeOffset,
+        init: p.init,
+        firstNumber: p.firstNumber,
+      }))
     : index.periods;
   return renderDashManifest({
     tracks: dashTracks(index, from, count, totalSeconds),
-    segments: segs, periods, timescale: VIDEO_TIMESCALE, ended,
-    availabilityStartTime: index.availabilityStart ?? o.now(), publishTime: o.now(), segmentSeconds: o.segmentSeconds,
-    baseUrl: uris.base, query: uris.query,
+    segments: segs,
+    periods,
+    timescale: VIDEO_TIMESCALE,
+    ended,
+    availabilityStartTime: index.availabilityStart ?? o.now(),
+    publishTime: o.now(),
+    segmentSeconds: o.segmentSeconds,
+    baseUrl: uris.base,
+    query: uris.query,
   });
 }
 
@@ -145,27 +185,43 @@ function dashTracks(index: SegmentIndex, from: number, count: number, totalSecon
   if (v.length) {
     const bandwidth = rate(v.totalBytes);
     out.push({
-      contentType: 'video', segments: v.view(v.indexOfNumber(from), v.indexOfNumber(count)),
-      initName: TRACK_FILES.video.initName, mediaTemplate: TRACK_FILES.video.mediaTemplate,
+      contentType: 'video',
+      segments: v.view(v.indexOfNumber(from), v.indexOfNumber(count)),
+      initName: TRACK_FILES.video.initName,
+      mediaTemplate: TRACK_FILES.video.mediaTemplate,
       representation: (init): DashRepresentation | undefined => {
         const c = index.inits[init]?.video;
-        return c && {
-          codecs: c.info.codec, timescale: VIDEO_TIMESCALE, bandwidth, width: c.info.width || meta?.width || undefined,
-          height: c.info.height || meta?.height || undefined, frameRate: c.info.fps ?? meta?.framerate,
-        };
+        return (
+          c && {
+            codecs: c.info.codec,
+            timescale: VIDEO_TIMESCALE,
+            bandwidth,
+            width: c.info.width || meta?.width || undefined,
+            height: c.info.height || meta?.height || undefined,
+            frameRate: c.info.fps ?? meta?.framerate,
+          }
+        );
       },
     });
   }
   if (a.length) {
     const bandwidth = rate(a.totalBytes);
     out.push({
-      contentType: 'audio', segments: a.view(a.indexOfNumber(from), a.indexOfNumber(count)),
-      initName: TRACK_FILES.audio.initName, mediaTemplate: TRACK_FILES.audio.mediaTemplate,
+      contentType: 'audio',
+      segments: a.view(a.indexOfNumber(from), a.indexOfNumber(count)),
+      initName: TRACK_FILES.audio.initName,
+      mediaTemplate: TRACK_FILES.audio.mediaTemplate,
       representation: (init): DashRepresentation | undefined => {
         const c = index.inits[init]?.audio;
-        return c && {
-          codecs: c.info.codec, timescale: c.info.sampleRate, bandwidth, audioSampleRate: c.info.sampleRate, audioChannels: c.info.channels,
-        };
+        return (
+          c && {
+            codecs: c.info.codec,
+            timescale: c.info.sampleRate,
+            bandwidth,
+            audioSampleRate: c.info.sampleRate,
+            audioChannels: c.info.channels,
+          }
+        );
       },
     });
   }

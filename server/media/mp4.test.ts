@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildFragment, buildInitSegment, fragmentSize, SAMPLE_FLAGS_NON_SYNC, SAMPLE_FLAGS_SYNC } from './mp4.js';
 
-interface Box { type: string; start: number; size: number; body: Buffer; children?: Box[] }
+interface Box {
+  type: string;
+  start: number;
+  size: number;
+  body: Buffer;
+  children?: Box[];
+}
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'dinf', 'mvex', 'moof', 'traf']);
 
 /** Tiny ISO-BMFF reader: checks every size adds up. */
@@ -37,11 +43,17 @@ test('init segment: ftyp + moov with avc1/mp4a tracks and trex', () => {
     { id: 2, kind: 'audio', asc: Buffer.from([0x11, 0x90]), sampleRate: 48000, channels: 2, timescale: 48000 },
   ]);
   const top = readBoxes(init);
-  assert.deepEqual(top.map((b) => b.type), ['ftyp', 'moov']);
+  assert.deepEqual(
+    top.map((b) => b.type),
+    ['ftyp', 'moov'],
+  );
   assert.equal(find(top, 'ftyp').body.toString('latin1', 0, 4), 'iso6');
   assert.ok(find(top, 'ftyp').body.toString('latin1').includes('cmfc'));
   const moov = find(top, 'moov');
-  assert.deepEqual(moov.children!.map((b) => b.type), ['mvhd', 'trak', 'trak', 'mvex']);
+  assert.deepEqual(
+    moov.children!.map((b) => b.type),
+    ['mvhd', 'trak', 'trak', 'mvex'],
+  );
   const traks = moov.children!.filter((b) => b.type === 'trak');
   // video track
   const tkhd = find(traks[0].children!, 'tkhd').body;
@@ -73,7 +85,13 @@ test('init segment: ftyp + moov with avc1/mp4a tracks and trex', () => {
   assert.equal(esds.type, 'esds');
   assert.ok(esds.body.includes(Buffer.from([0x05, 0x80, 0x80, 0x80, 0x02, 0x11, 0x90])), 'ASC in DecoderSpecificInfo');
   const trex = find(top, 'moov/mvex').children!;
-  assert.deepEqual(trex.map((b) => [b.type, b.body.readUInt32BE(4)]), [['trex', 1], ['trex', 2]]);
+  assert.deepEqual(
+    trex.map((b) => [b.type, b.body.readUInt32BE(4)]),
+    [
+      ['trex', 1],
+      ['trex', 2],
+    ],
+  );
 });
 
 test('fragment: moof/mfhd/traf/tfhd/tfdt/trun + mdat, offsets point at the samples', () => {
@@ -90,7 +108,10 @@ test('fragment: moof/mfhd/traf/tfhd/tfdt/trun + mdat, offsets point at the sampl
   assert.equal(file.length, frag.size);
   assert.equal(fragmentSize(tracks), file.length, 'known before it is built');
   const top = readBoxes(file);
-  assert.deepEqual(top.map((b) => b.type), ['moof', 'mdat']);
+  assert.deepEqual(
+    top.map((b) => b.type),
+    ['moof', 'mdat'],
+  );
   const moof = top[0];
   assert.equal(find(top, 'moof/mfhd').body.readUInt32BE(4), 7);
   const trafs = moof.children!.filter((b) => b.type === 'traf');
@@ -107,7 +128,12 @@ test('fragment: moof/mfhd/traf/tfhd/tfdt/trun + mdat, offsets point at the sampl
   assert.equal(trun.readUInt32BE(4), 3);
   const off = trun.readInt32BE(8);
   assert.equal(file.toString('latin1', moof.start + off, moof.start + off + 5), 'VVVV1');
-  const samples = [0, 1, 2].map((i) => [trun.readUInt32BE(12 + i * 16), trun.readUInt32BE(16 + i * 16), trun.readUInt32BE(20 + i * 16), trun.readInt32BE(24 + i * 16)]);
+  const samples = [0, 1, 2].map((i) => [
+    trun.readUInt32BE(12 + i * 16),
+    trun.readUInt32BE(16 + i * 16),
+    trun.readUInt32BE(20 + i * 16),
+    trun.readInt32BE(24 + i * 16),
+  ]);
   assert.deepEqual(samples, [
     [3000, 5, SAMPLE_FLAGS_SYNC, 6000],
     [3000, 3, SAMPLE_FLAGS_NON_SYNC, -3000],

@@ -67,9 +67,7 @@ function fullBox(type: string, version: number, flags: number, ...children: Uint
 }
 
 const MATRIX = Buffer.from([
-  0x00, 0x01, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0x00, 0x01, 0x00, 0x00, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x00, 0x00, 0x00,
+  0x00, 0x01, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x01, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x00, 0x00, 0x00,
 ]);
 
 function ftyp(): Buffer {
@@ -78,19 +76,41 @@ function ftyp(): Buffer {
 
 function mvhd(nextTrackId: number): Buffer {
   return fullBox(
-    'mvhd', 0, 0,
-    u32(0), u32(0), u32(1000), u32(0), // creation, modification, timescale, duration
-    u32(0x00010000), u16(0x0100), zeros(10), MATRIX, zeros(24), u32(nextTrackId),
+    'mvhd',
+    0,
+    0,
+    u32(0),
+    u32(0),
+    u32(1000),
+    u32(0), // creation, modification, timescale, duration
+    u32(0x00010000),
+    u16(0x0100),
+    zeros(10),
+    MATRIX,
+    zeros(24),
+    u32(nextTrackId),
   );
 }
 
 function tkhd(t: TrackConfig): Buffer {
   const video = t.kind === 'video';
   return fullBox(
-    'tkhd', 0, 3,
-    u32(0), u32(0), u32(t.id), u32(0), u32(0), // creation, modification, track, reserved, duration
-    zeros(8), u16(0), u16(0), u16(video ? 0 : 0x0100), u16(0), MATRIX,
-    u32(video ? t.width * 65536 : 0), u32(video ? t.height * 65536 : 0),
+    'tkhd',
+    0,
+    3,
+    u32(0),
+    u32(0),
+    u32(t.id),
+    u32(0),
+    u32(0), // creation, modification, track, reserved, duration
+    zeros(8),
+    u16(0),
+    u16(0),
+    u16(video ? 0 : 0x0100),
+    u16(0),
+    MATRIX,
+    u32(video ? t.width * 65536 : 0),
+    u32(video ? t.height * 65536 : 0),
   );
 }
 
@@ -100,8 +120,12 @@ function mdhd(timescale: number): Buffer {
 
 function hdlr(video: boolean): Buffer {
   return fullBox(
-    'hdlr', 0, 0,
-    u32(0), Buffer.from(video ? 'vide' : 'soun', 'latin1'), zeros(12),
+    'hdlr',
+    0,
+    0,
+    u32(0),
+    Buffer.from(video ? 'vide' : 'soun', 'latin1'),
+    zeros(12),
     Buffer.from(video ? 'VideoHandler\0' : 'SoundHandler\0', 'latin1'),
   );
 }
@@ -125,7 +149,13 @@ function sampleEntry(t: TrackConfig): Buffer {
   if (t.kind === 'audio') {
     return box(
       'mp4a',
-      zeros(6), u16(1), zeros(8), u16(t.channels || 2), u16(16), u16(0), u16(0),
+      zeros(6),
+      u16(1),
+      zeros(8),
+      u16(t.channels || 2),
+      u16(16),
+      u16(0),
+      u16(0),
       u32(t.sampleRate < 65536 ? t.sampleRate * 65536 : 0),
       esds(t),
     );
@@ -134,8 +164,20 @@ function sampleEntry(t: TrackConfig): Buffer {
   const compressor = zeros(32);
   return box(
     t.sampleEntry,
-    zeros(6), u16(1), u16(0), u16(0), zeros(12), u16(t.width), u16(t.height),
-    u32(0x00480000), u32(0x00480000), u32(0), u16(1), compressor, u16(0x0018), u16(0xffff),
+    zeros(6),
+    u16(1),
+    u16(0),
+    u16(0),
+    zeros(12),
+    u16(t.width),
+    u16(t.height),
+    u32(0x00480000),
+    u32(0x00480000),
+    u32(0),
+    u16(1),
+    compressor,
+    u16(0x0018),
+    u16(0xffff),
     box(cfgType, t.config),
   );
 }

@@ -21,8 +21,17 @@ before(async () => {
 after(() => rmSync(work, { recursive: true, force: true }));
 const packager = packagerFactory(work);
 
-interface Stream { codec_name: string; codec_type: string; width?: number; height?: number; nb_read_frames?: string }
-interface Probe { streams: Stream[]; format: { duration: string } }
+interface Stream {
+  codec_name: string;
+  codec_type: string;
+  width?: number;
+  height?: number;
+  nb_read_frames?: string;
+}
+interface Probe {
+  streams: Stream[];
+  format: { duration: string };
+}
 async function probe(path: string, count = false): Promise<Probe> {
   const args = ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', ...(count ? ['-count_frames'] : []), path];
   const { stdout } = await runOk(ffprobePath, args);
@@ -32,7 +41,6 @@ async function probe(path: string, count = false): Promise<Probe> {
   pr.streams = pr.streams.filter((s) => !seen.has(s.codec_type) && seen.add(s.codec_type));
   return pr;
 }
-
 
 /** One turn of the event loop: segment files cut in the last one are written. */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -63,19 +71,30 @@ test('H.264 + AAC -> per-track files, HLS master decodes, DASH decodes audio and
   const expected = ['a-init-0.mp4', 'v-init-0.mp4', 'audio.m3u8', 'video.m3u8', 'index.m3u8', 'index.mpd', 'journal.jsonl'];
   for (let i = 0; i < 6; i++) expected.push(`v-seg-${i}.m4s`, `a-seg-${i}.m4s`);
   assert.deepEqual(names, expected.sort());
-  assert.deepEqual(segments.map((s) => s.files), [0, 1, 2, 3, 4, 5].map((i) => [`v-seg-${i}.m4s`, `a-seg-${i}.m4s`]));
+  assert.deepEqual(
+    segments.map((s) => s.files),
+    [0, 1, 2, 3, 4, 5].map((i) => [`v-seg-${i}.m4s`, `a-seg-${i}.m4s`]),
+  );
 
   const master = read(dir, 'index.m3u8');
-  assert.deepEqual(lines(master, '#EXT-X-MEDIA:'), ['#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="audio.m3u8"']);
+  assert.deepEqual(lines(master, '#EXT-X-MEDIA:'), [
+    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="audio.m3u8"',
+  ]);
   assert.match(master, /^#EXT-X-STREAM-INF:BANDWIDTH=\d+,RESOLUTION=640x360,CODECS="avc1\.42c01e,mp4a\.40\.2",AUDIO="audio"\nvideo\.m3u8$/m);
   assert.ok(!master.includes('#EXTINF') && !master.includes('ENDLIST'));
-  for (const [f, init, seg] of [['video.m3u8', 'v-init-0.mp4', 'v-seg-'], ['audio.m3u8', 'a-init-0.mp4', 'a-seg-']]) {
+  for (const [f, init, seg] of [
+    ['video.m3u8', 'v-init-0.mp4', 'v-seg-'],
+    ['audio.m3u8', 'a-init-0.mp4', 'a-seg-'],
+  ]) {
     const m = read(dir, f);
     assert.deepEqual(lines(m, '#EXT-X-MAP'), [`#EXT-X-MAP:URI="${init}"`], f);
     assert.equal(extinf(m).length, 6, f);
     assert.equal(lines(m, '#EXT-X-PROGRAM-DATE-TIME').length, 6, f);
     assert.ok(m.includes('#EXT-X-PLAYLIST-TYPE:VOD') && m.endsWith('#EXT-X-ENDLIST\n'), f);
-    assert.deepEqual(m.split('\n').filter((l) => l.startsWith(seg)), [0, 1, 2, 3, 4, 5].map((i) => `${seg}${i}.m4s`));
+    assert.deepEqual(
+      m.split('\n').filter((l) => l.startsWith(seg)),
+      [0, 1, 2, 3, 4, 5].map((i) => `${seg}${i}.m4s`),
+    );
     assert.ok(Math.abs(extinf(m).reduce((x, y) => x + y, 0) - 6) <= 0.1, `${f} total`);
   }
 
@@ -92,10 +111,13 @@ test('H.264 + AAC -> per-track files, HLS master decodes, DASH decodes audio and
   const mpd = read(dir, 'index.mpd');
   assert.match(mpd, /type="static"/);
   const sets = adaptationSets(mpd);
-  assert.deepEqual(sets.map((s) => [s.contentType, s.mimeType, s.timescale, s.init]), [
-    ['video', 'video/mp4', 90000, 'v-init-0.mp4'],
-    ['audio', 'audio/mp4', 48000, 'a-init-0.mp4'],
-  ]);
+  assert.deepEqual(
+    sets.map((s) => [s.contentType, s.mimeType, s.timescale, s.init]),
+    [
+      ['video', 'video/mp4', 90000, 'v-init-0.mp4'],
+      ['audio', 'audio/mp4', 48000, 'a-init-0.mp4'],
+    ],
+  );
   assert.ok(Math.abs(sets[0].ticks / 90000 - 6) < 0.05, `video timeline ${sets[0].ticks}`);
   assert.ok(Math.abs(sets[1].ticks / 48000 - 6) < 0.05, `audio timeline ${sets[1].ticks}`);
   assert.match(mpd, /media="v-seg-\$Number\$\.m4s" startNumber="0"/);
@@ -109,11 +131,20 @@ test('H.264 + AAC -> per-track files, HLS master decodes, DASH decodes audio and
 
   // Each file is one track, and the tracks' decode times continue across segments: init + all segments of
   // one track is a valid fragmented MP4 with exactly one stream, decoding cleanly and stepping evenly.
-  for (const [prefix, type, codec] of [['v', 'video', 'h264'], ['a', 'audio', 'aac']]) {
+  for (const [prefix, type, codec] of [
+    ['v', 'video', 'h264'],
+    ['a', 'audio', 'aac'],
+  ]) {
     const whole = join(dir, `${prefix}-all.mp4`);
-    writeFileSync(whole, Buffer.concat([`${prefix}-init-0.mp4`, ...[0, 1, 2, 3, 4, 5].map((i) => `${prefix}-seg-${i}.m4s`)].map((f) => readFileSync(join(dir, f)))));
+    writeFileSync(
+      whole,
+      Buffer.concat([`${prefix}-init-0.mp4`, ...[0, 1, 2, 3, 4, 5].map((i) => `${prefix}-seg-${i}.m4s`)].map((f) => readFileSync(join(dir, f)))),
+    );
     const tp = await probe(whole);
-    assert.deepEqual(tp.streams.map((s) => [s.codec_type, s.codec_name]), [[type, codec]]);
+    assert.deepEqual(
+      tp.streams.map((s) => [s.codec_type, s.codec_name]),
+      [[type, codec]],
+    );
     assert.equal(await decode(whole), '');
     const { stdout } = await runOk(ffprobePath, ['-v', 'error', '-show_entries', 'packet=dts', '-of', 'csv=p=0', whole]);
     const dts = stdout.trim().split('\n').map(Number);
@@ -121,7 +152,11 @@ test('H.264 + AAC -> per-track files, HLS master decodes, DASH decodes audio and
     const steps = [...new Set(dts.slice(1).map((d, i) => d - dts[i]))].sort();
     // Audio is sample-exact; video follows the FLV's millisecond timestamps (33 or 34 ms at 90 kHz).
     if (type === 'audio') assert.deepEqual(steps, [1024], 'audio dts steps');
-    else assert.ok(steps.every((x) => x >= 2970 && x <= 3060), `video dts steps ${steps.join(',')}`);
+    else
+      assert.ok(
+        steps.every((x) => x >= 2970 && x <= 3060),
+        `video dts steps ${steps.join(',')}`,
+      );
   }
   assert.equal(p.stats.droppedFrames, 0);
   const info = p.info();
@@ -138,7 +173,10 @@ test('discontinuity -> one DISCONTINUITY per media playlist, new inits per track
   p.discontinuity();
   await feed(p, files.b);
   await p.end();
-  for (const [f, prefix] of [['video.m3u8', 'v'], ['audio.m3u8', 'a']]) {
+  for (const [f, prefix] of [
+    ['video.m3u8', 'v'],
+    ['audio.m3u8', 'a'],
+  ]) {
     const m = read(dir, f);
     assert.equal(m.split('\n').filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1, f);
     assert.deepEqual(lines(m, '#EXT-X-MAP'), [`#EXT-X-MAP:URI="${prefix}-init-0.mp4"`, `#EXT-X-MAP:URI="${prefix}-init-1.mp4"`]);
@@ -153,7 +191,10 @@ test('discontinuity -> one DISCONTINUITY per media playlist, new inits per track
   // As in the muxed test: ffmpeg keeps the first init's SPS across EXT-X-MAP, so each part is decoded on its own.
   const v = read(dir, 'video.m3u8').split('\n');
   const cut = v.indexOf('#EXT-X-DISCONTINUITY');
-  const head = v.slice(0, v.findIndex((l) => l.startsWith('#EXT-X-MAP')));
+  const head = v.slice(
+    0,
+    v.findIndex((l) => l.startsWith('#EXT-X-MAP')),
+  );
   writeFileSync(join(dir, 'va.m3u8'), [...v.slice(0, cut), '#EXT-X-ENDLIST', ''].join('\n'));
   writeFileSync(join(dir, 'vb.m3u8'), [...head, ...v.slice(cut + 1)].join('\n'));
   assert.equal(await decode(join(dir, 'va.m3u8')), '');
@@ -165,7 +206,13 @@ test('discontinuity -> one DISCONTINUITY per media playlist, new inits per track
   assert.equal(periods.length, 2);
   for (const [i, per] of periods.entries()) {
     const sets = adaptationSets(per);
-    assert.deepEqual(sets.map((s) => [s.contentType, s.timescale, s.init]), [['video', 90000, `v-init-${i}.mp4`], ['audio', 48000, `a-init-${i}.mp4`]]);
+    assert.deepEqual(
+      sets.map((s) => [s.contentType, s.timescale, s.init]),
+      [
+        ['video', 90000, `v-init-${i}.mp4`],
+        ['audio', 48000, `a-init-${i}.mp4`],
+      ],
+    );
     assert.ok(Math.abs(sets[1].ticks / 48000 - sets[0].ticks / 90000) < 0.1, `period ${i}: audio and video cover the same time`);
   }
   assert.match(periods[1], /media="v-seg-\$Number\$\.m4s" startNumber="6"/);
@@ -211,9 +258,19 @@ test('live window while feeding (from memory, nothing on disk), one master, full
   const liveMpd = p.liveManifest() ?? '';
   assert.match(liveMpd, /type="dynamic"/);
   const sets = adaptationSets(liveMpd);
-  assert.deepEqual(sets.map((s) => [s.contentType, s.timescale]), [['video', 90000], ['audio', 48000]]);
+  assert.deepEqual(
+    sets.map((s) => [s.contentType, s.timescale]),
+    [
+      ['video', 90000],
+      ['audio', 48000],
+    ],
+  );
   assert.match(liveMpd, /timeShiftBufferDepth="PT[0-3]\.\d{3}S"/, 'live MPD covers the window only');
-  assert.equal([...liveMpd.matchAll(/duration="\d+"[^>]*startNumber="0"\/>/g)].length, 2, 'live MPD: a number template per track from the first segment');
+  assert.equal(
+    [...liveMpd.matchAll(/duration="\d+"[^>]*startNumber="0"\/>/g)].length,
+    2,
+    'live MPD: a number template per track from the first segment',
+  );
   assert.equal(p.playlist('other.m3u8'), undefined);
   await p.end();
   // Players still playing the last seconds keep reading the live playlists: their window, then ENDLIST.
@@ -254,7 +311,12 @@ test('a cut segment is listed at once and served from memory until its files fol
     assert.ok(readFileSync(join(dir, f)).equals(fromMemory[i]!), `${f}: the file holds the bytes served from memory`);
     assert.equal(p.segment(f), undefined, 'once written, the file is the segment');
   }
-  assert.equal(readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"t":"seg"')).length, 2);
+  assert.equal(
+    readFileSync(join(dir, 'journal.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"t":"seg"')).length,
+    2,
+  );
   for (const m of (await readFlvFile(files.av)).filter((m) => m.dts >= 2100 && m.dts < 3100)) p.push(m);
   await turn(); // written whether or not anyone read it
   assert.ok(existsSync(join(dir, 'v-seg-2.m4s')));
@@ -333,14 +395,23 @@ test('audio-only -> master with the audio playlist as its variant, one audio Ada
   assert.ok(readdirSync(dir).every((f) => !f.startsWith('v-') && f !== 'video.m3u8' && !f.startsWith('seg-') && !f.startsWith('init-')));
   assert.ok(existsSync(join(dir, 'a-init-0.mp4')) && existsSync(join(dir, 'a-seg-0.m4s')));
   const pr = await probe(join(dir, 'index.m3u8'));
-  assert.deepEqual(pr.streams.map((s) => s.codec_name), ['aac']);
+  assert.deepEqual(
+    pr.streams.map((s) => s.codec_name),
+    ['aac'],
+  );
   assert.ok(Math.abs(Number(pr.format.duration) - 4) <= 0.5);
   assert.equal(await decode(join(dir, 'index.m3u8')), '');
   for (const x of extinf(read(dir, 'audio.m3u8')).slice(0, -1)) assert.ok(x >= 0.9 && x <= 1.1, `EXTINF ${x}`);
   const mpd = read(dir, 'index.mpd');
-  assert.deepEqual(adaptationSets(mpd).map((s) => [s.contentType, s.mimeType, s.timescale]), [['audio', 'audio/mp4', 48000]]);
+  assert.deepEqual(
+    adaptationSets(mpd).map((s) => [s.contentType, s.mimeType, s.timescale]),
+    [['audio', 'audio/mp4', 48000]],
+  );
   assert.equal(await decode(join(dir, 'index.mpd')), '');
-  assert.deepEqual((await probe(join(dir, 'index.mpd'))).streams.map((s) => s.codec_name), ['aac']);
+  assert.deepEqual(
+    (await probe(join(dir, 'index.mpd'))).streams.map((s) => s.codec_name),
+    ['aac'],
+  );
 });
 
 test('video-only -> master without EXT-X-MEDIA, one video AdaptationSet', async () => {
@@ -352,11 +423,17 @@ test('video-only -> master without EXT-X-MEDIA, one video AdaptationSet', async 
   assert.ok(!master.includes('#EXT-X-MEDIA:') && !master.includes('AUDIO='));
   assert.ok(readdirSync(dir).every((f) => !f.startsWith('a-') && f !== 'audio.m3u8'));
   const pr = await probe(join(dir, 'index.m3u8'));
-  assert.deepEqual(pr.streams.map((s) => s.codec_name), ['h264']);
+  assert.deepEqual(
+    pr.streams.map((s) => s.codec_name),
+    ['h264'],
+  );
   assert.deepEqual([pr.streams[0].width, pr.streams[0].height], [320, 240]);
   assert.ok(Math.abs(Number(pr.format.duration) - 3) <= 0.5);
   assert.equal(await decode(join(dir, 'index.m3u8')), '');
-  assert.deepEqual(adaptationSets(read(dir, 'index.mpd')).map((s) => [s.contentType, s.timescale]), [['video', 90000]]);
+  assert.deepEqual(
+    adaptationSets(read(dir, 'index.mpd')).map((s) => [s.contentType, s.timescale]),
+    [['video', 90000]],
+  );
   assert.equal(await decode(join(dir, 'index.mpd')), '');
 });
 

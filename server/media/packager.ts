@@ -73,14 +73,19 @@ export class LivePackager extends EventEmitter {
     const partSeconds = opts.partSeconds && opts.partSeconds > 0 ? opts.partSeconds : 0;
     this.manifestOptions = { liveWindow: Math.max(1, opts.liveWindow ?? 10), segmentSeconds, now, partSeconds };
     let store: SegmentStore | undefined;
-    this.segmenter = new Segmenter(segmentSeconds, {
-      init: (i, c) => store!.init(i, c),
-      partChunk: (c) => store!.partChunk(c),
-      part: (p) => store!.part(p),
-      segment: (s) => store!.segment(s),
-      meta: (m) => store!.meta(m),
-      error: (err) => this.emitError(err),
-    }, now, partSeconds);
+    this.segmenter = new Segmenter(
+      segmentSeconds,
+      {
+        init: (i, c) => store!.init(i, c),
+        partChunk: (c) => store!.partChunk(c),
+        part: (p) => store!.part(p),
+        segment: (s) => store!.segment(s),
+        meta: (m) => store!.meta(m),
+        error: (err) => this.emitError(err),
+      },
+      now,
+      partSeconds,
+    );
     this.stats = this.segmenter.stats;
     store = new SegmentStore(opts.dir, this.index, this.stats, {
       init: (info) => this.emit('init', info),
@@ -135,8 +140,12 @@ export class LivePackager extends EventEmitter {
     const out: PackagerInfo = { segments: segments.length, durationSeconds: segments.totalTicks / VIDEO_TIMESCALE, bytes: segments.totalBytes };
     if (v) {
       out.video = {
-        codec: v.info.codec, width: v.info.width || meta?.width || 0, height: v.info.height || meta?.height || 0,
-        fps: v.info.fps ?? meta?.framerate, profile: v.info.profile, level: v.info.level,
+        codec: v.info.codec,
+        width: v.info.width || meta?.width || 0,
+        height: v.info.height || meta?.height || 0,
+        fps: v.info.fps ?? meta?.framerate,
+        profile: v.info.profile,
+        level: v.info.level,
       };
     }
     if (a) out.audio = { codec: a.info.codec, sampleRate: a.info.sampleRate, channels: a.info.channels, profile: a.info.profile };
@@ -163,8 +172,10 @@ export class LivePackager extends EventEmitter {
     let text: string | undefined;
     const o = this.manifestOptions;
     if (name === this.playlistName) text = renderMaster(this.index, uris);
-    else if (name === TRACK_FILES.video.playlist) text = renderTrackPlaylist(this.index, 'video', this.playlistCount, this.ended, o, uris, delta, this.ended);
-    else if (name === TRACK_FILES.audio.playlist) text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, this.ended, o, uris, delta, this.ended);
+    else if (name === TRACK_FILES.video.playlist)
+      text = renderTrackPlaylist(this.index, 'video', this.playlistCount, this.ended, o, uris, delta, this.ended);
+    else if (name === TRACK_FILES.audio.playlist)
+      text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, this.ended, o, uris, delta, this.ended);
     else return undefined;
     if (key !== undefined) this.liveCache.set(key, text);
     return text;

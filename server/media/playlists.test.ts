@@ -23,7 +23,9 @@ test('HLS playlist rendering (table)', () => {
   const cases: { name: string; segments: PlaylistSegment[]; ended: boolean; window?: number; check: (t: string) => void }[] = [
     {
       name: 'live window keeps the last N, no ENDLIST',
-      segments: segs(15), ended: false, window: 10,
+      segments: segs(15),
+      ended: false,
+      window: 10,
       check: (t) => {
         assert.equal(tags(t, '#EXTINF').length, 10);
         assert.deepEqual(tags(t, '#EXT-X-MEDIA-SEQUENCE'), ['#EXT-X-MEDIA-SEQUENCE:5']);
@@ -35,7 +37,9 @@ test('HLS playlist rendering (table)', () => {
     },
     {
       name: 'ended: full list, VOD, ENDLIST',
-      segments: segs(15), ended: true, window: 10,
+      segments: segs(15),
+      ended: true,
+      window: 10,
       check: (t) => {
         assert.equal(tags(t, '#EXTINF').length, 15);
         assert.ok(t.includes('#EXT-X-PLAYLIST-TYPE:VOD\n'));
@@ -45,7 +49,9 @@ test('HLS playlist rendering (table)', () => {
     },
     {
       name: 'discontinuity with new init: tag, MAP, sequence counts dropped ones',
-      segments: segs(8, { discAt: [2, 6] }), ended: false, window: 4,
+      segments: segs(8, { discAt: [2, 6] }),
+      ended: false,
+      window: 4,
       check: (t) => {
         assert.deepEqual(tags(t, '#EXT-X-DISCONTINUITY-SEQUENCE'), ['#EXT-X-DISCONTINUITY-SEQUENCE:1']);
         assert.equal(tags(t, '#EXT-X-DISCONTINUITY').filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
@@ -58,7 +64,8 @@ test('HLS playlist rendering (table)', () => {
     },
     {
       name: 'PROGRAM-DATE-TIME, EXTINF and TARGETDURATION formats',
-      segments: segs(3, { dur: (i) => (i === 1 ? 180900 : 90000) }), ended: true,
+      segments: segs(3, { dur: (i) => (i === 1 ? 180900 : 90000) }),
+      ended: true,
       check: (t) => {
         assert.equal(tags(t, '#EXT-X-PROGRAM-DATE-TIME')[0], '#EXT-X-PROGRAM-DATE-TIME:2024-01-02T03:04:05.006Z');
         assert.deepEqual(tags(t, '#EXTINF'), ['#EXTINF:1.000,', '#EXTINF:2.010,', '#EXTINF:1.000,']);
@@ -69,7 +76,8 @@ test('HLS playlist rendering (table)', () => {
     },
     {
       name: 'empty ended playlist is still valid',
-      segments: [], ended: true,
+      segments: [],
+      ended: true,
       check: (t) => {
         assert.ok(t.includes('#EXT-X-ENDLIST'));
         assert.equal(tags(t, '#EXTINF').length, 0);
@@ -78,8 +86,12 @@ test('HLS playlist rendering (table)', () => {
   ];
   for (const c of cases) {
     const out = renderHlsPlaylist({
-      segments: c.segments, timescale: 90000, ended: c.ended, window: c.window,
-      initName: TRACK_FILES.video.initName, segmentName: TRACK_FILES.video.segmentName,
+      segments: c.segments,
+      timescale: 90000,
+      ended: c.ended,
+      window: c.window,
+      initName: TRACK_FILES.video.initName,
+      segmentName: TRACK_FILES.video.segmentName,
     });
     try {
       c.check(out);
@@ -93,24 +105,45 @@ test('HLS master: video variants share one audio group; audio only is its own va
   const audio = { uri: 'audio.m3u8', codec: 'mp4a.40.2', bandwidth: 128_000 };
   const source = { uri: 'video.m3u8', bandwidth: 2_600_000, codec: 'avc1.64001f', width: 1280, height: 720 };
   const abr = { uri: '480p/index.m3u8', bandwidth: 1_450_000, codec: 'avc1.64001f', width: 854, height: 480 };
-  assert.equal(renderHlsMaster({ variants: [source, abr], audio }), [
-    '#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS',
-    '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="audio.m3u8"',
-    '#EXT-X-STREAM-INF:BANDWIDTH=2600000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",AUDIO="audio"', 'video.m3u8',
-    '#EXT-X-STREAM-INF:BANDWIDTH=1450000,RESOLUTION=854x480,CODECS="avc1.64001f,mp4a.40.2",AUDIO="audio"', '480p/index.m3u8', '',
-  ].join('\n'));
-  assert.equal(renderHlsMaster({ variants: [source] }).split('\n')[3], '#EXT-X-STREAM-INF:BANDWIDTH=2600000,RESOLUTION=1280x720,CODECS="avc1.64001f"');
-  assert.deepEqual(renderHlsMaster({ variants: [], audio }).split('\n').slice(3), ['#EXT-X-STREAM-INF:BANDWIDTH=128000,CODECS="mp4a.40.2"', 'audio.m3u8', '']);
+  assert.equal(
+    renderHlsMaster({ variants: [source, abr], audio }),
+    [
+      '#EXTM3U',
+      '#EXT-X-VERSION:7',
+      '#EXT-X-INDEPENDENT-SEGMENTS',
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="audio.m3u8"',
+      '#EXT-X-STREAM-INF:BANDWIDTH=2600000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",AUDIO="audio"',
+      'video.m3u8',
+      '#EXT-X-STREAM-INF:BANDWIDTH=1450000,RESOLUTION=854x480,CODECS="avc1.64001f,mp4a.40.2",AUDIO="audio"',
+      '480p/index.m3u8',
+      '',
+    ].join('\n'),
+  );
+  assert.equal(
+    renderHlsMaster({ variants: [source] }).split('\n')[3],
+    '#EXT-X-STREAM-INF:BANDWIDTH=2600000,RESOLUTION=1280x720,CODECS="avc1.64001f"',
+  );
+  assert.deepEqual(renderHlsMaster({ variants: [], audio }).split('\n').slice(3), [
+    '#EXT-X-STREAM-INF:BANDWIDTH=128000,CODECS="mp4a.40.2"',
+    'audio.m3u8',
+    '',
+  ]);
 });
 
 const videoTrack = (segments: PlaylistSegment[]): DashTrack => ({
-  contentType: 'video', segments, initName: TRACK_FILES.video.initName, mediaTemplate: TRACK_FILES.video.mediaTemplate,
+  contentType: 'video',
+  segments,
+  initName: TRACK_FILES.video.initName,
+  mediaTemplate: TRACK_FILES.video.mediaTemplate,
   representation: () => ({ codecs: 'avc1.64001f', timescale: 90000, bandwidth: 2_500_000, width: 1280, height: 720 }),
 });
 const base = { timescale: 90000, availabilityStartTime: T0, publishTime: T0 + 20_000, segmentSeconds: 1 };
 
 const audioTrack = (segments: PlaylistSegment[]): DashTrack => ({
-  contentType: 'audio', segments, initName: TRACK_FILES.audio.initName, mediaTemplate: TRACK_FILES.audio.mediaTemplate,
+  contentType: 'audio',
+  segments,
+  initName: TRACK_FILES.audio.initName,
+  mediaTemplate: TRACK_FILES.audio.mediaTemplate,
   representation: () => ({ codecs: 'mp4a.40.2', timescale: 48000, bandwidth: 128_000, audioSampleRate: 48000, audioChannels: 2 }),
 });
 /** The SegmentTemplate start tag of each AdaptationSet. */
@@ -140,11 +173,17 @@ test('DASH live: dynamic, times, number template without timeline for the open P
 test('DASH live template is stable as the window slides; @duration is the mean segment length, per track timescale', () => {
   // A 2 s keyframe interval with a 1 s target: segments are 2 s long, and so is the template's @duration.
   const s = segs(40, { dur: () => 180000 });
-  const audio = s.map((x) => ({ ...x, start: x.start * 48000 / 90000, duration: x.duration * 48000 / 90000 }));
+  const audio = s.map((x) => ({ ...x, start: (x.start * 48000) / 90000, duration: (x.duration * 48000) / 90000 }));
   const periods: DashPeriod[] = [{ id: 0, start: 0, presentationTimeOffset: 0, init: 0, firstNumber: 0 }];
-  const at = (n: number) => renderDashManifest({
-    ...base, tracks: [videoTrack(s.slice(n - 10, n)), audioTrack(audio.slice(n - 10, n))], segments: s.slice(0, n), periods, ended: false, window: 10,
-  });
+  const at = (n: number) =>
+    renderDashManifest({
+      ...base,
+      tracks: [videoTrack(s.slice(n - 10, n)), audioTrack(audio.slice(n - 10, n))],
+      segments: s.slice(0, n),
+      periods,
+      ended: false,
+      window: 10,
+    });
   const first = templates(at(12));
   assert.deepEqual(first, [
     '<SegmentTemplate timescale="90000" presentationTimeOffset="0" duration="180000" initialization="v-init-0.mp4" media="v-seg-$Number$.m4s" startNumber="0"/>',
@@ -206,6 +245,9 @@ test('DASH live with a closed Period in the window: exact timeline there, templa
   assert.equal(ps.length, 2);
   assert.match(ps[0], /startNumber="4">\n\s*<SegmentTimeline>\n\s*<S t="360000" d="90000"\/>\n\s*<S d="45000"\/>/);
   assert.match(ps[1], /^ id="1" start="PT7.500S">/);
-  assert.match(ps[1], /presentationTimeOffset="495000" duration="90000" initialization="v-init-1.mp4" media="v-seg-\$Number\$.m4s" startNumber="6"\/>/);
+  assert.match(
+    ps[1],
+    /presentationTimeOffset="495000" duration="90000" initialization="v-init-1.mp4" media="v-seg-\$Number\$.m4s" startNumber="6"\/>/,
+  );
   assert.doesNotMatch(ps[1], /SegmentTimeline/);
 });

@@ -18,8 +18,13 @@ export class SampleQueue {
     const durations = new Array<number>(n);
     for (let i = 0; i < n; i++) durations[i] = (v0 + i + 1 < nv ? this.vDts[v0 + i + 1] : end) - this.vDts[v0 + i];
     return {
-      id: VIDEO_TRACK_ID, baseDecodeTime: this.vDts[v0], count: n, data: this.vData.slice(v0, nv), durations,
-      keyframes: this.vKey.slice(v0, nv), cts: this.vCts.slice(v0, nv),
+      id: VIDEO_TRACK_ID,
+      baseDecodeTime: this.vDts[v0],
+      count: n,
+      data: this.vData.slice(v0, nv),
+      durations,
+      keyframes: this.vKey.slice(v0, nv),
+      cts: this.vCts.slice(v0, nv),
     };
   }
 

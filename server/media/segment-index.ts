@@ -186,7 +186,14 @@ export class SegmentIndex {
   private notePeriod(seq: number, start: number, pdt: number, disc: boolean, init: number): void {
     if (seq === 0) {
       this.availabilityStart = pdt - start / 90;
-      this.periods.push({ id: 0, start: start / VIDEO_TIMESCALE, presentationTimeOffset: start, init, firstNumber: seq, mediaStart: start / VIDEO_TIMESCALE });
+      this.periods.push({
+        id: 0,
+        start: start / VIDEO_TIMESCALE,
+        presentationTimeOffset: start,
+        init,
+        firstNumber: seq,
+        mediaStart: start / VIDEO_TIMESCALE,
+      });
       return;
     }
     if (!disc) return;
@@ -194,7 +201,11 @@ export class SegmentIndex {
     const prevEnd = prev.start + (start - prev.presentationTimeOffset) / VIDEO_TIMESCALE;
     const wallStart = (pdt - (this.availabilityStart ?? pdt)) / 1000;
     this.periods.push({
-      id: this.periods.length, start: Math.max(prevEnd, wallStart), presentationTimeOffset: start, init, firstNumber: seq,
+      id: this.periods.length,
+      start: Math.max(prevEnd, wallStart),
+      presentationTimeOffset: start,
+      init,
+      firstNumber: seq,
       mediaStart: start / VIDEO_TIMESCALE,
     });
   }

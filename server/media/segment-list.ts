@@ -54,8 +54,12 @@ export class SegmentList {
     const out: PlaylistSegment[] = [];
     for (let i = Math.max(0, from); i < to; i++) {
       const s: PlaylistSegment = {
-        seq: i, start: this.start[i], duration: this.duration[i], programDateTime: this.pdt[i],
-        discontinuity: (this.disc[i] & 1) === 1, init: this.init[i],
+        seq: i,
+        start: this.start[i],
+        duration: this.duration[i],
+        programDateTime: this.pdt[i],
+        discontinuity: (this.disc[i] & 1) === 1,
+        init: this.init[i],
       };
       if (this.num[i] !== i) s.number = this.num[i];
       if (this.disc[i] & 2) s.gap = true;

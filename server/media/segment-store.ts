@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import type { StreamMetadata } from './frame.js';
 import { TRACK_FILES, type HlsVideoVariant } from './hls-playlist.js';
 import {
-  AUDIO_TRACK_ID, buildFragment, buildInitSegment, fragmentSize, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack, type TrackConfig,
+  AUDIO_TRACK_ID,
+  buildFragment,
+  buildInitSegment,
+  fragmentSize,
+  VIDEO_TIMESCALE,
+  VIDEO_TRACK_ID,
+  type FragmentTrack,
+  type TrackConfig,
 } from './mp4.js';
 import type { SegmentIndex, InitConfigs, JournalEntry, SegmentRecord } from './segment-index.js';
 import { GrowingPart, GrowingParts, type PartSource } from './growing-parts.js';
@@ -84,20 +91,28 @@ export class SegmentStore implements SegmenterOutput {
     const tracks: TrackConfig[] = [];
     if (video) {
       tracks.push({
-        id: VIDEO_TRACK_ID, kind: 'video',
+        id: VIDEO_TRACK_ID,
+        kind: 'video',
         sampleEntry: video.codec === 'avc' ? 'avc1' : video.codec === 'hevc' ? 'hvc1' : 'av01',
-        config: video.record, width: video.info.width || meta?.width || 0,
-        height: video.info.height || meta?.height || 0, timescale: VIDEO_TIMESCALE,
+        config: video.record,
+        width: video.info.width || meta?.width || 0,
+        height: video.info.height || meta?.height || 0,
+        timescale: VIDEO_TIMESCALE,
       });
     }
     if (audio) {
       tracks.push({
-        id: AUDIO_TRACK_ID, kind: 'audio', asc: audio.asc, sampleRate: audio.info.sampleRate,
-        channels: audio.info.channels, timescale: audio.info.sampleRate,
+        id: AUDIO_TRACK_ID,
+        kind: 'audio',
+        asc: audio.asc,
+        sampleRate: audio.info.sampleRate,
+        channels: audio.info.channels,
+        timescale: audio.info.sampleRate,
       });
     }
     const entry: JournalEntry = {
-      t: 'init', i: index,
+      t: 'init',
+      i: index,
       ...(video ? { v: { codec: video.codec, record: video.record.toString('base64') } } : {}),
       ...(audio ? { a: { asc: audio.asc.toString('base64') } } : {}),
     };
@@ -241,7 +256,13 @@ export class SegmentStore implements SegmenterOutput {
     });
     if (this.unwritten.length === 1) setImmediate(this.flush);
     this.events.segment({
-      seq, file: files[0], files, durationSeconds: duration / VIDEO_TIMESCALE, bytes: size, programDateTime: pdt, discontinuity: disc,
+      seq,
+      file: files[0],
+      files,
+      durationSeconds: duration / VIDEO_TIMESCALE,
+      bytes: size,
+      programDateTime: pdt,
+      discontinuity: disc,
     });
   }
 
@@ -300,7 +321,9 @@ export class SegmentStore implements SegmenterOutput {
     if (this.journalFd === undefined) return;
     try {
       closeSync(this.journalFd);
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
     this.journalFd = undefined;
   }
 

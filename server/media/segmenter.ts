@@ -16,14 +16,21 @@ import { silentTrack } from './audio-silence.js';
 import { SampleQueue } from './sample-queue.js';
 import { PACKAGER_LIMITS, type CutPart, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter-output.js';
 
-export { LOW_LATENCY_LIMITS, PACKAGER_LIMITS, type CutPart, type PartChunk, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter-output.js';
+export {
+  LOW_LATENCY_LIMITS,
+  PACKAGER_LIMITS,
+  type CutPart,
+  type PartChunk,
+  type CutSegment,
+  type PackagerStats,
+  type SegmenterOutput,
+} from './segmenter-output.js';
 import { audioConfig, videoConfig, type AudioConfig, type VideoConfig } from './segment-index.js';
 
 /** Frame timestamps are whole milliseconds: a part this much over the part target still fits it. */
 const PART_TOLERANCE_TICKS = 90;
 
-const sameBuf = (a: Buffer | undefined, b: Buffer | undefined): boolean =>
-  a === b || (a !== undefined && b !== undefined && a.equals(b));
+const sameBuf = (a: Buffer | undefined, b: Buffer | undefined): boolean => a === b || (a !== undefined && b !== undefined && a.equals(b));
 
 export class Segmenter {
   readonly stats: PackagerStats = { skippedMessages: 0, droppedFrames: 0, timestampJumps: 0, forcedCuts: 0, writeErrors: 0 };
@@ -103,7 +110,6 @@ export class Segmenter {
       this.out.error(err);
     }
   }
-
 
   discontinuity(): void {
     this.flush();
@@ -243,7 +249,8 @@ export class Segmenter {
     const cand = Math.round((o * sr) / 1000);
     let dts: number;
     if (this.audioNext === undefined) dts = cand;
-    else if (cand > this.audioNext + sr / 10) dts = cand; // gap in the publisher's audio: keep it
+    else if (cand > this.audioNext + sr / 10)
+      dts = cand; // gap in the publisher's audio: keep it
     else dts = this.audioNext; // jitter or overlap: stay sample-exact and contiguous
     this.audioNext = dts + this.audio.info.frameLength;
     if (!this.ready) this.checkReady();
@@ -301,8 +308,11 @@ export class Segmenter {
       this.dropVideo();
     }
     const same =
-      this.initIndex >= 0 && this.initHasVideo === hasV && this.initHasAudio === hasA &&
-      sameBuf(this.initVideo?.record, this.video?.record) && this.initVideo?.codec === this.video?.codec &&
+      this.initIndex >= 0 &&
+      this.initHasVideo === hasV &&
+      this.initHasAudio === hasA &&
+      sameBuf(this.initVideo?.record, this.video?.record) &&
+      this.initVideo?.codec === this.video?.codec &&
       sameBuf(this.initAudio?.asc, this.audio?.asc);
     this.initVideo = this.video;
     this.initAudio = this.audio;
@@ -403,8 +413,6 @@ export class Segmenter {
     if (video || audio) this.out.partChunk({ index: this.partsCut, video, audio });
   }
 
-
-
   private audioTrackOf(a0: number, na: number, nextAudioDts?: number): FragmentTrack {
     return this.q.audioTrack(a0, na, this.initAudio?.info.frameLength ?? 1024, nextAudioDts);
   }
@@ -432,7 +440,13 @@ export class Segmenter {
     this.chunkRest(nv, na, end, nextAudioDts);
     const independent = video ? video.keyframes![0] === 1 : true;
     const part: CutPart = {
-      index: this.partsCut, start, duration: Math.max(1, end - start), independent, video, hasAudio: this.initHasAudio, audio,
+      index: this.partsCut,
+      start,
+      duration: Math.max(1, end - start),
+      independent,
+      video,
+      hasAudio: this.initHasAudio,
+      audio,
     };
     if (this.partsCut === 0) {
       part.opens = { disc: this.pendingDiscontinuity && this.cuts > 0, init: this.initIndex, pdt: this.segWall || this.now() };
@@ -497,7 +511,13 @@ export class Segmenter {
       start = this.q.vDts[0];
       end = this.q.vDts[nv - 1] + durations[nv - 1];
       videoTrack = {
-        id: VIDEO_TRACK_ID, baseDecodeTime: this.q.vDts[0], count: nv, data: this.q.vData, durations, keyframes: this.q.vKey, cts: this.q.vCts,
+        id: VIDEO_TRACK_ID,
+        baseDecodeTime: this.q.vDts[0],
+        count: nv,
+        data: this.q.vData,
+        durations,
+        keyframes: this.q.vKey,
+        cts: this.q.vCts,
       };
       if (nextVideoDts !== undefined) {
         const limit = (nextVideoDts * sr) / VIDEO_TIMESCALE;
@@ -514,7 +534,8 @@ export class Segmenter {
       const durations = new Array<number>(na);
       for (let i = 0; i < na - 1; i++) durations[i] = this.q.aDts[i + 1] - this.q.aDts[i];
       const frame = this.initAudio?.info.frameLength ?? 1024;
-      durations[na - 1] = na < this.q.aDts.length ? this.q.aDts[na] - this.q.aDts[na - 1] : nextAudioDts !== undefined ? nextAudioDts - this.q.aDts[na - 1] : frame;
+      durations[na - 1] =
+        na < this.q.aDts.length ? this.q.aDts[na] - this.q.aDts[na - 1] : nextAudioDts !== undefined ? nextAudioDts - this.q.aDts[na - 1] : frame;
       if (durations[na - 1] <= 0) durations[na - 1] = frame;
       audioTrack = { id: AUDIO_TRACK_ID, baseDecodeTime: this.q.aDts[0], count: na, data: this.q.aData.slice(0, na), durations };
     }
@@ -530,7 +551,15 @@ export class Segmenter {
     // demuxer stops at an empty fragment), else an empty fragment listed as EXT-X-GAP in HLS.
     if (this.initHasAudio && !audioTrack && this.initAudio) audioTrack = silentTrack(this.initAudio.info, start, end);
     const segment: CutSegment = {
-      start, end, pdt, disc, init: this.initIndex, video: videoTrack, hasAudio: this.initHasAudio, audio: audioTrack, audioRate: sr,
+      start,
+      end,
+      pdt,
+      disc,
+      init: this.initIndex,
+      video: videoTrack,
+      hasAudio: this.initHasAudio,
+      audio: audioTrack,
+      audioRate: sr,
       parts: this.partsCut,
     };
     this.cuts++;
@@ -545,6 +574,4 @@ export class Segmenter {
     this.segWall = 0;
     this.out.segment(segment);
   }
-
-
 }

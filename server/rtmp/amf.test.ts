@@ -30,10 +30,16 @@ test('AMF0 round trips values, keeping ECMA arrays and typed objects', () => {
   const typed: Record<string, AmfValue> = { v: 2 };
   Object.defineProperty(typed, AMF_CLASS_NAME, { value: 'com.example.T', enumerable: false });
   const cases: AmfValue[] = [
-    -123.25, Number.MAX_SAFE_INTEGER, 'héllo ✓', 'x'.repeat(70_000), // long string
+    -123.25,
+    Number.MAX_SAFE_INTEGER,
+    'héllo ✓',
+    'x'.repeat(70_000), // long string
     { app: 'live', nested: { deep: [1, 'two', { three: 3 }] }, flag: false, nothing: null },
     ecmaArray({ duration: 0, width: 320, height: 240, encoder: 'Lavf' }),
-    [], [[[]]], new Date(1_700_000_000_000), typed,
+    [],
+    [[[]]],
+    new Date(1_700_000_000_000),
+    typed,
   ];
   for (const v of cases) {
     const enc = encodeAmf0(v);
@@ -112,8 +118,25 @@ test('AMF3 decodes the spec encodings', () => {
 
 test('AMF3 round trips through its encoder', () => {
   const cases: AmfValue[] = [
-    0, 1, -1, 2 ** 28 - 1, -(2 ** 28), 2 ** 28, 1.25, -0.5, 'x', '', 'ünïcode', true, false, null, undefined,
-    [1, 'a', [2]], { a: 1, b: { c: 'd' } }, new Date(12345), Buffer.from('bytes'),
+    0,
+    1,
+    -1,
+    2 ** 28 - 1,
+    -(2 ** 28),
+    2 ** 28,
+    1.25,
+    -0.5,
+    'x',
+    '',
+    'ünïcode',
+    true,
+    false,
+    null,
+    undefined,
+    [1, 'a', [2]],
+    { a: 1, b: { c: 'd' } },
+    new Date(12345),
+    Buffer.from('bytes'),
   ];
   for (const v of cases) assert.deepEqual(decodeAmf3(encodeAmf3(v)), [v], String(v));
 });

@@ -4,16 +4,7 @@
 
 import { decodeAmf3Value, Amf3Reader } from './amf3.js';
 
-export type AmfValue =
-  | number
-  | boolean
-  | string
-  | null
-  | undefined
-  | Date
-  | Buffer
-  | AmfValue[]
-  | AmfObject;
+export type AmfValue = number | boolean | string | null | undefined | Date | Buffer | AmfValue[] | AmfObject;
 
 export interface AmfObject {
   [key: string]: AmfValue;
@@ -73,7 +64,10 @@ export class Amf0Reader {
   private readonly refs: AmfValue[] = [];
   private amf3: Amf3Reader | null = null;
 
-  constructor(readonly buf: Buffer, start = 0) {
+  constructor(
+    readonly buf: Buffer,
+    start = 0,
+  ) {
     this.pos = start;
   }
 

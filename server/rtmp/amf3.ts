@@ -40,7 +40,10 @@ export class Amf3Reader {
   readonly objects: AmfValue[] = [];
   readonly traits: Traits[] = [];
 
-  constructor(readonly buf: Buffer, public pos = 0) {}
+  constructor(
+    readonly buf: Buffer,
+    public pos = 0,
+  ) {}
 
   get remaining(): number {
     return this.buf.length - this.pos;
@@ -235,9 +238,7 @@ export function decodeAmf3Value(r: Amf3Reader, depth = 0): AmfValue {
         r.need(n * size);
         for (let i = 0; i < n; i++) {
           const at = r.pos + i * size;
-          a.push(
-            marker === AMF3.vectorInt ? r.buf.readInt32BE(at) : marker === AMF3.vectorUint ? r.buf.readUInt32BE(at) : r.buf.readDoubleBE(at),
-          );
+          a.push(marker === AMF3.vectorInt ? r.buf.readInt32BE(at) : marker === AMF3.vectorUint ? r.buf.readUInt32BE(at) : r.buf.readDoubleBE(at));
         }
         r.pos += n * size;
       }

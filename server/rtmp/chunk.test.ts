@@ -66,10 +66,7 @@ test('extended timestamps: type 0 and type 3 continuations, with and without the
     assert.deepEqual(out[0].payload, payload);
   });
   // Other behaviour: the continuation chunk omits it.
-  const omit = Buffer.concat([
-    hex('06 ffffff 0000c8 09 01000000 01234567'), payload.subarray(0, 128),
-    hex('c6'), payload.subarray(128),
-  ]);
+  const omit = Buffer.concat([hex('06 ffffff 0000c8 09 01000000 01234567'), payload.subarray(0, 128), hex('c6'), payload.subarray(128)]);
   feedAllSplits(omit, (out) => {
     assert.equal(out.length, 1);
     assert.equal(out[0].timestamp, ts);
@@ -78,14 +75,20 @@ test('extended timestamps: type 0 and type 3 continuations, with and without the
   // Extended delta on type 1, then a type-3 new message reusing it.
   const ext1 = hex('06 000001 000001 08 01000000 aa 46 ffffff 000001 08 01000000 bb c6 01000000 cc');
   feedAllSplits(ext1, (out) => {
-    assert.deepEqual(out.map((m) => m.timestamp), [1, 1 + 0x01000000, 1 + 2 * 0x01000000]);
+    assert.deepEqual(
+      out.map((m) => m.timestamp),
+      [1, 1 + 0x01000000, 1 + 2 * 0x01000000],
+    );
   });
 });
 
 test('timestamps wrap at 2^32 in the reader (the session unwraps)', () => {
   const { r, out } = reader();
   r.push(hex('04 ffffff 000001 09 01000000 fffffff0 aa 84 000020 bb'));
-  assert.deepEqual(out.map((m) => m.timestamp), [0xfffffff0, 0x10]);
+  assert.deepEqual(
+    out.map((m) => m.timestamp),
+    [0xfffffff0, 0x10],
+  );
 });
 
 test('Set Chunk Size applies to the next chunk in the same input; Abort drops a partial message', () => {
@@ -126,17 +129,33 @@ test('limits produce RtmpProtocolError, and the reader stays failed', () => {
   ];
   for (const [name, bytes, code] of cases) {
     const { r } = reader({ ...DEFAULT_CHUNK_READER_LIMITS, maxChunkSize: 65536 });
-    assert.throws(() => r.push(bytes), (e: unknown) => e instanceof RtmpProtocolError && e.code === code, name);
+    assert.throws(
+      () => r.push(bytes),
+      (e: unknown) => e instanceof RtmpProtocolError && e.code === code,
+      name,
+    );
     assert.throws(() => r.push(hex('00')), RtmpProtocolError, `${name}: stays failed`);
   }
   // Too many chunk streams.
   const { r } = reader({ ...DEFAULT_CHUNK_READER_LIMITS, maxChunkStreams: 4 });
-  const many = Buffer.concat(Array.from({ length: 6 }, (_, i) => writeChunks({ csid: 10 + i, typeId: 9, streamId: 1, timestamp: 0, payload: Buffer.alloc(8) }, 128)));
-  assert.throws(() => r.push(many), (e: unknown) => e instanceof RtmpProtocolError && e.code === 'too_many_chunk_streams');
+  const many = Buffer.concat(
+    Array.from({ length: 6 }, (_, i) => writeChunks({ csid: 10 + i, typeId: 9, streamId: 1, timestamp: 0, payload: Buffer.alloc(8) }, 128)),
+  );
+  assert.throws(
+    () => r.push(many),
+    (e: unknown) => e instanceof RtmpProtocolError && e.code === 'too_many_chunk_streams',
+  );
   // Bytes held in partial messages.
   const p = reader({ ...DEFAULT_CHUNK_READER_LIMITS, maxPartialBytes: 300 });
-  const partials = Buffer.concat(Array.from({ length: 3 }, (_, i) => writeChunks({ csid: 10 + i, typeId: 9, streamId: 1, timestamp: 0, payload: Buffer.alloc(900) }, 128).subarray(0, 12 + 128)));
-  assert.throws(() => p.r.push(partials), (e: unknown) => e instanceof RtmpProtocolError && e.code === 'too_much_partial');
+  const partials = Buffer.concat(
+    Array.from({ length: 3 }, (_, i) =>
+      writeChunks({ csid: 10 + i, typeId: 9, streamId: 1, timestamp: 0, payload: Buffer.alloc(900) }, 128).subarray(0, 12 + 128),
+    ),
+  );
+  assert.throws(
+    () => p.r.push(partials),
+    (e: unknown) => e instanceof RtmpProtocolError && e.code === 'too_much_partial',
+  );
 });
 
 test('writer round trip at several chunk sizes, with extended timestamps', () => {
@@ -169,7 +188,7 @@ test('input as (buffer, length) from one reused buffer; frames cut from shared s
   ]);
   const { r, out } = reader();
   const shared = Buffer.alloc(64 * 1024);
-  for (let at = 0, step = 1; at < wire.length; step = (step * 7 + 13) % 20_000 + 1) {
+  for (let at = 0, step = 1; at < wire.length; step = ((step * 7 + 13) % 20_000) + 1) {
     const n = wire.copy(shared, 0, at, Math.min(at + step, wire.length));
     r.push(shared, n);
     shared.fill(0xee);
@@ -199,5 +218,8 @@ test('onVideoStart: the first chunk of a multi-chunk video message gives its tim
   assert.equal(out.length, 0, 'the message itself waits for its last chunk');
   r.push(bytes.subarray(12 + 128));
   assert.deepEqual(starts, [[2000, 0x17, 0x01]], 'not again for its other chunks, a one-chunk frame or audio');
-  assert.deepEqual(out.map((m) => m.timestamp), [2000, 2033, 2040]);
+  assert.deepEqual(
+    out.map((m) => m.timestamp),
+    [2000, 2033, 2040],
+  );
 });

@@ -279,7 +279,15 @@ export class ChunkReader {
     if (fmt !== 0 && !st) throw new RtmpProtocolError('bad_chunk', 'missing full header');
     if (!st) {
       st = {
-        timestamp: 0, tsField: 0, extended: false, length: 0, typeId: 0, streamId: 0, parts: [], buf: null, received: 0,
+        timestamp: 0,
+        tsField: 0,
+        extended: false,
+        length: 0,
+        typeId: 0,
+        streamId: 0,
+        parts: [],
+        buf: null,
+        received: 0,
       };
       this.streams.set(csid, st);
     }

@@ -14,8 +14,12 @@ function connectCmd(): Buffer {
 function fuzzInput(i: number): Buffer {
   const r = (n: number) => Math.floor(Math.random() * n);
   const valid = Buffer.concat([
-    clientHandshake(), connectCmd(), command(0, 'createStream', 2, null), command(1, 'publish', 3, null, 'k' + r(3), 'live'),
-    media(9, 0, Buffer.from('1700000000', 'hex')), media(9, 40, randomBytes(2000)),
+    clientHandshake(),
+    connectCmd(),
+    command(0, 'createStream', 2, null),
+    command(1, 'publish', 3, null, 'k' + r(3), 'live'),
+    media(9, 0, Buffer.from('1700000000', 'hex')),
+    media(9, 40, randomBytes(2000)),
   ]);
   switch (i % 7) {
     case 0:

@@ -16,7 +16,6 @@ export const CSID_STATUS = 5;
 const CSID_AUDIO = 6;
 const CSID_VIDEO = 7;
 
-
 /** What playback needs of its connection. */
 export interface PlaybackHost {
   readonly connectionId: string;
@@ -81,13 +80,19 @@ export class RtmpPlayback {
   request(streamId: number, name: string, query: string): void {
     const { host, deps } = this;
     const refuse = (description: string, code = 'NetStream.Play.StreamNotFound') => {
-      deps.log.info({ connectionId: host.connectionId, remoteAddress: host.remoteAddress, app: host.app(), channel: name.slice(0, 64), code }, 'rtmp play refused');
+      deps.log.info(
+        { connectionId: host.connectionId, remoteAddress: host.remoteAddress, app: host.app(), channel: name.slice(0, 64), code },
+        'rtmp play refused',
+      );
       host.sendStatus(streamId, 'error', code, description);
       host.closeAfterReply('play refused');
     };
     if (!name) return refuse('No stream name was given.');
     const decide: Promise<PlayDecision> = deps.hooks.authorizePlay
-      ? withTimeout(() => deps.hooks.authorizePlay!({ app: host.app(), name, query, remoteAddress: host.remoteAddress, connectionId: host.connectionId }), deps.limits.hookTimeoutMs)
+      ? withTimeout(
+          () => deps.hooks.authorizePlay!({ app: host.app(), name, query, remoteAddress: host.remoteAddress, connectionId: host.connectionId }),
+          deps.limits.hookTimeoutMs,
+        )
       : Promise.resolve({ ok: true, channel: name });
     const marker = {};
     this.pending = marker;

@@ -62,7 +62,9 @@ test('per-address cap: the address at its maximum is refused at once (one warnin
     const other = await RawRtmpClient.open(port, { localAddress: '127.0.0.1' });
     clients.push(other);
     assert.equal(await other.handshake(), true, '127.0.0.1 is not held back by 127.0.0.2');
-    const warnings = logs().split('\n').filter((l) => l.includes('too many connections from this address'));
+    const warnings = logs()
+      .split('\n')
+      .filter((l) => l.includes('too many connections from this address'));
     assert.equal(warnings.length, 1, 'refusals from one address are logged once per interval');
     assert.match(warnings[0], /"remoteAddress":"127\.0\.0\.2"/);
 
@@ -105,7 +107,11 @@ test('idle check counts media only: ffmpeg publisher and player run through, a p
   const pub = run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 5), 20_000);
   try {
     await waitFor('alice publishing video', () => (hooks.sinks.get('alice')?.[0]?.count('video') ?? 0) > 5, 10_000, 20);
-    const player = run(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice`, '-t', '2.5', '-f', 'null', '-'], 15_000);
+    const player = run(
+      ffmpegPath,
+      ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice`, '-t', '2.5', '-f', 'null', '-'],
+      15_000,
+    );
 
     const quiet = await RawRtmpClient.open(port);
     assert.equal(await quiet.handshake(), true);

@@ -133,11 +133,20 @@ test('while live: a second publisher is refused (already_live) and a player pull
   const dir = mkdtempSync(join(tmpdir(), 'onair-rtmp-'));
   try {
     const pub = run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 5), 20_000);
-    await waitFor('alice live with video', () => server.liveChannels().includes('alice') && hooks.sinks.get('alice')![0].count('video') > 5, 10_000, 20);
+    await waitFor(
+      'alice live with video',
+      () => server.liveChannels().includes('alice') && hooks.sinks.get('alice')![0].count('video') > 5,
+      10_000,
+      20,
+    );
 
     const second = run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 2), 15_000);
     const out = join(dir, 'pulled.flv');
-    const player = run(ffmpegPath, ['-hide_banner', '-loglevel', 'warning', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice`, '-t', '2', '-c', 'copy', '-f', 'flv', out], 15_000);
+    const player = run(
+      ffmpegPath,
+      ['-hide_banner', '-loglevel', 'warning', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice`, '-t', '2', '-c', 'copy', '-f', 'flv', out],
+      15_000,
+    );
     await sleep(1000);
     const mid = server.stats().streams.find((c) => c.channel === 'alice');
     const s2 = await second;
@@ -240,7 +249,11 @@ test('dropPlayers: each player is asked again with its query; those refused are 
   const { server, port } = await startServer(hooks);
   const pub = run(ffmpegPath, publishArgs(`rtmp://127.0.0.1:${port}/live/secret-key`, 30), 40_000);
   const player = (t: string) =>
-    run(ffmpegPath, ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice?t=${t}`, '-t', '25', '-f', 'null', '-'], 30_000);
+    run(
+      ffmpegPath,
+      ['-hide_banner', '-loglevel', 'error', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice?t=${t}`, '-t', '25', '-f', 'null', '-'],
+      30_000,
+    );
   let keep: ReturnType<typeof run> | undefined;
   let gone: ReturnType<typeof run> | undefined;
   try {

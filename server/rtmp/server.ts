@@ -174,7 +174,10 @@ export class RtmpServer {
         try {
           return { s, drop: await shouldDrop(s.query) };
         } catch (e) {
-          this.log.error({ connectionId: s.connectionId, channel, err: (e as Error)?.message ?? String(e) }, 'rtmp player access check failed; dropping it');
+          this.log.error(
+            { connectionId: s.connectionId, channel, err: (e as Error)?.message ?? String(e) },
+            'rtmp player access check failed; dropping it',
+          );
           return { s, drop: true };
         }
       }),
@@ -194,7 +197,11 @@ export class RtmpServer {
     const now = Date.now();
     const { bytesIn, bytesOut } = this.totalBytes();
     const client = (id: string, address: string, connectedAt: number, flashver: string): RtmpClientStats => ({
-      id, address, timeMs: now - connectedAt, connectedAt: new Date(connectedAt).toISOString(), flashver,
+      id,
+      address,
+      timeMs: now - connectedAt,
+      connectedAt: new Date(connectedAt).toISOString(),
+      flashver,
     });
     return {
       uptimeMs: this.startedAt ? now - this.startedAt : 0,
@@ -206,7 +213,10 @@ export class RtmpServer {
       bwIn: this.meterIn.bitsPerSecond(),
       bwOut: this.meterOut.bitsPerSecond(),
       streams: this.hub.list().map((ch) => {
-        const players = [...ch.subscribers].map((s) => ({ ...client(s.connectionId, s.remoteAddress, s.connectedAt, s.flashVer), bytesOut: s.bytesOut() }));
+        const players = [...ch.subscribers].map((s) => ({
+          ...client(s.connectionId, s.remoteAddress, s.connectedAt, s.flashVer),
+          bytesOut: s.bytesOut(),
+        }));
         return {
           channel: ch.name,
           app: ch.publisher.app,
@@ -262,7 +272,10 @@ export class RtmpServer {
       return;
     }
     if (now - c.activeAt < this.limits.idleTimeoutMs || c.socket.destroyed) return;
-    this.log.info({ connectionId: session.connectionId, remoteAddress: c.socket.remoteAddress, channel: session.channel }, 'rtmp connection idle; closing');
+    this.log.info(
+      { connectionId: session.connectionId, remoteAddress: c.socket.remoteAddress, channel: session.channel },
+      'rtmp connection idle; closing',
+    );
     session.closeReason ??= 'idle timeout';
     session.destroy('disconnect');
     c.socket.destroy();
@@ -295,7 +308,8 @@ export class RtmpServer {
     conn.stageTimer = null;
     conn.stage = stage;
     if (stage === 'streaming') return;
-    const ms = stage === 'handshake' ? this.limits.handshakeTimeoutMs : stage === 'connect' ? this.limits.connectTimeoutMs : this.limits.streamStartTimeoutMs;
+    const ms =
+      stage === 'handshake' ? this.limits.handshakeTimeoutMs : stage === 'connect' ? this.limits.connectTimeoutMs : this.limits.streamStartTimeoutMs;
     const reason = stage === 'handshake' ? 'handshake timeout' : stage === 'connect' ? 'no connect in time' : 'no publish or play in time';
     conn.stageTimer = setTimeout(() => {
       const { session, socket } = conn;
@@ -318,7 +332,10 @@ export class RtmpServer {
     const fromHere = this.perAddress.get(group) ?? 0;
     if (fromHere >= this.limits.maxConnectionsPerAddress) {
       const max = this.limits.maxConnectionsPerAddress;
-      return this.refuse(accepted, remoteAddress, group, 'rtmp connection refused: too many connections from this address', { active: fromHere, max });
+      return this.refuse(accepted, remoteAddress, group, 'rtmp connection refused: too many connections from this address', {
+        active: fromHere,
+        max,
+      });
     }
     this.perAddress.set(group, fromHere + 1);
     this.accepted++;
@@ -358,7 +375,13 @@ export class RtmpServer {
     onData = (data, length) => {
       session.feed(data, length);
       if (conn.stage === 'streaming' || session.phase === 'closed') return;
-      const reached: Stage = session.streamRequested ? 'streaming' : session.isConnected ? 'stream' : session.phase === 'chunks' ? 'connect' : 'handshake';
+      const reached: Stage = session.streamRequested
+        ? 'streaming'
+        : session.isConnected
+          ? 'stream'
+          : session.phase === 'chunks'
+            ? 'connect'
+            : 'handshake';
       if (reached !== conn.stage) this.enterStage(conn, reached);
     };
     this.log.debug({ connectionId, remoteAddress }, 'rtmp connection');
@@ -380,7 +403,14 @@ export class RtmpServer {
       this.bytesInClosed += session.bytesIn;
       this.bytesOutClosed += session.bytesOut;
       this.log.debug(
-        { connectionId, remoteAddress, handshake: session.handshakeForm, bytesIn: session.bytesIn, bytesOut: session.bytesOut, reason: session.closeReason ?? 'disconnect' },
+        {
+          connectionId,
+          remoteAddress,
+          handshake: session.handshakeForm,
+          bytesIn: session.bytesIn,
+          bytesOut: session.bytesOut,
+          reason: session.closeReason ?? 'disconnect',
+        },
         'rtmp connection closed',
       );
     });

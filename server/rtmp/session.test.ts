@@ -35,7 +35,10 @@ test('connect: window ack, peer bandwidth, chunk size, then _result with fourCcL
   const c = new InProcessClient(keyHooks({}));
   c.feed(connectBytes({ objectEncoding: 0, fourCcList: ['av01', 'vp09', 'hvc1'] }));
   // Set Chunk Size is consumed by the client's reader (it changes how the _result parses), so check its effect.
-  assert.deepEqual(c.received.map((m) => m.typeId), [MSG.windowAckSize, MSG.setPeerBandwidth, MSG.commandAmf0]);
+  assert.deepEqual(
+    c.received.map((m) => m.typeId),
+    [MSG.windowAckSize, MSG.setPeerBandwidth, MSG.commandAmf0],
+  );
   assert.equal(c.readerChunkSize, 4096);
   assert.equal(c.received[0].payload.readUInt32BE(0), 2_500_000);
   assert.equal(c.received[1].payload[4], 2, 'dynamic limit');
@@ -84,7 +87,9 @@ test('AMF3 connect (message type 17) is understood', () => {
 test('publish: the hook decides before Publish.Start; media during the wait is kept; @setDataFrame stripped', async () => {
   const d = deferredHooks();
   const c = new InProcessClient(d.hooks);
-  c.feed(connectBytes()).feed(command(0, 'releaseStream', 2, null, 'k')).feed(command(0, 'FCPublish', 3, null, 'k'))
+  c.feed(connectBytes())
+    .feed(command(0, 'releaseStream', 2, null, 'k'))
+    .feed(command(0, 'FCPublish', 3, null, 'k'))
     .feed(command(0, 'createStream', 4, null));
   const created = c.commands().find((x) => x[0] === '_result' && x[1] === 4);
   assert.deepEqual(created?.slice(2), [null, 1]);
@@ -99,8 +104,14 @@ test('publish: the hook decides before Publish.Start; media during the wait is k
   d.resolve({ ok: true, channel: 'alice', sink });
   await tick();
   assert.deepEqual(c.statusCodes(), ['NetStream.Publish.Start']);
-  assert.ok(c.received.some((m) => m.typeId === MSG.userControl && m.payload.readUInt16BE(0) === 0), 'StreamBegin');
-  assert.deepEqual(sink.messages.map((m) => m.track), ['data', 'video', 'audio']);
+  assert.ok(
+    c.received.some((m) => m.typeId === MSG.userControl && m.payload.readUInt16BE(0) === 0),
+    'StreamBegin',
+  );
+  assert.deepEqual(
+    sink.messages.map((m) => m.track),
+    ['data', 'video', 'audio'],
+  );
   assert.deepEqual(decodeAmf0(sink.messages[0].tag), ['onMetaData', ecmaArray({ width: 320, height: 240 })]);
   // Timestamps: type-1 deltas and the 32-bit wrap.
   for (const t of [0x70000000, 0xe0000000, 0xfffffff0]) {
@@ -122,12 +133,19 @@ test('publish refused: BadName with the reason in words, closed gracefully, noth
     ['already_live', 'NetStream.Publish.BadName', 'Already publishing'],
     ['unavailable', 'NetStream.Publish.Failed', 'try again'],
   ] as const) {
-    const hooks: RtmpHooks = { authorizePublish: async () => ({ ok: false, code, reason: code === 'unavailable' ? 'Please try again later.' : 'Stream key not recognised.' }) };
+    const hooks: RtmpHooks = {
+      authorizePublish: async () => ({ ok: false, code, reason: code === 'unavailable' ? 'Please try again later.' : 'Stream key not recognised.' }),
+    };
     const c = new InProcessClient(hooks);
-    c.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'nope', 'live'));
+    c.feed(connectBytes())
+      .feed(command(0, 'createStream', 2, null))
+      .feed(command(1, 'publish', 3, null, 'nope', 'live'));
     await tick();
     await tick();
-    const st = c.commands().filter((x) => x[0] === 'onStatus').map((x) => x[3] as Record<string, string>);
+    const st = c
+      .commands()
+      .filter((x) => x[0] === 'onStatus')
+      .map((x) => x[3] as Record<string, string>);
     assert.equal(st.length, 1, code);
     assert.equal(st[0].level, 'error');
     assert.equal(st[0].code, expectCode);
@@ -139,7 +157,9 @@ test('publish refused: BadName with the reason in words, closed gracefully, noth
 test('a hook that throws or accepts after the socket closed does not leak the sink', async () => {
   const d = deferredHooks();
   const c = new InProcessClient(d.hooks);
-  c.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'k', 'live'));
+  c.feed(connectBytes())
+    .feed(command(0, 'createStream', 2, null))
+    .feed(command(1, 'publish', 3, null, 'k', 'live'));
   await tick();
   c.session.destroy('disconnect');
   const sink = new RecordingSink();
@@ -147,8 +167,14 @@ test('a hook that throws or accepts after the socket closed does not leak the si
   await tick();
   assert.deepEqual(sink.ends, ['disconnect']);
 
-  const c2 = new InProcessClient({ authorizePublish: () => { throw new Error('db down'); } });
-  c2.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'k', 'live'));
+  const c2 = new InProcessClient({
+    authorizePublish: () => {
+      throw new Error('db down');
+    },
+  });
+  c2.feed(connectBytes())
+    .feed(command(0, 'createStream', 2, null))
+    .feed(command(1, 'publish', 3, null, 'k', 'live'));
   await tick();
   await tick();
   assert.deepEqual(c2.statusCodes(), ['NetStream.Publish.Failed']);
@@ -158,11 +184,15 @@ test('the hub refuses a second live publisher even if the hook accepts', async (
   const hub = new RelayHub(1 << 20);
   const accept: RtmpHooks = { authorizePublish: async () => ({ ok: true, channel: 'alice', sink: new RecordingSink() }) };
   const a = new InProcessClient(accept, hub);
-  a.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'k', 'live'));
+  a.feed(connectBytes())
+    .feed(command(0, 'createStream', 2, null))
+    .feed(command(1, 'publish', 3, null, 'k', 'live'));
   await tick();
   const sinkB = new RecordingSink();
   const b = new InProcessClient({ authorizePublish: async () => ({ ok: true, channel: 'alice', sink: sinkB }) }, hub);
-  b.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'k', 'live'));
+  b.feed(connectBytes())
+    .feed(command(0, 'createStream', 2, null))
+    .feed(command(1, 'publish', 3, null, 'k', 'live'));
   await tick();
   await tick();
   assert.deepEqual(a.statusCodes(), ['NetStream.Publish.Start']);
@@ -173,9 +203,12 @@ test('the hub refuses a second live publisher even if the hook accepts', async (
 test('play: unknown channel -> StreamNotFound; live channel -> Reset, Start, metadata, sequence headers, GOP', async () => {
   const hub = new RelayHub(1 << 20);
   const p = new InProcessClient({ authorizePublish: async () => ({ ok: true, channel: 'alice', sink: new RecordingSink() }) }, hub);
-  p.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'k', 'live'));
+  p.feed(connectBytes())
+    .feed(command(0, 'createStream', 2, null))
+    .feed(command(1, 'publish', 3, null, 'k', 'live'));
   await tick();
-  const ex = (frameType: number, packetType: number) => Buffer.concat([Buffer.from([0x80 | (frameType << 4) | packetType]), Buffer.from('hvc1'), Buffer.alloc(8, 1)]);
+  const ex = (frameType: number, packetType: number) =>
+    Buffer.concat([Buffer.from([0x80 | (frameType << 4) | packetType]), Buffer.from('hvc1'), Buffer.alloc(8, 1)]);
   p.feed(writeChunks({ csid: 4, typeId: 18, streamId: 1, timestamp: 0, payload: encodeAmf0('@setDataFrame', 'onMetaData', { width: 1 }) }, 128));
   p.feed(media(9, 0, ex(1, 0))) // enhanced sequence start
     .feed(media(9, 0, ex(1, 1))) // enhanced keyframe
@@ -184,13 +217,17 @@ test('play: unknown channel -> StreamNotFound; live channel -> Reset, Start, met
     .feed(media(9, 99, ex(2, 3)));
 
   const nf = new InProcessClient(keyHooks({}), hub);
-  nf.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'play', 3, null, 'bob'));
+  nf.feed(connectBytes())
+    .feed(command(0, 'createStream', 2, null))
+    .feed(command(1, 'play', 3, null, 'bob'));
   await tick();
   assert.deepEqual(nf.statusCodes(), ['NetStream.Play.StreamNotFound']);
   assert.equal(nf.closed, 'graceful');
 
   const v = new InProcessClient(keyHooks({}), hub);
-  v.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'play', 3, null, 'alice'));
+  v.feed(connectBytes())
+    .feed(command(0, 'createStream', 2, null))
+    .feed(command(1, 'play', 3, null, 'alice'));
   await tick();
   assert.deepEqual(v.statusCodes(), ['NetStream.Play.Reset', 'NetStream.Play.Start']);
   const vids = () => v.received.filter((m) => m.typeId === 9).map((m) => m.payload[0].toString(16));
@@ -209,22 +246,32 @@ test('a batchable sink gets inter frames in one pass at the next keyframe, in or
   const hub = new RelayHub(1 << 20);
   const batched = Object.assign(new RecordingSink(), { batchable: true });
   const p = new InProcessClient({ authorizePublish: async () => ({ ok: true, channel: 'alice', sink: batched }) }, hub);
-  p.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'k', 'live'));
+  p.feed(connectBytes())
+    .feed(command(0, 'createStream', 2, null))
+    .feed(command(1, 'publish', 3, null, 'k', 'live'));
   await tick();
   const key = (t: number) => media(9, t, Buffer.from('17010000000000', 'hex'));
   const inter = (t: number) => media(9, t, Buffer.from('27010000000000', 'hex'));
   const aac = (t: number) => media(8, t, Buffer.from('af01aabb', 'hex'));
-  p.feed(media(9, 0, AVC_SEQ)).feed(media(8, 0, Buffer.from('af001210', 'hex'))).feed(key(0));
+  p.feed(media(9, 0, AVC_SEQ))
+    .feed(media(8, 0, Buffer.from('af001210', 'hex')))
+    .feed(key(0));
   assert.equal(batched.count(), 3, 'configs and keyframes pass at once');
   p.feed(aac(10)).feed(inter(33)).feed(aac(33)).feed(inter(66));
   assert.equal(batched.count(), 3, 'inter frames and AAC frames wait for the next keyframe');
   p.feed(key(100));
-  assert.deepEqual(batched.messages.slice(3).map((m) => `${m.track}@${m.dts}`), ['audio@10', 'video@33', 'audio@33', 'video@66', 'video@100'], 'all of them, in order, then the keyframe');
+  assert.deepEqual(
+    batched.messages.slice(3).map((m) => `${m.track}@${m.dts}`),
+    ['audio@10', 'video@33', 'audio@33', 'video@66', 'video@100'],
+    'all of them, in order, then the keyframe',
+  );
 
   // A player joining mid-GOP starts with the whole GOP, and from then on frames are not held back.
   p.feed(inter(133)).feed(inter(166));
   const v = new InProcessClient(keyHooks({}), hub);
-  v.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'play', 3, null, 'alice'));
+  v.feed(connectBytes())
+    .feed(command(0, 'createStream', 2, null))
+    .feed(command(1, 'play', 3, null, 'alice'));
   await tick();
   const timestamps = () => v.received.filter((m) => m.typeId === 9).map((m) => m.timestamp);
   assert.deepEqual(timestamps(), [100, 100, 133, 166], 'sequence header, keyframe, and the two held frames');
@@ -238,15 +285,23 @@ test('a batchable sink gets inter frames in one pass at the next keyframe, in or
   p.feed(inter(233)).feed(aac(240));
   assert.equal(batched.count(), 11);
   p.session.destroy();
-  assert.deepEqual(batched.messages.slice(11).map((m) => m.dts), [233, 240]);
+  assert.deepEqual(
+    batched.messages.slice(11).map((m) => m.dts),
+    [233, 240],
+  );
   assert.deepEqual(batched.ends, ['disconnect']);
 
   // A sink that is not batchable gets every frame as it comes.
   const plain = new RecordingSink();
   const q = new InProcessClient({ authorizePublish: async () => ({ ok: true, channel: 'carol', sink: plain }) }, hub);
-  q.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'k2', 'live'));
+  q.feed(connectBytes())
+    .feed(command(0, 'createStream', 2, null))
+    .feed(command(1, 'publish', 3, null, 'k2', 'live'));
   await tick();
-  q.feed(media(9, 0, AVC_SEQ)).feed(key(0)).feed(inter(33)).feed(aac(40));
+  q.feed(media(9, 0, AVC_SEQ))
+    .feed(key(0))
+    .feed(inter(33))
+    .feed(aac(40));
   assert.equal(plain.count(), 4);
 });
 
@@ -258,7 +313,9 @@ test('a keyframe announced by its first chunk: held frames go first, then keyfra
     keyframeStarting: (ts: number) => calls.push(`starting@${ts} after ${sink.messages.length}`),
   });
   const p = new InProcessClient({ authorizePublish: async () => ({ ok: true, channel: 'kim', sink }) }, hub);
-  p.feed(connectBytes()).feed(command(0, 'createStream', 2, null)).feed(command(1, 'publish', 3, null, 'k', 'live'));
+  p.feed(connectBytes())
+    .feed(command(0, 'createStream', 2, null))
+    .feed(command(1, 'publish', 3, null, 'k', 'live'));
   await tick();
   const bigKey = (t: number) => media(9, t, Buffer.concat([Buffer.from('1701000000', 'hex'), Buffer.alloc(1000, 1)]));
   p.feed(media(9, 0, AVC_SEQ)).feed(bigKey(0));
@@ -270,7 +327,10 @@ test('a keyframe announced by its first chunk: held frames go first, then keyfra
   assert.deepEqual(calls.at(-1), 'starting@1000 after 4', 'held frames delivered, then the announcement');
   assert.equal(sink.count(), 4, 'the keyframe itself not yet');
   p.feed(next.subarray(200));
-  assert.deepEqual(sink.messages.map((m) => `${m.track}@${m.dts}`), ['video@0', 'video@0', 'video@33', 'audio@40', 'video@1000']);
+  assert.deepEqual(
+    sink.messages.map((m) => `${m.track}@${m.dts}`),
+    ['video@0', 'video@0', 'video@33', 'audio@40', 'video@1000'],
+  );
   p.feed(media(9, 1033, Buffer.concat([Buffer.from('2701000000', 'hex'), Buffer.alloc(1000, 1)])));
   assert.equal(calls.length, 2, 'inter frames are not announced');
 });

@@ -227,7 +227,13 @@ export class RtmpSession {
   }
 
   private sendCommand(streamId: number, ...values: AmfValue[]): void {
-    this.sendMessage({ csid: streamId === 0 ? CSID_COMMAND : CSID_STATUS, typeId: MSG.commandAmf0, streamId, timestamp: 0, payload: encodeAmf0(...values) });
+    this.sendMessage({
+      csid: streamId === 0 ? CSID_COMMAND : CSID_STATUS,
+      typeId: MSG.commandAmf0,
+      streamId,
+      timestamp: 0,
+      payload: encodeAmf0(...values),
+    });
   }
 
   private sendStatus(streamId: number, level: 'status' | 'error' | 'warning', code: string, description: string, extra: AmfObject = {}): void {
@@ -395,9 +401,9 @@ export class RtmpSession {
 
   private onConnect(tid: number, cmdObj: AmfValue): void {
     if (this.connected) return; // a second connect on one connection is ignored
-    const o = (typeof cmdObj === 'object' && cmdObj !== null && !Array.isArray(cmdObj) && !(cmdObj instanceof Date) && !Buffer.isBuffer(cmdObj)
-      ? cmdObj
-      : {}) as AmfObject;
+    const o = (
+      typeof cmdObj === 'object' && cmdObj !== null && !Array.isArray(cmdObj) && !(cmdObj instanceof Date) && !Buffer.isBuffer(cmdObj) ? cmdObj : {}
+    ) as AmfObject;
     this.app = appNameFrom(str(o.app), str(o.tcUrl));
     this.flashVer = str(o.flashVer) ?? '';
     this.objectEncoding = typeof o.objectEncoding === 'number' ? o.objectEncoding : 0;
@@ -483,7 +489,13 @@ export class RtmpSession {
     this.sendMessage(controlMessages.userControl(USER_CONTROL.streamBegin, pending.streamId));
     this.sendStatus(pending.streamId, 'status', 'NetStream.Publish.Start', `${d.channel} is now published.`);
     this.log.info(
-      { connectionId: this.connectionId, remoteAddress: this.remoteAddress, app: this.app, channel: d.channel, dropped: pending.dropped || undefined },
+      {
+        connectionId: this.connectionId,
+        remoteAddress: this.remoteAddress,
+        app: this.app,
+        channel: d.channel,
+        dropped: pending.dropped || undefined,
+      },
       'rtmp publish started',
     );
     for (const msg of pending.pending) this.deliverLive(msg);

@@ -34,9 +34,7 @@ export interface PublishRequest {
 
 export type PublishRefusal = 'bad_name' | 'already_live' | 'bad_app' | 'unavailable';
 
-export type PublishDecision =
-  | { ok: true; channel: string; sink: MediaSink }
-  | { ok: false; code: PublishRefusal; reason: string };
+export type PublishDecision = { ok: true; channel: string; sink: MediaSink } | { ok: false; code: PublishRefusal; reason: string };
 
 export interface PlayRequest {
   app: string;

@@ -31,12 +31,16 @@ export function enforceAccessChanges(opts: AccessEnforcementOptions): void {
     access.applyChange(change);
     chat.recheckAccess(change).catch((err) => logger.warn({ err: (err as Error).message, kind: change.kind }, 'chat access re-check failed'));
     for (const channel of rtmp.liveChannels()) {
-      rtmp.dropPlayers(channel, async (query) => !(await opts.playerStillAllowed(channel, query))).catch((err) => {
-        logger.warn({ err: (err as Error).message, channel }, 'rtmp player access re-check failed');
-      });
+      rtmp
+        .dropPlayers(channel, async (query) => !(await opts.playerStillAllowed(channel, query)))
+        .catch((err) => {
+          logger.warn({ err: (err as Error).message, channel }, 'rtmp player access re-check failed');
+        });
     }
     if (change.kind === 'stream-key-reset') {
-      opts.keyReset(change.channel).catch((err) => logger.warn({ err: (err as Error).message, channel: change.channel }, 'stream key re-check failed'));
+      opts
+        .keyReset(change.channel)
+        .catch((err) => logger.warn({ err: (err as Error).message, channel: change.channel }, 'stream key re-check failed'));
     }
   });
 }

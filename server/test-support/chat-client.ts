@@ -28,7 +28,12 @@ export function connectChat(base: string, auth: { token?: string; guestToken?: s
  * Resolves with the first `event` payload that matches; rejects after timeoutMs. For 'message' it also looks
  * inside 'messages' batches (a busy room's messages arrive together).
  */
-export function nextEvent<T = any>(socket: ChatClient, event: keyof ChatServerToClient | 'disconnect', match: (p: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
+export function nextEvent<T = any>(
+  socket: ChatClient,
+  event: keyof ChatServerToClient | 'disconnect',
+  match: (p: T) => boolean = () => true,
+  timeoutMs = 5000,
+): Promise<T> {
   const s = socket as unknown as { on(e: string, l: (p: any) => void): void; off(e: string, l: (p: any) => void): void };
   return new Promise((resolve, reject) => {
     const done = () => {
@@ -67,5 +72,7 @@ export function collect<T = any>(socket: ChatClient, event: keyof ChatServerToCl
 
 /** emitWithAck for any event name and payload (malformed ones included), with a timeout. */
 export function request<T = any>(socket: ChatClient, event: string, ...args: unknown[]): Promise<T> {
-  return (socket as unknown as { timeout(ms: number): { emitWithAck(e: string, ...a: unknown[]): Promise<T> } }).timeout(5000).emitWithAck(event, ...args);
+  return (socket as unknown as { timeout(ms: number): { emitWithAck(e: string, ...a: unknown[]): Promise<T> } })
+    .timeout(5000)
+    .emitWithAck(event, ...args);
 }

@@ -10,14 +10,21 @@ import { testChatAuth } from './chat-auth.js';
 
 const env = process.env;
 const logger = createLogger({ level: env.ONAIR_LOG_LEVEL ?? 'warn', name: 'chat-proc' }, process.stderr);
-const db = await openDatabase({ sqlitePath: env.CHAT_SQLITE ?? ':memory:', databaseUrl: env.DATABASE_URL || undefined, pgSchema: env.PG_SCHEMA || undefined });
+const db = await openDatabase({
+  sqlitePath: env.CHAT_SQLITE ?? ':memory:',
+  databaseUrl: env.DATABASE_URL || undefined,
+  pgSchema: env.PG_SCHEMA || undefined,
+});
 // Test hooks, on 127.0.0.1 only: GET /_test/live?channel=NAME and /_test/notify?user=ID&channel=NAME.
 let chatRef: Awaited<ReturnType<typeof attachChat>> | undefined;
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   const channel = url.searchParams.get('channel') ?? '';
   if (url.pathname === '/_test/live' && chatRef) {
-    void chatRef.streamStarted(channel).then((m) => res.end(JSON.stringify(m)), () => res.writeHead(500).end());
+    void chatRef.streamStarted(channel).then(
+      (m) => res.end(JSON.stringify(m)),
+      () => res.writeHead(500).end(),
+    );
     return;
   }
   if (url.pathname === '/_test/notify' && chatRef) {

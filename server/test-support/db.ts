@@ -53,10 +53,11 @@ const sqliteKind: DbKind = {
     return {
       ...db,
       config,
-      cleanup: () => (done ??= (async () => {
-        await db.close();
-        await rm(dir, { recursive: true, force: true });
-      })()),
+      cleanup: () =>
+        (done ??= (async () => {
+          await db.close();
+          await rm(dir, { recursive: true, force: true });
+        })()),
     };
   },
 };
@@ -94,10 +95,7 @@ async function withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 function sweepStaleSchemas(): Promise<void> {
   return (staleSweep ??= withClient(async (c) => {
-    const { rows } = await c.query<{ nspname: string }>(
-      `select nspname from pg_namespace where nspname like $1`,
-      [`${SCHEMA_PREFIX}%`],
-    );
+    const { rows } = await c.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${SCHEMA_PREFIX}%`]);
     for (const { nspname } of rows) {
       const born = parseInt(nspname.slice(SCHEMA_PREFIX.length).split('_')[0] ?? '', 36);
       if (Number.isFinite(born) && Date.now() - born > STALE_SCHEMA_MS && /^[a-z0-9_]+$/.test(nspname)) {
@@ -125,10 +123,11 @@ const postgresKind: DbKind = {
     return {
       ...db,
       config,
-      cleanup: () => (done ??= (async () => {
-        await db.close();
-        await dropSchema();
-      })()),
+      cleanup: () =>
+        (done ??= (async () => {
+          await db.close();
+          await dropSchema();
+        })()),
     };
   },
 };
@@ -143,4 +142,3 @@ function kinds(): DbKind[] {
 }
 
 export const DB_KINDS: readonly DbKind[] = kinds();
-

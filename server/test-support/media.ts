@@ -56,4 +56,7 @@ export async function decode(path: string): Promise<string> {
 }
 
 export const extinf = (m3u8: string): number[] =>
-  m3u8.split('\n').filter((l) => l.startsWith('#EXTINF:')).map((l) => Number(l.slice(8, -1)));
+  m3u8
+    .split('\n')
+    .filter((l) => l.startsWith('#EXTINF:'))
+    .map((l) => Number(l.slice(8, -1)));

@@ -72,10 +72,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(t);
       reject(signal?.reason ?? new Error('aborted'));
     };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -87,7 +90,12 @@ const LATE = Symbol('late');
  * <what>` (with the last error `fn` threw) after `timeoutMs`. Bounded both ways: at most timeoutMs / everyMs + 1
  * attempts, and an attempt that hangs counts against the same deadline.
  */
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   const attempts = Math.ceil(timeoutMs / Math.max(1, everyMs)) + 1;
   let lastErr: unknown;

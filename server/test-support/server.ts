@@ -39,20 +39,26 @@ async function dropPgSchema(schema: string): Promise<void> {
  * in a fresh schema, dropped on stop(); the default is a SQLite file in the temp folder (or in `dataDir`, which
  * stop() removes too).
  */
-export async function startTestServer(env: Record<string, string> = {}, opts: { db?: 'sqlite' | 'postgres'; dataDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  opts: { db?: 'sqlite' | 'postgres'; dataDir?: string } = {},
+): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'onair-e2e-'));
   const pgSchema = opts.db === 'postgres' ? `onair_t_${Date.now().toString(36)}_${process.pid}_${randomBytes(4).toString('hex')}` : undefined;
   if (pgSchema) env = { DATABASE_URL: TEST_PG_URL, ...env };
-  const config: OnairConfig = loadConfig({
-    ONAIR_DATA_DIR: dataDir,
-    ONAIR_HTTP_PORT: '0',
-    ONAIR_RTMP_PORT: '0',
-    ONAIR_HTTP_HOST: '127.0.0.1',
-    ONAIR_RTMP_HOST: '127.0.0.1',
-    ONAIR_THUMBNAIL_SECONDS: '0',
-    ONAIR_LOG_LEVEL: 'debug',
-    ...env,
-  }, dataDir);
+  const config: OnairConfig = loadConfig(
+    {
+      ONAIR_DATA_DIR: dataDir,
+      ONAIR_HTTP_PORT: '0',
+      ONAIR_RTMP_PORT: '0',
+      ONAIR_HTTP_HOST: '127.0.0.1',
+      ONAIR_RTMP_HOST: '127.0.0.1',
+      ONAIR_THUMBNAIL_SECONDS: '0',
+      ONAIR_LOG_LEVEL: 'debug',
+      ...env,
+    },
+    dataDir,
+  );
   let captured = '';
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -91,8 +97,14 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: {
-      ...process.env, ONAIR_HTTP_PORT: '0', ONAIR_RTMP_PORT: '0', ONAIR_HTTP_HOST: '127.0.0.1', ONAIR_RTMP_HOST: '127.0.0.1',
-      ONAIR_THUMBNAIL_SECONDS: '0', ONAIR_LOG_LEVEL: 'warn', ...env,
+      ...process.env,
+      ONAIR_HTTP_PORT: '0',
+      ONAIR_RTMP_PORT: '0',
+      ONAIR_HTTP_HOST: '127.0.0.1',
+      ONAIR_RTMP_HOST: '127.0.0.1',
+      ONAIR_THUMBNAIL_SECONDS: '0',
+      ONAIR_LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -131,7 +143,13 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   }
 }
 
-export async function api<T = any>(base: string, method: string, url: string, body?: unknown, token?: string): Promise<{ status: number; body: T; headers: Headers }> {
+export async function api<T = any>(
+  base: string,
+  method: string,
+  url: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await fetch(base + url, {
     method,
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -164,14 +182,43 @@ export interface Publisher {
 /** A real ffmpeg publishing a test pattern with a tone, 1 s keyframes, in real time. */
 export function publish(url: string, opts: { seconds?: number; size?: string; fps?: number; extra?: string[] } = {}): Publisher {
   const fps = opts.fps ?? 30;
-  const args = ['-hide_banner', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', `testsrc2=size=${opts.size ?? '320x240'}:rate=${fps}`,
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(fps), '-keyint_min', String(fps), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '64k',
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${opts.size ?? '320x240'}:rate=${fps}`,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=44100',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-g',
+    String(fps),
+    '-keyint_min',
+    String(fps),
+    '-sc_threshold',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '64k',
     ...(opts.seconds ? ['-t', String(opts.seconds)] : []),
     ...(opts.extra ?? []),
-    '-f', 'flv', url];
+    '-f',
+    'flv',
+    url,
+  ];
   const proc = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d.toString()));

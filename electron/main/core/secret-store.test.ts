@@ -27,7 +27,15 @@ function testCipher(key = randomBytes(32), available = true): Cipher {
 
 const dir = mkdtempSync(path.join(tmpdir(), 'onair-secrets-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const secrets: Secrets = { mode: 'onair', serverUrl: 'https://live.example.com', username: 'ann', channel: 'ann', rtmpUrl: 'rtmp://live.example.com/live', token: 'tok_SECRET_123', streamKey: 'live_KEY_456' };
+const secrets: Secrets = {
+  mode: 'onair',
+  serverUrl: 'https://live.example.com',
+  username: 'ann',
+  channel: 'ann',
+  rtmpUrl: 'rtmp://live.example.com/live',
+  token: 'tok_SECRET_123',
+  streamKey: 'live_KEY_456',
+};
 
 describe('SecretStore', () => {
   test('round trip through the cipher; nothing in clear on disk', () => {

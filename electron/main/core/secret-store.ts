@@ -29,7 +29,15 @@ export function parseSecrets(json: string): Secrets | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   if (o.mode === 'onair' && str(o.serverUrl) && str(o.username) && str(o.channel) && str(o.rtmpUrl) && str(o.token) && str(o.streamKey)) {
-    return { mode: 'onair', serverUrl: o.serverUrl, username: o.username, channel: o.channel, rtmpUrl: o.rtmpUrl, token: o.token, streamKey: o.streamKey };
+    return {
+      mode: 'onair',
+      serverUrl: o.serverUrl,
+      username: o.username,
+      channel: o.channel,
+      rtmpUrl: o.rtmpUrl,
+      token: o.token,
+      streamKey: o.streamKey,
+    };
   }
   if (o.mode === 'custom' && str(o.rtmpUrl) && str(o.streamKey)) return { mode: 'custom', rtmpUrl: o.rtmpUrl, streamKey: o.streamKey };
   return null;

@@ -38,7 +38,10 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ stdout: 
 export async function listCameras(ffmpegPath: string, platform: NodeJS.Platform = process.platform): Promise<string[]> {
   if (platform === 'linux') {
     try {
-      return readdirSync('/dev').filter((f) => /^video\d+$/.test(f)).sort().map((f) => `/dev/${f}`);
+      return readdirSync('/dev')
+        .filter((f) => /^video\d+$/.test(f))
+        .sort()
+        .map((f) => `/dev/${f}`);
     } catch {
       return [];
     }
@@ -77,7 +80,9 @@ export async function listSources(ffmpegPath: string, host: HostSources = {}): P
   const displays = host.displays ?? [{ index: 0, label: 'Entire screen' }];
   if (!host.displays) notes.push('Displays are a fixed list here (one entire screen); the desktop app lists each display.');
   for (const d of displays) sources.push({ id: `screen:${d.index}`, label: d.label, spec: { kind: 'screen', display: d.index } });
-  if (host.windows) for (const w of host.windows) sources.push({ id: `window:${w.id}`, label: `Window: ${w.title}`, spec: { kind: 'window', id: w.id, title: w.title } });
+  if (host.windows)
+    for (const w of host.windows)
+      sources.push({ id: `window:${w.id}`, label: `Window: ${w.title}`, spec: { kind: 'window', id: w.id, title: w.title } });
   else notes.push('Windows are listed by the desktop app only.');
   for (const c of cameras) sources.push({ id: `camera:${c}`, label: `Camera: ${c}`, spec: { kind: 'camera', name: c } });
   if (!cameras.length) notes.push('No camera found.');
@@ -88,14 +93,31 @@ export async function listSources(ffmpegPath: string, host: HostSources = {}): P
 
 /** One JPEG frame of a source as a data: URL. */
 export async function snapshot(ffmpegPath: string, src: SourceSpec, timeoutMs = 8000): Promise<string> {
-  if (src.kind === 'android') throw new SourceError('Android devices are streamed by the broadcast pipeline (adb screenrecord); there is no preview for them here.');
+  if (src.kind === 'android')
+    throw new SourceError('Android devices are streamed by the broadcast pipeline (adb screenrecord); there is no preview for them here.');
   // The same input the broadcast would open (one source of truth for capture arguments), one frame of it.
-  const plan = planSources({ source: src, video: { width: 1280, height: 720, fps: 5, bitrateKbps: 1000, keyframeSeconds: 2, encoder: 'libx264' }, audio: { bitrateKbps: 128 } }, sourceEnvFromProcess());
+  const plan = planSources(
+    {
+      source: src,
+      video: { width: 1280, height: 720, fps: 5, bitrateKbps: 1000, keyframeSeconds: 2, encoder: 'libx264' },
+      audio: { bitrateKbps: 128 },
+    },
+    sourceEnvFromProcess(),
+  );
   if (!plan.ok) throw new SourceError(plan.reason);
   const input = { ...plan.plan.inputs[0], realtime: false };
   const args = buildFfmpegArgs({
     inputs: [input],
-    outputs: [{ url: 'pipe:1', format: 'image2pipe', maps: ['0:v:0'], frames: 1, audio: 'none', video: { codec: 'mjpeg', width: 640, options: { 'q:v': 6 } } }],
+    outputs: [
+      {
+        url: 'pipe:1',
+        format: 'image2pipe',
+        maps: ['0:v:0'],
+        frames: 1,
+        audio: 'none',
+        video: { codec: 'mjpeg', width: 640, options: { 'q:v': 6 } },
+      },
+    ],
   });
   const jpeg = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -123,7 +123,15 @@ export class StudioCore {
     const persisted = this.o.store.persistent;
     if (!s) return { mode: 'signed-out', persisted };
     if (s.mode === 'custom') return { mode: 'custom', rtmpUrl: s.rtmpUrl, keyMasked: maskKey(s.streamKey), persisted };
-    return { mode: 'onair', serverUrl: s.serverUrl, username: s.username, channel: s.channel, rtmpUrl: s.rtmpUrl, keyMasked: maskKey(s.streamKey), persisted };
+    return {
+      mode: 'onair',
+      serverUrl: s.serverUrl,
+      username: s.username,
+      channel: s.channel,
+      rtmpUrl: s.rtmpUrl,
+      keyMasked: maskKey(s.streamKey),
+      persisted,
+    };
   }
 
   private setSecrets(s: Secrets | null): SessionInfo {
@@ -171,14 +179,25 @@ export class StudioCore {
       const auth = register ? await client.register(creds) : await client.login(creds);
       if (!auth.token) throw new StudioError('bad_response', 'The server signed in without giving a token; update the Onair server.');
       const channel = await this.api(base, auth.token).myChannel();
-      return this.setSecrets({ mode: 'onair', serverUrl: base, username: auth.user.username, channel: channel.name, rtmpUrl: channel.rtmpUrl, token: auth.token, streamKey: channel.streamKey });
+      return this.setSecrets({
+        mode: 'onair',
+        serverUrl: base,
+        username: auth.user.username,
+        channel: channel.name,
+        rtmpUrl: channel.rtmpUrl,
+        token: auth.token,
+        streamKey: channel.streamKey,
+      });
     },
 
     'session:useCustom': async ({ rtmpUrl, streamKey }) => this.setSecrets({ mode: 'custom', rtmpUrl: rtmpUrl.replace(/\/+$/, ''), streamKey }),
 
     'session:signOut': async () => {
       const s = this.o.store.get();
-      if (s?.mode === 'onair') await this.api(s.serverUrl, s.token).logout().catch(() => undefined);
+      if (s?.mode === 'onair')
+        await this.api(s.serverUrl, s.token)
+          .logout()
+          .catch(() => undefined);
       return this.setSecrets(null);
     },
 
@@ -211,7 +230,14 @@ export class StudioCore {
         streamKey: s.streamKey,
         source: settings.source,
         pip: settings.pip,
-        video: { width: preset.width, height: preset.height, fps: settings.fps, bitrateKbps: settings.bitrateKbps, keyframeSeconds: settings.keyframeSeconds, encoder: settings.encoder },
+        video: {
+          width: preset.width,
+          height: preset.height,
+          fps: settings.fps,
+          bitrateKbps: settings.bitrateKbps,
+          keyframeSeconds: settings.keyframeSeconds,
+          encoder: settings.encoder,
+        },
         audio: { microphone: settings.microphone, system: settings.systemAudio, bitrateKbps: 128 },
         recordPath: settings.recordPath,
       };
@@ -248,7 +274,12 @@ export class StudioCore {
       const s = this.secrets();
       const link = larixLink(s.rtmpUrl, s.streamKey, s.mode === 'onair' ? `Onair ${s.channel}` : 'Onair');
       const svg = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-      return { rtmpUrl: s.rtmpUrl, streamKey: s.streamKey, larixLink: link, qrSvgDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
+      return {
+        rtmpUrl: s.rtmpUrl,
+        streamKey: s.streamKey,
+        larixLink: link,
+        qrSvgDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`,
+      };
     },
 
     'channel:serverView': async () => {
@@ -259,7 +290,8 @@ export class StudioCore {
       const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 1000) : '');
       return {
         live: ch.live === true,
-        keyframeWarning: w && typeof w.intervalSeconds === 'number' ? { intervalSeconds: w.intervalSeconds, message: text(w.message), fix: text(w.fix) } : null,
+        keyframeWarning:
+          w && typeof w.intervalSeconds === 'number' ? { intervalSeconds: w.intervalSeconds, message: text(w.message), fix: text(w.fix) } : null,
       };
     },
 

@@ -71,14 +71,20 @@ function Account({ session }: { session: Exclude<SessionInfo, { mode: 'signed-ou
   };
   return (
     <div className="account">
-      <span data-testid="account">{session.mode === 'onair' ? `${session.username} on ${new URL(session.serverUrl).host}` : `Custom: ${session.rtmpUrl}`}</span>
+      <span data-testid="account">
+        {session.mode === 'onair' ? `${session.username} on ${new URL(session.serverUrl).host}` : `Custom: ${session.rtmpUrl}`}
+      </span>
       <span className="account__key">
         Key: <code data-testid="stream-key">{key ?? session.keyMasked}</code>
         <button type="button" onClick={() => void reveal()}>
           {key ? 'Hide' : 'Reveal'}
         </button>
       </span>
-      {!session.persisted && <span className="account__note" title="The OS keychain is not available here">not saved</span>}
+      {!session.persisted && (
+        <span className="account__note" title="The OS keychain is not available here">
+          not saved
+        </span>
+      )}
       <button type="button" disabled={live} onClick={() => void call('session:signOut', {}).then(setSession, (e: Error) => setErr(e.message))}>
         Sign out
       </button>
@@ -148,7 +154,10 @@ function SignIn() {
           </div>
         </form>
       ) : (
-        <form className="card" onSubmit={(e) => (e.preventDefault(), void go(() => call('session:useCustom', { rtmpUrl: rtmpUrl.trim(), streamKey: streamKey.trim() })))}>
+        <form
+          className="card"
+          onSubmit={(e) => (e.preventDefault(), void go(() => call('session:useCustom', { rtmpUrl: rtmpUrl.trim(), streamKey: streamKey.trim() })))}
+        >
           <label>
             RTMP server URL
             <input value={rtmpUrl} onChange={(e) => setRtmpUrl(e.target.value)} required />
@@ -183,7 +192,10 @@ function Workspace({ session }: { session: Exclude<SessionInfo, { mode: 'signed-
       <section className="col col--settings">
         <Settings />
       </section>
-      <section className="col col--side">{session.mode === 'onair' ? <Audience /> : <p className="muted">Chat, viewers and invites need an Onair server account.</p>}<Phone /></section>
+      <section className="col col--side">
+        {session.mode === 'onair' ? <Audience /> : <p className="muted">Chat, viewers and invites need an Onair server account.</p>}
+        <Phone />
+      </section>
     </main>
   );
 }
@@ -335,7 +347,14 @@ function Settings() {
       <div className="row3">
         <label>
           Bitrate (kb/s)
-          <input type="number" min={200} max={50000} step={100} value={s.bitrateKbps} onChange={(e) => s.set({ bitrateKbps: Math.round(Number(e.target.value)) })} />
+          <input
+            type="number"
+            min={200}
+            max={50000}
+            step={100}
+            value={s.bitrateKbps}
+            onChange={(e) => s.set({ bitrateKbps: Math.round(Number(e.target.value)) })}
+          />
         </label>
         <label>
           FPS
@@ -380,8 +399,7 @@ function Settings() {
       </label>
       <label className="check">
         <input type="checkbox" checked={s.systemAudio} onChange={(e) => s.set({ systemAudio: e.target.checked })} />
-        Include system audio (Linux: PulseAudio/PipeWire monitor; Windows: loopback device; macOS needs a virtual
-        device such as BlackHole)
+        Include system audio (Linux: PulseAudio/PipeWire monitor; Windows: loopback device; macOS needs a virtual device such as BlackHole)
       </label>
       <label>
         Also record to (optional, .mp4 or .mkv)
@@ -461,8 +479,8 @@ function Phone() {
     <details className="phone">
       <summary>Stream from a phone</summary>
       <p className="small">
-        Install Larix Broadcaster (Android, iOS), then scan this code with the phone's camera (or open the link on the
-        phone): it adds your server and key. The code and the link contain your stream key: share them with no one.
+        Install Larix Broadcaster (Android, iOS), then scan this code with the phone's camera (or open the link on the phone): it adds your server and
+        key. The code and the link contain your stream key: share them with no one.
       </p>
       <button type="button" onClick={() => void toggle()}>
         {setup ? 'Hide phone setup' : 'Show phone setup'}
@@ -472,7 +490,13 @@ function Phone() {
           <p className="small">
             Server: <code>{setup.rtmpUrl}</code>
           </p>
-          <img className="phone__qr" src={setup.qrSvgDataUrl} alt="QR code that sets up Larix Broadcaster with your server and key" width={220} height={220} />
+          <img
+            className="phone__qr"
+            src={setup.qrSvgDataUrl}
+            alt="QR code that sets up Larix Broadcaster with your server and key"
+            width={220}
+            height={220}
+          />
           <textarea readOnly className="phone__link" value={setup.larixLink} data-testid="larix-link" rows={4} />
         </>
       )}

@@ -1,6 +1,15 @@
 // The Studio's only way to main: `window.onair` (the preload, in the desktop app) or, in a plain browser, the dev
 // bridge's HTTP client implementing the same OnairApi from the contract (electron/dev-bridge).
-import { EVENT_NAMES, type EventMap, type EventName, type InvokeChannel, type InvokeReply, type InvokeRequest, type IpcResult, type OnairApi } from '../../../electron/ipc-contract.js';
+import {
+  EVENT_NAMES,
+  type EventMap,
+  type EventName,
+  type InvokeChannel,
+  type InvokeReply,
+  type InvokeRequest,
+  type IpcResult,
+  type OnairApi,
+} from '../../../electron/ipc-contract.js';
 
 declare global {
   interface Window {

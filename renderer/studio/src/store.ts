@@ -28,7 +28,14 @@ export interface StudioState {
   history: number[];
   error: string | null;
   init(): Promise<void>;
-  set(patch: Partial<Pick<StudioState, 'sourceId' | 'encoder' | 'bitrateKbps' | 'fps' | 'keyframeSeconds' | 'pip' | 'recordPath' | 'microphone' | 'systemAudio' | 'error'>>): void;
+  set(
+    patch: Partial<
+      Pick<
+        StudioState,
+        'sourceId' | 'encoder' | 'bitrateKbps' | 'fps' | 'keyframeSeconds' | 'pip' | 'recordPath' | 'microphone' | 'systemAudio' | 'error'
+      >
+    >,
+  ): void;
   setPreset(p: PresetName): void;
   setSession(s: SessionInfo): void;
   goLive(): Promise<void>;

@@ -55,7 +55,10 @@ function useFollowedLiveNotices() {
     const socket = chatSocket();
     const onNotice = (n: NoticeEvent) => {
       if (n.kind !== 'followed-live') return;
-      push({ kind: 'live', text: `${n.channel} is live${n.title ? `: ${n.title}` : ''}`, action: { label: 'Watch', href: `/c/${n.channel}` } }, 15_000);
+      push(
+        { kind: 'live', text: `${n.channel} is live${n.title ? `: ${n.title}` : ''}`, action: { label: 'Watch', href: `/c/${n.channel}` } },
+        15_000,
+      );
     };
     socket.on('notice', onNotice);
     return () => {

@@ -34,7 +34,15 @@ function AuthForm({ mode, next }: { mode: 'login' | 'register'; next?: string })
       <h2 id={`${id}-title`}>{title}</h2>
       <label className="field">
         <span>Username</span>
-        <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required minLength={3} maxLength={32} />
+        <input
+          name="username"
+          autoComplete="username"
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          required
+          minLength={3}
+          maxLength={32}
+        />
       </label>
       <label className="field">
         <span>Password</span>
@@ -48,7 +56,9 @@ function AuthForm({ mode, next }: { mode: 'login' | 'register'; next?: string })
           minLength={mode === 'register' ? 8 : 1}
         />
       </label>
-      {mode === 'register' && <p className="hint">3–32 letters, digits, _ or -. Your channel gets the same name. Passwords need 8 characters or more.</p>}
+      {mode === 'register' && (
+        <p className="hint">3–32 letters, digits, _ or -. Your channel gets the same name. Passwords need 8 characters or more.</p>
+      )}
       {error && (
         <p className="form-error" role="alert">
           {error}

@@ -123,7 +123,13 @@ export function Home() {
               setFilter({ q: search.trim() });
             }}
           >
-            <input type="search" aria-label="Search live channels" placeholder="Search live channels" value={search} onChange={(e) => setSearch(e.target.value)} />
+            <input
+              type="search"
+              aria-label="Search live channels"
+              placeholder="Search live channels"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+            />
             <button type="submit" className="btn">
               Search
             </button>
@@ -135,7 +141,13 @@ export function Home() {
               All
             </button>
             {tags.map((t) => (
-              <button key={t} type="button" className={`tag${t === tag ? ' tag--on' : ''}`} aria-pressed={t === tag} onClick={() => setFilter({ tag: t === tag ? '' : t })}>
+              <button
+                key={t}
+                type="button"
+                className={`tag${t === tag ? ' tag--on' : ''}`}
+                aria-pressed={t === tag}
+                onClick={() => setFilter({ tag: t === tag ? '' : t })}
+              >
                 #{t}
               </button>
             ))}
@@ -160,8 +172,9 @@ export function Home() {
       {status === 'signed-in' && user && (
         <section className="section card welcome">
           <p>
-            Signed in as <strong>{user.username}</strong>. Your channel is <Link to={`/c/${user.username.toLowerCase()}`}>/c/{user.username.toLowerCase()}</Link>;
-            your stream key and OBS setup are in <Link to="/settings">Settings</Link>.
+            Signed in as <strong>{user.username}</strong>. Your channel is{' '}
+            <Link to={`/c/${user.username.toLowerCase()}`}>/c/{user.username.toLowerCase()}</Link>; your stream key and OBS setup are in{' '}
+            <Link to="/settings">Settings</Link>.
           </p>
         </section>
       )}

@@ -24,7 +24,8 @@ export function Invite({ token }: { token: string }) {
           setProblem(null);
         }
       } catch (err) {
-        if (current()) setProblem(errorCode(err) === 'not_found' ? 'This invite link does not exist. Check that you copied all of it.' : errorMessage(err));
+        if (current())
+          setProblem(errorCode(err) === 'not_found' ? 'This invite link does not exist. Check that you copied all of it.' : errorMessage(err));
       }
     },
     15_000,
@@ -56,7 +57,12 @@ export function Invite({ token }: { token: string }) {
       </div>
     );
   }
-  if (!info) return <div className="card card--center" aria-busy="true">Loading the invite…</div>;
+  if (!info)
+    return (
+      <div className="card card--center" aria-busy="true">
+        Loading the invite…
+      </div>
+    );
   if (!info.valid) {
     return (
       <div className="card card--center" role="alert" data-testid="invite-invalid">
@@ -93,7 +99,13 @@ export function Invite({ token }: { token: string }) {
             <label className="field">
               <span>Your name</span>
               {/* No maxLength: it counts UTF-16 units, the server counts characters as people see them. */}
-              <input value={name} onChange={(e) => setName(e.target.value)} required autoComplete="nickname" placeholder="How others see you in chat" />
+              <input
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                required
+                autoComplete="nickname"
+                placeholder="How others see you in chat"
+              />
             </label>
             {error && (
               <p className="form-error" role="alert">

@@ -67,7 +67,8 @@ function StreamSetup({ channel, onKey }: { channel: Mine; onKey(k: string): void
         </dd>
       </dl>
       <p className="hint">
-        Keep the key secret: anyone with it can stream to your channel. For low delay set the keyframe interval to 1 s (Settings → Output → Output Mode “Advanced” → Streaming tab → Keyframe Interval).
+        Keep the key secret: anyone with it can stream to your channel. For low delay set the keyframe interval to 1 s (Settings → Output → Output
+        Mode “Advanced” → Streaming tab → Keyframe Interval).
       </p>
       {confirming ? (
         <div className="confirm" role="alertdialog" aria-labelledby="regen-q">
@@ -273,7 +274,13 @@ function Invites() {
               return (
                 <tr key={i.id} className={i.state === 'valid' ? '' : 'revoked'} data-invite-id={i.id}>
                   <td>
-                    {url ? <code className="wrap">{url}</code> : <span className="muted">#{i.id}, made {formatDate(i.createdAt)}</span>}
+                    {url ? (
+                      <code className="wrap">{url}</code>
+                    ) : (
+                      <span className="muted">
+                        #{i.id}, made {formatDate(i.createdAt)}
+                      </span>
+                    )}
                   </td>
                   <td data-testid="invite-uses">
                     {i.uses}
@@ -284,7 +291,12 @@ function Invites() {
                   <td className="actions">
                     {url && i.state === 'valid' && <CopyButton text={url} what="invite link" label={`Copy invite link ${i.id}`} />}
                     {!i.revoked && (
-                      <button type="button" className="btn btn--small btn--danger" onClick={() => void revoke(i.id)} aria-label={`Revoke invite ${i.id}`}>
+                      <button
+                        type="button"
+                        className="btn btn--small btn--danger"
+                        onClick={() => void revoke(i.id)}
+                        aria-label={`Revoke invite ${i.id}`}
+                      >
                         Revoke
                       </button>
                     )}

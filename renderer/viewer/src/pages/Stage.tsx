@@ -53,7 +53,8 @@ export function PrivateCard({ channel, signInHref, followers }: { channel: strin
       <div className="stage-card" data-testid="private-card" data-visibility="followers" role="alert">
         <h2>This stream is for followers</h2>
         <p>
-          Only people who follow {channel} can watch. <a href={signInHref}>Sign in</a> and follow {channel}, or open an invite link {channel} sent you.
+          Only people who follow {channel} can watch. <a href={signInHref}>Sign in</a> and follow {channel}, or open an invite link {channel} sent
+          you.
         </p>
       </div>
     );
