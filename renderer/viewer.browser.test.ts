@@ -167,6 +167,33 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
     assert.equal((await fetch(`${server.base}/hls/nobody/index.m3u8`)).status, 404);
   });
 
+  test("unknown pages show the app's not-found page to a browser, /settings/ leads to /settings; the API and media stay JSON", async () => {
+    const { ctx, page } = await newPage();
+    try {
+      for (const p of ['/nope', '/c', '/settings/x']) {
+        const r = await page.goto(p);
+        assert.equal(r?.status(), 404, p);
+        await page.getByRole('heading', { name: 'Page not found' }).waitFor({ timeout: 10_000 });
+      }
+      // A trailing slash leads to the page itself.
+      const r = await page.goto('/settings/');
+      assert.equal(r?.status(), 200);
+      assert.equal(new URL(page.url()).pathname, '/settings');
+      await page.getByRole('heading', { name: 'Settings' }).waitFor({ timeout: 10_000 });
+    } finally {
+      await ctx.close();
+    }
+    // Without text/html in Accept (scripts, curl -s), and under the API and media paths, the JSON error stays.
+    const plain = await fetch(`${server.base}/nope`);
+    assert.equal(plain.status, 404);
+    assert.equal((await plain.json()).error.code, 'not_found');
+    for (const p of ['/api/nope', '/hls/nobody/x.m4s', '/vod/nope']) {
+      const r = await fetch(server.base + p, { headers: { accept: 'text/html' } });
+      assert.equal(r.status, 404, p);
+      assert.match(r.headers.get('content-type') ?? '', /json/, p);
+    }
+  });
+
   test('without a build the app paths answer 503 with what to run', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'onair-nosite-'));
     const app = Fastify();

@@ -12,7 +12,7 @@ import { registerChannelRoutes } from './routes-channels.js';
 import { createMediaCache, mediaFastPath, registerMediaRoutes } from './routes-media.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerSocialRoutes } from './routes-social.js';
-import { registerSiteRoutes } from './routes-site.js';
+import { registerSiteRoutes, type SitePages } from './routes-site.js';
 import { EXPOSED_HEADERS } from './media-headers.js';
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
@@ -36,7 +36,11 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     keepAliveTimeout: 65_000,
   });
   app.setErrorHandler(onError);
-  app.setNotFoundHandler((_req, reply) => reply.status(404).send(errorBody('not_found', 'Nothing answers this method and path.')));
+  // A browser asking for a page that does not exist gets the app's not-found page; everything else the JSON error.
+  let sitePage: SitePages['notFound'] = () => undefined;
+  app.setNotFoundHandler(
+    (req, reply) => sitePage(req, reply) ?? reply.status(404).send(errorBody('not_found', 'Nothing answers this method and path.')),
+  );
   acceptJsonBodiesOnly(app);
   await app.register(cookie);
   app.addHook('onRequest', crossSiteGuard(originCheck(deps.config.publicUrl, deps.config.allowedOrigins, deps.trust)));
@@ -54,7 +58,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerSocialRoutes(app, deps);
   registerMediaRoutes(app, deps, mediaCache);
   // The viewer web app last: it claims only its own paths (/, /c/*, /i/*, /embed/*, /settings, /replay/*, /assets/*).
-  registerSiteRoutes(app, deps);
+  sitePage = registerSiteRoutes(app, deps).notFound;
   return app;
 }
 

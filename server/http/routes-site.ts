@@ -83,7 +83,18 @@ export interface SiteOptions {
   root?: string;
 }
 
-export function registerSiteRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'logger'>, opts: SiteOptions = {}): void {
+/** Paths of the server's other parts: an unknown path under them is an API or media 404 (JSON), never a page. */
+const NOT_PAGES = /^\/(api|hls|dash|vod|socket\.io|stat|metrics|healthz|assets)(\/|$)/;
+
+export interface SitePages {
+  /**
+   * A browser's GET of an unknown page: the app (its router shows "Page not found") with status 404, or a page
+   * path with a trailing slash redirected to the path without; else undefined.
+   */
+  notFound(req: FastifyRequest, reply: FastifyReply): Promise<unknown> | undefined;
+}
+
+export function registerSiteRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'logger'>, opts: SiteOptions = {}): SitePages {
   const root = path.resolve(opts.root ?? DEFAULT_SITE_DIR);
   const assetsDir = path.join(root, 'assets');
   const indexFile = path.join(root, 'index.html');
@@ -115,7 +126,7 @@ export function registerSiteRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'l
     reply.header('x-content-type-options', 'nosniff');
   };
 
-  async function serveApp(req: FastifyRequest, reply: FastifyReply) {
+  async function serveApp(req: FastifyRequest, reply: FastifyReply, status = 200) {
     const embed = req.url.startsWith('/embed/');
     pageHeaders(reply, embed);
     const page = await readIndex();
@@ -131,6 +142,7 @@ export function registerSiteRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'l
         .header('retry-after', '30')
         .send(missingBuildPage());
     }
+    if (status !== 200) return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page.body);
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').header('etag', page.etag);
     if (req.headers['if-none-match'] === page.etag) return reply.status(304).send();
     return reply.send(page.body);
@@ -168,6 +180,17 @@ export function registerSiteRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'l
     return reply.header('content-encoding', encoding).send(hit.body);
   }
 
-  for (const url of SITE_ROUTES) app.get(url, serveApp);
+  for (const url of SITE_ROUTES) app.get(url, (req, reply) => serveApp(req, reply));
   app.get('/assets/*', serveAsset);
+  return {
+    notFound(req, reply) {
+      const pathname = req.url.split('?')[0];
+      const browser = /\btext\/html\b/.test(String(req.headers.accept ?? ''));
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || !browser || NOT_PAGES.test(pathname)) return undefined;
+      // `/settings/` is `/settings`: the app's routes have no trailing slash.
+      const bare = pathname.replace(/\/+$/, '');
+      if (bare && bare !== pathname && !bare.includes('//')) return Promise.resolve(reply.redirect(bare + req.url.slice(pathname.length), 308));
+      return serveApp(req, reply, 404);
+    },
+  };
 }
