@@ -15,7 +15,9 @@ import type { G2gResult } from './g2g.js';
 import { g2gRows, renderG2gRuns } from './g2g-report.js';
 import type { FirstPartResult } from './firstpart.js';
 import type { LlViewersResult } from './llviewers.js';
-import type { LatencyResult, LoadLevel, PairedLatencyResult, StartupResult, ViewersResult } from './scenarios.js';
+import type { LatencyResult, PairedLatencyResult } from './latency.js';
+import type { LoadLevel, ViewersResult } from './load.js';
+import type { StartupResult } from './scenarios.js';
 
 export type Outcome<T> = T | { error: string };
 
