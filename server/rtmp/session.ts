@@ -3,17 +3,16 @@
 // feed(): protocol violations close the connection with one log line.
 
 import type { Logger } from '../log.js';
-import { audioFrame, dataFrame, isKeyframeStart, videoFrame } from '../media/flv.js';
-import { waitsForKeyframe, type FrameTrack, type MediaFrame } from '../media/frame.js';
+import type { MediaFrame } from '../media/frame.js';
 import type { MediaSink, PublishDecision, RtmpHooks } from './types.js';
-import { decodeAmf0, decodeAmf0Value, encodeAmf0, type AmfObject, type AmfValue } from './amf0.js';
+import { decodeAmf0, encodeAmf0, type AmfObject, type AmfValue } from './amf0.js';
 import { ChunkReader, MSG, RtmpProtocolError, USER_CONTROL, controlMessages, writeChunks, type RtmpMessage } from './chunk.js';
 import { HANDSHAKE_SIZE, respondToClientHello } from './handshake.js';
 import type { RtmpLimits } from './limits.js';
 import { CSID_STATUS, RtmpPlayback } from './playback.js';
-import { appNameFrom, forEachAggregated, str, splitQuery, withTimeout } from './commands.js';
+import { appNameFrom, str, splitQuery, withTimeout } from './commands.js';
 export { appNameFrom } from './commands.js';
-import { TimestampUnwrapper } from './timestamps.js';
+import { PublishIngest } from './ingest.js';
 import type { LiveChannel, RelayHub } from './relay.js';
 
 export interface SessionTransport {
@@ -42,7 +41,7 @@ const CSID_COMMAND = 3;
 
 const SUPPORTED_FOURCC = ['avc1', 'hvc1', 'av01'];
 
-type PublishState =
+export type PublishState =
   | { state: 'none' }
   | { state: 'pending'; streamId: number; pending: MediaFrame[]; pendingBytes: number; dropped: number }
   | { state: 'live'; streamId: number; channel: string; sink: MediaSink; live: LiveChannel }
@@ -83,10 +82,7 @@ export class RtmpSession {
   private nextStreamId = 1;
   private publish: PublishState = { state: 'none' };
   private readonly playback: RtmpPlayback;
-  private readonly tsAudio = new TimestampUnwrapper();
-  private readonly tsVideo = new TimestampUnwrapper();
-  private readonly tsData = new TimestampUnwrapper();
-  private sinkErrorLogged = false;
+  private readonly ingest: PublishIngest;
 
   constructor(opts: RtmpSessionOptions) {
     this.connectionId = opts.connectionId;
@@ -107,10 +103,11 @@ export class RtmpSession {
       },
       {
         onMessage: (m) => this.onMessage(m),
-        onVideoStart: (ts32, b0, b1) => this.onVideoStart(ts32, b0, b1),
+        onVideoStart: (ts32, b0, b1) => this.ingest.videoStart(ts32, b0, b1),
         onAck: (seq) => this.sendMessage(controlMessages.ack(seq)),
       },
     );
+    this.ingest = new PublishIngest(() => this.publish, { connectionId: this.connectionId, limits: this.limits, log: this.log });
     this.playback = new RtmpPlayback(
       {
         connectionId: this.connectionId,
@@ -258,55 +255,16 @@ export class RtmpSession {
   // ----------------------------------------------------------------------------------------------------------
   // Messages
 
-  /**
-   * Inter frames of a live publish that no RTMP player watches, into a sink that takes batches: held until the
-   * next keyframe, any other message or a full batch (limits.maxDeferredFrames), then handled in one pass, in order.
-   * Nothing downstream acts before that keyframe anyway (a segment is cut there), and one warm pass per GOP costs
-   * less than a cold trip through the relay and packager for every frame.
-   */
-  private deferred: MediaFrame[] = [];
-  private deferredBytes = 0;
-
   private onMessage(m: RtmpMessage): void {
     if (m.typeId === MSG.video || m.typeId === MSG.audio || m.typeId === MSG.aggregate) {
       if (this.publish.state === 'live' || this.publish.state === 'pending') this.activity++;
     } else if (m.typeId === MSG.ack && this.playback.channel !== null) {
       this.activity++;
     }
-    if (m.typeId === MSG.video || m.typeId === MSG.audio) return this.onMedia(m.typeId === MSG.audio ? 'audio' : 'video', m.timestamp, m.payload);
-    if (this.deferred.length > 0) this.flushDeferred();
+    if (m.typeId === MSG.video || m.typeId === MSG.audio)
+      return this.ingest.media(m.typeId === MSG.audio ? 'audio' : 'video', m.timestamp, m.payload);
+    this.ingest.flush();
     this.handleMessage(m);
-  }
-
-  private mayDefer(frame: MediaFrame, p: Extract<PublishState, { state: 'live' }>): boolean {
-    if (!p.sink.batchable || p.live.subscribers.size > 0) return false;
-    if (this.deferred.length >= this.limits.maxDeferredFrames || this.deferredBytes + frame.tag.length > this.limits.maxDeferredBytes) return false;
-    return waitsForKeyframe(frame);
-  }
-
-  /**
-   * A keyframe's first chunk: what it closes can be segmented before its remaining chunks arrive (nginx-rtmp waits
-   * for the whole frame). Held frames precede it, so they go first.
-   */
-  private onVideoStart(ts32: number, b0: number, b1: number): void {
-    const p = this.publish;
-    if (p.state !== 'live' || !p.sink.keyframeStarting || !isKeyframeStart(b0, b1)) return;
-    if (this.deferred.length > 0) this.flushDeferred();
-    try {
-      p.sink.keyframeStarting(this.tsVideo.peek(ts32));
-    } catch (e) {
-      if (!this.sinkErrorLogged) {
-        this.sinkErrorLogged = true;
-        this.log.error({ connectionId: this.connectionId, channel: p.channel, err: (e as Error)?.message }, 'rtmp sink.keyframeStarting threw');
-      }
-    }
-  }
-
-  private flushDeferred(): void {
-    const batch = this.deferred;
-    this.deferred = [];
-    this.deferredBytes = 0;
-    for (const f of batch) this.deliverLive(f);
   }
 
   private handleMessage(m: RtmpMessage): void {
@@ -324,9 +282,9 @@ export class RtmpSession {
         return this.onCommand(m);
       case MSG.dataAmf0:
       case MSG.dataAmf3:
-        return this.onDataMessage(m);
+        return this.ingest.data(m);
       case MSG.aggregate:
-        return this.onAggregate(m);
+        return this.ingest.aggregate(m);
       default:
         return; // shared objects and unknown types are ignored
     }
@@ -476,7 +434,7 @@ export class RtmpSession {
       flashVer: this.flashVer,
       bytesIn: () => this.bytesIn,
       kick: (reason) => this.kick(reason),
-      flushDeferred: () => this.flushDeferred(),
+      flushDeferred: () => this.ingest.flush(),
     });
     if (!live) {
       d.sink.end('error');
@@ -498,12 +456,12 @@ export class RtmpSession {
       },
       'rtmp publish started',
     );
-    for (const msg of pending.pending) this.deliverLive(msg);
+    for (const msg of pending.pending) this.ingest.deliver(msg);
   }
 
   private endPublish(reason: 'unpublish' | 'disconnect' | 'kicked' | 'error', reply: boolean): void {
     // Frames held back were received: they go out before the end.
-    if (this.deferred.length > 0) this.flushDeferred();
+    this.ingest.flush();
     const p = this.publish;
     if (p.state === 'live') {
       this.publish = { state: 'ended' };
@@ -520,81 +478,6 @@ export class RtmpSession {
       this.publish = { state: 'ended' };
       if (reply) this.sendStatus(p.streamId, 'status', 'NetStream.Unpublish.Success', 'Unpublished.');
     }
-  }
-
-  private onDataMessage(m: RtmpMessage): void {
-    if (this.publish.state !== 'live' && this.publish.state !== 'pending') return;
-    let payload: Buffer;
-    let values: AmfValue[];
-    try {
-      if (m.typeId === MSG.dataAmf0) {
-        const first = decodeAmf0Value(m.payload, 0);
-        if (first.value === '@setDataFrame') payload = m.payload.subarray(first.end);
-        else if (first.value === '@clearDataFrame') return;
-        else payload = m.payload;
-        // Validate the rest so that downstream gets well-formed AMF0 (and read it once: the frame keeps what it says).
-        values = decodeAmf0(payload);
-      } else {
-        const start = m.payload[0] === 0 ? 1 : 0;
-        values = decodeAmf0(m.payload, start);
-        if (values[0] === '@clearDataFrame') return;
-        if (values[0] === '@setDataFrame') values.shift();
-        payload = encodeAmf0(...values);
-      }
-    } catch {
-      this.log.debug({ connectionId: this.connectionId }, 'rtmp: undecodable data message ignored');
-      return;
-    }
-    if (payload.length === 0) return;
-    this.onMedia('data', m.timestamp, Buffer.from(payload), values);
-  }
-
-  /** One media message into a frame: the only place a tag body is parsed (see server/media/flv.ts). */
-  private onMedia(track: FrameTrack, ts32: number, payload: Buffer, amf?: AmfValue[]): void {
-    const p = this.publish;
-    if (p.state !== 'live' && p.state !== 'pending') return;
-    if (payload.length === 0) return;
-    const unwrap = track === 'audio' ? this.tsAudio : track === 'video' ? this.tsVideo : this.tsData;
-    const dts = unwrap.unwrap(ts32);
-    const frame = track === 'video' ? videoFrame(dts, payload) : track === 'audio' ? audioFrame(dts, payload) : dataFrame(dts, payload, amf);
-    if (p.state === 'pending') {
-      if (p.pendingBytes + payload.length > this.limits.maxPendingPublishBytes) {
-        p.dropped++;
-        return;
-      }
-      p.pending.push(frame);
-      p.pendingBytes += payload.length;
-      return;
-    }
-    if (this.mayDefer(frame, p)) {
-      this.deferred.push(frame);
-      this.deferredBytes += payload.length;
-      return;
-    }
-    if (this.deferred.length > 0) this.flushDeferred();
-    this.deliverLive(frame);
-  }
-
-  private deliverLive(frame: MediaFrame): void {
-    const p = this.publish;
-    if (p.state !== 'live') return;
-    try {
-      p.sink.write(frame);
-    } catch (e) {
-      if (!this.sinkErrorLogged) {
-        this.sinkErrorLogged = true;
-        this.log.error({ connectionId: this.connectionId, channel: p.channel, err: (e as Error)?.message }, 'rtmp sink.write threw');
-      }
-    }
-    p.live.ingest(frame);
-  }
-
-  /** Aggregate message (type 22): FLV tags back to back, timestamps relative to the first. */
-  private onAggregate(m: RtmpMessage): void {
-    forEachAggregated(m.payload, m.timestamp, (type, ts, body) => {
-      if (type === MSG.audio || type === MSG.video) this.onMedia(type === MSG.audio ? 'audio' : 'video', ts, body);
-      else if (type === MSG.dataAmf0) this.onDataMessage({ ...m, typeId: MSG.dataAmf0, timestamp: ts, payload: body });
-    });
   }
 
   /** Play: playback.ts does the rest. */
