@@ -3,27 +3,15 @@
 // watching with chat open counts once everywhere the count appears (the watch page, the API behind it and behind
 // the home cards, /api/stats, /stat); two people count two.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
 import { waitFor } from '../server/test-support/process.js';
 import { api, publish, startTestServer, type Publisher, type TestServer } from '../server/test-support/server.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = path.join(ROOT, 'dist', 'renderer', 'viewer');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const STEP_MS = 20_000;
 
 let server: TestServer;
@@ -75,25 +63,7 @@ function playlistFetches(page: Page): () => number {
 
 describe('links and viewer counts in Chromium, ONAIR_PUBLIC_URL unset', { timeout: 180_000 }, () => {
   before(async () => {
-    if (!existsSync(path.join(DIST, 'index.html'))) {
-      const r = spawnSync(
-        process.execPath,
-        [
-          path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-          'build',
-          '--config',
-          path.join(ROOT, 'renderer', 'vite.config.ts'),
-          '--logLevel',
-          'warn',
-        ],
-        {
-          cwd: ROOT,
-          stdio: 'inherit',
-          timeout: 120_000,
-        },
-      );
-      assert.equal(r.status, 0, 'vite build of the viewer failed');
-    }
+    builtApp('viewer');
     server = await startTestServer({ ONAIR_GRACE_SECONDS: '0' });
     assert.match(server.config.publicUrl, /localhost/, 'the configured default is localhost: the links must not use it');
     profileDir = mkdtempSync(path.join(tmpdir(), 'onair-chromium-'));

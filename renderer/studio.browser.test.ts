@@ -3,8 +3,7 @@
 // pattern, goes live, watches the health figures change, chats with a viewer (socket.io-client), stops.
 import os from 'node:os';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { CHAT_PATH, type ChatMessage } from '../server/api/chat.js';
+import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
 import { ffmpegPath as FFMPEG, freePort } from '../server/test-support/process.js';
 import { api, startTestServer, type TestServer } from '../server/test-support/server.js';
 
@@ -19,15 +19,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'renderer', 'studio');
 // Screenshots for the README are refreshed with ONAIR_SCREENSHOTS=1; other runs write them to a temp folder.
 const SHOTS = process.env.ONAIR_SCREENSHOTS ? path.join(ROOT, 'docs', 'screenshots') : path.join(os.tmpdir(), 'onair-screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const STEP_MS = 20_000;
 
 describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }, () => {
@@ -40,21 +31,7 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
   const username = `studio${Date.now().toString(36).slice(-5)}`;
 
   before(async () => {
-    if (!existsSync(path.join(DIST, 'index.html')) || process.env.ONAIR_REBUILD_STUDIO) {
-      const r = spawnSync(
-        process.execPath,
-        [
-          path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-          'build',
-          '--config',
-          path.join(ROOT, 'renderer', 'vite.studio.config.ts'),
-          '--logLevel',
-          'warn',
-        ],
-        { stdio: 'inherit' },
-      );
-      assert.equal(r.status, 0, 'build:studio failed');
-    }
+    builtApp('studio', Boolean(process.env.ONAIR_REBUILD_STUDIO));
     // A fixed free RTMP port, so the server's rtmpUrl (what /api/me/channel tells the Studio) is the real one: with
     // ONAIR_RTMP_PORT=0 the server would advertise port 0.
     const rtmpPort = await freePort();

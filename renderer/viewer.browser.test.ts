@@ -3,8 +3,7 @@
 // the offline card that turns into the player by itself, playback that advances, the phone layout, chat between
 // two browsers and a guest through an invite (when those server parts are wired), and screenshots for the README.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,22 +12,13 @@ import Fastify from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { registerSiteRoutes } from '../server/http/routes-site.js';
 import { createLogger } from '../server/log.js';
+import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
 import { waitFor } from '../server/test-support/process.js';
 import { api, publish, startTestServer, type Publisher, type TestServer } from '../server/test-support/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = path.join(ROOT, 'dist', 'renderer', 'viewer');
 // Screenshots for the README are refreshed with ONAIR_SCREENSHOTS=1; other runs write them to a temp folder.
 const SHOTS = process.env.ONAIR_SCREENSHOTS ? path.join(ROOT, 'docs', 'screenshots') : path.join(tmpdir(), 'onair-screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const STEP_MS = 20_000;
 
 let server: TestServer;
@@ -92,25 +82,7 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
   let codecs: { mseH264Aac: boolean; nativeHls: string } | undefined;
 
   before(async () => {
-    if (!existsSync(path.join(DIST, 'index.html'))) {
-      const r = spawnSync(
-        process.execPath,
-        [
-          path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-          'build',
-          '--config',
-          path.join(ROOT, 'renderer', 'vite.config.ts'),
-          '--logLevel',
-          'warn',
-        ],
-        {
-          cwd: ROOT,
-          stdio: 'inherit',
-          timeout: 120_000,
-        },
-      );
-      assert.equal(r.status, 0, 'vite build of the viewer failed');
-    }
+    builtApp('viewer');
     mkdirSync(SHOTS, { recursive: true });
     // A public URL other than the one the browser uses: the app must play from its own origin anyway (and the
     // screenshots show a plausible OBS setup).

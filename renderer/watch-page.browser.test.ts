@@ -4,27 +4,15 @@
 // sideways the picture and its controls fit the screen; when the publisher stops, a viewer behind the edge plays the
 // stream to its end before the ended card with the replay link.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
 import { waitFor } from '../server/test-support/process.js';
 import { newStreamer, publish, startTestServer, type Publisher, type TestServer } from '../server/test-support/server.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = path.join(ROOT, 'dist', 'renderer', 'viewer');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const STEP_MS = 20_000;
 const PHONE = { width: 390, height: 844 };
 
@@ -88,25 +76,7 @@ async function controlsOpacity(page: Page): Promise<number> {
 
 describe('the watch page on a phone, and the end of a stream', { timeout: 240_000 }, () => {
   before(async () => {
-    if (!existsSync(path.join(DIST, 'index.html'))) {
-      const r = spawnSync(
-        process.execPath,
-        [
-          path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
-          'build',
-          '--config',
-          path.join(ROOT, 'renderer', 'vite.config.ts'),
-          '--logLevel',
-          'warn',
-        ],
-        {
-          cwd: ROOT,
-          stdio: 'inherit',
-          timeout: 120_000,
-        },
-      );
-      assert.equal(r.status, 0, 'vite build of the viewer failed');
-    }
+    builtApp('viewer');
     server = await startTestServer({ ONAIR_GRACE_SECONDS: '0', ONAIR_LIVE_WINDOW: '4' });
     profileDir = mkdtempSync(path.join(tmpdir(), 'onair-chromium-'));
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: { ...process.env, HOME: profileDir } });
