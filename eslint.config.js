@@ -28,16 +28,24 @@ const nodeBuiltins = (message) => wall(message, { names: builtinModules, regexes
 //   server/api/types.ts       HTTP API payloads
 //   server/api/chat.ts        chat events, payloads and limits
 //   server/api/text-rules.ts  what counts as visible text (lengths, bidi controls), the same rule on both sides
+//   server/api/tag-rules.ts   what a channel tag is (normalising, limits), so the app shows a tag as it will be saved
 //   electron/ipc-contract.ts  the Studio's IPC channels and their guards
 //   electron/state-line.ts    the broadcast state in words (tray and status line)
 //   electron/broadcast/types.ts  the broadcast pipeline's settings, presets and states
+//   electron/media-chunk.ts   the engine's encoded-chunk message, written by the window and read by the sender
 const CONTRACT_FILES = [
   'server/api/types.ts',
+  'server/api/outbound.ts',
+  'server/api/dashboard.ts',
+  'server/api/moderation.ts',
   'server/api/chat.ts',
   'server/api/text-rules.ts',
+  'server/api/tag-rules.ts',
   'electron/ipc-contract.ts',
+  'electron/control-contract.ts',
   'electron/state-line.ts',
   'electron/broadcast/types.ts',
+  'electron/media-chunk.ts',
 ];
 
 const WALLS = {
@@ -60,7 +68,10 @@ const WALLS = {
     'Browser code (renderer/) imports from server/ and electron/ only the shared contracts listed in eslint.config.js (CONTRACT_FILES).',
     {
       names: ['electron'],
-      regexes: ['(^|/)server/(?!api/(types|chat|text-rules)\\.js$)', '(^|/)electron/(?!(ipc-contract|state-line|broadcast/types)\\.js$)'],
+      regexes: [
+        '(^|/)server/(?!api/(types|outbound|dashboard|moderation|chat|text-rules|tag-rules)\\.js$)',
+        '(^|/)electron/(?!(ipc-contract|control-contract|state-line|media-chunk|broadcast/types)\\.js$)',
+      ],
     },
   ),
   // The broadcast pipeline is plain Node: the CLI and the dev bridge run it without Electron.
@@ -76,7 +87,9 @@ const WALLS = {
   }),
   // The contracts are bundled into the browser code and loaded by the server and the desktop app alike.
   contracts: wall('Shared contracts (CONTRACT_FILES in eslint.config.js) import only each other: no Node built-ins, no packages, no other modules.', {
-    regexes: ['^(?!\\./(types|chat|text-rules|ipc-contract|state-line|broadcast/types)\\.js$)'],
+    regexes: [
+      '^(?!(\\./(types|outbound|dashboard|moderation|chat|text-rules|tag-rules|ipc-contract|control-contract|state-line|media-chunk|broadcast/types)|(\\.\\./)+server/api/(types|outbound|dashboard|moderation|chat|text-rules|tag-rules))\\.js$)',
+    ],
   }),
 };
 
