@@ -2,7 +2,13 @@
 // Measures delivery latency (send timestamp carried in the text vs receive time, same machine), drops (every
 // client must receive every acknowledged message), and the server's CPU and RSS from /proc.
 //
-//   npx tsx bench/chat.ts [--clients 1000,5000] [--seconds 20] [--rate 20] [--senders 20] [--workers 2] [--redis] [--client raw|socketio]
+//   npx tsx bench/chat.ts [--clients 1000,5000] [--seconds 20] [--rate 20] [--senders 100] [--workers 2] [--redis] [--client raw|socketio]
+//                         [--slow-mode 3] [--blocked-terms 50] [--out NAME]
+//
+// The channel's chat modes are on as a busy channel would have them: slow mode (seconds; 0 = off) and a list of
+// blocked terms (count; 0 = none) that the bench's messages never hit. Senders take turns, so each sends once every
+// senders / rate seconds, which must be longer than slow mode (checked), or messages would be refused.
+// BENCH_CHAT_CPU_PROF=DIR writes the server's V8 CPU profile (node --cpu-prof) there.
 //
 // The server is server/test-support/chat-process.ts (http + attachChat, SQLite) started through
 // `bash -c 'ulimit -n 20000; exec node …'`; clients run in --workers child processes (same ulimit), WebSocket
@@ -30,6 +36,18 @@ const BUCKETS = 100_000;
 const CONNECT_CONCURRENCY = 100;
 const CONNECT_TIMEOUT_MS = 20_000;
 const WORKER_READY_TIMEOUT_MS = 240_000;
+/** The rest of every message: ordinary chat words that no blocked term of the bench matches. */
+const FILLER = 'gg that was a great play, what a comeback';
+
+/** `n` blocked terms as an owner would write them (some with `*`, some of two words), none matching FILLER. */
+function benchBlockedTerms(n: number): string[] {
+  const stems = ['spoiler', 'scamlink', 'freecoins', 'buyfollowers', 'rude phrase', 'slur', 'crypto giveaway', 'clickhere', 'nsfw', 'doxx'];
+  return Array.from({ length: n }, (_, i) => {
+    const stem = stems[i % stems.length];
+    const tag = String.fromCharCode(97 + (Math.floor(i / stems.length) % 26));
+    return i % 3 === 0 ? `${stem}${tag}*` : `${stem} ${tag}${tag}${tag}`;
+  });
+}
 
 const nowMs = () => performance.timeOrigin + performance.now();
 const arg = (name: string, def: string) => {
@@ -219,6 +237,8 @@ interface LevelResult {
   disconnects: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   serverCpuPercent: number;
+  /** Server CPU time per delivered message and client, in microseconds: less sensitive to a busy box than p99. */
+  serverCpuUsPerDelivery: number;
   serverRssMb: { idle: number; mean: number; max: number };
   workerCpuPercent: number;
   boxBusyPercent: number;
@@ -229,7 +249,9 @@ async function runLevel(
   o: { seconds: number; rate: number; senders: Array<{ token: string }>; sqlitePath: string; workers: number; redis: boolean; client: string },
 ): Promise<LevelResult> {
   const { io } = await import('socket.io-client');
-  const server = spawnUlimited([process.execPath, '--import', 'tsx', 'server/test-support/chat-process.ts'], {
+  const profDir = process.env.BENCH_CHAT_CPU_PROF;
+  const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profDir)] : [];
+  const server = spawnUlimited([process.execPath, ...prof, '--import', 'tsx', 'server/test-support/chat-process.ts'], {
     CHAT_SQLITE: o.sqlitePath,
     ONAIR_LOG_LEVEL: 'warn',
     ...(o.redis ? { REDIS_URL: 'redis://127.0.0.1:6379', CHAT_REDIS_PREFIX: `onair-chat-bench-${process.pid}` } : {}),
@@ -301,7 +323,8 @@ async function runLevel(
       }
       const s = String(seq++);
       const sock = senders[Number(s) % senders.length];
-      sock.timeout(10_000).emit('send', { channel: CHANNEL, text: `b|${s}|${nowMs()}` }, (err: unknown, r: any) => {
+      // The text after the timestamp makes a message as long as an ordinary chat line (the blocked-terms check reads it all).
+      sock.timeout(10_000).emit('send', { channel: CHANNEL, text: `b|${s}|${nowMs()}|${FILLER}` }, (err: unknown, r: any) => {
         if (!err && r?.ok) {
           acked++;
           ackedSeqs.add(s);
@@ -345,7 +368,8 @@ async function runLevel(
     return NaN;
   };
 
-  await Promise.all([server, ...ws.map((w) => w.c)].map((c) => c.stop('SIGTERM', 2000)));
+  // A profiled server writes its profile on the way out, which takes a while on a busy box.
+  await Promise.all([server, ...ws.map((w) => w.c)].map((c) => c.stop('SIGTERM', c === server && profDir ? 60_000 : 2000)));
 
   return {
     clients: n,
@@ -366,6 +390,7 @@ async function runLevel(
       max: sorted.length ? Math.round((sorted[sorted.length - 1][0] + 1) * BUCKET_MS) : NaN,
     },
     serverCpuPercent: Math.round((cpuMs / 1000 / elapsed) * 1000) / 10,
+    serverCpuUsPerDelivery: Math.round((cpuMs * 1000 * 100) / Math.max(1, delivered)) / 100,
     serverRssMb: {
       idle: Math.round(idleRss),
       mean: Math.round(rss.reduce((a, b) => a + b, 0) / Math.max(1, rss.length)),
@@ -380,7 +405,13 @@ async function main() {
   const levels = arg('clients', '1000,5000').split(',').map(Number);
   const seconds = Number(arg('seconds', '20'));
   const rate = Number(arg('rate', '20'));
-  const nSenders = Number(arg('senders', '20'));
+  const nSenders = Number(arg('senders', '100'));
+  const slowMode = Number(arg('slow-mode', '3'));
+  const nTerms = Number(arg('blocked-terms', '50'));
+  const outName = arg('out', 'chat-latest');
+  if (slowMode > 0 && nSenders / rate <= slowMode) {
+    throw new Error(`each sender sends every ${nSenders / rate} s, within slow mode (${slowMode} s): give more --senders or a lower --rate`);
+  }
   const workers = Number(arg('workers', '2'));
   const redis = process.argv.includes('--redis');
   const client = arg('client', 'raw');
@@ -393,7 +424,15 @@ async function main() {
     const db = await openDatabase({ sqlitePath });
     const accounts = new AccountsService(db, { scrypt: { N: 1024, r: 8, p: 1 } });
     const tokens = new TokensRepo(db);
-    await accounts.createUserWithChannel(CHANNEL, 'password123');
+    const { channel } = await accounts.createUserWithChannel(CHANNEL, 'password123');
+    const { ChatModerationRepo } = await import('../server/db/chat-moderation.js');
+    await new ChatModerationRepo(db).saveSettings(channel.id, {
+      slowModeSeconds: slowMode > 0 ? slowMode : null,
+      followersOnlyMinutes: null,
+      signedInOnly: false,
+      blockedTerms: benchBlockedTerms(nTerms),
+      firstMessageDelayMinutes: null,
+    });
     const senders: Array<{ token: string }> = [];
     for (let i = 0; i < nSenders; i++) {
       const { user } = await accounts.createUserWithChannel(`sender${i}`, 'password123');
@@ -416,6 +455,8 @@ async function main() {
         seconds,
         rate,
         senders: nSenders,
+        slowModeSeconds: slowMode,
+        blockedTerms: nTerms,
         workers,
         redis,
         client,
@@ -426,8 +467,8 @@ async function main() {
     };
     const outDir = path.join(HERE, 'results');
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(path.join(outDir, 'chat-latest.json'), JSON.stringify(report, null, 2) + '\n');
-    writeFileSync(path.join(outDir, 'chat-latest.md'), markdown(report));
+    writeFileSync(path.join(outDir, `${outName}.json`), JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(path.join(outDir, `${outName}.md`), markdown(report));
     process.stdout.write(markdown(report));
   } finally {
     killAllSync();
@@ -438,16 +479,17 @@ async function main() {
 export function markdown(r: { date: string; machine: any; settings: any; results: LevelResult[] }): string {
   const rows = r.results.map((x) => {
     const pass = x.clients >= 5000 ? (x.latencyMs.p99 <= 250 && x.dropped === 0 && x.joined === x.clients ? ' ✅' : ' ❌') : '';
-    return `| ${x.clients}${pass} | ${x.joined} | ${x.connectSeconds} | ${x.acked}/${x.sent} | ${x.delivered} / ${x.expectedDeliveries} | ${x.dropped} | ${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${x.latencyMs.max} | ${x.serverCpuPercent} | ${x.serverRssMb.idle} → ${x.serverRssMb.max} | ${x.workerCpuPercent} | ${x.boxBusyPercent} |`;
+    return `| ${x.clients}${pass} | ${x.joined} | ${x.connectSeconds} | ${x.acked}/${x.sent} | ${x.delivered} / ${x.expectedDeliveries} | ${x.dropped} | ${x.latencyMs.p50} | ${x.latencyMs.p90} | ${x.latencyMs.p99} | ${x.latencyMs.max} | ${x.serverCpuPercent} | ${x.serverCpuUsPerDelivery} | ${x.serverRssMb.idle} → ${x.serverRssMb.max} | ${x.workerCpuPercent} | ${x.boxBusyPercent} |`;
   });
   return [
     `# Chat fan-out benchmark`,
     '',
     `${r.date} · ${r.machine.cpus} × ${r.machine.cpuModel} · Node ${r.machine.node} · ${r.settings.rate} msg/s from ${r.settings.senders} senders for ${r.settings.seconds} s · ` +
+      `slow mode ${r.settings.slowModeSeconds ? `${r.settings.slowModeSeconds} s` : 'off'}, ${r.settings.blockedTerms ?? 0} blocked terms · ` +
       `${r.settings.workers} client processes (${r.settings.client === 'raw' ? 'socket.io protocol over ws' : 'socket.io-client'}), WebSocket transport · ${r.settings.redis ? 'Redis adapter' : 'one server process, no Redis'} · SQLite`,
     '',
-    '| clients | joined | connect s | acked/sent | delivered / expected | dropped | p50 ms | p90 ms | p99 ms | max ms | server CPU % | server RSS MB (idle → max) | client procs CPU % | box busy % |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| clients | joined | connect s | acked/sent | delivered / expected | dropped | p50 ms | p90 ms | p99 ms | max ms | server CPU % | server CPU µs / delivery | server RSS MB (idle → max) | client procs CPU % | box busy % |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     'Latency: sender timestamp in the message text vs receive time in the client process (same machine clock). ' +

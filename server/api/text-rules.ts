@@ -2,7 +2,7 @@
 // nothing. One reading for titles, chat messages, display names and passwords on the server, and for the viewer
 // app's own checks. No Node imports here: the renderer bundles this file.
 
-// Node 20 always has Intl.Segmenter; a browser without it (Firefox before 125) counts code points instead.
+// Node (22 and newer) always has Intl.Segmenter; a browser without it (Firefox before 125) counts code points instead.
 const graphemes = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
 
 /**

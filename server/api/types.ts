@@ -1,10 +1,17 @@
 // The HTTP API's payloads, declared once: the server, the desktop app and the viewer app import these.
-// docs/API.md documents each route with these names.
+// docs/API.md documents each route with these names. Three rooms of their own, re-exported here: outbound.ts
+// (webhooks, restream destinations), dashboard.ts (the streamer's dashboard, /admin), moderation.ts.
+export * from './outbound.js';
+export * from './dashboard.js';
+export * from './moderation.js';
+import type { DestinationStats } from './outbound.js';
 
 export interface ApiUser {
   id: number;
   username: string;
   createdAt: string; // ISO 8601
+  /** An admin account opens the operator routes (/stat, /api/stats, /metrics); the operator CLI sets it. */
+  admin: boolean;
 }
 
 /**
@@ -19,6 +26,19 @@ export interface Credentials {
   password: string;
   /** Default `bearer`. */
   session?: SessionMode;
+  /**
+   * Register only: the token of a channel invite link (`/i/<token>`). One of its uses is counted and the new account
+   * may watch that channel; with ONAIR_SIGNUPS=invite a sign-up needs one.
+   */
+  invite?: string;
+}
+
+/** Who may create an account here (ONAIR_SIGNUPS): anyone, someone with an invite link, or only the operator. */
+export type SignupMode = 'open' | 'invite' | 'closed';
+
+/** GET /api/auth/signups. */
+export interface SignupPolicy {
+  mode: SignupMode;
 }
 
 /** 201 from register, 200 from login. `token` is the bearer token, or null when `session` was `cookie`. */
@@ -40,6 +60,13 @@ export interface MyChannel {
   streamKey: string;
   /** Server URL as OBS asks for it ("Server"); the key goes in "Stream Key". */
   rtmpUrl: string;
+  /** The same server over TLS (RTMPS), when the operator turned it on; the same key. */
+  rtmpsUrl?: string;
+  /**
+   * SRT ingest (srt://HOST:8890), when the operator turned it on: an encoder sends MPEG-TS there with the stream key
+   * as its stream id (`srt://HOST:8890?streamid=KEY`).
+   */
+  srtUrl?: string;
   hlsUrl: string;
   dashUrl: string;
   live: boolean;
@@ -122,6 +149,18 @@ export interface PublicChannel {
   following: boolean;
   /** Whether the caller may watch (the owner, an allowed user, a guest of this channel, or anyone when public). */
   canWatch: boolean;
+  /** The channel's vertical companion while it is on air (and the caller may watch), else null. */
+  vertical: VerticalRendition | null;
+}
+
+/**
+ * A channel's vertical companion (a second publisher with the stream key at rtmp://HOST/vertical): its HLS URL
+ * (same access rules as the channel's) and picture size (0 until its first picture is packaged).
+ */
+export interface VerticalRendition {
+  hlsUrl: string;
+  width: number;
+  height: number;
 }
 
 /** POST and DELETE /api/channels/:name/follow. */
@@ -184,7 +223,7 @@ export interface InviteRequest {
   maxUses?: number;
 }
 
-/** 201 from POST /api/me/invites: the token is shown this once (only its hash is stored). */
+/** 201 from POST /api/me/invites. The owner can fetch the link again later (GET /api/me/invites/:id/link). */
 export interface InviteCreated {
   id: number;
   token: string;
@@ -204,6 +243,18 @@ export interface ApiInvite {
   revoked: boolean;
   /** 'valid' | 'expired' | 'used_up' | 'revoked'. */
   state: 'valid' | 'expired' | 'used_up' | 'revoked';
+  /**
+   * Whether GET /api/me/invites/:id/link can give the link again: false for revoked invites, invites made before
+   * links were kept, and after the server secret changed.
+   */
+  linkAvailable: boolean;
+}
+
+/** GET /api/me/invites/:id/link: an invite's link, for its owner only. */
+export interface InviteLink {
+  id: number;
+  /** `<base>/i/<token>`, as in InviteCreated. */
+  url: string;
 }
 
 /** GET /api/invites/:token: the landing page's data; no use is counted. */
@@ -251,11 +302,25 @@ export type Identity =
 export interface ApiReplay {
   id: string;
   title: string;
+  /** The replay's page, `<base>/replay/<id>`: the link to share (it carries no token). */
+  pageUrl: string;
   startedAt: string;
   durationSeconds: number;
   hlsUrl: string;
   dashUrl: string;
   thumbnailUrl: string | null;
+}
+
+/** GET /api/replays/:id: a replay, its channel, and the vertical companion it kept (null when none). */
+export interface ApiReplayDetail extends ApiReplay {
+  channel: string | null;
+  vertical: VerticalRendition | null;
+}
+
+/** PATCH /api/replays/:id body (the channel's owner only). Answer: ApiReplay. */
+export interface ReplayUpdate {
+  /** 1–140 characters (grapheme clusters), trimmed; no line breaks, control or bidi characters. */
+  title: string;
 }
 
 /** Every error answer: a stable code for programs and a reason in plain words for people. */
@@ -264,6 +329,11 @@ export interface ApiError {
     code: ApiErrorCode;
     message: string;
     retryAfterSeconds?: number;
+    /**
+     * `forbidden` answers about a channel the caller may not watch name it, so a page opened from a link (a
+     * replay) can say whose it is and how to get in. Never a title or anything else of the channel.
+     */
+    channel?: string;
   };
 }
 
@@ -274,12 +344,16 @@ export type ApiErrorCode =
   | 'weak_password'
   | 'username_taken'
   | 'bad_credentials'
+  | 'account_disabled'
+  | 'admin_only'
   | 'rate_limited'
   | 'unauthorized'
   | 'forbidden'
   | 'cross_site'
   | 'not_found'
   | 'invalid_tags'
+  | 'signups_closed'
+  | 'invite_required'
   | 'invite_expired'
   | 'invite_used_up'
   | 'invite_revoked'
@@ -312,4 +386,23 @@ export interface StreamStats {
   viewers: number;
   segments: number;
   keyframes: KeyframeCadence;
+  /** Cluster mode: the node that is the stream's origin (its id, as in /healthz). */
+  node?: string;
+  /** Restream destinations being pushed to (absent when none). */
+  destinations?: DestinationStats[];
+  /** The publisher sends over SRT (absent for RTMP): its link as the SRT receiver sees it. */
+  srt?: SrtIngestStats;
+}
+
+/** An SRT publisher's link: packets since it connected. */
+export interface SrtIngestStats {
+  /** The latency in use: the larger of the server's and the encoder's. */
+  latencyMs: number;
+  rttMs: number;
+  packetsReceived: number;
+  /** Packets found missing (each asked for again). */
+  packetsLost: number;
+  retransmitted: number;
+  /** Packets that never came in time: each is a hole in the picture or sound. */
+  dropped: number;
 }

@@ -20,6 +20,7 @@ export async function recheckAccess(ctx: ChatContext, change: AccessChange): Pro
     }
     return;
   }
+  if (change.kind === 'follow-removed') ctx.community.forgetFollow(change.channelId, change.userId);
   for (const socket of sockets) {
     const identity = socket.data.identity;
     if (change.kind === 'follow-removed' && !(identity?.kind === 'user' && identity.userId === change.userId)) continue;

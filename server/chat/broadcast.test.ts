@@ -34,3 +34,26 @@ test('rooms are independent and flushAll sends what waits', () => {
   b.flushAll();
   assert.deepEqual(frames, ['a:1', 'b:2', 'a:3,4']);
 });
+
+test('a slow fan-out stretches the room’s window (at most to the maximum); a fast one brings it back', () => {
+  let t = 1_000_000;
+  let fanoutMs = 0;
+  const frames: number[][] = [];
+  const slow = (ids: number[]) => {
+    frames.push(ids);
+    t += fanoutMs;
+  };
+  const b = new RoomBroadcaster({ one: (_r, m) => slow([m.id]), many: (_r, ms) => slow(ms.map((m) => m.id)) }, 100, () => t, 200);
+  fanoutMs = 70;
+  b.send('r', msg(1));
+  assert.equal(b.windowOf('r'), 140, 'twice the 70 ms fan-out');
+  fanoutMs = 500;
+  t += 200;
+  b.send('r', msg(2));
+  assert.equal(b.windowOf('r'), 200, 'capped');
+  fanoutMs = 10;
+  t += 300;
+  b.send('r', msg(3));
+  assert.equal(b.windowOf('r'), 100, 'never below the base window');
+  assert.deepEqual(frames, [[1], [2], [3]]);
+});

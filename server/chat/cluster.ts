@@ -5,10 +5,15 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { ChatIo } from './protocol.js';
+import { localSlowMode, redisSlowMode, type SlowModeStore } from './slow-mode.js';
 import { localViewerStore, redisViewerStore, type ViewerStore } from './viewers.js';
 
 export interface ChatCluster {
   viewerStore: ViewerStore;
+  /** Slow mode's per-person windows, shared by every process with Redis. */
+  slowMode: SlowModeStore;
+  /** True with Redis: io.serverSideEmit reaches the other processes. */
+  spansProcesses: boolean;
   /** Leaves Redis. */
   close(): Promise<void>;
 }
@@ -18,7 +23,7 @@ export async function joinCluster(
   opts: { redisUrl?: string; redisPrefix?: string; now: () => number },
   log: Logger,
 ): Promise<ChatCluster> {
-  if (!opts.redisUrl) return { viewerStore: localViewerStore, close: async () => {} };
+  if (!opts.redisUrl) return { viewerStore: localViewerStore, slowMode: localSlowMode(opts.now), spansProcesses: false, close: async () => {} };
   const prefix = opts.redisPrefix ?? 'onair-chat';
   const processId = randomBytes(8).toString('hex');
   const redisPub = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
@@ -35,6 +40,8 @@ export async function joinCluster(
   await redisSub.subscribe(`${prefix}#ready#${processId}`);
   return {
     viewerStore: redisViewerStore(redisPub, prefix, processId, opts.now),
+    slowMode: redisSlowMode(redisPub, prefix),
+    spansProcesses: true,
     async close() {
       await Promise.all([redisSub.quit().catch(() => {}), redisPub.quit().catch(() => {})]);
     },

@@ -1,6 +1,7 @@
 // Two real server processes sharing one SQLite file and one Redis (127.0.0.1:6379, a unique key prefix per run):
 // a message sent on A reaches a client on B, viewer counts agree, a ban on A kicks the client on B, notices and
-// system messages cross processes.
+// system messages cross processes, chat modes and moderators changed on A apply on B at once, slow mode counts a
+// person's messages on both.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -153,5 +154,41 @@ describe('chat across two processes with Redis', () => {
       const again = await connect(p, tok.carol.token);
       assert.equal((await request(again, 'join', { channel: 'alice' })).error.code, 'banned');
     }
+  });
+
+  it('applies chat modes and moderator rights changed on A to connections on B at once', async () => {
+    const owner = await connect(A, tok.alice.token);
+    const bob = await connect(B, tok.bob.token);
+    for (const c of [owner, bob]) assert.equal((await request(c, 'join', { channel: 'alice' })).ok, true);
+    assert.equal((await request(bob, 'send', { channel: 'alice', text: 'forbiddenness' })).ok, true);
+
+    // B hears the change before the room's `settings` event (one Redis connection, in order).
+    const told = nextEvent(bob, 'settings');
+    assert.equal((await request(owner, 'settings', { channel: 'alice', blockedTerms: ['forbidden*'], slowModeSeconds: 5 })).ok, true);
+    assert.equal((await told).settings.slowModeSeconds, 5);
+    const r = await request(bob, 'send', { channel: 'alice', text: 'f0rbiddenness' });
+    assert.equal(r.error?.code, 'blocked_term');
+
+    const m = await request(owner, 'send', { channel: 'alice', text: 'a message to delete' });
+    assert.equal((await request(bob, 'delete', { channel: 'alice', messageId: m.message.id })).error.code, 'forbidden');
+    const made = nextEvent(bob, 'role');
+    assert.equal((await request(owner, 'addModerator', { channel: 'alice', userId: tok.bob.id })).ok, true);
+    assert.equal((await made).role, 'moderator');
+    assert.equal((await request(bob, 'delete', { channel: 'alice', messageId: m.message.id })).ok, true);
+    assert.equal((await request(bob, 'send', { channel: 'alice', text: 'forbidden for others' })).ok, true);
+
+    const unmade = nextEvent(bob, 'role');
+    assert.equal((await request(owner, 'removeModerator', { channel: 'alice', userId: tok.bob.id })).ok, true);
+    assert.equal((await unmade).role, 'viewer');
+    assert.equal((await request(bob, 'settings', { channel: 'alice', slowModeSeconds: null })).error.code, 'forbidden');
+    assert.equal((await request(bob, 'send', { channel: 'alice', text: 'forbidden again' })).error.code, 'blocked_term');
+
+    // Slow mode holds a person to one message per window whichever process each of their connections reaches.
+    const bobOnA = await connect(A, tok.bob.token);
+    assert.equal((await request(bobOnA, 'join', { channel: 'alice' })).ok, true);
+    assert.equal((await request(bob, 'send', { channel: 'alice', text: 'slow one' })).ok, true);
+    const second = await request(bobOnA, 'send', { channel: 'alice', text: 'slow two' });
+    assert.equal(second.error?.code, 'slow_mode');
+    assert.ok(second.error.retryAfterSeconds >= 4 && second.error.retryAfterSeconds <= 5);
   });
 });

@@ -14,11 +14,16 @@ import {
 } from '../api/chat.js';
 import type { StoredChatMessage } from '../db/chat.js';
 import type { Logger } from '../log.js';
+import type { CommunityChange } from './community.js';
 import { isChannelName } from './text.js';
 import type { SocketData } from './types.js';
 
-export type ChatIo = Server<ChatClientToServer, ChatServerToClient, Record<string, never>, SocketData>;
-export type ChatSocket = Socket<ChatClientToServer, ChatServerToClient, Record<string, never>, SocketData>;
+/** Between server processes (through the Redis adapter): a channel's moderators or modes changed. */
+export interface ChatInterServer {
+  community: (change: CommunityChange) => void;
+}
+export type ChatIo = Server<ChatClientToServer, ChatServerToClient, ChatInterServer, SocketData>;
+export type ChatSocket = Socket<ChatClientToServer, ChatServerToClient, ChatInterServer, SocketData>;
 
 /** Rooms: `ch:<channel>` per channel, `user:<id>` per signed-in user, `guest:<id>` per guest. */
 export const roomOf = (channel: string) => `ch:${channel}`;

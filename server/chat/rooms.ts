@@ -1,7 +1,7 @@
 // A connection's life in channel rooms: joining (access, ban and room-count checks, history), leaving, and sending
-// a message (persisted first, then broadcast through the room's batcher).
-import { CHAT_LIMITS, type ChatRole, type JoinResult, type SendResult } from '../api/chat.js';
-import { limitOps, type ChatContext } from './context.js';
+// a message (the chat modes checked, persisted first, then broadcast through the room's batcher).
+import { CHAT_LIMITS, publicChatSettings, type JoinResult, type SendResult } from '../api/chat.js';
+import { currentRole, limitOps, type ChatContext } from './context.js';
 import {
   canModerate,
   channelArg,
@@ -46,11 +46,11 @@ function handleRooms(ctx: ChatContext, socket: ChatSocket): void {
     if (identity && (await repo.isBanned(decision.channelId, subjectOf(identity, socket.data.ipHash)))) {
       throw new ChatFailure('banned', 'You are banned from this chat.');
     }
-    const role: ChatRole = !identity ? 'viewer' : identity.kind === 'guest' ? 'guest' : identity.userId === decision.ownerUserId ? 'owner' : 'viewer';
+    const role = await currentRole(ctx, decision, identity);
     // Join before reading the history so nothing falls between the two; a message may then arrive both in
     // the history and as a `message` event: clients de-duplicate by id.
     await members.join(socket, channel, { channelId: decision.channelId, ownerUserId: decision.ownerUserId, role });
-    const history = await repo.history(decision.channelId, CHAT_LIMITS.historySize);
+    const [history, rules] = await Promise.all([repo.history(decision.channelId, CHAT_LIMITS.historySize), ctx.community.rules(decision.channelId)]);
     log.debug({ channel, kind: identity?.kind ?? 'anonymous' }, 'chat join');
     return {
       channel,
@@ -62,6 +62,7 @@ function handleRooms(ctx: ChatContext, socket: ChatSocket): void {
         canModerate: canModerate(role),
         signedIn: identity?.kind === 'user',
       },
+      settings: publicChatSettings(rules.settings),
     };
   });
 
@@ -96,6 +97,7 @@ function handleRooms(ctx: ChatContext, socket: ChatSocket): void {
       const s = Math.max(1, Math.ceil((until - now()) / 1000));
       throw new ChatFailure('timed_out', `A moderator timed you out; you can chat again in ${s} second${s === 1 ? '' : 's'}.`, s);
     }
+    if (!canModerate(await currentRole(ctx, j, identity))) await ctx.sendRules.check(j.channelId, identity, clean.text);
     // Persisted first: nothing that is acknowledged or shown can be lost.
     const stored = await repo.insertMessage({
       channelId: j.channelId,

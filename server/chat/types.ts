@@ -2,9 +2,11 @@
 import type http from 'node:http';
 import type { Server } from 'socket.io';
 import type { AccessChange } from '../access/changes.js';
-import type { ChatClientToServer, ChatIdentity, ChatMessage, ChatServerToClient, NoticeEvent } from '../api/chat.js';
+import type { ChatClientToServer, ChatIdentity, ChatMessage, ChatServerToClient, DirectoryEvent, NoticeEvent } from '../api/chat.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
+import type { ChatCommunity } from './community.js';
+import type { ChatInterServer } from './protocol.js';
 import type { PlayerSource } from './viewer-counts.js';
 
 export interface ChatHandshake {
@@ -37,6 +39,11 @@ export interface ChatOptions {
   clientAddress?: (req: http.IncomingMessage) => string;
   /** Overrides for tests and benchmarks. */
   limits?: Partial<ChatServiceLimits>;
+  /**
+   * Moderators and chat modes, shared with the HTTP routes that change them. Default: one of its own on `db`.
+   * Chat installs how its changes reach every process.
+   */
+  community?: ChatCommunity;
   /** Told of every ban, so the banned lose the channel's media too, on every process. */
   publishAccessChange?(change: AccessChange): Promise<void>;
   /**
@@ -53,13 +60,17 @@ export interface ChatServiceLimits {
 }
 
 export interface ChatService {
-  io: Server<ChatClientToServer, ChatServerToClient, Record<string, never>, SocketData>;
+  io: Server<ChatClientToServer, ChatServerToClient, ChatInterServer, SocketData>;
+  /** Moderators and chat modes (the one given in ChatOptions, or its own). */
+  community: ChatCommunity;
   /** Persists and broadcasts "<channel> is live" (call on the media 'live' event). Null if the channel is unknown. */
   streamStarted(channel: string, title?: string): Promise<ChatMessage | null>;
   /** Persists and broadcasts "The stream has ended". */
   streamEnded(channel: string): Promise<ChatMessage | null>;
   /** Sends a `notice` to every connection of these users, on any process. */
   notifyUsers(userIds: readonly number[], payload: NoticeEvent): void;
+  /** Sends a `directory` event to every connection, on any process (public channels only: everyone hears it). */
+  announceDirectory(payload: DirectoryEvent): void;
   /** True if an unexpired ban matches the user, the guest id or (for guests) the address. For the invites code. */
   isBanned(channelId: number, who: { userId?: number; guestId?: string; address?: string }): Promise<boolean>;
   /**

@@ -72,6 +72,32 @@ for (const kind of DB_KINDS) {
       assert.equal(m.guestId, null);
     });
 
+    it('trims the latest unbroken run of stream notices to the newest N, leaving earlier runs and other channels', async () => {
+      const notice = (channelId: number, kind: 'live' | 'ended') => repo.insertMessage({ channelId, authorName: '', text: kind, systemKind: kind });
+      await notice(chA, 'live');
+      await notice(chA, 'ended');
+      await repo.insertMessage({ channelId: chA, userId: userB, authorName: 'chat-b', text: 'hello' });
+      for (let i = 0; i < 6; i++) await notice(chA, i % 2 === 0 ? 'live' : 'ended');
+      for (let i = 0; i < 6; i++) await notice(chB, i % 2 === 0 ? 'live' : 'ended');
+      assert.equal(await repo.trimStreamNoticeRun(chA, 4), 2);
+      assert.deepEqual(
+        (await repo.history(chA, 100)).map((m) => m.text),
+        ['live', 'ended', 'hello', 'live', 'ended', 'live', 'ended'],
+        'the run before "hello" stays; the newest run keeps its last 4',
+      );
+      assert.equal(await repo.trimStreamNoticeRun(chA, 4), 0, 'nothing more to trim');
+      assert.equal((await repo.history(chB, 100)).length, 6, 'other channels untouched');
+      // A deleted message does not break a run.
+      const bye = await repo.insertMessage({ channelId: chB, userId: userA, authorName: 'chat-a', text: 'bye' });
+      await repo.deleteMessage(chB, bye.id);
+      await notice(chB, 'live');
+      assert.equal(await repo.trimStreamNoticeRun(chB, 2), 5);
+      assert.deepEqual(
+        (await repo.history(chB, 100)).map((m) => m.text),
+        ['ended', 'live'],
+      );
+    });
+
     it('bans users, guests and guest addresses, with expiry and unban', async () => {
       assert.equal(await repo.isBanned(chA, { userId: userB }), false);
       await repo.ban(chA, { userId: userB }, null);

@@ -73,6 +73,9 @@ export interface ChatSubject {
   ipHash?: string;
 }
 
+/** System messages that say a stream started or ended; a run of them is trimmed (trimStreamNoticeRun). */
+const STREAM_NOTICE_KINDS = ['live', 'ended'];
+
 function toMessage(r: Selectable<ChatMessagesTable>): StoredChatMessage {
   return {
     id: r.id,
@@ -125,6 +128,37 @@ export class ChatRepo {
       .limit(limit)
       .execute();
     return rows.reverse().map(toMessage);
+  }
+
+  /**
+   * Deletes the older stream notices ("live", "ended") of the channel's latest unbroken run of them, keeping the
+   * newest `keep`: a channel restarted many times with nobody chatting in between would otherwise fill the history
+   * the join answer carries with nothing else. Returns how many were deleted. Runs broken by a message are left as
+   * they are.
+   */
+  async trimStreamNoticeRun(channelId: number, keep: number): Promise<number> {
+    const lastOther = await this.k
+      .selectFrom('chat_messages')
+      .select('id')
+      .where('channel_id', '=', channelId)
+      .where('deleted_at', 'is', null)
+      .where((eb) => eb.or([eb('system_kind', 'is', null), eb('system_kind', 'not in', STREAM_NOTICE_KINDS)]))
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const run = await this.k
+      .selectFrom('chat_messages')
+      .select('id')
+      .where('channel_id', '=', channelId)
+      .where('id', '>', lastOther?.id ?? 0)
+      .where('system_kind', 'in', STREAM_NOTICE_KINDS)
+      .orderBy('id', 'desc')
+      .limit(keep + 1000)
+      .execute();
+    const old = run.slice(keep).map((r) => r.id);
+    if (old.length === 0) return 0;
+    const res = await this.k.deleteFrom('chat_messages').where('channel_id', '=', channelId).where('id', 'in', old).executeTakeFirst();
+    return Number(res.numDeletedRows);
   }
 
   async messageById(channelId: number, id: number): Promise<StoredChatMessage | null> {
@@ -219,6 +253,25 @@ export class ChatRepo {
     else return null;
     const row = await q.orderBy('until', 'desc').limit(1).executeTakeFirst();
     return row ? Number(row.until) : null;
+  }
+
+  /**
+   * Hides (soft-deletes) every visible message of a user or guest in the channel, as a ban with hideMessages does.
+   * Returns their ids.
+   */
+  async hideMessagesOf(channelId: number, who: { userId?: number; guestId?: string }): Promise<number[]> {
+    let q = this.k.updateTable('chat_messages').set({ deleted_at: this.now() }).where('channel_id', '=', channelId).where('deleted_at', 'is', null);
+    if (who.userId !== undefined) q = q.where('user_id', '=', who.userId);
+    else if (who.guestId !== undefined) q = q.where('guest_id', '=', who.guestId);
+    else return [];
+    const rows = await q.returning('id').execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Retention: deletes messages (deleted ones too) written before `cutoff` (epoch ms); returns how many. */
+  async pruneBefore(cutoff: number): Promise<number> {
+    const res = await this.k.deleteFrom('chat_messages').where('created_at', '<', cutoff).executeTakeFirst();
+    return Number(res.numDeletedRows);
   }
 
   /** Housekeeping: deletes expired bans and timeouts; returns how many rows. */

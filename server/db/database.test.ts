@@ -15,18 +15,27 @@ const TABLES = [
   'channels',
   'chat_bans',
   'chat_messages',
+  'chat_moderators',
+  'chat_settings',
   'chat_timeouts',
   'follows',
   'invite_grants',
   'invites',
+  'moderation_log',
   'replays',
+  'restream_destinations',
   'settings',
+  'stream_events',
+  'stream_samples',
   'users',
+  'webhooks',
 ];
 
+/** The tables of this database (on PostgreSQL, of its own schema: other tests' servers have theirs). */
 async function tableNames(db: TestDb): Promise<string[]> {
   const tables = await db.kysely.introspection.getTables();
-  return tables.map((t) => t.name).sort();
+  const own = db.dialect === 'postgres' ? tables.filter((t) => t.schema === db.config.pgSchema) : tables;
+  return own.map((t) => t.name).sort();
 }
 
 for (const kind of DB_KINDS) {
@@ -50,7 +59,20 @@ for (const kind of DB_KINDS) {
         const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(again.kysely);
         assert.deepEqual(
           rows.rows.map((r) => r.name),
-          ['0001_accounts', '0002_replays', '0003_social', '0004_chat', '0005_access_changes'],
+          [
+            '0001_accounts',
+            '0002_replays',
+            '0003_social',
+            '0004_chat',
+            '0005_access_changes',
+            '0006_webhooks',
+            '0007_invite_links',
+            '0008_replay_nodes',
+            '0009_user_admin',
+            '0010_restream_destinations',
+            '0011_chat_moderation',
+            '0012_stream_metrics',
+          ],
         );
         const u = await again.kysely.selectFrom('users').select('username').where('username_lower', '=', 'persistent').executeTakeFirst();
         assert.equal(u?.username, 'persistent');

@@ -44,6 +44,18 @@ export function isPostgresUrl(url: string | undefined): boolean {
   return !!url && PG_URL.test(url);
 }
 
+/** A database URL fit to print: its password (in the user part or a `password=` parameter) replaced by ***. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***');
+    return u.toString().replaceAll('%2A%2A%2A', '***');
+  } catch {
+    return '(a database URL that cannot be read as a URL)';
+  }
+}
+
 export async function openDatabase(cfg: DbConfig): Promise<Db> {
   const url = cfg.databaseUrl?.trim();
   if (url && !isPostgresUrl(url)) {
@@ -65,9 +77,29 @@ export async function openDatabase(cfg: DbConfig): Promise<Db> {
     if (applied.length > 0) cfg.logger?.info({ migrations: applied, dialect: db.dialect }, 'database migrated');
   } catch (err) {
     await db.close().catch(() => {});
+    if (db.dialect === 'postgres' && isConnectionError(err)) {
+      // Where it looked, never the password.
+      const where = new URL(url!);
+      throw new DbError(
+        'database_unreachable',
+        `PostgreSQL at ${where.hostname}:${where.port || 5432}${where.pathname} is unreachable (${(err as Error).message}); start it, or correct DATABASE_URL.`,
+      );
+    }
     throw err;
   }
   return db;
+}
+
+/** Errors that mean the database server could not be reached (as opposed to a refused query). */
+export function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  if (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'EAI_AGAIN', '57P01', '57P03'].includes(code)
+  )
+    return true;
+  // node-postgres says these in words only.
+  return /Connection terminated|timeout exceeded when trying to connect/.test((err as Error)?.message ?? '');
 }
 
 function openSqlite(cfg: DbConfig): Db {

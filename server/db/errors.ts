@@ -16,10 +16,19 @@ export type DbErrorCode =
   | 'invalid_tags'
   | 'invalid_visibility'
   | 'invalid_invite'
+  | 'invite_not_found'
+  | 'invite_expired'
+  | 'invite_used_up'
+  | 'invite_revoked'
   | 'cannot_follow_self'
+  | 'invalid_webhook'
+  | 'too_many_webhooks'
+  | 'invalid_destination'
+  | 'too_many_destinations'
   | 'unsupported_database_url'
   | 'invalid_pg_schema'
-  | 'migration_failed';
+  | 'migration_failed'
+  | 'database_unreachable';
 
 export class DbError extends Error {
   readonly code: DbErrorCode;

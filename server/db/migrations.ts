@@ -3,12 +3,15 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type CreateTableBuilder } from 'kysely';
 import { DbError } from './errors.js';
 import { chatMigration } from './migrations-chat.js';
+import { chatModerationMigration } from './migrations-moderation.js';
+import { streamMetricsMigration } from './migrations-metrics.js';
 import { socialMigration } from './migrations-social.js';
+import { webhooksMigration } from './migrations-webhooks.js';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
 /** An auto-incrementing integer primary key, spelled for each dialect. */
-function withId<T extends string>(table: CreateTableBuilder<T, never>, dialect: SqlDialect): CreateTableBuilder<T, 'id'> {
+export function withId<T extends string>(table: CreateTableBuilder<T, never>, dialect: SqlDialect): CreateTableBuilder<T, 'id'> {
   return dialect === 'sqlite'
     ? table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
     : table.addColumn('id', 'integer', (c) => c.primaryKey().generatedByDefaultAsIdentity());
@@ -94,6 +97,59 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.dropTable('access_changes').execute();
       },
     },
+    '0006_webhooks': webhooksMigration(dialect),
+    '0007_invite_links': {
+      // The invite token sealed with the server secret (server/access/invite-seal.ts), so its owner can copy the
+      // link again; lookups still go by token_hash. Null for invites made before, and once revoked.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('invites').addColumn('token_sealed', 'text').execute();
+      },
+      async down(db: Kysely<any>) {
+        await db.schema.alterTable('invites').dropColumn('token_sealed').execute();
+      },
+    },
+    '0008_replay_nodes': {
+      // Cluster mode: the node whose disk holds a replay's files (its ONAIR_NODE_URL); null on a single server.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('replays').addColumn('node_url', 'text').execute();
+      },
+      async down(db: Kysely<any>) {
+        await db.schema.alterTable('replays').dropColumn('node_url').execute();
+      },
+    },
+    // Admin accounts open the operator routes (/stat, /api/stats, /metrics) with their own sign-in; set by the
+    // operator CLI (`user admin NAME on|off`). 0/1.
+    '0009_user_admin': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .alterTable('users')
+          .addColumn('is_admin', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+      },
+      async down(db: Kysely<any>) {
+        await db.schema.alterTable('users').dropColumn('is_admin').execute();
+      },
+    },
+    // A channel's restream destinations: where its live stream is pushed on (server/restream/). The stream key is
+    // kept sealed with a key derived from the server secret (access/invite-seal.ts) and never leaves the server.
+    '0010_restream_destinations': {
+      async up(db: Kysely<any>) {
+        await withId(db.schema.createTable('restream_destinations'), dialect)
+          .addColumn('channel_id', 'integer', (c) => c.notNull().references('channels.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('key_sealed', 'text', (c) => c.notNull())
+          .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('restream_destinations_channel_idx').on('restream_destinations').column('channel_id').execute();
+      },
+      async down(db: Kysely<any>) {
+        await db.schema.dropTable('restream_destinations').execute();
+      },
+    },
+    '0011_chat_moderation': chatModerationMigration(dialect),
+    '0012_stream_metrics': streamMetricsMigration(dialect),
   };
 }
 

@@ -9,6 +9,10 @@ export interface User {
   id: number;
   username: string;
   createdAt: number;
+  /** Opens the operator routes (/stat, /api/stats, /metrics) like ONAIR_ADMIN_TOKEN. */
+  admin: boolean;
+  /** Disabled by the operator: cannot sign in or publish. */
+  disabled: boolean;
 }
 
 export interface Channel {
@@ -34,6 +38,8 @@ export interface Replay {
   bytes: number;
   hasDiscontinuity: boolean;
   deletedAt: number | null;
+  /** Cluster mode: the base URL of the node whose disk holds the files; null on a single server. */
+  nodeUrl: string | null;
 }
 
 export interface ResolvedToken {
@@ -47,8 +53,17 @@ export interface RepoOptions {
   now?: () => number;
 }
 
-export function toUser(row: Pick<Selectable<UsersTable>, 'id' | 'username' | 'created_at'>): User {
-  return { id: row.id, username: row.username, createdAt: Number(row.created_at) };
+/** The user columns a User is made of (never the password hash). */
+export const USER_COLUMNS = ['id', 'username', 'created_at', 'is_admin', 'disabled_at'] as const;
+
+export function toUser(row: Pick<Selectable<UsersTable>, (typeof USER_COLUMNS)[number]>): User {
+  return {
+    id: row.id,
+    username: row.username,
+    createdAt: Number(row.created_at),
+    admin: Number(row.is_admin) === 1,
+    disabled: row.disabled_at !== null,
+  };
 }
 
 export function toChannel(row: Selectable<ChannelsTable>): Channel {
@@ -80,5 +95,6 @@ export function toReplay(row: Selectable<ReplaysTable>): Replay {
     bytes: Number(row.bytes),
     hasDiscontinuity: Number(row.has_discontinuity) === 1,
     deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
+    nodeUrl: row.node_url ?? null,
   };
 }

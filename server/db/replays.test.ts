@@ -49,7 +49,7 @@ for (const kind of DB_KINDS) {
         hasDiscontinuity: true,
       });
       const inserted = await replays.insert(r);
-      const expected = { ...r, deletedAt: null };
+      const expected = { ...r, deletedAt: null, nodeUrl: null };
       assert.deepEqual(inserted, expected);
       assert.deepEqual(await replays.byId('str_01HXYZ'), expected);
       assert.equal(await replays.byId('nope'), null);
@@ -147,6 +147,36 @@ for (const kind of DB_KINDS) {
       await replays.markDeleted('n4');
       assert.deepEqual(await replays.expired({ maxTotalBytes: 5 * GB }), ['n1']);
       assert.deepEqual(await replays.expired({ maxTotalBytes: 6 * GB }), []);
+    });
+
+    it('rename: trimmed, 1–140 characters that show something; deleted or unknown replays are not renamed; remove drops the row', async () => {
+      await replays.insert(mk({ id: 'r1', channelId: chA, startedAt: T0, title: 'Before' }));
+      assert.equal((await replays.rename('r1', '  After 🎉  '))?.title, 'After 🎉');
+      assert.equal((await replays.byId('r1'))?.title, 'After 🎉');
+      const family = '👨‍👩‍👧‍👦'.repeat(140);
+      assert.equal((await replays.rename('r1', family))?.title, family, '140 characters as people see them');
+      const refused: [string, RegExp][] = [
+        ['', /needs a title/],
+        ['   ', /needs a title/],
+        ['\u200b\u2060', /needs a title/],
+        ['x'.repeat(141), /at most 140/],
+        ['two\nlines', /line breaks/],
+        ['\u202eevil', /bidirectional/],
+      ];
+      for (const [title, message] of refused) {
+        await assert.rejects(
+          replays.rename('r1', title),
+          (e: unknown) => e instanceof ValidationError && e.code === 'invalid_title' && message.test(e.message),
+          JSON.stringify(title),
+        );
+      }
+      assert.equal((await replays.byId('r1'))?.title, family, 'a refused title changes nothing');
+      assert.equal(await replays.rename('nope', 'Title'), null);
+      await replays.markDeleted('r1');
+      assert.equal(await replays.rename('r1', 'Title'), null, 'a deleted replay is not renamed');
+      assert.equal(await replays.remove('r1'), true);
+      assert.equal(await replays.byId('r1', { includeDeleted: true }), null);
+      assert.equal(await replays.remove('r1'), false);
     });
   });
 }

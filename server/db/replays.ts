@@ -2,6 +2,7 @@
 import type { Db } from './database.js';
 import { DbError, ValidationError, isUniqueViolation } from './errors.js';
 import { toReplay, type RepoOptions, type Replay } from './models.js';
+import { validateReplayTitle } from './validation.js';
 
 export interface NewReplay {
   /** The stream id from the media layer. */
@@ -13,6 +14,8 @@ export interface NewReplay {
   durationSeconds: number;
   bytes: number;
   hasDiscontinuity: boolean;
+  /** Cluster mode: this node's base URL (ONAIR_NODE_URL): other nodes fetch the replay's files from there. */
+  nodeUrl?: string;
 }
 
 export interface RetentionPolicy {
@@ -20,6 +23,8 @@ export interface RetentionPolicy {
   olderThanMs?: number;
   /** Keep the newest replays whose bytes add up to at most this; older ones are expired. */
   maxTotalBytes?: number;
+  /** Cluster mode: only the replays whose files this node holds (the budget is its disk's). */
+  nodeUrl?: string;
 }
 
 export const REPLAY_LIMITS = { idMax: 128, titleMax: 1000, listMax: 500 } as const;
@@ -49,6 +54,7 @@ export class ReplaysRepo {
           bytes: r.bytes,
           has_discontinuity: r.hasDiscontinuity ? 1 : 0,
           deleted_at: null,
+          node_url: r.nodeUrl ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -83,6 +89,26 @@ export class ReplaysRepo {
     return row ? toReplay(row) : null;
   }
 
+  /** Renames a replay that is not deleted (validateReplayTitle). The renamed replay, or null when there is none. */
+  async rename(id: string, title: string): Promise<Replay | null> {
+    const t = validateReplayTitle(title);
+    const row = await this.db.kysely
+      .updateTable('replays')
+      .set({ title: t })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toReplay(row) : null;
+  }
+
+  /** Removes the row for good (its files must be gone first: a folder without a row is recovered as a replay). */
+  async remove(id: string): Promise<boolean> {
+    await this.forgetMetrics(id);
+    const res = await this.db.kysely.deleteFrom('replays').where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
   /** Marks the replay deleted (the row stays, for history). True if it was live before. */
   async markDeleted(id: string): Promise<boolean> {
     const res = await this.db.kysely
@@ -91,7 +117,14 @@ export class ReplaysRepo {
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
+    // The dashboard's charts of a stream go with its replay.
+    await this.forgetMetrics(id);
     return Number(res.numUpdatedRows) > 0;
+  }
+
+  private async forgetMetrics(id: string): Promise<void> {
+    await this.db.kysely.deleteFrom('stream_samples').where('stream_id', '=', id).execute();
+    await this.db.kysely.deleteFrom('stream_events').where('stream_id', '=', id).execute();
   }
 
   /**
@@ -102,13 +135,14 @@ export class ReplaysRepo {
    * Neither limit given → nothing expires.
    */
   async expired(policy: RetentionPolicy): Promise<string[]> {
-    const { olderThanMs, maxTotalBytes } = policy;
+    const { olderThanMs, maxTotalBytes, nodeUrl } = policy;
     if (olderThanMs === undefined && maxTotalBytes === undefined) return [];
     const cutoff = olderThanMs === undefined ? -Infinity : this.now() - olderThanMs;
     const rows = await this.db.kysely
       .selectFrom('replays')
       .select(['id', 'ended_at', 'bytes'])
       .where('deleted_at', 'is', null)
+      .$if(nodeUrl !== undefined, (q) => q.where('node_url', '=', nodeUrl!))
       .orderBy('ended_at', 'desc')
       .orderBy('id', 'desc')
       .execute();
@@ -125,6 +159,39 @@ export class ReplaysRepo {
       }
     }
     return out.reverse();
+  }
+
+  /** Kept replays of every channel, largest first, with their channel's name; and how many there are. */
+  async pageAll(offset: number, limit: number): Promise<{ replays: Array<Replay & { channel: string }>; total: number }> {
+    const kept = this.db.kysely.selectFrom('replays').where('replays.deleted_at', 'is', null);
+    const [rows, count] = await Promise.all([
+      kept
+        .innerJoin('channels', 'channels.id', 'replays.channel_id')
+        .selectAll('replays')
+        .select('channels.name as channel')
+        .orderBy('replays.bytes', 'desc')
+        .orderBy('replays.id')
+        .offset(offset)
+        .limit(limit)
+        .execute(),
+      kept.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { replays: rows.map((r) => ({ ...toReplay(r), channel: r.channel })), total: Number(count.n) };
+  }
+
+  /** Per channel: how many kept replays it has and their bytes. */
+  async usageByChannel(channelIds: readonly number[]): Promise<Map<number, { replays: number; bytes: number }>> {
+    const out = new Map<number, { replays: number; bytes: number }>();
+    if (channelIds.length === 0) return out;
+    const rows = await this.db.kysely
+      .selectFrom('replays')
+      .select((eb) => ['channel_id', eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('bytes').as('bytes')])
+      .where('deleted_at', 'is', null)
+      .where('channel_id', 'in', [...channelIds])
+      .groupBy('channel_id')
+      .execute();
+    for (const r of rows) out.set(r.channel_id, { replays: Number(r.n), bytes: Number(r.bytes) });
+    return out;
   }
 
   /** Sum of bytes of non-deleted replays. */

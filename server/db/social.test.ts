@@ -7,19 +7,21 @@ import type { Channel, User } from './models.js';
 import { FollowsRepo, InvitesRepo, SettingsRepo } from './social.js';
 import { DB_KINDS, type TestDb } from '../test-support/db.js';
 import { hashToken } from './tokens.js';
+import { inviteTokenSeal } from '../access/invite-seal.js';
 import { normalizeTags } from './validation.js';
 
 describe('normalizeTags', () => {
-  it('trims, lowercases, joins inner spaces with "-", drops duplicates', () => {
-    assert.deepEqual(normalizeTags(['  Music ', 'music', 'Speed Run', 'a-1']), ['music', 'speed-run', 'a-1']);
+  it('trims, lowercases, keeps a several-word tag whole (one space inside), drops duplicates', () => {
+    assert.deepEqual(normalizeTags(['  Music ', 'music', 'Chill  Vibes', '#a-1', 'chill vibes']), ['music', 'chill vibes', 'a-1']);
     assert.deepEqual(normalizeTags([]), []);
   });
   it('refuses bad tags with plain words', () => {
     const cases: [unknown, RegExp][] = [
       ['music', /list/],
-      [['x'], /2 to 24 characters/],
-      [['y'.repeat(25)], /2 to 24 characters/],
-      [['c++'], /letters a–z, digits and "-"/],
+      [['x'], /2 to 25 characters/],
+      [['y'.repeat(26)], /2 to 25 characters/],
+      [['c++'], /letters a–z, digits, spaces and "-"/],
+      [['-dash'], /start and end with a letter or a digit/],
       [['émoji'], /letters a–z/],
       [[42], /text/],
       [['a1', 'b2', 'c3', 'd4', 'e5', 'f6'], /at most 5 tags; you gave 6/],
@@ -163,6 +165,38 @@ for (const kind of DB_KINDS) {
       for (const bad of [{ expiresInSeconds: 0 }, { expiresInSeconds: 1.5 }, { maxUses: 0 }, { maxUses: -3 }]) {
         await assert.rejects(invites.create(alice.channel.id, bad), (e: unknown) => e instanceof DbError && e.code === 'invalid_invite');
       }
+    });
+
+    it('invites: the token is kept sealed for its owner, bound to its row, and forgotten on revoke', async () => {
+      const seal = inviteTokenSeal('server-secret-for-the-social-repo-test');
+      const sealed = new InvitesRepo(db, { now: () => t, seal });
+      const { invite, token } = await sealed.create(alice.channel.id);
+      assert.equal(invite.linkKept, true);
+      const row = await db.kysely.selectFrom('invites').selectAll().where('id', '=', invite.id).executeTakeFirstOrThrow();
+      assert.equal(row.token_hash, hashToken(token));
+      assert.ok(row.token_sealed && !JSON.stringify(row).includes(token), 'the raw token is not stored');
+      assert.equal((await sealed.linkToken(alice.channel.id, invite.id))?.token, token);
+      assert.equal(await sealed.linkToken(bob.channel.id, invite.id), null, "another channel's owner gets nothing");
+      assert.equal((await sealed.byToken(token))?.id, invite.id, 'lookups still go by the hash');
+
+      // Another secret, or a sealed token moved to another row, gives no link; the invite itself still works.
+      const rotated = new InvitesRepo(db, { now: () => t, seal: inviteTokenSeal('another-server-secret-for-this-test') });
+      assert.equal((await rotated.linkToken(alice.channel.id, invite.id))?.token, null);
+      const other = await sealed.create(alice.channel.id);
+      await db.kysely.updateTable('invites').set({ token_sealed: row.token_sealed }).where('id', '=', other.invite.id).execute();
+      assert.equal((await sealed.linkToken(alice.channel.id, other.invite.id))?.token, null);
+      assert.ok((await rotated.redeem(token))?.ok);
+
+      // Without a seal (invites made before links were kept) there is nothing to give back.
+      const plain = await invites.create(alice.channel.id);
+      assert.equal(plain.invite.linkKept, false);
+      assert.equal((await sealed.linkToken(alice.channel.id, plain.invite.id))?.token, null);
+
+      assert.equal(await sealed.revoke(alice.channel.id, invite.id), true);
+      const after = await sealed.linkToken(alice.channel.id, invite.id);
+      assert.equal(after?.token, null);
+      assert.equal(after?.invite.linkKept, false);
+      for (const id of [other.invite.id, plain.invite.id]) await sealed.revoke(alice.channel.id, id);
     });
 
     it('settings repo: getOrCreate keeps the first value', async () => {

@@ -1,8 +1,10 @@
 // Follows, invites (and the grants they give signed-in users) and server settings. Tables from 0003_social.
 import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Db } from './database.js';
 import { DbError } from './errors.js';
 import { toVisibility, type ChannelVisibility, type RepoOptions } from './models.js';
+import type { Database } from './schema.js';
 import { hashToken } from './tokens.js';
 
 export interface FollowerRow {
@@ -153,6 +155,15 @@ export interface Invite {
   maxUses: number | null;
   uses: number;
   revokedAt: number | null;
+  /** Whether the token is kept (sealed) so the owner can copy the link again: not for invites made before, nor revoked ones. */
+  linkKept: boolean;
+}
+
+/** Seals invite tokens for their owner and opens them again (server/access/invite-seal.ts). */
+export interface InviteTokenSeal {
+  seal(token: string): string;
+  /** null when it cannot be opened (sealed under another secret, damaged). */
+  open(sealed: string): string | null;
 }
 
 export type InviteState = 'valid' | 'expired' | 'used_up' | 'revoked';
@@ -167,6 +178,7 @@ function toInvite(r: {
   max_uses: number | null;
   uses: number;
   revoked_at: number | null;
+  token_sealed: string | null;
 }): Invite {
   return {
     id: r.id,
@@ -176,6 +188,7 @@ function toInvite(r: {
     maxUses: r.max_uses === null ? null : Number(r.max_uses),
     uses: Number(r.uses),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+    linkKept: r.token_sealed !== null,
   };
 }
 
@@ -191,18 +204,67 @@ export function newInviteToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-const INVITE_COLUMNS = ['id', 'channel_id', 'created_at', 'expires_at', 'max_uses', 'uses', 'revoked_at'] as const;
+// token_sealed is read to say whether the link is kept (Invite.linkKept); only linkToken() opens it.
+const INVITE_COLUMNS = ['id', 'channel_id', 'created_at', 'expires_at', 'max_uses', 'uses', 'revoked_at', 'token_sealed'] as const;
+
+/**
+ * Inside the caller's transaction: counts one use of the invite if it is valid, with a single conditional UPDATE so
+ * that two visitors racing for the last use cannot both win; with `userId`, grants that user the channel. null for
+ * an unknown token. Sign-up with an invite runs it in the account's own transaction (accounts.ts).
+ */
+export async function redeemInvite(trx: Kysely<Database>, token: string, now: number, userId?: number): Promise<RedeemOutcome | null> {
+  if (typeof token !== 'string' || token.length === 0 || token.length > SOCIAL_LIMITS.maxTokenLength) return null;
+  const hash = hashToken(token);
+  const updated = await trx
+    .updateTable('invites')
+    .set((eb) => ({ uses: eb('uses', '+', 1) }))
+    .where('token_hash', '=', hash)
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]))
+    .returning(INVITE_COLUMNS)
+    .executeTakeFirst();
+  if (updated) {
+    const invite = toInvite(updated);
+    if (userId !== undefined) {
+      await trx
+        .insertInto('invite_grants')
+        .values({ user_id: userId, channel_id: invite.channelId, invite_id: invite.id, created_at: now })
+        .onConflict((oc) => oc.columns(['user_id', 'channel_id']).doUpdateSet({ invite_id: invite.id, created_at: now }))
+        .execute();
+    }
+    return { ok: true as const, invite };
+  }
+  const row = await trx.selectFrom('invites').select(INVITE_COLUMNS).where('token_hash', '=', hash).executeTakeFirst();
+  if (!row) return null;
+  const invite = toInvite(row);
+  const state = inviteState(invite, now);
+  // 'valid' here means a concurrent change between the two statements: report it as used up.
+  return { ok: false as const, state: state === 'valid' ? 'used_up' : state, invite };
+}
+
+/** Why an invite cannot be used, in plain words, with the error code the API answers (410). */
+export const INVITE_REFUSALS = {
+  expired: { code: 'invite_expired', message: 'This invite link has expired. Ask the streamer for a new one.' },
+  used_up: { code: 'invite_used_up', message: 'This invite link has been used as many times as it allows. Ask the streamer for a new one.' },
+  revoked: { code: 'invite_revoked', message: 'The streamer has withdrawn this invite link.' },
+} as const satisfies Record<Exclude<InviteState, 'valid'>, { code: string; message: string }>;
 
 export class InvitesRepo {
   private readonly now: () => number;
+  private readonly seal: InviteTokenSeal | undefined;
   constructor(
     private readonly db: Db,
-    opts: RepoOptions = {},
+    opts: RepoOptions & { seal?: InviteTokenSeal } = {},
   ) {
     this.now = opts.now ?? Date.now;
+    this.seal = opts.seal;
   }
 
-  /** Creates an invite; the raw token is returned once and only its sha256 is stored. */
+  /**
+   * Creates an invite and returns its raw token. Lookups go by the token's sha256; with a seal the token is also
+   * kept sealed, for its owner to copy the link again (linkToken).
+   */
   async create(
     channelId: number,
     opts: { expiresInSeconds?: number | null; maxUses?: number | null } = {},
@@ -228,6 +290,7 @@ export class InvitesRepo {
       .values({
         channel_id: channelId,
         token_hash: hashToken(token),
+        token_sealed: this.seal ? this.seal.seal(token) : null,
         created_at: now,
         expires_at: expiresInSeconds != null ? now + expiresInSeconds * 1000 : null,
         max_uses: maxUses ?? null,
@@ -257,44 +320,34 @@ export class InvitesRepo {
   }
 
   /**
-   * Counts one use if the invite is valid: a single conditional UPDATE, so two visitors racing for the last use
-   * cannot both win. null for an unknown token. With `userId`, the user is granted access to the channel.
+   * Counts one use if the invite is valid; null for an unknown token. With `userId`, the user is granted access to
+   * the channel.
    */
   async redeem(token: string, opts: { userId?: number } = {}): Promise<RedeemOutcome | null> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > SOCIAL_LIMITS.maxTokenLength) return null;
-    const hash = hashToken(token);
-    const now = this.now();
-    return this.db.kysely.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('invites')
-        .set((eb) => ({ uses: eb('uses', '+', 1) }))
-        .where('token_hash', '=', hash)
-        .where('revoked_at', 'is', null)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-        .where((eb) => eb.or([eb('max_uses', 'is', null), eb('uses', '<', eb.ref('max_uses'))]))
-        .returning(INVITE_COLUMNS)
-        .executeTakeFirst();
-      if (updated) {
-        const invite = toInvite(updated);
-        if (opts.userId !== undefined) {
-          await trx
-            .insertInto('invite_grants')
-            .values({ user_id: opts.userId, channel_id: invite.channelId, invite_id: invite.id, created_at: now })
-            .onConflict((oc) => oc.columns(['user_id', 'channel_id']).doUpdateSet({ invite_id: invite.id, created_at: now }))
-            .execute();
-        }
-        return { ok: true as const, invite };
-      }
-      const row = await trx.selectFrom('invites').select(INVITE_COLUMNS).where('token_hash', '=', hash).executeTakeFirst();
-      if (!row) return null;
-      const invite = toInvite(row);
-      const state = inviteState(invite, now);
-      // 'valid' here means a concurrent change between the two statements: report it as used up.
-      return { ok: false as const, state: state === 'valid' ? 'used_up' : state, invite };
-    });
+    return this.db.kysely.transaction().execute((trx) => redeemInvite(trx, token, this.now(), opts.userId));
   }
 
-  /** Revokes one of a channel's invites and removes the grants it gave. False when there is no such invite. */
+  /**
+   * The raw token of one of a channel's invites, for its owner: null when it is not kept (made before tokens were
+   * kept, revoked, or sealed under another server secret). Null invite when the channel has no such invite.
+   */
+  async linkToken(channelId: number, inviteId: number): Promise<{ invite: Invite; token: string | null } | null> {
+    const row = await this.db.kysely
+      .selectFrom('invites')
+      .select([...INVITE_COLUMNS, 'token_hash'])
+      .where('id', '=', inviteId)
+      .where('channel_id', '=', channelId)
+      .executeTakeFirst();
+    if (!row) return null;
+    const token = row.token_sealed !== null && this.seal ? this.seal.open(row.token_sealed) : null;
+    // The hash check binds the sealed text to its row: a token copied from another row is not this invite's.
+    return { invite: toInvite(row), token: token !== null && hashToken(token) === row.token_hash ? token : null };
+  }
+
+  /**
+   * Revokes one of a channel's invites, forgets its sealed token and removes the grants it gave. False when there
+   * is no such invite.
+   */
   async revoke(channelId: number, inviteId: number): Promise<boolean> {
     return this.db.kysely.transaction().execute(async (trx) => {
       const inv = await trx
@@ -304,7 +357,8 @@ export class InvitesRepo {
         .where('channel_id', '=', channelId)
         .executeTakeFirst();
       if (!inv) return false;
-      if (inv.revoked_at === null) await trx.updateTable('invites').set({ revoked_at: this.now() }).where('id', '=', inviteId).execute();
+      if (inv.revoked_at === null)
+        await trx.updateTable('invites').set({ revoked_at: this.now(), token_sealed: null }).where('id', '=', inviteId).execute();
       await trx.deleteFrom('invite_grants').where('invite_id', '=', inviteId).execute();
       return true;
     });

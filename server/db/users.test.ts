@@ -47,7 +47,8 @@ for (const kind of DB_KINDS) {
 
     it('creates a user and verifies the password; wrong password → null', async () => {
       const u = await users.create('Alice', 'correct horse');
-      assert.deepEqual(Object.keys(u).sort(), ['createdAt', 'id', 'username']);
+      assert.deepEqual(Object.keys(u).sort(), ['admin', 'createdAt', 'disabled', 'id', 'username']);
+      assert.equal(u.admin, false, 'a new account is not an admin');
       assert.equal(u.username, 'Alice');
       assert.equal(typeof u.id, 'number');
       assert.ok(Math.abs(u.createdAt - Date.now()) < 60_000);
@@ -57,6 +58,38 @@ for (const kind of DB_KINDS) {
       assert.equal(await users.verify('Alice', ''), null);
       assert.equal(await users.verify('nobody-here', 'correct horse'), null);
       assert.equal(await users.verify('Alice', 'x'.repeat(100_000)), null);
+    });
+
+    it('admin on and off (0009_user_admin), read back by isAdmin and on the User', async () => {
+      const u = await users.create('admin-to-be', 'password123');
+      assert.equal(await users.isAdmin(u.id), false);
+      assert.equal(await users.setAdmin(u.id, true), true);
+      assert.equal(await users.isAdmin(u.id), true);
+      assert.equal((await users.byUsername('ADMIN-TO-BE'))?.admin, true);
+      assert.equal((await users.list()).find((x) => x.id === u.id)?.admin, true);
+      assert.equal(await users.setAdmin(u.id, false), true);
+      assert.equal((await users.byId(u.id))?.admin, false);
+      assert.equal(await users.setAdmin(999_999, true), false, 'no such user');
+      assert.equal(await users.isAdmin(999_999), false);
+    });
+
+    it('disabled on and off (0012), and pages of users by a search that matches wildcards as themselves', async () => {
+      const u = await users.create('to_disable', 'password123');
+      await users.create('toxdisable', 'password123');
+      assert.equal(await users.isDisabled(u.id), false);
+      assert.equal(await users.setDisabled(u.id, true), true);
+      assert.equal(await users.isDisabled(u.id), true);
+      assert.equal((await users.byId(u.id))?.disabled, true);
+      assert.equal((await users.verify('to_disable', 'password123'))?.disabled, true, 'the route refuses it, by this flag');
+      assert.equal((await users.counts()).disabled, 1);
+      assert.equal(await users.setDisabled(u.id, false), true);
+      assert.equal(await users.isDisabled(u.id), false);
+      assert.equal(await users.setDisabled(999_999, true), false, 'no such user');
+      const found = await users.page('O_DIS', 0, 10);
+      assert.deepEqual([found.total, found.users.map((x) => x.username)], [1, ['to_disable']]);
+      const all = await users.page('', 0, 1);
+      assert.equal(all.users.length, 1);
+      assert.equal(all.total, (await users.list()).length);
     });
 
     it('stores a scrypt hash, not the password, and never returns it', async () => {

@@ -1,7 +1,8 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 import { DbError } from './errors.js';
 import { createAccount, type AccountOptions } from './accounts.js';
-import { toUser, type User } from './models.js';
+import { toUser, USER_COLUMNS, type User } from './models.js';
 import { DEFAULT_SCRYPT, hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import { ACCOUNT_LIMITS, validatePassword } from './validation.js';
 
@@ -31,7 +32,7 @@ export class UsersRepo {
       username.length <= 64
         ? await this.db.kysely
             .selectFrom('users')
-            .select(['id', 'username', 'created_at', 'password_hash'])
+            .select([...USER_COLUMNS, 'password_hash'])
             .where('username_lower', '=', username.toLowerCase())
             .executeTakeFirst()
         : undefined;
@@ -59,23 +60,75 @@ export class UsersRepo {
   }
 
   async byId(id: number): Promise<User | null> {
-    const row = await this.db.kysely.selectFrom('users').select(['id', 'username', 'created_at']).where('id', '=', id).executeTakeFirst();
+    const row = await this.db.kysely.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
     return row ? toUser(row) : null;
   }
 
   async byUsername(username: string): Promise<User | null> {
     if (typeof username !== 'string' || username.length > 64) return null;
-    const row = await this.db.kysely
-      .selectFrom('users')
-      .select(['id', 'username', 'created_at'])
-      .where('username_lower', '=', username.toLowerCase())
-      .executeTakeFirst();
+    const row = await this.db.kysely.selectFrom('users').select(USER_COLUMNS).where('username_lower', '=', username.toLowerCase()).executeTakeFirst();
     return row ? toUser(row) : null;
+  }
+
+  /** Makes the user an admin (on) or not (off). False when there is no such user. */
+  async setAdmin(userId: number, on: boolean): Promise<boolean> {
+    const res = await this.db.kysely
+      .updateTable('users')
+      .set({ is_admin: on ? 1 : 0 })
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Read on every operator request, so `user admin NAME off` takes effect at once on every process. */
+  async isAdmin(userId: number): Promise<boolean> {
+    const row = await this.db.kysely.selectFrom('users').select('is_admin').where('id', '=', userId).executeTakeFirst();
+    return Number(row?.is_admin ?? 0) === 1;
+  }
+
+  /** Disables the account (on) or enables it again (off). False when there is no such user. */
+  async setDisabled(userId: number, on: boolean): Promise<boolean> {
+    const res = await this.db.kysely
+      .updateTable('users')
+      .set({ disabled_at: on ? Date.now() : null })
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** Read on every publish, so disabling takes effect on every process at once. */
+  async isDisabled(userId: number): Promise<boolean> {
+    const row = await this.db.kysely.selectFrom('users').select('disabled_at').where('id', '=', userId).executeTakeFirst();
+    return row?.disabled_at != null;
+  }
+
+  /** A page of users, oldest first, whose name contains `search` (case-insensitive), and how many match. */
+  async page(search: string, offset: number, limit: number): Promise<{ users: User[]; total: number }> {
+    let q = this.db.kysely.selectFrom('users');
+    const needle = search.trim().toLowerCase();
+    // LIKE wildcards in the search are matched as themselves (both dialects take an ESCAPE clause).
+    const pattern = `%${needle.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+    if (needle) q = q.where(sql<boolean>`username_lower like ${pattern} escape '\\'`);
+    const [rows, count] = await Promise.all([
+      q.select(USER_COLUMNS).orderBy('id').offset(offset).limit(limit).execute(),
+      q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { users: rows.map(toUser), total: Number(count.n) };
+  }
+
+  /** How many accounts there are, admins and disabled among them. */
+  async counts(): Promise<{ total: number; admins: number; disabled: number }> {
+    const rows = await this.db.kysely.selectFrom('users').select(['is_admin', 'disabled_at']).execute();
+    return {
+      total: rows.length,
+      admins: rows.filter((r) => Number(r.is_admin) === 1).length,
+      disabled: rows.filter((r) => r.disabled_at !== null).length,
+    };
   }
 
   /** All users, oldest first. */
   async list(): Promise<User[]> {
-    const rows = await this.db.kysely.selectFrom('users').select(['id', 'username', 'created_at']).orderBy('id').execute();
+    const rows = await this.db.kysely.selectFrom('users').select(USER_COLUMNS).orderBy('id').execute();
     return rows.map(toUser);
   }
 }

@@ -1,5 +1,6 @@
 // Input rules for accounts and channels. Pure functions; they throw ValidationError with a code and a
 // message meant for the user.
+import { checkTags, TAG_LIMITS } from '../api/tag-rules.js';
 import { graphemeLength, hasBidiControl, isInvisibleOnly } from '../api/text-rules.js';
 import { ValidationError } from './errors.js';
 
@@ -132,38 +133,31 @@ export function validateTitle(title: unknown): string {
   return t;
 }
 
-export const TAG_LIMITS = {
-  minChars: 2,
-  maxChars: 24,
-  maxTags: 5,
-} as const;
+/**
+ * A replay's new title: the rules of validateTitle, and never empty (a replay keeps the title it was streamed
+ * with until its owner renames it, so there is no default to fall back to).
+ */
+export function validateReplayTitle(title: unknown): string {
+  if (typeof title !== 'string') throw new ValidationError('invalid_title', 'The title must be text.');
+  const t = title.trim();
+  if (t.length === 0 || isInvisibleOnly(t)) {
+    throw new ValidationError('invalid_title', `A replay needs a title that shows something: 1 to ${ACCOUNT_LIMITS.titleMax} characters.`);
+  }
+  return validateTitle(t);
+}
 
-const TAG = /^[a-z0-9-]+$/;
+export { TAG_LIMITS };
 
 /**
- * Normalises a channel's tags: each is trimmed, lowercased and inner spaces become "-"; duplicates are dropped
- * (first one kept). A tag outside [a-z0-9-] or 2–24 characters, or more than 5 distinct tags, is refused with a
- * message that names the problem.
+ * A channel's tags as stored (server/api/tag-rules.ts, shared with the viewer app): each trimmed, lowercased, a
+ * leading "#" dropped, inner white space one space ("Chill Vibes" is the one tag "chill vibes"); duplicates dropped
+ * (first kept). A tag outside [a-z0-9 -] or 2–25 characters, or more than 5 distinct tags, is refused with a message
+ * that names the problem.
  */
 export function normalizeTags(input: unknown): string[] {
-  if (!Array.isArray(input)) throw new ValidationError('invalid_tags', 'Tags must be a list of words, e.g. ["music", "speedrun"].');
-  const out: string[] = [];
-  for (const raw of input) {
-    if (typeof raw !== 'string') throw new ValidationError('invalid_tags', 'Each tag must be text.');
-    const tag = raw.trim().toLowerCase().replace(/\s+/g, '-');
-    const shown = JSON.stringify(raw.trim().slice(0, 40));
-    if (tag.length < TAG_LIMITS.minChars || tag.length > TAG_LIMITS.maxChars) {
-      throw new ValidationError('invalid_tags', `The tag ${shown} must be ${TAG_LIMITS.minChars} to ${TAG_LIMITS.maxChars} characters long.`);
-    }
-    if (!TAG.test(tag)) {
-      throw new ValidationError('invalid_tags', `The tag ${shown} can only use letters a–z, digits and "-".`);
-    }
-    if (!out.includes(tag)) out.push(tag);
-  }
-  if (out.length > TAG_LIMITS.maxTags) {
-    throw new ValidationError('invalid_tags', `A channel can have at most ${TAG_LIMITS.maxTags} tags; you gave ${out.length}.`);
-  }
-  return out;
+  const checked = checkTags(input);
+  if (!checked.ok) throw new ValidationError('invalid_tags', checked.message);
+  return checked.tags;
 }
 
 export const VISIBILITIES = ['public', 'followers', 'invite'] as const;
