@@ -3,6 +3,7 @@
 // connection closes alone.
 
 import net from 'node:net';
+import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { RtmpHooks } from './types.js';
@@ -22,6 +23,18 @@ export interface RtmpServerOptions {
   hooks: RtmpHooks;
   logger: Logger;
   limits?: Partial<RtmpLimits>;
+  /** RTMPS: RTMP over TLS on a port of its own, with the same sessions, hooks and caps as plain RTMP. */
+  tls?: RtmpTlsOptions;
+}
+
+export interface RtmpTlsOptions {
+  /** Interface to bind; default the plain listener's. */
+  host?: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** PEM certificate chain and private key. */
+  cert: Buffer | string;
+  key: Buffer | string;
 }
 
 export interface RtmpClientStats {
@@ -100,6 +113,8 @@ export class RtmpServer {
   private readonly refusalLogged = new Map<string, { at: number; unlogged: number }>();
   private readonly log: Logger;
   private server: net.Server | null = null;
+  private tlsServer: net.Server | null = null;
+  private secureContext: tls.SecureContext | null = null;
   private startedAt = 0;
   private accepted = 0;
   private refused = 0;
@@ -115,42 +130,80 @@ export class RtmpServer {
     this.log = opts.logger;
   }
 
-  async listen(): Promise<{ port: number }> {
+  /** Opens the RTMP port, and the RTMPS one when configured (`tlsPort` then says which port it bound). */
+  async listen(): Promise<{ port: number; tlsPort?: number }> {
     if (this.server) throw new Error('RtmpServer: already listening');
+    // A certificate that cannot be used fails here, before anything listens, in words.
+    const tlsOpts = this.opts.tls;
+    if (tlsOpts) {
+      try {
+        this.secureContext = tls.createSecureContext({ cert: tlsOpts.cert, key: tlsOpts.key });
+      } catch (e) {
+        throw new Error(`RTMPS: the certificate or key cannot be used: ${(e as Error).message}`, { cause: e });
+      }
+    }
     // Paused until onSocket has taken the socket over for reads into a reused buffer (see socket-reads.ts).
-    const server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.onSocket(socket));
+    const server = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.onSocket(socket, false));
     this.server = server;
-    server.on('error', (e) => this.log.error({ err: e.message }, 'rtmp server error'));
-    await new Promise<void>((resolve, reject) => {
-      const onErr = (e: Error) => reject(e);
-      server.once('error', onErr);
-      server.listen(this.opts.port ?? 1935, this.opts.host ?? '0.0.0.0', () => {
-        server.off('error', onErr);
-        resolve();
-      });
-    });
+    const port = await this.bind(server, this.opts.port ?? 1935, this.opts.host, 'rtmp');
+    let tlsPort: number | undefined;
+    if (tlsOpts) {
+      // A plain TCP listener: the caps apply before any TLS work, and the TLS handshake runs inside the RTMP
+      // handshake's deadline (onSocket wraps the socket).
+      const secure = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.onSocket(socket, true));
+      this.tlsServer = secure;
+      try {
+        tlsPort = await this.bind(secure, tlsOpts.port, tlsOpts.host ?? this.opts.host, 'rtmps');
+      } catch (e) {
+        this.tlsServer = null;
+        await this.close();
+        throw e;
+      }
+    }
     this.startedAt = Date.now();
     this.sampler = setInterval(() => this.sample(), 1000);
     this.sampler.unref();
     this.sample();
+    return { port, ...(tlsPort !== undefined && { tlsPort }) };
+  }
+
+  private async bind(server: net.Server, port: number, host: string | undefined, what: 'rtmp' | 'rtmps'): Promise<number> {
+    server.on('error', (e) => this.log.error({ err: e.message }, `${what} server error`));
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (e: Error) => reject(e);
+      server.once('error', onErr);
+      server.listen(port, host ?? '0.0.0.0', () => {
+        server.off('error', onErr);
+        resolve();
+      });
+    });
     const addr = server.address() as net.AddressInfo;
-    this.log.info({ host: addr.address, port: addr.port }, 'rtmp listening');
-    return { port: addr.port };
+    this.log.info({ host: addr.address, port: addr.port }, `${what} listening`);
+    return addr.port;
   }
 
   /** Stop listening and close every connection; each live publisher's sink gets end('disconnect'). */
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
+    const servers = [this.server, this.tlsServer].filter((x): x is net.Server => x !== null);
+    if (!servers.length) return;
     this.server = null;
+    this.tlsServer = null;
     if (this.sampler) clearInterval(this.sampler);
     this.sampler = null;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     for (const c of [...this.conns]) {
       c.session.destroy('disconnect');
       c.socket.destroy();
     }
     await closed;
+  }
+
+  /**
+   * The relay of live publishers: other ingest edges (SRT) register theirs here, so kick, stats and RTMP players
+   * treat them as they treat RTMP publishers.
+   */
+  get relay(): RelayHub {
+    return this.hub;
   }
 
   /** Drop the live publisher of `channel`. Returns false when nobody is live there. */
@@ -321,7 +374,7 @@ export class RtmpServer {
     conn.stageTimer.unref();
   }
 
-  private onSocket(accepted: net.Socket): void {
+  private onSocket(accepted: net.Socket, secure: boolean): void {
     const remoteAddress = accepted.remoteAddress ?? 'unknown';
     accepted.on('error', () => {}); // reported through 'close'; never let a socket error escape
     if (!this.server || this.conns.size >= this.limits.maxConnections) {
@@ -341,7 +394,9 @@ export class RtmpServer {
     this.accepted++;
     // Reads start on a later tick, once everything below is wired.
     let onData: (data: Buffer, length: number) => void = () => {};
-    const socket = withReusedReadBuffer(accepted, (data, length) => onData(data, length));
+    const socket = secure
+      ? tlsSocket(accepted, this.secureContext!, (data, length) => onData(data, length))
+      : withReusedReadBuffer(accepted, (data, length) => onData(data, length));
     socket.on('error', () => {});
     const connectionId = randomBytes(9).toString('base64url');
     let closing = false;
@@ -415,4 +470,15 @@ export class RtmpServer {
       );
     });
   }
+}
+
+/**
+ * The server side of TLS over an accepted (paused) socket, its decrypted reads handed to `onRead`. A TLS failure
+ * (a client speaking plain RTMP to the RTMPS port, a bad certificate on its side) closes this socket alone.
+ */
+function tlsSocket(accepted: net.Socket, secureContext: tls.SecureContext, onRead: (buf: Buffer, length: number) => void): net.Socket {
+  const socket = new tls.TLSSocket(accepted, { isServer: true, secureContext });
+  socket.on('data', (chunk: Buffer) => onRead(chunk, chunk.length));
+  accepted.resume();
+  return socket;
 }

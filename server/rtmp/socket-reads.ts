@@ -32,9 +32,14 @@ export function withReusedReadBuffer(socket: net.Socket, onRead: (buf: Buffer, l
   // Detach the handle, then destroy the empty shell so the server's connection count stays right.
   internal._handle = null;
   socket.destroy();
-  const options = {
-    handle,
-    onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => onRead(buf, n) },
+  const onread: net.OnReadOpts = {
+    buffer: READ_BUFFER,
+    // Every read lands in READ_BUFFER; true keeps reading (false would pause the socket).
+    callback: (n) => {
+      onRead(READ_BUFFER, n);
+      return true;
+    },
   };
-  return new net.Socket(options as net.SocketConstructorOpts);
+  // `handle` (how Node's own server gives an accepted connection to a Socket) is not in Node's typings.
+  return new net.Socket({ handle, onread } as net.SocketConstructorOpts);
 }

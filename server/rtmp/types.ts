@@ -32,7 +32,7 @@ export interface PublishRequest {
   connectionId: string;
 }
 
-export type PublishRefusal = 'bad_name' | 'already_live' | 'bad_app' | 'unavailable';
+export type PublishRefusal = 'bad_name' | 'already_live' | 'bad_app' | 'unavailable' | 'account_disabled';
 
 export type PublishDecision = { ok: true; channel: string; sink: MediaSink } | { ok: false; code: PublishRefusal; reason: string };
 
