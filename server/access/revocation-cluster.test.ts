@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { type ChatClient, connectChat, nextEvent, request } from '../test-support/chat-client.js';
-import { TEST_PG_URL } from '../test-support/db.js';
+import { freshPgDatabase } from '../test-support/db.js';
 import { api, newStreamer, publish, type ServerProcess, startServerProcess, startTestServer, type TestServer } from '../test-support/server.js';
 import { waitFor } from '../test-support/process.js';
 
@@ -28,26 +26,6 @@ async function within2s(what: string, check: () => Promise<boolean>): Promise<nu
   const t0 = Date.now();
   await waitFor(what, check, PROPAGATION_MS, 25);
   return Date.now() - t0;
-}
-
-/** A fresh PostgreSQL database on the test server, dropped by the returned function. */
-async function freshPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `onair_cluster_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(TEST_PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: TEST_PG_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
 }
 
 function clusterSuite(kind: 'postgres+redis' | 'sqlite') {
