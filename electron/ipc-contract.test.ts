@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { INVOKE_CHANNELS, isEventName, maskKey, validateRequest } from './ipc-contract.js';
 
-const settings = { source: { kind: 'test' }, preset: 'Smooth 720p30', encoder: 'libx264', bitrateKbps: 3500, fps: 30, keyframeSeconds: 2 };
+const settings = { source: { kind: 'test' }, preset: 'Smooth 720p30', encoder: 'libx264', bitrateKbps: 3500, fps: 30, keyframeSeconds: 1 };
 
 const cases: [channel: string, request: unknown, ok: boolean, why: string][] = [
   ['session:get', {}, true, 'empty object'],
@@ -34,6 +34,8 @@ const cases: [channel: string, request: unknown, ok: boolean, why: string][] = [
   ['preview:snapshot', { source: { kind: 'android', serial: 'a; rm -rf /' } }, false, 'serial with shell chars'],
   ['preview:snapshot', { source: { kind: 'test', extra: true } }, false, 'extra key in source'],
   ['broadcast:start', { settings }, true, 'good settings'],
+  ['broadcast:start', { settings: { ...settings, mode: 'engine' } }, true, 'engine mode'],
+  ['broadcast:start', { settings: { ...settings, mode: 'gpu' } }, false, 'unknown mode'],
   ['broadcast:start', { settings: { ...settings, pip: { camera: '/dev/video0', position: 'top-left', size: 0.25 } } }, true, 'with pip'],
   ['broadcast:start', { settings: { ...settings, recordPath: '/tmp/out.mkv' } }, true, 'with record path'],
   ['broadcast:start', { settings: { ...settings, recordPath: '/tmp/out.sh' } }, false, 'record path not a video'],
@@ -51,15 +53,43 @@ const cases: [channel: string, request: unknown, ok: boolean, why: string][] = [
   ['broadcast:start', { settings: { ...settings, streamKey: 'k' } }, false, 'renderer may not pass a key'],
   ['broadcast:start', {}, false, 'missing settings'],
   ['broadcast:stop', {}, true, 'stop'],
-  ['invite:create', {}, true, 'no limits'],
-  ['invite:create', { expiresInSeconds: 3600, maxUses: 5 }, true, 'limits'],
-  ['invite:create', { expiresInSeconds: 1 }, false, 'too short'],
-  ['invite:create', { maxUses: 0 }, false, 'zero uses'],
+  ['broadcast:start', { settings: { ...settings, microphone: 'alsa_input.usb-mic', microphoneApi: 'pulse' } }, true, 'pulse microphone'],
+  ['broadcast:start', { settings: { ...settings, microphone: 'hw:CARD=PCH,DEV=0', microphoneApi: 'alsa' } }, true, 'ALSA microphone'],
+  ['broadcast:start', { settings: { ...settings, microphone: 'x', microphoneApi: 'jack' } }, false, 'unknown audio system'],
+  ['broadcast:start', { settings: { ...settings, microphone: 'mic\n-f' } }, false, 'control character in the microphone'],
+  ['invite:link', {}, true, 'the Studio invite'],
+  ['invite:link', undefined, true, 'the Studio invite, no payload'],
+  ['invite:link', { maxUses: 0 }, false, 'the renderer does not set the bounds'],
+  ['invite:link', { expiresInSeconds: 3600 }, false, 'nor the expiry'],
   ['chat:endpoint', {}, true, 'chat endpoint'],
   ['channel:serverView', {}, true, 'server view'],
   ['channel:serverView', { channel: 'x' }, false, 'server view takes nothing'],
+  ['channel:liveMetrics', {}, true, 'live metrics'],
+  ['channel:liveMetrics', { id: 'x' }, false, 'live metrics take nothing'],
   ['monitor:source', {}, true, 'monitor source'],
   ['monitor:source', { hlsUrl: 'http://evil/x.m3u8' }, false, 'the renderer may not pick the source'],
+  ['destinations:list', {}, true, 'destinations'],
+  ['destinations:save', { name: 'Twitch', url: 'rtmp://live.twitch.tv/app', key: 'live_x', enabled: true }, true, 'a new destination'],
+  ['destinations:save', { id: 'abc', name: 'Twitch', url: 'rtmps://live.twitch.tv/app', enabled: false }, true, 'changed, key kept'],
+  ['destinations:save', { name: 'Web', url: 'https://example.com/', key: 'k', enabled: true }, false, 'not an rtmp address'],
+  ['destinations:save', { name: 'Twitch', url: 'rtmp://live.twitch.tv/app', key: 'k\n-f', enabled: true }, false, 'control character in the key'],
+  ['destinations:save', { name: 'Twitch', url: 'rtmp://live.twitch.tv/app', key: 'k' }, false, 'enabled missing'],
+  ['destinations:remove', { id: 'abc' }, true, 'remove one'],
+  ['destinations:remove', {}, false, 'remove needs an id'],
+  ['control:get', {}, true, 'remote control settings'],
+  ['control:set', { enabled: true, port: 4455, password: '' }, true, 'turn on with a generated password'],
+  ['control:set', { enabled: true, port: 80, password: 'x' }, false, 'a privileged port'],
+  ['control:set', { enabled: true, port: 4455, password: 'a\nb' }, false, 'control character in the password'],
+  ['control:reply', { id: 3, code: 100, data: { scenes: [] } }, true, 'an answer'],
+  ['control:reply', { id: 3, code: 1000 }, false, 'not a status code'],
+  ['control:event', { eventType: 'CurrentProgramSceneChanged', intent: 4, data: { sceneName: 'BRB' } }, true, 'an event'],
+  ['control:event', { eventType: 'X', intent: 0 }, false, 'an event in no category'],
+  ['scenes:load', {}, true, 'load the scenes'],
+  ['scenes:load', { path: '/etc/passwd' }, false, 'load takes no path'],
+  ['scenes:save', { json: '{"version":1}' }, true, 'save the scenes'],
+  ['scenes:save', { json: 'x'.repeat(256 * 1024 + 1) }, false, 'scenes too large'],
+  ['scenes:save', { json: { version: 1 } }, false, 'scenes as text only'],
+  ['scenes:save', { json: '{}', path: 'x' }, false, 'save takes no path'],
   ['shell:exec', {}, false, 'unknown channel'],
   ['__proto__', {}, false, 'prototype channel'],
   ['constructor', {}, false, 'prototype channel'],
@@ -84,8 +114,20 @@ describe('IPC contract validators', () => {
       );
   });
 
+  test('the vertical output: the two canvas sizes and a bitrate, nothing else', () => {
+    const start = (vertical: unknown) => validateRequest('broadcast:start', { settings: { ...settings, mode: 'engine', vertical } }).ok;
+    assert.equal(start({ width: 720, height: 1280, bitrateKbps: 2500 }), true);
+    assert.equal(start({ width: 1080, height: 1920, bitrateKbps: 5000 }), true);
+    assert.equal(start({ width: 720, height: 1920, bitrateKbps: 2500 }), false);
+    assert.equal(start({ width: 1280, height: 720, bitrateKbps: 2500 }), false);
+    assert.equal(start({ width: 720, height: 1280, bitrateKbps: 10 }), false);
+    assert.equal(start({ width: 720, height: 1280, bitrateKbps: 2500, server: 'rtmp://x/y' }), false);
+    assert.equal(isEventName('broadcast:vertical'), true);
+  });
+
   test('events are allow-listed', () => {
     assert.ok(isEventName('broadcast:state'));
+    assert.ok(isEventName('broadcast:preview'));
     assert.ok(!isEventName('ipc:raw'));
   });
 

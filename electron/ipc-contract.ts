@@ -2,10 +2,10 @@
 // types and the type guards that check them. ONE file, imported by electron/main (validates every request),
 // electron/preload (allow-lists channels and events) and renderer/studio (types), and by the dev bridge, which
 // serves the same contract over HTTP. Plain data and pure functions only: no Node, no Electron, no DOM.
-import type { BroadcastHealth, BroadcastState, PictureInPicture, SourceSpec } from './broadcast/types.js';
-import { PRESETS } from './broadcast/types.js';
+import type { BroadcastHealth, BroadcastState, DestinationStatus, MicrophoneApi, PictureInPicture, SourceSpec } from './broadcast/types.js';
+import { MICROPHONE_APIS, PRESETS } from './broadcast/types.js';
 
-export type { BroadcastHealth, BroadcastState, PictureInPicture, SourceSpec };
+export type { BroadcastHealth, BroadcastState, DestinationStatus, MicrophoneApi, PictureInPicture, SourceSpec };
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -22,10 +22,23 @@ export interface SourceOption {
   spec: SourceSpec;
 }
 
+/** A microphone ffmpeg listed (or the system's default one), as the Studio's picker offers it. */
+export interface MicrophoneOption {
+  /** Stable id for the picker. */
+  id: string;
+  label: string;
+  /** What goes into StudioSettings.microphone: the device name ffmpeg opens ('default' for the system's default). */
+  device: string;
+  /** Linux: the audio system the device belongs to (PulseAudio/PipeWire, or ALSA when no sound server runs). */
+  api?: MicrophoneApi;
+}
+
 export interface SourceList {
   sources: SourceOption[];
   /** Camera names (for picture-in-picture). */
   cameras: string[];
+  /** Microphones, the system's default first where the platform has one (Windows' DirectShow has none). */
+  microphones: MicrophoneOption[];
   /** Where a list is fixed rather than enumerated, in plain words. */
   notes: string[];
 }
@@ -42,13 +55,43 @@ export interface StudioSettings {
   /** Record a local copy to this file too. */
   recordPath?: string;
   microphone?: string;
+  /** Linux only: which audio system `microphone` belongs to (default pulse). */
+  microphoneApi?: MicrophoneApi;
   /** Mix in system audio where the operating system allows it. */
   systemAudio?: boolean;
+  /**
+   * Who encodes: `pipeline` (default), main's ffmpeg captures and encodes `source`; `engine`, the Studio's own
+   * encoder in the window (WebCodecs) sends chunks over the media channel and main only publishes them.
+   */
+  mode?: BroadcastMode;
+  /**
+   * Engine mode only: also send the vertical canvas, its own H.264 encode (this size and bitrate, a keyframe each
+   * second) with the same audio, to the channel's vertical ingest (the session's RTMP URL with `vertical` for its
+   * application, the same key: docs/API.md, Vertical companion). Absent: no vertical output.
+   */
+  vertical?: VerticalOutputSettings;
 }
+
+/** The vertical canvas sizes the Studio sends (the scene model's). */
+export const VERTICAL_SIZES = [
+  { width: 720, height: 1280 },
+  { width: 1080, height: 1920 },
+] as const;
+
+export interface VerticalOutputSettings {
+  width: number;
+  height: number;
+  bitrateKbps: number;
+}
+
+export const BROADCAST_MODES = ['pipeline', 'engine'] as const;
+export type BroadcastMode = (typeof BROADCAST_MODES)[number];
 
 export interface BroadcastStatus {
   state: BroadcastState;
   health: BroadcastHealth | null;
+  /** The vertical output's own state while a broadcast with one runs (it reconnects and fails on its own); else null. */
+  vertical: BroadcastState | null;
 }
 
 /**
@@ -58,6 +101,62 @@ export interface BroadcastStatus {
 export interface ServerStreamView {
   live: boolean;
   keyframeWarning: { intervalSeconds: number; message: string; fix: string } | null;
+}
+
+/**
+ * The Studio's invite link: one bounded invite per account, made on the first copy and handed out again while the
+ * server still counts it valid (GET /api/me/invites), so copying the link twice does not make two invites.
+ */
+export interface StudioInvite {
+  url: string;
+  expiresAt: string | null;
+  maxUses: number | null;
+  /** Uses so far, as the server counts them. */
+  uses: number;
+  /** True when this is the invite the Studio made earlier; false when it was made just now. */
+  reused: boolean;
+}
+
+/**
+ * An extra destination the Studio sends to besides the Onair channel (Twitch, YouTube, …), as the window sees it:
+ * never its key, only a masked form. Main keeps the list encrypted like the account's key.
+ */
+export interface StudioDestination {
+  id: string;
+  name: string;
+  /** rtmp:// or rtmps:// ingest address with its application path. */
+  url: string;
+  keyMasked: string;
+  /** Enabled destinations get the stream when the broadcast starts. */
+  enabled: boolean;
+}
+
+/** The Studio's remote control (obs-websocket 5 on a local port), as the window shows and sets it. */
+export interface ControlInfo {
+  enabled: boolean;
+  /** The port asked for (default 4455). */
+  port: number;
+  /** The password clients must give (the user's own, shown to them as OBS shows its connect info). */
+  password: string;
+  listening: boolean;
+  /** The port actually bound while listening. */
+  boundPort: number | null;
+  /** Identified clients connected now. */
+  clients: number;
+  /** Why it is not listening although enabled (the port taken), in plain words. */
+  error: string | null;
+}
+
+/** A control request main passes to the window's engine, which answers with 'control:reply'. */
+export interface ControlRequest {
+  id: number;
+  requestType: string;
+  requestData: Record<string, unknown>;
+}
+
+/** One frame of the program preview: the picture being sent, a small JPEG, about twice a second while live. */
+export interface ProgramFrame {
+  dataUrl: string;
 }
 
 export interface IpcError {
@@ -81,13 +180,16 @@ export interface InvokeMap {
   'session:revealKey': { req: Record<string, never>; res: { streamKey: string } };
   'sources:list': { req: Record<string, never>; res: SourceList };
   'encoders:list': { req: Record<string, never>; res: { encoders: string[]; presets: string[] } };
-  /** One JPEG frame of a source, grabbed by main with ffmpeg. */
+  /**
+   * One JPEG frame of a source, grabbed by main with ffmpeg while not live. While live, the latest frame of the
+   * program (what is being sent; see the 'broadcast:preview' event) instead: the source is the broadcast's.
+   */
   'preview:snapshot': { req: { source: SourceSpec }; res: { dataUrl: string } };
   'broadcast:start': { req: { settings: StudioSettings }; res: BroadcastStatus };
   'broadcast:stop': { req: Record<string, never>; res: BroadcastStatus };
   'broadcast:status': { req: Record<string, never>; res: BroadcastStatus };
-  /** POST /api/me/invites through main. */
-  'invite:create': { req: { expiresInSeconds?: number; maxUses?: number }; res: { url: string; expiresAt: string | null } };
+  /** The Studio's invite link (see StudioInvite): reused while valid, else a new bounded one (STUDIO_INVITE). */
+  'invite:link': { req: Record<string, never>; res: StudioInvite };
   /** Phone streaming help: server URL, key and a Larix Broadcaster deep link (asked for explicitly, like reveal). */
   'phone:setup': {
     req: Record<string, never>;
@@ -101,11 +203,34 @@ export interface InvokeMap {
   /** GET /api/me/channel through main, without the key: is the channel live, and does the server warn about it. */
   'channel:serverView': { req: Record<string, never>; res: ServerStreamView };
   /**
+   * The live stream's dashboard through main: the server's GET /api/me/streams/:id/metrics answer as it came (its
+   * type, StreamMetrics, lives with the server's API types, which this file may not import); null while not live.
+   */
+  'channel:liveMetrics': { req: Record<string, never>; res: unknown };
+  /**
    * The channel's live HLS master as viewers get it, for the Studio's monitor. On a channel that is not public it
    * carries a media token in `?t=` (this channel only, 6 h, worth what the owner's access is worth): what every
    * player of a private channel holds. Never the account token.
    */
   'monitor:source': { req: Record<string, never>; res: { hlsUrl: string } };
+  /** Extra destinations (multistream): the list, add or change one (no id: add; no key: keep it), remove one. */
+  'destinations:list': { req: Record<string, never>; res: StudioDestination[] };
+  'destinations:save': { req: { id?: string; name: string; url: string; key?: string; enabled: boolean }; res: StudioDestination[] };
+  'destinations:remove': { req: { id: string }; res: StudioDestination[] };
+  /** The remote control's settings and state; set them (an empty password gets a generated one). */
+  'control:get': { req: Record<string, never>; res: ControlInfo };
+  'control:set': { req: { enabled: boolean; port: number; password: string }; res: ControlInfo };
+  /** The window's answer to a 'control:request' (obs-websocket's status code, a comment, response data). */
+  'control:reply': { req: { id: number; code: number; comment?: string; data?: Record<string, unknown> }; res: Record<string, never> };
+  /** An event of the window's engine for control clients (obs-websocket's type, subscription bit, data). */
+  'control:event': { req: { eventType: string; intent: number; data?: Record<string, unknown> }; res: Record<string, never> };
+  /**
+   * The Studio's scenes as last saved (versioned JSON text, read by renderer/studio/engine/scene/json.ts), kept by
+   * main in the app's data folder; null when none were saved yet (a first run).
+   */
+  'scenes:load': { req: Record<string, never>; res: { json: string | null } };
+  /** Saves the scenes (versioned JSON text, at most LIMITS.scenesJson characters), replacing what was saved. */
+  'scenes:save': { req: { json: string }; res: { saved: true } };
 }
 
 export type InvokeChannel = keyof InvokeMap;
@@ -116,7 +241,15 @@ export type InvokeReply<C extends InvokeChannel> = InvokeMap[C]['res'];
 export interface EventMap {
   'broadcast:state': BroadcastState;
   'broadcast:health': BroadcastHealth;
+  /** While a broadcast runs: the picture being sent, about twice a second. */
+  'broadcast:preview': ProgramFrame;
   'session:changed': SessionInfo;
+  /** While a broadcast with extra destinations runs: each one's state, once a second (idle once it ends). */
+  'broadcast:destinations': DestinationStatus[];
+  /** The vertical output's state (a broadcast with one), as it changes; `idle` when a broadcast starts without one. */
+  'broadcast:vertical': BroadcastState;
+  /** A remote control client's request for the window's engine (scenes, inputs, mixer, going live). */
+  'control:request': ControlRequest;
 }
 export type EventName = keyof EventMap;
 
@@ -125,7 +258,20 @@ export interface OnairApi {
   invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<IpcResult<InvokeReply<C>>>;
   /** Returns an unsubscribe function. */
   on<E extends EventName>(event: E, cb: (payload: EventMap[E]) => void): () => void;
+  /**
+   * Desktop app only: asks the preload for the media channel of the engine mode. The preload hands main one end
+   * of a MessageChannel and posts the other to this window as a `message` event whose data is MEDIA_PORT_MESSAGE
+   * (contextBridge cannot pass a MessagePort itself). The dev bridge has none: the page uses MEDIA_SOCKET_PATH.
+   */
+  openMediaPort?(): void;
 }
+
+/** The ipc channel (after IPC_PREFIX) on which the preload hands main its end of the media port. */
+export const MEDIA_PORT_CHANNEL = 'media-port';
+/** The window message that carries the engine's media port (electron/preload). */
+export const MEDIA_PORT_MESSAGE = 'onair:media-port';
+/** The dev bridge's WebSocket for the engine's media chunks (binary frames, electron/media-chunk.ts). */
+export const MEDIA_SOCKET_PATH = '/bridge/media';
 
 /** Electron ipc channel names are prefixed so they cannot collide with anything else on ipcMain. */
 export const IPC_PREFIX = 'onair:';
@@ -142,9 +288,12 @@ export const LIMITS = {
   bitrateKbps: { min: 200, max: 50_000 },
   fps: { min: 1, max: 120 },
   keyframeSeconds: { min: 1, max: 10 },
-  inviteSeconds: { min: 60, max: 60 * 60 * 24 * 365 },
-  inviteUses: { min: 1, max: 100_000 },
+  /** The scenes file (images are referenced by URL, not embedded). */
+  scenesJson: 256 * 1024,
 } as const;
+
+/** The bounds of the invite the Studio makes: a week, 50 uses (a link posted to friends, not to the world). */
+export const STUDIO_INVITE = { expiresInSeconds: 7 * 24 * 60 * 60, maxUses: 50 } as const;
 
 // ---------------------------------------------------------------- guards (pure)
 
@@ -230,7 +379,19 @@ export const isStudioSettings: Guard<StudioSettings> = (v): v is StudioSettings 
       pip: isPip,
       recordPath: (x) => safeText(x, LIMITS.path) && /\.(mp4|mkv|flv|mov)$/i.test(x),
       microphone: (x) => safeText(x, LIMITS.id),
+      microphoneApi: (x) => typeof x === 'string' && (MICROPHONE_APIS as readonly string[]).includes(x),
       systemAudio: (x) => typeof x === 'boolean',
+      mode: (x) => typeof x === 'string' && (BROADCAST_MODES as readonly string[]).includes(x),
+      vertical: (x) =>
+        shape(
+          x,
+          {
+            width: (w) => VERTICAL_SIZES.some((z) => z.width === w && z.height === (x as VerticalOutputSettings).height),
+            height: (h) => typeof h === 'number',
+            bitrateKbps: (b) => int(b, LIMITS.bitrateKbps.min, LIMITS.bitrateKbps.max),
+          },
+          ['width', 'height', 'bitrateKbps'],
+        ),
     },
     ['source', 'preset', 'encoder', 'bitrateKbps', 'fps', 'keyframeSeconds'],
   );
@@ -259,20 +420,58 @@ export const REQUEST_GUARDS: { [C in InvokeChannel]: Guard<InvokeRequest<C>> } =
   'broadcast:start': (v): v is InvokeRequest<'broadcast:start'> => shape(v, { settings: isStudioSettings }, ['settings']),
   'broadcast:stop': empty,
   'broadcast:status': empty,
-  'invite:create': (v): v is InvokeRequest<'invite:create'> =>
-    empty(v) ||
-    shape(v, {
-      expiresInSeconds: (x) => int(x, LIMITS.inviteSeconds.min, LIMITS.inviteSeconds.max),
-      maxUses: (x) => int(x, LIMITS.inviteUses.min, LIMITS.inviteUses.max),
-    }),
+  'invite:link': empty,
   'phone:setup': empty,
   'chat:endpoint': empty,
   'channel:serverView': empty,
+  'channel:liveMetrics': empty,
   'monitor:source': empty,
+  'destinations:list': empty,
+  'destinations:save': (v): v is InvokeRequest<'destinations:save'> =>
+    shape(
+      v,
+      {
+        id: (x) => safeText(x, LIMITS.id),
+        name: (x) => safeText(x, 100),
+        url: isRtmpUrl,
+        key: (x) => safeText(x, LIMITS.streamKey),
+        enabled: (x) => typeof x === 'boolean',
+      },
+      ['name', 'url', 'enabled'],
+    ),
+  'destinations:remove': (v): v is InvokeRequest<'destinations:remove'> => shape(v, { id: (x) => safeText(x, LIMITS.id) }, ['id']),
+  'control:get': empty,
+  'control:set': (v): v is InvokeRequest<'control:set'> =>
+    shape(
+      v,
+      {
+        enabled: (x) => typeof x === 'boolean',
+        port: (x) => int(x, 1024, 65535),
+        password: (x) => typeof x === 'string' && x.length <= 128 && !/[\u0000-\u001f]/.test(x),
+      },
+      ['enabled', 'port', 'password'],
+    ),
+  'control:reply': (v): v is InvokeRequest<'control:reply'> =>
+    shape(v, { id: (x) => int(x, 1, Number.MAX_SAFE_INTEGER), code: (x) => int(x, 0, 999), comment: (x) => str(x, 1000, 0), data: isObj }, [
+      'id',
+      'code',
+    ]),
+  'control:event': (v): v is InvokeRequest<'control:event'> =>
+    shape(v, { eventType: (x) => safeText(x, 100), intent: (x) => int(x, 1, 1 << 20), data: isObj }, ['eventType', 'intent']),
+  'scenes:load': empty,
+  'scenes:save': (v): v is InvokeRequest<'scenes:save'> => shape(v, { json: (x) => str(x, LIMITS.scenesJson, 2) }, ['json']),
 };
 
 export const INVOKE_CHANNELS = Object.keys(REQUEST_GUARDS) as InvokeChannel[];
-export const EVENT_NAMES: readonly EventName[] = ['broadcast:state', 'broadcast:health', 'session:changed'];
+export const EVENT_NAMES: readonly EventName[] = [
+  'broadcast:state',
+  'broadcast:health',
+  'broadcast:preview',
+  'broadcast:destinations',
+  'broadcast:vertical',
+  'session:changed',
+  'control:request',
+];
 
 export function isInvokeChannel(v: unknown): v is InvokeChannel {
   return typeof v === 'string' && Object.hasOwn(REQUEST_GUARDS, v);

@@ -1,6 +1,7 @@
 // Onair Studio's UI in Chromium through the dev bridge (no Electron): a real Onair server (startTestServer), the dev
 // bridge hosting the Studio core and the pipeline, the built Studio. Registers through the UI, picks the test
-// pattern, goes live, watches the health figures change, chats with a viewer (socket.io-client), stops.
+// pattern, goes live, watches the program preview and the health figures change, chats with a viewer
+// (socket.io-client), copies the invite link twice (one invite), stops (the figures go back to dashes).
 import os from 'node:os';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -8,11 +9,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { OBSWebSocket } from 'obs-websocket-js/json';
 import { io, type Socket } from 'socket.io-client';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { CHAT_PATH, type ChatMessage } from '../server/api/chat.js';
 import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
-import { ffmpegPath as FFMPEG, freePort } from '../server/test-support/process.js';
+import { ffmpegPath as FFMPEG, freePort, waitFor } from '../server/test-support/process.js';
 import { api, startTestServer, type TestServer } from '../server/test-support/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,10 +37,15 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     // A fixed free RTMP port, so the server's rtmpUrl (what /api/me/channel tells the Studio) is the real one: with
     // ONAIR_RTMP_PORT=0 the server would advertise port 0.
     const rtmpPort = await freePort();
-    server = await startTestServer({ ONAIR_RTMP_PORT: String(rtmpPort), ONAIR_RTMP_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpPort}/live` });
+    server = await startTestServer({
+      ONAIR_RTMP_PORT: String(rtmpPort),
+      ONAIR_RTMP_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpPort}/live`,
+      ONAIR_METRICS_SECONDS: '1',
+    });
     bridge = await startDevBridge({ staticDir: DIST, ffmpegPath: FFMPEG });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: bridge.url });
     page = await ctx.newPage();
     page.setDefaultTimeout(STEP_MS);
     page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
@@ -72,10 +79,38 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     assert.ok(full.length > 8 && full.startsWith(masked!.slice(0, 4)));
     await page.getByRole('button', { name: 'Hide' }).click();
 
-    // Test pattern, low-bandwidth preset, and a preview frame grabbed by main.
+    // Test pattern, low-bandwidth preset (a keyframe a second, as the README advises), and a preview frame grabbed
+    // by main. Off air, every health figure is a dash.
     await page.getByTestId('source').selectOption('test');
     await page.getByTestId('preset').selectOption('Low bandwidth 480p');
+    assert.equal(await page.getByLabel('Keyframe (s)').inputValue(), '1');
     await page.locator('[data-testid="preview"] img').waitFor();
+    const dashes = async () => page.locator('[data-testid^="health-"]').allTextContents();
+    assert.deepEqual([...new Set(await dashes())], ['—']);
+
+    // The microphone is picked from a list: none, the devices ffmpeg lists here, or "Other…" with a name typed in.
+    const mic = page.getByTestId('microphone');
+    const micOptions = await mic.locator('option').allTextContents();
+    assert.equal(micOptions[0], 'No microphone');
+    assert.equal(micOptions.at(-1), 'Other…');
+    assert.equal(await mic.inputValue(), 'none');
+    await mic.selectOption({ label: 'Other…' });
+    await page.getByLabel('Microphone device name').fill('my-usb-mic');
+    await mic.selectOption({ label: 'No microphone' });
+    assert.equal(await page.getByLabel('Microphone device name').count(), 0);
+
+    // Another destination (multistream): added from a preset, its key shown masked only; switched off, it is not sent to.
+    await page.getByText(/^Also stream to/).click();
+    const addForm = page.getByRole('form', { name: 'Add a destination' });
+    await addForm.getByLabel('Service').selectOption('YouTube');
+    assert.equal(await addForm.getByLabel('Server URL').inputValue(), 'rtmp://a.rtmp.youtube.com/live2');
+    await addForm.getByLabel('Stream key').fill('yt-secret-key-abcdef123');
+    await addForm.getByRole('button', { name: 'Add destination' }).click();
+    const destination = page.getByTestId('studio-destinations').locator('li').filter({ hasText: 'YouTube' });
+    await destination.getByText('key yt-s••••••••f123').waitFor();
+    assert.ok(!(await page.content()).includes('yt-secret-key-abcdef123'), 'the key is not in the page');
+    await destination.getByLabel('Send to YouTube').uncheck();
+    await destination.getByText('Off', { exact: true }).waitFor();
 
     // A viewer on the channel's chat (anonymous viewers may read public chats).
     const messages: ChatMessage[] = [];
@@ -106,6 +141,17 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     const fps = Number(await page.getByTestId('health-fps').textContent());
     assert.ok(fps > 0, `fps ${fps}`);
 
+    // The preview while live is the program, what is being sent: a new picture about twice a second.
+    await page.locator('[data-testid="preview"][data-mode="program"]').getByText('Program: what is being sent').waitFor();
+    const program = page.getByTestId('program');
+    await program.waitFor();
+    const pictures = new Set<string>();
+    for (let i = 0; i < 30 && pictures.size < 4; i++) {
+      pictures.add((await program.getAttribute('src')) ?? '');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(pictures.size >= 4, `${pictures.size} different program pictures in 6 s`);
+
     // The server sees the channel live.
     const ch = (await (await fetch(`${server.base}/api/channels/${username}`)).json()) as { live: boolean };
     assert.equal(ch.live, true);
@@ -125,10 +171,19 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
       timeout: 10_000,
     });
 
-    // Invite link through main.
+    // Invite link through main: made on the first copy (a week, 50 uses, said so), the same link on the next.
     await page.getByRole('button', { name: 'Copy invite link' }).click();
+    const invite = page.getByTestId('invite');
+    await invite.and(page.locator('[data-reused="false"]')).waitFor();
+    const link = (await page.getByTestId('invite-url').textContent()) ?? '';
     // The server was reached at 127.0.0.1 (ONAIR_PUBLIC_URL unset): the link a friend gets carries that address.
-    assert.match((await page.getByTestId('invite-url').textContent()) ?? '', new RegExp(`^${server.base.replace(/\./g, '\\.')}/i/[\\w-]+$`));
+    assert.match(link, new RegExp(`^${server.base.replace(/\./g, '\\.')}/i/[\\w-]+$`));
+    assert.match((await invite.textContent()) ?? '', /Invite link copied: valid until .+ · 0 of 50 uses\. A new link\./);
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
+    await page.getByRole('button', { name: 'Copy invite link' }).click();
+    await invite.and(page.locator('[data-reused="true"]')).waitFor();
+    assert.equal(await page.getByTestId('invite-url').textContent(), link);
+    assert.match((await invite.textContent()) ?? '', /The same link as before\./);
 
     // Phone setup: the Larix link and its QR code, drawn as an image.
     await page.getByText('Stream from a phone').click();
@@ -146,6 +201,23 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     );
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SHOTS, 'studio.png') });
+
+    // The live stream's dashboard, the viewer app's charts fed by the server's samples of this stream.
+    const dashboard = page.getByTestId('studio-dashboard');
+    await dashboard.getByTestId('chart-bitrate').locator('canvas').waitFor({ timeout: 20_000 });
+    // The line grows a sample a second: wait for a few (a busy machine draws the chart before its second sample).
+    const linePixels = () =>
+      dashboard.getByTestId('chart-bitrate').evaluate((el) => {
+        const c = el.querySelector('canvas')!;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4)
+          if (d[i + 3] > 200 && Math.abs(d[i] - 0x4c) < 12 && Math.abs(d[i + 1] - 0xc3) < 12 && Math.abs(d[i + 2] - 0xff) < 12) n++;
+        return n;
+      });
+    let drawn = await linePixels();
+    for (const until = Date.now() + 20_000; drawn <= 50 && Date.now() < until; drawn = await linePixels()) await page.waitForTimeout(500);
+    assert.ok(drawn > 50, `the bitrate line: ${drawn} pixels`);
 
     // The monitor: the channel as viewers get it, invite-only here, so through a media token main fetched.
     const token = (await api(server.base, 'POST', '/api/auth/login', { username, password: `pw-${username}-123456` })).body.token as string;
@@ -167,13 +239,18 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     );
     assert.ok(!mediaUrls.some((u) => u.includes(full) || u.includes(token)), 'no stream key or account token in media URLs');
     await page.screenshot({ path: path.join(SHOTS, 'studio-monitor.png') });
-    await page.getByRole('button', { name: 'Show the source preview' }).click();
-    await page.locator('[data-testid="preview"] img').waitFor();
+    await page.getByRole('button', { name: 'Show what is being sent' }).click();
+    await page.getByTestId('program').waitFor();
     await api(server.base, 'PATCH', '/api/me/channel', { visibility: 'public' }, token);
 
-    // Stop.
+    // Stop: the figures go back to dashes (nothing frozen), the preview back to the source.
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.locator('[data-testid="state"][data-state="ended"]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid="health"][data-state="idle"]').waitFor();
+    assert.deepEqual([...new Set(await dashes())], ['—']);
+    await page.locator('[data-testid="preview"][data-mode="source"] img').waitFor();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual([...new Set(await dashes())], ['—'], 'still dashes: no late figure brought them back');
 
     // The bridge refuses what the contract does not allow.
     const bad = await page.evaluate(async () => {
@@ -213,6 +290,88 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.locator('[data-testid="state"][data-state="ended"]').waitFor({ timeout: 15_000 });
     await warning.waitFor({ state: 'detached', timeout: 15_000 });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('remote control: turned on in the Studio, an obs-websocket client starts and stops the stream the window set up', async () => {
+    await page.getByLabel('Keyframe (s)').fill('1');
+    await page.getByText(/^Remote control/).click();
+    await page.getByLabel('Control port').fill(String(await freePort()));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    const info = (await page.getByTestId('control-connect-info').textContent()) ?? '';
+    const [, port, password] = /port (\d+), password (\S+)/.exec(info) ?? [];
+    assert.ok(port && password, info);
+    const obs = new OBSWebSocket();
+    await obs.connect(`ws://127.0.0.1:${port}`, password);
+    try {
+      await page.getByTestId('control-connect-info').filter({ hasText: '1 connected' }).waitFor();
+      await obs.call('StartStream');
+      await page.locator('[data-testid="state"][data-state="live"]').waitFor({ timeout: 30_000 });
+      await assert.rejects(obs.call('StartStream'), (e: { code?: number }) => e.code === 500, 'already running');
+      assert.equal((await obs.call('GetStreamStatus')).outputActive, true);
+      // Scenes: the first-run ones, switched from the tool (the Studio's program follows, the tool hears of it);
+      // a scene made with a colour input, OBS's 0xAABBGGRR colour kept; the layer hidden; the scene removed.
+      const list = await obs.call('GetSceneList');
+      assert.deepEqual(
+        list.scenes.map((sc) => sc.sceneName),
+        ['Screen + camera', 'Camera', 'Be right back'],
+      );
+      const switched: string[] = [];
+      obs.on('CurrentProgramSceneChanged', (e) => switched.push(e.sceneName));
+      await obs.call('SetCurrentProgramScene', { sceneName: 'Be right back' });
+      assert.equal((await obs.call('GetCurrentProgramScene')).sceneName, 'Be right back');
+      await waitFor('the switch heard', () => switched.includes('Be right back'), 5000, 50);
+      await obs.call('CreateScene', { sceneName: 'Intro' });
+      await assert.rejects(obs.call('CreateScene', { sceneName: 'Intro' }), (e: { code?: number }) => e.code === 601);
+      const made = await obs.call('CreateInput', {
+        sceneName: 'Intro',
+        inputName: 'Red',
+        inputKind: 'color_source_v3',
+        inputSettings: { color: 0xff0000ff },
+      });
+      assert.equal((await obs.call('GetInputSettings', { inputName: 'Red' })).inputSettings.color, 0xff0000ff);
+      const items = (await obs.call('GetSceneItemList', { sceneName: 'Intro' })).sceneItems;
+      assert.deepEqual(
+        items.map((it) => [it.sourceName, it.sceneItemId, it.sceneItemEnabled]),
+        [['Red', made.sceneItemId, true]],
+      );
+      await obs.call('SetSceneItemEnabled', { sceneName: 'Intro', sceneItemId: made.sceneItemId, sceneItemEnabled: false });
+      assert.equal((await obs.call('GetSceneItemList', { sceneName: 'Intro' })).sceneItems[0].sceneItemEnabled, false);
+      assert.ok((await obs.call('GetInputList')).inputs.some((i) => i.inputName === 'Red'));
+      await assert.rejects(
+        obs.call('CreateInput', { sceneName: 'Intro', inputName: 'X', inputKind: 'browser_source' }),
+        (e: { code?: number }) => e.code === 605,
+      );
+      await obs.call('RemoveScene', { sceneName: 'Intro' });
+      await obs.call('RemoveInput', { inputName: 'Red' });
+      assert.ok(!(await obs.call('GetInputList')).inputs.some((i) => i.inputName === 'Red'));
+      await obs.call('SetCurrentProgramScene', { sceneName: 'Screen + camera' });
+      const vertical = await obs.call('CallVendorRequest', { vendorName: 'onair', requestType: 'GetVerticalOutput' });
+      assert.deepEqual(vertical.responseData, { enabled: false, width: 720, height: 1280, active: false });
+      // The mixer's inputs, as OBS names them: mute and volume set from the tool are the Mixer panel's settings, and
+      // the tool hears of changes (its own included) as events.
+      const special = await obs.call('GetSpecialInputs');
+      assert.equal(special.mic1, 'Microphone');
+      assert.equal(special.desktop1, 'Desktop audio');
+      const mutes: boolean[] = [];
+      obs.on('InputMuteStateChanged', (e) => mutes.push(e.inputMuted));
+      await obs.call('SetInputMute', { inputName: 'Microphone', inputMuted: true });
+      assert.equal((await obs.call('GetInputMute', { inputName: 'Microphone' })).inputMuted, true);
+      await obs.call('SetInputVolume', { inputName: 'Microphone', inputVolumeDb: -6 });
+      const vol = await obs.call('GetInputVolume', { inputName: 'Microphone' });
+      assert.equal(vol.inputVolumeDb, -6);
+      assert.ok(Math.abs(vol.inputVolumeMul - 0.501) < 0.01, String(vol.inputVolumeMul));
+      assert.equal((await obs.call('ToggleInputMute', { inputName: 'Microphone' })).inputMuted, false);
+      await assert.rejects(obs.call('GetInputMute', { inputName: 'Nope' }), (e: { code?: number }) => e.code === 600);
+      await waitFor('both mute changes heard', () => mutes.length === 2, 5000, 50);
+      assert.deepEqual(mutes, [true, false]);
+      await obs.call('StopStream');
+      await page.locator('[data-testid="state"][data-state="ended"]').waitFor({ timeout: 15_000 });
+    } finally {
+      await obs.disconnect();
+    }
+    await page.getByRole('button', { name: 'Turn off' }).click();
+    await page.getByText('Remote control (off)').waitFor();
     assert.deepEqual(pageErrors, []);
   });
 });

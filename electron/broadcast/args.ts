@@ -1,7 +1,10 @@
 // BroadcastSettings -> one ffmpeg command (through the server's typed builder). Pure; table-tested.
-// One encode feeds the RTMP output and, when recording, a Matroska file through the tee muxer.
+// One encode feeds the RTMP output and, through the tee muxer, a Matroska recording and an FLV pipe for extra
+// destinations (fanout.ts) when asked; with `preview`, a second output writes the same picture, small, as JPEG
+// frames for the Studio (preview.ts).
 import type { FfmpegCommand, FfmpegOutput } from '../../server/ffmpeg/args.js';
 import { encoderProfile } from './encoders.js';
+import { PREVIEW_FD, previewFilter, previewOutput } from './preview.js';
 import { fitFilter, planSources, type SourceEnv, type SourcePlan } from './sources.js';
 import { PRESETS, type BroadcastSettings, type PresetName, type VideoSettings } from './types.js';
 
@@ -36,6 +39,19 @@ export interface BuiltBroadcast {
   secrets: string[];
 }
 
+/**
+ * Whether the output goes through the tee muxer (a recording, or extra destinations): then the RTMP side's failure
+ * shows in ffmpeg's log rather than in its exit, and ffmpeg reports no output size.
+ */
+export function usesTee(settings: BroadcastSettings): boolean {
+  return !!settings.recordPath || !!settings.destinations?.length;
+}
+
+/** The file descriptor of the FLV pipe for extra destinations: after the preview's, when there is one. */
+export function fanoutFd(settings: BroadcastSettings): number {
+  return PREVIEW_FD + (settings.preview ? 1 : 0);
+}
+
 export type BuildResult = ({ ok: true } & BuiltBroadcast) | { ok: false; code: 'source_failed'; reason: string };
 
 export interface BuildOptions {
@@ -54,14 +70,26 @@ export function buildBroadcastCommand(settings: BroadcastSettings, opts: BuildOp
 
   let filterComplex = plan.filterComplex;
   let filters: string[] | undefined;
-  if (plan.videoScaledInGraph) {
-    // Simple (-filter:v) and complex filtering cannot both apply to one stream: encoder filters join the graph.
-    if (enc.filters?.length && filterComplex) {
-      const at = filterComplex.lastIndexOf(plan.videoMap);
-      filterComplex = `${filterComplex.slice(0, at)},${enc.filters.join(',')}${filterComplex.slice(at)}`;
+  let videoMap = plan.videoMap;
+  let preview: FfmpegOutput | undefined;
+  if (plan.videoScaledInGraph && filterComplex) {
+    // Simple (-filter:v) and complex filtering cannot both apply to one stream: the preview's branch and the encoder's
+    // filters join the graph. The preview branches off before the encoder's filters (a hardware upload).
+    const graph = [filterComplex];
+    if (settings.preview) {
+      graph.push(`${videoMap}split=2[vprogram][vpreviewin]`, `[vpreviewin]${previewFilter(v.width, v.height)}[vpreview]`);
+      videoMap = '[vprogram]';
+      preview = previewOutput('[vpreview]');
     }
+    if (enc.filters?.length) {
+      graph.push(`${videoMap}${enc.filters.join(',')}[vencode]`);
+      videoMap = '[vencode]';
+    }
+    filterComplex = graph.join(';');
   } else {
     filters = [fitFilter(v.width, v.height, v.fps), ...(enc.filters ?? [])];
+    // The picture again, decoded once by ffmpeg, through its own small chain.
+    if (settings.preview) preview = previewOutput(plan.videoMap, [previewFilter(v.width, v.height)]);
   }
 
   const inputs = plan.inputs.map((i) => ({ ...i, options: i.options ? { ...i.options } : undefined }));
@@ -69,7 +97,7 @@ export function buildBroadcastCommand(settings: BroadcastSettings, opts: BuildOp
 
   const rtmp = publishUrl(settings.server, settings.streamKey);
   const base: Omit<FfmpegOutput, 'url' | 'format'> = {
-    maps: [plan.videoMap, plan.audioMap],
+    maps: [videoMap, plan.audioMap],
     video: {
       codec: enc.codec,
       bitrateKbps: v.bitrateKbps,
@@ -87,14 +115,18 @@ export function buildBroadcastCommand(settings: BroadcastSettings, opts: BuildOp
   };
 
   let output: FfmpegOutput;
-  if (settings.recordPath) {
-    const file = recordPartPath(settings.recordPath, opts.recordPart ?? 1);
+  if (usesTee(settings)) {
+    const slaves = [`[f=flv:onfail=ignore:flvflags=no_duration_filesize]${escapeTee(rtmp)}`];
+    if (settings.recordPath) slaves.push(`[f=matroska]${escapeTee(recordPartPath(settings.recordPath, opts.recordPart ?? 1))}`);
+    // The same packets as FLV on a pipe, which the broadcast hands to each extra destination's own connection
+    // (fanout.ts): one encode, and a destination that fails touches neither ffmpeg nor the others.
+    if (settings.destinations?.length) slaves.push(`[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:${fanoutFd(settings)}`);
     output = {
       ...base,
       format: 'tee',
-      // Both slaves take the encoder's global header (SPS/PPS in extradata), which FLV and Matroska both want.
-      // onfail=ignore: a network drop must not end the recording; we see the slave fail and reconnect.
-      url: `[f=flv:onfail=ignore:flvflags=no_duration_filesize]${escapeTee(rtmp)}|[f=matroska]${escapeTee(file)}`,
+      // Every slave takes the encoder's global header (SPS/PPS in extradata), which FLV and Matroska both want.
+      // onfail=ignore: a network drop must not end the recording or the other outputs; we see the slave fail and reconnect.
+      url: slaves.join('|'),
       options: { flags: '+global_header' },
     };
   } else {
@@ -104,7 +136,7 @@ export function buildBroadcastCommand(settings: BroadcastSettings, opts: BuildOp
   return {
     ok: true,
     plan,
-    secrets: [settings.streamKey],
-    command: { inputs, outputs: [output], filterComplex, logLevel: 'error', progressUrl: 'pipe:1' },
+    secrets: [settings.streamKey, ...(settings.destinations ?? []).map((d) => d.key)],
+    command: { inputs, outputs: preview ? [output, preview] : [output], filterComplex, logLevel: 'error', progressUrl: 'pipe:1' },
   };
 }

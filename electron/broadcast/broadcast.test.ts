@@ -2,7 +2,7 @@
 // server on ephemeral ports (127.0.0.1), HLS fetched and decoded. No Electron.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ffmpegPath as FFMPEG, run, waitFor } from '../../server/test-support/process.js';
 import { newStreamer, startTestServer, type TestServer } from '../../server/test-support/server.js';
+import { startXvfb } from '../../server/test-support/xvfb.js';
 import { Broadcast } from './broadcast.js';
 import { probeEncoders } from './encoders.js';
 import type { BroadcastSettings, BroadcastState } from './types.js';
@@ -100,17 +101,10 @@ describe('broadcast into a real Onair server', () => {
   });
 
   test('X display capture: a red screen arrives red in the HLS segment', async (t) => {
-    let n = 90;
-    while (n < 110 && (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`))) n++;
-    const display = `:${n}`;
-    const xvfb: ChildProcess = spawn('Xvfb', [display, '-screen', '0', '640x480x24', '-nolisten', 'tcp', '-noreset'], { stdio: 'ignore' });
-    t.after(() => {
-      xvfb.kill();
-    });
-    // -noreset: without it the server resets (root back to black) when xsetroot, its last client, disconnects.
-    await waitFor('Xvfb up', () => spawnSync('xdpyinfo', ['-display', display], { stdio: 'ignore' }).status === 0, 10_000, 100);
-    const paint = spawnSync('xsetroot', ['-display', display, '-solid', '#ff0000']);
-    assert.equal(paint.status, 0, String(paint.stderr));
+    const x = await startXvfb('640x480');
+    t.after(() => x.stop());
+    const display = x.display;
+    x.paint('#ff0000');
 
     const { channel } = await newStreamer(s.base, 'xcap');
     const b = new Broadcast(small({ server: s.rtmpBase, streamKey: channel.streamKey, source: { kind: 'screen' } }), {

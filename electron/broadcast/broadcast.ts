@@ -1,17 +1,20 @@
 // One broadcast: a single ffmpeg child owns the capture, the encode and the RTMP output; this class runs it
-// through idle -> connecting -> live -> reconnecting -> ended | failed(code, reason), and reports health once a
-// second from ffmpeg's -progress output. Plain Node (no Electron) so the CLI, the tests and the Studio share it.
+// through idle -> connecting -> live -> reconnecting -> ended | failed(code, reason), reports health once a second
+// from ffmpeg's -progress output and, with `settings.preview`, the picture being sent as JPEG frames (preview.ts).
+// Plain Node (no Electron) so the CLI, the tests and the Studio share it.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { maskSecrets } from '../../server/ffmpeg/args.js';
 import { locateFfmpeg } from '../../server/ffmpeg/locate.js';
 import { FfmpegProcess, type FfmpegExit } from '../../server/ffmpeg/process.js';
 import { AndroidFeeder } from './android.js';
-import { buildBroadcastCommand } from './args.js';
+import { buildBroadcastCommand, fanoutFd, usesTee } from './args.js';
 import { CpuMeter } from './cpu.js';
 import { diagnoseExit, ProgressParser, serverHost, type Diagnosis, type ProgressSample } from './diagnose.js';
+import { DestinationFanout } from './fanout.js';
+import { JpegFrames, PREVIEW_FD } from './preview.js';
 import { sourceEnvFromProcess, type SourceEnv } from './sources.js';
-import type { BroadcastHealth, BroadcastSettings, BroadcastState, FailureCode } from './types.js';
+import type { BroadcastHealth, BroadcastSettings, BroadcastState, DestinationStatus, FailureCode } from './types.js';
 
 export interface Backoff {
   initialMs: number;
@@ -63,10 +66,16 @@ export declare interface Broadcast {
   on(event: 'state', l: (s: BroadcastState) => void): this;
   on(event: 'health', l: (h: BroadcastHealth) => void): this;
   on(event: 'log', l: (line: string) => void): this;
+  /** A JPEG of the picture being sent, twice a second (only with `settings.preview`). */
+  on(event: 'preview', l: (jpeg: Buffer) => void): this;
+  /** Each extra destination's state, once a second (only with `settings.destinations`). */
+  on(event: 'destinations', l: (d: DestinationStatus[]) => void): this;
   once(event: 'state', l: (s: BroadcastState) => void): this;
   emit(event: 'state', s: BroadcastState): boolean;
   emit(event: 'health', h: BroadcastHealth): boolean;
   emit(event: 'log', line: string): boolean;
+  emit(event: 'preview', jpeg: Buffer): boolean;
+  emit(event: 'destinations', d: DestinationStatus[]): boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
@@ -88,6 +97,7 @@ export class Broadcast extends EventEmitter {
   private readonly env: SourceEnv;
   private readonly host: string;
   private endedResolve?: () => void;
+  private fanout?: DestinationFanout;
   /** Resolves when the broadcast reaches ended or failed. */
   readonly finished: Promise<BroadcastState>;
 
@@ -118,6 +128,13 @@ export class Broadcast extends EventEmitter {
     this.emit('state', s);
     if (s.kind === 'ended' || s.kind === 'failed') {
       this.cleanupTimers();
+      if (this.fanout)
+        this.emit(
+          'destinations',
+          this.fanout.statuses().map((d) => ({ ...d, state: 'idle', bitrateKbps: 0 })),
+        );
+      this.fanout?.stop();
+      this.fanout = undefined;
       this.endedResolve?.();
     }
   }
@@ -149,7 +166,13 @@ export class Broadcast extends EventEmitter {
       this.durationTimer = setTimeout(() => void this.stop(), this.settings.durationSeconds * 1000);
     }
     this.healthTimer = setInterval(() => void this.tick(), 1000);
+    if (this.settings.destinations?.length) this.fanout = new DestinationFanout(this.settings.destinations, this.opts.logger);
     this.spawn();
+  }
+
+  /** The extra destinations' states now (empty without any). */
+  destinations(): DestinationStatus[] {
+    return this.fanout?.statuses() ?? [];
   }
 
   /** Ends the broadcast cleanly (ffmpeg flushes and closes the stream, so the server keeps a replay). */
@@ -193,6 +216,7 @@ export class Broadcast extends EventEmitter {
       command: built.command,
       secrets: built.secrets,
       stdin: built.plan.feed ? 'pipe' : 'ignore',
+      outputPipes: (this.settings.preview ? 1 : 0) + (this.fanout ? 1 : 0),
     });
     this.spawnCount++;
     this.opts.logger?.debug({ argv: proc.describe(), attempt: this.attempt }, 'broadcast ffmpeg');
@@ -208,6 +232,16 @@ export class Broadcast extends EventEmitter {
     this.run = run;
     proc.child.stdout!.setEncoding('utf8');
     proc.child.stdout!.on('data', (s: string) => run.parser.push(s));
+    // Always read the preview pipe: ffmpeg would stop encoding once a pipe nobody reads is full.
+    const previewPipe = this.settings.preview ? proc.output(PREVIEW_FD - 3) : null;
+    if (previewPipe) {
+      const frames = new JpegFrames();
+      previewPipe.on('data', (c: Buffer) => {
+        for (const jpeg of frames.push(c)) if (this.run === run && !run.forced) this.emit('preview', jpeg);
+      });
+      previewPipe.on('error', () => {});
+    }
+    if (this.fanout) this.fanout.read(proc.output(fanoutFd(this.settings) - 3));
     let pending = '';
     proc.child.stderr!.on('data', (s: string | Buffer) => {
       pending += s.toString();
@@ -219,9 +253,9 @@ export class Broadcast extends EventEmitter {
         run.stderr = `${run.stderr}${line}\n`.slice(-8192);
         this.emit('log', line);
         this.opts.logger?.debug({ line }, 'ffmpeg');
-        // With a recording, the tee muxer carries on when the RTMP side fails (onfail=ignore), at the start
-        // (refused key) or later (network): that is our cue to diagnose and reconnect or fail.
-        if (this.settings.recordPath && !run.forced && /Slave .*fail|Server error:|error opening|onfail/i.test(line)) {
+        // Through the tee muxer (a recording, extra destinations), ffmpeg carries on when the RTMP side fails
+        // (onfail=ignore), at the start (refused key) or later (network): that is our cue to diagnose and reconnect or fail.
+        if (usesTee(this.settings) && !run.forced && /Slave .*fail|Server error:|error opening|onfail/i.test(line)) {
           const d = diagnoseExit(run.stderr, { host: this.host, wasLive: run.wasLive });
           run.forced =
             d.kind === 'unknown' || d.kind === 'source'
@@ -252,7 +286,7 @@ export class Broadcast extends EventEmitter {
     run.lastSample = { totalSize: s.totalSize, outTimeUs: s.outTimeUs, at: now };
     // Frames encoded and muxed with time advancing: the server took the publish (ffmpeg opens the RTMP output, and
     // the server answers the publish, before the first frame is written). The tee muxer reports no size.
-    if (!run.wasLive && s.frame > 0 && s.outTimeUs > 0 && (s.totalSize > 0 || !!this.settings.recordPath) && !run.forced) {
+    if (!run.wasLive && s.frame > 0 && s.outTimeUs > 0 && (s.totalSize > 0 || usesTee(this.settings)) && !run.forced) {
       run.wasLive = true;
       this.attempt = 0;
       this.firstLiveAt ??= now;
@@ -272,8 +306,10 @@ export class Broadcast extends EventEmitter {
     this.emit('health', health);
   }
 
-  /** Once a second: CPU sample, stall and connect watchdogs. */
+  /** Once a second: the destinations' states, CPU sample, stall and connect watchdogs. */
   private async tick(): Promise<void> {
+    // Destinations keep their own connections through the Onair side's reconnects: reported throughout.
+    if (this.fanout) this.emit('destinations', this.fanout.statuses());
     const run = this.run;
     if (!run || run.forced) return;
     const now = Date.now();

@@ -10,7 +10,7 @@ import { encoderProfile, probeCommand } from './encoders.js';
 import { planSources, type SourceEnv } from './sources.js';
 import { screenrecordArgs } from './android.js';
 import { parseSource } from '../cli.js';
-import type { BroadcastSettings, SourceSpec } from './types.js';
+import { PRESETS, type BroadcastSettings, type PresetName, type SourceSpec } from './types.js';
 
 const KEY = 'live_SeCrEt_key_0123456789';
 const linux: SourceEnv = { platform: 'linux', display: ':0' };
@@ -199,20 +199,20 @@ describe('the ffmpeg command', () => {
       ],
     },
     {
-      name: '1080p30 preset, 2 s keyframes, 6000k',
+      name: '1080p30 preset, its 1 s keyframes, 6000k',
       s: settings({ video: presetVideo('Sharp 1080p30') }),
       expect: [
         ['-b:v', '6000k'],
         ['-bufsize', '12000k'],
-        ['-g', '60'],
+        ['-g', '30'],
       ],
     },
     {
-      name: '480p at 60 fps and 2 s keyframes',
+      name: "480p at 60 fps and the preset's 1 s keyframes",
       s: settings({ video: { ...presetVideo('Low bandwidth 480p'), fps: 60 } }),
       expect: [
         ['-b:v', '1200k'],
-        ['-g', '120'],
+        ['-g', '60'],
         ['-r', '60'],
       ],
     },
@@ -250,6 +250,14 @@ describe('the ffmpeg command', () => {
     });
   }
 
+  test('every preset sends a keyframe every second (what the README advises for low delay)', () => {
+    for (const [name, p] of Object.entries(PRESETS)) {
+      assert.equal(p.keyframeSeconds, 1, name);
+      const argv = argvFor(settings({ video: presetVideo(name as PresetName) }), linux);
+      assert.equal(argv[argv.indexOf('-g') + 1], String(p.fps), name);
+    }
+  });
+
   test('the picture is scaled into the output size keeping aspect, VAAPI upload last', () => {
     const argv = argvFor(settings({ video: presetVideo('Smooth 720p30', 'h264_vaapi') }), linux);
     const vf = argv[argv.indexOf('-filter:v') + 1];
@@ -281,6 +289,23 @@ describe('the ffmpeg command', () => {
     assert.equal(recordPartPath('C:\\v\\a b.mkv', 3), 'C:\\v\\a b-3.mkv');
     assert.equal(recordPartPath('noext', 2), 'noext-2');
     assert.equal(escapeTee('C:\\v\\a|b.mkv'), 'C:\\\\v\\\\a\\|b.mkv');
+  });
+
+  test('extra destinations: the same encode once more as FLV on a pipe after the preview, their keys masked', () => {
+    const destinations = [{ id: 'd1', name: 'Twitch', url: 'rtmp://live.twitch.tv/app', key: 'live_twitch_secret' }];
+    const argv = argvFor(settings({ destinations }), linux);
+    assert.deepEqual(argv.slice(-3), [
+      '-f',
+      'tee',
+      `[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:3`,
+    ]);
+    assert.equal(argv.filter((a) => a === '-c:v').length, 1, 'one video encode');
+    assert.ok(!argv.join(' ').includes('live_twitch_secret'), 'the pipe carries the stream, never the key');
+    const withAll = buildBroadcastCommand(settings({ destinations, recordPath: '/v/show.mkv', preview: true }), { env: linux });
+    assert.ok(withAll.ok);
+    assert.ok(withAll.command.outputs[0].url.endsWith('|[f=matroska]/v/show.mkv|[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:4'));
+    assert.equal(withAll.command.outputs[1].url, 'pipe:3', 'the preview keeps its pipe');
+    assert.deepEqual(withAll.secrets, [KEY, 'live_twitch_secret'], 'every key is masked in what is logged');
   });
 
   test('encoder probe command: one second of a test pattern into the null muxer', () => {

@@ -154,7 +154,7 @@ function pictureInput(source: SourceSpec, env: SourceEnv, fps: number, w: number
 function audioInputs(audio: AudioSettings, env: SourceEnv, warnings: string[]): FfmpegInput[] {
   const out: FfmpegInput[] = [];
   if (audio.microphone) {
-    if (env.platform === 'linux') out.push({ format: 'pulse', url: audio.microphone });
+    if (env.platform === 'linux') out.push({ format: audio.microphoneApi === 'alsa' ? 'alsa' : 'pulse', url: audio.microphone });
     else if (env.platform === 'win32') out.push({ format: 'dshow', url: `audio=${audio.microphone}` });
     else if (env.platform === 'darwin') out.push({ format: 'avfoundation', url: `none:${audio.microphone}` });
   }

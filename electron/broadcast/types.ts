@@ -1,5 +1,8 @@
 // The broadcast pipeline's contract: what the Studio asks for and what it is told. Plain data, no Node or
 // Electron imports, so the renderer can import these types too.
+import type { DestinationState } from '../../server/api/types.js';
+
+export type { DestinationState };
 
 /** What to show. */
 export type SourceSpec =
@@ -23,8 +26,16 @@ export interface PictureInPicture {
   size: number;
 }
 
+/** Linux's audio systems a microphone can be opened through: PulseAudio (and PipeWire's pulse server), or ALSA. */
+export const MICROPHONE_APIS = ['pulse', 'alsa'] as const;
+export type MicrophoneApi = (typeof MICROPHONE_APIS)[number];
+
 export interface AudioSettings {
+  /** Device name: a PulseAudio source or ALSA device (Linux), a DirectShow device (Windows), an avfoundation
+   * device (macOS); 'default' for the system's default (not on Windows). */
   microphone?: string;
+  /** Linux only: the audio system `microphone` is opened through; default pulse. */
+  microphoneApi?: MicrophoneApi;
   /** System audio where the operating system allows it. */
   system?: boolean;
   /** Device for system audio where it is a named device: a PulseAudio monitor source, a DirectShow loopback
@@ -38,7 +49,7 @@ export interface VideoSettings {
   height: number;
   fps: number;
   bitrateKbps: number;
-  /** Seconds between keyframes (default 2). */
+  /** Seconds between keyframes (the presets' 1: every segment and LL-HLS part can start on time, for low delay). */
   keyframeSeconds: number;
   /** An encoder name from the probe: libx264, h264_nvenc, h264_qsv, h264_amf, h264_videotoolbox, h264_vaapi. */
   encoder: string;
@@ -57,6 +68,30 @@ export interface BroadcastSettings {
   recordPath?: string;
   /** Stop after this many seconds (the CLI's --duration). */
   durationSeconds?: number;
+  /** Also write the picture being sent, small and twice a second, as JPEG frames (the Broadcast's 'preview' event). */
+  preview?: boolean;
+  /** More RTMP destinations (Twitch, YouTube, …) fed from the same encode, each on its own connection. */
+  destinations?: RestreamTarget[];
+}
+
+/** One more place the broadcast goes: an RTMP or RTMPS ingest and its stream key (secret: never logged or shown). */
+export interface RestreamTarget {
+  id: string;
+  name: string;
+  url: string;
+  key: string;
+}
+
+/** How one extra destination is doing, about once a second while the broadcast runs. */
+export interface DestinationStatus {
+  id: string;
+  name: string;
+  state: DestinationState;
+  /** Why it is retrying or failed, in plain words (the destination's own answer when it refused). */
+  reason: string | null;
+  bitrateKbps: number;
+  /** Frames dropped because the destination could not keep up. */
+  droppedFrames: number;
 }
 
 export type FailureCode = 'wrong_key' | 'unreachable' | 'encoder_failed' | 'source_failed' | 'ffmpeg_missing' | 'refused';
@@ -83,9 +118,9 @@ export interface BroadcastHealth {
 }
 
 export const PRESETS = {
-  'Smooth 720p30': { width: 1280, height: 720, fps: 30, bitrateKbps: 3500, keyframeSeconds: 2 },
-  'Sharp 1080p30': { width: 1920, height: 1080, fps: 30, bitrateKbps: 6000, keyframeSeconds: 2 },
-  'Low bandwidth 480p': { width: 854, height: 480, fps: 30, bitrateKbps: 1200, keyframeSeconds: 2 },
+  'Smooth 720p30': { width: 1280, height: 720, fps: 30, bitrateKbps: 3500, keyframeSeconds: 1 },
+  'Sharp 1080p30': { width: 1920, height: 1080, fps: 30, bitrateKbps: 6000, keyframeSeconds: 1 },
+  'Low bandwidth 480p': { width: 854, height: 480, fps: 30, bitrateKbps: 1200, keyframeSeconds: 1 },
 } as const satisfies Record<string, Omit<VideoSettings, 'encoder'>>;
 
 export type PresetName = keyof typeof PRESETS;

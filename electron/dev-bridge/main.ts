@@ -1,20 +1,29 @@
-// `npm run dev:studio`: the dev bridge on 127.0.0.1:5174 serving the built Studio (and, with vite's dev server on
-// :5175, the /bridge and /socket.io routes it proxies here). Open http://127.0.0.1:5174 in a browser.
+// `npm run dev:studio`: the Studio UI in a browser, from source with hot reload, and the dev bridge behind it — one
+// process, one address (http://127.0.0.1:5174, ONAIR_BRIDGE_PORT to change it). vite runs in middleware mode on the
+// bridge's own HTTP server, so the page, /bridge and the /socket.io chat proxy share one origin. Ctrl-C stops it all.
+import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { locateFfmpeg } from '../../server/ffmpeg/locate.js';
 import { startDevBridge } from './server.js';
+import { viteFrontend } from './vite-frontend.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const port = Number(process.env.ONAIR_BRIDGE_PORT ?? 5174);
 const log = (level: string) => (obj: object, msg?: string) => console.error(JSON.stringify({ level, msg, ...obj }));
-const bridge = await startDevBridge({
+const starting = startDevBridge({
   port,
-  staticDir: path.join(root, 'dist', 'renderer', 'studio'),
+  // Scenes survive restarting dev:studio (the desktop app keeps them in its data folder).
+  dataDir: path.join(os.tmpdir(), 'onair-studio-dev'),
   ffmpegPath: locateFfmpeg({ explicit: process.env.FFMPEG_PATH }),
   logger: { info: log('info'), warn: log('warn'), error: log('error') },
+  frontend: viteFrontend,
 });
-console.log(`Onair Studio dev bridge: ${bridge.url} (pipeline: ${bridge.core ? 'hosted' : 'none'})`);
+const bridge = await starting.catch((err: NodeJS.ErrnoException) => {
+  console.error(
+    err.code === 'EADDRINUSE' ? `Port ${port} is in use (another dev:studio?); set ONAIR_BRIDGE_PORT to use another.` : `dev:studio: ${err.message}`,
+  );
+  process.exit(1);
+});
+console.log(`Onair Studio (development): ${bridge.url}`);
 const stop = () => void bridge.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -3,26 +3,50 @@
 // process. 127.0.0.1 only; for development and tests, never shipped.
 //   POST /bridge/invoke/<channel>   JSON request -> JSON IpcResult (validated by the contract, like ipcMain)
 //   GET  /bridge/events             Server-Sent Events: `event: <name>` + JSON payload
+//   /bridge/media                   WebSocket: the engine mode's encoded chunks, binary messages (media-chunk.ts),
+//                                   as the desktop app's MessagePort carries them
 //   /socket.io/*                    proxied (HTTP and WebSocket) to the signed-in Onair server with the bearer
 //                                   token added, as Electron's main adds it with session.webRequest
-//   anything else                   the built Studio (dist/renderer/studio)
-import { createReadStream, existsSync, statSync } from 'node:fs';
+//   anything else                   the Studio UI: vite's dev server in middleware mode (`frontend`, what
+//                                   `npm run dev:studio` runs), or the built Studio (`staticDir`, what tests use)
+// One origin for all of it, so the page, the bridge and the chat proxy agree on Host and Origin. A request from
+// another site (another Host: DNS rebinding; another Origin: a page elsewhere) is refused.
+import { createReadStream, existsSync, mkdtempSync, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import { validateRequest, type EventMap, type EventName, type InvokeChannel } from '../ipc-contract.js';
+import { LIMITS, MEDIA_SOCKET_PATH, validateRequest, type EventMap, type EventName, type InvokeChannel } from '../ipc-contract.js';
 import { defaultPipeline, type PipelineLogger, type PipelineModule } from '../main/core/pipeline.js';
 import { SecretStore } from '../main/core/secret-store.js';
+import { SCENES_FILE } from '../main/core/scenes-file.js';
 import { StudioCore } from '../main/core/studio-core.js';
+import { acceptMediaSocket } from './media-socket.js';
+
+/** What serves the Studio UI in development: vite's middlewares, on the bridge's own HTTP server. */
+export interface DevFrontend {
+  /** Serves the request, or calls next() for what it does not serve. */
+  handle(req: IncomingMessage, res: ServerResponse, next: () => void): void;
+  /** An upgrade request the frontend answers itself (vite's HMR socket); the bridge leaves it alone. */
+  ownsUpgrade(req: IncomingMessage): boolean;
+  close(): Promise<void>;
+}
 
 export interface DevBridgeOptions {
   port?: number;
-  /** The built Studio; nothing is served when absent (vite dev serves it and proxies /bridge here). */
+  /** The built Studio (dist/renderer/studio), when no `frontend` serves the UI. */
   staticDir?: string;
+  /** Serves the UI from source (vite); given the bridge's HTTP server for its HMR socket. */
+  frontend?: (server: http.Server) => Promise<DevFrontend>;
   ffmpegPath: string;
   pipeline?: PipelineModule;
   logger?: PipelineLogger;
+  /**
+   * The folder standing in for the app's data folder (the scenes file); default: a new folder in the system's temp for
+   * this bridge alone (`npm run dev:studio` gives a fixed one, so scenes survive a restart).
+   */
+  dataDir?: string;
 }
 
 export interface DevBridge {
@@ -32,7 +56,8 @@ export interface DevBridge {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 64 * 1024;
+/** Room for the largest request: the scenes (LIMITS.scenesJson), escaped as a JSON string. */
+const MAX_BODY = 2 * LIMITS.scenesJson + 4096;
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
@@ -52,6 +77,7 @@ export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
     pipeline: o.pipeline ?? defaultPipeline(),
     logger: o.logger,
     chatBaseUrl: () => '', // same origin: /socket.io is proxied below
+    scenesFile: path.join(o.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'onair-studio-bridge-')), SCENES_FILE),
     emit<E extends EventName>(event: E, payload: EventMap[E]) {
       const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
       for (const c of clients) c.write(frame);
@@ -59,10 +85,16 @@ export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
   });
 
   let port = 0;
+  const ownOrigins = () => [`127.0.0.1:${port}`, `localhost:${port}`];
   /** DNS-rebinding guard: only our own host names. */
-  const hostOk = (req: IncomingMessage) => {
-    const host = req.headers.host ?? '';
-    return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+  const hostOk = (req: IncomingMessage) => ownOrigins().includes(req.headers.host ?? '');
+  /**
+   * Cross-site guard: browsers name the page a request comes from in Origin (always on POST and WebSocket). Only our
+   * own pages may call the bridge or chat through it with the account's bearer token.
+   */
+  const originOk = (req: IncomingMessage) => {
+    const origin = req.headers.origin;
+    return origin === undefined || ownOrigins().some((h) => origin === `http://${h}`);
   };
 
   const server = http.createServer((req, res) => {
@@ -76,6 +108,8 @@ export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     if (!hostOk(req)) return void res.writeHead(421).end();
     const url = new URL(req.url ?? '/', 'http://bridge');
+    const bridged = url.pathname.startsWith('/bridge/') || url.pathname.startsWith('/socket.io/');
+    if (bridged && !originOk(req)) return void res.writeHead(403).end();
     if (url.pathname.startsWith('/bridge/invoke/')) {
       // The custom header forces a CORS preflight (never answered), so other sites cannot call the bridge.
       if (req.method !== 'POST' || req.headers['x-onair-bridge'] !== '1') return void res.writeHead(403).end();
@@ -100,6 +134,7 @@ export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
       return;
     }
     if (url.pathname.startsWith('/socket.io/')) return proxyHttp(req, res);
+    if (frontend) return frontend.handle(req, res, () => void res.writeHead(404).end());
     return serveStatic(url.pathname, res);
   }
 
@@ -139,9 +174,18 @@ export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
     req.pipe(up);
   }
 
+  /** Upgraded sockets (the media socket, proxied chat): closeAllConnections does not reach them, close() does. */
+  const upgraded = new Set<net.Socket>();
   server.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) => {
+    if (frontend?.ownsUpgrade(req)) return;
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    if (new URL(req.url ?? '/', 'http://bridge').pathname === MEDIA_SOCKET_PATH) {
+      if (!hostOk(req) || !originOk(req) || req.headers.origin === undefined) return socket.destroy();
+      return acceptMediaSocket(req, socket, head, (m) => core.engineChunk(m));
+    }
     const t = target();
-    if (!hostOk(req) || !t || !(req.url ?? '').startsWith('/socket.io/')) return socket.destroy();
+    if (!hostOk(req) || !originOk(req) || !t || !(req.url ?? '').startsWith('/socket.io/')) return socket.destroy();
     const up = net.connect(Number(t.port || 80), t.hostname, () => {
       const headers = proxyHeaders(req, t);
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
@@ -161,7 +205,11 @@ export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
     socket.on('close', end);
   });
 
-  await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', resolve));
+  const frontend = o.frontend ? await o.frontend(server) : null;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, '127.0.0.1', resolve);
+  });
   port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -169,8 +217,10 @@ export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
     core,
     async close() {
       await core.dispose();
+      await frontend?.close();
       for (const c of clients) c.end();
       server.closeAllConnections();
+      for (const s of upgraded) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -10,12 +10,14 @@ import {
   ipcMain,
   Menu,
   net,
+  powerSaveBlocker,
   protocol,
   safeStorage,
   screen,
   session,
   shell,
   Tray,
+  type IpcMainEvent,
   type IpcMainInvokeEvent,
 } from 'electron';
 import path from 'node:path';
@@ -24,20 +26,26 @@ import { locateFfmpeg } from '../../server/ffmpeg/locate.js';
 import {
   IPC_PREFIX,
   INVOKE_CHANNELS,
+  MEDIA_PORT_CHANNEL,
   validateRequest,
   type BroadcastState,
   type EventMap,
   type EventName,
   type InvokeChannel,
 } from '../ipc-contract.js';
+import { desktopAudioFeatures, displayMediaAudio, mediaPermissionAllowed } from './core/media-capture.js';
 import { defaultPipeline } from './core/pipeline.js';
+import { SCENES_FILE } from './core/scenes-file.js';
 import { SecretStore } from './core/secret-store.js';
+import { parseStoredDestinations } from './core/studio-destinations.js';
+import { parseControlSettings } from './core/control/studio-control.js';
+import { APP_HOST, APP_SCHEME, isAppPage } from './core/app-origin.js';
 import { StudioCore } from './core/studio-core.js';
+import { keepAwake } from './keep-awake.js';
 import { stateLine } from '../state-line.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/electron
-const APP_SCHEME = 'onair-studio';
-const APP_ORIGIN = `${APP_SCHEME}://app`;
+const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 const RENDERER_DIR = path.join(here, '..', 'renderer', 'studio');
 const resources = app.isPackaged ? process.resourcesPath : path.join(here, '..', '..', 'assets');
 const ICON = path.join(resources, 'icon.png');
@@ -45,6 +53,10 @@ const FFMPEG = locateFfmpeg({
   explicit: process.env.FFMPEG_PATH,
   bundled: app.isPackaged ? path.join(process.resourcesPath, 'ffmpeg', process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg') : undefined,
 });
+
+// Desktop audio on macOS 14.2+ (Chromium's Core Audio tap): a switch that must be set before the app is ready.
+const audioFeatures = desktopAudioFeatures(process.platform, process.getSystemVersion());
+if (audioFeatures.length) app.commandLine.appendSwitch('enable-features', audioFeatures.join(','));
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
@@ -57,9 +69,11 @@ if (!app.requestSingleInstanceLock()) {
   let tray: Tray | null = null;
   let quitting = false;
 
+  const awake = keepAwake(powerSaveBlocker);
   const emit = <E extends EventName>(event: E, payload: EventMap[E]) => {
     if (win && !win.isDestroyed()) win.webContents.send(IPC_PREFIX + event, payload);
     if (event === 'broadcast:state' || event === 'broadcast:health') updateTray();
+    if (event === 'broadcast:state') awake(payload as BroadcastState, win?.webContents ?? null);
   };
 
   const log = (level: 'info' | 'warn' | 'error') => (obj: object, msg?: string) =>
@@ -95,18 +109,11 @@ if (!app.requestSingleInstanceLock()) {
   }
 
   /** Only our own window's top frame, showing our own page, may call main. */
-  function senderOk(e: IpcMainInvokeEvent): boolean {
+  function senderOk(e: IpcMainInvokeEvent | IpcMainEvent): boolean {
     if (!win || e.sender !== win.webContents) return false;
     const frame = e.senderFrame;
     if (!frame || frame !== win.webContents.mainFrame) return false;
-    try {
-      return (
-        new URL(frame.url).origin === APP_ORIGIN ||
-        (!!process.env.ONAIR_STUDIO_DEV_URL && new URL(frame.url).origin === new URL(process.env.ONAIR_STUDIO_DEV_URL).origin)
-      );
-    } catch {
-      return false;
-    }
+    return isAppPage(frame.url, app.isPackaged ? undefined : process.env.ONAIR_STUDIO_DEV_URL);
   }
 
   function createWindow() {
@@ -125,6 +132,8 @@ if (!app.requestSingleInstanceLock()) {
         sandbox: true,
         webSecurity: true,
         spellcheck: false,
+        // The scenes compositor draws on a timer; a hidden window (live in the tray) must keep its frame rate.
+        backgroundThrottling: false,
       },
     });
     win.once('ready-to-show', () => win?.show());
@@ -141,7 +150,7 @@ if (!app.requestSingleInstanceLock()) {
       return { action: 'deny' };
     });
     win.webContents.on('will-navigate', (e, url) => {
-      if (!url.startsWith(APP_ORIGIN) && !(process.env.ONAIR_STUDIO_DEV_URL && url.startsWith(process.env.ONAIR_STUDIO_DEV_URL))) e.preventDefault();
+      if (!isAppPage(url, app.isPackaged ? undefined : process.env.ONAIR_STUDIO_DEV_URL)) e.preventDefault();
     });
     void win.loadURL(process.env.ONAIR_STUDIO_DEV_URL && !app.isPackaged ? process.env.ONAIR_STUDIO_DEV_URL : `${APP_ORIGIN}/index.html`);
   }
@@ -152,10 +161,13 @@ if (!app.requestSingleInstanceLock()) {
     core = new StudioCore({
       ffmpegPath: FFMPEG,
       store: new SecretStore(path.join(app.getPath('userData'), 'studio-secrets.bin'), safeStorage),
+      destinationStore: new SecretStore(path.join(app.getPath('userData'), 'studio-destinations.bin'), safeStorage, parseStoredDestinations),
+      controlStore: new SecretStore(path.join(app.getPath('userData'), 'studio-control.bin'), safeStorage, parseControlSettings),
       pipeline: defaultPipeline(),
       logger: { info: log('info'), warn: log('warn'), error: log('error') },
       emit,
       chatBaseUrl: (serverUrl) => serverUrl,
+      scenesFile: path.join(app.getPath('userData'), SCENES_FILE),
       hostSources: async () => {
         const displays = screen.getAllDisplays().map((d, index) => ({ index, label: `Display ${index + 1} (${d.size.width}×${d.size.height})` }));
         const windows = (await desktopCapturer.getSources({ types: ['window'], thumbnailSize: { width: 0, height: 0 } })).map((s) => ({
@@ -165,6 +177,8 @@ if (!app.requestSingleInstanceLock()) {
         return { displays, windows };
       },
     });
+    // The remote control comes back on at start when the user left it on.
+    void core.control.start();
 
     // The renderer's files, from our own scheme (no file:// access to the disk at large).
     protocol.handle(APP_SCHEME, (req) => {
@@ -189,7 +203,20 @@ if (!app.requestSingleInstanceLock()) {
       headers['Access-Control-Allow-Credentials'] = ['true'];
       cb({ responseHeaders: headers });
     });
-    ses.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+    // Microphones, cameras and display capture for our own page (the scenes' sources, the mixer); nothing else, for no one else.
+    const devUrl = app.isPackaged ? undefined : process.env.ONAIR_STUDIO_DEV_URL;
+    ses.setPermissionRequestHandler((_wc, perm, cb, details) => cb(mediaPermissionAllowed(perm, details.requestingUrl, devUrl)));
+    // getDisplayMedia, for the scenes' screen source and the mixer's desktop audio: the first screen as the video (a
+    // picker of screens and windows is still to come; see renderer/studio/engine) and the system's loopback audio where
+    // there is one (the mixer keeps only the audio).
+    ses.setDisplayMediaRequestHandler((request, cb) => {
+      if (!request.frame || !mediaPermissionAllowed('display-capture', request.securityOrigin || request.frame.url, devUrl)) return cb({});
+      const audio = displayMediaAudio(process.platform);
+      void desktopCapturer.getSources({ types: ['screen'] }).then(
+        (screens) => cb(screens[0] ? { video: screens[0], ...(audio ? { audio } : {}) } : {}),
+        () => cb({}),
+      );
+    });
 
     for (const channel of INVOKE_CHANNELS) {
       ipcMain.handle(IPC_PREFIX + channel, async (e, request: unknown) => {
@@ -199,6 +226,18 @@ if (!app.requestSingleInstanceLock()) {
         return core.handle(v.channel as InvokeChannel, v.request as never);
       });
     }
+
+    // The engine mode's media channel: chunks from the window's encoder to the sender's thread (studio-core).
+    // Electron copies each message across processes.
+    ipcMain.on(IPC_PREFIX + MEDIA_PORT_CHANNEL, (e) => {
+      const port = e.ports[0];
+      if (!port || !senderOk(e)) return port?.close();
+      port.on('message', (m) => {
+        const data: unknown = m.data;
+        if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) core.engineChunk(data);
+      });
+      port.start();
+    });
 
     tray = new Tray(ICON);
     updateTray();

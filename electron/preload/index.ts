@@ -2,7 +2,17 @@
 // allow-listed from electron/ipc-contract.ts; the renderer never touches ipcRenderer. Built to CommonJS (sandboxed
 // preloads cannot be ES modules) by scripts/build-electron.mjs.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { IPC_PREFIX, isEventName, isInvokeChannel, type EventMap, type EventName, type IpcResult, type OnairApi } from '../ipc-contract.js';
+import {
+  IPC_PREFIX,
+  isEventName,
+  isInvokeChannel,
+  MEDIA_PORT_CHANNEL,
+  MEDIA_PORT_MESSAGE,
+  type EventMap,
+  type EventName,
+  type IpcResult,
+  type OnairApi,
+} from '../ipc-contract.js';
 
 const api: OnairApi = {
   invoke(channel, request) {
@@ -19,6 +29,12 @@ const api: OnairApi = {
     const listener = (_e: IpcRendererEvent, payload: EventMap[E]) => cb(payload);
     ipcRenderer.on(IPC_PREFIX + event, listener);
     return () => void ipcRenderer.removeListener(IPC_PREFIX + event, listener);
+  },
+  // The engine's media channel: one end to main, the other to the page (contextBridge cannot pass a port).
+  openMediaPort() {
+    const { port1, port2 } = new MessageChannel();
+    ipcRenderer.postMessage(IPC_PREFIX + MEDIA_PORT_CHANNEL, null, [port1]);
+    window.postMessage(MEDIA_PORT_MESSAGE, window.location.origin, [port2]);
   },
 };
 

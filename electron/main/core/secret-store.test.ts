@@ -1,29 +1,12 @@
 // The secret store with an injected cipher (Electron's safeStorage in the app).
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { SecretStore, type Cipher, type Secrets } from './secret-store.js';
-
-/** AES-256-GCM with a fixed key: stands in for safeStorage. */
-function testCipher(key = randomBytes(32), available = true): Cipher {
-  return {
-    isEncryptionAvailable: () => available,
-    encryptString(plain) {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-      return Buffer.concat([iv, c.getAuthTag(), body]);
-    },
-    decryptString(buf) {
-      const d = createDecipheriv('aes-256-gcm', key, buf.subarray(0, 12));
-      d.setAuthTag(buf.subarray(12, 28));
-      return Buffer.concat([d.update(buf.subarray(28)), d.final()]).toString('utf8');
-    },
-  };
-}
+import { testCipher } from '../../../server/test-support/cipher.js';
+import { SecretStore, type Secrets } from './secret-store.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'onair-secrets-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,6 +48,20 @@ describe('SecretStore', () => {
     assert.equal(new SecretStore(file, c).get(), null);
     writeFileSync(file, Buffer.from('garbage'));
     assert.equal(new SecretStore(file, c).get(), null);
+  });
+
+  test("the Studio's invite link is kept with the account, encrypted; a malformed one is dropped, the account kept", () => {
+    const file = path.join(dir, 'f.bin');
+    const key = randomBytes(32);
+    const invite = { id: 7, url: 'https://live.example.com/i/INVITE_TOKEN_789', expiresAt: '2030-01-08T10:00:00.000Z', maxUses: 50 };
+    new SecretStore(file, testCipher(key)).set({ ...secrets, invite });
+    assert.ok(!readFileSync(file).toString('latin1').includes('INVITE_TOKEN_789'));
+    assert.deepEqual(new SecretStore(file, testCipher(key)).get(), { ...secrets, invite });
+    const c = testCipher(key);
+    for (const bad of [{ ...invite, id: -1 }, { ...invite, url: 'javascript:alert(1)' }, { ...invite, maxUses: 'many' }, 'x']) {
+      writeFileSync(file, c.encryptString(JSON.stringify({ ...secrets, invite: bad })));
+      assert.deepEqual(new SecretStore(file, c).get(), secrets, JSON.stringify(bad));
+    }
   });
 
   test('no encryption available: memory only, never written', () => {

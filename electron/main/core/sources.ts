@@ -1,13 +1,15 @@
 // Sources for the picker and the preview: what can be listed without platform tools, and the ffmpeg input for
 // each kind. Enumeration is best effort: cameras from /dev/video* (Linux) or ffmpeg's device list (Windows dshow,
-// macOS avfoundation), Android devices from `adb devices` when adb is installed; displays and windows come from the
-// Electron host (screen / desktopCapturer) — without it (the dev bridge) the list is one fixed "Entire screen".
+// macOS avfoundation), microphones from ffmpeg's lists (device-lists.ts), Android devices from `adb devices` when
+// adb is installed; displays and windows come from the Electron host (screen / desktopCapturer) — without it (the
+// dev bridge) the list is one fixed "Entire screen".
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { buildFfmpegArgs } from '../../../server/ffmpeg/args.js';
 import { planSources, sourceEnvFromProcess } from '../../broadcast/sources.js';
 import type { SourceSpec } from '../../broadcast/types.js';
-import type { SourceList, SourceOption } from '../../ipc-contract.js';
+import type { MicrophoneOption, SourceList, SourceOption } from '../../ipc-contract.js';
+import { parseAvfoundationDevices, parseDshowDevices, parseFfmpegSources, type FfmpegSource } from './device-lists.js';
 
 export class SourceError extends Error {}
 
@@ -35,27 +37,67 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ stdout: 
   });
 }
 
-export async function listCameras(ffmpegPath: string, platform: NodeJS.Platform = process.platform): Promise<string[]> {
+/** What a platform lists of its capture devices; Linux cameras come from /dev, everything else from ffmpeg. */
+export interface DeviceLists {
+  cameras: string[];
+  microphones: MicrophoneOption[];
+}
+
+const SYSTEM_DEFAULT = 'System default microphone';
+
+/** Linux microphones: PulseAudio/PipeWire sources (not the outputs' monitors), else ALSA capture devices. */
+export function linuxMicrophones(pulse: FfmpegSource[], alsa: FfmpegSource[]): MicrophoneOption[] {
+  if (pulse.length) {
+    const mics = pulse.filter((d) => !d.name.endsWith('.monitor'));
+    return [
+      { id: 'pulse:default', label: SYSTEM_DEFAULT, device: 'default', api: 'pulse' },
+      ...mics.map((d) => ({
+        id: `pulse:${d.name}`,
+        label: d.isDefault ? `${d.description} (the current default)` : d.description,
+        device: d.name,
+        api: 'pulse' as const,
+      })),
+    ];
+  }
+  // ALSA's 'null' device records silence; its descriptions repeat per card, so the device name goes with them.
+  const devices = alsa.filter((d) => d.name !== 'null');
+  if (!devices.length) return [];
+  return [
+    ...(devices.some((d) => d.name === 'default') ? [{ id: 'alsa:default', label: SYSTEM_DEFAULT, device: 'default', api: 'alsa' as const }] : []),
+    ...devices
+      .filter((d) => d.name !== 'default')
+      .map((d) => ({ id: `alsa:${d.name}`, label: `${d.description} (${d.name})`, device: d.name, api: 'alsa' as const })),
+  ];
+}
+
+export async function listDevices(ffmpegPath: string, platform: NodeJS.Platform = process.platform): Promise<DeviceLists> {
   if (platform === 'linux') {
+    let cameras: string[] = [];
     try {
-      return readdirSync('/dev')
+      cameras = readdirSync('/dev')
         .filter((f) => /^video\d+$/.test(f))
         .sort()
         .map((f) => `/dev/${f}`);
-    } catch {
-      return [];
-    }
+    } catch {}
+    const pulse = parseFfmpegSources((await run(ffmpegPath, ['-hide_banner', '-sources', 'pulse'], 5000)).stdout);
+    const alsa = pulse.length ? [] : parseFfmpegSources((await run(ffmpegPath, ['-hide_banner', '-sources', 'alsa'], 5000)).stdout);
+    return { cameras, microphones: linuxMicrophones(pulse, alsa) };
   }
   if (platform === 'win32') {
     const { stderr } = await run(ffmpegPath, ['-hide_banner', '-list_devices', 'true', '-f', 'dshow', '-i', 'dummy'], 5000);
-    return [...stderr.matchAll(/"([^"]+)"\s*\(video\)/g)].map((m) => m[1]!);
+    const { video, audio } = parseDshowDevices(stderr);
+    // DirectShow has no "default device": the list is all there is.
+    return { cameras: video, microphones: audio.map((n) => ({ id: `dshow:${n}`, label: n, device: n })) };
   }
   if (platform === 'darwin') {
     const { stderr } = await run(ffmpegPath, ['-hide_banner', '-f', 'avfoundation', '-list_devices', 'true', '-i', ''], 5000);
-    const video = stderr.split(/AVFoundation audio devices/)[0] ?? '';
-    return [...video.matchAll(/\]\s*\[\d+\]\s*(.+)$/gm)].map((m) => m[1]!.trim()).filter((n) => !/^Capture screen/.test(n));
+    const { video, audio } = parseAvfoundationDevices(stderr);
+    const microphones: MicrophoneOption[] = audio.length
+      ? [{ id: 'default', label: SYSTEM_DEFAULT, device: 'default' }, ...audio.map((n) => ({ id: `avfoundation:${n}`, label: n, device: n }))]
+      : [];
+    return { cameras: video, microphones };
   }
-  return [];
+  return { cameras: [], microphones: [] };
 }
 
 export async function listAndroid(): Promise<string[]> {
@@ -75,7 +117,7 @@ export interface HostSources {
 
 export async function listSources(ffmpegPath: string, host: HostSources = {}): Promise<SourceList> {
   const notes: string[] = [];
-  const [cameras, android] = await Promise.all([listCameras(ffmpegPath), listAndroid()]);
+  const [{ cameras, microphones }, android] = await Promise.all([listDevices(ffmpegPath), listAndroid()]);
   const sources: SourceOption[] = [{ id: 'test', label: 'Test pattern', spec: { kind: 'test' } }];
   const displays = host.displays ?? [{ index: 0, label: 'Entire screen' }];
   if (!host.displays) notes.push('Displays are a fixed list here (one entire screen); the desktop app lists each display.');
@@ -88,7 +130,8 @@ export async function listSources(ffmpegPath: string, host: HostSources = {}): P
   if (!cameras.length) notes.push('No camera found.');
   for (const s of android) sources.push({ id: `android:${s}`, label: `Android: ${s}`, spec: { kind: 'android', serial: s } });
   if (!android.length) notes.push('No Android device found (connect one with USB debugging on; needs adb).');
-  return { sources, cameras, notes };
+  if (!microphones.length) notes.push('No microphone found (choose "Other…" to name one).');
+  return { sources, cameras, microphones, notes };
 }
 
 /** One JPEG frame of a source as a data: URL. */
@@ -99,7 +142,7 @@ export async function snapshot(ffmpegPath: string, src: SourceSpec, timeoutMs = 
   const plan = planSources(
     {
       source: src,
-      video: { width: 1280, height: 720, fps: 5, bitrateKbps: 1000, keyframeSeconds: 2, encoder: 'libx264' },
+      video: { width: 1280, height: 720, fps: 5, bitrateKbps: 1000, keyframeSeconds: 1, encoder: 'libx264' },
       audio: { bitrateKbps: 128 },
     },
     sourceEnvFromProcess(),

@@ -2,7 +2,7 @@
 // (token and stream key held here, never handed to the renderer except the key on an explicit reveal), the
 // broadcast it hosts, and the events it sends. electron/main/index.ts wraps it with ipcMain; the dev bridge
 // (electron/dev-bridge) wraps the same object with HTTP. Requests reach it already validated by the contract.
-import { PRESETS, type BroadcastHealth, type BroadcastSettings, type BroadcastState, type PresetName } from '../../broadcast/types.js';
+import { PRESETS, type BroadcastHealth, type BroadcastState, type DestinationStatus, type SourceSpec } from '../../broadcast/types.js';
 import {
   maskKey,
   type BroadcastStatus,
@@ -15,10 +15,16 @@ import {
   type SessionInfo,
 } from '../../ipc-contract.js';
 import { ApiRequestError, createApiClient } from '../../../renderer/shared/api.js';
+import { EngineSenderThread } from '../../broadcast/engine-sender-thread.js';
 import type { BroadcastLike, PipelineLogger, PipelineModule } from './pipeline.js';
-import type { SecretStore, Secrets } from './secret-store.js';
-import QRCode from 'qrcode';
+import { SecretStore, type Secrets } from './secret-store.js';
+import { DestinationError, parseStoredDestinations, StudioDestinations, type StoredDestination } from './studio-destinations.js';
+import { parseControlSettings, StudioControl, type ControlSettings } from './control/studio-control.js';
+import { ScenesFile, ScenesFileError } from './scenes-file.js';
 import { listSources, snapshot, SourceError, type HostSources } from './sources.js';
+import { studioInvite } from './studio-invite.js';
+import { broadcastSettings, engineSenderSettings } from './studio-broadcast.js';
+import { liveMetrics, monitorSource, phoneSetup, serverView } from './studio-channel.js';
 
 export class StudioError extends Error {
   constructor(
@@ -32,6 +38,12 @@ export class StudioError extends Error {
 export interface StudioCoreOptions {
   ffmpegPath: string;
   store: SecretStore;
+  /** The extra destinations, encrypted like `store` (in memory only when absent). */
+  destinationStore?: SecretStore<StoredDestination[]>;
+  /** The remote control's settings (its password), encrypted like `store` (in memory only when absent). */
+  controlStore?: SecretStore<ControlSettings>;
+  /** Tests: the control server on any free port, whatever the settings say. */
+  controlPortOverride?: number;
   pipeline: PipelineModule;
   /** Sends an event to the window (or the bridge's listeners). */
   emit<E extends EventName>(event: E, payload: EventMap[E]): void;
@@ -41,6 +53,8 @@ export interface StudioCoreOptions {
   hostSources?: () => Promise<HostSources>;
   logger?: PipelineLogger;
   fetch?: typeof fetch;
+  /** Where the scenes are kept (a JSON file in the app's data folder); without it they are not saved. */
+  scenesFile?: string;
 }
 
 type Handlers = { [C in InvokeChannel]: (req: InvokeRequest<C>) => Promise<InvokeReply<C>> };
@@ -52,12 +66,38 @@ export class StudioCore {
   private broadcast: BroadcastLike | null = null;
   private state: BroadcastState = { kind: 'idle' };
   private health: BroadcastHealth | null = null;
+  /** The vertical output's state while the broadcast has one (engine mode), else null. */
+  private vertical: BroadcastState | null = null;
   private encoders: Promise<string[]> | null = null;
-  private previewBusy = false;
+  /** The snapshot being taken, which a request for the same source shares; the next one waits for it. */
+  private snap?: { key: string; frame: Promise<string> };
+  /** The latest picture of the broadcast's program (a data URL), while one runs. */
+  private programFrame: string | null = null;
+  /** An invite:link in progress, which a second click shares (one invite, not two). */
+  private inviteLink?: Promise<InvokeReply<'invite:link'>>;
   private readonly log: PipelineLogger;
+  private readonly destinations: StudioDestinations;
+  /** The obs-websocket remote control (off unless the user turned it on). */
+  readonly control: StudioControl;
+  private readonly scenes: ScenesFile | null;
 
   constructor(private readonly o: StudioCoreOptions) {
     this.log = o.logger ?? noopLogger;
+    this.scenes = o.scenesFile ? new ScenesFile(o.scenesFile) : null;
+    this.destinations = new StudioDestinations(o.destinationStore ?? new SecretStore(null, null, parseStoredDestinations));
+    this.control = new StudioControl({
+      store: o.controlStore ?? new SecretStore(null, null, parseControlSettings),
+      emit: o.emit,
+      portOverride: o.controlPortOverride,
+      main: {
+        status: () => this.status(),
+        service: () => {
+          const s = this.o.store.get();
+          return s ? { server: s.rtmpUrl, key: s.streamKey } : null;
+        },
+        useCustomServer: async (rtmpUrl, streamKey) => void (await this.handlers['session:useCustom']({ rtmpUrl, streamKey })),
+      },
+    });
   }
 
   /** Runs a validated request; every failure becomes a plain-words IpcError. */
@@ -69,6 +109,8 @@ export class StudioCore {
       if (err instanceof StudioError) return { ok: false, error: { code: err.code, message: err.message } };
       if (err instanceof ApiRequestError) return { ok: false, error: { code: `api_${err.code}`, message: err.message } };
       if (err instanceof SourceError) return { ok: false, error: { code: 'source_failed', message: err.message } };
+      if (err instanceof DestinationError) return { ok: false, error: { code: err.code, message: err.message } };
+      if (err instanceof ScenesFileError) return { ok: false, error: { code: err.code, message: err.message } };
       this.log.error({ channel, err: (err as Error)?.message }, 'studio handler failed');
       return { ok: false, error: { code: 'failed', message: 'Something went wrong in Onair Studio; try again.' } };
     }
@@ -98,8 +140,18 @@ export class StudioCore {
     return this.health;
   }
 
-  /** Stops a running broadcast (app quit, bridge close). */
+  /**
+   * One message from the engine's media channel (MessagePort or the dev bridge's WebSocket). Dropped unless an
+   * engine broadcast runs; a malformed message is logged (without its bytes) and dropped.
+   */
+  engineChunk(message: ArrayBuffer | ArrayBufferView): void {
+    const b = this.broadcast;
+    if (b instanceof EngineSenderThread) b.push(message);
+  }
+
+  /** Stops a running broadcast and the control server (app quit, bridge close). */
   async dispose(): Promise<void> {
+    await this.control.close();
     const b = this.broadcast;
     if (b && ACTIVE.includes(this.state.kind)) {
       const ended = new Promise<void>((resolve) => {
@@ -159,13 +211,34 @@ export class StudioCore {
   }
 
   private status(): BroadcastStatus {
-    return { state: this.state, health: this.health };
+    return { state: this.state, health: this.health, vertical: this.vertical };
   }
 
   private setState(s: BroadcastState) {
     this.state = s;
-    if (!ACTIVE.includes(s.kind)) this.health = null;
+    // Figures and pictures describe a running stream: once it ends or fails they are gone, not frozen.
+    if (s.kind !== 'live') this.health = null;
+    if (!ACTIVE.includes(s.kind)) this.programFrame = null;
     this.o.emit('broadcast:state', s);
+    this.control.broadcastState(s);
+  }
+
+  /** One frame of a source; concurrent requests for the same source share one ffmpeg, others take turns. */
+  private takeSnapshot(source: SourceSpec): Promise<string> {
+    const key = JSON.stringify(source);
+    if (this.snap?.key === key) return this.snap.frame;
+    const before = this.snap?.frame.catch(() => undefined);
+    const frame = (async () => {
+      await before;
+      return snapshot(this.o.ffmpegPath, source);
+    })();
+    const entry = { key, frame };
+    this.snap = entry;
+    const clear = () => {
+      if (this.snap === entry) this.snap = undefined;
+    };
+    entry.frame.then(clear, clear);
+    return entry.frame;
   }
 
   private readonly handlers: Handlers = {
@@ -212,44 +285,47 @@ export class StudioCore {
     },
 
     'preview:snapshot': async ({ source }) => {
-      if (this.previewBusy) throw new StudioError('busy', 'A preview is already being taken.');
-      this.previewBusy = true;
-      try {
-        return { dataUrl: await snapshot(this.o.ffmpegPath, source) };
-      } finally {
-        this.previewBusy = false;
+      // While live the broadcast owns the source (a camera opens once): the picture is the program's.
+      if (ACTIVE.includes(this.state.kind)) {
+        if (!this.programFrame) throw new StudioError('preview_pending', 'The first picture of the stream is on its way.');
+        return { dataUrl: this.programFrame };
       }
+      return { dataUrl: await this.takeSnapshot(source) };
     },
 
     'broadcast:start': async ({ settings }) => {
+      // A snapshot still holding the source (a camera) would keep the broadcast from opening it. Waited for before the
+      // check below: from there to the broadcast's start nothing yields, so two clicks cannot start two broadcasts.
+      await this.snap?.frame.catch(() => undefined);
       if (ACTIVE.includes(this.state.kind)) throw new StudioError('busy', 'You are already live. Stop first to change the settings.');
-      const s = this.secrets();
-      const preset = PRESETS[settings.preset as PresetName];
-      const full: BroadcastSettings = {
-        server: s.rtmpUrl,
-        streamKey: s.streamKey,
-        source: settings.source,
-        pip: settings.pip,
-        video: {
-          width: preset.width,
-          height: preset.height,
-          fps: settings.fps,
-          bitrateKbps: settings.bitrateKbps,
-          keyframeSeconds: settings.keyframeSeconds,
-          encoder: settings.encoder,
-        },
-        audio: { microphone: settings.microphone, system: settings.systemAudio, bitrateKbps: 128 },
-        recordPath: settings.recordPath,
-      };
-      const b = this.o.pipeline.createBroadcast(full, { ffmpegPath: this.o.ffmpegPath, logger: this.log });
+      const full = broadcastSettings(settings, this.secrets(), this.destinations.targets());
+      const b =
+        settings.mode === 'engine'
+          ? new EngineSenderThread(engineSenderSettings(full, settings), this.log)
+          : this.o.pipeline.createBroadcast(full, { ffmpegPath: this.o.ffmpegPath, logger: this.log });
       this.broadcast?.removeAllListeners();
       this.broadcast = b;
       this.health = null;
+      this.programFrame = null;
       b.on('state', (st: BroadcastState) => this.broadcast === b && this.setState(st));
       b.on('health', (h: BroadcastHealth) => {
-        if (this.broadcast !== b) return;
+        if (this.broadcast !== b || this.state.kind !== 'live') return;
         this.health = h;
         this.o.emit('broadcast:health', h);
+      });
+      // The vertical output (engine mode) has a state of its own, shown beside the main one; it never sets the main one.
+      this.vertical = b instanceof EngineSenderThread ? b.verticalState : null;
+      this.o.emit('broadcast:vertical', this.vertical ?? { kind: 'idle' });
+      b.on('vertical', (st: BroadcastState) => {
+        if (this.broadcast !== b) return;
+        this.vertical = st;
+        this.o.emit('broadcast:vertical', st);
+      });
+      b.on('destinations', (d: DestinationStatus[]) => this.broadcast === b && this.o.emit('broadcast:destinations', d));
+      b.on('preview', (jpeg: Buffer) => {
+        if (this.broadcast !== b || !ACTIVE.includes(this.state.kind)) return;
+        this.programFrame = `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+        this.o.emit('broadcast:preview', { dataUrl: this.programFrame });
       });
       await b.start();
       if (this.state === b.state) return this.status();
@@ -258,51 +334,57 @@ export class StudioCore {
     },
 
     'broadcast:stop': async () => {
-      if (this.broadcast && ACTIVE.includes(this.state.kind)) await this.broadcast.stop();
+      // The broadcast's own state, not the window's: an engine broadcast is 'idle' until its sender thread has
+      // started, and a Stop then (the window's encoder failing at its start) must end it all the same.
+      const b = this.broadcast;
+      if (b && (ACTIVE.includes(b.state.kind) || (b instanceof EngineSenderThread && b.state.kind === 'idle'))) await b.stop();
       return this.status();
     },
 
     'broadcast:status': async () => this.status(),
 
-    'invite:create': async (req) => {
+    'destinations:list': async () => this.destinations.list(),
+    'destinations:save': async (req) => this.destinations.save(req),
+    'destinations:remove': async ({ id }) => this.destinations.remove(id),
+
+    'control:get': async () => this.control.info(),
+    'control:set': async (req) => this.control.configure(req),
+    'control:reply': async ({ id, code, comment, data }) => (this.control.reply(id, { code, comment, data }), {}),
+    'control:event': async ({ eventType, intent, data }) => (this.control.event(eventType, intent, data), {}),
+
+    'invite:link': async () => {
       const s = this.onair();
-      const inv = await this.api(s.serverUrl, s.token).createInvite(req ?? {});
-      return { url: inv.url, expiresAt: inv.expiresAt };
+      this.inviteLink ??= studioInvite(this.api(s.serverUrl, s.token), s.invite, (invite) => {
+        // Only onto the account that asked: a sign-out or another sign-in meanwhile keeps its own secrets.
+        const now = this.o.store.get();
+        if (now?.mode === 'onair' && now.token === s.token) this.o.store.set({ ...now, invite });
+      }).finally(() => (this.inviteLink = undefined));
+      return this.inviteLink;
     },
 
-    'phone:setup': async () => {
-      const s = this.secrets();
-      const link = larixLink(s.rtmpUrl, s.streamKey, s.mode === 'onair' ? `Onair ${s.channel}` : 'Onair');
-      const svg = await QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-      return {
-        rtmpUrl: s.rtmpUrl,
-        streamKey: s.streamKey,
-        larixLink: link,
-        qrSvgDataUrl: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`,
-      };
-    },
+    'phone:setup': async () => phoneSetup(this.secrets()),
 
     'channel:serverView': async () => {
       const s = this.onair();
-      const ch = await this.api(s.serverUrl, s.token).myChannel();
-      // Only what the window shows, never the key; a server without the measurement simply has no warning.
-      const w = ch.keyframes?.warning;
-      const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 1000) : '');
-      return {
-        live: ch.live === true,
-        keyframeWarning:
-          w && typeof w.intervalSeconds === 'number' ? { intervalSeconds: w.intervalSeconds, message: text(w.message), fix: text(w.fix) } : null,
-      };
+      return serverView(this.api(s.serverUrl, s.token));
+    },
+
+    'channel:liveMetrics': async () => {
+      const s = this.onair();
+      return liveMetrics(this.api(s.serverUrl, s.token));
     },
 
     'monitor:source': async () => {
       const s = this.onair();
-      const client = this.api(s.serverUrl, s.token);
-      // The server the Studio signed in to, which it reaches by definition (the channel's public URL may not be).
-      const hlsUrl = `${s.serverUrl}/hls/${encodeURIComponent(s.channel)}/index.m3u8`;
-      if ((await client.myChannel()).visibility === 'public') return { hlsUrl };
-      const { token } = await client.mediaToken(s.channel);
-      return { hlsUrl: `${hlsUrl}?t=${encodeURIComponent(token)}` };
+      return monitorSource(s, this.api(s.serverUrl, s.token));
+    },
+
+    'scenes:load': async () => ({ json: this.scenes ? await this.scenes.load() : null }),
+
+    'scenes:save': async ({ json }) => {
+      if (!this.scenes) throw new StudioError('no_storage', 'Scenes cannot be saved here (no data folder).');
+      await this.scenes.save(json);
+      return { saved: true as const };
     },
 
     'chat:endpoint': async () => {
@@ -312,9 +394,4 @@ export class StudioCore {
   };
 }
 
-/** Larix Broadcaster's import link: one RTMP connection with the key appended to the URL. */
-export function larixLink(rtmpUrl: string, streamKey: string, name: string): string {
-  const url = `${rtmpUrl.replace(/\/+$/, '')}/${streamKey}`;
-  const q = [`conn[][url]=${encodeURIComponent(url)}`, `conn[][name]=${encodeURIComponent(name)}`, 'conn[][overwrite]=on'];
-  return `larix://set/v1?${q.join('&')}`;
-}
+export { larixLink } from './studio-channel.js';

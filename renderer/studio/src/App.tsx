@@ -1,15 +1,25 @@
 // Onair Studio's window: sign-in (Onair server or custom RTMP), then the studio — source, preview, settings,
 // Go Live, the always-visible state line, health, viewers, chat, invite link and phone setup.
 import { useEffect, useState, type FormEvent } from 'react';
-import { Chat } from '../../shared/Chat.js';
-import { reconnectChat } from '../../shared/chat-socket.js';
 import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
-import type { BroadcastState, PictureInPicture, SessionInfo } from '../../../electron/ipc-contract.js';
+import type { BroadcastMode, BroadcastState, PictureInPicture, SessionInfo } from '../../../electron/ipc-contract.js';
 import { clock, stateLine } from '../../../electron/state-line.js';
-import { LiveMonitor } from './LiveMonitor.js';
+import { Audience } from './Audience.js';
+import { answerControlRequests } from './control.js';
+import { Destinations } from './Destinations.js';
+import { RemoteControl } from './RemoteControl.js';
+import { Health } from './Health.js';
+import { MicrophonePicker } from './MicrophonePicker.js';
+import { Mixer } from './Mixer.js';
 import { call } from './onair.js';
+import { Phone } from './Phone.js';
+import { Preview } from './Preview.js';
+import { SceneEditor } from './scenes/SceneEditor.js';
+import { useScenes } from './scenes/store.js';
 import { ServerView } from './ServerView.js';
+import { LiveDashboard } from './LiveDashboard.js';
 import { useStudio } from './store.js';
+import { VerticalOutput } from './VerticalOutput.js';
 
 function useNow(ms = 1000): number {
   const [now, setNow] = useState(() => Date.now());
@@ -27,6 +37,9 @@ export function App() {
   const init = useStudio((s) => s.init);
   const error = useStudio((s) => s.error);
   useEffect(() => void init(), [init]);
+  useEffect(() => answerControlRequests(), []);
+  // The scenes load at start, signed in or not, so a remote control can list and switch them from its first request.
+  useEffect(() => void useScenes.getState().load(), []);
 
   return (
     <div className="studio">
@@ -181,78 +194,31 @@ function SignIn() {
 }
 
 function Workspace({ session }: { session: Exclude<SessionInfo, { mode: 'signed-out' }> }) {
+  const active = ACTIVE.includes(useStudio((s) => s.broadcast.kind));
   return (
     <main className="workspace">
+      <section className="col col--scenes">
+        <SceneEditor />
+      </section>
       <section className="col col--main">
         <Preview onair={session.mode === 'onair'} />
         <GoLive />
+        <VerticalOutput />
         {session.mode === 'onair' && <ServerView />}
         <Health />
+        {session.mode === 'onair' && <LiveDashboard />}
       </section>
       <section className="col col--settings">
         <Settings />
+        <Mixer />
       </section>
       <section className="col col--side">
         {session.mode === 'onair' ? <Audience /> : <p className="muted">Chat, viewers and invites need an Onair server account.</p>}
+        <Destinations live={active} />
         <Phone />
+        <RemoteControl />
       </section>
     </main>
-  );
-}
-
-function Preview({ onair }: { onair: boolean }) {
-  const sourceId = useStudio((s) => s.sourceId);
-  const sources = useStudio((s) => s.sources);
-  const kind = useStudio((s) => s.broadcast.kind);
-  const live = ACTIVE.includes(kind);
-  // The monitor plays the channel from the server: only on an Onair server, and only once the stream is on air.
-  const [watching, setWatching] = useState(false);
-  const monitor = watching && onair && kind === 'live';
-  const [img, setImg] = useState<string | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  const spec = sources?.sources.find((x) => x.id === sourceId)?.spec;
-
-  useEffect(() => {
-    if (!spec) return;
-    let stop = false;
-    const grab = async () => {
-      try {
-        const { dataUrl } = await call('preview:snapshot', { source: spec });
-        if (!stop) {
-          setImg(dataUrl);
-          setErr(null);
-        }
-      } catch (e) {
-        if (!stop) setErr((e as Error).message);
-      }
-    };
-    void grab();
-    // A fresh frame every 5 s while not live (while live, ffmpeg is busy with the stream).
-    const t = setInterval(() => !live && void grab(), 5000);
-    return () => {
-      stop = true;
-      clearInterval(t);
-    };
-  }, [spec, live]);
-
-  return (
-    <>
-      <div className="preview" data-testid="preview">
-        {monitor ? (
-          <LiveMonitor />
-        ) : (
-          <>
-            {img ? <img src={img} alt="Preview of the source" /> : <div className="preview__empty">{err ?? 'Taking a preview…'}</div>}
-            {img && err && <p className="preview__err">{err}</p>}
-          </>
-        )}
-      </div>
-      {onair && kind === 'live' && (
-        <button type="button" className="preview__toggle" aria-pressed={watching} onClick={() => setWatching(!watching)}>
-          {watching ? 'Show the source preview' : 'Watch as viewers do'}
-        </button>
-      )}
-    </>
   );
 }
 
@@ -280,34 +246,6 @@ function GoLive() {
   );
 }
 
-function Health() {
-  const h = useStudio((s) => s.health);
-  const history = useStudio((s) => s.history);
-  const fig = (id: string, label: string, value: string) => (
-    <div className="fig">
-      <span className="fig__label">{label}</span>
-      <span className="fig__value" data-testid={`health-${id}`}>
-        {value}
-      </span>
-    </div>
-  );
-  const max = Math.max(1, ...history);
-  return (
-    <div className="health" data-testid="health">
-      {fig('bitrate', 'Bitrate', h ? `${h.bitrateKbps} kb/s` : '–')}
-      {fig('fps', 'FPS', h ? h.fps.toFixed(1) : '–')}
-      {fig('dropped', 'Dropped', h ? String(h.droppedFrames) : '–')}
-      {fig('duplicated', 'Duplicated', h ? String(h.duplicatedFrames) : '–')}
-      {fig('speed', 'Speed', h ? `${h.speed.toFixed(2)}×` : '–')}
-      {fig('cpu', 'CPU', h ? `${h.cpuPercent}%` : '–')}
-      {fig('uptime', 'Uptime', h ? clock(h.uptimeSeconds) : '–')}
-      <svg className="spark" viewBox="0 0 60 20" preserveAspectRatio="none" aria-hidden="true">
-        <polyline fill="none" stroke="currentColor" strokeWidth="1" points={history.map((b, i) => `${i},${20 - (b / max) * 18}`).join(' ')} />
-      </svg>
-    </div>
-  );
-}
-
 function Settings() {
   const s = useStudio();
   const live = ACTIVE.includes(s.broadcast.kind);
@@ -317,6 +255,13 @@ function Settings() {
   return (
     <fieldset className="settings" disabled={live}>
       <legend>Source and quality</legend>
+      <label>
+        Encode with
+        <select value={s.mode} onChange={(e) => s.set({ mode: e.target.value as BroadcastMode })} data-testid="mode">
+          <option value="pipeline">ffmpeg: the source below</option>
+          <option value="engine">This app: the scenes above</option>
+        </select>
+      </label>
       <label>
         Source
         <select value={s.sourceId} onChange={(e) => s.set({ sourceId: e.target.value })} data-testid="source">
@@ -393,10 +338,7 @@ function Settings() {
           </label>
         </div>
       )}
-      <label>
-        Microphone (device name; empty for none)
-        <input value={s.microphone} placeholder="default" onChange={(e) => s.set({ microphone: e.target.value })} />
-      </label>
+      <MicrophonePicker />
       <label className="check">
         <input type="checkbox" checked={s.systemAudio} onChange={(e) => s.set({ systemAudio: e.target.checked })} />
         Include system audio (Linux: PulseAudio/PipeWire monitor; Windows: loopback device; macOS needs a virtual device such as BlackHole)
@@ -406,101 +348,5 @@ function Settings() {
         <input value={s.recordPath} placeholder="/home/me/Videos/stream.mkv" onChange={(e) => s.set({ recordPath: e.target.value })} />
       </label>
     </fieldset>
-  );
-}
-
-function Audience() {
-  const [endpoint, setEndpoint] = useState<{ channel: string; viewerUrl: string } | null>(null);
-  const [viewers, setViewers] = useState(0);
-  const [invite, setInvite] = useState<string | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  useEffect(() => {
-    let stop = false;
-    call('chat:endpoint', {}).then(
-      (ep) => {
-        if (stop) return;
-        reconnectChat({ baseUrl: ep.baseUrl }); // main adds the bearer; the renderer never holds it
-        setEndpoint(ep);
-      },
-      (e: Error) => setErr(e.message),
-    );
-    return () => {
-      stop = true;
-    };
-  }, []);
-  const copyInvite = async () => {
-    setErr(null);
-    try {
-      const { url } = await call('invite:create', { expiresInSeconds: 7 * 24 * 3600 });
-      setInvite(url);
-      await navigator.clipboard?.writeText(url).catch(() => undefined);
-    } catch (e) {
-      setErr((e as Error).message);
-    }
-  };
-  return (
-    <div className="audience">
-      <div className="audience__bar">
-        <span data-testid="viewers">
-          {viewers} {viewers === 1 ? 'viewer' : 'viewers'}
-        </span>
-        <button type="button" onClick={() => void copyInvite()}>
-          Copy invite link
-        </button>
-      </div>
-      {invite && (
-        <p className="small">
-          Copied: <code data-testid="invite-url">{invite}</code>
-        </p>
-      )}
-      {endpoint && (
-        <p className="small muted">
-          Your channel: <code>{endpoint.viewerUrl}</code>
-        </p>
-      )}
-      {err && <p className="studio__error">{err}</p>}
-      {endpoint && <Chat channel={endpoint.channel} onViewers={setViewers} className="studio__chat" />}
-    </div>
-  );
-}
-
-function Phone() {
-  const [setup, setSetup] = useState<{ rtmpUrl: string; larixLink: string; qrSvgDataUrl: string } | null>(null);
-  const [err, setErr] = useState<string | null>(null);
-  const toggle = async () => {
-    if (setup) return setSetup(null);
-    try {
-      setSetup(await call('phone:setup', {}));
-    } catch (e) {
-      setErr((e as Error).message);
-    }
-  };
-  return (
-    <details className="phone">
-      <summary>Stream from a phone</summary>
-      <p className="small">
-        Install Larix Broadcaster (Android, iOS), then scan this code with the phone's camera (or open the link on the phone): it adds your server and
-        key. The code and the link contain your stream key: share them with no one.
-      </p>
-      <button type="button" onClick={() => void toggle()}>
-        {setup ? 'Hide phone setup' : 'Show phone setup'}
-      </button>
-      {setup && (
-        <>
-          <p className="small">
-            Server: <code>{setup.rtmpUrl}</code>
-          </p>
-          <img
-            className="phone__qr"
-            src={setup.qrSvgDataUrl}
-            alt="QR code that sets up Larix Broadcaster with your server and key"
-            width={220}
-            height={220}
-          />
-          <textarea readOnly className="phone__link" value={setup.larixLink} data-testid="larix-link" rows={4} />
-        </>
-      )}
-      {err && <p className="studio__error">{err}</p>}
-    </details>
   );
 }

@@ -1,9 +1,21 @@
-// The Studio's state: a mirror of what main says (session, sources, encoders, broadcast state and health) plus the
-// settings being edited. Intents go to main through `call`; main's events update the mirror.
+// The Studio's state: a mirror of what main says (session, sources, encoders, broadcast state, health and the
+// program picture) plus the settings being edited. Intents go to main through `call`; main's events update the mirror.
 import { create } from 'zustand';
 import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
-import type { BroadcastHealth, BroadcastState, PictureInPicture, SessionInfo, SourceList, StudioSettings } from '../../../electron/ipc-contract.js';
+import type {
+  BroadcastHealth,
+  BroadcastMode,
+  BroadcastState,
+  PictureInPicture,
+  SessionInfo,
+  SourceList,
+  StudioSettings,
+} from '../../../electron/ipc-contract.js';
+import { engineLive, startEngineLive, stopEngineLive } from './engine-live.js';
+import { launch } from './launch.js';
+import { MIC_NONE, MIC_OTHER, microphoneSettings } from './microphone.js';
 import { call, onair } from './onair.js';
+import { useVerticalOutput } from './vertical-output.js';
 
 export interface StudioState {
   session: SessionInfo | null;
@@ -18,21 +30,40 @@ export interface StudioState {
   keyframeSeconds: number;
   pip: PictureInPicture | null;
   recordPath: string;
-  /** Microphone device name ('' for none). */
-  microphone: string;
+  /** The microphone picker: 'none', a listed microphone's id, or 'other' (then `micOther` names the device). */
+  micChoice: string;
+  micOther: string;
   /** Mix in what the computer plays, where the operating system allows it. */
   systemAudio: boolean;
+  /** Who encodes: main's ffmpeg (`pipeline`) or this window's WebCodecs encoder (`engine`). */
+  mode: BroadcastMode;
   broadcast: BroadcastState;
+  /** Figures of the stream while it is live; null otherwise (nothing frozen after Stop). */
   health: BroadcastHealth | null;
-  /** Last few bitrates, for the sparkline. */
+  /** Last few bitrates of this broadcast, for the sparkline. */
   history: number[];
+  /** The latest picture being sent (a data URL) while a broadcast runs. */
+  program: string | null;
   error: string | null;
   init(): Promise<void>;
+  /** Lists sources, cameras and microphones again (a device plugged in since). */
+  refreshSources(): Promise<void>;
   set(
     patch: Partial<
       Pick<
         StudioState,
-        'sourceId' | 'encoder' | 'bitrateKbps' | 'fps' | 'keyframeSeconds' | 'pip' | 'recordPath' | 'microphone' | 'systemAudio' | 'error'
+        | 'sourceId'
+        | 'encoder'
+        | 'bitrateKbps'
+        | 'fps'
+        | 'keyframeSeconds'
+        | 'pip'
+        | 'recordPath'
+        | 'micChoice'
+        | 'micOther'
+        | 'systemAudio'
+        | 'mode'
+        | 'error'
       >
     >,
   ): void;
@@ -43,6 +74,17 @@ export interface StudioState {
 }
 
 const DEFAULT_PRESET: PresetName = 'Smooth 720p30';
+const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
+
+/**
+ * What a new broadcast state leaves of the figures: health only while live; the sparkline and the program picture
+ * for the whole broadcast (through reconnects), cleared when it ends or a new one starts. Pure.
+ */
+export function figuresAfter(s: BroadcastState): Partial<Pick<StudioState, 'health' | 'history' | 'program'>> {
+  if (s.kind === 'live') return {};
+  if (s.kind === 'reconnecting' || (s.kind === 'connecting' && s.attempt > 1)) return { health: null };
+  return { health: null, history: [], program: null };
+}
 
 export const useStudio = create<StudioState>((set, get) => ({
   session: null,
@@ -54,20 +96,39 @@ export const useStudio = create<StudioState>((set, get) => ({
   encoder: 'libx264',
   bitrateKbps: PRESETS[DEFAULT_PRESET].bitrateKbps,
   fps: PRESETS[DEFAULT_PRESET].fps,
-  keyframeSeconds: 2,
+  keyframeSeconds: PRESETS[DEFAULT_PRESET].keyframeSeconds,
   pip: null,
   recordPath: '',
-  microphone: '',
+  micChoice: MIC_NONE,
+  micOther: '',
   systemAudio: false,
+  mode: launch.mode ?? 'pipeline',
   broadcast: { kind: 'idle' },
   health: null,
   history: [],
+  program: null,
   error: null,
 
   async init() {
-    onair.on('session:changed', (s) => set({ session: s }));
-    onair.on('broadcast:state', (s) => set({ broadcast: s, ...(s.kind === 'connecting' ? { history: [], health: null } : {}) }));
-    onair.on('broadcast:health', (h) => set((st) => ({ health: h, history: [...st.history, h.bitrateKbps].slice(-60) })));
+    // What main says while the first answers are on their way is newer than they are (a remote control's
+    // SetStreamServiceSettings can come first): the answers below do not overwrite it.
+    const heard = { session: false, broadcast: false };
+    onair.on('session:changed', (s) => {
+      heard.session = true;
+      set({ session: s });
+    });
+    onair.on('broadcast:state', (s) => {
+      heard.broadcast = true;
+      set({ broadcast: s, ...figuresAfter(s) });
+      // Main ended or gave up: the window's encoder has nobody to send to.
+      if ((s.kind === 'ended' || s.kind === 'failed') && engineLive()) void stopEngineLive();
+    });
+    // A figure or a picture that arrives after the state moved on belongs to what has ended.
+    onair.on('broadcast:health', (h) =>
+      set((st) => (st.broadcast.kind === 'live' ? { health: h, history: [...st.history, h.bitrateKbps].slice(-60) } : {})),
+    );
+    onair.on('broadcast:vertical', (v) => useVerticalOutput.getState().setState(v.kind === 'idle' ? null : v));
+    onair.on('broadcast:preview', (f) => set((st) => (ACTIVE.includes(st.broadcast.kind) ? { program: f.dataUrl } : {})));
     try {
       const [session, status, sources, enc] = await Promise.all([
         call('session:get', {}),
@@ -75,15 +136,27 @@ export const useStudio = create<StudioState>((set, get) => ({
         call('sources:list', {}),
         call('encoders:list', {}),
       ]);
+      useVerticalOutput.getState().setState(status.vertical);
       set({
-        session,
-        broadcast: status.state,
-        health: status.health,
+        ...(heard.session ? {} : { session }),
+        ...(heard.broadcast ? {} : { broadcast: status.state, health: status.state.kind === 'live' ? status.health : null }),
         sources,
         encoders: enc.encoders,
         presets: enc.presets,
         encoder: enc.encoders.includes(get().encoder) ? get().encoder : (enc.encoders[0] ?? 'libx264'),
       });
+    } catch (err) {
+      set({ error: (err as Error).message });
+    }
+  },
+
+  async refreshSources() {
+    try {
+      const sources = await call('sources:list', {});
+      const { micChoice } = get();
+      // A microphone gone since (unplugged) is not picked silently in its absence.
+      const listed = micChoice === MIC_NONE || micChoice === MIC_OTHER || sources.microphones.some((m) => m.id === micChoice);
+      set({ sources, ...(listed ? {} : { micChoice: MIC_NONE }) });
     } catch (err) {
       set({ error: (err as Error).message });
     }
@@ -113,13 +186,14 @@ export const useStudio = create<StudioState>((set, get) => ({
       keyframeSeconds: st.keyframeSeconds,
       ...(st.pip ? { pip: st.pip } : {}),
       ...(st.recordPath.trim() ? { recordPath: st.recordPath.trim() } : {}),
-      ...(st.microphone.trim() ? { microphone: st.microphone.trim() } : {}),
+      ...microphoneSettings(st.micChoice, st.micOther, st.sources?.microphones ?? []),
       ...(st.systemAudio ? { systemAudio: true } : {}),
     };
     set({ error: null });
     try {
-      const status = await call('broadcast:start', { settings });
-      set({ broadcast: status.state });
+      if (st.mode === 'engine') await startEngineLive({ ...settings, mode: 'engine' }, (err) => set({ error: err.message }));
+      const status = st.mode === 'engine' ? await call('broadcast:status', {}) : await call('broadcast:start', { settings });
+      set({ broadcast: status.state, ...figuresAfter(status.state) });
     } catch (err) {
       set({ error: (err as Error).message });
     }
@@ -127,8 +201,9 @@ export const useStudio = create<StudioState>((set, get) => ({
 
   async stop() {
     try {
+      await stopEngineLive();
       const status = await call('broadcast:stop', {});
-      set({ broadcast: status.state });
+      set({ broadcast: status.state, ...figuresAfter(status.state) });
     } catch (err) {
       set({ error: (err as Error).message });
     }

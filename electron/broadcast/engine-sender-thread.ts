@@ -1,0 +1,85 @@
+// The engine sender as main hosts it: the EngineSender runs in a worker thread (engine-sender-worker.ts) and this
+// proxy is what the Studio core holds: the same start/stop/state and 'state' / 'health' / 'destinations' events as
+// the ffmpeg Broadcast, plus push() for the window's media messages and 'vertical' (the vertical output's own
+// state, when the settings have one). Plain Node.
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { EngineSenderSettings } from './engine-sender.js';
+import type { BroadcastHealth, BroadcastState, DestinationStatus, RestreamTarget } from './types.js';
+
+export type SenderThreadMessage = 'start' | 'stop' | Uint8Array | ArrayBuffer;
+export type SenderThreadReply =
+  | { type: 'state'; state: BroadcastState }
+  | { type: 'vertical'; state: BroadcastState }
+  | { type: 'health'; health: BroadcastHealth }
+  | { type: 'destinations'; destinations: DestinationStatus[] }
+  | { type: 'log'; level: 'info' | 'warn'; obj: object; msg?: string };
+
+/** What the thread is started with: the main output, its extra destinations, and the vertical output if any. */
+export type SenderThreadSettings = EngineSenderSettings & {
+  destinations?: RestreamTarget[];
+  /** The vertical canvas's publisher: its ingest URL (same key as the main output) and its picture. */
+  vertical?: { server: string; video: EngineSenderSettings['video'] };
+};
+
+/** The worker's file: the TypeScript source when running from source (tsx), the bundle's sibling when built. */
+function workerUrl(): URL {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return new URL(fromSource ? './engine-sender-worker.ts' : './engine-sender-worker.js', import.meta.url);
+}
+
+export class EngineSenderThread extends EventEmitter {
+  state: BroadcastState = { kind: 'idle' };
+  /** The vertical output's state; null when the settings have none. */
+  verticalState: BroadcastState | null;
+  private readonly worker: Worker;
+  private stopped?: Promise<void>;
+
+  constructor(settings: SenderThreadSettings, logger?: { info(o: object, m?: string): void; warn(o: object, m?: string): void }) {
+    super();
+    this.verticalState = settings.vertical ? { kind: 'idle' } : null;
+    this.worker = new Worker(workerUrl(), { workerData: settings });
+    this.worker.on('message', (m: SenderThreadReply) => {
+      if (m.type === 'state') {
+        this.state = m.state;
+        this.emit('state', m.state);
+        if (m.state.kind === 'ended' || m.state.kind === 'failed') void this.worker.terminate();
+      } else if (m.type === 'vertical') {
+        this.verticalState = m.state;
+        this.emit('vertical', m.state);
+      } else if (m.type === 'health') this.emit('health', m.health);
+      else if (m.type === 'destinations') this.emit('destinations', m.destinations);
+      else if (m.type === 'log') logger?.[m.level](m.obj, m.msg);
+    });
+    this.worker.on('error', (err) => {
+      logger?.warn({ err: err.message }, 'engine sender thread failed');
+      if (this.state.kind === 'ended' || this.state.kind === 'failed') return;
+      this.state = { kind: 'failed', code: 'encoder_failed', reason: 'The sender stopped unexpectedly; go live again.' };
+      this.emit('state', this.state);
+    });
+  }
+
+  start(): void {
+    this.worker.postMessage('start');
+  }
+
+  /** Ends the broadcast; resolves once the sender has closed its connection (or after 5 s). */
+  stop(): Promise<void> {
+    this.stopped ??= new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 5000);
+      this.worker.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.worker.postMessage('stop');
+    });
+    return this.stopped;
+  }
+
+  /** One media message from the window, copied to the sender's thread. */
+  push(message: ArrayBuffer | ArrayBufferView): void {
+    if (this.state.kind === 'ended' || this.state.kind === 'failed') return;
+    const bytes = message instanceof ArrayBuffer ? new Uint8Array(message) : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+    this.worker.postMessage(bytes);
+  }
+}

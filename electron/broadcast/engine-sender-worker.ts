@@ -1,0 +1,57 @@
+// The engine sender's thread: an EngineSender in a worker thread of main, so publishing (FLV tags, the RTMP
+// socket, backpressure) never waits on main's event loop (IPC, the window) nor holds it up. Messages from
+// engine-sender-thread.ts: 'start', 'stop', and media chunk bytes (electron/media-chunk.ts); back: state, health,
+// log lines (already free of the key: the sender masks its reasons). With a vertical output, a second EngineSender
+// publishes the vertical canvas's video (chunks of output `vertical`) with the same audio to its own ingest URL:
+// its own connection, backoff and state, so it reconnects or fails without touching the main output.
+import { parentPort, workerData } from 'node:worker_threads';
+import { decodeMediaChunk } from '../media-chunk.js';
+import { EngineFanout } from './engine-fanout.js';
+import { EngineSender } from './engine-sender.js';
+import type { SenderThreadMessage, SenderThreadReply, SenderThreadSettings } from './engine-sender-thread.js';
+
+const port = parentPort!;
+const post = (m: SenderThreadReply) => port.postMessage(m);
+const { destinations, vertical: verticalSettings, ...settings } = workerData as SenderThreadSettings;
+const logger = {
+  info: (o: object, m?: string) => post({ type: 'log', level: 'info', obj: o, msg: m }),
+  warn: (o: object, m?: string) => post({ type: 'log', level: 'warn', obj: o, msg: m }),
+};
+const sender = new EngineSender(settings, { logger });
+const vertical = verticalSettings
+  ? new EngineSender(
+      { ...settings, server: verticalSettings.server, video: verticalSettings.video },
+      { logger: { info: (o, m) => logger.info({ ...o, output: 'vertical' }, m), warn: (o, m) => logger.warn({ ...o, output: 'vertical' }, m) } },
+    )
+  : null;
+vertical?.on('state', (state) => post({ type: 'vertical', state }));
+// Extra destinations (multistream) from the same chunks, each on its own connection; their states once a second.
+const fanout = destinations?.length ? new EngineFanout(destinations, settings) : null;
+const statusTimer = fanout ? setInterval(() => post({ type: 'destinations', destinations: fanout.statuses() }), 1000) : null;
+sender.on('state', (state) => {
+  // The vertical output lives and ends with the main one (never the other way round).
+  if (state.kind === 'ended' || state.kind === 'failed') void vertical?.stop();
+  if ((state.kind === 'ended' || state.kind === 'failed') && fanout) {
+    clearInterval(statusTimer!);
+    fanout.stop();
+    post({ type: 'destinations', destinations: fanout.statuses().map((d) => ({ ...d, state: 'idle', bitrateKbps: 0 })) });
+  }
+  post({ type: 'state', state });
+});
+sender.on('health', (health) => post({ type: 'health', health }));
+let refused = 0;
+port.on('message', (m: SenderThreadMessage) => {
+  if (m === 'start') return (sender.start(), vertical?.start());
+  if (m === 'stop') return void (vertical?.stop(), sender.stop());
+  const c = decodeMediaChunk(m);
+  if (c instanceof Error) {
+    // Said once in a while, without the bytes: a flood of bad messages must not flood the log.
+    if (refused++ % 100 === 0) post({ type: 'log', level: 'warn', obj: { err: c.message, refused }, msg: 'engine media message refused' });
+    return;
+  }
+  if (c.output === 'vertical') return vertical?.push(c);
+  sender.push(c);
+  fanout?.push(c);
+  // The one audio encode goes out with each picture.
+  if (c.kind === 'audio-config' || c.kind === 'audio-frame') vertical?.push(c);
+});

@@ -1,0 +1,107 @@
+// What each obs-websocket request does in the Studio. The stream's state and the server settings live in main and are
+// answered here; everything the window's engine owns (scenes, inputs, the mixer, going live with the window's
+// settings, Onair's vendor requests) is passed to the window, which answers (renderer/studio/src/control.ts).
+import { maskKey } from '../../../ipc-contract.js';
+import type { BroadcastStatus } from '../../../ipc-contract.js';
+import { fail, ok, OBS_WEBSOCKET_VERSION, RequestStatus, RPC_VERSION, type RequestResult } from './obs-protocol.js';
+
+/** What the requests answered in main need from the Studio. */
+export interface MainSide {
+  status(): BroadcastStatus;
+  /** The RTMP server and key in use (custom or the Onair account's), or null when signed out. */
+  service(): { server: string; key: string } | null;
+  useCustomServer(server: string, key: string): Promise<void>;
+  /** Passes a request to the window's engine; resolves with its answer. */
+  forward(requestType: string, requestData: Record<string, unknown>): Promise<RequestResult>;
+}
+
+/** Requests the window's engine answers (forwarded as they are). */
+export const WINDOW_REQUESTS = [
+  'StartStream',
+  'StopStream',
+  'ToggleStream',
+  'GetSceneList',
+  'GetCurrentProgramScene',
+  'SetCurrentProgramScene',
+  'CreateScene',
+  'RemoveScene',
+  'GetSceneItemList',
+  'SetSceneItemEnabled',
+  'CreateInput',
+  'RemoveInput',
+  'GetInputList',
+  'GetSpecialInputs',
+  'GetInputSettings',
+  'SetInputSettings',
+  'GetInputMute',
+  'SetInputMute',
+  'ToggleInputMute',
+  'GetInputVolume',
+  'SetInputVolume',
+  'CallVendorRequest',
+] as const;
+
+const MAIN_REQUESTS = ['GetVersion', 'GetStreamStatus', 'GetStreamServiceSettings', 'SetStreamServiceSettings'] as const;
+
+export const SUPPORTED_REQUESTS: readonly string[] = [...MAIN_REQUESTS, ...WINDOW_REQUESTS].sort();
+
+/** HH:MM:SS.mmm, as obs-websocket gives output timecodes. */
+export function timecode(ms: number): string {
+  const t = Math.max(0, Math.floor(ms));
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(Math.floor(t / 3_600_000))}:${pad(Math.floor(t / 60_000) % 60)}:${pad(Math.floor(t / 1000) % 60)}.${pad(t % 1000, 3)}`;
+}
+
+export async function handleRequest(side: MainSide, requestType: string, data: Record<string, unknown>, now = Date.now()): Promise<RequestResult> {
+  switch (requestType) {
+    case 'GetVersion':
+      return ok({
+        // The OBS release whose requests these answers follow, for tools that check it; what runs is Onair Studio.
+        obsVersion: '30.2.0',
+        obsWebSocketVersion: OBS_WEBSOCKET_VERSION,
+        rpcVersion: RPC_VERSION,
+        availableRequests: SUPPORTED_REQUESTS,
+        supportedImageFormats: [],
+        platform: process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'macos' : 'linux',
+        platformDescription: 'Onair Studio',
+      });
+    case 'GetStreamStatus': {
+      const { state, health } = side.status();
+      const active = state.kind === 'live' || state.kind === 'reconnecting';
+      const since = state.kind === 'live' ? state.since : null;
+      const duration = since ? now - since : (health?.uptimeSeconds ?? 0) * 1000;
+      return ok({
+        outputActive: active,
+        outputReconnecting: state.kind === 'reconnecting',
+        outputTimecode: timecode(active ? duration : 0),
+        outputDuration: active ? duration : 0,
+        outputCongestion: 0,
+        outputBytes: 0,
+        outputSkippedFrames: health?.droppedFrames ?? 0,
+        outputTotalFrames: health ? Math.round(health.fps * health.uptimeSeconds) : 0,
+      });
+    }
+    case 'GetStreamServiceSettings': {
+      const s = side.service();
+      // The key is write-only here: a control client can set it, never read it back (masked, like the window shows it).
+      return ok({ streamServiceType: 'rtmp_custom', streamServiceSettings: s ? { server: s.server, key: maskKey(s.key) } : {} });
+    }
+    case 'SetStreamServiceSettings': {
+      if (data.streamServiceType !== 'rtmp_custom')
+        return fail(RequestStatus.InvalidRequestField, 'Only `rtmp_custom` (a server URL and a key) is supported: Onair Studio has no service list.');
+      const settings = data.streamServiceSettings as Record<string, unknown> | undefined;
+      const server = settings?.server;
+      const key = settings?.key;
+      if (typeof server !== 'string' || !/^rtmps?:\/\/[^/\s]+/.test(server))
+        return fail(RequestStatus.InvalidRequestField, '`streamServiceSettings.server` must be an rtmp:// or rtmps:// URL.');
+      if (typeof key !== 'string' || !key || /[\s\u0000-\u001f]/.test(key))
+        return fail(RequestStatus.InvalidRequestField, '`streamServiceSettings.key` must be the stream key.');
+      if (side.status().state.kind === 'live') return fail(RequestStatus.OutputRunning, 'Stop the stream before changing where it goes.');
+      await side.useCustomServer(server, key);
+      return ok();
+    }
+    default:
+      if ((WINDOW_REQUESTS as readonly string[]).includes(requestType)) return side.forward(requestType, data);
+      return fail(RequestStatus.UnknownRequestType, `Onair Studio does not support ${requestType} (see docs/STUDIO-API.md for what it does).`);
+  }
+}

@@ -1,0 +1,162 @@
+// The Studio's remote control driven by obs-websocket-js (the client library Stream Deck-style tools use), in both of
+// its encodings, against the real StudioCore with the real pipeline and a real Onair server. The window's part of a
+// request is played here by answering main's 'control:request' events through 'control:reply', as the window does.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { OBSWebSocket as ObsJson, EventSubscription } from 'obs-websocket-js/json';
+import { OBSWebSocket as ObsMsgpack } from 'obs-websocket-js';
+import WebSocket from 'ws';
+import type { EventMap, EventName, InvokeChannel, InvokeReply, InvokeRequest } from '../../../ipc-contract.js';
+import { ffmpegPath as FFMPEG, waitFor } from '../../../../server/test-support/process.js';
+import { newStreamer, startTestServer, type TestServer } from '../../../../server/test-support/server.js';
+import { defaultPipeline } from '../pipeline.js';
+import { SecretStore } from '../secret-store.js';
+import { StudioCore } from '../studio-core.js';
+
+describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
+  let server: TestServer;
+  let core: StudioCore;
+  let url = '';
+  let password = '';
+  const events: { name: EventName; payload: unknown }[] = [];
+  const clients: { disconnect(): Promise<void> }[] = [];
+
+  async function call<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<InvokeReply<C>> {
+    const r = await core.handle(channel, request);
+    if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
+    return r.value;
+  }
+
+  before(async () => {
+    server = await startTestServer();
+    core = new StudioCore({
+      ffmpegPath: FFMPEG,
+      store: new SecretStore(null, null),
+      pipeline: defaultPipeline(),
+      controlPortOverride: 0,
+      chatBaseUrl: (u) => u,
+      emit: <E extends EventName>(name: E, payload: EventMap[E]) => {
+        events.push({ name, payload });
+        // The window: it knows one scene, and says so; everything else it does not have.
+        if (name === 'control:request') {
+          const req = payload as EventMap['control:request'];
+          const answer =
+            req.requestType === 'GetSceneList'
+              ? { code: 100, data: { currentProgramSceneName: 'Screen + camera', scenes: [{ sceneName: 'Screen + camera', sceneIndex: 0 }] } }
+              : { code: 204, comment: `${req.requestType} is not available in this Studio yet.` };
+          void core.handle('control:reply', { id: req.id, ...answer });
+        }
+      },
+    });
+  });
+  after(async () => {
+    for (const c of clients) await c.disconnect().catch(() => {});
+    await core?.dispose();
+    await server?.stop();
+  });
+
+  test('off by default; turned on, a password is generated and the server listens on loopback', async () => {
+    const off = await call('control:get', {});
+    assert.deepEqual([off.enabled, off.listening, off.port], [false, false, 4455]);
+    const on = await call('control:set', { enabled: true, port: 4455, password: '' });
+    assert.ok(on.listening && on.boundPort, JSON.stringify(on));
+    assert.ok(on.password.length >= 12, 'a generated password');
+    url = `ws://127.0.0.1:${on.boundPort}`;
+    password = on.password;
+  });
+
+  test('a wrong password is refused with AuthenticationFailed; a web page (with an Origin) cannot connect at all', async () => {
+    const obs = new ObsJson();
+    await assert.rejects(obs.connect(url, 'not-the-password'), (err: { code?: number }) => err.code === 4009);
+    const fromPage = new WebSocket(url, 'obswebsocket.json', { origin: 'https://evil.example' });
+    const status = await new Promise<number>((resolve) => {
+      fromPage.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      fromPage.on('open', () => resolve(101));
+      fromPage.on('error', () => {});
+    });
+    assert.equal(status, 401);
+  });
+
+  for (const [encoding, Client] of [
+    ['JSON', ObsJson],
+    ['MessagePack', ObsMsgpack],
+  ] as const) {
+    test(`${encoding}: Identify with the password, GetVersion, a window request, a batch that halts on failure`, async () => {
+      const obs = new Client();
+      clients.push(obs);
+      const hello = await obs.connect(url, password, { rpcVersion: 1 });
+      assert.equal(hello.negotiatedRpcVersion, 1);
+      const v = await obs.call('GetVersion');
+      assert.equal(v.rpcVersion, 1);
+      for (const r of ['StartStream', 'GetSceneList', 'SetInputVolume', 'GetStreamStatus', 'CallVendorRequest'])
+        assert.ok(v.availableRequests.includes(r), r);
+      const scenes = await obs.call('GetSceneList');
+      assert.equal(scenes.currentProgramSceneName, 'Screen + camera');
+      await assert.rejects(obs.call('GetSourceScreenshot', { sourceName: 'x', imageFormat: 'png' }), (err: { code?: number }) => err.code === 204);
+      const batch = await obs.callBatch(
+        [{ requestType: 'GetVersion' }, { requestType: 'NoSuchRequest' as 'GetVersion' }, { requestType: 'GetVersion' }],
+        {
+          haltOnFailure: true,
+        },
+      );
+      assert.deepEqual(
+        batch.map((r) => r.requestStatus.code),
+        [100, 204],
+        'stops after the failure',
+      );
+      await obs.disconnect();
+    });
+  }
+
+  test('stream service settings set and read back (key masked); the stream state as events and status', async () => {
+    const me = await newStreamer(server.base, 'remote');
+    const obs = new ObsJson();
+    clients.push(obs);
+    await obs.connect(url, password, { rpcVersion: 1, eventSubscriptions: EventSubscription.Outputs });
+    await assert.rejects(
+      obs.call('SetStreamServiceSettings', { streamServiceType: 'rtmp_common', streamServiceSettings: {} }),
+      (e: { code?: number }) => e.code === 400,
+    );
+    await obs.call('SetStreamServiceSettings', {
+      streamServiceType: 'rtmp_custom',
+      streamServiceSettings: { server: server.rtmpBase, key: me.channel.streamKey },
+    });
+    const service = await obs.call('GetStreamServiceSettings');
+    assert.equal(service.streamServiceType, 'rtmp_custom');
+    assert.equal(service.streamServiceSettings.server, server.rtmpBase);
+    assert.match(String(service.streamServiceSettings.key), /•/, 'the key never comes back whole');
+    assert.equal((await call('session:get', {})).mode, 'custom', 'the Studio now streams there');
+
+    const states: string[] = [];
+    obs.on('StreamStateChanged', (e) => states.push(e.outputState));
+    assert.equal((await obs.call('GetStreamStatus')).outputActive, false);
+    await call('broadcast:start', {
+      settings: { source: { kind: 'test' }, preset: 'Low bandwidth 480p', encoder: 'libx264', bitrateKbps: 800, fps: 30, keyframeSeconds: 1 },
+    });
+    await waitFor('live', () => states.includes('OBS_WEBSOCKET_OUTPUT_STARTED'), 30_000, 50);
+    await waitFor('a second of stream', async () => (await obs.call('GetStreamStatus')).outputDuration > 1000, 10_000, 200);
+    const status = await obs.call('GetStreamStatus');
+    assert.equal(status.outputActive, true);
+    assert.match(status.outputTimecode, /^00:00:\d\d\.\d{3}$/);
+    await assert.rejects(
+      obs.call('SetStreamServiceSettings', { streamServiceType: 'rtmp_custom', streamServiceSettings: { server: server.rtmpBase, key: 'x' } }),
+      (e: { code?: number }) => e.code === 500,
+      'not while live',
+    );
+    await call('broadcast:stop', {});
+    await waitFor('stopped', () => states.includes('OBS_WEBSOCKET_OUTPUT_STOPPED'), 10_000, 50);
+    assert.deepEqual(states, ['OBS_WEBSOCKET_OUTPUT_STARTING', 'OBS_WEBSOCKET_OUTPUT_STARTED', 'OBS_WEBSOCKET_OUTPUT_STOPPED']);
+    assert.ok(!JSON.stringify(events.filter((e) => e.name !== 'session:changed')).includes(me.channel.streamKey), 'no key in any event');
+  });
+
+  test('turned off: clients are closed and nothing listens', async () => {
+    const info = await call('control:set', { enabled: false, port: 4455, password });
+    assert.equal(info.listening, false);
+    const refused = await new Promise<boolean>((resolve) => {
+      const ws = new WebSocket(url, 'obswebsocket.json');
+      ws.on('error', () => resolve(true));
+      ws.on('open', () => resolve(false));
+    });
+    assert.ok(refused);
+  });
+});

@@ -1,0 +1,161 @@
+// The Studio's control server, as main runs it: its settings (off by default; 127.0.0.1:4455; a password, generated
+// when none is given, kept encrypted like the key), the obs-websocket server while it is on, requests for the window
+// passed to it and its answers matched back, and the window's events and the stream's state sent on to clients.
+import { randomBytes } from 'node:crypto';
+import type { BroadcastState } from '../../../broadcast/types.js';
+import type { ControlInfo, EventMap, EventName } from '../../../ipc-contract.js';
+import type { SecretStore } from '../secret-store.js';
+import { EventSubscription, fail, RequestStatus, type RequestResult } from './obs-protocol.js';
+import { handleRequest, type MainSide } from './obs-requests.js';
+import { ObsWebSocketServer } from './obs-server.js';
+
+export interface ControlSettings {
+  enabled: boolean;
+  port: number;
+  password: string;
+}
+
+export const DEFAULT_CONTROL: ControlSettings = { enabled: false, port: 4455, password: '' };
+/** How long the window gets to answer a request it owns. */
+export const WINDOW_ANSWER_MS = 5000;
+
+export function parseControlSettings(json: string): ControlSettings | null {
+  try {
+    const v = JSON.parse(json) as Record<string, unknown>;
+    if (typeof v.enabled !== 'boolean' || !Number.isInteger(v.port) || typeof v.password !== 'string') return null;
+    return { enabled: v.enabled, port: v.port as number, password: v.password };
+  } catch {
+    return null;
+  }
+}
+
+/** StreamStateChanged's outputState for a broadcast state (obs-websocket's names). */
+export function outputState(s: BroadcastState, previous: BroadcastState['kind']): { outputActive: boolean; outputState: string } {
+  switch (s.kind) {
+    case 'connecting':
+      return {
+        outputActive: previous === 'reconnecting',
+        outputState: previous === 'reconnecting' ? 'OBS_WEBSOCKET_OUTPUT_RECONNECTING' : 'OBS_WEBSOCKET_OUTPUT_STARTING',
+      };
+    case 'live':
+      return { outputActive: true, outputState: previous === 'reconnecting' ? 'OBS_WEBSOCKET_OUTPUT_RECONNECTED' : 'OBS_WEBSOCKET_OUTPUT_STARTED' };
+    case 'reconnecting':
+      return { outputActive: true, outputState: 'OBS_WEBSOCKET_OUTPUT_RECONNECTING' };
+    default:
+      return { outputActive: false, outputState: 'OBS_WEBSOCKET_OUTPUT_STOPPED' };
+  }
+}
+
+export class StudioControl {
+  private server: ObsWebSocketServer | null = null;
+  private boundPort: number | null = null;
+  private error: string | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: RequestResult) => void>();
+  private lastKind: BroadcastState['kind'] = 'idle';
+
+  constructor(
+    private readonly o: {
+      store: SecretStore<ControlSettings>;
+      main: Omit<MainSide, 'forward'>;
+      emit<E extends EventName>(event: E, payload: EventMap[E]): void;
+      /** 0 in tests: any free port whatever the setting says. */
+      portOverride?: number;
+    },
+  ) {}
+
+  /** Starts the server when the saved settings say so (the app's start). */
+  async start(): Promise<ControlInfo> {
+    const s = this.settings();
+    if (s.enabled) await this.restart(s);
+    return this.info();
+  }
+
+  info(): ControlInfo {
+    const s = this.settings();
+    return { ...s, listening: this.boundPort !== null, boundPort: this.boundPort, clients: this.server?.clients ?? 0, error: this.error };
+  }
+
+  /** New settings: saved, and the server (re)started or stopped to match. An empty password gets a generated one. */
+  async configure(next: ControlSettings): Promise<ControlInfo> {
+    const s: ControlSettings = { ...next, password: next.password || randomBytes(12).toString('base64url') };
+    this.o.store.set(s);
+    await this.restart(s);
+    return this.info();
+  }
+
+  /** The window's answer to a forwarded request. */
+  reply(id: number, r: RequestResult): void {
+    const resolve = this.pending.get(id);
+    if (!resolve) return;
+    this.pending.delete(id);
+    resolve(r);
+  }
+
+  /** An event from the window's engine (scenes, inputs, meters), for the clients subscribed to it. */
+  event(eventType: string, intent: number, data?: Record<string, unknown>): void {
+    this.server?.emit({ eventType, intent, data });
+  }
+
+  /** Whether a client wants the window's meters (InputVolumeMeters is high-volume: sent only when asked for). */
+  wantsMeters(): boolean {
+    return this.server?.wants(EventSubscription.InputVolumeMeters) ?? false;
+  }
+
+  broadcastState(s: BroadcastState): void {
+    if (s.kind === this.lastKind) return;
+    const previous = this.lastKind;
+    this.lastKind = s.kind;
+    this.server?.emit({ eventType: 'StreamStateChanged', intent: EventSubscription.Outputs, data: outputState(s, previous) });
+  }
+
+  async close(): Promise<void> {
+    await this.server?.close();
+    this.server = null;
+    this.boundPort = null;
+    for (const resolve of this.pending.values()) resolve(fail(RequestStatus.RequestProcessingFailed, 'The Studio is closing.'));
+    this.pending.clear();
+  }
+
+  private settings(): ControlSettings {
+    return this.o.store.get() ?? DEFAULT_CONTROL;
+  }
+
+  private async restart(s: ControlSettings): Promise<void> {
+    await this.server?.close();
+    this.server = null;
+    this.boundPort = null;
+    this.error = null;
+    if (!s.enabled) return;
+    const server = new ObsWebSocketServer({
+      host: '127.0.0.1',
+      port: this.o.portOverride ?? s.port,
+      password: s.password,
+      handle: (type, data) => handleRequest({ ...this.o.main, forward: (t, d) => this.forward(t, d) }, type, data),
+    });
+    try {
+      this.boundPort = (await server.listen()).port;
+      this.server = server;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      this.error =
+        e.code === 'EADDRINUSE' ? `Port ${s.port} is in use (OBS running?): choose another.` : `The control server could not start: ${e.message}`;
+    }
+  }
+
+  private forward(requestType: string, requestData: Record<string, unknown>): Promise<RequestResult> {
+    const id = this.nextId++;
+    return new Promise<RequestResult>((resolve) => {
+      const t = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(fail(RequestStatus.RequestProcessingFailed, 'The Studio window did not answer (is it open?).'));
+      }, WINDOW_ANSWER_MS);
+      t.unref();
+      this.pending.set(id, (r) => {
+        clearTimeout(t);
+        resolve(r);
+      });
+      this.o.emit('control:request', { id, requestType, requestData });
+    });
+  }
+}

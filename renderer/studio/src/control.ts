@@ -1,0 +1,78 @@
+// The window's part of the remote control (obs-websocket, electron/main/core/control): main passes on the requests
+// for what the window owns, and this answers them with the Studio's own actions, as a click would do them: going
+// live and stopping, the mixer's inputs (control-mixer.ts), scenes and their inputs (control-scenes.ts).
+import { RequestStatus } from '../../../electron/control-contract.js';
+import type { BroadcastState, ControlRequest } from '../../../electron/ipc-contract.js';
+import { answerMixerRequest, followMixerForControl } from './control-mixer.js';
+import { answerScenesRequest, answerVendorRequest, followScenesForControl, sceneInputs } from './control-scenes.js';
+import { call, onair } from './onair.js';
+import { useStudio } from './store.js';
+
+export interface ControlAnswer {
+  code: number;
+  comment?: string;
+  data?: Record<string, unknown>;
+}
+
+const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
+const ok = (data?: Record<string, unknown>): ControlAnswer => ({ code: RequestStatus.Success, ...(data && { data }) });
+
+async function start(): Promise<ControlAnswer> {
+  await useStudio.getState().goLive();
+  const { error } = useStudio.getState();
+  return error ? { code: RequestStatus.RequestProcessingFailed, comment: error } : ok();
+}
+
+async function stop(): Promise<ControlAnswer> {
+  await useStudio.getState().stop();
+  const { error } = useStudio.getState();
+  return error ? { code: RequestStatus.RequestProcessingFailed, comment: error } : ok();
+}
+
+export async function answerControl(req: ControlRequest): Promise<ControlAnswer> {
+  const active = ACTIVE.includes(useStudio.getState().broadcast.kind);
+  switch (req.requestType) {
+    case 'StartStream':
+      return active ? { code: RequestStatus.OutputRunning, comment: 'The stream is already running.' } : start();
+    case 'StopStream':
+      return active ? stop() : { code: RequestStatus.OutputNotRunning, comment: 'The stream is not running.' };
+    case 'ToggleStream': {
+      const r = active ? await stop() : await start();
+      return r.code === RequestStatus.Success ? ok({ outputActive: !active }) : r;
+    }
+    case 'CallVendorRequest':
+      return answerVendorRequest(req.requestData);
+    case 'GetInputList': {
+      const audio = answerMixerRequest(req.requestType, req.requestData)!;
+      const kind = typeof req.requestData.inputKind === 'string' ? req.requestData.inputKind : null;
+      return ok({ inputs: [...((audio.data?.inputs as unknown[]) ?? []), ...sceneInputs(kind)] });
+    }
+    default:
+      return (
+        answerMixerRequest(req.requestType, req.requestData) ??
+        answerScenesRequest(req.requestType, req.requestData) ?? {
+          code: RequestStatus.UnknownRequestType,
+          comment: `${req.requestType} is not available in this Studio yet.`,
+        }
+      );
+  }
+}
+
+/** Answers main's control requests, and sends the window's events, from now on; returns the way to stop. */
+export function answerControlRequests(): () => void {
+  const send = (eventType: string, intent: number, data: Record<string, unknown>) =>
+    void call('control:event', { eventType, intent, data }).catch(() => {});
+  const unfollowMixer = followMixerForControl(send);
+  const unfollowScenes = followScenesForControl(send);
+  const off = onair.on('control:request', (req) => {
+    void answerControl(req)
+      .catch((err: unknown) => ({ code: RequestStatus.RequestProcessingFailed, comment: (err as Error)?.message ?? String(err) }))
+      .then((a) => call('control:reply', { id: req.id, ...a }))
+      .catch(() => {}); // main gave up waiting (its own timeout answers the client)
+  });
+  return () => {
+    off();
+    unfollowMixer();
+    unfollowScenes();
+  };
+}

@@ -1,0 +1,82 @@
+// Going live in the engine mode from the window: the Studio's own encoder (engine/encode) sends what the engine
+// draws, the scene on air of the horizontal canvas (the compositor, scenes/engine-host.ts), with the mixer's sound
+// (studio-mixer.ts), both stamped on the engine's one clock. The picture is scaled to the preset's size when the
+// canvas has another (a 1280x720 canvas sent as 854x480). With the vertical output on (vertical-output.ts), the
+// vertical canvas is encoded too, at its own size, and main sends it to the channel's vertical ingest.
+import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
+import type { StudioSettings } from '../../../electron/ipc-contract.js';
+import { startEngineSession, type EngineSession } from '../engine/encode/engine-session.js';
+import type { FrameSink } from '../engine/types.js';
+import { onair } from './onair.js';
+import { canvasOf } from '../engine/scene/model.js';
+import { studioClock, studioEngine } from './scenes/engine-host.js';
+import { useScenes } from './scenes/store.js';
+import { studioMixer } from './studio-mixer.js';
+import { defaultVerticalKbps, useVerticalOutput } from './vertical-output.js';
+
+let running: EngineSession | null = null;
+
+export function engineLive(): boolean {
+  return running !== null;
+}
+
+/** A sink that hands `target` each frame at width x height, drawn scaled when the canvas has another size. */
+export function scaledSink(target: FrameSink, width: number, height: number): FrameSink {
+  let scaled: OffscreenCanvas | null = null;
+  let ctx: OffscreenCanvasRenderingContext2D | null = null;
+  return {
+    frame(canvas, timestampUs) {
+      if (canvas.width === width && canvas.height === height) return target.frame(canvas, timestampUs);
+      scaled ??= new OffscreenCanvas(width, height);
+      ctx ??= scaled.getContext('2d');
+      if (!ctx) return;
+      ctx.drawImage(canvas, 0, 0, width, height);
+      target.frame(scaled, timestampUs);
+    },
+  };
+}
+
+/** Starts the broadcast in main (mode 'engine') and the encoder here; throws with main's or the encoder's words. */
+export async function startEngineLive(settings: StudioSettings, onError: (err: Error) => void): Promise<void> {
+  if (running) return;
+  const preset = PRESETS[settings.preset as PresetName] ?? PRESETS['Smooth 720p30'];
+  const compositor = studioEngine();
+  const mixer = await studioMixer();
+  // Go Live is a click: the moment the page may start its sound (an AudioContext starts suspended).
+  await mixer.context.resume().catch(() => {});
+  // Frames come at the canvas's rate, whatever the settings say.
+  const doc = useScenes.getState().history?.present;
+  const fps = doc ? canvasOf(doc, 'horizontal').fps : settings.fps;
+  const out = useVerticalOutput.getState();
+  const vcanvas = doc ? canvasOf(doc, 'vertical') : null;
+  const vertical =
+    out.enabled && vcanvas
+      ? {
+          canvas: { id: 'vertical' as const, width: vcanvas.width, height: vcanvas.height, fps },
+          bitrateKbps: out.bitrateKbps ?? defaultVerticalKbps(vcanvas.height),
+        }
+      : undefined;
+  const session = await startEngineSession({
+    api: onair,
+    settings,
+    canvas: { id: 'horizontal', width: preset.width, height: preset.height, fps },
+    clock: studioClock(),
+    audio: mixer,
+    vertical,
+    onError,
+  });
+  compositor.setSink('horizontal', scaledSink(session.sink, preset.width, preset.height));
+  if (session.verticalSink && vertical)
+    compositor.setSink('vertical', scaledSink(session.verticalSink, vertical.canvas.width, vertical.canvas.height));
+  running = session;
+}
+
+/** Stops the encoder and the broadcast (main's broadcast:stop). */
+export async function stopEngineLive(): Promise<void> {
+  const session = running;
+  running = null;
+  if (!session) return;
+  studioEngine().setSink('horizontal', null);
+  studioEngine().setSink('vertical', null);
+  await session.stop();
+}
