@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFfmpegArgs, maskSecrets, type FfmpegCommand } from './args.js';
+import { buildFfmpegArgs, maskSecrets, pipeUrl, type FfmpegCommand } from './args.js';
 import { locateFfmpeg } from './locate.js';
-import { runFfmpeg } from './process.js';
+import { FfmpegProcess, runFfmpeg } from './process.js';
+import { FlvStreamReader } from '../media/flv-file.js';
+import type { MediaFrame } from '../media/frame.js';
 
 const FFMPEG = locateFfmpeg({ explicit: process.env.FFMPEG_PATH });
 
@@ -118,6 +120,54 @@ const cases: Array<{ name: string; cmd: FfmpegCommand; expect: string[] }> = [
       'x.jpg',
     ],
   },
+  {
+    name: 'an output to a pipe on the input timeline, keyframes where the input has them',
+    cmd: {
+      copyTimestamps: true,
+      inputs: [{ url: 'pipe:0', format: 'flv' }],
+      outputs: [
+        {
+          url: pipeUrl(3),
+          format: 'flv',
+          video: { codec: 'libx264', forceKeyframes: 'source', passthroughTimestamps: true },
+          options: { flush_packets: 1 },
+        },
+        { url: 'grid.mp4', format: 'mp4', video: { codec: 'libx264', forceKeyframes: 2 } },
+      ],
+    },
+    expect: [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-y',
+      '-copyts',
+      '-f',
+      'flv',
+      '-i',
+      'pipe:0',
+      '-c:v',
+      'libx264',
+      '-force_key_frames',
+      'source',
+      '-fps_mode',
+      'passthrough',
+      '-enc_time_base:v',
+      '-1',
+      '-flush_packets',
+      '1',
+      '-f',
+      'flv',
+      'pipe:3',
+      '-c:v',
+      'libx264',
+      '-force_key_frames',
+      'expr:gte(t,n_forced*2)',
+      '-f',
+      'mp4',
+      'grid.mp4',
+    ],
+  },
 ];
 
 for (const c of cases) {
@@ -155,4 +205,37 @@ test('runFfmpeg runs a real ffmpeg and reports failures with stderr', async () =
   });
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderrTail, /No such file/);
+});
+
+test('output pipes: a real ffmpeg writes two FLV outputs on fds 3 and 4, read as frames while it runs', async () => {
+  const proc = new FfmpegProcess({
+    binary: FFMPEG,
+    outputPipes: 2,
+    command: {
+      inputs: [{ url: 'testsrc2=size=64x64:rate=10', format: 'lavfi' }],
+      outputs: [3, 4].map((fd) => ({
+        url: pipeUrl(fd),
+        format: 'flv',
+        video: { codec: 'libx264', height: fd === 3 ? 64 : 32, preset: 'ultrafast', gopFrames: 5 },
+        durationSeconds: 1,
+      })),
+    },
+  });
+  const frames: MediaFrame[][] = [[], []];
+  [0, 1].forEach((i) => {
+    const reader = new FlvStreamReader((f) => frames[i].push(f));
+    proc.output(i).on('data', (chunk: Buffer) => reader.push(chunk));
+  });
+  assert.throws(() => proc.output(2), /no output pipe/);
+  const exit = await proc.done;
+  assert.equal(exit.code, 0, exit.stderrTail);
+  for (const list of frames) {
+    const video = list.filter((f) => f.track === 'video');
+    assert.equal(video[0].kind, 'config');
+    assert.equal(video.filter((f) => f.kind === 'key' || f.kind === 'inter').length, 10);
+    assert.deepEqual(
+      video.filter((f) => f.kind === 'key').map((f) => f.dts),
+      [0, 500],
+    );
+  }
 });

@@ -33,6 +33,16 @@ export interface VideoEncode {
   height?: number;
   width?: number;
   pixelFormat?: string;
+  /**
+   * Forced keyframes: 'source' where the input frame was a keyframe (renditions whose segments cut where the
+   * source's do), or a number: every that many seconds of output time.
+   */
+  forceKeyframes?: 'source' | number;
+  /**
+   * Keep every input frame with its input timestamp (no frame rate conversion, the encoder in the input's time
+   * base): an output whose frames must land at the source's times, to the millisecond.
+   */
+  passthroughTimestamps?: boolean;
   /** Extra -filter:v chain parts appended after scaling. */
   filters?: string[];
   /** Codec-private options: { 'x264-params': 'nal-hrd=cbr' }. */
@@ -44,6 +54,11 @@ export interface AudioEncode {
   bitrateKbps?: number;
   sampleRate?: number;
   channels?: number;
+}
+
+/** The URL of an output written to the child's file descriptor `fd` (3 and up: see FfmpegRunOptions.outputPipes). */
+export function pipeUrl(fd: number): string {
+  return `pipe:${fd}`;
 }
 
 export interface FfmpegOutput {
@@ -70,6 +85,8 @@ export interface FfmpegCommand {
   progressUrl?: string;
   /** Overwrite outputs (-y). Default true. */
   overwrite?: boolean;
+  /** Keep the inputs' timestamps as they are (-copyts): outputs on the input's timeline. */
+  copyTimestamps?: boolean;
   /** filter_complex graph, when one is needed (picture in picture). */
   filterComplex?: string;
 }
@@ -107,6 +124,9 @@ function videoArgs(argv: string[], v: VideoEncode | 'none' | undefined): void {
     if (bufsize) argv.push('-bufsize', `${bufsize}k`);
   }
   if (v.gopFrames) argv.push('-g', String(v.gopFrames), '-keyint_min', String(v.gopFrames), '-sc_threshold', '0');
+  if (v.forceKeyframes === 'source') argv.push('-force_key_frames', 'source');
+  else if (v.forceKeyframes !== undefined) argv.push('-force_key_frames', `expr:gte(t,n_forced*${v.forceKeyframes})`);
+  if (v.passthroughTimestamps) argv.push('-fps_mode', 'passthrough', '-enc_time_base:v', '-1');
   pushOptions(argv, v.options);
 }
 
@@ -129,6 +149,7 @@ export function buildFfmpegArgs(cmd: FfmpegCommand): string[] {
   const argv = ['-hide_banner', '-nostdin', '-loglevel', cmd.logLevel ?? 'error'];
   if (cmd.overwrite !== false) argv.push('-y');
   if (cmd.progressUrl) argv.push('-progress', cmd.progressUrl, '-stats_period', '1');
+  if (cmd.copyTimestamps) argv.push('-copyts');
   for (const input of cmd.inputs) {
     if (input.realtime) argv.push('-re');
     if (input.loop) argv.push('-stream_loop', '-1');

@@ -1,6 +1,6 @@
 // Runs one ffmpeg child: bounded stderr kept for error reports, secrets masked, a stall watchdog, clean stop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { buildFfmpegArgs, maskSecrets, type FfmpegCommand } from './args.js';
 
 export interface FfmpegRunOptions {
@@ -12,6 +12,11 @@ export interface FfmpegRunOptions {
   stallSeconds?: number;
   /** stdin: 'pipe' to feed data (FLV for the ABR ladder), else ignored. */
   stdin?: 'pipe' | 'ignore';
+  /**
+   * Pipes the child writes outputs to besides stdout: file descriptors 3, 4, … (`pipeUrl(3)` in an output), read
+   * with output(i). Their data counts as activity for the stall watchdog.
+   */
+  outputPipes?: number;
 }
 
 export interface FfmpegExit {
@@ -34,11 +39,14 @@ export class FfmpegProcess {
 
   constructor(private readonly opts: FfmpegRunOptions) {
     const args = buildFfmpegArgs(opts.command);
-    this.child = spawn(opts.binary, args, { stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'] });
-    // Output is activity for the stall watchdog; a caller that reads stdout listens on `child.stdout` itself.
-    this.child.stdout!.on('data', () => {
+    const extra = Array.from({ length: opts.outputPipes ?? 0 }, () => 'pipe' as const);
+    this.child = spawn(opts.binary, args, { stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe', ...extra] });
+    // Output is activity for the stall watchdog; a caller that reads stdout (or an output pipe) listens itself.
+    const active = () => {
       this.lastActivity = Date.now();
-    });
+    };
+    this.child.stdout!.on('data', active);
+    for (let i = 0; i < extra.length; i++) this.output(i).on('data', active);
     this.child.stderr!.setEncoding('utf8');
     this.child.stderr!.on('data', (s: string) => {
       this.lastActivity = Date.now();
@@ -75,6 +83,13 @@ export class FfmpegProcess {
 
   get stdin(): Writable | null {
     return this.child.stdin;
+  }
+
+  /** The output pipe `i` (file descriptor 3 + i) of FfmpegRunOptions.outputPipes. */
+  output(i: number): Readable {
+    const pipe = this.child.stdio[3 + i];
+    if (!pipe || !('on' in pipe) || i >= (this.opts.outputPipes ?? 0)) throw new Error(`ffmpeg has no output pipe ${i}`);
+    return pipe as Readable;
   }
 
   /** Feed bytes; returns false when ffmpeg is not keeping up (caller may drop). */

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { audioFrame, dataFrame, flvCodecName, isKeyframeStart, parseOnMetaData, videoFrame } from './flv.js';
 import { waitsForKeyframe, type MediaFrame } from './frame.js';
+import { FlvStreamReader, parseFlvFile } from './flv-file.js';
+import { flvHeader, flvTag } from './flv-writer.js';
 
 const b = (...x: (number | string)[]): Buffer => Buffer.concat(x.map((v) => (typeof v === 'string' ? Buffer.from(v, 'latin1') : Buffer.from([v]))));
 
@@ -138,4 +140,30 @@ test('onMetaData (AMF0, with and without @setDataFrame)', () => {
   const f = dataFrame(7, body);
   assert.deepEqual([f.kind, f.dts, f.meta?.width, f.tag], ['meta', 7, 1280, body]);
   assert.equal(dataFrame(0, Buffer.from([2, 0, 1, 0x78])).kind, 'other', 'other script data');
+});
+
+test('an FLV stream read in chunks of any size gives the frames of the whole file', () => {
+  const frames: MediaFrame[] = [
+    videoFrame(0, Buffer.from([0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f, 0xff])),
+    videoFrame(0, Buffer.from([0x17, 1, 0, 0, 0x21, 0, 0, 0, 2, 0x65, 0x88])),
+    audioFrame(10, Buffer.from([0xaf, 1, 0x21, 0x10])),
+    videoFrame(33, Buffer.from([0x27, 1, 0, 0, 0, 0, 0, 0, 1, 0x41])),
+  ];
+  const bytes = Buffer.concat([flvHeader(), ...frames.flatMap((f) => flvTag(f))]);
+  const whole = [...parseFlvFile(bytes)];
+  assert.deepEqual(
+    whole.map((f) => [f.track, f.kind, f.dts, f.cts]),
+    frames.map((f) => [f.track, f.kind, f.dts, f.cts]),
+  );
+  for (const size of [1, 7, 13, 64, bytes.length]) {
+    const got: MediaFrame[] = [];
+    const reader = new FlvStreamReader((f) => got.push(f));
+    for (let o = 0; o < bytes.length; o += size) reader.push(bytes.subarray(o, o + size));
+    assert.deepEqual(
+      got.map((f) => [f.track, f.kind, f.dts, f.cts, f.tag.toString('hex')]),
+      frames.map((f) => [f.track, f.kind, f.dts, f.cts, f.tag.toString('hex')]),
+      `chunks of ${size}`,
+    );
+  }
+  assert.throws(() => new FlvStreamReader(() => {}).push(Buffer.from('not an flv stream at all')), /not an FLV stream/);
 });

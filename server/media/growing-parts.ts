@@ -15,6 +15,7 @@ export class GrowingPart {
   readonly buffers: Buffer[] = [];
   private size = 0;
   private whole?: Buffer;
+  private ended = false;
   private readonly listeners = new Set<ChunkListener>();
 
   append(chunk: readonly Buffer[]): void {
@@ -32,14 +33,19 @@ export class GrowingPart {
     return this.whole;
   }
 
-  /** Hears every chunk appended from now on, then null at the end. Returns the unsubscribe. */
+  /** Hears every chunk appended from now on, then null at the end (at once when it has ended). Returns the unsubscribe. */
   listen(l: ChunkListener): () => void {
+    if (this.ended) {
+      queueMicrotask(() => l(null));
+      return () => {};
+    }
     this.listeners.add(l);
     return () => this.listeners.delete(l);
   }
 
   /** No more chunks: every reader gets its end. */
   end(): void {
+    this.ended = true;
     for (const l of this.listeners) l(null);
     this.listeners.clear();
   }

@@ -54,6 +54,14 @@ export interface HlsPart {
   opens?: { disc: boolean; init: number; pdt: number };
 }
 
+/** What EXT-X-RENDITION-REPORT says of another media playlist: where it is and its newest part. */
+export interface HlsRenditionReport {
+  /** Relative to the playlist's own base, or absolute. */
+  uri: string;
+  lastMsn: number;
+  lastPart: number;
+}
+
 export interface HlsLowLatency {
   /** PART-TARGET, seconds: no part is longer. */
   partTarget: number;
@@ -66,8 +74,8 @@ export interface HlsLowLatency {
   /** Number of the segment in progress (its parts so far follow the last segment). */
   openSeq: number;
   partName: (seq: number, index: number) => string;
-  /** The other track's playlist and its newest part. */
-  renditionReport?: { uri: string; lastMsn: number; lastPart: number };
+  /** The stream's other media playlists (the other track, ABR renditions), each with its newest part. */
+  renditionReports?: readonly HlsRenditionReport[];
   /** A delta update (_HLS_skip): segments older than CAN-SKIP-UNTIL are replaced by EXT-X-SKIP. */
   skip?: boolean;
 }
@@ -208,8 +216,9 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
     if (o) opens(o.disc, o.init, o.pdt);
     partLines(ll.openSeq, openParts);
     lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${u(ll.partName(ll.openSeq, openParts.length))}"`);
-    const r = ll.renditionReport;
-    if (r) lines.push(`#EXT-X-RENDITION-REPORT:URI="${u(r.uri)}",LAST-MSN=${r.lastMsn},LAST-PART=${r.lastPart}`);
+    for (const r of ll.renditionReports ?? []) {
+      lines.push(`#EXT-X-RENDITION-REPORT:URI="${u(r.uri)}",LAST-MSN=${r.lastMsn},LAST-PART=${r.lastPart}`);
+    }
   }
   if (ended) lines.push('#EXT-X-ENDLIST');
   return lines.join('\n') + '\n';

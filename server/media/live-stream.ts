@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { MediaFrame } from './frame.js';
 import type { PartSource } from './growing-parts.js';
-import type { AbrLadder, Rendition } from './abr.js';
+import { renditionFolder, type AbrLadder } from './abr.js';
+import { TRACK_FILES } from './hls-playlist.js';
 import type { ManifestUris } from './manifests.js';
 import { KeyframeMeter } from './keyframe-cadence.js';
 import type { LivePackager, SegmentInfo } from './packager.js';
@@ -13,6 +14,8 @@ import type { LivePackager, SegmentInfo } from './packager.js';
 /** What a stream that ended leaves: it is a replay now. */
 export interface StreamEnded {
   channel: string;
+  /** Set on a channel's vertical companion (docs/API.md, *Vertical companion*): never the channel's stream itself. */
+  vertical?: boolean;
   streamId: string;
   startedAt: number;
   endedAt: number;
@@ -22,6 +25,11 @@ export interface StreamEnded {
   discontinuities: number;
 }
 
+/** The registry key of a channel's vertical companion: channel names are [a-z0-9_-], so it never clashes with one. */
+export function verticalKey(channel: string): string {
+  return `${channel}:vertical`;
+}
+
 /** Window for the rolling input bitrate. */
 const BITRATE_WINDOW_MS = 5000;
 
@@ -29,18 +37,32 @@ export class LiveStream {
   readonly streamId: string;
   readonly dir: string;
   readonly startedAt: number;
+  /** The stream's key in the registry: the channel name, or verticalKey(channel) for the vertical companion. */
+  readonly key: string;
+  /** A channel's main stream, or its vertical companion (a second publisher with the same key, app `vertical`). */
+  readonly role: 'main' | 'vertical';
+  /** Main stream: the vertical companion that was on air with it (the replay keeps it). */
+  companion?: LiveStream;
+  /** Vertical companion: a main stream linked it, so its files are kept with that replay. */
+  linked = false;
   state: 'live' | 'waiting' = 'live';
   publisherAddress: string | null;
   bytesIn = 0;
+  /** Video frames received (key and inter), across returns within the grace period: the dashboard's frame rate. */
+  videoFrames = 0;
   discontinuities = 0;
   segments = 0;
   lastSegment?: SegmentInfo;
   initFile = '';
   packager: LivePackager;
   abr?: AbrLadder;
-  abrStarting = false;
-  /** ABR renditions not yet in the master: they join it once ffmpeg has written their first playlist. */
-  pendingRenditions: Array<Rendition & { width: number }> = [];
+  /** Whether this stream gets an ABR ladder is settled (it started, or the source is too small for one). */
+  abrDecided = false;
+  /** Video frames (with their media time) since the first keyframe, held for the ladder until it starts. */
+  abrBacklog: Array<[MediaFrame, number | undefined]> = [];
+  abrBacklogBytes = 0;
+  /** The ABR renditions are listed in the master (once each has a segment). */
+  renditionsListed = false;
   graceTimer?: NodeJS.Timeout;
   lastThumbAt = 0;
   /**
@@ -61,6 +83,13 @@ export class LiveStream {
   failures: number[] = [];
   /** The newest audio and video sequence headers, for decoders that join late (the ABR ladder). */
   sequenceHeaders: MediaFrame[] = [];
+  /** The newest `onMetaData`, for outputs that join late (restream destinations). */
+  metadata: MediaFrame | null = null;
+  /**
+   * Called synchronously with every frame the publisher sends, across returns within the grace period (restream
+   * destinations). Each must be cheap and never throw.
+   */
+  readonly taps = new Set<(frame: MediaFrame) => void>();
   /** The publisher's keyframe interval, against the segment target. */
   readonly keyframes: KeyframeMeter;
   /** The keyframe warning was logged (once per stream). */
@@ -73,7 +102,10 @@ export class LiveStream {
     packager: (dir: string) => LivePackager,
     now: number,
     segmentSeconds: number,
+    role: 'main' | 'vertical' = 'main',
   ) {
+    this.role = role;
+    this.key = role === 'vertical' ? verticalKey(channel) : channel;
     this.streamId = randomBytes(9).toString('base64url');
     this.dir = path.join(mediaDir, this.streamId);
     this.startedAt = now;
@@ -90,7 +122,55 @@ export class LiveStream {
    * stream has ended, the final playlists (ENDLIST): players behind the edge play out the last segments.
    */
   playlist(name: string, uris: ManifestUris = {}, delta = false, blocking = false): string | undefined {
-    return this.packager.playlist(name, uris, delta, blocking);
+    const t = this.target(name);
+    if (!t?.folder) return this.packager.playlist(name, uris, delta, blocking);
+    // A rendition's playlist, from its folder: its own files relative to it.
+    return t.packager.playlist(t.name, { base: uris.base ? uris.base + t.folder : undefined, query: uris.query }, delta, blocking);
+  }
+
+  /**
+   * Which packager answers for `rel` (a file of the stream folder, or of an ABR rendition's folder) and the name it
+   * has there; undefined for a folder that is not a rendition of this stream.
+   */
+  target(rel: string): { packager: LivePackager; name: string; folder: string } | undefined {
+    const slash = rel.indexOf('/');
+    if (slash < 0) return { packager: this.packager, name: rel, folder: '' };
+    const folder = rel.slice(0, slash + 1);
+    const r = this.abr?.renditions.find((x) => renditionFolder(x.rendition) === folder);
+    return r && { packager: r.packager, name: rel.slice(slash + 1), folder };
+  }
+
+  /** `rel` is one of the live media playlists (a track's or a rendition's): LL-HLS delivery directives apply. */
+  isMediaPlaylist(rel: string): boolean {
+    const t = this.target(rel);
+    return t !== undefined && (t.name === TRACK_FILES.video.playlist || (!t.folder && t.name === TRACK_FILES.audio.playlist));
+  }
+
+  /**
+   * Every live media playlist reports all the others (RFC 8216bis EXT-X-RENDITION-REPORT): the source's tracks
+   * report the renditions, a rendition the source's tracks and the other renditions. Set once the ladder exists.
+   */
+  linkRenditionReports(): void {
+    const renditions = this.abr?.renditions ?? [];
+    this.packager.setReports(() => renditions.flatMap((r) => r.packager.reportable(renditionFolder(r.rendition))));
+    for (const own of renditions) {
+      const folder = renditionFolder(own.rendition);
+      own.packager.setReports((base) => {
+        // Served from the rendition's folder: the stream folder is its parent.
+        const up = base && base.endsWith(folder) ? base.slice(0, -folder.length) : '../';
+        return [
+          ...this.packager.reportable(up),
+          ...renditions.filter((r) => r !== own).flatMap((r) => r.packager.reportable(up + renditionFolder(r.rendition))),
+        ];
+      });
+    }
+  }
+
+  /** A packager cut a part or a segment: playlists that report it are stale too, and waiters wake. */
+  changed(): void {
+    this.packager.invalidate();
+    for (const r of this.abr?.renditions ?? []) r.packager.invalidate();
+    this.bumpVersion();
   }
 
   /** The live DASH manifest (see playlist; static once ended), or undefined. */
@@ -100,12 +180,14 @@ export class LiveStream {
 
   /** A listed segment file whose bytes are still only in memory, or a part; undefined when it is on disk (or unknown). */
   segment(name: string): Buffer | undefined {
-    return this.packager.segment(name);
+    const t = this.target(name);
+    return t?.packager.segment(t.name);
   }
 
   /** A part: complete bytes, the part still growing, or undefined. */
   partSource(name: string): PartSource {
-    return this.packager.partSource(name);
+    const t = this.target(name);
+    return t?.packager.partSource(t.name);
   }
 
   /** The playlists changed: wake whoever waits for this version. */
@@ -137,11 +219,12 @@ export class LiveStream {
   }
 
   /**
-   * The live playlists list part `part` of segment `msn` or something after it (without `part`: segment `msn` is
-   * complete): what a blocking playlist request (_HLS_msn, _HLS_part) waits for.
+   * The live playlists of `packager` (the source's, or a rendition's) list part `part` of segment `msn` or something
+   * after it (without `part`: segment `msn` is complete): what a blocking playlist request (_HLS_msn, _HLS_part)
+   * waits for.
    */
-  reached(msn: number, part?: number): boolean {
-    const pos = this.packager.position();
+  reached(msn: number, part?: number, packager: LivePackager = this.packager): boolean {
+    const pos = packager.position();
     if (part === undefined || !pos.lastPart) return pos.segments > msn;
     const last = pos.lastPart;
     return last.msn > msn || (last.msn === msn && last.part >= part);

@@ -10,11 +10,13 @@ import type { MediaConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { MediaSink } from '../rtmp/types.js';
 import type { MediaFrame } from './frame.js';
-import { AbrLadder, renditionPlaylist, renditionsFor, renditionVariants, type Rendition } from './abr.js';
+import { StreamAbr } from './stream-abr.js';
 import { RecentlyEnded } from './recently-ended.js';
-import { LiveStream, type StreamEnded } from './live-stream.js';
+import { LiveStream, verticalKey, type StreamEnded } from './live-stream.js';
+import { writeVerticalLink } from './vertical-link.js';
 import { JOURNAL_FILE, LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
+import { deleteStreamFiles } from './stream-files.js';
 
 /** What LiveStreams tells the rest of the server (server/services/stream-lifecycle.ts acts on it). */
 export interface LiveStreamEvents {
@@ -24,8 +26,16 @@ export interface LiveStreamEvents {
   ended: [StreamEnded];
   /** A stream ended with nothing playable; its folder is gone. */
   'ended-empty': [{ channel: string; streamId: string }];
-  /** Packaging kept failing and the stream is ending: its publisher should be dropped. */
+  /**
+   * Packaging kept failing and the stream is ending: its publisher should be dropped. `channel` is the registry key
+   * (the RTMP publisher's name too): verticalKey(channel) for a vertical companion.
+   */
   failed: [{ channel: string; streamId: string; reason: string }];
+  /**
+   * A channel's vertical companion ended (it never emits the events above but `failed`: it is not the channel's
+   * stream). `kept`: its files stay, linked to the main stream's replay.
+   */
+  'vertical-ended': [{ channel: string; streamId: string; kept: boolean }];
 }
 
 export interface LiveStreamsOptions {
@@ -43,12 +53,13 @@ const STALL_MIN_MS = 15_000;
 /** Stream ids as LiveStream makes them (base64url of 9 random bytes); other names in the media folder are not ours. */
 const STREAM_ID = /^[A-Za-z0-9_-]{12}$/;
 /** The folder's owner: written when a stream starts. */
-const STREAM_HEADER_FILE = 'stream.json';
+export const STREAM_HEADER_FILE = 'stream.json';
 
 interface StreamHeader {
   streamId: string;
   channel: string;
   startedAt: number;
+  role?: 'main' | 'vertical';
 }
 const STALL_MIN_BYTES = 64 * 1024;
 export class LiveStreams extends EventEmitter<LiveStreamEvents> {
@@ -56,6 +67,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   /** Streams that ended with media in the last minute: their live URLs still answer their last playlists. */
   readonly recentlyEnded: RecentlyEnded;
   private readonly thumbnailer: Thumbnailer;
+  private readonly abr: StreamAbr;
   private readonly now: () => number;
   private closed = false;
   private readonly stallTimer: NodeJS.Timeout;
@@ -65,6 +77,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     this.now = opts.now ?? Date.now;
     this.recentlyEnded = new RecentlyEnded(this.now);
     this.thumbnailer = new Thumbnailer(opts.ffmpeg, opts.logger.child({ part: 'thumbnails' }));
+    this.abr = new StreamAbr({ ffmpeg: opts.ffmpeg, media: opts.media, logger: opts.logger, now: this.now });
     this.stallTimer = setInterval(() => this.checkStalled(), 2000);
     this.stallTimer.unref();
   }
@@ -73,9 +86,14 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     return this.opts.mediaDir;
   }
 
-  /** True while a publisher is attached (not during the grace period). */
-  isPublishing(channel: string): boolean {
-    return this.streams.get(channel)?.state === 'live';
+  /** True while a publisher is attached (not during the grace period). `key`: a channel, or verticalKey(channel). */
+  isPublishing(key: string): boolean {
+    return this.streams.get(key)?.state === 'live';
+  }
+
+  /** The channel's vertical companion, live or waiting for its publisher. */
+  vertical(channel: string): LiveStream | undefined {
+    return this.streams.get(verticalKey(channel));
   }
 
   /** The stream a channel is showing now, live or waiting for its publisher. */
@@ -88,17 +106,19 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     return undefined;
   }
 
+  /** The channels' streams on air (vertical companions are not the channels' streams: see vertical()). */
   list(): LiveStream[] {
-    return [...this.streams.values()];
+    return [...this.streams.values()].filter((s) => s.role === 'main');
   }
 
   /**
    * A publisher was accepted for `channel`. Within the grace period the previous stream continues with a
    * discontinuity; otherwise a new stream starts. The caller has already refused a second publisher.
    */
-  async open(channel: string, publisherAddress: string): Promise<MediaSink> {
+  async open(channel: string, publisherAddress: string, role: 'main' | 'vertical' = 'main'): Promise<MediaSink> {
     if (this.closed) throw new Error('server is shutting down');
-    let stream = this.streams.get(channel);
+    const key = role === 'vertical' ? verticalKey(channel) : channel;
+    let stream = this.streams.get(key);
     if (stream && stream.state === 'live') throw new Error(`channel ${channel} already has a publisher`);
     if (stream && stream.state === 'waiting' && !stream.ending) {
       clearTimeout(stream.graceTimer);
@@ -120,17 +140,31 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         (dir) => this.makePackager(dir),
         this.now(),
         this.opts.media.segmentSeconds,
+        role,
       );
       await mkdir(stream.dir, { recursive: true });
       // Whose stream this folder holds, for recoverInterrupted() should this process die before the end.
-      const header: StreamHeader = { streamId: stream.streamId, channel, startedAt: stream.startedAt };
+      const header: StreamHeader = { streamId: stream.streamId, channel, startedAt: stream.startedAt, role };
       await writeFile(path.join(stream.dir, STREAM_HEADER_FILE), JSON.stringify(header));
-      this.streams.set(channel, stream);
+      this.streams.set(key, stream);
       this.watchPackager(stream);
-      this.opts.logger.info({ channel, streamId: stream.streamId }, 'stream started');
-      this.emit('live', { channel, streamId: stream.streamId });
+      this.opts.logger.info({ channel, streamId: stream.streamId, role }, 'stream started');
+      if (role === 'main') {
+        const companion = this.streams.get(verticalKey(channel));
+        if (companion && !companion.ending) this.link(stream, companion);
+        this.emit('live', { channel, streamId: stream.streamId });
+      } else {
+        const main = this.streams.get(channel);
+        if (main && !main.ending) this.link(main, stream);
+      }
     }
     return this.sinkFor(stream, ++stream.generation);
+  }
+
+  /** The main stream's replay keeps this vertical companion (the last one on air with it). */
+  private link(main: LiveStream, companion: LiveStream): void {
+    main.companion = companion;
+    companion.linked = true;
   }
 
   private makePackager(dir: string): LivePackager {
@@ -148,19 +182,17 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     const p = stream.packager;
     p.on('init', (info: { index: number; path: string }) => {
       stream.initFile = path.basename(info.path);
-      // Codec and size are known from the init on: start the ladder now so it misses as little as possible.
-      if (this.opts.media.abr && !stream.abr && !stream.abrStarting) {
-        stream.abrStarting = true;
-        this.startAbr(stream).catch((err) =>
-          this.opts.logger.warn({ channel: stream.channel, err: (err as Error).message }, 'ABR ladder failed to start'),
-        );
-      }
+      // Codec and size are known from the init on: the ladder starts now, with the frames since the first keyframe.
+      this.abr.init(stream, () => {
+        stream.changed();
+        this.abr.listRenditions(stream);
+      });
     });
-    // Each part changes the live playlists: blocking requests wait for it.
-    p.on('part', () => stream.bumpVersion());
+    // Each part changes the live playlists (and the renditions' reports of them): blocking requests wait for it.
+    p.on('part', () => stream.changed());
     p.on('segment', (seg: SegmentInfo) => {
       stream.segments++;
-      stream.bumpVersion();
+      stream.changed();
       stream.lastSegment = seg;
       stream.lastSegmentAt = this.now();
       stream.bytesAtLastSegment = stream.bytesIn;
@@ -173,16 +205,6 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   private afterSegment(stream: LiveStream, seg: SegmentInfo): void {
     // One thumbnail as soon as there is a picture; later ones only when someone looks (thumbnailWanted).
     if (stream.segments === 1) this.makeThumbnail(stream, seg.file);
-    if (stream.pendingRenditions.length) this.announceRenditions(stream);
-  }
-
-  /** Lists the ABR renditions in the master once each has a playlist on disk, so players never meet a 404. */
-  private announceRenditions(stream: LiveStream): void {
-    if (!stream.pendingRenditions.every((r) => existsSync(path.join(stream.dir, renditionPlaylist(r))))) return;
-    const audio = stream.packager.info().audio ? 128_000 : 0;
-    stream.packager.setRenditions(renditionVariants(stream.pendingRenditions, audio));
-    stream.pendingRenditions = [];
-    stream.bumpVersion();
   }
 
   private makeThumbnail(stream: LiveStream, segmentFile: string): void {
@@ -203,50 +225,31 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     this.makeThumbnail(stream, stream.lastSegment.file);
   }
 
-  private async startAbr(stream: LiveStream): Promise<void> {
-    const info = stream.packager.info();
-    if (!info.video) return;
-    const { width, height } = info.video;
-    const renditions = renditionsFor(height).map((r: Rendition) => ({ ...r, width: Math.round((width * r.height) / height / 2) * 2 }));
-    if (!renditions.length) return;
-    stream.abr = new AbrLadder({
-      ffmpeg: this.opts.ffmpeg,
-      dir: stream.dir,
-      renditions,
-      segmentSeconds: this.opts.media.segmentSeconds,
-      logger: this.opts.logger,
-      onExit: (exit) => {
-        if (exit.code !== 0)
-          this.opts.logger.warn(
-            { channel: stream.channel, code: exit.code, stalled: exit.stalled, stderr: exit.stderrTail.slice(-300) },
-            'ABR ladder exited',
-          );
-      },
-    });
-    await stream.abr.start();
-    for (const h of stream.sequenceHeaders) stream.abr.write(h);
-    stream.pendingRenditions = renditions;
-  }
-
   private sinkFor(stream: LiveStream, generation: number): MediaSink {
-    const current = () => stream.generation === generation && stream.state === 'live' && this.streams.get(stream.channel) === stream;
+    const current = () => stream.generation === generation && stream.state === 'live' && this.streams.get(stream.key) === stream;
+    const batchable = !this.opts.media.abr && !this.opts.media.lowLatency;
     return {
       // The packager needs inter frames only at the next keyframe, unless it cuts parts; the ABR ladder's encoder
-      // wants them as they come.
-      batchable: !this.opts.media.abr && !this.opts.media.lowLatency,
+      // and restream destinations want them as they come.
+      get batchable() {
+        return batchable && stream.taps.size === 0;
+      },
       write: (frame: MediaFrame) => {
         if (!current()) return;
         stream.bytesIn += frame.tag.length;
+        if (frame.track === 'video' && (frame.kind === 'key' || frame.kind === 'inter')) stream.videoFrames++;
         if (frame.kind === 'config' && frame.codec !== '') {
           stream.sequenceHeaders = [...stream.sequenceHeaders.filter((h) => h.track !== frame.track), frame];
         }
+        if (frame.kind === 'meta') stream.metadata = frame;
+        for (const tap of stream.taps) tap(frame);
         if (frame.track === 'video' && frame.kind === 'key') this.keyframeSeen(stream, frame.dts);
         try {
           stream.packager.push(frame);
         } catch (err) {
           this.packagerFailed(stream, err as Error);
         }
-        stream.abr?.write(frame);
+        this.abr.frame(stream, frame);
       },
       keyframeStarting: (timestamp: number) => {
         if (!current()) return;
@@ -306,7 +309,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     if (stream.ending) return;
     this.opts.logger.error({ channel: stream.channel, streamId: stream.streamId, reason }, 'ending stream: packaging failed');
     void this.finish(stream, reason);
-    this.emit('failed', { channel: stream.channel, streamId: stream.streamId, reason });
+    this.emit('failed', { channel: stream.key, streamId: stream.streamId, reason });
   }
 
   /** Media keeps arriving but no segment comes out: the packager is stuck. */
@@ -342,9 +345,10 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     // The replay's picture: from its last segment.
     if (stream.lastSegment) this.makeThumbnail(stream, stream.lastSegment.file);
     await this.thumbnailer.idle();
-    if (this.streams.get(stream.channel) === stream) this.streams.delete(stream.channel);
+    if (this.streams.get(stream.key) === stream) this.streams.delete(stream.key);
     const info = stream.packager.info();
     const endedAt = this.now();
+    if (stream.role === 'vertical') return this.endVertical(stream, info.segments > 0, reason);
     if (info.segments === 0 || !existsSync(stream.dir)) {
       // Nothing playable was ever written (or the folder is gone): no replay to keep.
       await rm(stream.dir, { recursive: true, force: true });
@@ -353,6 +357,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
       return null;
     }
     this.recentlyEnded.add(stream);
+    if (stream.companion) await this.writeLink(stream, stream.companion);
     const ended: StreamEnded = {
       channel: stream.channel,
       streamId: stream.streamId,
@@ -366,6 +371,26 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     this.opts.logger.info({ channel: stream.channel, streamId: stream.streamId, reason, durationSeconds: info.durationSeconds }, 'stream ended');
     this.emit('ended', ended);
     return ended;
+  }
+
+  /** The replay names its vertical companion, with the picture size it had. */
+  private async writeLink(main: LiveStream, companion: LiveStream): Promise<void> {
+    const video = companion.packager.info().video;
+    try {
+      await writeVerticalLink(main.dir, { streamId: companion.streamId, width: video?.width ?? 0, height: video?.height ?? 0 });
+    } catch (err) {
+      this.opts.logger.warn({ channel: main.channel, streamId: main.streamId, err: (err as Error).message }, 'could not link the vertical companion');
+    }
+  }
+
+  /** A vertical companion is over: kept when a main stream linked it, else its files go (no replay would show them). */
+  private async endVertical(stream: LiveStream, hasMedia: boolean, reason: string): Promise<null> {
+    const kept = hasMedia && stream.linked && existsSync(stream.dir);
+    if (kept) this.recentlyEnded.add(stream);
+    else await rm(stream.dir, { recursive: true, force: true });
+    this.opts.logger.info({ channel: stream.channel, streamId: stream.streamId, reason, kept }, 'vertical companion ended');
+    this.emit('vertical-ended', { channel: stream.channel, streamId: stream.streamId, kept });
+    return null;
   }
 
   /** Stats for /api/stats, /stat and /metrics. `viewers` is filled in by whoever counts them. */
@@ -405,7 +430,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.stallTimer);
-    await Promise.all(this.list().map((s) => this.finish(s, 'server stopping')));
+    await Promise.all([...this.streams.values()].map((s) => this.finish(s, 'server stopping')));
   }
 
   /**
@@ -431,7 +456,15 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         if (header.streamId !== name || typeof header.channel !== 'string') continue;
         const journal = await stat(path.join(dir, JOURNAL_FILE)).catch(() => null);
         const lastChange = journal?.mtimeMs ?? (await stat(dir)).mtimeMs;
-        if (this.now() - lastChange < quietMs || (await isRecorded(name))) continue;
+        if (this.now() - lastChange < quietMs) continue;
+        // A companion has no replay row of its own: its folder is finished once it has its final playlists.
+        if (header.role === 'vertical') {
+          await this.recoverVertical(dir, name);
+          continue;
+        }
+        if (await isRecorded(name)) continue;
+        // The renditions' playlists first: the master lists them.
+        this.abr.recover(dir);
         const packager = LivePackager.recover({
           dir,
           segmentSeconds: this.opts.media.segmentSeconds,
@@ -466,9 +499,19 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     return out;
   }
 
+  /**
+   * An interrupted vertical companion: its final playlists are written (a replay may link it) and nothing is
+   * emitted; one with no media is removed.
+   */
+  private async recoverVertical(dir: string, streamId: string): Promise<void> {
+    if (existsSync(path.join(dir, 'index.m3u8'))) return;
+    const packager = LivePackager.recover({ dir, segmentSeconds: this.opts.media.segmentSeconds, liveWindow: this.opts.media.liveWindowSegments });
+    if (!packager || packager.info().segments === 0) await rm(dir, { recursive: true, force: true });
+    this.opts.logger.info({ streamId }, 'interrupted vertical companion recovered');
+  }
+
   /** Deletes a finished stream's files (replay retention). */
-  async deleteFiles(streamId: string): Promise<void> {
-    if (!/^[A-Za-z0-9_-]+$/.test(streamId)) return;
-    await rm(path.join(this.opts.mediaDir, streamId), { recursive: true, force: true });
+  deleteFiles(streamId: string): Promise<void> {
+    return deleteStreamFiles(this.opts.mediaDir, streamId);
   }
 }

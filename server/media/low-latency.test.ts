@@ -71,14 +71,25 @@ describe('Low-Latency HLS', () => {
       assert.ok(p.segments.filter((x) => x.parts.length).length >= 2, 'parts of the last segments are listed');
       const partTarget = p.partTarget!;
       assert.equal(file === 'video.m3u8' ? partTarget : partTarget < 0.25, file === 'video.m3u8' ? 0.2 : true);
+      // The parts of the oldest listed segment leave the playlist, and the server, when the next segment is cut (every
+      // second here): one read just before that can be gone by the time a busy machine asks for it, and must then be
+      // gone from the playlist as well.
+      const agedOut = async (uri: string) => {
+        const now = parseLlPlaylist((await get(url(alice, file))).text);
+        return /-part-/.test(uri) && !now.uris.includes(uri) && now.segments.at(-1)!.msn > p.segments.at(-1)!.msn;
+      };
       for (const uri of p.uris) {
         const res = await get(url(alice, uri));
+        if (res.status === 404 && (await agedOut(uri))) continue;
         assert.equal(res.status, 200, `${uri} resolves`);
         if (/-part-|-seg-/.test(uri)) assert.match(res.headers.get('cache-control') ?? '', /immutable/, uri);
       }
       if (file !== 'video.m3u8') continue;
       for (const seg of p.segments.filter((x) => x.parts.length)) {
-        const bytes = await Promise.all(seg.parts.map(async (x) => (await get(url(alice, x.uri))).bytes));
+        const got = await Promise.all(seg.parts.map((x) => get(url(alice, x.uri))));
+        const missing = seg.parts.find((x, i) => got[i].status !== 200);
+        if (missing && got.every((x) => x.status === 200 || x.status === 404) && (await agedOut(missing.uri))) continue;
+        const bytes = got.map((x) => x.bytes);
         for (let i = 0; i < bytes.length; i++) {
           assert.equal(firstSampleIsSync(bytes[i]), seg.parts[i].independent, `${seg.parts[i].uri} INDEPENDENT matches its first sample`);
         }
@@ -163,37 +174,45 @@ describe('Low-Latency HLS', () => {
 
   test('the hinted part is streamed while it is cut: first bytes before the part closes, the same bytes as the whole part', async () => {
     for (const file of ['video.m3u8', 'audio.m3u8']) {
-      const hint = parseLlPlaylist((await get(url(alice, file))).text).hint!;
-      const h = partAddress(hint);
-      const w = watchParts(alice);
-      const r = await fetch(url(alice, hint));
-      assert.equal(r.status, 200);
-      const reader = r.body!.getReader();
-      const chunks: Buffer[] = [];
-      let firstAt = 0;
-      // Bounded by the part: the response ends when it closes.
-      for (let i = 0; i < 1000; i++) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        firstAt ||= Date.now();
-        chunks.push(Buffer.from(value));
+      // The first bytes race the part's close (~0.2 s after the hint is listed): on a busy machine the request can
+      // come too late to see the part grow. A server that streams the part wins on one of three tries; one that
+      // sends only the finished part never does. Everything else holds on every try.
+      const late: string[] = [];
+      for (let attempt = 1; ; attempt++) {
+        const hint = parseLlPlaylist((await get(url(alice, file))).text).hint!;
+        const h = partAddress(hint);
+        const w = watchParts(alice);
+        const r = await fetch(url(alice, hint));
+        assert.equal(r.status, 200);
+        const reader = r.body!.getReader();
+        const chunks: Buffer[] = [];
+        let firstAt = 0;
+        // Bounded by the part: the response ends when it closes.
+        for (let i = 0; i < 1000; i++) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          firstAt ||= Date.now();
+          chunks.push(Buffer.from(value));
+        }
+        w.stop();
+        const cut = w.parts.find((x) => x.msn === h.msn && x.index === h.part);
+        assert.ok(cut, `${hint} was cut while it was read`);
+        const streamed = Buffer.concat(chunks);
+        const whole = await get(url(alice, hint));
+        assert.ok(whole.bytes.equals(streamed), `${hint}: streamed bytes are the part's`);
+        assert.match(whole.headers.get('cache-control') ?? '', /immutable/);
+        // Each chunk is a CMAF fragment of its own: moof, mdat, moof, mdat...
+        let boxes = 0;
+        for (let o = 0; o < streamed.length; boxes++) {
+          const type = streamed.toString('latin1', o + 4, o + 8);
+          assert.ok(type === 'moof' || type === 'mdat', `${hint}: box ${type} at ${o}`);
+          o += streamed.readUInt32BE(o);
+        }
+        assert.ok(file === 'audio.m3u8' || boxes >= 4, `${hint}: ${boxes / 2} chunks`);
+        if (firstAt < cut.at) break;
+        late.push(`${hint}: the first bytes came ${firstAt - cut.at} ms after the part closed`);
+        assert.ok(attempt < 3, `no try saw the part's first bytes before it closed: ${late.join('; ')}`);
       }
-      w.stop();
-      const cut = w.parts.find((x) => x.msn === h.msn && x.index === h.part);
-      assert.ok(cut, `${hint} was cut while it was read`);
-      assert.ok(firstAt < cut.at, `${hint}: the first bytes came ${cut.at - firstAt} ms before the part closed`);
-      const streamed = Buffer.concat(chunks);
-      const whole = await get(url(alice, hint));
-      assert.ok(whole.bytes.equals(streamed), `${hint}: streamed bytes are the part's`);
-      assert.match(whole.headers.get('cache-control') ?? '', /immutable/);
-      // Each chunk is a CMAF fragment of its own: moof, mdat, moof, mdat...
-      let boxes = 0;
-      for (let o = 0; o < streamed.length; boxes++) {
-        const type = streamed.toString('latin1', o + 4, o + 8);
-        assert.ok(type === 'moof' || type === 'mdat', `${hint}: box ${type} at ${o}`);
-        o += streamed.readUInt32BE(o);
-      }
-      assert.ok(file === 'audio.m3u8' || boxes >= 4, `${hint}: ${boxes / 2} chunks`);
     }
   });
 

@@ -2,7 +2,7 @@
 // MPD. While live the last `liveWindow` segments are listed; once ended, all of them (the replay).
 
 import { renderDashManifest, type DashPeriod, type DashRepresentation, type DashTrack } from './dash-manifest.js';
-import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES, type HlsLowLatency, type HlsPart } from './hls-playlist.js';
+import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES, type HlsLowLatency, type HlsPart, type HlsRenditionReport } from './hls-playlist.js';
 import { VIDEO_TIMESCALE } from './mp4.js';
 import type { SegmentIndex } from './segment-index.js';
 import { LOW_LATENCY_LIMITS } from './segmenter.js';
@@ -32,7 +32,8 @@ function minTargetDuration(index: SegmentIndex, o: ManifestOptions): number {
 /**
  * The media playlist of one track over the first `count` segments: its last `liveWindow` while live, all once ended
  * (the replay). `liveEnd`: ended, but as the live playlist's last version (its window, then ENDLIST): players that
- * follow the live playlist get segments they already know followed by the end, nothing to realign.
+ * follow the live playlist get segments they already know followed by the end, nothing to realign. `reports`: the
+ * rendition reports of playlists beyond this index (ABR renditions), after the other track's.
  */
 export function renderTrackPlaylist(
   index: SegmentIndex,
@@ -43,6 +44,7 @@ export function renderTrackPlaylist(
   uris: ManifestUris = {},
   delta = false,
   liveEnd = false,
+  reports: readonly HlsRenditionReport[] = [],
 ): string | undefined {
   const list = index.trackSegments[kind];
   // Before the first segment closes, a live Low-Latency playlist lists the parts of segment 0 alone.
@@ -67,7 +69,7 @@ export function renderTrackPlaylist(
     segmentName: names.segmentName,
     base: uris.base,
     query: uris.query,
-    lowLatency: ended ? undefined : lowLatency(index, kind, count, o, delta),
+    lowLatency: ended ? undefined : lowLatency(index, kind, count, o, delta, reports),
   });
 }
 
@@ -81,7 +83,14 @@ export function partTarget(index: SegmentIndex, kind: 'video' | 'audio', o: Mani
   return Math.ceil((o.partSeconds + extra) * 1000) / 1000;
 }
 
-function lowLatency(index: SegmentIndex, kind: 'video' | 'audio', count: number, o: ManifestOptions, delta: boolean): HlsLowLatency | undefined {
+function lowLatency(
+  index: SegmentIndex,
+  kind: 'video' | 'audio',
+  count: number,
+  o: ManifestOptions,
+  delta: boolean,
+  reports: readonly HlsRenditionReport[],
+): HlsLowLatency | undefined {
   if (!(o.partSeconds > 0)) return undefined;
   const target = partTarget(index, kind, o);
   const other = kind === 'video' ? 'audio' : 'video';
@@ -101,8 +110,10 @@ function lowLatency(index: SegmentIndex, kind: 'video' | 'audio', count: number,
     parts,
     openSeq: count,
     partName: TRACK_FILES[kind].partName,
-    renditionReport:
-      index.trackSegments[other].length && last ? { uri: TRACK_FILES[other].playlist, lastMsn: last.msn, lastPart: last.part } : undefined,
+    renditionReports: [
+      ...(index.trackSegments[other].length && last ? [{ uri: TRACK_FILES[other].playlist, lastMsn: last.msn, lastPart: last.part }] : []),
+      ...reports,
+    ],
     skip: delta,
   };
 }

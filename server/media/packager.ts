@@ -12,12 +12,13 @@
 import { EventEmitter } from 'node:events';
 import type { PartSource } from './growing-parts.js';
 import type { MediaFrame } from './frame.js';
-import { TRACK_FILES, type HlsVideoVariant } from './hls-playlist.js';
+import { TRACK_FILES, type HlsRenditionReport, type HlsVideoVariant } from './hls-playlist.js';
 import { renderMaster, renderMpd, renderTrackPlaylist, type ManifestOptions, type ManifestUris } from './manifests.js';
 import { VIDEO_TIMESCALE } from './mp4.js';
 import { SegmentIndex } from './segment-index.js';
 import { SegmentStore, type SegmentInfo } from './segment-store.js';
-import { Segmenter, type PackagerStats } from './segmenter.js';
+import { Segmenter, type PackagerStats, type SegmentGrid } from './segmenter.js';
+import type { GridSource } from './rendition-grid.js';
 
 export { LOW_LATENCY_LIMITS, PACKAGER_LIMITS, type PackagerStats } from './segmenter.js';
 export { JOURNAL_FILE, type SegmentInfo } from './segment-store.js';
@@ -37,6 +38,10 @@ export interface PackagerOptions {
   now?: () => number;
   /** Part target in seconds (Low-Latency HLS: parts, listed in the live playlists). Default 0: no parts. */
   partSeconds?: number;
+  /** Cut where another stream cut (an ABR rendition on its source's segments): see Segmenter. */
+  grid?: SegmentGrid;
+  /** Its media playlists only: no master and no DASH manifest (an ABR rendition, listed in its source's master). */
+  mediaOnly?: boolean;
 }
 
 export interface PackagerInfo {
@@ -63,12 +68,16 @@ export class LivePackager extends EventEmitter {
   private ended = false;
   /** Live playlists as last rendered (by name and base, without a query), valid until the next segment. */
   private readonly liveCache = new Map<string, string | undefined>();
+  private readonly mediaOnly: boolean;
+  /** The other playlists' reports its live playlists carry besides its own tracks' (see setReports). */
+  private reports: (base: string | undefined) => HlsRenditionReport[] = () => [];
 
   constructor(opts: PackagerOptions) {
     super();
     const segmentSeconds = opts.segmentSeconds > 0 ? opts.segmentSeconds : 1;
     const now = opts.now ?? Date.now;
     this.playlistName = opts.playlistName ?? 'index.m3u8';
+    this.mediaOnly = opts.mediaOnly ?? false;
     this.manifestName = opts.manifestName ?? 'index.mpd';
     const partSeconds = opts.partSeconds && opts.partSeconds > 0 ? opts.partSeconds : 0;
     this.manifestOptions = { liveWindow: Math.max(1, opts.liveWindow ?? 10), segmentSeconds, now, partSeconds };
@@ -82,9 +91,11 @@ export class LivePackager extends EventEmitter {
         segment: (s) => store!.segment(s),
         meta: (m) => store!.meta(m),
         error: (err) => this.emitError(err),
+        gaps: (g) => store!.gaps(g),
       },
       now,
       partSeconds,
+      opts.grid,
     );
     this.stats = this.segmenter.stats;
     store = new SegmentStore(opts.dir, this.index, this.stats, {
@@ -171,14 +182,61 @@ export class LivePackager extends EventEmitter {
     if (key !== undefined && this.liveCache.has(key)) return this.liveCache.get(key);
     let text: string | undefined;
     const o = this.manifestOptions;
-    if (name === this.playlistName) text = renderMaster(this.index, uris);
+    const reports = this.ended || !this.lowLatency ? [] : this.reports(uris.base);
+    if (name === this.playlistName && !this.mediaOnly) text = renderMaster(this.index, uris);
     else if (name === TRACK_FILES.video.playlist)
-      text = renderTrackPlaylist(this.index, 'video', this.playlistCount, this.ended, o, uris, delta, this.ended);
+      text = renderTrackPlaylist(this.index, 'video', this.playlistCount, this.ended, o, uris, delta, this.ended, reports);
     else if (name === TRACK_FILES.audio.playlist)
-      text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, this.ended, o, uris, delta, this.ended);
+      text = renderTrackPlaylist(this.index, 'audio', this.playlistCount, this.ended, o, uris, delta, this.ended, reports);
     else return undefined;
     if (key !== undefined) this.liveCache.set(key, text);
     return text;
+  }
+
+  /**
+   * The reports of other playlists (ABR renditions, or the source's from a rendition) that its live playlists carry
+   * besides the one of its other track: `reports` is asked at each render, with the base its URIs are served under
+   * (undefined: relative to the playlist). See invalidate.
+   */
+  setReports(reports: (base: string | undefined) => HlsRenditionReport[]): void {
+    this.reports = reports;
+    this.liveCache.clear();
+  }
+
+  /** Another playlist it reports changed: the live playlists are rendered again at the next request. */
+  invalidate(): void {
+    this.liveCache.clear();
+  }
+
+  /**
+   * Its live track playlists that list parts, each with its newest part (what another playlist's
+   * EXT-X-RENDITION-REPORT says of them), their URIs under `prefix`.
+   */
+  reportable(prefix: string): HlsRenditionReport[] {
+    const last = this.ended ? undefined : this.index.lastPart();
+    if (!last) return [];
+    const out: HlsRenditionReport[] = [];
+    for (const kind of ['video', 'audio'] as const) {
+      if (this.index.trackSegments[kind].length || this.index.lastInit[kind]) {
+        out.push({ uri: prefix + TRACK_FILES[kind].playlist, lastMsn: last.msn, lastPart: last.part });
+      }
+    }
+    return out;
+  }
+
+  /** A publisher time (ms) on the stream's media timeline (what its segments are stamped with), once known. */
+  mediaTime(ms: number): number | undefined {
+    return this.segmenter.mediaTime(ms);
+  }
+
+  /** Its segment boundaries for an ABR rendition to cut on (see rendition-grid.ts). */
+  gridSource(keyframeOffsetMs: () => number): GridSource {
+    return { segments: this.index.segments, open: () => this.segmenter.openSegment(), keyframeOffsetMs };
+  }
+
+  /** The codec string (RFC 6381) of its newest video init, once there is one. */
+  videoCodec(): string | undefined {
+    return this.index.lastInit.video?.info.codec;
   }
 
   /** Low-Latency HLS is on: live playlists list parts. */
@@ -268,12 +326,14 @@ export class LivePackager extends EventEmitter {
       const m3u8 = renderTrackPlaylist(this.index, kind, count, true, this.manifestOptions);
       if (m3u8 !== undefined) this.store.writeText(TRACK_FILES[kind].playlist, m3u8);
     }
+    if (this.mediaOnly) return;
     this.writeMaster();
     const mpd = renderMpd(this.index, count, true, this.manifestOptions);
     if (mpd) this.store.writeText(this.manifestName, mpd);
   }
 
   private writeMaster(): void {
+    if (this.mediaOnly) return;
     const master = renderMaster(this.index);
     if (master !== undefined) this.store.writeText(this.playlistName, master);
   }

@@ -15,10 +15,10 @@ export class RecentlyEnded {
   add(stream: LiveStream): void {
     const now = this.now();
     for (const [channel, e] of this.byChannel) if (e.until <= now) this.byChannel.delete(channel);
-    this.byChannel.set(stream.channel, { stream, until: now + ENDED_PLAYOUT_MS });
+    this.byChannel.set(stream.key, { stream, until: now + ENDED_PLAYOUT_MS });
   }
 
-  /** The channel's stream that ended within the last minute, if any. */
+  /** The channel's stream that ended within the last minute, if any (by registry key: a vertical companion's is verticalKey). */
   get(channel: string): LiveStream | undefined {
     const e = this.byChannel.get(channel);
     if (!e) return undefined;

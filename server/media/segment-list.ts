@@ -90,6 +90,26 @@ export class SegmentList {
     return lo;
   }
 
+  startAt(i: number): number {
+    return this.start[i];
+  }
+
+  discAt(i: number): boolean {
+    return (this.disc[i] & 1) === 1;
+  }
+
+  /** Index of the last entry whose start is <= t, or -1 (starts increase). */
+  lastStartingBy(t: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.start[mid] <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
   initAt(i: number): number {
     return this.init[i];
   }

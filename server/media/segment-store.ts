@@ -22,7 +22,15 @@ import {
 } from './mp4.js';
 import type { SegmentIndex, InitConfigs, JournalEntry, SegmentRecord } from './segment-index.js';
 import { GrowingPart, GrowingParts, type PartSource } from './growing-parts.js';
-import { LOW_LATENCY_LIMITS, type CutPart, type CutSegment, type PartChunk, type PackagerStats, type SegmenterOutput } from './segmenter.js';
+import {
+  LOW_LATENCY_LIMITS,
+  type CutPart,
+  type CutSegment,
+  type GridSegment,
+  type PartChunk,
+  type PackagerStats,
+  type SegmenterOutput,
+} from './segmenter.js';
 
 /** The journal of a stream's segments, in its folder. */
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -264,6 +272,24 @@ export class SegmentStore implements SegmenterOutput {
       programDateTime: pdt,
       discontinuity: disc,
     });
+  }
+
+  /** Segments without media (EXT-X-GAP, no file), numbered from the next one: a rendition's first, before it began. */
+  gaps(segments: GridSegment[]): void {
+    for (const g of segments) {
+      const rec: SegmentRecord = {
+        seq: this.index.count,
+        start: g.start,
+        duration: Math.max(1, g.duration),
+        pdt: g.pdt,
+        bytes: 0,
+        init: 0,
+        disc: g.disc,
+      };
+      rec.video = { start: g.start, duration: rec.duration, bytes: 0, gap: true };
+      this.index.record(rec);
+      this.write(() => this.journal({ t: 'seg', ...rec }));
+    }
   }
 
   meta(m: StreamMetadata): void {

@@ -95,6 +95,36 @@ export interface PartChunk {
   audio?: FragmentTrack;
 }
 
+/** A segment of the source on the grid (90 kHz), as an ABR rendition's playlist lists it when it has no media there. */
+export interface GridSegment {
+  start: number;
+  duration: number;
+  pdt: number;
+  disc: boolean;
+}
+
+/** Where a source segment begins, as a rendition that follows it needs to know. */
+export interface GridBoundary {
+  /** The segment's number in the source. */
+  msn: number;
+  /** Its wall clock (PROGRAM-DATE-TIME), ms. */
+  pdt: number;
+  /** A discontinuity begins with it. */
+  disc: boolean;
+}
+
+/**
+ * The segments of another stream to cut on (an ABR rendition follows its source): the rendition's segments begin
+ * at the keyframes that present what the source's segments begin with, with the same numbers, wall clock and
+ * discontinuities, so players switch between them segment for segment.
+ */
+export interface SegmentGrid {
+  /** The source segment that a keyframe presented at `pts` (90 kHz, the source's timeline) begins, or undefined. */
+  boundary(pts: number): GridBoundary | undefined;
+  /** The source's segments [from, to), for the numbers a rendition has no media for (it started late). */
+  segments(from: number, to: number): GridSegment[];
+}
+
 export interface SegmenterOutput {
   /** A new init (index N) is needed before the next segment: these configs. */
   init(index: number, configs: InitConfigs): void;
@@ -106,4 +136,6 @@ export interface SegmenterOutput {
   segment(segment: CutSegment): void;
   meta(m: StreamMetadata): void;
   error(err: unknown): void;
+  /** Segments listed without media before the first one (a rendition that began after its source's first segment). */
+  gaps?(segments: GridSegment[]): void;
 }

@@ -4,17 +4,22 @@
 // (audio-only: at the first audio frame), or when its queue outgrows PACKAGER_LIMITS. Pure: no I/O, no timers;
 // what it decides goes to its SegmenterOutput (the segment store).
 //
-// With a part target (Low-Latency HLS), the open segment is also cut into parts as frames arrive: a part closes on
-// the last video frame boundary that keeps it within the part target (audio-only: audio frame boundary), its audio
-// being the audio frames that start before that boundary, so both tracks' part N cover the same time. Parts flow
-// whatever the keyframe interval; a segment still closes only at a keyframe, as its last part. A part that starts
-// with a keyframe is independent.
+// With a part target (Low-Latency HLS), the open segment is also cut into parts as frames arrive (PartCutter). Parts
+// flow whatever the keyframe interval; a segment still closes only at a keyframe, as its last part.
 
 import type { MediaFrame, StreamMetadata, VideoCodecId } from './frame.js';
 import { AUDIO_TRACK_ID, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack } from './mp4.js';
 import { silentTrack } from './audio-silence.js';
 import { SampleQueue } from './sample-queue.js';
-import { PACKAGER_LIMITS, type CutPart, type CutSegment, type PackagerStats, type SegmenterOutput } from './segmenter-output.js';
+import { PartCutter } from './part-cutter.js';
+import {
+  PACKAGER_LIMITS,
+  type CutSegment,
+  type GridBoundary,
+  type PackagerStats,
+  type SegmenterOutput,
+  type SegmentGrid,
+} from './segmenter-output.js';
 
 export {
   LOW_LATENCY_LIMITS,
@@ -22,13 +27,13 @@ export {
   type CutPart,
   type PartChunk,
   type CutSegment,
+  type GridBoundary,
+  type GridSegment,
   type PackagerStats,
+  type SegmentGrid,
   type SegmenterOutput,
 } from './segmenter-output.js';
 import { audioConfig, videoConfig, type AudioConfig, type VideoConfig } from './segment-index.js';
-
-/** Frame timestamps are whole milliseconds: a part this much over the part target still fits it. */
-const PART_TOLERANCE_TICKS = 90;
 
 const sameBuf = (a: Buffer | undefined, b: Buffer | undefined): boolean => a === b || (a !== undefined && b !== undefined && a.equals(b));
 
@@ -36,8 +41,6 @@ export class Segmenter {
   readonly stats: PackagerStats = { skippedMessages: 0, droppedFrames: 0, timestampJumps: 0, forcedCuts: 0, writeErrors: 0 };
 
   private readonly segmentTicks: number;
-  /** Part target on the 90 kHz timeline; 0: no parts. */
-  private readonly partTicks: number;
 
   private meta?: StreamMetadata;
   /** The current configs (undefined after a reset until the publisher sends them again). */
@@ -69,22 +72,32 @@ export class Segmenter {
   private pendingDiscontinuity = false;
   /** Set after a forced cut: the next segment may begin with a non-keyframe. */
   private forcedOpen = false;
-  /** Queue indexes where the open part begins, and parts closed in the open segment. */
-  private partVideo = 0;
-  private partAudio = 0;
-  private partsCut = 0;
-  /** Queue indexes of the first frames of the open part not yet handed on in a chunk. */
-  private chunkVideo = 0;
-  private chunkAudio = 0;
+  /** A grid's first segment has been placed (after the gaps before it, if any). */
+  private gapsListed = false;
+  /** Parts of the open segment; undefined without a part target. */
+  private readonly parts?: PartCutter;
 
   constructor(
     segmentSeconds: number,
     private readonly out: SegmenterOutput,
     private readonly now: () => number,
     partSeconds = 0,
+    /**
+     * Cut where another stream cut (an ABR rendition follows its source): frame times are already on the source's
+     * timeline, segments begin at the keyframes the grid names, video only.
+     */
+    private readonly grid?: SegmentGrid,
   ) {
+    if (grid) this.tsOffset = 0;
     this.segmentTicks = Math.round(segmentSeconds * VIDEO_TIMESCALE);
-    this.partTicks = partSeconds > 0 ? Math.round(partSeconds * VIDEO_TIMESCALE) : 0;
+    const partTicks = partSeconds > 0 ? Math.round(partSeconds * VIDEO_TIMESCALE) : 0;
+    if (partTicks > 0) {
+      this.parts = new PartCutter(this.q, out, partTicks, () => ({
+        disc: this.pendingDiscontinuity && this.cuts > 0,
+        init: this.initIndex,
+        pdt: this.segWall || this.now(),
+      }));
+    }
   }
 
   push(frame: MediaFrame): void {
@@ -121,10 +134,16 @@ export class Segmenter {
       endMs = Math.max(endMs, (this.audioNext * 1000) / this.initAudio.info.sampleRate);
     }
     this.rebaseTarget = Math.ceil(endMs);
-    this.tsOffset = undefined;
+    this.tsOffset = this.grid ? 0 : undefined;
     this.lastOutMs = undefined;
     this.startOutMs = undefined;
     this.audioNext = undefined;
+  }
+
+  /** The open segment's start (90 kHz), wall clock and discontinuity, or undefined when none is open. */
+  openSegment(): { start: number; pdt: number; disc: boolean } | undefined {
+    if (!this.ready || this.q.vData.length === 0) return undefined;
+    return { start: this.q.vDts[0], pdt: this.segWall || this.now(), disc: this.pendingDiscontinuity && this.cuts > 0 };
   }
 
   /** Closes the open segment (end of stream). */
@@ -134,7 +153,18 @@ export class Segmenter {
 
   // ------------------------------------------------------------ timeline
 
+  /** A publisher time (ms) on the media timeline as mapped so far, or undefined before the first frame. */
+  mediaTime(ms: number): number | undefined {
+    return this.tsOffset === undefined ? undefined : ms + this.tsOffset;
+  }
+
   private mapTime(ms: number): number {
+    if (this.grid) {
+      // Already on the source's timeline.
+      if (this.lastOutMs === undefined || ms > this.lastOutMs) this.lastOutMs = ms;
+      this.startOutMs ??= ms;
+      return ms;
+    }
     if (this.tsOffset === undefined) this.tsOffset = this.rebaseTarget - ms;
     let o = ms + this.tsOffset;
     if (this.lastOutMs !== undefined && Math.abs(o - this.lastOutMs) > PACKAGER_LIMITS.jumpMs) {
@@ -200,11 +230,19 @@ export class Segmenter {
       return;
     }
     const dts = this.videoDts(o);
+    const onGrid = this.grid && keyframe ? this.grid.boundary(dts + Math.round(frame.cts * 90)) : undefined;
+    if (this.grid && this.q.vData.length === 0 && !onGrid && !this.forcedOpen) {
+      // A rendition's segments begin where the source's do: wait for such a keyframe.
+      this.stats.droppedFrames++;
+      return;
+    }
     if (!this.ready) this.checkReady();
-    if (this.ready && this.initHasVideo && this.partTicks > 0) this.chunkBefore(dts);
-    if (this.ready && this.initHasVideo && keyframe && this.keyframeCloses(dts)) this.cut(dts);
-    else if (this.ready && this.initHasVideo && this.partTicks > 0) this.maybeCloseVideoPart(dts);
-    if (this.q.vData.length === 0) this.segWall = this.now();
+    const parts = this.ready && this.initHasVideo ? this.parts : undefined;
+    parts?.chunkBefore(dts);
+    const closes = this.grid ? onGrid !== undefined && this.q.vData.length > 0 : keyframe && this.keyframeCloses(dts);
+    if (this.ready && this.initHasVideo && closes) this.cut(dts);
+    else parts?.beforeVideo(dts, this.lastVideoDur);
+    if (this.q.vData.length === 0) this.opensSegment(onGrid);
     if (this.q.vData.length > 0) this.lastVideoDur = dts - this.q.vDts[this.q.vDts.length - 1];
     this.q.vData.push(frame.data);
     this.q.vDts.push(dts);
@@ -214,6 +252,19 @@ export class Segmenter {
     this.forcedOpen = false;
     this.q.bytes += frame.data.length;
     this.enforceQueueBound();
+  }
+
+  /** The open segment gets its first frame: its wall clock, and on a grid its discontinuity and number. */
+  private opensSegment(onGrid: GridBoundary | undefined): void {
+    if (!onGrid) {
+      this.segWall = this.now();
+      return;
+    }
+    this.segWall = onGrid.pdt;
+    if (onGrid.disc) this.pendingDiscontinuity = true;
+    // Started after the source's first segments: those numbers are listed without media.
+    if (this.cuts === 0 && !this.gapsListed && onGrid.msn > 0) this.out.gaps?.(this.grid!.segments(0, onGrid.msn));
+    this.gapsListed = true;
   }
 
   // ------------------------------------------------------------ audio
@@ -256,13 +307,13 @@ export class Segmenter {
     if (!this.ready) this.checkReady();
     if (this.ready && !this.initHasVideo && this.q.aData.length > 0) {
       if ((dts - this.q.aDts[0]) * (VIDEO_TIMESCALE / sr) >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(undefined, dts);
-      else if (this.partTicks > 0) this.maybeCloseAudioPart(dts);
+      else this.parts?.beforeAudio(dts);
     }
     if (this.q.aData.length === 0 && !this.initHasVideo) this.segWall = this.now();
     this.q.aData.push(frame.data);
     this.q.aDts.push(dts);
     this.q.bytes += frame.data.length;
-    if (this.ready && !this.initHasVideo && this.partTicks > 0) this.chunkBefore(undefined);
+    if (this.ready && !this.initHasVideo) this.parts?.chunkBefore(undefined);
     this.enforceQueueBound();
   }
 
@@ -275,7 +326,8 @@ export class Segmenter {
     if (!(v && a)) {
       const waited = (this.lastOutMs ?? 0) - (this.startOutMs ?? 0);
       const announced = v ? this.announcesAudio() : this.announcesVideo();
-      const wait = announced === undefined ? PACKAGER_LIMITS.configWaitMs : announced ? PACKAGER_LIMITS.announcedConfigWaitMs : 0;
+      let wait = announced === undefined ? PACKAGER_LIMITS.configWaitMs : announced ? PACKAGER_LIMITS.announcedConfigWaitMs : 0;
+      if (this.grid) wait = 0; // a rendition is video only
       if (waited < wait) return;
       if (v && this.q.vData.length === 0) return; // nothing to start with yet
     }
@@ -318,6 +370,10 @@ export class Segmenter {
     this.initAudio = this.audio;
     this.initHasVideo = hasV;
     this.initHasAudio = hasA;
+    if (this.parts) {
+      const info = this.audio?.info;
+      this.parts.layout = { hasVideo: hasV, hasAudio: hasA, sampleRate: info?.sampleRate ?? 1, frameLength: info?.frameLength ?? 1024 };
+    }
     if (same) return;
     this.initIndex++;
     this.out.init(this.initIndex, { video: this.video, audio: this.audio });
@@ -344,130 +400,13 @@ export class Segmenter {
 
   // ------------------------------------------------------------ queues and cutting
 
-  // ------------------------------------------------------------ parts
-
-  /**
-   * A video frame at `dts` is about to join the open part: close the part before it when the frame would take the
-   * part past the part target (judged by the last frame duration), so that parts stay within PART-TARGET.
-   */
-  private maybeCloseVideoPart(dts: number): void {
-    const nv = this.q.vData.length;
-    if (nv <= this.partVideo) return;
-    const partStart = this.q.vDts[this.partVideo];
-    if (dts - partStart + this.lastVideoDur <= this.partTicks + PART_TOLERANCE_TICKS) return;
-    const sr = this.initAudio?.info.sampleRate ?? 1;
-    const limit = (dts * sr) / VIDEO_TIMESCALE;
-    let na = this.partAudio;
-    while (na < this.q.aData.length && this.q.aDts[na] < limit) na++;
-    this.closePart(nv, na, dts);
-  }
-
-  /** Audio-only: close the part before an audio frame at `dts` that would take it past the part target. */
-  private maybeCloseAudioPart(dts: number): void {
-    const na = this.q.aData.length;
-    if (na <= this.partAudio || !this.initAudio) return;
-    const sr = this.initAudio.info.sampleRate;
-    const ticks = ((dts + this.initAudio.info.frameLength - this.q.aDts[this.partAudio]) * VIDEO_TIMESCALE) / sr;
-    if (ticks <= this.partTicks + PART_TOLERANCE_TICKS) return;
-    this.closePart(0, na, Math.round((dts * VIDEO_TIMESCALE) / sr), dts);
-  }
-
-  /**
-   * Hands on the open part's frames whose durations are now known: the video frames queued before a video frame at
-   * `dts` (undefined for audio-only streams), and the audio frames starting before it whose next frame is queued.
-   * closePart computes the same durations for them, so the chunks are the part.
-   */
-  private chunkBefore(dts: number | undefined): void {
-    const v0 = this.chunkVideo;
-    const a0 = this.chunkAudio;
-    let video: FragmentTrack | undefined;
-    let na = a0;
-    if (dts !== undefined) {
-      const nv = this.q.vData.length;
-      if (nv > v0) {
-        video = this.q.videoTrack(v0, nv, dts);
-        this.chunkVideo = nv;
-      }
-      const limit = (dts * (this.initAudio?.info.sampleRate ?? 1)) / VIDEO_TIMESCALE;
-      while (na + 1 < this.q.aData.length && this.q.aDts[na] < limit) na++;
-    } else {
-      na = Math.max(a0, this.q.aData.length - 1);
-    }
-    let audio: FragmentTrack | undefined;
-    if (this.initHasAudio && na > a0) {
-      audio = this.audioTrackOf(a0, na);
-      this.chunkAudio = na;
-    }
-    if (video || audio) this.out.partChunk({ index: this.partsCut, video, audio });
-  }
-
-  /** Hands on the open part's frames not yet in a chunk, up to video frame nv and audio frame na, as its last chunk. */
-  private chunkRest(nv: number, na: number, end: number, nextAudioDts?: number): void {
-    let video: FragmentTrack | undefined;
-    let audio: FragmentTrack | undefined;
-    const v0 = this.chunkVideo;
-    if (this.initHasVideo && nv > v0) video = this.q.videoTrack(v0, nv, end);
-    if (this.initHasAudio && na > this.chunkAudio) audio = this.audioTrackOf(this.chunkAudio, na, nextAudioDts);
-    this.chunkVideo = nv;
-    this.chunkAudio = na;
-    if (video || audio) this.out.partChunk({ index: this.partsCut, video, audio });
-  }
-
-  private audioTrackOf(a0: number, na: number, nextAudioDts?: number): FragmentTrack {
-    return this.q.audioTrack(a0, na, this.initAudio?.info.frameLength ?? 1024, nextAudioDts);
-  }
-
-  /**
-   * Emits the open part: video frames [partVideo, nv), audio frames [partAudio, na), ending at `end` (90 kHz; the
-   * next frame's time). `nextAudioDts`: the audio frame after the part, when known (audio-only streams).
-   */
-  private closePart(nv: number, na: number, end: number, nextAudioDts?: number): void {
-    const v0 = this.partVideo;
-    const a0 = this.partAudio;
-    const sr = this.initAudio?.info.sampleRate ?? 1;
-    let video: FragmentTrack | undefined;
-    let audio: FragmentTrack | undefined;
-    let start: number;
-    if (this.initHasVideo) {
-      if (nv <= v0) return;
-      start = this.q.vDts[v0];
-      video = this.q.videoTrack(v0, nv, end);
-    } else {
-      if (na <= a0) return;
-      start = Math.round((this.q.aDts[a0] * VIDEO_TIMESCALE) / sr);
-    }
-    if (this.initHasAudio && na > a0) audio = this.audioTrackOf(a0, na, nextAudioDts);
-    this.chunkRest(nv, na, end, nextAudioDts);
-    const independent = video ? video.keyframes![0] === 1 : true;
-    const part: CutPart = {
-      index: this.partsCut,
-      start,
-      duration: Math.max(1, end - start),
-      independent,
-      video,
-      hasAudio: this.initHasAudio,
-      audio,
-    };
-    if (this.partsCut === 0) {
-      part.opens = { disc: this.pendingDiscontinuity && this.cuts > 0, init: this.initIndex, pdt: this.segWall || this.now() };
-    }
-    this.partsCut++;
-    this.partVideo = nv;
-    this.partAudio = na;
-    this.chunkVideo = nv;
-    this.chunkAudio = na;
-    this.out.part(part);
-  }
-
   private dropVideo(): void {
-    this.partVideo = 0;
-    this.chunkVideo = 0;
+    this.parts?.videoDropped();
     this.q.dropVideo();
   }
 
   private dropAudio(k: number): void {
-    this.partAudio = Math.max(0, this.partAudio - k);
-    this.chunkAudio = Math.max(0, this.chunkAudio - k);
+    this.parts?.audioDropped(k);
     this.q.dropAudio(k);
   }
 
@@ -539,10 +478,8 @@ export class Segmenter {
       if (durations[na - 1] <= 0) durations[na - 1] = frame;
       audioTrack = { id: AUDIO_TRACK_ID, baseDecodeTime: this.q.aDts[0], count: na, data: this.q.aData.slice(0, na), durations };
     }
-    if (this.partTicks > 0) {
-      if (this.initHasVideo) this.closePart(nv, na, end);
-      else this.closePart(0, na, end, nextAudioDts);
-    }
+    if (this.initHasVideo) this.parts?.close(nv, na, end);
+    else this.parts?.close(0, na, end, nextAudioDts);
     const disc = this.pendingDiscontinuity && this.cuts > 0;
     this.pendingDiscontinuity = false;
     const pdt = this.segWall || this.now();
@@ -560,14 +497,10 @@ export class Segmenter {
       hasAudio: this.initHasAudio,
       audio: audioTrack,
       audioRate: sr,
-      parts: this.partsCut,
+      parts: this.parts?.count ?? 0,
     };
     this.cuts++;
-    this.partVideo = 0;
-    this.partAudio = 0;
-    this.chunkVideo = 0;
-    this.chunkAudio = 0;
-    this.partsCut = 0;
+    this.parts?.segmentCut();
     // Release the queue (the fragment keeps its own references).
     this.q.takeVideo();
     this.q.takeAudio(na);
