@@ -1,7 +1,8 @@
 // Replay retention and crash recovery. Streams a previous process left unfinished (a crash, a kill) become replays;
 // then replays past the age or total-size limits are deleted, oldest first. Runs at start, once more when folders
-// touched just before a crash have been quiet long enough, and every LIMITS.retentionSweepSeconds.
-// Tells whoever caches replays (the media routes) through 'replay-deleted'.
+// touched just before a crash have been quiet long enough, and every LIMITS.retentionSweepSeconds. A replay its
+// owner deletes goes the same way, and its row too. Tells whoever caches replays (the media routes) through
+// 'replay-deleted'.
 import { EventEmitter } from 'node:events';
 import { LIMITS, type MediaConfig } from '../config.js';
 import type { ReplaysRepo } from '../db/replays.js';
@@ -19,6 +20,8 @@ export interface RetentionOptions {
   media: MediaConfig;
   /** Resolves once a stream's replay is recorded (StreamLifecycle.replayRecorded). */
   replayRecorded(streamId: string): Promise<void>;
+  /** Cluster mode: this node's base URL; it sweeps only the replays on its own disk. */
+  nodeUrl?: () => string;
   logger: Logger;
 }
 
@@ -54,6 +57,7 @@ export class Retention extends EventEmitter<RetentionEvents> {
       const ids = await replays.expired({
         olderThanMs: m.replayRetentionDays > 0 ? m.replayRetentionDays * 86400_000 : undefined,
         maxTotalBytes: m.replayRetentionBytes > 0 ? m.replayRetentionBytes : undefined,
+        nodeUrl: this.opts.nodeUrl?.(),
       });
       for (const id of ids) {
         await replays.markDeleted(id);
@@ -64,6 +68,33 @@ export class Retention extends EventEmitter<RetentionEvents> {
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'replay retention sweep failed');
     }
+  };
+
+  /**
+   * Deletes a replay its owner asked to delete: marked deleted (gone from the API and the media routes at once),
+   * then its files, then its row. Should the files not go, the row stays marked deleted, so the folder is never
+   * recovered as a replay. False when there was no such replay (or it was deleted already).
+   */
+  deleteReplay = async (id: string): Promise<boolean> => {
+    const { replays, streams, logger } = this.opts;
+    const holder = (await replays.byId(id))?.nodeUrl;
+    if (!(await replays.markDeleted(id))) return false;
+    this.emit('replay-deleted', id);
+    if (holder && holder !== this.opts.nodeUrl?.()) {
+      // Its files are on another node's disk: the row stays, marked deleted, so that node never serves or recovers
+      // them (its files stay until that node's operator removes them).
+      logger.info({ streamId: id }, 'replay deleted by its owner (files on another node)');
+      return true;
+    }
+    try {
+      await streams.deleteFiles(id);
+    } catch (err) {
+      logger.error({ err: (err as Error).message, streamId: id }, 'could not remove the files of a deleted replay');
+      return true;
+    }
+    await replays.remove(id);
+    logger.info({ streamId: id }, 'replay deleted by its owner');
+    return true;
   };
 
   /**
