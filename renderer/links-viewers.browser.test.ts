@@ -1,14 +1,14 @@
 // The viewer web app in a real browser (Debian's Chromium through playwright-core) against a real Onair server
 // without ONAIR_PUBLIC_URL: the links people are shown carry the address the page was opened at, and one person
 // watching with chat open counts once everywhere the count appears (the watch page, the API behind it and behind
-// the home cards, /api/stats, /stat); two people count two.
+// the home cards, /api/stats, /stat); two people count two. The SRT server URL beside the RTMP one carries it too.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
+import { builtApp, CHROMIUM, CHROMIUM_ARGS, registerInPage } from '../server/test-support/browser.js';
 import { waitFor } from '../server/test-support/process.js';
 import { api, publish, startTestServer, type Publisher, type TestServer } from '../server/test-support/server.js';
 
@@ -26,17 +26,6 @@ async function newPage(userAgent?: string): Promise<Page> {
   const page = await ctx.newPage();
   page.setDefaultTimeout(STEP_MS);
   return page;
-}
-
-/** Registers through the page's own fetch, so the session cookie lands in this browser context. */
-async function registerInPage(page: Page, username: string) {
-  await page.goto('/settings');
-  const status = await page.evaluate(async (u) => {
-    const body = JSON.stringify({ username: u, password: `pw-${u}-123456`, session: 'cookie' });
-    const r = await fetch('/api/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    return r.status;
-  }, username);
-  assert.equal(status, 201);
 }
 
 /** The channel's count as each place shows it. */
@@ -64,7 +53,7 @@ function playlistFetches(page: Page): () => number {
 describe('links and viewer counts in Chromium, ONAIR_PUBLIC_URL unset', { timeout: 180_000 }, () => {
   before(async () => {
     builtApp('viewer');
-    server = await startTestServer({ ONAIR_GRACE_SECONDS: '0' });
+    server = await startTestServer({ ONAIR_GRACE_SECONDS: '0', ONAIR_SRT_PORT: 'auto' });
     assert.match(server.config.publicUrl, /localhost/, 'the configured default is localhost: the links must not use it');
     profileDir = mkdtempSync(path.join(tmpdir(), 'onair-chromium-'));
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: { ...process.env, HOME: profileDir } });
@@ -85,6 +74,7 @@ describe('links and viewer counts in Chromium, ONAIR_PUBLIC_URL unset', { timeou
     await page.goto('/settings');
     await page.getByTestId('obs-setup').waitFor();
     assert.equal(await page.getByTestId('rtmp-url').textContent(), `rtmp://127.0.0.1:${server.rtmpPort}/live`);
+    assert.equal(await page.getByTestId('srt-url').textContent(), `srt://127.0.0.1:${server.srtPort}?streamid=<key>`);
     await page.getByText(`${server.base}/hls/linkshow/index.m3u8`).waitFor();
     await page.getByRole('button', { name: 'Create invite link' }).click();
     const created = (await page.locator('.created-invite code').textContent()) ?? '';

@@ -12,7 +12,7 @@ import Fastify from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { registerSiteRoutes } from '../server/http/routes-site.js';
 import { createLogger } from '../server/log.js';
-import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
+import { builtApp, CHROMIUM, CHROMIUM_ARGS, registerInPage } from '../server/test-support/browser.js';
 import { waitFor } from '../server/test-support/process.js';
 import { api, publish, startTestServer, type Publisher, type TestServer } from '../server/test-support/server.js';
 
@@ -20,6 +20,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Screenshots for the README are refreshed with ONAIR_SCREENSHOTS=1; other runs write them to a temp folder.
 const SHOTS = process.env.ONAIR_SCREENSHOTS ? path.join(ROOT, 'docs', 'screenshots') : path.join(tmpdir(), 'onair-screenshots');
 const STEP_MS = 20_000;
+/**
+ * The longest a watch page may take to show the offline card after the publisher stops: the channel poll (5 s, or
+ * sooner by the chat's "ended") to learn of it, then at most PLAYOUT_LIMIT_MS (30 s, Stage.tsx) of play-out.
+ */
+const STREAM_END_SHOWN_MS = 40_000;
 
 let server: TestServer;
 let browser: Browser;
@@ -40,20 +45,6 @@ async function newPage(viewport = { width: 1280, height: 800 }): Promise<{ ctx: 
     if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) pageErrors.push(`csp: ${m.text()}`);
   });
   return { ctx, page };
-}
-
-/** Registers through the page's own fetch, so the session cookie lands in this browser context. */
-async function registerInPage(page: Page, username: string) {
-  await page.goto('/settings');
-  const status = await page.evaluate(
-    async ([u, p]) => {
-      const body = JSON.stringify({ username: u, password: p, session: 'cookie' });
-      const r = await fetch('/api/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      return r.status;
-    },
-    [username, password(username)] as const,
-  );
-  assert.equal(status, 201);
 }
 
 /** video.currentTime of the first <video>, or -1. */
@@ -342,8 +333,11 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
     assert.equal(await page.getByLabel('Send a message').inputValue(), '');
 
     // Follow; when the channel goes live again the follower gets a toast, on whatever page they are.
+    // The button turns at once (optimistic); the count is read once the server has answered the follow.
+    const followed = other.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/channels/${name}/follow`));
     await other.getByRole('button', { name: 'Follow', exact: true }).click();
     await other.getByRole('button', { name: 'Following', exact: true }).waitFor();
+    assert.equal((await followed).status(), 200);
     const following = await api(server.base, 'GET', `/api/channels/${name}`);
     assert.equal(following.body.followers, 1);
     await other.goto('/');
@@ -351,7 +345,7 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
     const pub = publishers.pop()!;
     pub.proc.kill('SIGINT');
     await pub.exit;
-    await page.getByTestId('offline-card').waitFor({ timeout: 25_000 });
+    await page.getByTestId('offline-card').waitFor({ timeout: STREAM_END_SHOWN_MS });
     await page.getByTestId('chat').getByText(/ended/i).first().waitFor();
     publishers.push(publish(`${server.rtmpBase}/${streamer.streamKey}`, { size: '640x360' }));
     const toast = other.getByTestId('toast').filter({ hasText: `${name} is live` });
@@ -408,7 +402,7 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
     const pub = publishers.pop()!;
     pub.proc.kill('SIGINT');
     await pub.exit;
-    await page.getByTestId('offline-card').waitFor({ timeout: 25_000 });
+    await page.getByTestId('offline-card').waitFor({ timeout: STREAM_END_SHOWN_MS });
     const replays = await waitFor('a replay', async () => {
       const r = await api(server.base, 'GET', `/api/channels/${name}/replays`);
       return r.status === 200 && r.body.length > 0 ? r.body : null;
@@ -463,13 +457,13 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
     assert.ok(!(await own.content()).includes(inviteToken), 'no invite link in the page after signing out');
     assert.equal(await own.evaluate(() => localStorage.getItem('onair.inviteLinks')), null, 'nor in storage');
 
-    // Signing back in shows the invite without its link; "Sign out everywhere" ends this session too.
+    // Signing back in shows the invite without its link (Copy asks the server for it); "Sign out everywhere" ends this session too.
     const login = own.getByRole('form', { name: 'Log in' });
     await login.getByLabel('Username').fill(username);
     await login.getByLabel('Password').fill(newPassword);
     await login.getByRole('button', { name: 'Log in' }).click();
     await own.getByTestId('invites').waitFor();
-    assert.ok(!(await own.content()).includes(inviteToken), 'the link is not shown again after signing back in');
+    assert.ok(!(await own.content()).includes(inviteToken), 'the link is not in the page again until Copy asks for it');
     const another = (await api(server.base, 'POST', '/api/auth/login', { username, password: newPassword })).body.token as string;
     await own.getByRole('button', { name: 'Sign out everywhere' }).click();
     await own.getByRole('form', { name: 'Log in' }).waitFor();

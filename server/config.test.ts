@@ -75,6 +75,16 @@ test('ONAIR_RTMP_MAX_PER_ADDRESS caps RTMP connections per address: 32 by defaul
   );
 });
 
+test('ONAIR_WEBHOOKS_ALLOW_PRIVATE lets webhooks reach private addresses: off by default, from the file or the environment', () => {
+  assert.equal(loadConfig({}, empty).webhooks.allowPrivateAddresses, false);
+  assert.equal(loadConfig({ ONAIR_WEBHOOKS_ALLOW_PRIVATE: '1' }, empty).webhooks.allowPrivateAddresses, true);
+  const dir = mkdtempSync(path.join(tmpdir(), 'onair-cfg-'));
+  writeFileSync(path.join(dir, 'onair.config.json'), JSON.stringify({ webhooks: { allowPrivateAddresses: true } }));
+  assert.equal(loadConfig({}, dir).webhooks.allowPrivateAddresses, true);
+  assert.equal(loadConfig({ ONAIR_WEBHOOKS_ALLOW_PRIVATE: 'false' }, dir).webhooks.allowPrivateAddresses, false);
+  assert.throws(() => loadConfig({ ONAIR_WEBHOOKS_ALLOW_PRIVATE: 'sometimes' }, empty), /ONAIR_WEBHOOKS_ALLOW_PRIVATE/);
+});
+
 test('FFMPEG_PATH names the ffmpeg binary and wins over the config file; nothing else in the environment does', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'onair-cfg-'));
   writeFileSync(path.join(dir, 'onair.config.json'), JSON.stringify({ media: { ffmpegPath: '/from/file/ffmpeg' } }));
@@ -117,6 +127,21 @@ test('ONAIR_ADMIN_TOKEN, ONAIR_LOG_LEVEL and the sign-in lifetimes are read with
     () => loadConfig({ ONAIR_PART_SECONDS: '1', ONAIR_SEGMENT_SECONDS: '1' }, empty),
     /ONAIR_PART_SECONDS \(1\) must be less than ONAIR_SEGMENT_SECONDS/,
   );
+});
+
+test('ONAIR_SIGNUPS: open by default, invite or closed, anything else refused; the config file read is named', () => {
+  assert.equal(loadConfig({}, empty).signups, 'open');
+  assert.equal(loadConfig({ ONAIR_SIGNUPS: 'Invite' }, empty).signups, 'invite');
+  assert.equal(loadConfig({ ONAIR_SIGNUPS: 'closed' }, empty).signups, 'closed');
+  assert.throws(
+    () => loadConfig({ ONAIR_SIGNUPS: 'friends' }, empty),
+    (e: Error) => e instanceof ConfigError && /ONAIR_SIGNUPS must be one of open, invite, closed, got "friends"/.test(e.message),
+  );
+  const dir = mkdtempSync(path.join(tmpdir(), 'onair-cfg-signups-'));
+  writeFileSync(path.join(dir, 'onair.config.json'), JSON.stringify({ signups: 'closed' }));
+  const fromFile = loadConfig({}, dir);
+  assert.deepEqual([fromFile.signups, fromFile.configFile], ['closed', path.join(dir, 'onair.config.json')]);
+  assert.equal(loadConfig({}, empty).configFile, '');
 });
 
 test("README's settings table lists exactly the environment variables the config reads", () => {

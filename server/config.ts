@@ -6,23 +6,47 @@
 // bound, one table per module:
 //   server/rtmp/limits.ts        DEFAULT_RTMP_LIMITS (timeouts, queues, GOP cache of RTMP connections)
 //   server/rtmp/chunk.ts         DEFAULT_CHUNK_READER_LIMITS (RTMP chunk and message sizes)
+//   server/srt/limits.ts         DEFAULT_SRT_LIMITS (SRT connections, handshakes, buffers, timeouts)
 //   server/media/packager.ts     PACKAGER_LIMITS (segments and playlists in memory)
 //   server/api/chat.ts           CHAT_LIMITS (message sizes, rates, history; shared with the apps)
 //   server/access/access.ts      ACCESS_LIMITS; server/access/change-bus.ts ACCESS_CHANGE_LIMITS
-//   server/db/database.ts        DB_LIMITS; server/db/validation.ts ACCOUNT_LIMITS, TAG_LIMITS;
+//   server/db/database.ts        DB_LIMITS; server/db/validation.ts ACCOUNT_LIMITS; server/api/tag-rules.ts TAG_LIMITS;
 //   server/db/social.ts          SOCIAL_LIMITS; server/db/replays.ts REPLAY_LIMITS;
 //   server/db/rate-limit.ts      LOGIN_RATE_LIMITS; server/db/auth-tokens.ts TOKEN_LIMITS
+//   server/api/types.ts          WEBHOOK_LIMITS (per channel, URL length, attempts, deadline; shared with the apps);
+//   server/webhooks/dispatcher.ts DELIVERY_LIMITS (retry backoff, queue per webhook, test sends)
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import proxyAddr from '@fastify/proxy-addr';
+import type { SignupMode } from './api/types.js';
+
+/** Who may create an account through the site and the API (ONAIR_SIGNUPS); the operator CLI always may. */
+export const SIGNUP_MODES: readonly SignupMode[] = ['open', 'invite', 'closed'];
 
 export interface OnairConfig {
+  /** The JSON settings file that was read (absolute), or empty when none was. */
+  configFile: string;
   httpHost: string;
   httpPort: number;
   rtmpHost: string;
   rtmpPort: number;
   /** RTMP connections one address (IPv6: one /64) may hold open; more are refused. */
   rtmpMaxPerAddress: number;
+  /**
+   * RTMPS (RTMP over TLS) on a port of its own: on when ONAIR_TLS_CERT and ONAIR_TLS_KEY name a PEM certificate
+   * chain and key; ONAIR_RTMPS_PORT (default 1936; 0 picks a free one). Null: off.
+   */
+  rtmps: { port: number; certFile: string; keyFile: string } | null;
+  /** The RTMPS URL shown to streamers when RTMPS is on: rtmps://<host of the RTMP URL>:<port>/live. */
+  rtmpsPublicUrl: string;
+  /**
+   * SRT ingest (MPEG-TS over SRT, caller mode, stream id = stream key): UDP port (ONAIR_SRT_PORT, default 8890;
+   * null: off, from 0 or `off`; `auto` picks a free one), interface (ONAIR_SRT_HOST, default the RTMP one) and the
+   * latency we ask for (ONAIR_SRT_LATENCY_MS, default 120; the larger of it and the encoder's is used).
+   */
+  srt: { port: number; host: string; latencyMs: number } | null;
+  /** The SRT URL shown to streamers when SRT is on: srt://<host of the RTMP URL>:<port> (the key goes in ?streamid=). */
+  srtPublicUrl: string;
   /** Root for the SQLite file and media. */
   dataDir: string;
   /**
@@ -40,13 +64,34 @@ export interface OnairConfig {
   databaseUrl: string;
   /** redis://… for chat and counts across processes; empty for one process. */
   redisUrl: string;
+  /**
+   * Cluster mode (REDIS_URL and a PostgreSQL DATABASE_URL): this node's base URL as the other nodes reach it
+   * (ONAIR_NODE_URL, e.g. http://10.0.0.5:8080). Empty: http://127.0.0.1:<HTTP port>, right only for nodes on one
+   * machine.
+   */
+  nodeUrl: string;
+  /** Name of this deployment in Redis keys (ONAIR_CLUSTER): deployments sharing one Redis server use different names. */
+  clusterName: string;
   /** pino level: trace, debug, info, warn, error, fatal or silent. */
   logLevel: string;
+  /**
+   * Chat messages (and moderation log entries) older than this many days are deleted (ONAIR_CHAT_RETENTION_DAYS);
+   * 0 keeps them forever. Default 90: past the 30 days replays are kept, so a replay's chat outlives it, and long
+   * enough to look into a complaint about a past stream, while a busy chat's table stays bounded.
+   */
+  chatRetentionDays: number;
   /** Bearer token that opens the operator routes (/stat, /api/stats, /metrics) to other hosts; empty: none. */
   adminToken: string;
+  /** Seconds between samples of each live stream for its dashboard, and of the server for /admin (ONAIR_METRICS_SECONDS). */
+  metricsIntervalSeconds: number;
   /**
-   * HMAC key for guest grants and media tokens (ONAIR_SECRET, at least 32 characters). Empty: a random one is
-   * generated on first start and stored in the database (`settings` table).
+   * open: anyone signs up; invite: only with a valid channel invite (the new account also gets that invite's
+   * access); closed: only the operator CLI creates accounts.
+   */
+  signups: SignupMode;
+  /**
+   * HMAC key for guest grants and media tokens, and the key invite tokens are sealed under (ONAIR_SECRET, at least
+   * 32 characters). Empty: a random one is generated on first start and stored in the database (`settings` table).
    */
   secret: string;
   /**
@@ -61,6 +106,8 @@ export interface OnairConfig {
   allowedOrigins: string[];
   media: MediaConfig;
   auth: AuthConfig;
+  webhooks: WebhooksConfig;
+  restream: RestreamConfig;
 }
 
 export interface MediaConfig {
@@ -83,6 +130,22 @@ export interface MediaConfig {
   replayRetentionBytes: number;
   /** ffmpeg binary (FFMPEG_PATH); empty: the ffmpeg-static package, else `ffmpeg` on PATH. */
   ffmpegPath: string;
+}
+
+export interface WebhooksConfig {
+  /**
+   * Channel webhooks may post to this machine and private networks (loopback, 10/8, 192.168/16, link-local, …).
+   * Off by default: anyone with an account can add a webhook.
+   */
+  allowPrivateAddresses: boolean;
+}
+
+export interface RestreamConfig {
+  /**
+   * Restream destinations may name this machine and private networks (loopback, 10/8, 192.168/16, link-local, …).
+   * Off by default: anyone with an account can add a destination, and it makes this server open TCP connections.
+   */
+  allowPrivateAddresses: boolean;
 }
 
 export interface AuthConfig {
@@ -110,6 +173,12 @@ export const LIMITS = {
   /** Unknown invite tokens per IP in the window below before GET/redeem answer 429. */
   inviteMisses: 20,
   inviteMissWindowSeconds: 600,
+  /** /api/admin/users and /api/admin/replays: rows per page at most and by default; the user search's length. */
+  adminPageMax: 100,
+  adminPageDefault: 25,
+  adminSearchMax: 64,
+  /** Samples of the server process kept for /admin's charts (at ONAIR_METRICS_SECONDS each: 10 minutes by default). */
+  systemHistorySamples: 60,
   /** Replay retention sweep period. */
   retentionSweepSeconds: 600,
   /** A stream folder with no replay, no publisher and a journal this still was left by a process that died. */
@@ -128,8 +197,14 @@ const DEFAULTS = {
   rtmpHost: '0.0.0.0',
   rtmpPort: 1935,
   rtmpMaxPerAddress: 32,
+  rtmpsPort: 1936,
+  srtPort: 8890,
+  srtLatencyMs: 120,
   dataDir: './data',
   logLevel: 'info',
+  chatRetentionDays: 90,
+  metricsIntervalSeconds: 10,
+  signups: 'open' as SignupMode,
   media: {
     segmentSeconds: 1,
     liveWindowSegments: 10,
@@ -143,6 +218,8 @@ const DEFAULTS = {
     ffmpegPath: '',
   },
   auth: { sessionDays: 30, bearerDays: 365 },
+  webhooks: { allowPrivateAddresses: false },
+  restream: { allowPrivateAddresses: false },
 };
 
 export class ConfigError extends Error {
@@ -180,6 +257,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
   const pick = (envName: string, fileValue: unknown, def: unknown) => env[envName] ?? fileValue ?? def;
   const m = fromFile.media ?? {};
   const a = fromFile.auth ?? {};
+  const w = fromFile.webhooks ?? {};
+  const rs = fromFile.restream ?? {};
 
   const httpPort = num('ONAIR_HTTP_PORT', pick('ONAIR_HTTP_PORT', fromFile.httpPort, DEFAULTS.httpPort), 0, 65535);
   const rtmpPort = num('ONAIR_RTMP_PORT', pick('ONAIR_RTMP_PORT', fromFile.rtmpPort, DEFAULTS.rtmpPort), 0, 65535);
@@ -194,10 +273,47 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     pick('ONAIR_RTMP_PUBLIC_URL', fromFile.rtmpPublicUrl, `rtmp://${host}${rtmpPort === 1935 ? '' : `:${rtmpPort}`}/live`),
   ).replace(/\/+$/, '');
 
+  const certFile = String(pick('ONAIR_TLS_CERT', fromFile.tlsCert, ''));
+  const keyFile = String(pick('ONAIR_TLS_KEY', fromFile.tlsKey, ''));
+  const rtmpsPortRaw = pick('ONAIR_RTMPS_PORT', fromFile.rtmpsPort, undefined);
+  if (!certFile !== !keyFile)
+    throw new ConfigError('RTMPS needs both ONAIR_TLS_CERT and ONAIR_TLS_KEY (PEM files: the certificate chain and its private key).');
+  if (rtmpsPortRaw !== undefined && !certFile)
+    throw new ConfigError('ONAIR_RTMPS_PORT needs ONAIR_TLS_CERT and ONAIR_TLS_KEY: RTMPS cannot run without a certificate.');
+  const rtmps = certFile
+    ? {
+        port: num('ONAIR_RTMPS_PORT', rtmpsPortRaw ?? DEFAULTS.rtmpsPort, 0, 65535),
+        certFile: path.resolve(cwd, certFile),
+        keyFile: path.resolve(cwd, keyFile),
+      }
+    : null;
+  const rtmpsPublicUrl = rtmps ? rtmpsUrlBeside(rtmpPublicUrl, rtmps.port) : '';
+
+  const srtPortRaw = String(pick('ONAIR_SRT_PORT', fromFile.srtPort, DEFAULTS.srtPort))
+    .trim()
+    .toLowerCase();
+  const srtPort = srtPortRaw === 'off' ? 0 : srtPortRaw === 'auto' ? -1 : num('ONAIR_SRT_PORT', srtPortRaw, 0, 65535);
+  const srt =
+    srtPort === 0
+      ? null
+      : {
+          port: Math.max(0, srtPort),
+          host: String(pick('ONAIR_SRT_HOST', fromFile.srtHost, pick('ONAIR_RTMP_HOST', fromFile.rtmpHost, DEFAULTS.rtmpHost))),
+          latencyMs: num('ONAIR_SRT_LATENCY_MS', pick('ONAIR_SRT_LATENCY_MS', fromFile.srtLatencyMs, DEFAULTS.srtLatencyMs), 20, 8000),
+        };
+  const srtPublicUrl = srt ? srtUrlBeside(rtmpPublicUrl, srt.port) : '';
+
   const databaseUrl = String(pick('DATABASE_URL', fromFile.databaseUrl, ''));
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite file)');
   }
+
+  const nodeUrl = String(pick('ONAIR_NODE_URL', fromFile.nodeUrl, '')).replace(/\/+$/, '');
+  if (nodeUrl && !/^https?:\/\/[^/?#]+$/.test(nodeUrl))
+    throw new ConfigError(`ONAIR_NODE_URL must be a base URL such as http://10.0.0.5:8080, got ${JSON.stringify(nodeUrl)}`);
+  const clusterName = String(pick('ONAIR_CLUSTER', fromFile.clusterName, 'onair'));
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(clusterName))
+    throw new ConfigError(`ONAIR_CLUSTER must be 1 to 64 letters, digits, '.', '_' or '-', got ${JSON.stringify(clusterName)}`);
 
   const secret = String(pick('ONAIR_SECRET', fromFile.secret, ''));
   if (secret && secret.length < 32)
@@ -227,6 +343,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
       );
   }
 
+  const signups = String(pick('ONAIR_SIGNUPS', fromFile.signups, DEFAULTS.signups)).toLowerCase() as SignupMode;
+  if (!SIGNUP_MODES.includes(signups))
+    throw new ConfigError(`ONAIR_SIGNUPS must be one of ${SIGNUP_MODES.join(', ')}, got ${JSON.stringify(signups)}`);
+
   const logLevel = String(pick('ONAIR_LOG_LEVEL', fromFile.logLevel, DEFAULTS.logLevel));
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`ONAIR_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
@@ -237,6 +357,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     throw new ConfigError(`ONAIR_PART_SECONDS (${partSeconds}) must be less than ONAIR_SEGMENT_SECONDS (${segmentSeconds}).`);
 
   return {
+    configFile: file ? path.resolve(cwd, file) : '',
     httpHost: String(pick('ONAIR_HTTP_HOST', fromFile.httpHost, DEFAULTS.httpHost)),
     httpPort,
     rtmpHost: String(pick('ONAIR_RTMP_HOST', fromFile.rtmpHost, DEFAULTS.rtmpHost)),
@@ -247,6 +368,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
       1,
       100_000,
     ),
+    rtmps,
+    rtmpsPublicUrl,
+    srt,
+    srtPublicUrl,
     dataDir: path.resolve(cwd, String(pick('ONAIR_DATA_DIR', fromFile.dataDir, DEFAULTS.dataDir))),
     publicUrl,
     publicUrlSet: pick('ONAIR_PUBLIC_URL', fromFile.publicUrl, undefined) !== undefined,
@@ -254,8 +379,23 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     rtmpPublicUrlSet: pick('ONAIR_RTMP_PUBLIC_URL', fromFile.rtmpPublicUrl, undefined) !== undefined,
     databaseUrl,
     redisUrl: String(pick('REDIS_URL', fromFile.redisUrl, '')),
+    nodeUrl,
+    clusterName,
     logLevel,
+    chatRetentionDays: num(
+      'ONAIR_CHAT_RETENTION_DAYS',
+      pick('ONAIR_CHAT_RETENTION_DAYS', fromFile.chatRetentionDays, DEFAULTS.chatRetentionDays),
+      0,
+      36500,
+    ),
     adminToken: String(pick('ONAIR_ADMIN_TOKEN', fromFile.adminToken, '')),
+    metricsIntervalSeconds: num(
+      'ONAIR_METRICS_SECONDS',
+      pick('ONAIR_METRICS_SECONDS', fromFile.metricsIntervalSeconds, DEFAULTS.metricsIntervalSeconds),
+      0.2,
+      3600,
+    ),
+    signups,
     secret,
     trustProxy,
     allowedOrigins,
@@ -286,5 +426,41 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
       bearerDays: num('ONAIR_BEARER_DAYS', pick('ONAIR_BEARER_DAYS', a.bearerDays, DEFAULTS.auth.bearerDays), 1, 3650),
       secureCookies: publicUrl.startsWith('https://'),
     },
+    webhooks: {
+      allowPrivateAddresses: bool(
+        'ONAIR_WEBHOOKS_ALLOW_PRIVATE',
+        pick('ONAIR_WEBHOOKS_ALLOW_PRIVATE', w.allowPrivateAddresses, DEFAULTS.webhooks.allowPrivateAddresses),
+      ),
+    },
+    restream: {
+      allowPrivateAddresses: bool(
+        'ONAIR_RESTREAM_ALLOW_PRIVATE',
+        pick('ONAIR_RESTREAM_ALLOW_PRIVATE', rs.allowPrivateAddresses, DEFAULTS.restream.allowPrivateAddresses),
+      ),
+    },
   };
+}
+
+/** The RTMPS twin of an RTMP URL: same host and path, the RTMPS port (443, the scheme's own, left out). */
+export function rtmpsUrlBeside(rtmpUrl: string, port: number): string {
+  const m = /^rtmps?:\/\/([^/:]+|\[[^\]]+\])(?::\d+)?(\/.*)?$/.exec(rtmpUrl);
+  return `rtmps://${m?.[1] ?? 'localhost'}${port === 443 ? '' : `:${port}`}${m?.[2] ?? '/live'}`;
+}
+
+/** The SRT URL beside an RTMP URL: the same host, the SRT port (the stream key goes in ?streamid=). */
+export function srtUrlBeside(rtmpUrl: string, port: number): string {
+  const m = /^rtmps?:\/\/([^/:]+|\[[^\]]+\])/.exec(rtmpUrl);
+  return `srt://${m?.[1] ?? 'localhost'}:${port}`;
+}
+
+/** The RTMPS certificate and key, read at start: a file that cannot be read stops the start in words. */
+export function readTlsFiles(files: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const read = (name: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(`${name}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return { cert: read('ONAIR_TLS_CERT', files.certFile), key: read('ONAIR_TLS_KEY', files.keyFile) };
 }

@@ -29,11 +29,20 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  const server = await startOnair(config, logger);
+  const server = await startOnair(config, logger).catch((err: unknown) => {
+    // A certificate file that cannot be read is a setting to fix, said in one line like the others.
+    if (err instanceof ConfigError) {
+      console.error(`onair: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  });
   const where = config.publicUrlSet
     ? `Watch and sign up at ${config.publicUrl}/  ·  stream to ${config.rtmpPublicUrl}`
     : `Watch and sign up at ${siteAddresses(config.httpHost, server.httpPort).join(' or ')}`;
-  console.log(`Onair is up. ${where}  (RTMP port ${server.rtmpPort}, HTTP port ${server.httpPort})`);
+  const rtmps = server.rtmpsPort ? `, RTMPS port ${server.rtmpsPort}` : '';
+  const srt = server.srtPort ? `, SRT port ${server.srtPort} (UDP)` : '';
+  console.log(`Onair is up. ${where}  (RTMP port ${server.rtmpPort}${rtmps}, HTTP port ${server.httpPort}${srt})`);
   console.log(`${publicUrlNotice(config)}.`);
   let stopping = false;
   const stop = (signal: string) => {

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { api, newStreamer, publish, startTestServer, type TestServer } from './test-support/server.js';
+import { api, newStreamer, publish, runCli, startTestServer, type TestServer } from './test-support/server.js';
 import { ffprobe, sleep, waitFor } from './test-support/process.js';
 
 describe('ABR ladder and thumbnails', () => {
@@ -19,13 +19,24 @@ describe('ABR ladder and thumbnails', () => {
     const master = await waitFor('master playlist', async () => {
       const r = await fetch(`${s.base}/hls/abby/index.m3u8`);
       const t = await r.text();
-      // The renditions join the master once ffmpeg has written their first playlist.
-      return r.status === 200 && t.includes('480p/index.m3u8') ? t : null;
+      // The renditions join the master once each has its first segment.
+      return r.status === 200 && t.includes('480p/video.m3u8') ? t : null;
     });
     // The source first, then the renditions; all play with the source's audio (one group, never re-encoded).
     assert.match(master, /RESOLUTION=1280x720,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/video\.m3u8\n/);
-    assert.match(master, /RESOLUTION=854x480,CODECS="avc1\.64001f,mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/480p\/index\.m3u8/);
+    assert.match(master, /RESOLUTION=854x480,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/480p\/video\.m3u8/);
     assert.equal(master.match(/#EXT-X-MEDIA:TYPE=AUDIO/g)?.length, 1);
+    // A public stream's rendition playlist and its files come from memory (the fast path), with parts.
+    const r480Url = `${s.base}${/\n(\/vod\/[^/]+\/480p\/video\.m3u8)\n?/.exec(master)![1]}`;
+    const live480 = await fetch(r480Url);
+    const live480Text = await live480.text();
+    assert.equal(live480.status, 200, live480Text);
+    assert.match(live480Text, /#EXT-X-PART:DURATION=[\d.]+,URI="v-part-\d+\.\d+\.m4s"/);
+    assert.match(live480Text, /#EXT-X-RENDITION-REPORT:URI="\.\.\/video\.m3u8"/);
+    const seg = /\n(v-seg-\d+\.m4s)\n/.exec(live480Text)![1];
+    const segRes = await fetch(new URL(seg, r480Url));
+    assert.equal(segRes.status, 200);
+    assert.match(segRes.headers.get('cache-control') ?? '', /public.*immutable/);
     const thumb = await waitFor('thumbnail', async () => {
       const r = await fetch(`${s.base}/hls/abby/thumb.jpg`);
       return r.status === 200 ? Buffer.from(await r.arrayBuffer()) : null;
@@ -35,9 +46,9 @@ describe('ABR ladder and thumbnails', () => {
     assert.equal(await pub.exit, 0, pub.stderr());
     const streamId = /\/vod\/([^/]+)\//.exec(master)![1];
     await s.replayRecorded(streamId);
-    const r480 = readFileSync(path.join(s.dataDir, 'media', streamId, '480p', 'index.m3u8'), 'utf8');
+    const r480 = readFileSync(path.join(s.dataDir, 'media', streamId, '480p', 'video.m3u8'), 'utf8');
     assert.match(r480, /#EXT-X-ENDLIST/);
-    const probe = await ffprobe(`${s.base}/vod/${streamId}/480p/index.m3u8`);
+    const probe = await ffprobe(`${s.base}/vod/${streamId}/480p/video.m3u8`);
     const v = probe.streams.find((x) => x.codec_type === 'video');
     assert.equal(v.height, 480);
     assert.ok(Number(probe.format.duration) > 4.5, `480p duration ${probe.format.duration}`);
@@ -52,17 +63,7 @@ describe('operator CLI', () => {
   });
   after(async () => s.stop());
 
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      void import('node:child_process').then(({ execFile }) => {
-        execFile(
-          process.execPath,
-          ['--import', 'tsx', 'server/cli.ts', ...args],
-          { env: { ...process.env, ONAIR_DATA_DIR: s.dataDir }, timeout: 30_000 },
-          (err, stdout, stderr) => resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }),
-        );
-      });
-    });
+  const cli = (...args: string[]) => runCli(args, s.sameDatabaseEnv);
 
   test('user add, list and reset-key; a reset key drops the live publisher', async () => {
     const add = await cli('user', 'add', 'Zed', '--password', 'zed-password-1', '--json');

@@ -1,8 +1,24 @@
-// The chat panel: joins a channel's room on the shared socket, shows history and new messages, sends, and gives
-// moderators delete / timeout / ban on each message.
+// The chat panel: joins a channel's room on the shared socket, shows history and new messages, sends (with the
+// chat's modes shown in the input box and a countdown while slow mode holds the next message), and gives
+// moderators a menu on each author (ChatUserMenu.tsx).
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { foldChat, foldSummary, type ChatRow } from './chat-fold.js';
+import { chatModeLabels } from './chat-modes.js';
 import { chatSocket, onChatSocketChange, type ChatSocket } from './chat-socket.js';
-import { CHAT_LIMITS, graphemeLength, type ChatAck, type ChatMessage, type JoinResult, type SystemEvent } from './contracts.js';
+import { ChatModeControls } from './ChatModeControls.js';
+import { ChatUserMenu } from './ChatUserMenu.js';
+import {
+  CHAT_LIMITS,
+  graphemeLength,
+  type ChatAck,
+  type ChatMessage,
+  type HiddenEvent,
+  type JoinResult,
+  type PublicChatSettings,
+  type RoleEvent,
+  type SettingsEvent,
+  type SystemEvent,
+} from './contracts.js';
 import './chat.css';
 
 export interface ChatProps {
@@ -26,9 +42,23 @@ function useChatSocket(): ChatSocket {
   return socket;
 }
 
-function timeOf(iso: string): string {
+function timeOf(iso: string, withDate = false): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  if (Number.isNaN(d.getTime())) return '';
+  const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return withDate ? `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })}, ${time}` : time;
+}
+
+/** A run of stream start / end lines in one line, with the toggle that shows its earlier lines. */
+function FoldLine({ fold, open, onToggle }: { fold: Extract<ChatRow, { kind: 'fold' }>; open: boolean; onToggle(key: string): void }) {
+  return (
+    <li className="chat__msg chat__msg--system chat__fold" data-testid="chat-fold">
+      <span className="chat__system">{foldSummary(fold, timeOf)}</span>{' '}
+      <button type="button" className="chat__fold-toggle" aria-expanded={open} onClick={() => onToggle(fold.key)}>
+        {open ? 'Hide earlier' : `Show ${fold.hidden.length} more`}
+      </button>
+    </li>
+  );
 }
 
 export function Chat({ channel, onSystem, onViewers, signInHint, className }: ChatProps) {
@@ -39,6 +69,16 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
   const [text, setText] = useState('');
   const [sendError, setSendError] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  const [modes, setModes] = useState<PublicChatSettings | null>(null);
+  /** Slow mode: when the next message may go (epoch ms), and the seconds left, ticking. */
+  const [waitUntil, setWaitUntil] = useState(0);
+  const [waitLeft, setWaitLeft] = useState(0);
+  /** The author whose menu is open (message id). */
+  const [menuFor, setMenuFor] = useState<number | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const [showControls, setShowControls] = useState(false);
+  /** Folds of stream notices the reader opened (chat-fold.ts), by key. */
+  const [openFolds, setOpenFolds] = useState<ReadonlySet<string>>(() => new Set());
   const listRef = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
   const cbs = useRef({ onSystem, onViewers });
@@ -56,6 +96,7 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
         if (!ack.ok) return setStatus({ kind: 'error', message: ack.error.message });
         setMessages(ack.history.slice(-MAX_SHOWN));
         setYou(ack.you);
+        setModes(ack.settings);
         setStatus({ kind: 'joined' });
         cbs.current.onViewers?.(ack.viewers);
       });
@@ -86,6 +127,17 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
     const onRemoved = (e: { channel: string }) => {
       if (e.channel === key) setStatus({ kind: 'removed' });
     };
+    const onSettings = (e: SettingsEvent) => {
+      if (e.channel === key) setModes(e.settings);
+    };
+    const onRole = (e: RoleEvent) => {
+      if (e.channel === key) setYou((was) => was && { ...was, role: e.role, canModerate: e.canModerate });
+    };
+    const onHidden = (e: HiddenEvent) => {
+      if (e.channel !== key) return;
+      const gone = new Set(e.ids);
+      setMessages((list) => list.filter((m) => !gone.has(m.id)));
+    };
     const onMessages = (ms: ChatMessage[]) => ms.forEach((m) => onMessage(m));
     const onDisconnect = () => active && setStatus({ kind: 'connecting' });
     const onConnectError = () => active && setStatus({ kind: 'error', message: 'Cannot reach chat. Retrying…' });
@@ -98,6 +150,9 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
     socket.on('system', onSystemEvt);
     socket.on('viewers', onViewersEvt);
     socket.on('removed', onRemoved);
+    socket.on('settings', onSettings);
+    socket.on('role', onRole);
+    socket.on('hidden', onHidden);
     if (socket.connected) join();
     return () => {
       active = false;
@@ -110,6 +165,9 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
       socket.off('system', onSystemEvt);
       socket.off('viewers', onViewersEvt);
       socket.off('removed', onRemoved);
+      socket.off('settings', onSettings);
+      socket.off('role', onRole);
+      socket.off('hidden', onHidden);
       if (socket.connected) socket.emit('leave', { channel: key });
     };
   }, [socket, key]);
@@ -125,34 +183,46 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
     if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
   };
 
+  // The slow-mode countdown, by the second, only while one runs.
+  useEffect(() => {
+    if (waitUntil <= Date.now()) return setWaitLeft(0);
+    const tick = () => setWaitLeft(Math.max(0, Math.ceil((waitUntil - Date.now()) / 1000)));
+    tick();
+    const timer = setInterval(tick, 250);
+    return () => clearInterval(timer);
+  }, [waitUntil]);
+
   const send = (e: FormEvent) => {
     e.preventDefault();
     const t = text.trim();
-    if (!t || sending) return;
+    if (!t || sending || waitLeft > 0) return;
     setSending(true);
     setSendError(null);
+    setNote(null);
     socket.timeout(ACK_TIMEOUT_MS).emit('send', { channel: key, text: t }, (err: Error | null, ack: ChatAck<{ message: ChatMessage }>) => {
       setSending(false);
       if (err) return setSendError('Chat did not answer; the message may not have been sent.');
-      if (!ack.ok) return setSendError(ack.error.message);
+      if (!ack.ok) {
+        if (ack.error.code === 'slow_mode' && ack.error.retryAfterSeconds) setWaitUntil(Date.now() + ack.error.retryAfterSeconds * 1000);
+        return setSendError(ack.error.message);
+      }
+      if (modes?.slowModeSeconds && !you?.canModerate) setWaitUntil(Date.now() + modes.slowModeSeconds * 1000);
       setText('');
       stick.current = true;
       setMessages((list) => (list.some((x) => x.id === ack.message.id) ? list : [...list, ack.message].slice(-MAX_SHOWN)));
     });
   };
 
-  const moderate = (action: 'delete' | 'timeout' | 'ban', m: ChatMessage) => {
-    const done = (err: Error | null, ack: ChatAck<{ affected: number }>) => {
-      if (err) setSendError('Chat did not answer.');
-      else if (!ack.ok) setSendError(ack.error.message);
-    };
-    const s = socket.timeout(ACK_TIMEOUT_MS);
-    if (action === 'delete') s.emit('delete', { channel: key, messageId: m.id }, done);
-    else if (action === 'timeout') s.emit('timeout', { channel: key, target: { messageId: m.id }, seconds: 300 }, done);
-    else s.emit('ban', { channel: key, target: { messageId: m.id } }, done);
-  };
+  const toggleFold = (key: string) =>
+    setOpenFolds((was) => {
+      const next = new Set(was);
+      if (!next.delete(key)) next.add(key);
+      return next;
+    });
 
   const canWrite = status.kind === 'joined' && !!you && (you.signedIn || you.role === 'guest');
+  const modeLabels = chatModeLabels(modes);
+  const placeholder = waitLeft > 0 ? `Slow mode: wait ${waitLeft} s` : modeLabels.length ? modeLabels.join(' · ') : 'Send a message';
   // Counted as the server counts (grapheme clusters): an input maxLength would count UTF-16 units instead.
   const tooLong = graphemeLength(text, CHAT_LIMITS.maxMessageChars) > CHAT_LIMITS.maxMessageChars;
 
@@ -161,35 +231,58 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
       <header className="chat__header">
         <h2>Chat</h2>
         {you && status.kind === 'joined' && <span className="chat__you">as {you.name}</span>}
+        {you?.canModerate && modes && status.kind === 'joined' && (
+          <button type="button" className="chat__modes-toggle" aria-expanded={showControls} onClick={() => setShowControls(!showControls)}>
+            Chat modes
+          </button>
+        )}
       </header>
+      {showControls && you?.canModerate && modes && <ChatModeControls socket={socket} channel={key} modes={modes} />}
       <ol className="chat__list" ref={listRef} onScroll={onScroll} aria-live="polite" aria-label="Chat messages">
-        {messages.map((m) => (
-          <li key={m.id} className={`chat__msg chat__msg--${m.author.kind}`} data-message-id={m.id}>
-            {m.author.kind === 'system' ? (
-              <span className="chat__system">{m.text}</span>
-            ) : (
-              <>
-                <span className="chat__time">{timeOf(m.at)}</span> <span className="chat__author">{m.author.name}</span>
-                {m.author.kind === 'guest' && <span className="chat__guest">guest</span>}
-                <span className="chat__sep">: </span>
-                <span className="chat__text">{m.text}</span>
-                {you?.canModerate && m.author.name !== you.name && (
-                  <span className="chat__mod">
-                    <button type="button" onClick={() => moderate('delete', m)} aria-label={`Delete message from ${m.author.name}`}>
-                      Delete
+        {foldChat(messages, openFolds).map((row) => {
+          if (row.kind === 'fold') return <FoldLine key={`fold-${row.key}`} fold={row} open={openFolds.has(row.key)} onToggle={toggleFold} />;
+          const m = row.message;
+          return (
+            <li key={m.id} className={`chat__msg chat__msg--${m.author.kind}`} data-message-id={m.id}>
+              {m.author.kind === 'system' ? (
+                <span className="chat__system">{m.text}</span>
+              ) : (
+                <>
+                  <span className="chat__time">{timeOf(m.at)}</span>{' '}
+                  {you?.canModerate && m.author.name !== you.name ? (
+                    <button
+                      type="button"
+                      className="chat__author chat__author--menu"
+                      aria-expanded={menuFor === m.id}
+                      aria-label={`Moderate ${m.author.name}`}
+                      onClick={() => setMenuFor(menuFor === m.id ? null : m.id)}
+                    >
+                      {m.author.name}
                     </button>
-                    <button type="button" onClick={() => moderate('timeout', m)} aria-label={`Time out ${m.author.name} for 5 minutes`}>
-                      Timeout
-                    </button>
-                    <button type="button" onClick={() => moderate('ban', m)} aria-label={`Ban ${m.author.name}`}>
-                      Ban
-                    </button>
-                  </span>
-                )}
-              </>
-            )}
-          </li>
-        ))}
+                  ) : (
+                    <span className="chat__author">{m.author.name}</span>
+                  )}
+                  {m.author.kind === 'guest' && <span className="chat__guest">guest</span>}
+                  <span className="chat__sep">: </span>
+                  <span className="chat__text">{m.text}</span>
+                  {menuFor === m.id && you && (
+                    <ChatUserMenu
+                      socket={socket}
+                      channel={key}
+                      message={m}
+                      you={you}
+                      onDone={(said, failed) => {
+                        setMenuFor(null);
+                        if (failed) setSendError(said);
+                        else setNote(said);
+                      }}
+                    />
+                  )}
+                </>
+              )}
+            </li>
+          );
+        })}
         {status.kind === 'joined' && messages.length === 0 && <li className="chat__empty">No messages yet. Say hello!</li>}
       </ol>
       {status.kind === 'connecting' && <p className="chat__status">Connecting to chat…</p>}
@@ -198,6 +291,11 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
       {tooLong && (
         <p className="chat__status chat__status--error" role="alert">
           Messages can be at most {CHAT_LIMITS.maxMessageChars} characters.
+        </p>
+      )}
+      {note && (
+        <p className="chat__status" role="status">
+          {note}
         </p>
       )}
       {sendError && (
@@ -209,17 +307,23 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
         <div className="chat__hint">{signInHint ?? 'Sign in to chat.'}</div>
       ) : (
         <form className="chat__form" onSubmit={send}>
+          {(modeLabels.length > 0 || waitLeft > 0) && (
+            <p className="chat__modes" data-testid="chat-modes">
+              {modeLabels.join(' · ')}
+              {waitLeft > 0 && <span className="chat__wait"> — you can send again in {waitLeft} s</span>}
+            </p>
+          )}
           <input
             type="text"
             aria-label="Send a message"
-            placeholder="Send a message"
+            placeholder={placeholder}
             value={text}
             aria-invalid={tooLong}
             onChange={(e) => setText(e.target.value)}
             disabled={!canWrite}
             autoComplete="off"
           />
-          <button type="submit" disabled={!canWrite || sending || !text.trim() || tooLong}>
+          <button type="submit" disabled={!canWrite || sending || !text.trim() || tooLong || waitLeft > 0}>
             Send
           </button>
         </form>

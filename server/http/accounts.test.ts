@@ -2,9 +2,8 @@
 // changes, no-store on API answers, and the operator CLI's set-password and sign-out against a running server.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import type { AccessChange } from '../access/changes.js';
-import { startTestServer, type TestServer } from '../test-support/server.js';
+import { runCli, startTestServer, type TestServer } from '../test-support/server.js';
 
 interface Answer {
   status: number;
@@ -232,21 +231,7 @@ describe('operator CLI: set-password and sign-out against a running server', () 
   after(async () => s.stop());
 
   /** Runs the CLI as its own process on the server's data folder (SQLite in WAL mode is shared). */
-  const cli = (args: string[], stdin?: string) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
-        env: { ...process.env, ONAIR_DATA_DIR: s.dataDir },
-        stdio: ['pipe', 'pipe', 'pipe'],
-        timeout: 30_000,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(stdin ?? '');
-    });
+  const cli = (args: string[], stdin?: string) => runCli(args, s.sameDatabaseEnv, stdin);
   const login = (username: string, password: string) => api('POST', '/api/auth/login', { username, password });
   const api = async (method: string, url: string, body?: unknown, token?: string) =>
     (

@@ -13,7 +13,13 @@ import { createMediaCache, mediaFastPath, registerMediaRoutes } from './routes-m
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerSocialRoutes } from './routes-social.js';
 import { registerSiteRoutes, type SitePages } from './routes-site.js';
+import { registerWebhookRoutes } from './routes-webhooks.js';
+import { registerDestinationRoutes } from './routes-destinations.js';
+import { registerModerationRoutes } from './routes-moderation.js';
+import { registerDashboardRoutes } from './routes-dashboard.js';
+import { registerAdminRoutes } from './routes-admin.js';
 import { EXPOSED_HEADERS } from './media-headers.js';
+import { pageMetaSource } from './page-meta.js';
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const mediaCache = createMediaCache();
@@ -56,9 +62,14 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerAccountRoutes(app, deps);
   registerChannelRoutes(app, deps);
   registerSocialRoutes(app, deps);
+  registerWebhookRoutes(app, deps);
+  registerDestinationRoutes(app, deps);
+  registerModerationRoutes(app, deps);
+  registerDashboardRoutes(app, deps);
+  registerAdminRoutes(app, deps);
   registerMediaRoutes(app, deps, mediaCache);
   // The viewer web app last: it claims only its own paths (/, /c/*, /i/*, /embed/*, /settings, /replay/*, /assets/*).
-  sitePage = registerSiteRoutes(app, deps).notFound;
+  sitePage = registerSiteRoutes(app, deps, { meta: pageMetaSource(deps) }).notFound;
   return app;
 }
 

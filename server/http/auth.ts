@@ -56,9 +56,14 @@ export function clearCredentialCookies(reply: FastifyReply, deps: HttpDeps): voi
   reply.clearCookie(GUEST_COOKIE, credentialCookieOptions(deps));
 }
 
-/** Stat pages show publisher addresses: loopback, or the admin token. */
-export function isOperator(req: FastifyRequest, deps: HttpDeps): boolean {
+/**
+ * Stat pages show publisher addresses: open to this machine (loopback), the admin token (ONAIR_ADMIN_TOKEN), and an
+ * admin account's own sign-in (bearer or session cookie; `onair user admin NAME on`, read on every request).
+ */
+export async function isOperator(req: FastifyRequest, deps: HttpDeps): Promise<boolean> {
   const ip = req.ip;
   if ((ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1') && !forwardedUntrusted(req.raw, deps.trust)) return true;
-  return !!deps.adminToken && bearerToken(req.headers.authorization) === deps.adminToken;
+  if (deps.adminToken && bearerToken(req.headers.authorization) === deps.adminToken) return true;
+  const p = await authenticate(req, deps);
+  return !!p && (await deps.users.isAdmin(p.userId));
 }

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiError, ApiErrorCode } from '../api/types.js';
 import { LIMITS } from '../config.js';
+import { isConnectionError } from '../db/database.js';
 import { DbError, type DbErrorCode } from '../db/errors.js';
 import type { Logger } from '../log.js';
 
@@ -13,6 +14,8 @@ export class HttpError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly retryAfterSeconds?: number,
+    /** A `forbidden` answer's channel (ApiError.error.channel). */
+    readonly channel?: string,
   ) {
     super(message);
   }
@@ -21,8 +24,10 @@ export class HttpError extends Error {
 export const notFound = (what = 'Not found') => new HttpError(404, 'not_found', what);
 export const unauthorized = () => new HttpError(401, 'unauthorized', 'Sign in first: send the session cookie or an Authorization: Bearer token.');
 
-export function errorBody(code: ApiErrorCode, message: string, retryAfterSeconds?: number): ApiError {
-  return { error: { code, message, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) } };
+export function errorBody(code: ApiErrorCode, message: string, retryAfterSeconds?: number, channel?: string): ApiError {
+  return {
+    error: { code, message, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}), ...(channel !== undefined ? { channel } : {}) },
+  };
 }
 
 /**
@@ -43,7 +48,7 @@ export function makeErrorHandler(logger: Logger) {
   return (err: FastifyError | HttpError, req: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof HttpError) {
       if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
-      return reply.status(err.status).send(errorBody(err.code, err.message, err.retryAfterSeconds));
+      return reply.status(err.status).send(errorBody(err.code, err.message, err.retryAfterSeconds, err.channel));
     }
     const fe = err as FastifyError;
     const known = fe.code ? FRAMEWORK_ERRORS[fe.code] : undefined;
@@ -55,6 +60,14 @@ export function makeErrorHandler(logger: Logger) {
       return reply
         .status(fe.statusCode)
         .send(errorBody('bad_request', `The request could not be handled (${fe.statusCode} ${STATUS_CODES[fe.statusCode] ?? 'Client Error'}).`));
+    }
+    if (isConnectionError(err)) {
+      // The database went away: what needs it fails plainly; live streams and their media go on.
+      logger.warn({ err: err.message, url: req.routeOptions?.url ?? 'unknown' }, 'request failed: database unreachable');
+      return reply
+        .status(503)
+        .header('retry-after', '5')
+        .send(errorBody('unavailable', 'The database is unreachable; try again in a moment.', 5));
     }
     logger.error({ err, url: req.routeOptions?.url ?? 'unknown' }, 'request failed');
     return reply.status(500).send(errorBody('internal', 'Something went wrong on the server.'));
@@ -72,7 +85,15 @@ const DB_ERROR_HTTP: Partial<Record<DbErrorCode, [number, ApiErrorCode]>> = {
   invalid_title: [400, 'bad_request'],
   invalid_visibility: [400, 'bad_request'],
   invalid_invite: [400, 'bad_request'],
+  invite_not_found: [404, 'not_found'],
+  invite_expired: [410, 'invite_expired'],
+  invite_used_up: [410, 'invite_used_up'],
+  invite_revoked: [410, 'invite_revoked'],
   cannot_follow_self: [400, 'bad_request'],
+  invalid_webhook: [400, 'bad_request'],
+  too_many_webhooks: [400, 'bad_request'],
+  invalid_destination: [400, 'bad_request'],
+  too_many_destinations: [400, 'bad_request'],
   not_found: [404, 'not_found'],
 };
 
@@ -83,6 +104,26 @@ export function rethrowDbError(err: unknown): never {
     if (mapped) throw new HttpError(mapped[0], mapped[1], err.message);
   }
   throw err;
+}
+
+/**
+ * A request body that must be a JSON object: 400 with `example` otherwise. `optional`: no body reads as {} (routes
+ * whose fields all have defaults).
+ */
+export function jsonObject(body: unknown, example: string, opts: { optional?: boolean } = {}): Record<string, unknown> {
+  if (opts.optional && (body === undefined || body === null)) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'bad_request', `Send a JSON object, e.g. ${example}.`);
+  return body as Record<string, unknown>;
+}
+
+/** Runs an input check that throws ValidationError / DbError: what it refuses is answered as rethrowDbError maps it. */
+export function checkedInput<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    rethrowDbError(err);
+  }
 }
 
 /** What the HTTP parser could not read, before any route: status, code and message. */

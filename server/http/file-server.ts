@@ -45,16 +45,26 @@ export class HotFileCache {
       return hit.body;
     }
     const body = await readFile(file);
-    if (body.length <= this.maxFileBytes) {
-      if (hit) this.drop(file);
-      this.entries.set(file, { mtimeMs: st.mtimeMs, size: body.length, body });
-      this.bytes += body.length;
-      for (const [k] of this.entries) {
-        if (this.bytes <= this.maxBytes) break;
-        this.drop(k);
-      }
-    }
+    this.put(file, body, st.mtimeMs);
     return body;
+  }
+
+  /** Keeps bytes that never change under `key` (a file, or what another node sent), the oldest dropped first. */
+  put(key: string, body: Buffer, mtimeMs = 0): void {
+    if (body.length > this.maxFileBytes) return;
+    this.drop(key);
+    this.entries.set(key, { mtimeMs, size: body.length, body });
+    this.bytes += body.length;
+    for (const [k] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.drop(k);
+    }
+  }
+
+  /** Forgets every file under a folder (a deleted replay's). */
+  forgetUnder(dir: string): void {
+    const prefix = dir + path.sep;
+    for (const file of [...this.entries.keys()]) if (file.startsWith(prefix)) this.drop(file);
   }
 
   private drop(file: string) {

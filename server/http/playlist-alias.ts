@@ -1,7 +1,7 @@
-// Playlists read from disk (replays, and the ABR renditions ffmpeg writes) served at another address: relative
-// URIs get the stream folder's prefix (/vod/<streamId>/), and with a media token (`?t=`) every URI gets the same
-// query, since players resolve segment URIs against the playlist URL and drop its query string. A live stream's
-// own playlists are rendered with their base and query instead (LiveStream.playlist). Pure.
+// Playlists read from disk (replays, their ABR renditions included) served at another address: relative URIs get
+// the stream folder's prefix (/vod/<streamId>/), and with a media token (`?t=`) every URI gets the same query, since
+// players resolve segment URIs against the playlist URL and drop its query string. A live stream's own playlists,
+// its renditions' too, are rendered with their base and query instead (LiveStream.playlist). Pure.
 import { isOtherOrigin, resolveUri, withQuery } from '../media/hls-playlist.js';
 
 export { withQuery };

@@ -1,6 +1,16 @@
 // Accounts: register, log in and out (here or everywhere), change the password, the caller's channel and stream key.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiUser, AuthResult, Credentials, MyChannel, NewStreamKey, PasswordChange, SessionMode } from '../api/types.js';
+import type {
+  ApiUser,
+  AuthResult,
+  Credentials,
+  MyChannel,
+  NewStreamKey,
+  PasswordChange,
+  SessionMode,
+  SignupMode,
+  SignupPolicy,
+} from '../api/types.js';
 import type { Channel, User } from '../db/models.js';
 import { validatePassword } from '../db/validation.js';
 import { LIMITS } from '../config.js';
@@ -19,6 +29,8 @@ export function myChannelBody(deps: HttpDeps, req: FastifyRequest, channel: Chan
     title: channel.title,
     streamKey: channel.streamKey,
     rtmpUrl: base.rtmp,
+    ...(base.rtmps && { rtmpsUrl: base.rtmps }),
+    ...(base.srt && { srtUrl: base.srt }),
     hlsUrl: urls.hls,
     dashUrl: urls.dash,
     live,
@@ -29,12 +41,12 @@ export function myChannelBody(deps: HttpDeps, req: FastifyRequest, channel: Chan
 }
 
 export function toApiUser(u: User): ApiUser {
-  return { id: u.id, username: u.username, createdAt: new Date(u.createdAt).toISOString() };
+  return { id: u.id, username: u.username, createdAt: new Date(u.createdAt).toISOString(), admin: u.admin };
 }
 
 const SESSION_MODES: readonly SessionMode[] = ['bearer', 'cookie'];
 
-function readCredentials(body: unknown): Required<Credentials> {
+function readCredentials(body: unknown): Credentials & { session: SessionMode } {
   const b = body as Partial<Credentials> | null;
   if (!b || typeof b !== 'object' || typeof b.username !== 'string' || typeof b.password !== 'string') {
     throw new HttpError(400, 'bad_request', 'Send JSON {"username": "...", "password": "..."}.');
@@ -43,7 +55,25 @@ function readCredentials(body: unknown): Required<Credentials> {
   if (!SESSION_MODES.includes(session)) {
     throw new HttpError(400, 'bad_request', '"session" must be "bearer" (a token in the answer) or "cookie" (the session cookie, no token).');
   }
-  return { username: b.username.trim(), password: b.password, session };
+  if (b.invite !== undefined && (typeof b.invite !== 'string' || b.invite.length === 0 || b.invite.length > 200)) {
+    throw new HttpError(400, 'bad_request', '"invite" must be the token of an invite link (the part after /i/).');
+  }
+  return { username: b.username.trim(), password: b.password, session, ...(b.invite !== undefined ? { invite: b.invite } : {}) };
+}
+
+/** Why a sign-up is refused under ONAIR_SIGNUPS, in plain words; null when it may go on. */
+function signupRefusal(mode: SignupMode, invite: string | undefined): HttpError | null {
+  if (mode === 'closed') {
+    return new HttpError(403, 'signups_closed', 'This server does not take sign-ups: its operator creates accounts. Ask them for one.');
+  }
+  if (mode === 'invite' && invite === undefined) {
+    return new HttpError(
+      403,
+      'invite_required',
+      'Sign-ups on this server need an invite link from someone on it. Open the invite link you were sent and create your account there.',
+    );
+  }
+  return null;
 }
 
 function readPasswordChange(body: unknown): PasswordChange {
@@ -104,11 +134,19 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
     for (const userId of userIds) await deps.accessChanges.publish({ kind: 'tokens-revoked', userId });
   }
 
+  app.get('/api/auth/signups', async () => {
+    const body: SignupPolicy = { mode: deps.config.signups };
+    return body;
+  });
+
   app.post('/api/auth/register', async (req, reply) => {
     const creds = readCredentials(req.body);
+    const refused = signupRefusal(deps.config.signups, creds.invite);
+    if (refused) throw refused;
     const wait = registrations.check(req.ip);
     if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many new accounts from this address; try again later.', wait);
-    const { user } = await deps.accounts.createUserWithChannel(creds.username, creds.password).catch(rethrowDbError);
+    const { user } = await deps.accounts.createUserWithChannel(creds.username, creds.password, { invite: creds.invite }).catch(rethrowDbError);
+    if (creds.invite !== undefined) deps.logger.info({ userId: user.id }, 'account created with an invite');
     return reply.status(201).send(await signIn(reply, user, creds.session));
   });
 
@@ -121,6 +159,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
       deps.loginLimiter.recordFailure(req.ip, creds.username.toLowerCase());
       throw new HttpError(401, 'bad_credentials', 'Wrong username or password.');
     }
+    if (user.disabled) throw new HttpError(403, 'account_disabled', 'This account is disabled by the server’s operator.');
     deps.loginLimiter.recordSuccess(req.ip, creds.username.toLowerCase());
     return signIn(reply, user, creds.session);
   });

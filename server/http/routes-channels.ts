@@ -1,16 +1,17 @@
-// Public channel pages' data: a channel, its replays, one replay. Non-public channels show the caller only what
-// they may see (see PublicChannel in server/api/types.ts).
+// Public channel pages' data: a channel, its replays, one replay; and the owner renaming and deleting replays.
+// Non-public channels show the caller only what they may see (see PublicChannel in server/api/types.ts).
 import { channelAccessInfo } from '../access/access.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiReplay, PublicChannel } from '../api/types.js';
+import type { ApiReplay, ApiReplayDetail, PublicChannel, ReplayUpdate } from '../api/types.js';
 import type { Channel, Replay } from '../db/models.js';
-import { identify } from './auth.js';
+import { identify, requireUser } from './auth.js';
 import type { HttpDeps } from './deps.js';
-import { HttpError } from './errors.js';
+import { HttpError, rethrowDbError } from './errors.js';
+import { readVerticalLink } from '../media/vertical-link.js';
 import { channelUrls, publicBase, replayUrls, type PublicBase } from './urls.js';
 
 export const privateChannel = (name: string) =>
-  new HttpError(403, 'forbidden', `${name} is a private channel: only its owner and the people they let in can watch it.`);
+  new HttpError(403, 'forbidden', `${name} is a private channel: only its owner and the people they let in can watch it.`, undefined, name);
 
 /** The channel named in a URL, or 404. */
 export async function channelByName(deps: HttpDeps, name: string): Promise<Channel> {
@@ -26,12 +27,38 @@ export async function requireWatch(req: FastifyRequest, deps: HttpDeps, channel:
   if (!(await deps.access.canWatch(who, channelAccessInfo(channel)))) throw privateChannel(channel.name);
 }
 
+const REPLAY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const noSuchReplay = () => new HttpError(404, 'not_found', 'No such replay: it was deleted, or the link is wrong.');
+
+/** The replay a URL names (not deleted), or 404. */
+async function replayByParam(req: FastifyRequest, deps: HttpDeps): Promise<Replay> {
+  const id = (req.params as { id: string }).id;
+  const replay = REPLAY_ID.test(id) ? await deps.replays.byId(id) : null;
+  if (!replay || replay.deletedAt !== null) throw noSuchReplay();
+  return replay;
+}
+
+/** A replay of the caller's own channel (renaming, deleting): 401 signed out, 404 unknown, 403 someone else's. */
+async function ownReplay(req: FastifyRequest, deps: HttpDeps): Promise<{ replay: Replay; channel: Channel }> {
+  const { userId } = await requireUser(req, deps);
+  const replay = await replayByParam(req, deps);
+  const channel = await deps.channels.byId(replay.channelId);
+  if (!channel) throw noSuchReplay();
+  if (channel.userId !== userId) {
+    // Someone who may not watch it learns no more than GET /api/replays/:id tells them.
+    await requireWatch(req, deps, channel);
+    throw new HttpError(403, 'forbidden', `Only ${channel.name} can rename or delete this replay.`);
+  }
+  return { replay, channel };
+}
+
 export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const toApiReplay = (base: PublicBase, r: Replay): ApiReplay => {
     const urls = replayUrls(base, r.id);
     return {
       id: r.id,
       title: r.title,
+      pageUrl: urls.page,
       startedAt: new Date(r.startedAt).toISOString(),
       durationSeconds: Math.round(r.durationSeconds * 1000) / 1000,
       hlsUrl: urls.hls,
@@ -59,7 +86,13 @@ export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): voi
       followers: await deps.follows.countFollowers(channel.id),
       following: who?.kind === 'user' ? await deps.follows.isFollowing(who.userId, channel.id) : false,
       canWatch,
+      vertical: null,
     };
+    const companion = canWatch ? deps.streams.vertical(channel.name) : undefined;
+    if (companion) {
+      const video = companion.packager.info().video;
+      body.vertical = { hlsUrl: urls.verticalHls, width: video?.width ?? 0, height: video?.height ?? 0 };
+    }
     return body;
   });
 
@@ -72,11 +105,31 @@ export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): voi
   });
 
   app.get('/api/replays/:id', async (req) => {
-    const id = (req.params as { id: string }).id;
-    const replay = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await deps.replays.byId(id) : null;
-    if (!replay || replay.deletedAt !== null) throw new HttpError(404, 'not_found', 'No such replay.');
+    const replay = await replayByParam(req, deps);
     const channel = await deps.channels.byId(replay.channelId);
     if (channel) await requireWatch(req, deps, channel);
-    return { ...toApiReplay(publicBase(deps.config, req.raw, deps.trust), replay), channel: channel?.name ?? null };
+    const base = publicBase(deps.config, req.raw, deps.trust);
+    const link = await readVerticalLink(deps.streams.mediaDir, replay.id);
+    const vertical = link && { hlsUrl: replayUrls(base, link.streamId).hls, width: link.width, height: link.height };
+    const body: ApiReplayDetail = { ...toApiReplay(base, replay), channel: channel?.name ?? null, vertical };
+    return body;
+  });
+
+  app.patch('/api/replays/:id', async (req) => {
+    const { replay, channel } = await ownReplay(req, deps);
+    const body = req.body as Partial<ReplayUpdate> | undefined;
+    if (!body || typeof body !== 'object' || Array.isArray(body) || body.title === undefined) {
+      throw new HttpError(400, 'bad_request', 'Send the new title as JSON, e.g. {"title": "Friday night speedruns"}.');
+    }
+    const renamed = await deps.replays.rename(replay.id, body.title as string).catch(rethrowDbError);
+    if (!renamed) throw noSuchReplay();
+    deps.logger.info({ channel: channel.name, streamId: replay.id }, 'replay renamed');
+    return toApiReplay(publicBase(deps.config, req.raw, deps.trust), renamed);
+  });
+
+  app.delete('/api/replays/:id', async (req, reply) => {
+    const { replay } = await ownReplay(req, deps);
+    if (!(await deps.retention.deleteReplay(replay.id))) throw noSuchReplay();
+    return reply.status(204).send();
   });
 }

@@ -10,11 +10,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotFileCache, isSafeMediaPath, serveMediaFile } from './file-server.js';
 import { CORS_HEADERS, isImmutable, isPlaylist, mediaHeaders } from './media-headers.js';
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
-import { partOfFile, TRACK_FILES } from '../media/hls-playlist.js';
+import { partOfFile } from '../media/hls-playlist.js';
 import { awaitDirectives, awaitPart, awaitPlaylist, awaitSegment } from './hls-delivery.js';
-import type { LiveStream } from '../media/live-stream.js';
+import { verticalKey, type LiveStream } from '../media/live-stream.js';
+import { STREAM_HEADER_FILE } from '../media/live-streams.js';
 import { GrowingPart } from '../media/growing-parts.js';
 import { PassThrough } from 'node:stream';
+import type { Origin } from '../cluster/origins.js';
+import { PEER_HEADER, verifyPeer } from '../cluster/peer-auth.js';
 
 const CHANNEL_NAME = /^[a-z0-9_-]{1,64}$/;
 const STREAM_ID = /^[A-Za-z0-9_-]{6,64}$/;
@@ -22,6 +25,14 @@ const STREAM_ID = /^[A-Za-z0-9_-]{6,64}$/;
 const HOT_CACHE_BYTES = 256 * 1024 * 1024;
 /** How long a replay's existence is remembered, to spare the database one query per segment. */
 const REPLAY_LOOKUP_TTL_MS = 10_000;
+
+/** A viewer's (or a peer node's) access to a channel's media: cache scope, and the token query for rewritten URIs. */
+interface MediaAccess {
+  scope: 'public' | 'private';
+  query: string;
+  /** Asked by another node of the cluster for its viewer (already checked there). */
+  peer?: boolean;
+}
 
 interface Params {
   channel?: string;
@@ -34,16 +45,17 @@ export function createMediaCache(): HotFileCache {
   return new HotFileCache(HOT_CACHE_BYTES);
 }
 
-const HLS_INDEX = /^\/hls\/([a-z0-9_-]{1,64})\/index\.m3u8$/;
-/** A live stream's track playlists beside the master. */
-const TRACK_PLAYLISTS = new Set<string>([TRACK_FILES.video.playlist, TRACK_FILES.audio.playlist]);
-const VOD_PATH = /^\/vod\/([A-Za-z0-9_-]{6,64})\/([A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})$/;
+const HLS_INDEX = /^\/hls\/([a-z0-9_-]{1,64})\/(vertical\/)?index\.m3u8$/;
+/** The channel's vertical companion is served under this folder of its aliases: /hls/<channel>/vertical/index.m3u8. */
+const VERTICAL_FOLDER = 'vertical/';
+/** A file of a stream folder, or of an ABR rendition's folder in it (as isSafeMediaPath: no part starts with a dot). */
+const VOD_PATH = /^\/vod\/([A-Za-z0-9_-]{6,64})\/((?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\/)?[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})$/;
 
 /**
  * The hot path of a live event: a plain GET of a live, public stream's playlist (the channel's master, the
- * stream's track playlists: the stream renders both) or of a segment already in memory is answered
- * straight from the HTTP server, before Fastify's routing and hooks. Anything else (private channels, ranges, HEAD,
- * query strings, files not cached yet, rendition playlists that ffmpeg writes) returns false and goes through the
+ * stream's track and ABR rendition playlists: the stream renders them all) or of a segment already in memory is
+ * answered straight from the HTTP server, before Fastify's routing and hooks. Anything else (private channels,
+ * ranges, HEAD, query strings, files not cached yet) returns false and goes through the
  * routes below, which apply every rule. Answers are the same bytes and headers the route would send. A query
  * string never matches here: Low-Latency HLS requests (_HLS_msn, _HLS_part, _HLS_skip) wait or differ from the
  * cached playlist, and go to the routes.
@@ -71,7 +83,7 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
     if (req.method !== 'GET' || req.headers.range || !req.url) return false;
     const hls = HLS_INDEX.exec(req.url);
     if (hls) {
-      const stream = deps.streams.get(hls[1]);
+      const stream = hls[2] ? deps.streams.vertical(hls[1]) : deps.streams.get(hls[1]);
       return stream ? livePlaylist(req, res, req.url, stream, 'index.m3u8', true) : false;
     }
     if (!req.url.startsWith('/vod/')) return false;
@@ -79,7 +91,7 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
     if (!m) return false;
     if (m[2].endsWith('.m3u8')) {
       const stream = deps.streams.byStreamId(m[1]);
-      return stream && TRACK_PLAYLISTS.has(m[2]) ? livePlaylist(req, res, req.url, stream, m[2], false) : false;
+      return stream?.isMediaPlaylist(m[2]) ? livePlaylist(req, res, req.url, stream, m[2], false) : false;
     }
     if (!isImmutable(m[2])) return false;
     const stream = deps.streams.byStreamId(m[1]);
@@ -131,7 +143,7 @@ function sendSegment(req: FastifyRequest, reply: FastifyReply, rel: string, body
 export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache: HotFileCache = createMediaCache()): void {
   const aliasCache = new Map<string, { mtimeMs: number; size: number; raw: string; body: string }>();
   /** Replays known to exist, with their channel id: spares the database a query per segment. */
-  const replayKnown = new Map<string, { at: number; channelId: number }>();
+  const replayKnown = new Map<string, { at: number; channelId: number; nodeUrl: string | null }>();
 
   const notFound = (reply: FastifyReply, message: string) =>
     reply
@@ -154,10 +166,17 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
    * a media token (?t=), the guest cookie, or an allowed user's bearer / session. Returns the query to carry into
    * rewritten playlists ("t=…" when a token was given), or null when refused.
    */
-  async function mediaAccess(req: FastifyRequest, info: ChannelAccessInfo): Promise<{ scope: 'public' | 'private'; query: string } | null> {
-    if (info.visibility === 'public') return { scope: 'public', query: '' };
+  async function mediaAccess(req: FastifyRequest, info: ChannelAccessInfo): Promise<MediaAccess | null> {
     const t = (req.query as { t?: unknown } | undefined)?.t;
     const mediaToken = typeof t === 'string' ? t : undefined;
+    const cluster = deps.cluster;
+    if (cluster && req.headers[PEER_HEADER] !== undefined) {
+      // Another node checked its viewer's access and asks for the media it may show them, token and all.
+      if (!verifyPeer(cluster.secret, req.headers[PEER_HEADER], 'GET', req.url)) return null;
+      const scope = info.visibility === 'public' ? 'public' : 'private';
+      return { scope, query: mediaToken ? `t=${encodeURIComponent(mediaToken)}` : '', peer: true };
+    }
+    if (info.visibility === 'public') return { scope: 'public', query: '' };
     const ok = await deps.access.mediaAllowed(info, {
       mediaToken,
       bearer: bearerToken(req.headers.authorization),
@@ -169,28 +188,70 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     return { scope: 'private', query };
   }
 
+  /**
+   * Cluster mode: `channel`'s stream is live on another node. The viewer's access was checked here; the media comes
+   * from the origin (shared by every viewer who asks for the same segment or part at once).
+   */
+  async function fromOrigin(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    origin: Origin,
+    rel: string,
+    allowed: MediaAccess,
+    channel: string,
+    live = true,
+  ) {
+    const immutable = isImmutable(rel);
+    if (live && isPlaylist(rel)) deps.viewers.touch(channel, req.ip, req.headers['user-agent']);
+    let fetched;
+    try {
+      fetched = await deps.cluster!.fetcher.fetch(origin, req.url, immutable);
+    } catch (err) {
+      deps.logger.warn({ err: (err as Error).message, channel, node: origin.nodeId }, 'cluster: origin did not answer');
+      return reply
+        .status(502)
+        .header('cache-control', 'no-cache')
+        .send({ error: { code: 'origin_unreachable', message: `${channel} is live on another node that did not answer; try again in a moment.` } });
+    }
+    if ('part' in fetched) return sendGrowingPart(req, reply, rel, fetched.part, allowed.scope);
+    if (fetched.status !== 200) {
+      return reply.status(fetched.status).headers({ 'content-type': fetched.contentType, 'cache-control': 'no-cache' }).send(fetched.body);
+    }
+    if (immutable) return sendSegment(req, reply, rel, fetched.body, allowed.scope);
+    return reply.headers(mediaHeaders(rel, allowed.scope)).send(fetched.body);
+  }
+
   /** Serves a playlist of a live stream through the alias, rewriting its URIs to the stream folder. */
   async function serveAlias(req: FastifyRequest, reply: FastifyReply, kind: 'hls' | 'dash') {
-    const { channel = '', '*': rel } = req.params as Params;
-    if (!CHANNEL_NAME.test(channel) || !isSafeMediaPath(rel)) return notFound(reply, 'No such file.');
-    // A stream that has just ended stays answerable here for a minute, with its final playlists (ENDLIST), so
-    // players behind the edge play it to the end.
-    const stream = deps.streams.get(channel) ?? deps.streams.recentlyEnded.get(channel);
+    const { channel = '', '*': path0 } = req.params as Params;
+    if (!CHANNEL_NAME.test(channel) || !isSafeMediaPath(path0)) return notFound(reply, 'No such file.');
     // Access before liveness: whether a private channel is live is itself private.
     const info = await deps.access.channel(channel);
     if (!info) return notFound(reply, `${channel} is not live.`);
     const allowed = await mediaAccess(req, info);
     if (!allowed) return forbidden(reply, channel);
-    if (!stream) return notFound(reply, `${channel} is not live.`);
+    // The vertical companion answers under its folder of the alias, from this node only (it has no origin record).
+    const vertical = path0.startsWith(VERTICAL_FOLDER);
+    const rel = vertical ? path0.slice(VERTICAL_FOLDER.length) : path0;
+    const registryKey = vertical ? verticalKey(channel) : channel;
+    let stream = deps.streams.get(registryKey);
+    if (!stream && !allowed.peer && !vertical) {
+      const origin = await deps.cluster?.origins.originOf(channel);
+      if (origin) return fromOrigin(req, reply, origin, rel, allowed, channel);
+    }
+    // A stream that has just ended stays answerable here for a minute, with its final playlists (ENDLIST), so
+    // players behind the edge play it to the end.
+    stream ??= deps.streams.recentlyEnded.get(registryKey);
+    if (!stream) return notFound(reply, vertical ? `${channel} has no vertical stream on air.` : `${channel} is not live.`);
     if (!isPlaylist(rel)) {
-      if (rel === 'thumb.jpg') deps.streams.thumbnailWanted(channel);
+      if (rel === 'thumb.jpg' && !vertical) deps.streams.thumbnailWanted(channel);
       const unwritten = stream.segment(rel);
       if (unwritten) return sendSegment(req, reply, rel, unwritten, allowed.scope);
       // Thumbnails and, for clients that ignore the rewritten URIs, the files themselves.
       return serveMediaFile(req, reply, stream.dir, rel, cache, { cacheScope: allowed.scope });
     }
     if ((kind === 'hls') !== rel.endsWith('.m3u8')) return notFound(reply, 'No such file.');
-    if (!stream.ending) deps.viewers.touch(channel, req.ip, req.headers['user-agent']);
+    if (!stream.ending && !allowed.peer) deps.viewers.touch(channel, req.ip, req.headers['user-agent']);
     // The stream renders its live manifests with URIs into its folder (and the token, if any).
     const uris = { base: `/vod/${stream.streamId}/`, query: allowed.query };
     if (kind === 'dash' && rel === 'index.mpd') {
@@ -199,8 +260,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       return reply.headers(mediaHeaders(rel, allowed.scope)).send(mpd);
     }
     let directives = { delta: false, blocking: false };
-    if (TRACK_PLAYLISTS.has(rel)) {
-      const d = await awaitDirectives(req, reply, stream);
+    if (stream.isMediaPlaylist(rel)) {
+      const d = await awaitDirectives(req, reply, stream, stream.target(rel)!.packager);
       if (!d) return reply;
       directives = d;
     }
@@ -232,8 +293,11 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
   /** A live stream by id, or one that ended within the last minute (it answers its final playlists). */
   const liveOrJustEnded = (id: string) => deps.streams.byStreamId(id) ?? deps.streams.recentlyEnded.byStreamId(id);
 
-  /** A stream's folder and its channel's access facts, or null when there is no such stream or replay. */
-  async function streamFolder(id: string): Promise<{ dir: string; info: ChannelAccessInfo } | null> {
+  /**
+   * A stream's folder and its channel's access facts, or null when there is no such stream or replay. In cluster
+   * mode `elsewhere` names the node whose disk holds a replay that is not on this one.
+   */
+  async function streamFolder(id: string): Promise<{ dir: string; info: ChannelAccessInfo; elsewhere?: Origin } | null> {
     const live = liveOrJustEnded(id);
     if (live) {
       const info = await deps.access.channel(live.channel);
@@ -243,33 +307,64 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     let known = replayKnown.get(id);
     if (!known || Date.now() - known.at >= REPLAY_LOOKUP_TTL_MS) {
       const replay = await deps.replays.byId(id);
-      if (!replay || replay.deletedAt !== null) {
+      const owner = replay && replay.deletedAt === null ? replay : await keptVerticalOwner(dir);
+      if (!owner) {
         replayKnown.delete(id);
         return null;
       }
-      known = { at: Date.now(), channelId: replay.channelId };
+      known = { at: Date.now(), channelId: owner.channelId, nodeUrl: owner.nodeUrl };
       replayKnown.set(id, known);
       if (replayKnown.size > 10000) replayKnown.delete(replayKnown.keys().next().value!);
     }
     const info = await deps.access.channelById(known.channelId);
-    return info ? { dir, info } : null;
+    if (!info) return null;
+    const holder = known.nodeUrl;
+    if (holder && deps.cluster && holder !== deps.cluster.origins.nodeUrl) {
+      return { dir, info, elsewhere: { nodeId: holder, nodeUrl: holder, channel: info.name, streamId: id } };
+    }
+    return { dir, info };
+  }
+
+  /**
+   * A vertical companion's folder kept with a replay (an unlinked one is deleted when it ends, and deleting the
+   * replay deletes it): it has the channel's access rules, by the channel its header names.
+   */
+  async function keptVerticalOwner(dir: string): Promise<{ channelId: number; nodeUrl: null } | null> {
+    let header: { channel?: unknown; role?: unknown };
+    try {
+      header = JSON.parse(await readFile(path.join(dir, STREAM_HEADER_FILE), 'utf8')) as typeof header;
+    } catch {
+      return null;
+    }
+    if (header.role !== 'vertical' || typeof header.channel !== 'string') return null;
+    const info = await deps.access.channel(header.channel);
+    return info ? { channelId: info.id, nodeUrl: null } : null;
   }
 
   async function serveVod(req: FastifyRequest, reply: FastifyReply) {
     const { id = '', '*': rel } = req.params as Params;
     if (!STREAM_ID.test(id) || !isSafeMediaPath(rel)) return notFound(reply, 'No such file.');
+    const remote = !liveOrJustEnded(id) && req.headers[PEER_HEADER] === undefined ? await deps.cluster?.origins.originOfStream(id) : undefined;
+    if (remote) {
+      const info = await deps.access.channel(remote.channel);
+      if (!info) return notFound(reply, 'No such replay.');
+      const allowed = await mediaAccess(req, info);
+      if (!allowed) return forbidden(reply, info.name);
+      return fromOrigin(req, reply, remote, rel, allowed, info.name);
+    }
     const folder = await streamFolder(id);
     if (!folder) return notFound(reply, 'No such replay.');
     const allowed = await mediaAccess(req, folder.info);
     if (!allowed) return forbidden(reply, folder.info.name);
+    if (folder.elsewhere && !allowed.peer) return fromOrigin(req, reply, folder.elsewhere, rel, allowed, folder.info.name, false);
     // Players poll a live stream's track playlists here (the channel's master points into the stream folder):
     // the stream renders them, relative to this folder, with the token (if any) on every URI.
     const live = liveOrJustEnded(id);
     if (live && rel.endsWith('.m3u8')) {
-      if (!live.ending) deps.viewers.touch(folder.info.name, req.ip, req.headers['user-agent']);
+      if (!live.ending && !allowed.peer) deps.viewers.touch(folder.info.name, req.ip, req.headers['user-agent']);
       let directives = { delta: false, blocking: false };
-      if (TRACK_PLAYLISTS.has(rel)) {
-        const d = await awaitDirectives(req, reply, live);
+      if (live.isMediaPlaylist(rel)) {
+        const d = await awaitDirectives(req, reply, live, live.target(rel)!.packager);
         if (!d) return reply;
         directives = d;
       }
@@ -293,7 +388,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       return reply.send(rel.endsWith('.m3u8') ? rewriteHlsUris(text, '', allowed.query) : addDashQuery(text, allowed.query));
     }
     // A part is only in memory; one named by the preload hint, and the segment in progress, are waited for.
-    const unwritten = live && (partOfFile(rel) ? await awaitPart(live, rel) : await awaitSegment(live, rel));
+    const unwritten = live && (partOfFile(path.posix.basename(rel)) ? await awaitPart(live, rel) : await awaitSegment(live, rel));
     if (unwritten instanceof GrowingPart) return sendGrowingPart(req, reply, rel, unwritten, allowed.scope);
     if (unwritten) return sendSegment(req, reply, rel, unwritten, allowed.scope);
     return serveMediaFile(req, reply, folder.dir, rel, cache, { cacheScope: allowed.scope });
@@ -312,5 +407,6 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
   deps.retention.on('replay-deleted', (id) => {
     replayKnown.delete(id);
     deps.streams.recentlyEnded.forget(id);
+    if (STREAM_ID.test(id)) cache.forgetUnder(path.join(deps.streams.mediaDir, id));
   });
 }

@@ -4,23 +4,37 @@ import type { ServerStats } from '../api/types.js';
 import { isOperator } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { HttpError } from './errors.js';
+import { liveStreamStats } from './live-stats.js';
 import { renderMetrics } from './metrics.js';
 import { renderStatXml, type StatSnapshot } from './stat-xml.js';
 
 export const ONAIR_VERSION = '0.1.0';
 
 export function registerOpsRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const streamStats = () => deps.streams.stats((ch) => deps.viewers.count(ch));
+  const streamStats = () => liveStreamStats(deps);
 
-  const guard = (req: FastifyRequest) => {
-    if (!isOperator(req, deps)) throw new HttpError(403, 'forbidden', 'Stats are open to this machine or with the admin token (ONAIR_ADMIN_TOKEN).');
+  const guard = async (req: FastifyRequest) => {
+    if (!(await isOperator(req, deps)))
+      throw new HttpError(
+        403,
+        'forbidden',
+        'Stats are open to this machine, to admin accounts signed in, and with the admin token (ONAIR_ADMIN_TOKEN).',
+      );
   };
 
-  app.get('/healthz', async () => ({ ok: true, uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000) }));
+  app.get('/healthz', async () => {
+    const origins = deps.cluster?.origins;
+    return {
+      ok: true,
+      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      // Cluster mode: with Redis unreachable the node serves only what it has, as one process would.
+      ...(origins && { cluster: { node: origins.nodeId, redis: origins.degraded ? 'unreachable' : 'ok' } }),
+    };
+  });
 
   app.get('/api/stats', async (req) => {
-    guard(req);
-    const streams = streamStats();
+    await guard(req);
+    const streams = await streamStats();
     const body: ServerStats = {
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       streams,
@@ -35,7 +49,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: HttpDeps): void {
   });
 
   app.get('/stat', async (req: FastifyRequest, reply: FastifyReply) => {
-    guard(req);
+    await guard(req);
     const rtmp = deps.rtmp();
     const snapshot: StatSnapshot = {
       version: ONAIR_VERSION,
@@ -47,14 +61,14 @@ export function registerOpsRoutes(app: FastifyInstance, deps: HttpDeps): void {
       bytesIn: rtmp.bytesIn,
       bytesOut: rtmp.bytesOut,
       app: 'live',
-      streams: streamStats().map((s) => ({ ...s, clients: rtmp.clients(s.channel), ...rtmp.channelBytesOut(s.channel) })),
+      streams: (await streamStats()).map((s) => ({ ...s, clients: rtmp.clients(s.channel), ...rtmp.channelBytesOut(s.channel) })),
     };
     return reply.type('text/xml; charset=utf-8').header('cache-control', 'no-cache').send(renderStatXml(snapshot));
   });
 
   app.get('/metrics', async (req, reply) => {
-    guard(req);
-    const streams = streamStats();
+    await guard(req);
+    const streams = await streamStats();
     const rtmp = deps.rtmp();
     const mem = process.memoryUsage();
     const text = renderMetrics([
@@ -94,6 +108,16 @@ export function registerOpsRoutes(app: FastifyInstance, deps: HttpDeps): void {
         samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.segments })),
       },
       { name: 'onair_process_resident_bytes', help: 'Resident memory of the server process.', type: 'gauge', samples: [{ value: mem.rss }] },
+      ...(deps.cluster
+        ? [
+            {
+              name: 'onair_cluster_upstream_requests_total',
+              help: 'Requests this node made to other nodes for media of channels live there.',
+              type: 'counter' as const,
+              samples: [{ value: deps.cluster.fetcher.upstreamRequests }],
+            },
+          ]
+        : []),
     ]);
     return reply.type('text/plain; version=0.0.4').send(text);
   });

@@ -1,19 +1,22 @@
 // The viewer web app: the built files in dist/renderer/viewer (npm run build:viewer). index.html answers every
-// app path (the app routes on the client); hashed assets under /assets/ are cached for a year and sent
-// compressed. Without a build, the app paths answer 503 with a page that says how to build it.
+// app path (the app routes on the client), with the page's title and link-preview tags written in (page-meta.ts);
+// hashed assets under /assets/ are cached for a year and sent compressed. Without a build, the app paths answer
+// 503 with a page that says how to build it.
 // Registers only the paths below, so /api, /hls, /dash, /vod, /stat, /metrics, /healthz and /socket.io are untouched.
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpDeps } from './deps.js';
+import { GENERIC_META, injectMeta, type PageMeta } from './page-meta.js';
 
 /** dist/renderer/viewer at the repository root. */
 export const DEFAULT_SITE_DIR = fileURLToPath(new URL('../../dist/renderer/viewer/', import.meta.url));
 
 /** The app's client-side routes: each answers index.html. */
-export const SITE_ROUTES = ['/', '/c/*', '/i/*', '/embed/*', '/settings', '/replay/*'] as const;
+export const SITE_ROUTES = ['/', '/c/*', '/i/*', '/embed/*', '/settings', '/dashboard', '/admin', '/replay/*'] as const;
 
 const ASSET_MIME: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -81,6 +84,8 @@ function preferredEncoding(req: FastifyRequest): 'br' | 'gzip' | null {
 export interface SiteOptions {
   /** Folder with index.html and assets/ (tests point it elsewhere). */
   root?: string;
+  /** The title and link-preview tags of a page (pageMetaSource); without it every page gets the generic ones. */
+  meta?: (req: FastifyRequest) => Promise<PageMeta>;
 }
 
 /** Paths of the server's other parts: an unknown path under them is an API or media 404 (JSON), never a page. */
@@ -98,7 +103,8 @@ export function registerSiteRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'l
   const root = path.resolve(opts.root ?? DEFAULT_SITE_DIR);
   const assetsDir = path.join(root, 'assets');
   const indexFile = path.join(root, 'index.html');
-  let index: { mtimeMs: number; size: number; body: Buffer; etag: string } | null = null;
+  let index: { mtimeMs: number; size: number; html: string; etag: string } | null = null;
+  const pageMeta = opts.meta ?? (async () => GENERIC_META);
   let warnedMissing = false;
   const compressed = new Map<string, { mtimeMs: number; body: Buffer }>();
 
@@ -112,8 +118,8 @@ export function registerSiteRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'l
       return null;
     }
     if (!index || index.mtimeMs !== st.mtimeMs || index.size !== st.size) {
-      const body = await readFile(indexFile);
-      index = { mtimeMs: st.mtimeMs, size: st.size, body, etag: `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"` };
+      const html = await readFile(indexFile, 'utf8');
+      index = { mtimeMs: st.mtimeMs, size: st.size, html, etag: `${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}` };
     }
     return index;
   }
@@ -142,10 +148,18 @@ export function registerSiteRoutes(app: FastifyInstance, deps: Pick<HttpDeps, 'l
         .header('retry-after', '30')
         .send(missingBuildPage());
     }
-    if (status !== 200) return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page.body);
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').header('etag', page.etag);
-    if (req.headers['if-none-match'] === page.etag) return reply.status(304).send();
-    return reply.send(page.body);
+    // A failed lookup costs the preview, never the page.
+    const meta = await pageMeta(req).catch((err: Error) => {
+      deps.logger.warn({ err: err.message }, 'page preview tags failed');
+      return GENERIC_META;
+    });
+    const body = injectMeta(page.html, meta);
+    if (status !== 200) return reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+    // The tags change with the page (a title, a stream going live): the tag is the build's and the body's.
+    const etag = `"${page.etag}-${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`;
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').header('etag', etag);
+    if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+    return reply.send(body);
   }
 
   async function serveAsset(req: FastifyRequest, reply: FastifyReply) {

@@ -10,6 +10,7 @@ import type {
   Identity,
   InviteCreated,
   InviteLanding,
+  InviteLink,
   InviteRequest,
   LiveChannel,
   MediaToken,
@@ -17,13 +18,14 @@ import type {
   RedeemResult,
   TagCount,
 } from '../api/types.js';
+import { tagKey } from '../api/tag-rules.js';
 import { LIMITS } from '../config.js';
 import type { Channel } from '../db/models.js';
 import { LoginRateLimiter } from '../db/rate-limit.js';
-import { inviteState, type Invite } from '../db/social.js';
+import { INVITE_REFUSALS, inviteState, type Invite } from '../db/social.js';
 import { credentialCookieOptions, identify, requireUser } from './auth.js';
 import type { HttpDeps } from './deps.js';
-import { HttpError, rethrowDbError } from './errors.js';
+import { HttpError, jsonObject, rethrowDbError } from './errors.js';
 import { myChannelBody } from './routes-account.js';
 import { channelByName, privateChannel, requireWatch } from './routes-channels.js';
 import { channelUrls, inviteUrl, publicBase } from './urls.js';
@@ -32,17 +34,12 @@ import { channelUrls, inviteUrl, publicBase } from './urls.js';
 const MAX_QUERY_CHARS = 100;
 const INVITE_TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 
-const INVITE_REFUSALS = {
-  expired: { code: 'invite_expired', message: 'This invite link has expired. Ask the streamer for a new one.' },
-  used_up: { code: 'invite_used_up', message: 'This invite link has been used as many times as it allows. Ask the streamer for a new one.' },
-  revoked: { code: 'invite_revoked', message: 'The streamer has withdrawn this invite link.' },
+/** Why the owner cannot copy an invite's link any more. */
+const INVITE_GONE_FOR_OWNER = {
+  expired: 'This invite has expired.',
+  used_up: 'This invite has been used as many times as it allows.',
+  revoked: 'You revoked this invite.',
 } as const;
-
-function bodyObject(body: unknown, example: string): Record<string, unknown> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'bad_request', `Send a JSON object, e.g. ${example}.`);
-  return body as Record<string, unknown>;
-}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -83,7 +80,7 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
 
   app.patch('/api/me/channel', async (req) => {
     const { userId, channel } = await ownChannel(req);
-    const b = bodyObject(req.body, '{"title": "…", "tags": ["music"], "visibility": "public"}') as ChannelSettingsUpdate;
+    const b = jsonObject(req.body, '{"title": "…", "tags": ["music"], "visibility": "public"}', { optional: true }) as ChannelSettingsUpdate;
     if (b.title !== undefined && typeof b.title !== 'string') throw new HttpError(400, 'bad_request', 'The title must be text.');
     const updated = await deps.channels.updateSettings(userId, { title: b.title, tags: b.tags, visibility: b.visibility }).catch(rethrowDbError);
     deps.access.invalidate(channel.name);
@@ -115,8 +112,8 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
   app.delete('/api/channels/:name/follow', async (req) => {
     const { userId } = await requireUser(req, deps);
     const channel = await channelByName(deps, (req.params as { name: string }).name);
-    await deps.follows.unfollow(userId, channel.id);
-    if (channel.visibility !== 'public') await deps.accessChanges.publish({ kind: 'follow-removed', channelId: channel.id, userId });
+    // Published for every channel: chat's followers-only mode forgets the follow too.
+    if (await deps.follows.unfollow(userId, channel.id)) await deps.accessChanges.publish({ kind: 'follow-removed', channelId: channel.id, userId });
     return followState(channel.id, false);
   });
 
@@ -198,7 +195,7 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
   // A static route: find-my-way matches it before /api/channels/:name (a channel cannot be called "live": reserved).
   app.get('/api/channels/live', async (req) => {
     const query = (req.query ?? {}) as { tag?: unknown; q?: unknown };
-    const tag = typeof query.tag === 'string' ? query.tag.trim().toLowerCase() : '';
+    const tag = typeof query.tag === 'string' ? tagKey(query.tag) : '';
     const q = typeof query.q === 'string' ? query.q.trim().toLowerCase().slice(0, MAX_QUERY_CHARS) : '';
     return (await livePublic(req)).filter((c) => (!tag || c.tags.includes(tag)) && (!q || c.name.includes(q) || c.title.toLowerCase().includes(q)));
   });
@@ -222,11 +219,19 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     uses: i.uses,
     revoked: i.revokedAt !== null,
     state: inviteState(i, Date.now()),
+    linkAvailable: i.linkKept,
   });
+
+  /** The invite id in a URL, or NaN. */
+  const inviteIdParam = (req: FastifyRequest): number => {
+    const raw = (req.params as { id: string }).id;
+    return /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  };
+  const noSuchInvite = () => new HttpError(404, 'not_found', 'There is no such invite on your channel.');
 
   app.post('/api/me/invites', async (req, reply) => {
     const { channel } = await ownChannel(req);
-    const b = bodyObject(req.body, '{"expiresInSeconds": 86400, "maxUses": 10}') as InviteRequest;
+    const b = jsonObject(req.body, '{"expiresInSeconds": 86400, "maxUses": 10}', { optional: true }) as InviteRequest;
     for (const [k, v] of Object.entries({ expiresInSeconds: b.expiresInSeconds, maxUses: b.maxUses })) {
       if (v !== undefined && v !== null && typeof v !== 'number') throw new HttpError(400, 'bad_request', `${k} must be a number.`);
     }
@@ -249,12 +254,25 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
     return (await deps.invites.list(channel.id)).map(toApiInvite);
   });
 
+  // The owner copies an invite's link again (the settings page after a reload, another device). Never logged.
+  app.get('/api/me/invites/:id/link', async (req) => {
+    const { channel } = await ownChannel(req);
+    const id = inviteIdParam(req);
+    const found = Number.isSafeInteger(id) ? await deps.invites.linkToken(channel.id, id) : null;
+    if (!found) throw noSuchInvite();
+    const state = inviteState(found.invite, Date.now());
+    if (state !== 'valid') throw new HttpError(410, INVITE_REFUSALS[state].code, `${INVITE_GONE_FOR_OWNER[state]} Its link no longer works.`);
+    if (found.token === null) {
+      throw new HttpError(404, 'not_found', 'This invite link was shown only when it was made; make a new invite to get a link.');
+    }
+    const body: InviteLink = { id, url: inviteUrl(publicBase(deps.config, req.raw, deps.trust), found.token) };
+    return body;
+  });
+
   app.delete('/api/me/invites/:id', async (req, reply) => {
     const { channel } = await ownChannel(req);
-    const raw = (req.params as { id: string }).id;
-    const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isSafeInteger(id) || !(await deps.invites.revoke(channel.id, id)))
-      throw new HttpError(404, 'not_found', 'There is no such invite on your channel.');
+    const id = inviteIdParam(req);
+    if (!Number.isSafeInteger(id) || !(await deps.invites.revoke(channel.id, id))) throw noSuchInvite();
     await deps.accessChanges.publish({ kind: 'invite-revoked', channelId: channel.id, inviteId: id });
     deps.logger.info({ channel: channel.name, inviteId: id }, 'invite revoked');
     return reply.status(204).send();
@@ -291,7 +309,7 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
 
   app.post('/api/invites/:token/redeem', async (req, reply) => {
     const invite = await inviteFor(req);
-    const b = bodyObject(req.body, '{"displayName": "Sam"}') as RedeemRequest;
+    const b = jsonObject(req.body, '{"displayName": "Sam"}', { optional: true }) as RedeemRequest;
     let displayName: string | null = null;
     if (b.displayName !== undefined && b.displayName !== null && b.displayName !== '') {
       displayName = cleanDisplayName(b.displayName);

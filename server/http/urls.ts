@@ -5,13 +5,17 @@
 // falls back to the configured default: a forged Host must not put markup or odd URLs into links.
 import type { IncomingMessage } from 'node:http';
 import { isIPv6 } from 'node:net';
-import type { OnairConfig } from '../config.js';
+import { rtmpsUrlBeside, srtUrlBeside, type OnairConfig } from '../config.js';
 import { requestedHost, requestedProto, type TrustProxy } from './client-address.js';
 
 /** Where links point: the site (no trailing slash) and the RTMP server URL streamers paste into OBS. */
 export interface PublicBase {
   web: string;
   rtmp: string;
+  /** The RTMPS server URL, when RTMPS is on. */
+  rtmps?: string;
+  /** The SRT server URL (srt://HOST:PORT; the key goes in ?streamid=), when SRT is on. */
+  srt?: string;
 }
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
@@ -32,7 +36,12 @@ export function parseHost(host: string | undefined): { hostname: string; port: s
 
 /** The configured base: ONAIR_PUBLIC_URL, or the default (http://localhost:<port>) when it is unset. */
 export function configuredBase(config: OnairConfig): PublicBase {
-  return { web: config.publicUrl, rtmp: config.rtmpPublicUrl };
+  return {
+    web: config.publicUrl,
+    rtmp: config.rtmpPublicUrl,
+    ...(config.rtmps && { rtmps: config.rtmpsPublicUrl }),
+    ...(config.srt && { srt: config.srtPublicUrl }),
+  };
 }
 
 /** The base for links in the answer to `req`. */
@@ -41,10 +50,18 @@ export function publicBase(config: OnairConfig, req: IncomingMessage, trust: Tru
   const host = parseHost(requestedHost(req, trust));
   if (!host) return configuredBase(config);
   const web = `${requestedProto(req, trust)}://${host.hostname}${host.port ? `:${host.port}` : ''}`;
-  if (config.rtmpPublicUrlSet) return { web, rtmp: config.rtmpPublicUrl };
-  // The same host on the RTMP port (and path) of the default RTMP URL.
+  const rtmps = config.rtmps && { rtmps: config.rtmpsPublicUrl };
+  const srt = config.srt && { srt: config.srtPublicUrl };
+  if (config.rtmpPublicUrlSet) return { web, rtmp: config.rtmpPublicUrl, ...rtmps, ...srt };
+  // The same host on the RTMP (and RTMPS) port and path of the default URLs.
   const rtmp = /^rtmp:\/\/[^/]*?(:\d+)?(\/.*)?$/.exec(config.rtmpPublicUrl);
-  return { web, rtmp: `rtmp://${host.hostname}${rtmp?.[1] ?? ''}${rtmp?.[2] ?? '/live'}` };
+  const visited = `rtmp://${host.hostname}${rtmp?.[1] ?? ''}${rtmp?.[2] ?? '/live'}`;
+  return {
+    web,
+    rtmp: visited,
+    ...(config.rtmps && { rtmps: rtmpsUrlBeside(visited, config.rtmps.port) }),
+    ...(config.srt && { srt: srtUrlBeside(visited, config.srt.port) }),
+  };
 }
 
 /** What the startup banner says about links. */
@@ -54,11 +71,13 @@ export function publicUrlNotice(config: OnairConfig): string {
     : 'Links follow the address each visitor uses; set ONAIR_PUBLIC_URL=https://... to fix one';
 }
 
-/** Public media URLs of a channel and a replay: by channel name or stream id, never by key. */
+/** Public pages and media URLs of a channel and a replay: by channel name or stream id, never by key or token. */
 export function channelUrls(base: PublicBase, channel: string) {
   return {
     watch: `${base.web}/c/${channel}`,
+    replays: `${base.web}/c/${channel}/replays`,
     hls: `${base.web}/hls/${channel}/index.m3u8`,
+    verticalHls: `${base.web}/hls/${channel}/vertical/index.m3u8`,
     dash: `${base.web}/dash/${channel}/index.mpd`,
     thumbnail: `${base.web}/hls/${channel}/thumb.jpg`,
   };
@@ -66,10 +85,16 @@ export function channelUrls(base: PublicBase, channel: string) {
 
 export function replayUrls(base: PublicBase, id: string) {
   return {
+    page: `${base.web}/replay/${id}`,
     hls: `${base.web}/vod/${id}/index.m3u8`,
     dash: `${base.web}/vod/${id}/index.mpd`,
     thumbnail: `${base.web}/vod/${id}/thumb.jpg`,
   };
+}
+
+/** A replay's page in the viewer app. */
+export function replayPageUrl(base: PublicBase, id: string): string {
+  return `${base.web}/replay/${id}`;
 }
 
 /** The landing page of an invite. */

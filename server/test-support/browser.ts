@@ -1,10 +1,14 @@
-// Chromium and the built web apps, for the browser tests: Debian's Chromium (or CHROMIUM_PATH) through
-// playwright-core, and a vite build of the viewer app or the Studio UI when dist/ does not have one yet.
+// Chromium and the built web apps, for the browser tests (and the headless Studio, scripts/studio-headless.ts):
+// Debian's Chromium (or CHROMIUM_PATH) through playwright-core, a vite build of the viewer app or the Studio UI when
+// dist/ does not have one yet (or has an older one), and signing up inside a page.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -21,13 +25,69 @@ export const CHROMIUM_ARGS = [
 
 const VITE_CONFIG = { viewer: 'vite.config.ts', studio: 'vite.studio.config.ts' } as const;
 
-/** dist/renderer/<app>, built with vite first when it has no index.html (or when `rebuild`). */
-export function builtApp(app: 'viewer' | 'studio', rebuild = false): string {
+/** What a build of `app` is made from: its folder, the shared browser code, its vite config and the contracts it may import. */
+const SOURCES = (app: 'viewer' | 'studio') => [
+  path.join(ROOT, 'renderer', app),
+  path.join(ROOT, 'renderer', 'shared'),
+  path.join(ROOT, 'renderer', VITE_CONFIG[app]),
+  ...['ipc-contract.ts', 'control-contract.ts', 'state-line.ts', 'media-chunk.ts', 'broadcast/types.ts'].map((f) => path.join(ROOT, 'electron', f)),
+  path.join(ROOT, 'server', 'api'),
+];
+
+/** The newest modification time (ms) of the files under `paths` (test files included: close enough). */
+function newestMtime(paths: string[]): number {
+  let newest = 0;
+  const visit = (p: string, depth: number) => {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (!st.isDirectory()) return void (newest = Math.max(newest, st.mtimeMs));
+    if (depth > 12) return;
+    for (const name of readdirSync(p)) if (name !== 'node_modules') visit(path.join(p, name), depth + 1);
+  };
+  for (const p of paths) visit(p, 0);
+  return newest;
+}
+
+/**
+ * dist/renderer/<app>, built with vite first when it has no index.html, when `rebuild` is true, or, with
+ * `rebuild: 'stale'`, when a source is newer than the build. Throws (an assertion) when the build fails.
+ */
+export function builtApp(app: 'viewer' | 'studio', rebuild: boolean | 'stale' = false): string {
   const dist = path.join(ROOT, 'dist', 'renderer', app);
-  if (existsSync(path.join(dist, 'index.html')) && !rebuild) return dist;
+  const index = path.join(dist, 'index.html');
+  const stale = rebuild === 'stale' && existsSync(index) && newestMtime(SOURCES(app)) > statSync(index).mtimeMs;
+  if (existsSync(index) && rebuild !== true && !stale) return dist;
   const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
   const config = path.join(ROOT, 'renderer', VITE_CONFIG[app]);
   const r = spawnSync(process.execPath, [vite, 'build', '--config', config, '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit', timeout: 120_000 });
   assert.equal(r.status, 0, `vite build of the ${app} failed`);
   return dist;
+}
+
+/**
+ * A loopback site with hls.js (from node_modules) and an empty page, for tests that play a stream in Chromium with
+ * hls.js itself (a page at about:blank may not reach loopback).
+ */
+export async function startHlsJsSite(): Promise<{ base: string; close(): void }> {
+  const hlsJs = readFileSync(path.join(ROOT, 'node_modules', 'hls.js', 'dist', 'hls.min.js'));
+  const site = createServer((req, res) => {
+    if (req.url === '/hls.min.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(hlsJs);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script src="/hls.min.js"></script><body></body>');
+  });
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+  return { base: `http://127.0.0.1:${(site.address() as AddressInfo).port}`, close: () => site.close() };
+}
+
+/** Registers `username` through the page's own fetch (on /settings), so the session cookie lands in its context. */
+export async function registerInPage(page: Page, username: string, password = `pw-${username}-123456`): Promise<void> {
+  await page.goto('/settings');
+  const status = await page.evaluate(
+    async ([u, p]) => {
+      const body = JSON.stringify({ username: u, password: p, session: 'cookie' });
+      const r = await fetch('/api/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return r.status;
+    },
+    [username, password] as const,
+  );
+  assert.equal(status, 201, `registering ${username}`);
 }

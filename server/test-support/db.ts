@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openDatabase, type Db, type DbConfig } from '../db/database.js';
+import { openDatabase, redactDatabaseUrl, type Db, type DbConfig } from '../db/database.js';
 
 export type TestDb = Db & {
   /** The config it was opened with: openDatabase(db.config) opens the same database again. */
@@ -64,16 +64,6 @@ const sqliteKind: DbKind = {
 
 let staleSweep: Promise<void> | undefined;
 
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
-
 async function withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_PG_URL, connectionTimeoutMillis: 5_000 });
   try {
@@ -81,7 +71,7 @@ async function withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(
-      `PostgreSQL test database unreachable at ${redactUrl(TEST_PG_URL)} (${reason}). Start PostgreSQL, set ` +
+      `PostgreSQL test database unreachable at ${redactDatabaseUrl(TEST_PG_URL)} (${reason}). Start PostgreSQL, set ` +
         'ONAIR_TEST_DATABASE_URL, or (outside CI only) set ONAIR_TEST_PG=off to skip the PostgreSQL runs.',
       { cause: err },
     );
@@ -142,3 +132,23 @@ function kinds(): DbKind[] {
 }
 
 export const DB_KINDS: readonly DbKind[] = kinds();
+
+/** A fresh PostgreSQL database on the test server, dropped by the returned function. */
+export async function freshPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `onair_cluster_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(TEST_PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: TEST_PG_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}

@@ -15,12 +15,45 @@ import { startOnair, type OnairServer } from '../onair.js';
 import { TEST_PG_URL } from './db.js';
 import { ffmpegPath } from './process.js';
 
+/** The Redis key prefix of this test process's servers (ONAIR_CLUSTER). */
+export const TEST_CLUSTER = `onair-test-${process.pid}-${randomBytes(3).toString('hex')}`;
+
 export interface TestServer extends OnairServer {
   base: string;
   rtmpBase: string;
   logs: () => string;
   dataDir: string;
+  /** The settings a child process (the operator CLI) needs to open this server's data folder and database. */
+  sameDatabaseEnv: Record<string, string>;
   stop(): Promise<void>;
+}
+
+/** TEST_PG_URL confined to one schema (libpq's `options`), for a process that cannot be handed a pgSchema. */
+export function pgUrlForSchema(schema: string, url = TEST_PG_URL): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+/**
+ * The operator CLI as operators run it (`server/cli.ts`), in a child process with these settings (on top of this
+ * process's environment) and `stdin`; killed after 30 s.
+ */
+export function runCli(args: string[], env: Record<string, string>, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin!.end(stdin);
+  });
 }
 
 /** Drops a PostgreSQL schema made for a test server. */
@@ -51,10 +84,14 @@ export async function startTestServer(
       ONAIR_DATA_DIR: dataDir,
       ONAIR_HTTP_PORT: '0',
       ONAIR_RTMP_PORT: '0',
+      // SRT's default port is fixed (8890): servers of tests that want it ask for ONAIR_SRT_PORT=auto.
+      ONAIR_SRT_PORT: 'off',
       ONAIR_HTTP_HOST: '127.0.0.1',
       ONAIR_RTMP_HOST: '127.0.0.1',
       ONAIR_THUMBNAIL_SECONDS: '0',
       ONAIR_LOG_LEVEL: 'debug',
+      // Test servers in cluster mode share the test Redis: each test file's servers are a cluster of their own.
+      ONAIR_CLUSTER: TEST_CLUSTER,
       ...env,
     },
     dataDir,
@@ -73,6 +110,7 @@ export async function startTestServer(
     rtmpBase: `rtmp://127.0.0.1:${server.rtmpPort}/live`,
     logs: () => captured,
     dataDir,
+    sameDatabaseEnv: { ONAIR_DATA_DIR: dataDir, ...(pgSchema ? { DATABASE_URL: pgUrlForSchema(pgSchema, env.DATABASE_URL) } : {}) },
     async stop() {
       await server.close();
       await rm(dataDir, { recursive: true, force: true });
@@ -100,10 +138,13 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       ...process.env,
       ONAIR_HTTP_PORT: '0',
       ONAIR_RTMP_PORT: '0',
+      // SRT's default port is fixed (8890): servers of tests that want it ask for ONAIR_SRT_PORT=auto.
+      ONAIR_SRT_PORT: 'off',
       ONAIR_HTTP_HOST: '127.0.0.1',
       ONAIR_RTMP_HOST: '127.0.0.1',
       ONAIR_THUMBNAIL_SECONDS: '0',
       ONAIR_LOG_LEVEL: 'warn',
+      ONAIR_CLUSTER: TEST_CLUSTER,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -179,13 +220,16 @@ export interface Publisher {
   exit: Promise<number | null>;
 }
 
-/** A real ffmpeg publishing a test pattern with a tone, 1 s keyframes, in real time. */
-export function publish(url: string, opts: { seconds?: number; size?: string; fps?: number; extra?: string[] } = {}): Publisher {
+/** A real ffmpeg publishing a test pattern with a tone, 1 s keyframes, in real time (FLV; MPEG-TS for srt://). */
+export function publish(
+  url: string,
+  opts: { seconds?: number; size?: string; fps?: number; extra?: string[]; format?: 'flv' | 'mpegts'; loglevel?: string } = {},
+): Publisher {
   const fps = opts.fps ?? 30;
   const args = [
     '-hide_banner',
     '-loglevel',
-    'error',
+    opts.loglevel ?? 'error',
     '-re',
     '-f',
     'lavfi',
@@ -216,7 +260,7 @@ export function publish(url: string, opts: { seconds?: number; size?: string; fp
     ...(opts.seconds ? ['-t', String(opts.seconds)] : []),
     ...(opts.extra ?? []),
     '-f',
-    'flv',
+    opts.format ?? 'flv',
     url,
   ];
   const proc = spawn(ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });

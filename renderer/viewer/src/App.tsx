@@ -3,10 +3,13 @@ import { chatSocket, reconnectChat } from '../../shared/chat-socket.js';
 import type { NoticeEvent } from '../../shared/contracts.js';
 import { useSession } from '../../shared/stores/session.js';
 import { useToasts } from '../../shared/stores/toasts.js';
+import { Admin } from './pages/Admin.js';
+import { Dashboard } from './pages/Dashboard.js';
 import { Embed } from './pages/Embed.js';
 import { Home } from './pages/Home.js';
 import { Invite } from './pages/Invite.js';
-import { ReplayPage, Replays } from './pages/Replays.js';
+import { ReplayPage } from './pages/ReplayPage.js';
+import { Replays } from './pages/Replays.js';
 import { Settings } from './pages/Settings.js';
 import { Watch } from './pages/Watch.js';
 import { Link, matchRoute, navigate, useLocation } from './router.js';
@@ -24,6 +27,8 @@ function Header() {
         {status === 'signed-in' && user ? (
           <>
             <Link to={`/c/${user.username.toLowerCase()}`}>My channel</Link>
+            <Link to="/dashboard">Dashboard</Link>
+            {user.admin && <Link to="/admin">Admin</Link>}
             <Link to="/settings">Settings</Link>
             <button
               type="button"
@@ -91,6 +96,8 @@ export function App() {
       <main className="main" id="main">
         {route.page === 'home' && <Home />}
         {route.page === 'settings' && <Settings />}
+        {route.page === 'dashboard' && <Dashboard />}
+        {route.page === 'admin' && <Admin />}
         {route.page === 'watch' && <Watch key={route.channel} channel={route.channel} />}
         {route.page === 'replays' && <Replays key={route.channel} channel={route.channel} />}
         {route.page === 'replay' && <ReplayPage key={route.id} id={route.id} />}

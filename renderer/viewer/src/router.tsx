@@ -33,6 +33,8 @@ export function useLocation(): { path: string; query: URLSearchParams } {
 export type Route =
   | { page: 'home' }
   | { page: 'settings' }
+  | { page: 'dashboard' }
+  | { page: 'admin' }
   | { page: 'watch'; channel: string }
   | { page: 'replays'; channel: string }
   | { page: 'replay'; id: string }
@@ -53,6 +55,8 @@ export function matchRoute(path: string): Route {
   let m: RegExpExecArray | null;
   if (p === '/') return { page: 'home' };
   if (p === '/settings') return { page: 'settings' };
+  if (p === '/dashboard') return { page: 'dashboard' };
+  if (p === '/admin') return { page: 'admin' };
   if ((m = /^\/c\/([^/]+)$/.exec(p))) return { page: 'watch', channel: seg(m[1]) };
   if ((m = /^\/c\/([^/]+)\/replays$/.exec(p))) return { page: 'replays', channel: seg(m[1]) };
   if ((m = /^\/replay\/([^/]+)$/.exec(p))) return { page: 'replay', id: seg(m[1]) };

@@ -1,5 +1,6 @@
-// Small pieces the pages share: toasts, copy buttons, polling, formatting.
+// Small pieces the pages share: toasts, copy and share buttons, polling, formatting.
 import { useEffect, useRef, useState } from 'react';
+import { errorMessage } from '../../shared/api.js';
 import { useToasts } from '../../shared/stores/toasts.js';
 import { Link } from './router.js';
 
@@ -49,25 +50,83 @@ export async function copyText(text: string): Promise<boolean> {
   }
 }
 
-export function CopyButton({ text, label, what }: { text: string; label?: string; what: string }) {
+/**
+ * Copies text, or text fetched when pressed (an invite link asked of the server), and says "Copied". When the
+ * copy fails, onCopyFailed gets the text to show for copying by hand (else a toast says so).
+ */
+export function CopyButton({
+  text,
+  label,
+  what,
+  onCopyFailed,
+}: {
+  text: string | (() => Promise<string>);
+  label?: string;
+  what: string;
+  onCopyFailed?(text: string): void;
+}) {
   const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
   const push = useToasts((s) => s.push);
+  const copy = async () => {
+    let value: string;
+    try {
+      setBusy(true);
+      value = typeof text === 'string' ? text : await text();
+    } catch (err) {
+      push({ kind: 'error', text: `Could not get the ${what}: ${errorMessage(err)}` });
+      return;
+    } finally {
+      setBusy(false);
+    }
+    if (await copyText(value)) {
+      setDone(true);
+      setTimeout(() => setDone(false), 1500);
+    } else if (onCopyFailed) onCopyFailed(value);
+    else push({ kind: 'error', text: `Could not copy the ${what}; select it and copy by hand.` });
+  };
   return (
-    <button
-      type="button"
-      className="btn btn--small"
-      aria-label={label ?? `Copy ${what}`}
-      onClick={() => {
-        void copyText(text).then((ok) => {
-          if (ok) {
-            setDone(true);
-            setTimeout(() => setDone(false), 1500);
-          } else push({ kind: 'error', text: `Could not copy the ${what}; select it and copy by hand.` });
-        });
-      }}
-    >
+    <button type="button" className="btn btn--small" aria-label={label ?? `Copy ${what}`} onClick={() => void copy()} disabled={busy}>
       {done ? 'Copied' : 'Copy'}
     </button>
+  );
+}
+
+/**
+ * Shares a page's link: the system share sheet where the browser has one (phones, some desktops), else the link
+ * is copied and the button says "Copied" (and "Link copied" beside it). Give it a link without any token.
+ */
+export function ShareButton({ url, title, label = 'Share' }: { url: string; title: string; label?: string }) {
+  const [copied, setCopied] = useState(false);
+  const push = useToasts((s) => s.push);
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const share = async () => {
+    const data = { title, url };
+    if (typeof navigator.share === 'function' && (!navigator.canShare || navigator.canShare(data))) {
+      try {
+        await navigator.share(data);
+        return;
+      } catch (err) {
+        if ((err as DOMException).name === 'AbortError') return; // closed the share sheet: nothing to do
+        // Refused (no share target, not allowed here): copy instead.
+      }
+    }
+    if (await copyText(url)) {
+      setCopied(true);
+      clearTimeout(timer.current);
+      timer.current = setTimeout(() => setCopied(false), 3000);
+    } else push({ kind: 'error', text: `Could not copy the link; copy it from the address bar: ${url}` });
+  };
+  return (
+    <span className="share">
+      <button type="button" className="btn" onClick={() => void share()} data-testid="share-button">
+        {copied ? 'Copied' : label}
+      </button>
+      <span className="share__done" role="status" data-testid="share-status">
+        {copied ? 'Link copied' : ''}
+      </span>
+    </span>
   );
 }
 

@@ -1,14 +1,17 @@
-// Home: who is live (directory with tags and search), followed channels that are live, and sign-in forms.
+// Home: who is live (directory with tags and search), followed channels that are live, and sign-in forms. The
+// lists live in the live-lists store: chat events change them the moment a channel goes live or ends, and the page
+// asks the API again now and then for viewer counts, thumbnails and anything an event could not say.
 import { useEffect, useMemo, useState } from 'react';
-import { api, errorMessage } from '../../../shared/api.js';
 import type { LiveChannel } from '../../../shared/contracts.js';
 import { mediaPath } from '../../../shared/api.js';
+import { followLiveEvents, useLiveLists } from '../../../shared/stores/live-lists.js';
 import { useSession } from '../../../shared/stores/session.js';
 import { Link, navigate, useLocation } from '../router.js';
 import { Thumb, usePoll, viewersText } from '../ui.js';
 import { AuthForms } from './AuthForms.js';
 
-const DIRECTORY_POLL_MS = 15_000;
+/** The fallback: events change the lists at once; this refreshes counts and pictures. */
+const LIVE_LISTS_POLL_MS = 30_000;
 
 function ChannelCard({ c }: { c: LiveChannel }) {
   return (
@@ -52,44 +55,14 @@ export function Home() {
   const tag = query.get('tag') ?? '';
   const q = query.get('q') ?? '';
   const [search, setSearch] = useState(q);
-  const [live, setLive] = useState<LiveChannel[] | null>(null);
-  const [liveError, setLiveError] = useState<string | null>(null);
-  const [following, setFollowing] = useState<LiveChannel[] | null>(null);
-  const [knownTags, setKnownTags] = useState<string[]>([]);
+  const { live, liveError, following, tags: knownTags, loadLive, loadFollowing } = useLiveLists();
+  const signedIn = status === 'signed-in';
 
   useEffect(() => setSearch(q), [q]);
 
-  usePoll(
-    async (current) => {
-      try {
-        const list = await api.liveChannels({ tag, q });
-        if (!current()) return;
-        setLive(list);
-        setLiveError(null);
-        setKnownTags((prev) => (prev.length ? prev : [...new Set(list.flatMap((c) => c.tags))].sort().slice(0, 40)));
-        const tagCounts = await api.tags().catch(() => null);
-        if (tagCounts && current()) setKnownTags(tagCounts.slice(0, 40).map((t) => t.tag));
-      } catch (err) {
-        if (current()) setLiveError(errorMessage(err));
-      }
-    },
-    DIRECTORY_POLL_MS,
-    [tag, q],
-  );
-
-  usePoll(
-    async (current) => {
-      if (status !== 'signed-in') return setFollowing(null);
-      try {
-        const list = await api.followingLive();
-        if (current()) setFollowing(list);
-      } catch {
-        if (current()) setFollowing(null);
-      }
-    },
-    DIRECTORY_POLL_MS,
-    [status],
-  );
+  useEffect(() => followLiveEvents(() => useSession.getState().status === 'signed-in'), []);
+  usePoll(() => loadLive({ tag, q }), LIVE_LISTS_POLL_MS, [tag, q]);
+  usePoll(() => loadFollowing(signedIn), LIVE_LISTS_POLL_MS, [signedIn]);
 
   const tags = useMemo(() => (tag && !knownTags.includes(tag) ? [tag, ...knownTags] : knownTags), [tag, knownTags]);
 

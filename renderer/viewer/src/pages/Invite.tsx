@@ -6,6 +6,7 @@ import type { InviteLanding } from '../../../shared/contracts.js';
 import { useSession } from '../../../shared/stores/session.js';
 import { Link, navigate } from '../router.js';
 import { usePoll } from '../ui.js';
+import { SignUp } from './AuthForms.js';
 
 export function Invite({ token }: { token: string }) {
   const { status, user, setGuest } = useSession();
@@ -121,6 +122,7 @@ export function Invite({ token }: { token: string }) {
           </form>
         )}
       </div>
+      {status !== 'signed-in' && <SignUp invite={token} next={`/c/${info.channel}`} />}
     </div>
   );
 }

@@ -1,32 +1,55 @@
-// /c/<channel>/replays (list) and /replay/<id> (player).
+// /c/<channel>/replays: a channel's replays, newest first (the player is ReplayPage.tsx).
 import { useEffect, useState } from 'react';
 import { api, errorCode, errorMessage, mediaPath } from '../../../shared/api.js';
-import type { ApiReplay, ReplayWithChannel } from '../../../shared/contracts.js';
-import { Player } from '../../../shared/Player.js';
+import type { ApiReplay, PublicChannel } from '../../../shared/contracts.js';
 import { Link } from '../router.js';
 import { formatDate, formatDuration, Thumb } from '../ui.js';
+import { PrivateCard } from './PrivateCard.js';
 
 export function Replays({ channel }: { channel: string }) {
   const [list, setList] = useState<ApiReplay[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  /** The channel, when its replays are not the visitor's to see (what PrivateCard needs). */
+  const [closed, setClosed] = useState<PublicChannel | null>(null);
+  const [nonce, setNonce] = useState(0);
   useEffect(() => {
     let alive = true;
     document.title = `${channel} replays · Onair`;
     api.replays(channel).then(
-      (r) => alive && setList(r),
-      (err) => alive && setProblem(errorCode(err) === 'not_found' ? `There is no channel called “${channel}”.` : errorMessage(err)),
+      (r) => {
+        if (!alive) return;
+        setList(r);
+        setClosed(null);
+      },
+      async (err) => {
+        if (!alive) return;
+        const code = errorCode(err);
+        const info = code === 'forbidden' ? await api.channel(channel).catch(() => null) : null;
+        if (!alive) return;
+        if (info && !info.canWatch) return setClosed(info);
+        setProblem(code === 'not_found' ? `There is no channel called “${channel}”.` : errorMessage(err));
+      },
     );
     return () => {
       alive = false;
     };
-  }, [channel]);
+  }, [channel, nonce]);
   return (
     <div className="section">
       <p>
         <Link to={`/c/${channel}`}>← {channel}</Link>
       </p>
       <h1>Replays of {channel}</h1>
-      {problem ? (
+      {closed ? (
+        <PrivateCard
+          channel={closed.name}
+          signInHref={`/?next=${encodeURIComponent(`/c/${closed.name}/replays`)}#sign-in`}
+          visibility={closed.visibility}
+          following={closed.following}
+          onFollowed={() => setNonce((n) => n + 1)}
+          what="replays"
+        />
+      ) : problem ? (
         <p role="alert">{problem}</p>
       ) : list === null ? (
         <p className="muted">Loading…</p>
@@ -48,58 +71,6 @@ export function Replays({ channel }: { channel: string }) {
           ))}
         </ul>
       )}
-    </div>
-  );
-}
-
-export function ReplayPage({ id }: { id: string }) {
-  const [replay, setReplay] = useState<ReplayWithChannel | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  useEffect(() => {
-    let alive = true;
-    api.replay(id).then(
-      (r) => {
-        if (!alive) return;
-        setReplay(r);
-        document.title = `${r.title} · Onair`;
-      },
-      (err) => alive && setProblem(errorCode(err) === 'not_found' ? 'This replay does not exist or was deleted.' : errorMessage(err)),
-    );
-    return () => {
-      alive = false;
-    };
-  }, [id]);
-  if (problem) {
-    return (
-      <div className="card card--center" role="alert">
-        <h1>Replay not available</h1>
-        <p>{problem}</p>
-        <Link to="/">Go to the home page</Link>
-      </div>
-    );
-  }
-  if (!replay) return <div className="stage-card stage-card--loading" aria-busy="true" aria-label="Loading" />;
-  const src = mediaPath(replay.hlsUrl)!;
-  return (
-    <div className="replay">
-      <Player src={src} live={false} label={`Replay: ${replay.title}`} autoPlay />
-      <div className="watch__info">
-        <div className="watch__titles">
-          <h1 className="watch__title">{replay.title}</h1>
-          <div className="watch__meta">
-            {replay.channel && <Link to={`/c/${replay.channel}`}>{replay.channel}</Link>}
-            <span>{formatDate(replay.startedAt)}</span>
-            <span>{formatDuration(replay.durationSeconds)}</span>
-          </div>
-        </div>
-        {replay.channel && (
-          <div className="watch__actions">
-            <Link to={`/c/${replay.channel}/replays`} className="btn">
-              More replays
-            </Link>
-          </div>
-        )}
-      </div>
     </div>
   );
 }

@@ -1,15 +1,20 @@
-// /settings: profile, password and sign-out, stream key and OBS setup, channel title / tags / visibility, invites.
-import { useEffect, useState, type FormEvent } from 'react';
-import { api, errorCode, errorMessage } from '../../../shared/api.js';
+// /settings: profile, password and sign-out, stream key and OBS setup, channel title / tags / visibility, invites,
+// chat moderation (moderators, chat modes, the moderation log), restream destinations, webhooks.
+import { useEffect, useState } from 'react';
+import { api, errorMessage } from '../../../shared/api.js';
 import { reconnectChat } from '../../../shared/chat-socket.js';
-import type { ApiInvite, ChannelVisibility, MyChannel } from '../../../shared/contracts.js';
+import type { MyChannel } from '../../../shared/contracts.js';
 import { KeyframeWarningNote } from '../../../shared/KeyframeWarning.js';
 import { useSession } from '../../../shared/stores/session.js';
-import { rememberedLinks, rememberLink } from '../invite-links.js';
 import { Link } from '../router.js';
 import { CopyButton, formatDate } from '../ui.js';
 import { AuthForms } from './AuthForms.js';
+import { ChannelForm } from './ChannelForm.js';
+import { Invites } from './Invites.js';
 import { PasswordForm } from './PasswordForm.js';
+import { Webhooks } from './Webhooks.js';
+import { Destinations } from './Destinations.js';
+import { ChatModeration } from './ChatModeration.js';
 
 type Mine = MyChannel;
 
@@ -55,6 +60,30 @@ function StreamSetup({ channel, onKey }: { channel: Mine; onKey(k: string): void
           </code>
           <CopyButton text={channel.rtmpUrl} what="server URL" label="Copy server URL" />
         </dd>
+        {channel.rtmpsUrl && (
+          <>
+            <dt id="obs-server-tls">Server (encrypted)</dt>
+            <dd>
+              <code aria-labelledby="obs-server-tls" data-testid="rtmps-url">
+                {channel.rtmpsUrl}
+              </code>
+              <CopyButton text={channel.rtmpsUrl} what="encrypted server URL" label="Copy encrypted server URL" />
+              <span className="hint"> RTMPS: the same key, sent over TLS. Use it on networks you do not trust.</span>
+            </dd>
+          </>
+        )}
+        {channel.srtUrl && (
+          <>
+            <dt id="obs-server-srt">Server (SRT)</dt>
+            <dd>
+              <code aria-labelledby="obs-server-srt" data-testid="srt-url">
+                {`${channel.srtUrl}?streamid=<key>`}
+              </code>
+              <CopyButton text={`${channel.srtUrl}?streamid=${channel.streamKey}`} what="SRT URL" label="Copy SRT URL with the key" />
+              <span className="hint"> SRT: MPEG-TS over UDP, better on lossy networks; the stream key is the stream id.</span>
+            </dd>
+          </>
+        )}
         <dt id="obs-key">Stream Key</dt>
         <dd>
           <code aria-labelledby="obs-key" data-testid="stream-key" className={show ? '' : 'masked'}>
@@ -91,222 +120,10 @@ function StreamSetup({ channel, onKey }: { channel: Mine; onKey(k: string): void
         </p>
       )}
       <p className="hint">
-        Your stream plays at <Link to={`/c/${channel.name}`}>/c/{channel.name}</Link>
+        Your stream plays at <Link to={`/c/${channel.name}`}>/c/{channel.name}</Link>; its viewers, bitrate and health are on your{' '}
+        <Link to="/dashboard">dashboard</Link>
         {channel.live ? ' — you are live now.' : '.'} Other players can use the HLS link <code className="wrap">{channel.hlsUrl}</code>.
       </p>
-    </section>
-  );
-}
-
-function ChannelForm({ channel, onSaved }: { channel: Mine; onSaved(c: Partial<Mine>): void }) {
-  const [title, setTitle] = useState(channel.title);
-  const [tags, setTags] = useState(channel.tags.join(', '));
-  const [visibility, setVisibility] = useState<ChannelVisibility>(channel.visibility);
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const save = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setMessage(null);
-    try {
-      const tagList = tags
-        .split(/[,\s]+/)
-        .map((t: string) => t.replace(/^#/, '').trim().toLowerCase())
-        .filter(Boolean);
-      const saved = await api.updateMyChannel({ title: title.trim(), tags: tagList, visibility });
-      onSaved(saved);
-      setTitle(saved.title);
-      setTags(saved.tags.join(', '));
-      setVisibility(saved.visibility);
-      setMessage({ ok: true, text: 'Saved.' });
-    } catch (err) {
-      setMessage({ ok: false, text: errorMessage(err) });
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <form className="card settings-section" aria-labelledby="channel-title" onSubmit={(e) => void save(e)}>
-      <h2 id="channel-title">Channel</h2>
-      <label className="field">
-        <span>Title</span>
-        {/* No maxLength: it counts UTF-16 units, the server counts characters as people see them. */}
-        <input value={title} onChange={(e) => setTitle(e.target.value)} placeholder={`${channel.name} live`} />
-      </label>
-      <label className="field">
-        <span>Tags</span>
-        <input value={tags} onChange={(e) => setTags(e.target.value)} placeholder="music, coding, games" />
-      </label>
-      <fieldset className="field">
-        <legend>Who can watch</legend>
-        {(
-          [
-            ['public', 'Public', 'Anyone can watch; listed in “Live now”.'],
-            ['followers', 'Followers', 'Only people who follow you (and people you invite).'],
-            ['invite', 'Invite only', 'Only you and people you send an invite link.'],
-          ] as const
-        ).map(([v, label, hint]) => (
-          <label key={v} className="radio">
-            <input type="radio" name="visibility" value={v} checked={visibility === v} onChange={() => setVisibility(v)} />
-            <span>
-              <strong>{label}</strong> <span className="muted">{hint}</span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
-      {message && (
-        <p className={message.ok ? 'form-ok' : 'form-error'} role="status">
-          {message.text}
-        </p>
-      )}
-      <button type="submit" className="btn btn--primary" disabled={busy}>
-        Save channel
-      </button>
-    </form>
-  );
-}
-
-const EXPIRY_CHOICES: Array<[string, number | undefined]> = [
-  ['1 hour', 3600],
-  ['1 day', 86400],
-  ['7 days', 7 * 86400],
-  ['Never', undefined],
-];
-
-const STATE_TEXT: Record<ApiInvite['state'], string> = { valid: 'Active', expired: 'Expired', used_up: 'Used up', revoked: 'Revoked' };
-
-function Invites() {
-  const [list, setList] = useState<ApiInvite[] | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [expiry, setExpiry] = useState('1 day');
-  const [maxUses, setMaxUses] = useState('');
-  const [created, setCreated] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const links = rememberedLinks();
-  const load = async () => {
-    try {
-      const r = await api.invites();
-      setList(r);
-      setProblem(null);
-    } catch (err) {
-      setProblem(errorCode(err) === 'not_found' ? 'Invites are not available on this server yet.' : errorMessage(err));
-    }
-  };
-  useEffect(() => {
-    void load();
-  }, []);
-  const create = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      const uses = Number(maxUses);
-      const r = await api.createInvite({
-        expiresInSeconds: EXPIRY_CHOICES.find(([l]) => l === expiry)?.[1],
-        maxUses: maxUses && uses > 0 ? Math.floor(uses) : undefined,
-      });
-      setCreated(r.url);
-      rememberLink(r.id, r.url);
-      await load();
-    } catch (err) {
-      setProblem(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-  const revoke = async (id: number) => {
-    try {
-      await api.revokeInvite(id);
-      rememberLink(id, null);
-      await load();
-    } catch (err) {
-      setProblem(errorMessage(err));
-    }
-  };
-  return (
-    <section className="card settings-section" aria-labelledby="invites-title">
-      <h2 id="invites-title">Invites</h2>
-      <p className="hint">An invite link lets friends watch a private stream and chat as guests, without an account.</p>
-      <form className="invite-create" onSubmit={(e) => void create(e)}>
-        <label className="field field--inline">
-          <span>Expires after</span>
-          <select value={expiry} onChange={(e) => setExpiry(e.target.value)}>
-            {EXPIRY_CHOICES.map(([l]) => (
-              <option key={l}>{l}</option>
-            ))}
-          </select>
-        </label>
-        <label className="field field--inline">
-          <span>Uses (empty: unlimited)</span>
-          <input type="number" min={1} max={10000} value={maxUses} onChange={(e) => setMaxUses(e.target.value)} inputMode="numeric" />
-        </label>
-        <button type="submit" className="btn btn--primary" disabled={busy}>
-          Create invite link
-        </button>
-      </form>
-      {created && (
-        <p className="form-ok created-invite">
-          New link: <code className="wrap">{created}</code> <CopyButton text={created} what="invite link" />
-        </p>
-      )}
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
-      {list && list.length === 0 && <p className="muted">No invites yet.</p>}
-      {list && list.length > 0 && (
-        <table className="invites-table" data-testid="invites">
-          <thead>
-            <tr>
-              <th>Invite</th>
-              <th>Uses</th>
-              <th>Expires</th>
-              <th>State</th>
-              <th>
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((i) => {
-              const url = links[i.id];
-              return (
-                <tr key={i.id} className={i.state === 'valid' ? '' : 'revoked'} data-invite-id={i.id}>
-                  <td>
-                    {url ? (
-                      <code className="wrap">{url}</code>
-                    ) : (
-                      <span className="muted">
-                        #{i.id}, made {formatDate(i.createdAt)}
-                      </span>
-                    )}
-                  </td>
-                  <td data-testid="invite-uses">
-                    {i.uses}
-                    {i.maxUses ? ` / ${i.maxUses}` : ''}
-                  </td>
-                  <td>{i.expiresAt ? formatDate(i.expiresAt) : 'Never'}</td>
-                  <td>{STATE_TEXT[i.state] ?? i.state}</td>
-                  <td className="actions">
-                    {url && i.state === 'valid' && <CopyButton text={url} what="invite link" label={`Copy invite link ${i.id}`} />}
-                    {!i.revoked && (
-                      <button
-                        type="button"
-                        className="btn btn--small btn--danger"
-                        onClick={() => void revoke(i.id)}
-                        aria-label={`Revoke invite ${i.id}`}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
     </section>
   );
 }
@@ -370,6 +187,15 @@ export function Settings() {
           <dd data-testid="profile-username">{user.username}</dd>
           <dt>Member since</dt>
           <dd>{formatDate(user.createdAt)}</dd>
+          {user.admin && (
+            <>
+              <dt>Role</dt>
+              <dd data-testid="profile-admin">
+                Admin: signed in, you can open the server's <a href="/api/stats">stats</a>, <a href="/stat">/stat</a> and{' '}
+                <a href="/metrics">/metrics</a>
+              </dd>
+            </>
+          )}
           <dt>Channel</dt>
           <dd>
             <Link to={`/c/${user.username.toLowerCase()}`}>/c/{user.username.toLowerCase()}</Link>
@@ -394,6 +220,9 @@ export function Settings() {
           <StreamSetup channel={channel} onKey={(streamKey) => setChannel((was) => was && { ...was, streamKey })} />
           <ChannelForm channel={channel} onSaved={(c) => setChannel((was) => was && { ...was, ...c })} />
           <Invites />
+          <ChatModeration channel={channel.name} />
+          <Destinations />
+          <Webhooks visibility={channel.visibility} />
         </>
       )}
     </div>

@@ -6,6 +6,8 @@ import type { PublicChannel } from '../../../shared/contracts.js';
 import { Player, type PlayerEngine, type PlayerError, type PlayerState } from '../../../shared/Player.js';
 import { Link } from '../router.js';
 import { usePoll } from '../ui.js';
+import { OrientationSwitch, useOrientation } from './Orientation.js';
+import { PrivateCard } from './PrivateCard.js';
 
 /** How often the channel is checked (live / offline, title, viewers). Chat announcements make it sooner. */
 export const CHANNEL_POLL_MS = 5000;
@@ -14,6 +16,11 @@ export const CHANNEL_POLL_MS = 5000;
  * the player plays to the end), at most this long: then the ended card shows whatever the player is doing.
  */
 export const PLAYOUT_LIMIT_MS = 30_000;
+/**
+ * While playing out, a player that waits this long for data has reached the end: the server has nothing more to give
+ * (its playlist ended), and a player that stalls a little before the last frame must not leave a spinner up.
+ */
+export const PLAYOUT_STALL_MS = 4000;
 /** The newest replay is looked up this many times, a second apart: it is recorded just after the stream ends. */
 const REPLAY_LOOKUPS = 5;
 
@@ -45,28 +52,6 @@ export function useChannel(name: string) {
   /** Checks again now (a chat "live" / "ended" announcement, a player error). */
   const refresh = useCallback(() => setNonce((n) => n + 1), []);
   return { channel, setChannel, problem, refresh };
-}
-
-export function PrivateCard({ channel, signInHref, followers }: { channel: string; signInHref: string; followers?: boolean }) {
-  if (followers) {
-    return (
-      <div className="stage-card" data-testid="private-card" data-visibility="followers" role="alert">
-        <h2>This stream is for followers</h2>
-        <p>
-          Only people who follow {channel} can watch. <a href={signInHref}>Sign in</a> and follow {channel}, or open an invite link {channel} sent
-          you.
-        </p>
-      </div>
-    );
-  }
-  return (
-    <div className="stage-card" data-testid="private-card" data-visibility="invite" role="alert">
-      <h2>This stream is private</h2>
-      <p>
-        Only people {channel} invited can watch. <a href={signInHref}>Sign in</a> if you have access, or open the invite link {channel} sent you.
-      </p>
-    </div>
-  );
 }
 
 /** The newest replay of a channel whose stream just ended, or null until (and unless) there is one. */
@@ -113,7 +98,9 @@ export function Stage({
   const [playerProblem, setPlayerProblem] = useState<PlayerError | null>(null);
   const [playerKey, setPlayerKey] = useState(0);
   const retryTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  const src = channel?.live ? mediaPath(channel.hlsUrl) : null;
+  // With a vertical companion on air, a phone held upright plays it; the switch goes back and forth.
+  const [orientation, setOrientation] = useOrientation(!!channel?.live && !!channel.vertical);
+  const src = channel?.live ? mediaPath(orientation === 'vertical' ? channel.vertical?.hlsUrl : channel.hlsUrl) : null;
   const engine = (new URLSearchParams(location.search).get('player') as PlayerEngine | null) ?? 'auto';
   const [playerState, setPlayerState] = useState<PlayerState>('loading');
   /** The stream that just ended, while the player plays out what it has not shown yet. */
@@ -138,6 +125,10 @@ export function Stage({
     }
   }
   const replayId = useLatestReplay(name, endedHere || !!playout);
+  const endPlayout = useCallback(() => {
+    setPlayout(null);
+    setEndedHere(true);
+  }, []);
 
   useEffect(() => {
     setPlayerProblem(null);
@@ -145,19 +136,19 @@ export function Stage({
   useEffect(() => () => clearTimeout(retryTimer.current), []);
   useEffect(() => {
     if (!playout) return;
-    const t = setTimeout(() => {
-      setPlayout(null);
-      setEndedHere(true);
-    }, PLAYOUT_LIMIT_MS);
+    const t = setTimeout(endPlayout, PLAYOUT_LIMIT_MS);
     return () => clearTimeout(t);
-  }, [playout]);
+  }, [playout, endPlayout]);
+
+  useEffect(() => {
+    if (!playout || playerState !== 'buffering') return;
+    const t = setTimeout(endPlayout, PLAYOUT_STALL_MS);
+    return () => clearTimeout(t);
+  }, [playout, playerState, endPlayout]);
 
   const onPlayerState = (s: PlayerState) => {
     setPlayerState(s);
-    if (playout && (s === 'ended' || s === 'error' || s === 'paused')) {
-      setPlayout(null);
-      setEndedHere(true);
-    }
+    if (playout && (s === 'ended' || s === 'error' || s === 'paused')) endPlayout();
   };
 
   const onPlayerError = (e: PlayerError) => {
@@ -193,7 +184,15 @@ export function Stage({
   }
   if (!channel) return <div className="stage-card stage-card--loading" aria-busy="true" aria-label="Loading" />;
   if (!channel.canWatch || playerProblem?.code === 'forbidden') {
-    return <PrivateCard channel={channel.name} signInHref={signInHref} followers={channel.visibility === 'followers'} />;
+    return (
+      <PrivateCard
+        channel={channel.name}
+        signInHref={signInHref}
+        visibility={channel.visibility}
+        following={channel.following}
+        onFollowed={refresh}
+      />
+    );
   }
   const playing = src ?? playout;
   if (!playing) {
@@ -212,14 +211,17 @@ export function Stage({
     );
   }
   return (
-    <Player
-      key={`${playing}#${run}#${playerKey}`}
-      src={playing}
-      live
-      label={`${channel.name} live stream`}
-      engine={engine}
-      onError={onPlayerError}
-      onStateChange={onPlayerState}
-    />
+    <>
+      <Player
+        key={`${playing}#${run}#${playerKey}`}
+        src={playing}
+        live
+        label={`${channel.name} ${orientation === 'vertical' ? 'vertical ' : ''}live stream`}
+        engine={engine}
+        onError={onPlayerError}
+        onStateChange={onPlayerState}
+      />
+      {src && channel.vertical && <OrientationSwitch value={orientation} onChange={setOrientation} />}
+    </>
   );
 }
