@@ -14,6 +14,8 @@ import { getPlaylist, publisherGone, withInstance, type Ctx, type Fetched } from
 
 export interface LoadLevel {
   streams: number;
+  /** How the publishers sent: RTMP (FLV), or MPEG-TS over SRT (the `srt` scenario). */
+  ingest?: 'rtmp' | 'srt';
   /** Idle RSS after the users were provisioned (the sample just before publishing). */
   idleRssMB: number;
   /** Idle RSS of the fresh server, before provisioning. */
@@ -52,7 +54,14 @@ async function lastSeqs(urls: string[]): Promise<(number | undefined)[]> {
   );
 }
 
-export async function loadLevel(target: Target, ctx: Ctx, n: number, warmupMs: number, sampleMs: number): Promise<LoadLevel> {
+export async function loadLevel(
+  target: Target,
+  ctx: Ctx,
+  n: number,
+  warmupMs: number,
+  sampleMs: number,
+  ingest: 'rtmp' | 'srt' = 'rtmp',
+): Promise<LoadLevel> {
   return withInstance(target, async (inst, pubs) => {
     // Two idle samples: fresh, and after provisioning (Onair's password hashing and its garbage can leave the
     // provisioned server bigger than it is once streams run). Growth counts from the lower one.
@@ -62,7 +71,12 @@ export async function loadLevel(target: Target, ctx: Ctx, n: number, warmupMs: n
     const urls = keys.map((_, i) => inst.hlsUrl(target.playName(i)));
     await sleep(2000, ctx.signal);
     const idle = await measureGroups({ server: () => [inst.pid()] }, 3000, 1000, ctx.signal);
-    for (let i = 0; i < n; i++) pubs.push(startPublisher(ctx.input, `${inst.rtmpBase}/${keys[i]}`));
+    const url = (key: string) => {
+      if (ingest === 'rtmp') return `${inst.rtmpBase}/${key}`;
+      if (!inst.srtUrl) throw new Error(`${target.name} takes no SRT`);
+      return inst.srtUrl(key);
+    };
+    for (let i = 0; i < n; i++) pubs.push(startPublisher(ctx.input, url(keys[i])));
     await sleep(warmupMs, ctx.signal);
     const before = await lastSeqs(urls);
     const m = await measureGroups({ server: () => [inst.pid()], publishers: () => pubs.map((p) => p.proc.pid) }, sampleMs, 1000, ctx.signal);
@@ -78,6 +92,7 @@ export async function loadLevel(target: Target, ctx: Ctx, n: number, warmupMs: n
     const idleS = idle.groups.server;
     const level: LoadLevel = {
       streams: n,
+      ingest,
       idleRssMB: idleS.rssMeanMB,
       freshRssMB: fresh.groups.server.rssMeanMB,
       idleCpuPct: idleS.cpuPct,
@@ -99,7 +114,7 @@ export async function loadLevel(target: Target, ctx: Ctx, n: number, warmupMs: n
       warmupSeconds: warmupMs / 1000,
     };
     ctx.log(
-      `  load N=${n}: server cpu ${level.cpuPct.toFixed(1)}% rss ${level.rssMB.toFixed(1)} MB ` +
+      `  load N=${n}${ingest === 'srt' ? ' (SRT)' : ''}: server cpu ${level.cpuPct.toFixed(1)}% rss ${level.rssMB.toFixed(1)} MB ` +
         `(idle ${level.freshRssMB!.toFixed(1)} fresh, ${level.idleRssMB.toFixed(1)} provisioned, +${level.rssGrowthPerStreamMB.toFixed(2)}/stream), publishers ${level.publishersCpuPct.toFixed(1)}%, ` +
         `box ${level.boxBusyPct.toFixed(0)}% of ${m.cores} cores (other ${level.otherCpuPct.toFixed(0)}% of a core), healthy ${healthy}/${n}`,
     );
@@ -118,6 +133,8 @@ export interface ViewersResult {
   threads: number;
   durationS: number;
   serverCpuPct: number;
+  /** A cluster's parts on their own (each node, the edge): CPU % of one core and peak RSS. */
+  parts?: Record<string, { cpuPct: number; rssMB: number }>;
   serverRssMB: number;
   boxBusyPct: number;
   /** Segments of the request list still answering 200 right after the run. */
@@ -172,8 +189,10 @@ export async function viewersScenario(
     const dir = mkdtempSync(join(tmpdir(), 'onair-bench-wrk-'));
     tempDir.track(dir);
     try {
-      const measuring = measureGroups({ server: () => [inst.pid()] }, Math.max(1000, (o.durationS - 1) * 1000), 1000, ctx.signal).catch(
-        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+      const groups = Object.fromEntries(Object.entries(inst.groups?.() ?? {}).map(([k, pids]) => [k, () => pids]));
+      const server = () => inst.serverPids?.() ?? [inst.pid()];
+      const measuring = measureGroups({ server, ...groups }, Math.max(1000, (o.durationS - 1) * 1000), 1000, ctx.signal).catch((err: unknown) =>
+        err instanceof Error ? err : new Error(String(err)),
       );
       const run = await runWrk({
         baseUrl: `${base.protocol}//${base.host}`,
@@ -200,6 +219,7 @@ export async function viewersScenario(
         threads: o.threads,
         durationS: o.durationS,
         serverCpuPct: m.groups.server.cpuPct,
+        parts: Object.fromEntries(Object.keys(groups).map((k) => [k, { cpuPct: m.groups[k].cpuPct, rssMB: m.groups[k].rssMaxMB }])),
         serverRssMB: m.groups.server.rssMaxMB,
         boxBusyPct: m.boxBusyPct,
         segmentsStillAvailable: still,

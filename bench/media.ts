@@ -116,6 +116,7 @@ export function flvOutputArgs(url: string | string[]): string[] {
 
 /** `ffmpeg -re -stream_loop -1 -i in.flv -c copy -f flv <url>`: costs almost nothing, paced at 1x. */
 /** One publisher; with several URLs, one ffmpeg sends the same packets to each (tee muxer), at the same instants. */
+/** With an `srt://` URL the same packets go out as MPEG-TS over SRT (the stream id, latency in the URL). */
 export function startPublisher(input: string, url: string | string[]): Publisher {
   const args = [
     '-hide_banner',
@@ -134,7 +135,7 @@ export function startPublisher(input: string, url: string | string[]): Publisher
     '-c',
     'copy',
     ...(Array.isArray(url) ? ['-map', '0'] : []),
-    ...flvOutputArgs(url),
+    ...(typeof url === 'string' && url.startsWith('srt://') ? ['-f', 'mpegts', url] : flvOutputArgs(url)),
   ];
   const startWall = Date.now();
   const startPerf = performance.now();

@@ -108,3 +108,27 @@ test('parseSchedstat reads nanoseconds on CPU; a busy child measures as busy', a
     child.kill('SIGKILL');
   }
 });
+
+test("processOnly: a parent's own threads, without its busy child", async () => {
+  const { spawn } = await import('node:child_process');
+  // An idle parent whose child spins: the tree measures the spin, the process alone next to nothing.
+  const parent = spawn(process.execPath, [
+    '-e',
+    "const c = require('node:child_process').spawn(process.execPath, ['-e', 'const e = Date.now() + 4000; while (Date.now() < e);'], { stdio: 'inherit' }); setTimeout(() => c.kill('SIGKILL'), 4000);",
+  ]);
+  try {
+    await new Promise((r) => setTimeout(r, 500)); // the child is up
+    const tree = await measureGroups({ p: () => [parent.pid!] }, 1500, 500);
+    const own = await measureGroups({ p: () => [parent.pid!] }, 1500, 500, undefined, true);
+    assert.ok(tree.groups.p.pidsMax >= 2, 'the tree has the child');
+    // Relative bounds: on a box busy with other work the spinning child gets far less than a core.
+    assert.ok(tree.groups.p.cpuPct > 3, `tree ${tree.groups.p.cpuPct.toFixed(1)} %`);
+    assert.ok(
+      own.groups.p.cpuPct < tree.groups.p.cpuPct / 3,
+      `process alone ${own.groups.p.cpuPct.toFixed(1)} %, tree ${tree.groups.p.cpuPct.toFixed(1)} %`,
+    );
+    assert.equal(own.groups.p.pidsMax, 1);
+  } finally {
+    parent.kill('SIGKILL');
+  }
+});

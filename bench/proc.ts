@@ -158,7 +158,7 @@ export function clkTck(): number {
   return clkTckCache;
 }
 
-function readAllStats(): ProcStat[] {
+export function readAllStats(): ProcStat[] {
   const out: ProcStat[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -178,7 +178,7 @@ export function bootTicksNow(): number {
 }
 
 /** One snapshot of every tree rooted at `roots`, from an already-read process list. */
-export function sampleFromStats(roots: number[], stats: ProcStat[]): TreeSample {
+export function sampleFromStats(roots: number[], stats: ProcStat[], withDescendants = true): TreeSample {
   const byPid = new Map(stats.map((s) => [s.pid, s]));
   const ticks = new Map<string, { ns: number; starttime: number; comm: string }>();
   const hz = clkTck();
@@ -186,8 +186,8 @@ export function sampleFromStats(roots: number[], stats: ProcStat[]): TreeSample 
   let pids = 0;
   const seen = new Set<number>();
   for (const root of roots) {
-    for (const pid of treePids(root, stats)) {
-      if (seen.has(pid)) continue;
+    for (const pid of withDescendants ? treePids(root, stats) : [root]) {
+      if (seen.has(pid) || !byPid.has(pid)) continue;
       seen.add(pid);
       const s = byPid.get(pid)!;
       for (const [key, t] of threadTimes(s, hz)) ticks.set(key, t);
@@ -239,20 +239,22 @@ export interface GroupsMeasurement {
 /**
  * Sample several process trees every `intervalMs` for `durationMs` (one /proc walk per tick, shared).
  * For each group: CPU % of ONE core averaged over the window, and RSS statistics. Each group's
- * roots function is called on every tick, so a caller can pass a changing set of roots.
+ * roots function is called on every tick, so a caller can pass a changing set of roots. `processOnly`: the roots'
+ * own threads, without their children (a server's short-lived helpers, e.g. Onair's thumbnail ffmpeg, left out).
  */
 export async function measureGroups(
   groups: Record<string, () => number[]>,
   durationMs: number,
   intervalMs = 1000,
   signal?: AbortSignal,
+  processOnly = false,
 ): Promise<GroupsMeasurement> {
   const names = Object.keys(groups);
   const snap = () => {
     const bootTicks = bootTicksNow();
     const stats = readAllStats();
     const out: Record<string, TreeSample> = {};
-    for (const n of names) out[n] = sampleFromStats(groups[n](), stats);
+    for (const n of names) out[n] = sampleFromStats(groups[n](), stats, !processOnly);
     return { bootTicks, wallMs: performance.now(), per: out };
   };
   const box0 = readBoxCpu();

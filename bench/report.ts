@@ -39,6 +39,8 @@ export interface BenchResults {
   /** Both servers fed by one tee publisher (present when both ran). */
   latencyPaired?: Outcome<PairedLatencyResult>;
   load?: Record<string, Outcome<{ levels: Outcome<LoadLevel>[] }>>;
+  /** Onair only: the same load levels with RTMP and with SRT (MPEG-TS) publishers. */
+  srt?: Outcome<{ levels: Outcome<LoadLevel>[] }>;
   viewers?: Record<string, Outcome<ViewersResult>>;
   /** Glass-to-glass latency in Chromium, every server up at once (one run, all pages). */
   g2g?: Outcome<G2gResult>;
@@ -392,6 +394,7 @@ export function renderMarkdown(r: BenchResults): string {
   }
 
   if (r.g2g) g2gRows(ok(r.g2g), err(r.g2g), row);
+  srtRows(r, out);
 
   const notes: string[] = [];
   if (r.g2g && err(r.g2g)) notes.push(`g2g: ${err(r.g2g)!.split('\n')[0].slice(0, 300)}`);
@@ -401,6 +404,8 @@ export function renderMarkdown(r: BenchResults): string {
   }
   if (r.latencyPaired && err(r.latencyPaired)) notes.push(`latency paired: ${err(r.latencyPaired)!.split('\n')[0].slice(0, 300)}`);
   if (r.llviewers && err(r.llviewers)) notes.push(`llviewers: ${err(r.llviewers)!.split('\n')[0].slice(0, 300)}`);
+  if (r.srt && err(r.srt)) notes.push(`srt: ${err(r.srt)!.split('\n')[0].slice(0, 300)}`);
+  for (const l of ok(r.srt)?.levels ?? []) if (err(l)) notes.push(`srt: ${err(l)!.split('\n')[0].slice(0, 300)}`);
   for (const [scen, rec] of Object.entries({ startup: r.startup, latency: r.latency, load: r.load, viewers: r.viewers, firstpart: r.firstpart })) {
     for (const [t, o] of Object.entries(rec ?? {})) {
       const e = err(o);
@@ -495,4 +500,26 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.stderr.write(`updated ${readme} from ${file}\n`);
   }
   process.stdout.write(md);
+}
+
+/** SRT against RTMP ingest on Onair: a table of its own after the main one (its columns are ingests, not servers). */
+function srtRows(r: BenchResults, out: string[]): void {
+  const levels = (ok(r.srt)?.levels ?? []).map(ok).filter((l): l is LoadLevel => l !== undefined);
+  if (!r.srt) return;
+  out.push('');
+  out.push('SRT ingest against RTMP ingest (Onair, the same input; each level a fresh server):');
+  out.push('');
+  out.push('| Streams | CPU RTMP (% of one core) | CPU SRT | SRT / RTMP | CPU per stream RTMP · SRT | RSS RTMP · SRT (MB) | Healthy RTMP · SRT |');
+  out.push('|---:|---:|---:|---:|---|---|---|');
+  const counts = [...new Set(levels.map((l) => l.streams))].sort((a, b) => a - b);
+  if (!counts.length) out.push('| — | error | error | — | — | — | — |');
+  for (const n of counts) {
+    const a = levels.find((l) => l.streams === n && (l.ingest ?? 'rtmp') === 'rtmp');
+    const b = levels.find((l) => l.streams === n && l.ingest === 'srt');
+    out.push(
+      `| ${n} | ${fmt(a?.cpuPct, 1)} | ${fmt(b?.cpuPct, 1)} | ${fmt(ratio(b?.cpuPct, a?.cpuPct), 2)} | ` +
+        `${fmt(a?.cpuPctPerStream, 2)} · ${fmt(b?.cpuPctPerStream, 2)} | ${fmt(a?.rssMB, 1)} · ${fmt(b?.rssMB, 1)} | ` +
+        `${a ? `${a.healthyStreams}/${n}` : '—'} · ${b ? `${b.healthyStreams}/${n}` : '—'} |`,
+    );
+  }
 }

@@ -1,7 +1,7 @@
 // Onair vs nginx-rtmp, RTMP in -> HLS out. See bench/README.md.
 //
-//   npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers,g2g,firstpart,llviewers] [--streams 1,8,32]
-//                        [--targets onair,nginx] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--out DIR]
+//   npx tsx bench/run.ts [--quick] [--only startup,latency,load,srt,viewers,g2g,firstpart,llviewers] [--streams 1,8,32]
+//                        [--targets onair,nginx,onair-edge] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--out DIR]
 //
 // Full runs write bench/results/rtmp-hls-<date>.json.gz (everything, gzipped), its table beside it
 // (rtmp-hls-<date>.md) and bench/results/rtmp-hls-latest.md.
@@ -23,13 +23,13 @@ import { firstPartScenario } from './firstpart.js';
 import { llViewersBudgetMs, llViewersScenario } from './llviewers.js';
 import { renderMarkdown, writeResults, type BenchResults, type Outcome } from './report.js';
 
-const SCENARIOS = ['startup', 'latency', 'load', 'viewers', 'g2g', 'firstpart', 'llviewers'] as const;
+const SCENARIOS = ['startup', 'latency', 'load', 'srt', 'viewers', 'g2g', 'firstpart', 'llviewers'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
-    'usage: npx tsx bench/run.ts [--quick] [--only startup,latency,load,viewers,g2g,firstpart,llviewers] [--streams 1,8,32] [--targets onair,nginx] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--out DIR]\n',
+    'usage: npx tsx bench/run.ts [--quick] [--only startup,latency,load,srt,viewers,g2g,firstpart,llviewers] [--streams 1,8,32] [--targets onair,nginx,onair-edge] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--out DIR]\n',
   );
   process.exit(2);
 }
@@ -67,7 +67,7 @@ function parseArgs(argv: string[]) {
       o.targets = val()
         .split(',')
         .map((s) => s.trim());
-      for (const t of o.targets) if (!['onair', 'nginx'].includes(t)) usage(`unknown target ${t}`);
+      for (const t of o.targets) if (!['onair', 'nginx', 'onair-edge'].includes(t)) usage(`unknown target ${t}`);
       if (o.targets.length < 2) o.partial = true;
     } else if (a === '--connections') {
       o.connections = Number(val());
@@ -111,6 +111,8 @@ async function main() {
     startupRepeats: quick ? 3 : 5,
     latencySegments: quick ? 10 : 30,
     streams: opts.streams ?? (quick ? [1, 2] : [1, 8, 32]),
+    // SRT against RTMP ingest into the same server build, each level a fresh server (Onair only).
+    srtStreams: quick ? [1] : [1, 8],
     // Both servers get the same warm-up before sampling: steady state, after Node has compiled its hot code and
     // dropped its start-up garbage (both happen in the first seconds of the first stream).
     warmupMs: quick ? 5_000 : 30_000,
@@ -124,20 +126,25 @@ async function main() {
     llViewers: { viewers: opts.llViewers, workers: 2, warmupS: quick ? 8 : 10, measureS: quick ? 15 : 60 },
   };
   const log = (s: string) => process.stdout.write(`${s}\n`);
-  const targets: Target[] = opts.targets.map((t) => (t === 'onair' ? onairTarget() : nginxTarget()));
+  // onair-edge: two Onair nodes behind the shipped nginx edge (docs/SCALING.md), on this machine's PostgreSQL and Redis.
+  const targets: Target[] = opts.targets.map((t) =>
+    t === 'onair' ? onairTarget() : t === 'onair-edge' ? onairTarget({ clusterNodes: 2 }) : nginxTarget(),
+  );
 
   // Per-scenario budgets (per target); a global watchdog on top of their sum.
   const budgetMs: Record<Scenario, number> = {
     startup: p.startupRepeats * 20_000 + 60_000,
     latency: p.latencySegments * 1500 + 90_000,
     load: p.streams.reduce((a, n) => a + p.warmupMs + p.sampleMs + 60_000 + n * 2000, 0),
+    srt: 2 * p.srtStreams.reduce((a, n) => a + p.warmupMs + p.sampleMs + 60_000 + n * 2000, 0),
     viewers: p.viewers.durationS * 1000 + 120_000,
     g2g: g2gBudgetMs(p.g2g),
     firstpart: p.firstPartRepeats * 20_000 + 60_000,
     llviewers: llViewersBudgetMs(p.llViewers),
   };
   // The latency scenario runs once more, paired, when both servers are in; g2g runs once with every server up.
-  const runsOf = (s: Scenario) => (s === 'g2g' || s === 'llviewers' ? 1 : targets.length + (s === 'latency' && targets.length > 1 ? 1 : 0));
+  const runsOf = (s: Scenario) =>
+    s === 'g2g' || s === 'llviewers' || s === 'srt' ? 1 : targets.length + (s === 'latency' && targets.length > 1 ? 1 : 0);
   const totalBudget = 120_000 + opts.only.reduce((a, s) => a + budgetMs[s] * runsOf(s), 0);
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: global time budget of ${Math.round(totalBudget / 1000)} s exceeded; killing everything\n`);
@@ -216,6 +223,26 @@ async function main() {
           return { levels };
         });
       }
+    } else if (scen === 'srt') {
+      // Onair alone (nginx-rtmp takes no SRT): RTMP then SRT publishers of the same input, per stream count.
+      const onair = targets.find((t) => t.name === 'onair');
+      if (onair)
+        results.srt = await runScenario(scen, onair, async (ctx) => {
+          const levels = [];
+          for (const n of p.srtStreams) {
+            for (const ingest of ['rtmp', 'srt'] as const) {
+              try {
+                levels.push(await loadLevel(onair, ctx, n, p.warmupMs, p.sampleMs, ingest));
+              } catch (err) {
+                if (ctx.signal.aborted) throw err;
+                const msg = (err as Error).message;
+                ctx.log(`  ${ingest} N=${n} ERROR: ${msg.split('\n')[0]}`);
+                levels.push({ error: `${ingest} N=${n}: ${msg.slice(0, 2000)}` });
+              }
+            }
+          }
+          return { levels };
+        });
     } else if (scen === 'viewers') {
       results.viewers = {};
       for (const t of targets) results.viewers[t.name] = await runScenario(scen, t, (ctx) => viewersScenario(t, ctx, p.viewers));

@@ -8,13 +8,20 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { FatalError, freePort, spawnGroup, tempDir, waitUntil, httpGet, type Managed } from './spawn.js';
 import { REPO_DIR } from './media.js';
+import { startOnairCluster } from './cluster.js';
 
 export interface Instance {
   /** e.g. rtmp://127.0.0.1:PORT/live */
   rtmpBase: string;
+  /** SRT ingest URL of stream `key` (MPEG-TS, the key as stream id), when the server takes SRT. */
+  srtUrl?(key: string): string;
   hlsUrl(name: string): string;
   /** Root of the server's process tree (CPU/RSS are summed over it and its descendants). */
   pid(): number;
+  /** Several processes serve (a cluster and its edge): all of them, summed as the server. */
+  serverPids?(): number[];
+  /** Parts measured on their own as well (each node, the edge). */
+  groups?(): Record<string, number[]>;
   stop(): Promise<void>;
 }
 
@@ -175,28 +182,43 @@ interface OnairChannel {
  * node dist/server/main.js) with
  * a throwaway data dir. Stream i belongs to user bench<i+1>, registered through the public API.
  */
-export function onairTarget(opts: { repoDir?: string } = {}): Target {
+export function onairTarget(opts: { repoDir?: string; clusterNodes?: number } = {}): Target {
   const repoDir = opts.repoDir ?? REPO_DIR;
   let httpBase = '';
   let channels = new Map<number, OnairChannel>();
   const warnings: string[] = [];
   const target: Target & { warnings: string[] } = {
-    name: 'onair',
+    name: opts.clusterNodes ? 'onair-edge' : 'onair',
     warnings,
     async start() {
       const built = spawnSync(process.execPath, [join(repoDir, 'scripts', 'build-server.mjs')], { cwd: repoDir, stdio: 'inherit' });
       const entry = join(repoDir, 'dist', 'server', 'main.js');
       if (built.status !== 0 || !existsSync(entry)) throw new Error(`could not build the Onair server (${entry})`);
+      channels = new Map();
+      if (opts.clusterNodes) {
+        const inst = await startOnairCluster({
+          entry,
+          repoDir,
+          nodes: opts.clusterNodes,
+          env: { ONAIR_SEGMENT_SECONDS: String(SEGMENT_SECONDS), ONAIR_LOG_LEVEL: 'warn', ONAIR_RTMP_MAX_PER_ADDRESS: '1000' },
+        });
+        httpBase = inst.httpBase;
+        return inst;
+      }
       const dir = mkdtempSync(join(tmpdir(), 'onair-bench-onair-'));
       tempDir.track(dir);
       const httpPort = await freePort();
       let rtmpPort = await freePort();
       while (rtmpPort === httpPort) rtmpPort = await freePort();
+      // A free TCP port number, for UDP: another tenant holding it for UDP alone is unlikely on loopback.
+      let srtPort = await freePort();
+      while (srtPort === httpPort || srtPort === rtmpPort) srtPort = await freePort();
       const env = {
         ...process.env,
         ONAIR_DATA_DIR: dir,
         ONAIR_HTTP_PORT: String(httpPort),
         ONAIR_RTMP_PORT: String(rtmpPort),
+        ONAIR_SRT_PORT: String(srtPort),
         ONAIR_SEGMENT_SECONDS: String(SEGMENT_SECONDS),
         ONAIR_LOG_LEVEL: 'warn',
         // Every benchmark publisher and player comes from loopback: more than one address's share of connections.
@@ -224,6 +246,7 @@ export function onairTarget(opts: { repoDir?: string } = {}): Target {
       }
       return {
         rtmpBase: `rtmp://127.0.0.1:${rtmpPort}/live`,
+        srtUrl: (key) => `srt://127.0.0.1:${srtPort}?streamid=${key}&latency=120000`,
         hlsUrl: (name) => `${httpBase}/hls/${encodeURIComponent(name)}/index.m3u8`,
         pid: () => proc.pid,
         async stop() {
