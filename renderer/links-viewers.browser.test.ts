@@ -79,7 +79,37 @@ describe('links and viewer counts in Chromium, ONAIR_PUBLIC_URL unset', { timeou
     await page.getByRole('button', { name: 'Create invite link' }).click();
     const created = (await page.locator('.created-invite code').textContent()) ?? '';
     assert.match(created, new RegExp(`^${server.base.replace(/\./g, '\\.')}/i/[A-Za-z0-9_-]+$`));
+    // A loopback link opens only on this computer: the page says so and how to get one friends can open.
+    assert.match(
+      (await page.getByTestId('loopback-note').textContent()) ?? '',
+      /Only this computer can open this link: it points at 127\.0\.0\.1\..*ONAIR_PUBLIC_URL/,
+    );
     assert.doesNotMatch((await page.locator('main, body').first().textContent()) ?? '', /localhost/);
+  });
+
+  test('a page opened by a network name gets links with that name, and no loopback note', async () => {
+    // friends.test resolves to the server's loopback address in this browser only: the Host header is the name.
+    const named = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP friends.test 127.0.0.1'],
+      env: { ...process.env, HOME: profileDir },
+    });
+    try {
+      const base = server.base.replace('127.0.0.1', 'friends.test');
+      const ctx = await named.newContext({ viewport: { width: 1280, height: 800 }, baseURL: base });
+      const page = await ctx.newPage();
+      page.setDefaultTimeout(STEP_MS);
+      await registerInPage(page, 'linkname');
+      await page.goto('/settings');
+      await page.getByRole('button', { name: 'Create invite link' }).click();
+      const created = (await page.locator('.created-invite code').textContent()) ?? '';
+      assert.match(created, new RegExp(`^http://friends\\.test:${new URL(server.base).port}/i/[A-Za-z0-9_-]+$`));
+      assert.equal(await page.getByTestId('loopback-note').count(), 0);
+      assert.equal(await page.getByTestId('rtmp-url').textContent(), `rtmp://friends.test:${server.rtmpPort}/live`);
+    } finally {
+      await named.close();
+    }
   });
 
   test('one person watching with chat open counts 1 everywhere; two people count 2', async () => {

@@ -124,6 +124,8 @@ export interface ServerProcess {
   base: string;
   rtmpBase: string;
   stderr: () => string;
+  /** What it printed on standard output up to and including the line that names its ports (the startup banner). */
+  banner: string[];
   /** SIGTERM, then SIGKILL after 10 s; resolves when the process is gone. */
   stop(): Promise<void>;
 }
@@ -152,11 +154,13 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-10_000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const banner: string[] = [];
   try {
     const ports = await new Promise<{ http: number; rtmp: number }>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
       child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
       createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (banner.length < 20) banner.push(line);
         const m = /RTMP port (\d+), HTTP port (\d+)/.exec(line);
         if (m) {
           clearTimeout(t);
@@ -169,6 +173,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       base: `http://127.0.0.1:${ports.http}`,
       rtmpBase: `rtmp://127.0.0.1:${ports.rtmp}/live`,
       stderr: () => stderr,
+      banner,
       async stop() {
         if (child.exitCode === null && child.signalCode === null) {
           child.kill('SIGTERM');

@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import { Chat } from '../../shared/Chat.js';
 import { reconnectChat } from '../../shared/chat-socket.js';
+import { LoopbackLinkNote } from '../../shared/LoopbackLinkNote.js';
 import type { StudioInvite } from '../../../electron/ipc-contract.js';
 import { call } from './onair.js';
 
@@ -62,6 +63,11 @@ export function Audience() {
             {invite.link.reused ? 'The same link as before.' : 'A new link.'}
           </p>
           <code data-testid="invite-url">{invite.link.url}</code>
+          <LoopbackLinkNote
+            url={invite.link.url}
+            className="studio__warning"
+            fix="sign in with this computer's network address as the Server (the Onair server prints it when it starts)"
+          />
         </div>
       )}
       {endpoint && (

@@ -3,6 +3,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorCode, errorMessage } from '../../../shared/api.js';
 import type { ApiInvite } from '../../../shared/contracts.js';
+import { LoopbackLinkNote } from '../../../shared/LoopbackLinkNote.js';
 import { CopyButton, formatDate } from '../ui.js';
 
 // This browser used to keep the links it made in localStorage; the server keeps them now. Drop any still there.
@@ -29,6 +30,8 @@ export function Invites() {
   const [created, setCreated] = useState<{ id: number; url: string } | null>(null);
   /** Links shown in their row because copying them failed (the visitor copies by hand). */
   const [shown, setShown] = useState<Record<number, string>>({});
+  /** The last link made or copied: the note under the form says when only this computer can open it. */
+  const [lastLink, setLastLink] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const load = async () => {
     try {
@@ -53,6 +56,7 @@ export function Invites() {
         maxUses: maxUses && uses > 0 ? Math.floor(uses) : undefined,
       });
       setCreated({ id: r.id, url: r.url });
+      setLastLink(r.url);
       await load();
     } catch (err) {
       setProblem(errorMessage(err));
@@ -99,6 +103,11 @@ export function Invites() {
           New link: <code className="wrap">{created.url}</code> <CopyButton text={created.url} what="invite link" />
         </p>
       )}
+      <LoopbackLinkNote
+        url={lastLink}
+        className="form-warning"
+        fix="open Onair by this computer's network address (the server prints it when it starts: “Watch and sign up at …”)"
+      />
       {problem && (
         <p className="form-error" role="alert">
           {problem}
@@ -143,7 +152,11 @@ export function Invites() {
                   <td className="actions">
                     {valid && i.linkAvailable && (
                       <CopyButton
-                        text={async () => (await api.inviteLink(i.id)).url}
+                        text={async () => {
+                          const { url } = await api.inviteLink(i.id);
+                          setLastLink(url);
+                          return url;
+                        }}
                         what="invite link"
                         label={`Copy invite link ${i.id}`}
                         onCopyFailed={(link) => setShown((s) => ({ ...s, [i.id]: link }))}
