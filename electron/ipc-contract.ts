@@ -4,6 +4,7 @@
 // serves the same contract over HTTP. Plain data and pure functions only: no Node, no Electron, no DOM.
 import type { BroadcastHealth, BroadcastState, DestinationStatus, MicrophoneApi, PictureInPicture, SourceSpec } from './broadcast/types.js';
 import { MICROPHONE_APIS, PRESETS } from './broadcast/types.js';
+import type { DestinationStatus as ApiDestinationStatus } from '../server/api/outbound.js';
 
 export type { BroadcastHealth, BroadcastState, DestinationStatus, MicrophoneApi, PictureInPicture, SourceSpec };
 
@@ -101,6 +102,17 @@ export interface BroadcastStatus {
 export interface ServerStreamView {
   live: boolean;
   keyframeWarning: { intervalSeconds: number; message: string; fix: string } | null;
+  /** The channel's restream destinations on the server (it pushes them, not the Studio), with each one's state. */
+  restreams: ServerRestream[];
+}
+
+/** A server-side restream destination as the Studio shows it: its name and host, never its URL path or key. */
+export interface ServerRestream {
+  id: number;
+  name: string;
+  host: string;
+  enabled: boolean;
+  status: Pick<ApiDestinationStatus, 'state' | 'reason' | 'bitrateKbps' | 'droppedFrames'>;
 }
 
 /**

@@ -15,7 +15,7 @@ import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js
 import { CHAT_PATH, type ChatMessage } from '../server/api/chat.js';
 import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
 import { ffmpegPath as FFMPEG, freePort, waitFor } from '../server/test-support/process.js';
-import { api, startTestServer, type TestServer } from '../server/test-support/server.js';
+import { api, newStreamer, startTestServer, type TestServer } from '../server/test-support/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'renderer', 'studio');
@@ -41,6 +41,8 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
       ONAIR_RTMP_PORT: String(rtmpPort),
       ONAIR_RTMP_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpPort}/live`,
       ONAIR_METRICS_SECONDS: '1',
+      // The channel's server-side restream goes to another channel of this same server (a loopback address).
+      ONAIR_RESTREAM_ALLOW_PRIVATE: '1',
     });
     bridge = await startDevBridge({ staticDir: DIST, ffmpegPath: FFMPEG });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -112,6 +114,21 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     await destination.getByLabel('Send to YouTube').uncheck();
     await destination.getByText('Off', { exact: true }).waitFor();
 
+    // A restream destination set on the server (as in the web settings): the Studio lists it with its state.
+    const relay = await newStreamer(server.base, `${username}r`);
+    const login = await api(server.base, 'POST', '/api/auth/login', { username, password: `pw-${username}-123456` });
+    const created = await api(
+      server.base,
+      'POST',
+      '/api/me/destinations',
+      { name: 'Relay', url: `rtmp://127.0.0.1:${server.rtmpPort}/live`, key: relay.channel.streamKey },
+      login.body.token,
+    );
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const restream = page.getByTestId('server-restream').filter({ hasText: 'Relay' });
+    await restream.getByText(`127.0.0.1:${server.rtmpPort}: Waits for you to go live`).waitFor();
+    assert.ok(!(await page.content()).includes(relay.channel.streamKey), 'the relay key is not in the page');
+
     // A viewer on the channel's chat (anonymous viewers may read public chats).
     const messages: ChatMessage[] = [];
     viewer = io(server.base, { path: CHAT_PATH, transports: ['websocket'], reconnection: false });
@@ -131,6 +148,16 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     await page.getByRole('button', { name: 'Go Live' }).click();
     await page.locator('[data-testid="state"][data-state="live"]').waitFor({ timeout: 30_000 });
     assert.match((await page.getByTestId('state').textContent()) ?? '', /Live \d\d:\d\d/);
+    await page
+      .locator('[data-testid="server-restream"][data-state="live"]')
+      .getByText(/Live, \d+ kb\/s/)
+      .waitFor({ timeout: 30_000 });
+    await waitFor(
+      'the relay channel live',
+      async () => (await api(server.base, 'GET', `/api/channels/${relay.channel.name}`)).body.live === true,
+      STEP_MS,
+      250,
+    );
 
     // Health figures that change over time.
     await page.waitForFunction(() => /\d+ kb\/s/.test(document.querySelector('[data-testid="health-bitrate"]')?.textContent ?? ''), undefined, {
@@ -179,6 +206,11 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     // The server was reached at 127.0.0.1 (ONAIR_PUBLIC_URL unset): the link a friend gets carries that address.
     assert.match(link, new RegExp(`^${server.base.replace(/\./g, '\\.')}/i/[\\w-]+$`));
     assert.match((await invite.textContent()) ?? '', /Invite link copied: valid until .+ · 0 of 50 uses\. A new link\./);
+    // ...which only this computer opens: the Studio says so and how to get a link friends can open.
+    assert.match(
+      (await page.getByTestId('loopback-note').textContent()) ?? '',
+      /it points at 127\.0\.0\.1\. For friends, sign in with this computer's network address/,
+    );
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
     await page.getByRole('button', { name: 'Copy invite link' }).click();
     await invite.and(page.locator('[data-reused="true"]')).waitFor();
@@ -220,7 +252,7 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     assert.ok(drawn > 50, `the bitrate line: ${drawn} pixels`);
 
     // The monitor: the channel as viewers get it, invite-only here, so through a media token main fetched.
-    const token = (await api(server.base, 'POST', '/api/auth/login', { username, password: `pw-${username}-123456` })).body.token as string;
+    const token = login.body.token as string;
     assert.equal((await api(server.base, 'PATCH', '/api/me/channel', { visibility: 'invite' }, token)).status, 200);
     const mediaUrls: string[] = [];
     page.on('request', (r) => {
@@ -251,6 +283,7 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     await page.locator('[data-testid="preview"][data-mode="source"] img').waitFor();
     await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual([...new Set(await dashes())], ['—'], 'still dashes: no late figure brought them back');
+    await restream.getByText('Waits for you to go live').waitFor({ timeout: 15_000 });
 
     // The bridge refuses what the contract does not allow.
     const bad = await page.evaluate(async () => {

@@ -2,13 +2,16 @@
 // to a second Onair server (B's channel goes live and its HLS plays) and to nginx-rtmp (its HLS plays), while a
 // destination with a wrong key fails with B's own answer and one that accepts TCP and never reads delays nothing.
 // nginx stopped and started again: its destination says retrying, then live again. The publisher dropping and coming
-// back within the grace period leaves the pushes up. Keys stay out of answers and logs.
+// back within the grace period leaves the pushes up. Keys stay out of answers and logs. A destination that took the
+// stream and then stops reading (a relay that stalls) delays neither the ingest nor the destination that keeps up.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { ApiDestination, ServerStats } from './api/types.js';
 import { nginxRtmpAvailable, startNginxRtmp, type NginxRtmp } from './test-support/nginx-rtmp.js';
-import { ffprobe, waitFor } from './test-support/process.js';
+import type { MediaFrame } from './media/frame.js';
+import { ffprobe, sleep, waitFor } from './test-support/process.js';
+import { stallingRelay } from './test-support/stalling-relay.js';
 import { api, newStreamer, publish, startTestServer, type Publisher, type TestServer } from './test-support/server.js';
 
 const NGINX_KEY = 'nginx-side-key-7f3a9c';
@@ -139,6 +142,66 @@ describe(
 
       for (const key of [dst.channel.streamKey, NGINX_KEY, WRONG_KEY, BLACKHOLE_KEY]) {
         assert.ok(!a.logs().includes(key), 'no destination key in the log');
+      }
+    });
+
+    test('a destination that stops reading mid-stream delays neither the ingest nor the other destination', async () => {
+      const src = await newStreamer(a.base, 'rsa');
+      const stalls = await newStreamer(b.base, 'rsb');
+      const keeps = await newStreamer(b.base, 'rsc');
+      const relay = await stallingRelay(b.rtmpPort);
+      let publisher: Publisher | undefined;
+      try {
+        for (const [name, url, key] of [
+          ['Stalls', relay.url, stalls.channel.streamKey],
+          ['Keeps up', b.rtmpBase, keeps.channel.streamKey],
+        ] as const)
+          assert.equal((await api(a.base, 'POST', '/api/me/destinations', { name, url, key, enabled: true }, src.token)).status, 201);
+        publisher = publish(`${a.rtmpBase}/${src.channel.streamKey}`);
+        await waitState(a, src.token, 'Stalls', (d) => d.status.state === 'live' && d.status.bitrateKbps > 0, 'live');
+        await waitState(a, src.token, 'Keeps up', (d) => d.status.state === 'live' && d.status.bitrateKbps > 0, 'live');
+        await waitFor('both channels on B', () => b.streams.get('rsb') && b.streams.get('rsc'), 20_000, 100);
+
+        // How late each frame arrives, against its own timestamp (the publisher runs at real time): at A (the
+        // ingest) and at B through the destination that keeps reading. A stall that held anything up would show as
+        // frames arriving later and later.
+        const lateness = (stream: { taps: Set<(f: MediaFrame) => void> }) => {
+          const out: number[] = [];
+          const tap = (f: MediaFrame) => out.push(performance.now() - f.dts);
+          stream.taps.add(tap);
+          return { out, stop: () => stream.taps.delete(tap) };
+        };
+        const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
+        const atA = lateness(a.streams.get('rsa')!);
+        const atKeeps = lateness(b.streams.get('rsc')!);
+        await sleep(3000);
+        const before = { a: spread(atA.out), keeps: spread(atKeeps.out) };
+        atA.out.length = 0;
+        atKeeps.out.length = 0;
+
+        relay.stall();
+        const segsA = a.streams.get('rsa')!.segments;
+        const segsKeeps = b.streams.get('rsc')!.segments;
+        const segsStalls = b.streams.get('rsb')!.segments;
+        await sleep(10_000);
+        atA.stop();
+        atKeeps.stop();
+        const during = { a: spread(atA.out), keeps: spread(atKeeps.out) };
+        console.log(`frame lateness spread (ms): before ${JSON.stringify(before)}, during the stall ${JSON.stringify(during)}`);
+        assert.ok(a.streams.get('rsa')!.segments - segsA >= 8, 'A cut its segments at its pace');
+        assert.ok(b.streams.get('rsc')!.segments - segsKeeps >= 8, 'the other destination kept receiving');
+        assert.ok(b.streams.get('rsb')!.segments - segsStalls <= 1, 'the stalled one received nothing new');
+        assert.ok(during.a < 500, `frames reached A on time during the stall (spread ${during.a} ms)`);
+        assert.ok(during.keeps < 750, `frames reached the other destination on time (spread ${during.keeps} ms)`);
+        assert.equal((await destinations(a, src.token)).find((d) => d.name === 'Keeps up')?.status.state, 'live');
+
+        // Reading again, the stalled destination goes on.
+        relay.resume();
+        const resumed = b.streams.get('rsb')!.segments;
+        await waitFor('the stalled destination goes on', () => (b.streams.get('rsb')?.segments ?? 0) >= resumed + 2, 30_000, 250);
+      } finally {
+        publisher?.proc.kill('SIGKILL');
+        relay.close();
       }
     });
   },

@@ -5,7 +5,6 @@
 // Frames from an FLV made by real ffmpeg.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,48 +14,9 @@ import { retimed, type MediaFrame } from '../media/frame.js';
 import { makeTestFlvs } from '../test-support/media.js';
 import { sleep, waitFor } from '../test-support/process.js';
 import { newStreamer, startTestServer, type TestServer } from '../test-support/server.js';
+import { stallingRelay } from '../test-support/stalling-relay.js';
 import { SharedChunks } from '../rtmp/client.js';
 import { DestinationPusher, PUSHER_LIMITS } from './pusher.js';
-
-/** Forwards to `port`; stall() stops reading from the pusher's side (its bytes pile up), resume() reads again. */
-async function stallingRelay(port: number) {
-  const pairs: Array<{ from: net.Socket; to: net.Socket }> = [];
-  let stalled = false;
-  const server = net.createServer((from) => {
-    const to = net.connect(port, '127.0.0.1');
-    from.pipe(to);
-    to.pipe(from);
-    from.on('error', () => to.destroy());
-    to.on('error', () => from.destroy());
-    pairs.push({ from, to });
-    if (stalled) from.pause();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `rtmp://127.0.0.1:${(server.address() as net.AddressInfo).port}/live`,
-    stall() {
-      stalled = true;
-      for (const p of pairs) {
-        p.from.unpipe(p.to);
-        p.from.pause();
-      }
-    },
-    resume() {
-      stalled = false;
-      for (const p of pairs) {
-        p.from.pipe(p.to);
-        p.from.resume();
-      }
-    },
-    close() {
-      for (const p of pairs) {
-        p.from.destroy();
-        p.to.destroy();
-      }
-      server.close();
-    },
-  };
-}
 
 let work: string;
 let frames: MediaFrame[];

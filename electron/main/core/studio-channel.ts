@@ -1,7 +1,8 @@
 // What the Studio asks the Onair server about the signed-in channel, and the phone's set-up link: the handlers of
-// 'phone:setup', 'channel:serverView', 'channel:liveMetrics', 'monitor:source' and 'chat:endpoint', apart from
+// 'phone:setup', 'channel:serverView' (with the server's restream destinations), 'channel:liveMetrics', 'monitor:source' and 'chat:endpoint', apart from
 // studio-core.ts (which holds the session and the broadcast). Each takes the secrets and an API client; no state.
 import QRCode from 'qrcode';
+import { destinationHost } from '../../../server/restream/input.js';
 import type { InvokeReply } from '../../ipc-contract.js';
 import type { createApiClient } from '../../../renderer/shared/api.js';
 import type { Secrets } from './secret-store.js';
@@ -28,7 +29,8 @@ export async function phoneSetup(s: Secrets): Promise<InvokeReply<'phone:setup'>
 }
 
 export async function serverView(client: ApiClient): Promise<InvokeReply<'channel:serverView'>> {
-  const ch = await client.myChannel();
+  // A server without restreaming (older, or the route refused) has no destinations to show.
+  const [ch, destinations] = await Promise.all([client.myChannel(), client.destinations().catch(() => [])]);
   // Only what the window shows, never the key; a server without the measurement simply has no warning.
   const w = ch.keyframes?.warning;
   const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 1000) : '');
@@ -36,6 +38,18 @@ export async function serverView(client: ApiClient): Promise<InvokeReply<'channe
     live: ch.live === true,
     keyframeWarning:
       w && typeof w.intervalSeconds === 'number' ? { intervalSeconds: w.intervalSeconds, message: text(w.message), fix: text(w.fix) } : null,
+    restreams: destinations.map((d) => ({
+      id: d.id,
+      name: text(d.name),
+      host: destinationHost(d.url),
+      enabled: d.enabled,
+      status: {
+        state: d.status.state,
+        reason: d.status.reason && text(d.status.reason),
+        bitrateKbps: d.status.bitrateKbps,
+        droppedFrames: d.status.droppedFrames,
+      },
+    })),
   };
 }
 
