@@ -35,26 +35,7 @@ export function pgUrlForSchema(schema: string, url = TEST_PG_URL): string {
   return u.toString();
 }
 
-/**
- * The operator CLI as operators run it (`server/cli.ts`), in a child process with these settings (on top of this
- * process's environment) and `stdin`; killed after 30 s.
- */
-export function runCli(args: string[], env: Record<string, string>, stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: 30_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin!.end(stdin);
-  });
-}
+export { runCli } from './cli.js';
 
 /** Drops a PostgreSQL schema made for a test server. */
 async function dropPgSchema(schema: string): Promise<void> {
