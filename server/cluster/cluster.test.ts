@@ -2,7 +2,7 @@
 // so that it can be killed). A channel live on one node plays through the other (playlists, Low-Latency HLS blocking
 // requests and parts, segments, a real ffmpeg reader), private channels stay private on both, one publisher per
 // channel cluster-wide, concurrent viewers of a segment cost the origin one request, and a publisher whose origin
-// died is taken over by the other node.
+// died is taken over by the other node; a node that only serves dying leaves the stream and the other nodes alone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -213,6 +213,33 @@ describe('cluster: two nodes sharing PostgreSQL and Redis', () => {
     } finally {
       await c.stop();
       rmSync(dataDirC, { recursive: true, force: true });
+    }
+  });
+
+  test('a node that only serves dies: the stream goes on at its origin and through B, and its viewers stop counting', async () => {
+    // Node D (a child) serves anna, live on A, to a player of its own; D is killed -9.
+    const dataDirD = mkdtempSync(path.join(tmpdir(), 'onair-node-d-'));
+    const d = await startServerProcess({ DATABASE_URL: (a.config.databaseUrl as string) || '', REDIS_URL, ONAIR_DATA_DIR: dataDirD });
+    const viewers = async () => (await api(a.base, 'GET', '/api/channels/anna')).body.viewers as number;
+    const stream = a.streams.get('anna')!;
+    try {
+      const player = { 'user-agent': 'PlayerOnNodeD/1.0' };
+      await waitFor(
+        "D's player counted on A",
+        async () => (await get(`${d.base}/hls/anna/index.m3u8`, player)).status === 200 && (await viewers()) >= 1,
+        20_000,
+        500,
+      );
+      const segments = stream.segments;
+      d.child.kill('SIGKILL');
+      await d.stop();
+      await waitFor('A goes on cutting segments', () => stream.segments >= segments + 3, 10_000, 100);
+      assert.equal(a.streams.get('anna'), stream, 'the same stream: the publisher never noticed');
+      assert.equal((await get(`${b.base}/hls/anna/index.m3u8`)).status, 200, 'B still serves it');
+      await waitFor("D's viewer no longer counted", async () => (await viewers()) === 0, 30_000, 500);
+    } finally {
+      await d.stop();
+      rmSync(dataDirD, { recursive: true, force: true });
     }
   });
 
