@@ -8,8 +8,14 @@
 // and nginx on the others (taskset), so they do not share Onair's core and caches. Runs alternate the order of the
 // levels (0,1,3 then 3,1,0), so a drift of the box's load over a run does not always favour the same level.
 //
-//   npx tsx bench/restream.ts [--streams 16] [--levels 0,1,3] [--warmup 8] [--seconds 20] [--runs 4] [--no-pin]
-//                             [--profile DIR]   (Onair runs with --cpu-prof; the profiles land in DIR)
+// Two methods. `--method toggle` (the default): ONE server and its N publishers stay up for the whole measurement;
+// each channel has 3 destinations, and between windows they are switched on and off through the API
+// (PATCH enabled) to the level measured, so every level is measured on the same process, warmed up the same: what
+// differs between two windows is the destinations. Each run measures every level twice, in a palindrome (0 1 3 3 1 0). `--method fresh`: a fresh server per level (the first method;
+// the ingest alone varied more between fresh servers than the cost measured).
+//
+//   npx tsx bench/restream.ts [--method toggle|fresh] [--streams 16] [--levels 0,1,3] [--warmup 8] [--seconds 20]
+//                             [--runs 4] [--no-pin] [--profile DIR]   (Onair runs with --cpu-prof; profiles in DIR)
 //
 // Results: bench/results/restream-<time>.json and a table on stdout (min / median / max over the runs, then each run).
 import { spawnSync } from 'node:child_process';
@@ -28,8 +34,11 @@ const STREAMS = Number(arg('streams', '16'));
 const LEVELS = arg('levels', '0,1,3').split(',').map(Number);
 const WARMUP_S = Number(arg('warmup', '8'));
 const SECONDS = Number(arg('seconds', '20'));
-const RUNS = Number(arg('runs', '4'));
+const RUNS = Number(arg('runs', '3'));
 const PROFILE_DIR = arg('profile', '');
+/** toggle: one server, destinations switched on and off between windows; fresh: a fresh server per level. */
+const METHOD = arg('method', 'toggle');
+if (METHOD !== 'toggle' && METHOD !== 'fresh') throw new Error(`--method is toggle or fresh, not ${METHOD}`);
 const CORES = cpuCount();
 const PIN = !process.argv.includes('--no-pin') && CORES >= 2;
 /** Onair's core, and the others' (publishers, nginx). */
@@ -114,6 +123,102 @@ async function level(input: string, sink: Instance, k: number): Promise<LevelRes
   }
 }
 
+/**
+ * The toggle method: one Onair, N channels with max(levels) destinations each (created disabled), N publishers; for
+ * each run, the levels in alternating order, each window after switching the destinations to that level and
+ * waiting for them to be live and `settle` seconds.
+ */
+async function toggleRuns(input: string, sink: Instance): Promise<LevelResult[][]> {
+  process.env.ONAIR_RESTREAM_ALLOW_PRIVATE = 'true';
+  // No thumbnails: each is an ffmpeg Onair spawns per stream every 10 s, and the fork costs Onair's own process a few
+  // ms each time, bunched: the largest swing between windows of the same process. A destination costs none of it,
+  // and without it the ingest's own cost (the divisor) is lower, so the ratio is if anything stricter.
+  process.env.ONAIR_THUMBNAIL_SECONDS = '0';
+  const onair = await onairTarget().start();
+  pin(onair.pid(), ONAIR_CPUS);
+  const base = new URL(onair.hlsUrl('x')).origin;
+  const publishers: Publisher[] = [];
+  const channels: Array<{ token: string; ids: number[] }> = [];
+  const most = Math.max(...LEVELS);
+  try {
+    for (let i = 0; i < STREAMS; i++) {
+      const username = `rt${i}`;
+      const { token } = await api(base, 'POST', '/api/auth/register', { username, password: `restream-bench-${i}-pw` });
+      const channel = await api(base, 'GET', '/api/me/channel', undefined, token);
+      const ids: number[] = [];
+      for (let j = 0; j < most; j++)
+        ids.push(
+          (
+            await api(
+              base,
+              'POST',
+              '/api/me/destinations',
+              { name: `sink ${j}`, url: sink.rtmpBase, key: `${username}-d${j}`, enabled: false },
+              token,
+            )
+          ).id,
+        );
+      channels.push({ token, ids });
+      publishers.push(startPublisher(input, `${onair.rtmpBase}/${channel.streamKey}`));
+      pin(publishers.at(-1)!.proc.pid, OTHER_CPUS);
+    }
+    const states = async () => {
+      const all: string[] = [];
+      for (const c of channels)
+        for (const d of (await api(base, 'GET', '/api/me/destinations', undefined, c.token)) as { status: { state: string } }[])
+          all.push(d.status.state);
+      return all;
+    };
+    let current = 0;
+    const setLevel = async (k: number) => {
+      for (const c of channels)
+        for (let j = Math.min(k, current); j < Math.max(k, current); j++)
+          await api(base, 'PATCH', `/api/me/destinations/${c.ids[j]}`, { enabled: j < k }, c.token);
+      current = k;
+      await waitUntil(
+        `${STREAMS * k} destinations live`,
+        async () => (await states()).filter((s) => s === 'live').length === STREAMS * k,
+        60_000,
+        500,
+      );
+    };
+    log(`warming up ${WARMUP_S * 2} s`);
+    await sleep(WARMUP_S * 2000);
+    const runs: LevelResult[][] = [];
+    for (let r = 0; r < RUNS; r++) {
+      // Each run measures every level twice, in a palindrome (0 1 3 3 1 0, then 3 1 0 0 1 3): a drift of the
+      // process's or the box's load over the run weighs on every level alike, and each level is the mean of its two.
+      const order = r % 2 === 0 ? LEVELS : [...LEVELS].reverse();
+      const windows: LevelResult[] = [];
+      for (const k of [...order, ...[...order].reverse()]) {
+        log(`run ${r + 1}/${RUNS}: ${k} destinations each`);
+        await setLevel(k);
+        await sleep(WARMUP_S * 1000);
+        const m = await measureGroups({ onair: () => [onair.pid()] }, SECONDS * 1000, 1000, undefined, true);
+        const live = (await states()).filter((s) => s === 'live').length;
+        windows.push({ destinations: k, onairCpuPct: m.groups.onair.cpuPct, boxBusyPct: m.boxBusyPct, live });
+        log(`  Onair CPU ${f1(m.groups.onair.cpuPct)} % of a core, box ${f1(m.boxBusyPct)} % busy`);
+      }
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      runs.push(
+        order.map((k) => {
+          const w = windows.filter((x) => x.destinations === k);
+          return {
+            destinations: k,
+            onairCpuPct: mean(w.map((x) => x.onairCpuPct)),
+            boxBusyPct: mean(w.map((x) => x.boxBusyPct)),
+            live: Math.min(...w.map((x) => x.live)),
+          };
+        }),
+      );
+    }
+    return runs;
+  } finally {
+    for (const p of publishers) await p.stop();
+    await onair.stop();
+  }
+}
+
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
@@ -130,7 +235,8 @@ async function main(): Promise<void> {
   /** A level that failed twice ends the measuring: the complete runs are reported, the partial one kept in the JSON. */
   let aborted: { run: number; destinations: number; error: string; partial: LevelResult[] } | null = null;
   try {
-    for (let r = 0; r < RUNS && !aborted; r++) {
+    if (METHOD === 'toggle') runs.push(...(await toggleRuns(input, sink)));
+    for (let r = 0; r < RUNS && !aborted && METHOD === 'fresh'; r++) {
       const results: LevelResult[] = [];
       for (const k of r % 2 === 0 ? LEVELS : [...LEVELS].reverse()) {
         log(`run ${r + 1}/${RUNS}: ${STREAMS} streams, ${k} destinations each`);
@@ -159,7 +265,7 @@ async function main(): Promise<void> {
   const ratioOf = (run: LevelResult[], k: number) =>
     (run.find((x) => x.destinations === k)!.onairCpuPct - base(run)) / (k * STREAMS) / (base(run) / STREAMS);
   const lines = [
-    `Restream cost: ${STREAMS} streams (${runs.length} runs, ${SECONDS} s windows after ${WARMUP_S} s warm-up, the Onair process's own CPU, ${
+    `Restream cost: ${STREAMS} streams (${METHOD === 'toggle' ? 'one server, destinations switched per window' : 'a fresh server per level'}, ${runs.length} runs, ${SECONDS} s windows after ${WARMUP_S} s warm-up, the Onair process's own CPU, ${
       PIN ? `Onair pinned to cpu ${ONAIR_CPUS}, publishers and nginx to ${OTHER_CPUS}` : 'not pinned'
     }); min / median / max`,
     '',
@@ -192,7 +298,11 @@ async function main(): Promise<void> {
   const file = path.join(dir, `restream-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.json`);
   writeFileSync(
     file,
-    JSON.stringify({ streams: STREAMS, levels: LEVELS, seconds: SECONDS, warmup: WARMUP_S, pinned: PIN, processOnly: true, runs, aborted }, null, 2),
+    JSON.stringify(
+      { method: METHOD, streams: STREAMS, levels: LEVELS, seconds: SECONDS, warmup: WARMUP_S, pinned: PIN, processOnly: true, runs, aborted },
+      null,
+      2,
+    ),
   );
   log(`wrote ${path.relative(REPO_DIR, file)}`);
 }
