@@ -191,8 +191,10 @@ describe(
         assert.ok(a.streams.get('rsa')!.segments - segsA >= 8, 'A cut its segments at its pace');
         assert.ok(b.streams.get('rsc')!.segments - segsKeeps >= 8, 'the other destination kept receiving');
         assert.ok(b.streams.get('rsb')!.segments - segsStalls <= 1, 'the stalled one received nothing new');
-        assert.ok(during.a < 500, `frames reached A on time during the stall (spread ${during.a} ms)`);
-        assert.ok(during.keeps < 750, `frames reached the other destination on time (spread ${during.keeps} ms)`);
+        // The other destination's frames leave in batches (PUSH_COALESCE_MS), so their spread starts higher; what
+        // counts is that the stall adds nothing to either.
+        assert.ok(during.a < before.a + 400, `frames reached A on time during the stall (spread ${during.a} ms)`);
+        assert.ok(during.keeps < before.keeps + 400, `frames reached the other destination on time (spread ${during.keeps} ms)`);
         assert.equal((await destinations(a, src.token)).find((d) => d.name === 'Keeps up')?.status.state, 'live');
 
         // Reading again, the stalled destination goes on.

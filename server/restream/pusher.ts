@@ -37,10 +37,12 @@ export interface PusherLimits {
 export const PUSHER_LIMITS: PusherLimits = { maxBacklogBytes: 4 * 1024 * 1024, firstRetryMs: 1000, maxRetryMs: 30_000, connectTimeoutMs: 10_000 };
 
 /**
- * A destination's media leaves in one write every this many milliseconds: a few frames per write instead of one,
- * for a delay nobody watching Twitch or YouTube (seconds behind by design) can see.
+ * A destination's media leaves in one write every this many milliseconds: several frames per write instead of one,
+ * for a delay nobody watching Twitch or YouTube (seconds behind by design) can see. A destination's cost is mostly
+ * its writes (bench/results/restream-2026-12-04.md: at 50 ms one destination cost up to 0.65 of a stream's ingest
+ * and swung widely, at 200 ms at most 0.09).
  */
-export const PUSH_COALESCE_MS = 50;
+export const PUSH_COALESCE_MS = 200;
 
 /** A jump in the source's timestamps larger than this (a publisher back within the grace period) is smoothed over. */
 const MAX_TS_JUMP_MS = 5000;
