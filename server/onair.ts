@@ -147,6 +147,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     streams,
     origins: cluster?.origins,
     kick: (channel, reason) => rtmp.kick(channel, reason),
+    known: (channel) => access.know(channel),
     logger,
   });
   const players = rtmpPlayAccess(access);

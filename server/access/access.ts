@@ -7,13 +7,15 @@
 // Visibility is cached per channel in memory (channelCacheMs), so a public channel's segment requests cost a map
 // lookup, not a query; a "yes" for a user or guest on a private channel is cached briefly (decisionCacheMs). Whatever
 // takes access back reaches every process as an AccessChange (changes.ts), and applyChange() drops what it touches,
-// so a revoked invite, a removed follow, a ban or a visibility change is refused on the next request.
+// so a revoked invite, a removed follow, a ban or a visibility change is refused on the next request. With the
+// database unreachable, a channel's last known facts stand (live media goes on; what needs the database gets 503).
 import { randomBytes } from 'node:crypto';
 import type { AccessChange } from './changes.js';
 import { graphemeLength, hasBidiControl, isInvisibleOnly } from '../api/text-rules.js';
 import type { Identity } from '../api/types.js';
 import type { TokensRepo } from '../db/auth-tokens.js';
 import type { ChannelsRepo } from '../db/channels.js';
+import { isConnectionError } from '../db/database.js';
 import type { Channel, ChannelVisibility } from '../db/models.js';
 import type { FollowsRepo, InvitesRepo } from '../db/social.js';
 import type { UsersRepo } from '../db/users.js';
@@ -133,8 +135,19 @@ export class AccessControl {
     const key = name.toLowerCase();
     const hit = this.byName.get(key);
     if (hit && this.now() - hit.at < ACCESS_LIMITS.channelCacheMs) return hit.info;
-    const ch = await this.opts.channels.byName(key);
-    return this.remember(key, ch);
+    try {
+      return this.remember(key, await this.opts.channels.byName(key));
+    } catch (err) {
+      // The database is unreachable: what was last known stands (a change of visibility needs the database too), so
+      // live media goes on; a channel never read fails as the request would have.
+      if (hit && isConnectionError(err)) return hit.info;
+      throw err;
+    }
+  }
+
+  /** A channel row read elsewhere (the publisher's stream key check): its facts as if just read here. */
+  know(ch: Channel): void {
+    this.remember(ch.name.toLowerCase(), ch);
   }
 
   /** The cached facts only, without a query: undefined when not cached or stale (callers then ask channel()). */
@@ -144,11 +157,19 @@ export class AccessControl {
   }
 
   async channelById(id: number): Promise<ChannelAccessInfo | null> {
+    let stale: ChannelAccessInfo | undefined;
     for (const { info, at } of this.byName.values()) {
-      if (info?.id === id && this.now() - at < ACCESS_LIMITS.channelCacheMs) return info;
+      if (info?.id !== id) continue;
+      if (this.now() - at < ACCESS_LIMITS.channelCacheMs) return info;
+      stale = info;
     }
-    const ch = await this.opts.channels.byId(id);
-    return ch ? this.remember(ch.name, ch) : null;
+    try {
+      const ch = await this.opts.channels.byId(id);
+      return ch ? this.remember(ch.name, ch) : null;
+    } catch (err) {
+      if (stale && isConnectionError(err)) return stale; // as in channel()
+      throw err;
+    }
   }
 
   private remember(key: string, ch: Channel | null): ChannelAccessInfo | null {

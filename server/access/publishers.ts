@@ -2,6 +2,7 @@
 // replaced (here, by the CLI, or on another process: the stream-key-reset AccessChange reaches every process).
 import type { OriginRegistry } from '../cluster/origins.js';
 import type { ChannelsRepo } from '../db/channels.js';
+import type { Channel } from '../db/models.js';
 import type { UsersRepo } from '../db/users.js';
 import type { Logger } from '../log.js';
 import { verticalKey } from '../media/live-stream.js';
@@ -17,6 +18,8 @@ export interface PublishAuthorizerOptions {
   origins?: OriginRegistry;
   /** Drops the live publisher of a channel (the RTMP server's kick). */
   kick(channel: string, reason: string): void;
+  /** The channel row a publisher's key found: the access check keeps its facts (media then needs no query). */
+  known?(channel: Channel): void;
   logger: Logger;
 }
 
@@ -39,6 +42,7 @@ export class PublishAuthorizer {
       logger.warn({ connectionId: req.connectionId, address: req.remoteAddress }, 'publish refused: unknown stream key');
       return { ok: false, code: 'bad_name', reason: 'Unknown stream key. Copy the current key from your channel settings.' };
     }
+    this.opts.known?.(channel);
     if (await this.opts.users.isDisabled(channel.userId)) {
       logger.warn({ channel: channel.name, connectionId: req.connectionId }, 'publish refused: account disabled');
       return { ok: false, code: 'account_disabled', reason: 'This account is disabled by the server’s operator.' };

@@ -107,13 +107,22 @@ describe('the nginx edge in front of two nodes', { skip: !edgeAvailable() && 'ng
     const guest = await api(edge.base, 'POST', `/api/invites/${invite.token}/redeem`, {});
     const q = `t=${encodeURIComponent(guest.body.mediaToken)}`;
     assert.equal((await get(`${edge.base}/hls/eliza/index.m3u8`)).status, 403);
-    let master = await get(`${edge.base}/hls/eliza/index.m3u8?${q}`);
-    await waitFor(
-      'eliza plays with the token',
-      async () => (master = await get(`${edge.base}/hls/eliza/index.m3u8?${q}`)).status === 200,
-      20_000,
-      200,
-    );
+    // Live on its origin first (the encoder came through the edge's RTMP balancer): what follows is the HTTP side's.
+    await waitFor('eliza live on a node', () => a.streams.get('eliza')?.state === 'live' || b.streams.get('eliza')?.state === 'live', 30_000, 100);
+    // Every answer until it plays, so a failure says what the edge and the nodes answered instead.
+    const answers: string[] = [];
+    const ask = async () => {
+      const t0 = Date.now();
+      const r = await get(`${edge.base}/hls/eliza/index.m3u8?${q}`);
+      answers.push(`${r.status} in ${Date.now() - t0} ms: ${r.text.slice(0, 120).replace(/\s+/g, ' ')}`);
+      return r;
+    };
+    let master = await ask();
+    await waitFor('eliza plays with the token', async () => (master = await ask()).status === 200, 20_000, 200).catch((err: Error) => {
+      throw new Error(
+        `${err.message}; answers: ${[...new Set(answers)].join(' | ')}; live on A: ${a.streams.get('eliza')?.state}, on B: ${b.streams.get('eliza')?.state}`,
+      );
+    });
     const video = mediaLines(master.text).find((u) => u.includes('video.m3u8'))!;
     let playlist = await get(edge.base + video);
     await waitFor('a segment', async () => (playlist = await get(edge.base + video)).text.includes('#EXTINF'), 20_000, 200);
