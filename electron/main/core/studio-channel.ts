@@ -1,6 +1,7 @@
 // What the Studio asks the Onair server about the signed-in channel, and the phone's set-up link: the handlers of
-// 'phone:setup', 'channel:serverView' (with the server's restream destinations), 'channel:liveMetrics', 'monitor:source' and 'chat:endpoint', apart from
-// studio-core.ts (which holds the session and the broadcast). Each takes the secrets and an API client; no state.
+// 'phone:setup', 'channel:serverView' (with the server's restream destinations), 'channel:liveMetrics',
+// 'monitor:source' and 'chat:endpoint', apart from studio-core.ts (which holds the session and the broadcast). Each
+// takes the secrets and an API client; no state.
 import QRCode from 'qrcode';
 import { destinationHost } from '../../../server/restream/input.js';
 import type { InvokeReply } from '../../ipc-contract.js';

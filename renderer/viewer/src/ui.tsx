@@ -1,5 +1,5 @@
 // Small pieces the pages share: toasts, copy and share buttons, polling, formatting.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { errorMessage } from '../../shared/api.js';
 import { useToasts } from '../../shared/stores/toasts.js';
 import { Link } from './router.js';
@@ -24,6 +24,15 @@ export function Toasts() {
       ))}
     </div>
   );
+}
+
+/** A form's problem in words, announced to screen readers; nothing when there is none. */
+export function FormError({ text }: { text: ReactNode }) {
+  return text ? (
+    <p className="form-error" role="alert">
+      {text}
+    </p>
+  ) : null;
 }
 
 export async function copyText(text: string): Promise<boolean> {

@@ -7,7 +7,7 @@ import type { AdminOverview, AdminReplays, AdminSystem, AdminUsers } from '../..
 import { useSession } from '../../../shared/stores/session.js';
 import { formatBytes } from '../../../shared/TimeChart.js';
 import { Link } from '../router.js';
-import { formatDate, formatDuration, usePoll } from '../ui.js';
+import { formatDate, formatDuration, FormError, usePoll } from '../ui.js';
 import { LiveStreams, SystemCharts } from './AdminServer.js';
 import { ADMIN_PAGE as PAGE, Pager, Users } from './AdminUsers.js';
 import { AuthForms } from './AuthForms.js';
@@ -83,11 +83,7 @@ export function Admin() {
   return (
     <div className="admin">
       <h1>Admin</h1>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError text={problem} />
       {!overview || !system || !users || !replays ? (
         <p className="muted">Loading…</p>
       ) : (

@@ -6,6 +6,7 @@ import { reconnectChat } from '../../../shared/chat-socket.js';
 import type { SignupMode } from '../../../shared/contracts.js';
 import { useSession } from '../../../shared/stores/session.js';
 import { navigate } from '../router.js';
+import { FormError } from '../ui.js';
 
 let signupMode: Promise<SignupMode> | undefined;
 
@@ -87,11 +88,7 @@ function AuthForm({ mode, next, invite }: { mode: 'login' | 'register'; next?: s
       {mode === 'register' && (
         <p className="hint">3–32 letters, digits, _ or -. Your channel gets the same name. Passwords need 8 characters or more.</p>
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError text={error} />
       <button type="submit" className="btn btn--primary" disabled={busy}>
         {busy ? 'Please wait…' : title}
       </button>

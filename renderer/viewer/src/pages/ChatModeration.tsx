@@ -3,7 +3,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorMessage } from '../../../shared/api.js';
 import { CHAT_SETTINGS_LIMITS, type ApiModerator, type ChatSettings, type ModerationLogEntry } from '../../../shared/contracts.js';
-import { formatDate } from '../ui.js';
+import { formatDate, FormError } from '../ui.js';
 
 const ACTIONS: Record<ModerationLogEntry['action'], string> = {
   delete: 'deleted a message of',
@@ -67,11 +67,7 @@ function Moderators() {
           Add moderator
         </button>
       </form>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError text={problem} />
     </div>
   );
 }
@@ -221,11 +217,7 @@ function ModerationLog() {
           Older
         </button>
       )}
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError text={problem} />
     </div>
   );
 }

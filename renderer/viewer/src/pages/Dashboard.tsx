@@ -6,7 +6,7 @@ import type { MyStream, StreamMetrics } from '../../../shared/contracts.js';
 import { StreamCharts } from '../../../shared/StreamCharts.js';
 import { useSession } from '../../../shared/stores/session.js';
 import { navigate, useLocation } from '../router.js';
-import { formatDate, usePoll } from '../ui.js';
+import { formatDate, FormError, usePoll } from '../ui.js';
 import { AuthForms } from './AuthForms.js';
 
 /** How often the list asks whether a stream started or ended. */
@@ -79,11 +79,7 @@ export function Dashboard() {
   return (
     <div className="dashboard">
       <h1>Dashboard</h1>
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError text={problem} />
       {streams === null ? (
         <p className="muted">Loading…</p>
       ) : streams.length === 0 ? (

@@ -5,7 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { api, errorMessage } from '../../../shared/api.js';
 import { DESTINATION_LIMITS, DESTINATION_PRESETS, type ApiDestination } from '../../../shared/contracts.js';
 import { destinationStatusText } from '../../../shared/destination-status.js';
-import { usePoll } from '../ui.js';
+import { FormError, usePoll } from '../ui.js';
 
 /** Statuses move by the second while live (connecting, bitrate, retrying): looked at again often while shown. */
 const DESTINATIONS_POLL_MS = 2000;
@@ -99,11 +99,7 @@ export function Destinations() {
         </button>
       </form>
       {full && <p className="muted">A channel can have {DESTINATION_LIMITS.maxPerChannel} destinations; delete one to add another.</p>}
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError text={problem} />
       {list && list.length === 0 && <p className="muted">No destinations yet.</p>}
       {list && list.length > 0 && (
         <table className="invites-table webhooks-table" data-testid="destinations">

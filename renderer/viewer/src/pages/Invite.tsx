@@ -5,7 +5,7 @@ import { reconnectChat } from '../../../shared/chat-socket.js';
 import type { InviteLanding } from '../../../shared/contracts.js';
 import { useSession } from '../../../shared/stores/session.js';
 import { Link, navigate } from '../router.js';
-import { usePoll } from '../ui.js';
+import { FormError, usePoll } from '../ui.js';
 import { SignUp } from './AuthForms.js';
 
 export function Invite({ token }: { token: string }) {
@@ -86,11 +86,7 @@ export function Invite({ token }: { token: string }) {
         {status === 'signed-in' && user ? (
           <form onSubmit={(e) => void redeem(e, user.username)} className="invite__form">
             <p>You are signed in as {user.username}.</p>
-            {error && (
-              <p className="form-error" role="alert">
-                {error}
-              </p>
-            )}
+            <FormError text={error} />
             <button type="submit" className="btn btn--primary" disabled={busy}>
               Watch {info.channel}
             </button>
@@ -108,11 +104,7 @@ export function Invite({ token }: { token: string }) {
                 placeholder="How others see you in chat"
               />
             </label>
-            {error && (
-              <p className="form-error" role="alert">
-                {error}
-              </p>
-            )}
+            <FormError text={error} />
             <button type="submit" className="btn btn--primary" disabled={busy || !name.trim()}>
               Watch as a guest
             </button>

@@ -4,7 +4,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorCode, errorMessage } from '../../../shared/api.js';
 import type { ApiInvite } from '../../../shared/contracts.js';
 import { LoopbackLinkNote } from '../../../shared/LoopbackLinkNote.js';
-import { CopyButton, formatDate } from '../ui.js';
+import { CopyButton, formatDate, FormError } from '../ui.js';
 
 // This browser used to keep the links it made in localStorage; the server keeps them now. Drop any still there.
 try {
@@ -108,11 +108,7 @@ export function Invites() {
         className="form-warning"
         fix="open Onair by this computer's network address (the server prints it when it starts: “Watch and sign up at …”)"
       />
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError text={problem} />
       {list && list.length === 0 && <p className="muted">No invites yet.</p>}
       {list && list.length > 0 && (
         <table className="invites-table" data-testid="invites">

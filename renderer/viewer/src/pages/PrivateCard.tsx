@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { api, errorMessage } from '../../../shared/api.js';
 import type { ChannelVisibility } from '../../../shared/contracts.js';
 import { useSession } from '../../../shared/stores/session.js';
+import { FormError } from '../ui.js';
 
 const SUBJECT = { stream: 'This stream is', replay: 'This replay is', replays: 'These replays are' } as const;
 
@@ -70,11 +71,7 @@ export function PrivateCard({
             You follow {channel}, but you cannot watch this channel. Ask {channel} about it.
           </p>
         )}
-        {problem && (
-          <p className="form-error" role="alert">
-            {problem}
-          </p>
-        )}
+        <FormError text={problem} />
       </div>
     );
   }

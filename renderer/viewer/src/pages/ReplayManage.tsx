@@ -4,6 +4,7 @@ import { api, errorMessage } from '../../../shared/api.js';
 import { graphemeLength, type ApiReplay } from '../../../shared/contracts.js';
 import { useToasts } from '../../../shared/stores/toasts.js';
 import { navigate } from '../router.js';
+import { FormError } from '../ui.js';
 
 /** The longest replay title, in characters as people see them (the server's rule for every title). */
 const TITLE_MAX = 140;
@@ -97,11 +98,7 @@ export function ReplayManage({ replay, channel, onRenamed }: { replay: ApiReplay
           </button>
         </div>
       )}
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError text={problem} />
     </div>
   );
 }

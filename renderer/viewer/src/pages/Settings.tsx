@@ -7,7 +7,7 @@ import type { MyChannel } from '../../../shared/contracts.js';
 import { KeyframeWarningNote } from '../../../shared/KeyframeWarning.js';
 import { useSession } from '../../../shared/stores/session.js';
 import { Link } from '../router.js';
-import { CopyButton, formatDate } from '../ui.js';
+import { CopyButton, formatDate, FormError } from '../ui.js';
 import { AuthForms } from './AuthForms.js';
 import { ChannelForm } from './ChannelForm.js';
 import { Invites } from './Invites.js';
@@ -210,11 +210,7 @@ export function Settings() {
         <p className="hint">“Sign out everywhere” ends every session of your account: other browsers, Onair Studio and scripts.</p>
       </section>
       <PasswordForm username={user.username} />
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError text={problem} />
       {channel && (
         <>
           <StreamSetup channel={channel} onKey={(streamKey) => setChannel((was) => was && { ...was, streamKey })} />

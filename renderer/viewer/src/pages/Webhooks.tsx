@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, errorMessage } from '../../../shared/api.js';
 import { WEBHOOK_LIMITS, type ApiWebhook, type ChannelVisibility, type WebhookDelivery, type WebhookFormat } from '../../../shared/contracts.js';
-import { formatDate, usePoll } from '../ui.js';
+import { formatDate, FormError, usePoll } from '../ui.js';
 
 /** Last deliveries change when the stream starts or ends: looked at again while the page is shown. */
 const WEBHOOKS_POLL_MS = 10_000;
@@ -115,11 +115,7 @@ export function Webhooks({ visibility }: { visibility: ChannelVisibility }) {
         </button>
       </form>
       {full && <p className="muted">A channel can have {WEBHOOK_LIMITS.maxPerChannel} webhooks; delete one to add another.</p>}
-      {problem && (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <FormError text={problem} />
       {list && list.length === 0 && <p className="muted">No webhooks yet.</p>}
       {list && list.length > 0 && (
         <table className="invites-table webhooks-table" data-testid="webhooks">
