@@ -62,6 +62,16 @@ const WALLS = {
       regexes: ['^@fastify/', '^@socket\\.io/', '^(\\.\\./)+(http|chat|db|access|api)/', '^(\\.\\./)+onair\\.js$'],
     },
   ),
+  // HTTP asks a live stream for its playlists, parts and segments (live-stream.ts, live-delivery.ts) and renders
+  // replays' manifests; the packagers, segmenters and stores behind a stream are the stream's own business.
+  httpMedia: wall(
+    'HTTP (server/http) asks the LiveStream (live-stream, live-streams, live-delivery) and the manifest renderers; it never imports the packager or what it is made of.',
+    {
+      regexes: [
+        '^(\\.\\./)+media/(?!(live-stream|live-streams|live-delivery|growing-parts|hls-playlist|dash-manifest|manifests|vertical-link|stream-files)\\.js$)',
+      ],
+    },
+  ),
   // Browser code: no Node, and of the server and the desktop app only the shared contracts.
   rendererNode: nodeBuiltins('Browser code (renderer/) cannot use Node built-ins.'),
   renderer: wall(
@@ -154,6 +164,7 @@ export default defineConfig(
   { files: ['server/**/*.ts'], rules: restrict(WALLS.server) },
   { files: ['server/**/*.ts'], ignores: TESTS, rules: restrict(WALLS.server, WALLS.testSupport) },
   { files: ['server/rtmp/**/*.ts'], ignores: TESTS, rules: restrict(WALLS.server, WALLS.rtmp, WALLS.testSupport) },
+  { files: ['server/http/**/*.ts'], ignores: TESTS, rules: restrict(WALLS.server, WALLS.httpMedia, WALLS.testSupport) },
   {
     files: ['renderer/**/*.{ts,tsx}'],
     ignores: ['renderer/*.test.ts', 'renderer/vite*.config.ts'],

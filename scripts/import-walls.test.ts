@@ -47,6 +47,23 @@ describe('import walls', () => {
     await check('server/http/routes-new.ts', ['../test-support/process.js'], []);
   });
 
+  it('HTTP asks a live stream for its media and never reaches the packager behind it', async () => {
+    await check(
+      'server/http/routes-new.ts',
+      ['../media/packager.js', '../media/segmenter.js', '../media/segment-store.js', '../media/codecs.js', '../../electron/ipc-contract.js'],
+      [
+        '../media/live-stream.js',
+        '../media/live-streams.js',
+        '../media/live-delivery.js',
+        '../media/hls-playlist.js',
+        '../media/dash-manifest.js',
+        './errors.js',
+      ],
+    );
+    // Tests of HTTP may build what they need.
+    await check('server/http/routes-new.test.ts', [], ['../media/packager.js']);
+  });
+
   it('the RTMP core imports nothing of HTTP, chat, access or the database (and stays inside the server wall)', async () => {
     await check(
       'server/rtmp/new-part.ts',

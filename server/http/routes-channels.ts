@@ -90,7 +90,7 @@ export function registerChannelRoutes(app: FastifyInstance, deps: HttpDeps): voi
     };
     const companion = canWatch ? deps.streams.vertical(channel.name) : undefined;
     if (companion) {
-      const video = companion.packager.info().video;
+      const video = companion.info().video;
       body.vertical = { hlsUrl: urls.verticalHls, width: video?.width ?? 0, height: video?.height ?? 0 };
     }
     return body;

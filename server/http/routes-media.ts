@@ -5,15 +5,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelAccessInfo } from '../access/access.js';
 import { bearerToken, GUEST_COOKIE, SESSION_COOKIE } from '../access/credentials.js';
 import { clientAddress } from './client-address.js';
+import { errorBody } from './errors.js';
 import type { HttpDeps } from './deps.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotFileCache, isSafeMediaPath, serveMediaFile } from './file-server.js';
 import { CORS_HEADERS, isImmutable, isPlaylist, mediaHeaders } from './media-headers.js';
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
-import { partOfFile } from '../media/hls-playlist.js';
-import { awaitDirectives, awaitPart, awaitPlaylist, awaitSegment } from './hls-delivery.js';
+import { answerMedia, answerPlaylist } from '../media/live-delivery.js';
 import { verticalKey, type LiveStream } from '../media/live-stream.js';
-import { STREAM_HEADER_FILE } from '../media/live-streams.js';
+import { readStreamHeader } from '../media/stream-files.js';
 import { GrowingPart } from '../media/growing-parts.js';
 import { PassThrough } from 'node:stream';
 import type { Origin } from '../cluster/origins.js';
@@ -150,6 +150,12 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       .status(404)
       .header('cache-control', 'no-cache')
       .send({ error: { code: 'not_found', message } });
+  /** A live playlist request the stream refused (RFC 8216bis 6.2.5.2): never cached, a 503 to be retried at once. */
+  const refused = (reply: FastifyReply, r: { refused: 400 | 503; message: string }) => {
+    reply.status(r.refused).header('cache-control', 'no-store');
+    if (r.refused === 503) reply.header('retry-after', '1');
+    return reply.send(errorBody(r.refused === 400 ? 'bad_request' : 'unavailable', r.message));
+  };
   const forbidden = (reply: FastifyReply, channel: string) =>
     reply
       .status(403)
@@ -259,14 +265,9 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       if (!mpd) return notFound(reply, `${channel} is starting; try again in a second.`);
       return reply.headers(mediaHeaders(rel, allowed.scope)).send(mpd);
     }
-    let directives = { delta: false, blocking: false };
-    if (stream.isMediaPlaylist(rel)) {
-      const d = await awaitDirectives(req, reply, stream, stream.target(rel)!.packager);
-      if (!d) return reply;
-      directives = d;
-    }
-    const live = await awaitPlaylist(stream, () => stream.playlist(rel, uris, directives.delta, directives.blocking));
-    if (live !== undefined) return reply.headers(mediaHeaders(rel, allowed.scope)).send(live);
+    const live = await answerPlaylist(stream, rel, uris, req.query);
+    if ('refused' in live) return refused(reply, live);
+    if ('body' in live) return reply.headers(mediaHeaders(rel, allowed.scope)).send(live.body);
     const file = path.join(stream.dir, rel);
     let st;
     try {
@@ -330,13 +331,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
    * replay deletes it): it has the channel's access rules, by the channel its header names.
    */
   async function keptVerticalOwner(dir: string): Promise<{ channelId: number; nodeUrl: null } | null> {
-    let header: { channel?: unknown; role?: unknown };
-    try {
-      header = JSON.parse(await readFile(path.join(dir, STREAM_HEADER_FILE), 'utf8')) as typeof header;
-    } catch {
-      return null;
-    }
-    if (header.role !== 'vertical' || typeof header.channel !== 'string') return null;
+    const header = await readStreamHeader(dir);
+    if (header?.role !== 'vertical') return null;
     const info = await deps.access.channel(header.channel);
     return info ? { channelId: info.id, nodeUrl: null } : null;
   }
@@ -362,14 +358,9 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     const live = liveOrJustEnded(id);
     if (live && rel.endsWith('.m3u8')) {
       if (!live.ending && !allowed.peer) deps.viewers.touch(folder.info.name, req.ip, req.headers['user-agent']);
-      let directives = { delta: false, blocking: false };
-      if (live.isMediaPlaylist(rel)) {
-        const d = await awaitDirectives(req, reply, live, live.target(rel)!.packager);
-        if (!d) return reply;
-        directives = d;
-      }
-      const text = await awaitPlaylist(live, () => live.playlist(rel, { query: allowed.query }, directives.delta, directives.blocking));
-      if (text !== undefined) return reply.headers(mediaHeaders(rel, allowed.scope)).send(text);
+      const answer = await answerPlaylist(live, rel, { query: allowed.query }, req.query);
+      if ('refused' in answer) return refused(reply, answer);
+      if ('body' in answer) return reply.headers(mediaHeaders(rel, allowed.scope)).send(answer.body);
     }
     if (live && rel === 'index.mpd') {
       const mpd = live.manifest({ query: allowed.query });
@@ -388,7 +379,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       return reply.send(rel.endsWith('.m3u8') ? rewriteHlsUris(text, '', allowed.query) : addDashQuery(text, allowed.query));
     }
     // A part is only in memory; one named by the preload hint, and the segment in progress, are waited for.
-    const unwritten = live && (partOfFile(path.posix.basename(rel)) ? await awaitPart(live, rel) : await awaitSegment(live, rel));
+    const unwritten = live && (await answerMedia(live, rel));
     if (unwritten instanceof GrowingPart) return sendGrowingPart(req, reply, rel, unwritten, allowed.scope);
     if (unwritten) return sendSegment(req, reply, rel, unwritten, allowed.scope);
     return serveMediaFile(req, reply, folder.dir, rel, cache, { cacheScope: allowed.scope });

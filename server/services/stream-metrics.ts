@@ -101,7 +101,7 @@ export class StreamMetricsSampler {
     if (warning && !prev.keyframeWarned) {
       events.push(['keyframe-warning', `Keyframes every ${warning.intervalSeconds.toFixed(1)} s: set the encoder’s keyframe interval lower.`]);
     }
-    const video = s.videoFrames > 0 || s.packager.info().video;
+    const video = s.videoFrames > 0 || s.info().video;
     await metrics.addSample(s.streamId, prev.channelId, {
       at: now,
       viewers: this.opts.viewers(s.channel),
