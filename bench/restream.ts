@@ -134,7 +134,10 @@ async function toggleRuns(input: string, sink: Instance): Promise<LevelResult[][
   // ms each time, bunched: the largest swing between windows of the same process. A destination costs none of it,
   // and without it the ingest's own cost (the divisor) is lower, so the ratio is if anything stricter.
   process.env.ONAIR_THUMBNAIL_SECONDS = '0';
-  const onair = await onairTarget().start();
+  if (PROFILE_DIR) process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${path.resolve(PROFILE_DIR)}`;
+  const onair = await onairTarget()
+    .start()
+    .finally(() => delete process.env.NODE_OPTIONS);
   pin(onair.pid(), ONAIR_CPUS);
   const base = new URL(onair.hlsUrl('x')).origin;
   const publishers: Publisher[] = [];
@@ -215,6 +218,7 @@ async function toggleRuns(input: string, sink: Instance): Promise<LevelResult[][
     return runs;
   } finally {
     for (const p of publishers) await p.stop();
+    if (PROFILE_DIR) await stopForProfile(onair.pid());
     await onair.stop();
   }
 }

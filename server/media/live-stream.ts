@@ -3,13 +3,14 @@
 // requests wait on. The registry (live-streams.ts) creates, feeds and ends it.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { StreamStats } from '../api/types.js';
 import type { MediaFrame } from './frame.js';
 import type { PartSource } from './growing-parts.js';
 import { renditionFolder, type AbrLadder } from './abr.js';
 import { TRACK_FILES } from './hls-playlist.js';
 import type { ManifestUris } from './manifests.js';
 import { KeyframeMeter } from './keyframe-cadence.js';
-import type { LivePackager, SegmentInfo } from './packager.js';
+import type { LivePackager, PackagerInfo, SegmentInfo } from './packager.js';
 
 /** What a stream that ended leaves: it is a replay now. */
 export interface StreamEnded {
@@ -171,6 +172,32 @@ export class LiveStream {
     this.packager.invalidate();
     for (const r of this.abr?.renditions ?? []) r.packager.invalidate();
     this.bumpVersion();
+  }
+
+  /** What the stream carries so far: codecs, picture size, segments, duration and bytes. */
+  info(): PackagerInfo {
+    return this.packager.info();
+  }
+
+  /** The stream as /api/stats, /stat and /metrics show it, at `now`, with its viewer count. */
+  stats(now: number, viewers: number): StreamStats {
+    const info = this.packager.info();
+    const v = info.video;
+    const a = info.audio;
+    return {
+      channel: this.channel,
+      streamId: this.streamId,
+      uptimeSeconds: Math.round((now - this.startedAt) / 1000),
+      publisherAddress: this.publisherAddress,
+      state: this.state,
+      video: v ? { codec: v.codec, width: v.width, height: v.height, fps: v.fps ?? null, profile: v.profile ?? null, level: v.level ?? null } : null,
+      audio: a ? { codec: a.codec, sampleRate: a.sampleRate, channels: a.channels, profile: a.profile ?? null } : null,
+      bitrateKbps: this.bitrateKbps(now),
+      bytesIn: this.bytesIn,
+      viewers,
+      segments: info.segments,
+      keyframes: this.keyframes.summary(),
+    };
   }
 
   /** The live DASH manifest (see playlist; static once ended), or undefined. */

@@ -3,7 +3,7 @@
 // through events (LiveStreamEvents). It never reaches into the database or HTTP.
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { StreamStats } from '../api/types.js';
 import type { MediaConfig } from '../config.js';
@@ -14,9 +14,10 @@ import { StreamAbr } from './stream-abr.js';
 import { RecentlyEnded } from './recently-ended.js';
 import { LiveStream, verticalKey, type StreamEnded } from './live-stream.js';
 import { writeVerticalLink } from './vertical-link.js';
-import { JOURNAL_FILE, LivePackager, type SegmentInfo } from './packager.js';
+import { LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
-import { deleteStreamFiles } from './stream-files.js';
+import { deleteStreamFiles, writeStreamHeader } from './stream-files.js';
+import { recoverInterrupted } from './stream-recovery.js';
 
 /** What LiveStreams tells the rest of the server (server/services/stream-lifecycle.ts acts on it). */
 export interface LiveStreamEvents {
@@ -50,17 +51,6 @@ export interface LiveStreamsOptions {
 const PACKAGER_RESTARTS = { max: 3, windowMs: 30_000 };
 /** A live stream whose packager produced nothing for this long while media arrived is ended. */
 const STALL_MIN_MS = 15_000;
-/** Stream ids as LiveStream makes them (base64url of 9 random bytes); other names in the media folder are not ours. */
-const STREAM_ID = /^[A-Za-z0-9_-]{12}$/;
-/** The folder's owner: written when a stream starts. */
-export const STREAM_HEADER_FILE = 'stream.json';
-
-interface StreamHeader {
-  streamId: string;
-  channel: string;
-  startedAt: number;
-  role?: 'main' | 'vertical';
-}
 const STALL_MIN_BYTES = 64 * 1024;
 export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   private readonly streams = new Map<string, LiveStream>();
@@ -144,8 +134,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
       );
       await mkdir(stream.dir, { recursive: true });
       // Whose stream this folder holds, for recoverInterrupted() should this process die before the end.
-      const header: StreamHeader = { streamId: stream.streamId, channel, startedAt: stream.startedAt, role };
-      await writeFile(path.join(stream.dir, STREAM_HEADER_FILE), JSON.stringify(header));
+      await writeStreamHeader(stream.dir, { streamId: stream.streamId, channel, startedAt: stream.startedAt, role });
       this.streams.set(key, stream);
       this.watchPackager(stream);
       this.opts.logger.info({ channel, streamId: stream.streamId, role }, 'stream started');
@@ -396,34 +385,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   /** Stats for /api/stats, /stat and /metrics. `viewers` is filled in by whoever counts them. */
   stats(viewers: (channel: string) => number = () => 0): StreamStats[] {
     const now = this.now();
-    return this.list().map((s) => {
-      const info = s.packager.info();
-      return {
-        channel: s.channel,
-        streamId: s.streamId,
-        uptimeSeconds: Math.round((now - s.startedAt) / 1000),
-        publisherAddress: s.publisherAddress,
-        state: s.state,
-        video: info.video
-          ? {
-              codec: info.video.codec,
-              width: info.video.width,
-              height: info.video.height,
-              fps: info.video.fps ?? null,
-              profile: info.video.profile ?? null,
-              level: info.video.level ?? null,
-            }
-          : null,
-        audio: info.audio
-          ? { codec: info.audio.codec, sampleRate: info.audio.sampleRate, channels: info.audio.channels, profile: info.audio.profile ?? null }
-          : null,
-        bitrateKbps: s.bitrateKbps(now),
-        bytesIn: s.bytesIn,
-        viewers: viewers(s.channel),
-        segments: info.segments,
-        keyframes: s.keyframes.summary(),
-      };
-    });
+    return this.list().map((s) => s.stats(now, viewers(s.channel)));
   }
 
   /** Ends every stream (shutdown): each becomes a replay. */
@@ -434,80 +396,18 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   }
 
   /**
-   * Streams that a server process left unfinished (it crashed or was killed mid-stream) become replays: their
-   * playlists and MPD are written from the packager's journal with ENDLIST, and 'ended' is emitted as for any
-   * stream. A folder counts as interrupted when `isRecorded` says it has no replay, no process here is live in it,
-   * and its journal has not changed for `quietMs` (another process sharing the folder would append every second).
-   * A folder with no segment is removed. Returns what was recovered.
+   * Streams that a server process left unfinished (it crashed or was killed mid-stream) become replays, each emitted
+   * as 'ended' like any stream (stream-recovery.ts). Returns what was recovered.
    */
-  async recoverInterrupted(isRecorded: (streamId: string) => Promise<boolean>, quietMs: number): Promise<StreamEnded[]> {
-    const out: StreamEnded[] = [];
-    let names: string[];
-    try {
-      names = await readdir(this.opts.mediaDir);
-    } catch {
-      return out;
-    }
-    for (const name of names) {
-      if (this.closed || !STREAM_ID.test(name) || this.byStreamId(name)) continue;
-      const dir = path.join(this.opts.mediaDir, name);
-      try {
-        const header = JSON.parse(await readFile(path.join(dir, STREAM_HEADER_FILE), 'utf8')) as StreamHeader;
-        if (header.streamId !== name || typeof header.channel !== 'string') continue;
-        const journal = await stat(path.join(dir, JOURNAL_FILE)).catch(() => null);
-        const lastChange = journal?.mtimeMs ?? (await stat(dir)).mtimeMs;
-        if (this.now() - lastChange < quietMs) continue;
-        // A companion has no replay row of its own: its folder is finished once it has its final playlists.
-        if (header.role === 'vertical') {
-          await this.recoverVertical(dir, name);
-          continue;
-        }
-        if (await isRecorded(name)) continue;
-        // The renditions' playlists first: the master lists them.
-        this.abr.recover(dir);
-        const packager = LivePackager.recover({
-          dir,
-          segmentSeconds: this.opts.media.segmentSeconds,
-          liveWindow: this.opts.media.liveWindowSegments,
-        });
-        const info = packager?.info();
-        if (!packager || !info || info.segments === 0) {
-          await rm(dir, { recursive: true, force: true });
-          this.opts.logger.info({ channel: header.channel, streamId: name }, 'interrupted stream had no media; removed');
-          continue;
-        }
-        const ended: StreamEnded = {
-          channel: header.channel,
-          streamId: name,
-          startedAt: header.startedAt,
-          endedAt: Math.round(lastChange),
-          durationSeconds: info.durationSeconds,
-          bytes: info.bytes,
-          segments: info.segments,
-          discontinuities: packager.discontinuities(),
-        };
-        this.opts.logger.warn(
-          { channel: header.channel, streamId: name, durationSeconds: info.durationSeconds },
-          'interrupted stream recovered as a replay',
-        );
-        out.push(ended);
-        this.emit('ended', ended);
-      } catch (err) {
-        this.opts.logger.warn({ streamId: name, err: (err as Error).message }, 'could not recover an interrupted stream');
-      }
-    }
-    return out;
-  }
-
-  /**
-   * An interrupted vertical companion: its final playlists are written (a replay may link it) and nothing is
-   * emitted; one with no media is removed.
-   */
-  private async recoverVertical(dir: string, streamId: string): Promise<void> {
-    if (existsSync(path.join(dir, 'index.m3u8'))) return;
-    const packager = LivePackager.recover({ dir, segmentSeconds: this.opts.media.segmentSeconds, liveWindow: this.opts.media.liveWindowSegments });
-    if (!packager || packager.info().segments === 0) await rm(dir, { recursive: true, force: true });
-    this.opts.logger.info({ streamId }, 'interrupted vertical companion recovered');
+  recoverInterrupted(isRecorded: (streamId: string) => Promise<boolean>, quietMs: number): Promise<StreamEnded[]> {
+    const ctx = {
+      ...this.opts,
+      now: this.now,
+      skip: (streamId: string) => this.closed || this.byStreamId(streamId) !== undefined,
+      recoverRenditions: (dir: string) => this.abr.recover(dir),
+      ended: (ended: StreamEnded) => this.emit('ended', ended),
+    };
+    return recoverInterrupted(ctx, isRecorded, quietMs);
   }
 
   /** Deletes a finished stream's files (replay retention). */

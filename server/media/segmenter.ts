@@ -12,6 +12,7 @@ import { AUDIO_TRACK_ID, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack } f
 import { silentTrack } from './audio-silence.js';
 import { SampleQueue } from './sample-queue.js';
 import { PartCutter } from './part-cutter.js';
+import { MediaTimeline } from './media-timeline.js';
 import {
   PACKAGER_LIMITS,
   type CutSegment,
@@ -57,11 +58,7 @@ export class Segmenter {
   /** Segments cut so far. */
   private cuts = 0;
 
-  // timeline
-  private tsOffset?: number;
-  private rebaseTarget = 0;
-  private lastOutMs?: number;
-  private startOutMs?: number;
+  private readonly timeline: MediaTimeline;
   private lastVideoDts = -1;
   private lastVideoDur = 3000;
   private audioNext?: number;
@@ -88,7 +85,7 @@ export class Segmenter {
      */
     private readonly grid?: SegmentGrid,
   ) {
-    if (grid) this.tsOffset = 0;
+    this.timeline = new MediaTimeline(grid !== undefined);
     this.segmentTicks = Math.round(segmentSeconds * VIDEO_TIMESCALE);
     const partTicks = partSeconds > 0 ? Math.round(partSeconds * VIDEO_TIMESCALE) : 0;
     if (partTicks > 0) {
@@ -128,15 +125,12 @@ export class Segmenter {
     this.flush();
     this.resetForNewPart();
     // Continue the timeline where the last part ended, so it stays monotonic for players and the MPD.
-    let endMs = this.lastOutMs ?? 0;
+    let endMs = this.timeline.last ?? 0;
     if (this.lastVideoDts >= 0) endMs = Math.max(endMs, (this.lastVideoDts + this.lastVideoDur) / 90);
     if (this.audioNext !== undefined && this.initAudio) {
       endMs = Math.max(endMs, (this.audioNext * 1000) / this.initAudio.info.sampleRate);
     }
-    this.rebaseTarget = Math.ceil(endMs);
-    this.tsOffset = this.grid ? 0 : undefined;
-    this.lastOutMs = undefined;
-    this.startOutMs = undefined;
+    this.timeline.rebase(endMs);
     this.audioNext = undefined;
   }
 
@@ -155,25 +149,12 @@ export class Segmenter {
 
   /** A publisher time (ms) on the media timeline as mapped so far, or undefined before the first frame. */
   mediaTime(ms: number): number | undefined {
-    return this.tsOffset === undefined ? undefined : ms + this.tsOffset;
+    return this.timeline.peek(ms);
   }
 
   private mapTime(ms: number): number {
-    if (this.grid) {
-      // Already on the source's timeline.
-      if (this.lastOutMs === undefined || ms > this.lastOutMs) this.lastOutMs = ms;
-      this.startOutMs ??= ms;
-      return ms;
-    }
-    if (this.tsOffset === undefined) this.tsOffset = this.rebaseTarget - ms;
-    let o = ms + this.tsOffset;
-    if (this.lastOutMs !== undefined && Math.abs(o - this.lastOutMs) > PACKAGER_LIMITS.jumpMs) {
-      this.tsOffset += this.lastOutMs - o;
-      o = this.lastOutMs;
-      this.stats.timestampJumps++;
-    }
-    if (this.lastOutMs === undefined || o > this.lastOutMs) this.lastOutMs = o;
-    if (this.startOutMs === undefined) this.startOutMs = o;
+    const o = this.timeline.map(ms);
+    this.stats.timestampJumps = this.timeline.jumps;
     return o;
   }
 
@@ -185,9 +166,9 @@ export class Segmenter {
    * the keyframe is still on the wire. The keyframe, once in, opens the next segment as usual.
    */
   keyframeStarting(ts: number): void {
-    if (!this.ready || !this.initHasVideo || !this.video || this.tsOffset === undefined) return;
-    const o = ts + this.tsOffset;
-    if (this.lastOutMs !== undefined && Math.abs(o - this.lastOutMs) > PACKAGER_LIMITS.jumpMs) return; // pushVideo rebases a jump
+    if (!this.ready || !this.initHasVideo || !this.video) return;
+    const o = this.timeline.peekSteady(ts); // undefined before the first frame, or a jump pushVideo folds away
+    if (o === undefined) return;
     const dts = this.videoDts(o);
     if (this.keyframeCloses(dts)) this.cut(dts);
   }
@@ -324,7 +305,7 @@ export class Segmenter {
     const a = this.audio !== undefined;
     if (!v && !a) return;
     if (!(v && a)) {
-      const waited = (this.lastOutMs ?? 0) - (this.startOutMs ?? 0);
+      const waited = this.timeline.span();
       const announced = v ? this.announcesAudio() : this.announcesVideo();
       let wait = announced === undefined ? PACKAGER_LIMITS.configWaitMs : announced ? PACKAGER_LIMITS.announcedConfigWaitMs : 0;
       if (this.grid) wait = 0; // a rendition is video only
