@@ -100,6 +100,19 @@ describe('Low-Latency HLS', () => {
     }
   });
 
+  test('video parts are held as long as a playlist lists them and one target duration more, audio parts 3 of its own', async () => {
+    // 1 s segments: the video playlist's target duration is 1 (parts listed for 3 s), the audio playlist's 2 (1.02 s
+    // of AAC rounds up: 6 s). Video parts are nearly all of a part's bytes: held 4 s, not as long as the audio's.
+    const video = parseLlPlaylist((await get(url(alice, 'video.m3u8'))).text);
+    const newest = video.segments.at(-1)!.msn;
+    const oldestListed = video.segments.find((x) => x.parts.length)!.msn;
+    assert.ok(newest - oldestListed <= 3, `video parts listed for ${newest - oldestListed + 1} segments`);
+    const old = newest - 5;
+    assert.equal((await get(url(alice, `v-part-${old}.0.m4s`))).status, 404, 'a video part 5 s old is no longer held');
+    assert.equal((await get(url(alice, `a-part-${old}.0.m4s`))).status, 200, 'an audio part 5 s old is');
+    assert.equal((await get(url(alice, `v-part-${oldestListed}.0.m4s`))).status, 200, 'the oldest listed video part is');
+  });
+
   test('a private channel: every part, hint and rendition report URI carries ?t= and resolves with it, 403 without', async () => {
     const q = `?t=${encodeURIComponent(carolMedia)}`;
     assert.equal((await get(url(carol, 'video.m3u8'))).status, 403);

@@ -72,6 +72,7 @@ interface PartFile {
   part: GrowingPart;
   /** Samples in it (0: an audio gap, left out of the segment). */
   samples: number;
+  video: boolean;
 }
 
 export class SegmentStore implements SegmenterOutput {
@@ -146,17 +147,18 @@ export class SegmentStore implements SegmenterOutput {
   part(p: CutPart): void {
     const msn = this.index.count;
     // The part is its chunks; a part that had none (an audio gap) is one empty fragment.
-    const put = (file: string, track: FragmentTrack | undefined): void => {
+    const put = (kind: 'video' | 'audio', track: FragmentTrack | undefined): void => {
+      const file = TRACK_FILES[kind].partName(msn, p.index);
       let part = this.growing.finish(file);
       if (!part) {
         part = new GrowingPart();
         part.append(buildFragment(++this.fragmentSeq, track ? [track] : []).buffers);
         part.end();
       }
-      this.partFiles.set(file, { msn, part, samples: track?.count ?? 0 });
+      this.partFiles.set(file, { msn, part, samples: track?.count ?? 0, video: kind === 'video' });
     };
-    if (p.video) put(TRACK_FILES.video.partName(msn, p.index), p.video);
-    if (p.hasAudio) put(TRACK_FILES.audio.partName(msn, p.index), p.audio);
+    if (p.video) put('video', p.video);
+    if (p.hasAudio) put('audio', p.audio);
     let audioTicks = 0;
     if (p.audio) for (let i = 0; i < p.audio.count; i++) audioTicks += p.audio.durations[i];
     const rate = this.index.lastInit.audio?.info.sampleRate ?? 1;
@@ -185,19 +187,30 @@ export class SegmentStore implements SegmenterOutput {
     return out;
   }
 
-  /** The oldest segment whose parts the playlists may still list (see LOW_LATENCY_LIMITS.partTargetDurations). */
-  private oldestWithParts(): number {
+  /**
+   * The oldest segment whose parts a playlist may still list, counting back `targetDurations` target durations of
+   * `extraSeconds` more than the segments' own (see LOW_LATENCY_LIMITS.partTargetDurations).
+   */
+  private oldestWithParts(targetDurations: number, extraSeconds: number): number {
     const list = this.index.segments;
-    const horizon = LOW_LATENCY_LIMITS.partTargetDurations * (Math.ceil(this.index.maxSegSeconds) + 1) * VIDEO_TIMESCALE;
+    const horizon = targetDurations * (Math.ceil(this.index.maxSegSeconds) + extraSeconds) * VIDEO_TIMESCALE;
     let i = list.length - 1;
     // Bounded by the list length.
     for (let fromEdge = 0; i > 0 && fromEdge + list.durationAt(i) < horizon; i--) fromEdge += list.durationAt(i);
     return i;
   }
 
-  /** Forgets the parts of segments older than the newest few. */
-  private prunePartsBefore(msn: number): void {
-    for (const [name, f] of this.partFiles) if (f.msn < msn) this.partFiles.delete(name);
+  /**
+   * Forgets the parts of segments no playlist lists any more. The audio playlist's target duration can be one more
+   * than the segments' (1.022 s of audio is a target of 2): its parts, and every part's entry in the index, are kept
+   * for 3 such target durations. The video playlist's target is the segments' own (its segments are the timeline),
+   * so the video parts' bytes, nearly all of a part's memory, are kept for 3 of those and one more, for a player that
+   * asks for a part of the playlist it fetched just before.
+   */
+  private pruneParts(): void {
+    const msn = this.oldestWithParts(LOW_LATENCY_LIMITS.partTargetDurations, 1);
+    const videoMsn = this.oldestWithParts(LOW_LATENCY_LIMITS.partTargetDurations + 1, 0);
+    for (const [name, f] of this.partFiles) if (f.msn < msn || (f.msn < videoMsn && f.video)) this.partFiles.delete(name);
     for (const n of this.index.parts.keys()) if (n < msn) this.index.parts.delete(n);
   }
 
@@ -245,7 +258,7 @@ export class SegmentStore implements SegmenterOutput {
     this.index.record(rec);
     const files = out.map((o) => o.file);
     for (const o of out) this.pending.set(o.file, { seq, tracks: o.tracks, fragments: o.fragments });
-    if (cut.parts > 0) this.prunePartsBefore(this.oldestWithParts());
+    if (cut.parts > 0) this.pruneParts();
     this.unwritten.push(() => {
       for (const o of out) {
         const p = this.pending.get(o.file);
