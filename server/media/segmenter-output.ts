@@ -23,9 +23,10 @@ export const PACKAGER_LIMITS = {
 /** Named limits of Low-Latency HLS. */
 export const LOW_LATENCY_LIMITS = {
   /**
-   * Parts stay listed and in memory for the segments ending within this many target durations of the live edge
-   * (RFC 8216bis 4.4.4.9 asks for 3), counted with one second more per target duration: a track's own target
-   * duration can round one higher than the segment target (1.022 s of audio is a target duration of 2).
+   * Parts stay listed for the segments ending within this many target durations of the live edge (RFC 8216bis
+   * 4.4.4.9 asks for 3). In memory: audio parts for as many of the audio playlist's target durations, which can be one
+   * second more than the segments' (1.022 s of audio is a target of 2); video parts for one more of the segments' own
+   * (SegmentStore.pruneParts).
    */
   partTargetDurations: 3,
   /** Blocking playlist and preload-hint requests held at once per stream (a player holds up to 4); more get 503. */
