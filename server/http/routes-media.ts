@@ -4,15 +4,13 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChannelAccessInfo } from '../access/access.js';
 import { bearerToken, GUEST_COOKIE, SESSION_COOKIE } from '../access/credentials.js';
-import { clientAddress } from './client-address.js';
 import { errorBody } from './errors.js';
 import type { HttpDeps } from './deps.js';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotFileCache, isSafeMediaPath, serveMediaFile } from './file-server.js';
-import { CORS_HEADERS, isImmutable, isPlaylist, mediaHeaders } from './media-headers.js';
+import { isImmutable, isPlaylist, mediaHeaders } from './media-headers.js';
 import { addDashBaseUrl, addDashQuery, rewriteHlsUris } from './playlist-alias.js';
 import { answerMedia, answerPlaylist } from '../media/live-delivery.js';
-import { verticalKey, type LiveStream } from '../media/live-stream.js';
+import { verticalKey } from '../media/live-stream.js';
 import { readStreamHeader } from '../media/stream-files.js';
 import { GrowingPart } from '../media/growing-parts.js';
 import { PassThrough } from 'node:stream';
@@ -45,65 +43,8 @@ export function createMediaCache(): HotFileCache {
   return new HotFileCache(HOT_CACHE_BYTES);
 }
 
-const HLS_INDEX = /^\/hls\/([a-z0-9_-]{1,64})\/(vertical\/)?index\.m3u8$/;
 /** The channel's vertical companion is served under this folder of its aliases: /hls/<channel>/vertical/index.m3u8. */
 const VERTICAL_FOLDER = 'vertical/';
-/** A file of a stream folder, or of an ABR rendition's folder in it (as isSafeMediaPath: no part starts with a dot). */
-const VOD_PATH = /^\/vod\/([A-Za-z0-9_-]{6,64})\/((?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\/)?[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})$/;
-
-/**
- * The hot path of a live event: a plain GET of a live, public stream's playlist (the channel's master, the
- * stream's track and ABR rendition playlists: the stream renders them all) or of a segment already in memory is
- * answered straight from the HTTP server, before Fastify's routing and hooks. Anything else (private channels,
- * ranges, HEAD, query strings, files not cached yet) returns false and goes through the
- * routes below, which apply every rule. Answers are the same bytes and headers the route would send. A query
- * string never matches here: Low-Latency HLS requests (_HLS_msn, _HLS_part, _HLS_skip) wait or differ from the
- * cached playlist, and go to the routes.
- */
-export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: IncomingMessage, res: ServerResponse) => boolean {
-  /** Playlist bodies by URL, valid while the stream's version is unchanged. */
-  const playlists = new Map<string, { streamId: string; version: number; body: string }>();
-  /** `file` of `stream` as served at `url` (the channel's master is rewritten to point into the stream folder). */
-  const livePlaylist = (req: IncomingMessage, res: ServerResponse, url: string, stream: LiveStream, file: string, alias: boolean): boolean => {
-    if (stream.ending || deps.access.cachedChannel(stream.channel)?.visibility !== 'public') return false;
-    let entry = playlists.get(url);
-    if (!entry || entry.streamId !== stream.streamId || entry.version !== stream.version) {
-      const body = stream.playlist(file, alias ? { base: `/vod/${stream.streamId}/` } : {});
-      if (body === undefined) return false;
-      entry = { streamId: stream.streamId, version: stream.version, body };
-      playlists.set(url, entry);
-      if (playlists.size > 10_000) playlists.delete(playlists.keys().next().value!);
-    }
-    deps.viewers.touch(stream.channel, clientAddress(req, deps.trust), req.headers['user-agent']);
-    res.writeHead(200, { ...mediaHeaders(file, 'public'), 'content-length': Buffer.byteLength(entry.body), ...CORS_HEADERS });
-    res.end(entry.body);
-    return true;
-  };
-  return (req, res) => {
-    if (req.method !== 'GET' || req.headers.range || !req.url) return false;
-    const hls = HLS_INDEX.exec(req.url);
-    if (hls) {
-      const stream = hls[2] ? deps.streams.vertical(hls[1]) : deps.streams.get(hls[1]);
-      return stream ? livePlaylist(req, res, req.url, stream, 'index.m3u8', true) : false;
-    }
-    if (!req.url.startsWith('/vod/')) return false;
-    const m = VOD_PATH.exec(req.url);
-    if (!m) return false;
-    if (m[2].endsWith('.m3u8')) {
-      const stream = deps.streams.byStreamId(m[1]);
-      return stream?.isMediaPlaylist(m[2]) ? livePlaylist(req, res, req.url, stream, m[2], false) : false;
-    }
-    if (!isImmutable(m[2])) return false;
-    const stream = deps.streams.byStreamId(m[1]);
-    if (!stream || deps.access.cachedChannel(stream.channel)?.visibility !== 'public') return false;
-    // A segment listed this very turn is served from the stream's memory until its file is written.
-    const body = cache.peek(path.join(stream.dir, m[2])) ?? stream.segment(m[2]);
-    if (!body) return false;
-    res.writeHead(200, { ...mediaHeaders(m[2], 'public'), 'content-length': body.length, ...CORS_HEADERS });
-    res.end(body);
-    return true;
-  };
-}
 
 /**
  * A part still being cut: its chunks so far, then each one as it is cut, in one chunked response that ends with the
