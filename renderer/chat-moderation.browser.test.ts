@@ -96,6 +96,17 @@ describe('chat modes and moderators in Chromium', { timeout: 300_000 }, () => {
     await owner.unroute('**/api/channels/olga/chat-settings');
     // The server holds the modes before anyone joins, so a failure below is the page's, not the save's.
     assert.equal((await fetchIn(viewer, 'GET', '/api/channels/olga/chat-settings')).body.slowModeSeconds, 3);
+    // The viewer's chat answers (Socket.IO acks: engine.io '4' message, '3' ack) can be held back, as on a slow
+    // connection: see 'moderator two' below.
+    let ackDelayMs = 0;
+    await viewer.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const upstream = ws.connectToServer();
+      ws.onMessage((m) => upstream.send(m));
+      upstream.onMessage((m) => {
+        if (ackDelayMs > 0 && typeof m === 'string' && /^43\d/.test(m)) setTimeout(() => ws.send(m), ackDelayMs);
+        else ws.send(m);
+      });
+    });
     await openChat(owner, 'olga');
     await openChat(viewer, 'olga');
     await modes(viewer).waitFor();
@@ -171,9 +182,15 @@ describe('chat modes and moderators in Chromium', { timeout: 300_000 }, () => {
     await viewer.getByTestId('chat-mode-controls').getByLabel('Slow mode').selectOption('10');
     await modes(owner).getByText('Slow mode: 10 s · Signed-in only').waitFor();
     await owner.locator('.chat__system', { hasText: 'vic changed the chat modes: slow mode 10 s, signed-in only.' }).waitFor();
+    // The next message is typed while the last one's answer is still on its way: the answer must not erase it.
+    ackDelayMs = 1000;
     await say(viewer, 'moderator one');
+    await viewer.getByLabel('Send a message').fill('moderator two');
     await viewer.locator('.chat__text', { hasText: 'moderator one' }).waitFor();
-    await say(viewer, 'moderator two');
+    await new Promise((r) => setTimeout(r, 1500));
+    ackDelayMs = 0;
+    assert.equal(await viewer.getByLabel('Send a message').inputValue(), 'moderator two', 'typed while the last message was answered');
+    await viewer.getByRole('button', { name: 'Send', exact: true }).click();
     await owner.locator('.chat__text', { hasText: 'moderator two' }).waitFor();
 
     // Removed again: the menu and the mode controls go at once.

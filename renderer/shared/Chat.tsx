@@ -207,7 +207,8 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
         return setSendError(ack.error.message);
       }
       if (modes?.slowModeSeconds && !you?.canModerate) setWaitUntil(Date.now() + modes.slowModeSeconds * 1000);
-      setText('');
+      // Only what was sent is cleared: what was typed while the answer was on its way stays.
+      setText((now) => (now.trim() === t ? '' : now));
       stick.current = true;
       setMessages((list) => (list.some((x) => x.id === ack.message.id) ? list : [...list, ack.message].slice(-MAX_SHOWN)));
     });
