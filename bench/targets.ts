@@ -1,5 +1,5 @@
 // The servers under test. Each start() gives a fresh instance (fresh temp dir, fresh ports);
-// stop() kills its whole process group; its temp dir is removed when the harness exits (leaveForExit).
+// stop() kills its whole process group and removes the temp dir.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -9,17 +9,6 @@ import { connect } from 'node:net';
 import { FatalError, freePort, spawnGroup, tempDir, waitUntil, httpGet, type Managed } from './spawn.js';
 import { REPO_DIR } from './media.js';
 import { startOnairCluster } from './cluster.js';
-
-/**
- * A stopped server's folder stays until the harness exits (spawn.ts removes tracked folders then). Removing
- * thousands of segment files between measurements made the next measurement pay for them: on an ext4 without a
- * journal (this box's) the kernel skips inodes freed in the last 60 to 360 s one by one when it allocates a new
- * file (ext4 `recently_deleted`), so every file the next server created scanned the previous server's, about a
- * fifth of Onair's CPU at 32 streams. Each server still pays for what it deletes itself (nginx-rtmp's hls_cleanup).
- */
-function leaveForExit(dir: string): void {
-  tempDir.track(dir);
-}
 
 export interface Instance {
   /** e.g. rtmp://127.0.0.1:PORT/live */
@@ -170,7 +159,7 @@ export function nginxTarget(): Target {
         pid: () => proc.pid,
         async stop() {
           await proc.stop('SIGTERM', 5000);
-          leaveForExit(dir);
+          if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
         },
       };
     },
@@ -262,7 +251,7 @@ export function onairTarget(opts: { repoDir?: string; clusterNodes?: number } = 
         pid: () => proc.pid,
         async stop() {
           await proc.stop('SIGTERM', 8000);
-          leaveForExit(dir);
+          if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
         },
       };
     },
