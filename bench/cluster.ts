@@ -2,12 +2,11 @@
 // fresh PostgreSQL database and Redis, behind the shipped nginx edge (docs/deploy/nginx-edge.conf, run by
 // server/test-support/edge.ts). Viewers and publishers go through the edge, as in production.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freshPgDatabase } from '../server/test-support/db.js';
 import { startEdge } from '../server/test-support/edge.js';
-import { freePort, httpGet, spawnGroup, tempDir, waitUntil, type Managed } from './spawn.js';
+import { freePort, httpGet, serverDataRoot, spawnGroup, tempDir, waitUntil, type Managed } from './spawn.js';
 import type { Instance } from './targets.js';
 
 export interface ClusterInstance extends Instance {
@@ -30,7 +29,7 @@ export async function startOnairCluster(o: { entry: string; repoDir: string; nod
   };
   try {
     for (let i = 0; i < o.nodes; i++) {
-      const dir = mkdtempSync(join(tmpdir(), `onair-bench-node${i + 1}-`));
+      const dir = mkdtempSync(join(serverDataRoot(), `onair-bench-node${i + 1}-`));
       tempDir.track(dir);
       dirs.push(dir);
       const http = await freePort();

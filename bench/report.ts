@@ -26,7 +26,7 @@ export interface BenchResults {
     startedAt: string;
     finishedAt: string;
     quick: boolean;
-    host: { cpu: string; cores: number; memMB: number; kernel: string };
+    host: { cpu: string; cores: number; memMB: number; kernel: string; serverData?: string };
     versions: Record<string, string>;
     gitCommit?: string;
     input: Record<string, unknown>;
@@ -83,7 +83,8 @@ export function renderMarkdown(r: BenchResults): string {
   );
   out.push('');
   out.push(
-    `Host: ${m.host.cpu}, ${m.host.cores} cores, ${Math.round(m.host.memMB / 1024)} GB RAM, Linux ${m.host.kernel}. ` +
+    `Host: ${m.host.cpu}, ${m.host.cores} cores, ${Math.round(m.host.memMB / 1024)} GB RAM, Linux ${m.host.kernel}` +
+      (m.host.serverData ? `, servers' files in ${m.host.serverData}. ` : '. ') +
       `${Object.entries(m.versions)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}` +

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { cpus, totalmem, release } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { BENCH_DIR, INPUT_SPEC, REPO_DIR, WORK_DIR, ensureInput } from './media.js';
-import { killAllSync } from './spawn.js';
+import { killAllSync, serverDataRoot } from './spawn.js';
 import { nginxTarget, onairTarget, SEGMENT_SECONDS, type Target } from './targets.js';
 import { latencyScenario, pairedLatencyScenario } from './latency.js';
 import { loadLevel, viewersScenario } from './load.js';
@@ -164,7 +164,13 @@ async function main() {
       startedAt,
       finishedAt: '',
       quick,
-      host: { cpu: cpus()[0]?.model ?? '?', cores: cpus().length, memMB: Math.round(totalmem() / 1048576), kernel: release() },
+      host: {
+        cpu: cpus()[0]?.model ?? '?',
+        cores: cpus().length,
+        memMB: Math.round(totalmem() / 1048576),
+        kernel: release(),
+        serverData: serverDataRoot(),
+      },
       versions: versions(),
       ...(git.status === 0 ? { gitCommit: git.stdout.trim() } : {}),
       input: { ...INPUT_SPEC },

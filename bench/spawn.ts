@@ -2,7 +2,8 @@
 // registered here, and is killed (whole group, SIGKILL) when the harness exits for any reason.
 
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { accessSync, constants, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { sleep } from '../server/test-support/process.js';
 
 // The one pause and free-port finder, shared with the tests.
@@ -20,6 +21,29 @@ export const tempDir = {
     tempDirs.delete(dir);
   },
 };
+
+/**
+ * Where the servers under test keep their files: BENCH_DATA_DIR, else the RAM file system /dev/shm when there is
+ * one, else the OS temp dir. Both servers write there alike. Not the disk by default, because this box's ext4 has no
+ * journal, and without one the kernel, creating a file, skips every inode freed in the last 60 to 360 s one by one
+ * (ext4 `recently_deleted`): each file a server created then paid for the thousands of segments the previous
+ * measurement's server left and the harness removed, and nginx-rtmp for the fragments it deletes itself (perf: about
+ * a fifth of Onair's CPU at 32 streams). A journaled ext4 or xfs, where servers run, has no such cost.
+ */
+export function serverDataRoot(): string {
+  const chosen = process.env.BENCH_DATA_DIR;
+  if (chosen) return chosen;
+  try {
+    if (statSync('/dev/shm').isDirectory()) {
+      accessSync('/dev/shm', constants.W_OK);
+      return '/dev/shm';
+    }
+  } catch {
+    /* no /dev/shm: the temp dir */
+  }
+  return tmpdir();
+}
+
 let hooksInstalled = false;
 
 function killGroupSync(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -3,10 +3,9 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { FatalError, freePort, spawnGroup, tempDir, waitUntil, httpGet, type Managed } from './spawn.js';
+import { FatalError, freePort, serverDataRoot, spawnGroup, tempDir, waitUntil, httpGet, type Managed } from './spawn.js';
 import { REPO_DIR } from './media.js';
 import { startOnairCluster } from './cluster.js';
 
@@ -127,7 +126,7 @@ export function nginxTarget(): Target {
     async start() {
       const modulePath = NGINX_MODULE_CANDIDATES.find((p) => existsSync(p));
       if (!modulePath) throw new Error(`ngx_rtmp_module.so not found in ${NGINX_MODULE_CANDIDATES.join(', ')}`);
-      const dir = mkdtempSync(join(tmpdir(), 'onair-bench-nginx-'));
+      const dir = mkdtempSync(join(serverDataRoot(), 'onair-bench-nginx-'));
       tempDir.track(dir);
       mkdirSync(join(dir, 'hls'), { recursive: true });
       mkdirSync(join(dir, 'tmp'), { recursive: true });
@@ -205,7 +204,7 @@ export function onairTarget(opts: { repoDir?: string; clusterNodes?: number } = 
         httpBase = inst.httpBase;
         return inst;
       }
-      const dir = mkdtempSync(join(tmpdir(), 'onair-bench-onair-'));
+      const dir = mkdtempSync(join(serverDataRoot(), 'onair-bench-onair-'));
       tempDir.track(dir);
       const httpPort = await freePort();
       let rtmpPort = await freePort();
