@@ -381,7 +381,7 @@ export class SrtListener {
   private add(conn: Conn): void {
     this.conns.set(conn.key, conn);
     // The clock (ACKs, NAKs, drops) runs only while someone is connected: a 10 ms timer on an idle server
-    // was a third of its CPU.
+    // was most of its CPU.
     if (!this.ticker) {
       this.ticker = setInterval(() => this.tick(), this.limits.tickMs);
       this.ticker.unref();
