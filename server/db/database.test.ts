@@ -1,12 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { openDatabase } from './database.js';
+import { isConnectionError, openDatabase } from './database.js';
 import { DbError } from './errors.js';
 import { AccountsService } from './accounts.js';
 import { TokensRepo } from './auth-tokens.js';
 import { ReplaysRepo } from './replays.js';
-import { DB_KINDS, type TestDb } from '../test-support/db.js';
+import { DB_KINDS, TEST_PG_URL, type TestDb } from '../test-support/db.js';
+import { stallingRelay } from '../test-support/stalling-relay.js';
 
 const TABLES = [
   'access_changes',
@@ -184,6 +185,32 @@ describe('openDatabase config errors', () => {
       assert.ok((await db.kysely.introspection.getTables()).some((t) => t.name === 'users'));
     } finally {
       await db.close();
+    }
+  });
+});
+
+// PostgreSQL going away while a query runs: the query fails with a connection error and the process lives on. A
+// checked-out pg client has no listener of the pool's, so without one of ours its 'error' event ends the process
+// (stop 23's CI: the access-change bus was reading when the database-outage test cut the connection).
+describe('PostgreSQL lost during a query', () => {
+  const pgKind = DB_KINDS.find((k) => k.name === 'postgres');
+  it('rejects the query with a connection error and raises nothing else', { skip: !pgKind }, async () => {
+    const owner = await pgKind!.open();
+    const relay = await stallingRelay(Number(new URL(TEST_PG_URL).port || 5432));
+    const viaRelay = new URL(TEST_PG_URL);
+    viaRelay.port = String(relay.port);
+    const db = await openDatabase({ ...owner.config, databaseUrl: viaRelay.toString() });
+    try {
+      const running = sql`select pg_sleep(5)`.execute(db.kysely);
+      await new Promise((r) => setTimeout(r, 300));
+      relay.cut();
+      await assert.rejects(running, (e: unknown) => isConnectionError(e));
+      // An unheard 'error' event would surface as an uncaught exception on the next turns.
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      relay.close();
+      await db.close();
+      await owner.cleanup();
     }
   });
 });

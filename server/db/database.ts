@@ -141,6 +141,9 @@ function openPostgres(url: string, cfg: DbConfig): Db {
     ...(cfg.pgSchema ? { options: `-c search_path=${cfg.pgSchema}` } : {}),
   });
   pool.on('error', (err) => cfg.logger?.warn({ err: err.message }, 'postgres idle client error'));
+  // The pool listens to idle clients only: a checked-out client whose connection drops (PostgreSQL gone mid-query)
+  // emits 'error' to nobody, which would end the process. Its query's promise already carries the error to the caller.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { kysely, dialect: 'postgres', close: once(() => kysely.destroy()) };
 }
