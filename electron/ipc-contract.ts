@@ -262,6 +262,11 @@ export interface EventMap {
   'broadcast:vertical': BroadcastState;
   /** A remote control client's request for the window's engine (scenes, inputs, mixer, going live). */
   'control:request': ControlRequest;
+  /**
+   * Every 50 ms while a control client subscribed to InputVolumeMeters (never otherwise): the window answers with
+   * that event ('control:event'), from its mixer's meters.
+   */
+  'control:meters': Record<string, never>;
 }
 export type EventName = keyof EventMap;
 
@@ -483,6 +488,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'broadcast:vertical',
   'session:changed',
   'control:request',
+  'control:meters',
 ];
 
 export function isInvokeChannel(v: unknown): v is InvokeChannel {

@@ -5,18 +5,20 @@
 //   limiter keeps a tone boosted 12 dB over full scale under -1 dBFS (and a DynamicsCompressorNode, measured for
 //   comparison, does not); a microphone silent for 10 s is warned of; sync offsets delay to the millisecond.
 //   panel (the built Studio through the dev bridge): the strips, their meters moving, fader, mute, sync offset,
-//   noise suppression, the desktop-audio warning, and the settings kept across a reload.
+//   noise suppression, the desktop-audio warning, and the settings kept across a reload; the remote control's
+//   InputVolumeMeters (obs-websocket-js) reading those meters 20 times a second, to the client that subscribed only.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { EventSubscription, OBSWebSocket } from 'obs-websocket-js/json';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
-import { ffmpegPath as FFMPEG, runOk } from '../server/test-support/process.js';
+import { ffmpegPath as FFMPEG, freePort, runOk } from '../server/test-support/process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STEP_MS = 20_000;
@@ -415,6 +417,94 @@ describe('the Mixer panel in the built Studio, through the dev bridge', { timeou
     assert.ok(await page.locator('[data-testid="meter-mic"] .meter__clip--on').isVisible());
     mkdirSync(SHOTS, { recursive: true });
     await page.getByRole('region', { name: 'Audio mixer' }).screenshot({ path: path.join(SHOTS, 'studio-mixer.png') });
+    assert.deepEqual(pageErrors, []);
+  });
+  test("remote control: InputVolumeMeters reads the mixer's meters as OBS does, 20 a second, to its subscribers only", async () => {
+    // After the test above: noise suppression off (the tone as it is), the microphone at +20 dB, desktop audio absent.
+    await page.getByText(/^Remote control/).click();
+    await page.getByLabel('Control port').fill(String(await freePort()));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    const info = (await page.getByTestId('control-connect-info').textContent()) ?? '';
+    const [, port, password] = /port (\d+), password (\S+)/.exec(info) ?? [];
+    assert.ok(port && password, info);
+    const url = `ws://127.0.0.1:${port}`;
+    const plain = new OBSWebSocket();
+    const meters = new OBSWebSocket();
+    try {
+      await plain.connect(url, password);
+      const heardByPlain: unknown[] = [];
+      plain.on('InputVolumeMeters', (e) => heardByPlain.push(e));
+      await meters.connect(url, password, { eventSubscriptions: EventSubscription.All | EventSubscription.InputVolumeMeters });
+      type Mic = { inputName: string; inputUuid: string; inputLevelsMul: number[][] };
+      const mics: Mic[] = [];
+      meters.on('InputVolumeMeters', (e) => mics.push(...(e.inputs as unknown as Mic[]).filter((i) => i.inputName === 'Microphone')));
+      const dbOf = (mul: number) => (mul === 0 ? -Infinity : 20 * Math.log10(mul));
+      const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)] ?? NaN;
+      /** A second of events (after the fader's glide): the rate, and the median of each of OBS's three levels. */
+      const levels = async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        mics.length = 0;
+        const t0 = performance.now();
+        await new Promise((r) => setTimeout(r, 1500));
+        const got = mics.splice(0);
+        const of = (k: number) => median(got.map((m) => Math.max(...m.inputLevelsMul.map((ch) => ch[k]))));
+        return { rate: got.length / ((performance.now() - t0) / 1000), magnitude: of(0), peak: of(1), inputPeak: of(2), last: got.at(-1) };
+      };
+
+      await meters.call('SetInputVolume', { inputName: 'Microphone', inputVolumeDb: 0 });
+      const flat = await levels();
+      assert.ok(flat.rate >= 16 && flat.rate <= 23, `${flat.rate.toFixed(1)} InputVolumeMeters a second, about 20`);
+      assert.equal(flat.last?.inputUuid, 'mic');
+      assert.equal(flat.last?.inputLevelsMul.length, 2, 'a level triple per channel of the stereo strip');
+      assert.ok(
+        flat.last?.inputLevelsMul.every((ch) => ch.length === 3 && ch.every((v) => v >= 0 && v <= 1)),
+        JSON.stringify(flat.last),
+      );
+      // Multipliers, not dB: the tone's RMS and peak as ffmpeg measures them.
+      near(dbOf(flat.magnitude), reference.rmsDb, 'InputVolumeMeters magnitude');
+      near(dbOf(flat.peak), reference.peakDb, 'InputVolumeMeters peak');
+      near(dbOf(flat.inputPeak), reference.peakDb, 'InputVolumeMeters input peak');
+
+      // -6 dB on the fader: half the level (as a multiplier) after it; the input peak, before the fader, is unchanged.
+      await meters.call('SetInputVolume', { inputName: 'Microphone', inputVolumeDb: -6 });
+      const half = await levels();
+      const ratio = half.magnitude / flat.magnitude;
+      assert.ok(Math.abs(ratio - 0.5) <= 0.03, `-6 dB: magnitude ${ratio.toFixed(3)} of the ungained level`);
+      assert.ok(Math.abs(half.peak / flat.peak - 0.5) <= 0.03, `-6 dB: peak ${(half.peak / flat.peak).toFixed(3)} of the ungained level`);
+      near(dbOf(half.inputPeak), dbOf(flat.inputPeak), 'the input peak at -6 dB');
+
+      // Muted: nothing after the fader (exact zeros), the input still heard before it, as OBS reports a muted input.
+      await meters.call('SetInputMute', { inputName: 'Microphone', inputMuted: true });
+      const muted = await levels();
+      assert.deepEqual([muted.magnitude, muted.peak], [0, 0]);
+      assert.ok(
+        muted.last?.inputLevelsMul.every((ch) => ch[0] === 0 && ch[1] === 0),
+        JSON.stringify(muted.last),
+      );
+      near(dbOf(muted.inputPeak), reference.peakDb, 'the input peak while muted');
+      await meters.call('SetInputMute', { inputName: 'Microphone', inputMuted: false });
+      const fmt = (l: { magnitude: number; peak: number; inputPeak: number }) =>
+        [l.magnitude, l.peak, l.inputPeak].map((v) => v.toFixed(4)).join(', ');
+      console.log(`InputVolumeMeters ${flat.rate.toFixed(1)}/s; 0 dB [${fmt(flat)}]; -6 dB [${fmt(half)}]; muted [${fmt(muted)}]`);
+      assert.deepEqual(heardByPlain, [], 'a client that did not subscribe gets no meters');
+
+      // The subscriber gone, the window is asked for no more meters.
+      await meters.disconnect();
+      await page.getByTestId('control-connect-info').filter({ hasText: '1 connected' }).waitFor();
+      const posts: string[] = [];
+      const onRequest = (r: { url(): string; postData(): string | null }) => {
+        if (r.url().endsWith('/bridge/invoke/control%3Aevent')) posts.push(r.postData() ?? '');
+      };
+      page.on('request', onRequest);
+      await new Promise((r) => setTimeout(r, 500));
+      page.off('request', onRequest);
+      assert.ok(!posts.some((p) => p.includes('InputVolumeMeters')), `meters still sent: ${posts.length} posts`);
+    } finally {
+      await meters.disconnect().catch(() => {});
+      await plain.disconnect().catch(() => {});
+    }
+    await page.getByRole('button', { name: 'Turn off' }).click();
+    await page.getByText('Remote control (off)').waitFor();
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -1,8 +1,10 @@
 // The remote control's audio requests, answered from the mixer's settings (mixer-store.ts) as the Mixer panel's
 // fader and mute buttons change them: OBS's names for the inputs and their kinds, volume as a multiplier or in dB,
-// and the events tools follow (InputMuteStateChanged, InputVolumeChanged) whoever made the change.
+// the events tools follow (InputMuteStateChanged, InputVolumeChanged) whoever made the change, and the levels of
+// InputVolumeMeters from the mixer's own meters.
 import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
 import { dbToGain, GAIN_MAX_DB, GAIN_OFF_DB, gainToDb } from '../engine/audio/levels.js';
+import type { AudioMixer } from '../engine/audio/mixer.js';
 import { DESKTOP_STRIP, MIC_STRIP } from '../engine/audio/sources.js';
 import type { ControlAnswer } from './control.js';
 import { useMixer } from './mixer-store.js';
@@ -76,6 +78,21 @@ export function answerMixerRequest(type: string, data: Record<string, unknown>):
       return ok();
     }
   }
+}
+
+/**
+ * InputVolumeMeters' `inputs` from the mixer's latest meter readings, in OBS's shape: per channel [magnitude, peak,
+ * input peak] as multipliers (0 to 1, not dB), the RMS and peak after the fader and mute and the peak before them.
+ * Every strip in the mixer is an input (its id is the inputUuid GetInputList gives); none before the mixer is made.
+ */
+export function volumeMeters(mixer: AudioMixer | null): Record<string, unknown>[] {
+  return (mixer?.stripIds() ?? []).flatMap((id) => {
+    const r = mixer!.latest(id);
+    const name = mixer!.info(id)?.name;
+    if (!r || !name) return [];
+    const levels = r.peakDb.map((peak, c) => [dbToGain(r.rmsDb[c]), dbToGain(peak), dbToGain(r.inputPeakDb?.[c] ?? peak)]);
+    return [{ inputName: name, inputUuid: id, inputLevelsMul: levels }];
+  });
 }
 
 /** Sends InputMuteStateChanged and InputVolumeChanged for every change of the mixer's settings; returns the way to stop. */

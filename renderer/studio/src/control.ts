@@ -1,12 +1,14 @@
 // The window's part of the remote control (obs-websocket, electron/main/core/control): main passes on the requests
 // for what the window owns, and this answers them with the Studio's own actions, as a click would do them: going
-// live and stopping, the mixer's inputs (control-mixer.ts), scenes and their inputs (control-scenes.ts).
-import { RequestStatus } from '../../../electron/control-contract.js';
+// live and stopping, the mixer's inputs (control-mixer.ts), scenes and their inputs (control-scenes.ts). Main asks
+// for the meters every 50 ms while a client subscribed to InputVolumeMeters, and only then.
+import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
 import type { BroadcastState, ControlRequest } from '../../../electron/ipc-contract.js';
-import { answerMixerRequest, followMixerForControl } from './control-mixer.js';
+import { answerMixerRequest, followMixerForControl, volumeMeters } from './control-mixer.js';
 import { answerScenesRequest, answerVendorRequest, followScenesForControl, sceneInputs } from './control-scenes.js';
 import { call, onair } from './onair.js';
 import { useStudio } from './store.js';
+import { madeStudioMixer } from './studio-mixer.js';
 
 export interface ControlAnswer {
   code: number;
@@ -70,8 +72,12 @@ export function answerControlRequests(): () => void {
       .then((a) => call('control:reply', { id: req.id, ...a }))
       .catch(() => {}); // main gave up waiting (its own timeout answers the client)
   });
+  const offMeters = onair.on('control:meters', () =>
+    send('InputVolumeMeters', EventSubscription.InputVolumeMeters, { inputs: volumeMeters(madeStudioMixer()) }),
+  );
   return () => {
     off();
+    offMeters();
     unfollowMixer();
     unfollowScenes();
   };

@@ -32,6 +32,8 @@ export interface ObsServerOptions {
   handle(requestType: string, requestData: Record<string, unknown>): Promise<RequestResult>;
   /** Biggest message accepted (a batch of requests): larger ones close the connection. */
   maxPayloadBytes?: number;
+  /** A client identified, changed its subscriptions or left: what `wants` answers may have changed. */
+  onSubscriptions?(): void;
 }
 
 interface Session {
@@ -107,7 +109,10 @@ export class ObsWebSocketServer {
     const challenge = this.o.password ? newChallenge() : null;
     const s: Session = { ws, msgpack: ws.protocol === MSGPACK_SUBPROTOCOL, challenge, identified: false, subscriptions: EventSubscription.All };
     this.sessions.add(s);
-    ws.on('close', () => this.sessions.delete(s));
+    ws.on('close', () => {
+      this.sessions.delete(s);
+      if (s.identified) this.o.onSubscriptions?.();
+    });
     ws.on('error', () => ws.terminate());
     ws.on('message', (raw, isBinary) => void this.onMessage(s, raw, isBinary));
     this.send(s, OpCode.Hello, {
@@ -141,12 +146,14 @@ export class ObsWebSocketServer {
         return s.ws.close(CloseCode.AuthenticationFailed, 'Authentication failed: check the password in the Studio.');
       s.identified = true;
       s.subscriptions = msg.d.eventSubscriptions ?? EventSubscription.All;
-      return this.send(s, OpCode.Identified, { negotiatedRpcVersion: RPC_VERSION });
+      this.send(s, OpCode.Identified, { negotiatedRpcVersion: RPC_VERSION });
+      return this.o.onSubscriptions?.();
     }
     if (!s.identified) return s.ws.close(CloseCode.NotIdentified, 'Identify first.');
     if (msg.op === OpCode.Reidentify) {
       s.subscriptions = msg.d.eventSubscriptions ?? EventSubscription.All;
-      return this.send(s, OpCode.Identified, { negotiatedRpcVersion: RPC_VERSION });
+      this.send(s, OpCode.Identified, { negotiatedRpcVersion: RPC_VERSION });
+      return this.o.onSubscriptions?.();
     }
     if (msg.op === OpCode.Request) {
       const r = await this.run(msg.d.requestType, msg.d.requestData ?? {});

@@ -1,6 +1,7 @@
 // The Studio's remote control driven by obs-websocket-js (the client library Stream Deck-style tools use), in both of
 // its encodings, against the real StudioCore with the real pipeline and a real Onair server. The window's part of a
-// request is played here by answering main's 'control:request' events through 'control:reply', as the window does.
+// request is played here by answering main's 'control:request' events through 'control:reply', as the window does,
+// and its meters by answering main's 'control:meters' ticks with a fixed InputVolumeMeters through 'control:event'.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { OBSWebSocket as ObsJson, EventSubscription } from 'obs-websocket-js/json';
@@ -12,6 +13,10 @@ import { newStreamer, startTestServer, type TestServer } from '../../../../serve
 import { defaultPipeline } from '../pipeline.js';
 import { SecretStore } from '../secret-store.js';
 import { StudioCore } from '../studio-core.js';
+
+/** What the window answers every meters tick with: OBS's shape, [magnitude, peak, input peak] per channel. */
+const METERS = { inputs: [{ inputName: 'Microphone', inputUuid: 'mic', inputLevelsMul: [[0.0625, 0.125, 0.25]] }] };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
   let server: TestServer;
@@ -46,6 +51,8 @@ describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
               : { code: 204, comment: `${req.requestType} is not available in this Studio yet.` };
           void core.handle('control:reply', { id: req.id, ...answer });
         }
+        if (name === 'control:meters')
+          void core.handle('control:event', { eventType: 'InputVolumeMeters', intent: EventSubscription.InputVolumeMeters, data: METERS });
       },
     });
   });
@@ -107,6 +114,46 @@ describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
       await obs.disconnect();
     });
   }
+
+  test('InputVolumeMeters: every 50 ms to a client that subscribed to it, only while one does, never to the others', async () => {
+    const ticks = () => events.filter((e) => e.name === 'control:meters').length;
+    // A client with the default subscriptions (every low-volume category) does not start the meters.
+    const plain = new ObsJson();
+    clients.push(plain);
+    await plain.connect(url, password, { rpcVersion: 1 });
+    const heardByPlain: unknown[] = [];
+    plain.on('InputVolumeMeters', (e) => heardByPlain.push(e));
+    const idle = ticks();
+    await sleep(300);
+    assert.equal(ticks(), idle, 'no tick to the window while nobody subscribed');
+
+    const meters = new ObsMsgpack();
+    clients.push(meters);
+    const got: { at: number; inputs: unknown }[] = [];
+    meters.on('InputVolumeMeters', (e) => got.push({ at: performance.now(), inputs: e.inputs }));
+    await meters.connect(url, password, { rpcVersion: 1, eventSubscriptions: EventSubscription.All | EventSubscription.InputVolumeMeters });
+    const t0 = performance.now();
+    await sleep(2000);
+    const seconds = (performance.now() - t0) / 1000;
+    assert.ok(got.length / seconds >= 17 && got.length / seconds <= 22, `${got.length} events in ${seconds.toFixed(2)} s: about 20 a second`);
+    assert.deepEqual(got.at(-1)?.inputs, METERS.inputs);
+    assert.deepEqual(heardByPlain, [], 'not to a client that did not subscribe');
+
+    // Subscriptions changed to leave the meters out: the ticks stop at once; back in, they resume; gone, they stop.
+    await meters.reidentify({ eventSubscriptions: EventSubscription.All });
+    const stopped = ticks();
+    await sleep(300);
+    assert.equal(ticks(), stopped, 'no tick once the only subscriber left the meters out');
+    await meters.reidentify({ eventSubscriptions: EventSubscription.InputVolumeMeters });
+    const resumed = got.length;
+    await waitFor('the meters again', () => got.length >= resumed + 5, 5000, 20);
+    await meters.disconnect();
+    await waitFor('the server saw the client go', async () => (await call('control:get', {})).clients === 1, 5000, 20);
+    const gone = ticks();
+    await sleep(300);
+    assert.equal(ticks(), gone, 'no tick once the subscriber disconnected');
+    await plain.disconnect();
+  });
 
   test('stream service settings set and read back (key masked); the stream state as events and status', async () => {
     const me = await newStreamer(server.base, 'remote');

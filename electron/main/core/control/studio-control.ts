@@ -18,6 +18,8 @@ export interface ControlSettings {
 export const DEFAULT_CONTROL: ControlSettings = { enabled: false, port: 4455, password: '' };
 /** How long the window gets to answer a request it owns. */
 export const WINDOW_ANSWER_MS = 5000;
+/** InputVolumeMeters' period: obs-websocket sends the meters every 50 ms. */
+export const METERS_PERIOD_MS = 50;
 
 export function parseControlSettings(json: string): ControlSettings | null {
   try {
@@ -53,6 +55,8 @@ export class StudioControl {
   private nextId = 1;
   private readonly pending = new Map<number, (r: RequestResult) => void>();
   private lastKind: BroadcastState['kind'] = 'idle';
+  /** Asks the window for its meters every METERS_PERIOD_MS while a client subscribed to InputVolumeMeters. */
+  private metersTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly o: {
@@ -97,9 +101,20 @@ export class StudioControl {
     this.server?.emit({ eventType, intent, data });
   }
 
-  /** Whether a client wants the window's meters (InputVolumeMeters is high-volume: sent only when asked for). */
-  wantsMeters(): boolean {
-    return this.server?.wants(EventSubscription.InputVolumeMeters) ?? false;
+  /**
+   * Starts or stops asking the window for its meters as clients come, go and change their subscriptions.
+   * InputVolumeMeters is high-volume and opt-in: while no client asked for it, no tick goes to the window and no
+   * meters come back. Main keeps the clock (not the window), so a reloaded window answers the next tick unprompted.
+   */
+  private syncMeters(): void {
+    const wanted = this.server?.wants(EventSubscription.InputVolumeMeters) ?? false;
+    if (wanted && !this.metersTimer) {
+      this.metersTimer = setInterval(() => this.o.emit('control:meters', {}), METERS_PERIOD_MS);
+      this.metersTimer.unref();
+    } else if (!wanted && this.metersTimer) {
+      clearInterval(this.metersTimer);
+      this.metersTimer = null;
+    }
   }
 
   broadcastState(s: BroadcastState): void {
@@ -113,6 +128,7 @@ export class StudioControl {
     await this.server?.close();
     this.server = null;
     this.boundPort = null;
+    this.syncMeters();
     for (const resolve of this.pending.values()) resolve(fail(RequestStatus.RequestProcessingFailed, 'The Studio is closing.'));
     this.pending.clear();
   }
@@ -126,12 +142,14 @@ export class StudioControl {
     this.server = null;
     this.boundPort = null;
     this.error = null;
+    this.syncMeters();
     if (!s.enabled) return;
     const server = new ObsWebSocketServer({
       host: '127.0.0.1',
       port: this.o.portOverride ?? s.port,
       password: s.password,
       handle: (type, data) => handleRequest({ ...this.o.main, forward: (t, d) => this.forward(t, d) }, type, data),
+      onSubscriptions: () => this.syncMeters(),
     });
     try {
       this.boundPort = (await server.listen()).port;

@@ -7,6 +7,11 @@ export interface MeterReading {
   peakDb: number[];
   rmsDb: number[];
   clip: boolean;
+  /**
+   * A strip's peak per channel before its fader and mute, over the same window (the remote control's input peak,
+   * as OBS reports it); absent on the mix's meters.
+   */
+  inputPeakDb?: number[];
 }
 
 /** A sample at or over this magnitude is a clip (full scale, with the float rounding of a 16-bit source). */

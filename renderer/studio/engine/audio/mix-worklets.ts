@@ -1,5 +1,6 @@
 // The mixer's AudioWorklet processors, in one module the mixer loads with audioWorklet.addModule:
-//   onair-meter    peak and RMS per channel over METER_WINDOW_FRAMES (25 reports a second), clip held 1 s
+//   onair-meter    peak and RMS per channel over METER_WINDOW_FRAMES (25 reports a second), clip held 1 s; with
+//                  processorOptions.preFader, a second input (the strip before its fader) whose peak comes along
 //   onair-limiter  the look-ahead limiter on the mix (limiter-dsp.ts), reporting its gain reduction
 // Loaded through vite's `?worker&url`, so imports are bundled in a build and served as modules by the dev server.
 import { LookaheadLimiter } from './limiter-dsp.js';
@@ -15,22 +16,30 @@ declare class AudioWorkletProcessor {
 
 const SILENT_BLOCK = [new Float32Array(128)];
 
+/** An input's block as the meters take it: stereo, and silence when nothing is connected (it has no channels then). */
+function stereoBlock(input: Float32Array[] | undefined): Float32Array[] {
+  const block = input?.length ? input : SILENT_BLOCK;
+  return block.length === 1 ? [block[0], block[0]] : block;
+}
+
 class MeterProcessor extends AudioWorkletProcessor {
   private meter = new MeterAccumulator(MIX_CHANNELS, METER_WINDOW_FRAMES, sampleRate);
+  /** The strip before its fader (input 1): fed the same blocks, so its window fills with the main one's. */
+  private readonly preFader: MeterAccumulator | null;
   /** Until the mixer says 'stop' (its strip removed): a meter with no output would otherwise run for ever. */
   private running = true;
 
-  constructor() {
+  constructor(options?: { processorOptions?: { preFader?: boolean } }) {
     super();
+    this.preFader = options?.processorOptions?.preFader ? new MeterAccumulator(MIX_CHANNELS, METER_WINDOW_FRAMES, sampleRate) : null;
     this.port.onmessage = () => (this.running = false);
   }
 
   process(inputs: Float32Array[][]): boolean {
     if (!this.running) return false;
-    // An input with nothing connected has no channels: it is silence, and the meter still reports it.
-    const block = inputs[0]?.length ? inputs[0] : SILENT_BLOCK;
-    const reading = this.meter.push(block.length === 1 ? [block[0], block[0]] : block);
-    if (reading) this.port.postMessage(reading);
+    const pre = this.preFader?.push(stereoBlock(inputs[1]));
+    const reading = this.meter.push(stereoBlock(inputs[0]));
+    if (reading) this.port.postMessage(pre ? { ...reading, inputPeakDb: pre.peakDb } : reading);
     return true;
   }
 }

@@ -1,6 +1,6 @@
 // The Studio's audio mixer: one AudioContext at 48 kHz, a strip per source and the mix.
 //
-//   source -> upmix to stereo -> delay (sync offset) -> fader (dB) -> mute -> meter
+//   source -> upmix to stereo -> delay (sync offset) -> fader (dB) -> mute -> meter (and its input peak from delay)
 //                                                                         \-> bus -> limiter (-1 dBFS) -> output -> meter
 //                                                                             \-> meter (before the limiter: clip warning)
 //
@@ -84,13 +84,17 @@ export class AudioMixer implements AudioMixOutput {
     this.node = output;
   }
 
-  /** A meter node reporting under `id`. Meters have no output: Chromium pulls them (and what feeds them) anyway. */
-  private meter(id: string): AudioWorkletNode {
+  /**
+   * A meter node reporting under `id`. Meters have no output: Chromium pulls them (and what feeds them) anyway.
+   * A strip's meter also takes the strip before its fader on input 1 (`preFader`), for OBS's input peak.
+   */
+  private meter(id: string, preFader = false): AudioWorkletNode {
     const node = new AudioWorkletNode(this.context, 'onair-meter', {
-      numberOfInputs: 1,
+      numberOfInputs: preFader ? 2 : 1,
       numberOfOutputs: 0,
       channelCount: MIX_CHANNELS,
       channelCountMode: 'explicit',
+      processorOptions: { preFader },
     });
     node.port.onmessage = (e: MessageEvent<MeterReading>) => this.report(id, e.data);
     return node;
@@ -119,9 +123,10 @@ export class AudioMixer implements AudioMixOutput {
     // Start at the strip's settings: a strip added muted lets nothing through, not even a 10 ms glide.
     const fader = stereo(ctx, dbToGain(clampGainDb(settings.gainDb)));
     const mute = stereo(ctx, settings.muted ? 0 : 1);
-    const meter = this.meter(info.id);
+    const meter = this.meter(info.id, true);
     node.connect(upmix).connect(delay).connect(fader).connect(mute);
     mute.connect(meter);
+    delay.connect(meter, 0, 1);
     mute.connect(this.bus);
     const strip: Strip = {
       info,
