@@ -190,6 +190,9 @@ describe('cluster: two nodes sharing PostgreSQL and Redis', () => {
       const first = publish(`${c.rtmpBase}/${carla.channel.streamKey}`);
       publishers.push(first);
       await waitFor('carla plays through B', async () => (await get(`${b.base}/hls/carla/index.m3u8`)).status === 200, 20_000, 200);
+      // C's stream, with a few segments on C's disk by the time it dies.
+      const onC = /\/vod\/([A-Za-z0-9_-]+)\//.exec((await get(`${c.base}/hls/carla/index.m3u8`)).text)![1];
+      await waitFor('segments on C', async () => (await get(`${c.base}/vod/${onC}/video.m3u8`)).text.split('#EXTINF').length > 3, 20_000, 250);
       c.child.kill('SIGKILL');
       await first.exit;
       const killedAt = Date.now();
@@ -210,6 +213,30 @@ describe('cluster: two nodes sharing PostgreSQL and Redis', () => {
       console.log(`# origin killed: B took the channel over and served it ${took} ms later`);
       assert.ok(took < 10_000, `takeover took ${took} ms`);
       assert.equal((await get(`${a.base}/hls/carla/index.m3u8`)).status, 200, 'A finds the new origin too');
+
+      // C comes back on its data folder: the stream it was the origin of becomes a replay, played through the others.
+      await c.stop();
+      const back = await startTestServer({ DATABASE_URL: (a.config.databaseUrl as string) || '', REDIS_URL }, { dataDir: dataDirC });
+      try {
+        assert.deepEqual(await back.recoverInterrupted(0), [onC], "C's interrupted stream is recovered");
+        const replays = (await api(a.base, 'GET', '/api/channels/carla/replays')).body as Array<{ id: string }>;
+        assert.ok(
+          replays.some((r) => r.id === onC),
+          `A lists it among carla's replays: ${JSON.stringify(replays.map((r) => r.id))}`,
+        );
+        const playlist = await get(`${a.base}/vod/${onC}/video.m3u8`);
+        assert.equal(playlist.status, 200, playlist.text);
+        assert.match(playlist.text, /#EXT-X-ENDLIST/);
+        assert.ok(playlist.text.split('#EXTINF').length > 3, 'with the segments C had');
+        const read = await run(
+          ffmpegPath,
+          ['-hide_banner', '-loglevel', 'error', '-i', `${b.base}/vod/${onC}/index.m3u8`, '-f', 'null', '-'],
+          60_000,
+        );
+        assert.equal(read.code, 0, read.stderr);
+      } finally {
+        await back.stop(); // removes dataDirC
+      }
     } finally {
       await c.stop();
       rmSync(dataDirC, { recursive: true, force: true });
