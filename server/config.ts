@@ -13,6 +13,7 @@
 //   server/db/database.ts        DB_LIMITS; server/db/validation.ts ACCOUNT_LIMITS; server/api/tag-rules.ts TAG_LIMITS;
 //   server/db/social.ts          SOCIAL_LIMITS; server/db/replays.ts REPLAY_LIMITS;
 //   server/db/rate-limit.ts      LOGIN_RATE_LIMITS; server/db/auth-tokens.ts TOKEN_LIMITS
+//   server/cluster/rate-windows.ts RATE_WINDOW_LIMITS (how long a rate limit waits for Redis)
 //   server/api/types.ts          WEBHOOK_LIMITS (per channel, URL length, attempts, deadline; shared with the apps);
 //   server/webhooks/dispatcher.ts DELIVERY_LIMITS (retry backoff, queue per webhook, test sends)
 import { existsSync, readFileSync } from 'node:fs';
@@ -62,7 +63,7 @@ export interface OnairConfig {
   rtmpPublicUrlSet: boolean;
   /** postgres://… to use PostgreSQL; empty for the embedded SQLite file. */
   databaseUrl: string;
-  /** redis://… for chat and counts across processes; empty for one process. */
+  /** redis://… for chat, counts and rate limits across processes; empty for one process. */
   redisUrl: string;
   /**
    * Cluster mode (REDIS_URL and a PostgreSQL DATABASE_URL): this node's base URL as the other nodes reach it

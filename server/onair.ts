@@ -18,7 +18,7 @@ import { AccountsService } from './db/accounts.js';
 import { TokensRepo } from './db/auth-tokens.js';
 import { ChannelsRepo } from './db/channels.js';
 import { openDatabase, type Db } from './db/database.js';
-import { LoginRateLimiter } from './db/rate-limit.js';
+import { LocalRateWindows, LoginRateLimiter, type RateWindows } from './db/rate-limit.js';
 import { ReplaysRepo } from './db/replays.js';
 import { FollowsRepo, InvitesRepo, SettingsRepo } from './db/social.js';
 import { UsersRepo } from './db/users.js';
@@ -28,6 +28,7 @@ import { RestreamService } from './restream/service.js';
 import { locateFfmpeg } from './ffmpeg/locate.js';
 import { buildHttpApp } from './http/app.js';
 import { clusterMode, joinCluster } from './cluster/cluster.js';
+import { RedisRateWindows } from './cluster/rate-windows.js';
 import { originCheck } from './http/cross-site.js';
 import { configuredBase } from './http/urls.js';
 import { clientAddress, trustedProxies } from './http/client-address.js';
@@ -239,6 +240,12 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     }),
   });
   const trust = trustedProxies(config.trustProxy);
+  // Rate limits (logins, sign-ups, invite guesses, webhook tests) hold across every process sharing Redis.
+  const sharedRateWindows = config.redisUrl
+    ? new RedisRateWindows({ redisUrl: config.redisUrl, cluster: config.clusterName, secret, logger: logger.child({ part: 'rate-limits' }) })
+    : undefined;
+  await sharedRateWindows?.start();
+  const rateWindows: RateWindows = sharedRateWindows ?? new LocalRateWindows();
   const http = await buildHttpApp({
     config,
     trust,
@@ -253,7 +260,8 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     invites,
     access,
     accessChanges,
-    loginLimiter: new LoginRateLimiter({ maxFailures: LIMITS.loginFailures, windowMs: LIMITS.loginWindowSeconds * 1000 }),
+    rateWindows,
+    loginLimiter: new LoginRateLimiter({ maxFailures: LIMITS.loginFailures, windowMs: LIMITS.loginWindowSeconds * 1000, store: rateWindows }),
     streams,
     retention,
     viewers,
@@ -359,6 +367,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
       webhooks.close();
       await chat.close();
       await http.close();
+      await sharedRateWindows?.close();
       await db.close();
       logger.info('onair server stopped');
     })();

@@ -7,7 +7,7 @@ import type { ChatCommunity } from '../chat/community.js';
 import type { AccountsService } from '../db/accounts.js';
 import type { TokensRepo } from '../db/auth-tokens.js';
 import type { ChannelsRepo } from '../db/channels.js';
-import type { LoginRateLimiter } from '../db/rate-limit.js';
+import type { LoginRateLimiter, RateWindows } from '../db/rate-limit.js';
 import type { ReplaysRepo } from '../db/replays.js';
 import type { FollowsRepo, InvitesRepo } from '../db/social.js';
 import type { UsersRepo } from '../db/users.js';
@@ -55,6 +55,8 @@ export interface HttpDeps {
   access: AccessControl;
   /** Publish here whatever takes access back (revoked invite or tokens, unfollow, visibility, ban, key reset). */
   accessChanges: AccessChangeBus;
+  /** Where rate limits count: this process, or with REDIS_URL every process (server/cluster/rate-windows.ts). */
+  rateWindows: RateWindows;
   loginLimiter: LoginRateLimiter;
   streams: LiveStreams;
   /** Replay retention: deletes a replay its owner asked to delete, and says when it deleted one ('replay-deleted'). */

@@ -14,6 +14,7 @@ import type {
 import type { Channel, User } from '../db/models.js';
 import { validatePassword } from '../db/validation.js';
 import { LIMITS } from '../config.js';
+import { WindowLimiter } from '../db/rate-limit.js';
 import { authenticate, clearCredentialCookies, presentedToken, presentedTokens, requireUser, setSessionCookie } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { HttpError, rethrowDbError } from './errors.js';
@@ -84,22 +85,13 @@ function readPasswordChange(body: unknown): PasswordChange {
   return { currentPassword: b.currentPassword, newPassword: b.newPassword };
 }
 
-/** Registrations per address, so one client cannot mint accounts without bound. */
-class RegistrationLimiter {
-  private readonly seen = new Map<string, number[]>();
-  check(ip: string, now = Date.now()): number {
-    const windowMs = LIMITS.registrationWindowSeconds * 1000;
-    const list = (this.seen.get(ip) ?? []).filter((t) => now - t < windowMs);
-    this.seen.set(ip, list);
-    if (this.seen.size > 50_000) this.seen.delete(this.seen.keys().next().value!);
-    if (list.length >= LIMITS.registrationsPerIp) return Math.ceil((list[0] + windowMs - now) / 1000);
-    list.push(now);
-    return 0;
-  }
-}
-
 export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  const registrations = new RegistrationLimiter();
+  // Registrations per address, so one client cannot mint accounts without bound.
+  const registrations = new WindowLimiter(deps.rateWindows, {
+    name: 'registrations',
+    limit: LIMITS.registrationsPerIp,
+    windowMs: LIMITS.registrationWindowSeconds * 1000,
+  });
   const bearerTtl = deps.config.auth.bearerDays * 86400;
   const sessionTtl = deps.config.auth.sessionDays * 86400;
 
@@ -143,8 +135,8 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
     const creds = readCredentials(req.body);
     const refused = signupRefusal(deps.config.signups, creds.invite);
     if (refused) throw refused;
-    const wait = registrations.check(req.ip);
-    if (wait > 0) throw new HttpError(429, 'rate_limited', 'Too many new accounts from this address; try again later.', wait);
+    const gate = await registrations.take(req.ip);
+    if (!gate.allowed) throw new HttpError(429, 'rate_limited', 'Too many new accounts from this address; try again later.', gate.retryAfterSeconds);
     const { user } = await deps.accounts.createUserWithChannel(creds.username, creds.password, { invite: creds.invite }).catch(rethrowDbError);
     if (creds.invite !== undefined) deps.logger.info({ userId: user.id }, 'account created with an invite');
     return reply.status(201).send(await signIn(reply, user, creds.session));
@@ -152,15 +144,15 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
 
   app.post('/api/auth/login', async (req, reply) => {
     const creds = readCredentials(req.body);
-    const gate = deps.loginLimiter.check(req.ip, creds.username.toLowerCase());
+    const gate = await deps.loginLimiter.check(req.ip, creds.username.toLowerCase());
     if (!gate.allowed) throw new HttpError(429, 'rate_limited', 'Too many failed sign-ins; wait and try again.', gate.retryAfterSeconds);
     const user = await deps.users.verify(creds.username, creds.password);
     if (!user) {
-      deps.loginLimiter.recordFailure(req.ip, creds.username.toLowerCase());
+      await deps.loginLimiter.recordFailure(req.ip, creds.username.toLowerCase());
       throw new HttpError(401, 'bad_credentials', 'Wrong username or password.');
     }
     if (user.disabled) throw new HttpError(403, 'account_disabled', 'This account is disabled by the server’s operator.');
-    deps.loginLimiter.recordSuccess(req.ip, creds.username.toLowerCase());
+    await deps.loginLimiter.recordSuccess(req.ip, creds.username.toLowerCase());
     return signIn(reply, user, creds.session);
   });
 
@@ -187,7 +179,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
     const user = await deps.users.byId(userId);
     if (!user) throw new HttpError(401, 'unauthorized', 'Not signed in.');
     const key = user.username.toLowerCase();
-    const gate = deps.loginLimiter.check(req.ip, key);
+    const gate = await deps.loginLimiter.check(req.ip, key);
     if (!gate.allowed) throw new HttpError(429, 'rate_limited', 'Too many wrong passwords; wait and try again.', gate.retryAfterSeconds);
     try {
       validatePassword(change.newPassword);
@@ -196,10 +188,10 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
     }
     // 403, not 401: the caller is signed in; only the proof of knowing the password is refused.
     if (!(await deps.users.verify(user.username, change.currentPassword))) {
-      deps.loginLimiter.recordFailure(req.ip, key);
+      await deps.loginLimiter.recordFailure(req.ip, key);
       throw new HttpError(403, 'bad_credentials', 'Your current password is not right.');
     }
-    deps.loginLimiter.recordSuccess(req.ip, key);
+    await deps.loginLimiter.recordSuccess(req.ip, key);
     await deps.users.setPassword(userId, change.newPassword).catch(rethrowDbError);
     // Whoever else holds a session (perhaps the reason for the change) is signed out; this one stays.
     await deps.tokens.revokeAllForUserExcept(userId, presentedToken(req)!);

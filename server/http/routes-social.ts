@@ -21,7 +21,7 @@ import type {
 import { tagKey } from '../api/tag-rules.js';
 import { LIMITS } from '../config.js';
 import type { Channel } from '../db/models.js';
-import { LoginRateLimiter } from '../db/rate-limit.js';
+import { WindowLimiter } from '../db/rate-limit.js';
 import { INVITE_REFUSALS, inviteState, type Invite } from '../db/social.js';
 import { credentialCookieOptions, identify, requireUser } from './auth.js';
 import type { HttpDeps } from './deps.js';
@@ -45,9 +45,9 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void {
   // Unknown invite tokens per address: guessing is slow even though a token has 256 bits.
-  const inviteMisses = new LoginRateLimiter({
-    maxFailures: LIMITS.inviteMisses,
-    maxFailuresPerIp: LIMITS.inviteMisses,
+  const inviteMisses = new WindowLimiter(deps.rateWindows, {
+    name: 'invite-misses',
+    limit: LIMITS.inviteMisses,
     windowMs: LIMITS.inviteMissWindowSeconds * 1000,
   });
 
@@ -280,13 +280,13 @@ export function registerSocialRoutes(app: FastifyInstance, deps: HttpDeps): void
 
   /** The invite a token names; unknown tokens count against the caller's address. */
   async function inviteFor(req: FastifyRequest): Promise<Invite> {
-    const gate = inviteMisses.check(req.ip, 'invite');
+    const gate = await inviteMisses.check(req.ip);
     if (!gate.allowed)
       throw new HttpError(429, 'rate_limited', 'Too many wrong invite links from this address; wait and try again.', gate.retryAfterSeconds);
     const token = (req.params as { token: string }).token;
     const invite = INVITE_TOKEN.test(token) ? await deps.invites.byToken(token) : null;
     if (!invite) {
-      inviteMisses.recordFailure(req.ip, 'invite');
+      await inviteMisses.record(req.ip);
       throw new HttpError(404, 'not_found', 'This invite link is not valid. Check that it was copied whole.');
     }
     return invite;

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiWebhook, WebhookTestResult } from '../api/types.js';
 import type { Channel } from '../db/models.js';
-import { LoginRateLimiter } from '../db/rate-limit.js';
+import { WindowLimiter } from '../db/rate-limit.js';
 import type { LastDelivery, Webhook, WebhookFields } from '../db/webhooks.js';
 import { DELIVERY_LIMITS } from '../webhooks/dispatcher.js';
 import { maskWebhookUrl, parseWebhookEvents, parseWebhookFormat, parseWebhookUrl, webhookTarget } from '../webhooks/input.js';
@@ -36,11 +36,7 @@ const notYours = () => new HttpError(404, 'not_found', 'There is no such webhook
 export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const allowPrivate = deps.config.webhooks.allowPrivateAddresses;
   // Test sends per channel: the server should not become a way to POST at someone over and over.
-  const tests = new LoginRateLimiter({
-    maxFailures: DELIVERY_LIMITS.testsPerMinute,
-    maxFailuresPerIp: DELIVERY_LIMITS.testsPerMinute,
-    windowMs: 60_000,
-  });
+  const tests = new WindowLimiter(deps.rateWindows, { name: 'webhook-tests', limit: DELIVERY_LIMITS.testsPerMinute, windowMs: 60_000 });
 
   async function ownChannel(req: FastifyRequest): Promise<Channel> {
     const { userId } = await requireUser(req, deps);
@@ -102,8 +98,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps): voi
 
   app.post('/api/me/webhooks/:id/test', async (req) => {
     const { channel, webhook } = await ownWebhook(req);
-    const key = `webhook-test:${channel.id}`;
-    const allowed = tests.check(key, '');
+    const allowed = await tests.take(String(channel.id));
     if (!allowed.allowed) {
       throw new HttpError(
         429,
@@ -112,7 +107,6 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: HttpDeps): voi
         allowed.retryAfterSeconds,
       );
     }
-    tests.recordFailure(key, '');
     const body: WebhookTestResult = { delivery: toApiDelivery(await deps.webhookTests.sendTest(webhook)) };
     return body;
   });
