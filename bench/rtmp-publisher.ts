@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseFlvFile } from '../server/media/flv-file.js';
 import type { MediaFrame } from '../server/media/frame.js';
-import { controlMessages, writeChunks } from '../server/rtmp/chunk.js';
+import { controlMessages, writeChunks } from '../server/rtmp/chunk-writer.js';
 import { encodeAmf0 } from '../server/rtmp/amf0.js';
 import { RawRtmpClient } from '../server/test-support/rtmp.js';
 

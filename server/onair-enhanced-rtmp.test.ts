@@ -10,7 +10,8 @@ import path from 'node:path';
 import { api, newStreamer, startTestServer, type TestServer } from './test-support/server.js';
 import { ffmpegPath, ffprobe, run, sleep, waitFor } from './test-support/process.js';
 import { clientHandshake, command } from './test-support/rtmp.js';
-import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, MSG, controlMessages, writeChunks, type RtmpMessage } from './rtmp/chunk.js';
+import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, MSG, type RtmpMessage } from './rtmp/chunk.js';
+import { controlMessages, writeChunks } from './rtmp/chunk-writer.js';
 import { decodeAmf0, ecmaArray, encodeAmf0, type AmfObject, type AmfValue } from './rtmp/amf0.js';
 
 // ------------------------------------------------------------------------------------------------------------------

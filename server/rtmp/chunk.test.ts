@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, MSG, RtmpProtocolError, writeChunks, controlMessages, type RtmpMessage } from './chunk.js';
+import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, MSG, RtmpProtocolError, type RtmpMessage } from './chunk.js';
+import { writeChunks, controlMessages } from './chunk-writer.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

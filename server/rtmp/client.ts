@@ -8,19 +8,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { MediaFrame } from '../media/frame.js';
 import { decodeAmf0, encodeAmf0, type AmfValue } from './amf0.js';
-import {
-  bodyNeedsTimestamp,
-  ChunkReader,
-  chunkBody,
-  controlMessages,
-  DEFAULT_CHUNK_READER_LIMITS,
-  messageHeader,
-  MSG,
-  USER_CONTROL,
-  writeChunks,
-  type OutgoingMessage,
-  type RtmpMessage,
-} from './chunk.js';
+import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, MSG, USER_CONTROL, type RtmpMessage } from './chunk.js';
+import { bodyNeedsTimestamp, chunkBody, controlMessages, messageHeader, writeChunks, type OutgoingMessage } from './chunk-writer.js';
 import { HANDSHAKE_SIZE, RTMP_VERSION } from './handshake.js';
 
 /** Where to publish: `rtmp://host[:port]/app[/more]` or `rtmps://…`, and the stream key (never logged). */

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { ffmpegPath, run, waitFor } from '../test-support/process.js';
 import { clientHandshake, command, keyHooks, media, publishArgs, startServer } from '../test-support/rtmp.js';
-import { writeChunks } from './chunk.js';
+import { writeChunks } from './chunk-writer.js';
 
 function connectCmd(): Buffer {
   return command(0, 'connect', 1, { app: 'live', tcUrl: 'rtmp://127.0.0.1/live' });

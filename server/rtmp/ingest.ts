@@ -9,7 +9,7 @@ import { decodeAmf0, decodeAmf0Value, encodeAmf0, type AmfValue } from './amf0.j
 import { MSG, type RtmpMessage } from './chunk.js';
 import { forEachAggregated } from './commands.js';
 import type { RtmpLimits } from './limits.js';
-import type { PublishState } from './session.js';
+import type { PublishState } from './session-messages.js';
 import { TimestampUnwrapper } from './timestamps.js';
 
 export class PublishIngest {

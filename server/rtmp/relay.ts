@@ -2,7 +2,8 @@
 // (metadata, sequence headers, the GOP since the last keyframe) and the set of players. Owned by one RtmpServer;
 // no globals.
 
-import { parseAsc, videoCodecInfo } from '../media/codecs.js';
+import { parseAsc } from '../media/aac-config.js';
+import { videoCodecInfo } from '../media/codecs.js';
 import { flvCodecName } from '../media/flv.js';
 import { retimed, type MediaFrame, type StreamMetadata } from '../media/frame.js';
 

@@ -5,7 +5,8 @@ import type { PublishDecision, RtmpHooks } from './types.js';
 import { clientHandshake, command, InProcessClient, keyHooks, media, RecordingSink } from '../test-support/rtmp.js';
 import { encodeAmf0, decodeAmf0, ecmaArray } from './amf0.js';
 import { encodeAmf3 } from './amf3.js';
-import { writeChunks, MSG } from './chunk.js';
+import { MSG } from './chunk.js';
+import { writeChunks } from './chunk-writer.js';
 import { appNameFrom } from './session.js';
 import { RelayHub } from './relay.js';
 

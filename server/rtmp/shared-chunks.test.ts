@@ -12,7 +12,8 @@ import type { MediaFrame } from '../media/frame.js';
 import { makeTestFlvs } from '../test-support/media.js';
 import { waitFor } from '../test-support/process.js';
 import { keyHooks, startServer } from '../test-support/rtmp.js';
-import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, messageHeader, MSG, writeChunks, type RtmpMessage } from './chunk.js';
+import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, MSG, type RtmpMessage } from './chunk.js';
+import { messageHeader, writeChunks } from './chunk-writer.js';
 import { RtmpPublisher, SharedChunks } from './client.js';
 import type { RtmpServer } from './server.js';
 
