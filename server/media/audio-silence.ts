@@ -1,5 +1,5 @@
 // Silent AAC for the stretches a publisher sends video without audio, so players keep one audio timeline.
-import type { AudioCodecInfo } from './codecs.js';
+import type { AudioCodecInfo } from './aac-config.js';
 import { AUDIO_TRACK_ID, VIDEO_TIMESCALE, type FragmentTrack } from './mp4.js';
 
 /** Raw AAC-LC frames that decode to silence, by channel count (the well-known values hls.js also uses). */

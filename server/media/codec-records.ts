@@ -3,7 +3,8 @@
 // the AAC AudioSpecificConfig from an ADTS header, and the FLV tag bodies an RTMP publisher would send for them,
 // so an ingest that is not RTMP (MPEG-TS over SRT) yields the same frames. Pure functions.
 
-import { BitReader, parseHevcSps, unescapeRbsp } from './codecs.js';
+import { BitReader, unescapeRbsp } from './bitstream.js';
+import { parseHevcSps } from './codecs.js';
 
 // ---------------------------------------------------------------- Annex B
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { av1Info, avcInfo, hevcInfo, parseAsc, parseH264Sps, unescapeRbsp } from './codecs.js';
+import { parseAsc } from './aac-config.js';
+import { unescapeRbsp } from './bitstream.js';
+import { av1Info, avcInfo, hevcInfo, parseH264Sps } from './codecs.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

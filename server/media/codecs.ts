@@ -1,8 +1,12 @@
-// Pure parsers for the codec configuration records carried in FLV sequence headers:
-// H.264 SPS / AVCDecoderConfigurationRecord, HEVCDecoderConfigurationRecord (+ SPS), AV1CodecConfigurationRecord
-// and the AAC AudioSpecificConfig. Only what the packager and the UI need: codec strings, picture size, audio format.
+// Pure parsers for the video codec configuration records carried in FLV sequence headers: H.264 SPS /
+// AVCDecoderConfigurationRecord, HEVCDecoderConfigurationRecord (+ SPS) and AV1CodecConfigurationRecord. Only what the
+// packager and the UI need: codec strings, picture size, frame rate. The audio side (the AAC AudioSpecificConfig) is
+// aac-config.ts, re-exported here for the importers that take both; the bit reading both use is bitstream.ts.
 
 import type { VideoCodecId } from './frame.js';
+import { BitReader, unescapeRbsp } from './bitstream.js';
+
+export { parseAsc, type AudioCodecInfo } from './aac-config.js';
 
 export interface VideoCodecInfo {
   /** RFC 6381 codec string, e.g. `avc1.64001f`, `hvc1.1.6.L93.B0`, `av01.0.08M.08`. */
@@ -13,91 +17,6 @@ export interface VideoCodecInfo {
   level?: string;
   /** Frames per second when the bitstream says so (VUI timing). */
   fps?: number;
-}
-
-export interface AudioCodecInfo {
-  /** `mp4a.40.<aot>` */
-  codec: string;
-  /** Audio object type (2 = AAC-LC, 5 = HE-AAC, 29 = HE-AACv2). */
-  objectType: number;
-  sampleRate: number;
-  channels: number;
-  /** Samples per AAC frame: 1024, or 960 when the ASC says so. */
-  frameLength: number;
-  profile?: string;
-}
-
-/** MSB-first bit reader over an RBSP (emulation-prevention bytes already removed). */
-export class BitReader {
-  private pos = 0;
-  constructor(private readonly buf: Uint8Array) {}
-
-  get bitsLeft(): number {
-    return this.buf.length * 8 - this.pos;
-  }
-
-  bit(): number {
-    if (this.pos >= this.buf.length * 8) throw new RangeError('bitstream overrun');
-    const b = (this.buf[this.pos >> 3] >> (7 - (this.pos & 7))) & 1;
-    this.pos++;
-    return b;
-  }
-
-  bits(n: number): number {
-    let v = 0;
-    for (let i = 0; i < n; i++) v = v * 2 + this.bit();
-    return v;
-  }
-
-  skip(n: number): void {
-    if (this.pos + n > this.buf.length * 8) throw new RangeError('bitstream overrun');
-    this.pos += n;
-  }
-
-  /** Unsigned Exp-Golomb. */
-  ue(): number {
-    let zeros = 0;
-    while (this.bit() === 0) {
-      if (++zeros > 31) throw new RangeError('bad exp-golomb code');
-    }
-    return zeros === 0 ? 0 : 2 ** zeros - 1 + this.bits(zeros);
-  }
-
-  /** Signed Exp-Golomb. */
-  se(): number {
-    const k = this.ue();
-    return k & 1 ? (k + 1) / 2 : -(k / 2);
-  }
-
-  /** AV1 leb128 is byte-aligned; uvlc etc. are not needed here. */
-}
-
-/** Remove H.264/H.265 emulation-prevention bytes (00 00 03 -> 00 00). */
-export function unescapeRbsp(nal: Uint8Array): Uint8Array {
-  let zeros = 0;
-  let needs = false;
-  for (let i = 0; i < nal.length; i++) {
-    const b = nal[i];
-    if (zeros >= 2 && b === 3) {
-      needs = true;
-      break;
-    }
-    zeros = b === 0 ? zeros + 1 : 0;
-  }
-  if (!needs) return nal;
-  const out = new Uint8Array(nal.length);
-  let n = 0;
-  zeros = 0;
-  for (let i = 0; i < nal.length; i++) {
-    const b = nal[i];
-    if (zeros >= 2 && b === 3) {
-      zeros = 0;
-      continue;
-    }
-    out[n++] = b;
-    zeros = b === 0 ? zeros + 1 : 0;
-  }
-  return out.subarray(0, n);
 }
 
 const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
@@ -458,49 +377,4 @@ function parseAv1SequenceHeader(b: Uint8Array): { width: number; height: number 
   const wBits = r.bits(4) + 1;
   const hBits = r.bits(4) + 1;
   return { width: r.bits(wBits) + 1, height: r.bits(hBits) + 1 };
-}
-
-// ---------------------------------------------------------------- AAC
-
-const AAC_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
-const AAC_PROFILES: Record<number, string> = { 1: 'AAC Main', 2: 'LC', 3: 'SSR', 4: 'LTP', 5: 'HE-AAC', 29: 'HE-AACv2' };
-
-/** Parse an MPEG-4 AudioSpecificConfig (ISO/IEC 14496-3 1.6.2.1). */
-export function parseAsc(asc: Uint8Array): AudioCodecInfo {
-  if (asc.length < 2) throw new Error('AudioSpecificConfig too short');
-  const r = new BitReader(asc);
-  const readAot = (): number => {
-    const a = r.bits(5);
-    return a === 31 ? 32 + r.bits(6) : a;
-  };
-  const readRate = (): number => {
-    const idx = r.bits(4);
-    if (idx === 15) return r.bits(24);
-    const rate = AAC_RATES[idx];
-    if (rate === undefined) throw new Error(`bad AAC sampling frequency index ${idx}`);
-    return rate;
-  };
-  const objectType = readAot();
-  const sampleRate = readRate();
-  const channelConfig = r.bits(4);
-  let frameLength = 1024;
-  let outAot = objectType;
-  if (objectType === 5 || objectType === 29) {
-    // Explicit SBR signalling: extension rate, then the core object type. Frames stay 1024 core samples,
-    // but our timescale is the core rate, so this is consistent.
-    readRate();
-    outAot = objectType;
-    readAot();
-  } else if ([1, 2, 3, 4, 6, 7, 17, 19, 20, 21, 22, 23].includes(objectType) && r.bitsLeft >= 1) {
-    if (r.bit()) frameLength = 960; // GASpecificConfig frameLengthFlag
-  }
-  const channels = channelConfig === 7 ? 8 : channelConfig;
-  return {
-    codec: `mp4a.40.${outAot}`,
-    objectType: outAot,
-    sampleRate,
-    channels,
-    frameLength,
-    profile: AAC_PROFILES[outAot],
-  };
 }

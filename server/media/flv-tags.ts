@@ -1,7 +1,8 @@
 // Media frames from encoded codec data: the FLV tag bodies a publisher sends (legacy AVC and AAC, what every RTMP
 // server reads), built here and read back through flv.ts, so what we send is exactly what our own edge parses.
 // The Studio's engine sender uses it; the records are checked with the codec parsers before anything is sent.
-import { parseAsc, parseAvcC } from './codecs.js';
+import { parseAsc } from './aac-config.js';
+import { parseAvcC } from './codecs.js';
 import { audioFrame, videoFrame } from './flv.js';
 import type { MediaFrame } from './frame.js';
 

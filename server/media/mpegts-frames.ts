@@ -5,7 +5,8 @@
 // After a loss, video resumes at the next keyframe so the packager never gets a frame whose references are gone.
 
 import { encodeAmf0, type AmfObject } from '../rtmp/amf0.js';
-import { avcInfo, hevcInfo, parseAsc } from './codecs.js';
+import { parseAsc } from './aac-config.js';
+import { avcInfo, hevcInfo } from './codecs.js';
 import { audioFrame, dataFrame, videoFrame } from './flv.js';
 import type { MediaFrame } from './frame.js';
 import {

@@ -6,21 +6,14 @@
 //
 // With a part target (Low-Latency HLS), the open segment is also cut into parts as frames arrive (PartCutter). Parts
 // flow whatever the keyframe interval; a segment still closes only at a keyframe, as its last part.
+//
+// This file decides; the open segment's queue, its bookkeeping and the cut itself are segment-cutter.ts (extended here).
 
 import type { MediaFrame, StreamMetadata, VideoCodecId } from './frame.js';
-import { AUDIO_TRACK_ID, VIDEO_TIMESCALE, VIDEO_TRACK_ID, type FragmentTrack } from './mp4.js';
-import { silentTrack } from './audio-silence.js';
-import { SampleQueue } from './sample-queue.js';
-import { PartCutter } from './part-cutter.js';
+import { VIDEO_TIMESCALE } from './mp4.js';
 import { MediaTimeline } from './media-timeline.js';
-import {
-  PACKAGER_LIMITS,
-  type CutSegment,
-  type GridBoundary,
-  type PackagerStats,
-  type SegmenterOutput,
-  type SegmentGrid,
-} from './segmenter-output.js';
+import { SegmentCutter } from './segment-cutter.js';
+import { PACKAGER_LIMITS, type GridBoundary, type SegmenterOutput, type SegmentGrid } from './segmenter-output.js';
 
 export {
   LOW_LATENCY_LIMITS,
@@ -38,46 +31,27 @@ import { audioConfig, videoConfig, type AudioConfig, type VideoConfig } from './
 
 const sameBuf = (a: Buffer | undefined, b: Buffer | undefined): boolean => a === b || (a !== undefined && b !== undefined && a.equals(b));
 
-export class Segmenter {
-  readonly stats: PackagerStats = { skippedMessages: 0, droppedFrames: 0, timestampJumps: 0, forcedCuts: 0, writeErrors: 0 };
-
+export class Segmenter extends SegmentCutter {
   private readonly segmentTicks: number;
 
   private meta?: StreamMetadata;
   /** The current configs (undefined after a reset until the publisher sends them again). */
   video?: VideoConfig;
   audio?: AudioConfig;
-  /** Configs of the init currently in use (for reuse across discontinuities). */
+  /** The video config of the init currently in use (for reuse across discontinuities). */
   private initVideo?: VideoConfig;
-  private initAudio?: AudioConfig;
-  private initHasVideo = false;
-  private initHasAudio = false;
-  private initIndex = -1;
-  /** An init matching the current configs has been decided; segments may be cut. */
-  private ready = false;
-  /** Segments cut so far. */
-  private cuts = 0;
 
   private readonly timeline: MediaTimeline;
   private lastVideoDts = -1;
-  private lastVideoDur = 3000;
   private audioNext?: number;
 
-  /** The open segment's frames. */
-  private readonly q = new SampleQueue();
-  private segWall = 0;
-  private pendingDiscontinuity = false;
-  /** Set after a forced cut: the next segment may begin with a non-keyframe. */
-  private forcedOpen = false;
   /** A grid's first segment has been placed (after the gaps before it, if any). */
   private gapsListed = false;
-  /** Parts of the open segment; undefined without a part target. */
-  private readonly parts?: PartCutter;
 
   constructor(
     segmentSeconds: number,
-    private readonly out: SegmenterOutput,
-    private readonly now: () => number,
+    out: SegmenterOutput,
+    now: () => number,
     partSeconds = 0,
     /**
      * Cut where another stream cut (an ABR rendition follows its source): frame times are already on the source's
@@ -85,16 +59,9 @@ export class Segmenter {
      */
     private readonly grid?: SegmentGrid,
   ) {
+    super(out, now, partSeconds);
     this.timeline = new MediaTimeline(grid !== undefined);
     this.segmentTicks = Math.round(segmentSeconds * VIDEO_TIMESCALE);
-    const partTicks = partSeconds > 0 ? Math.round(partSeconds * VIDEO_TIMESCALE) : 0;
-    if (partTicks > 0) {
-      this.parts = new PartCutter(this.q, out, partTicks, () => ({
-        disc: this.pendingDiscontinuity && this.cuts > 0,
-        init: this.initIndex,
-        pdt: this.segWall || this.now(),
-      }));
-    }
   }
 
   push(frame: MediaFrame): void {
@@ -377,115 +344,5 @@ export class Segmenter {
     this.video = undefined;
     this.audio = undefined;
     this.forcedOpen = false;
-  }
-
-  // ------------------------------------------------------------ queues and cutting
-
-  private dropVideo(): void {
-    this.parts?.videoDropped();
-    this.q.dropVideo();
-  }
-
-  private dropAudio(k: number): void {
-    this.parts?.audioDropped(k);
-    this.q.dropAudio(k);
-  }
-
-  private enforceQueueBound(): void {
-    if (this.q.bytes <= PACKAGER_LIMITS.maxQueueBytes && this.q.vData.length + this.q.aData.length <= PACKAGER_LIMITS.maxQueueSamples) return;
-    if (this.ready && (this.q.vData.length > 0 || (!this.initHasVideo && this.q.aData.length > 0))) {
-      // A publisher without keyframes: keep the stream moving rather than growing without bound.
-      this.stats.forcedCuts++;
-      this.cut(undefined);
-      this.forcedOpen = this.initHasVideo;
-      return;
-    }
-    this.stats.droppedFrames += this.q.vData.length + this.q.aData.length;
-    this.dropVideo();
-    this.dropAudio(this.q.aData.length);
-  }
-
-  /** Close the open segment now (end of stream or of a part). */
-  private flush(): void {
-    if (!this.ready) return;
-    if (this.initHasVideo ? this.q.vData.length > 0 : this.q.aData.length > 0) this.cut(undefined);
-  }
-
-  /**
-   * Close the queued samples into one segment. `nextVideoDts`: DTS of the keyframe that starts the next segment
-   * (undefined at a flush). `nextAudioDts`: same for audio-only streams.
-   */
-  private cut(nextVideoDts: number | undefined, nextAudioDts?: number): void {
-    let videoTrack: FragmentTrack | undefined;
-    let audioTrack: FragmentTrack | undefined;
-    let start: number;
-    let end: number;
-    const sr = this.initAudio?.info.sampleRate ?? 1;
-    const nv = this.q.vData.length;
-    let na = this.q.aData.length;
-    if (this.initHasVideo) {
-      if (nv === 0) return;
-      const durations = new Array<number>(nv);
-      for (let i = 0; i < nv - 1; i++) durations[i] = this.q.vDts[i + 1] - this.q.vDts[i];
-      durations[nv - 1] = nextVideoDts !== undefined ? nextVideoDts - this.q.vDts[nv - 1] : this.lastVideoDur;
-      start = this.q.vDts[0];
-      end = this.q.vDts[nv - 1] + durations[nv - 1];
-      videoTrack = {
-        id: VIDEO_TRACK_ID,
-        baseDecodeTime: this.q.vDts[0],
-        count: nv,
-        data: this.q.vData,
-        durations,
-        keyframes: this.q.vKey,
-        cts: this.q.vCts,
-      };
-      if (nextVideoDts !== undefined) {
-        const limit = (nextVideoDts * sr) / VIDEO_TIMESCALE;
-        na = 0;
-        while (na < this.q.aData.length && this.q.aDts[na] < limit) na++;
-      }
-    } else {
-      if (na === 0) return;
-      start = Math.round((this.q.aDts[0] * VIDEO_TIMESCALE) / sr);
-      const audioEnd = nextAudioDts ?? this.q.aDts[na - 1] + (this.initAudio?.info.frameLength ?? 1024);
-      end = Math.round((audioEnd * VIDEO_TIMESCALE) / sr);
-    }
-    if (this.initHasAudio && na > 0) {
-      const durations = new Array<number>(na);
-      for (let i = 0; i < na - 1; i++) durations[i] = this.q.aDts[i + 1] - this.q.aDts[i];
-      const frame = this.initAudio?.info.frameLength ?? 1024;
-      durations[na - 1] =
-        na < this.q.aDts.length ? this.q.aDts[na] - this.q.aDts[na - 1] : nextAudioDts !== undefined ? nextAudioDts - this.q.aDts[na - 1] : frame;
-      if (durations[na - 1] <= 0) durations[na - 1] = frame;
-      audioTrack = { id: AUDIO_TRACK_ID, baseDecodeTime: this.q.aDts[0], count: na, data: this.q.aData.slice(0, na), durations };
-    }
-    if (this.initHasVideo) this.parts?.close(nv, na, end);
-    else this.parts?.close(0, na, end, nextAudioDts);
-    const disc = this.pendingDiscontinuity && this.cuts > 0;
-    this.pendingDiscontinuity = false;
-    const pdt = this.segWall || this.now();
-    // A segment with no audio (the publisher's audio paused) still gets its audio file, so that numbers stay
-    // contiguous for the DASH template: AAC silence where we have a silent frame for the config (ffmpeg's dash
-    // demuxer stops at an empty fragment), else an empty fragment listed as EXT-X-GAP in HLS.
-    if (this.initHasAudio && !audioTrack && this.initAudio) audioTrack = silentTrack(this.initAudio.info, start, end);
-    const segment: CutSegment = {
-      start,
-      end,
-      pdt,
-      disc,
-      init: this.initIndex,
-      video: videoTrack,
-      hasAudio: this.initHasAudio,
-      audio: audioTrack,
-      audioRate: sr,
-      parts: this.parts?.count ?? 0,
-    };
-    this.cuts++;
-    this.parts?.segmentCut();
-    // Release the queue (the fragment keeps its own references).
-    this.q.takeVideo();
-    this.q.takeAudio(na);
-    this.segWall = 0;
-    this.out.segment(segment);
   }
 }
