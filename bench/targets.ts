@@ -181,7 +181,8 @@ interface OnairChannel {
  * node dist/server/main.js) with
  * a throwaway data dir. Stream i belongs to user bench<i+1>, registered through the public API.
  */
-export function onairTarget(opts: { repoDir?: string; clusterNodes?: number } = {}): Target {
+/** `nodeArgs`: extra arguments for the server's node (a probe's `--inspect`), before the entry point. */
+export function onairTarget(opts: { repoDir?: string; clusterNodes?: number; nodeArgs?: string[] } = {}): Target {
   const repoDir = opts.repoDir ?? REPO_DIR;
   let httpBase = '';
   let channels = new Map<number, OnairChannel>();
@@ -223,7 +224,7 @@ export function onairTarget(opts: { repoDir?: string; clusterNodes?: number } = 
         // Every benchmark publisher and player comes from loopback: more than one address's share of connections.
         ONAIR_RTMP_MAX_PER_ADDRESS: '1000',
       };
-      const proc = spawnGroup(process.execPath, ['--enable-source-maps', entry], { cwd: repoDir, env });
+      const proc = spawnGroup(process.execPath, [...(opts.nodeArgs ?? []), '--enable-source-maps', entry], { cwd: repoDir, env });
       httpBase = `http://127.0.0.1:${httpPort}`;
       channels = new Map();
       try {

@@ -1,0 +1,124 @@
+// Where an Onair server's memory and garbage collection go at N streams: starts the built server as the load
+// scenario does (bench/targets.ts), publishes N copies of the benchmark input, and looks inside it through the V8
+// inspector. Not a benchmark with a target: a probe, for choosing what to change in the media path.
+//
+//   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode mem     # arrayBuffers / JS heap / RSS every 250 ms
+//   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode gc      # major and minor GCs, their time, server CPU
+//   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode alloc   # JS allocation by function (sampled)
+//
+// The server gets `--inspect` on a loopback port of its own; every wait is bounded.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ensureInput, startPublisher, type Publisher } from './media.js';
+import { freePort, sleep } from './spawn.js';
+import { onairTarget } from './targets.js';
+
+const { values } = parseArgs({
+  options: {
+    streams: { type: 'string', default: '32' },
+    seconds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '8' },
+    mode: { type: 'string', default: 'gc' },
+  },
+});
+const streams = Number(values.streams);
+const seconds = Number(values.seconds);
+const mode = values.mode!;
+if (!['mem', 'gc', 'alloc'].includes(mode) || !(streams > 0) || !(seconds > 0)) {
+  console.error('usage: gc-probe.ts --streams N --seconds S [--warmup S] --mode mem|gc|alloc');
+  process.exit(2);
+}
+
+/** A minimal Chrome DevTools Protocol client over Node's WebSocket. */
+async function inspector(port: number) {
+  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(5000) })).json()) as Array<{
+    webSocketDebuggerUrl: string;
+  }>;
+  const ws = new WebSocket(list[0].webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.addEventListener('open', resolve);
+    ws.addEventListener('error', reject);
+  });
+  let id = 0;
+  const pending = new Map<number, (m: { result?: any; error?: unknown }) => void>();
+  ws.addEventListener('message', (ev) => {
+    const m = JSON.parse(String(ev.data));
+    pending.get(m.id)?.(m);
+    pending.delete(m.id);
+  });
+  const call = (method: string, params: object = {}): Promise<any> =>
+    new Promise((resolve, reject) => {
+      const i = ++id;
+      const t = setTimeout(() => reject(new Error(`${method}: no answer in 60 s`)), 60_000);
+      pending.set(i, (m) => (clearTimeout(t), m.error ? reject(new Error(JSON.stringify(m.error))) : resolve(m.result)));
+      ws.send(JSON.stringify({ id: i, method, params }));
+    });
+  const evaluate = async (expression: string): Promise<any> => (await call('Runtime.evaluate', { expression, returnByValue: true })).result.value;
+  return { call, evaluate, close: () => ws.close() };
+}
+
+/** CPU time of a process so far, ms (utime + stime from /proc). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+const input = await ensureInput((s) => console.error(s));
+const port = await freePort();
+const target = onairTarget({ nodeArgs: [`--inspect=127.0.0.1:${port}`] });
+const inst = await target.start();
+const pubs: Publisher[] = [];
+try {
+  for (let i = 0; i < streams; i++) pubs.push(startPublisher(input, `${inst.rtmpBase}/${await target.publishName(i)}`));
+  await sleep(Number(values.warmup) * 1000);
+  const v8 = await inspector(port);
+  const cpu0 = cpuMs(inst.pid());
+  const wall0 = Date.now();
+  if (mode === 'mem') {
+    console.log('s\tarrayBuffers MB\tJS heap used MB\tRSS MB');
+    for (let i = 0; i < seconds * 4; i++) {
+      const m = await v8.evaluate(
+        `(() => { const m = process.memoryUsage(); return [m.arrayBuffers, process.getBuiltinModule('v8').getHeapStatistics().used_heap_size, m.rss].map((b) => Math.round(b / 1e6)); })()`,
+      );
+      console.log(`${(i / 4).toFixed(2)}\t${m.join('\t')}`);
+      await sleep(250);
+    }
+  } else if (mode === 'gc') {
+    await v8.evaluate(
+      `globalThis.__gcProbe = { major: 0, minor: 0, majorMs: 0, minorMs: 0 };
+       new PerformanceObserver((l) => { for (const e of l.getEntries()) { const k = e.detail.kind === 4 || e.detail.kind === 8 ? 'major' : 'minor'; __gcProbe[k]++; __gcProbe[k + 'Ms'] += e.duration; } }).observe({ entryTypes: ['gc'] }); 1`,
+    );
+    await sleep(seconds * 1000);
+    const g = await v8.evaluate('__gcProbe');
+    const cpu = ((cpuMs(inst.pid()) - cpu0) / (Date.now() - wall0)) * 100;
+    console.log(
+      `${streams} streams, ${seconds} s: server CPU ${cpu.toFixed(1)} % of a core; major GCs ${g.major} (${((g.major / seconds) * 60).toFixed(0)}/min, ` +
+        `main-thread ${g.majorMs.toFixed(0)} ms), minor GCs ${g.minor} (${g.minorMs.toFixed(0)} ms); main-thread GC ${(((g.majorMs + g.minorMs) / (seconds * 1000)) * 100).toFixed(2)} % of a core`,
+    );
+  } else {
+    await v8.call('HeapProfiler.enable');
+    await v8.call('HeapProfiler.startSampling', {
+      samplingInterval: 16384,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    await sleep(seconds * 1000);
+    const { profile } = await v8.call('HeapProfiler.stopSampling');
+    const self = new Map<string, number>();
+    let total = 0;
+    const walk = (node: any) => {
+      const cf = node.callFrame;
+      const name = `${cf.functionName || '(anonymous)'} ${cf.url.split('/').slice(-2).join('/')}:${cf.lineNumber + 1}`;
+      total += node.selfSize;
+      self.set(name, (self.get(name) ?? 0) + node.selfSize);
+      for (const c of node.children) walk(c);
+    };
+    walk(profile.head);
+    console.log(`JS heap allocation ${(total / 1e6 / seconds).toFixed(2)} MB/s (sampled; ArrayBuffer contents are outside the heap)`);
+    for (const [k, b] of [...self].sort((x, y) => y[1] - x[1]).slice(0, 25)) console.log(`${(b / 1e6 / seconds).toFixed(3).padStart(8)} MB/s  ${k}`);
+  }
+  v8.close();
+} finally {
+  await Promise.all(pubs.map((p) => p.stop()));
+  await inst.stop();
+}
