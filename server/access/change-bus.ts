@@ -3,6 +3,7 @@
 // Without Redis the table is read every ACCESS_CHANGE_LIMITS.pollMs, so a change reaches every process within
 // about half a second; with Redis the slower read only catches what a Redis outage dropped.
 import { Redis } from 'ioredis';
+import { leaveRedis } from '../cluster/leave-redis.js';
 import { AccessChangesRepo } from '../db/access-changes.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log.js';
@@ -116,7 +117,7 @@ export class SharedAccessChangeBus implements AccessChangeBus {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await Promise.all([this.sub?.quit().catch(() => {}), this.pub?.quit().catch(() => {})]);
+    await Promise.all([leaveRedis(this.sub), leaveRedis(this.pub)]);
   }
 
   private onRedisMessage(message: string): void {

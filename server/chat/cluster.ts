@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
+import { leaveRedis } from '../cluster/leave-redis.js';
 import type { Logger } from '../log.js';
 import type { ChatIo } from './protocol.js';
 import { localSlowMode, redisSlowMode, type SlowModeStore } from './slow-mode.js';
@@ -14,7 +15,7 @@ export interface ChatCluster {
   slowMode: SlowModeStore;
   /** True with Redis: io.serverSideEmit reaches the other processes. */
   spansProcesses: boolean;
-  /** Leaves Redis. */
+  /** Closes the adapter and leaves Redis. */
   close(): Promise<void>;
 }
 
@@ -23,7 +24,10 @@ export async function joinCluster(
   opts: { redisUrl?: string; redisPrefix?: string; now: () => number },
   log: Logger,
 ): Promise<ChatCluster> {
-  if (!opts.redisUrl) return { viewerStore: localViewerStore, slowMode: localSlowMode(opts.now), spansProcesses: false, close: async () => {} };
+  if (!opts.redisUrl) {
+    const close = async () => void (await io.of('/').adapter.close?.());
+    return { viewerStore: localViewerStore, slowMode: localSlowMode(opts.now), spansProcesses: false, close };
+  }
   const prefix = opts.redisPrefix ?? 'onair-chat';
   const processId = randomBytes(8).toString('hex');
   const redisPub = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
@@ -34,6 +38,11 @@ export async function joinCluster(
   ] as const) {
     c.on('error', (err) => log.warn({ err: err.message, client: name }, 'redis error'));
   }
+  // The adapter publishes without waiting for the answer (every broadcast, notice and server-side emit): with Redis
+  // away each one would be a rejection nobody handles, which ends the process. Those messages then reach this node's
+  // own viewers only; the client's 'error' events above say why.
+  const publish = redisPub.publish.bind(redisPub);
+  redisPub.publish = ((channel: string, message: string) => publish(channel, message).catch(() => 0)) as unknown as typeof redisPub.publish;
   io.adapter(createAdapter(redisPub, redisSub, { key: prefix }));
   // Commands run in order on the subscriber connection: once this subscribe answers, the adapter's own
   // subscriptions (issued above) are in place and no broadcast from another process can be missed.
@@ -43,7 +52,10 @@ export async function joinCluster(
     slowMode: redisSlowMode(redisPub, prefix),
     spansProcesses: true,
     async close() {
-      await Promise.all([redisSub.quit().catch(() => {}), redisPub.quit().catch(() => {})]);
+      // The Redis adapter unsubscribes as it closes without waiting for the answers: with Redis away those are
+      // rejections nobody handles (a crash), and there is nothing to unsubscribe from anyway.
+      if (redisSub.status === 'ready') io.of('/').adapter.close?.();
+      await Promise.all([leaveRedis(redisSub), leaveRedis(redisPub)]);
     },
   };
 }

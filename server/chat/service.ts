@@ -159,7 +159,6 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
         broadcaster.flushAll();
         await viewerCounts.stop();
         io.local.disconnectSockets(true);
-        await io.of('/').adapter.close?.();
         io.engine.close();
         await cluster.close();
       })();

@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import type { StreamStats } from '../api/types.js';
 import type { Logger } from '../log.js';
+import { leaveRedis } from './leave-redis.js';
 
 export const STATS_LIMITS = {
   publishMs: 2_000,
@@ -67,7 +68,7 @@ export class NodeStats {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.redis.hdel(this.key, this.opts.nodeId).catch(() => {});
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await leaveRedis(this.redis);
   }
 
   private async publish(): Promise<void> {

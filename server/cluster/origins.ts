@@ -8,6 +8,7 @@
 // would) and `degraded` says so (/healthz).
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { leaveRedis } from './leave-redis.js';
 
 export const CLUSTER_LIMITS = {
   /** A node whose heartbeat is older than this is dead: its channels can be taken over. */
@@ -168,7 +169,7 @@ export class OriginRegistry {
     } catch {
       /* the heartbeat expires by itself */
     }
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await leaveRedis(this.redis);
   }
 
   private async lookup(cacheKey: string, key: string): Promise<Origin | undefined> {

@@ -12,6 +12,7 @@
 // secret, which every node of a cluster reads from the shared database (or ONAIR_SECRET).
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { leaveRedis } from './leave-redis.js';
 import { LocalRateWindows, type RateWindow, type RateWindows } from '../db/rate-limit.js';
 import type { Logger } from '../log.js';
 
@@ -86,7 +87,7 @@ export class RedisRateWindows implements RateWindows {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await leaveRedis(this.redis);
   }
 
   async wait(w: RateWindow, key: string, now: number): Promise<number> {
