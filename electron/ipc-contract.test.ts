@@ -75,6 +75,11 @@ const cases: [channel: string, request: unknown, ok: boolean, why: string][] = [
   ['destinations:save', { name: 'Twitch', url: 'rtmp://live.twitch.tv/app', key: 'k\n-f', enabled: true }, false, 'control character in the key'],
   ['destinations:save', { name: 'Twitch', url: 'rtmp://live.twitch.tv/app', key: 'k' }, false, 'enabled missing'],
   ['destinations:remove', { id: 'abc' }, true, 'remove one'],
+  ['vertical:destination', {}, true, 'where the vertical output goes'],
+  ['vertical:setDestination', { use: 'channel' }, true, 'back to the channel'],
+  ['vertical:setDestination', { use: 'rtmp', url: 'rtmps://shorts.example/app', key: 'k' }, true, 'another server (main checks the text)'],
+  ['vertical:setDestination', { use: 'tiktok' }, false, 'only channel or rtmp'],
+  ['vertical:setDestination', { use: 'rtmp', url: 'rtmp://x/app', secret: 'k' }, false, 'no other field'],
   ['destinations:remove', {}, false, 'remove needs an id'],
   ['control:get', {}, true, 'remote control settings'],
   ['control:set', { enabled: true, port: 4455, password: '' }, true, 'turn on with a generated password'],
@@ -123,6 +128,7 @@ describe('IPC contract validators', () => {
     assert.equal(start({ width: 720, height: 1280, bitrateKbps: 10 }), false);
     assert.equal(start({ width: 720, height: 1280, bitrateKbps: 2500, server: 'rtmp://x/y' }), false);
     assert.equal(isEventName('broadcast:vertical'), true);
+    assert.equal(isEventName('vertical:destination'), true);
   });
 
   test('events are allow-listed', () => {

@@ -67,8 +67,9 @@ export interface StudioSettings {
   mode?: BroadcastMode;
   /**
    * Engine mode only: also send the vertical canvas, its own H.264 encode (this size and bitrate, a keyframe each
-   * second) with the same audio, to the channel's vertical ingest (the session's RTMP URL with `vertical` for its
-   * application, the same key: docs/API.md, Vertical companion). Absent: no vertical output.
+   * second) with the same audio. Where it goes is main's (VerticalDestination, 'vertical:setDestination'): the
+   * channel's vertical ingest (the session's RTMP URL with `vertical` for its application, the same key: docs/API.md,
+   * Vertical companion) or another RTMP server with its own key. Absent: no vertical output.
    */
   vertical?: VerticalOutputSettings;
 }
@@ -83,6 +84,23 @@ export interface VerticalOutputSettings {
   width: number;
   height: number;
   bitrateKbps: number;
+}
+
+/**
+ * Where the vertical output goes, as the window sees it: `channel`, this Onair channel's vertical rendition (the
+ * default); `rtmp`, another RTMP server with its own key (TikTok, YouTube Shorts). `rtmp` is the other server as kept
+ * (also while `channel` is chosen, to switch back): its URL, host and a masked key, never the key itself.
+ */
+export interface VerticalDestination {
+  use: 'channel' | 'rtmp';
+  rtmp: { url: string; host: string; keyMasked: string } | null;
+}
+
+/** A change of the vertical destination: `url` and `key` left out keep the ones kept (the key only on the same host). */
+export interface VerticalDestinationChange {
+  use: 'channel' | 'rtmp';
+  url?: string;
+  key?: string;
 }
 
 export const BROADCAST_MODES = ['pipeline', 'engine'] as const;
@@ -229,6 +247,9 @@ export interface InvokeMap {
   'destinations:list': { req: Record<string, never>; res: StudioDestination[] };
   'destinations:save': { req: { id?: string; name: string; url: string; key?: string; enabled: boolean }; res: StudioDestination[] };
   'destinations:remove': { req: { id: string }; res: StudioDestination[] };
+  /** Where the vertical output goes (main keeps the other server's key, encrypted); changing it is refused while live. */
+  'vertical:destination': { req: Record<string, never>; res: VerticalDestination };
+  'vertical:setDestination': { req: VerticalDestinationChange; res: VerticalDestination };
   /** The remote control's settings and state; set them (an empty password gets a generated one). */
   'control:get': { req: Record<string, never>; res: ControlInfo };
   'control:set': { req: { enabled: boolean; port: number; password: string }; res: ControlInfo };
@@ -260,6 +281,8 @@ export interface EventMap {
   'broadcast:destinations': DestinationStatus[];
   /** The vertical output's state (a broadcast with one), as it changes; `idle` when a broadcast starts without one. */
   'broadcast:vertical': BroadcastState;
+  /** The vertical output's destination, when it changed (the window's switch or a remote control). */
+  'vertical:destination': VerticalDestination;
   /** A remote control client's request for the window's engine (scenes, inputs, mixer, going live). */
   'control:request': ControlRequest;
   /**
@@ -457,6 +480,18 @@ export const REQUEST_GUARDS: { [C in InvokeChannel]: Guard<InvokeRequest<C>> } =
       ['name', 'url', 'enabled'],
     ),
   'destinations:remove': (v): v is InvokeRequest<'destinations:remove'> => shape(v, { id: (x) => safeText(x, LIMITS.id) }, ['id']),
+  'vertical:destination': empty,
+  // Loose on the text: main checks the URL and key with the rules of the multistream destinations and says what is wrong.
+  'vertical:setDestination': (v): v is InvokeRequest<'vertical:setDestination'> =>
+    shape(
+      v,
+      {
+        use: (x) => x === 'channel' || x === 'rtmp',
+        url: (x) => str(x, LIMITS.url, 0),
+        key: (x) => str(x, LIMITS.streamKey, 0),
+      },
+      ['use'],
+    ),
   'control:get': empty,
   'control:set': (v): v is InvokeRequest<'control:set'> =>
     shape(
@@ -486,6 +521,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'broadcast:preview',
   'broadcast:destinations',
   'broadcast:vertical',
+  'vertical:destination',
   'session:changed',
   'control:request',
   'control:meters',

@@ -4,7 +4,8 @@
 // canvases. An obs-websocket client turns the vertical output on (CallVendorRequest SetVerticalOutput), Go Live sends
 // both: the server reports the vertical companion in GET /api/channels/<name>, ffprobe reads 720x1280 H.264 + AAC
 // from its HLS and 1280x720 from the main one, the decoded pictures have each layout's colours where it puts them,
-// and both outputs end with Stop. Measures real-time encoding (two H.264 encodes at once): runs alone.
+// and both outputs end with Stop. On the way, the Studio's "Send to" refuses a wrong server URL in words and shows a
+// saved key masked, never whole (another RTMP destination end to end: electron/broadcast/engine-vertical.test.ts). Measures real-time encoding (two H.264 encodes at once): runs alone.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -153,18 +154,42 @@ describe('Studio vertical output: two canvases, two encodes, live on the server'
     await obs.connect(`ws://127.0.0.1:${port}`, password);
     const vendor = async (requestType: string, requestData: Record<string, boolean | number> = {}) =>
       (await obs!.call('CallVendorRequest', { vendorName: 'onair', requestType, requestData })).responseData;
-    assert.deepEqual(await vendor('GetVerticalOutput'), { enabled: false, width: 720, height: 1280, active: false });
+    assert.deepEqual(await vendor('GetVerticalOutput'), { enabled: false, width: 720, height: 1280, active: false, destination: null });
     assert.deepEqual(await vendor('SetVerticalOutput', { enabled: true, width: 720, height: 1280 }), {
       enabled: true,
       width: 720,
       height: 1280,
       active: false,
+      destination: null,
     });
     assert.equal(await page.getByTestId('vertical-enabled').isChecked(), true, "the Studio's switch follows the tool");
+
+    // Send to another RTMP destination: a wrong URL refused in words; the key saved comes back masked, the field
+    // emptied, and the tool told the host only. Then back to this channel, where the rest of the test sends it.
+    const key = `vertical-secret-${Date.now()}`;
+    const form = page.getByRole('form', { name: 'Vertical destination' });
+    await page.getByTestId('vertical-destination').selectOption('rtmp');
+    await form.getByLabel('Vertical server URL').fill('http://shorts.example/app');
+    await form.getByLabel('Vertical stream key').fill(key);
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByTestId('vertical-destination-problem').filter({ hasText: 'must start with rtmp:// or rtmps://' }).waitFor();
+    await form.getByLabel('Vertical server URL').fill('rtmps://shorts.example/app');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page
+      .getByTestId('vertical-destination-summary')
+      .filter({ hasText: /Sends to shorts\.example, key vert•+\d{4}$/ })
+      .waitFor();
+    assert.equal(await form.getByLabel('Vertical stream key').inputValue(), '', 'the key field is emptied once saved');
+    assert.deepEqual((await vendor('GetVerticalOutput')).destination, { host: 'shorts.example' });
+    assert.ok(!(await page.content()).includes(key), 'the key is nowhere in the page');
+    await page.getByTestId('vertical-destination').selectOption('channel');
+    await page.getByTestId('vertical-destination-summary').waitFor({ state: 'detached' });
+    assert.equal((await vendor('GetVerticalOutput')).destination, null);
 
     await page.getByRole('button', { name: 'Go Live' }).click();
     await page.locator('[data-testid="state"][data-state="live"]').waitFor();
     await page.locator('[data-testid="vertical-state"][data-state="live"]').waitFor();
+    assert.match((await page.getByTestId('vertical-state').textContent()) ?? '', /^Vertical → 127\.0\.0\.1:\d+: Live/, 'where to, by host');
     await assert.rejects(vendor('SetVerticalOutput', { enabled: false }), (e: { code?: number }) => e.code === 500, 'not while live');
     assert.equal((await vendor('GetVerticalOutput')).active, true);
 

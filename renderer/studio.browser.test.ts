@@ -380,7 +380,7 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
       assert.ok(!(await obs.call('GetInputList')).inputs.some((i) => i.inputName === 'Red'));
       await obs.call('SetCurrentProgramScene', { sceneName: 'Screen + camera' });
       const vertical = await obs.call('CallVendorRequest', { vendorName: 'onair', requestType: 'GetVerticalOutput' });
-      assert.deepEqual(vertical.responseData, { enabled: false, width: 720, height: 1280, active: false });
+      assert.deepEqual(vertical.responseData, { enabled: false, width: 720, height: 1280, active: false, destination: null });
       // The mixer's inputs, as OBS names them: mute and volume set from the tool are the Mixer panel's settings, and
       // the tool hears of changes (its own included) as events.
       const special = await obs.call('GetSpecialInputs');

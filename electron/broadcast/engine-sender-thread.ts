@@ -18,8 +18,11 @@ export type SenderThreadReply =
 /** What the thread is started with: the main output, its extra destinations, and the vertical output if any. */
 export type SenderThreadSettings = EngineSenderSettings & {
   destinations?: RestreamTarget[];
-  /** The vertical canvas's publisher: its ingest URL (same key as the main output) and its picture. */
-  vertical?: { server: string; video: EngineSenderSettings['video'] };
+  /**
+   * The vertical canvas's publisher: its ingest URL, its key (absent: the main output's, as the channel's vertical
+   * ingest takes; another server has its own) and its picture.
+   */
+  vertical?: { server: string; streamKey?: string; video: EngineSenderSettings['video'] };
 };
 
 /** The worker's file: the TypeScript source when running from source (tsx), the bundle's sibling when built. */

@@ -2,8 +2,9 @@
 // socket, backpressure) never waits on main's event loop (IPC, the window) nor holds it up. Messages from
 // engine-sender-thread.ts: 'start', 'stop', and media chunk bytes (electron/media-chunk.ts); back: state, health,
 // log lines (already free of the key: the sender masks its reasons). With a vertical output, a second EngineSender
-// publishes the vertical canvas's video (chunks of output `vertical`) with the same audio to its own ingest URL:
-// its own connection, backoff and state, so it reconnects or fails without touching the main output.
+// publishes the vertical canvas's video (chunks of output `vertical`) with the same audio to its own ingest URL (and
+// key, when it goes to another server than the channel's): its own connection, backoff and state, so it reconnects or
+// fails without touching the main output.
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeMediaChunk } from '../media-chunk.js';
 import { EngineFanout } from './engine-fanout.js';
@@ -20,7 +21,8 @@ const logger = {
 const sender = new EngineSender(settings, { logger });
 const vertical = verticalSettings
   ? new EngineSender(
-      { ...settings, server: verticalSettings.server, video: verticalSettings.video },
+      // Its own key masks its own reasons (the sender masks its key in every state it reports).
+      { ...settings, server: verticalSettings.server, streamKey: verticalSettings.streamKey ?? settings.streamKey, video: verticalSettings.video },
       { logger: { info: (o, m) => logger.info({ ...o, output: 'vertical' }, m), warn: (o, m) => logger.warn({ ...o, output: 'vertical' }, m) } },
     )
   : null;

@@ -1,10 +1,16 @@
 // The engine sender thread with a vertical output, against a real Onair server: chunks tagged `vertical` are
 // published to the channel's vertical ingest with the same key and the shared audio (the server reports the
-// companion), and a vertical output that cannot connect reconnects on its own while the main output stays live.
+// companion), or to another RTMP destination with its own key (here a second channel: real H.264 made by ffmpeg, so
+// ffprobe reads each picture's size where it went), and a vertical output that cannot connect reconnects on its own
+// while the main output stays live.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeMediaChunk, type MediaChunk } from '../media-chunk.js';
-import { freePort, waitFor } from '../../server/test-support/process.js';
+import { readFlvFile } from '../../server/media/flv-file.js';
+import { ffmpegPath, ffprobe, freePort, runOk, waitFor } from '../../server/test-support/process.js';
 import { newStreamer, startTestServer, type TestServer } from '../../server/test-support/server.js';
 import { EngineSenderThread } from './engine-sender-thread.js';
 
@@ -30,6 +36,28 @@ async function feed(t: EngineSenderThread, seconds: number): Promise<void> {
   }
 }
 
+/** The chunks the window's encoders would send for an FLV file ffmpeg made: its H.264 as `output`, its AAC if asked. */
+async function flvChunks(file: string, output: 'main' | 'vertical', audio: boolean): Promise<MediaChunk[]> {
+  const out: MediaChunk[] = [];
+  for (const f of await readFlvFile(file)) {
+    const at = { timestampUs: f.dts * 1000, compositionUs: f.cts * 1000, data: new Uint8Array(f.data) };
+    if (f.track === 'video' && f.codec === 'avc' && f.kind !== 'other' && f.kind !== 'meta')
+      out.push({ ...at, kind: f.kind === 'config' ? 'video-config' : f.kind === 'key' ? 'video-key' : 'video-delta', output });
+    else if (audio && f.track === 'audio' && f.codec === 'aac') out.push({ ...at, kind: f.kind === 'config' ? 'audio-config' : 'audio-frame' });
+  }
+  return out;
+}
+
+/** Chunks pushed in timestamp order at the pace they play, as the window's encoders send them. */
+async function play(t: EngineSenderThread, chunks: MediaChunk[]): Promise<void> {
+  const start = Date.now();
+  for (const c of [...chunks].sort((a, b) => a.timestampUs - b.timestampUs)) {
+    const wait = start + c.timestampUs / 1000 - Date.now();
+    if (wait > 5) await new Promise((r) => setTimeout(r, wait));
+    t.push(encodeMediaChunk(c));
+  }
+}
+
 describe('engine sender thread: the vertical output', { timeout: 90_000 }, () => {
   let server: TestServer;
   let rtmpPort: number;
@@ -38,6 +66,63 @@ describe('engine sender thread: the vertical output', { timeout: 90_000 }, () =>
     server = await startTestServer({ ONAIR_RTMP_PORT: String(rtmpPort) });
   });
   after(() => server?.stop());
+
+  test('another RTMP destination, its own key: a second channel gets the 720x1280 picture while the first gets 1280x720', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'onair-vdest-'));
+    const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
+    const make = (size: string, file: string, withAudio: boolean) =>
+      runOk(ffmpegPath, [
+        ...['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`],
+        ...(withAudio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-c:a', 'aac', '-ac', '2'] : []),
+        ...[...x264, '-t', '10', '-f', 'flv', path.join(work, file)],
+      ]);
+    await Promise.all([make('1280x720', 'main.flv', true), make('720x1280', 'vertical.flv', false)]);
+    const [{ channel: main }, { channel: shorts }] = await Promise.all([
+      newStreamer(server.base, 'vdestmain'),
+      newStreamer(server.base, 'vdestshorts'),
+    ]);
+    const logs: string[] = [];
+    const log = (o: object, m?: string) => void logs.push(`${m} ${JSON.stringify(o)}`);
+    const t = new EngineSenderThread(
+      {
+        server: `rtmp://127.0.0.1:${rtmpPort}/live`,
+        streamKey: main.streamKey,
+        video: VIDEO,
+        audio: AUDIO,
+        vertical: { server: `rtmp://127.0.0.1:${rtmpPort}/live`, streamKey: shorts.streamKey, video: { ...VIDEO, width: 720, height: 1280 } },
+      },
+      { info: log, warn: log },
+    );
+    t.start();
+    try {
+      await waitFor('both live', () => t.state.kind === 'live' && t.verticalState?.kind === 'live', 10_000, 20);
+      const chunks = [
+        ...(await flvChunks(path.join(work, 'main.flv'), 'main', true)),
+        ...(await flvChunks(path.join(work, 'vertical.flv'), 'vertical', false)),
+      ];
+      const playing = play(t, chunks);
+      const probe = (name: string) =>
+        waitFor(`${name} probed`, () => ffprobe(`${server.base}/hls/${name}/index.m3u8`).catch(() => null), 20_000, 500);
+      const [v, m] = await Promise.all([probe('vdestshorts'), probe('vdestmain')]);
+      const video = (p: { streams: any[] }) => p.streams.find((s) => s.codec_type === 'video');
+      assert.deepEqual([video(v)?.codec_name, video(v)?.width, video(v)?.height], ['h264', 720, 1280]);
+      assert.ok(
+        v.streams.some((s) => s.codec_type === 'audio'),
+        'the shared audio goes with the vertical picture',
+      );
+      assert.deepEqual([video(m)?.width, video(m)?.height], [1280, 720]);
+      // The second channel's own stream, not the first one's vertical companion.
+      const first = await fetch(`${server.base}/api/channels/vdestmain`).then((r) => r.json());
+      const second = await fetch(`${server.base}/api/channels/vdestshorts`).then((r) => r.json());
+      assert.deepEqual([first.live, first.vertical, second.live], [true, null, true]);
+      await playing;
+    } finally {
+      await t.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
+    assert.equal(t.verticalState?.kind, 'ended');
+    assert.ok(!logs.join('\n').includes(shorts.streamKey), 'the key is in no log line');
+  });
 
   test('published to the vertical ingest with the same key: the server reports the companion beside the stream', async () => {
     const { channel } = await newStreamer(server.base, 'vthread');

@@ -39,6 +39,7 @@ import { SCENES_FILE } from './core/scenes-file.js';
 import { SecretStore } from './core/secret-store.js';
 import { parseStoredDestinations } from './core/studio-destinations.js';
 import { parseControlSettings } from './core/control/studio-control.js';
+import { parseStoredVertical } from './core/vertical-destination.js';
 import { APP_HOST, APP_SCHEME, isAppPage } from './core/app-origin.js';
 import { StudioCore } from './core/studio-core.js';
 import { keepAwake } from './keep-awake.js';
@@ -163,6 +164,7 @@ if (!app.requestSingleInstanceLock()) {
       store: new SecretStore(path.join(app.getPath('userData'), 'studio-secrets.bin'), safeStorage),
       destinationStore: new SecretStore(path.join(app.getPath('userData'), 'studio-destinations.bin'), safeStorage, parseStoredDestinations),
       controlStore: new SecretStore(path.join(app.getPath('userData'), 'studio-control.bin'), safeStorage, parseControlSettings),
+      verticalStore: new SecretStore(path.join(app.getPath('userData'), 'studio-vertical.bin'), safeStorage, parseStoredVertical),
       pipeline: defaultPipeline(),
       logger: { info: log('info'), warn: log('warn'), error: log('error') },
       emit,

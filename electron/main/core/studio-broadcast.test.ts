@@ -1,5 +1,6 @@
 // Go Live's settings: the vertical output goes to the session's server under the `vertical` application, with the
-// same key, its own size and bitrate and the main output's frame rate; without it the sender has no vertical output.
+// same key, or to another RTMP server with its own key; its own size and bitrate and the main output's frame rate;
+// without it the sender has no vertical output.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StudioSettings } from '../../ipc-contract.js';
@@ -28,4 +29,12 @@ test('engine settings carry the vertical output only when asked for', () => {
   assert.deepEqual(s.vertical, { server: 'rtmp://h:1935/vertical', video: { width: 1080, height: 1920, fps: 30, bitrateKbps: 5000 } });
   assert.equal(s.streamKey, 'k-123456789');
   assert.deepEqual([s.video.width, s.video.height], [1280, 720]);
+  // Another RTMP destination: its own server and key; the main output keeps the session's.
+  const other = engineSenderSettings(broadcastSettings(withV, secrets, []), withV, { server: 'rtmps://shorts.example/app', key: 'v-key' });
+  assert.deepEqual(other.vertical, {
+    server: 'rtmps://shorts.example/app',
+    streamKey: 'v-key',
+    video: { width: 1080, height: 1920, fps: 30, bitrateKbps: 5000 },
+  });
+  assert.deepEqual([other.server, other.streamKey], ['rtmp://h:1935/live', 'k-123456789']);
 });

@@ -1,5 +1,6 @@
 // What a Go Live builds from the window's StudioSettings and the session's secrets: the pipeline's settings, and in
-// the engine mode the sender thread's (its destinations and, when asked for, the vertical output). Pure.
+// the engine mode the sender thread's (its destinations and, when asked for, the vertical output and where it goes).
+// Pure.
 import { PRESETS, type BroadcastSettings, type PresetName, type RestreamTarget } from '../../broadcast/types.js';
 import type { SenderThreadSettings } from '../../broadcast/engine-sender-thread.js';
 import type { StudioSettings } from '../../ipc-contract.js';
@@ -41,7 +42,15 @@ export function verticalIngestUrl(rtmpUrl: string): string {
   return `${u.protocol}//${u.host}/${parts.join('/')}`;
 }
 
-export function engineSenderSettings(full: BroadcastSettings, settings: StudioSettings): SenderThreadSettings {
+/**
+ * The sender thread's settings. `verticalTarget`: where the vertical output goes when it is not the channel's vertical
+ * rendition (another RTMP server and its own key); null sends it to the channel's vertical ingest with the main key.
+ */
+export function engineSenderSettings(
+  full: BroadcastSettings,
+  settings: StudioSettings,
+  verticalTarget: { server: string; key: string } | null = null,
+): SenderThreadSettings {
   const v = settings.vertical;
   return {
     server: full.server,
@@ -52,7 +61,7 @@ export function engineSenderSettings(full: BroadcastSettings, settings: StudioSe
     ...(v
       ? {
           vertical: {
-            server: verticalIngestUrl(full.server),
+            ...(verticalTarget ? { server: verticalTarget.server, streamKey: verticalTarget.key } : { server: verticalIngestUrl(full.server) }),
             video: { width: v.width, height: v.height, fps: full.video.fps, bitrateKbps: v.bitrateKbps },
           },
         }

@@ -21,6 +21,7 @@ import { SecretStore, type Secrets } from './secret-store.js';
 import { DestinationError, parseStoredDestinations, StudioDestinations, type StoredDestination } from './studio-destinations.js';
 import { parseControlSettings, StudioControl, type ControlSettings } from './control/studio-control.js';
 import { ScenesFile, ScenesFileError } from './scenes-file.js';
+import { parseStoredVertical, StudioVerticalDestination, type StoredVertical } from './vertical-destination.js';
 import { listSources, snapshot, SourceError, type HostSources } from './sources.js';
 import { studioInvite } from './studio-invite.js';
 import { broadcastSettings, engineSenderSettings } from './studio-broadcast.js';
@@ -40,6 +41,8 @@ export interface StudioCoreOptions {
   store: SecretStore;
   /** The extra destinations, encrypted like `store` (in memory only when absent). */
   destinationStore?: SecretStore<StoredDestination[]>;
+  /** Where the vertical output goes (another server's key), encrypted like `store` (in memory only when absent). */
+  verticalStore?: SecretStore<StoredVertical>;
   /** The remote control's settings (its password), encrypted like `store` (in memory only when absent). */
   controlStore?: SecretStore<ControlSettings>;
   /** Tests: the control server on any free port, whatever the settings say. */
@@ -77,6 +80,7 @@ export class StudioCore {
   private inviteLink?: Promise<InvokeReply<'invite:link'>>;
   private readonly log: PipelineLogger;
   private readonly destinations: StudioDestinations;
+  private readonly verticalDestination: StudioVerticalDestination;
   /** The obs-websocket remote control (off unless the user turned it on). */
   readonly control: StudioControl;
   private readonly scenes: ScenesFile | null;
@@ -85,6 +89,7 @@ export class StudioCore {
     this.log = o.logger ?? noopLogger;
     this.scenes = o.scenesFile ? new ScenesFile(o.scenesFile) : null;
     this.destinations = new StudioDestinations(o.destinationStore ?? new SecretStore(null, null, parseStoredDestinations));
+    this.verticalDestination = new StudioVerticalDestination(o.verticalStore ?? new SecretStore(null, null, parseStoredVertical));
     this.control = new StudioControl({
       store: o.controlStore ?? new SecretStore(null, null, parseControlSettings),
       emit: o.emit,
@@ -96,6 +101,11 @@ export class StudioCore {
           return s ? { server: s.rtmpUrl, key: s.streamKey } : null;
         },
         useCustomServer: async (rtmpUrl, streamKey) => void (await this.handlers['session:useCustom']({ rtmpUrl, streamKey })),
+        vertical: {
+          view: () => this.verticalDestination.view(),
+          check: (change) => void this.verticalDestination.check(change),
+          set: (change) => this.handlers['vertical:setDestination'](change),
+        },
       },
     });
   }
@@ -301,7 +311,7 @@ export class StudioCore {
       const full = broadcastSettings(settings, this.secrets(), this.destinations.targets());
       const b =
         settings.mode === 'engine'
-          ? new EngineSenderThread(engineSenderSettings(full, settings), this.log)
+          ? new EngineSenderThread(engineSenderSettings(full, settings, this.verticalDestination.target()), this.log)
           : this.o.pipeline.createBroadcast(full, { ffmpegPath: this.o.ffmpegPath, logger: this.log });
       this.broadcast?.removeAllListeners();
       this.broadcast = b;
@@ -346,6 +356,15 @@ export class StudioCore {
     'destinations:list': async () => this.destinations.list(),
     'destinations:save': async (req) => this.destinations.save(req),
     'destinations:remove': async ({ id }) => this.destinations.remove(id),
+
+    'vertical:destination': async () => this.verticalDestination.view(),
+    'vertical:setDestination': async (change) => {
+      if (ACTIVE.includes(this.state.kind))
+        throw new StudioError('busy', 'Stop the stream before changing where the vertical output goes; it applies from the next Go Live.');
+      const view = this.verticalDestination.set(change);
+      this.o.emit('vertical:destination', view);
+      return view;
+    },
 
     'control:get': async () => this.control.info(),
     'control:set': async (req) => this.control.configure(req),

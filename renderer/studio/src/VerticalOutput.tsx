@@ -1,13 +1,15 @@
 // The vertical output, beside Go Live: the switch (engine mode only: the vertical canvas is the scenes'), its size
-// (the vertical canvas's, 720x1280 or 1080x1920) and bitrate, and while a broadcast runs its own state line
-// (connecting, live, reconnecting and why, failed and why), which never stops the main output.
+// (the vertical canvas's, 720x1280 or 1080x1920) and bitrate, where it goes (VerticalDestination.tsx), and while a
+// broadcast runs its own state line (where to, by host; connecting, live, reconnecting and why, failed and why), which
+// never stops the main output.
 import { useEffect, useState } from 'react';
 import { VERTICAL_SIZES, type BroadcastState } from '../../../electron/ipc-contract.js';
 import { stateLine } from '../../../electron/state-line.js';
 import { canvasOf } from '../engine/scene/model.js';
 import { useScenes } from './scenes/store.js';
 import { useStudio } from './store.js';
-import { defaultVerticalKbps, useVerticalOutput } from './vertical-output.js';
+import { VerticalDestinationPicker } from './VerticalDestination.js';
+import { defaultVerticalKbps, useVerticalOutput, verticalHost } from './vertical-output.js';
 
 const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
 
@@ -17,6 +19,8 @@ export function VerticalOutput() {
   const live = ACTIVE.includes(useStudio((s) => s.broadcast.kind));
   const doc = useScenes((s) => s.history?.present);
   const exec = useScenes((s) => s.exec);
+  const session = useStudio((s) => s.session);
+  const host = verticalHost(out.destination, session && 'rtmpUrl' in session ? session.rtmpUrl : undefined);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
@@ -35,7 +39,7 @@ export function VerticalOutput() {
           onChange={(e) => out.setEnabled(e.target.checked)}
           data-testid="vertical-enabled"
         />
-        Also send the vertical canvas (to the channel's vertical picture, same key)
+        Also send the vertical canvas
       </label>
       {!engine && out.enabled && <p className="muted small">Sent with “Encode with: This app” only (the vertical canvas is the scenes').</p>}
       {out.enabled && canvas && (
@@ -72,9 +76,10 @@ export function VerticalOutput() {
           </label>
         </div>
       )}
+      {out.enabled && <VerticalDestinationPicker live={live} />}
       {out.state && (
         <p className="small" data-testid="vertical-state" data-state={out.state.kind}>
-          Vertical: {stateLine(out.state, now)}
+          Vertical{host ? ` → ${host}` : ''}: {stateLine(out.state, now)}
         </p>
       )}
     </fieldset>

@@ -252,7 +252,9 @@ export function answerScenesRequest(type: string, data: Record<string, unknown>)
  * Onair's own requests through CallVendorRequest (vendorName `onair`): the vertical output. GetVerticalOutput gives
  * whether it is on, the vertical canvas's size and whether it is on air now; SetVerticalOutput turns it on or off
  * and sets the size (720x1280 or 1080x1920), kept like the Studio's switch (vertical-output.ts). It applies from the
- * next Go Live (engine mode): while live, a change is refused in words, as the Studio's switch is disabled.
+ * next Go Live (engine mode): while live, a change is refused in words, as the Studio's switch is disabled. Where it
+ * goes (`destination`) is main's, which takes it out of the request and adds it to the answer
+ * (electron/main/core/control/obs-vertical.ts): the other server's key never comes to the window.
  */
 export function answerVendorRequest(data: Record<string, unknown>): ControlAnswer {
   if (data.vendorName !== 'onair') return fail(RequestStatus.ResourceNotFound, 'No vendor by that name: the Studio has `onair`.');

@@ -128,6 +128,14 @@ export const useStudio = create<StudioState>((set, get) => ({
       set((st) => (st.broadcast.kind === 'live' ? { health: h, history: [...st.history, h.bitrateKbps].slice(-60) } : {})),
     );
     onair.on('broadcast:vertical', (v) => useVerticalOutput.getState().setState(v.kind === 'idle' ? null : v));
+    onair.on('vertical:destination', (d) => useVerticalOutput.getState().setDestination(d));
+    // As with the session above: a change heard first is newer than this answer.
+    void call('vertical:destination', {}).then(
+      (d) => {
+        if (!useVerticalOutput.getState().destination) useVerticalOutput.getState().setDestination(d);
+      },
+      () => {},
+    );
     onair.on('broadcast:preview', (f) => set((st) => (ACTIVE.includes(st.broadcast.kind) ? { program: f.dataUrl } : {})));
     try {
       const [session, status, sources, enc] = await Promise.all([

@@ -1,8 +1,10 @@
 // What each obs-websocket request does in the Studio. The stream's state and the server settings live in main and are
 // answered here; everything the window's engine owns (scenes, inputs, the mixer, going live with the window's
-// settings, Onair's vendor requests) is passed to the window, which answers (renderer/studio/src/control.ts).
+// settings, Onair's vendor requests but for the vertical output's destination) is passed to the window, which
+// answers (renderer/studio/src/control.ts).
 import { maskKey } from '../../../ipc-contract.js';
-import type { BroadcastStatus } from '../../../ipc-contract.js';
+import type { BroadcastStatus, VerticalDestination, VerticalDestinationChange } from '../../../ipc-contract.js';
+import { onairVendorRequest } from './obs-vertical.js';
 import { fail, ok, OBS_WEBSOCKET_VERSION, RequestStatus, RPC_VERSION, type RequestResult } from './obs-protocol.js';
 
 /** What the requests answered in main need from the Studio. */
@@ -11,6 +13,12 @@ export interface MainSide {
   /** The RTMP server and key in use (custom or the Onair account's), or null when signed out. */
   service(): { server: string; key: string } | null;
   useCustomServer(server: string, key: string): Promise<void>;
+  /** Where the vertical output goes: as the window sees it, a change checked (throws its reason), a change made. */
+  vertical: {
+    view(): VerticalDestination;
+    check(change: VerticalDestinationChange): void;
+    set(change: VerticalDestinationChange): Promise<VerticalDestination>;
+  };
   /** Passes a request to the window's engine; resolves with its answer. */
   forward(requestType: string, requestData: Record<string, unknown>): Promise<RequestResult>;
 }
@@ -100,6 +108,9 @@ export async function handleRequest(side: MainSide, requestType: string, data: R
       await side.useCustomServer(server, key);
       return ok();
     }
+    case 'CallVendorRequest':
+      // The vertical output's destination is main's (its key never goes to the window); the rest is the window's.
+      return data.vendorName === 'onair' ? onairVendorRequest(side, data) : side.forward(requestType, data);
     default:
       if ((WINDOW_REQUESTS as readonly string[]).includes(requestType)) return side.forward(requestType, data);
       return fail(RequestStatus.UnknownRequestType, `Onair Studio does not support ${requestType} (see docs/STUDIO-API.md for what it does).`);

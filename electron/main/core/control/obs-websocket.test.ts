@@ -42,13 +42,27 @@ describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
       chatBaseUrl: (u) => u,
       emit: <E extends EventName>(name: E, payload: EventMap[E]) => {
         events.push({ name, payload });
-        // The window: it knows one scene, and says so; everything else it does not have.
+        // The window: it knows one scene, and says so; its vertical output is on at 720x1280 (a size of 1x1 it refuses,
+        // as the scene model does); everything else it does not have.
         if (name === 'control:request') {
           const req = payload as EventMap['control:request'];
+          const vendor =
+            req.requestType === 'CallVendorRequest' ? (req.requestData as { requestType: string; requestData?: { width?: number } }) : null;
           const answer =
             req.requestType === 'GetSceneList'
               ? { code: 100, data: { currentProgramSceneName: 'Screen + camera', scenes: [{ sceneName: 'Screen + camera', sceneIndex: 0 }] } }
-              : { code: 204, comment: `${req.requestType} is not available in this Studio yet.` };
+              : vendor?.requestData?.width === 1
+                ? { code: 400, comment: 'The vertical canvas is 720x1280 or 1080x1920.' }
+                : vendor
+                  ? {
+                      code: 100,
+                      data: {
+                        vendorName: 'onair',
+                        requestType: vendor.requestType,
+                        responseData: { enabled: true, width: 720, height: 1280, active: false },
+                      },
+                    }
+                  : { code: 204, comment: `${req.requestType} is not available in this Studio yet.` };
           void core.handle('control:reply', { id: req.id, ...answer });
         }
         if (name === 'control:meters')
@@ -190,10 +204,60 @@ describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
       (e: { code?: number }) => e.code === 500,
       'not while live',
     );
+    const vertical = { server: 'rtmps://shorts.example/app', key: 'shorts-key-while-live' };
+    await assert.rejects(
+      obs.call('CallVendorRequest', { vendorName: 'onair', requestType: 'SetVerticalOutput', requestData: { destination: vertical } }),
+      (e: { code?: number }) => e.code === 500,
+      'nor where the vertical output goes',
+    );
     await call('broadcast:stop', {});
     await waitFor('stopped', () => states.includes('OBS_WEBSOCKET_OUTPUT_STOPPED'), 10_000, 50);
     assert.deepEqual(states, ['OBS_WEBSOCKET_OUTPUT_STARTING', 'OBS_WEBSOCKET_OUTPUT_STARTED', 'OBS_WEBSOCKET_OUTPUT_STOPPED']);
     assert.ok(!JSON.stringify(events.filter((e) => e.name !== 'session:changed')).includes(me.channel.streamKey), 'no key in any event');
+  });
+
+  test("Onair's vertical output: its destination is main's; a key goes in, never out, nor to the window", async () => {
+    const obs = new ObsJson();
+    clients.push(obs);
+    await obs.connect(url, password, { rpcVersion: 1 });
+    const vendor = async (requestType: string, requestData: Record<string, unknown> = {}) =>
+      (await obs.call('CallVendorRequest', { vendorName: 'onair', requestType, requestData: requestData as Record<string, boolean> })).responseData;
+    const refused = (requestData: Record<string, unknown>, words: RegExp) =>
+      assert.rejects(
+        vendor('SetVerticalOutput', requestData),
+        (e: { code?: number; message?: string }) => e.code === 400 && words.test(e.message ?? ''),
+      );
+    const KEY = 'shorts-secret-key-0123456789';
+    const since = events.length;
+    assert.deepEqual(await vendor('GetVerticalOutput'), { enabled: true, width: 720, height: 1280, active: false, destination: null });
+
+    await refused({ destination: { server: 'http://shorts.example/app', key: KEY } }, /rtmp:\/\/ or rtmps:\/\//);
+    await refused({ destination: { server: 'rtmps://shorts.example/app', key: '' } }, /stream key/);
+    await refused({ destination: { server: 'rtmps://shorts.example/app' } }, /stream key/);
+    await refused({ destination: 'tiktok' }, /\{ server, key \}/);
+    // A size the window refuses changes nothing here either.
+    await assert.rejects(vendor('SetVerticalOutput', { width: 1, destination: { server: 'rtmps://shorts.example/app', key: KEY } }));
+    assert.equal((await call('vertical:destination', {})).use, 'channel');
+
+    const set = await vendor('SetVerticalOutput', { enabled: true, destination: { server: 'rtmps://shorts.example:443/app', key: KEY } });
+    assert.deepEqual(set.destination, { host: 'shorts.example:443' });
+    assert.deepEqual((await vendor('GetVerticalOutput')).destination, { host: 'shorts.example:443' });
+    const kept = await call('vertical:destination', {});
+    assert.equal(kept.use, 'rtmp');
+    assert.match(kept.rtmp!.keyMasked, /•/);
+    // The same host keeps its key; another host needs its own (a kept key never goes elsewhere).
+    await vendor('SetVerticalOutput', { destination: { server: 'rtmps://shorts.example:443/other' } });
+    await refused({ destination: { server: 'rtmps://elsewhere.example/app' } }, /stream key/);
+
+    const forwarded = events.slice(since).filter((e) => e.name === 'control:request');
+    assert.ok(forwarded.length >= 4, 'the switch and size still go to the window');
+    assert.ok(!JSON.stringify(forwarded).includes('destination'), 'the window is not told where it goes');
+    assert.ok(!JSON.stringify(events).includes(KEY), 'no key in any event (the window is told of the change, masked)');
+    assert.ok(events.slice(since).some((e) => e.name === 'vertical:destination'));
+
+    assert.equal((await vendor('SetVerticalOutput', { destination: null })).destination, null, 'back to the channel');
+    assert.equal((await call('vertical:destination', {})).rtmp?.host, 'shorts.example:443', 'the other server is kept to switch back');
+    await obs.disconnect();
   });
 
   test('turned off: clients are closed and nothing listens', async () => {
