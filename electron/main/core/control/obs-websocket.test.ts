@@ -149,7 +149,8 @@ describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
     const t0 = performance.now();
     await sleep(2000);
     const seconds = (performance.now() - t0) / 1000;
-    assert.ok(got.length / seconds >= 17 && got.length / seconds <= 22, `${got.length} events in ${seconds.toFixed(2)} s: about 20 a second`);
+    // The upper bound is the point (no faster than OBS's 50 ms); the lower one leaves room for a loaded machine's timers.
+    assert.ok(got.length / seconds >= 12 && got.length / seconds <= 22, `${got.length} events in ${seconds.toFixed(2)} s: about 20 a second`);
     assert.deepEqual(got.at(-1)?.inputs, METERS.inputs);
     assert.deepEqual(heardByPlain, [], 'not to a client that did not subscribe');
 
