@@ -17,8 +17,8 @@ import { EventSubscription, OBSWebSocket } from 'obs-websocket-js/json';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
-import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
-import { ffmpegPath as FFMPEG, freePort, runOk } from '../server/test-support/process.js';
+import { builtApp, CHROMIUM, CHROMIUM_ARGS, turnOnRemoteControl } from '../server/test-support/browser.js';
+import { ffmpegPath as FFMPEG, runOk } from '../server/test-support/process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STEP_MS = 20_000;
@@ -421,13 +421,7 @@ describe('the Mixer panel in the built Studio, through the dev bridge', { timeou
   });
   test("remote control: InputVolumeMeters reads the mixer's meters as OBS does, 20 a second, to its subscribers only", async () => {
     // After the test above: noise suppression off (the tone as it is), the microphone at +20 dB, desktop audio absent.
-    await page.getByText(/^Remote control/).click();
-    await page.getByLabel('Control port').fill(String(await freePort()));
-    await page.getByRole('button', { name: 'Turn on' }).click();
-    const info = (await page.getByTestId('control-connect-info').textContent()) ?? '';
-    const [, port, password] = /port (\d+), password (\S+)/.exec(info) ?? [];
-    assert.ok(port && password, info);
-    const url = `ws://127.0.0.1:${port}`;
+    const { url, password } = await turnOnRemoteControl(page);
     const plain = new OBSWebSocket();
     const meters = new OBSWebSocket();
     try {

@@ -15,7 +15,7 @@ import { OBSWebSocket } from 'obs-websocket-js/json';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { viteFrontend } from '../electron/dev-bridge/vite-frontend.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, turnOnRemoteControl } from '../server/test-support/browser.js';
 import { ffmpegPath as FFMPEG, ffprobePath, freePort, runOk, waitFor } from '../server/test-support/process.js';
 import { startTestServer, type TestServer } from '../server/test-support/server.js';
 import { newItem } from './studio/engine/scene/commands.js';
@@ -144,14 +144,9 @@ describe('Studio vertical output: two canvases, two encodes, live on the server'
     await page.getByLabel('Keyframe (s)').fill('1');
 
     // The remote control, turned on in the Studio; the vertical output turned on from the tool.
-    await page.getByText(/^Remote control/).click();
-    await page.getByLabel('Control port').fill(String(await freePort()));
-    await page.getByRole('button', { name: 'Turn on' }).click();
-    const info = (await page.getByTestId('control-connect-info').textContent()) ?? '';
-    const [, port, password] = /port (\d+), password (\S+)/.exec(info) ?? [];
-    assert.ok(port && password, info);
+    const { url, password } = await turnOnRemoteControl(page);
     obs = new OBSWebSocket();
-    await obs.connect(`ws://127.0.0.1:${port}`, password);
+    await obs.connect(url, password);
     const vendor = async (requestType: string, requestData: Record<string, boolean | number> = {}) =>
       (await obs!.call('CallVendorRequest', { vendorName: 'onair', requestType, requestData })).responseData;
     assert.deepEqual(await vendor('GetVerticalOutput'), { enabled: false, width: 720, height: 1280, active: false, destination: null });

@@ -13,7 +13,7 @@ import { OBSWebSocket } from 'obs-websocket-js/json';
 import { io, type Socket } from 'socket.io-client';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { CHAT_PATH, type ChatMessage } from '../server/api/chat.js';
-import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
+import { builtApp, CHROMIUM, CHROMIUM_ARGS, turnOnRemoteControl } from '../server/test-support/browser.js';
 import { ffmpegPath as FFMPEG, freePort, waitFor } from '../server/test-support/process.js';
 import { api, newStreamer, startTestServer, type TestServer } from '../server/test-support/server.js';
 
@@ -328,14 +328,9 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
 
   test('remote control: turned on in the Studio, an obs-websocket client starts and stops the stream the window set up', async () => {
     await page.getByLabel('Keyframe (s)').fill('1');
-    await page.getByText(/^Remote control/).click();
-    await page.getByLabel('Control port').fill(String(await freePort()));
-    await page.getByRole('button', { name: 'Turn on' }).click();
-    const info = (await page.getByTestId('control-connect-info').textContent()) ?? '';
-    const [, port, password] = /port (\d+), password (\S+)/.exec(info) ?? [];
-    assert.ok(port && password, info);
+    const { url, password } = await turnOnRemoteControl(page);
     const obs = new OBSWebSocket();
-    await obs.connect(`ws://127.0.0.1:${port}`, password);
+    await obs.connect(url, password);
     try {
       await page.getByTestId('control-connect-info').filter({ hasText: '1 connected' }).waitFor();
       await obs.call('StartStream');

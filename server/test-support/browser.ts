@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { freePort } from './process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -90,4 +91,18 @@ export async function registerInPage(page: Page, username: string, password = `p
     [username, password] as const,
   );
   assert.equal(status, 201, `registering ${username}`);
+}
+
+/**
+ * Turns the Studio's remote control on from its page, on a free port, and reads back where an obs-websocket client
+ * connects and with which password (as a streamer copies them into a Stream Deck tool).
+ */
+export async function turnOnRemoteControl(page: Page): Promise<{ url: string; password: string }> {
+  await page.getByText(/^Remote control/).click();
+  await page.getByLabel('Control port').fill(String(await freePort()));
+  await page.getByRole('button', { name: 'Turn on' }).click();
+  const info = (await page.getByTestId('control-connect-info').textContent()) ?? '';
+  const [, port, password] = /port (\d+), password (\S+)/.exec(info) ?? [];
+  assert.ok(port && password, info);
+  return { url: `ws://127.0.0.1:${port}`, password };
 }
