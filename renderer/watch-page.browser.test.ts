@@ -247,7 +247,9 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
       'the viewer at the edge played to the end',
     );
     console.log(`# stopped at currentTime ${atStop.toFixed(2)}, played on to ${latest.toFixed(2)}; ended card after ${endedAfter} ms`);
-    assert.ok(latest > atStop + 2, `playback went on after the stop (${atStop.toFixed(2)} -> ${latest.toFixed(2)})`);
+    // The player catches up at up to 1.5x after the pause, so on a busy machine the viewer can be nearer the edge than
+    // the 4 s it fell behind (CI once: 1.05 s played on). A player that stopped with the stream plays on by nothing.
+    assert.ok(latest > atStop + 0.75, `playback went on after the stop (${atStop.toFixed(2)} -> ${latest.toFixed(2)})`);
     const mediaEnded = await page.evaluate(() => (window as unknown as { mediaEnded?: boolean }).mediaEnded);
     assert.equal(mediaEnded, true, 'the video played to its end');
     assert.ok(endedAfter < 30_000, 'not by the time limit');
