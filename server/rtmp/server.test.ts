@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ffmpegPath, ffprobePath, run, sleep, waitFor } from '../test-support/process.js';
 import { clientHandshake, keyHooks, publishArgs, startServer } from '../test-support/rtmp.js';
 import { decodeAmf0 } from './amf0.js';
+import type { RtmpServer } from './server.js';
 import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, type RtmpMessage } from './chunk.js';
 
 /** A TCP proxy that records what the server sends, so a test can see the exact bytes a client received. */
@@ -147,8 +148,14 @@ test('while live: a second publisher is refused (already_live) and a player pull
       ['-hide_banner', '-loglevel', 'warning', '-nostdin', '-i', `rtmp://127.0.0.1:${port}/live/alice`, '-t', '2', '-c', 'copy', '-f', 'flv', out],
       15_000,
     );
-    await sleep(1000);
-    const mid = server.stats().streams.find((c) => c.channel === 'alice');
+    // Listed while it plays (it plays for 2 s): polled, since ffmpeg's start-up on a busy machine can take over 1 s.
+    let mid: ReturnType<RtmpServer['stats']>['streams'][number] | undefined;
+    await waitFor(
+      'the player listed in stats',
+      () => ((mid = server.stats().streams.find((c) => c.channel === 'alice'))?.players.length ?? 0) > 0,
+      10_000,
+      20,
+    ).catch(() => {}); // the assertion below says what was seen
     const s2 = await second;
     assert.notEqual(s2.code, 0, 'second publisher refused');
     assert.match(s2.stderr, /Already publishing/);
