@@ -240,7 +240,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     }),
   });
   const trust = trustedProxies(config.trustProxy);
-  // Rate limits (logins, sign-ups, invite guesses, webhook tests) hold across every process sharing Redis.
+  // Rate limits (logins, sign-ups, invite guesses, webhook tests, chat messages) hold across every process sharing Redis.
   const sharedRateWindows = config.redisUrl
     ? new RedisRateWindows({ redisUrl: config.redisUrl, cluster: config.clusterName, secret, logger: logger.child({ part: 'rate-limits' }) })
     : undefined;
@@ -284,6 +284,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     logger: logger.child({ part: 'chat' }),
     redisUrl: config.redisUrl || undefined,
     ipHashSalt: secret,
+    sendLimits: sharedRateWindows,
     identify: (h) => access.resolveIdentity(h),
     canJoin: (identity, channelName) => access.watchDecision(identity, channelName),
     players: { clients: (c) => playerTracker.clients(c), channels: () => [...playerTracker.channels(), ...streams.list().map((s) => s.channel)] },

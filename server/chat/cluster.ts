@@ -1,34 +1,67 @@
-// Spanning processes through Redis: rooms, broadcasts, kicks and notices through @socket.io/redis-adapter, and
-// viewer counts summed across processes (viewers.ts). Without a Redis URL everything stays in this process.
+// Spanning processes through Redis: rooms, broadcasts, kicks and notices through @socket.io/redis-adapter, viewer
+// counts summed across processes (viewers.ts), and a person's send rate and slow-mode windows counted in the shared
+// rate-limit store (server/cluster/rate-windows.ts). Without a Redis URL everything stays in this process.
+//
+// The send rate is decided by Redis before a message is stored, not answered from this process's counts first and
+// reconciled later: a send already waits for several database queries and the write, so a Redis round trip (under a
+// millisecond on a LAN) is not what the sender notices, while answering first would let a person on N nodes send N
+// bursts before the counts met (the very thing counted in Redis to prevent). What keeps a send from waiting on Redis
+// is the store's bound instead: 200 ms per command, then no command at all for a pause after a timeout (one probe at
+// a time), local counts meanwhile; and an empty bucket in this process is refused without asking Redis.
 import { randomBytes } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { leaveRedis } from '../cluster/leave-redis.js';
+import { RedisRateWindows } from '../cluster/rate-windows.js';
+import type { RateWindows } from '../db/rate-limit.js';
+import { LocalTokenBuckets, type TokenBuckets } from '../db/token-buckets.js';
 import type { Logger } from '../log.js';
 import type { ChatIo } from './protocol.js';
-import { localSlowMode, redisSlowMode, type SlowModeStore } from './slow-mode.js';
+import { localSlowMode, sharedSlowMode, type SlowModeStore } from './slow-mode.js';
 import { localViewerStore, redisViewerStore, type ViewerStore } from './viewers.js';
 
 export interface ChatCluster {
   viewerStore: ViewerStore;
   /** Slow mode's per-person windows, shared by every process with Redis. */
   slowMode: SlowModeStore;
+  /** The send rate's per-person buckets, shared by every process with Redis. */
+  sendRate: TokenBuckets;
   /** True with Redis: io.serverSideEmit reaches the other processes. */
   spansProcesses: boolean;
   /** Closes the adapter and leaves Redis. */
   close(): Promise<void>;
 }
 
-export async function joinCluster(
-  io: ChatIo,
-  opts: { redisUrl?: string; redisPrefix?: string; now: () => number },
-  log: Logger,
-): Promise<ChatCluster> {
+export interface ChatClusterOptions {
+  redisUrl?: string;
+  redisPrefix?: string;
+  now: () => number;
+  /** The shared rate-limit store (ChatOptions.sendLimits); with a Redis URL and none, one of chat's own. */
+  sendLimits?: TokenBuckets & RateWindows;
+  /** Its HMAC key's secret, for chat's own store. */
+  secret: string;
+}
+
+export async function joinCluster(io: ChatIo, opts: ChatClusterOptions, log: Logger): Promise<ChatCluster> {
   if (!opts.redisUrl) {
     const close = async () => void (await io.of('/').adapter.close?.());
-    return { viewerStore: localViewerStore, slowMode: localSlowMode(opts.now), spansProcesses: false, close };
+    const { sendLimits: shared, now } = opts;
+    const [slowMode, sendRate] = shared ? [sharedSlowMode(shared, now), shared] : [localSlowMode(now), new LocalTokenBuckets()];
+    return { viewerStore: localViewerStore, slowMode, sendRate, spansProcesses: false, close };
   }
   const prefix = opts.redisPrefix ?? 'onair-chat';
+  // Chat run on its own (tests, the benchmark) counts in a store of its own; the server hands it the one its logins use.
+  let own: RedisRateWindows | undefined;
+  let limits = opts.sendLimits;
+  if (!limits) {
+    limits = own = new RedisRateWindows({
+      redisUrl: opts.redisUrl,
+      cluster: prefix,
+      secret: opts.secret,
+      logger: log.child({ part: 'chat-rate-limits' }),
+    });
+    await own.start();
+  }
   const processId = randomBytes(8).toString('hex');
   const redisPub = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
   const redisSub = redisPub.duplicate();
@@ -49,13 +82,14 @@ export async function joinCluster(
   await redisSub.subscribe(`${prefix}#ready#${processId}`);
   return {
     viewerStore: redisViewerStore(redisPub, prefix, processId, opts.now),
-    slowMode: redisSlowMode(redisPub, prefix),
+    slowMode: sharedSlowMode(limits, opts.now),
+    sendRate: limits,
     spansProcesses: true,
     async close() {
       // The Redis adapter unsubscribes as it closes without waiting for the answers: with Redis away those are
       // rejections nobody handles (a crash), and there is nothing to unsubscribe from anyway.
       if (redisSub.status === 'ready') io.of('/').adapter.close?.();
-      await Promise.all([leaveRedis(redisSub), leaveRedis(redisPub)]);
+      await Promise.all([leaveRedis(redisSub), leaveRedis(redisPub), own?.close()]);
     },
   };
 }

@@ -8,6 +8,7 @@ import type { SendRules } from './send-rules.js';
 import type { Joined, Memberships } from './membership.js';
 import { ChatFailure, type ChatIo, type ChatSocket } from './protocol.js';
 import type { RateLimiter } from './text.js';
+import type { BucketLimiter } from '../db/token-buckets.js';
 import type { ChatOptions } from './types.js';
 
 export interface ChatContext {
@@ -18,8 +19,8 @@ export interface ChatContext {
   repo: ChatRepo;
   members: Memberships;
   broadcaster: RoomBroadcaster;
-  /** Messages sent, per identity. */
-  sendLimiter: RateLimiter;
+  /** Messages sent, per identity (across processes with Redis). */
+  sendLimiter: BucketLimiter;
   /** Joins and moderation actions, per connection. */
   opsLimiter: RateLimiter;
   /** A channel's live viewer count as last computed. */

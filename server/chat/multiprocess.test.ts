@@ -1,7 +1,7 @@
 // Two real server processes sharing one SQLite file and one Redis (127.0.0.1:6379, a unique key prefix per run):
 // a message sent on A reaches a client on B, viewer counts agree, a ban on A kicks the client on B, notices and
 // system messages cross processes, chat modes and moderators changed on A apply on B at once, slow mode counts a
-// person's messages on both.
+// person's messages on both (as the send rate does: each process counts in Redis through a rate-limit store of its own).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -74,7 +74,7 @@ describe('chat across two processes with Redis', () => {
     const db = await openDatabase({ sqlitePath });
     const accounts = new AccountsService(db);
     const tokens = new TokensRepo(db);
-    for (const name of ['alice', 'bob', 'carol']) {
+    for (const name of ['alice', 'bob', 'carol', 'dave']) {
       const { user } = await accounts.createUserWithChannel(name, 'password123');
       tok[name] = { id: user.id, token: await tokens.issue(user.id, 'bearer', 3600) };
     }
@@ -183,11 +183,12 @@ describe('chat across two processes with Redis', () => {
     assert.equal((await request(bob, 'settings', { channel: 'alice', slowModeSeconds: null })).error.code, 'forbidden');
     assert.equal((await request(bob, 'send', { channel: 'alice', text: 'forbidden again' })).error.code, 'blocked_term');
 
-    // Slow mode holds a person to one message per window whichever process each of their connections reaches.
-    const bobOnA = await connect(A, tok.bob.token);
-    assert.equal((await request(bobOnA, 'join', { channel: 'alice' })).ok, true);
-    assert.equal((await request(bob, 'send', { channel: 'alice', text: 'slow one' })).ok, true);
-    const second = await request(bobOnA, 'send', { channel: 'alice', text: 'slow two' });
+    // Slow mode holds a person to one message per window whichever process each of their connections reaches. (Dave:
+    // bob has used up his send rate, which counts on both processes too.)
+    const [daveOnA, daveOnB] = [await connect(A, tok.dave.token), await connect(B, tok.dave.token)];
+    for (const c of [daveOnA, daveOnB]) assert.equal((await request(c, 'join', { channel: 'alice' })).ok, true);
+    assert.equal((await request(daveOnB, 'send', { channel: 'alice', text: 'slow one' })).ok, true);
+    const second = await request(daveOnA, 'send', { channel: 'alice', text: 'slow two' });
     assert.equal(second.error?.code, 'slow_mode');
     assert.ok(second.error.retryAfterSeconds >= 4 && second.error.retryAfterSeconds <= 5);
   });

@@ -77,7 +77,7 @@ function handleRooms(ctx: ChatContext, socket: ChatSocket): void {
     if (!identity) throw new ChatFailure('sign_in_required', 'Sign in to chat.');
     const clean = cleanMessageText((payload as Record<string, unknown>).text);
     if (!clean.ok) throw new ChatFailure(clean.code, clean.message);
-    const waitMs = ctx.sendLimiter.take(identityKey(identity));
+    const waitMs = await ctx.sendLimiter.take(identityKey(identity));
     if (waitMs > 0) {
       const s = Math.max(1, Math.ceil(waitMs / 1000));
       throw new ChatFailure('rate_limited', `You are sending messages too fast; wait ${s} second${s === 1 ? '' : 's'}.`, s);

@@ -27,6 +27,7 @@ import { handleModeration } from './moderation.js';
 import { isId, roomOf, toChatMessage, userRoom } from './protocol.js';
 import { onConnection } from './rooms.js';
 import { RateLimiter } from './text.js';
+import { BucketLimiter } from '../db/token-buckets.js';
 import type { ChatOptions, ChatService, ChatServiceLimits } from './types.js';
 import { ViewerCounts } from './viewer-counts.js';
 import { clientKey } from '../services/audience.js';
@@ -55,7 +56,11 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
   const channels = new ChannelsRepo(opts.db);
   const hashIp = addressHasher(opts.ipHashSalt);
   const io = createChatServer(opts, log);
-  const cluster = await joinCluster(io, { redisUrl: opts.redisUrl, redisPrefix: opts.redisPrefix, now }, log);
+  const cluster = await joinCluster(
+    io,
+    { redisUrl: opts.redisUrl, redisPrefix: opts.redisPrefix, now, sendLimits: opts.sendLimits, secret: opts.ipHashSalt ?? DEFAULT_CLIENT_SALT },
+    log,
+  );
   // One frame per room per window under load (see broadcast.ts). In one process each frame is encoded once and
   // written as it is to every connection (fanout.ts); across processes the adapter's broadcast reaches the others.
   const broadcaster = new RoomBroadcaster(
@@ -95,7 +100,8 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
     repo,
     members,
     broadcaster,
-    sendLimiter: new RateLimiter(limits.rateBurst, limits.rateWindowSeconds * 1000, now),
+    // Per person, on every process they reach (cluster.ts says why Redis decides before the message is stored).
+    sendLimiter: new BucketLimiter(cluster.sendRate, { name: 'chat-send', burst: limits.rateBurst, windowMs: limits.rateWindowSeconds * 1000 }, now),
     opsLimiter: new RateLimiter(CHAT_LIMITS.opsBurst, CHAT_LIMITS.opsWindowSeconds * 1000, now),
     viewers: viewerCounts.total,
     community,

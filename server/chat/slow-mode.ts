@@ -1,12 +1,14 @@
-// Slow mode's memory: when each person may send again in each channel. In one process a map; with Redis one key per
-// person and channel that expires with the window, so a person whose connections reach different processes still
-// gets one message per window. One Redis round trip per message, only in channels with slow mode on.
-import type { Redis } from 'ioredis';
+// Slow mode's memory: when each person may send again in each channel. In one process a map; across processes a
+// window of one message in the shared rate-limit store (server/cluster/rate-windows.ts: a Redis key per person and
+// channel, expiring with the window), so a person whose connections reach different processes still gets one message
+// per window, and a send never waits on Redis beyond that store's command bound. One Redis round trip per message,
+// only in channels with slow mode on.
+import type { RateWindows } from '../db/rate-limit.js';
 
 export interface SlowModeStore {
   /** Takes the person's slot for `windowMs`: 0 if taken now, else the milliseconds until it frees. */
   take(key: string, windowMs: number): Promise<number>;
-  /** Forgets slots that freed (the local store; Redis expires its own keys). */
+  /** Forgets slots that freed (the local store; the shared one bounds its own). */
   sweep(): void;
 }
 
@@ -27,19 +29,13 @@ export function localSlowMode(now: () => number): SlowModeStore {
   };
 }
 
-// Atomic: the time left when the key exists, else set it for the window.
-const TAKE_SCRIPT = `
-local left = redis.call('PTTL', KEYS[1])
-if left > 0 then return left end
-redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
-return 0`;
-
-export function redisSlowMode(redis: Redis, prefix: string): SlowModeStore {
+/**
+ * A slot is a window of one act: refused until the last message sent leaves the window, the time left as the answer,
+ * as localSlowMode decides. The window is the channel's current setting, so shortening slow mode frees slots sooner.
+ */
+export function sharedSlowMode(store: RateWindows, now: () => number): SlowModeStore {
   return {
-    async take(key, windowMs) {
-      const left = await redis.eval(TAKE_SCRIPT, 1, `${prefix}#slow#${key}`, String(windowMs));
-      return Number(left) || 0;
-    },
+    take: (key, windowMs) => store.take({ name: 'chat-slow', limit: 1, windowMs }, key, now()),
     sweep() {},
   };
 }

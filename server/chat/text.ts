@@ -1,5 +1,6 @@
 // Pure parts of chat: message text cleaning and the token-bucket rate limiter.
 import { CHAT_LIMITS } from '../api/chat.js';
+import { LocalTokenBuckets, type TokenBucket } from '../db/token-buckets.js';
 import { graphemeLength, hasBidiControl, isInvisibleOnly } from '../api/text-rules.js';
 
 // C0/C1 controls (newlines included: chat is one line) and the line / paragraph separators.
@@ -36,39 +37,29 @@ export function isChannelName(v: unknown): v is string {
 }
 
 /**
- * Token buckets keyed by a string: `burst` tokens, refilled continuously at burst / windowMs. Entries that are
- * full again are dropped by sweep(), so memory is bounded by the keys active in the last window.
+ * Token buckets keyed by a string, in this process (chat's joins and moderation actions per connection: a connection
+ * lives on one process): `burst` tokens, refilled continuously at burst / windowMs. Entries that are full again are
+ * dropped by sweep(), so memory is bounded by the keys active in the last window.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  private readonly perMs: number;
+  private readonly buckets = new LocalTokenBuckets();
+  private readonly bucket: TokenBucket;
 
   constructor(
-    private readonly burst: number,
+    burst: number,
     windowMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.perMs = burst / windowMs;
+    this.bucket = { name: '', burst, windowMs };
   }
 
   /** Takes a token: 0 if allowed, else the milliseconds until one is available. */
   take(key: string): number {
-    const now = this.now();
-    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
-    b.tokens = Math.min(this.burst, b.tokens + (now - b.at) * this.perMs);
-    b.at = now;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      this.buckets.set(key, b);
-      return 0;
-    }
-    this.buckets.set(key, b);
-    return Math.ceil((1 - b.tokens) / this.perMs);
+    return this.buckets.takeNow(this.bucket, key, this.now());
   }
 
   sweep(): void {
-    const now = this.now();
-    for (const [k, b] of this.buckets) if (b.tokens + (now - b.at) * this.perMs >= this.burst) this.buckets.delete(k);
+    this.buckets.sweep(this.now());
   }
 
   get size(): number {

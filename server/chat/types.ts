@@ -4,6 +4,8 @@ import type { Server } from 'socket.io';
 import type { AccessChange } from '../access/changes.js';
 import type { ChatClientToServer, ChatIdentity, ChatMessage, ChatServerToClient, DirectoryEvent, NoticeEvent } from '../api/chat.js';
 import type { Db } from '../db/database.js';
+import type { RateWindows } from '../db/rate-limit.js';
+import type { TokenBuckets } from '../db/token-buckets.js';
 import type { Logger } from '../log.js';
 import type { ChatCommunity } from './community.js';
 import type { ChatInterServer } from './protocol.js';
@@ -33,8 +35,17 @@ export interface ChatOptions {
   /** This process's players (HLS/DASH clients), merged with the chat connections into the viewer count. */
   players?: PlayerSource;
   now?: () => number;
-  /** Salt for guests' IP address hashes and client keys; give every process (and the player tracker) the same secret value. */
+  /**
+   * Salt for guests' IP address hashes and client keys, and the HMAC secret of chat's own rate-limit keys in Redis; give
+   * every process (and the player tracker) the same secret value.
+   */
   ipHashSalt?: string;
+  /**
+   * Where a person's messages are counted (the send rate and slow mode). The server gives the rate-limit store its
+   * logins use (server/cluster/rate-windows.ts with REDIS_URL), so a person's connections to every node share one
+   * budget. Default: with a Redis URL, a store of chat's own in Redis; without, this process's memory.
+   */
+  sendLimits?: TokenBuckets & RateWindows;
   /** The client's address (behind a trusted proxy: the forwarded one). Default: the socket peer. */
   clientAddress?: (req: http.IncomingMessage) => string;
   /** Overrides for tests and benchmarks. */
