@@ -103,6 +103,7 @@ echo "test: typecheck, lint, format and builds passed"
 # machine, not the code. The others run two at a time, never two browser tests at once (scripts/run-tests.ts).
 alone=(
   renderer/studio-engine.browser.test.ts
+  renderer/studio-engine-control.browser.test.ts
   renderer/studio-compositor.browser.test.ts
   renderer/studio-mixer.browser.test.ts
   renderer/studio-vertical.browser.test.ts

@@ -13,6 +13,7 @@ import { CpuMeter } from './cpu.js';
 import { diagnoseExit, ProgressParser, serverHost, type Diagnosis, type ProgressSample } from './diagnose.js';
 import { DestinationFanout } from './fanout.js';
 import { JpegFrames, PREVIEW_FD } from './preview.js';
+import { SlidingRate } from './sliding-rate.js';
 import { sourceEnvFromProcess, type SourceEnv } from './sources.js';
 import type { BroadcastHealth, BroadcastSettings, BroadcastState, DestinationStatus, FailureCode } from './types.js';
 
@@ -51,7 +52,7 @@ interface Run {
   cpu: CpuMeter;
   wasLive: boolean;
   lastProgressAt: number;
-  lastSample?: { totalSize: number; outTimeUs: number; at: number };
+  lastSample?: { totalSize: number; outTimeUs: number; at: number; frame: number; dropFrames: number };
   /** stderr so far (masked, bounded), for diagnosing a failure we act on before ffmpeg exits. */
   stderr: string;
   startedAt: number;
@@ -88,6 +89,9 @@ export class Broadcast extends EventEmitter {
   private run?: Run;
   private attempt = 0;
   private firstLiveAt?: number;
+  /** What this broadcast's earlier ffmpeg runs sent (each run counts from zero): the figures span its reconnects. */
+  private sentBefore = { bytes: 0, frames: 0, dropped: 0 };
+  private readonly rate = new SlidingRate();
   private retryTimer?: NodeJS.Timeout;
   private durationTimer?: NodeJS.Timeout;
   private healthTimer?: NodeJS.Timeout;
@@ -283,7 +287,7 @@ export class Broadcast extends EventEmitter {
     const prev = run.lastSample;
     const advancing = s.totalSize > (prev?.totalSize ?? 0) || s.outTimeUs > (prev?.outTimeUs ?? 0);
     if (advancing) run.lastProgressAt = now;
-    run.lastSample = { totalSize: s.totalSize, outTimeUs: s.outTimeUs, at: now };
+    run.lastSample = { totalSize: s.totalSize, outTimeUs: s.outTimeUs, at: now, frame: s.frame, dropFrames: s.dropFrames };
     // Frames encoded and muxed with time advancing: the server took the publish (ffmpeg opens the RTMP output, and
     // the server answers the publish, before the first frame is written). The tee muxer reports no size.
     if (!run.wasLive && s.frame > 0 && s.outTimeUs > 0 && (s.totalSize > 0 || usesTee(this.settings)) && !run.forced) {
@@ -293,15 +297,23 @@ export class Broadcast extends EventEmitter {
       if (this.state.kind !== 'live') this.setState({ kind: 'live', since: now });
     }
     if (!run.wasLive || s.end) return;
-    const instKbps = prev && now > prev.at ? ((s.totalSize - prev.totalSize) * 8) / (now - prev.at) : NaN;
+    const before = this.sentBefore;
+    const bytesSent = before.bytes + s.totalSize;
+    const framesSent = before.frames + s.frame;
+    this.rate.push(now, bytesSent, framesSent);
     const health: BroadcastHealth = {
-      bitrateKbps: Math.round(Number.isFinite(instKbps) && instKbps >= 0 ? instKbps : s.bitrateKbps || 0),
+      // The tee muxer (extra destinations) reports no size: then ffmpeg's own average is all there is.
+      bitrateKbps: s.totalSize > 0 ? (this.rate.kbps() ?? Math.round(s.bitrateKbps || 0)) : Math.round(s.bitrateKbps || 0),
       fps: s.fps,
-      droppedFrames: s.dropFrames,
+      droppedFrames: before.dropped + s.dropFrames,
       duplicatedFrames: s.dupFrames,
       speed: s.speed,
       cpuPercent: Math.round(run.cpu.percent * 10) / 10,
       uptimeSeconds: Math.round((now - (this.firstLiveAt ?? now)) / 1000),
+      bytesSent,
+      framesSent,
+      // ffmpeg does not say how much waits in its socket.
+      congestion: 0,
     };
     this.emit('health', health);
   }
@@ -334,6 +346,13 @@ export class Broadcast extends EventEmitter {
   private onExit(run: Run, exit: FfmpegExit): void {
     if (this.run !== run) return;
     this.run = undefined;
+    const last = run.lastSample;
+    if (last)
+      this.sentBefore = {
+        bytes: this.sentBefore.bytes + last.totalSize,
+        frames: this.sentBefore.frames + last.frame,
+        dropped: this.sentBefore.dropped + last.dropFrames,
+      };
     run.feeder?.stop();
     const tail = this.mask(exit.stderrTail);
     this.opts.logger?.info({ code: exit.code, signal: exit.signal, wasLive: run.wasLive, tail: tail.slice(-1000) }, 'broadcast ffmpeg exited');

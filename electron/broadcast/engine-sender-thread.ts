@@ -63,6 +63,12 @@ export class EngineSenderThread extends EventEmitter {
   }
 
   start(): void {
+    // Connecting from this call on, as the ffmpeg Broadcast is, not from when the thread has loaded its code and says
+    // so: a broadcast on its way must not read as idle (the remote control would take the start for failed).
+    if (this.state.kind === 'idle') {
+      this.state = { kind: 'connecting', attempt: 1 };
+      this.emit('state', this.state);
+    }
     this.worker.postMessage('start');
   }
 

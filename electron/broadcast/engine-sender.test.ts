@@ -1,6 +1,7 @@
 // The engine mode's sender against the server's real RTMP server (test-support/rtmp.ts): chunks in, FLV frames
 // out starting on a keyframe with both sequence headers and timestamps from zero, audio and video in order; a
-// wrong key fails without retries and without the key in the reason; a kicked connection is published again.
+// wrong key fails without retries and without the key in the reason; a kicked connection is published again. Its
+// figures (bytes and frames sent) count on through the reconnect, a few times a second.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { MediaChunk } from '../media-chunk.js';
@@ -8,7 +9,7 @@ import { keyHooks, startServer } from '../../server/test-support/rtmp.js';
 import { waitFor } from '../../server/test-support/process.js';
 import { EngineFanout } from './engine-fanout.js';
 import { EngineSender } from './engine-sender.js';
-import type { BroadcastState } from './types.js';
+import type { BroadcastHealth, BroadcastState } from './types.js';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const SPS = hex('674d401feca02802dd8088000003000800000301e078c18cb0');
@@ -52,6 +53,8 @@ describe('EngineSender', () => {
       { backoff: { initialMs: 200 } },
     );
     s.on('state', (st: BroadcastState) => states.push(st.kind));
+    const figures: { at: number; h: BroadcastHealth }[] = [];
+    s.on('health', (h: BroadcastHealth) => figures.push({ at: Date.now(), h }));
     s.start();
     await waitFor('live', () => s.state.kind === 'live', 10_000, 20);
     s.push(chunk('video-config', 1_000_000, AVCC));
@@ -81,11 +84,22 @@ describe('EngineSender', () => {
       'audio from the keyframe on (priming shift kept)',
     );
 
+    await waitFor('the figures', () => (figures.at(-1)?.h.framesSent ?? 0) >= 55, 5000, 20);
+    const before = figures.at(-1)!.h;
+    assert.ok(before.bytesSent > 55 * 7, JSON.stringify(before));
+
     server.kick('alice', 'test');
     await waitFor('reconnecting', () => states.includes('reconnecting'), 10_000, 20);
     await waitFor('live again', () => s.state.kind === 'live' && hooks.sinks.get('alice')!.length === 2, 10_000, 20);
     feed(s, 5_000_000, 2);
     await waitFor('frames on the new connection', () => sink().count('video') >= 55, 10_000, 20);
+    await waitFor('the figures count on', () => figures.at(-1)!.h.framesSent >= before.framesSent + 55, 5000, 20);
+    assert.ok(figures.at(-1)!.h.bytesSent > before.bytesSent + 55 * 7, 'bytes of both connections');
+    const gaps = figures.slice(1).map((f, i) => f.at - figures[i]!.at);
+    assert.ok(
+      gaps.every((g) => g >= 150),
+      `a few reports a second at most: ${gaps.join(' ')} ms apart`,
+    );
     assert.deepEqual(
       sink()
         .messages.slice(0, 4)

@@ -15,6 +15,7 @@ import { RtmpPublisher, RtmpPublishError, type PublishTarget } from '../../serve
 import type { MediaChunk } from '../media-chunk.js';
 import { backoffDelay, DEFAULT_BACKOFF, type Backoff } from './broadcast.js';
 import { serverHost } from './diagnose.js';
+import { SlidingRate } from './sliding-rate.js';
 import type { BroadcastHealth, BroadcastState, FailureCode } from './types.js';
 
 export interface EngineSenderSettings {
@@ -62,6 +63,11 @@ export const BACKLOG_DROP_BYTES = 4 * 1024 * 1024;
  * WebAssembly one loads first) may start after the video, and a server fixes a stream's tracks at its start.
  */
 export const AUDIO_WAIT_MS = 3000;
+/**
+ * How often the sender reports its figures while live: a few times a second, so the counters a control tool reads
+ * (GetStreamStatus's outputBytes, polled about once a second) are never more than a fraction of a second old.
+ */
+export const HEALTH_PERIOD_MS = 250;
 /** Frames held to send audio and video in timestamp order; past this many the oldest go out regardless. */
 const INTERLEAVE_MAX = 120;
 
@@ -76,6 +82,8 @@ export class EngineSender extends EventEmitter {
   connectCount = 0;
   /** Frames dropped here: before a keyframe after (re)connecting, or behind a slow uplink. */
   droppedFrames = 0;
+  /** Video frames handed to a connection, over the whole broadcast. */
+  framesSent = 0;
   private pub?: Publisher;
   private attempt = 0;
   private stopping = false;
@@ -91,7 +99,11 @@ export class EngineSender extends EventEmitter {
   /** When video first came without an audio config (see AUDIO_WAIT_MS). */
   private videoWithoutAudioSince?: number;
   private lastDts = { video: -Infinity, audio: -Infinity };
-  private health = { at: 0, bytes: 0, frames: 0, liveSince: 0 };
+  /** When the broadcast first went live (0: not yet); reconnects keep it. */
+  private liveSince = 0;
+  /** Bytes sent by this broadcast's earlier connections (each connection counts its own from zero). */
+  private sentBefore = 0;
+  private readonly rate = new SlidingRate();
   private endedResolve?: () => void;
   readonly finished: Promise<BroadcastState>;
 
@@ -150,7 +162,6 @@ export class EngineSender extends EventEmitter {
       this.beginAt(c.timestampUs);
     }
     this.enqueue(avcFrame(this.dtsOf(c.timestampUs), key, c.data, Math.round(c.compositionUs / 1000)), 'video');
-    this.health.frames++;
   }
 
   private audio(c: MediaChunk): void {
@@ -200,7 +211,9 @@ export class EngineSender extends EventEmitter {
     const until = this.asc ? Math.min(this.lastDts.video, this.lastDts.audio) : this.lastDts.video;
     while (this.queue.length && (this.queue[0]!.dts <= until || this.queue.length > INTERLEAVE_MAX)) {
       const p = this.queue.shift()!;
-      this.pub?.send(p.frame, p.dts);
+      if (!this.pub) continue;
+      this.pub.send(p.frame, p.dts);
+      if (p.frame.track === 'video' && p.frame.kind !== 'config') this.framesSent++;
     }
   }
 
@@ -217,21 +230,22 @@ export class EngineSender extends EventEmitter {
         this.attempt = 0;
         pub.on('closed', (reason) => {
           if (this.pub !== pub) return;
+          this.sentBefore += pub.bytesSent;
           this.pub = undefined;
           this.baseUs = undefined;
           this.retry('unreachable', `The connection to ${this.host} dropped: ${reason}.`);
         });
-        this.health = { at: Date.now(), bytes: pub.bytesSent, frames: 0, liveSince: this.health.liveSince || Date.now() };
-        this.setState({ kind: 'live', since: this.health.liveSince });
-        this.healthTimer ??= setInterval(() => this.reportHealth(), 1000);
+        this.liveSince ||= Date.now();
+        this.rate.push(Date.now(), this.sentBefore + pub.bytesSent, this.framesSent);
+        this.setState({ kind: 'live', since: this.liveSince });
+        this.healthTimer ??= setInterval(() => this.reportHealth(), HEALTH_PERIOD_MS);
       },
       (err: unknown) => {
         const refused = err instanceof RtmpPublishError && err.refused;
         const reason = `${refused ? `The server at ${this.host} refused the stream` : `Cannot reach the server at ${this.host}`}: ${(err as Error).message}.`;
         // A refusal right away is the key (or the account); a refusal after being live may be our own dropped
         // connection still held by the server, which clears: retried like the ffmpeg pipeline does.
-        if (refused && !this.health.liveSince)
-          return this.fail(/key|denied|unauthori[sz]ed|forbidden/i.test(reason) ? 'wrong_key' : 'refused', reason);
+        if (refused && !this.liveSince) return this.fail(/key|denied|unauthori[sz]ed|forbidden/i.test(reason) ? 'wrong_key' : 'refused', reason);
         this.retry(refused ? 'refused' : 'unreachable', reason);
       },
     );
@@ -253,17 +267,20 @@ export class EngineSender extends EventEmitter {
     const pub = this.pub;
     if (!pub || this.state.kind !== 'live') return;
     const now = Date.now();
-    const secs = Math.max(0.001, (now - this.health.at) / 1000);
+    const bytesSent = this.sentBefore + pub.bytesSent;
+    this.rate.push(now, bytesSent, this.framesSent);
     const h: BroadcastHealth = {
-      bitrateKbps: Math.round(((pub.bytesSent - this.health.bytes) * 8) / 1000 / secs),
-      fps: Math.round((this.health.frames / secs) * 10) / 10,
+      bitrateKbps: this.rate.kbps() ?? 0,
+      fps: this.rate.fps() ?? 0,
       droppedFrames: this.droppedFrames,
       duplicatedFrames: 0,
       speed: 1,
       cpuPercent: 0,
-      uptimeSeconds: Math.round((now - this.health.liveSince) / 1000),
+      uptimeSeconds: Math.round((now - this.liveSince) / 1000),
+      bytesSent,
+      framesSent: this.framesSent,
+      congestion: Math.round(Math.min(1, pub.backlog / BACKLOG_DROP_BYTES) * 100) / 100,
     };
-    this.health = { ...this.health, at: now, bytes: pub.bytesSent, frames: 0 };
     this.emit('health', h);
   }
 

@@ -104,10 +104,15 @@ export type BroadcastState =
   | { kind: 'ended' }
   | { kind: 'failed'; code: FailureCode; reason: string };
 
-/** From ffmpeg's -progress output, about once a second while live. */
+/**
+ * The stream's figures while live, about once a second: from ffmpeg's -progress output (pipeline mode) or the engine
+ * sender's own counters (engine mode). Counters are the whole broadcast's, through its reconnects.
+ */
 export interface BroadcastHealth {
+  /** Bytes sent over the last BITRATE_WINDOW_MS (sliding-rate.ts), as OBS's status bar shows it. */
   bitrateKbps: number;
   fps: number;
+  /** Frames dropped on the way out (a slow uplink, waiting for a keyframe after a reconnect). */
   droppedFrames: number;
   duplicatedFrames: number;
   /** Encoder speed: 1.0 is real time. */
@@ -115,6 +120,12 @@ export interface BroadcastHealth {
   /** ffmpeg's CPU use, % of one core. */
   cpuPercent: number;
   uptimeSeconds: number;
+  /** Bytes sent to the server since the broadcast started (obs-websocket's outputBytes). */
+  bytesSent: number;
+  /** Video frames sent since the broadcast started (with droppedFrames, obs-websocket's outputTotalFrames). */
+  framesSent: number;
+  /** 0..1: how much waits to go out against what the sender tolerates before dropping; 0 where unknown (ffmpeg). */
+  congestion: number;
 }
 
 export const PRESETS = {

@@ -1,11 +1,10 @@
 // The Studio's main-process logic, without Electron: the handler of every IPC channel, the account session
 // (token and stream key held here, never handed to the renderer except the key on an explicit reveal), the
-// broadcast it hosts, and the events it sends. electron/main/index.ts wraps it with ipcMain; the dev bridge
+// broadcast it hosts (studio-live.ts), and the events it sends. electron/main/index.ts wraps it with ipcMain; the dev bridge
 // (electron/dev-bridge) wraps the same object with HTTP. Requests reach it already validated by the contract.
-import { PRESETS, type BroadcastHealth, type BroadcastState, type DestinationStatus, type SourceSpec } from '../../broadcast/types.js';
+import { PRESETS, type BroadcastHealth, type BroadcastState, type SourceSpec } from '../../broadcast/types.js';
 import {
   maskKey,
-  type BroadcastStatus,
   type EventMap,
   type EventName,
   type InvokeChannel,
@@ -16,7 +15,7 @@ import {
 } from '../../ipc-contract.js';
 import { ApiRequestError, createApiClient } from '../../../renderer/shared/api.js';
 import { EngineSenderThread } from '../../broadcast/engine-sender-thread.js';
-import type { BroadcastLike, PipelineLogger, PipelineModule } from './pipeline.js';
+import type { PipelineLogger, PipelineModule } from './pipeline.js';
 import { SecretStore, type Secrets } from './secret-store.js';
 import { DestinationError, parseStoredDestinations, StudioDestinations, type StoredDestination } from './studio-destinations.js';
 import { parseControlSettings, StudioControl, type ControlSettings } from './control/studio-control.js';
@@ -26,6 +25,7 @@ import { listSources, snapshot, SourceError, type HostSources } from './sources.
 import { studioInvite } from './studio-invite.js';
 import { broadcastSettings, engineSenderSettings } from './studio-broadcast.js';
 import { liveMetrics, monitorSource, phoneSetup, serverView } from './studio-channel.js';
+import { StudioLive } from './studio-live.js';
 
 export class StudioError extends Error {
   constructor(
@@ -62,20 +62,14 @@ export interface StudioCoreOptions {
 
 type Handlers = { [C in InvokeChannel]: (req: InvokeRequest<C>) => Promise<InvokeReply<C>> };
 
-const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
 const noopLogger: PipelineLogger = { info() {}, warn() {}, error() {} };
 
 export class StudioCore {
-  private broadcast: BroadcastLike | null = null;
-  private state: BroadcastState = { kind: 'idle' };
-  private health: BroadcastHealth | null = null;
-  /** The vertical output's state while the broadcast has one (engine mode), else null. */
-  private vertical: BroadcastState | null = null;
+  /** The broadcast this Studio hosts, its state and figures. */
+  private readonly live: StudioLive;
   private encoders: Promise<string[]> | null = null;
   /** The snapshot being taken, which a request for the same source shares; the next one waits for it. */
   private snap?: { key: string; frame: Promise<string> };
-  /** The latest picture of the broadcast's program (a data URL), while one runs. */
-  private programFrame: string | null = null;
   /** An invite:link in progress, which a second click shares (one invite, not two). */
   private inviteLink?: Promise<InvokeReply<'invite:link'>>;
   private readonly log: PipelineLogger;
@@ -90,12 +84,14 @@ export class StudioCore {
     this.scenes = o.scenesFile ? new ScenesFile(o.scenesFile) : null;
     this.destinations = new StudioDestinations(o.destinationStore ?? new SecretStore(null, null, parseStoredDestinations));
     this.verticalDestination = new StudioVerticalDestination(o.verticalStore ?? new SecretStore(null, null, parseStoredVertical));
+    this.live = new StudioLive({ emit: o.emit, onState: (s, active) => this.control.broadcastState(s, active) });
     this.control = new StudioControl({
       store: o.controlStore ?? new SecretStore(null, null, parseControlSettings),
       emit: o.emit,
       portOverride: o.controlPortOverride,
       main: {
-        status: () => this.status(),
+        status: () => this.live.status(),
+        output: () => this.live.output(),
         service: () => {
           const s = this.o.store.get();
           return s ? { server: s.rtmpUrl, key: s.streamKey } : null;
@@ -143,11 +139,11 @@ export class StudioCore {
   }
 
   get broadcastState(): BroadcastState {
-    return this.state;
+    return this.live.state;
   }
 
   get lastHealth(): BroadcastHealth | null {
-    return this.health;
+    return this.live.health;
   }
 
   /**
@@ -155,27 +151,13 @@ export class StudioCore {
    * engine broadcast runs; a malformed message is logged (without its bytes) and dropped.
    */
   engineChunk(message: ArrayBuffer | ArrayBufferView): void {
-    const b = this.broadcast;
-    if (b instanceof EngineSenderThread) b.push(message);
+    this.live.engineChunk(message);
   }
 
   /** Stops a running broadcast and the control server (app quit, bridge close). */
   async dispose(): Promise<void> {
     await this.control.close();
-    const b = this.broadcast;
-    if (b && ACTIVE.includes(this.state.kind)) {
-      const ended = new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 5000);
-        b.on('state', (s: BroadcastState) => {
-          if (s.kind === 'ended' || s.kind === 'failed') {
-            clearTimeout(t);
-            resolve();
-          }
-        });
-      });
-      await b.stop();
-      await ended;
-    }
+    await this.live.dispose();
   }
 
   // ---------------------------------------------------------------- helpers
@@ -218,19 +200,6 @@ export class StudioCore {
 
   private api(serverUrl: string, token?: string) {
     return createApiClient({ baseUrl: serverUrl, token: () => token, fetch: this.o.fetch });
-  }
-
-  private status(): BroadcastStatus {
-    return { state: this.state, health: this.health, vertical: this.vertical };
-  }
-
-  private setState(s: BroadcastState) {
-    this.state = s;
-    // Figures and pictures describe a running stream: once it ends or fails they are gone, not frozen.
-    if (s.kind !== 'live') this.health = null;
-    if (!ACTIVE.includes(s.kind)) this.programFrame = null;
-    this.o.emit('broadcast:state', s);
-    this.control.broadcastState(s);
   }
 
   /** One frame of a source; concurrent requests for the same source share one ffmpeg, others take turns. */
@@ -296,9 +265,10 @@ export class StudioCore {
 
     'preview:snapshot': async ({ source }) => {
       // While live the broadcast owns the source (a camera opens once): the picture is the program's.
-      if (ACTIVE.includes(this.state.kind)) {
-        if (!this.programFrame) throw new StudioError('preview_pending', 'The first picture of the stream is on its way.');
-        return { dataUrl: this.programFrame };
+      if (this.live.active) {
+        const frame = this.live.programFrame;
+        if (!frame) throw new StudioError('preview_pending', 'The first picture of the stream is on its way.');
+        return { dataUrl: frame };
       }
       return { dataUrl: await this.takeSnapshot(source) };
     },
@@ -307,51 +277,18 @@ export class StudioCore {
       // A snapshot still holding the source (a camera) would keep the broadcast from opening it. Waited for before the
       // check below: from there to the broadcast's start nothing yields, so two clicks cannot start two broadcasts.
       await this.snap?.frame.catch(() => undefined);
-      if (ACTIVE.includes(this.state.kind)) throw new StudioError('busy', 'You are already live. Stop first to change the settings.');
+      if (this.live.active) throw new StudioError('busy', 'You are already live. Stop first to change the settings.');
       const full = broadcastSettings(settings, this.secrets(), this.destinations.targets());
       const b =
         settings.mode === 'engine'
           ? new EngineSenderThread(engineSenderSettings(full, settings, this.verticalDestination.target()), this.log)
           : this.o.pipeline.createBroadcast(full, { ffmpegPath: this.o.ffmpegPath, logger: this.log });
-      this.broadcast?.removeAllListeners();
-      this.broadcast = b;
-      this.health = null;
-      this.programFrame = null;
-      b.on('state', (st: BroadcastState) => this.broadcast === b && this.setState(st));
-      b.on('health', (h: BroadcastHealth) => {
-        if (this.broadcast !== b || this.state.kind !== 'live') return;
-        this.health = h;
-        this.o.emit('broadcast:health', h);
-      });
-      // The vertical output (engine mode) has a state of its own, shown beside the main one; it never sets the main one.
-      this.vertical = b instanceof EngineSenderThread ? b.verticalState : null;
-      this.o.emit('broadcast:vertical', this.vertical ?? { kind: 'idle' });
-      b.on('vertical', (st: BroadcastState) => {
-        if (this.broadcast !== b) return;
-        this.vertical = st;
-        this.o.emit('broadcast:vertical', st);
-      });
-      b.on('destinations', (d: DestinationStatus[]) => this.broadcast === b && this.o.emit('broadcast:destinations', d));
-      b.on('preview', (jpeg: Buffer) => {
-        if (this.broadcast !== b || !ACTIVE.includes(this.state.kind)) return;
-        this.programFrame = `data:image/jpeg;base64,${jpeg.toString('base64')}`;
-        this.o.emit('broadcast:preview', { dataUrl: this.programFrame });
-      });
-      await b.start();
-      if (this.state === b.state) return this.status();
-      this.setState(b.state);
-      return this.status();
+      return this.live.start(b);
     },
 
-    'broadcast:stop': async () => {
-      // The broadcast's own state, not the window's: an engine broadcast is 'idle' until its sender thread has
-      // started, and a Stop then (the window's encoder failing at its start) must end it all the same.
-      const b = this.broadcast;
-      if (b && (ACTIVE.includes(b.state.kind) || (b instanceof EngineSenderThread && b.state.kind === 'idle'))) await b.stop();
-      return this.status();
-    },
+    'broadcast:stop': async () => this.live.stop(),
 
-    'broadcast:status': async () => this.status(),
+    'broadcast:status': async () => this.live.status(),
 
     'destinations:list': async () => this.destinations.list(),
     'destinations:save': async (req) => this.destinations.save(req),
@@ -359,7 +296,7 @@ export class StudioCore {
 
     'vertical:destination': async () => this.verticalDestination.view(),
     'vertical:setDestination': async (change) => {
-      if (ACTIVE.includes(this.state.kind))
+      if (this.live.active)
         throw new StudioError('busy', 'Stop the stream before changing where the vertical output goes; it applies from the next Go Live.');
       const view = this.verticalDestination.set(change);
       this.o.emit('vertical:destination', view);

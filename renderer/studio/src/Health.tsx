@@ -1,5 +1,6 @@
-// The stream's figures while live (from ffmpeg's progress, once a second) and a bitrate sparkline. Off air every
-// figure is a dash: the figures of a stream that has ended are not left standing as if it still ran.
+// The stream's figures while live, about once a second from main in either mode (ffmpeg's progress, or the engine
+// sender's own counters; the bitrate is bytes sent over the last 2 s) and a bitrate sparkline. Off air every figure
+// is a dash: the figures of a stream that has ended are not left standing as if it still ran.
 import { clock } from '../../../electron/state-line.js';
 import { useStudio } from './store.js';
 

@@ -1,13 +1,15 @@
 // The window's part of the remote control (obs-websocket, electron/main/core/control): main passes on the requests
 // for what the window owns, and this answers them with the Studio's own actions, as a click would do them: going
 // live and stopping, the mixer's inputs (control-mixer.ts), scenes and their inputs (control-scenes.ts). Main asks
-// for the meters every 50 ms while a client subscribed to InputVolumeMeters, and only then.
+// for the meters every 50 ms while a client subscribed to InputVolumeMeters, and only then. StartStream and
+// StopStream come from main once it has answered the client or checked there is something to stop
+// (control/obs-output.ts): the answer here says how the start or the stop ended.
 import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
 import type { BroadcastState, ControlRequest } from '../../../electron/ipc-contract.js';
 import { answerMixerRequest, followMixerForControl, volumeMeters } from './control-mixer.js';
 import { answerScenesRequest, answerVendorRequest, followScenesForControl, sceneInputs } from './control-scenes.js';
 import { call, onair } from './onair.js';
-import { useStudio } from './store.js';
+import { goLiveStarting, useStudio } from './store.js';
 import { madeStudioMixer } from './studio-mixer.js';
 
 export interface ControlAnswer {
@@ -32,16 +34,16 @@ async function stop(): Promise<ControlAnswer> {
 }
 
 export async function answerControl(req: ControlRequest): Promise<ControlAnswer> {
-  const active = ACTIVE.includes(useStudio.getState().broadcast.kind);
   switch (req.requestType) {
     case 'StartStream':
-      return active ? { code: RequestStatus.OutputRunning, comment: 'The stream is already running.' } : start();
+      // A Go Live clicked here may be on its way before main has heard of it.
+      return ACTIVE.includes(useStudio.getState().broadcast.kind) || goLiveStarting()
+        ? { code: RequestStatus.OutputRunning, comment: 'The stream is already running.' }
+        : start();
     case 'StopStream':
-      return active ? stop() : { code: RequestStatus.OutputNotRunning, comment: 'The stream is not running.' };
-    case 'ToggleStream': {
-      const r = active ? await stop() : await start();
-      return r.code === RequestStatus.Success ? ok({ outputActive: !active }) : r;
-    }
+      // Main saw something to stop; this window may not have heard of the start yet (its events wait behind the
+      // work of starting): stopped all the same, after a start still on its way.
+      return stop();
     case 'CallVendorRequest':
       return answerVendorRequest(req.requestData);
     case 'GetInputList': {

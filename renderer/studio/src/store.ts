@@ -77,6 +77,17 @@ const DEFAULT_PRESET: PresetName = 'Smooth 720p30';
 const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
 
 /**
+ * A Go Live in progress (the engine's probe and encoders take a while before main hears of it): a second Go Live (a
+ * click and a remote control's StartStream) shares it, and a Stop waits for it so that it stops what it started.
+ */
+let starting: Promise<void> | null = null;
+
+/** Whether a Go Live is still on its way (the remote control refuses another start meanwhile). */
+export function goLiveStarting(): boolean {
+  return starting !== null;
+}
+
+/**
  * What a new broadcast state leaves of the figures: health only while live; the sparkline and the program picture
  * for the whole broadcast (through reconnects), cleared when it ends or a new one starts. Pure.
  */
@@ -182,32 +193,13 @@ export const useStudio = create<StudioState>((set, get) => ({
     set({ session: s });
   },
 
-  async goLive() {
-    const st = get();
-    const source = st.sources?.sources.find((x) => x.id === st.sourceId)?.spec ?? { kind: 'test' as const };
-    const settings: StudioSettings = {
-      source,
-      preset: st.preset,
-      encoder: st.encoder,
-      bitrateKbps: st.bitrateKbps,
-      fps: st.fps,
-      keyframeSeconds: st.keyframeSeconds,
-      ...(st.pip ? { pip: st.pip } : {}),
-      ...(st.recordPath.trim() ? { recordPath: st.recordPath.trim() } : {}),
-      ...microphoneSettings(st.micChoice, st.micOther, st.sources?.microphones ?? []),
-      ...(st.systemAudio ? { systemAudio: true } : {}),
-    };
-    set({ error: null });
-    try {
-      if (st.mode === 'engine') await startEngineLive({ ...settings, mode: 'engine' }, (err) => set({ error: err.message }));
-      const status = st.mode === 'engine' ? await call('broadcast:status', {}) : await call('broadcast:start', { settings });
-      set({ broadcast: status.state, ...figuresAfter(status.state) });
-    } catch (err) {
-      set({ error: (err as Error).message });
-    }
+  goLive() {
+    starting ??= goLive().finally(() => (starting = null));
+    return starting;
   },
 
   async stop() {
+    await starting;
     try {
       await stopEngineLive();
       const status = await call('broadcast:stop', {});
@@ -217,3 +209,30 @@ export const useStudio = create<StudioState>((set, get) => ({
     }
   },
 }));
+
+/** Go Live with the settings shown: the engine in this window, or main's pipeline. */
+async function goLive(): Promise<void> {
+  const { getState: get, setState: set } = useStudio;
+  const st = get();
+  const source = st.sources?.sources.find((x) => x.id === st.sourceId)?.spec ?? { kind: 'test' as const };
+  const settings: StudioSettings = {
+    source,
+    preset: st.preset,
+    encoder: st.encoder,
+    bitrateKbps: st.bitrateKbps,
+    fps: st.fps,
+    keyframeSeconds: st.keyframeSeconds,
+    ...(st.pip ? { pip: st.pip } : {}),
+    ...(st.recordPath.trim() ? { recordPath: st.recordPath.trim() } : {}),
+    ...microphoneSettings(st.micChoice, st.micOther, st.sources?.microphones ?? []),
+    ...(st.systemAudio ? { systemAudio: true } : {}),
+  };
+  set({ error: null });
+  try {
+    if (st.mode === 'engine') await startEngineLive({ ...settings, mode: 'engine' }, (err) => set({ error: err.message }));
+    const status = st.mode === 'engine' ? await call('broadcast:status', {}) : await call('broadcast:start', { settings });
+    set({ broadcast: status.state, ...figuresAfter(status.state) });
+  } catch (err) {
+    set({ error: (err as Error).message });
+  }
+}

@@ -1,15 +1,21 @@
-// What each obs-websocket request does in the Studio. The stream's state and the server settings live in main and are
-// answered here; everything the window's engine owns (scenes, inputs, the mixer, going live with the window's
-// settings, Onair's vendor requests but for the vertical output's destination) is passed to the window, which
-// answers (renderer/studio/src/control.ts).
+// What each obs-websocket request does in the Studio. The stream's state, its figures and the server settings live in
+// main and are answered here; going live and stopping are main's answers too (obs-output.ts), the window doing the
+// work as Go Live does; everything else the window's engine owns (scenes, inputs, the mixer, Onair's vendor requests
+// but for the vertical output's destination) is passed to the window, which answers (renderer/studio/src/control.ts).
 import { maskKey } from '../../../ipc-contract.js';
 import type { BroadcastStatus, VerticalDestination, VerticalDestinationChange } from '../../../ipc-contract.js';
+import type { OutputFigures } from '../studio-live.js';
+import type { ObsOutput } from './obs-output.js';
 import { onairVendorRequest } from './obs-vertical.js';
 import { fail, ok, OBS_WEBSOCKET_VERSION, RequestStatus, RPC_VERSION, type RequestResult } from './obs-protocol.js';
 
 /** What the requests answered in main need from the Studio. */
 export interface MainSide {
   status(): BroadcastStatus;
+  /** The stream output's figures (GetStreamStatus). */
+  output(): OutputFigures;
+  /** StartStream, StopStream, ToggleStream. */
+  stream: Pick<ObsOutput, 'start' | 'stop' | 'toggle'>;
   /** The RTMP server and key in use (custom or the Onair account's), or null when signed out. */
   service(): { server: string; key: string } | null;
   useCustomServer(server: string, key: string): Promise<void>;
@@ -25,9 +31,6 @@ export interface MainSide {
 
 /** Requests the window's engine answers (forwarded as they are). */
 export const WINDOW_REQUESTS = [
-  'StartStream',
-  'StopStream',
-  'ToggleStream',
   'GetSceneList',
   'GetCurrentProgramScene',
   'SetCurrentProgramScene',
@@ -49,7 +52,15 @@ export const WINDOW_REQUESTS = [
   'CallVendorRequest',
 ] as const;
 
-const MAIN_REQUESTS = ['GetVersion', 'GetStreamStatus', 'GetStreamServiceSettings', 'SetStreamServiceSettings'] as const;
+const MAIN_REQUESTS = [
+  'GetVersion',
+  'GetStreamStatus',
+  'StartStream',
+  'StopStream',
+  'ToggleStream',
+  'GetStreamServiceSettings',
+  'SetStreamServiceSettings',
+] as const;
 
 export const SUPPORTED_REQUESTS: readonly string[] = [...MAIN_REQUESTS, ...WINDOW_REQUESTS].sort();
 
@@ -60,7 +71,7 @@ export function timecode(ms: number): string {
   return `${pad(Math.floor(t / 3_600_000))}:${pad(Math.floor(t / 60_000) % 60)}:${pad(Math.floor(t / 1000) % 60)}.${pad(t % 1000, 3)}`;
 }
 
-export async function handleRequest(side: MainSide, requestType: string, data: Record<string, unknown>, now = Date.now()): Promise<RequestResult> {
+export async function handleRequest(side: MainSide, requestType: string, data: Record<string, unknown>): Promise<RequestResult> {
   switch (requestType) {
     case 'GetVersion':
       return ok({
@@ -74,21 +85,25 @@ export async function handleRequest(side: MainSide, requestType: string, data: R
         platformDescription: 'Onair Studio',
       });
     case 'GetStreamStatus': {
-      const { state, health } = side.status();
-      const active = state.kind === 'live' || state.kind === 'reconnecting';
-      const since = state.kind === 'live' ? state.since : null;
-      const duration = since ? now - since : (health?.uptimeSeconds ?? 0) * 1000;
+      // Active only once live (not while starting), and through reconnects after that, as OBS's output is.
+      const f = side.output();
       return ok({
-        outputActive: active,
-        outputReconnecting: state.kind === 'reconnecting',
-        outputTimecode: timecode(active ? duration : 0),
-        outputDuration: active ? duration : 0,
-        outputCongestion: 0,
-        outputBytes: 0,
-        outputSkippedFrames: health?.droppedFrames ?? 0,
-        outputTotalFrames: health ? Math.round(health.fps * health.uptimeSeconds) : 0,
+        outputActive: f.active,
+        outputReconnecting: f.reconnecting,
+        outputTimecode: timecode(f.durationMs),
+        outputDuration: f.durationMs,
+        outputCongestion: f.congestion,
+        outputBytes: f.bytes,
+        outputSkippedFrames: f.skippedFrames,
+        outputTotalFrames: f.totalFrames,
       });
     }
+    case 'StartStream':
+      return side.stream.start();
+    case 'StopStream':
+      return side.stream.stop();
+    case 'ToggleStream':
+      return side.stream.toggle();
     case 'GetStreamServiceSettings': {
       const s = side.service();
       // The key is write-only here: a control client can set it, never read it back (masked, like the window shows it).

@@ -2,6 +2,7 @@
 // its encodings, against the real StudioCore with the real pipeline and a real Onair server. The window's part of a
 // request is played here by answering main's 'control:request' events through 'control:reply', as the window does,
 // and its meters by answering main's 'control:meters' ticks with a fixed InputVolumeMeters through 'control:event'.
+// Its StartStream goes live as Go Live does, slower than the 5 s a window request gets (an engine warming up).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { OBSWebSocket as ObsJson, EventSubscription } from 'obs-websocket-js/json';
@@ -17,6 +18,11 @@ import { StudioCore } from '../studio-core.js';
 /** What the window answers every meters tick with: OBS's shape, [magnitude, peak, input peak] per channel. */
 const METERS = { inputs: [{ inputName: 'Microphone', inputUuid: 'mic', inputLevelsMul: [[0.0625, 0.125, 0.25]] }] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How long the window's start takes here: longer than a window request may take (WINDOW_ANSWER_MS). */
+const SLOW_START_MS = 6500;
+const GO_LIVE = {
+  settings: { source: { kind: 'test' as const }, preset: 'Low bandwidth 480p', encoder: 'libx264', bitrateKbps: 800, fps: 30, keyframeSeconds: 1 },
+};
 
 describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
   let server: TestServer;
@@ -48,6 +54,17 @@ describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
           const req = payload as EventMap['control:request'];
           const vendor =
             req.requestType === 'CallVendorRequest' ? (req.requestData as { requestType: string; requestData?: { width?: number } }) : null;
+          // Go Live and Stop as the window does them: main's broadcast, its outcome as the answer.
+          const act =
+            req.requestType === 'StartStream'
+              ? sleep(SLOW_START_MS).then(() => core.handle('broadcast:start', GO_LIVE))
+              : req.requestType === 'StopStream'
+                ? core.handle('broadcast:stop', {})
+                : null;
+          if (act) {
+            void act.then((r) => core.handle('control:reply', { id: req.id, ...(r.ok ? { code: 100 } : { code: 702, comment: r.error.message }) }));
+            return;
+          }
           const answer =
             req.requestType === 'GetSceneList'
               ? { code: 100, data: { currentProgramSceneName: 'Screen + camera', scenes: [{ sceneName: 'Screen + camera', sceneIndex: 0 }] } }
@@ -192,9 +209,7 @@ describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
     const states: string[] = [];
     obs.on('StreamStateChanged', (e) => states.push(e.outputState));
     assert.equal((await obs.call('GetStreamStatus')).outputActive, false);
-    await call('broadcast:start', {
-      settings: { source: { kind: 'test' }, preset: 'Low bandwidth 480p', encoder: 'libx264', bitrateKbps: 800, fps: 30, keyframeSeconds: 1 },
-    });
+    await call('broadcast:start', GO_LIVE);
     await waitFor('live', () => states.includes('OBS_WEBSOCKET_OUTPUT_STARTED'), 30_000, 50);
     await waitFor('a second of stream', async () => (await obs.call('GetStreamStatus')).outputDuration > 1000, 10_000, 200);
     const status = await obs.call('GetStreamStatus');
@@ -215,6 +230,59 @@ describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
     await waitFor('stopped', () => states.includes('OBS_WEBSOCKET_OUTPUT_STOPPED'), 10_000, 50);
     assert.deepEqual(states, ['OBS_WEBSOCKET_OUTPUT_STARTING', 'OBS_WEBSOCKET_OUTPUT_STARTED', 'OBS_WEBSOCKET_OUTPUT_STOPPED']);
     assert.ok(!JSON.stringify(events.filter((e) => e.name !== 'session:changed')).includes(me.channel.streamKey), 'no key in any event');
+  });
+
+  test('StartStream answers at once while the window takes its time: STARTING, then STARTED; 500 while starting or live', async () => {
+    const me = await newStreamer(server.base, 'starter');
+    await call('session:useCustom', { rtmpUrl: server.rtmpBase, streamKey: me.channel.streamKey });
+    const obs = new ObsJson();
+    clients.push(obs);
+    await obs.connect(url, password, { rpcVersion: 1, eventSubscriptions: EventSubscription.Outputs });
+    const states: string[] = [];
+    obs.on('StreamStateChanged', (e) => states.push(`${e.outputState}${e.outputActive ? ' (active)' : ''}`));
+
+    const t0 = performance.now();
+    await obs.call('StartStream');
+    const answeredMs = performance.now() - t0;
+    console.log(`StartStream answered in ${answeredMs.toFixed(0)} ms; the window takes ${SLOW_START_MS} ms`);
+    assert.ok(answeredMs < 2000, `answered in ${answeredMs} ms`);
+    await waitFor('starting', () => states.length > 0, 2000, 20);
+    assert.deepEqual(states, ['OBS_WEBSOCKET_OUTPUT_STARTING']);
+    await assert.rejects(obs.call('StartStream'), (e: { code?: number }) => e.code === 500, 'while starting');
+    const starting = await obs.call('GetStreamStatus');
+    assert.deepEqual([starting.outputActive, starting.outputBytes, starting.outputDuration], [false, 0, 0], 'not active before live');
+
+    await waitFor('live', () => states.length > 1, 45_000, 50);
+    assert.deepEqual(states, ['OBS_WEBSOCKET_OUTPUT_STARTING', 'OBS_WEBSOCKET_OUTPUT_STARTED (active)']);
+    await assert.rejects(obs.call('StartStream'), (e: { code?: number }) => e.code === 500, 'while live');
+
+    // The figures: bytes that grow, and match what the server received (sampled about once a second).
+    await waitFor('bytes', async () => (await obs.call('GetStreamStatus')).outputBytes > 0, 10_000, 100);
+    await sleep(3000);
+    const a = await obs.call('GetStreamStatus');
+    await sleep(2000);
+    const b = await obs.call('GetStreamStatus');
+    const received = server.rtmp.stats().streams.find((x) => x.channel === me.channel.name)?.publisher;
+    const kbps = core.lastHealth?.bitrateKbps ?? 0;
+    console.log(
+      `outputBytes ${a.outputBytes} -> ${b.outputBytes}, server received ${received?.bytesIn} (${Math.round((received?.bwIn ?? 0) / 1000)} kb/s); shown ${kbps} kb/s`,
+    );
+    assert.equal(b.outputActive, true);
+    assert.ok(b.outputBytes > a.outputBytes, 'outputBytes grows');
+    assert.ok(b.outputDuration >= a.outputDuration + 1500 && b.outputTotalFrames > a.outputTotalFrames, JSON.stringify(b));
+    const bytesIn = received?.bytesIn ?? 0;
+    const perSecond = ((GO_LIVE.settings.bitrateKbps + 128) * 1000) / 8;
+    assert.ok(b.outputBytes <= bytesIn * 1.05 && b.outputBytes >= bytesIn - 3 * perSecond, `${b.outputBytes} bytes said, ${bytesIn} received`);
+    assert.ok(Math.abs(kbps - (received?.bwIn ?? 0) / 1000) <= 0.25 * kbps, `shown ${kbps} kb/s, the server ${received?.bwIn} b/s`);
+    const configured = GO_LIVE.settings.bitrateKbps + 128;
+    assert.ok(Math.abs(kbps - configured) <= 0.25 * configured, `shown ${kbps} kb/s, configured ${configured}`);
+
+    await obs.call('StopStream');
+    await waitFor('stopped', () => states.length > 2, 15_000, 50);
+    assert.deepEqual(states.slice(2), ['OBS_WEBSOCKET_OUTPUT_STOPPED']);
+    assert.equal((await obs.call('GetStreamStatus')).outputBytes, 0, 'the figures went with the stream');
+    await assert.rejects(obs.call('StopStream'), (e: { code?: number }) => e.code === 501);
+    await obs.disconnect();
   });
 
   test("Onair's vertical output: its destination is main's; a key goes in, never out, nor to the window", async () => {

@@ -6,6 +6,7 @@ import type { BroadcastState } from '../../../broadcast/types.js';
 import type { ControlInfo, EventMap, EventName } from '../../../ipc-contract.js';
 import type { SecretStore } from '../secret-store.js';
 import { EventSubscription, fail, RequestStatus, type RequestResult } from './obs-protocol.js';
+import { ObsOutput } from './obs-output.js';
 import { handleRequest, type MainSide } from './obs-requests.js';
 import { ObsWebSocketServer } from './obs-server.js';
 
@@ -31,42 +32,32 @@ export function parseControlSettings(json: string): ControlSettings | null {
   }
 }
 
-/** StreamStateChanged's outputState for a broadcast state (obs-websocket's names). */
-export function outputState(s: BroadcastState, previous: BroadcastState['kind']): { outputActive: boolean; outputState: string } {
-  switch (s.kind) {
-    case 'connecting':
-      return {
-        outputActive: previous === 'reconnecting',
-        outputState: previous === 'reconnecting' ? 'OBS_WEBSOCKET_OUTPUT_RECONNECTING' : 'OBS_WEBSOCKET_OUTPUT_STARTING',
-      };
-    case 'live':
-      return { outputActive: true, outputState: previous === 'reconnecting' ? 'OBS_WEBSOCKET_OUTPUT_RECONNECTED' : 'OBS_WEBSOCKET_OUTPUT_STARTED' };
-    case 'reconnecting':
-      return { outputActive: true, outputState: 'OBS_WEBSOCKET_OUTPUT_RECONNECTING' };
-    default:
-      return { outputActive: false, outputState: 'OBS_WEBSOCKET_OUTPUT_STOPPED' };
-  }
-}
-
 export class StudioControl {
   private server: ObsWebSocketServer | null = null;
   private boundPort: number | null = null;
   private error: string | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, (r: RequestResult) => void>();
-  private lastKind: BroadcastState['kind'] = 'idle';
+  /** StartStream / StopStream / ToggleStream and StreamStateChanged. */
+  private readonly output: ObsOutput;
   /** Asks the window for its meters every METERS_PERIOD_MS while a client subscribed to InputVolumeMeters. */
   private metersTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly o: {
       store: SecretStore<ControlSettings>;
-      main: Omit<MainSide, 'forward'>;
+      main: Omit<MainSide, 'forward' | 'stream'>;
       emit<E extends EventName>(event: E, payload: EventMap[E]): void;
       /** 0 in tests: any free port whatever the setting says. */
       portOverride?: number;
     },
-  ) {}
+  ) {
+    this.output = new ObsOutput({
+      ...o.main,
+      forward: (t, d, ms) => this.forward(t, d, ms),
+      emit: (data) => this.server?.emit({ eventType: 'StreamStateChanged', intent: EventSubscription.Outputs, data }),
+    });
+  }
 
   /** Starts the server when the saved settings say so (the app's start). */
   async start(): Promise<ControlInfo> {
@@ -117,11 +108,9 @@ export class StudioControl {
     }
   }
 
-  broadcastState(s: BroadcastState): void {
-    if (s.kind === this.lastKind) return;
-    const previous = this.lastKind;
-    this.lastKind = s.kind;
-    this.server?.emit({ eventType: 'StreamStateChanged', intent: EventSubscription.Outputs, data: outputState(s, previous) });
+  /** Main's broadcast changed state; `active`: live, or reconnecting after having been live. */
+  broadcastState(s: BroadcastState, active: boolean): void {
+    this.output.broadcastState(s, active);
   }
 
   async close(): Promise<void> {
@@ -148,7 +137,7 @@ export class StudioControl {
       host: '127.0.0.1',
       port: this.o.portOverride ?? s.port,
       password: s.password,
-      handle: (type, data) => handleRequest({ ...this.o.main, forward: (t, d) => this.forward(t, d) }, type, data),
+      handle: (type, data) => handleRequest({ ...this.o.main, stream: this.output, forward: (t, d) => this.forward(t, d) }, type, data),
       onSubscriptions: () => this.syncMeters(),
     });
     try {
@@ -161,13 +150,13 @@ export class StudioControl {
     }
   }
 
-  private forward(requestType: string, requestData: Record<string, unknown>): Promise<RequestResult> {
+  private forward(requestType: string, requestData: Record<string, unknown>, timeoutMs = WINDOW_ANSWER_MS): Promise<RequestResult> {
     const id = this.nextId++;
     return new Promise<RequestResult>((resolve) => {
       const t = setTimeout(() => {
         this.pending.delete(id);
         resolve(fail(RequestStatus.RequestProcessingFailed, 'The Studio window did not answer (is it open?).'));
-      }, WINDOW_ANSWER_MS);
+      }, timeoutMs);
       t.unref();
       this.pending.set(id, (r) => {
         clearTimeout(t);

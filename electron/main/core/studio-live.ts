@@ -1,0 +1,171 @@
+// The broadcast the Studio hosts, as main keeps it: the one running (main's ffmpeg pipeline or the engine's sender
+// thread), its state, its figures, the vertical output's state and the program picture, and what the window and the
+// remote control are told of them. Both modes report through the same 'state' and 'health' events, so the window's
+// health line and obs-websocket's GetStreamStatus read the same figures whoever encodes. Plain Node, no Electron.
+import type { BroadcastHealth, BroadcastState, DestinationStatus } from '../../broadcast/types.js';
+import { EngineSenderThread } from '../../broadcast/engine-sender-thread.js';
+import type { BroadcastStatus, EventMap, EventName } from '../../ipc-contract.js';
+import type { BroadcastLike } from './pipeline.js';
+
+export const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
+/**
+ * The window's health line moves about once a second (its sparkline keeps the last 60): the engine sender reports
+ * four times a second for the control API's counters, and the window is told no more often than this (which every
+ * one of ffmpeg's once-a-second reports passes).
+ */
+const HEALTH_SHOWN_MS = 800;
+
+/** The stream output as obs-websocket's GetStreamStatus describes it. */
+export interface OutputFigures {
+  /** Live, or reconnecting after having been live (OBS keeps an output active through its reconnects). */
+  active: boolean;
+  reconnecting: boolean;
+  /** Since the broadcast first went live. */
+  durationMs: number;
+  bytes: number;
+  congestion: number;
+  skippedFrames: number;
+  totalFrames: number;
+}
+
+const NO_OUTPUT: OutputFigures = { active: false, reconnecting: false, durationMs: 0, bytes: 0, congestion: 0, skippedFrames: 0, totalFrames: 0 };
+
+export class StudioLive {
+  private broadcast: BroadcastLike | null = null;
+  private current: BroadcastState = { kind: 'idle' };
+  /** The figures shown while live; null otherwise (nothing frozen after Stop). */
+  private shown: BroadcastHealth | null = null;
+  private shownAt = 0;
+  /** The latest figures of this broadcast, kept through its reconnects for GetStreamStatus. */
+  private counters: BroadcastHealth | null = null;
+  /** When this broadcast first went live; null before (and for a broadcast that never did). */
+  private liveSince: number | null = null;
+  /** The vertical output's state while the broadcast has one (engine mode), else null. */
+  private vertical: BroadcastState | null = null;
+  /** The latest picture of the broadcast's program (a data URL), while one runs. */
+  private frame: string | null = null;
+
+  constructor(
+    private readonly o: {
+      emit<E extends EventName>(event: E, payload: EventMap[E]): void;
+      /** Every state change, with whether the output is active in OBS's sense (the remote control's events). */
+      onState(s: BroadcastState, active: boolean): void;
+    },
+  ) {}
+
+  get state(): BroadcastState {
+    return this.current;
+  }
+
+  get health(): BroadcastHealth | null {
+    return this.shown;
+  }
+
+  get programFrame(): string | null {
+    return this.frame;
+  }
+
+  get active(): boolean {
+    return ACTIVE.includes(this.current.kind);
+  }
+
+  status(): BroadcastStatus {
+    return { state: this.current, health: this.shown, vertical: this.vertical };
+  }
+
+  output(now = Date.now()): OutputFigures {
+    if (this.liveSince === null || !this.active) return NO_OUTPUT;
+    const c = this.counters;
+    return {
+      active: true,
+      reconnecting: this.current.kind !== 'live',
+      durationMs: Math.max(0, now - this.liveSince),
+      bytes: c?.bytesSent ?? 0,
+      congestion: c?.congestion ?? 0,
+      skippedFrames: c?.droppedFrames ?? 0,
+      totalFrames: c ? c.framesSent + c.droppedFrames : 0,
+    };
+  }
+
+  /** One media message from the engine's media channel: dropped unless an engine broadcast runs. */
+  engineChunk(message: ArrayBuffer | ArrayBufferView): void {
+    const b = this.broadcast;
+    if (b instanceof EngineSenderThread) b.push(message);
+  }
+
+  /** Hosts `b` from now on (the previous broadcast, ended, is let go) and starts it. */
+  async start(b: BroadcastLike): Promise<BroadcastStatus> {
+    this.broadcast?.removeAllListeners();
+    this.broadcast = b;
+    this.shown = this.counters = null;
+    this.shownAt = 0;
+    this.liveSince = null;
+    this.frame = null;
+    b.on('state', (st: BroadcastState) => this.broadcast === b && this.setState(st));
+    b.on('health', (h: BroadcastHealth) => {
+      if (this.broadcast !== b || this.current.kind !== 'live') return;
+      this.counters = this.shown = h;
+      const now = Date.now();
+      if (now - this.shownAt < HEALTH_SHOWN_MS) return;
+      this.shownAt = now;
+      this.o.emit('broadcast:health', h);
+    });
+    // The vertical output (engine mode) has a state of its own, shown beside the main one; it never sets the main one.
+    this.vertical = b instanceof EngineSenderThread ? b.verticalState : null;
+    this.o.emit('broadcast:vertical', this.vertical ?? { kind: 'idle' });
+    b.on('vertical', (st: BroadcastState) => {
+      if (this.broadcast !== b) return;
+      this.vertical = st;
+      this.o.emit('broadcast:vertical', st);
+    });
+    b.on('destinations', (d: DestinationStatus[]) => this.broadcast === b && this.o.emit('broadcast:destinations', d));
+    b.on('preview', (jpeg: Buffer) => {
+      if (this.broadcast !== b || !this.active) return;
+      this.frame = `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+      this.o.emit('broadcast:preview', { dataUrl: this.frame });
+    });
+    await b.start();
+    if (this.current !== b.state) this.setState(b.state);
+    return this.status();
+  }
+
+  async stop(): Promise<BroadcastStatus> {
+    // The broadcast's own state, not the window's: an engine broadcast is 'idle' until its sender thread has
+    // started, and a Stop then (the window's encoder failing at its start) must end it all the same.
+    const b = this.broadcast;
+    if (b && (ACTIVE.includes(b.state.kind) || (b instanceof EngineSenderThread && b.state.kind === 'idle'))) await b.stop();
+    return this.status();
+  }
+
+  /** Stops a running broadcast and waits for its end (or 5 s): the app quits, the bridge closes. */
+  async dispose(): Promise<void> {
+    const b = this.broadcast;
+    if (!b || !this.active) return;
+    const ended = new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 5000);
+      b.on('state', (s: BroadcastState) => {
+        if (s.kind === 'ended' || s.kind === 'failed') {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    await b.stop();
+    await ended;
+  }
+
+  private setState(s: BroadcastState): void {
+    this.current = s;
+    if (s.kind === 'live') this.liveSince ??= Date.now();
+    // Figures and pictures describe a running stream: once it ends or fails they are gone, not frozen. The counters
+    // stay through a reconnect (GetStreamStatus keeps counting); the health line shows nothing meanwhile.
+    if (s.kind !== 'live') this.shown = null;
+    if (!this.active) {
+      this.frame = null;
+      this.counters = null;
+      this.liveSince = null;
+    }
+    this.o.emit('broadcast:state', s);
+    this.o.onState(s, this.output().active);
+  }
+}

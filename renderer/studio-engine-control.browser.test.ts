@@ -1,0 +1,178 @@
+// The engine mode ("Encode with: This app") driven by a remote control as OBS tools drive it, and its figures: the
+// built Studio in Chromium (fake microphone and screen; the camera a file of moving noise, so that the encoder spends
+// the bitrate it is given) through the dev bridge, a real Onair server, and obs-websocket-js. StartStream answers at once although the page's encoder takes a while to start, and
+// StreamStateChanged says STARTING then STARTED; a second StartStream answers 500. While live, GetStreamStatus's
+// outputBytes grows with what the server receives, and the health line's bitrate is the configured one (video and
+// audio) and the server's.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { OBSWebSocket, EventSubscription } from 'obs-websocket-js/json';
+import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
+import { builtApp, CHROMIUM, CHROMIUM_ARGS, turnOnRemoteControl } from '../server/test-support/browser.js';
+import { ffmpegPath as FFMPEG, freePort, runOk, waitFor } from '../server/test-support/process.js';
+import { startTestServer, type TestServer } from '../server/test-support/server.js';
+
+const STEP_MS = 30_000;
+const PRESET = { name: 'Low bandwidth 480p', videoKbps: 1200, fps: 30 };
+/** The engine's AAC (electron/main/core/studio-broadcast.ts). */
+const AUDIO_KBPS = 128;
+const FAKE_MEDIA_ARGS = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--auto-select-desktop-capture-source=Entire screen',
+  '--autoplay-policy=no-user-gesture-required',
+];
+/**
+ * Two seconds of moving noise, looped by Chromium as the camera. Chromium's own fake camera is a plain picture that
+ * H.264 codes in a fraction of any bitrate: the figures would then say little about the configured one.
+ */
+const NOISE_Y4M = ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-t', '2', '-pix_fmt', 'yuv420p'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('engine mode under a remote control: StartStream at once, real figures', { timeout: 240_000 }, () => {
+  let server: TestServer;
+  let bridge: DevBridge;
+  let browser: Browser;
+  let page: Page;
+  let work: string;
+  const pageErrors: string[] = [];
+  const username = `ctl${Date.now().toString(36).slice(-6)}`;
+
+  before(async () => {
+    const dist = builtApp('studio', 'stale');
+    work = mkdtempSync(path.join(tmpdir(), 'onair-engine-control-'));
+    // A fixed RTMP port, so the channel's rtmpUrl (what the Studio is told) is the real one.
+    const rtmpPort = await freePort();
+    server = await startTestServer({ ONAIR_RTMP_PORT: String(rtmpPort), ONAIR_RTMP_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpPort}/live` });
+    bridge = await startDevBridge({ staticDir: dist, ffmpegPath: FFMPEG, dataDir: work });
+    const camera = path.join(work, 'noise.y4m');
+    await runOk(FFMPEG, ['-v', 'error', '-y', ...NOISE_Y4M, camera]);
+    const signedIn = await bridge.core.handle('session:signIn', {
+      serverUrl: server.base,
+      username,
+      password: `pw-${username}-123456`,
+      register: true,
+    });
+    assert.ok(signedIn.ok, JSON.stringify(signedIn));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS, `--use-file-for-fake-video-capture=${camera}`],
+    });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+    await context.grantPermissions(['camera', 'microphone'], { origin: bridge.url });
+    page = await context.newPage();
+    page.setDefaultTimeout(STEP_MS);
+    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  });
+
+  after(async () => {
+    await bridge?.core.dispose().catch(() => {});
+    await browser?.close().catch(() => {});
+    await bridge?.close().catch(() => {});
+    await server?.stop().catch(() => {});
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('StartStream: success at once, STARTING then STARTED, 500 again; outputBytes and the bitrate are what was sent', async () => {
+    // As the headless Studio opens it: the engine encodes, the screen source opens without a picker.
+    await page.goto(`${bridge.url}/?encode=engine&screen=direct`);
+    await page.getByTestId('account').filter({ hasText: username }).waitFor();
+    await page.getByTestId('preset').selectOption(PRESET.name);
+    const { url, password } = await turnOnRemoteControl(page);
+    const obs = new OBSWebSocket();
+    await obs.connect(url, password, { rpcVersion: 1, eventSubscriptions: EventSubscription.Outputs | EventSubscription.Scenes });
+    try {
+      // The page's workspace (scenes, sources, compositor) is up once it answers a scene request.
+      await waitFor(
+        'the window answers',
+        () => obs.call('GetSceneList').catch((e: { code?: number }) => (e.code === 702 ? null : Promise.reject(e))),
+        STEP_MS,
+        200,
+      );
+      // The camera alone on air: the noise fills the picture.
+      await obs.call('SetCurrentProgramScene', { sceneName: 'Camera' });
+      const states: { state: string; active: boolean; at: number }[] = [];
+      obs.on('StreamStateChanged', (e) => states.push({ state: e.outputState, active: e.outputActive, at: performance.now() }));
+
+      const t0 = performance.now();
+      await obs.call('StartStream');
+      const answeredMs = performance.now() - t0;
+      const startedBefore = states.some((s) => s.state === 'OBS_WEBSOCKET_OUTPUT_STARTED');
+      await assert.rejects(obs.call('StartStream'), (e: { code?: number }) => e.code === 500, 'a second StartStream while starting');
+      const early = await obs.call('GetStreamStatus');
+      const earlyAt = performance.now();
+      await waitFor('STARTED', () => states.some((s) => s.state === 'OBS_WEBSOCKET_OUTPUT_STARTED'), 60_000, 50);
+      const liveMs = states.find((s) => s.state === 'OBS_WEBSOCKET_OUTPUT_STARTED')!.at - t0;
+      console.log(`StartStream answered in ${answeredMs.toFixed(0)} ms; STARTED after ${liveMs.toFixed(0)} ms`);
+      // Answered once starting has begun, not once the page's encoder has started and main's connection is live.
+      assert.ok(answeredMs < 2000 && !startedBefore, `StartStream answered in ${answeredMs.toFixed(0)} ms, live before: ${startedBefore}`);
+      assert.deepEqual(
+        states.map((s) => [s.state, s.active]),
+        [
+          ['OBS_WEBSOCKET_OUTPUT_STARTING', false],
+          ['OBS_WEBSOCKET_OUTPUT_STARTED', true],
+        ],
+      );
+      if (earlyAt < t0 + liveMs) assert.equal(early.outputActive, false, 'not active while starting');
+      await assert.rejects(obs.call('StartStream'), (e: { code?: number }) => e.code === 500, 'a second StartStream while live');
+
+      // A few seconds of stream; then, over 6 s, the figures as a tool and the health line show them beside the bytes
+      // the server received meanwhile.
+      await page.locator('[data-testid="state"][data-state="live"]').waitFor();
+      await waitFor('bytes sent', async () => (await obs.call('GetStreamStatus')).outputBytes > 0, STEP_MS, 200);
+      await sleep(4000);
+      const received = () => server.rtmp.stats().streams.find((x) => x.channel === username)?.publisher.bytesIn ?? 0;
+      const a = await obs.call('GetStreamStatus');
+      const from = { at: performance.now(), bytes: received() };
+      const shown: { kbps: number; fps: number }[] = [];
+      while (performance.now() - from.at < 6000) {
+        await sleep(500);
+        const kbps = Number(/(\d+) kb\/s/.exec((await page.getByTestId('health-bitrate').textContent()) ?? '')?.[1] ?? NaN);
+        shown.push({ kbps, fps: Number(await page.getByTestId('health-fps').textContent()) });
+      }
+      const b = await obs.call('GetStreamStatus');
+      const to = { at: performance.now(), bytes: received() };
+      const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+      const shownKbps = mean(shown.map((x) => x.kbps));
+      const fps = mean(shown.map((x) => x.fps));
+      const serverKbps = ((to.bytes - from.bytes) * 8) / (to.at - from.at);
+      console.log(
+        `outputBytes ${a.outputBytes} -> ${b.outputBytes} (server received ${to.bytes}); frames ${b.outputTotalFrames}, ` +
+          `skipped ${b.outputSkippedFrames}; shown ${shown.map((x) => x.kbps).join(' ')} kb/s at ${fps.toFixed(1)} fps, ` +
+          `the server ${serverKbps.toFixed(0)} kb/s`,
+      );
+      assert.equal(b.outputActive, true);
+      assert.equal(b.outputReconnecting, false);
+      assert.ok(b.outputBytes > a.outputBytes, `outputBytes grows: ${a.outputBytes} -> ${b.outputBytes}`);
+      assert.ok(b.outputTotalFrames > a.outputTotalFrames && b.outputDuration >= a.outputDuration + 5000, JSON.stringify(b));
+      assert.match(b.outputTimecode, /^00:00:\d\d\.\d{3}$/);
+      // What the sender says it sent is what the server received, but for the last fraction of a second.
+      const perSecond = ((PRESET.videoKbps + AUDIO_KBPS) * 1000) / 8;
+      assert.ok(b.outputBytes <= to.bytes * 1.02 && b.outputBytes >= to.bytes - perSecond, `${b.outputBytes} bytes said, ${to.bytes} received`);
+      // The bitrate shown is the bytes sent over the last seconds: the server's figure, and the configured one. The
+      // encoder spends its bitrate per frame, so on a machine too busy to draw every frame the stream is as much
+      // lighter: the video's share is judged at the rate the frames came.
+      assert.ok(
+        Math.abs(shownKbps - serverKbps) <= 0.25 * serverKbps,
+        `shown ${shownKbps.toFixed(0)} kb/s, the server received ${serverKbps.toFixed(0)} kb/s`,
+      );
+      const configured = PRESET.videoKbps * Math.min(1, fps / (PRESET.fps * 0.9)) + AUDIO_KBPS;
+      assert.ok(
+        Math.abs(shownKbps - configured) <= 0.25 * configured,
+        `shown ${shownKbps.toFixed(0)} kb/s at ${fps.toFixed(1)} fps, configured ${configured.toFixed(0)} kb/s`,
+      );
+
+      await obs.call('StopStream');
+      await waitFor('STOPPED', () => states.some((s) => s.state === 'OBS_WEBSOCKET_OUTPUT_STOPPED'), STEP_MS, 50);
+      await page.locator('[data-testid="health"][data-state="idle"]').waitFor();
+      assert.equal((await obs.call('GetStreamStatus')).outputActive, false);
+    } finally {
+      await obs.disconnect();
+    }
+    assert.deepEqual(pageErrors, []);
+  });
+});
