@@ -63,6 +63,9 @@ function runFile(file: string, timeoutMs: number): Promise<Outcome> {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-timeout=300000', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
+      // Every server a test starts poisons media memory it releases (server/media/media-slabs.ts): a frame read after
+      // its release fails to decode instead of passing unnoticed.
+      env: { ONAIR_POISON_RELEASED_MEDIA: '1', ...process.env },
     });
     live.add(child.pid!);
     let output = '';

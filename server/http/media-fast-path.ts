@@ -149,7 +149,7 @@ function sendError(res: ServerResponse, status: 400 | 503, code: 'bad_request' |
 function streamPart(res: ServerResponse, file: string, part: GrowingPart): void {
   if (res.destroyed) return;
   res.writeHead(200, { ...mediaHeaders(file, 'public'), ...CORS_HEADERS });
-  for (const b of part.buffers) res.write(b);
+  for (const b of part.stream()) res.write(b);
   const stop = part.listen((chunk) => {
     if (chunk === null) res.end();
     else for (const b of chunk) res.write(b);

@@ -57,7 +57,7 @@ async function sendGrowingPart(req: FastifyRequest, reply: FastifyReply, rel: st
     return sendSegment(req, reply, rel, part.bytes(), scope);
   }
   const body = new PassThrough();
-  for (const b of part.buffers) body.write(b);
+  for (const b of part.stream()) body.write(b);
   const stop = part.listen((chunk) => {
     if (chunk === null) body.end();
     else for (const b of chunk) body.write(b);

@@ -3,38 +3,74 @@
 // hint saves the player a part's duration rather than only a round trip. A growing part's bytes are exactly the
 // finished part's: the chunks, in order.
 
+import { mediaSlabs } from './media-slabs.js';
+
 /** What a reader of a growing part hears: a chunk's buffers, or null when the part is complete (or never will be). */
 export type ChunkListener = (chunk: readonly Buffer[] | null) => void;
 
 /**
  * One track's part: its chunks as the buffers buildFragment makes (each chunk's moof and mdat header, then views of
  * the frames' bytes), so nothing is copied while it is cut or written to disk; the bytes are joined once, when a
- * reader first wants the whole part.
+ * reader first wants the whole part. The part holds the frames' media slabs (media-slabs.ts) until the store lets
+ * it go; a reader that streams it pins them, since its socket writes end when they end.
  */
 export class GrowingPart {
-  readonly buffers: Buffer[] = [];
+  private readonly chunks: Buffer[] = [];
+  /** The frames' bytes this part holds (released by `release`). */
+  private readonly held: Buffer[] = [];
   private size = 0;
   private whole?: Buffer;
   private ended = false;
+  private streamed = false;
   private readonly listeners = new Set<ChunkListener>();
 
-  append(chunk: readonly Buffer[]): void {
+  /** Appends a chunk; `frames`: the views of frame bytes in it, held by the part from now on. */
+  append(chunk: readonly Buffer[], frames: readonly Buffer[] = []): void {
     for (const b of chunk) {
-      this.buffers.push(b);
+      this.chunks.push(b);
       this.size += b.length;
+    }
+    for (const f of frames) {
+      mediaSlabs.hold(f);
+      if (this.streamed) mediaSlabs.pin(f);
+      this.held.push(f);
     }
     this.whole = undefined;
     for (const l of this.listeners) l(chunk);
   }
 
-  /** The part's bytes so far (the whole part once it is complete), joined once. */
+  /** The part's bytes so far (the whole part once it is complete), joined once into memory of its own. */
   bytes(): Buffer {
-    this.whole ??= this.buffers.length === 1 ? this.buffers[0] : Buffer.concat(this.buffers, this.size);
+    this.whole ??= Buffer.concat(this.chunks, this.size);
     return this.whole;
+  }
+
+  /** The chunks' buffers so far, for a write that completes before the caller returns (writevSync). */
+  views(): readonly Buffer[] {
+    return this.chunks;
+  }
+
+  /**
+   * The chunks' buffers so far, for a reader that writes them to a socket and then listens: the frames' slabs are
+   * pinned, now and as chunks come.
+   */
+  stream(): readonly Buffer[] {
+    if (!this.streamed) {
+      this.streamed = true;
+      for (const f of this.held) mediaSlabs.pin(f);
+    }
+    return this.chunks;
+  }
+
+  /** The store is done with this part: its hold on the frames' bytes ends. */
+  release(): void {
+    for (const f of this.held) mediaSlabs.release(f);
+    this.held.length = 0;
   }
 
   /** Hears every chunk appended from now on, then null at the end (at once when it has ended). Returns the unsubscribe. */
   listen(l: ChunkListener): () => void {
+    this.stream();
     if (this.ended) {
       queueMicrotask(() => l(null));
       return () => {};
@@ -68,14 +104,14 @@ export class GrowingParts {
   }
 
   /** Appends a chunk to part `name`, starting it (and waking whoever waits for it) on its first chunk. */
-  append(name: string, chunk: readonly Buffer[]): void {
+  append(name: string, chunk: readonly Buffer[], frames: readonly Buffer[]): void {
     let part = this.growing.get(name);
     if (!part) {
       part = new GrowingPart();
       this.growing.set(name, part);
       this.wake(name);
     }
-    part.append(chunk);
+    part.append(chunk, frames);
   }
 
   /**
@@ -110,9 +146,12 @@ export class GrowingParts {
     });
   }
 
-  /** The stream ended or dropped its parts: every reader and waiter is let go. */
+  /** The stream ended or dropped its parts: every reader and waiter is let go, and so is the parts' media. */
   clear(): void {
-    for (const part of this.growing.values()) part.end();
+    for (const part of this.growing.values()) {
+      part.end();
+      part.release();
+    }
     this.growing.clear();
     this.wakeAll();
   }

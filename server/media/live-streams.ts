@@ -1,6 +1,7 @@
 // The live stream registry: one LiveStream (live-stream.ts) per channel on air (or waiting out its grace period).
 // It owns each stream's packager, ABR ladder and thumbnails, and tells the rest of the server what happened
 // through events (LiveStreamEvents). It never reaches into the database or HTTP.
+import { mediaSlabs } from './media-slabs.js';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -228,9 +229,15 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         stream.bytesIn += frame.tag.length;
         if (frame.track === 'video' && (frame.kind === 'key' || frame.kind === 'inter')) stream.videoFrames++;
         if (frame.kind === 'config' && frame.codec !== '') {
+          mediaSlabs.pin(frame.tag); // kept for outputs that join later
           stream.sequenceHeaders = [...stream.sequenceHeaders.filter((h) => h.track !== frame.track), frame];
         }
-        if (frame.kind === 'meta') stream.metadata = frame;
+        if (frame.kind === 'meta') {
+          mediaSlabs.pin(frame.tag);
+          stream.metadata = frame;
+        }
+        // Restream destinations and the ABR ladder's encoder write frames to sockets and pipes (media-slabs.ts).
+        if (stream.taps.size > 0 || this.opts.media.abr) mediaSlabs.pin(frame.tag);
         for (const tap of stream.taps) tap(frame);
         if (frame.track === 'video' && frame.kind === 'key') this.keyframeSeen(stream, frame.dts);
         try {

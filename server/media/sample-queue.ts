@@ -1,7 +1,12 @@
 // The segmenter's queue of the open segment's frames: parallel arrays, one entry per frame (no per-frame objects on
 // the hot path), and the fragment tracks cut from ranges of them.
+import { mediaSlabs } from './media-slabs.js';
 import { AUDIO_TRACK_ID, VIDEO_TRACK_ID, type FragmentTrack } from './mp4.js';
 
+/**
+ * Each queued frame's bytes are held (media-slabs.ts) from push to drop, or until they go into a segment, which then
+ * holds them until its files are written (SegmentStore).
+ */
 export class SampleQueue {
   vData: Buffer[] = [];
   vDts: number[] = [];
@@ -45,7 +50,10 @@ export class SampleQueue {
 
   /** Forgets the queued video. */
   dropVideo(): void {
-    for (const d of this.vData) this.bytes -= d.length;
+    for (const d of this.vData) {
+      this.bytes -= d.length;
+      mediaSlabs.release(d);
+    }
     this.vData.length = 0;
     this.vDts.length = 0;
     this.vCts.length = 0;
@@ -54,7 +62,10 @@ export class SampleQueue {
 
   /** Forgets the oldest `k` audio frames. */
   dropAudio(k: number): void {
-    for (let i = 0; i < k; i++) this.bytes -= this.aData[i].length;
+    for (let i = 0; i < k; i++) {
+      this.bytes -= this.aData[i].length;
+      mediaSlabs.release(this.aData[i]);
+    }
     this.aData.splice(0, k);
     this.aDts.splice(0, k);
   }

@@ -22,6 +22,7 @@ import {
 } from './mp4.js';
 import type { SegmentIndex, InitConfigs, JournalEntry, SegmentRecord } from './segment-index.js';
 import { GrowingPart, GrowingParts, type PartSource } from './growing-parts.js';
+import { mediaSlabs } from './media-slabs.js';
 import {
   LOW_LATENCY_LIMITS,
   type CutPart,
@@ -138,7 +139,7 @@ export class SegmentStore implements SegmenterOutput {
   partChunk(c: PartChunk): void {
     const msn = this.index.count;
     const put = (file: string, track: FragmentTrack | undefined): void => {
-      if (track && track.count > 0) this.growing.append(file, buildFragment(++this.fragmentSeq, [track]).buffers);
+      if (track && track.count > 0) this.growing.append(file, buildFragment(++this.fragmentSeq, [track]).buffers, track.data);
     };
     put(TRACK_FILES.video.partName(msn, c.index), c.video);
     put(TRACK_FILES.audio.partName(msn, c.index), c.audio);
@@ -152,7 +153,7 @@ export class SegmentStore implements SegmenterOutput {
       let part = this.growing.finish(file);
       if (!part) {
         part = new GrowingPart();
-        part.append(buildFragment(++this.fragmentSeq, track ? [track] : []).buffers);
+        part.append(buildFragment(++this.fragmentSeq, track ? [track] : []).buffers, track?.data);
         part.end();
       }
       this.partFiles.set(file, { msn, part, samples: track?.count ?? 0, video: kind === 'video' });
@@ -182,7 +183,7 @@ export class SegmentStore implements SegmenterOutput {
     const out: Buffer[] = [];
     for (let i = 0; i < parts; i++) {
       const f = this.partFiles.get(TRACK_FILES[kind].partName(msn, i));
-      if (f && f.samples > 0) for (const b of f.part.buffers) out.push(b);
+      if (f && f.samples > 0) for (const b of f.part.views()) out.push(b);
     }
     return out;
   }
@@ -210,7 +211,11 @@ export class SegmentStore implements SegmenterOutput {
   private pruneParts(): void {
     const msn = this.oldestWithParts(LOW_LATENCY_LIMITS.partTargetDurations, 1);
     const videoMsn = this.oldestWithParts(LOW_LATENCY_LIMITS.partTargetDurations + 1, 0);
-    for (const [name, f] of this.partFiles) if (f.msn < msn || (f.msn < videoMsn && f.video)) this.partFiles.delete(name);
+    for (const [name, f] of this.partFiles) {
+      if (f.msn >= msn && (f.msn >= videoMsn || !f.video)) continue;
+      this.partFiles.delete(name);
+      f.part.release();
+    }
     for (const n of this.index.parts.keys()) if (n < msn) this.index.parts.delete(n);
   }
 
@@ -272,6 +277,7 @@ export class SegmentStore implements SegmenterOutput {
           closeSync(fd);
         }
       }
+      this.releaseCut(cut);
       // Journaled only once its files are on disk: recovery lists nothing that is not there.
       this.journal({ t: 'seg', ...rec });
     });
@@ -285,6 +291,15 @@ export class SegmentStore implements SegmenterOutput {
       programDateTime: pdt,
       discontinuity: disc,
     });
+  }
+
+  /**
+   * The segment's files are written: its hold on the frames' bytes (taken over from the segmenter's queue) ends. Its
+   * parts hold their own until they are no longer listed.
+   */
+  private releaseCut(cut: CutSegment): void {
+    if (cut.video) for (let i = 0; i < cut.video.count; i++) mediaSlabs.release(cut.video.data[i]);
+    if (cut.audio) for (let i = 0; i < cut.audio.count; i++) mediaSlabs.release(cut.audio.data[i]);
   }
 
   /** Segments without media (EXT-X-GAP, no file), numbered from the next one: a rendition's first, before it began. */
@@ -351,7 +366,9 @@ export class SegmentStore implements SegmenterOutput {
 
   /** The stream ended: parts are no longer listed. */
   dropParts(): void {
+    this.flush(); // a listed segment's file is its parts' bytes: written before the parts let them go
     this.growing.clear();
+    for (const f of this.partFiles.values()) f.part.release();
     this.partFiles.clear();
     this.index.parts.clear();
   }

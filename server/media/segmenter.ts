@@ -9,6 +9,7 @@
 //
 // This file decides; the open segment's queue, its bookkeeping and the cut itself are segment-cutter.ts (extended here).
 
+import { mediaSlabs } from './media-slabs.js';
 import type { MediaFrame, StreamMetadata, VideoCodecId } from './frame.js';
 import { VIDEO_TIMESCALE } from './mp4.js';
 import { MediaTimeline } from './media-timeline.js';
@@ -192,6 +193,7 @@ export class Segmenter extends SegmentCutter {
     else parts?.beforeVideo(dts, this.lastVideoDur);
     if (this.q.vData.length === 0) this.opensSegment(onGrid);
     if (this.q.vData.length > 0) this.lastVideoDur = dts - this.q.vDts[this.q.vDts.length - 1];
+    mediaSlabs.hold(frame.data);
     this.q.vData.push(frame.data);
     this.q.vDts.push(dts);
     this.q.vCts.push(Math.round(frame.cts * 90));
@@ -258,6 +260,7 @@ export class Segmenter extends SegmentCutter {
       else this.parts?.beforeAudio(dts);
     }
     if (this.q.aData.length === 0 && !this.initHasVideo) this.segWall = this.now();
+    mediaSlabs.hold(frame.data);
     this.q.aData.push(frame.data);
     this.q.aDts.push(dts);
     this.q.bytes += frame.data.length;

@@ -7,6 +7,8 @@
 // Limits on chunk size, message size, tracked chunk streams and bytes held in partial messages; a violation throws
 // RtmpProtocolError, which the session turns into a closed connection.
 
+import { MEDIA_SLAB_LIMITS, mediaSlabs } from '../media/media-slabs.js';
+
 export const MSG = {
   setChunkSize: 1,
   abort: 2,
@@ -91,14 +93,15 @@ interface ChunkStreamState {
 const ASSEMBLE_IN_PLACE_MAX = 1024 * 1024;
 
 /**
- * Video frames are cut from per-connection slabs: one allocation per slab instead of one ArrayBuffer per frame
- * (Node pools only buffers under 4 KB; each larger one is a malloc, counted by V8 as external memory, which
- * drives major GCs). A slab lives while any frame cut from it is referenced (a segment or a GOP: seconds).
+ * Frames are cut from slabs of the process's media pool (server/media/media-slabs.ts): one allocation per slab
+ * instead of one ArrayBuffer per frame (Node pools only buffers under 4 KB; each larger one is a malloc, counted by
+ * V8 as external memory, which drives major GCs), and a slab is reused once every holder of its frames let go.
+ * Each message holds its slab while it is handed on (onMessage); whoever keeps its bytes longer holds it too.
  */
-const SLAB_BYTES = 256 * 1024;
-/** Below this, Node's own pool serves the allocation; above SLAB_MAX, a frame gets its own buffer. */
+const SLAB_BYTES = MEDIA_SLAB_LIMITS.slabBytes;
+/** Below this, Node's own pool serves the allocation; above SLAB_MAX, a message gets its own buffer. */
 const SLAB_MIN = 4096;
-const SLAB_MAX = 64 * 1024;
+const SLAB_MAX = SLAB_BYTES / 2;
 
 /** The 24-bit timestamp field's value that says an extended (32-bit) timestamp follows. */
 export const TS_ESCAPE = 0xffffff;
@@ -135,6 +138,11 @@ export class ChunkReader {
   constructor(
     private readonly limits: ChunkReaderLimits,
     private readonly events: ChunkReaderEvents,
+    /**
+     * Cut messages from the process's media pool: only for a consumer that holds what it keeps past onMessage (the
+     * server's sessions, see media-slabs.ts). Otherwise each slab is this reader's own, left to the collector.
+     */
+    private readonly pooled = false,
   ) {}
 
   /**
@@ -212,12 +220,21 @@ export class ChunkReader {
   private allocMessage(n: number): Buffer {
     if (n < SLAB_MIN || n > SLAB_MAX) return Buffer.allocUnsafe(n);
     if (!this.slab || this.slabUsed + n > SLAB_BYTES) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      if (this.slab) mediaSlabs.release(this.slab);
+      this.slab = this.pooled ? mediaSlabs.take() : Buffer.allocUnsafeSlow(SLAB_BYTES);
       this.slabUsed = 0;
     }
     const buf = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    mediaSlabs.hold(buf); // the message's own hold, let go once it has been handed on
     this.slabUsed += (n + 7) & ~7; // keep slices 8-byte aligned
     return buf;
+  }
+
+  /** The connection is gone: the slab being cut and the partial messages are let go. */
+  dispose(): void {
+    for (const st of this.streams.values()) if (st.buf) this.dropPartial(st);
+    if (this.slab) mediaSlabs.release(this.slab);
+    this.slab = null;
   }
 
   /** Parse one chunk header at `pos` (input ends at `end`); returns bytes consumed, or 0 when more input is needed. */
@@ -331,6 +348,7 @@ export class ChunkReader {
 
   private dropPartial(st: ChunkStreamState): void {
     this.partialBytes -= st.buf ? st.buf.length : st.received;
+    if (st.buf) mediaSlabs.release(st.buf);
     st.parts = [];
     st.buf = null;
     st.received = 0;
@@ -343,7 +361,15 @@ export class ChunkReader {
     st.buf = null;
     st.parts = [];
     st.received = 0;
-    const msg: RtmpMessage = { csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, payload };
+    try {
+      this.deliver({ csid, typeId: st.typeId, streamId: st.streamId, timestamp: st.timestamp, payload }, st);
+    } finally {
+      mediaSlabs.release(payload); // the message's hold (allocMessage); holders that keep its bytes took their own
+    }
+  }
+
+  private deliver(msg: RtmpMessage, st: ChunkStreamState): void {
+    const { payload } = msg;
     // Keep `length` so that a following type-3 chunk starts a new message of the same length.
     if (msg.typeId === MSG.setChunkSize && msg.streamId === 0) {
       if (payload.length < 4) throw new RtmpProtocolError('bad_control', 'short Set Chunk Size');

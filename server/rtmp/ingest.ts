@@ -4,6 +4,7 @@
 
 import type { Logger } from '../log.js';
 import { audioFrame, dataFrame, isKeyframeStart, videoFrame } from '../media/flv.js';
+import { mediaSlabs } from '../media/media-slabs.js';
 import { waitsForKeyframe, type FrameTrack, type MediaFrame } from '../media/frame.js';
 import { decodeAmf0, decodeAmf0Value, encodeAmf0, type AmfValue } from './amf0.js';
 import { MSG, type RtmpMessage } from './chunk.js';
@@ -44,11 +45,13 @@ export class PublishIngest {
         p.dropped++;
         return;
       }
+      mediaSlabs.pin(frame.tag); // held until the decision, then delivered on paths not worth tracking
       p.pending.push(frame);
       p.pendingBytes += payload.length;
       return;
     }
     if (this.mayDefer(frame, p)) {
+      mediaSlabs.hold(frame.tag);
       this.deferred.push(frame);
       this.deferredBytes += payload.length;
       return;
@@ -115,7 +118,13 @@ export class PublishIngest {
     const batch = this.deferred;
     this.deferred = [];
     this.deferredBytes = 0;
-    for (const f of batch) this.deliver(f);
+    for (const f of batch) {
+      try {
+        this.deliver(f);
+      } finally {
+        mediaSlabs.release(f.tag);
+      }
+    }
   }
 
   /** One frame to the sink (the packager) and the relay (RTMP players), while the publish is live. */

@@ -2,6 +2,7 @@
 // (metadata, sequence headers, the GOP since the last keyframe) and the set of players. Owned by one RtmpServer;
 // no globals.
 
+import { mediaSlabs } from '../media/media-slabs.js';
 import { parseAsc } from '../media/aac-config.js';
 import { videoCodecInfo } from '../media/codecs.js';
 import { flvCodecName } from '../media/flv.js';
@@ -95,11 +96,15 @@ export class LiveChannel {
   ingest(frame: MediaFrame): void {
     this.messages++;
     if (frame.track === 'data') {
+      mediaSlabs.pin(frame.tag); // kept for players until replaced: rare and small
       if (frame.kind === 'meta') this.onMetadata(frame);
     } else if (frame.kind === 'config') {
+      mediaSlabs.pin(frame.tag);
       if (frame.track === 'video') this.onVideoConfig(frame);
       else this.onAudioConfig(frame);
     } else if (frame.track === 'video' && frame.kind === 'key') {
+      this.dropGop();
+      mediaSlabs.hold(frame.tag);
       this.gop = [frame];
       this.gopBytes = frame.tag.length;
       this.gopOverflow = false;
@@ -107,7 +112,15 @@ export class LiveChannel {
       if (frame.track === 'audio' && !this.info.audioCodec) this.info.audioCodec = flvCodecName(frame);
       this.addToGop(frame);
     }
+    if (this.subscribers.size === 0) return;
+    mediaSlabs.pin(frame.tag); // players write it to their sockets: it is theirs until the kernel took it
     for (const s of this.subscribers) s.deliver(frame);
+  }
+
+  /** The cached GOP is let go (a new keyframe, an overflow, the publisher gone). */
+  dropGop(): void {
+    for (const f of this.gop) mediaSlabs.release(f.tag);
+    this.gop = [];
   }
 
   private onVideoConfig(frame: MediaFrame): void {
@@ -154,11 +167,12 @@ export class LiveChannel {
     if (this.gop.length === 0 || this.gopOverflow) return;
     this.gopBytes += frame.tag.length;
     if (this.gopBytes > this.maxGopCacheBytes) {
-      this.gop = [];
+      this.dropGop();
       this.gopBytes = 0;
       this.gopOverflow = true;
       return;
     }
+    mediaSlabs.hold(frame.tag);
     this.gop.push(frame);
   }
 
@@ -186,6 +200,7 @@ export class LiveChannel {
     if (this.videoSequenceHeader) out.push(retimed(this.videoSequenceHeader, ts));
     if (this.audioSequenceHeader) out.push(retimed(this.audioSequenceHeader, ts));
     out.push(...this.gop);
+    for (const f of this.gop) mediaSlabs.pin(f.tag); // on their way to a new player's socket
     return out;
   }
 }
@@ -205,6 +220,7 @@ export class RelayHub {
 
   release(ch: LiveChannel): void {
     if (this.channels.get(ch.name) === ch) this.channels.delete(ch.name);
+    ch.dropGop();
     for (const s of [...ch.subscribers]) s.publisherGone();
     ch.subscribers.clear();
   }

@@ -104,6 +104,7 @@ export abstract class MessageSession {
         onVideoStart: (ts32, b0, b1) => this.ingest.videoStart(ts32, b0, b1),
         onAck: (seq) => this.sendMessage(controlMessages.ack(seq)),
       },
+      true,
     );
     this.ingest = new PublishIngest(() => this.publish, { connectionId: this.connectionId, limits: this.limits, log: this.log });
     this.playback = new RtmpPlayback(
@@ -179,6 +180,7 @@ export abstract class MessageSession {
     this.closeReason ??= reason;
     this.endPublish(reason, false);
     this.playback.stop();
+    this.reader.dispose();
   }
 
   /** A command message (AMF0 or AMF3): RtmpSession's. */

@@ -7,6 +7,10 @@ export type { MediaFrame } from '../media/frame.js';
 
 /** Where an accepted publisher's frames go. Calls are synchronous and must be cheap. */
 export interface MediaSink {
+  /**
+   * A frame from the publisher. Its bytes may be views of a media slab that is reused once this call returns: a sink
+   * that keeps them holds and releases them, or pins them (server/media/media-slabs.ts).
+   */
   write(frame: MediaFrame): void;
   /**
    * True when nothing behind this sink needs inter frames as they arrive (see waitsForKeyframe): they may then come

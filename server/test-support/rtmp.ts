@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { silentLogger } from '../log.js';
+import { mediaSlabs } from '../media/media-slabs.js';
 import { decodeAmf0, encodeAmf0, type AmfValue } from '../rtmp/amf0.js';
 import { ChunkReader, DEFAULT_CHUNK_READER_LIMITS, type RtmpMessage } from '../rtmp/chunk.js';
 import { writeChunks } from '../rtmp/chunk-writer.js';
@@ -17,6 +18,7 @@ export class RecordingSink implements MediaSink {
   messages: MediaFrame[] = [];
   ends: string[] = [];
   write(frame: MediaFrame): void {
+    mediaSlabs.pin(frame.tag); // kept for the test to read (see MediaSink.write)
     this.messages.push(frame);
   }
   end(reason: 'unpublish' | 'disconnect' | 'kicked' | 'error'): void {
