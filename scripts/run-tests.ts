@@ -65,7 +65,7 @@ function runFile(file: string, timeoutMs: number): Promise<Outcome> {
       detached: true,
       // Every server a test starts poisons media memory it releases (server/media/media-slabs.ts): a frame read after
       // its release fails to decode instead of passing unnoticed.
-      env: { ONAIR_POISON_RELEASED_MEDIA: '1', ...process.env },
+      env: { ONAIR_POISON_RELEASED_MEDIA: 'true', ...process.env },
     });
     live.add(child.pid!);
     let output = '';

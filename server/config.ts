@@ -131,6 +131,8 @@ export interface MediaConfig {
   replayRetentionBytes: number;
   /** ffmpeg binary (FFMPEG_PATH); empty: the ffmpeg-static package, else `ffmpeg` on PATH. */
   ffmpegPath: string;
+  /** Fill media memory with 0xEE as it is released (tests: a frame read after its release fails to decode). */
+  poisonReleasedMedia: boolean;
 }
 
 export interface WebhooksConfig {
@@ -217,6 +219,7 @@ const DEFAULTS = {
     replayRetentionDays: 30,
     replayRetentionBytes: 20 * 1024 ** 3,
     ffmpegPath: '',
+    poisonReleasedMedia: false,
   },
   auth: { sessionDays: 30, bearerDays: 365 },
   webhooks: { allowPrivateAddresses: false },
@@ -421,6 +424,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
         Number.MAX_SAFE_INTEGER,
       ),
       ffmpegPath: String(pick('FFMPEG_PATH', m.ffmpegPath, DEFAULTS.media.ffmpegPath)),
+      poisonReleasedMedia: bool(
+        'ONAIR_POISON_RELEASED_MEDIA',
+        pick('ONAIR_POISON_RELEASED_MEDIA', m.poisonReleasedMedia, DEFAULTS.media.poisonReleasedMedia),
+      ),
     },
     auth: {
       sessionDays: num('ONAIR_SESSION_DAYS', pick('ONAIR_SESSION_DAYS', a.sessionDays, DEFAULTS.auth.sessionDays), 1, 3650),

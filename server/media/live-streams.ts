@@ -67,6 +67,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     super();
     this.now = opts.now ?? Date.now;
     this.recentlyEnded = new RecentlyEnded(this.now);
+    if (opts.media.poisonReleasedMedia) mediaSlabs.poison = true;
     this.thumbnailer = new Thumbnailer(opts.ffmpeg, opts.logger.child({ part: 'thumbnails' }));
     this.abr = new StreamAbr({ ffmpeg: opts.ffmpeg, media: opts.media, logger: opts.logger, now: this.now });
     this.stallTimer = setInterval(() => this.checkStalled(), 2000);

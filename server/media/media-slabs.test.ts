@@ -70,15 +70,25 @@ describe('a server reusing media memory, released slabs poisoned', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'onair-slabs-'));
 
   before(async () => {
-    mediaSlabs.poison = true;
+    mediaSlabs.poison = false;
     s = await startTestServer();
+    assert.equal(mediaSlabs.poison, true, 'test servers poison released media (ONAIR_POISON_RELEASED_MEDIA)');
     const a = await newStreamer(s.base, 'alice');
     // Frames of 4-128 KB are cut from slabs: 640x360 at 3 Mb/s gives inter frames of about 12 KB.
-    pub = publish(`${s.rtmpBase}/${a.channel.streamKey}`, { seconds: 60, size: '640x360', extra: ['-b:v', '3M', '-maxrate', '3M', '-bufsize', '1M'] });
-    stream = await waitFor('a live stream with 3 segments', () => {
-      const x = s.streams.get('alice');
-      return x && x.segments >= 3 && x;
-    }, 30_000, 100);
+    pub = publish(`${s.rtmpBase}/${a.channel.streamKey}`, {
+      seconds: 60,
+      size: '640x360',
+      extra: ['-b:v', '3M', '-maxrate', '3M', '-bufsize', '1M'],
+    });
+    stream = await waitFor(
+      'a live stream with 3 segments',
+      () => {
+        const x = s.streams.get('alice');
+        return x && x.segments >= 3 && x;
+      },
+      30_000,
+      100,
+    );
   });
   after(async () => {
     pub.proc.kill('SIGKILL');
@@ -127,7 +137,8 @@ describe('a server reusing media memory, released slabs poisoned', () => {
     }
     for (const { msn, parts, again } of got) {
       for (let i = 0; i < again.length; i++) assert.ok(again[i].equals(parts[i]), `part ${msn}.${i} read again`);
-      for (let i = 0; i < parts.length; i++) assert.equal(await decode(`p${msn}.${i}.mp4`, videoInit, ...parts.slice(0, i + 1)), '', `parts to ${msn}.${i} decode`);
+      for (let i = 0; i < parts.length; i++)
+        assert.equal(await decode(`p${msn}.${i}.mp4`, videoInit, ...parts.slice(0, i + 1)), '', `parts to ${msn}.${i} decode`);
       const segment = await bytesOf(TRACK_FILES.video.segmentName(msn));
       assert.ok(segment.equals(Buffer.concat(parts)), `segment ${msn} is its parts`);
       assert.equal(await decode(`v${msn}.mp4`, videoInit, segment), '', `segment ${msn} decodes`);

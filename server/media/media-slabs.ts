@@ -9,8 +9,8 @@
 // (hold) and lets go (release) when done; whoever cannot say when it is done (a socket write, a child's stdin, a
 // reader streaming a part) pins it, and a pinned slab is never reused (the collector frees it as before). A missing
 // release only costs the reuse of one slab; a missing hold would let a frame's bytes be overwritten while still in
-// use, which is why tests run with released slabs poisoned (ONAIR_POISON_RELEASED_MEDIA=1): bytes read after their
-// release are then 0xEE and fail to decode.
+// use, which is why tests run with released slabs poisoned (ONAIR_POISON_RELEASED_MEDIA=true, set for every test
+// file by scripts/run-tests.ts): bytes read after their release are then 0xEE and fail to decode.
 //
 // Every call takes any Buffer: one that is not a view of a slab (a small frame from Node's own pool, a copy, SRT's
 // frames) is left alone, so callers need not know where a frame's bytes came from.
@@ -109,5 +109,5 @@ export class MediaSlabPool {
   }
 }
 
-/** The process's pool: every publisher's reader cuts from it. */
-export const mediaSlabs = new MediaSlabPool(process.env.ONAIR_POISON_RELEASED_MEDIA === '1');
+/** The process's pool: every publisher's reader cuts from it (poisoning: config `media.poisonReleasedMedia`). */
+export const mediaSlabs = new MediaSlabPool();

@@ -20,18 +20,11 @@ import {
   type FragmentTrack,
   type TrackConfig,
 } from './mp4.js';
+import { PartFiles } from './part-files.js';
 import type { SegmentIndex, InitConfigs, JournalEntry, SegmentRecord } from './segment-index.js';
-import { GrowingPart, GrowingParts, type PartSource } from './growing-parts.js';
+import type { PartSource } from './growing-parts.js';
 import { mediaSlabs } from './media-slabs.js';
-import {
-  LOW_LATENCY_LIMITS,
-  type CutPart,
-  type CutSegment,
-  type GridSegment,
-  type PartChunk,
-  type PackagerStats,
-  type SegmenterOutput,
-} from './segmenter.js';
+import { type CutPart, type CutSegment, type GridSegment, type PartChunk, type PackagerStats, type SegmenterOutput } from './segmenter.js';
 
 /** The journal of a stream's segments, in its folder. */
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -67,32 +60,20 @@ interface PendingFile {
   fragments?: Buffer[];
 }
 
-/** One track's fragment of a part, kept in memory (parts are never written to disk). */
-interface PartFile {
-  msn: number;
-  part: GrowingPart;
-  /** Samples in it (0: an audio gap, left out of the segment). */
-  samples: number;
-  video: boolean;
-}
-
 export class SegmentStore implements SegmenterOutput {
   private journalFd?: number;
   private readonly pending = new Map<string, PendingFile>();
   private unwritten: Array<() => void> = [];
-  /** Part fragments by file name, for the newest segments (LOW_LATENCY_LIMITS.partTargetDurations). */
-  private readonly partFiles = new Map<string, PartFile>();
-  /** mfhd sequence numbers of part fragments: increasing across the stream, as CMAF wants. */
-  private fragmentSeq = 0;
-  /** The open part's files while they are cut, chunk by chunk. */
-  private readonly growing = new GrowingParts();
+  private readonly parts: PartFiles;
 
   constructor(
     private readonly dir: string,
     private readonly index: SegmentIndex,
     private readonly stats: PackagerStats,
     private readonly events: StoreEvents,
-  ) {}
+  ) {
+    this.parts = new PartFiles(index);
+  }
 
   init(index: number, configs: InitConfigs): void {
     const { video, audio } = configs;
@@ -137,29 +118,12 @@ export class SegmentStore implements SegmenterOutput {
   }
 
   partChunk(c: PartChunk): void {
-    const msn = this.index.count;
-    const put = (file: string, track: FragmentTrack | undefined): void => {
-      if (track && track.count > 0) this.growing.append(file, buildFragment(++this.fragmentSeq, [track]).buffers, track.data);
-    };
-    put(TRACK_FILES.video.partName(msn, c.index), c.video);
-    put(TRACK_FILES.audio.partName(msn, c.index), c.audio);
+    this.parts.chunk(this.index.count, c);
   }
 
   part(p: CutPart): void {
     const msn = this.index.count;
-    // The part is its chunks; a part that had none (an audio gap) is one empty fragment.
-    const put = (kind: 'video' | 'audio', track: FragmentTrack | undefined): void => {
-      const file = TRACK_FILES[kind].partName(msn, p.index);
-      let part = this.growing.finish(file);
-      if (!part) {
-        part = new GrowingPart();
-        part.append(buildFragment(++this.fragmentSeq, track ? [track] : []).buffers, track?.data);
-        part.end();
-      }
-      this.partFiles.set(file, { msn, part, samples: track?.count ?? 0, video: kind === 'video' });
-    };
-    if (p.video) put('video', p.video);
-    if (p.hasAudio) put('audio', p.audio);
+    this.parts.close(msn, p);
     let audioTicks = 0;
     if (p.audio) for (let i = 0; i < p.audio.count; i++) audioTicks += p.audio.durations[i];
     const rate = this.index.lastInit.audio?.info.sampleRate ?? 1;
@@ -170,58 +134,16 @@ export class SegmentStore implements SegmenterOutput {
 
   /** A part file: its bytes when complete, the part while it grows, else undefined. */
   partSource(name: string): PartSource {
-    return this.partFiles.get(name)?.part.bytes() ?? this.growing.get(name);
+    return this.parts.source(name);
   }
 
   /** Resolves when part `name` starts growing, a part closes, the parts are dropped, or after `timeoutMs`. */
   waitForPart(name: string, timeoutMs: number): Promise<void> {
-    return this.growing.waitForStart(name, timeoutMs, LOW_LATENCY_LIMITS.maxWaitersPerStream);
-  }
-
-  /** The fragments of one track's parts of segment `msn`, in order (gaps left out). */
-  private partFragments(kind: 'video' | 'audio', msn: number, parts: number): Buffer[] {
-    const out: Buffer[] = [];
-    for (let i = 0; i < parts; i++) {
-      const f = this.partFiles.get(TRACK_FILES[kind].partName(msn, i));
-      if (f && f.samples > 0) for (const b of f.part.views()) out.push(b);
-    }
-    return out;
-  }
-
-  /**
-   * The oldest segment whose parts a playlist may still list, counting back `targetDurations` target durations of
-   * `extraSeconds` more than the segments' own (see LOW_LATENCY_LIMITS.partTargetDurations).
-   */
-  private oldestWithParts(targetDurations: number, extraSeconds: number): number {
-    const list = this.index.segments;
-    const horizon = targetDurations * (Math.ceil(this.index.maxSegSeconds) + extraSeconds) * VIDEO_TIMESCALE;
-    let i = list.length - 1;
-    // Bounded by the list length.
-    for (let fromEdge = 0; i > 0 && fromEdge + list.durationAt(i) < horizon; i--) fromEdge += list.durationAt(i);
-    return i;
-  }
-
-  /**
-   * Forgets the parts of segments no playlist lists any more. The audio playlist's target duration can be one more
-   * than the segments' (1.022 s of audio is a target of 2): its parts, and every part's entry in the index, are kept
-   * for 3 such target durations. The video playlist's target is the segments' own (its segments are the timeline),
-   * so the video parts' bytes, nearly all of a part's memory, are kept for 3 of those and one more, for a player that
-   * asks for a part of the playlist it fetched just before.
-   */
-  private pruneParts(): void {
-    const msn = this.oldestWithParts(LOW_LATENCY_LIMITS.partTargetDurations, 1);
-    const videoMsn = this.oldestWithParts(LOW_LATENCY_LIMITS.partTargetDurations + 1, 0);
-    for (const [name, f] of this.partFiles) {
-      if (f.msn >= msn && (f.msn >= videoMsn || !f.video)) continue;
-      this.partFiles.delete(name);
-      f.part.release();
-    }
-    for (const n of this.index.parts.keys()) if (n < msn) this.index.parts.delete(n);
+    return this.parts.waitForStart(name, timeoutMs);
   }
 
   segment(cut: CutSegment): void {
-    // Its last part closed just before; nothing else can still be growing.
-    this.growing.clear();
+    this.parts.segmentCut();
     const seq = this.index.count;
     const { start, end, pdt, disc, audioRate: sr } = cut;
     const duration = Math.max(1, end - start);
@@ -231,7 +153,7 @@ export class SegmentStore implements SegmenterOutput {
     const out: Array<{ file: string; tracks: FragmentTrack[]; fragments?: Buffer[] }> = [];
     let size = 0;
     const rec: SegmentRecord = { seq, start, duration, pdt, bytes: 0, init: cut.init, disc };
-    const fragments = (kind: 'video' | 'audio'): Buffer[] | undefined => (cut.parts > 0 ? this.partFragments(kind, seq, cut.parts) : undefined);
+    const fragments = (kind: 'video' | 'audio'): Buffer[] | undefined => (cut.parts > 0 ? this.parts.fragments(kind, seq, cut.parts) : undefined);
     const sizeOf = (tracks: FragmentTrack[], f: Buffer[] | undefined): number => (f ? f.reduce((n, b) => n + b.length, 0) : fragmentSize(tracks));
     if (cut.video) {
       const f = fragments('video');
@@ -263,7 +185,7 @@ export class SegmentStore implements SegmenterOutput {
     this.index.record(rec);
     const files = out.map((o) => o.file);
     for (const o of out) this.pending.set(o.file, { seq, tracks: o.tracks, fragments: o.fragments });
-    if (cut.parts > 0) this.pruneParts();
+    if (cut.parts > 0) this.parts.prune();
     this.unwritten.push(() => {
       for (const o of out) {
         const p = this.pending.get(o.file);
@@ -340,7 +262,7 @@ export class SegmentStore implements SegmenterOutput {
    */
   read(name: string): Buffer | undefined {
     const p = this.pending.get(name);
-    if (!p) return this.partFiles.get(name)?.part.bytes();
+    if (!p) return this.parts.bytes(name);
     if (!p.bytes && p.fragments) p.bytes = Buffer.concat(p.fragments);
     if (!p.bytes) {
       const { buffers, size } = buildFragment(p.seq + 1, p.tracks);
@@ -367,10 +289,7 @@ export class SegmentStore implements SegmenterOutput {
   /** The stream ended: parts are no longer listed. */
   dropParts(): void {
     this.flush(); // a listed segment's file is its parts' bytes: written before the parts let them go
-    this.growing.clear();
-    for (const f of this.partFiles.values()) f.part.release();
-    this.partFiles.clear();
-    this.index.parts.clear();
+    this.parts.drop();
   }
 
   closeJournal(): void {

@@ -71,6 +71,8 @@ export async function startTestServer(
       ONAIR_RTMP_HOST: '127.0.0.1',
       ONAIR_THUMBNAIL_SECONDS: '0',
       ONAIR_LOG_LEVEL: 'debug',
+      // Released media memory is poisoned: a frame read after its release fails to decode (server/media/media-slabs.ts).
+      ONAIR_POISON_RELEASED_MEDIA: 'true',
       // Test servers in cluster mode share the test Redis: each test file's servers are a cluster of their own.
       ONAIR_CLUSTER: TEST_CLUSTER,
       ...env,

@@ -1,0 +1,125 @@
+// The Low-Latency HLS parts of a live stream's newest segments, in memory (parts are never written to disk): the
+// open part's files as they grow chunk by chunk, then each complete part until no playlist lists it. A segment cut
+// into parts is written as its parts' fragments, one after the other (fragments()).
+
+import { GrowingPart, GrowingParts, type PartSource } from './growing-parts.js';
+import { TRACK_FILES } from './hls-playlist.js';
+import { buildFragment, VIDEO_TIMESCALE, type FragmentTrack } from './mp4.js';
+import type { SegmentIndex } from './segment-index.js';
+import { LOW_LATENCY_LIMITS, type CutPart, type PartChunk } from './segmenter.js';
+
+/** One track's fragment of a part. */
+interface PartFile {
+  msn: number;
+  part: GrowingPart;
+  /** Samples in it (0: an audio gap, left out of the segment). */
+  samples: number;
+  video: boolean;
+}
+
+export class PartFiles {
+  /** Complete parts by file name, for the newest segments (LOW_LATENCY_LIMITS.partTargetDurations). */
+  private readonly files = new Map<string, PartFile>();
+  /** mfhd sequence numbers of part fragments: increasing across the stream, as CMAF wants. */
+  private fragmentSeq = 0;
+  /** The open part's files while they are cut, chunk by chunk. */
+  private readonly growing = new GrowingParts();
+
+  constructor(private readonly index: SegmentIndex) {}
+
+  /** A chunk of the open part of segment `msn`. */
+  chunk(msn: number, c: PartChunk): void {
+    const put = (file: string, track: FragmentTrack | undefined): void => {
+      if (track && track.count > 0) this.growing.append(file, buildFragment(++this.fragmentSeq, [track]).buffers, track.data);
+    };
+    put(TRACK_FILES.video.partName(msn, c.index), c.video);
+    put(TRACK_FILES.audio.partName(msn, c.index), c.audio);
+  }
+
+  /** The open part of segment `msn` is complete. */
+  close(msn: number, p: CutPart): void {
+    // The part is its chunks; a part that had none (an audio gap) is one empty fragment.
+    const put = (kind: 'video' | 'audio', track: FragmentTrack | undefined): void => {
+      const file = TRACK_FILES[kind].partName(msn, p.index);
+      let part = this.growing.finish(file);
+      if (!part) {
+        part = new GrowingPart();
+        part.append(buildFragment(++this.fragmentSeq, track ? [track] : []).buffers, track?.data);
+        part.end();
+      }
+      this.files.get(file)?.part.release();
+      this.files.set(file, { msn, part, samples: track?.count ?? 0, video: kind === 'video' });
+    };
+    if (p.video) put('video', p.video);
+    if (p.hasAudio) put('audio', p.audio);
+  }
+
+  /** A part file: its bytes when complete, the part while it grows, else undefined. */
+  source(name: string): PartSource {
+    return this.files.get(name)?.part.bytes() ?? this.growing.get(name);
+  }
+
+  /** A complete part's bytes, else undefined. */
+  bytes(name: string): Buffer | undefined {
+    return this.files.get(name)?.part.bytes();
+  }
+
+  /** Resolves when part `name` starts growing, a part closes, the parts are dropped, or after `timeoutMs`. */
+  waitForStart(name: string, timeoutMs: number): Promise<void> {
+    return this.growing.waitForStart(name, timeoutMs, LOW_LATENCY_LIMITS.maxWaitersPerStream);
+  }
+
+  /** The fragments of one track's parts of segment `msn`, in order (gaps left out), for a write made at once. */
+  fragments(kind: 'video' | 'audio', msn: number, parts: number): Buffer[] {
+    const out: Buffer[] = [];
+    for (let i = 0; i < parts; i++) {
+      const f = this.files.get(TRACK_FILES[kind].partName(msn, i));
+      if (f && f.samples > 0) for (const b of f.part.views()) out.push(b);
+    }
+    return out;
+  }
+
+  /** A segment was cut: its last part closed just before, so nothing can still be growing. */
+  segmentCut(): void {
+    this.growing.clear();
+  }
+
+  /**
+   * Forgets the parts of segments no playlist lists any more. The audio playlist's target duration can be one more
+   * than the segments' (1.022 s of audio is a target of 2): its parts, and every part's entry in the index, are kept
+   * for 3 such target durations. The video playlist's target is the segments' own (its segments are the timeline),
+   * so the video parts' bytes, nearly all of a part's memory, are kept for 3 of those and one more, for a player that
+   * asks for a part of the playlist it fetched just before.
+   */
+  prune(): void {
+    const msn = this.oldestWithParts(LOW_LATENCY_LIMITS.partTargetDurations, 1);
+    const videoMsn = this.oldestWithParts(LOW_LATENCY_LIMITS.partTargetDurations + 1, 0);
+    for (const [name, f] of this.files) {
+      if (f.msn >= msn && (f.msn >= videoMsn || !f.video)) continue;
+      this.files.delete(name);
+      f.part.release();
+    }
+    for (const n of this.index.parts.keys()) if (n < msn) this.index.parts.delete(n);
+  }
+
+  /** The stream ended: parts are no longer listed, and their media is let go. */
+  drop(): void {
+    this.growing.clear();
+    for (const f of this.files.values()) f.part.release();
+    this.files.clear();
+    this.index.parts.clear();
+  }
+
+  /**
+   * The oldest segment whose parts a playlist may still list, counting back `targetDurations` target durations of
+   * `extraSeconds` more than the segments' own (see LOW_LATENCY_LIMITS.partTargetDurations).
+   */
+  private oldestWithParts(targetDurations: number, extraSeconds: number): number {
+    const list = this.index.segments;
+    const horizon = targetDurations * (Math.ceil(this.index.maxSegSeconds) + extraSeconds) * VIDEO_TIMESCALE;
+    let i = list.length - 1;
+    // Bounded by the list length.
+    for (let fromEdge = 0; i > 0 && fromEdge + list.durationAt(i) < horizon; i--) fromEdge += list.durationAt(i);
+    return i;
+  }
+}
