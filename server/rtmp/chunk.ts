@@ -99,8 +99,11 @@ const ASSEMBLE_IN_PLACE_MAX = 1024 * 1024;
  * Each message holds its slab while it is handed on (onMessage); whoever keeps its bytes longer holds it too.
  */
 const SLAB_BYTES = MEDIA_SLAB_LIMITS.slabBytes;
-/** Below this, Node's own pool serves the allocation; above SLAB_MAX, a message gets its own buffer. */
-const SLAB_MIN = 4096;
+/**
+ * Below this (control messages), Node's own pool serves the allocation; audio frames (a few hundred bytes) come from
+ * slabs too, since the parts keep them for seconds. Above SLAB_MAX, a message gets its own buffer.
+ */
+const SLAB_MIN = 256;
 const SLAB_MAX = SLAB_BYTES / 2;
 
 /** The 24-bit timestamp field's value that says an extended (32-bit) timestamp follows. */
