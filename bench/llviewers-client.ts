@@ -3,56 +3,12 @@
 // EXT-X-PRELOAD-HINT requested as soon as it is hinted (the server holds that request until the part is cut). Used by
 // the viewers (llviewers-worker.ts) and, without fetching media, by the harness's observer of what the server lists.
 
-import http from 'node:http';
-import { comparePart, nextPartDirective, parseLlPlaylist, type LlPlaylist } from './llhls.js';
+import { nextPartDirective, parseLlPlaylist, type LlPlaylist } from './llhls.js';
+import { HttpPool, wallNow, type Answer } from './http-lite.js';
+
+export { HttpPool, wallNow, type Answer };
 
 export type RequestKind = 'master' | 'playlist' | 'init' | 'part' | 'hint';
-
-export interface Answer {
-  status: number;
-  bytes: number;
-  /** Wall clock (ms since epoch, sub-ms) when the last byte was read, or the request failed. */
-  endWall: number;
-  body?: Buffer;
-  retryAfterS?: number;
-  error?: string;
-}
-
-/** Wall clock with sub-millisecond resolution (performance.now() anchored at the process's time origin). */
-export const wallNow = (): number => performance.timeOrigin + performance.now();
-
-/** GET over a keep-alive agent (the viewer's); never rejects (status 0 with `error` on a network error or the time limit). */
-export function get(agent: http.Agent, url: URL, timeoutMs: number, keepBody: boolean): Promise<Answer> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (a: Omit<Answer, 'endWall'>) => {
-      if (settled) return;
-      settled = true;
-      resolve({ ...a, endWall: wallNow() });
-    };
-    // Host, port and path rather than the URL object: a little less work per request for a client making thousands a second.
-    const req = http.get({ host: url.hostname, port: url.port, path: url.pathname + url.search, agent, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        if (keepBody) chunks.push(c);
-      });
-      res.on('end', () => {
-        const ra = Number(res.headers['retry-after']);
-        done({
-          status: res.statusCode ?? 0,
-          bytes,
-          ...(keepBody ? { body: Buffer.concat(chunks) } : {}),
-          ...(Number.isFinite(ra) ? { retryAfterS: ra } : {}),
-        });
-      });
-      res.on('error', (err) => done({ status: 0, bytes, error: err.message }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (err) => done({ status: 0, bytes: 0, error: err.message }));
-  });
-}
 
 export interface FollowerEvents {
   /** Every answer, by kind (for the status counts). */
@@ -66,43 +22,73 @@ export interface FollowerEvents {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Parsed playlists by text, shared by the viewers of a process: they all receive the same few answers (one per part
- * and track), and parsing each copy would make the client, not the server, the bottleneck.
+ * Parsed playlists, shared by the viewers of a process: they all receive the same few answers (one per part and
+ * track), and parsing each copy would make the client, not the server, the bottleneck. Found by comparing bytes with
+ * the newest answers parsed (newest first: most viewers hold the newest playlist of each track), which is cheaper than
+ * decoding every answer to a string to look it up by text. A body not among them is parsed (and becomes the newest).
  */
-const parsed = new Map<string, LlPlaylist>();
-function parseShared(text: string): LlPlaylist {
-  let pl = parsed.get(text);
-  if (!pl) {
-    pl = parseLlPlaylist(text);
-    parsed.set(text, pl);
-    if (parsed.size > 64) parsed.delete(parsed.keys().next().value!);
-  }
+const parsed: Array<{ body: Buffer; pl: LlPlaylist }> = [];
+const PARSED_KEPT = 64;
+function parseShared(body: Buffer): LlPlaylist {
+  for (let k = parsed.length - 1; k >= 0; k--) if (parsed[k].body.length === body.length && parsed[k].body.equals(body)) return parsed[k].pl;
+  const pl = parseLlPlaylist(body.toString('utf8'));
+  parsed.push({ body, pl });
+  if (parsed.length > PARSED_KEPT) parsed.shift();
   return pl;
 }
 /** Longest a blocking request or a hinted part may be held (the server gives up after 3 target durations). */
 const HOLD_TIMEOUT_MS = 8000;
 
 /**
- * Follows one media playlist until `stopWall`: blocking reloads for the next part, parts fetched as they are
- * listed or hinted (unless `fetchMedia` is false). Bounded by the time and by an iteration count.
+ * A part as one number (msn * 1024 + index; a segment has far fewer parts): the viewers' sets and maps of parts are
+ * keyed by it instead of a "msn.index" string built per part, per playlist, per viewer.
  */
-export async function followTrack(agent: http.Agent, playlistUrl: string, stopWall: number, ev: FollowerEvents, fetchMedia = true): Promise<void> {
+export const partKey = (msn: number, index: number): number => msn * 1024 + index;
+export const partKeyString = (key: number): string => `${Math.floor(key / 1024)}.${key % 1024}`;
+const msnOfKey = (key: number): number => Math.floor(key / 1024);
+/**
+ * Parts older than this many segments before the oldest listed are forgotten (a follower's sets stay bounded): longer
+ * ago than any request is held (HOLD_TIMEOUT_MS), so forgetting changes no decision.
+ */
+const FORGET_SEGMENTS = 10;
+
+/** A plain file name (what Onair lists): resolved by appending it to the playlist's folder, without a URL object. */
+const PLAIN_URI = /^[\w-][\w.-]*$/;
+
+/** The request path of `uri` as listed in the playlist at `base`, which must be on the pool's origin. */
+export function resolvePath(base: URL, baseDir: string, uri: string): string {
+  if (PLAIN_URI.test(uri)) return baseDir + uri;
+  const u = new URL(uri, base);
+  if (u.origin !== base.origin) throw new Error(`${uri} is on another origin than ${base.href}`);
+  return u.pathname + u.search;
+}
+
+/**
+ * Follows one media playlist until `stopWall`: blocking reloads for the next part, parts fetched as they are
+ * listed or hinted (unless `fetchMedia` is false). Bounded by the time and by an iteration count. `pool`: the
+ * viewer's connections to the playlist's origin.
+ */
+export async function followTrack(pool: HttpPool, playlistUrl: string, stopWall: number, ev: FollowerEvents, fetchMedia = true): Promise<void> {
   const base = new URL(playlistUrl);
-  const url = (uri: string) => new URL(uri, base);
-  const keyOf = (msn: number, index: number) => `${msn}.${index}`;
-  const requested = new Set<string>();
-  const listed = new Set<string>();
-  let last: { msn: number; index: number } | undefined;
+  const basePath = base.pathname + base.search;
+  const baseDir = base.pathname.slice(0, base.pathname.lastIndexOf('/') + 1);
+  const path = (uri: string) => resolvePath(base, baseDir, uri);
+  const requested = new Set<number>();
+  const listed = new Set<number>();
+  /** The key of the newest part listed so far (-1: none yet); parts are listed in order. */
+  let newest = -1;
+  let forgotBefore = 0;
 
   const fetchPart = (msn: number, index: number, uri: string, kind: 'part' | 'hint') => {
-    const key = keyOf(msn, index);
+    const key = partKey(msn, index);
     if (requested.has(key) || !fetchMedia) return;
     requested.add(key);
     void (async () => {
       // A listed part is fetched twice at most; a hinted one that does not come (the segment closed first, the
       // server's waiters are full) is fetched again once the playlist lists it.
+      const p = path(uri);
       for (let attempt = 0; attempt < 2; attempt++) {
-        const a = await get(agent, url(uri), HOLD_TIMEOUT_MS, false);
+        const a = await pool.get(p, HOLD_TIMEOUT_MS, false);
         ev.answer(attempt === 0 ? kind : 'part', a);
         if (a.status === 200 && a.bytes > 0) {
           ev.part?.(msn, index, a.endWall);
@@ -119,9 +105,9 @@ export async function followTrack(agent: http.Agent, playlistUrl: string, stopWa
   };
 
   let pl: LlPlaylist | undefined;
-  let nextUrl = url(playlistUrl);
+  let nextPath = basePath;
   for (let i = 0; i < 100_000 && wallNow() < stopWall; i++) {
-    const a = await get(agent, nextUrl, HOLD_TIMEOUT_MS, true);
+    const a = await pool.get(nextPath, HOLD_TIMEOUT_MS, true);
     ev.answer('playlist', a);
     if (a.status !== 200 || !a.body) {
       // 503 (too many waiting, or the part did not come in time) carries Retry-After: honour it, at most 1 s.
@@ -130,24 +116,30 @@ export async function followTrack(agent: http.Agent, playlistUrl: string, stopWa
     }
     let fresh: LlPlaylist;
     try {
-      fresh = parseShared(a.body.toString('utf8'));
+      fresh = parseShared(a.body);
     } catch {
       await sleep(100);
       continue;
     }
     ev.playlist?.(fresh);
-    if (!pl && fresh.mapUri && fetchMedia) ev.answer('init', await get(agent, url(fresh.mapUri), HOLD_TIMEOUT_MS, false));
+    if (!pl && fresh.mapUri && fetchMedia) ev.answer('init', await pool.get(path(fresh.mapUri), HOLD_TIMEOUT_MS, false));
     pl = fresh;
-    // The first playlist: start at the live edge (its newest part). Later ones: every part after the last seen.
-    const parts = last ? pl.parts.filter((p) => comparePart(p.msn, p.index, last!.msn, last!.index) > 0) : pl.parts.slice(-1);
-    for (const p of pl.parts) listed.add(keyOf(p.msn, p.index));
-    for (const p of parts) fetchPart(p.msn, p.index, p.uri, 'part');
-    const newest = pl.parts.at(-1);
-    if (newest && (!last || comparePart(newest.msn, newest.index, last.msn, last.index) > 0)) last = { msn: newest.msn, index: newest.index };
+    // The parts newer than any listed before, found from the end: a reload lists one or two more than the last one.
+    const parts = pl.parts;
+    let from = parts.length;
+    while (from > 0 && partKey(parts[from - 1].msn, parts[from - 1].index) > newest) from--;
+    // The first playlist: start at the live edge (its newest part). Later ones: every part after the newest seen.
+    const fetchFrom = newest < 0 ? Math.max(0, parts.length - 1) : from;
+    for (let k = from; k < parts.length; k++) listed.add(partKey(parts[k].msn, parts[k].index));
+    for (let k = fetchFrom; k < parts.length; k++) fetchPart(parts[k].msn, parts[k].index, parts[k].uri, 'part');
+    if (from < parts.length) newest = partKey(parts[parts.length - 1].msn, parts[parts.length - 1].index);
+    if (parts.length && parts[0].msn - FORGET_SEGMENTS > forgotBefore) {
+      forgotBefore = parts[0].msn - FORGET_SEGMENTS;
+      for (const set of [requested, listed]) for (const k of set) if (msnOfKey(k) < forgotBefore) set.delete(k);
+    }
     const next = nextPartDirective(pl);
     if (pl.preloadHint) fetchPart(next.msn, next.part, pl.preloadHint, 'hint');
-    nextUrl = url(playlistUrl);
-    nextUrl.searchParams.set('_HLS_msn', String(next.msn));
-    nextUrl.searchParams.set('_HLS_part', String(next.part));
+    // What URLSearchParams would give for the playlist's own URL (Onair's have no query) with the two directives set.
+    nextPath = `${basePath}${base.search ? '&' : '?'}_HLS_msn=${next.msn}&_HLS_part=${next.part}`;
   }
 }

@@ -6,11 +6,11 @@
 //
 //   node --import tsx bench/llviewers-worker.ts '<json WorkerConfig>'
 
-import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseMaster } from './hls.js';
-import { followTrack, get, wallNow, type Answer, type RequestKind } from './llviewers-client.js';
+import type { LlPlaylist } from './llhls.js';
+import { followTrack, HttpPool, partKey, partKeyString, wallNow, type Answer, type RequestKind } from './llviewers-client.js';
 
 export interface WorkerConfig {
   masterUrl: string;
@@ -55,11 +55,13 @@ type Track = (typeof TRACKS)[number];
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
   /**
-   * One keep-alive agent per viewer, at most VIEWER_SOCKETS connections, as a browser holds per host over HTTP/1.1:
+   * One keep-alive pool per viewer, at most VIEWER_SOCKETS connections, as a browser holds per host over HTTP/1.1:
    * requests beyond that wait for a free connection. Without the bound, a viewer that falls behind fetches every part
    * it missed at once, each on a new connection, and a thousand such viewers run both processes out of descriptors.
    */
-  const agents: http.Agent[] = [];
+  const pools: HttpPool[] = [];
+  const master = new URL(cfg.masterUrl);
+  const masterPath = master.pathname + master.search;
   const statuses: WorkerOutput['statuses'] = {};
   const errors: string[] = [];
   const onAnswer = (kind: RequestKind, a: Answer) => {
@@ -68,42 +70,53 @@ async function main(): Promise<void> {
     if (a.error && errors.length < 20)
       errors.push(`${kind}: ${a.error} at ${((a.endWall - cfg.windowStartWall) / 1000).toFixed(1)} s from the window's start`);
   };
-  /** Part end times as listed, by track and "msn.index" (the same for every viewer: the server's playlist). */
-  const ends: Record<Track, Map<string, number>> = { video: new Map(), audio: new Map() };
-  /** Held parts: per track, per viewer, "msn.index" -> wall clock of the last byte. */
-  const held: Record<Track, Array<Map<string, number>>> = { video: [], audio: [] };
+  /** Part end times as listed, by track and part key (the same for every viewer: the server's playlist). */
+  const ends: Record<Track, Map<number, number>> = { video: new Map(), audio: new Map() };
+  /**
+   * Playlists whose parts are already in `ends`: the viewers share parsed playlists (llviewers-client.ts), so each is
+   * gone through once per process rather than once per viewer.
+   */
+  const endsNoted: Record<Track, WeakSet<LlPlaylist>> = { video: new WeakSet(), audio: new WeakSet() };
+  /** Held parts: per track, per viewer, part key -> wall clock of the last byte. */
+  const held: Record<Track, Array<Map<number, number>>> = { video: [], audio: [] };
   let joined = 0;
 
   const viewer = async (v: number) => {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: VIEWER_SOCKETS, maxFreeSockets: VIEWER_SOCKETS });
-    agents.push(agent);
+    const pool = HttpPool.forUrl(master, VIEWER_SOCKETS);
+    pools.push(pool);
     for (const t of TRACKS) held[t][v] = new Map();
     await new Promise((r) => setTimeout(r, Math.max(0, cfg.joinWall + (cfg.rampMs * v) / Math.max(1, cfg.viewers) - wallNow())));
-    let master: { video: string; audio?: string } | undefined;
-    for (let i = 0; i < 50 && !master && wallNow() < cfg.stopWall; i++) {
-      const a = await get(agent, new URL(cfg.masterUrl), 5000, true);
+    let tracks: { video: string; audio?: string } | undefined;
+    for (let i = 0; i < 50 && !tracks && wallNow() < cfg.stopWall; i++) {
+      const a = await pool.get(masterPath, 5000, true);
       onAnswer('master', a);
       const m = a.status === 200 && a.body ? parseMaster(a.body.toString('utf8')) : undefined;
       if (m?.variants.length)
-        master = {
+        tracks = {
           video: new URL(m.variants[0], cfg.masterUrl).toString(),
           ...(m.audio ? { audio: new URL(m.audio, cfg.masterUrl).toString() } : {}),
         };
       else await new Promise((r) => setTimeout(r, 200));
     }
-    if (!master) return;
+    if (!tracks) return;
     joined++;
     const follow = (t: Track, u: string) =>
-      followTrack(agent, u, cfg.stopWall, {
+      followTrack(pool, u, cfg.stopWall, {
         answer: onAnswer,
         part: (msn, index, heldWall) => {
-          if (!held[t][v].has(`${msn}.${index}`)) held[t][v].set(`${msn}.${index}`, heldWall);
+          const key = partKey(msn, index);
+          if (!held[t][v].has(key)) held[t][v].set(key, heldWall);
         },
         playlist: (pl) => {
-          for (const p of pl.parts) if (p.endMs !== undefined && !ends[t].has(`${p.msn}.${p.index}`)) ends[t].set(`${p.msn}.${p.index}`, p.endMs);
+          if (endsNoted[t].has(pl)) return;
+          endsNoted[t].add(pl);
+          for (const p of pl.parts) {
+            const key = partKey(p.msn, p.index);
+            if (p.endMs !== undefined && !ends[t].has(key)) ends[t].set(key, p.endMs);
+          }
         },
       });
-    await Promise.all([follow('video', master.video), ...(master.audio ? [follow('audio', master.audio)] : [])]);
+    await Promise.all([follow('video', tracks.video), ...(tracks.audio ? [follow('audio', tracks.audio)] : [])]);
   };
   // The client's own event-loop delay over the measured window.
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -133,7 +146,7 @@ async function main(): Promise<void> {
   };
   const inWindow = (end: number | undefined) => end !== undefined && end >= cfg.windowStartWall && end < cfg.windowEndWall;
   for (const t of TRACKS) {
-    for (const [k, e] of ends[t]) if (inWindow(e)) out.ends[t][k] = e;
+    for (const [k, e] of ends[t]) if (inWindow(e)) out.ends[t][partKeyString(k)] = e;
     for (let v = 0; v < cfg.viewers; v++) {
       let n = 0;
       for (const [k, at] of held[t][v] ?? []) {
@@ -147,7 +160,7 @@ async function main(): Promise<void> {
     }
   }
   writeFileSync(cfg.out, JSON.stringify(out));
-  for (const a of agents) a.destroy();
+  for (const p of pools) p.destroy();
   process.exit(0);
 }
 

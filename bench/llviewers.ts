@@ -10,14 +10,13 @@
 // machine clock. As a check on that reference, each segment's program date is compared with when its first frame
 // left the publisher (ffmpeg -progress, as in the latency scenario): the result reports that lag.
 
-import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { httpGet, sleep, spawnGroup, tempDir, type Managed } from './spawn.js';
 import { BENCH_DIR, REPO_DIR, startPublisher, type Publisher } from './media.js';
 import { parseMaster, resolveUri, median, quantile } from './hls.js';
-import { followTrack } from './llviewers-client.js';
+import { followTrack, HttpPool } from './llviewers-client.js';
 import { LL_TRACKS, summarize, type LlTrack, type LlViewersSummary } from './llviewers-stats.js';
 import type { WorkerConfig, WorkerOutput } from './llviewers-worker.js';
 import { measureGroups } from './proc.js';
@@ -93,11 +92,11 @@ export async function llViewersScenario(target: Target, ctx: Ctx, o: LlViewersOp
     const observed: Record<LlTrack, Map<string, number>> = { video: new Map(), audio: new Map() };
     const segments = new Map<number, { pdtMs: number; durationS: number }>();
     let partTarget: number | undefined;
-    const agent = new http.Agent({ keepAlive: true });
+    const pool = HttpPool.forUrl(masterUrl);
     const observer = Promise.all(
       LL_TRACKS.map((t) =>
         followTrack(
-          agent,
+          pool,
           tracks![t],
           stopWall,
           {
@@ -156,7 +155,7 @@ export async function llViewersScenario(target: Target, ctx: Ctx, o: LlViewersOp
       const exits = await Promise.race([Promise.all(workers.map((x) => x.exited)), sleep(deadline, ctx.signal).then(() => undefined)]);
       if (!exits) throw new Error(`workers did not finish within ${Math.round(deadline / 1000)} s of the window's end`);
       await Promise.race([observer, sleep(10_000, ctx.signal)]);
-      agent.destroy();
+      pool.destroy();
       const outs: WorkerOutput[] = workers.map((x, i) => {
         try {
           return JSON.parse(readFileSync(join(dir, `worker-${i}.json`), 'utf8')) as WorkerOutput;
@@ -194,7 +193,7 @@ export async function llViewersScenario(target: Target, ctx: Ctx, o: LlViewersOp
       );
       return result;
     } finally {
-      agent.destroy();
+      pool.destroy();
       await Promise.all(workers.map((x) => x.stop('SIGTERM', 2000)));
       rmSync(dir, { recursive: true, force: true });
       tempDir.forget(dir);
