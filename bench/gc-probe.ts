@@ -2,7 +2,8 @@
 // scenario does (bench/targets.ts), publishes N copies of the benchmark input, and looks inside it through the V8
 // inspector. Not a benchmark with a target: a probe, for choosing what to change in the media path.
 //
-//   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode mem     # arrayBuffers / JS heap / RSS every 250 ms
+//   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode mem     # arrayBuffers / JS heap / RSS / media slabs every 250 ms
+//   PROBE_NODE_ARGS="--some-v8-flag" npx tsx bench/gc-probe.ts ...      # the server run with extra node/V8 flags
 //   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode gc      # major and minor GCs, their time, server CPU
 //   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode alloc   # JS allocation by function (sampled)
 //
@@ -65,7 +66,7 @@ function cpuMs(pid: number): number {
 
 const input = await ensureInput((s) => console.error(s));
 const port = await freePort();
-const target = onairTarget({ nodeArgs: [`--inspect=127.0.0.1:${port}`] });
+const target = onairTarget({ nodeArgs: [`--inspect=127.0.0.1:${port}`, ...(process.env.PROBE_NODE_ARGS ?? '').split(' ').filter(Boolean)] });
 const inst = await target.start();
 const pubs: Publisher[] = [];
 try {
@@ -75,12 +76,18 @@ try {
   const cpu0 = cpuMs(inst.pid());
   const wall0 = Date.now();
   if (mode === 'mem') {
-    console.log('s\tarrayBuffers MB\tJS heap used MB\tRSS MB');
+    console.log('s\tarrayBuffers MB\tJS heap used MB\tJS heap total MB\tRSS MB\tmedia slabs in use MB\tfree MB');
+    const slabs = async (): Promise<number[]> => {
+      const text = await (await fetch(`${new URL(inst.hlsUrl('x')).origin}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+      return ['in_use', 'free'].map((k) =>
+        Math.round(Number(new RegExp(`onair_media_slab_bytes\\{state="${k}"\\} (\\d+)`).exec(text)?.[1] ?? NaN) / 1e6),
+      );
+    };
     for (let i = 0; i < seconds * 4; i++) {
       const m = await v8.evaluate(
-        `(() => { const m = process.memoryUsage(); return [m.arrayBuffers, process.getBuiltinModule('v8').getHeapStatistics().used_heap_size, m.rss].map((b) => Math.round(b / 1e6)); })()`,
+        `(() => { const m = process.memoryUsage(); return [m.arrayBuffers, m.heapUsed, m.heapTotal, m.rss].map((b) => Math.round(b / 1e6)); })()`,
       );
-      console.log(`${(i / 4).toFixed(2)}\t${m.join('\t')}`);
+      console.log(`${(i / 4).toFixed(2)}\t${[...m, ...(await slabs())].join('\t')}`);
       await sleep(250);
     }
   } else if (mode === 'gc') {

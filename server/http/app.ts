@@ -22,16 +22,24 @@ import { registerAdminRoutes } from './routes-admin.js';
 import { EXPOSED_HEADERS } from './media-headers.js';
 import { pageMetaSource } from './page-meta.js';
 
+/** Longer than the idle limit of the proxies put in front (nginx's upstream keepalive 60 s, load balancers' 60 s). */
+const HTTP_KEEP_ALIVE_MS = 65_000;
+
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const mediaCache = createMediaCache();
   const fastPath = mediaFastPath(deps, mediaCache);
   const onError = makeErrorHandler(deps.logger);
   const app = Fastify({
     // Live segments of public streams skip the framework (see mediaFastPath); everything else is Fastify's.
-    serverFactory: (handler) =>
-      createServer((req, res) => {
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
         if (!fastPath(req, res)) handler(req, res);
-      }),
+      });
+      // Fastify applies keepAliveTimeout only to servers it creates: without this, connections idle for 5 s (Node's
+      // default) are closed, and a client or proxy reusing one just then gets a reset.
+      server.keepAliveTimeout = HTTP_KEEP_ALIVE_MS;
+      return server;
+    },
     bodyLimit: LIMITS.httpBodyBytes,
     routerOptions: { maxParamLength: LIMITS.httpParamChars },
     // Errors met before a route runs (a bad URL encoding, an overlong parameter) get the same answers as the rest.
@@ -40,7 +48,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     trustProxy: deps.trust,
     // Fastify's own request logging stays off: headers carry tokens; our handlers log what matters.
     logger: false,
-    keepAliveTimeout: 65_000,
+    keepAliveTimeout: HTTP_KEEP_ALIVE_MS,
   });
   app.setErrorHandler(onError);
   // A browser asking for a page that does not exist gets the app's not-found page; everything else the JSON error.

@@ -83,6 +83,14 @@ describe('bad input through the real server', () => {
   });
   after(async () => s.stop());
 
+  test('idle connections are kept 65 s, on the media fast path and through Fastify alike (a proxy in front keeps its own for 60 s)', async () => {
+    for (const path of ['/healthz', '/hls/nobody/index.m3u8', '/api/channels']) {
+      const r = await fetch(`${s.base}${path}`);
+      await r.arrayBuffer();
+      assert.equal(r.headers.get('keep-alive'), 'timeout=65', path);
+    }
+  });
+
   describe("Fastify's and Node's refusals get the one error shape, without the input", () => {
     test('414: a URL parameter longer than the limit', async () => {
       const long = 'q'.repeat(101) + 'secretpart';

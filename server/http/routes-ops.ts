@@ -71,6 +71,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: HttpDeps): void {
     const streams = await streamStats();
     const rtmp = deps.rtmp();
     const mem = process.memoryUsage();
+    const media = deps.streams.mediaMemory();
     const text = renderMetrics([
       {
         name: 'onair_uptime_seconds',
@@ -108,6 +109,21 @@ export function registerOpsRoutes(app: FastifyInstance, deps: HttpDeps): void {
         samples: streams.map((s) => ({ labels: { channel: s.channel }, value: s.segments })),
       },
       { name: 'onair_process_resident_bytes', help: 'Resident memory of the server process.', type: 'gauge', samples: [{ value: mem.rss }] },
+      {
+        name: 'onair_media_slab_bytes',
+        help: "Publishers' media memory: slabs holding frames (in_use) and slabs kept for reuse (free).",
+        type: 'gauge',
+        samples: [
+          { labels: { state: 'in_use' }, value: media.inUseBytes },
+          { labels: { state: 'free' }, value: media.freeBytes },
+        ],
+      },
+      {
+        name: 'onair_media_slabs_allocated_total',
+        help: 'Media slabs allocated from the system (the rest were reused from the pool).',
+        type: 'counter',
+        samples: [{ value: media.allocated }],
+      },
       ...(deps.cluster
         ? [
             {

@@ -1,7 +1,6 @@
 // The live stream registry: one LiveStream (live-stream.ts) per channel on air (or waiting out its grace period).
 // It owns each stream's packager, ABR ladder and thumbnails, and tells the rest of the server what happened
 // through events (LiveStreamEvents). It never reaches into the database or HTTP.
-import { mediaSlabs } from './media-slabs.js';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -19,6 +18,7 @@ import { LivePackager, type SegmentInfo } from './packager.js';
 import { Thumbnailer } from './thumbnails.js';
 import { deleteStreamFiles, writeStreamHeader } from './stream-files.js';
 import { recoverInterrupted } from './stream-recovery.js';
+import { MEDIA_SLAB_LIMITS, mediaSlabs } from './media-slabs.js';
 
 /** What LiveStreams tells the rest of the server (server/services/stream-lifecycle.ts acts on it). */
 export interface LiveStreamEvents {
@@ -271,6 +271,12 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         stream.graceTimer.unref();
       },
     };
+  }
+
+  /** Publishers' media memory (media-slabs.ts), for /metrics. */
+  mediaMemory(): { inUseBytes: number; freeBytes: number; allocated: number } {
+    const { inUse, free, allocated } = mediaSlabs.stats;
+    return { inUseBytes: inUse * MEDIA_SLAB_LIMITS.slabBytes, freeBytes: free * MEDIA_SLAB_LIMITS.slabBytes, allocated };
   }
 
   private keyframeSeen(stream: LiveStream, dts: number): void {

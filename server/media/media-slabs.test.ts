@@ -115,6 +115,11 @@ describe('a server reusing media memory, released slabs poisoned', () => {
     const start = stream.segments;
     const videoInit = await bytesOf(TRACK_FILES.video.initName(0));
     const audioInit = await bytesOf(TRACK_FILES.audio.initName(0));
+    const inUse = async () => {
+      const text = await (await fetch(`${s.base}/metrics`)).text();
+      return Number(/onair_media_slab_bytes\{state="in_use"\} (\d+)/.exec(text)?.[1]);
+    };
+    const inUseAtStart = await inUse();
     const got: Array<{ msn: number; parts: Buffer[]; again: Buffer[] }> = [];
     // Bounded: 8 segments (about 10 s). Even segments: every part asked for before it exists (the hinted request,
     // streamed as it grows, which pins its slabs), then read again once complete. Odd ones: parts read only once
@@ -146,6 +151,11 @@ describe('a server reusing media memory, released slabs poisoned', () => {
       const file = path.join(stream.dir, TRACK_FILES.video.segmentName(msn));
       assert.ok((await readFile(file)).equals(segment), `segment ${msn} on disk`);
     }
+    // One stream's media in memory: its parts (about 5 s), the GOP cache and the slab being cut, whole slabs each. A
+    // missed release would grow it by the stream's bitrate (3 Mb/s: 1.5 slabs a second, some 18 over the test).
+    const inUseAtEnd = await inUse();
+    console.log(`media slabs in use: ${inUseAtStart / 262144} at the start, ${inUseAtEnd / 262144} at the end`);
+    assert.ok(inUseAtStart > 0 && inUseAtEnd < inUseAtStart + 12 * 262144, `${inUseAtStart} -> ${inUseAtEnd}`);
     assert.ok(mediaSlabs.stats.reused > 0, `slabs were reused (${JSON.stringify(mediaSlabs.stats)})`);
     assert.equal(mediaSlabs.stats.underflows, 0);
   });

@@ -23,6 +23,7 @@ interface Slab {
 }
 
 export const MEDIA_SLAB_LIMITS = {
+  /** Bytes per slab. */
   slabBytes: 256 * 1024,
   /** Free slabs kept for reuse, at most (64 MB); beyond that a released slab is left to the collector. */
   maxFreeSlabs: 256,
@@ -33,8 +34,11 @@ export interface MediaSlabStats {
   allocated: number;
   /** Slabs taken from the pool instead. */
   reused: number;
+  /** Slabs in the pool. */
   free: number;
-  /** Slabs that were pinned (left to the collector). */
+  /** Slabs taken and not yet let go by every holder (a count that only grows would be a missed release). */
+  inUse: number;
+  /** Slabs that were pinned (left to the collector), in all. */
   pinned: number;
   /** Releases without a hold (a bug: should stay 0). */
   underflows: number;
@@ -43,7 +47,7 @@ export interface MediaSlabStats {
 export class MediaSlabPool {
   private readonly slabs = new WeakMap<ArrayBufferLike, Slab>();
   private readonly free: Slab[] = [];
-  readonly stats: MediaSlabStats = { allocated: 0, reused: 0, free: 0, pinned: 0, underflows: 0 };
+  readonly stats: MediaSlabStats = { allocated: 0, reused: 0, free: 0, inUse: 0, pinned: 0, underflows: 0 };
 
   constructor(
     /** Fill released slabs with 0xEE (tests): a view read after its release no longer holds its frame. */
@@ -65,6 +69,7 @@ export class MediaSlabPool {
     }
     s.refs = 1;
     s.pinned = false;
+    this.stats.inUse++;
     return s.buf;
   }
 
@@ -84,7 +89,9 @@ export class MediaSlabPool {
       if (this.poison) throw new Error('media slab released more often than held');
       return;
     }
-    if (--s.refs > 0 || s.pinned) return;
+    if (--s.refs > 0) return;
+    this.stats.inUse--;
+    if (s.pinned) return;
     if (this.free.length >= this.maxFree) {
       this.slabs.delete(s.buf.buffer);
       return;
