@@ -273,7 +273,11 @@ describe('Low-Latency HLS', () => {
     w.stop();
     assert.ok(w.parts.length >= 9, `${w.parts.length} parts in 2.5 s`);
     const gaps = w.parts.slice(1).map((x, i) => x.at - w.parts[i].at);
-    assert.ok(Math.max(...gaps) < 600, `parts at most 0.6 s apart: ${gaps.join(',')}`);
+    // Parts every ~0.2 s, not only at the 4 s keyframes. A publisher stalled by a busy machine delivers its frames in
+    // a burst (CI: one 604 ms gap, then parts 1 ms and 60 ms apart), so the bound on single gaps is looser.
+    const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)];
+    assert.ok(median >= 150 && median <= 250, `parts about 0.2 s apart: ${gaps.join(',')}`);
+    assert.ok(Math.max(...gaps) < 1000, `parts at most 1 s apart: ${gaps.join(',')}`);
     const p = parseLlPlaylist((await get(url(bob, 'video.m3u8'))).text);
     assert.deepEqual(llViolations(p, 'audio.m3u8'), []);
     assert.ok(p.segments.at(-1)!.duration > 3.5, 'segments close only at keyframes');
