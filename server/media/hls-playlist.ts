@@ -154,7 +154,8 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
   for (let i = 0; i < first; i++) if (segments[i].discontinuity) dsn++;
   let target = input.minTargetDuration ?? 1;
   for (let i = first; i < segments.length; i++) {
-    const d = Math.ceil(Number(formatSeconds(segments[i].duration, timescale)));
+    // Rounded to the nearest integer, as the target duration is defined (RFC 8216bis 4.4.3.1; SegmentIndex.targetDuration).
+    const d = Math.round(Number(formatSeconds(segments[i].duration, timescale)));
     if (d > target) target = d;
   }
   target = Math.max(1, Math.ceil(target));

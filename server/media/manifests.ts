@@ -25,10 +25,6 @@ export interface ManifestOptions {
   partSeconds: number;
 }
 
-function minTargetDuration(index: SegmentIndex, o: ManifestOptions): number {
-  return Math.ceil(Math.max(o.segmentSeconds, Math.round(index.maxSegSeconds * 1000) / 1000));
-}
-
 /**
  * The media playlist of one track over the first `count` segments: its last `liveWindow` while live, all once ended
  * (the replay). `liveEnd`: ended, but as the live playlist's last version (its window, then ENDLIST): players that
@@ -64,7 +60,7 @@ export function renderTrackPlaylist(
     ended,
     vod: !liveEnd,
     discontinuitiesBefore: list.discontinuitiesBefore(from),
-    minTargetDuration: minTargetDuration(index, o),
+    minTargetDuration: index.targetDuration(o.segmentSeconds),
     initName: names.initName,
     segmentName: names.segmentName,
     base: uris.base,

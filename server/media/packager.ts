@@ -251,7 +251,7 @@ export class LivePackager extends EventEmitter {
 
   /** EXT-X-TARGETDURATION of the live playlists, seconds. */
   targetDuration(): number {
-    return Math.ceil(Math.max(this.manifestOptions.segmentSeconds, this.index.maxSegSeconds));
+    return this.index.targetDuration(this.manifestOptions.segmentSeconds);
   }
 
   /** The live DASH manifest as of the newest segment, or undefined before the first segment. */

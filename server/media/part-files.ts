@@ -116,7 +116,7 @@ export class PartFiles {
    */
   private oldestWithParts(targetDurations: number, extraSeconds: number): number {
     const list = this.index.segments;
-    const horizon = targetDurations * (Math.ceil(this.index.maxSegSeconds) + extraSeconds) * VIDEO_TIMESCALE;
+    const horizon = targetDurations * (this.index.targetDuration() + extraSeconds) * VIDEO_TIMESCALE;
     let i = list.length - 1;
     // Bounded by the list length.
     for (let fromEdge = 0; i > 0 && fromEdge + list.durationAt(i) < horizon; i--) fromEdge += list.durationAt(i);

@@ -69,10 +69,24 @@ test('HLS playlist rendering (table)', () => {
       check: (t) => {
         assert.equal(tags(t, '#EXT-X-PROGRAM-DATE-TIME')[0], '#EXT-X-PROGRAM-DATE-TIME:2024-01-02T03:04:05.006Z');
         assert.deepEqual(tags(t, '#EXTINF'), ['#EXTINF:1.000,', '#EXTINF:2.010,', '#EXTINF:1.000,']);
-        assert.deepEqual(tags(t, '#EXT-X-TARGETDURATION'), ['#EXT-X-TARGETDURATION:3']);
+        // The nearest integer (RFC 8216bis 4.4.3.1), not the next one up.
+        assert.deepEqual(tags(t, '#EXT-X-TARGETDURATION'), ['#EXT-X-TARGETDURATION:2']);
         assert.ok(t.startsWith('#EXTM3U\n#EXT-X-VERSION:7\n'));
         assert.ok(t.includes('#EXT-X-INDEPENDENT-SEGMENTS\n'));
       },
+    },
+    {
+      name: 'segments a millisecond or 0.499 s over the target do not raise TARGETDURATION',
+      segments: segs(4, { dur: (i) => [90090, 90000, 134900, 90000][i] }),
+      ended: false,
+      window: 2,
+      check: (t) => assert.deepEqual(tags(t, '#EXT-X-TARGETDURATION'), ['#EXT-X-TARGETDURATION:1']),
+    },
+    {
+      name: 'a segment half a second over the target raises TARGETDURATION',
+      segments: segs(3, { dur: (i) => (i === 1 ? 135000 : 90000) }),
+      ended: false,
+      check: (t) => assert.deepEqual(tags(t, '#EXT-X-TARGETDURATION'), ['#EXT-X-TARGETDURATION:2']),
     },
     {
       name: 'empty ended playlist is still valid',

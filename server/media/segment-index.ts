@@ -110,6 +110,16 @@ export class SegmentIndex {
     return this.segments.length;
   }
 
+  /**
+   * EXT-X-TARGETDURATION, seconds, for a target segment length of `segmentSeconds`: no segment's duration rounded to
+   * the nearest integer may exceed it (RFC 8216bis 4.4.3.1). Rounding up instead would let one segment a millisecond
+   * over (a publisher's timestamps around a loop) double it, and with it how long parts are kept, for the rest of
+   * the stream.
+   */
+  targetDuration(segmentSeconds = 1): number {
+    return Math.max(Math.ceil(segmentSeconds), Math.round(this.maxSegSeconds));
+  }
+
   addInit(index: number, configs: InitConfigs): void {
     this.inits[index] = configs;
     this.lastInit = configs;
