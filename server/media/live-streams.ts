@@ -9,7 +9,6 @@ import type { StreamStats } from '../api/types.js';
 import type { MediaConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { MediaSink } from '../rtmp/types.js';
-import type { MediaFrame } from './frame.js';
 import { StreamAbr } from './stream-abr.js';
 import { RecentlyEnded } from './recently-ended.js';
 import { LiveStream, verticalKey, type StreamEnded } from './live-stream.js';
@@ -19,6 +18,7 @@ import { Thumbnailer } from './thumbnails.js';
 import { deleteStreamFiles, writeStreamHeader } from './stream-files.js';
 import { recoverInterrupted } from './stream-recovery.js';
 import { MEDIA_SLAB_LIMITS, mediaSlabs } from './media-slabs.js';
+import { publisherSink } from './publisher-sink.js';
 
 /** What LiveStreams tells the rest of the server (server/services/stream-lifecycle.ts acts on it). */
 export interface LiveStreamEvents {
@@ -217,82 +217,20 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   }
 
   private sinkFor(stream: LiveStream, generation: number): MediaSink {
-    const current = () => stream.generation === generation && stream.state === 'live' && this.streams.get(stream.key) === stream;
-    const batchable = !this.opts.media.abr && !this.opts.media.lowLatency;
-    return {
-      // The packager needs inter frames only at the next keyframe, unless it cuts parts; the ABR ladder's encoder
-      // and restream destinations want them as they come.
-      get batchable() {
-        return batchable && stream.taps.size === 0;
-      },
-      write: (frame: MediaFrame) => {
-        if (!current()) return;
-        stream.bytesIn += frame.tag.length;
-        if (frame.track === 'video' && (frame.kind === 'key' || frame.kind === 'inter')) stream.videoFrames++;
-        if (frame.kind === 'config' && frame.codec !== '') {
-          mediaSlabs.pin(frame.tag); // kept for outputs that join later
-          stream.sequenceHeaders = [...stream.sequenceHeaders.filter((h) => h.track !== frame.track), frame];
-        }
-        if (frame.kind === 'meta') {
-          mediaSlabs.pin(frame.tag);
-          stream.metadata = frame;
-        }
-        // Restream destinations and the ABR ladder's encoder write frames to sockets and pipes (media-slabs.ts).
-        if (stream.taps.size > 0 || this.opts.media.abr) mediaSlabs.pin(frame.tag);
-        for (const tap of stream.taps) tap(frame);
-        if (frame.track === 'video' && frame.kind === 'key') this.keyframeSeen(stream, frame.dts);
-        try {
-          stream.packager.push(frame);
-        } catch (err) {
-          this.packagerFailed(stream, err as Error);
-        }
-        this.abr.frame(stream, frame);
-      },
-      keyframeStarting: (timestamp: number) => {
-        if (!current()) return;
-        try {
-          stream.packager.keyframeStarting(timestamp);
-        } catch (err) {
-          this.packagerFailed(stream, err as Error);
-        }
-      },
-      end: (reason) => {
-        if (!current()) return;
-        const grace = this.opts.media.gracePeriodSeconds;
-        // An explicit stop (Stop Streaming in OBS) or a kick ends at once; a dropped connection may come back.
-        if (reason === 'unpublish' || reason === 'kicked' || grace <= 0) {
-          void this.finish(stream, reason);
-          return;
-        }
-        stream.state = 'waiting';
-        stream.publisherAddress = null;
-        this.opts.logger.info({ channel: stream.channel, streamId: stream.streamId, reason, graceSeconds: grace }, 'publisher lost; waiting');
-        stream.graceTimer = setTimeout(() => void this.finish(stream, 'grace period over'), grace * 1000);
-        stream.graceTimer.unref();
-      },
-    };
+    return publisherSink(stream, {
+      media: this.opts.media,
+      logger: this.opts.logger,
+      isCurrent: () => stream.generation === generation && stream.state === 'live' && this.streams.get(stream.key) === stream,
+      abrFrame: (frame) => this.abr.frame(stream, frame),
+      packagerFailed: (err) => this.packagerFailed(stream, err),
+      finish: (reason) => void this.finish(stream, reason),
+    });
   }
 
   /** Publishers' media memory (media-slabs.ts), for /metrics. */
   mediaMemory(): { inUseBytes: number; freeBytes: number; allocated: number } {
     const { inUse, free, allocated } = mediaSlabs.stats;
     return { inUseBytes: inUse * MEDIA_SLAB_LIMITS.slabBytes, freeBytes: free * MEDIA_SLAB_LIMITS.slabBytes, allocated };
-  }
-
-  private keyframeSeen(stream: LiveStream, dts: number): void {
-    stream.keyframes.keyframe(dts);
-    if (stream.keyframeWarned || !stream.keyframes.warns) return;
-    stream.keyframeWarned = true;
-    const { maxIntervalSeconds } = stream.keyframes.summary();
-    this.opts.logger.warn(
-      {
-        channel: stream.channel,
-        streamId: stream.streamId,
-        keyframeIntervalSeconds: maxIntervalSeconds,
-        segmentTargetSeconds: this.opts.media.segmentSeconds,
-      },
-      'keyframe interval far above the segment target: segments get long (the streamer is shown the encoder setting to fix)',
-    );
   }
 
   /**
