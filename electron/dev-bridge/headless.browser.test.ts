@@ -156,11 +156,17 @@ describe('npm run studio:headless', { timeout: 240_000 }, () => {
       const status = await obs.call('GetStreamStatus');
       assert.equal(status.outputActive, true);
       assert.ok(status.outputBytes > 0, JSON.stringify(status));
-      // Main knows the stream runs, and the window stops it even when it has not heard of the start yet.
+      // Main knows the stream runs, and the window stops it even when it has not heard of the start yet. Answered at
+      // once, as OBS answers it: STOPPING, then STOPPED once the window has stopped.
       await obs.call('StopStream');
       await waitFor('stopped', async () => (await obs.call('GetStreamStatus')).outputActive === false, STEP_MS, 100);
       await waitFor('the stopped event', () => outputs.includes('OBS_WEBSOCKET_OUTPUT_STOPPED'), 5000, 50);
-      assert.deepEqual(outputs, ['OBS_WEBSOCKET_OUTPUT_STARTING', 'OBS_WEBSOCKET_OUTPUT_STARTED', 'OBS_WEBSOCKET_OUTPUT_STOPPED']);
+      assert.deepEqual(outputs, [
+        'OBS_WEBSOCKET_OUTPUT_STARTING',
+        'OBS_WEBSOCKET_OUTPUT_STARTED',
+        'OBS_WEBSOCKET_OUTPUT_STOPPING',
+        'OBS_WEBSOCKET_OUTPUT_STOPPED',
+      ]);
     } catch (err) {
       console.log(`the headless Studio said:\n${h.out().slice(-6000)}`);
       const serverSaid = server

@@ -1,5 +1,6 @@
 // StartStream, StopStream and ToggleStream as OBS answers them, against a window that takes its time: the answer at
-// once once starting has begun, StreamStateChanged from STARTING to STARTED or STOPPED, 500 while starting or live.
+// once, StreamStateChanged from STARTING to STARTED or STOPPED and from STOPPING to STOPPED, 500 while starting, live
+// or stopping.
 // The window and main's broadcast are played here; obs-websocket.test.ts and renderer/studio-engine-control.browser
 // .test.ts drive the real ones.
 import assert from 'node:assert/strict';
@@ -74,14 +75,76 @@ test('a start the window cannot make, or that fails before live: STOPPED once th
 test('refused at once when signed out; Stop and Toggle', async () => {
   assert.equal(harness({ signedIn: false }).out.start().code, RequestStatus.RequestProcessingFailed);
   const h = harness();
-  assert.equal((await h.out.stop()).code, RequestStatus.OutputNotRunning);
-  const toggled = h.out.toggle();
-  assert.deepEqual(await toggled, { code: RequestStatus.Success, data: { outputActive: true } });
-  // A stop while the window is still starting goes to the window, which stops once its start is made.
-  const stopping = h.out.toggle();
+  assert.equal(h.out.stop().code, RequestStatus.OutputNotRunning);
+  assert.deepEqual(h.out.toggle(), { code: RequestStatus.Success, data: { outputActive: true } });
+  // A stop while the window is still starting goes to the window, which stops once its start is made: answered at
+  // once all the same, and given as long as the start.
+  assert.deepEqual(h.out.toggle(), { code: RequestStatus.Success, data: { outputActive: false } });
   assert.equal(h.asked[1]?.type, 'StopStream');
+  assert.ok(h.asked[1]!.timeoutMs! >= 30_000, 'the stop waits for the start');
+  assert.deepEqual(h.events, ['STARTING', 'STOPPING']);
+  // The window's start reaches main meanwhile, then its stop: still stopping until the broadcast has ended.
+  h.move({ kind: 'connecting', attempt: 1 });
+  h.move({ kind: 'live', since: 1 });
+  h.asked[0]!.answer({ code: RequestStatus.Success });
+  await flush();
+  assert.deepEqual(h.events, ['STARTING', 'STOPPING']);
+  h.move({ kind: 'ended' });
   h.asked[1]!.answer({ code: RequestStatus.Success });
-  assert.deepEqual(await stopping, { code: RequestStatus.Success, data: { outputActive: false } });
+  await flush();
+  assert.deepEqual(h.events, ['STARTING', 'STOPPING', 'STOPPED']);
+  assert.deepEqual(h.out.toggle(), { code: RequestStatus.Success, data: { outputActive: true } });
+});
+
+test('StopStream: success before the window has stopped, STOPPING then STOPPED; StartStream 500 until stopped', async () => {
+  const h = harness();
+  h.out.start();
+  h.move({ kind: 'connecting', attempt: 1 });
+  h.move({ kind: 'live', since: 1 });
+  h.asked[0]!.answer({ code: RequestStatus.Success });
+  await flush();
+  assert.deepEqual(h.out.stop(), { code: RequestStatus.Success });
+  assert.equal(h.asked[1]?.type, 'StopStream');
+  assert.equal(h.asked[1]!.timeoutMs, undefined, "a stop of what runs gets a window request's time");
+  assert.deepEqual(h.events, ['STARTING', 'STARTED+', 'STOPPING']);
+  assert.equal(h.out.start().code, RequestStatus.OutputRunning, 'not while stopping');
+  assert.equal(h.out.stop().code, RequestStatus.Success, 'a second stop: still stopping, as OBS answers it');
+  assert.equal(h.asked.length, 2, 'and not asked of the window again');
+  assert.deepEqual(h.out.toggle(), { code: RequestStatus.Success, data: { outputActive: false } });
+  h.move({ kind: 'reconnecting', attempt: 1, retryInMs: 1000, reason: 'dropped' });
+  assert.deepEqual(h.events, ['STARTING', 'STARTED+', 'STOPPING'], 'the broadcast still runs: stopping');
+  h.move({ kind: 'ended' });
+  h.move({ kind: 'idle' });
+  h.asked[1]!.answer({ code: RequestStatus.Success });
+  await flush();
+  assert.deepEqual(h.events, ['STARTING', 'STARTED+', 'STOPPING', 'STOPPED'], 'STOPPED once');
+  assert.equal(h.out.stop().code, RequestStatus.OutputNotRunning);
+  assert.equal(h.out.start().code, RequestStatus.Success);
+});
+
+test('a stop the window could not make: back to what runs, not STOPPING for ever', async () => {
+  const h = harness();
+  h.out.start();
+  h.move({ kind: 'live', since: 1 });
+  h.asked[0]!.answer({ code: RequestStatus.Success });
+  await flush();
+  h.out.stop();
+  h.asked[1]!.answer({ code: RequestStatus.RequestProcessingFailed, comment: 'The window did not answer.' });
+  await flush();
+  assert.deepEqual(h.events, ['STARTING', 'STARTED+', 'STOPPING', 'STARTED+']);
+  assert.equal(h.out.start().code, RequestStatus.OutputRunning, 'still live');
+  // Followed as before: it can be stopped again, and its end is told.
+  h.out.stop();
+  h.move({ kind: 'failed', code: 'unreachable', reason: 'gone' });
+  assert.deepEqual(h.events, ['STARTING', 'STARTED+', 'STOPPING', 'STARTED+', 'STOPPING', 'STOPPED']);
+  // A failed answer when the broadcast has stopped all the same: STOPPED.
+  h.out.start();
+  h.move({ kind: 'live', since: 2 });
+  h.out.stop();
+  h.move({ kind: 'ended' });
+  h.asked[4]!.answer({ code: RequestStatus.RequestProcessingFailed });
+  await flush();
+  assert.deepEqual(h.events.slice(-3), ['STARTED+', 'STOPPING', 'STOPPED']);
 });
 
 test('outputStateFor: OBS names, active only once live', () => {

@@ -1,9 +1,9 @@
 // The stream output as obs-websocket clients see it: StartStream, StopStream and ToggleStream, and the
-// StreamStateChanged events. As in OBS, StartStream answers at once once starting has begun and the rest is told
-// through events: OBS_WEBSOCKET_OUTPUT_STARTING, then STARTED, or STOPPED when the start fails. Going live is the
-// window's (it starts its encoder or asks main for the pipeline, as Go Live does), and in the engine mode that can take
-// longer than a client waits for an answer: main asks the window to start, answers, and follows the start until the
-// broadcast is live or the window says it failed.
+// StreamStateChanged events. As in OBS, they answer at once and the rest is told through events: StartStream gives
+// OBS_WEBSOCKET_OUTPUT_STARTING, then STARTED, or STOPPED when the start fails; StopStream gives STOPPING, then STOPPED
+// once main's broadcast has stopped (or back to where it was when the window could not stop it). Going live and
+// stopping are the window's (it starts its encoder or asks main for the pipeline, as Go Live and Stop do), and in the
+// engine mode that can take longer than a client waits for an answer: main asks the window, answers, and follows.
 import type { BroadcastState } from '../../../broadcast/types.js';
 import type { BroadcastStatus } from '../../../ipc-contract.js';
 import type { OutputFigures } from '../studio-live.js';
@@ -14,6 +14,7 @@ export const OutputState = {
   Started: 'OBS_WEBSOCKET_OUTPUT_STARTED',
   Reconnecting: 'OBS_WEBSOCKET_OUTPUT_RECONNECTING',
   Reconnected: 'OBS_WEBSOCKET_OUTPUT_RECONNECTED',
+  Stopping: 'OBS_WEBSOCKET_OUTPUT_STOPPING',
   Stopped: 'OBS_WEBSOCKET_OUTPUT_STOPPED',
 } as const;
 type OutputStateName = (typeof OutputState)[keyof typeof OutputState];
@@ -54,14 +55,20 @@ const RUNNING: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting']
 
 export class ObsOutput {
   private last: { state: OutputStateName; active: boolean } = { state: OutputState.Stopped, active: false };
-  /** The start asked of the window and not yet answered (its number), else null. */
+  /** The start, or the stop, asked of the window and not yet settled (its number), else null. */
   private starting: number | null = null;
-  private starts = 0;
+  private stopping: number | null = null;
+  private asks = 0;
 
   constructor(private readonly side: OutputSide) {}
 
   /** Main's broadcast changed state. */
   broadcastState(s: BroadcastState, active: boolean): void {
+    if (this.stopping !== null) {
+      // Stopping until the broadcast has stopped (a start the window was still making comes and goes meanwhile).
+      if (RUNNING.includes(s.kind)) return;
+      this.stopping = null;
+    }
     if (this.starting !== null) {
       // Live settles a start; an end while the window is still starting is told once the window has answered (the
       // end of the previous broadcast, or a refusal the window will say more about).
@@ -72,36 +79,50 @@ export class ObsOutput {
   }
 
   start(): RequestResult {
+    // As OBS, whose output is still active while it stops.
+    if (this.stopping !== null) return fail(RequestStatus.OutputRunning, 'The stream is still stopping.');
     if (this.starting !== null) return fail(RequestStatus.OutputRunning, 'The stream is already starting.');
     if (RUNNING.includes(this.side.status().state.kind)) return fail(RequestStatus.OutputRunning, 'The stream is already running.');
     if (!this.side.service())
       return fail(RequestStatus.RequestProcessingFailed, 'Sign in to an Onair server or set a custom RTMP server (SetStreamServiceSettings) first.');
-    const id = ++this.starts;
+    const id = ++this.asks;
     this.starting = id;
     this.set(OutputState.Starting, false);
-    void this.side.forward('StartStream', {}, START_ANSWER_MS).then(() => {
-      if (this.starting !== id) return;
-      // Whatever the window said, main's broadcast now tells where the start got: live, still connecting, or
-      // nowhere (the window could not start, or its start failed and ended the broadcast).
-      this.starting = null;
-      const { state } = this.side.status();
-      const { active } = this.side.output();
-      this.set(outputStateFor(state, active, this.last.state), active);
-    });
+    void this.side.forward('StartStream', {}, START_ANSWER_MS).then(() => this.settle('starting', id));
     return ok();
   }
 
-  async stop(): Promise<RequestResult> {
-    if (this.starting === null && !RUNNING.includes(this.side.status().state.kind))
-      return fail(RequestStatus.OutputNotRunning, 'The stream is not running.');
+  stop(): RequestResult {
+    if (this.stopping !== null) return ok();
+    if (!this.running()) return fail(RequestStatus.OutputNotRunning, 'The stream is not running.');
     // The window stops its encoder and main's broadcast, as Stop does (after the start it is still making, if any).
-    return this.side.forward('StopStream', {}, this.starting !== null ? START_ANSWER_MS : undefined);
+    const timeoutMs = this.starting !== null ? START_ANSWER_MS : undefined;
+    const id = ++this.asks;
+    this.starting = null;
+    this.stopping = id;
+    this.set(OutputState.Stopping, false);
+    void this.side.forward('StopStream', {}, timeoutMs).then(() => this.settle('stopping', id));
+    return ok();
   }
 
-  async toggle(): Promise<RequestResult> {
-    const running = this.starting !== null || RUNNING.includes(this.side.status().state.kind);
-    const r = running ? await this.stop() : this.start();
+  toggle(): RequestResult {
+    const running = this.running();
+    const r = running ? this.stop() : this.start();
     return r.code === RequestStatus.Success ? ok({ outputActive: !running }) : r;
+  }
+
+  private running(): boolean {
+    return this.starting !== null || this.stopping !== null || RUNNING.includes(this.side.status().state.kind);
+  }
+
+  /** The window answered the start or the stop `id`. Whatever it said, main's broadcast now tells where it got: live,
+   * still connecting, or nowhere (stopped, or a start that could not be made or failed and ended the broadcast). */
+  private settle(what: 'starting' | 'stopping', id: number): void {
+    if (this[what] !== id) return;
+    this[what] = null;
+    const { state } = this.side.status();
+    const { active } = this.side.output();
+    this.set(outputStateFor(state, active, this.last.state), active);
   }
 
   private set(state: OutputStateName, active: boolean): void {

@@ -2,7 +2,8 @@
 // its encodings, against the real StudioCore with the real pipeline and a real Onair server. The window's part of a
 // request is played here by answering main's 'control:request' events through 'control:reply', as the window does,
 // and its meters by answering main's 'control:meters' ticks with a fixed InputVolumeMeters through 'control:event'.
-// Its StartStream goes live as Go Live does, slower than the 5 s a window request gets (an engine warming up).
+// Its StartStream goes live as Go Live does, slower than the 5 s a window request gets (an engine warming up), and its
+// StopStream stops as Stop does, after a while (an encoder flushing): the client is answered at once all the same.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { OBSWebSocket as ObsJson, EventSubscription } from 'obs-websocket-js/json';
@@ -20,6 +21,8 @@ const METERS = { inputs: [{ inputName: 'Microphone', inputUuid: 'mic', inputLeve
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How long the window's start takes here: longer than a window request may take (WINDOW_ANSWER_MS). */
 const SLOW_START_MS = 6500;
+/** How long the window's stop takes here (within the 5 s a window request gets). */
+const SLOW_STOP_MS = 2500;
 const GO_LIVE = {
   settings: { source: { kind: 'test' as const }, preset: 'Low bandwidth 480p', encoder: 'libx264', bitrateKbps: 800, fps: 30, keyframeSeconds: 1 },
 };
@@ -59,7 +62,7 @@ describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
             req.requestType === 'StartStream'
               ? sleep(SLOW_START_MS).then(() => core.handle('broadcast:start', GO_LIVE))
               : req.requestType === 'StopStream'
-                ? core.handle('broadcast:stop', {})
+                ? sleep(SLOW_STOP_MS).then(() => core.handle('broadcast:stop', {}))
                 : null;
           if (act) {
             void act.then((r) => core.handle('control:reply', { id: req.id, ...(r.ok ? { code: 100 } : { code: 702, comment: r.error.message }) }));
@@ -277,9 +280,17 @@ describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
     const configured = GO_LIVE.settings.bitrateKbps + 128;
     assert.ok(Math.abs(kbps - configured) <= 0.25 * configured, `shown ${kbps} kb/s, configured ${configured}`);
 
+    // StopStream as OBS answers it: at once, STOPPING, and STOPPED once the window has stopped; no start meanwhile.
+    const t1 = performance.now();
     await obs.call('StopStream');
-    await waitFor('stopped', () => states.length > 2, 15_000, 50);
-    assert.deepEqual(states.slice(2), ['OBS_WEBSOCKET_OUTPUT_STOPPED']);
+    const stopAnsweredMs = performance.now() - t1;
+    console.log(`StopStream answered in ${stopAnsweredMs.toFixed(0)} ms; the window takes ${SLOW_STOP_MS} ms`);
+    assert.ok(stopAnsweredMs < 1500, `answered in ${stopAnsweredMs} ms`);
+    await waitFor('stopping', () => states.length > 2, 2000, 20);
+    assert.deepEqual(states.slice(2), ['OBS_WEBSOCKET_OUTPUT_STOPPING']);
+    await assert.rejects(obs.call('StartStream'), (e: { code?: number }) => e.code === 500, 'while stopping');
+    await waitFor('stopped', () => states.length > 3, 15_000, 50);
+    assert.deepEqual(states.slice(2), ['OBS_WEBSOCKET_OUTPUT_STOPPING', 'OBS_WEBSOCKET_OUTPUT_STOPPED']);
     assert.equal((await obs.call('GetStreamStatus')).outputBytes, 0, 'the figures went with the stream');
     await assert.rejects(obs.call('StopStream'), (e: { code?: number }) => e.code === 501);
     await obs.disconnect();
