@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
-import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
-import { ffmpegPath as FFMPEG, ffprobe, freePort, waitFor } from '../server/test-support/process.js';
-import { startTestServer, type TestServer } from '../server/test-support/server.js';
+import { AUTOPLAY_ARG, builtApp, launchChromium, newTestPage } from '../server/test-support/browser.js';
+import { ffmpegPath as FFMPEG, ffprobe, waitFor } from '../server/test-support/process.js';
+import type { TestServer } from '../server/test-support/server.js';
+import { signUpInStudio, startStudioServer } from '../server/test-support/studio.js';
 
 const DIST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'renderer', 'studio');
 const STEP_MS = 20_000;
@@ -27,20 +28,11 @@ describe('Onair Studio, built: engine mode goes live with media on the server', 
 
   before(async () => {
     builtApp('studio', Boolean(process.env.ONAIR_REBUILD_STUDIO));
-    const rtmpPort = await freePort();
-    server = await startTestServer({ ONAIR_RTMP_PORT: String(rtmpPort), ONAIR_RTMP_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpPort}/live` });
+    server = await startStudioServer();
     bridge = await startDevBridge({ staticDir: DIST, ffmpegPath: FFMPEG });
-    const signedIn = await bridge.core.handle('session:signIn', {
-      serverUrl: server.base,
-      username,
-      password: `pw-${username}-123456`,
-      register: true,
-    });
-    assert.ok(signedIn.ok, JSON.stringify(signedIn));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'] });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(STEP_MS);
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    await signUpInStudio(bridge.core, server.base, username);
+    browser = await launchChromium([AUTOPLAY_ARG]);
+    page = await newTestPage(browser, { viewport: { width: 1440, height: 900 }, stepMs: STEP_MS, errors: problems });
     // Chromium says a refused load in the console; the event names the directive and the URL.
     page.on('console', (m) => {
       if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(`console: ${m.text().slice(0, 300)}`);

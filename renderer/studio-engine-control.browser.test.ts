@@ -3,29 +3,26 @@
 // the bitrate it is given) through the dev bridge, a real Onair server, and obs-websocket-js. StartStream answers at once although the page's encoder takes a while to start, and
 // StreamStateChanged says STARTING then STARTED; a second StartStream answers 500. While live, GetStreamStatus's
 // outputBytes grows with what the server receives, and the health line's bitrate is the configured one (video and
-// audio) and the server's.
+// audio) and the server's. StopStream answers at once too: STOPPING, then STOPPED once the page has stopped.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { OBSWebSocket, EventSubscription } from 'obs-websocket-js/json';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
-import { builtApp, CHROMIUM, CHROMIUM_ARGS, turnOnRemoteControl } from '../server/test-support/browser.js';
-import { ffmpegPath as FFMPEG, freePort, runOk, waitFor } from '../server/test-support/process.js';
-import { startTestServer, type TestServer } from '../server/test-support/server.js';
+import { AUTOPLAY_ARG, builtApp, FAKE_MEDIA_ARGS, launchChromium, newTestPage, turnOnRemoteControl } from '../server/test-support/browser.js';
+import { ffmpegPath as FFMPEG, runOk, waitFor } from '../server/test-support/process.js';
+import type { TestServer } from '../server/test-support/server.js';
+import { signUpInStudio, startStudioServer } from '../server/test-support/studio.js';
 
 const STEP_MS = 30_000;
 const PRESET = { name: 'Low bandwidth 480p', videoKbps: 1200, fps: 30 };
 /** The engine's AAC (electron/main/core/studio-broadcast.ts). */
 const AUDIO_KBPS = 128;
-const FAKE_MEDIA_ARGS = [
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--auto-select-desktop-capture-source=Entire screen',
-  '--autoplay-policy=no-user-gesture-required',
-];
+/** The screen source opens without a picker. */
+const SCREEN_ARG = '--auto-select-desktop-capture-source=Entire screen';
 /**
  * Two seconds of moving noise, looped by Chromium as the camera. Chromium's own fake camera is a plain picture that
  * H.264 codes in a fraction of any bitrate: the figures would then say little about the configured one.
@@ -45,28 +42,18 @@ describe('engine mode under a remote control: StartStream at once, real figures'
   before(async () => {
     const dist = builtApp('studio', 'stale');
     work = mkdtempSync(path.join(tmpdir(), 'onair-engine-control-'));
-    // A fixed RTMP port, so the channel's rtmpUrl (what the Studio is told) is the real one.
-    const rtmpPort = await freePort();
-    server = await startTestServer({ ONAIR_RTMP_PORT: String(rtmpPort), ONAIR_RTMP_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpPort}/live` });
+    server = await startStudioServer();
     bridge = await startDevBridge({ staticDir: dist, ffmpegPath: FFMPEG, dataDir: work });
     const camera = path.join(work, 'noise.y4m');
     await runOk(FFMPEG, ['-v', 'error', '-y', ...NOISE_Y4M, camera]);
-    const signedIn = await bridge.core.handle('session:signIn', {
-      serverUrl: server.base,
-      username,
-      password: `pw-${username}-123456`,
-      register: true,
+    await signUpInStudio(bridge.core, server.base, username);
+    browser = await launchChromium([...FAKE_MEDIA_ARGS, SCREEN_ARG, AUTOPLAY_ARG, `--use-file-for-fake-video-capture=${camera}`]);
+    page = await newTestPage(browser, {
+      viewport: { width: 1440, height: 900 },
+      grant: { origin: bridge.url, permissions: ['camera', 'microphone'] },
+      stepMs: STEP_MS,
+      errors: pageErrors,
     });
-    assert.ok(signedIn.ok, JSON.stringify(signedIn));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS, ...FAKE_MEDIA_ARGS, `--use-file-for-fake-video-capture=${camera}`],
-    });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-    await context.grantPermissions(['camera', 'microphone'], { origin: bridge.url });
-    page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
   });
 
   after(async () => {
@@ -170,8 +157,19 @@ describe('engine mode under a remote control: StartStream at once, real figures'
         `shown ${shownKbps.toFixed(0)} kb/s at ${fps.toFixed(1)} fps, configured ${configured.toFixed(0)} kb/s`,
       );
 
+      const t1 = performance.now();
       await obs.call('StopStream');
+      const stopAnsweredMs = performance.now() - t1;
       await waitFor('STOPPED', () => states.some((s) => s.state === 'OBS_WEBSOCKET_OUTPUT_STOPPED'), STEP_MS, 50);
+      console.log(`StopStream answered in ${stopAnsweredMs.toFixed(0)} ms; STOPPED after ${(states.at(-1)!.at - t1).toFixed(0)} ms`);
+      assert.ok(stopAnsweredMs < 2000, `StopStream answered in ${stopAnsweredMs.toFixed(0)} ms`);
+      assert.deepEqual(
+        states.slice(2).map((s) => [s.state, s.active]),
+        [
+          ['OBS_WEBSOCKET_OUTPUT_STOPPING', false],
+          ['OBS_WEBSOCKET_OUTPUT_STOPPED', false],
+        ],
+      );
       await page.locator('[data-testid="health"][data-state="idle"]').waitFor();
       assert.equal((await obs.call('GetStreamStatus')).outputActive, false);
     } finally {

@@ -9,12 +9,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { viteFrontend } from '../electron/dev-bridge/vite-frontend.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
-import { ffmpegPath as FFMPEG, ffprobe as ffprobeJson, ffprobePath, freePort, runOk, waitFor } from '../server/test-support/process.js';
-import { startTestServer, type TestServer } from '../server/test-support/server.js';
+import { AUTOPLAY_ARG, launchChromium, newTestPage } from '../server/test-support/browser.js';
+import { ffmpegPath as FFMPEG, ffprobe as ffprobeJson, ffprobePath, runOk, waitFor } from '../server/test-support/process.js';
+import type { TestServer } from '../server/test-support/server.js';
+import { startStudioServer } from '../server/test-support/studio.js';
 import { extinf } from '../server/test-support/media.js';
 import { PATTERN_COLOURS } from './studio/engine/encode/sync-pattern.js';
 
@@ -116,13 +117,10 @@ describe('Studio engine: WebCodecs encode in the page, sent through the dev brid
 
   before(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'onair-engine-'));
-    const rtmpPort = await freePort();
-    server = await startTestServer({ ONAIR_RTMP_PORT: String(rtmpPort), ONAIR_RTMP_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpPort}/live` });
+    server = await startStudioServer();
     bridge = await startDevBridge({ frontend: (s) => viteFrontend(s, { cacheDir: path.join(work, 'vite') }), ffmpegPath: FFMPEG, dataDir: work });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'] });
-    page = await browser.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    browser = await launchChromium([AUTOPLAY_ARG]);
+    page = await newTestPage(browser, { stepMs: STEP_MS, errors: pageErrors });
     page.on('console', (m) => m.type() === 'error' && !m.location().url.endsWith('/favicon.ico') && pageErrors.push(`console: ${m.text()}`));
     page.on('console', (m) => consoleTail.push(`${m.type()}: ${m.text()}`) > 40 && consoleTail.shift());
   });

@@ -14,10 +14,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { EventSubscription, OBSWebSocket } from 'obs-websocket-js/json';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
-import { builtApp, CHROMIUM, CHROMIUM_ARGS, turnOnRemoteControl } from '../server/test-support/browser.js';
+import { AUTOPLAY_ARG, builtApp, FAKE_MEDIA_ARGS, launchChromium, newTestPage, turnOnRemoteControl } from '../server/test-support/browser.js';
 import { ffmpegPath as FFMPEG, runOk } from '../server/test-support/process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -91,16 +91,7 @@ before(async () => {
   tone = path.join(tmp, 'tone-1k.wav');
   await runOk(FFMPEG, ['-hide_banner', '-y', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000', '-t', '10', '-c:a', 'pcm_s16le', tone]);
   reference = await volumedetect(tone);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      ...CHROMIUM_ARGS,
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${tone}`,
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium([...FAKE_MEDIA_ARGS, `--use-file-for-fake-audio-capture=${tone}`, AUTOPLAY_ARG]);
 });
 
 after(async () => {
@@ -122,9 +113,7 @@ describe('the mixer engine, served by the vite dev server', { timeout: 120_000 }
     });
     await vite.listen();
     const base = vite.resolvedUrls!.local[0];
-    page = await browser.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page = await newTestPage(browser, { stepMs: STEP_MS, errors: pageErrors });
     // An empty page on vite's origin: the test imports the engine's modules into it.
     await page.route('**/mixer-harness.html', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>mixer</title>' }));
     await page.goto(new URL('mixer-harness.html', base).toString());
@@ -303,9 +292,7 @@ describe('the Mixer panel in the built Studio, through the dev bridge', { timeou
     const hasMixer = existsSync(path.join(dist, 'assets')) && readdirSync(path.join(dist, 'assets')).some((f) => f.startsWith('mix-worklets-'));
     builtApp('studio', Boolean(process.env.ONAIR_REBUILD_STUDIO) || !hasMixer);
     bridge = await startDevBridge({ staticDir: dist, ffmpegPath: FFMPEG });
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    page.setDefaultTimeout(STEP_MS);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page = await newTestPage(browser, { viewport: { width: 1440, height: 1000 }, stepMs: STEP_MS, errors: pageErrors });
   });
 
   after(async () => {

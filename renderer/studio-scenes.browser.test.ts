@@ -8,10 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { SCENES_FILE } from '../electron/main/core/scenes-file.js';
-import { builtApp, CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
+import { builtApp, FAKE_MEDIA_ARGS, launchChromium, newTestPage } from '../server/test-support/browser.js';
 import { ffmpegPath as FFMPEG } from '../server/test-support/process.js';
 import { newItem } from './studio/engine/scene/commands.js';
 import { serializeScenes } from './studio/engine/scene/json.js';
@@ -114,15 +114,13 @@ describe('Studio scenes and layers in Chromium', { timeout: 240_000 }, () => {
     mkdirSync(SHOTS, { recursive: true });
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'onair-studio-scenes-'));
     bridge = await startDevBridge({ staticDir: DIST, ffmpegPath: FFMPEG, dataDir });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+    browser = await launchChromium(FAKE_MEDIA_ARGS);
+    page = await newTestPage(browser, {
+      viewport: { width: 1440, height: 1000 },
+      grant: { origin: bridge.url, permissions: ['camera'] },
+      stepMs: STEP_MS,
+      errors: pageErrors,
     });
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 });
-    await ctx.grantPermissions(['camera'], { origin: bridge.url });
-    page = await ctx.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
   });
 
   after(async () => {

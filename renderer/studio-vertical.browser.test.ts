@@ -12,12 +12,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { OBSWebSocket } from 'obs-websocket-js/json';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { viteFrontend } from '../electron/dev-bridge/vite-frontend.js';
-import { CHROMIUM, CHROMIUM_ARGS, turnOnRemoteControl } from '../server/test-support/browser.js';
-import { ffmpegPath as FFMPEG, ffprobePath, freePort, runOk, waitFor } from '../server/test-support/process.js';
-import { startTestServer, type TestServer } from '../server/test-support/server.js';
+import { AUTOPLAY_ARG, FAKE_MEDIA_ARGS, launchChromium, newTestPage, turnOnRemoteControl } from '../server/test-support/browser.js';
+import { ffmpegPath as FFMPEG, ffprobePath, runOk, waitFor } from '../server/test-support/process.js';
+import type { TestServer } from '../server/test-support/server.js';
+import { signUpInStudio, startStudioServer } from '../server/test-support/studio.js';
 import { newItem } from './studio/engine/scene/commands.js';
 import { serializeScenes } from './studio/engine/scene/json.js';
 import { DEFAULT_CANVASES, SCENES_VERSION, type ScenesDoc } from './studio/engine/scene/model.js';
@@ -106,26 +107,17 @@ describe('Studio vertical output: two canvases, two encodes, live on the server'
 
   before(async () => {
     work = mkdtempSync(path.join(tmpdir(), 'onair-vertical-'));
-    const rtmpPort = await freePort();
-    server = await startTestServer({ ONAIR_RTMP_PORT: String(rtmpPort), ONAIR_RTMP_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpPort}/live` });
+    server = await startStudioServer();
     bridge = await startDevBridge({ frontend: (srv) => viteFrontend(srv, { cacheDir: path.join(work, 'vite') }), ffmpegPath: FFMPEG, dataDir: work });
-    const signedIn = await bridge.core.handle('session:signIn', {
-      serverUrl: server.base,
-      username,
-      password: `pw-${username}-123456`,
-      register: true,
-    });
-    assert.ok(signedIn.ok, JSON.stringify(signedIn));
+    await signUpInStudio(bridge.core, server.base, username);
     assert.ok((await bridge.core.handle('scenes:save', { json: serializeScenes(colourScenes()) })).ok);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
+    browser = await launchChromium([...FAKE_MEDIA_ARGS, AUTOPLAY_ARG]);
+    page = await newTestPage(browser, {
+      viewport: { width: 1440, height: 1000 },
+      grant: { origin: bridge.url, permissions: ['camera', 'microphone'] },
+      stepMs: STEP_MS,
+      errors: pageErrors,
     });
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 });
-    await ctx.grantPermissions(['camera', 'microphone'], { origin: bridge.url });
-    page = await ctx.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
   });
 
   after(async () => {

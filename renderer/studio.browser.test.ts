@@ -8,14 +8,15 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { OBSWebSocket } from 'obs-websocket-js/json';
 import { io, type Socket } from 'socket.io-client';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { CHAT_PATH, type ChatMessage } from '../server/api/chat.js';
-import { builtApp, CHROMIUM, CHROMIUM_ARGS, turnOnRemoteControl } from '../server/test-support/browser.js';
-import { ffmpegPath as FFMPEG, freePort, waitFor } from '../server/test-support/process.js';
-import { api, newStreamer, startTestServer, type TestServer } from '../server/test-support/server.js';
+import { builtApp, launchChromium, newTestPage, turnOnRemoteControl } from '../server/test-support/browser.js';
+import { ffmpegPath as FFMPEG, waitFor } from '../server/test-support/process.js';
+import { api, newStreamer, type TestServer } from '../server/test-support/server.js';
+import { startStudioServer } from '../server/test-support/studio.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist', 'renderer', 'studio');
@@ -34,23 +35,19 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
 
   before(async () => {
     builtApp('studio', Boolean(process.env.ONAIR_REBUILD_STUDIO));
-    // A fixed free RTMP port, so the server's rtmpUrl (what /api/me/channel tells the Studio) is the real one: with
-    // ONAIR_RTMP_PORT=0 the server would advertise port 0.
-    const rtmpPort = await freePort();
-    server = await startTestServer({
-      ONAIR_RTMP_PORT: String(rtmpPort),
-      ONAIR_RTMP_PUBLIC_URL: `rtmp://127.0.0.1:${rtmpPort}/live`,
+    server = await startStudioServer({
       ONAIR_METRICS_SECONDS: '1',
       // The channel's server-side restream goes to another channel of this same server (a loopback address).
       ONAIR_RESTREAM_ALLOW_PRIVATE: '1',
     });
     bridge = await startDevBridge({ staticDir: DIST, ffmpegPath: FFMPEG });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: bridge.url });
-    page = await ctx.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    browser = await launchChromium();
+    page = await newTestPage(browser, {
+      viewport: { width: 1440, height: 900 },
+      grant: { origin: bridge.url, permissions: ['clipboard-read', 'clipboard-write'] },
+      stepMs: STEP_MS,
+      errors: pageErrors,
+    });
   });
 
   after(async () => {

@@ -95,28 +95,38 @@ describe('rate limits across cluster nodes', () => {
   });
 });
 
-describe('rate limits when Redis goes away', () => {
-  let relay: Awaited<ReturnType<typeof stallingRelay>>;
-  let s: TestServer;
-
+/**
+ * For the describe block it is called in: a server reaching the test Redis through a stalling relay, and after its
+ * tests `restore` on the relay (mend or resume) and up to `backWithinMs` for the server to say Redis answers again
+ * before it stops: a server stopping while its Redis is away is not what this file tests.
+ */
+function serverBehindRelay(restore: 'mend' | 'resume', backWithinMs: number) {
+  const ctx = {} as { relay: Awaited<ReturnType<typeof stallingRelay>>; s: TestServer };
   before(async () => {
-    relay = await stallingRelay(Number(new URL(REDIS_URL).port || 6379));
-    s = await startTestServer({ REDIS_URL: `redis://127.0.0.1:${relay.port}` });
+    ctx.relay = await stallingRelay(Number(new URL(REDIS_URL).port || 6379));
+    ctx.s = await startTestServer({ REDIS_URL: `redis://127.0.0.1:${ctx.relay.port}` });
   });
   after(async () => {
-    // Back before the stop: a server stopping while its Redis is away is not what this file tests.
-    relay?.mend();
-    await waitFor(
-      'Redis back',
-      async () => (await login(s.base, 'nobody', 'x')) && s.logs().includes('rate limits: Redis answers again'),
-      10_000,
-      200,
-    ).catch(() => {});
+    const { relay, s } = ctx;
+    relay?.[restore]();
+    if (s)
+      await waitFor(
+        'Redis back',
+        async () => (await login(s.base, 'nobody', 'x')) && s.logs().includes('rate limits: Redis answers again'),
+        backWithinMs,
+        200,
+      ).catch(() => {});
     await s?.stop();
     relay?.close();
   });
+  return ctx;
+}
+
+describe('rate limits when Redis goes away', () => {
+  const ctx = serverBehindRelay('mend', 10_000);
 
   test('logins answer at once and are throttled by this server alone; one log line says so', async () => {
+    const { relay, s } = ctx;
     await newStreamer(s.base, 'oscar');
     relay.cut();
     for (let i = 0; i < LIMITS.loginFailures; i++) {
@@ -137,26 +147,10 @@ describe('rate limits when Redis goes away', () => {
 });
 
 describe('rate limits when Redis hangs', () => {
-  let relay: Awaited<ReturnType<typeof stallingRelay>>;
-  let s: TestServer;
-
-  before(async () => {
-    relay = await stallingRelay(Number(new URL(REDIS_URL).port || 6379));
-    s = await startTestServer({ REDIS_URL: `redis://127.0.0.1:${relay.port}` });
-  });
-  after(async () => {
-    relay?.resume();
-    await waitFor(
-      'Redis back',
-      async () => (await login(s.base, 'nobody', 'x')) && s.logs().includes('rate limits: Redis answers again'),
-      40_000,
-      200,
-    ).catch(() => {});
-    await s?.stop();
-    relay?.close();
-  });
+  const ctx = serverBehindRelay('resume', 40_000);
 
   test('chat sends and wrong invite links wait out one timeout, not one each', async () => {
+    const { relay, s } = ctx;
     const host = await newStreamer(s.base, 'hungroom');
     const chatter = await connectChat(s.base, { token: host.token });
     try {

@@ -1,6 +1,6 @@
 // Chromium and the built web apps, for the browser tests (and the headless Studio, scripts/studio-headless.ts):
-// Debian's Chromium (or CHROMIUM_PATH) through playwright-core, a vite build of the viewer app or the Studio UI when
-// dist/ does not have one yet (or has an older one), and signing up inside a page.
+// Debian's Chromium (or CHROMIUM_PATH) through playwright-core, a page set up as the tests watch it, a vite build of
+// the viewer app or the Studio UI when dist/ does not have one yet (or has an older one), and signing up inside a page.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort } from './process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,6 +23,35 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/**
+ * Chromium's stand-ins for the camera, the microphone and the screen, taken without a permission prompt (a file of
+ * the test's own replaces a fake device with --use-file-for-fake-video-capture / -audio-capture).
+ */
+export const FAKE_MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+/** Audio plays without a click first: the Studio's mixer and the engine's audio start with no user gesture in a test. */
+export const AUTOPLAY_ARG = '--autoplay-policy=no-user-gesture-required';
+
+/** Launches the test Chromium (headless, CHROMIUM_ARGS) with these switches added. */
+export function launchChromium(args: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...args] });
+}
+
+/**
+ * A page in a context of its own: `viewport` (at device scale 1, so screenshots and pixel reads are in CSS pixels),
+ * `permissions` granted to `origin` only, `stepMs` as every wait's default timeout, and the page's uncaught errors
+ * pushed to `errors` (which the tests assert empty).
+ */
+export async function newTestPage(
+  browser: Browser,
+  o: { stepMs: number; errors: string[]; viewport?: { width: number; height: number }; grant?: { origin: string; permissions: string[] } },
+): Promise<Page> {
+  const page = await browser.newPage(o.viewport ? { viewport: o.viewport, deviceScaleFactor: 1 } : {});
+  if (o.grant) await page.context().grantPermissions(o.grant.permissions, { origin: o.grant.origin });
+  page.setDefaultTimeout(o.stepMs);
+  page.on('pageerror', (e) => o.errors.push(`pageerror: ${e.message}`));
+  return page;
+}
 
 const VITE_CONFIG = { viewer: 'vite.config.ts', studio: 'vite.studio.config.ts' } as const;
 
