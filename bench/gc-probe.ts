@@ -6,6 +6,8 @@
 //   PROBE_NODE_ARGS="--some-v8-flag" npx tsx bench/gc-probe.ts ...      # the server run with extra node/V8 flags
 //   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode gc      # major and minor GCs, their time, server CPU
 //   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode alloc   # JS allocation by function (sampled)
+//   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode promoted   # the same, less what scavenges freed: what
+//                                                                        # lived long enough to reach the old generation
 //
 // The server gets `--inspect` on a loopback port of its own; every wait is bounded.
 import { readFileSync } from 'node:fs';
@@ -25,8 +27,8 @@ const { values } = parseArgs({
 const streams = Number(values.streams);
 const seconds = Number(values.seconds);
 const mode = values.mode!;
-if (!['mem', 'gc', 'alloc'].includes(mode) || !(streams > 0) || !(seconds > 0)) {
-  console.error('usage: gc-probe.ts --streams N --seconds S [--warmup S] --mode mem|gc|alloc');
+if (!['mem', 'gc', 'alloc', 'promoted'].includes(mode) || !(streams > 0) || !(seconds > 0)) {
+  console.error('usage: gc-probe.ts --streams N --seconds S [--warmup S] --mode mem|gc|alloc|promoted');
   process.exit(2);
 }
 
@@ -107,21 +109,26 @@ try {
     await v8.call('HeapProfiler.startSampling', {
       samplingInterval: 16384,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMinorGC: mode === 'alloc',
     });
     await sleep(seconds * 1000);
     const { profile } = await v8.call('HeapProfiler.stopSampling');
     const self = new Map<string, number>();
     let total = 0;
-    const walk = (node: any) => {
+    const frameName = (cf: any) => `${cf.functionName || '(anonymous)'} ${cf.url.split('/').slice(-2).join('/')}:${cf.lineNumber + 1}`;
+    // Node's and V8's own functions (Buffer.allocUnsafe, subarray) are named with the server function that called them.
+    const walk = (node: any, caller = '') => {
       const cf = node.callFrame;
-      const name = `${cf.functionName || '(anonymous)'} ${cf.url.split('/').slice(-2).join('/')}:${cf.lineNumber + 1}`;
+      const own = frameName(cf);
+      const name = cf.url.includes('/server/') || !caller ? own : `${own} < ${caller}`;
+      const callerOf = cf.url.includes('/server/') ? own : caller;
       total += node.selfSize;
       self.set(name, (self.get(name) ?? 0) + node.selfSize);
-      for (const c of node.children) walk(c);
+      for (const c of node.children) walk(c, callerOf);
     };
     walk(profile.head);
-    console.log(`JS heap allocation ${(total / 1e6 / seconds).toFixed(2)} MB/s (sampled; ArrayBuffer contents are outside the heap)`);
+    const what = mode === 'alloc' ? 'JS heap allocation' : 'JS heap allocation that outlived the scavenges (collected by major GCs, or still live)';
+    console.log(`${what} ${(total / 1e6 / seconds).toFixed(2)} MB/s (sampled; ArrayBuffer contents are outside the heap)`);
     for (const [k, b] of [...self].sort((x, y) => y[1] - x[1]).slice(0, 25)) console.log(`${(b / 1e6 / seconds).toFixed(3).padStart(8)} MB/s  ${k}`);
   }
   v8.close();

@@ -10,7 +10,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ffmpegPath, runOk, waitFor } from '../test-support/process.js';
 import { newStreamer, publish, startTestServer, type Publisher, type TestServer } from '../test-support/server.js';
-import { MediaSlabPool, mediaSlabs } from './media-slabs.js';
+import { MediaSlabPool, mediaSlabs, SlabCutter } from './media-slabs.js';
 import { TRACK_FILES } from './hls-playlist.js';
 import type { LiveStream } from './live-stream.js';
 
@@ -48,6 +48,31 @@ describe('the media slab pool', () => {
     quiet.release(c);
     quiet.release(c);
     assert.equal(quiet.stats.underflows, 1);
+  });
+
+  test('a cutter cuts small buffers from one slab, lets go of a full one, and its cuts keep the slab while held', () => {
+    const pool = new MediaSlabPool(true, 1024, 4);
+    const cutter = new SlabCutter(pool);
+    const a = cutter.cut(40);
+    const b = cutter.cut(24);
+    assert.equal(a.buffer, b.buffer, 'one slab');
+    assert.equal(b.byteOffset, a.byteOffset + 40, 'one after another');
+    a.fill(1);
+    pool.hold(a); // a part keeps `a`; nobody keeps `b`
+    for (let i = 0; i < 15; i++) cutter.cut(64); // fills the slab (1024 bytes)
+    const next = cutter.cut(64);
+    assert.notEqual(next.buffer, a.buffer, 'a cut that does not fit takes a new slab');
+    assert.notEqual(pool.take().buffer, a.buffer, 'the full slab stays out of the pool while `a` is held');
+    assert.equal(a[0], 1);
+    pool.release(a);
+    assert.equal(pool.isReleased(a), true, 'back in the pool once its last cut is let go');
+    assert.equal(a[0], 0xee);
+    assert.equal(pool.isReleased(next), false, 'the slab being cut from is held by the cutter');
+    const own = cutter.cut(65);
+    assert.equal(own.length, 65, 'larger than a sixteenth of a slab: memory of its own');
+    pool.hold(own);
+    pool.release(own);
+    assert.equal(pool.stats.underflows, 0);
   });
 
   test('buffers that are not slab views are left alone', () => {

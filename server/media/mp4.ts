@@ -252,12 +252,17 @@ export function fragmentSize(tracks: FragmentTrack[]): number {
 
 /**
  * Build `moof` + `mdat` for one fragment. Returns the buffers to write in order: one header buffer (moof and the
- * mdat box header), then every sample's data as given. Tracks with no samples are left out.
+ * mdat box header), then every sample's data as given. Tracks with no samples are left out. `alloc` gives the header's
+ * memory (a part's headers are cut from media slabs: media-slabs.ts, SlabCutter).
  */
-export function buildFragment(sequenceNumber: number, tracks: FragmentTrack[]): { buffers: Buffer[]; size: number } {
+export function buildFragment(
+  sequenceNumber: number,
+  tracks: FragmentTrack[],
+  alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+): { buffers: Buffer[]; size: number } {
   const present = tracks.filter((t) => t.count > 0);
   const { moofSize, mdatPayload } = fragmentLayout(present);
-  const head = Buffer.allocUnsafe(moofSize + 8);
+  const head = alloc(moofSize + 8);
   let p = 0;
   const w32 = (n: number): void => {
     head.writeUInt32BE(n >>> 0, p);

@@ -4,6 +4,7 @@
 
 import { GrowingPart, GrowingParts, type PartSource } from './growing-parts.js';
 import { TRACK_FILES } from './hls-playlist.js';
+import { SlabCutter } from './media-slabs.js';
 import { buildFragment, VIDEO_TIMESCALE, type FragmentTrack } from './mp4.js';
 import type { SegmentIndex } from './segment-index.js';
 import { LOW_LATENCY_LIMITS, type CutPart, type PartChunk } from './segmenter.js';
@@ -16,6 +17,9 @@ interface PartFile {
   samples: number;
   video: boolean;
 }
+
+/** Every stream's part headers, cut from shared slabs: a slab goes back once the parts cut from it are forgotten. */
+const headers = new SlabCutter();
 
 export class PartFiles {
   /** Complete parts by file name, for the newest segments (LOW_LATENCY_LIMITS.partTargetDurations). */
@@ -30,7 +34,10 @@ export class PartFiles {
   /** A chunk of the open part of segment `msn`. */
   chunk(msn: number, c: PartChunk): void {
     const put = (file: string, track: FragmentTrack | undefined): void => {
-      if (track && track.count > 0) this.growing.append(file, buildFragment(++this.fragmentSeq, [track]).buffers, track.data);
+      if (!track || track.count === 0) return;
+      const { buffers } = buildFragment(++this.fragmentSeq, [track], headers.cut);
+      // The part holds the header with the frames (buffers[0] is the header, the rest the frames).
+      this.growing.append(file, buffers, buffers);
     };
     put(TRACK_FILES.video.partName(msn, c.index), c.video);
     put(TRACK_FILES.audio.partName(msn, c.index), c.audio);
@@ -44,7 +51,8 @@ export class PartFiles {
       let part = this.growing.finish(file);
       if (!part) {
         part = new GrowingPart();
-        part.append(buildFragment(++this.fragmentSeq, track ? [track] : []).buffers, track?.data);
+        const { buffers } = buildFragment(++this.fragmentSeq, track ? [track] : [], headers.cut);
+        part.append(buffers, buffers);
         part.end();
       }
       this.files.get(file)?.part.release();
