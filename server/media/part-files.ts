@@ -94,8 +94,8 @@ export class PartFiles {
 
   /**
    * Forgets the parts of segments no playlist lists any more. The audio playlist's target duration can be one more
-   * than the segments' (1.022 s of audio is a target of 2): its parts, and every part's entry in the index, are kept
-   * for 3 such target durations. The video playlist's target is the segments' own (its segments are the timeline),
+   * than the segments' (audio segments end on audio frames: 1.49 s of video can be 1.51 s of audio, a target of 2):
+   * its parts, and every part's entry in the index, are kept for 3 such target durations. The video playlist's target is the segments' own (its segments are the timeline),
    * so the video parts' bytes, nearly all of a part's memory, are kept for 3 of those and one more, for a player that
    * asks for a part of the playlist it fetched just before.
    */
