@@ -42,6 +42,18 @@ export interface ChatClusterOptions {
   secret: string;
 }
 
+/**
+ * A command on chat's publishing connection (the viewer-count exchange, the adapter's publishes) unanswered this long
+ * fails: a Redis that hangs costs a viewer-count tick one wait, then local counts, instead of freezing them for the
+ * rest of the outage. Longer than the rate limits' 200 ms: nothing waits on it but the next tick.
+ */
+export const CHAT_REDIS_COMMAND_TIMEOUT_MS = 2000;
+
+/** Chat's publishing connection to Redis, bounded as above. */
+export function chatRedisPublisher(redisUrl: string): Redis {
+  return new Redis(redisUrl, { maxRetriesPerRequest: 3, commandTimeout: CHAT_REDIS_COMMAND_TIMEOUT_MS });
+}
+
 export async function joinCluster(io: ChatIo, opts: ChatClusterOptions, log: Logger): Promise<ChatCluster> {
   if (!opts.redisUrl) {
     const close = async () => void (await io.of('/').adapter.close?.());
@@ -63,8 +75,9 @@ export async function joinCluster(io: ChatIo, opts: ChatClusterOptions, log: Log
     await own.start();
   }
   const processId = randomBytes(8).toString('hex');
-  const redisPub = new Redis(opts.redisUrl, { maxRetriesPerRequest: 3 });
-  const redisSub = redisPub.duplicate();
+  const redisPub = chatRedisPublisher(opts.redisUrl);
+  // The subscriber waits for messages, not for answers: no command bound there.
+  const redisSub = redisPub.duplicate({ commandTimeout: undefined });
   for (const [name, c] of [
     ['pub', redisPub],
     ['sub', redisSub],
