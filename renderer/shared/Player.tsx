@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type HlsType from 'hls.js';
 import type { ErrorData } from 'hls.js';
+import { HOLE_WAIT_MS, holeEnd } from './buffer-holes.js';
 import './player.css';
 
 export type PlayerEngine = 'hlsjs' | 'native';
@@ -322,9 +323,28 @@ export function Player({
   useEffect(() => {
     const video = videoRef.current;
     if (!video) return;
-    const onPlaying = () => setState('playing');
-    const onPause = () => setState(video.ended ? 'ended' : 'paused');
-    const onWaiting = () => setState('buffering');
+    let holeTimer: ReturnType<typeof setTimeout> | undefined;
+    const onPlaying = () => {
+      clearTimeout(holeTimer);
+      setState('playing');
+    };
+    const onPause = () => {
+      clearTimeout(holeTimer);
+      setState(video.ended ? 'ended' : 'paused');
+    };
+    const onWaiting = () => {
+      setState('buffering');
+      // Still waiting a moment later with media buffered just after a hole: go on past it (buffer-holes.ts). Looked
+      // at again while it waits, as media may arrive past the hole later; ends with playing, pause or unmount.
+      const look = () => {
+        if (video.paused || video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) return;
+        const to = holeEnd(video.buffered, video.currentTime);
+        if (to !== null) video.currentTime = to + 0.01;
+        else holeTimer = setTimeout(look, HOLE_WAIT_MS);
+      };
+      clearTimeout(holeTimer);
+      holeTimer = setTimeout(look, HOLE_WAIT_MS);
+    };
     const onEnded = () => setState('ended');
     const onVolume = () => {
       setMuted(video.muted);
@@ -354,6 +374,7 @@ export function Player({
     video.addEventListener('timeupdate', onTime);
     video.addEventListener('durationchange', onTime);
     return () => {
+      clearTimeout(holeTimer);
       video.removeEventListener('playing', onPlaying);
       video.removeEventListener('pause', onPause);
       video.removeEventListener('waiting', onWaiting);
