@@ -62,6 +62,11 @@ export class GrowingPart {
     return this.chunks;
   }
 
+  /** Someone listens for the chunks still to come. */
+  get listened(): boolean {
+    return this.listeners.size > 0;
+  }
+
   /** The store is done with this part: its hold on the frames' bytes ends. */
   release(): void {
     for (const f of this.held) mediaSlabs.release(f);
@@ -124,6 +129,13 @@ export class GrowingParts {
     this.wakeAll();
     part?.end();
     return part;
+  }
+
+  /** Someone waits for a part to start or listens to one as it grows. */
+  readersWaiting(): boolean {
+    if (this.starting.size > 0) return true;
+    for (const part of this.growing.values()) if (part.listened) return true;
+    return false;
   }
 
   /**

@@ -62,6 +62,12 @@ export interface HlsRenditionReport {
   lastPart: number;
 }
 
+/**
+ * A live playlist's Low-Latency HLS. With `ended` (the live playlist's last version: vod false) only its last
+ * segments' parts are kept, with SERVER-CONTROL and PART-INF: no open segment, hint, rendition report or skip. A
+ * player at the edge goes on with the next part of the segment it was reading instead of asking for that segment
+ * whole (RFC 8216bis 4.4.4.9 lets parts stay within 3 target durations of the playlist's end).
+ */
 export interface HlsLowLatency {
   /** PART-TARGET, seconds: no part is longer. */
   partTarget: number;
@@ -142,7 +148,8 @@ export function formatSeconds(ticks: number, timescale: number): string {
 
 export function renderHlsPlaylist(input: HlsPlaylistInput): string {
   const { segments, timescale, ended } = input;
-  const ll = ended ? undefined : input.lowLatency;
+  // Ended: a replay has no parts; the live playlist's last version keeps its last segments' parts (see HlsLowLatency).
+  const ll = ended && input.vod !== false ? undefined : input.lowLatency;
   const u = (name: string): string => resolveUri(name, input.base, input.query);
   const initName = (i: number): string => u(input.initName(i));
   const segName = (n: number): string => u(input.segmentName(n));
@@ -160,7 +167,7 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
   }
   target = Math.max(1, Math.ceil(target));
   const lines: string[] = ['#EXTM3U', ll ? '#EXT-X-VERSION:9' : gaps ? '#EXT-X-VERSION:8' : '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${target}`];
-  const openParts = ll?.parts(ll.openSeq) ?? [];
+  const openParts = (!ended && ll?.parts(ll.openSeq)) || [];
   /** Which listed segments show their parts, and how many are skipped (delta update). */
   let partsFrom = segments.length;
   let skipped = 0;
@@ -178,7 +185,7 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
       const n = segments[i].number ?? segments[i].seq;
       if (fromEdge < 3 * target && ll.parts(n)?.length) partsFrom = i;
       // A delta update skips what ends more than CAN-SKIP-UNTIL before the live edge (RFC 8216bis 6.2.5.1).
-      if (ll.skip && fromEdge > skipUntil && i < partsFrom && skipped === 0) skipped = i - first + 1;
+      if (ll.skip && !ended && fromEdge > skipUntil && i < partsFrom && skipped === 0) skipped = i - first + 1;
       fromEdge += segments[i].duration / timescale;
     }
     if (skipped >= segments.length - first) skipped = 0;
@@ -212,7 +219,7 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
     if (s.gap) lines.push('#EXT-X-GAP');
     lines.push(segName(s.number ?? s.seq));
   }
-  if (ll) {
+  if (ll && !ended) {
     const o = openParts[0]?.opens;
     if (o) opens(o.disc, o.init, o.pdt);
     partLines(ll.openSeq, openParts);

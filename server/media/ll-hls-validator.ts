@@ -32,6 +32,8 @@ export interface LlPlaylist {
   reports: Array<{ uri: string; lastMsn: number; lastPart: number }>;
   /** Every URI the playlist names (maps, segments, parts, hint, reports). */
   uris: string[];
+  /** EXT-X-ENDLIST: the live playlist's last version (parts of its last segments, nothing in progress). */
+  ended: boolean;
 }
 
 /** Attributes of a tag line (`NAME=value`, quoted or not). */
@@ -55,6 +57,7 @@ export function parseLlPlaylist(text: string): LlPlaylist {
     openParts: [],
     reports: [],
     uris: [],
+    ended: false,
   };
   let pending: Omit<LlSegment, 'msn' | 'duration' | 'uri'> = { discontinuity: false, parts: [] };
   let duration = 0;
@@ -76,6 +79,7 @@ export function parseLlPlaylist(text: string): LlPlaylist {
       pending.parts.push({ duration: Number(a.DURATION), uri: a.URI, independent: a.INDEPENDENT === 'YES', gap: a.GAP === 'YES' });
     } else if (tag === '#EXTINF') duration = Number(value.split(',')[0]);
     else if (tag === '#EXT-X-PRELOAD-HINT') p.hint = a.URI;
+    else if (tag === '#EXT-X-ENDLIST') p.ended = true;
     else if (tag === '#EXT-X-RENDITION-REPORT') p.reports.push({ uri: a.URI, lastMsn: Number(a['LAST-MSN']), lastPart: Number(a['LAST-PART']) });
     else if (!line.startsWith('#')) {
       p.segments.push({ ...pending, msn: p.mediaSequence + p.skipped + p.segments.length, duration, uri: line });
@@ -140,12 +144,15 @@ export function llViolations(p: LlPlaylist, otherUri?: string): string[] {
     }
   }
   for (let i = 1; i < p.segments.length; i++) if (p.segments[i].msn !== p.segments[i - 1].msn + 1) bad.push('segment numbers not continuous');
-  if (!p.hint) bad.push('no EXT-X-PRELOAD-HINT');
+  if (p.ended) {
+    // Nothing is in progress after the end.
+    if (p.hint || p.openParts.length || p.reports.length || p.skipped) bad.push('ended, yet a hint, open parts, reports or a skip');
+  } else if (!p.hint) bad.push('no EXT-X-PRELOAD-HINT');
   else {
     const h = partAddress(p.hint);
     if (h.msn !== openMsn || h.part !== p.openParts.length) bad.push(`preload hint ${p.hint} is not the next part ${openMsn}.${p.openParts.length}`);
   }
-  if (otherUri !== undefined) {
+  if (otherUri !== undefined && !p.ended) {
     const r = p.reports.find((x) => x.uri.split('?')[0] === otherUri);
     const last = all.at(-1);
     if (!r) bad.push(`no EXT-X-RENDITION-REPORT for ${otherUri}`);

@@ -27,8 +27,9 @@ export interface ManifestOptions {
 
 /**
  * The media playlist of one track over the first `count` segments: its last `liveWindow` while live, all once ended
- * (the replay). `liveEnd`: ended, but as the live playlist's last version (its window, then ENDLIST): players that
- * follow the live playlist get segments they already know followed by the end, nothing to realign. `reports`: the
+ * (the replay). `liveEnd`: ended, but as the live playlist's last version (its window, its last segments' parts
+ * while they are kept, then ENDLIST): players that follow the live playlist get segments and parts they already
+ * know followed by the end, nothing to realign. `reports`: the
  * rendition reports of playlists beyond this index (ABR renditions), after the other track's.
  */
 export function renderTrackPlaylist(
@@ -65,7 +66,7 @@ export function renderTrackPlaylist(
     segmentName: names.segmentName,
     base: uris.base,
     query: uris.query,
-    lowLatency: ended ? undefined : lowLatency(index, kind, count, o, delta, reports),
+    lowLatency: ended && !liveEnd ? undefined : lowLatency(index, kind, count, o, delta && !ended, ended ? [] : reports, ended),
   });
 }
 
@@ -86,6 +87,7 @@ function lowLatency(
   o: ManifestOptions,
   delta: boolean,
   reports: readonly HlsRenditionReport[],
+  ended: boolean,
 ): HlsLowLatency | undefined {
   if (!(o.partSeconds > 0)) return undefined;
   const target = partTarget(index, kind, o);
@@ -107,7 +109,7 @@ function lowLatency(
     openSeq: count,
     partName: TRACK_FILES[kind].partName,
     renditionReports: [
-      ...(index.trackSegments[other].length && last ? [{ uri: TRACK_FILES[other].playlist, lastMsn: last.msn, lastPart: last.part }] : []),
+      ...(!ended && index.trackSegments[other].length && last ? [{ uri: TRACK_FILES[other].playlist, lastMsn: last.msn, lastPart: last.part }] : []),
       ...reports,
     ],
     skip: delta,

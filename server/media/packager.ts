@@ -15,6 +15,7 @@ import type { MediaFrame } from './frame.js';
 import { TRACK_FILES, type HlsRenditionReport, type HlsVideoVariant } from './hls-playlist.js';
 import { renderMaster, renderMpd, renderTrackPlaylist, type ManifestOptions, type ManifestUris } from './manifests.js';
 import { VIDEO_TIMESCALE } from './mp4.js';
+import { ENDED_PLAYOUT_MS } from './recently-ended.js';
 import { SegmentIndex } from './segment-index.js';
 import { SegmentStore, type SegmentInfo } from './segment-store.js';
 import { Segmenter, type PackagerStats, type SegmentGrid } from './segmenter.js';
@@ -87,6 +88,7 @@ export class LivePackager extends EventEmitter {
       {
         init: (i, c) => store!.init(i, c),
         partChunk: (c) => store!.partChunk(c),
+        partChunksWanted: () => store!.partChunksWanted(),
         part: (p) => store!.part(p),
         segment: (s) => store!.segment(s),
         meta: (m) => store!.meta(m),
@@ -131,7 +133,14 @@ export class LivePackager extends EventEmitter {
     this.ended = true;
     this.playlistCount = this.index.count;
     this.liveCache.clear();
-    this.store.dropParts();
+    // The final live playlist keeps its last segments' parts while its live URLs answer (recently-ended.ts): a
+    // Low-Latency player at the edge reads on part by part to the end. Then their media is let go.
+    if (this.lowLatency) {
+      setTimeout(() => {
+        this.store.dropParts();
+        this.liveCache.clear();
+      }, ENDED_PLAYOUT_MS).unref();
+    } else this.store.dropParts();
     this.store.write(() => this.writePlaylists());
     this.store.closeJournal();
     this.ending = Promise.resolve();
@@ -169,7 +178,7 @@ export class LivePackager extends EventEmitter {
    * its URIs as `uris` says; undefined for other names and before the first segment (but see `blocking`). Each text
    * is replaced whole when a segment or a part is added: a reader never sees a half-written playlist. `delta`: a
    * delta update (Low-Latency HLS _HLS_skip), older segments replaced by EXT-X-SKIP. Once ended, the live
-   * playlists' last version (the live window, ENDLIST, no parts): players still playing the stream's last seconds
+   * playlists' last version (the live window, its last segments' parts for a minute, ENDLIST): players still playing the stream's last seconds
    * read it at the live URLs, so they play to the end instead of meeting a 404 while the replay's files are written.
    */
   playlist(name: string, uris: ManifestUris = {}, delta = false, blocking = false): string | undefined {

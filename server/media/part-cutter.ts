@@ -1,8 +1,10 @@
 // Low-Latency HLS parts of the open segment, cut from the segmenter's queue as frames arrive. A part closes on the
 // last video frame boundary that keeps it within the part target (audio-only: an audio frame boundary); its audio
 // is the audio frames that start before that boundary, so both tracks' part N cover the same time. Between part
-// boundaries, frames whose durations are known are handed on at once as chunks of the part (hinted parts stream
-// while they are cut). The segmenter decides segments; this decides parts within them. Pure: no I/O, no timers.
+// boundaries, while anyone waits for or reads the open part, frames whose durations are known are handed on at once
+// as chunks of the part (hinted parts stream while they are cut); with no reader they wait for one or for the part's
+// close, so a stream nobody watches at the edge builds one fragment a part, not one a frame. The segmenter decides
+// segments; this decides parts within them. Pure: no I/O, no timers.
 
 import { VIDEO_TIMESCALE, type FragmentTrack } from './mp4.js';
 import type { SampleQueue } from './sample-queue.js';
@@ -72,6 +74,7 @@ export class PartCutter {
    * close() computes the same durations for them, so the chunks are the part.
    */
   chunkBefore(dts: number | undefined): void {
+    if (!this.out.partChunksWanted()) return;
     const v0 = this.chunkVideo;
     const a0 = this.chunkAudio;
     let video: FragmentTrack | undefined;
@@ -96,6 +99,29 @@ export class PartCutter {
   }
 
   /**
+   * The segment's last part when no frame follows it (the stream's end, a new init): its audio is every audio frame
+   * left, which may run on past its last picture. Where that would take the audio part past its PART-TARGET (the
+   * part target and one audio frame, manifests.ts), a part closes first at the earliest video frame from which the
+   * rest fits. Frames already handed on as the open part's chunks (a reader streams it) stay in it: the split comes
+   * after them. Sound that outlasts the picture by more than that still goes in whole, over the target: nothing
+   * the publisher sent is dropped.
+   */
+  closeLast(nv: number, na: number, end: number): void {
+    const { hasVideo, hasAudio, sampleRate: sr, frameLength } = this.layout;
+    if (hasVideo && hasAudio && na > this.audio && nv > this.video + 1) {
+      const audioEnd = this.q.aDts[na - 1] + frameLength;
+      const fits = (a: number) => audioEnd - this.q.aDts[a] <= (this.partTicks * sr) / VIDEO_TIMESCALE + frameLength;
+      let a = this.audio;
+      for (let k = Math.max(this.video + 1, this.chunkVideo); k < nv && !fits(this.audio); k++) {
+        const limit = (this.q.vDts[k] * sr) / VIDEO_TIMESCALE;
+        while (a < na && this.q.aDts[a] < limit) a++;
+        if (a < na && a >= this.chunkAudio && fits(a)) this.close(k, a, this.q.vDts[k]);
+      }
+    }
+    this.close(nv, na, end);
+  }
+
+  /**
    * Emits the open part: video frames [video, nv), audio frames [audio, na), ending at `end` (90 kHz; the next
    * frame's time). `nextAudioDts`: the audio frame after the part, when known (audio-only streams).
    */
@@ -115,10 +141,13 @@ export class PartCutter {
     }
     if (this.layout.hasAudio && na > a0) audio = this.audioTrack(a0, na, nextAudioDts);
     this.chunkRest(nv, na, end, nextAudioDts);
+    const length = Math.max(1, end - start);
     const part: CutPart = {
       index: this.count,
       start,
-      duration: Math.max(1, end - start),
+      // Within the tolerance past the target (millisecond timestamps; the stream's last part, which ends on its last
+      // frame's estimated duration): listed at the target, which bounds every EXT-X-PART (RFC 8216bis 4.4.4.9).
+      duration: length > this.partTicks && length <= this.partTicks + PART_TOLERANCE_TICKS ? this.partTicks : length,
       independent: video ? video.keyframes![0] === 1 : true,
       video,
       hasAudio: this.layout.hasAudio,

@@ -1,7 +1,12 @@
-// The Low-Latency HLS parts of a live stream's newest segments, in memory (parts are never written to disk): the
-// open part's files as they grow chunk by chunk, then each complete part until no playlist lists it. A segment cut
-// into parts is written as its parts' fragments, one after the other (fragments()).
+// The Low-Latency HLS parts of a live stream's newest segments: the open part's files as they grow chunk by chunk,
+// then each complete part until no playlist lists it. A segment cut into parts is written as its parts' fragments,
+// one after the other (fragments()), so once that file is on disk a part is also a range of it: the parts of the
+// open segment and of the newest one cut stay in memory (players at the live edge, PART-HOLD-BACK behind it, read
+// them, often many at once), and older ones, read only by players a segment or more behind, are read from their
+// segment's file (in the page cache), their media in memory let go. A stream then holds one to two segments of media
+// instead of the whole part horizon (four target durations and more).
 
+import { closeSync, openSync, readSync } from 'node:fs';
 import { GrowingPart, GrowingParts, type PartSource } from './growing-parts.js';
 import { TRACK_FILES } from './hls-playlist.js';
 import { SlabCutter } from './media-slabs.js';
@@ -12,7 +17,10 @@ import { LOW_LATENCY_LIMITS, type CutPart, type PartChunk } from './segmenter.js
 /** One track's fragment of a part. */
 interface PartFile {
   msn: number;
-  part: GrowingPart;
+  /** Its bytes in memory; undefined once they are read from the segment's file (`onDisk`). */
+  part?: GrowingPart;
+  /** Where it is in its segment's file, once that is written. */
+  onDisk?: { path: string; start: number; length: number };
   /** Samples in it (0: an audio gap, left out of the segment). */
   samples: number;
   video: boolean;
@@ -55,7 +63,7 @@ export class PartFiles {
         part.append(buffers, buffers);
         part.end();
       }
-      this.files.get(file)?.part.release();
+      this.files.get(file)?.part?.release();
       this.files.set(file, { msn, part, samples: track?.count ?? 0, video: kind === 'video' });
     };
     if (p.video) put('video', p.video);
@@ -64,12 +72,35 @@ export class PartFiles {
 
   /** A part file: its bytes when complete, the part while it grows, else undefined. */
   source(name: string): PartSource {
-    return this.files.get(name)?.part.bytes() ?? this.growing.get(name);
+    return this.bytes(name) ?? this.growing.get(name);
   }
 
   /** A complete part's bytes, else undefined. */
   bytes(name: string): Buffer | undefined {
-    return this.files.get(name)?.part.bytes();
+    const f = this.files.get(name);
+    if (!f) return undefined;
+    return f.part ? f.part.bytes() : f.onDisk && readRange(f.onDisk);
+  }
+
+  /**
+   * Segment `msn`'s `kind` file is on disk at `path`, written as its parts' fragments (fragments(), same parts):
+   * where each part is in it. Their media goes once a newer segment is cut (prune).
+   */
+  written(kind: 'video' | 'audio', msn: number, parts: number, path: string): void {
+    let start = 0;
+    for (let i = 0; i < parts; i++) {
+      const f = this.files.get(TRACK_FILES[kind].partName(msn, i));
+      if (!f?.part || f.samples === 0) continue;
+      let length = 0;
+      for (const b of f.part.views()) length += b.length;
+      f.onDisk = { path, start, length };
+      start += length;
+    }
+  }
+
+  /** Someone waits for a part to start or reads one as it grows. */
+  readersWaiting(): boolean {
+    return this.growing.readersWaiting();
   }
 
   /** Resolves when part `name` starts growing, a part closes, the parts are dropped, or after `timeoutMs`. */
@@ -82,7 +113,7 @@ export class PartFiles {
     const out: Buffer[] = [];
     for (let i = 0; i < parts; i++) {
       const f = this.files.get(TRACK_FILES[kind].partName(msn, i));
-      if (f && f.samples > 0) for (const b of f.part.views()) out.push(b);
+      if (f?.part && f.samples > 0) for (const b of f.part.views()) out.push(b);
     }
     return out;
   }
@@ -102,10 +133,16 @@ export class PartFiles {
   prune(): void {
     const msn = this.oldestWithParts(LOW_LATENCY_LIMITS.partTargetDurations, 1);
     const videoMsn = this.oldestWithParts(LOW_LATENCY_LIMITS.partTargetDurations + 1, 0);
+    // Parts of segments older than the newest cut one (count - 1) are read from their file from now on.
+    const inMemory = this.index.count - 1;
     for (const [name, f] of this.files) {
+      if (f.msn < inMemory && f.onDisk && f.part) {
+        f.part.release();
+        f.part = undefined;
+      }
       if (f.msn >= msn && (f.msn >= videoMsn || !f.video)) continue;
       this.files.delete(name);
-      f.part.release();
+      f.part?.release();
     }
     for (const n of this.index.parts.keys()) if (n < msn) this.index.parts.delete(n);
   }
@@ -113,7 +150,7 @@ export class PartFiles {
   /** The stream ended: parts are no longer listed, and their media is let go. */
   drop(): void {
     this.growing.clear();
-    for (const f of this.files.values()) f.part.release();
+    for (const f of this.files.values()) f.part?.release();
     this.files.clear();
     this.index.parts.clear();
   }
@@ -129,5 +166,26 @@ export class PartFiles {
     // Bounded by the list length.
     for (let fromEdge = 0; i > 0 && fromEdge + list.durationAt(i) < horizon; i--) fromEdge += list.durationAt(i);
     return i;
+  }
+}
+
+/** A part's bytes from its segment's file; undefined when the file is gone (a stream's folder removed). */
+function readRange(at: { path: string; start: number; length: number }): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(at.path, 'r');
+    const out = Buffer.allocUnsafe(at.length);
+    // Parts are at most a few hundred KB, from a file written a second or two ago (in the page cache).
+    let got = 0;
+    while (got < at.length) {
+      const n = readSync(fd, out, got, at.length - got, at.start + got);
+      if (n === 0) return undefined;
+      got += n;
+    }
+    return out;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -130,7 +130,8 @@ export abstract class SegmentCutter {
       if (durations[na - 1] <= 0) durations[na - 1] = frame;
       audioTrack = { id: AUDIO_TRACK_ID, baseDecodeTime: this.q.aDts[0], count: na, data: this.q.aData.slice(0, na), durations };
     }
-    if (this.initHasVideo) this.parts?.close(nv, na, end);
+    if (this.initHasVideo && nextVideoDts === undefined) this.parts?.closeLast(nv, na, end);
+    else if (this.initHasVideo) this.parts?.close(nv, na, end);
     else this.parts?.close(0, na, end, nextAudioDts);
     const disc = this.pendingDiscontinuity && this.cuts > 0;
     this.pendingDiscontinuity = false;

@@ -121,6 +121,11 @@ export class SegmentStore implements SegmenterOutput {
     this.parts.chunk(this.index.count, c);
   }
 
+  /** Someone waits for a part to start or reads one as it grows (see SegmenterOutput.partChunksWanted). */
+  partChunksWanted(): boolean {
+    return this.parts.readersWaiting();
+  }
+
   part(p: CutPart): void {
     const msn = this.index.count;
     this.parts.close(msn, p);
@@ -150,7 +155,7 @@ export class SegmentStore implements SegmenterOutput {
     // One fragment per track, each in its own file. Sizes now (the playlists and stats need them); the bytes are
     // built with the write, off the path to the playlist. A segment cut into parts is its parts' fragments instead,
     // one after the other (already built).
-    const out: Array<{ file: string; tracks: FragmentTrack[]; fragments?: Buffer[] }> = [];
+    const out: Array<{ kind: 'video' | 'audio'; file: string; tracks: FragmentTrack[]; fragments?: Buffer[] }> = [];
     let size = 0;
     const rec: SegmentRecord = { seq, start, duration, pdt, bytes: 0, init: cut.init, disc };
     const fragments = (kind: 'video' | 'audio'): Buffer[] | undefined => (cut.parts > 0 ? this.parts.fragments(kind, seq, cut.parts) : undefined);
@@ -158,7 +163,7 @@ export class SegmentStore implements SegmenterOutput {
     if (cut.video) {
       const f = fragments('video');
       const bytes = sizeOf([cut.video], f);
-      out.push({ file: TRACK_FILES.video.segmentName(seq), tracks: [cut.video], fragments: f });
+      out.push({ kind: 'video', file: TRACK_FILES.video.segmentName(seq), tracks: [cut.video], fragments: f });
       size += bytes;
       rec.video = { start: cut.video.baseDecodeTime, duration, bytes, gap: false };
     }
@@ -167,7 +172,7 @@ export class SegmentStore implements SegmenterOutput {
       const tracks = audioTrack ? [audioTrack] : [];
       const f = fragments('audio');
       const bytes = sizeOf(tracks, f?.length ? f : undefined);
-      out.push({ file: TRACK_FILES.audio.segmentName(seq), tracks, fragments: f?.length ? f : undefined });
+      out.push({ kind: 'audio', file: TRACK_FILES.audio.segmentName(seq), tracks, fragments: f?.length ? f : undefined });
       size += bytes;
       let aStart: number;
       let aDuration: number;
@@ -198,6 +203,7 @@ export class SegmentStore implements SegmenterOutput {
         } finally {
           closeSync(fd);
         }
+        if (o.fragments) this.parts.written(o.kind, seq, cut.parts, join(this.dir, o.file));
       }
       this.releaseCut(cut);
       // Journaled only once its files are on disk: recovery lists nothing that is not there.

@@ -131,6 +131,11 @@ export interface SegmenterOutput {
   init(index: number, configs: InitConfigs): void;
   /** Frames of the open part (only with a part target); the part's last chunk comes just before `part`. */
   partChunk(chunk: PartChunk): void;
+  /**
+   * Whether anyone waits for or reads the open part. Only then are its frames handed on as they come (one chunk a
+   * frame); otherwise they wait, and go on in one chunk when a reader comes or the part closes.
+   */
+  partChunksWanted(): boolean;
   /** A part of the open segment closed (only with a part target). The segment's last part comes just before it. */
   part(part: CutPart): void;
   /** A segment closed; with a part target its bytes are its parts'. */
