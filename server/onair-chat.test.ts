@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectChat, nextEvent, request } from './test-support/chat-client.js';
+import { RawRtmpClient } from './test-support/rtmp.js';
 import { api, newStreamer, publish, startTestServer, type TestServer } from './test-support/server.js';
 
 describe('chat in the composed server', () => {
@@ -43,6 +44,30 @@ describe('chat in the composed server', () => {
     } finally {
       a.close();
       b.close();
+    }
+  });
+
+  test('a publisher that leaves before any media: the room hears "ended" after "live"', async () => {
+    const star = await newStreamer(s.base, 'brief');
+    const a = await connectChat(s.base, { token: star.token });
+    const rtmp = await RawRtmpClient.open(s.rtmpPort);
+    try {
+      assert.equal((await request(a, 'join', { channel: 'brief' })).ok, true);
+      const kinds: string[] = [];
+      a.on('system', (e: any) => kinds.push(e.kind));
+      const live = nextEvent(a, 'system', (e: any) => e.kind === 'live');
+      const ended = nextEvent(a, 'system', (e: any) => e.kind === 'ended', 20_000);
+      assert.equal(await rtmp.handshake(), true);
+      rtmp.connect('live');
+      rtmp.request('publish', star.channel.streamKey);
+      assert.ok(await rtmp.status(/^NetStream\.Publish\.Start$/), 'publishing');
+      await live;
+      rtmp.close();
+      await ended;
+      assert.deepEqual(kinds, ['live', 'ended']);
+    } finally {
+      rtmp.close();
+      a.close();
     }
   });
 

@@ -1,5 +1,6 @@
 // The access_changes table: a short-lived log of what took access back, read by every server process that shares
 // the database (server/access/change-bus.ts). Rows are pruned after ACCESS_CHANGE_LIMITS.keepMs.
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 
 export interface StoredAccessChange {
@@ -9,7 +10,24 @@ export interface StoredAccessChange {
 }
 
 export class AccessChangesRepo {
+  /** SQLite's data_version at the last look. */
+  private dataVersion: number | undefined;
+
   constructor(private readonly db: Db) {}
+
+  /**
+   * Whether another process may have written rows since the last call. SQLite tells cheaply: its data_version moves
+   * when another connection commits (this process's own writes are dispatched as they are made). PostgreSQL has no
+   * such counter: always true, and the rows are read.
+   */
+  async changedElsewhere(): Promise<boolean> {
+    if (this.db.dialect !== 'sqlite') return true;
+    const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(this.db.kysely);
+    const version = rows[0]?.data_version;
+    const changed = version === undefined || version !== this.dataVersion;
+    this.dataVersion = version;
+    return changed;
+  }
 
   async append(body: string, at: number): Promise<number> {
     const row = await this.db.kysely.insertInto('access_changes').values({ created_at: at, body }).returning('id').executeTakeFirstOrThrow();

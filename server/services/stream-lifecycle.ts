@@ -76,11 +76,13 @@ export class StreamLifecycle {
    * every connection hears a public channel come and go (`directory`).
    */
   announceIn(chat: StreamAnnouncer): void {
-    const { streams, logger } = this.opts;
-    streams.on('ended', ({ channel }) => {
-      chat.streamEnded(channel).catch((err) => logger.warn({ channel, err: (err as Error).message }, 'could not announce stream end'));
+    this.followStreams({
+      live: (s) => this.announceLive(chat, s.channel),
+      // With media or without: the room heard "live", so it hears "ended", after it.
+      ended: (s) => this.announceEnded(chat, s.channel),
+      // Its room heard "live" from the process that is gone.
+      recovered: (e) => chat.streamEnded(e.channel).then(() => {}),
     });
-    this.followStreams({ live: (s) => this.announceLive(chat, s.channel), ended: (s) => this.announceEnded(chat, s.channel) });
   }
 
   /** From now on the channel's webhooks hear its streams start and end. */
@@ -91,9 +93,13 @@ export class StreamLifecycle {
   /**
    * Calls `live` for each stream that goes live on this process and `ended` when it is over (with media or
    * without), one channel's calls one after the other in the order they happened. A stream recovered after a crash
-   * went live on a process that is gone: its end is not told here.
+   * went live on a process that is gone: its end goes to `recovered`, if given.
    */
-  private followStreams(h: { live(s: StreamStart): Promise<void>; ended(s: StreamStop): Promise<void> }): void {
+  private followStreams(h: {
+    live(s: StreamStart): Promise<void>;
+    ended(s: StreamStop): Promise<void>;
+    recovered?(e: StreamEnded): Promise<void>;
+  }): void {
     const { streams, logger } = this.opts;
     const started = new Map<string, StreamStart>();
     const queues = new Map<string, Promise<void>>();
@@ -115,7 +121,10 @@ export class StreamLifecycle {
       started.delete(streamId);
       inOrder(start.channel, () => h.ended({ ...start, ...over }));
     };
-    streams.on('ended', (e) => stop(e.streamId, { endedAt: e.endedAt, durationSeconds: e.durationSeconds, hasReplay: true }));
+    streams.on('ended', (e) => {
+      if (started.has(e.streamId)) stop(e.streamId, { endedAt: e.endedAt, durationSeconds: e.durationSeconds, hasReplay: true });
+      else if (h.recovered) inOrder(e.channel, () => h.recovered!(e));
+    });
     streams.on('ended-empty', (e) => stop(e.streamId, { endedAt: Date.now(), durationSeconds: 0, hasReplay: false }));
   }
 
@@ -194,6 +203,7 @@ export class StreamLifecycle {
 
   private async announceEnded(chat: StreamAnnouncer, name: string): Promise<void> {
     const { channels, follows, logger } = this.opts;
+    await chat.streamEnded(name).catch((err) => logger.warn({ channel: name, err: (err as Error).message }, 'could not announce stream end'));
     try {
       const channel = await channels.byName(name);
       if (!channel) return;
