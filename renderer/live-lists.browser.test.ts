@@ -33,16 +33,35 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
-/** Resolves with Date.now() when the server's media layer reports `event` for `channel`. */
+/**
+ * When the server says `channel` went `event`; fails after 90 s, saying what did not come (CI once hung here). A
+ * stream that ends before its first segment ends as 'ended-empty': for the lists that is an end like any other.
+ */
 function when(event: 'live' | 'ended', channel: string): Promise<number> {
-  return new Promise((resolve) => {
+  const names = event === 'ended' ? (['ended', 'ended-empty'] as const) : (['live'] as const);
+  const at = new Promise<number>((resolve, reject) => {
+    const off = () => {
+      for (const name of names) server.streams.off(name, on);
+    };
     const on = (e: { channel: string }) => {
       if (e.channel !== channel) return;
-      server.streams.off(event, on);
+      clearTimeout(timer);
+      off();
       resolve(Date.now());
     };
-    server.streams.on(event, on);
+    const timer = setTimeout(() => {
+      off();
+      reject(
+        new Error(
+          `no '${names.join("' or '")}' for ${channel} within 90 s (stream now: ${JSON.stringify(server.streams.get(channel)?.segments ?? 'none')} segments)`,
+        ),
+      );
+    }, 90_000);
+    for (const name of names) server.streams.on(name, on);
   });
+  // Awaited later: a failure before then is not an unhandled rejection.
+  at.catch(() => {});
+  return at;
 }
 
 /** Chat connections the server holds now: signed-in usernames, and how many are anonymous. */

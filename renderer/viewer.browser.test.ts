@@ -22,7 +22,7 @@ const SHOTS = process.env.ONAIR_SCREENSHOTS ? path.join(ROOT, 'docs', 'screensho
 const STEP_MS = 20_000;
 /**
  * The longest a watch page may take to show the offline card after the publisher stops: the channel poll (5 s, or
- * sooner by the chat's "ended") to learn of it, then at most PLAYOUT_LIMIT_MS (30 s, Stage.tsx) of play-out.
+ * sooner by the chat's "ended") to learn of it, then at most PLAYOUT_LIMIT_MS (30 s, playout.ts) of play-out.
  */
 const STREAM_END_SHOWN_MS = 40_000;
 

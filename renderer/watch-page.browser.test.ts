@@ -2,7 +2,8 @@
 // real ffmpeg publisher: on a phone (touch, 390 x 844) the player is pinned at the top, the chat input stays in view
 // (also with an on-screen keyboard's worth of height gone), a tap shows the controls instead of pausing, and held
 // sideways the picture and its controls fit the screen; when the publisher stops, a viewer behind the edge plays the
-// stream to its end before the ended card with the replay link.
+// stream to its end before the ended card with the replay link, as does one at the edge of a stream whose sound stops
+// before its picture.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,6 +74,46 @@ async function controlsOpacity(page: Page): Promise<number> {
   await page.waitForTimeout(300);
   return page.evaluate(() => Number(getComputedStyle(document.querySelector('.player__controls')!).opacity));
 }
+
+/**
+ * Records, in the page, whether the video's last pause came at its end (`mediaEnded`) and its last media events
+ * (`mediaLog`), for the message when it did not reach its end. The player goes away as the media ends (and 'ended'
+ * may reach a video already out of the page): what counts is that its last pause came with the media at its end.
+ */
+async function recordMediaEvents(page: Page) {
+  await page.evaluate(() => {
+    const w = window as unknown as { mediaEnded?: boolean; mediaLog?: string[] };
+    w.mediaLog = [];
+    document.addEventListener('pause', (e) => (w.mediaEnded = (e.target as HTMLVideoElement).ended), true);
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const el = r.target as Element;
+        if (el.getAttribute('data-testid') === 'player') w.mediaLog!.push(`player ${el.getAttribute('data-state')}`);
+        const err = document.querySelector('.player__error');
+        if (err) w.mediaLog!.push(`player error ${err.getAttribute('data-error-code')}: ${err.textContent}`);
+      }
+    }).observe(document.body, { attributes: true, attributeFilter: ['data-state'], subtree: true });
+    for (const type of ['waiting', 'pause', 'ended', 'error']) {
+      document.addEventListener(
+        type,
+        (e) => {
+          const v = e.target as HTMLVideoElement;
+          if (!(v instanceof HTMLVideoElement)) return;
+          const ranges = Array.from({ length: v.buffered.length }, (_, i) => `${v.buffered.start(i).toFixed(2)}-${v.buffered.end(i).toFixed(2)}`);
+          w.mediaLog!.push(`${type} t=${v.currentTime.toFixed(2)} d=${v.duration.toFixed(2)} rs=${v.readyState} buf=${ranges.join(',')}`);
+          w.mediaLog!.splice(0, w.mediaLog!.length - 12);
+        },
+        true,
+      );
+    }
+  });
+}
+
+const mediaEnd = (page: Page) =>
+  page.evaluate(() => {
+    const w = window as unknown as { mediaEnded?: boolean; mediaLog: string[] };
+    return { mediaEnded: w.mediaEnded, mediaLog: w.mediaLog };
+  });
 
 describe('the watch page on a phone, and the end of a stream', { timeout: 240_000 }, () => {
   /** What the viewer at the live edge had seen when its ended card came (the end-of-stream test). */
@@ -197,37 +238,7 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
     const edge = await newPage(false);
     await edge.goto('/c/goodbye');
     await waitPlaying(edge);
-    // The player goes away as the media ends (and 'ended' may reach a video already out of the page): what counts
-    // is that its last pause came with the media at its end.
-    for (const p of [page, edge]) {
-      await p.evaluate(() => {
-        const w = window as unknown as { mediaEnded?: boolean; mediaLog?: string[] };
-        w.mediaLog = [];
-        document.addEventListener('pause', (e) => (w.mediaEnded = (e.target as HTMLVideoElement).ended), true);
-        // What the video was doing at its last events, for the message when it did not reach its end.
-        new MutationObserver((records) => {
-          for (const r of records) {
-            const el = r.target as Element;
-            if (el.getAttribute('data-testid') === 'player') w.mediaLog!.push(`player ${el.getAttribute('data-state')}`);
-            const err = document.querySelector('.player__error');
-            if (err) w.mediaLog!.push(`player error ${err.getAttribute('data-error-code')}: ${err.textContent}`);
-          }
-        }).observe(document.body, { attributes: true, attributeFilter: ['data-state'], subtree: true });
-        for (const type of ['waiting', 'pause', 'ended', 'error']) {
-          document.addEventListener(
-            type,
-            (e) => {
-              const v = e.target as HTMLVideoElement;
-              if (!(v instanceof HTMLVideoElement)) return;
-              const ranges = Array.from({ length: v.buffered.length }, (_, i) => `${v.buffered.start(i).toFixed(2)}-${v.buffered.end(i).toFixed(2)}`);
-              w.mediaLog!.push(`${type} t=${v.currentTime.toFixed(2)} d=${v.duration.toFixed(2)} rs=${v.readyState} buf=${ranges.join(',')}`);
-              w.mediaLog!.splice(0, w.mediaLog!.length - 12);
-            },
-            true,
-          );
-        }
-      });
-    }
+    for (const p of [page, edge]) await recordMediaEvents(p);
     // Fall a few seconds behind the edge: a viewer with a slow start, or one who paused.
     await page.evaluate(() => document.querySelector('video')!.pause());
     await page.waitForTimeout(4000);
@@ -250,7 +261,9 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
     const videoUri = (await master.text()).split('\n').find((l) => l.endsWith('video.m3u8'))!;
     const finalPlaylist = await (await fetch(server.base + videoUri)).text();
     assert.match(finalPlaylist, /#EXT-X-ENDLIST\n?$/, finalPlaylist);
-    assert.doesNotMatch(finalPlaylist, /PRELOAD-HINT|#EXT-X-PART:/);
+    // Nothing in progress; the last segments keep their parts, for the Low-Latency player at the edge to read on.
+    assert.doesNotMatch(finalPlaylist, /PRELOAD-HINT/);
+    assert.match(finalPlaylist, /#EXT-X-PART:[^\n]*\n#EXTINF[^\n]*\n[^\n]*\n#EXT-X-ENDLIST/, 'the last segment lists its parts');
 
     // The page keeps playing past the stop, then shows the ended card.
     const ended = page.locator('[data-testid="offline-card"][data-ended="true"]');
@@ -267,18 +280,12 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
     const endedAfter = Date.now() - stoppedAt;
     // The viewer at the edge too gets the ended card (whether it played to the end: the test after this one).
     await edge.locator('[data-testid="offline-card"][data-ended="true"]').waitFor({ timeout: 30_000 - (Date.now() - stoppedAt) });
-    edgeEnd = await edge.evaluate(() => {
-      const w = window as unknown as { mediaEnded?: boolean; mediaLog: string[] };
-      return { mediaEnded: w.mediaEnded, mediaLog: w.mediaLog };
-    });
+    edgeEnd = await mediaEnd(edge);
     console.log(`# stopped at currentTime ${atStop.toFixed(2)}, played on to ${latest.toFixed(2)}; ended card after ${endedAfter} ms`);
     // The player catches up at up to 1.5x after the pause, so on a busy machine the viewer can be nearer the edge than
     // the 4 s it fell behind (CI once: 1.05 s played on). A player that stopped with the stream plays on by nothing.
     assert.ok(latest > atStop + 0.75, `playback went on after the stop (${atStop.toFixed(2)} -> ${latest.toFixed(2)})`);
-    const pageEnd = await page.evaluate(() => {
-      const w = window as unknown as { mediaEnded?: boolean; mediaLog: string[] };
-      return { mediaEnded: w.mediaEnded, mediaLog: w.mediaLog };
-    });
+    const pageEnd = await mediaEnd(page);
     assert.equal(pageEnd.mediaEnded, true, `the video played to its end; its last media events: ${pageEnd.mediaLog.join('; ')}`);
     assert.ok(endedAfter < 30_000, 'not by the time limit');
     await ended.getByText("goodbye's stream has ended").waitFor();
@@ -289,10 +296,29 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
     assert.equal(await page.getByTestId('player').count(), 0, 'the player is gone');
   });
 
-  // A known defect, kept in view (node:test reports it as TODO, not as a failure): on a loaded machine a Low-Latency
-  // player right at the live edge when the stream ends can wait past its buffered end for the rest of the last
-  // segment (the final playlist lists it whole, without parts) until the page's 4 s stall rule shows the ended card
-  // (CI, Node 22, twice: waiting at 14.97 s with [9.20, 14.80] buffered and the duration 18.40 s).
+  // hls.js marks the end of a Low-Latency stream only once the middle of the last part is buffered in every track.
+  // A stream whose sound stops before its picture (CI: 0.04 s, a short last part) never gets there, and the video
+  // waited at the end of its sound until the stall rule showed the ended card. The player ends the stream itself.
+  test('a stream whose sound stops before its picture plays to its last frame at the live edge', async () => {
+    const streamer = await newStreamer(server.base, 'shortsound');
+    const pub = publish(`${server.rtmpBase}/${streamer.channel.streamKey}`, { size: '640x360', seconds: 16, extra: ['-af', 'atrim=end=15.4'] });
+    publishers.push(pub);
+    await waitFor('live', () => server.streams.get('shortsound')?.segments, 20_000, 100);
+    const page = await newPage(false);
+    await page.goto('/c/shortsound');
+    await waitPlaying(page);
+    await recordMediaEvents(page);
+    await pub.exit;
+    await page.locator('[data-testid="offline-card"][data-ended="true"]').waitFor({ timeout: 30_000 });
+    const end = await mediaEnd(page);
+    assert.equal(end.mediaEnded, true, `the video played to its end; its last media events: ${end.mediaLog.join('; ')}`);
+  });
+
+  // Kept in view as TODO (node:test reports it, it does not fail the run) until CI has shown it passing: on a loaded
+  // machine a Low-Latency player right at the live edge when the stream ends waited past its buffered end until the
+  // page's 4 s stall rule showed the ended card (CI, Node 22, twice: waiting at 14.97 s with [9.20, 14.80] buffered
+  // and the duration 18.40 s). Since then the final playlist keeps the last segments' parts (the player reads on part
+  // by part) and the stall rule counts only 4 s with no media arriving (playout.ts); not seen failing here since.
   test('the viewer at the live edge played to the end too', { todo: 'the last segment after ENDLIST, at the live edge under load' }, () => {
     assert.ok(edgeEnd, 'the stream ended with a viewer at the edge');
     assert.equal(edgeEnd.mediaEnded, true, `its last media events: ${edgeEnd.mediaLog.join('; ')}`);

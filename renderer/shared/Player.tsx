@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type HlsType from 'hls.js';
 import type { ErrorData } from 'hls.js';
-import { HOLE_WAIT_MS, holeEnd } from './buffer-holes.js';
+import { atStreamEnd, HOLE_WAIT_MS, holeEnd } from './buffer-holes.js';
 import './player.css';
 
 export type PlayerEngine = 'hlsjs' | 'native';
@@ -31,6 +31,8 @@ export interface PlayerProps {
   engine?: 'auto' | PlayerEngine;
   onError?(err: PlayerError): void;
   onStateChange?(state: PlayerState): void;
+  /** Media reached the buffer (a segment or part appended): a waiting player that gets this is not stuck. */
+  onProgress?(): void;
 }
 
 const HLS_MIME = 'application/vnd.apple.mpegurl';
@@ -129,6 +131,7 @@ export function Player({
   engine: enginePref = 'auto',
   onError,
   onStateChange,
+  onProgress,
 }: PlayerProps) {
   const rootRef = useRef<HTMLDivElement>(null);
   const videoRef = useRef<HTMLVideoElement>(null);
@@ -148,8 +151,10 @@ export function Player({
   const [time, setTime] = useState({ current: 0, duration: 0, behind: 0, latency: null as number | null });
   const [attempt, setAttempt] = useState(0);
   const manifestRetries = useRef(0);
-  const cbs = useRef({ onError, onStateChange });
-  cbs.current = { onError, onStateChange };
+  /** Ends the stream for hls.js when its playlist has ended and nothing has arrived for a while (buffer-holes.ts). */
+  const endEndedStream = useRef<() => void>(() => {});
+  const cbs = useRef({ onError, onStateChange, onProgress });
+  cbs.current = { onError, onStateChange, onProgress };
 
   // The callback runs here, not inside a state updater: the parent may set its own state from it.
   const setState = useCallback((s: PlayerState) => {
@@ -300,6 +305,14 @@ export function Player({
         hls.on(Hls.Events.FRAG_LOADED, () => {
           retries = 0;
         });
+        let lastAppend = Date.now();
+        hls.on(Hls.Events.FRAG_BUFFERED, () => {
+          lastAppend = Date.now();
+          cbs.current.onProgress?.();
+        });
+        endEndedStream.current = () => {
+          if (hls.latestLevelDetails?.live === false && Date.now() - lastAppend >= HOLE_WAIT_MS) hls.trigger(Hls.Events.BUFFER_EOS, { type: null });
+        };
         hls.on(Hls.Events.MANIFEST_PARSED, () => {
           manifestRetries.current = 0;
           if (autoPlay) void tryPlay();
@@ -316,6 +329,7 @@ export function Player({
       clearTimeout(retryTimer);
       hlsRef.current?.destroy();
       hlsRef.current = null;
+      endEndedStream.current = () => {};
     };
   }, [src, live, enginePref, autoPlay, attempt, fail, setState, tryPlay]);
 
@@ -334,18 +348,25 @@ export function Player({
     };
     const onWaiting = () => {
       setState('buffering');
-      // Still waiting a moment later with media buffered just after a hole: go on past it (buffer-holes.ts). Looked
-      // at again while it waits, as media may arrive past the hole later; ends with playing, pause or unmount.
+      // Still waiting a moment later with media buffered just after a hole: go on past it; waiting at the end of an
+      // ended stream: end it (buffer-holes.ts). Looked at again while it waits, as media may arrive past the hole
+      // later; ends with playing, pause or unmount.
       const look = () => {
         if (video.paused || video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) return;
         const to = holeEnd(video.buffered, video.currentTime);
-        if (to !== null) video.currentTime = to + 0.01;
-        else holeTimer = setTimeout(look, HOLE_WAIT_MS);
+        if (to !== null) {
+          video.currentTime = to + 0.01;
+          return;
+        }
+        if (atStreamEnd(video.buffered, video.currentTime, video.duration)) endEndedStream.current();
+        holeTimer = setTimeout(look, HOLE_WAIT_MS);
       };
       clearTimeout(holeTimer);
       holeTimer = setTimeout(look, HOLE_WAIT_MS);
     };
     const onEnded = () => setState('ended');
+    // The platform player's own loading (Safari); hls.js reports its appends above.
+    const onMediaProgress = () => cbs.current.onProgress?.();
     const onVolume = () => {
       setMuted(video.muted);
       setVolume(video.volume);
@@ -370,6 +391,7 @@ export function Player({
     video.addEventListener('pause', onPause);
     video.addEventListener('waiting', onWaiting);
     video.addEventListener('ended', onEnded);
+    video.addEventListener('progress', onMediaProgress);
     video.addEventListener('volumechange', onVolume);
     video.addEventListener('timeupdate', onTime);
     video.addEventListener('durationchange', onTime);
@@ -378,6 +400,7 @@ export function Player({
       video.removeEventListener('playing', onPlaying);
       video.removeEventListener('pause', onPause);
       video.removeEventListener('waiting', onWaiting);
+      video.removeEventListener('progress', onMediaProgress);
       video.removeEventListener('ended', onEnded);
       video.removeEventListener('volumechange', onVolume);
       video.removeEventListener('timeupdate', onTime);

@@ -2,6 +2,12 @@
 // appended short; a hole it did not make that way (one track's part missing at the live edge, seen under load on
 // CI as 0.2 s with media buffered after it) leaves the video waiting for data that will not come. The player then
 // jumps it, as a viewer would expect of a live stream rather than a spinner.
+//
+// The end of a stream can leave the video waiting too: hls.js marks the end of a Low-Latency stream only once the
+// middle of its last part is buffered in every track, so a stream whose sound stops before its picture (by even
+// 0.04 s, with a short last part) never ends, and the video waits at the end of its sound. The player then ends the
+// stream itself once nothing more arrives (`atStreamEnd`), but only within a second of the playlist's end: media
+// missing further back is a loss to show (the stall rule's ended card), not an end to play over.
 
 /** A hole this long at most is jumped: a part or two, never a skip the viewer would notice as lost content. */
 export const MAX_HOLE_SECONDS = 1;
@@ -19,4 +25,22 @@ export function holeEnd(buffered: TimeRanges, time: number): number | null {
     if (start > time) return start - time <= MAX_HOLE_SECONDS ? start : null;
   }
   return null;
+}
+
+/**
+ * Within this of the end of what is buffered, a waiting video is at its end: Chromium stops short of the end of a
+ * track (waiting at 15.33 s with 15.42 s buffered, 24.39 with 24.43).
+ */
+export const END_SLACK_SECONDS = 0.3;
+
+/** A track may end this much before the stream's duration (sound stopped before the picture). */
+export const END_GAP_SECONDS = 1;
+
+/**
+ * True when the video waits at the end of an ended stream: nothing buffered past `time` + END_SLACK_SECONDS, and
+ * that is within END_GAP_SECONDS of `duration` (the playlist's end).
+ */
+export function atStreamEnd(buffered: TimeRanges, time: number, duration: number): boolean {
+  for (let i = 0; i < buffered.length; i++) if (buffered.end(i) > time + END_SLACK_SECONDS) return false;
+  return duration - time <= END_GAP_SECONDS + END_SLACK_SECONDS;
 }

@@ -7,20 +7,13 @@ import { Player, type PlayerEngine, type PlayerError, type PlayerState } from '.
 import { Link } from '../router.js';
 import { usePoll } from '../ui.js';
 import { OrientationSwitch, useOrientation } from './Orientation.js';
+import { PLAYOUT_LIMIT_MS, playoutStalled } from './playout.js';
 import { PrivateCard } from './PrivateCard.js';
 
 /** How often the channel is checked (live / offline, title, viewers). Chat announcements make it sooner. */
 export const CHANNEL_POLL_MS = 5000;
-/**
- * A stream that ended keeps playing what the viewer has not seen yet (the server's playlists end with ENDLIST and
- * the player plays to the end), at most this long: then the ended card shows whatever the player is doing.
- */
-export const PLAYOUT_LIMIT_MS = 30_000;
-/**
- * While playing out, a player that waits this long for data has reached the end: the server has nothing more to give
- * (its playlist ended), and a player that stalls a little before the last frame must not leave a spinner up.
- */
-export const PLAYOUT_STALL_MS = 4000;
+/** How often a waiting player's stall is looked at. */
+const STALL_CHECK_MS = 250;
 /** The newest replay is looked up this many times, a second apart: it is recorded just after the stream ends. */
 const REPLAY_LOOKUPS = 5;
 
@@ -140,10 +133,15 @@ export function Stage({
     return () => clearTimeout(t);
   }, [playout, endPlayout]);
 
+  /** When the player last appended media (see PLAYOUT_STALL_MS). */
+  const lastProgress = useRef(0);
   useEffect(() => {
     if (!playout || playerState !== 'buffering') return;
-    const t = setTimeout(endPlayout, PLAYOUT_STALL_MS);
-    return () => clearTimeout(t);
+    const since = Date.now();
+    const t = setInterval(() => {
+      if (playoutStalled(Date.now(), since, lastProgress.current)) endPlayout();
+    }, STALL_CHECK_MS);
+    return () => clearInterval(t);
   }, [playout, playerState, endPlayout]);
 
   const onPlayerState = (s: PlayerState) => {
@@ -220,6 +218,7 @@ export function Stage({
         engine={engine}
         onError={onPlayerError}
         onStateChange={onPlayerState}
+        onProgress={() => (lastProgress.current = Date.now())}
       />
       {src && channel.vertical && <OrientationSwitch value={orientation} onChange={setOrientation} />}
     </>
