@@ -304,6 +304,12 @@ export interface OnairApi {
    * (contextBridge cannot pass a MessagePort itself). The dev bridge has none: the page uses MEDIA_SOCKET_PATH.
    */
   openMediaPort?(): void;
+  /**
+   * Desktop app only: a phone layer's feed (electron/phone-feed.ts). As openMediaPort, but main sends on the port:
+   * the window gets the page's end as a `message` event whose data is `PHONE_PORT_MESSAGE:nonce`. The dev bridge
+   * has none: the page reads PHONE_FEED_PATH.
+   */
+  openPhonePort?(serial: string, nonce: string): void;
 }
 
 /** The ipc channel (after IPC_PREFIX) on which the preload hands main its end of the media port. */

@@ -8,9 +8,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
+import { CHROMIUM, CHROMIUM_ARGS, harnessPage } from '../server/test-support/browser.js';
 
 const ENGINE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'studio', 'engine');
 
@@ -109,18 +108,7 @@ describe('the compositor in Chromium', { timeout: 120_000 }, () => {
   let base = '';
 
   before(async () => {
-    const bundle = await build({
-      stdin: { contents: HARNESS, resolveDir: ENGINE, loader: 'ts', sourcefile: 'harness.ts' },
-      bundle: true,
-      format: 'esm',
-      write: false,
-      target: 'es2022',
-    });
-    const js = bundle.outputFiles[0]!.text;
-    site = createServer((req, res) => {
-      if (req.url === '/harness.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
-      else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/harness.js"></script><body></body>');
-    });
+    site = createServer(await harnessPage(HARNESS, ENGINE));
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     browser = await chromium.launch({

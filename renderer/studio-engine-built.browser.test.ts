@@ -24,6 +24,8 @@ describe('Onair Studio, built: engine mode goes live with media on the server', 
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
+  /** The page's last console lines, for the message when it does not go live. */
+  const consoleLines: string[] = [];
   const username = `built${Date.now().toString(36).slice(-5)}`;
 
   before(async () => {
@@ -35,6 +37,8 @@ describe('Onair Studio, built: engine mode goes live with media on the server', 
     page = await newTestPage(browser, { viewport: { width: 1440, height: 900 }, stepMs: STEP_MS, errors: problems });
     // Chromium says a refused load in the console; the event names the directive and the URL.
     page.on('console', (m) => {
+      consoleLines.push(`${m.type()}: ${m.text().slice(0, 300)}`);
+      consoleLines.splice(0, consoleLines.length - 30);
       if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) problems.push(`console: ${m.text().slice(0, 300)}`);
     });
     await page.exposeFunction('__cspViolation', (v: string) => problems.push(`csp: ${v}`));
@@ -60,8 +64,20 @@ describe('Onair Studio, built: engine mode goes live with media on the server', 
     await page.getByLabel('Keyframe (s)').fill('1');
 
     await page.getByRole('button', { name: 'Go Live' }).click();
-    // Live, or the Studio's error (an encoder that cannot start ends the broadcast and says why).
-    await page.locator('[data-testid="state"][data-state="live"], [role="alert"]').first().waitFor({ timeout: 30_000 });
+    // Live, or the Studio's error (an encoder that cannot start ends the broadcast and says why). Usually ~5 s; CI's
+    // Node 22 pass once took over 30 s (beside another test on two cores): the state and console say where it was.
+    await page
+      .locator('[data-testid="state"][data-state="live"], [role="alert"]')
+      .first()
+      .waitFor({ timeout: 45_000 })
+      .catch(async (err: Error) => {
+        const state = await page
+          .getByTestId('state')
+          .first()
+          .textContent()
+          .catch(() => '?');
+        throw new Error(`${err.message}\nthe Studio's state: ${state}\nits console:\n${consoleLines.join('\n')}`);
+      });
     assert.deepEqual(await page.getByRole('alert').allTextContents(), [], 'no error in the Studio');
     await page.locator('[data-testid="state"][data-state="live"]').waitFor();
 

@@ -345,7 +345,8 @@ describe('Studio engine: WebCodecs encode in the page, sent through the dev brid
           .innerText()
           .catch((e: Error) => `(no state: ${e.message})`);
         const core = JSON.stringify(bridge.core.broadcastState);
-        throw new Error(`${err.message}\nthe page shows: ${shown}\nthe core: ${core}\nconsole:\n${consoleTail.join('\n')}`);
+        // What the page and main said first: a failure's first line is what a CI log keeps.
+        throw new Error(`the page shows "${shown}", the core ${core}: ${err.message}\nconsole:\n${consoleTail.join('\n')}`);
       });
     await waitFor(
       'live on the server',

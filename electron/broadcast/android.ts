@@ -35,8 +35,25 @@ export async function detectAndroidTools(adb = 'adb'): Promise<{ adb: boolean; s
 }
 
 /**
+ * What adb said on stderr, in plain words for the Studio's status line: the common ways a phone is not there. Other
+ * messages pass through as adb wrote them.
+ */
+export function adbProblem(stderr: string, code: number | null): string {
+  const s = stderr.trim();
+  if (/unauthorized/i.test(s))
+    return 'The phone has not allowed this computer yet: unlock it and answer "Allow USB debugging" (tick "Always allow").';
+  if (/no devices|device .*not found|device offline/i.test(s))
+    return 'No Android phone is connected: plug it in with USB and turn on USB debugging (Settings, Developer options).';
+  if (/more than one device/i.test(s)) return 'Several Android phones are connected: choose which one the layer shows.';
+  return `The phone's screen could not be recorded: ${s || `adb exited with ${code}`}`;
+}
+
+/**
  * Keeps one screenrecord feeding `sink`, replacing it every restartMs. Emits 'error' (plain reason) when adb fails
- * before any data arrives (no device, adb missing), 'data' once the first bytes flow.
+ * before any data arrives (no device, adb missing), 'data' once the first bytes flow, 'recorder' just before the
+ * first bytes of each screenrecord are written (a new stream begins: SPS, PPS and a keyframe; what the sink holds of
+ * the previous one is a cut-off frame), and 'interrupted' (plain reason) when a replacement failed after data had
+ * flowed (the phone unplugged); it keeps trying.
  */
 export class AndroidFeeder extends EventEmitter {
   private current?: ChildProcess;
@@ -75,6 +92,7 @@ export class AndroidFeeder extends EventEmitter {
           this.gotData = true;
           this.emit('data');
         }
+        this.emit('recorder');
       }
       if (!this.sink.destroyed) this.sink.write(chunk);
     });
@@ -85,11 +103,12 @@ export class AndroidFeeder extends EventEmitter {
     child.on('close', (code) => {
       if (this.stopped || this.current !== child) return;
       if (!this.gotData) {
-        this.emit('error', `The phone's screen could not be recorded: ${err.trim() || `adb exited with ${code}`}`);
+        this.emit('error', adbProblem(err, code));
         return;
       }
-      // Ended early (time limit, phone rotated, unplugged): try a new one now.
-      setTimeout(() => this.spawnOne(), 500).unref();
+      if (first) this.emit('interrupted', adbProblem(err, code));
+      // Ended early (time limit, phone rotated, unplugged): try a new one now; while none starts, every 2 s.
+      setTimeout(() => this.spawnOne(), first ? 2000 : 500).unref();
     });
   }
 

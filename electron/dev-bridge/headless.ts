@@ -6,7 +6,7 @@
 // password live in this process's memory; only the scenes are kept, in the data folder).
 import { existsSync, mkdirSync } from 'node:fs';
 import { OBSWebSocket } from 'obs-websocket-js/json';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { validateRequest, type BroadcastMode, type ControlInfo } from '../ipc-contract.js';
 import type { PipelineLogger } from '../main/core/pipeline.js';
 import { startDevBridge, type DevBridge } from './server.js';
@@ -37,6 +37,11 @@ export interface HeadlessOptions {
 export interface HeadlessStudio {
   bridge: DevBridge;
   controlPort: number;
+  /**
+   * The Studio's page, for diagnostics only: a bench reads the engine's figures through it
+   * (`globalThis.__onairEngineStats()`, renderer/studio/engine/diagnostics.ts). Tools drive the Studio through the control API.
+   */
+  page: Page;
   /** Stops the stream, Chromium and the core; safe to call twice. */
   close(): Promise<void>;
 }
@@ -89,7 +94,7 @@ export async function startHeadlessStudio(o: HeadlessOptions): Promise<HeadlessS
     await page.goto(`${bridge.url}/?encode=${o.encode}&screen=direct`, { timeout: READY_MS });
     await page.locator('[data-testid="state"]').waitFor({ timeout: READY_MS });
     await controlAnswers(o.controlPort, o.controlPassword, READY_MS);
-    return { bridge, controlPort: o.controlPort, close };
+    return { bridge, controlPort: o.controlPort, page, close };
   } catch (err) {
     await close();
     throw err;

@@ -33,6 +33,7 @@ import {
   type EventName,
   type InvokeChannel,
 } from '../ipc-contract.js';
+import { isPhoneSerial, PHONE_PORT_CHANNEL } from '../phone-feed.js';
 import { desktopAudioFeatures, displayMediaAudio, mediaPermissionAllowed } from './core/media-capture.js';
 import { defaultPipeline } from './core/pipeline.js';
 import { SCENES_FILE } from './core/scenes-file.js';
@@ -238,6 +239,16 @@ if (!app.requestSingleInstanceLock()) {
         const data: unknown = m.data;
         if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) core.engineChunk(data);
       });
+      port.start();
+    });
+
+    // A phone layer's feed: main records the phone (adb) and sends on the port until the window closes it.
+    ipcMain.on(IPC_PREFIX + PHONE_PORT_CHANNEL, (e, request: unknown) => {
+      const port = e.ports[0];
+      const serial = (request as { serial?: unknown } | null)?.serial;
+      if (!port || !senderOk(e) || !isPhoneSerial(serial)) return port?.close();
+      const feed = core.openPhone(serial, (m) => port.postMessage(m));
+      port.on('close', () => feed.close());
       port.start();
     });
 

@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { freePort } from './process.js';
 
@@ -31,6 +32,26 @@ export const CHROMIUM_ARGS = [
 export const FAKE_MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
 /** Audio plays without a click first: the Studio's mixer and the engine's audio start with no user gesture in a test. */
 export const AUTOPLAY_ARG = '--autoplay-policy=no-user-gesture-required';
+
+/**
+ * A page for browser code under test, bundled from source: esbuild bundles `source` (TypeScript whose imports resolve
+ * from `resolveDir`) into one module, and the returned handler answers /harness.js with it and any other path with a
+ * blank page that loads it.
+ */
+export async function harnessPage(source: string, resolveDir: string): Promise<(req: IncomingMessage, res: ServerResponse) => void> {
+  const bundle = await build({
+    stdin: { contents: source, resolveDir, loader: 'ts', sourcefile: 'harness.ts' },
+    bundle: true,
+    format: 'esm',
+    write: false,
+    target: 'es2022',
+  });
+  const js = bundle.outputFiles[0]!.text;
+  return (req, res) => {
+    if (req.url === '/harness.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/harness.js"></script><body></body>');
+  };
+}
 
 /** Launches the test Chromium (headless, CHROMIUM_ARGS) with these switches added. */
 export function launchChromium(args: string[] = []): Promise<Browser> {

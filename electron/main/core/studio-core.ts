@@ -25,6 +25,8 @@ import { listSources, snapshot, SourceError, type HostSources } from './sources.
 import { studioInvite } from './studio-invite.js';
 import { broadcastSettings, engineSenderSettings } from './studio-broadcast.js';
 import { liveMetrics, monitorSource, phoneSetup, serverView } from './studio-channel.js';
+import type { PhoneFeedMessage } from '../../phone-feed.js';
+import { openPhoneFeed, type PhoneFeedHandle, type PhoneFeedOptions } from './phone-feed.js';
 import { StudioLive } from './studio-live.js';
 
 export class StudioError extends Error {
@@ -58,6 +60,8 @@ export interface StudioCoreOptions {
   fetch?: typeof fetch;
   /** Where the scenes are kept (a JSON file in the app's data folder); without it they are not saved. */
   scenesFile?: string;
+  /** The phone layers' adb (default `adb` on the PATH) and screenrecord restart interval. */
+  phone?: PhoneFeedOptions;
 }
 
 type Handlers = { [C in InvokeChannel]: (req: InvokeRequest<C>) => Promise<InvokeReply<C>> };
@@ -154,8 +158,28 @@ export class StudioCore {
     this.live.engineChunk(message);
   }
 
-  /** Stops a running broadcast and the control server (app quit, bridge close). */
+  /** The phone layers' feeds open now (each window's layer source holds one). */
+  private readonly phones = new Set<PhoneFeedHandle>();
+
+  /**
+   * Starts recording a phone's screen for a phone layer (electron/phone-feed.ts says what `send` gets); the window's
+   * channel closing closes it. Serial checked by the caller (isPhoneSerial).
+   */
+  openPhone(serial: string, send: (m: PhoneFeedMessage) => boolean | void): PhoneFeedHandle {
+    const feed = openPhoneFeed(serial, send, this.o.phone);
+    this.phones.add(feed);
+    return {
+      close: () => {
+        feed.close();
+        this.phones.delete(feed);
+      },
+    };
+  }
+
+  /** Stops a running broadcast, the phone feeds and the control server (app quit, bridge close). */
   async dispose(): Promise<void> {
+    for (const f of this.phones) f.close();
+    this.phones.clear();
     await this.control.close();
     await this.live.dispose();
   }

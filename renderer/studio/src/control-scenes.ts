@@ -2,9 +2,11 @@
 // uses (so undo, saving and the compositor see every change). OBS's names: scenes and inputs by name or uuid (our
 // ids), scene items by an integer id (ours are strings: numbered in this window as tools first see them), input
 // kinds as OBS names them (`color_source_v3` with `color` as 0xAABBGGRR, `image_source` with `file`, `text_ft2_source_v2`
-// with `text`, each system's camera and screen capture). Layers are addressed on the horizontal canvas, which is what
+// with `text`, each system's camera and screen capture; OBS has no Android kind, so ours is `onair_android_screen` with
+// `serial`). Layers are addressed on the horizontal canvas, which is what
 // OBS's tools know; Onair's vertical canvas has vendor requests of its own.
 import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
+import { isPhoneSerial } from '../../../electron/phone-feed.js';
 import { newItem } from '../engine/scene/commands.js';
 import { canvasOf, newId, type Scene, type ScenesDoc, type Source, type SourceSettings } from '../engine/scene/model.js';
 import type { ControlAnswer } from './control.js';
@@ -17,6 +19,8 @@ const fail = (code: number, comment: string): ControlAnswer => ({ code, comment 
 
 const os = () => (/Windows/.test(navigator.userAgent) ? 'windows' : /Mac OS X/.test(navigator.userAgent) ? 'macos' : 'linux');
 const CAMERA_KIND = { windows: 'dshow_input', macos: 'av_capture_input_v2', linux: 'v4l2_input' } as const;
+/** An Android phone's screen over USB (adb screenrecord): OBS has no such kind, so the name is ours. */
+const PHONE_KIND = 'onair_android_screen';
 const SCREEN_KIND = { windows: 'monitor_capture', macos: 'screen_capture', linux: 'xshm_input' } as const;
 
 /** 0xAABBGGRR (OBS) <-> CSS colour. */
@@ -50,6 +54,8 @@ function obsKind(s: SourceSettings): string {
       return SCREEN_KIND[os()];
     case 'chat':
       return 'onair_chat_source';
+    case 'phone':
+      return PHONE_KIND;
   }
 }
 
@@ -65,6 +71,8 @@ function obsSettings(s: SourceSettings): Record<string, unknown> {
       return s.deviceId ? { device_id: s.deviceId } : {};
     case 'chat':
       return { lines: s.lines };
+    case 'phone':
+      return { serial: s.serial };
     default:
       return {};
   }
@@ -101,7 +109,13 @@ function fromObs(kind: string, settings: Record<string, unknown>, base?: SourceS
   if (Object.values(SCREEN_KIND).includes(kind as never) || kind === 'display_capture' || kind === 'pipewire-screen-capture-source')
     return { kind: 'screen' };
   if (kind === 'onair_chat_source') return { kind: 'chat', lines: num(settings.lines) ?? (base?.kind === 'chat' ? base.lines : 8) };
-  return `Input kind ${kind} is not one the Studio has (color_source_v3, image_source, text_ft2_source_v2, ${CAMERA_KIND[os()]}, ${SCREEN_KIND[os()]}).`;
+  if (kind === PHONE_KIND) {
+    const serial = settings.serial === undefined ? (base?.kind === 'phone' ? base.serial : '') : settings.serial;
+    return isPhoneSerial(serial)
+      ? { kind: 'phone', serial }
+      : 'serial must be an adb serial (as `adb devices` lists it), or empty for the one phone connected.';
+  }
+  return `Input kind ${kind} is not one the Studio has (color_source_v3, image_source, text_ft2_source_v2, ${CAMERA_KIND[os()]}, ${SCREEN_KIND[os()]}, ${PHONE_KIND}).`;
 }
 
 /** Scene item ids as tools see them: integers, stable for the window's life. */

@@ -10,6 +10,7 @@ import {
   type IpcResult,
   type OnairApi,
 } from '../../../electron/ipc-contract.js';
+import { BroadcastReplies } from './broadcast-replies.js';
 
 declare global {
   interface Window {
@@ -19,16 +20,32 @@ declare global {
 
 function bridgeClient(base = ''): OnairApi {
   const listeners = new Map<EventName, Set<(p: unknown) => void>>();
+  const deliver = (name: EventName, payload: unknown) => {
+    for (const cb of listeners.get(name) ?? []) cb(payload);
+  };
+  const replies = new BroadcastReplies();
   let source: EventSource | null = null;
   const connect = () => {
     if (source) return;
     source = new EventSource(`${base}/bridge/events`);
     for (const name of EVENT_NAMES) {
       source.addEventListener(name, (e) => {
-        const payload: unknown = JSON.parse((e as MessageEvent<string>).data);
-        for (const cb of listeners.get(name) ?? []) cb(payload);
+        if (name === 'broadcast:state') replies.heardEvent();
+        deliver(name, JSON.parse((e as MessageEvent<string>).data));
       });
     }
+    // Events sent while the stream was not connected (its first connection can come after the page's first calls;
+    // a dropped one reconnects) are lost: each time it opens, the broadcast's state is read again and delivered as
+    // an event, unless a newer one came meanwhile. Otherwise the window could say "Connecting…" of a live stream.
+    // (By the time it opens, `onair` is this client: `call` goes through it.)
+    source.addEventListener('open', () => {
+      replies
+        .read(
+          () => call('broadcast:status', {}),
+          (s) => deliver('broadcast:state', s),
+        )
+        .catch(() => {});
+    });
   };
   return {
     async invoke<C extends InvokeChannel>(channel: C, request: InvokeRequest<C>): Promise<IpcResult<InvokeReply<C>>> {

@@ -11,6 +11,7 @@ import type {
   SourceList,
   StudioSettings,
 } from '../../../electron/ipc-contract.js';
+import { BroadcastReplies } from './broadcast-replies.js';
 import { engineLive, startEngineLive, stopEngineLive } from './engine-live.js';
 import { launch } from './launch.js';
 import { MIC_NONE, MIC_OTHER, microphoneSettings } from './microphone.js';
@@ -82,6 +83,9 @@ const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
  */
 let starting: Promise<void> | null = null;
 
+/** Replies to Go Live, Stop and status calls give way to a broadcast:state event heard while they were on their way. */
+const replies = new BroadcastReplies();
+
 /** Whether a Go Live is still on its way (the remote control refuses another start meanwhile). */
 export function goLiveStarting(): boolean {
   return starting !== null;
@@ -130,6 +134,7 @@ export const useStudio = create<StudioState>((set, get) => ({
     });
     onair.on('broadcast:state', (s) => {
       heard.broadcast = true;
+      replies.heardEvent();
       set({ broadcast: s, ...figuresAfter(s) });
       // Main ended or gave up: the window's encoder has nobody to send to.
       if ((s.kind === 'ended' || s.kind === 'failed') && engineLive()) void stopEngineLive();
@@ -202,13 +207,16 @@ export const useStudio = create<StudioState>((set, get) => ({
     await starting;
     try {
       await stopEngineLive();
-      const status = await call('broadcast:stop', {});
-      set({ broadcast: status.state, ...figuresAfter(status.state) });
+      await replies.read(() => call('broadcast:stop', {}), showBroadcast);
     } catch (err) {
       set({ error: (err as Error).message });
     }
   },
 }));
+
+function showBroadcast(s: BroadcastState): void {
+  useStudio.setState({ broadcast: s, ...figuresAfter(s) });
+}
 
 /** Go Live with the settings shown: the engine in this window, or main's pipeline. */
 async function goLive(): Promise<void> {
@@ -230,8 +238,7 @@ async function goLive(): Promise<void> {
   set({ error: null });
   try {
     if (st.mode === 'engine') await startEngineLive({ ...settings, mode: 'engine' }, (err) => set({ error: err.message }));
-    const status = st.mode === 'engine' ? await call('broadcast:status', {}) : await call('broadcast:start', { settings });
-    set({ broadcast: status.state, ...figuresAfter(status.state) });
+    await replies.read(() => (st.mode === 'engine' ? call('broadcast:status', {}) : call('broadcast:start', { settings })), showBroadcast);
   } catch (err) {
     set({ error: (err as Error).message });
   }

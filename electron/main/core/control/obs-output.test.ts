@@ -50,8 +50,17 @@ test("StartStream: success at once, STARTING; the window starts main's broadcast
   h.move({ kind: 'reconnecting', attempt: 1, retryInMs: 1000, reason: 'dropped' });
   h.move({ kind: 'connecting', attempt: 1 });
   h.move({ kind: 'live', since: 2 });
+  // Stopped in the window (its Stop button): STOPPING, then STOPPED, as OBS tells a stop from its own window.
   h.move({ kind: 'ended' });
-  assert.deepEqual(h.events, ['STARTING', 'STARTED+', 'RECONNECTING+', 'RECONNECTED+', 'STOPPED']);
+  assert.deepEqual(h.events, ['STARTING', 'STARTED+', 'RECONNECTING+', 'RECONNECTED+', 'STOPPING', 'STOPPED']);
+});
+
+test('a live stream that fails goes straight to STOPPED, as in OBS', () => {
+  const h = harness();
+  h.move({ kind: 'connecting', attempt: 1 });
+  h.move({ kind: 'live', since: 1 });
+  h.move({ kind: 'failed', code: 'unreachable', reason: 'The server stopped answering.' });
+  assert.deepEqual(h.events, ['STARTING', 'STARTED+', 'STOPPED']);
 });
 
 test('a start the window cannot make, or that fails before live: STOPPED once the window has answered', async () => {

@@ -52,6 +52,8 @@ export interface OutputSide {
 }
 
 const RUNNING: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
+/** Output states of a stream that went live and has not stopped. */
+const ACTIVE: OutputStateName[] = [OutputState.Started, OutputState.Reconnecting, OutputState.Reconnected];
 
 export class ObsOutput {
   private last: { state: OutputStateName; active: boolean } = { state: OutputState.Stopped, active: false };
@@ -75,7 +77,11 @@ export class ObsOutput {
       if (s.kind === 'live') this.starting = null;
       else if (!RUNNING.includes(s.kind)) return;
     }
-    this.set(outputStateFor(s, active, this.last.state), active);
+    const next = outputStateFor(s, active, this.last.state);
+    // A stop made in the window (its Stop button, a set duration) is told as OBS tells a stop from its own window:
+    // STOPPING, then STOPPED. A failure goes straight to STOPPED, as in OBS.
+    if (s.kind === 'ended' && next === OutputState.Stopped && ACTIVE.includes(this.last.state)) this.set(OutputState.Stopping, false);
+    this.set(next, active);
   }
 
   start(): RequestResult {

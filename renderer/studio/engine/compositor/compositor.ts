@@ -7,6 +7,7 @@ import { sceneById, type CanvasId, type Item, type ScenesDoc } from '../scene/mo
 import type { Ctx2D } from '../sources/drawable.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { CanvasSpec, FrameSink, SessionClock } from '../types.js';
+import { exposeStats } from '../diagnostics.js';
 import { ComposeTimes, type ComposeStats } from './stats.js';
 
 export type Transition = { kind: 'cut' } | { kind: 'fade'; ms: number };
@@ -46,6 +47,7 @@ export class Compositor {
   private due = 0;
   private times = new ComposeTimes(30 * STATS_SECONDS);
   private readonly now: () => number;
+  private unexpose: (() => void) | null = null;
 
   constructor(private readonly o: CompositorOptions) {
     this.now = o.now ?? (() => performance.now());
@@ -77,6 +79,7 @@ export class Compositor {
 
   start(): void {
     if (this.timer) return;
+    this.unexpose ??= exposeStats('compose', () => this.stats());
     this.due = this.now();
     this.schedule();
   }
@@ -84,6 +87,8 @@ export class Compositor {
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.unexpose?.();
+    this.unexpose = null;
   }
 
   /** Stops drawing and closes every source. */
@@ -120,8 +125,7 @@ export class Compositor {
         s.ctx.globalAlpha = 1;
       } else this.drawScene(s.ctx, s.spec, doc.program);
     }
-    this.times.add(this.now() - t0);
-    const frame = String(this.times.frames);
+    const frame = String(this.times.frames + 1);
     for (const s of this.surfaces.values()) {
       // For diagnostics and tests: which frame this is, when it was drawn, and the scene fully on air ('' mid-fade).
       s.canvas.dataset.frame = frame;
@@ -129,6 +133,9 @@ export class Compositor {
       s.canvas.dataset.program = this.fade ? '' : doc.program;
       s.sink?.frame(s.canvas, timestampUs);
     }
+    // Compose time ends once every sink has its picture: Canvas 2D defers its drawing until the canvas is read,
+    // which is when a sink captures the frame, so the drawing alone would time only the recording of the commands.
+    this.times.add(this.now() - t0);
   }
 
   private schedule() {

@@ -8,6 +8,7 @@ import { encodeMediaChunk, type MediaChunkKind, type MediaOutput } from '../../.
 import type { AudioMixOutput, CanvasSpec, FrameSink, SessionClock } from '../types.js';
 import { createAacEncoder, type AacEncoder } from './aac-encoder.js';
 import { AudioTap } from './audio-tap.js';
+import { exposeStats } from '../diagnostics.js';
 import { EncodeCounters, type EncodeStats } from './counters.js';
 import { probeAudio, probeVideo, type VideoPlan } from './probe.js';
 import { openMediaTransport, type MediaTransport } from './transport.js';
@@ -147,6 +148,12 @@ export async function startEngineSession(o: EngineSessionOptions): Promise<Engin
       )
     : undefined;
 
+  // For tools outside the page's modules (engine/diagnostics.ts): the figures of this session while it runs.
+  const unexpose = [
+    exposeStats('encode', () => counters.stats()),
+    ...(vertical ? [exposeStats('encodeVertical', () => verticalCounters.stats())] : []),
+  ];
+
   return {
     sink: video,
     plan,
@@ -157,6 +164,7 @@ export async function startEngineSession(o: EngineSessionOptions): Promise<Engin
     stats: () => counters.stats(),
     ...(vertical ? { verticalStats: () => verticalCounters.stats() } : {}),
     async stop() {
+      for (const f of unexpose) f();
       tap?.stop();
       await Promise.all([video.close(), vertical?.close(), aac?.close()]);
       transport.close();

@@ -14,10 +14,12 @@ export type SourceSettings =
   /** `deviceId` from enumerateDevices; absent: the system's default camera. */
   | { kind: 'camera'; deviceId?: string }
   /** The channel's recent chat lines, drawn as an overlay. */
-  | { kind: 'chat'; lines: number };
+  | { kind: 'chat'; lines: number }
+  /** An Android phone's screen over USB (adb): its serial as adb lists it, '' for the one phone connected. */
+  | { kind: 'phone'; serial: string };
 
 export type SourceKind = SourceSettings['kind'];
-export const SOURCE_KINDS: readonly SourceKind[] = ['color', 'image', 'text', 'screen', 'camera', 'chat'];
+export const SOURCE_KINDS: readonly SourceKind[] = ['color', 'image', 'text', 'screen', 'camera', 'phone', 'chat'];
 
 export interface Source {
   id: string;

@@ -1,7 +1,30 @@
 // Sources from capture devices: the screen (getDisplayMedia) and a camera or capture card (getUserMedia with its
-// deviceId). Video only: sound goes through the mixer (engine/audio). The stream plays in a muted <video> the
-// compositor draws from; closing stops the tracks, so the camera light goes off.
+// deviceId). Video only: sound goes through the mixer (engine/audio). Each picture the track gives is converted to
+// RGB once (MediaStreamTrackProcessor's VideoFrames into a FrameCanvas), however many layers and canvases draw it;
+// where the processor is missing, the stream plays in a muted <video> the compositor draws from. Closing stops the
+// tracks, so the camera light goes off.
 import { drawCropped, drawUnavailable, type Drawable, type SourceStatus } from './drawable.js';
+import { FrameCanvas } from './frame-canvas.js';
+
+/** Chromium's (and so Electron's) reader of a video track's frames, on the window. */
+type TrackProcessor = new (init: { track: MediaStreamTrack; maxBufferSize?: number }) => { readable: ReadableStream<VideoFrame> };
+const TrackProcessor = (globalThis as { MediaStreamTrackProcessor?: TrackProcessor }).MediaStreamTrackProcessor;
+
+/** Converts each frame of `track` into `frames` until it ends or `stopped()`; a picture still converting drops the next. */
+async function readFrames(track: MediaStreamTrack, frames: FrameCanvas, stopped: () => boolean): Promise<void> {
+  const reader = new TrackProcessor!({ track, maxBufferSize: 1 }).readable.getReader();
+  try {
+    // Bounded by the track: it ends when the capture stops or close() stops it.
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      if (stopped()) return value.close();
+      void frames.put(value);
+    }
+  } finally {
+    void reader.cancel().catch(() => {});
+  }
+}
 
 function mediaSource(open: () => Promise<MediaStream>, what: string, waitFor: string | null): Drawable {
   const video = document.createElement('video');
@@ -10,18 +33,25 @@ function mediaSource(open: () => Promise<MediaStream>, what: string, waitFor: st
   let status: SourceStatus = waitFor ? { state: 'waiting', reason: waitFor } : { state: 'opening' };
   let stream: MediaStream | null = null;
   let closed = false;
+  const frames = TrackProcessor ? new FrameCanvas() : null;
   const begin = () => {
     status = { state: 'opening' };
     open().then(
       async (s) => {
         if (closed) return s.getTracks().forEach((t) => t.stop());
         stream = s;
-        video.srcObject = s;
-        try {
-          await video.play();
+        const track = s.getVideoTracks()[0];
+        if (frames && track) {
+          void readFrames(track, frames, () => closed);
           status = { state: 'ready' };
-        } catch (err) {
-          status = { state: 'failed', reason: `${what} could not play: ${(err as Error).message}` };
+        } else {
+          video.srcObject = s;
+          try {
+            await video.play();
+            status = { state: 'ready' };
+          } catch (err) {
+            status = { state: 'failed', reason: `${what} could not play: ${(err as Error).message}` };
+          }
         }
         // The user ended the capture from the browser's or system's own "stop sharing".
         for (const t of s.getVideoTracks()) t.addEventListener('ended', () => (status = { state: 'failed', reason: `${what} stopped` }));
@@ -42,12 +72,14 @@ function mediaSource(open: () => Promise<MediaStream>, what: string, waitFor: st
     start,
     draw(ctx, crop, dst) {
       if (status.state === 'failed' || status.state === 'waiting') drawUnavailable(ctx, status.reason, dst);
+      else if (frames) frames.draw(ctx, crop, dst);
       else if (video.readyState >= 2) drawCropped(ctx, video, video.videoWidth, video.videoHeight, crop, dst);
     },
     close() {
       closed = true;
       stream?.getTracks().forEach((t) => t.stop());
       video.srcObject = null;
+      frames?.clear();
     },
   };
 }

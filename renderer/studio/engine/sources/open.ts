@@ -1,9 +1,11 @@
-// Opens a source of any kind in the page. Phone (H.264 over USB through VideoDecoder) and web page (Electron's
-// offscreen rendering) are not built yet: see engine/README.md.
+// Opens a source of any kind in the page. Web page sources (Electron's offscreen rendering) are not built yet: see
+// engine/README.md.
 import type { SourceSettings } from '../scene/model.js';
 import { chatSource, type ChatLine } from './chat.js';
 import type { Drawable } from './drawable.js';
 import { cameraSource, screenSource } from './media.js';
+import type { PhoneFeedOpener } from './phone-feed.js';
+import { phoneSource } from './phone.js';
 import type { OpenSource } from './registry.js';
 import { colorSource, imageSource, textSource } from './still.js';
 
@@ -12,6 +14,8 @@ export interface BrowserSourceOptions {
   chatLines: () => readonly ChatLine[];
   /** Screen capture waits for a click (a browser's picker); false where the host answers without one (Electron). */
   screenPickerNeedsClick: boolean;
+  /** How a phone layer reaches main's phone feed (phoneFeedOpener); without it a phone layer says it is unavailable. */
+  openPhone?: PhoneFeedOpener;
 }
 
 export function browserSources(o: BrowserSourceOptions): OpenSource {
@@ -29,6 +33,8 @@ export function browserSources(o: BrowserSourceOptions): OpenSource {
         return cameraSource(s.deviceId);
       case 'chat':
         return chatSource(o.chatLines, s.lines);
+      case 'phone':
+        return phoneSource(s.serial, o.openPhone ?? ((_s, _m, end) => (end('A phone needs Onair Studio (or its dev bridge).'), () => {})));
     }
   };
 }

@@ -12,6 +12,7 @@ import {
   type SourceKind,
   type SourceSettings,
 } from '../../engine/scene/model.js';
+import { useStudio } from '../store.js';
 import { LayerCrop } from './LayerCrop.js';
 import { SourceState } from './SourceState.js';
 import { useScenes } from './store.js';
@@ -22,6 +23,7 @@ const KIND_LABEL: Record<SourceKind, string> = {
   text: 'Text',
   screen: 'Screen',
   camera: 'Camera or capture card',
+  phone: 'Phone over USB (Android)',
   chat: 'Chat overlay',
 };
 
@@ -31,6 +33,12 @@ function placementFor(kind: SourceKind, w: number, h: number): ItemPlacement {
   if (kind === 'camera') {
     const cw = Math.round(w / 3);
     return { x: w - cw - 24, y: h - Math.round((cw * 9) / 16) - 24, w: cw, h: Math.round((cw * 9) / 16) };
+  }
+  // A phone's screen is recorded portrait (9:16): the full height, at the right.
+  if (kind === 'phone') {
+    const ph = h - 48;
+    const pw = Math.min(w - 48, Math.round((ph * 9) / 16));
+    return { x: w - pw - 24, y: 24, w: pw, h: ph };
   }
   if (kind === 'chat') return { x: 24, y: h - 24 - Math.round(h / 3), w: Math.round(Math.min(w - 48, 640)), h: Math.round(h / 3) };
   return { x: Math.round(w / 4), y: Math.round(h / 4), w: Math.round(w / 2), h: Math.round(h / 2) };
@@ -131,6 +139,9 @@ function AddLayer({ doc, scene }: { doc: ScenesDoc; scene: Scene }) {
   const [text, setText] = useState('');
   const [url, setUrl] = useState('');
   const [existing, setExisting] = useState('');
+  const [serial, setSerial] = useState('');
+  // The phones adb lists (main's source list, the broadcast pipeline's Android entries); refreshed with the devices.
+  const phones = (useStudio((st) => st.sources)?.sources ?? []).flatMap((o) => (o.spec.kind === 'android' && o.spec.serial ? [o.spec.serial] : []));
 
   /** The layer goes onto both canvases, each placed for its own shape. */
   const place = (sourceId: string, kindOf: SourceKind) => {
@@ -155,6 +166,8 @@ function AddLayer({ doc, scene }: { doc: ScenesDoc; scene: Scene }) {
           return { kind };
         case 'chat':
           return { kind, lines: 8 };
+        case 'phone':
+          return { kind, serial: phones.includes(serial) ? serial : '' };
       }
     })();
     const n = Object.values(doc.sources).filter((s) => s.settings.kind === kind).length + 1;
@@ -195,6 +208,19 @@ function AddLayer({ doc, scene }: { doc: ScenesDoc; scene: Scene }) {
           <label>
             Image URL
             <input value={url} placeholder="https://…" onChange={(e) => setUrl(e.target.value)} />
+          </label>
+        )}
+        {kind === 'phone' && (
+          <label>
+            Phone
+            <select value={serial} onChange={(e) => setSerial(e.target.value)} data-testid="new-source-phone">
+              <option value="">{phones.length ? 'The one connected' : 'None found: connect one with USB debugging on'}</option>
+              {phones.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
           </label>
         )}
         <button type="button" onClick={addNew} disabled={kind === 'image' && !/^https?:\/\//.test(url.trim())}>
