@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { tapFailures, tapTodos } from './tap-failures.js';
 
 interface Options {
   files: string[];
@@ -103,7 +104,11 @@ function runFile(file: string, timeoutMs: number): Promise<Outcome> {
 function report(o: Outcome): void {
   const line = `${o.ok ? 'ok' : 'FAILED'} ${o.file} (${o.seconds.toFixed(0)} s, ${o.pass} passed, ${o.fail} failed)`;
   if (o.ok) console.log(line);
-  else console.log(`\n# ---- ${line}\n${o.output.trimEnd()}\n# ---- end of ${o.file}\n`);
+  else {
+    // Why first: a CI log's excerpt may keep only the head and the tail of a long block.
+    const why = tapFailures(o.output).map((f) => `# failure: ${f}\n`);
+    console.log(`\n# ---- ${line}\n${why.join('')}${o.output.trimEnd()}\n# ---- end of ${o.file}\n`);
+  }
 }
 
 async function runPool(files: string[], jobs: number, opts: Options, durations: Record<string, number>) {
@@ -177,7 +182,10 @@ async function main(): Promise<void> {
   // What this run measured, for `cp` over the committed record when the suite has changed shape.
   const record = Object.fromEntries(all.map((o) => [o.file, Math.round(o.seconds)]).sort());
   writeFileSync(path.join(os.tmpdir(), 'onair-test-durations.json'), `${JSON.stringify(record, null, 2)}\n`);
+  // TODO tests never fail a run: each says here whether it passes yet.
+  for (const o of all) for (const t of tapTodos(o.output)) console.log(`run-tests: todo in ${o.file}: ${t}`);
   if (failed.length) {
+    for (const o of failed) for (const f of tapFailures(o.output)) console.log(`run-tests: failure in ${o.file}: ${f}`);
     console.log(`run-tests: FAILED: ${failed.map((o) => o.file).join(', ')}`);
     process.exitCode = 1;
   }
