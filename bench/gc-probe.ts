@@ -8,9 +8,13 @@
 //   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode alloc   # JS allocation by function (sampled)
 //   npx tsx bench/gc-probe.ts --streams 32 --seconds 15 --mode promoted   # the same, less what scavenges freed: what
 //                                                                        # lived long enough to reach the old generation
+//   npx tsx bench/gc-probe.ts --streams 1 --seconds 30 --mode cpu      # main-thread CPU by function (V8's sampling
+//                                                                        # profiler), Node's own named with their caller
+//   npx tsx bench/gc-probe.ts --streams 1 --seconds 30 --mode threads  # CPU by thread (main, libuv's pool, V8's
+//                                                                        # workers), from /proc, without profiling
 //
 // The server gets `--inspect` on a loopback port of its own; every wait is bounded.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ensureInput, startPublisher, type Publisher } from './media.js';
 import { freePort, sleep } from './spawn.js';
@@ -27,8 +31,8 @@ const { values } = parseArgs({
 const streams = Number(values.streams);
 const seconds = Number(values.seconds);
 const mode = values.mode!;
-if (!['mem', 'gc', 'alloc', 'promoted'].includes(mode) || !(streams > 0) || !(seconds > 0)) {
-  console.error('usage: gc-probe.ts --streams N --seconds S [--warmup S] --mode mem|gc|alloc|promoted');
+if (!['mem', 'gc', 'alloc', 'promoted', 'cpu', 'threads'].includes(mode) || !(streams > 0) || !(seconds > 0)) {
+  console.error('usage: gc-probe.ts --streams N --seconds S [--warmup S] --mode mem|gc|alloc|promoted|cpu|threads');
   process.exit(2);
 }
 
@@ -64,6 +68,22 @@ async function inspector(port: number) {
 function cpuMs(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** CPU time so far of each of a process's threads, ms, by thread name (threads of one name summed). */
+function threadCpuMs(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) * 10);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return byName;
 }
 
 const input = await ensureInput((s) => console.error(s));
@@ -104,6 +124,55 @@ try {
       `${streams} streams, ${seconds} s: server CPU ${cpu.toFixed(1)} % of a core; major GCs ${g.major} (${((g.major / seconds) * 60).toFixed(0)}/min, ` +
         `main-thread ${g.majorMs.toFixed(0)} ms), minor GCs ${g.minor} (${g.minorMs.toFixed(0)} ms); main-thread GC ${(((g.majorMs + g.minorMs) / (seconds * 1000)) * 100).toFixed(2)} % of a core`,
     );
+  } else if (mode === 'threads') {
+    const t0 = threadCpuMs(inst.pid());
+    await sleep(seconds * 1000);
+    const t1 = threadCpuMs(inst.pid());
+    const wall = Date.now() - wall0;
+    const cpu = ((cpuMs(inst.pid()) - cpu0) / wall) * 100;
+    console.log(`${streams} streams, ${seconds} s: server CPU ${cpu.toFixed(2)} % of a core (all threads); by thread name:`);
+    const rows = [...t1].map(([name, ms]) => [name, ((ms - (t0.get(name) ?? 0)) / wall) * 100] as const).sort((a, b) => b[1] - a[1]);
+    for (const [name, pct] of rows) console.log(`  ${pct.toFixed(2).padStart(6)} %  ${name}`);
+  } else if (mode === 'cpu') {
+    await v8.call('Profiler.enable');
+    await v8.call('Profiler.setSamplingInterval', { interval: 250 });
+    await v8.call('Profiler.start');
+    await sleep(seconds * 1000);
+    const { profile } = await v8.call('Profiler.stop');
+    const cpu = ((cpuMs(inst.pid()) - cpu0) / (Date.now() - wall0)) * 100;
+    const byId = new Map<number, any>(profile.nodes.map((n: any) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const name = (n: any) =>
+      `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').slice(-2).join('/')}:${n.callFrame.lineNumber + 1}`;
+    /** A sample's function: ours by name; Node's and V8's with the nearest server function up the stack. */
+    const label = (id: number): string => {
+      const n = byId.get(id);
+      if (!n.callFrame.url || n.callFrame.url.includes('/server/')) return name(n);
+      for (let p = parent.get(id); p !== undefined; p = parent.get(p)) {
+        const up = byId.get(p);
+        if (up.callFrame.url.includes('/server/')) return `${name(n)} < ${name(up)}`;
+      }
+      return name(n);
+    };
+    const self = new Map<string, number>();
+    let sampled = 0;
+    profile.samples.forEach((id: number, i: number) => {
+      const us = profile.timeDeltas[i] ?? 0;
+      sampled += us;
+      const k = label(id);
+      self.set(k, (self.get(k) ?? 0) + us);
+    });
+    const idle = [...self].filter(([k]) => k.startsWith('(idle)')).reduce((t, [, us]) => t + us, 0);
+    console.log(
+      `${streams} streams, ${seconds} s: server CPU ${cpu.toFixed(1)} % of a core (all threads); main thread busy ${(((sampled - idle) / sampled) * 100).toFixed(1)} % of the samples`,
+    );
+    for (const [k, us] of [...self]
+      .filter(([k]) => !k.startsWith('(idle)'))
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 40)) {
+      console.log(`${((us / sampled) * 100).toFixed(2).padStart(6)} %  ${k}`);
+    }
   } else {
     await v8.call('HeapProfiler.enable');
     await v8.call('HeapProfiler.startSampling', {

@@ -1,0 +1,67 @@
+// Child of bench/studio-compositor.ts: the headless Studio (electron/dev-bridge/headless.ts: the Studio's core
+// behind the dev bridge, the built Studio UI with its engine in headless Chromium, the remote control on), in a
+// process of its own so that its CPU, this Node process (the core, its sender thread, the Chromium driver) and
+// Chromium's process tree, is measured alone. The bench drives it through the control API (obs-websocket) as any
+// tool would; this process only reads the engine's own figures from the page when asked.
+//
+//   node --import tsx bench/studio-compositor-host.ts --server URL --username NAME --control-port N --data-dir DIR
+//   (the account's password in ONAIR_STUDIO_ACCOUNT_PASSWORD, the control password in ONAIR_STUDIO_CONTROL_PASSWORD)
+//
+// stdout, JSON lines: {"type":"ready"} once the control API answers; {"type":"stats","at":ms,"stats":{...}} for each
+// "stats" line on stdin (globalThis.__onairEngineStats(): compose, encode, encodeVertical). "stop" (or stdin closed)
+// stops the stream, Chromium and the core, then exits 0.
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { startHeadlessStudio } from '../electron/dev-bridge/headless.js';
+import { locateFfmpeg } from '../server/ffmpeg/locate.js';
+import { CHROMIUM, CHROMIUM_ARGS, builtApp } from '../server/test-support/browser.js';
+
+const { values } = parseArgs({
+  options: {
+    server: { type: 'string' },
+    username: { type: 'string' },
+    'control-port': { type: 'string' },
+    'data-dir': { type: 'string' },
+  },
+});
+const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
+const log = (level: string) => (obj: object, msg?: string) => process.stderr.write(JSON.stringify({ level, msg, ...obj }) + '\n');
+
+const studio = await startHeadlessStudio({
+  staticDir: builtApp('studio'),
+  ffmpegPath: locateFfmpeg({ explicit: process.env.FFMPEG_PATH }),
+  chromiumPath: CHROMIUM,
+  chromiumArgs: CHROMIUM_ARGS,
+  controlPort: Number(values['control-port']),
+  controlPassword: process.env.ONAIR_STUDIO_CONTROL_PASSWORD ?? '',
+  dataDir: values['data-dir']!,
+  encode: 'engine',
+  signIn: { serverUrl: values.server!, username: values.username!, password: process.env.ONAIR_STUDIO_ACCOUNT_PASSWORD ?? '' },
+  logger: { info: () => {}, warn: log('warn'), error: log('error') },
+  onFatal: (reason) => {
+    process.stderr.write(`studio host: ${reason}\n`);
+    process.exit(1);
+  },
+});
+out({ type: 'ready' });
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await studio.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+const rl = createInterface({ input: process.stdin });
+rl.on('close', () => void stop());
+rl.on('line', (line) => {
+  if (line === 'stop') return void stop();
+  if (line !== 'stats') return;
+  studio.page
+    .evaluate(() => (globalThis as unknown as { __onairEngineStats?: () => unknown }).__onairEngineStats?.() ?? null)
+    .then(
+      (stats) => out({ type: 'stats', at: Date.now(), stats }),
+      (err: Error) => out({ type: 'stats', at: Date.now(), stats: null, error: err.message }),
+    );
+});
