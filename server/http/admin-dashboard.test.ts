@@ -10,7 +10,7 @@ import type { ChatDatabase } from '../db/chat.js';
 import { ChannelsRepo } from '../db/channels.js';
 import { UsersRepo } from '../db/users.js';
 import { connectChat, nextEvent } from '../test-support/chat-client.js';
-import { DB_KINDS } from '../test-support/db.js';
+import { DB_KINDS, pgActivity } from '../test-support/db.js';
 import { waitFor } from '../test-support/process.js';
 import { api, newStreamer, publish, startTestServer, type Publisher, type TestServer } from '../test-support/server.js';
 
@@ -124,15 +124,16 @@ for (const kind of DB_KINDS) {
         },
         40_000,
         250,
-      ).catch((err: Error) => {
+      ).catch(async (err: Error) => {
         const st = s.streams.get('alice');
+        const pgNow = kind.name === 'postgres' ? `; PostgreSQL: ${await pgActivity()}` : '';
         const publishLines = s
           .logs()
           .split('\n')
           .filter((l) => /publish|grace|stream (started|ended)|sample/.test(l))
           .slice(-15);
         throw new Error(
-          `${err.message}; state ${st?.state}, discontinuities ${st?.discontinuities}; ffmpeg: ${second.stderr().slice(-300)}; ${publishLines.join('\n')}`,
+          `${err.message}; state ${st?.state}, discontinuities ${st?.discontinuities}${pgNow}; ffmpeg: ${second.stderr().slice(-300)}; ${publishLines.join('\n')}`,
         );
       });
       assert.ok(events.some((e) => e.kind === 'publisher-lost'));

@@ -83,8 +83,32 @@ async function withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * What the test PostgreSQL server is doing besides idling (other sessions' statements, how long they have run, what
+ * they wait for), for the error of a test that waited on it too long.
+ */
+export async function pgActivity(): Promise<string> {
+  try {
+    return await withClient(async (c) => {
+      const { rows } = await c.query<{ line: string }>(
+        `select pid || ' ' || coalesce(state, '?') || ' ' || coalesce(wait_event_type || '/' || wait_event, '-') || ' ' ||
+           coalesce(round(extract(epoch from now() - query_start))::text || ' s', '') || ': ' || left(query, 160) as line
+           from pg_stat_activity where state is distinct from 'idle' and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+      );
+      return rows.length ? rows.map((r) => r.line).join('\n') : 'no statement running';
+    });
+  } catch (err) {
+    return `could not ask: ${(err as Error).message}`;
+  }
+}
+
+/** How long opening a test database may take before the test fails saying what PostgreSQL was doing. */
+const OPEN_BOUND_MS = 60_000;
+
 function sweepStaleSchemas(): Promise<void> {
   return (staleSweep ??= withClient(async (c) => {
+    // A schema someone still holds a lock in is left for a later sweep, never waited for.
+    await c.query(`set lock_timeout = '2s'`);
     const { rows } = await c.query<{ nspname: string }>(`select nspname from pg_namespace where nspname like $1`, [`${SCHEMA_PREFIX}%`]);
     for (const { nspname } of rows) {
       const born = parseInt(nspname.slice(SCHEMA_PREFIX.length).split('_')[0] ?? '', 36);
@@ -98,29 +122,47 @@ function sweepStaleSchemas(): Promise<void> {
 const postgresKind: DbKind = {
   name: 'postgres',
   async open() {
-    await sweepStaleSchemas();
-    const schema = `${SCHEMA_PREFIX}${Date.now().toString(36)}_${process.pid}_${randomBytes(4).toString('hex')}`;
-    const config: DbConfig = { databaseUrl: TEST_PG_URL, sqlitePath: ':memory:', pgSchema: schema };
-    const dropSchema = () => withClient(async (c) => void (await c.query(`drop schema if exists "${schema}" cascade`)));
-    let db: Db;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          void pgActivity().then((a) =>
+            reject(new Error(`opening a PostgreSQL test database took over ${OPEN_BOUND_MS / 1000} s; PostgreSQL:\n${a}`)),
+          ),
+        OPEN_BOUND_MS,
+      );
+    });
     try {
-      db = await openDatabase(config);
-    } catch (err) {
-      await dropSchema().catch(() => {});
-      throw err;
+      return await Promise.race([openPgSchema(), bound]);
+    } finally {
+      clearTimeout(timer);
     }
-    let done: Promise<void> | undefined;
-    return {
-      ...db,
-      config,
-      cleanup: () =>
-        (done ??= (async () => {
-          await db.close();
-          await dropSchema();
-        })()),
-    };
   },
 };
+
+async function openPgSchema(): Promise<TestDb> {
+  await sweepStaleSchemas();
+  const schema = `${SCHEMA_PREFIX}${Date.now().toString(36)}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const config: DbConfig = { databaseUrl: TEST_PG_URL, sqlitePath: ':memory:', pgSchema: schema };
+  const dropSchema = () => withClient(async (c) => void (await c.query(`drop schema if exists "${schema}" cascade`)));
+  let db: Db;
+  try {
+    db = await openDatabase(config);
+  } catch (err) {
+    await dropSchema().catch(() => {});
+    throw err;
+  }
+  let done: Promise<void> | undefined;
+  return {
+    ...db,
+    config,
+    cleanup: () =>
+      (done ??= (async () => {
+        await db.close();
+        await dropSchema();
+      })()),
+  };
+}
 
 function kinds(): DbKind[] {
   const pgSetting = (process.env.ONAIR_TEST_PG ?? '').toLowerCase();

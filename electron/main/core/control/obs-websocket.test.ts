@@ -27,7 +27,7 @@ const GO_LIVE = {
   settings: { source: { kind: 'test' as const }, preset: 'Low bandwidth 480p', encoder: 'libx264', bitrateKbps: 800, fps: 30, keyframeSeconds: 1 },
 };
 
-describe('remote control over obs-websocket 5', { timeout: 120_000 }, () => {
+describe('remote control over obs-websocket 5', { timeout: 300_000 }, () => {
   let server: TestServer;
   let core: StudioCore;
   let url = '';
