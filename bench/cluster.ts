@@ -58,7 +58,7 @@ export async function startOnairCluster(o: { entry: string; repoDir: string; nod
         100,
       );
     }
-    edge = await startEdge(ports);
+    edge = await startEdge(ports, { cacheLog: true });
   } catch (err) {
     await stopAll();
     throw err;
@@ -74,6 +74,7 @@ export async function startOnairCluster(o: { entry: string; repoDir: string; nod
       edge: [e.proc.pid ?? 0],
     }),
     serverPids: () => [...procs.map((p) => p.pid), e.proc.pid ?? 0],
+    cacheStatus: () => e.cacheStatus!(),
     stop: stopAll,
   };
 }

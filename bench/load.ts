@@ -10,6 +10,7 @@ import { resolveUri, type Playlist } from './hls.js';
 import { measureGroups, type UsageSummary } from './proc.js';
 import { runWrk, type WrkResult } from './wrk.js';
 import type { Target } from './targets.js';
+import type { CacheStatus } from '../server/test-support/edge.js';
 import { getPlaylist, publisherGone, withInstance, type Ctx, type Fetched } from './scenarios.js';
 
 export interface LoadLevel {
@@ -140,6 +141,23 @@ export interface ViewersResult {
   /** Segments of the request list still answering 200 right after the run. */
   segmentsStillAvailable: number;
   segmentBytes: number[];
+  /** An edge in front: what its cache answered during the run, by kind of object and cache status. */
+  edgeCache?: CacheStatus;
+}
+
+/** Requests answered from the edge's cache (HIT), of all the cache was asked for. */
+export function cacheHitRatio(byStatus: Record<string, number>): number | null {
+  const asked = Object.entries(byStatus).filter(([k]) => k !== '-');
+  const total = asked.reduce((n, [, v]) => n + v, 0);
+  return total ? (byStatus.HIT ?? 0) / total : null;
+}
+
+function cacheDelta(after: CacheStatus, before: CacheStatus): CacheStatus {
+  const out = structuredClone(after);
+  for (const kind of Object.keys(out) as Array<keyof CacheStatus>) {
+    for (const [status, n] of Object.entries(before[kind])) out[kind][status] = (out[kind][status] ?? 0) - n;
+  }
+  return out;
 }
 
 export async function viewersScenario(
@@ -191,6 +209,7 @@ export async function viewersScenario(
     try {
       const groups = Object.fromEntries(Object.entries(inst.groups?.() ?? {}).map(([k, pids]) => [k, () => pids]));
       const server = () => inst.serverPids?.() ?? [inst.pid()];
+      const cacheBefore = inst.cacheStatus?.();
       const measuring = measureGroups({ server, ...groups }, Math.max(1000, (o.durationS - 1) * 1000), 1000, ctx.signal).catch((err: unknown) =>
         err instanceof Error ? err : new Error(String(err)),
       );
@@ -204,6 +223,13 @@ export async function viewersScenario(
       });
       const m = await measuring;
       if (m instanceof Error) throw m;
+      let edgeCache: CacheStatus | undefined;
+      if (cacheBefore && inst.cacheStatus) {
+        await sleep(1500, ctx.signal); // nginx flushes its log buffer each second
+        edgeCache = cacheDelta(inst.cacheStatus(), cacheBefore);
+        const ratio = (k: keyof CacheStatus) => cacheHitRatio(edgeCache![k])?.toFixed(5) ?? '-';
+        ctx.log(`  edge cache: hit ratio segments ${ratio('segment')}, playlists ${ratio('playlist')}; ${JSON.stringify(edgeCache)}`);
+      }
       let still = 0;
       for (const u of latest) if ((await httpGet(u.toString(), 2000)).status === 200) still++;
       const w = run.result;
@@ -224,6 +250,7 @@ export async function viewersScenario(
         boxBusyPct: m.boxBusyPct,
         segmentsStillAvailable: still,
         segmentBytes,
+        ...(edgeCache ? { edgeCache } : {}),
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });

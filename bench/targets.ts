@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { FatalError, freePort, serverDataRoot, spawnGroup, tempDir, waitUntil, httpGet, type Managed } from './spawn.js';
 import { REPO_DIR } from './media.js';
 import { startOnairCluster } from './cluster.js';
+import type { CacheStatus } from '../server/test-support/edge.js';
 
 export interface Instance {
   /** e.g. rtmp://127.0.0.1:PORT/live */
@@ -21,6 +22,8 @@ export interface Instance {
   serverPids?(): number[];
   /** Parts measured on their own as well (each node, the edge). */
   groups?(): Record<string, number[]>;
+  /** An edge in front: what its cache answered so far (see server/test-support/edge.ts). */
+  cacheStatus?(): CacheStatus;
   stop(): Promise<void>;
 }
 
