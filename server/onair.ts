@@ -2,7 +2,7 @@
 // both use it, so tests run exactly what operators run.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyListenOptions } from 'fastify';
 import { AccessControl } from './access/access.js';
 import { SharedAccessChangeBus } from './access/change-bus.js';
 import { PublishAuthorizer } from './access/publishers.js';
@@ -26,6 +26,7 @@ import { WebhooksRepo } from './db/webhooks.js';
 import { DestinationsRepo } from './db/destinations.js';
 import { RestreamService } from './restream/service.js';
 import { locateFfmpeg } from './ffmpeg/locate.js';
+import { listenWithAcceptFan } from './http/accept-fan.js';
 import { buildHttpApp } from './http/app.js';
 import { clusterMode, joinCluster } from './cluster/cluster.js';
 import { RedisRateWindows } from './cluster/rate-windows.js';
@@ -307,10 +308,14 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   });
   await accessChanges.start();
 
-  // Listeners open once every part is wired. A deep accept queue: a thousand players connecting at once must not see resets.
-  await http.listen({ host: config.httpHost, port: config.httpPort, backlog: 4096 });
-  const address = http.server.address();
-  const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
+  // Listeners open once every part is wired. A deep accept queue, on sockets that each accept a connection per turn
+  // of the event loop: a thousand players connecting at once must neither see resets nor wait seconds to get in.
+  const httpListeners = await listenWithAcceptFan(http.server, async (o) => void (await http.listen(o as FastifyListenOptions)), {
+    host: config.httpHost,
+    port: config.httpPort,
+    backlog: 4096,
+  });
+  const httpPort = httpListeners.port;
   boundHttpPort = httpPort;
   // A node takes publishers once the cluster knows it is alive.
   await cluster?.origins.start();
@@ -367,6 +372,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
       clearTimeout(waited);
       webhooks.close();
       await chat.close();
+      httpListeners.closeExtra();
       await http.close();
       await sharedRateWindows?.close();
       await db.close();
