@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countCacheLog, mediaKind } from '../server/test-support/edge.js';
-import { cacheHitRatio } from './load.js';
+import { cacheAnswers } from './load.js';
 
 test('paths are segments, parts, playlists or other', () => {
   assert.equal(mediaKind('/hls/alice/s1/v-seg-12.m4s'), 'segment');
@@ -14,7 +14,7 @@ test('paths are segments, parts, playlists or other', () => {
   assert.equal(mediaKind('/api/channels/alice'), 'other');
 });
 
-test('a log counts per kind and status; the hit ratio leaves out requests the cache was not asked for', () => {
+test('a log counts per kind and status; answers kept while one refreshes are from the cache; uncached kinds are left out', () => {
   const c = countCacheLog(
     [
       'MISS /hls/a/s/v-seg-1.m4s',
@@ -23,11 +23,12 @@ test('a log counts per kind and status; the hit ratio leaves out requests the ca
       'HIT /hls/a/s/v-seg-1.m4s',
       '- /api/x',
       'EXPIRED /hls/a/s/video.m3u8',
+      'UPDATING /hls/a/s/video.m3u8',
       '',
     ].join('\n'),
   );
-  assert.deepEqual(c, { segment: { MISS: 1, HIT: 3 }, part: {}, playlist: { EXPIRED: 1 }, other: { '-': 1 } });
-  assert.equal(cacheHitRatio(c.segment), 0.75);
-  assert.equal(cacheHitRatio(c.playlist), 0);
-  assert.equal(cacheHitRatio(c.other), null);
+  assert.deepEqual(c, { segment: { MISS: 1, HIT: 3 }, part: {}, playlist: { EXPIRED: 1, UPDATING: 1 }, other: { '-': 1 } });
+  assert.deepEqual(cacheAnswers(c.segment), { ratio: 0.75, upstream: 1 });
+  assert.deepEqual(cacheAnswers(c.playlist), { ratio: 0.5, upstream: 1 });
+  assert.deepEqual(cacheAnswers(c.other), { ratio: null, upstream: 0 });
 });

@@ -145,11 +145,15 @@ export interface ViewersResult {
   edgeCache?: CacheStatus;
 }
 
-/** Requests answered from the edge's cache (HIT), of all the cache was asked for. */
-export function cacheHitRatio(byStatus: Record<string, number>): number | null {
+/** nginx's $upstream_cache_status values of answers that did not ask the nodes (UPDATING: kept while one refreshes). */
+const FROM_CACHE = ['HIT', 'UPDATING', 'STALE'];
+
+/** Of the requests the edge's cache was asked for: how many were answered from it, and how many went to the nodes. */
+export function cacheAnswers(byStatus: Record<string, number>): { ratio: number | null; upstream: number } {
   const asked = Object.entries(byStatus).filter(([k]) => k !== '-');
   const total = asked.reduce((n, [, v]) => n + v, 0);
-  return total ? (byStatus.HIT ?? 0) / total : null;
+  const cached = asked.reduce((n, [k, v]) => n + (FROM_CACHE.includes(k) ? v : 0), 0);
+  return { ratio: total ? cached / total : null, upstream: total - cached };
 }
 
 function cacheDelta(after: CacheStatus, before: CacheStatus): CacheStatus {
@@ -227,8 +231,11 @@ export async function viewersScenario(
       if (cacheBefore && inst.cacheStatus) {
         await sleep(1500, ctx.signal); // nginx flushes its log buffer each second
         edgeCache = cacheDelta(inst.cacheStatus(), cacheBefore);
-        const ratio = (k: keyof CacheStatus) => cacheHitRatio(edgeCache![k])?.toFixed(5) ?? '-';
-        ctx.log(`  edge cache: hit ratio segments ${ratio('segment')}, playlists ${ratio('playlist')}; ${JSON.stringify(edgeCache)}`);
+        const said = (k: keyof CacheStatus) => {
+          const a = cacheAnswers(edgeCache![k]);
+          return `${a.ratio?.toFixed(5) ?? '-'} from the cache, ${a.upstream} to the nodes`;
+        };
+        ctx.log(`  edge cache: segments ${said('segment')}; parts ${said('part')}; playlists ${said('playlist')}; ${JSON.stringify(edgeCache)}`);
       }
       let still = 0;
       for (const u of latest) if ((await httpGet(u.toString(), 2000)).status === 200) still++;
