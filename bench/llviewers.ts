@@ -142,7 +142,7 @@ export async function llViewersScenario(target: Target, ctx: Ctx, o: LlViewersOp
       await sleep(windowStartWall - Date.now(), ctx.signal);
       const m = await measureGroups(
         {
-          server: () => [inst.pid()],
+          server: () => inst.serverPids?.() ?? [inst.pid()],
           client: () => workers.map((x) => x.pid),
           publisher: () => [pub.proc.pid],
         },

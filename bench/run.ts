@@ -256,8 +256,8 @@ async function main() {
       results.firstpart = {};
       for (const t of targets) results.firstpart[t.name] = await runScenario(scen, t, (ctx) => firstPartScenario(t, ctx, p.firstPartRepeats));
     } else if (scen === 'llviewers') {
-      // nginx-rtmp has no Low-Latency HLS: Onair alone.
-      const onair = targets.find((t) => t.name === 'onair');
+      // nginx-rtmp has no Low-Latency HLS: Onair alone, or behind the edge when that is the only Onair target.
+      const onair = targets.find((t) => t.name === 'onair') ?? targets.find((t) => t.name === 'onair-edge');
       if (onair) results.llviewers = await runScenario(scen, onair, (ctx) => llViewersScenario(onair, ctx, p.llViewers));
     } else if (scen === 'g2g') {
       const all: Target = { ...targets[0], name: targets.map((t) => t.name).join(' + ') };
