@@ -41,26 +41,30 @@ const sqliteKind: DbKind = {
   name: 'sqlite',
   async open() {
     const dir = await mkdtemp(join(tmpdir(), 'onair-db-'));
-    const config: DbConfig = { sqlitePath: join(dir, 'nested', 'onair.sqlite') };
-    let db: Db;
-    try {
-      db = await openDatabase(config);
-    } catch (err) {
-      await rm(dir, { recursive: true, force: true });
-      throw err;
-    }
-    let done: Promise<void> | undefined;
-    return {
-      ...db,
-      config,
-      cleanup: () =>
-        (done ??= (async () => {
-          await db.close();
-          await rm(dir, { recursive: true, force: true });
-        })()),
-    };
+    return openRemovable({ sqlitePath: join(dir, 'nested', 'onair.sqlite') }, () => rm(dir, { recursive: true, force: true }));
   },
 };
+
+/** Opens the database of `config`; `remove` deletes it, after a failed open or on cleanup (once, after closing). */
+async function openRemovable(config: DbConfig, remove: () => Promise<void>): Promise<TestDb> {
+  let db: Db;
+  try {
+    db = await openDatabase(config);
+  } catch (err) {
+    await remove().catch(() => {});
+    throw err;
+  }
+  let done: Promise<void> | undefined;
+  return {
+    ...db,
+    config,
+    cleanup: () =>
+      (done ??= (async () => {
+        await db.close();
+        await remove();
+      })()),
+  };
+}
 
 let staleSweep: Promise<void> | undefined;
 
@@ -143,25 +147,9 @@ const postgresKind: DbKind = {
 async function openPgSchema(): Promise<TestDb> {
   await sweepStaleSchemas();
   const schema = `${SCHEMA_PREFIX}${Date.now().toString(36)}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const config: DbConfig = { databaseUrl: TEST_PG_URL, sqlitePath: ':memory:', pgSchema: schema };
-  const dropSchema = () => withClient(async (c) => void (await c.query(`drop schema if exists "${schema}" cascade`)));
-  let db: Db;
-  try {
-    db = await openDatabase(config);
-  } catch (err) {
-    await dropSchema().catch(() => {});
-    throw err;
-  }
-  let done: Promise<void> | undefined;
-  return {
-    ...db,
-    config,
-    cleanup: () =>
-      (done ??= (async () => {
-        await db.close();
-        await dropSchema();
-      })()),
-  };
+  return openRemovable({ databaseUrl: TEST_PG_URL, sqlitePath: ':memory:', pgSchema: schema }, () =>
+    withClient(async (c) => void (await c.query(`drop schema if exists "${schema}" cascade`))),
+  );
 }
 
 function kinds(): DbKind[] {
