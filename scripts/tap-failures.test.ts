@@ -57,3 +57,34 @@ not ok 5 - a real failure
   assert.deepEqual(tapTodos(tap), ['the edge viewer: fails: its last media events: waiting at 14.97', 'another: passes']);
   assert.deepEqual(tapFailures(tap), ['a real failure: boom']);
 });
+
+test("a suite whose before hook failed: its reason comes before its tests' cancellations, past the per-file bound", () => {
+  const cancelledTest = (n: number) => `    # Subtest: t${n}
+    not ok ${n} - t${n}
+      ---
+      duration_ms: 0
+      failureType: 'cancelledByParent'
+      error: 'test did not finish before its parent and was cancelled'
+      code: 'ERR_TEST_FAILURE'
+      ...
+`;
+  const tap = `TAP version 13
+# Subtest: ChatRepo (postgres)
+${[1, 2, 3, 4, 5, 6, 7].map(cancelledTest).join('')}    1..7
+not ok 1 - ChatRepo (postgres)
+  ---
+  duration_ms: 60012.4
+  type: 'suite'
+  failureType: 'hookFailed'
+  error: 'opening a PostgreSQL test database took over 90 s; PostgreSQL: 123 onair idle - 400 s holds advisory 1/2: select 1'
+  code: 'ERR_TEST_FAILURE'
+  ...
+`;
+  const lines = tapFailures(tap);
+  assert.equal(lines.length, 6);
+  assert.equal(
+    lines[0],
+    'ChatRepo (postgres): opening a PostgreSQL test database took over 90 s; PostgreSQL: 123 onair idle - 400 s holds advisory 1/2: select 1',
+  );
+  assert.equal(lines[1], 't1: test did not finish before its parent and was cancelled');
+});

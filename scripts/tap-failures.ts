@@ -4,22 +4,27 @@
 const MAX_PER_FILE = 6;
 const MAX_LINE = 300;
 
-/** `not ok` tests with the first line of their error (node:test's TAP: `error: |-` then the message, indented). */
+/**
+ * `not ok` tests with the first line of their error (node:test's TAP: `error: |-` then the message, indented). Tests
+ * cancelled because their suite failed come last: the suite's own line (a failed `before` hook, say) says why.
+ */
 export function tapFailures(output: string): string[] {
   const lines = output.split('\n');
   const found: string[] = [];
-  for (let i = 0; i < lines.length && found.length < MAX_PER_FILE; i++) {
+  const cancelled: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
     const m = /^(\s*)not ok \d+ - (.*)$/.exec(lines[i]);
     // A TODO test's failure does not fail the run (tapTodos reports it).
     if (!m || TODO.test(m[2])) continue;
     const reason = errorAfter(lines, i);
     // A suite's own line repeats its failed tests' failure ("N subtests failed"): skipped when a test says more.
     if (/^\d+ subtests? failed$/.test(reason)) continue;
-    found.push(`${m[2]}: ${reason || '(no error message)'}`.slice(0, MAX_LINE));
+    (reason === CANCELLED_BY_PARENT ? cancelled : found).push(`${m[2]}: ${reason || '(no error message)'}`.slice(0, MAX_LINE));
   }
-  return found;
+  return [...found, ...cancelled].slice(0, MAX_PER_FILE);
 }
 
+const CANCELLED_BY_PARENT = 'test did not finish before its parent and was cancelled';
 const TODO = / # TODO( .*)?$/;
 
 /**

@@ -4,11 +4,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Logger } from '../log.js';
 import type { Database } from './schema.js';
 import { DbError } from './errors.js';
 import { migrateToLatest, type SqlDialect } from './migrations.js';
+import { SchemaLockingPostgresDialect } from './migration-lock.js';
 
 export interface DbConfig {
   /** postgres:// or postgresql:// selects PostgreSQL; empty or absent selects SQLite. */
@@ -34,6 +35,8 @@ export const DB_LIMITS = {
   pgPoolMax: 10,
   pgConnectTimeoutMs: 5_000,
   pgIdleTimeoutMs: 30_000,
+  /** How long a start waits for another session's migration of the same schema before failing, naming it. */
+  pgMigrationLockWaitMs: 60_000,
 } as const;
 
 const PG_URL = /^postgres(ql)?:\/\//i;
@@ -144,7 +147,7 @@ function openPostgres(url: string, cfg: DbConfig): Db {
   // The pool listens to idle clients only: a checked-out client whose connection drops (PostgreSQL gone mid-query)
   // emits 'error' to nobody, which would end the process. Its query's promise already carries the error to the caller.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Database>({ dialect: new SchemaLockingPostgresDialect({ pool }, DB_LIMITS.pgMigrationLockWaitMs) });
   return { kysely, dialect: 'postgres', close: once(() => kysely.destroy()) };
 }
 

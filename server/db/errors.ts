@@ -28,6 +28,7 @@ export type DbErrorCode =
   | 'unsupported_database_url'
   | 'invalid_pg_schema'
   | 'migration_failed'
+  | 'migration_locked'
   | 'database_unreachable';
 
 export class DbError extends Error {

@@ -169,6 +169,8 @@ export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialect, migr
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
+    // Ours already says what went wrong and what to do (a lock held too long).
+    if (error instanceof DbError) throw error;
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);
     throw new DbError('migration_failed', `Database migration${failed ? ` ${failed}` : ''} failed: ${reason}`, { cause: error });

@@ -88,18 +88,25 @@ async function withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /**
- * What the test PostgreSQL server is doing besides idling (other sessions' statements, how long they have run, what
- * they wait for), for the error of a test that waited on it too long.
+ * What the test PostgreSQL server is doing besides idling, on one line: other sessions' statements (how long they have
+ * run, what they wait for), and every session holding or waiting for an advisory lock, idle ones too (a migration
+ * lock's holder is idle between its statements), for the error of a test that waited on it too long.
  */
 export async function pgActivity(): Promise<string> {
   try {
     return await withClient(async (c) => {
       const { rows } = await c.query<{ line: string }>(
-        `select pid || ' ' || coalesce(state, '?') || ' ' || coalesce(wait_event_type || '/' || wait_event, '-') || ' ' ||
-           coalesce(round(extract(epoch from now() - query_start))::text || ' s', '') || ': ' || left(query, 160) as line
-           from pg_stat_activity where state is distinct from 'idle' and pid <> pg_backend_pid() and backend_type = 'client backend'`,
+        `select a.pid || ' ' || coalesce(nullif(a.application_name, ''), '-') || ' ' || coalesce(a.state, '?') || ' ' ||
+           coalesce(a.wait_event_type || '/' || a.wait_event, '-') || ' ' ||
+           coalesce(round(extract(epoch from now() - a.state_change))::text || ' s', '') ||
+           coalesce(' ' || (select string_agg(case when l.granted then 'holds' else 'waits for' end || ' advisory ' ||
+             l.classid || '/' || l.objid, ', ') from pg_locks l where l.pid = a.pid and l.locktype = 'advisory'), '') ||
+           ': ' || left(a.query, 160) as line
+           from pg_stat_activity a
+          where a.pid <> pg_backend_pid() and a.backend_type = 'client backend'
+            and (a.state is distinct from 'idle' or exists (select 1 from pg_locks l where l.pid = a.pid and l.locktype = 'advisory'))`,
       );
-      return rows.length ? rows.map((r) => r.line).join('\n') : 'no statement running';
+      return rows.length ? rows.map((r) => r.line.replace(/\s+/g, ' ')).join(' | ') : 'no statement running, no advisory lock held';
     });
   } catch (err) {
     return `could not ask: ${(err as Error).message}`;
@@ -107,7 +114,8 @@ export async function pgActivity(): Promise<string> {
 }
 
 /** How long opening a test database may take before the test fails saying what PostgreSQL was doing. */
-const OPEN_BOUND_MS = 60_000;
+// Past the migration lock's own bound (DB_LIMITS.pgMigrationLockWaitMs), whose error names the lock's holder.
+const OPEN_BOUND_MS = 90_000;
 
 function sweepStaleSchemas(): Promise<void> {
   return (staleSweep ??= withClient(async (c) => {
@@ -131,7 +139,7 @@ const postgresKind: DbKind = {
       timer = setTimeout(
         () =>
           void pgActivity().then((a) =>
-            reject(new Error(`opening a PostgreSQL test database took over ${OPEN_BOUND_MS / 1000} s; PostgreSQL:\n${a}`)),
+            reject(new Error(`opening a PostgreSQL test database took over ${OPEN_BOUND_MS / 1000} s; PostgreSQL: ${a}`)),
           ),
         OPEN_BOUND_MS,
       );
