@@ -28,7 +28,7 @@ import { RestreamService } from './restream/service.js';
 import { locateFfmpeg } from './ffmpeg/locate.js';
 import { listenWithAcceptFan } from './http/accept-fan.js';
 import { buildHttpApp } from './http/app.js';
-import { clusterMode, joinCluster } from './cluster/cluster.js';
+import { clusterMode, joinCluster, recordStreams } from './cluster/cluster.js';
 import { RedisRateWindows } from './cluster/rate-windows.js';
 import { originCheck } from './http/cross-site.js';
 import { configuredBase } from './http/urls.js';
@@ -199,11 +199,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
     logger: logger.child({ part: 'restream' }),
   });
   const { replayRecorded } = lifecycle;
-  if (cluster) {
-    // The channel's record goes with its stream (a stream waiting out its grace period keeps it).
-    streams.on('ended', (e) => void cluster.origins.release(e.channel));
-    streams.on('ended-empty', (e) => void cluster.origins.release(e.channel));
-  }
+  if (cluster) recordStreams(cluster.origins, streams);
   const retention = new Retention({
     replays,
     streams,

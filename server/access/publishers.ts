@@ -51,19 +51,28 @@ export class PublishAuthorizer {
     const alreadyLive = { ok: false, code: 'already_live', reason: 'This channel is already live from another encoder.' } as const;
     if (streams.isPublishing(channel.name)) return alreadyLive;
     const { origins } = this.opts;
-    if (origins && !(await origins.claim(channel.name)).ok) {
+    const claim = origins && (await origins.claim(channel.name));
+    if (claim && !claim.ok) {
       logger.info({ channel: channel.name, connectionId: req.connectionId }, 'publish refused: live on another node');
       return alreadyLive;
     }
+    // Taken over from a node that died while live: the new stream's playlists go on from the dead one's numbers.
+    const predecessor = claim ? claim.predecessor : undefined;
     let sink;
     try {
-      sink = await streams.open(channel.name, req.remoteAddress);
+      sink = await streams.open(
+        channel.name,
+        req.remoteAddress,
+        'main',
+        predecessor && { streamId: predecessor.streamId, continues: predecessor.continueAt },
+      );
     } catch (err) {
       if (!streams.get(channel.name)) await origins?.release(channel.name);
       throw err;
     }
     const streamId = streams.get(channel.name)?.streamId;
-    if (origins && streamId) await origins.announce(channel.name, streamId);
+    if (origins && streamId) await origins.announce(channel.name, streamId, predecessor?.streamId);
+    if (predecessor) logger.info({ channel: channel.name, streamId, succeeds: predecessor.streamId }, 'channel taken over from a node that died');
     this.keys.set(channel.name, req.streamKey);
     logger.info({ channel: channel.name, connectionId: req.connectionId, address: req.remoteAddress }, 'publisher accepted');
     return { ok: true, channel: channel.name, sink };

@@ -40,6 +40,13 @@ function uris(m3u8: string): string[] {
   return out;
 }
 
+/** A media playlist's sequence numbers and segment URIs. */
+function mediaPlaylist(text: string) {
+  const num = (tag: string) => Number(new RegExp(`^#${tag}:(\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const segments = text.split('\n').filter((l) => l && !l.startsWith('#'));
+  return { text, mediaSequence: num('EXT-X-MEDIA-SEQUENCE'), discontinuitySequence: num('EXT-X-DISCONTINUITY-SEQUENCE'), uris: segments };
+}
+
 describe('cluster: two nodes sharing PostgreSQL and Redis', () => {
   let a: TestServer;
   let b: ServerProcess;
@@ -193,16 +200,20 @@ describe('cluster: two nodes sharing PostgreSQL and Redis', () => {
       // C's stream, with a few segments on C's disk by the time it dies.
       const onC = /\/vod\/([A-Za-z0-9_-]+)\//.exec((await get(`${c.base}/hls/carla/index.m3u8`)).text)![1];
       await waitFor('segments on C', async () => (await get(`${c.base}/vod/${onC}/video.m3u8`)).text.split('#EXTINF').length > 3, 20_000, 250);
+      // What a player reloading C's track playlist through B saw last.
+      const before = mediaPlaylist((await get(`${b.base}/vod/${onC}/video.m3u8`)).text);
       c.child.kill('SIGKILL');
       await first.exit;
       const killedAt = Date.now();
       // The encoder comes back through the balancer to another node: B, once C's lease is gone.
       let second: Publisher | undefined;
+      let reconnectedAt = 0;
       await waitFor(
         'B takes carla over',
         async () => {
           if (second && second.proc.exitCode === null) return (await get(`${b.base}/hls/carla/index.m3u8`)).text.includes('#EXT-X-STREAM-INF');
           second = publish(`${b.rtmpBase}/${carla.channel.streamKey}`);
+          reconnectedAt = Date.now();
           publishers.push(second);
           return false;
         },
@@ -213,6 +224,34 @@ describe('cluster: two nodes sharing PostgreSQL and Redis', () => {
       console.log(`# origin killed: B took the channel over and served it ${took} ms later`);
       assert.ok(took < 10_000, `takeover took ${took} ms`);
       assert.equal((await get(`${a.base}/hls/carla/index.m3u8`)).status, 200, 'A finds the new origin too');
+
+      // A player that keeps reloading the dead stream's track playlist, on B or on A, gets the new stream's: the
+      // media sequence goes on past what it saw (the dead stream's unfinished segment listed as a gap), then one
+      // EXT-X-DISCONTINUITY and the new stream's segments, with URIs into its folder.
+      const onB = /\/vod\/([A-Za-z0-9_-]+)\//.exec((await get(`${b.base}/hls/carla/index.m3u8`)).text)![1];
+      assert.notEqual(onB, onC);
+      let after = mediaPlaylist('');
+      await waitFor(
+        "the dead stream's playlist address answers on B",
+        async () => (after = mediaPlaylist((await get(`${b.base}/vod/${onC}/video.m3u8`)).text)).uris.length > 1,
+        10_000,
+        100,
+      );
+      const resumed = Date.now() - reconnectedAt;
+      console.log(`# the dead stream's playlist address went on ${resumed} ms after the publisher reconnected`);
+      assert.ok(resumed < 5_000, `resumed ${resumed} ms after the reconnect`);
+      assert.ok(
+        after.mediaSequence > before.mediaSequence + before.uris.length - 1,
+        `sequence ${after.mediaSequence} after ${JSON.stringify(before)}`,
+      );
+      assert.equal(after.discontinuitySequence, before.discontinuitySequence, 'the discontinuity tag opens the first new segment');
+      assert.ok(after.uris[0].endsWith(`/gap-${after.mediaSequence}.m4s`) && after.text.includes('#EXT-X-GAP\n'), after.text);
+      const disc = after.text.indexOf('#EXT-X-DISCONTINUITY\n');
+      assert.ok(disc > after.text.indexOf('#EXT-X-GAP') && disc < after.text.indexOf(after.uris[1]), after.text);
+      for (const u of after.uris) assert.ok(u.startsWith(`/vod/${onB}/`), `${u} is the new stream's`);
+      assert.equal((await get(b.base + after.uris[1])).status, 200, 'its first segment');
+      const viaA = mediaPlaylist((await get(`${a.base}/vod/${onC}/video.m3u8`)).text);
+      assert.ok(viaA.mediaSequence >= after.mediaSequence && viaA.uris.every((u) => u.startsWith(`/vod/${onB}/`)), `through A: ${viaA.text}`);
 
       // C comes back on its data folder: the stream it was the origin of becomes a replay, played through the others.
       await c.stop();

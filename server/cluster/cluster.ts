@@ -10,6 +10,7 @@ import { OriginFetcher } from './origin-fetch.js';
 import { OriginRegistry } from './origins.js';
 import { NodeStats } from './node-stats.js';
 import type { StreamStats } from '../api/types.js';
+import type { LiveStreams } from '../media/live-streams.js';
 
 export interface Cluster {
   origins: OriginRegistry;
@@ -41,4 +42,18 @@ export function joinCluster(config: OnairConfig, secret: string, httpPort: () =>
   });
   const stats = new NodeStats({ redisUrl: config.redisUrl, cluster: config.clusterName, nodeId, local: localStats, logger: log });
   return { origins, fetcher: new OriginFetcher({ secret, cache: new HotFileCache(FETCHED_CACHE_BYTES), logger: log }), stats, secret };
+}
+
+/**
+ * Keeps each channel's origin record with its stream: how far the stream numbered its playlists (a node taking the
+ * channel over continues from there), and the record gone when the stream ends (one waiting out its grace period
+ * keeps it).
+ */
+export function recordStreams(origins: OriginRegistry, streams: LiveStreams): void {
+  streams.on('segment', (e) => {
+    const stream = streams.get(e.channel);
+    if (stream?.streamId === e.streamId) void origins.progress(e.channel, stream.packager.successorNumbering());
+  });
+  streams.on('ended', (e) => void origins.release(e.channel));
+  streams.on('ended-empty', (e) => void origins.release(e.channel));
 }

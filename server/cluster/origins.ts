@@ -8,6 +8,7 @@
 // would) and `degraded` says so (/healthz).
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import type { SequenceContinuation } from '../media/hls-playlist.js';
 import { leaveRedis } from './leave-redis.js';
 
 export const CLUSTER_LIMITS = {
@@ -29,19 +30,34 @@ export interface Origin {
   nodeUrl: string;
   channel: string;
   streamId: string;
+  /** Where a stream taking this one over continues its playlists' numbering (kept current per segment). */
+  continueAt?: SequenceContinuation;
+  /** The stream of a dead node this one took over: its playlist addresses are answered by this stream. */
+  succeeds?: string;
 }
 
-export type Claim = { ok: true } | { ok: false; holder: string };
+/** A dead node's stream that a claim took the channel from. */
+export interface Predecessor {
+  streamId: string;
+  continueAt: SequenceContinuation;
+}
 
-// Claims a channel unless a living other node holds it. KEYS: channel key; ARGV: record, node id, ttl, key prefix.
+export type Claim = { ok: true; predecessor?: Predecessor } | { ok: false; holder: string };
+
+// Takes a key unless a living other node holds it; answers {'held', node}, or {'ok', the record it replaced when a
+// dead node's, else ''}. KEYS: the key; ARGV: record, node id, ttl, key prefix.
 const CLAIM = `
 local cur = redis.call('GET', KEYS[1])
+local replaced = ''
 if cur then
   local node = cjson.decode(cur).nodeId
-  if node ~= ARGV[2] and redis.call('EXISTS', ARGV[4] .. 'node:' .. node) == 1 then return node end
+  if node ~= ARGV[2] then
+    if redis.call('EXISTS', ARGV[4] .. 'node:' .. node) == 1 then return {'held', node} end
+    replaced = cur
+  end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-return false`;
+return {'ok', replaced}`;
 
 // Writes a record unless another node took the key over (a record a Redis restart lost is written back).
 // KEYS: key; ARGV: record, node id, ttl.
@@ -106,33 +122,43 @@ export class OriginRegistry {
     for (const t of this.timers) t.unref();
   }
 
-  /** Takes a channel for a publisher on this node: refused while another living node holds it. */
+  /**
+   * Takes a channel for a publisher on this node: refused while another living node holds it. Taken from a node
+   * that died while live, the claim names that node's stream and where its numbering got (`predecessor`).
+   */
   async claim(channel: string): Promise<Claim> {
     const record: Origin = { nodeId: this.opts.nodeId, nodeUrl: this.opts.nodeUrl(), channel, streamId: '' };
+    let predecessor: Predecessor | undefined;
     try {
-      const holder = (await this.redis.eval(
-        CLAIM,
-        1,
-        this.channelKey(channel),
-        JSON.stringify(record),
-        this.opts.nodeId,
-        String(CLUSTER_LIMITS.recordTtlMs),
-        this.prefix,
-      )) as string | null;
-      if (holder) return { ok: false, holder };
+      const [outcome, value] = await this.take(this.channelKey(channel), record);
+      if (outcome === 'held') return { ok: false, holder: value };
+      const dead = value ? (JSON.parse(value) as Origin) : undefined;
+      if (dead?.streamId && dead.continueAt) predecessor = { streamId: dead.streamId, continueAt: dead.continueAt };
     } catch (err) {
       this.failed('claim failed; publishing without the cluster', err);
     }
     this.held.set(channel, record);
     this.cache.delete(channel);
-    return { ok: true };
+    return predecessor ? { ok: true, predecessor } : { ok: true };
   }
 
-  /** The claimed channel's stream started: other nodes can now find it by stream id too. */
-  async announce(channel: string, streamId: string): Promise<void> {
+  /**
+   * The claimed channel's stream started: other nodes can now find it by stream id too, and by its predecessor's
+   * (`succeeds`): players still reloading the dead stream's playlists are sent here.
+   */
+  async announce(channel: string, streamId: string, succeeds?: string): Promise<void> {
     const record = this.held.get(channel);
     if (!record) return;
     record.streamId = streamId;
+    if (succeeds) record.succeeds = succeeds;
+    await this.write(record);
+  }
+
+  /** How far the channel's stream numbered its playlists: a node taking it over continues from there. */
+  async progress(channel: string, continueAt: SequenceContinuation): Promise<void> {
+    const record = this.held.get(channel);
+    if (!record?.streamId) return;
+    record.continueAt = continueAt;
     await this.write(record);
   }
 
@@ -145,6 +171,7 @@ export class OriginRegistry {
     try {
       await this.redis.eval(DELETE_IF_OURS, 1, this.channelKey(channel), this.opts.nodeId);
       if (record.streamId) await this.redis.eval(DELETE_IF_OURS, 1, this.streamKey(record.streamId), this.opts.nodeId);
+      if (record.succeeds) await this.redis.eval(DELETE_IF_OURS, 1, this.streamKey(record.succeeds), this.opts.nodeId);
     } catch (err) {
       this.failed('release failed (the record expires by itself)', err);
     }
@@ -158,6 +185,16 @@ export class OriginRegistry {
   /** The living origin of a stream on another node, by stream id. */
   async originOfStream(streamId: string): Promise<Origin | undefined> {
     return this.lookup(`#${streamId}`, this.streamKey(streamId));
+  }
+
+  /** Whether `streamId` was live on some node lately, living or dead (its record outlives its node a minute). */
+  async hadOrigin(streamId: string): Promise<boolean> {
+    try {
+      return (await this.redis.exists(this.streamKey(streamId))) === 1;
+    } catch (err) {
+      this.failed('lookup failed', err);
+      return false;
+    }
   }
 
   async close(): Promise<void> {
@@ -208,9 +245,17 @@ export class OriginRegistry {
     try {
       await this.redis.eval(WRITE, 1, this.channelKey(record.channel), value, this.opts.nodeId, ttl);
       if (record.streamId) await this.redis.eval(WRITE, 1, this.streamKey(record.streamId), value, this.opts.nodeId, ttl);
+      // The dead predecessor's record is still there at first: taken, as the channel was.
+      if (record.succeeds) await this.take(this.streamKey(record.succeeds), record);
     } catch (err) {
       this.failed('record write failed', err);
     }
+  }
+
+  /** CLAIM on `key` with `record`: ['held', node] or ['ok', the dead node's record it replaced, or '']. */
+  private async take(key: string, record: Origin): Promise<[string, string]> {
+    const ttl = String(CLUSTER_LIMITS.recordTtlMs);
+    return (await this.redis.eval(CLAIM, 1, key, JSON.stringify(record), this.opts.nodeId, ttl, this.prefix)) as [string, string];
   }
 
   private failed(what: string, err: unknown): void {

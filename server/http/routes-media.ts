@@ -15,6 +15,7 @@ import { readStreamHeader } from '../media/stream-files.js';
 import { GrowingPart } from '../media/growing-parts.js';
 import { PassThrough } from 'node:stream';
 import type { Origin } from '../cluster/origins.js';
+import { awaitSuccessor, type Successor } from '../cluster/successor.js';
 import { PEER_HEADER, verifyPeer } from '../cluster/peer-auth.js';
 
 const CHANNEL_NAME = /^[a-z0-9_-]{1,64}$/;
@@ -147,6 +148,8 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     allowed: MediaAccess,
     channel: string,
     live = true,
+    /** A live stream's playlist: the origin not answering may be dying, and another node taking the channel over. */
+    orTakeover?: () => Promise<unknown>,
   ) {
     const immutable = isImmutable(rel);
     if (live && isPlaylist(rel)) deps.viewers.touch(channel, req.ip, req.headers['user-agent']);
@@ -155,6 +158,7 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
       fetched = await deps.cluster!.fetcher.fetch(origin, req.url, immutable);
     } catch (err) {
       deps.logger.warn({ err: (err as Error).message, channel, node: origin.nodeId }, 'cluster: origin did not answer');
+      if (orTakeover && rel.endsWith('.m3u8')) return orTakeover();
       return reply
         .status(502)
         .header('cache-control', 'no-cache')
@@ -281,16 +285,19 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
   async function serveVod(req: FastifyRequest, reply: FastifyReply) {
     const { id = '', '*': rel } = req.params as Params;
     if (!STREAM_ID.test(id) || !isSafeMediaPath(rel)) return notFound(reply, 'No such file.');
-    const remote = !liveOrJustEnded(id) && req.headers[PEER_HEADER] === undefined ? await deps.cluster?.origins.originOfStream(id) : undefined;
+    let remote = !liveOrJustEnded(id) && req.headers[PEER_HEADER] === undefined ? await deps.cluster?.origins.originOfStream(id) : undefined;
+    // A dead node's stream that another took over: once its node is back and recovered it, its replay wins.
+    if (remote && remote.streamId !== id && (await streamFolder(id))) remote = undefined;
     if (remote) {
       const info = await deps.access.channel(remote.channel);
       if (!info) return notFound(reply, 'No such replay.');
       const allowed = await mediaAccess(req, info);
       if (!allowed) return forbidden(reply, info.name);
-      return fromOrigin(req, reply, remote, rel, allowed, info.name);
+      const dead = remote.nodeId;
+      return fromOrigin(req, reply, remote, rel, allowed, info.name, true, () => successorPlaylist(req, reply, id, rel, dead));
     }
     const folder = await streamFolder(id);
-    if (!folder) return notFound(reply, 'No such replay.');
+    if (!folder) return successorPlaylist(req, reply, id, rel);
     const allowed = await mediaAccess(req, folder.info);
     if (!allowed) return forbidden(reply, folder.info.name);
     if (folder.elsewhere && !allowed.peer) return fromOrigin(req, reply, folder.elsewhere, rel, allowed, folder.info.name, false);
@@ -324,6 +331,41 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     if (unwritten instanceof GrowingPart) return sendGrowingPart(req, reply, rel, unwritten, allowed.scope);
     if (unwritten) return sendSegment(req, reply, rel, unwritten, allowed.scope);
     return serveMediaFile(req, reply, folder.dir, rel, cache, { cacheScope: allowed.scope });
+  }
+
+  /**
+   * A playlist of a stream whose node died while live, asked for by a player that kept reloading it: the stream that
+   * took the channel over answers with its own, numbered on (EXT-X-DISCONTINUITY, the media sequence continuing) and
+   * its URIs into its own folder. Until one has (the dead node's lease, the encoder's reconnect), the request is held
+   * (cluster/successor.ts). `deadNode`: the stream's origin did not answer. The stream's other files are gone with it.
+   */
+  async function successorPlaylist(req: FastifyRequest, reply: FastifyReply, id: string, rel: string, deadNode?: string) {
+    if (!rel.endsWith('.m3u8')) return notFound(reply, 'No such replay.');
+    const local = deps.streams.successorOf(id);
+    let next: Successor | undefined = local && { local };
+    const origins = deps.cluster?.origins;
+    if (!next && origins && (deadNode !== undefined || (await origins.hadOrigin(id)))) {
+      next = await awaitSuccessor(id, deps.streams, origins, deadNode);
+    }
+    if (!next) {
+      if (deadNode === undefined) return notFound(reply, 'No such replay.');
+      return reply
+        .status(503)
+        .headers({ 'cache-control': 'no-cache', 'retry-after': '1' })
+        .send({ error: { code: 'origin_unreachable', message: 'This stream’s node stopped answering; it goes on once its encoder reconnects.' } });
+    }
+    const channel = 'local' in next ? next.local.channel : next.remote.channel;
+    const info = await deps.access.channel(channel);
+    if (!info) return notFound(reply, 'No such replay.');
+    const allowed = await mediaAccess(req, info);
+    if (!allowed) return forbidden(reply, info.name);
+    if ('remote' in next) return fromOrigin(req, reply, next.remote, rel, allowed, info.name);
+    const successor = next.local;
+    if (!allowed.peer) deps.viewers.touch(info.name, req.ip, req.headers['user-agent']);
+    const answer = await answerPlaylist(successor, rel, { base: `/vod/${successor.streamId}/`, query: allowed.query }, req.query);
+    if ('refused' in answer) return refused(reply, answer);
+    if ('body' in answer) return reply.headers(mediaHeaders(rel, allowed.scope)).send(answer.body);
+    return notFound(reply, `${info.name} is starting; try again in a second.`);
   }
 
   // Fastify answers HEAD through these GET routes (exposeHeadRoutes).

@@ -42,6 +42,18 @@ export interface HlsPlaylistInput {
   query?: string;
   /** Low-Latency HLS (RFC 8216bis): parts, preload hint, server control, rendition report, delta updates. */
   lowLatency?: HlsLowLatency;
+  /** The stream continues an earlier one's playlists at the same address (see SequenceContinuation). */
+  continues?: SequenceContinuation;
+}
+
+/**
+ * Where a stream's playlists continue an earlier stream's (a channel taken over by another node): its first segment
+ * has media sequence number `msn` and discontinuity sequence number `discontinuity`, and opens with
+ * EXT-X-DISCONTINUITY. A player still reloading the earlier stream's playlist address sees the sequence go on.
+ */
+export interface SequenceContinuation {
+  msn: number;
+  discontinuity: number;
 }
 
 /** One partial segment as the playlists list it (times in the playlist's timescale). */
@@ -157,8 +169,17 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
   if (!ended && input.window !== undefined && segments.length > input.window) first = segments.length - Math.max(1, input.window);
   let gaps = false;
   for (let i = first; i < segments.length; i++) if (segments[i].gap) gaps = true;
+  // The live playlists continue an earlier stream's numbering; a replay (VOD) stands alone. With a continuation the
+  // track's first segment (seq 0) opens with a discontinuity, counted once that segment has left the list.
+  const cont = ended && input.vod !== false ? undefined : input.continues;
+  const opensDisc = (s: PlaylistSegment): boolean => s.discontinuity || (cont !== undefined && s.seq === 0);
   let dsn = input.discontinuitiesBefore ?? 0;
   for (let i = 0; i < first; i++) if (segments[i].discontinuity) dsn++;
+  // While the first segment is listed, the dead stream's unfinished segment (number cont.msn - 1) is listed before it
+  // as a gap: a player that was reading its parts finds that number as it knew it and plays on past it (hls.js does
+  // not play past a number that is simply missing, and refuses one listed again with other media).
+  const placeholder = cont !== undefined && cont.msn > 0 && (segments.length === 0 || segments[first].seq === 0);
+  if (cont) dsn += cont.discontinuity - (segments.length === 0 || segments[first].seq === 0 ? 1 : 0);
   let target = input.minTargetDuration ?? 1;
   for (let i = first; i < segments.length; i++) {
     // Rounded to the nearest integer, as the target duration is defined (RFC 8216bis 4.4.3.1; SegmentIndex.targetDuration).
@@ -166,7 +187,11 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
     if (d > target) target = d;
   }
   target = Math.max(1, Math.ceil(target));
-  const lines: string[] = ['#EXTM3U', ll ? '#EXT-X-VERSION:9' : gaps ? '#EXT-X-VERSION:8' : '#EXT-X-VERSION:7', `#EXT-X-TARGETDURATION:${target}`];
+  const lines: string[] = [
+    '#EXTM3U',
+    ll ? '#EXT-X-VERSION:9' : gaps || placeholder ? '#EXT-X-VERSION:8' : '#EXT-X-VERSION:7',
+    `#EXT-X-TARGETDURATION:${target}`,
+  ];
   const openParts = (!ended && ll?.parts(ll.openSeq)) || [];
   /** Which listed segments show their parts, and how many are skipped (delta update). */
   let partsFrom = segments.length;
@@ -188,9 +213,11 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
       if (ll.skip && !ended && fromEdge > skipUntil && i < partsFrom && skipped === 0) skipped = i - first + 1;
       fromEdge += segments[i].duration / timescale;
     }
-    if (skipped >= segments.length - first) skipped = 0;
+    if (skipped >= segments.length - first || placeholder) skipped = 0;
   }
-  lines.push(`#EXT-X-MEDIA-SEQUENCE:${segments.length > first ? segments[first].seq : 0}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${dsn}`);
+  const msnBase = cont?.msn ?? 0;
+  const firstMsn = msnBase + (segments.length > first ? segments[first].seq : 0) - (placeholder ? 1 : 0);
+  lines.push(`#EXT-X-MEDIA-SEQUENCE:${firstMsn}`, `#EXT-X-DISCONTINUITY-SEQUENCE:${dsn}`);
   if (ended && input.vod !== false) lines.push('#EXT-X-PLAYLIST-TYPE:VOD');
   lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
   if (skipped > 0) lines.push(`#EXT-X-SKIP:SKIPPED-SEGMENTS=${skipped}`);
@@ -211,9 +238,19 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
     }
     lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(pdt).toISOString()}`);
   };
+  if (placeholder) {
+    const seg = segments[first];
+    const o = openParts[0]?.opens;
+    // A millisecond long: players place the next segment right after what they have, leaving no hole to stall on.
+    if (seg) opens(false, seg.init, seg.programDateTime - 1);
+    else if (o) opens(false, o.init, o.pdt - 1);
+    lines.push('#EXTINF:0.001,', '#EXT-X-GAP', u(`gap-${firstMsn}.m4s`));
+    // The stream's first segment declares its init again, after its discontinuity.
+    currentInit = -1;
+  }
   for (let i = first + skipped; i < segments.length; i++) {
     const s = segments[i];
-    opens(s.discontinuity, s.init, s.programDateTime);
+    opens(opensDisc(s), s.init, s.programDateTime);
     if (ll && i >= partsFrom) partLines(s.number ?? s.seq, ll.parts(s.number ?? s.seq) ?? []);
     lines.push(`#EXTINF:${formatSeconds(s.duration, timescale)},`);
     if (s.gap) lines.push('#EXT-X-GAP');
@@ -221,11 +258,12 @@ export function renderHlsPlaylist(input: HlsPlaylistInput): string {
   }
   if (ll && !ended) {
     const o = openParts[0]?.opens;
-    if (o) opens(o.disc, o.init, o.pdt);
+    // The open segment is the track's first when nothing is listed yet.
+    if (o) opens(o.disc || (cont !== undefined && segments.length === 0), o.init, o.pdt);
     partLines(ll.openSeq, openParts);
     lines.push(`#EXT-X-PRELOAD-HINT:TYPE=PART,URI="${u(ll.partName(ll.openSeq, openParts.length))}"`);
     for (const r of ll.renditionReports ?? []) {
-      lines.push(`#EXT-X-RENDITION-REPORT:URI="${u(r.uri)}",LAST-MSN=${r.lastMsn},LAST-PART=${r.lastPart}`);
+      lines.push(`#EXT-X-RENDITION-REPORT:URI="${u(r.uri)}",LAST-MSN=${msnBase + r.lastMsn},LAST-PART=${r.lastPart}`);
     }
   }
   if (ended) lines.push('#EXT-X-ENDLIST');

@@ -65,7 +65,8 @@ export async function answerPlaylist(stream: LiveStream, rel: string, uris: Mani
     if (typeof d === 'string') return { refused: 400, message: d };
     delta = d.skip;
     if (d.msn !== undefined) {
-      const held = await holdFor(stream, t.packager, d.msn, d.part);
+      // The request counts in the playlist's numbers, which may continue an earlier stream's (SequenceContinuation).
+      const held = await holdFor(stream, t.packager, d.msn - (t.packager.continues?.msn ?? 0), d.part);
       if (held) return held;
       blocking = true;
     }
@@ -78,7 +79,10 @@ export async function answerPlaylist(stream: LiveStream, rel: string, uris: Mani
 async function holdFor(stream: LiveStream, packager: LivePackager, msn: number, part: number | undefined): Promise<PlaylistAnswer | undefined> {
   const { segments } = packager.position();
   // More than two segments beyond the last one listed (RFC 8216bis 6.2.5.2).
-  if (msn > segments + 1) return { refused: 400, message: `_HLS_msn ${msn} is more than two segments beyond the last (${segments - 1}).` };
+  if (msn > segments + 1) {
+    const base = packager.continues?.msn ?? 0;
+    return { refused: 400, message: `_HLS_msn ${base + msn} is more than two segments beyond the last (${base + segments - 1}).` };
+  }
   if (stream.reached(msn, part, packager)) return undefined;
   if (stream.waiting >= LOW_LATENCY_LIMITS.maxWaitersPerStream)
     return { refused: 503, message: 'Too many requests are waiting for this stream; try again.' };

@@ -46,6 +46,8 @@ export class LiveStream {
   companion?: LiveStream;
   /** Vertical companion: a main stream linked it, so its files are kept with that replay. */
   linked = false;
+  /** The stream of a node that died while live that this one took over: it answers that stream's playlists. */
+  succeeds?: string;
   state: 'live' | 'waiting' = 'live';
   publisherAddress: string | null;
   bytesIn = 0;

@@ -14,6 +14,7 @@ import { RecentlyEnded } from './recently-ended.js';
 import { LiveStream, verticalKey, type StreamEnded } from './live-stream.js';
 import { writeVerticalLink } from './vertical-link.js';
 import { LivePackager, type SegmentInfo } from './packager.js';
+import type { SequenceContinuation } from './hls-playlist.js';
 import { Thumbnailer } from './thumbnails.js';
 import { deleteStreamFiles, writeStreamHeader } from './stream-files.js';
 import { recoverInterrupted } from './stream-recovery.js';
@@ -24,6 +25,8 @@ import { publisherSink } from './publisher-sink.js';
 export interface LiveStreamEvents {
   /** A new stream started (not a publisher returning within the grace period). */
   live: [{ channel: string; streamId: string }];
+  /** A channel's stream cut a segment (cluster mode records how far its numbering got). */
+  segment: [{ channel: string; streamId: string }];
   /** A stream ended with media: it is a replay now (also for streams recovered after a crash). */
   ended: [StreamEnded];
   /** A stream ended with nothing playable; its folder is gone. */
@@ -98,6 +101,12 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     return undefined;
   }
 
+  /** The live stream that took over `streamId`, a stream of a node that died while live (see open). */
+  successorOf(streamId: string): LiveStream | undefined {
+    for (const s of this.streams.values()) if (s.succeeds === streamId && !s.ending) return s;
+    return undefined;
+  }
+
   /** The channels' streams on air (vertical companions are not the channels' streams: see vertical()). */
   list(): LiveStream[] {
     return [...this.streams.values()].filter((s) => s.role === 'main');
@@ -105,9 +114,16 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
 
   /**
    * A publisher was accepted for `channel`. Within the grace period the previous stream continues with a
-   * discontinuity; otherwise a new stream starts. The caller has already refused a second publisher.
+   * discontinuity; otherwise a new stream starts. `succeeds`: the channel was taken over from a node that died
+   * while live; the new stream numbers its live playlists on from that stream's and answers its playlist addresses
+   * (successorOf). The caller has already refused a second publisher.
    */
-  async open(channel: string, publisherAddress: string, role: 'main' | 'vertical' = 'main'): Promise<MediaSink> {
+  async open(
+    channel: string,
+    publisherAddress: string,
+    role: 'main' | 'vertical' = 'main',
+    succeeds?: { streamId: string; continues: SequenceContinuation },
+  ): Promise<MediaSink> {
     if (this.closed) throw new Error('server is shutting down');
     const key = role === 'vertical' ? verticalKey(channel) : channel;
     let stream = this.streams.get(key);
@@ -129,11 +145,12 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         channel,
         this.opts.mediaDir,
         publisherAddress,
-        (dir) => this.makePackager(dir),
+        (dir) => this.makePackager(dir, succeeds?.continues),
         this.now(),
         this.opts.media.segmentSeconds,
         role,
       );
+      stream.succeeds = succeeds?.streamId;
       await mkdir(stream.dir, { recursive: true });
       // Whose stream this folder holds, for recoverInterrupted() should this process die before the end.
       await writeStreamHeader(stream.dir, { streamId: stream.streamId, channel, startedAt: stream.startedAt, role });
@@ -158,10 +175,11 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     companion.linked = true;
   }
 
-  private makePackager(dir: string): LivePackager {
+  private makePackager(dir: string, continues: SequenceContinuation | undefined): LivePackager {
     const m = this.opts.media;
     return new LivePackager({
       dir,
+      continues,
       segmentSeconds: m.segmentSeconds,
       liveWindow: m.liveWindowSegments,
       now: this.now,
@@ -196,6 +214,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   private afterSegment(stream: LiveStream, seg: SegmentInfo): void {
     // One thumbnail as soon as there is a picture; later ones only when someone looks (thumbnailWanted).
     if (stream.segments === 1) this.makeThumbnail(stream, seg.file);
+    if (stream.role === 'main') this.emit('segment', { channel: stream.channel, streamId: stream.streamId });
   }
 
   private makeThumbnail(stream: LiveStream, segmentFile: string): void {

@@ -2,7 +2,15 @@
 // MPD. While live the last `liveWindow` segments are listed; once ended, all of them (the replay).
 
 import { renderDashManifest, type DashPeriod, type DashRepresentation, type DashTrack } from './dash-manifest.js';
-import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES, type HlsLowLatency, type HlsPart, type HlsRenditionReport } from './hls-playlist.js';
+import {
+  renderHlsMaster,
+  renderHlsPlaylist,
+  TRACK_FILES,
+  type HlsLowLatency,
+  type HlsPart,
+  type HlsRenditionReport,
+  type SequenceContinuation,
+} from './hls-playlist.js';
 import { VIDEO_TIMESCALE } from './mp4.js';
 import type { SegmentIndex } from './segment-index.js';
 import { LOW_LATENCY_LIMITS } from './segmenter.js';
@@ -23,6 +31,8 @@ export interface ManifestOptions {
   now: () => number;
   /** Part target, seconds (Low-Latency HLS); 0: live playlists without parts. */
   partSeconds: number;
+  /** The HLS playlists continue an earlier stream's numbering (a channel taken over). */
+  continues?: SequenceContinuation;
 }
 
 /**
@@ -66,6 +76,7 @@ export function renderTrackPlaylist(
     segmentName: names.segmentName,
     base: uris.base,
     query: uris.query,
+    continues: o.continues,
     lowLatency: ended && !liveEnd ? undefined : lowLatency(index, kind, count, o, delta && !ended, ended ? [] : reports, ended),
   });
 }

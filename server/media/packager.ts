@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import type { PartSource } from './growing-parts.js';
 import type { MediaFrame } from './frame.js';
-import { TRACK_FILES, type HlsRenditionReport, type HlsVideoVariant } from './hls-playlist.js';
+import { TRACK_FILES, type HlsRenditionReport, type HlsVideoVariant, type SequenceContinuation } from './hls-playlist.js';
 import { renderMaster, renderMpd, renderTrackPlaylist, type ManifestOptions, type ManifestUris } from './manifests.js';
 import { VIDEO_TIMESCALE } from './mp4.js';
 import { ENDED_PLAYOUT_MS } from './recently-ended.js';
@@ -43,6 +43,8 @@ export interface PackagerOptions {
   grid?: SegmentGrid;
   /** Its media playlists only: no master and no DASH manifest (an ABR rendition, listed in its source's master). */
   mediaOnly?: boolean;
+  /** Its live HLS playlists continue an earlier stream's numbering (a channel taken over from a dead node). */
+  continues?: SequenceContinuation;
 }
 
 export interface PackagerInfo {
@@ -81,7 +83,7 @@ export class LivePackager extends EventEmitter {
     this.mediaOnly = opts.mediaOnly ?? false;
     this.manifestName = opts.manifestName ?? 'index.mpd';
     const partSeconds = opts.partSeconds && opts.partSeconds > 0 ? opts.partSeconds : 0;
-    this.manifestOptions = { liveWindow: Math.max(1, opts.liveWindow ?? 10), segmentSeconds, now, partSeconds };
+    this.manifestOptions = { liveWindow: Math.max(1, opts.liveWindow ?? 10), segmentSeconds, now, partSeconds, continues: opts.continues };
     let store: SegmentStore | undefined;
     this.segmenter = new Segmenter(
       segmentSeconds,
@@ -145,6 +147,21 @@ export class LivePackager extends EventEmitter {
     this.store.closeJournal();
     this.ending = Promise.resolve();
     return this.ending;
+  }
+
+  /** The numbering its live HLS playlists continue; undefined: their own, from 0. */
+  get continues(): SequenceContinuation | undefined {
+    return this.manifestOptions.continues;
+  }
+
+  /**
+   * Where a stream that takes this one's place at the same playlist addresses continues: past the segment in
+   * progress, which never completes (players may have read its parts; the successor lists it as a gap), one
+   * discontinuity on.
+   */
+  successorNumbering(): SequenceContinuation {
+    const c = this.manifestOptions.continues;
+    return { msn: (c?.msn ?? 0) + this.playlistCount + 1, discontinuity: (c?.discontinuity ?? 0) + this.discontinuities() + 1 };
   }
 
   /** Discontinuities in the stream so far (publisher returns and config changes). */

@@ -115,6 +115,66 @@ test('HLS playlist rendering (table)', () => {
   }
 });
 
+test('HLS continuation (a channel taken over): the sequence goes on, one discontinuity opens it, a replay stands alone', () => {
+  const render = (segments: PlaylistSegment[], extra: Partial<Parameters<typeof renderHlsPlaylist>[0]> = {}) =>
+    renderHlsPlaylist({
+      segments,
+      timescale: 90000,
+      ended: false,
+      initName: TRACK_FILES.video.initName,
+      segmentName: TRACK_FILES.video.segmentName,
+      continues: { msn: 58, discontinuity: 3 },
+      ...extra,
+    });
+  // The first segment listed: the dead stream's unfinished one (57) before it as a gap, then the discontinuity and
+  // the stream's own first segment as 58.
+  const start = render(segs(3));
+  assert.deepEqual(tags(start, '#EXT-X-MEDIA-SEQUENCE'), ['#EXT-X-MEDIA-SEQUENCE:57']);
+  assert.deepEqual(tags(start, '#EXT-X-DISCONTINUITY-SEQUENCE'), ['#EXT-X-DISCONTINUITY-SEQUENCE:2']);
+  const lines = start.split('\n');
+  assert.equal(tags(start, '#EXTINF').length, 4);
+  assert.deepEqual(lines.slice(lines.indexOf('#EXT-X-GAP') - 1, lines.indexOf('#EXT-X-GAP') + 2), ['#EXTINF:0.001,', '#EXT-X-GAP', 'gap-57.m4s']);
+  assert.deepEqual(
+    tags(start, '#EXT-X-MAP'),
+    ['#EXT-X-MAP:URI="v-init-0.mp4"', '#EXT-X-MAP:URI="v-init-0.mp4"'],
+    'declared again after the discontinuity',
+  );
+  assert.equal(lines.filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
+  assert.ok(lines.indexOf('#EXT-X-GAP') < lines.indexOf('#EXT-X-DISCONTINUITY'), start);
+  assert.ok(lines.indexOf('#EXT-X-DISCONTINUITY') < lines.indexOf('v-seg-0.m4s'), "file names stay the stream's own");
+  // Once the first segment left the window (the view a live track playlist renders, seq from 5 on), it counts.
+  const later = render(segs(8).slice(5), { discontinuitiesBefore: 0 });
+  assert.deepEqual(tags(later, '#EXT-X-MEDIA-SEQUENCE'), ['#EXT-X-MEDIA-SEQUENCE:63']);
+  assert.ok(!later.includes('#EXT-X-GAP'), 'the gap leaves with the first segment');
+  assert.deepEqual(tags(later, '#EXT-X-DISCONTINUITY-SEQUENCE'), ['#EXT-X-DISCONTINUITY-SEQUENCE:3']);
+  assert.ok(!later.includes('#EXT-X-DISCONTINUITY\n'));
+  // A publisher's own return later on counts on top.
+  const returned = render(segs(8, { discAt: [6] }).slice(5));
+  assert.deepEqual(tags(returned, '#EXT-X-DISCONTINUITY-SEQUENCE'), ['#EXT-X-DISCONTINUITY-SEQUENCE:3']);
+  assert.equal(returned.split('\n').filter((l) => l === '#EXT-X-DISCONTINUITY').length, 1);
+  // Low-Latency: the open segment's parts before any segment closed, and the reports, count on too.
+  const ll = render([], {
+    lowLatency: {
+      partTarget: 0.5,
+      partHoldBack: 1.5,
+      skipUntilTargetDurations: 6,
+      parts: () => [{ duration: 45000, independent: true, opens: { disc: false, init: 0, pdt: T0 } }],
+      openSeq: 0,
+      partName: TRACK_FILES.video.partName,
+      renditionReports: [{ uri: 'audio.m3u8', lastMsn: 0, lastPart: 0 }],
+    },
+  });
+  assert.deepEqual(tags(ll, '#EXT-X-MEDIA-SEQUENCE'), ['#EXT-X-MEDIA-SEQUENCE:57']);
+  assert.ok(ll.includes('#EXT-X-GAP\ngap-57.m4s\n'), ll);
+  assert.deepEqual(tags(ll, '#EXT-X-DISCONTINUITY-SEQUENCE'), ['#EXT-X-DISCONTINUITY-SEQUENCE:2']);
+  assert.ok(ll.includes('#EXT-X-DISCONTINUITY\n'), ll);
+  assert.ok(ll.includes('LAST-MSN=58,LAST-PART=0'), ll);
+  // The replay of the stream that took over stands alone.
+  const vod = render(segs(3), { ended: true });
+  assert.deepEqual(tags(vod, '#EXT-X-MEDIA-SEQUENCE'), ['#EXT-X-MEDIA-SEQUENCE:0']);
+  assert.ok(!vod.includes('#EXT-X-DISCONTINUITY\n'));
+});
+
 test('HLS master: video variants share one audio group; audio only is its own variant', () => {
   const audio = { uri: 'audio.m3u8', codec: 'mp4a.40.2', bandwidth: 128_000 };
   const source = { uri: 'video.m3u8', bandwidth: 2_600_000, codec: 'avc1.64001f', width: 1280, height: 720 };

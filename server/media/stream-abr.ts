@@ -65,6 +65,8 @@ export class StreamAbr {
         liveWindow: m.liveWindowSegments,
         now: this.opts.now,
         partSeconds: m.lowLatency ? m.partSeconds : 0,
+        // The renditions' playlists are numbered as the source's.
+        continues: stream.packager.continues,
       },
       logger: this.opts.logger,
       onExit: (exit) => {
