@@ -64,15 +64,15 @@ export class PublishAuthorizer {
         channel.name,
         req.remoteAddress,
         'main',
-        predecessor && { streamId: predecessor.streamId, continues: predecessor.continueAt },
+        predecessor && { streamIds: predecessor.streamIds, continues: predecessor.continueAt },
       );
     } catch (err) {
       if (!streams.get(channel.name)) await origins?.release(channel.name);
       throw err;
     }
     const streamId = streams.get(channel.name)?.streamId;
-    if (origins && streamId) await origins.announce(channel.name, streamId, predecessor?.streamId);
-    if (predecessor) logger.info({ channel: channel.name, streamId, succeeds: predecessor.streamId }, 'channel taken over from a node that died');
+    if (origins && streamId) await origins.announce(channel.name, streamId, predecessor?.streamIds);
+    if (predecessor) logger.info({ channel: channel.name, streamId, succeeds: predecessor.streamIds }, 'channel taken over from a node that died');
     this.keys.set(channel.name, req.streamKey);
     logger.info({ channel: channel.name, connectionId: req.connectionId, address: req.remoteAddress }, 'publisher accepted');
     return { ok: true, channel: channel.name, sink };

@@ -21,6 +21,8 @@ export const CLUSTER_LIMITS = {
   /** Lookups are remembered this long (positive) or this long (not live), sparing Redis a query per request. */
   lookupCacheMs: 1_000,
   missCacheMs: 250,
+  /** How many dead streams' addresses a stream answers after takeovers in a row (players rarely lag more). */
+  successionDepth: 4,
 } as const;
 
 /** Where a live stream is served from. */
@@ -32,13 +34,14 @@ export interface Origin {
   streamId: string;
   /** Where a stream taking this one over continues its playlists' numbering (kept current per segment). */
   continueAt?: SequenceContinuation;
-  /** The stream of a dead node this one took over: its playlist addresses are answered by this stream. */
-  succeeds?: string;
+  /** Streams of dead nodes this one took over, newest first: their playlist addresses are answered by this one. */
+  succeeds?: string[];
 }
 
-/** A dead node's stream that a claim took the channel from. */
+/** What a claim took the channel from: a dead node's stream, and those it had taken over itself. */
 export interface Predecessor {
-  streamId: string;
+  /** Newest first, at most CLUSTER_LIMITS.successionDepth. */
+  streamIds: string[];
   continueAt: SequenceContinuation;
 }
 
@@ -133,7 +136,10 @@ export class OriginRegistry {
       const [outcome, value] = await this.take(this.channelKey(channel), record);
       if (outcome === 'held') return { ok: false, holder: value };
       const dead = value ? (JSON.parse(value) as Origin) : undefined;
-      if (dead?.streamId && dead.continueAt) predecessor = { streamId: dead.streamId, continueAt: dead.continueAt };
+      if (dead?.streamId && dead.continueAt) {
+        const streamIds = [dead.streamId, ...(dead.succeeds ?? [])].slice(0, CLUSTER_LIMITS.successionDepth);
+        predecessor = { streamIds, continueAt: dead.continueAt };
+      }
     } catch (err) {
       this.failed('claim failed; publishing without the cluster', err);
     }
@@ -146,11 +152,11 @@ export class OriginRegistry {
    * The claimed channel's stream started: other nodes can now find it by stream id too, and by its predecessor's
    * (`succeeds`): players still reloading the dead stream's playlists are sent here.
    */
-  async announce(channel: string, streamId: string, succeeds?: string): Promise<void> {
+  async announce(channel: string, streamId: string, succeeds?: readonly string[]): Promise<void> {
     const record = this.held.get(channel);
     if (!record) return;
     record.streamId = streamId;
-    if (succeeds) record.succeeds = succeeds;
+    if (succeeds?.length) record.succeeds = [...succeeds];
     await this.write(record);
   }
 
@@ -171,7 +177,7 @@ export class OriginRegistry {
     try {
       await this.redis.eval(DELETE_IF_OURS, 1, this.channelKey(channel), this.opts.nodeId);
       if (record.streamId) await this.redis.eval(DELETE_IF_OURS, 1, this.streamKey(record.streamId), this.opts.nodeId);
-      if (record.succeeds) await this.redis.eval(DELETE_IF_OURS, 1, this.streamKey(record.succeeds), this.opts.nodeId);
+      for (const id of record.succeeds ?? []) await this.redis.eval(DELETE_IF_OURS, 1, this.streamKey(id), this.opts.nodeId);
     } catch (err) {
       this.failed('release failed (the record expires by itself)', err);
     }
@@ -187,13 +193,17 @@ export class OriginRegistry {
     return this.lookup(`#${streamId}`, this.streamKey(streamId));
   }
 
-  /** Whether `streamId` was live on some node lately, living or dead (its record outlives its node a minute). */
-  async hadOrigin(streamId: string): Promise<boolean> {
+  /**
+   * The channel `streamId` was live on lately, its node living or dead (a record outlives its node a minute);
+   * undefined when it was not, or Redis cannot say.
+   */
+  async recentChannel(streamId: string): Promise<string | undefined> {
     try {
-      return (await this.redis.exists(this.streamKey(streamId))) === 1;
+      const raw = await this.redis.get(this.streamKey(streamId));
+      return raw ? (JSON.parse(raw) as Origin).channel : undefined;
     } catch (err) {
       this.failed('lookup failed', err);
-      return false;
+      return undefined;
     }
   }
 
@@ -245,8 +255,8 @@ export class OriginRegistry {
     try {
       await this.redis.eval(WRITE, 1, this.channelKey(record.channel), value, this.opts.nodeId, ttl);
       if (record.streamId) await this.redis.eval(WRITE, 1, this.streamKey(record.streamId), value, this.opts.nodeId, ttl);
-      // The dead predecessor's record is still there at first: taken, as the channel was.
-      if (record.succeeds) await this.take(this.streamKey(record.succeeds), record);
+      // The dead predecessors' records are still there at first: taken, as the channel was.
+      for (const id of record.succeeds ?? []) await this.take(this.streamKey(id), record);
     } catch (err) {
       this.failed('record write failed', err);
     }

@@ -344,16 +344,22 @@ export function registerMediaRoutes(app: FastifyInstance, deps: HttpDeps, cache:
     const local = deps.streams.successorOf(id);
     let next: Successor | undefined = local && { local };
     const origins = deps.cluster?.origins;
-    if (!next && origins && (deadNode !== undefined || (await origins.hadOrigin(id)))) {
+    if (!next && origins) {
+      if (deadNode === undefined) {
+        // Live lately on a node that is gone: held for a successor, once the viewer may see the channel at all.
+        const channel = await origins.recentChannel(id);
+        const info = channel === undefined ? undefined : await deps.access.channel(channel);
+        if (!info) return notFound(reply, 'No such replay.');
+        if (!(await mediaAccess(req, info))) return forbidden(reply, info.name);
+      }
       next = await awaitSuccessor(id, deps.streams, origins, deadNode);
+      if (!next)
+        return reply
+          .status(503)
+          .headers({ 'cache-control': 'no-cache', 'retry-after': '1' })
+          .send({ error: { code: 'origin_unreachable', message: 'This stream’s node stopped answering; it goes on once its encoder reconnects.' } });
     }
-    if (!next) {
-      if (deadNode === undefined) return notFound(reply, 'No such replay.');
-      return reply
-        .status(503)
-        .headers({ 'cache-control': 'no-cache', 'retry-after': '1' })
-        .send({ error: { code: 'origin_unreachable', message: 'This stream’s node stopped answering; it goes on once its encoder reconnects.' } });
-    }
+    if (!next) return notFound(reply, 'No such replay.');
     const channel = 'local' in next ? next.local.channel : next.remote.channel;
     const info = await deps.access.channel(channel);
     if (!info) return notFound(reply, 'No such replay.');

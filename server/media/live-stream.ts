@@ -46,8 +46,11 @@ export class LiveStream {
   companion?: LiveStream;
   /** Vertical companion: a main stream linked it, so its files are kept with that replay. */
   linked = false;
-  /** The stream of a node that died while live that this one took over: it answers that stream's playlists. */
-  succeeds?: string;
+  /**
+   * Streams of nodes that died while live that this one took over (the one it took over and those that one had):
+   * it answers their playlists.
+   */
+  succeeds: readonly string[] = [];
   state: 'live' | 'waiting' = 'live';
   publisherAddress: string | null;
   bytesIn = 0;

@@ -103,7 +103,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
 
   /** The live stream that took over `streamId`, a stream of a node that died while live (see open). */
   successorOf(streamId: string): LiveStream | undefined {
-    for (const s of this.streams.values()) if (s.succeeds === streamId && !s.ending) return s;
+    for (const s of this.streams.values()) if (s.succeeds.includes(streamId) && !s.ending) return s;
     return undefined;
   }
 
@@ -122,7 +122,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     channel: string,
     publisherAddress: string,
     role: 'main' | 'vertical' = 'main',
-    succeeds?: { streamId: string; continues: SequenceContinuation },
+    succeeds?: { streamIds: readonly string[]; continues: SequenceContinuation },
   ): Promise<MediaSink> {
     if (this.closed) throw new Error('server is shutting down');
     const key = role === 'vertical' ? verticalKey(channel) : channel;
@@ -150,7 +150,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         this.opts.media.segmentSeconds,
         role,
       );
-      stream.succeeds = succeeds?.streamId;
+      stream.succeeds = succeeds?.streamIds ?? [];
       await mkdir(stream.dir, { recursive: true });
       // Whose stream this folder holds, for recoverInterrupted() should this process die before the end.
       await writeStreamHeader(stream.dir, { streamId: stream.streamId, channel, startedAt: stream.startedAt, role });
