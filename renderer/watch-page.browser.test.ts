@@ -314,12 +314,10 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
     assert.equal(end.mediaEnded, true, `the video played to its end; its last media events: ${end.mediaLog.join('; ')}`);
   });
 
-  // Kept in view as TODO (node:test reports it, it does not fail the run) until CI has shown it passing: on a loaded
-  // machine a Low-Latency player right at the live edge when the stream ends waited past its buffered end until the
-  // page's 4 s stall rule showed the ended card (CI, Node 22, twice: waiting at 14.97 s with [9.20, 14.80] buffered
-  // and the duration 18.40 s). Since then the final playlist keeps the last segments' parts (the player reads on part
-  // by part) and the stall rule counts only 4 s with no media arriving (playout.ts); not seen failing here since.
-  test('the viewer at the live edge played to the end too', { todo: 'the last segment after ENDLIST, at the live edge under load' }, () => {
+  // A Low-Latency player right at the live edge when the stream ends reads the final playlist's last parts (they stay
+  // listed) instead of waiting past its buffered end for the last segment listed whole, which on a loaded machine ran
+  // into the page's 4 s stall rule (playout.ts) before the media came.
+  test('the viewer at the live edge played to the end too', () => {
     assert.ok(edgeEnd, 'the stream ended with a viewer at the edge');
     assert.equal(edgeEnd.mediaEnded, true, `its last media events: ${edgeEnd.mediaLog.join('; ')}`);
   });
