@@ -1,6 +1,7 @@
 // Cluster-wide stream figures for /api/stats, /stat and /metrics: each node puts its own streams' figures into one
 // Redis hash every STATS_LIMITS.publishMs, and any node reads the hash to answer for all. An entry older than
-// STATS_LIMITS.staleMs is a node that stopped: left out, and removed.
+// STATS_LIMITS.staleMs is a node that stopped: left out, and removed. The hash itself lapses that long after the last
+// node's last write, so a cluster stopped all at once (killed, not closed) leaves nothing in Redis.
 import { Redis } from 'ioredis';
 import type { StreamStats } from '../api/types.js';
 import type { Logger } from '../log.js';
@@ -73,6 +74,11 @@ export class NodeStats {
 
   private async publish(): Promise<void> {
     const entry: Entry = { at: (this.opts.now ?? Date.now)(), streams: this.opts.local() };
-    await this.redis.hset(this.key, this.opts.nodeId, JSON.stringify(entry)).catch(() => {});
+    await this.redis
+      .multi()
+      .hset(this.key, this.opts.nodeId, JSON.stringify(entry))
+      .pexpire(this.key, STATS_LIMITS.staleMs)
+      .exec()
+      .catch(() => {});
   }
 }
