@@ -14,11 +14,8 @@ import { WebSocket } from 'ws';
 import type { ChatMessage } from '../server/api/chat.js';
 import { emitToRoom } from '../server/chat/fanout.js';
 import type { ChatIo } from '../server/chat/protocol.js';
+import { arg } from './cli-args.js';
 
-const arg = (name: string, def: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
-};
 const N = Number(arg('clients', '3000'));
 const BATCHES = Math.min(1000, Number(arg('batches', '40')));
 const RUNS = Math.min(20, Number(arg('runs', '3')));

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { processCpuMs, processRssMB, readBoxCpu } from './proc.js';
 import { killAllSync, sleep, spawnGroup, type Managed } from './spawn.js';
+import { arg } from './cli-args.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
@@ -50,10 +51,6 @@ function benchBlockedTerms(n: number): string[] {
 }
 
 const nowMs = () => performance.timeOrigin + performance.now();
-const arg = (name: string, def: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
-};
 
 // ---------------------------------------------------------------- worker (clients)
 async function worker() {

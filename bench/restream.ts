@@ -25,11 +25,8 @@ import { ensureInput, REPO_DIR, startPublisher, type Publisher } from './media.j
 import { cpuCount, measureGroups, readAllStats, treePids } from './proc.js';
 import { killAllSync, sleep, waitUntil } from './spawn.js';
 import { nginxTarget, onairTarget, type Instance } from './targets.js';
+import { arg } from './cli-args.js';
 
-const arg = (name: string, def: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
-};
 const STREAMS = Number(arg('streams', '16'));
 const LEVELS = arg('levels', '0,1,3').split(',').map(Number);
 const WARMUP_S = Number(arg('warmup', '8'));

@@ -7,11 +7,8 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { arg } from './cli-args.js';
 
-const arg = (name: string, def: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
-};
 const COUNT = Number(arg('count', '1000'));
 const RUNS = Number(arg('runs', '3'));
 const parts = [Buffer.alloc(30_000, 1), Buffer.alloc(30_000, 2)];

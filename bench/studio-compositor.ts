@@ -28,12 +28,9 @@ import { freePort, sleep, spawnGroup, type Managed } from './spawn.js';
 import { summarize, reportMd } from './studio-compositor-report.js';
 import { glassToGlass } from './studio-compositor-g2g.js';
 import { countFmp4Samples, quantile } from './studio-compositor-lib.js';
+import { arg } from './cli-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, def: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : def;
-};
 const RUNS = Number(arg('runs', '3'));
 const SECONDS = Number(arg('seconds', '30'));
 const WARMUP = Number(arg('warmup', '5'));

@@ -15,13 +15,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseMaster } from './hls.js';
 import { sleep, spawnGroup } from './spawn.js';
+import { arg } from './cli-args.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
-const arg = (name: string, def: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
-};
 const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
 
 // ------------------------------------------------------------------------------------------ child: one broadcast
