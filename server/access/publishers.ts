@@ -60,12 +60,7 @@ export class PublishAuthorizer {
     const predecessor = claim ? claim.predecessor : undefined;
     let sink;
     try {
-      sink = await streams.open(
-        channel.name,
-        req.remoteAddress,
-        'main',
-        predecessor && { streamIds: predecessor.streamIds, continues: predecessor.continueAt },
-      );
+      sink = await streams.open(channel.name, req.remoteAddress, 'main', predecessor);
     } catch (err) {
       if (!streams.get(channel.name)) await origins?.release(channel.name);
       throw err;

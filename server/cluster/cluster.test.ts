@@ -14,6 +14,7 @@ import {
   api,
   newStreamer,
   publish,
+  republishUntil,
   startServerProcess,
   startTestServer,
   type Publisher,
@@ -206,19 +207,10 @@ describe('cluster: two nodes sharing PostgreSQL and Redis', () => {
       await first.exit;
       const killedAt = Date.now();
       // The encoder comes back through the balancer to another node: B, once C's lease is gone.
-      let second: Publisher | undefined;
-      let reconnectedAt = 0;
-      await waitFor(
-        'B takes carla over',
-        async () => {
-          if (second && second.proc.exitCode === null) return (await get(`${b.base}/hls/carla/index.m3u8`)).text.includes('#EXT-X-STREAM-INF');
-          second = publish(`${b.rtmpBase}/${carla.channel.streamKey}`);
-          reconnectedAt = Date.now();
-          publishers.push(second);
-          return false;
-        },
-        20_000,
-        500,
+      const { startedAt: reconnectedAt } = await republishUntil(
+        `${b.rtmpBase}/${carla.channel.streamKey}`,
+        async () => (await get(`${b.base}/hls/carla/index.m3u8`)).text.includes('#EXT-X-STREAM-INF'),
+        publishers,
       );
       const took = Date.now() - killedAt;
       console.log(`# origin killed: B took the channel over and served it ${took} ms later`);

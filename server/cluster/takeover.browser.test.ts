@@ -11,7 +11,15 @@ import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, startHlsJsSite } from '../test-support/browser.js';
 import { freshPgDatabase } from '../test-support/db.js';
 import { waitFor } from '../test-support/process.js';
-import { newStreamer, publish, startServerProcess, startTestServer, type Publisher, type TestServer } from '../test-support/server.js';
+import {
+  newStreamer,
+  publish,
+  republishUntil,
+  startServerProcess,
+  startTestServer,
+  type Publisher,
+  type TestServer,
+} from '../test-support/server.js';
 
 const REDIS_URL = process.env.ONAIR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -93,19 +101,10 @@ describe('a channel taken over while hls.js plays it', () => {
       c.child.kill('SIGKILL');
       await first.exit;
       // The encoder comes back to A once C's lease is gone (until then A refuses it: C might still be alive).
-      let second: Publisher | undefined;
-      let reconnectedAt = 0;
-      await waitFor(
-        'A takes tove over',
-        async () => {
-          if (second && second.proc.exitCode === null) return a.streams.get('tove')?.state === 'live';
-          second = publish(`${a.rtmpBase}/${tove.channel.streamKey}`);
-          reconnectedAt = Date.now();
-          publishers.push(second);
-          return false;
-        },
-        20_000,
-        500,
+      const { startedAt: reconnectedAt } = await republishUntil(
+        `${a.rtmpBase}/${tove.channel.streamKey}`,
+        () => a.streams.get('tove')?.state === 'live',
+        publishers,
       );
       const onA = a.streams.get('tove')!.streamId;
       // Playing the new stream: a fragment of it buffered, and the picture moving past its start.

@@ -122,7 +122,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     channel: string,
     publisherAddress: string,
     role: 'main' | 'vertical' = 'main',
-    succeeds?: { streamIds: readonly string[]; continues: SequenceContinuation },
+    succeeds?: { streamIds: readonly string[]; continueAt: SequenceContinuation },
   ): Promise<MediaSink> {
     if (this.closed) throw new Error('server is shutting down');
     const key = role === 'vertical' ? verticalKey(channel) : channel;
@@ -145,7 +145,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
         channel,
         this.opts.mediaDir,
         publisherAddress,
-        (dir) => this.makePackager(dir, succeeds?.continues),
+        (dir) => this.makePackager(dir, succeeds?.continueAt),
         this.now(),
         this.opts.media.segmentSeconds,
         role,

@@ -13,7 +13,7 @@ import { loadConfig, type OnairConfig } from '../config.js';
 import { createLogger } from '../log.js';
 import { startOnair, type OnairServer } from '../onair.js';
 import { TEST_PG_URL } from './db.js';
-import { ffmpegPath } from './process.js';
+import { ffmpegPath, waitFor } from './process.js';
 
 /** The Redis key prefix of this test process's servers (ONAIR_CLUSTER). */
 export const TEST_CLUSTER = `onair-test-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -206,6 +206,32 @@ export interface Publisher {
   proc: ChildProcess;
   stderr: () => string;
   exit: Promise<number | null>;
+}
+
+/**
+ * An encoder coming back after its server died: publishes to `url` every 0.5 s (up to 20 s) until `onAir()` says the
+ * channel is live again. The publisher that got through (also pushed to `started`, for cleanup) and when it started.
+ */
+export async function republishUntil(
+  url: string,
+  onAir: () => boolean | Promise<boolean>,
+  started: Publisher[],
+): Promise<{ publisher: Publisher; startedAt: number }> {
+  let publisher: Publisher | undefined;
+  let startedAt = 0;
+  await waitFor(
+    'the encoder back on air',
+    async () => {
+      if (publisher && publisher.proc.exitCode === null) return onAir();
+      publisher = publish(url);
+      startedAt = Date.now();
+      started.push(publisher);
+      return false;
+    },
+    20_000,
+    500,
+  );
+  return { publisher: publisher!, startedAt };
 }
 
 /** A real ffmpeg publishing a test pattern with a tone, 1 s keyframes, in real time (FLV; MPEG-TS for srt://). */
