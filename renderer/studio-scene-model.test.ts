@@ -169,7 +169,7 @@ describe('undo and redo', () => {
 
 describe('versioned JSON', () => {
   test('round trip', () => {
-    const d = firstRunScenes({ screen: true, cameras: [{ deviceId: 'cam1', label: 'USB camera' }] }, ids);
+    const d = firstRunScenes({ screen: true, cameras: [{ deviceId: 'cam1', label: 'USB camera' }], phones: [] }, ids);
     assert.deepEqual(parseScenes(serializeScenes(d)), d);
   });
 
@@ -201,7 +201,7 @@ describe('versioned JSON', () => {
 
 describe('first-run scenes', () => {
   test('screen + camera: camera bottom-right horizontally; vertically camera on top, screen below, nothing stretched', () => {
-    const d = firstRunScenes({ screen: true, cameras: [{ deviceId: 'cam1', label: 'USB camera' }] }, ids);
+    const d = firstRunScenes({ screen: true, cameras: [{ deviceId: 'cam1', label: 'USB camera' }], phones: [] }, ids);
     assert.deepEqual(
       d.scenes.map((s) => s.name),
       ['Screen + camera', 'Camera', 'Be right back'],
@@ -223,10 +223,44 @@ describe('first-run scenes', () => {
   });
 
   test('no camera: the layouts leave it out; be right back still ready', () => {
-    const d = firstRunScenes({ screen: true, cameras: [] }, ids);
+    const d = firstRunScenes({ screen: true, cameras: [], phones: [] }, ids);
     assert.ok(!Object.values(d.sources).some((s) => s.settings.kind === 'camera'));
     assert.equal(d.scenes[2]!.items.horizontal.length, 2);
     assert.deepEqual(coverCrop(1600, 900), { top: 0, bottom: 0, left: 0, right: 0 });
+  });
+});
+
+describe('first-run scenes with a phone', () => {
+  test('a Phone scene: upright in the middle horizontally with the camera in its corner, filling the vertical canvas', () => {
+    const d = firstRunScenes({ screen: true, cameras: [{ deviceId: 'cam1', label: 'USB camera' }], phones: ['R58M123'] }, ids);
+    assert.deepEqual(
+      d.scenes.map((s) => s.name),
+      ['Screen + camera', 'Camera', 'Phone', 'Be right back'],
+    );
+    assert.equal(d.program, d.scenes[0]!.id, 'the screen and camera stay on air first');
+    const kind = (id: string) => d.sources[id]!.settings.kind;
+    const phones = Object.values(d.sources).filter((s) => s.settings.kind === 'phone');
+    assert.deepEqual(
+      phones.map((s) => s.settings),
+      [{ kind: 'phone', serial: 'R58M123' }],
+      'one phone source, however many layers show it',
+    );
+    const [, phoneH, camH] = d.scenes[2]!.items.horizontal;
+    assert.equal(kind(phoneH!.sourceId), 'phone');
+    assert.deepEqual([phoneH!.y, phoneH!.h], [0, 720], 'full height');
+    assert.ok(Math.abs(phoneH!.x + phoneH!.w / 2 - 640) <= 1, `centred: ${JSON.stringify(phoneH)}`);
+    assert.ok(Math.abs(phoneH!.w / phoneH!.h - 9 / 16) < 0.01, `upright: ${JSON.stringify(phoneH)}`);
+    assert.equal(kind(camH!.sourceId), 'camera');
+    const [, phoneV] = d.scenes[2]!.items.vertical;
+    assert.deepEqual([kind(phoneV!.sourceId), phoneV!.x, phoneV!.y, phoneV!.w, phoneV!.h], ['phone', 0, 0, 720, 1280]);
+    assert.deepEqual(phoneV!.crop, { top: 0, bottom: 0, left: 0, right: 0 }, 'a 9:16 picture fills 720x1280 uncut');
+    assert.deepEqual(parseScenes(serializeScenes(d)), d);
+  });
+
+  test('only a phone: its scene goes on air first', () => {
+    const d = firstRunScenes({ screen: false, cameras: [], phones: ['R58M123'] }, ids);
+    assert.equal(d.scenes.find((s) => s.id === d.program)!.name, 'Phone');
+    assert.equal(d.scenes.find((s) => s.name === 'Phone')!.items.horizontal.length, 2, 'no camera in its corner');
   });
 });
 

@@ -1,5 +1,6 @@
-// The scenes a first run starts with, from the devices found: "Screen + camera", "Camera" and "Be right back", each
-// with a horizontal layout and a vertical one (camera on top, screen below). Pure: the devices come in as data.
+// The scenes a first run starts with, from the devices found: "Screen + camera", "Camera", "Phone" when an Android
+// phone is connected, and "Be right back", each with a horizontal layout and a vertical one (camera on top, screen
+// below; the phone's upright screen fills the vertical canvas). Pure: the devices come in as data.
 import { newItem, type ItemPlacement } from './commands.js';
 import { DEFAULT_CANVASES, SCENES_VERSION, type Crop, type Item, type Scene, type ScenesDoc, type Source } from './model.js';
 
@@ -7,10 +8,14 @@ export interface DetectedDevices {
   /** Whether the screen can be captured here (getDisplayMedia exists). */
   screen: boolean;
   cameras: { deviceId: string; label: string }[];
+  /** Android phones ready over USB, by adb serial (main's source list). */
+  phones: string[];
 }
 
 /** Camera and screen pictures are taken as 16:9 until they are open (the compositor then draws what they give). */
 const SOURCE_ASPECT = 16 / 9;
+/** A phone's screen held upright, as screenrecord is asked for it (720x1280). */
+const PHONE_ASPECT = 9 / 16;
 
 /** The crop that fills a w×h box with a 16:9 picture without stretching it (cut evenly off both sides). */
 export function coverCrop(w: number, h: number, aspect = SOURCE_ASPECT): Crop {
@@ -42,21 +47,20 @@ export function firstRunScenes(devices: DetectedDevices, ids: (prefix: string) =
   const screen = devices.screen ? add('Screen', { kind: 'screen' }) : null;
   const cam = devices.cameras[0];
   const camera = cam ? add(cam.label || 'Camera', { kind: 'camera', deviceId: cam.deviceId }) : null;
+  const phoneSerial = devices.phones[0];
+  const phone = phoneSerial === undefined ? null : add('Phone', { kind: 'phone', serial: phoneSerial });
   const brb = add('Be right back', { kind: 'text', text: 'Be right back', color: '#ffffff', size: 72 });
   const item = (sourceId: string, p: ItemPlacement, extra: Partial<Item> = {}) => newItem(ids('item'), sourceId, p, extra);
   const full = (c: typeof H): ItemPlacement => ({ x: 0, y: 0, w: c.width, h: c.height });
   const half = V.height / 2;
+  // Bottom-right, a quarter of the width, 24 px from the edges.
+  const cameraCorner = () => (camera ? [item(camera, { x: H.width - 320 - 24, y: H.height - 180 - 24, w: 320, h: 180 })] : []);
 
   const screenCamera: Scene = {
     id: ids('scene'),
     name: 'Screen + camera',
     items: {
-      horizontal: [
-        item(background, full(H)),
-        ...(screen ? [item(screen, full(H))] : []),
-        // Bottom-right, a quarter of the width, 24 px from the edges.
-        ...(camera ? [item(camera, { x: H.width - 320 - 24, y: H.height - 180 - 24, w: 320, h: 180 })] : []),
-      ],
+      horizontal: [item(background, full(H)), ...(screen ? [item(screen, full(H))] : []), ...cameraCorner()],
       vertical: [
         item(background, full(V)),
         ...(camera ? [item(camera, { x: 0, y: 0, w: V.width, h: half }, { crop: coverCrop(V.width, half) })] : []),
@@ -72,6 +76,18 @@ export function firstRunScenes(devices: DetectedDevices, ids: (prefix: string) =
       vertical: [item(background, full(V)), ...(camera ? [item(camera, full(V), { crop: coverCrop(V.width, V.height) })] : [])],
     },
   };
+  // The phone upright in the middle of the horizontal canvas, full height, the camera in its corner; upright, it
+  // fills the vertical canvas.
+  const phoneScene: Scene | null = phone
+    ? {
+        id: ids('scene'),
+        name: 'Phone',
+        items: {
+          horizontal: [item(background, full(H)), item(phone, fit(0, 0, H.width, H.height, PHONE_ASPECT)), ...cameraCorner()],
+          vertical: [item(background, full(V)), item(phone, full(V), { crop: coverCrop(V.width, V.height, PHONE_ASPECT) })],
+        },
+      }
+    : null;
   const textBox = (c: typeof H): ItemPlacement => ({
     x: Math.round(c.width * 0.1),
     y: Math.round(c.height / 2 - 60),
@@ -83,6 +99,12 @@ export function firstRunScenes(devices: DetectedDevices, ids: (prefix: string) =
     name: 'Be right back',
     items: { horizontal: [item(background, full(H)), item(brb, textBox(H))], vertical: [item(background, full(V)), item(brb, textBox(V))] },
   };
-  const scenes = [screenCamera, cameraOnly, beRightBack];
-  return { version: SCENES_VERSION, canvases: DEFAULT_CANVASES, sources, scenes, program: (screen || camera ? screenCamera : beRightBack).id };
+  const scenes = [screenCamera, cameraOnly, ...(phoneScene ? [phoneScene] : []), beRightBack];
+  return {
+    version: SCENES_VERSION,
+    canvases: DEFAULT_CANVASES,
+    sources,
+    scenes,
+    program: (screen || camera ? screenCamera : (phoneScene ?? beRightBack)).id,
+  };
 }
