@@ -33,7 +33,7 @@ const nodeBuiltins = (message) => wall(message, { names: builtinModules, regexes
 //   electron/state-line.ts    the broadcast state in words (tray and status line)
 //   electron/broadcast/types.ts  the broadcast pipeline's settings, presets and states
 //   electron/media-chunk.ts   the engine's encoded-chunk message, written by the window and read by the sender
-//   electron/phone-feed.ts    a phone layer's feed from main to the window (events, framing)
+//   electron/source-feed.ts   a phone or web page layer's feed from main to the window (events, framing)
 const CONTRACT_FILES = [
   'server/api/types.ts',
   'server/api/outbound.ts',
@@ -47,7 +47,7 @@ const CONTRACT_FILES = [
   'electron/state-line.ts',
   'electron/broadcast/types.ts',
   'electron/media-chunk.ts',
-  'electron/phone-feed.ts',
+  'electron/source-feed.ts',
 ];
 
 const WALLS = {
@@ -82,7 +82,7 @@ const WALLS = {
       names: ['electron'],
       regexes: [
         '(^|/)server/(?!api/(types|outbound|dashboard|moderation|chat|text-rules|tag-rules)\\.js$)',
-        '(^|/)electron/(?!(ipc-contract|control-contract|state-line|media-chunk|phone-feed|broadcast/types)\\.js$)',
+        '(^|/)electron/(?!(ipc-contract|control-contract|state-line|media-chunk|source-feed|broadcast/types)\\.js$)',
       ],
     },
   ),
@@ -100,7 +100,7 @@ const WALLS = {
   // The contracts are bundled into the browser code and loaded by the server and the desktop app alike.
   contracts: wall('Shared contracts (CONTRACT_FILES in eslint.config.js) import only each other: no Node built-ins, no packages, no other modules.', {
     regexes: [
-      '^(?!(\\./(types|outbound|dashboard|moderation|chat|text-rules|tag-rules|ipc-contract|control-contract|state-line|media-chunk|phone-feed|broadcast/types)|(\\.\\./)+server/api/(types|outbound|dashboard|moderation|chat|text-rules|tag-rules))\\.js$)',
+      '^(?!(\\./(types|outbound|dashboard|moderation|chat|text-rules|tag-rules|ipc-contract|control-contract|state-line|media-chunk|source-feed|broadcast/types)|(\\.\\./)+server/api/(types|outbound|dashboard|moderation|chat|text-rules|tag-rules))\\.js$)',
     ],
   }),
 };

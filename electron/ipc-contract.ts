@@ -4,6 +4,7 @@
 // serves the same contract over HTTP. Plain data and pure functions only: no Node, no Electron, no DOM.
 import type { BroadcastHealth, BroadcastState, DestinationStatus, MicrophoneApi, PictureInPicture, SourceSpec } from './broadcast/types.js';
 import { MICROPHONE_APIS, PRESETS } from './broadcast/types.js';
+import type { FeedRequest } from './source-feed.js';
 import type { DestinationStatus as ApiDestinationStatus } from '../server/api/outbound.js';
 
 export type { BroadcastHealth, BroadcastState, DestinationStatus, MicrophoneApi, PictureInPicture, SourceSpec };
@@ -305,11 +306,11 @@ export interface OnairApi {
    */
   openMediaPort?(): void;
   /**
-   * Desktop app only: a phone layer's feed (electron/phone-feed.ts). As openMediaPort, but main sends on the port:
-   * the window gets the page's end as a `message` event whose data is `PHONE_PORT_MESSAGE:nonce`. The dev bridge
-   * has none: the page reads PHONE_FEED_PATH.
+   * Desktop app only: a phone or web page layer's feed (electron/source-feed.ts). As openMediaPort, but main sends
+   * on the port: the window gets the page's end as a `message` event whose data is `FEED_PORT_MESSAGE:nonce`. The
+   * dev bridge has none: the page reads SOURCE_FEED_PATH.
    */
-  openPhonePort?(serial: string, nonce: string): void;
+  openFeedPort?(request: FeedRequest, nonce: string): void;
 }
 
 /** The ipc channel (after IPC_PREFIX) on which the preload hands main its end of the media port. */

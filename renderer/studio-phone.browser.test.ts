@@ -5,9 +5,10 @@
 // bridge's origin; there the engine (bundled from source) decodes them with WebCodecs and composites the phone layer.
 // The canvas is read back: the colour where the layer is, the background elsewhere; after the first recording ends
 // (as screenrecord does at its time limit) the next one, another colour at another size (a new SPS), replaces it.
-// A phone that is not allowed, a serial not connected and adb missing are said in plain words.
+// A phone that is not allowed, a serial not connected and adb missing are said in plain words. And the built Studio's
+// first run, with the phone connected, makes a "Phone" scene that shows it.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,9 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
-import { harnessPage, launchChromium } from '../server/test-support/browser.js';
+import { SCENES_FILE } from '../electron/main/core/scenes-file.js';
+import { builtApp, harnessPage, launchChromium, newTestPage } from '../server/test-support/browser.js';
+import type { ScenesDoc } from './studio/engine/scene/model.js';
 
 const ENGINE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'studio', 'engine');
 
@@ -45,12 +48,12 @@ import { Compositor } from './compositor/compositor.js';
 import { newItem } from './scene/commands.js';
 import { DEFAULT_CANVASES } from './scene/model.js';
 import { browserSources } from './sources/open.js';
-import { phoneFeedOpener } from './sources/phone-feed.js';
+import { sourceFeedOpener } from './sources/source-feed.js';
 import { SourceRegistry } from './sources/registry.js';
 
 let compositor, registry;
 window.openPhone = (serial) => {
-  registry = new SourceRegistry(browserSources({ chatLines: () => [], screenPickerNeedsClick: true, openPhone: phoneFeedOpener(undefined) }));
+  registry = new SourceRegistry(browserSources({ chatLines: () => [], screenPickerNeedsClick: true, openFeed: sourceFeedOpener(undefined) }));
   compositor = new Compositor({ sources: registry, clock: sessionClock() });
   compositor.setDoc({
     version: 1,
@@ -98,7 +101,7 @@ describe('a phone over USB as a layer, in Chromium', { timeout: 240_000 }, () =>
   const bridge = async (adb?: string) => {
     const b = await startDevBridge({
       ffmpegPath: 'ffmpeg',
-      phone: adb ? { adb } : undefined,
+      feeds: adb ? { phone: { adb } } : undefined,
       frontend: async () => ({
         handle: (req: IncomingMessage, res: ServerResponse) => harness(req, res),
         ownsUpgrade: () => false,
@@ -190,5 +193,55 @@ describe('a phone over USB as a layer, in Chromium', { timeout: 240_000 }, () =>
     assert.ok(l.phone.other > 0.9 * 160 * 90, JSON.stringify(l));
     await page.close();
     assert.deepEqual(errors, []);
+  });
+
+  test('a first run with a phone connected makes a Phone scene that shows it, on both canvases', async () => {
+    const dist = builtApp('studio', Boolean(process.env.ONAIR_REBUILD_STUDIO));
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'onair-phone-first-run-'));
+    try {
+      const b = await startDevBridge({ staticDir: dist, ffmpegPath: 'ffmpeg', dataDir });
+      bridges.push(b);
+      const errors: string[] = [];
+      const page = await newTestPage(browser, { viewport: { width: 1440, height: 1000 }, stepMs: 20_000, errors });
+      await page.goto(b.url);
+      await page.getByRole('tab', { name: 'Custom RTMP' }).click();
+      await page.getByLabel('RTMP server URL').fill('rtmp://127.0.0.1:1935/live');
+      await page.getByLabel('Stream key').fill('phone-first-run-key');
+      await page.getByRole('button', { name: 'Use this server' }).click();
+      const scenes = page.getByRole('region', { name: 'Scenes' });
+      await scenes.getByRole('button', { name: 'Be right back' }).waitFor();
+      assert.deepEqual(await scenes.locator('[data-scene]').allTextContents(), ['Screen + camera · on air', 'Camera', 'Phone', 'Be right back']);
+      await page.locator('[data-testid="scene-editor"][data-saved="saved"]').waitFor();
+      const doc = JSON.parse(readFileSync(path.join(dataDir, SCENES_FILE), 'utf8')) as ScenesDoc;
+      const phone = Object.values(doc.sources).filter((x) => x.settings.kind === 'phone');
+      assert.deepEqual(
+        phone.map((x) => x.settings),
+        [{ kind: 'phone', serial: 'FAKE123' }],
+        'the phone adb lists as ready, not the one that has not allowed this computer',
+      );
+
+      await scenes.getByRole('button', { name: 'Phone' }).click();
+      await page.getByRole('button', { name: 'Cut', exact: true }).click();
+      const phoneScene = doc.scenes.find((x) => x.name === 'Phone')!;
+      await page.locator(`[data-testid="canvas-horizontal"][data-program="${phoneScene.id}"]`).waitFor({ state: 'attached' });
+      // The fake phone paints red, then green (the next recording): either, in the middle of each canvas.
+      const phoneColour = (canvas: string, x: number, y: number) =>
+        page.waitForFunction(
+          ([c, x, y]) => {
+            const el = document.querySelector<HTMLCanvasElement>(`[data-testid="canvas-${c}"]`);
+            const d = el?.getContext('2d')?.getImageData(Number(x), Number(y), 1, 1).data;
+            return !!d && ((d[0]! > 200 && d[1]! < 60) || (d[1]! > 200 && d[0]! < 60)) && d[2]! < 60;
+          },
+          [canvas, x, y] as const,
+          { timeout: 30_000 },
+        );
+      await phoneColour('horizontal', 640, 360);
+      await page.getByRole('tab', { name: 'Vertical' }).click();
+      await phoneColour('vertical', 360, 640);
+      assert.deepEqual(errors, []);
+      await page.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

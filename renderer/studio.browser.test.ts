@@ -364,9 +364,31 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
       assert.equal((await obs.call('GetSceneItemList', { sceneName: 'Intro' })).sceneItems[0].sceneItemEnabled, false);
       assert.ok((await obs.call('GetInputList')).inputs.some((i) => i.inputName === 'Red'));
       await assert.rejects(
-        obs.call('CreateInput', { sceneName: 'Intro', inputName: 'X', inputKind: 'browser_source' }),
+        obs.call('CreateInput', { sceneName: 'Intro', inputName: 'X', inputKind: 'vlc_source' }),
         (e: { code?: number }) => e.code === 605,
       );
+      // OBS's browser source: a web page layer. Without an http(s) url it is refused naming the field.
+      await assert.rejects(
+        obs.call('CreateInput', { sceneName: 'Intro', inputName: 'X', inputKind: 'browser_source', inputSettings: { url: 'file:///etc/passwd' } }),
+        (e: { code?: number; message?: string }) => e.code === 400 && /`url`, an http or https address/.test(e.message ?? ''),
+      );
+      await obs.call('CreateInput', {
+        sceneName: 'Intro',
+        inputName: 'Page',
+        inputKind: 'browser_source',
+        inputSettings: { url: 'http://127.0.0.1:9/overlay.html' },
+      });
+      assert.deepEqual(await obs.call('GetInputSettings', { inputName: 'Page' }), {
+        inputKind: 'browser_source',
+        inputSettings: { url: 'http://127.0.0.1:9/overlay.html', width: 800, height: 600 },
+      });
+      await obs.call('SetInputSettings', { inputName: 'Page', inputSettings: { width: 1280, height: 720 } });
+      assert.deepEqual((await obs.call('GetInputSettings', { inputName: 'Page' })).inputSettings, {
+        url: 'http://127.0.0.1:9/overlay.html',
+        width: 1280,
+        height: 720,
+      });
+      await obs.call('RemoveInput', { inputName: 'Page' });
       await obs.call('RemoveScene', { sceneName: 'Intro' });
       await obs.call('RemoveInput', { inputName: 'Red' });
       assert.ok(!(await obs.call('GetInputList')).inputs.some((i) => i.inputName === 'Red'));

@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { validateRequest, type BroadcastMode, type ControlInfo } from '../ipc-contract.js';
 import type { PipelineLogger } from '../main/core/pipeline.js';
 import { startDevBridge, type DevBridge } from './server.js';
+import { cdpWebPages } from './web-pages.js';
 
 /** A failure the user can act on, said in words (the command prints the message as it is). */
 export class HeadlessError extends Error {}
@@ -64,8 +65,16 @@ export async function startHeadlessStudio(o: HeadlessOptions): Promise<HeadlessS
   } catch (err) {
     throw new HeadlessError(`The data folder ${o.dataDir} cannot be made: ${(err as Error).message}`);
   }
-  const bridge = await startDevBridge({ staticDir: o.staticDir, ffmpegPath: o.ffmpegPath, dataDir: o.dataDir, logger: o.logger });
   let browser: Browser | null = null;
+  // Web page layers render in this Chromium too, each in a context of its own.
+  const webBrowser = () => (browser ? Promise.resolve(browser) : Promise.reject(new Error('the Studio is still starting')));
+  const bridge = await startDevBridge({
+    staticDir: o.staticDir,
+    ffmpegPath: o.ffmpegPath,
+    dataDir: o.dataDir,
+    logger: o.logger,
+    feeds: { webPages: cdpWebPages(webBrowser) },
+  });
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {

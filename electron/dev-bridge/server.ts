@@ -5,8 +5,8 @@
 //   GET  /bridge/events             Server-Sent Events: `event: <name>` + JSON payload
 //   /bridge/media                   WebSocket: the engine mode's encoded chunks, binary messages (media-chunk.ts),
 //                                   as the desktop app's MessagePort carries them
-//   GET  /bridge/phone?serial=…     a phone layer's feed (phone-feed.ts): one streamed response of framed messages
-//                                   for as long as the page reads it, as the desktop app's phone port carries them
+//   GET  /bridge/feed?request=…     a phone or web page layer's feed (source-feed.ts): one streamed response of framed
+//                                   messages for as long as the page reads it, as the desktop app's feed port carries them
 //   /socket.io/*                    proxied (HTTP and WebSocket) to the signed-in Onair server with the bearer
 //                                   token added, as Electron's main adds it with session.webRequest
 //   anything else                   the Studio UI: vite's dev server in middleware mode (`frontend`, what
@@ -25,8 +25,8 @@ import { SecretStore } from '../main/core/secret-store.js';
 import { SCENES_FILE } from '../main/core/scenes-file.js';
 import { StudioCore } from '../main/core/studio-core.js';
 import { acceptMediaSocket } from './media-socket.js';
-import { encodePhoneFrame, isPhoneSerial, PHONE_FEED_PATH } from '../phone-feed.js';
-import type { PhoneFeedOptions } from '../main/core/phone-feed.js';
+import { encodeFeedFrame, isFeedRequest, SOURCE_FEED_PATH } from '../source-feed.js';
+import type { SourceFeedsOptions } from '../main/core/source-feeds.js';
 
 /** What serves the Studio UI in development: vite's middlewares, on the bridge's own HTTP server. */
 export interface DevFrontend {
@@ -51,12 +51,12 @@ export interface DevBridgeOptions {
    * this bridge alone (`npm run dev:studio` gives a fixed one, so scenes survive a restart).
    */
   dataDir?: string;
-  /** The phone layers' adb and screenrecord restart interval (tests). */
-  phone?: PhoneFeedOptions;
+  /** The phone layers' adb and screenrecord restart interval (tests); where web page layers are rendered. */
+  feeds?: SourceFeedsOptions;
 }
 
-/** A phone feed's response holding more than this unsent: pictures wait for the next keyframe (phone-feed.ts). */
-const PHONE_BACKLOG = 4 * 1024 * 1024;
+/** A feed's response holding more than this unsent: a phone's pictures wait for the next keyframe, a page's are dropped. */
+const FEED_BACKLOG = 4 * 1024 * 1024;
 
 export interface DevBridge {
   url: string;
@@ -87,7 +87,7 @@ export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
     logger: o.logger,
     chatBaseUrl: () => '', // same origin: /socket.io is proxied below
     scenesFile: path.join(o.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'onair-studio-bridge-')), SCENES_FILE),
-    phone: o.phone,
+    feeds: o.feeds,
     emit<E extends EventName>(event: E, payload: EventMap[E]) {
       const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
       for (const c of clients) c.write(frame);
@@ -136,17 +136,22 @@ export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       return void res.end(JSON.stringify(result));
     }
-    if (url.pathname === PHONE_FEED_PATH) {
-      // The custom header, as for invoke: another site cannot start adb on this machine with a plain GET.
-      const serial = url.searchParams.get('serial') ?? '';
+    if (url.pathname === SOURCE_FEED_PATH) {
+      // The custom header, as for invoke: another site cannot start adb or open pages on this machine with a plain GET.
       if (req.method !== 'GET' || req.headers['x-onair-bridge'] !== '1') return void res.writeHead(403).end();
-      if (!isPhoneSerial(serial)) return void res.writeHead(400).end();
+      let request: unknown;
+      try {
+        request = JSON.parse(url.searchParams.get('request') ?? '');
+      } catch {
+        request = null;
+      }
+      if (!isFeedRequest(request)) return void res.writeHead(400).end();
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
       res.flushHeaders();
-      const feed = core.openPhone(serial, (m) => {
+      const feed = core.openFeed(request, (m) => {
         if (res.destroyed) return false;
-        res.write(encodePhoneFrame(m));
-        return res.writableLength < PHONE_BACKLOG;
+        res.write(encodeFeedFrame(m));
+        return res.writableLength < FEED_BACKLOG;
       });
       res.on('close', () => feed.close());
       return;

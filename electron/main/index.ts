@@ -33,7 +33,7 @@ import {
   type EventName,
   type InvokeChannel,
 } from '../ipc-contract.js';
-import { isPhoneSerial, PHONE_PORT_CHANNEL } from '../phone-feed.js';
+import { FEED_PORT_CHANNEL, isFeedRequest } from '../source-feed.js';
 import { desktopAudioFeatures, displayMediaAudio, mediaPermissionAllowed } from './core/media-capture.js';
 import { defaultPipeline } from './core/pipeline.js';
 import { SCENES_FILE } from './core/scenes-file.js';
@@ -44,6 +44,7 @@ import { parseStoredVertical } from './core/vertical-destination.js';
 import { APP_HOST, APP_SCHEME, isAppPage } from './core/app-origin.js';
 import { StudioCore } from './core/studio-core.js';
 import { keepAwake } from './keep-awake.js';
+import { offscreenWebPages } from './web-pages.js';
 import { stateLine } from '../state-line.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/electron
@@ -171,6 +172,7 @@ if (!app.requestSingleInstanceLock()) {
       emit,
       chatBaseUrl: (serverUrl) => serverUrl,
       scenesFile: path.join(app.getPath('userData'), SCENES_FILE),
+      feeds: { webPages: offscreenWebPages },
       hostSources: async () => {
         const displays = screen.getAllDisplays().map((d, index) => ({ index, label: `Display ${index + 1} (${d.size.width}×${d.size.height})` }));
         const windows = (await desktopCapturer.getSources({ types: ['window'], thumbnailSize: { width: 0, height: 0 } })).map((s) => ({
@@ -242,12 +244,12 @@ if (!app.requestSingleInstanceLock()) {
       port.start();
     });
 
-    // A phone layer's feed: main records the phone (adb) and sends on the port until the window closes it.
-    ipcMain.on(IPC_PREFIX + PHONE_PORT_CHANNEL, (e, request: unknown) => {
+    // A phone or web page layer's feed: main records the phone (adb) or renders the page offscreen and sends on the
+    // port until the window closes it.
+    ipcMain.on(IPC_PREFIX + FEED_PORT_CHANNEL, (e, request: unknown) => {
       const port = e.ports[0];
-      const serial = (request as { serial?: unknown } | null)?.serial;
-      if (!port || !senderOk(e) || !isPhoneSerial(serial)) return port?.close();
-      const feed = core.openPhone(serial, (m) => port.postMessage(m));
+      if (!port || !senderOk(e) || !isFeedRequest(request)) return port?.close();
+      const feed = core.openFeed(request, (m) => port.postMessage(m));
       port.on('close', () => feed.close());
       port.start();
     });

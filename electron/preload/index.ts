@@ -13,7 +13,7 @@ import {
   type IpcResult,
   type OnairApi,
 } from '../ipc-contract.js';
-import { PHONE_PORT_CHANNEL, PHONE_PORT_MESSAGE } from '../phone-feed.js';
+import { FEED_PORT_CHANNEL, FEED_PORT_MESSAGE } from '../source-feed.js';
 
 const api: OnairApi = {
   invoke(channel, request) {
@@ -37,11 +37,11 @@ const api: OnairApi = {
     ipcRenderer.postMessage(IPC_PREFIX + MEDIA_PORT_CHANNEL, null, [port1]);
     window.postMessage(MEDIA_PORT_MESSAGE, window.location.origin, [port2]);
   },
-  // A phone layer's feed: main records the phone and sends on port1; the page reads port2.
-  openPhonePort(serial, nonce) {
+  // A phone or web page layer's feed: main sends on port1; the page reads port2. Main checks the request.
+  openFeedPort(request, nonce) {
     const { port1, port2 } = new MessageChannel();
-    ipcRenderer.postMessage(IPC_PREFIX + PHONE_PORT_CHANNEL, { serial: String(serial) }, [port1]);
-    window.postMessage(`${PHONE_PORT_MESSAGE}:${String(nonce)}`, window.location.origin, [port2]);
+    ipcRenderer.postMessage(IPC_PREFIX + FEED_PORT_CHANNEL, JSON.parse(JSON.stringify(request)) as unknown, [port1]);
+    window.postMessage(`${FEED_PORT_MESSAGE}:${String(nonce)}`, window.location.origin, [port2]);
   },
 };
 

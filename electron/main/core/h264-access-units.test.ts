@@ -1,12 +1,12 @@
 // The phone layer's H.264 framing (h264-access-units.ts) on real encoder output: ffmpeg's libx264 writing raw Annex B
-// as screenrecord does, fed in pieces of every size; plus the dev bridge's framing of the feed (electron/phone-feed.ts)
+// as screenrecord does, fed in pieces of every size; plus the dev bridge's framing of the feed (electron/source-feed.ts)
 // and adb's errors in plain words (android.ts).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { adbProblem } from '../../broadcast/android.js';
 import { decodeMediaChunk, encodeMediaChunk } from '../../media-chunk.js';
-import { encodePhoneFrame, PhoneFrameReader, type PhoneFeedMessage } from '../../phone-feed.js';
+import { encodeFeedFrame, FeedFrameReader, type FeedMessage } from '../../source-feed.js';
 import { AccessUnits, type AccessUnitOut } from './h264-access-units.js';
 
 /** `frames` pictures of a moving test pattern, a keyframe every `gop`, as raw H.264 (Annex B). */
@@ -115,16 +115,16 @@ describe("the phone feed's framing (dev bridge)", () => {
     const chunk = new Uint8Array(
       encodeMediaChunk({ kind: 'video-key', timestampUs: 1234, compositionUs: 0, data: new Uint8Array([0, 0, 0, 1, 0x65]) }),
     );
-    const sent: PhoneFeedMessage[] = [
+    const sent: FeedMessage[] = [
       { type: 'state', state: 'starting' },
       { type: 'video', codec: 'avc1.42c01f', width: 720, height: 1280 },
       chunk,
       { type: 'state', state: 'failed', reason: 'No Android phone is connected.' },
     ];
-    const bytes = Buffer.concat(sent.map((m) => encodePhoneFrame(m)));
+    const bytes = Buffer.concat(sent.map((m) => encodeFeedFrame(m)));
     for (const size of [1, 3, 7, bytes.length]) {
-      const r = new PhoneFrameReader();
-      const got: PhoneFeedMessage[] = [];
+      const r = new FeedFrameReader();
+      const got: FeedMessage[] = [];
       for (let p = 0; p < bytes.length; p += size) got.push(...r.push(bytes.subarray(p, p + size)));
       assert.equal(got.length, 4);
       assert.deepEqual(got[0], sent[0]);
@@ -136,8 +136,8 @@ describe("the phone feed's framing (dev bridge)", () => {
   });
 
   test('a stream that is not one is refused', () => {
-    assert.throws(() => new PhoneFrameReader().push(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0])));
-    assert.throws(() => new PhoneFrameReader().push(encodePhoneFrame({ type: 'state', state: 'nope' } as never)));
+    assert.throws(() => new FeedFrameReader().push(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0])));
+    assert.throws(() => new FeedFrameReader().push(encodeFeedFrame({ type: 'state', state: 'nope' } as never)));
   });
 });
 

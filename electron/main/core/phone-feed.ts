@@ -1,11 +1,12 @@
 // The phone layer's source in main: adb screenrecord for one phone (the broadcast pipeline's AndroidFeeder: same
 // arguments, same restart before the 3-minute limit), its H.264 cut into access units (h264-access-units.ts) and
-// sent to the window as media chunks and state events (electron/phone-feed.ts). The window decodes and draws it
+// sent to the window as media chunks and state events (electron/source-feed.ts). The window decodes and draws it
 // (renderer/studio/engine/sources/phone.ts). One feed per open phone layer source; closing it stops adb.
 import { Writable } from 'node:stream';
 import { AndroidFeeder } from '../../broadcast/android.js';
 import { encodeMediaChunk } from '../../media-chunk.js';
-import type { PhoneFeedMessage, PhoneState } from '../../phone-feed.js';
+import type { FeedMessage, FeedState } from '../../source-feed.js';
+import type { FeedHandle } from './source-feeds.js';
 import { AccessUnits, type AccessUnitOut } from './h264-access-units.js';
 
 /**
@@ -22,24 +23,20 @@ export interface PhoneFeedOptions {
   restartMs?: number;
 }
 
-export interface PhoneFeedHandle {
-  close(): void;
-}
-
 /**
  * Starts adb for `serial` ('' for the one phone connected) and sends what it records. `send` returns false when its
  * channel is backed up: pictures are then dropped up to the next keyframe (a dropped picture would break the ones
  * that refer to it), never a configuration.
  */
-export function openPhoneFeed(serial: string, send: (m: PhoneFeedMessage) => boolean | void, o: PhoneFeedOptions = {}): PhoneFeedHandle {
+export function openPhoneFeed(serial: string, send: (m: FeedMessage) => boolean | void, o: PhoneFeedOptions = {}): FeedHandle {
   const units = new AccessUnits();
   const t0 = performance.now();
-  let state: PhoneState | null = null;
+  let state: FeedState | null = null;
   let closed = false;
   let skipToKey = false;
   let flushTimer: NodeJS.Timeout | undefined;
 
-  const setState = (s: PhoneState, reason?: string) => {
+  const setState = (s: FeedState, reason?: string) => {
     if (closed || state === 'failed' || (state === s && !reason)) return;
     state = s;
     send({ type: 'state', state: s, ...(reason ? { reason } : {}) });

@@ -25,8 +25,8 @@ import { listSources, snapshot, SourceError, type HostSources } from './sources.
 import { studioInvite } from './studio-invite.js';
 import { broadcastSettings, engineSenderSettings } from './studio-broadcast.js';
 import { liveMetrics, monitorSource, phoneSetup, serverView } from './studio-channel.js';
-import type { PhoneFeedMessage } from '../../phone-feed.js';
-import { openPhoneFeed, type PhoneFeedHandle, type PhoneFeedOptions } from './phone-feed.js';
+import type { FeedRequest } from '../../source-feed.js';
+import { SourceFeeds, type FeedHandle, type FeedSend, type SourceFeedsOptions } from './source-feeds.js';
 import { StudioLive } from './studio-live.js';
 
 export class StudioError extends Error {
@@ -60,8 +60,8 @@ export interface StudioCoreOptions {
   fetch?: typeof fetch;
   /** Where the scenes are kept (a JSON file in the app's data folder); without it they are not saved. */
   scenesFile?: string;
-  /** The phone layers' adb (default `adb` on the PATH) and screenrecord restart interval. */
-  phone?: PhoneFeedOptions;
+  /** The phone layers' adb and screenrecord restart interval, and where web page layers are rendered. */
+  feeds?: SourceFeedsOptions;
 }
 
 type Handlers = { [C in InvokeChannel]: (req: InvokeRequest<C>) => Promise<InvokeReply<C>> };
@@ -86,6 +86,7 @@ export class StudioCore {
   constructor(private readonly o: StudioCoreOptions) {
     this.log = o.logger ?? noopLogger;
     this.scenes = o.scenesFile ? new ScenesFile(o.scenesFile) : null;
+    this.feeds = new SourceFeeds(o.feeds ?? {});
     this.destinations = new StudioDestinations(o.destinationStore ?? new SecretStore(null, null, parseStoredDestinations));
     this.verticalDestination = new StudioVerticalDestination(o.verticalStore ?? new SecretStore(null, null, parseStoredVertical));
     this.live = new StudioLive({ emit: o.emit, onState: (s, active) => this.control.broadcastState(s, active) });
@@ -158,28 +159,20 @@ export class StudioCore {
     this.live.engineChunk(message);
   }
 
-  /** The phone layers' feeds open now (each window's layer source holds one). */
-  private readonly phones = new Set<PhoneFeedHandle>();
+  /** The feeds open now (phones, web pages), each held by a layer source in a window. */
+  private readonly feeds: SourceFeeds;
 
   /**
-   * Starts recording a phone's screen for a phone layer (electron/phone-feed.ts says what `send` gets); the window's
-   * channel closing closes it. Serial checked by the caller (isPhoneSerial).
+   * Opens what a layer's source needs from main (electron/source-feed.ts says what `send` gets); the window's channel
+   * closing closes it. Request checked by the caller (isFeedRequest).
    */
-  openPhone(serial: string, send: (m: PhoneFeedMessage) => boolean | void): PhoneFeedHandle {
-    const feed = openPhoneFeed(serial, send, this.o.phone);
-    this.phones.add(feed);
-    return {
-      close: () => {
-        feed.close();
-        this.phones.delete(feed);
-      },
-    };
+  openFeed(req: FeedRequest, send: FeedSend): FeedHandle {
+    return this.feeds.start(req, send);
   }
 
-  /** Stops a running broadcast, the phone feeds and the control server (app quit, bridge close). */
+  /** Stops a running broadcast, the layers' feeds and the control server (app quit, bridge close). */
   async dispose(): Promise<void> {
-    for (const f of this.phones) f.close();
-    this.phones.clear();
+    this.feeds.closeAll();
     await this.control.close();
     await this.live.dispose();
   }

@@ -2,11 +2,11 @@
 // uses (so undo, saving and the compositor see every change). OBS's names: scenes and inputs by name or uuid (our
 // ids), scene items by an integer id (ours are strings: numbered in this window as tools first see them), input
 // kinds as OBS names them (`color_source_v3` with `color` as 0xAABBGGRR, `image_source` with `file`, `text_ft2_source_v2`
-// with `text`, each system's camera and screen capture; OBS has no Android kind, so ours is `onair_android_screen` with
-// `serial`). Layers are addressed on the horizontal canvas, which is what
+// with `text`, `browser_source` with `url`, `width` and `height`, each system's camera and screen capture; OBS has no
+// Android kind, so ours is `onair_android_screen` with `serial`). Layers are addressed on the horizontal canvas, which is what
 // OBS's tools know; Onair's vertical canvas has vendor requests of its own.
 import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
-import { isPhoneSerial } from '../../../electron/phone-feed.js';
+import { isPhoneSerial, isWebPageSize, isWebPageUrl, WEB_PAGE_SIZE } from '../../../electron/source-feed.js';
 import { newItem } from '../engine/scene/commands.js';
 import { canvasOf, newId, type Scene, type ScenesDoc, type Source, type SourceSettings } from '../engine/scene/model.js';
 import type { ControlAnswer } from './control.js';
@@ -22,6 +22,9 @@ const CAMERA_KIND = { windows: 'dshow_input', macos: 'av_capture_input_v2', linu
 /** An Android phone's screen over USB (adb screenrecord): OBS has no such kind, so the name is ours. */
 const PHONE_KIND = 'onair_android_screen';
 const SCREEN_KIND = { windows: 'monitor_capture', macos: 'screen_capture', linux: 'xshm_input' } as const;
+const WEB_KIND = 'browser_source';
+/** OBS's browser source size when none is given. */
+const WEB_DEFAULT = { width: 800, height: 600 } as const;
 
 /** 0xAABBGGRR (OBS) <-> CSS colour. */
 export function obsColorToCss(n: number): string {
@@ -56,6 +59,8 @@ function obsKind(s: SourceSettings): string {
       return 'onair_chat_source';
     case 'phone':
       return PHONE_KIND;
+    case 'web':
+      return WEB_KIND;
   }
 }
 
@@ -73,13 +78,16 @@ function obsSettings(s: SourceSettings): Record<string, unknown> {
       return { lines: s.lines };
     case 'phone':
       return { serial: s.serial };
+    case 'web':
+      return { url: s.url, width: s.width, height: s.height };
     default:
       return {};
   }
 }
 
-/** Our settings for an OBS input kind and its settings (over `base` when changing), or a refusal in words. */
-function fromObs(kind: string, settings: Record<string, unknown>, base?: SourceSettings): SourceSettings | string {
+/** Our settings for an OBS input kind and its settings (over `base` when changing), or the refusal to answer. */
+function fromObs(kind: string, settings: Record<string, unknown>, base?: SourceSettings): SourceSettings | ControlAnswer {
+  const badField = (comment: string) => fail(RequestStatus.InvalidRequestField, comment);
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   if (kind === 'color_source_v3' || kind === 'color_source') {
@@ -88,7 +96,7 @@ function fromObs(kind: string, settings: Record<string, unknown>, base?: SourceS
   }
   if (kind === 'image_source') {
     const file = str(settings.file) ?? (base?.kind === 'image' ? base.url : undefined);
-    if (!file) return 'An image input needs `file` (an image URL).';
+    if (!file) return badField('An image input needs `file` (an image URL).');
     return { kind: 'image', url: file };
   }
   if (/^text_(ft2_source|gdiplus)/.test(kind)) {
@@ -113,9 +121,22 @@ function fromObs(kind: string, settings: Record<string, unknown>, base?: SourceS
     const serial = settings.serial === undefined ? (base?.kind === 'phone' ? base.serial : '') : settings.serial;
     return isPhoneSerial(serial)
       ? { kind: 'phone', serial }
-      : 'serial must be an adb serial (as `adb devices` lists it), or empty for the one phone connected.';
+      : badField('serial must be an adb serial (as `adb devices` lists it), or empty for the one phone connected.');
   }
-  return `Input kind ${kind} is not one the Studio has (color_source_v3, image_source, text_ft2_source_v2, ${CAMERA_KIND[os()]}, ${SCREEN_KIND[os()]}, ${PHONE_KIND}).`;
+  if (kind === WEB_KIND) {
+    const b = base?.kind === 'web' ? base : { url: undefined, ...WEB_DEFAULT };
+    const url = settings.url ?? b.url;
+    const width = settings.width ?? b.width;
+    const height = settings.height ?? b.height;
+    if (!isWebPageUrl(url)) return badField('A browser input needs `url`, an http or https address.');
+    if (!isWebPageSize(width) || !isWebPageSize(height))
+      return badField(`width and height must be whole numbers of pixels from ${WEB_PAGE_SIZE.min} to ${WEB_PAGE_SIZE.max}.`);
+    return { kind: 'web', url, width, height };
+  }
+  return fail(
+    RequestStatus.InvalidInputKind,
+    `Input kind ${kind} is not one the Studio has (color_source_v3, image_source, text_ft2_source_v2, ${WEB_KIND}, ${CAMERA_KIND[os()]}, ${SCREEN_KIND[os()]}, ${PHONE_KIND}).`,
+  );
 }
 
 /** Scene item ids as tools see them: integers, stable for the window's life. */
@@ -225,7 +246,7 @@ export function answerScenesRequest(type: string, data: Record<string, unknown>)
       if (Object.values(doc.sources).some((x) => x.name === data.inputName))
         return fail(RequestStatus.ResourceAlreadyExists, 'An input by that name exists.');
       const settings = fromObs(data.inputKind, (data.inputSettings as Record<string, unknown>) ?? {});
-      if (typeof settings === 'string') return fail(RequestStatus.InvalidInputKind, settings);
+      if (isAnswer(settings)) return settings;
       const sourceId = newId('source');
       const itemId = newId('item');
       const c = canvasOf(doc, 'horizontal');
@@ -256,7 +277,7 @@ export function answerScenesRequest(type: string, data: Record<string, unknown>)
       if (typeof data.inputSettings !== 'object' || data.inputSettings === null)
         return fail(RequestStatus.MissingRequestField, '`inputSettings` is required.');
       const next = fromObs(obsKind(src.settings), data.inputSettings as Record<string, unknown>, src.settings);
-      if (typeof next === 'string') return fail(RequestStatus.InvalidRequestField, next);
+      if (isAnswer(next)) return next;
       return run({ type: 'updateSource', sourceId: src.id, settings: next }) ?? ok();
     }
   }

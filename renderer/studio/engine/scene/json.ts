@@ -1,6 +1,6 @@
 // Scenes on disk: versioned JSON. `parseScenes` checks every field and says in plain words what is wrong; a file
 // from a newer Studio is refused (never half-read), an older version goes through MIGRATIONS up to SCENES_VERSION.
-import { isPhoneSerial } from '../../../../electron/phone-feed.js';
+import { isPhoneSerial, isWebPageSize, isWebPageUrl } from '../../../../electron/source-feed.js';
 import type { CanvasSpec } from '../types.js';
 import { checkCrop, SceneError } from './commands.js';
 import {
@@ -84,6 +84,8 @@ function checkSettings(v: unknown, where: string): SourceSettings {
         return Number.isInteger(v.lines) && (v.lines as number) >= 1 && (v.lines as number) <= 50;
       case 'phone':
         return isPhoneSerial(v.serial);
+      case 'web':
+        return isWebPageUrl(v.url) && isWebPageSize(v.width) && isWebPageSize(v.height);
       default:
         return false;
     }

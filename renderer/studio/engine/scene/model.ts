@@ -16,10 +16,12 @@ export type SourceSettings =
   /** The channel's recent chat lines, drawn as an overlay. */
   | { kind: 'chat'; lines: number }
   /** An Android phone's screen over USB (adb): its serial as adb lists it, '' for the one phone connected. */
-  | { kind: 'phone'; serial: string };
+  | { kind: 'phone'; serial: string }
+  /** A web page (http or https) rendered offscreen at width x height CSS pixels, as OBS's browser source. */
+  | { kind: 'web'; url: string; width: number; height: number };
 
 export type SourceKind = SourceSettings['kind'];
-export const SOURCE_KINDS: readonly SourceKind[] = ['color', 'image', 'text', 'screen', 'camera', 'phone', 'chat'];
+export const SOURCE_KINDS: readonly SourceKind[] = ['color', 'image', 'text', 'screen', 'camera', 'phone', 'web', 'chat'];
 
 export interface Source {
   id: string;

@@ -3,15 +3,15 @@
 // them into VideoFrames and the newest one is drawn, like a camera's picture. Each frame is converted to RGB and closed
 // at once (a decoder has few to hand out, and holding them stalls it).
 import { decodeMediaChunk } from '../../../../electron/media-chunk.js';
-import type { PhoneFeedMessage } from '../../../../electron/phone-feed.js';
+import type { FeedMessage } from '../../../../electron/source-feed.js';
 import { drawUnavailable, type Drawable, type SourceStatus } from './drawable.js';
 import { FrameCanvas } from './frame-canvas.js';
-import type { PhoneFeedOpener } from './phone-feed.js';
+import type { FeedOpener } from './source-feed.js';
 
 /** Pictures waiting in the decoder beyond this: the rest are dropped up to the next keyframe (the page cannot keep up). */
 const MAX_DECODE_QUEUE = 30;
 
-export function phoneSource(serial: string, open: PhoneFeedOpener): Drawable {
+export function phoneSource(serial: string, open: FeedOpener): Drawable {
   let status: SourceStatus = { state: 'opening' };
   /** A failure nothing will mend (adb missing, no phone): drawn as such instead of the last picture. */
   let fatal = false;
@@ -54,7 +54,7 @@ export function phoneSource(serial: string, open: PhoneFeedOpener): Drawable {
     needKey = true;
   };
 
-  const onMessage = (m: PhoneFeedMessage) => {
+  const onMessage = (m: FeedMessage) => {
     if (closed) return;
     if (!(m instanceof Uint8Array)) {
       if (m.type === 'video') video = { codec: m.codec, width: m.width, height: m.height };
@@ -83,7 +83,7 @@ export function phoneSource(serial: string, open: PhoneFeedOpener): Drawable {
     decoder.decode(new EncodedVideoChunk({ type: key ? 'key' : 'delta', timestamp: c.timestampUs, data: c.data }));
   };
 
-  const stop = open(serial, onMessage, (reason) => fail(reason, true));
+  const stop = open({ kind: 'phone', serial }, onMessage, (reason) => fail(reason, true));
   return {
     get status() {
       return status;

@@ -1,23 +1,30 @@
-// How a phone layer reaches main's phone feed (electron/phone-feed.ts): in the desktop app a MessagePort the preload
-// opens (main sends on it), in a plain browser or the headless Studio the dev bridge's streamed HTTP response. Both
-// deliver the same messages: state events and media chunks.
+// How a layer reaches a feed main opens for it (electron/source-feed.ts: a phone's screen, a web page rendered
+// offscreen): in the desktop app a MessagePort the preload opens (main sends on it), in a plain browser or the
+// headless Studio the dev bridge's streamed HTTP response. Both deliver the same messages: state events and bytes.
 import type { OnairApi } from '../../../../electron/ipc-contract.js';
-import { isPhoneFeedEvent, PHONE_FEED_PATH, PHONE_PORT_MESSAGE, PhoneFrameReader, type PhoneFeedMessage } from '../../../../electron/phone-feed.js';
+import {
+  FEED_PORT_MESSAGE,
+  FeedFrameReader,
+  isFeedEvent,
+  SOURCE_FEED_PATH,
+  type FeedMessage,
+  type FeedRequest,
+} from '../../../../electron/source-feed.js';
 
-/** Opens the feed of one phone; `onEnd` once it stops by itself (never after the returned close is called). */
-export type PhoneFeedOpener = (serial: string, onMessage: (m: PhoneFeedMessage) => void, onEnd: (reason: string) => void) => () => void;
+/** Opens one feed; `onEnd` once it stops by itself (never after the returned close is called). */
+export type FeedOpener = (request: FeedRequest, onMessage: (m: FeedMessage) => void, onEnd: (reason: string) => void) => () => void;
 
-export function phoneFeedOpener(api: OnairApi | undefined): PhoneFeedOpener {
-  return api?.openPhonePort ? (s, m, e) => openPort(api, s, m, e) : openStream;
+export function sourceFeedOpener(api: OnairApi | undefined): FeedOpener {
+  return api?.openFeedPort ? (r, m, e) => openPort(api, r, m, e) : openStream;
 }
 
 // The port has no "closed by the other side" event in the page: main ends a feed only after a `failed` state.
-function openPort(api: OnairApi, serial: string, onMessage: (m: PhoneFeedMessage) => void, _onEnd: (reason: string) => void): () => void {
+function openPort(api: OnairApi, request: FeedRequest, onMessage: (m: FeedMessage) => void, _onEnd: (reason: string) => void): () => void {
   const nonce = Math.random().toString(36).slice(2);
   let port: MessagePort | null = null;
   let closed = false;
   const onWindow = (e: MessageEvent) => {
-    if (e.source !== window || e.data !== `${PHONE_PORT_MESSAGE}:${nonce}` || !e.ports[0]) return;
+    if (e.source !== window || e.data !== `${FEED_PORT_MESSAGE}:${nonce}` || !e.ports[0]) return;
     window.removeEventListener('message', onWindow);
     port = e.ports[0];
     if (closed) return port.close();
@@ -25,12 +32,12 @@ function openPort(api: OnairApi, serial: string, onMessage: (m: PhoneFeedMessage
       const d: unknown = m.data;
       if (d instanceof Uint8Array) onMessage(d);
       else if (d instanceof ArrayBuffer) onMessage(new Uint8Array(d));
-      else if (isPhoneFeedEvent(d)) onMessage(d);
+      else if (isFeedEvent(d)) onMessage(d);
     };
     port.start();
   };
   window.addEventListener('message', onWindow);
-  api.openPhonePort!(serial, nonce);
+  api.openFeedPort!(request, nonce);
   return () => {
     closed = true;
     window.removeEventListener('message', onWindow);
@@ -38,17 +45,18 @@ function openPort(api: OnairApi, serial: string, onMessage: (m: PhoneFeedMessage
   };
 }
 
-function openStream(serial: string, onMessage: (m: PhoneFeedMessage) => void, onEnd: (reason: string) => void): () => void {
+function openStream(request: FeedRequest, onMessage: (m: FeedMessage) => void, onEnd: (reason: string) => void): () => void {
   const abort = new AbortController();
+  const what = request.kind === 'phone' ? "The phone's feed" : "The web page's feed";
   void (async () => {
-    const res = await fetch(`${PHONE_FEED_PATH}?serial=${encodeURIComponent(serial)}`, {
+    const res = await fetch(`${SOURCE_FEED_PATH}?request=${encodeURIComponent(JSON.stringify(request))}`, {
       headers: { 'x-onair-bridge': '1' },
       signal: abort.signal,
       cache: 'no-store',
     });
     if (!res.ok || !res.body) throw new Error(`the dev bridge answered ${res.status}`);
     const reader = res.body.getReader();
-    const frames = new PhoneFrameReader();
+    const frames = new FeedFrameReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -56,7 +64,7 @@ function openStream(serial: string, onMessage: (m: PhoneFeedMessage) => void, on
     }
     throw new Error('the dev bridge ended it');
   })().catch((err: Error) => {
-    if (!abort.signal.aborted) onEnd(`The phone's feed stopped: ${err.message}.`);
+    if (!abort.signal.aborted) onEnd(`${what} stopped: ${err.message}.`);
   });
   return () => abort.abort();
 }

@@ -12,6 +12,7 @@ import {
   type SourceKind,
   type SourceSettings,
 } from '../../engine/scene/model.js';
+import { isWebPageSize, isWebPageUrl, WEB_PAGE_SIZE } from '../../../../electron/source-feed.js';
 import { useStudio } from '../store.js';
 import { LayerCrop } from './LayerCrop.js';
 import { SourceState } from './SourceState.js';
@@ -24,6 +25,7 @@ const KIND_LABEL: Record<SourceKind, string> = {
   screen: 'Screen',
   camera: 'Camera or capture card',
   phone: 'Phone over USB (Android)',
+  web: 'Web page',
   chat: 'Chat overlay',
 };
 
@@ -39,6 +41,12 @@ function placementFor(kind: SourceKind, w: number, h: number): ItemPlacement {
     const ph = h - 48;
     const pw = Math.min(w - 48, Math.round((ph * 9) / 16));
     return { x: w - pw - 24, y: 24, w: pw, h: ph };
+  }
+  // A web page at the page's own shape (16:9 from the panel), as large as the canvas allows, centred.
+  if (kind === 'web') {
+    const pw = Math.min(w, Math.round((h * 16) / 9));
+    const ph = Math.round((pw * 9) / 16);
+    return { x: Math.round((w - pw) / 2), y: Math.round((h - ph) / 2), w: pw, h: ph };
   }
   if (kind === 'chat') return { x: 24, y: h - 24 - Math.round(h / 3), w: Math.round(Math.min(w - 48, 640)), h: Math.round(h / 3) };
   return { x: Math.round(w / 4), y: Math.round(h / 4), w: Math.round(w / 2), h: Math.round(h / 2) };
@@ -140,6 +148,7 @@ function AddLayer({ doc, scene }: { doc: ScenesDoc; scene: Scene }) {
   const [url, setUrl] = useState('');
   const [existing, setExisting] = useState('');
   const [serial, setSerial] = useState('');
+  const [pageSize, setPageSize] = useState({ width: 1280, height: 720 });
   // The phones adb lists (main's source list, the broadcast pipeline's Android entries); refreshed with the devices.
   const phones = (useStudio((st) => st.sources)?.sources ?? []).flatMap((o) => (o.spec.kind === 'android' && o.spec.serial ? [o.spec.serial] : []));
 
@@ -168,6 +177,8 @@ function AddLayer({ doc, scene }: { doc: ScenesDoc; scene: Scene }) {
           return { kind, lines: 8 };
         case 'phone':
           return { kind, serial: phones.includes(serial) ? serial : '' };
+        case 'web':
+          return { kind, url: url.trim(), ...pageSize };
       }
     })();
     const n = Object.values(doc.sources).filter((s) => s.settings.kind === kind).length + 1;
@@ -210,6 +221,26 @@ function AddLayer({ doc, scene }: { doc: ScenesDoc; scene: Scene }) {
             <input value={url} placeholder="https://…" onChange={(e) => setUrl(e.target.value)} />
           </label>
         )}
+        {kind === 'web' && (
+          <>
+            <label>
+              Page URL
+              <input value={url} placeholder="https://…" onChange={(e) => setUrl(e.target.value)} />
+            </label>
+            {(['width', 'height'] as const).map((d) => (
+              <label key={d}>
+                {d === 'width' ? 'Width' : 'Height'}
+                <input
+                  type="number"
+                  min={WEB_PAGE_SIZE.min}
+                  max={WEB_PAGE_SIZE.max}
+                  value={pageSize[d]}
+                  onChange={(e) => setPageSize((p) => ({ ...p, [d]: Number(e.target.value) }))}
+                />
+              </label>
+            ))}
+          </>
+        )}
         {kind === 'phone' && (
           <label>
             Phone
@@ -223,7 +254,14 @@ function AddLayer({ doc, scene }: { doc: ScenesDoc; scene: Scene }) {
             </select>
           </label>
         )}
-        <button type="button" onClick={addNew} disabled={kind === 'image' && !/^https?:\/\//.test(url.trim())}>
+        <button
+          type="button"
+          onClick={addNew}
+          disabled={
+            (kind === 'image' && !/^https?:\/\//.test(url.trim())) ||
+            (kind === 'web' && !(isWebPageUrl(url.trim()) && isWebPageSize(pageSize.width) && isWebPageSize(pageSize.height)))
+          }
+        >
           Add layer
         </button>
       </div>

@@ -4,7 +4,7 @@ import { sessionClock } from '../../engine/clock.js';
 import type { SessionClock } from '../../engine/types.js';
 import { Compositor } from '../../engine/compositor/compositor.js';
 import { browserSources } from '../../engine/sources/open.js';
-import { phoneFeedOpener } from '../../engine/sources/phone-feed.js';
+import { sourceFeedOpener } from '../../engine/sources/source-feed.js';
 import type { SourceStatus } from '../../engine/sources/drawable.js';
 import { SourceRegistry } from '../../engine/sources/registry.js';
 import { launch } from '../launch.js';
@@ -37,7 +37,7 @@ export function studioEngine(): Compositor {
   // The desktop app (window.onair from its preload) answers getDisplayMedia itself; a browser shows its picker,
   // except the headless Studio's Chromium, whose fake screen answers at once (launch.ts).
   registry = new SourceRegistry(
-    browserSources({ chatLines, screenPickerNeedsClick: !window.onair && !launch.screenDirect, openPhone: phoneFeedOpener(window.onair) }),
+    browserSources({ chatLines, screenPickerNeedsClick: !window.onair && !launch.screenDirect, openFeed: sourceFeedOpener(window.onair) }),
   );
   clock = sessionClock();
   const compositor = new Compositor({ sources: registry, clock });

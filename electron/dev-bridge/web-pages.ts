@@ -1,0 +1,62 @@
+// Web page layers outside Electron: each page in a browser context of its own (no cookies or storage shared with the
+// Studio's page) in a Chromium (the headless Studio's own, or one started on first use for dev:studio), sized as the
+// layer asks; its pictures come from the DevTools protocol's screencast (Page.startScreencast: a JPEG each time the
+// page paints) and go out on the layer's feed. The desktop app's counterpart is electron/main/web-pages.ts.
+import type { Browser, BrowserContext } from 'playwright-core';
+import type { WebPageRenderer } from '../main/core/source-feeds.js';
+
+/** How long a page gets to answer before the layer says it did not load. */
+const LOAD_MS = 20_000;
+const JPEG_QUALITY = 85;
+// Every frame the page's compositor makes: a page that paints once (a colour change) makes one frame, which a
+// "every second frame" setting would never send. A still page makes none.
+const EVERY_NTH_FRAME = 1;
+
+/** `browser` gives the Chromium to render in; a rejection is said in the layer's place. */
+export function cdpWebPages(browser: () => Promise<Browser>): WebPageRenderer {
+  return (req, send) => {
+    let closed = false;
+    let context: BrowserContext | null = null;
+    let live = false;
+    const fail = (reason: string) => !closed && send({ type: 'state', state: 'failed', reason });
+    send({ type: 'state', state: 'starting' });
+    void (async () => {
+      const b = await browser().catch((err: Error) => {
+        throw new Error(`Chromium could not start to show it (${err.message.split('\n')[0]}); set CHROMIUM_PATH`);
+      });
+      context = await b.newContext({ viewport: { width: req.width, height: req.height }, deviceScaleFactor: 1, serviceWorkers: 'block' });
+      if (closed) return void context.close().catch(() => {});
+      const page = await context.newPage();
+      page.on('crash', () => fail('The web page crashed.'));
+      const cdp = await context.newCDPSession(page);
+      cdp.on('Page.screencastFrame', (f) => {
+        // Chromium sends the next picture only once this one is acknowledged: pictures never pile up here.
+        void cdp.send('Page.screencastFrameAck', { sessionId: f.sessionId }).catch(() => {});
+        if (closed) return;
+        send(Buffer.from(f.data, 'base64'));
+        if (!live) {
+          live = true;
+          send({ type: 'state', state: 'live' });
+        }
+      });
+      await cdp.send('Page.startScreencast', {
+        format: 'jpeg',
+        quality: JPEG_QUALITY,
+        maxWidth: req.width,
+        maxHeight: req.height,
+        everyNthFrame: EVERY_NTH_FRAME,
+      });
+      const res = await page.goto(req.url, { waitUntil: 'load', timeout: LOAD_MS }).catch((err: Error) => {
+        throw new Error(`The web page could not be loaded (${err.message.split('\n')[0]?.replace(/^page\.goto: /, '')})`);
+      });
+      // An error page is still a page (OBS shows it too), but the streamer is told.
+      if (res && !res.ok()) fail(`The web page answered ${res.status()} ${res.statusText()}.`.replace(' .', '.'));
+    })().catch((err: Error) => fail(`${err.message}.`.replace('..', '.')));
+    return {
+      close() {
+        closed = true;
+        void context?.close().catch(() => {});
+      },
+    };
+  };
+}
