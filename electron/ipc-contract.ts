@@ -199,6 +199,26 @@ export interface IpcError {
 
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 
+/**
+ * A screen or window a screen layer captures, as the desktop app's capturer lists it: `id` as it gives it, and `name`
+ * to find a window again once its id has changed (a new session), as OBS finds windows by title.
+ */
+export interface CaptureTarget {
+  type: 'screen' | 'window';
+  id: string;
+  name: string;
+}
+/** One entry of the picker: a target with a small picture of it (a JPEG data URL; '' when there is none). */
+export interface CaptureTargetOption extends CaptureTarget {
+  thumbnail: string;
+}
+
+export function isCaptureTarget(v: unknown): v is CaptureTarget {
+  if (typeof v !== 'object' || v === null) return false;
+  const t = v as Record<string, unknown>;
+  return (t.type === 'screen' || t.type === 'window') && safeText(t.id, 256) && str(t.name, 512, 0);
+}
+
 // ---------------------------------------------------------------- channels
 
 /** Every invokable channel: request and reply types. */
@@ -265,6 +285,13 @@ export interface InvokeMap {
   'scenes:load': { req: Record<string, never>; res: { json: string | null } };
   /** Saves the scenes (versioned JSON text, at most LIMITS.scenesJson characters), replacing what was saved. */
   'scenes:save': { req: { json: string }; res: { saved: true } };
+  /**
+   * The screens and windows a screen layer may capture, for the picker; empty where the host has no list (in a
+   * browser, the browser's own picker asks when the layer starts).
+   */
+  'capture:targets': { req: Record<string, never>; res: { targets: CaptureTargetOption[] } };
+  /** What the window's next getDisplayMedia captures (a screen layer opening); null: the first screen. */
+  'capture:choose': { req: { target: CaptureTarget | null }; res: Record<string, never> };
 }
 
 export type InvokeChannel = keyof InvokeMap;
@@ -519,6 +546,8 @@ export const REQUEST_GUARDS: { [C in InvokeChannel]: Guard<InvokeRequest<C>> } =
     shape(v, { eventType: (x) => safeText(x, 100), intent: (x) => int(x, 1, 1 << 20), data: isObj }, ['eventType', 'intent']),
   'scenes:load': empty,
   'scenes:save': (v): v is InvokeRequest<'scenes:save'> => shape(v, { json: (x) => str(x, LIMITS.scenesJson, 2) }, ['json']),
+  'capture:targets': empty,
+  'capture:choose': (v): v is InvokeRequest<'capture:choose'> => shape(v, { target: (x) => x === null || isCaptureTarget(x) }, ['target']),
 };
 
 export const INVOKE_CHANNELS = Object.keys(REQUEST_GUARDS) as InvokeChannel[];

@@ -190,6 +190,14 @@ describe('versioned JSON', () => {
     );
     assert.throws(() => parseScenes(text({ program: 'nope' })), /program scene/);
     assert.throws(() => parseScenes(text({ sources: {} })), /shows a source that does not exist/);
+    const screen = (target: unknown) => ({ red: { id: 'red', name: 'Red', settings: { kind: 'screen', target } } });
+    const window = { type: 'window', id: 'window:77:0', name: 'Notes' };
+    assert.deepEqual(parseScenes(text({ sources: screen(window) })).sources.red!.settings, { kind: 'screen', target: window });
+    assert.throws(() => parseScenes(text({ sources: screen({ ...window, type: 'tab' }) })), /not valid for a screen source/);
+    const web = (url: string, width = 800) => ({ red: { id: 'red', name: 'Red', settings: { kind: 'web', url, width, height: 600 } } });
+    assert.equal(parseScenes(text({ sources: web('https://alerts.example/overlay') })).sources.red!.settings.kind, 'web');
+    assert.throws(() => parseScenes(text({ sources: web('file:///etc/passwd') })), /not valid for a web source/);
+    assert.throws(() => parseScenes(text({ sources: web('https://alerts.example/', 99999) })), /not valid for a web source/);
     const badColor = { red: { id: 'red', name: 'Red', settings: { kind: 'color', color: 'red; evil' } } };
     assert.throws(() => parseScenes(text({ sources: badColor })), /not valid for a color source/);
     assert.throws(

@@ -23,7 +23,7 @@ import { LIMITS, MEDIA_SOCKET_PATH, validateRequest, type EventMap, type EventNa
 import { defaultPipeline, type PipelineLogger, type PipelineModule } from '../main/core/pipeline.js';
 import { SecretStore } from '../main/core/secret-store.js';
 import { SCENES_FILE } from '../main/core/scenes-file.js';
-import { StudioCore } from '../main/core/studio-core.js';
+import { StudioCore, type StudioCoreOptions } from '../main/core/studio-core.js';
 import { acceptMediaSocket } from './media-socket.js';
 import { encodeFeedFrame, isFeedRequest, SOURCE_FEED_PATH } from '../source-feed.js';
 import type { SourceFeedsOptions } from '../main/core/source-feeds.js';
@@ -53,6 +53,11 @@ export interface DevBridgeOptions {
   dataDir?: string;
   /** The phone layers' adb and screenrecord restart interval (tests); where web page layers are rendered. */
   feeds?: SourceFeedsOptions;
+  /**
+   * The screens and windows the screen layer's picker lists (tests); none by default: in a browser, the browser's
+   * own picker asks when a screen layer starts.
+   */
+  captureTargets?: StudioCoreOptions['captureTargets'];
 }
 
 /** A feed's response holding more than this unsent: a phone's pictures wait for the next keyframe, a page's are dropped. */
@@ -88,6 +93,7 @@ export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
     chatBaseUrl: () => '', // same origin: /socket.io is proxied below
     scenesFile: path.join(o.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'onair-studio-bridge-')), SCENES_FILE),
     feeds: o.feeds,
+    captureTargets: o.captureTargets,
     emit<E extends EventName>(event: E, payload: EventMap[E]) {
       const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
       for (const c of clients) c.write(frame);

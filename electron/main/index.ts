@@ -34,7 +34,7 @@ import {
   type InvokeChannel,
 } from '../ipc-contract.js';
 import { FEED_PORT_CHANNEL, isFeedRequest } from '../source-feed.js';
-import { desktopAudioFeatures, displayMediaAudio, mediaPermissionAllowed } from './core/media-capture.js';
+import { captureTypeOf, desktopAudioFeatures, displayMediaAudio, mediaPermissionAllowed, pickCaptureSource } from './core/media-capture.js';
 import { defaultPipeline } from './core/pipeline.js';
 import { SCENES_FILE } from './core/scenes-file.js';
 import { SecretStore } from './core/secret-store.js';
@@ -173,6 +173,19 @@ if (!app.requestSingleInstanceLock()) {
       chatBaseUrl: (serverUrl) => serverUrl,
       scenesFile: path.join(app.getPath('userData'), SCENES_FILE),
       feeds: { webPages: offscreenWebPages },
+      // The picker's list: every screen and window but the Studio's own (capturing it would show it inside itself).
+      captureTargets: async () => {
+        const own = win && !win.isDestroyed() ? win.getMediaSourceId() : '';
+        const sources = await desktopCapturer.getSources({ types: ['screen', 'window'], thumbnailSize: { width: 320, height: 180 } });
+        return sources
+          .filter((s) => s.id !== own)
+          .map((s) => ({
+            type: captureTypeOf(s.id),
+            id: s.id,
+            name: s.name,
+            thumbnail: s.thumbnail.isEmpty() ? '' : `data:image/jpeg;base64,${s.thumbnail.toJPEG(70).toString('base64')}`,
+          }));
+      },
       hostSources: async () => {
         const displays = screen.getAllDisplays().map((d, index) => ({ index, label: `Display ${index + 1} (${d.size.width}×${d.size.height})` }));
         const windows = (await desktopCapturer.getSources({ types: ['window'], thumbnailSize: { width: 0, height: 0 } })).map((s) => ({
@@ -211,14 +224,18 @@ if (!app.requestSingleInstanceLock()) {
     // Microphones, cameras and display capture for our own page (the scenes' sources, the mixer); nothing else, for no one else.
     const devUrl = app.isPackaged ? undefined : process.env.ONAIR_STUDIO_DEV_URL;
     ses.setPermissionRequestHandler((_wc, perm, cb, details) => cb(mediaPermissionAllowed(perm, details.requestingUrl, devUrl)));
-    // getDisplayMedia, for the scenes' screen source and the mixer's desktop audio: the first screen as the video (a
-    // picker of screens and windows is still to come; see renderer/studio/engine) and the system's loopback audio where
-    // there is one (the mixer keeps only the audio).
+    // getDisplayMedia, for the scenes' screen source and the mixer's desktop audio: the screen or window the layer
+    // chose in the Studio's picker ('capture:choose' just before), else the first screen, and the system's loopback
+    // audio where there is one (the mixer keeps only the audio).
     ses.setDisplayMediaRequestHandler((request, cb) => {
       if (!request.frame || !mediaPermissionAllowed('display-capture', request.securityOrigin || request.frame.url, devUrl)) return cb({});
       const audio = displayMediaAudio(process.platform);
-      void desktopCapturer.getSources({ types: ['screen'] }).then(
-        (screens) => cb(screens[0] ? { video: screens[0], ...(audio ? { audio } : {}) } : {}),
+      const wanted = core.takeCaptureTarget();
+      void desktopCapturer.getSources({ types: ['screen', 'window'] }).then(
+        (sources) => {
+          const video = pickCaptureSource(sources, wanted);
+          cb(video ? { video, ...(audio ? { audio } : {}) } : {});
+        },
         () => cb({}),
       );
     });

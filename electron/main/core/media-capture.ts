@@ -8,6 +8,7 @@
 //                If the user refuses, the audio track ends at once: the renderer says so.
 //   Linux        no loopback here: the renderer opens the PulseAudio/PipeWire "Monitor of …" input instead.
 
+import type { CaptureTarget } from '../../ipc-contract.js';
 import { isAppPage } from './app-origin.js';
 
 export type DisplayMediaAudio = 'loopback' | null;
@@ -33,4 +34,20 @@ export function desktopAudioFeatures(platform: NodeJS.Platform, systemVersion: s
 export function mediaPermissionAllowed(permission: string, requestingUrl: string, devUrl?: string): boolean {
   if (permission !== 'media' && permission !== 'display-capture') return false;
   return isAppPage(requestingUrl, devUrl);
+}
+
+/** The kind of an Electron desktopCapturer id (`screen:0:0`, `window:1234:0`). */
+export function captureTypeOf(id: string): CaptureTarget['type'] {
+  return id.startsWith('screen:') ? 'screen' : 'window';
+}
+
+/**
+ * What getDisplayMedia captures: the screen or window the layer chose (by id, else the one of that kind with that
+ * name: a window's id changes from one session to the next), or the first screen when it chose none. A chosen window
+ * that is gone gives nothing, never the whole screen instead: a streamer who picked one window did so to keep the
+ * rest of the screen private.
+ */
+export function pickCaptureSource<S extends { id: string; name: string }>(sources: S[], wanted: CaptureTarget | null): S | undefined {
+  if (!wanted) return sources.find((s) => captureTypeOf(s.id) === 'screen');
+  return sources.find((s) => s.id === wanted.id) ?? sources.find((s) => captureTypeOf(s.id) === wanted.type && s.name === wanted.name);
 }

@@ -5,6 +5,8 @@
 import { PRESETS, type BroadcastHealth, type BroadcastState, type SourceSpec } from '../../broadcast/types.js';
 import {
   maskKey,
+  type CaptureTarget,
+  type CaptureTargetOption,
   type EventMap,
   type EventName,
   type InvokeChannel,
@@ -56,6 +58,8 @@ export interface StudioCoreOptions {
   chatBaseUrl(serverUrl: string): string;
   /** Displays and windows the host can enumerate (Electron's screen / desktopCapturer). */
   hostSources?: () => Promise<HostSources>;
+  /** The screens and windows a screen layer may capture, for the picker (Electron's desktopCapturer); none: []. */
+  captureTargets?: () => Promise<CaptureTargetOption[]>;
   logger?: PipelineLogger;
   fetch?: typeof fetch;
   /** Where the scenes are kept (a JSON file in the app's data folder); without it they are not saved. */
@@ -157,6 +161,16 @@ export class StudioCore {
    */
   engineChunk(message: ArrayBuffer | ArrayBufferView): void {
     this.live.engineChunk(message);
+  }
+
+  /** What the window's next getDisplayMedia captures ('capture:choose'), until main answers it. */
+  private captureTarget: CaptureTarget | null = null;
+
+  /** The screen or window the window asked for with its getDisplayMedia just now (null: the first screen); once. */
+  takeCaptureTarget(): CaptureTarget | null {
+    const t = this.captureTarget;
+    this.captureTarget = null;
+    return t;
   }
 
   /** The feeds open now (phones, web pages), each held by a layer source in a window. */
@@ -358,6 +372,13 @@ export class StudioCore {
       if (!this.scenes) throw new StudioError('no_storage', 'Scenes cannot be saved here (no data folder).');
       await this.scenes.save(json);
       return { saved: true as const };
+    },
+
+    'capture:targets': async () => ({ targets: (await this.o.captureTargets?.()) ?? [] }),
+
+    'capture:choose': async ({ target }) => {
+      this.captureTarget = target;
+      return {};
     },
 
     'chat:endpoint': async () => {

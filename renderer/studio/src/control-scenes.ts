@@ -115,7 +115,8 @@ function fromObs(kind: string, settings: Record<string, unknown>, base?: SourceS
           : {}),
     };
   if (Object.values(SCREEN_KIND).includes(kind as never) || kind === 'display_capture' || kind === 'pipewire-screen-capture-source')
-    return { kind: 'screen' };
+    // The screen or window chosen in the Studio's picker stays (a tool has no such setting to change it with).
+    return base?.kind === 'screen' && base.target ? { kind: 'screen', target: base.target } : { kind: 'screen' };
   if (kind === 'onair_chat_source') return { kind: 'chat', lines: num(settings.lines) ?? (base?.kind === 'chat' ? base.lines : 8) };
   if (kind === PHONE_KIND) {
     const serial = settings.serial === undefined ? (base?.kind === 'phone' ? base.serial : '') : settings.serial;

@@ -1,5 +1,6 @@
 // Scenes on disk: versioned JSON. `parseScenes` checks every field and says in plain words what is wrong; a file
 // from a newer Studio is refused (never half-read), an older version goes through MIGRATIONS up to SCENES_VERSION.
+import { isCaptureTarget } from '../../../../electron/ipc-contract.js';
 import { isPhoneSerial, isWebPageSize, isWebPageUrl } from '../../../../electron/source-feed.js';
 import type { CanvasSpec } from '../types.js';
 import { checkCrop, SceneError } from './commands.js';
@@ -77,7 +78,7 @@ function checkSettings(v: unknown, where: string): SourceSettings {
           v.size <= 400
         );
       case 'screen':
-        return true;
+        return v.target === undefined || isCaptureTarget(v.target);
       case 'camera':
         return v.deviceId === undefined || (typeof v.deviceId === 'string' && v.deviceId.length <= 512);
       case 'chat':

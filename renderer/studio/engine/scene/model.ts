@@ -1,6 +1,7 @@
 // The scene model as plain serialisable data (OBS's sources and scene items, our own shape): sources by id, each
 // opened once however many items show it; scenes holding one ordered list of items per canvas. The compositor only
 // reads this; every change goes through the pure commands in commands.ts.
+import type { CaptureTarget } from '../../../../electron/ipc-contract.js';
 import type { CanvasSpec } from '../types.js';
 
 export type CanvasId = CanvasSpec['id'];
@@ -10,7 +11,8 @@ export type SourceSettings =
   | { kind: 'color'; color: string }
   | { kind: 'image'; url: string }
   | { kind: 'text'; text: string; color: string; size: number }
-  | { kind: 'screen' }
+  /** `target`: the screen or window chosen in the desktop app's picker; absent: the first screen (or the browser asks). */
+  | { kind: 'screen'; target?: CaptureTarget }
   /** `deviceId` from enumerateDevices; absent: the system's default camera. */
   | { kind: 'camera'; deviceId?: string }
   /** The channel's recent chat lines, drawn as an overlay. */

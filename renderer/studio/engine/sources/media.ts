@@ -3,6 +3,7 @@
 // RGB once (MediaStreamTrackProcessor's VideoFrames into a FrameCanvas), however many layers and canvases draw it;
 // where the processor is missing, the stream plays in a muted <video> the compositor draws from. Closing stops the
 // tracks, so the camera light goes off.
+import type { CaptureTarget } from '../../../../electron/ipc-contract.js';
 import { drawCropped, drawUnavailable, type Drawable, type SourceStatus } from './drawable.js';
 import { FrameCanvas } from './frame-canvas.js';
 
@@ -57,7 +58,7 @@ function mediaSource(open: () => Promise<MediaStream>, what: string, waitFor: st
         for (const t of s.getVideoTracks()) t.addEventListener('ended', () => (status = { state: 'failed', reason: `${what} stopped` }));
       },
       (err: Error) => {
-        status = { state: 'failed', reason: err.name === 'NotAllowedError' ? `${what}: permission refused` : `${what} not available` };
+        status = { state: 'failed', reason: err.name === 'NotAllowedError' ? `${what}: permission refused or not open` : `${what} not available` };
       },
     );
   };
@@ -93,16 +94,31 @@ export function cameraSource(deviceId: string | undefined): Drawable {
 }
 
 /**
- * `pickerNeedsClick`: in a browser, getDisplayMedia shows a picker that blocks the page, and wants a click: the source
- * then waits for the user's "Share screen" (`start`). The desktop app's main answers without a picker.
+ * Asks main to have the next getDisplayMedia capture `target` (the desktop app's picker; null: the first screen).
+ * Screen layers open one after another, so each getDisplayMedia gets the target its own layer asked for.
  */
-export function screenSource(pickerNeedsClick: boolean): Drawable {
+export type ChooseCaptureTarget = (target: CaptureTarget | null) => Promise<void>;
+let screenOpens: Promise<unknown> = Promise.resolve();
+
+/**
+ * `pickerNeedsClick`: in a browser, getDisplayMedia shows a picker that blocks the page, and wants a click: the source
+ * then waits for the user's "Share screen" (`start`). The desktop app's main answers without a picker, with the screen
+ * or window the layer chose in the Studio's own picker (`target`, told to main through `choose` first).
+ */
+export function screenSource(pickerNeedsClick: boolean, target?: CaptureTarget, choose?: ChooseCaptureTarget): Drawable {
+  const what = target ? `${target.type === 'window' ? 'Window' : 'Screen'} "${target.name}"` : 'Screen capture';
+  const open = async () => {
+    if (!navigator.mediaDevices?.getDisplayMedia) throw new Error('no screen capture here');
+    await choose?.(target ?? null);
+    return navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 30 } }, audio: false });
+  };
   return mediaSource(
     () => {
-      if (!navigator.mediaDevices?.getDisplayMedia) return Promise.reject(new Error('no screen capture here'));
-      return navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 30 } }, audio: false });
+      const opened = screenOpens.then(open);
+      screenOpens = opened.catch(() => {});
+      return opened;
     },
-    'Screen capture',
+    what,
     pickerNeedsClick ? 'Screen: press Share screen in Layers' : null,
   );
 }

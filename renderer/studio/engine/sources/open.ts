@@ -2,7 +2,7 @@
 import type { SourceSettings } from '../scene/model.js';
 import { chatSource, type ChatLine } from './chat.js';
 import type { Drawable } from './drawable.js';
-import { cameraSource, screenSource } from './media.js';
+import { cameraSource, screenSource, type ChooseCaptureTarget } from './media.js';
 import { phoneSource } from './phone.js';
 import type { FeedOpener } from './source-feed.js';
 import type { OpenSource } from './registry.js';
@@ -14,6 +14,8 @@ export interface BrowserSourceOptions {
   chatLines: () => readonly ChatLine[];
   /** Screen capture waits for a click (a browser's picker); false where the host answers without one (Electron). */
   screenPickerNeedsClick: boolean;
+  /** Tells main which screen or window the next screen layer captures (the desktop app's picker). */
+  chooseCaptureTarget?: ChooseCaptureTarget;
   /** How a phone or web page layer reaches its feed in main (sourceFeedOpener); without it such a layer says why not. */
   openFeed?: FeedOpener;
 }
@@ -28,7 +30,7 @@ export function browserSources(o: BrowserSourceOptions): OpenSource {
       case 'text':
         return textSource(s.text, s.color, s.size);
       case 'screen':
-        return screenSource(o.screenPickerNeedsClick);
+        return screenSource(o.screenPickerNeedsClick, s.target, o.chooseCaptureTarget);
       case 'camera':
         return cameraSource(s.deviceId);
       case 'chat':

@@ -14,6 +14,7 @@ import {
 } from '../../engine/scene/model.js';
 import { isWebPageSize, isWebPageUrl, WEB_PAGE_SIZE } from '../../../../electron/source-feed.js';
 import { useStudio } from '../store.js';
+import { CapturePicker } from './CapturePicker.js';
 import { LayerCrop } from './LayerCrop.js';
 import { SourceState } from './SourceState.js';
 import { useScenes } from './store.js';
@@ -62,6 +63,7 @@ export function LayersPanel() {
   if (!doc || !scene) return null;
   const items = [...scene.items[view]].reverse();
   const selected = items.find((i) => i.id === selectedItem);
+  const selectedSource = selected ? doc.sources[selected.sourceId] : undefined;
   return (
     <section className="card layers-panel" aria-label="Layers">
       <h3>
@@ -74,6 +76,7 @@ export function LayersPanel() {
         ))}
       </ol>
       {selected && <LayerCrop sceneId={scene.id} canvas={view} item={selected} />}
+      {selectedSource?.settings.kind === 'screen' && <CapturePicker sourceId={selectedSource.id} target={selectedSource.settings.target} />}
       <AddLayer doc={doc} scene={scene} />
       {error && (
         <p className="studio__error" role="alert" data-testid="scenes-error">

@@ -8,6 +8,7 @@ import { sourceFeedOpener } from '../../engine/sources/source-feed.js';
 import type { SourceStatus } from '../../engine/sources/drawable.js';
 import { SourceRegistry } from '../../engine/sources/registry.js';
 import { launch } from '../launch.js';
+import { call } from '../onair.js';
 import { chatLines } from './chat-feed.js';
 import { useScenes } from './store.js';
 
@@ -37,7 +38,13 @@ export function studioEngine(): Compositor {
   // The desktop app (window.onair from its preload) answers getDisplayMedia itself; a browser shows its picker,
   // except the headless Studio's Chromium, whose fake screen answers at once (launch.ts).
   registry = new SourceRegistry(
-    browserSources({ chatLines, screenPickerNeedsClick: !window.onair && !launch.screenDirect, openFeed: sourceFeedOpener(window.onair) }),
+    browserSources({
+      chatLines,
+      screenPickerNeedsClick: !window.onair && !launch.screenDirect,
+      openFeed: sourceFeedOpener(window.onair),
+      // A failure here fails the layer's capture: never the first screen in place of the window the streamer chose.
+      chooseCaptureTarget: (target) => call('capture:choose', { target }).then(() => {}),
+    }),
   );
   clock = sessionClock();
   const compositor = new Compositor({ sources: registry, clock });
