@@ -12,6 +12,7 @@ import {
   versionAtLeast,
 } from './studio/engine/audio/desktop-audio.js';
 import { clampGainDb, clampOffsetMs, dbToGain, formatDb, gainToDb, LIMITER_CEILING_DB, METER_WINDOW_FRAMES } from './studio/engine/audio/levels.js';
+import { layerAudioWishes, soundDeviceFailure, sourceOfStrip } from './studio/engine/audio/layer-audio.js';
 import { LookaheadLimiter } from './studio/engine/audio/limiter-dsp.js';
 import { MeterAccumulator } from './studio/engine/audio/meter-math.js';
 import { delaysFor } from './studio/engine/audio/sync-offsets.js';
@@ -279,5 +280,39 @@ describe('saved mixer settings', () => {
     assert.deepEqual(got.microphone, DEFAULT_MIXER_SETTINGS.microphone);
     assert.equal(got.desktopAudio, false);
     assert.equal(mixerSettingsFrom({ strips: { mic: { gainDb: -Infinity } } }).strips.mic.gainDb, -60, "off is kept as the fader's bottom");
+  });
+});
+
+describe("a scene source's own sound", () => {
+  it('is wanted for each camera with a sound device that a layer shows, by the source id and name', () => {
+    const item = (id: string, sourceId: string) => ({
+      id,
+      sourceId,
+      x: 0,
+      y: 0,
+      w: 10,
+      h: 10,
+      crop: { top: 0, bottom: 0, left: 0, right: 0 },
+      opacity: 1,
+      visible: true,
+      locked: false,
+    });
+    const doc = {
+      version: 1,
+      canvases: [],
+      sources: {
+        card: { id: 'card', name: 'Capture card', settings: { kind: 'camera' as const, deviceId: 'v1', audioDeviceId: 'a1' } },
+        cam: { id: 'cam', name: 'Webcam', settings: { kind: 'camera' as const, deviceId: 'v2' } },
+        unused: { id: 'unused', name: 'Spare card', settings: { kind: 'camera' as const, audioDeviceId: 'a2' } },
+      },
+      scenes: [{ id: 's', name: 'S', items: { horizontal: [item('1', 'cam')], vertical: [item('2', 'card')] } }],
+      program: 's',
+    };
+    assert.deepEqual(layerAudioWishes(doc), [{ stripId: 'source:card', name: 'Capture card', deviceId: 'a1' }]);
+    assert.equal(sourceOfStrip('source:card'), 'card');
+    assert.equal(sourceOfStrip('mic'), null);
+    assert.deepEqual(layerAudioWishes(null), []);
+    assert.match(soundDeviceFailure({ name: 'NotFoundError' }), /sound device was not found/);
+    assert.match(soundDeviceFailure({ name: 'NotReadableError' }), /in use by another program/);
   });
 });

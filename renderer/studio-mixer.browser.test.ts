@@ -488,4 +488,43 @@ describe('the Mixer panel in the built Studio, through the dev bridge', { timeou
     await page.getByText('Remote control (off)').waitFor();
     assert.deepEqual(pageErrors, []);
   });
+
+  test("a camera's sound (a capture card's audio input): a strip named after the source, read as the tone; a tool sets its volume and mute by the source's name", async () => {
+    // The first run's camera layer (Chromium's fake camera): its sound is one of the fake audio inputs, which play the
+    // same tone file as the microphone.
+    const layers = page.getByRole('region', { name: 'Layers' });
+    const camera = (
+      await page.evaluate(() => [...document.querySelectorAll('[data-layer-item] .layers-panel__name')].map((e) => e.textContent))
+    ).find((n) => n && n !== 'Screen' && n !== 'Background')!;
+    await layers.getByRole('button', { name: camera, exact: true }).click();
+    const sound = layers.getByLabel(`Sound of ${camera}`);
+    await sound.selectOption({ label: 'Fake Audio Input 1' });
+    const strip = page.locator('[data-testid^="strip-source:"][data-present="true"]');
+    await strip.waitFor();
+    const stripId = (await strip.getAttribute('data-testid'))!.slice('strip-'.length);
+    assert.equal(await strip.locator('.strip__name').textContent(), camera, 'the strip carries the source name');
+    near((await settled(stripId)).rmsDb, reference.rmsDb, "the camera's sound on its meter");
+
+    const { url, password } = await turnOnRemoteControl(page);
+    const obs = new OBSWebSocket();
+    try {
+      await obs.connect(url, password);
+      await obs.call('SetInputVolume', { inputName: camera, inputVolumeDb: -6 });
+      near((await settled(stripId)).rmsDb, reference.rmsDb - 6, "the camera's sound at -6 dB from a tool");
+      assert.equal((await obs.call('GetInputVolume', { inputName: camera })).inputVolumeDb, -6);
+      await obs.call('SetInputMute', { inputName: camera, inputMuted: true });
+      assert.equal((await settled(stripId)).peakDb, -Infinity, 'muted from a tool');
+      const settings = (await obs.call('GetInputSettings', { inputName: camera })).inputSettings;
+      assert.equal(settings.use_custom_audio_device, true, JSON.stringify(settings));
+      assert.equal(typeof settings.audio_device_id, 'string');
+    } finally {
+      await obs.disconnect().catch(() => {});
+    }
+    await page.getByRole('button', { name: 'Turn off' }).click();
+
+    // No sound chosen: the strip goes.
+    await sound.selectOption({ label: 'None' });
+    await page.locator('[data-testid^="strip-source:"]').waitFor({ state: 'detached' });
+    assert.deepEqual(pageErrors, []);
+  });
 });

@@ -148,7 +148,8 @@ export async function registerInPage(page: Page, username: string, password = `p
  * connects and with which password (as a streamer copies them into a Stream Deck tool).
  */
 export async function turnOnRemoteControl(page: Page): Promise<{ url: string; password: string }> {
-  await page.getByText(/^Remote control/).click();
+  // Its section opens on a click, and a second click closes it: opened only when closed.
+  if (!(await page.getByLabel('Control port').isVisible())) await page.getByText(/^Remote control/).click();
   await page.getByLabel('Control port').fill(String(await freePort()));
   await page.getByRole('button', { name: 'Turn on' }).click();
   const info = (await page.getByTestId('control-connect-info').textContent()) ?? '';

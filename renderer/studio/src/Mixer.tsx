@@ -5,9 +5,11 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { formatDb, GAIN_MAX_DB, GAIN_OFF_DB, OFFSET_MAX_MS } from '../engine/audio/levels.js';
 import { MIX_METER, type AudioMixer } from '../engine/audio/mixer.js';
+import { LayerAudio, layerAudioWishes } from '../engine/audio/layer-audio.js';
 import { DESKTOP_STRIP, MIC_STRIP, MixerSources } from '../engine/audio/sources.js';
 import type { MixerWarning } from '../engine/audio/warnings.js';
 import { useMixer } from './mixer-store.js';
+import { useScenes } from './scenes/store.js';
 import { studioMixer } from './studio-mixer.js';
 import './Mixer.css';
 
@@ -58,6 +60,20 @@ export function Mixer() {
     if (!mixer) return;
     for (const id of mixer.stripIds()) mixer.update(id, useMixer.getState().strip(id));
   }, [mixer, strips, stripIds]);
+
+  // The scenes' sources with a sound of their own (a capture card's): a strip each, while a layer shows the source.
+  const [layerAudio, setLayerAudio] = useState<LayerAudio | null>(null);
+  useEffect(() => {
+    if (!mixer) return;
+    const own = new LayerAudio(mixer, (id) => useMixer.getState().strip(id));
+    setLayerAudio(own);
+    return () => own.dispose();
+  }, [mixer]);
+  const doc = useScenes((st) => st.history?.present);
+  const wishes = JSON.stringify(layerAudioWishes(doc));
+  useEffect(() => {
+    layerAudio?.follow(JSON.parse(wishes) as ReturnType<typeof layerAudioWishes>);
+  }, [layerAudio, wishes]);
 
   useEffect(() => {
     if (!mixer) return;

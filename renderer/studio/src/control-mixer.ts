@@ -5,18 +5,34 @@
 import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
 import { dbToGain, GAIN_MAX_DB, GAIN_OFF_DB, gainToDb } from '../engine/audio/levels.js';
 import type { AudioMixer } from '../engine/audio/mixer.js';
+import { layerAudioWishes, sourceOfStrip } from '../engine/audio/layer-audio.js';
 import { DESKTOP_STRIP, MIC_STRIP } from '../engine/audio/sources.js';
 import type { ControlAnswer } from './control.js';
 import { useMixer } from './mixer-store.js';
+import { useScenes } from './scenes/store.js';
 
-/** The audio inputs a tool can address, with OBS's input kind on this system. */
-function audioInputs(): { name: string; uuid: string; kind: string }[] {
+/** The audio inputs of the mixer's own, with OBS's input kind on this system (`strip`: the mixer's strip id). */
+function audioInputs(): { name: string; uuid: string; kind: string; strip: string }[] {
   const ua = navigator.userAgent;
   const os = /Windows/.test(ua) ? 'wasapi' : /Mac OS X/.test(ua) ? 'coreaudio' : 'pulse';
   return [
-    { name: MIC_STRIP.name, uuid: MIC_STRIP.id, kind: `${os}_input_capture` },
-    { name: DESKTOP_STRIP.name, uuid: DESKTOP_STRIP.id, kind: `${os}_output_capture` },
+    { name: MIC_STRIP.name, uuid: MIC_STRIP.id, kind: `${os}_input_capture`, strip: MIC_STRIP.id },
+    { name: DESKTOP_STRIP.name, uuid: DESKTOP_STRIP.id, kind: `${os}_output_capture`, strip: DESKTOP_STRIP.id },
   ];
+}
+
+/**
+ * Every input whose volume and mute a tool can set: the mixer's own, and the scene sources with a sound of their own
+ * (a capture card's), by the source's name and uuid as GetInputList gives them (as in OBS, where a video capture
+ * device is one input, picture and sound).
+ */
+function soundInputs(): { name: string; uuid: string; strip: string }[] {
+  const camera = layerAudioWishes(useScenes.getState().history?.present).map((w) => ({
+    name: w.name,
+    uuid: sourceOfStrip(w.stripId)!,
+    strip: w.stripId,
+  }));
+  return [...audioInputs(), ...camera];
 }
 
 const ok = (data?: Record<string, unknown>): ControlAnswer => ({ code: RequestStatus.Success, ...(data && { data }) });
@@ -30,7 +46,7 @@ function volume(gainDb: number) {
 /** The audio request's answer, or null when it is not one of these. */
 export function answerMixerRequest(type: string, data: Record<string, unknown>): ControlAnswer | null {
   const inputs = audioInputs();
-  const input = () => inputs.find((i) => i.name === data.inputName || i.uuid === data.inputUuid);
+  const input = () => soundInputs().find((i) => i.name === data.inputName || i.uuid === data.inputUuid);
   switch (type) {
     case 'GetSpecialInputs':
       return ok({ desktop1: DESKTOP_STRIP.name, desktop2: null, mic1: MIC_STRIP.name, mic2: null, mic3: null, mic4: null });
@@ -51,16 +67,16 @@ export function answerMixerRequest(type: string, data: Record<string, unknown>):
   const i = input();
   if (!i) return fail(RequestStatus.ResourceNotFound, 'No audio input by that name: see GetInputList.');
   const mixer = useMixer.getState();
-  const s = mixer.strip(i.uuid);
+  const s = mixer.strip(i.strip);
   switch (type) {
     case 'GetInputMute':
       return ok({ inputMuted: s.muted });
     case 'SetInputMute':
       if (typeof data.inputMuted !== 'boolean') return fail(RequestStatus.InvalidRequestFieldType, '`inputMuted` must be true or false.');
-      mixer.setStrip(i.uuid, { muted: data.inputMuted });
+      mixer.setStrip(i.strip, { muted: data.inputMuted });
       return ok();
     case 'ToggleInputMute':
-      mixer.setStrip(i.uuid, { muted: !s.muted });
+      mixer.setStrip(i.strip, { muted: !s.muted });
       return ok({ inputMuted: !s.muted });
     case 'GetInputVolume':
       return ok(volume(s.gainDb));
@@ -74,7 +90,7 @@ export function answerMixerRequest(type: string, data: Record<string, unknown>):
         return fail(RequestStatus.RequestFieldOutOfRange, '`inputVolumeMul` is 0 to 20.');
       const wanted = db !== undefined ? (db as number) : (mul as number) === 0 ? GAIN_OFF_DB : gainToDb(mul as number);
       // The Studio's fader goes from off to +20 dB; OBS's wider range is brought into it.
-      mixer.setStrip(i.uuid, { gainDb: Math.max(GAIN_OFF_DB, Math.min(GAIN_MAX_DB, wanted)) });
+      mixer.setStrip(i.strip, { gainDb: Math.max(GAIN_OFF_DB, Math.min(GAIN_MAX_DB, wanted)) });
       return ok();
     }
   }
@@ -91,16 +107,16 @@ export function volumeMeters(mixer: AudioMixer | null): Record<string, unknown>[
     const name = mixer!.info(id)?.name;
     if (!r || !name) return [];
     const levels = r.peakDb.map((peak, c) => [dbToGain(r.rmsDb[c]), dbToGain(peak), dbToGain(r.inputPeakDb?.[c] ?? peak)]);
-    return [{ inputName: name, inputUuid: id, inputLevelsMul: levels }];
+    return [{ inputName: name, inputUuid: sourceOfStrip(id) ?? id, inputLevelsMul: levels }];
   });
 }
 
 /** Sends InputMuteStateChanged and InputVolumeChanged for every change of the mixer's settings; returns the way to stop. */
 export function followMixerForControl(emit: (eventType: string, intent: number, data: Record<string, unknown>) => void): () => void {
   return useMixer.subscribe((now, before) => {
-    for (const i of audioInputs()) {
-      const a = now.strips[i.uuid];
-      const b = before.strips[i.uuid];
+    for (const i of soundInputs()) {
+      const a = now.strips[i.strip];
+      const b = before.strips[i.strip];
       if (!a || a === b) continue;
       if (a.muted !== (b?.muted ?? false))
         emit('InputMuteStateChanged', EventSubscription.Inputs, { inputName: i.name, inputUuid: i.uuid, inputMuted: a.muted });

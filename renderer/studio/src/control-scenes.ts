@@ -73,7 +73,11 @@ function obsSettings(s: SourceSettings): Record<string, unknown> {
     case 'text':
       return { text: s.text, color1: cssColorToObs(s.color), font: { size: s.size } };
     case 'camera':
-      return s.deviceId ? { device_id: s.deviceId } : {};
+      // OBS's video capture device names its sound's device this way (with "use a custom audio device" on).
+      return {
+        ...(s.deviceId ? { device_id: s.deviceId } : {}),
+        ...(s.audioDeviceId ? { use_custom_audio_device: true, audio_device_id: s.audioDeviceId } : {}),
+      };
     case 'chat':
       return { lines: s.lines };
     case 'phone':
@@ -105,15 +109,14 @@ function fromObs(kind: string, settings: Record<string, unknown>, base?: SourceS
     const c = num(settings.color1) ?? num(settings.color);
     return { kind: 'text', text: str(settings.text) ?? b.text, color: c !== undefined ? obsColorToCss(c) : b.color, size: num(font?.size) ?? b.size };
   }
-  if (Object.values(CAMERA_KIND).includes(kind as never) || kind === 'av_capture_input')
-    return {
-      kind: 'camera',
-      ...(str(settings.device_id)
-        ? { deviceId: str(settings.device_id) }
-        : base?.kind === 'camera' && base.deviceId
-          ? { deviceId: base.deviceId }
-          : {}),
-    };
+  if (Object.values(CAMERA_KIND).includes(kind as never) || kind === 'av_capture_input') {
+    const b = base?.kind === 'camera' ? base : undefined;
+    const deviceId = str(settings.device_id) || b?.deviceId;
+    // The sound's device: given (empty, or custom audio off, for none), else as it was.
+    const audio =
+      settings.use_custom_audio_device === false ? '' : settings.audio_device_id !== undefined ? str(settings.audio_device_id) : b?.audioDeviceId;
+    return { kind: 'camera', ...(deviceId ? { deviceId } : {}), ...(audio ? { audioDeviceId: audio } : {}) };
+  }
   if (Object.values(SCREEN_KIND).includes(kind as never) || kind === 'display_capture' || kind === 'pipewire-screen-capture-source')
     // The screen or window chosen in the Studio's picker stays (a tool has no such setting to change it with).
     return base?.kind === 'screen' && base.target ? { kind: 'screen', target: base.target } : { kind: 'screen' };

@@ -80,7 +80,7 @@ function checkSettings(v: unknown, where: string): SourceSettings {
       case 'screen':
         return v.target === undefined || isCaptureTarget(v.target);
       case 'camera':
-        return v.deviceId === undefined || (typeof v.deviceId === 'string' && v.deviceId.length <= 512);
+        return [v.deviceId, v.audioDeviceId].every((id) => id === undefined || (typeof id === 'string' && id.length <= 512));
       case 'chat':
         return Number.isInteger(v.lines) && (v.lines as number) >= 1 && (v.lines as number) <= 50;
       case 'phone':

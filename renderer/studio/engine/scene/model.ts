@@ -13,8 +13,11 @@ export type SourceSettings =
   | { kind: 'text'; text: string; color: string; size: number }
   /** `target`: the screen or window chosen in the desktop app's picker; absent: the first screen (or the browser asks). */
   | { kind: 'screen'; target?: CaptureTarget }
-  /** `deviceId` from enumerateDevices; absent: the system's default camera. */
-  | { kind: 'camera'; deviceId?: string }
+  /**
+   * `deviceId` from enumerateDevices; absent: the system's default camera. `audioDeviceId`: the audio input that is
+   * its sound (a capture card's), a strip of its own in the mixer; absent: none.
+   */
+  | { kind: 'camera'; deviceId?: string; audioDeviceId?: string }
   /** The channel's recent chat lines, drawn as an overlay. */
   | { kind: 'chat'; lines: number }
   /** An Android phone's screen over USB (adb): its serial as adb lists it, '' for the one phone connected. */

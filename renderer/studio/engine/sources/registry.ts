@@ -6,6 +6,12 @@ import type { Drawable } from './drawable.js';
 
 export type OpenSource = (settings: SourceSettings) => Drawable;
 
+/** What reopens a source when it changes: its picture's settings (a camera's sound is the mixer's, not the picture's). */
+function pictureKey(settings: SourceSettings): string {
+  if (settings.kind === 'camera') return JSON.stringify({ kind: settings.kind, deviceId: settings.deviceId });
+  return JSON.stringify(settings);
+}
+
 interface Entry {
   key: string;
   refs: number;
@@ -21,7 +27,7 @@ export class SourceRegistry {
 
   /** One more user of the source; opens it on the first, reopens it when its settings changed. */
   acquire(source: Source): Drawable {
-    const key = JSON.stringify(source.settings);
+    const key = pictureKey(source.settings);
     const e = this.open.get(source.id);
     if (e && e.key === key) {
       e.refs++;
@@ -58,7 +64,7 @@ export class SourceRegistry {
       if (!src || want === 0) {
         e.drawable.close();
         this.open.delete(id);
-      } else if (JSON.stringify(src.settings) !== e.key) {
+      } else if (pictureKey(src.settings) !== e.key) {
         e.refs = 0;
         this.open.delete(id);
         e.drawable.close();

@@ -14,6 +14,7 @@ import {
 } from '../../engine/scene/model.js';
 import { isWebPageSize, isWebPageUrl, WEB_PAGE_SIZE } from '../../../../electron/source-feed.js';
 import { useStudio } from '../store.js';
+import { CameraSound } from './CameraSound.js';
 import { CapturePicker } from './CapturePicker.js';
 import { LayerCrop } from './LayerCrop.js';
 import { SourceState } from './SourceState.js';
@@ -77,6 +78,7 @@ export function LayersPanel() {
       </ol>
       {selected && <LayerCrop sceneId={scene.id} canvas={view} item={selected} />}
       {selectedSource?.settings.kind === 'screen' && <CapturePicker sourceId={selectedSource.id} target={selectedSource.settings.target} />}
+      {selectedSource?.settings.kind === 'camera' && <CameraSound source={{ ...selectedSource, settings: selectedSource.settings }} />}
       <AddLayer doc={doc} scene={scene} />
       {error && (
         <p className="studio__error" role="alert" data-testid="scenes-error">
