@@ -14,6 +14,7 @@ import {
 import { clampGainDb, clampOffsetMs, dbToGain, formatDb, gainToDb, LIMITER_CEILING_DB, METER_WINDOW_FRAMES } from './studio/engine/audio/levels.js';
 import { layerAudioWishes, soundDeviceFailure, sourceOfStrip } from './studio/engine/audio/layer-audio.js';
 import { LookaheadLimiter } from './studio/engine/audio/limiter-dsp.js';
+import { SCENES_VERSION, type ScenesDoc } from './studio/engine/scene/model.js';
 import { MeterAccumulator } from './studio/engine/audio/meter-math.js';
 import { delaysFor } from './studio/engine/audio/sync-offsets.js';
 import { MixerWarnings } from './studio/engine/audio/warnings.js';
@@ -297,8 +298,8 @@ describe("a scene source's own sound", () => {
       visible: true,
       locked: false,
     });
-    const doc = {
-      version: 1,
+    const doc: ScenesDoc = {
+      version: SCENES_VERSION,
       canvases: [],
       sources: {
         card: { id: 'card', name: 'Capture card', settings: { kind: 'camera' as const, deviceId: 'v1', audioDeviceId: 'a1' } },

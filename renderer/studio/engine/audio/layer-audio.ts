@@ -6,7 +6,14 @@
 import { openMicrophone } from './capture.js';
 import type { ScenesDoc } from '../scene/model.js';
 import type { StripSettings } from './levels.js';
-import type { AudioMixer } from './mixer.js';
+import type { StripKind } from './warnings.js';
+
+/** What LayerAudio needs of the mixer (AudioMixer is one), so its pure parts load without the mixer's worklets. */
+export interface StripHost {
+  addStrip(info: { id: string; name: string; kind: StripKind }, source: MediaStream, settings: StripSettings): void;
+  removeStrip(id: string): void;
+  setSourceUnavailable(id: string, name: string, reason: string | null): void;
+}
 
 export interface LayerAudioWish {
   /** The strip's id: `source:` and the scene source's id (the mixer's settings are kept by it). */
@@ -47,7 +54,7 @@ export class LayerAudio {
   private disposed = false;
 
   constructor(
-    private readonly mixer: AudioMixer,
+    private readonly mixer: StripHost,
     private readonly settingsOf: (stripId: string) => StripSettings,
   ) {}
 
