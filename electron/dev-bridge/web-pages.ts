@@ -18,7 +18,13 @@ export function cdpWebPages(browser: () => Promise<Browser>): WebPageRenderer {
     let closed = false;
     let context: BrowserContext | null = null;
     let live = false;
-    const fail = (reason: string) => !closed && send({ type: 'state', state: 'failed', reason });
+    // Failed stays failed: pictures still painted after it (an error page) never say `live` again.
+    let failed = false;
+    const fail = (reason: string) => {
+      if (closed || failed) return;
+      failed = true;
+      send({ type: 'state', state: 'failed', reason });
+    };
     send({ type: 'state', state: 'starting' });
     void (async () => {
       const b = await browser().catch((err: Error) => {
@@ -34,7 +40,7 @@ export function cdpWebPages(browser: () => Promise<Browser>): WebPageRenderer {
         void cdp.send('Page.screencastFrameAck', { sessionId: f.sessionId }).catch(() => {});
         if (closed) return;
         send(Buffer.from(f.data, 'base64'));
-        if (!live) {
+        if (!live && !failed) {
           live = true;
           send({ type: 'state', state: 'live' });
         }

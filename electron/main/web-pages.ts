@@ -25,7 +25,13 @@ function pagesSession(): Electron.Session {
 export const offscreenWebPages: WebPageRenderer = (req, send) => {
   let closed = false;
   let live = false;
-  const fail = (reason: string) => !closed && send({ type: 'state', state: 'failed', reason });
+  // Failed stays failed: pictures still painted after it (an error page) never say `live` again.
+  let failed = false;
+  const fail = (reason: string) => {
+    if (closed || failed) return;
+    failed = true;
+    send({ type: 'state', state: 'failed', reason });
+  };
   const win = new BrowserWindow({
     show: false,
     width: req.width,
@@ -40,13 +46,16 @@ export const offscreenWebPages: WebPageRenderer = (req, send) => {
   wc.on('paint', (_e, _dirty, image) => {
     if (closed || image.isEmpty()) return;
     send(new Uint8Array(image.toJPEG(JPEG_QUALITY)));
-    if (!live) {
+    if (!live && !failed) {
       live = true;
       send({ type: 'state', state: 'live' });
     }
   });
   wc.on('did-fail-load', (_e, code, description, _url, isMainFrame) => {
     if (isMainFrame && code !== -3) fail(`The web page could not be loaded (${description}).`); // -3: aborted by a navigation
+  });
+  wc.on('did-navigate', (_e, _url, code, status) => {
+    if (code >= 400) fail(`The web page answered ${code} ${status}.`.replace(' .', '.'));
   });
   wc.on('render-process-gone', () => fail('The web page crashed.'));
   send({ type: 'state', state: 'starting' });
