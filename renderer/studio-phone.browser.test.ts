@@ -188,9 +188,10 @@ describe('a phone over USB as a layer, in Chromium', { timeout: 240_000 }, () =>
     const page = await openPage(b, 'FAKE123', errors);
     const s = await waitFailed(page);
     assert.match(s.reason ?? '', /adb could not run .*Install Android platform-tools/);
-    // The layer shows why in its place.
-    const l = await look(page);
-    assert.ok(l.phone.other > 0.9 * 160 * 90, JSON.stringify(l));
+    // The layer shows why in its place (from the compositor's next frame on).
+    await page
+      .waitForFunction(() => (window as unknown as { look(): Look }).look().phone.other > 0.9 * 160 * 90, null, { timeout: 5_000 })
+      .catch(async () => assert.fail(JSON.stringify(await look(page))));
     await page.close();
     assert.deepEqual(errors, []);
   });

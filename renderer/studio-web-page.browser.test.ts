@@ -145,8 +145,10 @@ describe('a web page as a layer, in Chromium through the dev bridge', { timeout:
     const closed = `http://127.0.0.1:${await freePort()}/nothing-listens`;
     const down = await openPage(closed, errors);
     assert.match((await waitFailed(down)).reason ?? '', /The web page could not be loaded \(.*ERR_CONNECTION_REFUSED/);
-    const l = await look(down);
-    assert.ok(l.web.other > 0.9 * CELLS, `the reason in the layer's place: ${JSON.stringify(l)}`);
+    // The compositor's next frame draws the reason in the layer's place.
+    await down
+      .waitForFunction((n) => (window as unknown as { look(): Look }).look().web.other > 0.9 * n, CELLS, { timeout: 5_000 })
+      .catch(async () => assert.fail(`the reason in the layer's place: ${JSON.stringify(await look(down))}`));
     await down.close();
     const missing = await openPage(`${siteUrl}/missing.html`, errors);
     assert.match((await waitFailed(missing)).reason ?? '', /The web page answered 404 Not Found\./);

@@ -1,10 +1,11 @@
 // The remote control's scene and input requests, answered from the scenes store through the same commands the UI
 // uses (so undo, saving and the compositor see every change). OBS's names: scenes and inputs by name or uuid (our
 // ids), scene items by an integer id (ours are strings: numbered in this window as tools first see them), input
-// kinds as OBS names them (`color_source_v3` with `color` as 0xAABBGGRR, `image_source` with `file`, `text_ft2_source_v2`
-// with `text`, `browser_source` with `url`, `width` and `height`, each system's camera and screen capture; OBS has no
-// Android kind, so ours is `onair_android_screen` with `serial`). Layers are addressed on the horizontal canvas, which is what
-// OBS's tools know; Onair's vertical canvas has vendor requests of its own.
+// kinds as OBS names them (`color_source_v3` with `color` as 0xAABBGGRR, `image_source` with `file`,
+// `text_ft2_source_v2` with `text`, `browser_source` with `url`, `width` and `height`, each system's camera (its sound
+// device as OBS's custom audio device) and screen capture; OBS has no Android kind, so ours is `onair_android_screen`
+// with `serial`). Layers are addressed on the horizontal canvas, which is what OBS's tools know; Onair's vertical
+// canvas has vendor requests of its own.
 import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
 import { isPhoneSerial, isWebPageSize, isWebPageUrl, WEB_PAGE_SIZE } from '../../../electron/source-feed.js';
 import { newItem } from '../engine/scene/commands.js';
