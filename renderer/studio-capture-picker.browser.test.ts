@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { SCENES_FILE } from '../electron/main/core/scenes-file.js';
 import type { CaptureTarget, CaptureTargetOption } from '../electron/ipc-contract.js';
-import { builtApp, FAKE_MEDIA_ARGS, launchChromium, newTestPage } from '../server/test-support/browser.js';
+import { builtApp, FAKE_MEDIA_ARGS, launchChromium, newTestPage, useCustomServer } from '../server/test-support/browser.js';
 import { waitFor } from '../server/test-support/process.js';
 import { ffmpegPath as FFMPEG } from '../server/test-support/process.js';
 import type { ScenesDoc } from './studio/engine/scene/model.js';
@@ -66,10 +66,7 @@ describe('the screen layer picker in the built Studio', { timeout: 180_000 }, ()
   test("a window chosen from main's list is kept in the scenes and asked of main when the layer opens", async () => {
     // screen=direct: the screen layer opens at once, as in the desktop app (no "Share screen" click).
     await page.goto(`${bridge.url}/?screen=direct`);
-    await page.getByRole('tab', { name: 'Custom RTMP' }).click();
-    await page.getByLabel('RTMP server URL').fill('rtmp://127.0.0.1:1935/live');
-    await page.getByLabel('Stream key').fill('capture-picker-key');
-    await page.getByRole('button', { name: 'Use this server' }).click();
+    await useCustomServer(page, 'capture-picker-key');
     const layers = page.getByRole('region', { name: 'Layers' });
     await layers.getByRole('button', { name: 'Screen', exact: true }).click();
     const picker = layers.getByRole('group', { name: 'Screen or window' });

@@ -17,7 +17,15 @@ import { EventSubscription, OBSWebSocket } from 'obs-websocket-js/json';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
-import { AUTOPLAY_ARG, builtApp, FAKE_MEDIA_ARGS, launchChromium, newTestPage, turnOnRemoteControl } from '../server/test-support/browser.js';
+import {
+  AUTOPLAY_ARG,
+  builtApp,
+  FAKE_MEDIA_ARGS,
+  launchChromium,
+  newTestPage,
+  turnOnRemoteControl,
+  useCustomServer,
+} from '../server/test-support/browser.js';
 import { ffmpegPath as FFMPEG, runOk } from '../server/test-support/process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -321,10 +329,7 @@ describe('the Mixer panel in the built Studio, through the dev bridge', { timeou
 
   test('strips with moving meters, fader, mute, sync offset, noise suppression, desktop audio, kept across a reload', async () => {
     await page.goto(bridge.url);
-    await page.getByRole('tab', { name: 'Custom RTMP' }).click();
-    await page.getByLabel('RTMP server URL').fill('rtmp://127.0.0.1:1935/live');
-    await page.getByLabel('Stream key').fill('mixer-panel-key');
-    await page.getByRole('button', { name: 'Use this server' }).click();
+    await useCustomServer(page, 'mixer-panel-key');
     const mixer = page.getByRole('region', { name: 'Audio mixer' });
     await mixer.waitFor();
     await page.locator('[data-testid="strip-mic"][data-present="true"]').waitFor();

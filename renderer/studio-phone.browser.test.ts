@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { SCENES_FILE } from '../electron/main/core/scenes-file.js';
-import { builtApp, harnessPage, launchChromium, newTestPage } from '../server/test-support/browser.js';
+import { builtApp, harnessPage, launchChromium, newTestPage, useCustomServer } from '../server/test-support/browser.js';
 import type { ScenesDoc } from './studio/engine/scene/model.js';
 
 const ENGINE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'studio', 'engine');
@@ -205,10 +205,7 @@ describe('a phone over USB as a layer, in Chromium', { timeout: 240_000 }, () =>
       const errors: string[] = [];
       const page = await newTestPage(browser, { viewport: { width: 1440, height: 1000 }, stepMs: 20_000, errors });
       await page.goto(b.url);
-      await page.getByRole('tab', { name: 'Custom RTMP' }).click();
-      await page.getByLabel('RTMP server URL').fill('rtmp://127.0.0.1:1935/live');
-      await page.getByLabel('Stream key').fill('phone-first-run-key');
-      await page.getByRole('button', { name: 'Use this server' }).click();
+      await useCustomServer(page, 'phone-first-run-key');
       const scenes = page.getByRole('region', { name: 'Scenes' });
       await scenes.getByRole('button', { name: 'Be right back' }).waitFor();
       assert.deepEqual(await scenes.locator('[data-scene]').allTextContents(), ['Screen + camera · on air', 'Camera', 'Phone', 'Be right back']);

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { SCENES_FILE } from '../electron/main/core/scenes-file.js';
-import { builtApp, FAKE_MEDIA_ARGS, launchChromium, newTestPage } from '../server/test-support/browser.js';
+import { builtApp, FAKE_MEDIA_ARGS, launchChromium, newTestPage, useCustomServer } from '../server/test-support/browser.js';
 import { ffmpegPath as FFMPEG } from '../server/test-support/process.js';
 import { newItem } from './studio/engine/scene/commands.js';
 import { serializeScenes } from './studio/engine/scene/json.js';
@@ -131,10 +131,7 @@ describe('Studio scenes and layers in Chromium', { timeout: 240_000 }, () => {
 
   test('a first run makes ready scenes from the devices found, saved by main', async () => {
     await page.goto(bridge.url);
-    await page.getByRole('tab', { name: 'Custom RTMP' }).click();
-    await page.getByLabel('RTMP server URL').fill('rtmp://127.0.0.1:1935/live');
-    await page.getByLabel('Stream key').fill('scenes-test-key-123');
-    await page.getByRole('button', { name: 'Use this server' }).click();
+    await useCustomServer(page, 'scenes-test-key-123');
     const scenes = page.getByRole('region', { name: 'Scenes' });
     await scenes.getByRole('button', { name: 'Be right back' }).waitFor();
     assert.deepEqual(await scenes.locator('[data-scene]').allTextContents(), ['Screen + camera · on air', 'Camera', 'Be right back']);

@@ -3,7 +3,7 @@
 // layer asks; its pictures come from the DevTools protocol's screencast (Page.startScreencast: a JPEG each time the
 // page paints) and go out on the layer's feed. The desktop app's counterpart is electron/main/web-pages.ts.
 import type { Browser, BrowserContext } from 'playwright-core';
-import type { WebPageRenderer } from '../main/core/source-feeds.js';
+import { pageFeed, type WebPageRenderer } from '../main/core/source-feeds.js';
 
 /** How long a page gets to answer before the layer says it did not load. */
 const LOAD_MS = 20_000;
@@ -15,35 +15,22 @@ const EVERY_NTH_FRAME = 1;
 /** `browser` gives the Chromium to render in; a rejection is said in the layer's place. */
 export function cdpWebPages(browser: () => Promise<Browser>): WebPageRenderer {
   return (req, send) => {
-    let closed = false;
+    const feed = pageFeed(send);
     let context: BrowserContext | null = null;
-    let live = false;
-    // Failed stays failed: pictures still painted after it (an error page) never say `live` again.
-    let failed = false;
-    const fail = (reason: string) => {
-      if (closed || failed) return;
-      failed = true;
-      send({ type: 'state', state: 'failed', reason });
-    };
-    send({ type: 'state', state: 'starting' });
+    feed.starting();
     void (async () => {
       const b = await browser().catch((err: Error) => {
         throw new Error(`Chromium could not start to show it (${err.message.split('\n')[0]}); set CHROMIUM_PATH`);
       });
       context = await b.newContext({ viewport: { width: req.width, height: req.height }, deviceScaleFactor: 1, serviceWorkers: 'block' });
-      if (closed) return void context.close().catch(() => {});
+      if (feed.closed) return void context.close().catch(() => {});
       const page = await context.newPage();
-      page.on('crash', () => fail('The web page crashed.'));
+      page.on('crash', () => feed.fail('The web page crashed.'));
       const cdp = await context.newCDPSession(page);
       cdp.on('Page.screencastFrame', (f) => {
         // Chromium sends the next picture only once this one is acknowledged: pictures never pile up here.
         void cdp.send('Page.screencastFrameAck', { sessionId: f.sessionId }).catch(() => {});
-        if (closed) return;
-        send(Buffer.from(f.data, 'base64'));
-        if (!live && !failed) {
-          live = true;
-          send({ type: 'state', state: 'live' });
-        }
+        feed.picture(Buffer.from(f.data, 'base64'));
       });
       await cdp.send('Page.startScreencast', {
         format: 'jpeg',
@@ -55,12 +42,12 @@ export function cdpWebPages(browser: () => Promise<Browser>): WebPageRenderer {
       const res = await page.goto(req.url, { waitUntil: 'load', timeout: LOAD_MS }).catch((err: Error) => {
         throw new Error(`The web page could not be loaded (${err.message.split('\n')[0]?.replace(/^page\.goto: /, '')})`);
       });
-      // An error page is still a page (OBS shows it too), but the streamer is told.
-      if (res && !res.ok()) fail(`The web page answered ${res.status()} ${res.statusText()}.`.replace(' .', '.'));
-    })().catch((err: Error) => fail(`${err.message}.`.replace('..', '.')));
+      // An error page is not what viewers should see: the layer shows the status in words instead.
+      if (res && !res.ok()) feed.fail(`The web page answered ${res.status()} ${res.statusText()}.`.replace(' .', '.'));
+    })().catch((err: Error) => feed.fail(`${err.message}.`.replace('..', '.')));
     return {
       close() {
-        closed = true;
+        feed.close();
         void context?.close().catch(() => {});
       },
     };

@@ -4,7 +4,7 @@
 // (electron/source-feed.ts). Electron cannot run on the machines that test this project: the dev bridge's CDP
 // renderer (electron/dev-bridge/web-pages.ts) is what the tests drive, with the same feed.
 import { BrowserWindow, session } from 'electron';
-import type { WebPageRenderer } from './core/source-feeds.js';
+import { pageFeed, type WebPageRenderer } from './core/source-feeds.js';
 
 const PARTITION = 'web-page-layers';
 const FRAME_RATE = 30;
@@ -23,15 +23,7 @@ function pagesSession(): Electron.Session {
 }
 
 export const offscreenWebPages: WebPageRenderer = (req, send) => {
-  let closed = false;
-  let live = false;
-  // Failed stays failed: pictures still painted after it (an error page) never say `live` again.
-  let failed = false;
-  const fail = (reason: string) => {
-    if (closed || failed) return;
-    failed = true;
-    send({ type: 'state', state: 'failed', reason });
-  };
+  const feed = pageFeed(send);
   const win = new BrowserWindow({
     show: false,
     width: req.width,
@@ -44,25 +36,20 @@ export const offscreenWebPages: WebPageRenderer = (req, send) => {
   wc.setAudioMuted(true);
   wc.setWindowOpenHandler(() => ({ action: 'deny' }));
   wc.on('paint', (_e, _dirty, image) => {
-    if (closed || image.isEmpty()) return;
-    send(new Uint8Array(image.toJPEG(JPEG_QUALITY)));
-    if (!live && !failed) {
-      live = true;
-      send({ type: 'state', state: 'live' });
-    }
+    if (!feed.closed && !image.isEmpty()) feed.picture(new Uint8Array(image.toJPEG(JPEG_QUALITY)));
   });
   wc.on('did-fail-load', (_e, code, description, _url, isMainFrame) => {
-    if (isMainFrame && code !== -3) fail(`The web page could not be loaded (${description}).`); // -3: aborted by a navigation
+    if (isMainFrame && code !== -3) feed.fail(`The web page could not be loaded (${description}).`); // -3: aborted by a navigation
   });
   wc.on('did-navigate', (_e, _url, code, status) => {
-    if (code >= 400) fail(`The web page answered ${code} ${status}.`.replace(' .', '.'));
+    if (code >= 400) feed.fail(`The web page answered ${code} ${status}.`.replace(' .', '.'));
   });
-  wc.on('render-process-gone', () => fail('The web page crashed.'));
-  send({ type: 'state', state: 'starting' });
+  wc.on('render-process-gone', () => feed.fail('The web page crashed.'));
+  feed.starting();
   void win.loadURL(req.url).catch(() => {}); // did-fail-load says why
   return {
     close() {
-      closed = true;
+      feed.close();
       if (!win.isDestroyed()) win.destroy();
     },
   };

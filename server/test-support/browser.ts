@@ -143,6 +143,14 @@ export async function registerInPage(page: Page, username: string, password = `p
   assert.equal(status, 201, `registering ${username}`);
 }
 
+/** The Studio's first screen answered as a streamer with their own server would: Custom RTMP, a URL and `key`. */
+export async function useCustomServer(page: Page, key: string): Promise<void> {
+  await page.getByRole('tab', { name: 'Custom RTMP' }).click();
+  await page.getByLabel('RTMP server URL').fill('rtmp://127.0.0.1:1935/live');
+  await page.getByLabel('Stream key').fill(key);
+  await page.getByRole('button', { name: 'Use this server' }).click();
+}
+
 /**
  * Turns the Studio's remote control on from its page, on a free port, and reads back where an obs-websocket client
  * connects and with which password (as a streamer copies them into a Stream Deck tool).

@@ -16,6 +16,39 @@ export type WebPageRequest = Extract<FeedRequest, { kind: 'web' }>;
 /** Renders `req.url` at its size and sends each new picture as one JPEG, with `state` events (electron/source-feed.ts). */
 export type WebPageRenderer = (req: WebPageRequest, send: FeedSend) => FeedHandle;
 
+/**
+ * A web page feed's sender, for both renderers: each picture, `live` once with the first, and a failure in words.
+ * Failed stays failed: pictures still painted after it (an error page) never say `live` again. Nothing after close.
+ */
+export function pageFeed(send: FeedSend) {
+  let closed = false;
+  let live = false;
+  let failed = false;
+  return {
+    get closed() {
+      return closed;
+    },
+    starting() {
+      send({ type: 'state', state: 'starting' });
+    },
+    picture(jpeg: Uint8Array) {
+      if (closed) return;
+      send(jpeg);
+      if (live || failed) return;
+      live = true;
+      send({ type: 'state', state: 'live' });
+    },
+    fail(reason: string) {
+      if (closed || failed) return;
+      failed = true;
+      send({ type: 'state', state: 'failed', reason });
+    },
+    close() {
+      closed = true;
+    },
+  };
+}
+
 export interface SourceFeedsOptions {
   /** The phone layers' adb (default `adb` on the PATH) and screenrecord restart interval. */
   phone?: PhoneFeedOptions;
