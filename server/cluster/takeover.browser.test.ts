@@ -149,9 +149,11 @@ describe('a channel taken over while hls.js plays it', () => {
       const old = frags.filter((f) => f.url.includes(`/vod/${onC}/`));
       const fresh = frags.filter((f) => f.url.includes(`/vod/${onA}/`));
       assert.ok(old.length > 0 && fresh.length > 0, JSON.stringify(frags));
-      // Next after the last the player read: the dead stream's unfinished segment (listed as a gap) or the one after.
+      // Next after the last the player read: the dead stream's unfinished segment (listed as a gap) or the one after;
+      // or one further when the player had not yet read the dead origin's last whole segment before the kill (it was
+      // only on the dead node: a loaded CI box once lagged that far). Never a number read before.
       const step = fresh[0].sn - Math.max(...old.map((f) => f.sn));
-      assert.ok(step === 1 || step === 2, `the sequence goes on: ${JSON.stringify(frags)}`);
+      assert.ok(step >= 1 && step <= 3, `the sequence goes on: ${JSON.stringify(frags)}`);
       assert.equal(fresh[0].cc, old[old.length - 1].cc + 1, 'one discontinuity');
       // Playing it: the first moment the picture is past the new stream's start.
       const playedAt = times.find(([, t]) => t > fresh[0].start)?.[0] ?? Infinity;
