@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import type { Database } from './schema.js';
 import { DbError } from './errors.js';
 import { migrateToLatest, type SqlDialect } from './migrations.js';
-import { SchemaLockingPostgresDialect } from './migration-lock.js';
+import { OnairPostgresDialect } from './pg-dialect.js';
 
 export interface DbConfig {
   /** postgres:// or postgresql:// selects PostgreSQL; empty or absent selects SQLite. */
@@ -147,7 +147,7 @@ function openPostgres(url: string, cfg: DbConfig): Db {
   // The pool listens to idle clients only: a checked-out client whose connection drops (PostgreSQL gone mid-query)
   // emits 'error' to nobody, which would end the process. Its query's promise already carries the error to the caller.
   pool.on('connect', (client) => client.on('error', () => {}));
-  const kysely = new Kysely<Database>({ dialect: new SchemaLockingPostgresDialect({ pool }, DB_LIMITS.pgMigrationLockWaitMs) });
+  const kysely = new Kysely<Database>({ dialect: new OnairPostgresDialect({ pool }, DB_LIMITS.pgMigrationLockWaitMs) });
   return { kysely, dialect: 'postgres', close: once(() => kysely.destroy()) };
 }
 

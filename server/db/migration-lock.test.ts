@@ -7,7 +7,7 @@ import { Kysely } from 'kysely';
 import { openDatabase } from './database.js';
 import { DbError } from './errors.js';
 import { migrateToLatest, migrations } from './migrations.js';
-import { SchemaLockingPostgresDialect } from './migration-lock.js';
+import { OnairPostgresDialect } from './pg-dialect.js';
 import { DB_KINDS, TEST_PG_URL } from '../test-support/db.js';
 
 /** Kysely's own database-wide migration key (kysely/dist/esm/dialect/postgres/postgres-adapter.js). */
@@ -65,7 +65,7 @@ describe('PostgreSQL migration lock', { skip: !DB_KINDS.some((k) => k.name === '
     await lockSchema(holder, s);
     const { rows } = await holder.query<{ pid: number }>('select pg_backend_pid() as pid');
     const pool = new pg.Pool({ connectionString: TEST_PG_URL, options: `-c search_path=${s}` });
-    const kysely = new Kysely<any>({ dialect: new SchemaLockingPostgresDialect({ pool }, 600) });
+    const kysely = new Kysely<any>({ dialect: new OnairPostgresDialect({ pool }, 600) });
     try {
       const started = Date.now();
       await assert.rejects(migrateToLatest(kysely, 'postgres', s), (err: unknown) => {

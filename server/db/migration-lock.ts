@@ -3,7 +3,7 @@
 // sharing it, queued behind whichever process held that key, and a process stuck while holding it stopped all the
 // others with no word of who. Here the key is the schema being migrated, the wait is bounded, and a wait that runs
 // out names the session that holds the lock.
-import { PostgresAdapter, PostgresDialect, sql, type DialectAdapter, type Kysely, type MigrationLockOptions } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type MigrationLockOptions } from 'kysely';
 import { DbError } from './errors.js';
 
 /** The first half of the two-part advisory key; the second half is the schema's hash. */
@@ -55,19 +55,5 @@ async function lockHolder(db: Kysely<any>, schema: string): Promise<string> {
     return `held by PostgreSQL session ${h.pid}${h.app ? ` (${h.app})` : ''}${h.client ? ` from ${h.client}` : ''}, ${h.state ?? 'unknown state'} for ${h.held_s ?? '?'} s`;
   } catch (err) {
     return `its holder could not be read: ${(err as Error).message}`;
-  }
-}
-
-/** PostgresDialect whose migrations lock per schema (SchemaMigrationLockAdapter). */
-export class SchemaLockingPostgresDialect extends PostgresDialect {
-  constructor(
-    config: ConstructorParameters<typeof PostgresDialect>[0],
-    private readonly lockWaitMs: number,
-  ) {
-    super(config);
-  }
-
-  override createAdapter(): DialectAdapter {
-    return new SchemaMigrationLockAdapter(this.lockWaitMs);
   }
 }
