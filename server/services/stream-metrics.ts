@@ -81,6 +81,9 @@ export class StreamMetricsSampler {
   private async sampleOne(s: LiveStream): Promise<void> {
     const { metrics } = this.opts;
     const now = this.now();
+    // The stream as it is now, before any write: the publisher may leave or come back while this sample is written,
+    // and that change belongs to the next sample (read after the writes, it was never noted at all).
+    const current = { bytesIn: s.bytesIn, videoFrames: s.videoFrames, state: s.state, discontinuities: s.discontinuities };
     let prev = this.seen.get(s.streamId);
     if (!prev) {
       const channel = await this.opts.channels.byName(s.channel);
@@ -90,33 +93,30 @@ export class StreamMetricsSampler {
     }
     const seconds = Math.max(0.001, (now - prev.at) / 1000);
     const events: Array<[StreamEventKind, string]> = [];
-    if (s.discontinuities > prev.discontinuities) {
+    if (current.discontinuities > prev.discontinuities) {
       // Lost and back between two samples is still a reconnect.
       if (prev.state === 'live') events.push(['publisher-lost', 'The encoder’s connection dropped.']);
       events.push(['publisher-returned', 'The encoder reconnected within the grace period.']);
-    } else if (s.state === 'waiting' && prev.state === 'live') {
+    } else if (current.state === 'waiting' && prev.state === 'live') {
       events.push(['publisher-lost', 'The encoder’s connection dropped; waiting for it to come back.']);
     }
     const warning = s.keyframes.summary().warning;
     if (warning && !prev.keyframeWarned) {
       events.push(['keyframe-warning', `Keyframes every ${warning.intervalSeconds.toFixed(1)} s: set the encoder’s keyframe interval lower.`]);
     }
-    const video = s.videoFrames > 0 || s.info().video;
+    const video = current.videoFrames > 0 || s.info().video;
     await metrics.addSample(s.streamId, prev.channelId, {
       at: now,
       viewers: this.opts.viewers(s.channel),
-      bitrateKbps: Math.round(((s.bytesIn - prev.bytesIn) * 8) / seconds / 1000),
-      fps: video ? Math.round(((s.videoFrames - prev.videoFrames) / seconds) * 10) / 10 : null,
+      bitrateKbps: Math.round(((current.bytesIn - prev.bytesIn) * 8) / seconds / 1000),
+      fps: video ? Math.round(((current.videoFrames - prev.videoFrames) / seconds) * 10) / 10 : null,
       chatMessages: await metrics.chatMessagesBetween(prev.channelId, prev.at, now),
     });
     for (const [kind, detail] of events) await metrics.addEvent(s.streamId, prev.channelId, { at: now, kind, detail });
     this.seen.set(s.streamId, {
       channelId: prev.channelId,
       at: now,
-      bytesIn: s.bytesIn,
-      videoFrames: s.videoFrames,
-      state: s.state,
-      discontinuities: s.discontinuities,
+      ...current,
       keyframeWarned: prev.keyframeWarned || !!warning,
     });
   }
