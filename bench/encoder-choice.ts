@@ -26,6 +26,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../server/test-support/browser.js';
 import { bootTicksNow, childrenMap, readAllStats, sampleFromStats, tickDelta } from './proc.js';
 import { arg } from './cli-args.js';
+import { spreadText } from './studio-compositor-lib.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(arg('runs', '3'));
@@ -255,12 +256,6 @@ async function main() {
   process.stdout.write(report(results));
 }
 
-/** min / median / max of a list, to the given decimals. */
-function spread(xs: number[], digits: number): string {
-  const s = [...xs].sort((a, b) => a - b);
-  return [s[0]!, s[Math.floor(s.length / 2)]!, s.at(-1)!].map((x) => x.toFixed(digits)).join(' / ');
-}
-
 function report(results: RunResult[]): string {
   const lines = [
     `# x264 against OpenH264 for the Studio on Linux (${W}x${H}@${FPS}, ${KBPS} kb/s CBR, 1 s keyframes)`,
@@ -275,16 +270,16 @@ function report(results: RunResult[]): string {
     for (const e of ['openh264', 'x264'] as const) {
       const v = rs.map((r) => r[e]);
       lines.push(
-        `| ${source} | ${e === 'x264' ? 'x264 veryfast zerolatency (ffmpeg)' : 'OpenH264 (Chromium WebCodecs)'} | ${spread(
+        `| ${source} | ${e === 'x264' ? 'x264 veryfast zerolatency (ffmpeg)' : 'OpenH264 (Chromium WebCodecs)'} | ${spreadText(
           v.map((x) => x.cores),
           2,
-        )} | ${spread(
+        )} | ${spreadText(
           v.map((x) => x.kbps),
           0,
-        )} | ${spread(
+        )} | ${spreadText(
           v.map((x) => x.ssim),
           4,
-        )} | ${spread(
+        )} | ${spreadText(
           v.map((x) => x.psnr),
           2,
         )} |`,
@@ -293,7 +288,7 @@ function report(results: RunResult[]): string {
   }
   lines.push(
     '',
-    `Reading a composed 720p frame back in the page (RGBA: what feeding ffmpeg adds before any copy to it): ${spread(
+    `Reading a composed 720p frame back in the page (RGBA: what feeding ffmpeg adds before any copy to it): ${spreadText(
       results.map((r) => r.readbackCores),
       3,
     )} cores at 30 fps.`,

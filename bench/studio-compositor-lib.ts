@@ -48,6 +48,14 @@ export function spread(values: Array<number | null | undefined>): Spread | null 
   return { min: xs[0]!, median, max: xs[xs.length - 1]!, runs: xs.length };
 }
 
+/** "min / median / max" of the runs' values to `digits` decimals (the median in bold for a table's eye), "n/a" when none. */
+export function spreadText(values: Array<number | null | undefined>, digits: number, boldMedian = false): string {
+  const s = spread(values);
+  if (!s) return 'n/a';
+  const median = s.median.toFixed(digits);
+  return `${s.min.toFixed(digits)} / ${boldMedian ? `**${median}**` : median} / ${s.max.toFixed(digits)}`;
+}
+
 /**
  * Met when the worst run meets the target: for an upper bound (`max`) the largest value, for a lower bound (`min`)
  * the smallest. null (not judged) when no run measured it.

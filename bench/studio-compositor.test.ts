@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { countFmp4Samples, judge, pairFlashes, quantile, spread } from './studio-compositor-lib.js';
+import { countFmp4Samples, judge, pairFlashes, quantile, spread, spreadText } from './studio-compositor-lib.js';
 
 const box = (type: string, ...body: Uint8Array[]) => {
   const size = 8 + body.reduce((a, b) => a + b.length, 0);
@@ -32,6 +32,9 @@ test('spread and judge: min / median / max over runs, verdict by the worst run',
   assert.deepEqual(spread([3, null, 1, 2]), { min: 1, median: 2, max: 3, runs: 3 });
   assert.deepEqual(spread([4, 1]), { min: 1, median: 2.5, max: 4, runs: 2 });
   assert.equal(spread([null, NaN]), null);
+  assert.equal(spreadText([0.95, 1.19, 0.99], 2), '0.95 / 0.99 / 1.19');
+  assert.equal(spreadText([24, 22.5, 24], 1, true), '22.5 / **24.0** / 24.0');
+  assert.equal(spreadText([null], 1), 'n/a');
   assert.equal(judge(spread([10, 20, 34]), { max: 33 }), false);
   assert.equal(judge(spread([10, 20, 33]), { max: 33 }), true);
   assert.equal(judge(spread([26, 24.9]), { min: 25 }), false);

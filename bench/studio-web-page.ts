@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { startDevBridge } from '../electron/dev-bridge/server.js';
 import { cdpWebPages } from '../electron/dev-bridge/web-pages.js';
 import { harnessPage, launchChromium } from '../server/test-support/browser.js';
+import { spreadText } from './studio-compositor-lib.js';
 import { arg } from './cli-args.js';
 import { bootTicksNow, childrenMap, processCpuMs, readAllStats, sampleFromStats, tickDelta } from './proc.js';
 import { sleep } from './spawn.js';
@@ -142,12 +143,6 @@ async function main() {
   process.stdout.write(report(results));
 }
 
-const spread = (v: number[], digits: number) => {
-  const s = [...v].sort((a, b) => a - b);
-  const f = (x: number | undefined) => (x ?? NaN).toFixed(digits);
-  return `${f(s[0])} / **${f(s[Math.floor(s.length / 2)])}** / ${f(s.at(-1))}`;
-};
-
 function report(results: RunResult[]): string {
   const lines = [
     `# A web page layer in the Studio outside Electron (${W}x${H}, the dev bridge's Chromium renderer)`,
@@ -162,18 +157,22 @@ function report(results: RunResult[]): string {
   for (const page of Object.keys(PAGES) as PageName[]) {
     const rs = results.filter((r) => r.page === page);
     lines.push(
-      `| ${page} | ${spread(
+      `| ${page} | ${spreadText(
         rs.map((r) => r.picturesPerSecond),
         1,
-      )} | ${spread(
+        true,
+      )} | ${spreadText(
         rs.map((r) => r.meanKB),
         1,
-      )} | ${spread(
+        true,
+      )} | ${spreadText(
         rs.map((r) => r.chromiumCores),
         2,
-      )} | ${spread(
+        true,
+      )} | ${spreadText(
         rs.map((r) => r.bridgeCores),
         2,
+        true,
       )} |`,
     );
   }
