@@ -26,6 +26,8 @@ export interface ChatProps {
   /** Live / ended announcements, so the page can switch between the offline card and the player. */
   onSystem?(e: SystemEvent): void;
   onViewers?(count: number): void;
+  /** The list as shown (history, new messages, less deleted and hidden ones), on every change: the Studio's overlay. */
+  onMessages?(messages: readonly ChatMessage[]): void;
   /** Shown when the visitor may read but not write. */
   signInHint?: React.ReactNode;
   className?: string;
@@ -61,7 +63,7 @@ function FoldLine({ fold, open, onToggle }: { fold: Extract<ChatRow, { kind: 'fo
   );
 }
 
-export function Chat({ channel, onSystem, onViewers, signInHint, className }: ChatProps) {
+export function Chat({ channel, onSystem, onViewers, onMessages, signInHint, className }: ChatProps) {
   const socket = useChatSocket();
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [status, setStatus] = useState<Status>({ kind: 'connecting' });
@@ -81,8 +83,8 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
   const [openFolds, setOpenFolds] = useState<ReadonlySet<string>>(() => new Set());
   const listRef = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
-  const cbs = useRef({ onSystem, onViewers });
-  cbs.current = { onSystem, onViewers };
+  const cbs = useRef({ onSystem, onViewers, onMessages });
+  cbs.current = { onSystem, onViewers, onMessages };
   const key = channel.toLowerCase();
 
   useEffect(() => {
@@ -171,6 +173,8 @@ export function Chat({ channel, onSystem, onViewers, signInHint, className }: Ch
       if (socket.connected) socket.emit('leave', { channel: key });
     };
   }, [socket, key]);
+
+  useEffect(() => cbs.current.onMessages?.(messages), [messages]);
 
   // Keep the newest message in view unless the reader scrolled up.
   useEffect(() => {

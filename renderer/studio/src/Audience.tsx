@@ -7,6 +7,7 @@ import { reconnectChat } from '../../shared/chat-socket.js';
 import { LoopbackLinkNote } from '../../shared/LoopbackLinkNote.js';
 import type { StudioInvite } from '../../../electron/ipc-contract.js';
 import { call } from './onair.js';
+import { showChatMessages } from './scenes/chat-feed.js';
 
 /** "valid until 21 Jan 2026, 18:00 · 3 of 50 uses", in the reader's locale. */
 export function inviteTerms(inv: StudioInvite): string {
@@ -34,6 +35,7 @@ export function Audience() {
     );
     return () => {
       stop = true;
+      showChatMessages([]);
     };
   }, []);
   const copyInvite = async () => {
@@ -76,7 +78,7 @@ export function Audience() {
         </p>
       )}
       {err && <p className="studio__error">{err}</p>}
-      {endpoint && <Chat channel={endpoint.channel} onViewers={setViewers} className="studio__chat" />}
+      {endpoint && <Chat channel={endpoint.channel} onViewers={setViewers} onMessages={showChatMessages} className="studio__chat" />}
     </div>
   );
 }
