@@ -174,7 +174,9 @@ export function Chat({ channel, onSystem, onViewers, onMessages, signInHint, cla
     };
   }, [socket, key]);
 
-  useEffect(() => cbs.current.onMessages?.(messages), [messages]);
+  useEffect(() => {
+    cbs.current.onMessages?.(messages);
+  }, [messages]);
 
   // Keep the newest message in view unless the reader scrolled up.
   useEffect(() => {
