@@ -9,10 +9,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { io, type Socket } from 'socket.io-client';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
-import { CHAT_PATH, type ChatMessage } from '../server/api/chat.js';
-import { builtApp, launchChromium, newTestPage } from '../server/test-support/browser.js';
+import type { ChatMessage } from '../server/api/chat.js';
+import { builtApp, launchChromium, newTestPage, saveScenesThroughBridge } from '../server/test-support/browser.js';
+import { connectChat, request, type ChatClient } from '../server/test-support/chat-client.js';
 import { ffmpegPath as FFMPEG, waitFor } from '../server/test-support/process.js';
 import { newStreamer, startTestServer, type TestServer } from '../server/test-support/server.js';
 import { newItem } from './studio/engine/scene/commands.js';
@@ -53,24 +53,12 @@ function overlayScenes(): ScenesDoc {
   };
 }
 
-/** A signed-in chat connection in the channel's room. */
-async function joinAs(base: string, token: string, channel: string): Promise<Socket> {
-  const s = io(base, { path: CHAT_PATH, transports: ['websocket'], reconnection: false, auth: { token } });
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('could not join the chat')), STEP_MS);
-    s.on('connect', () =>
-      s.emit('join', { channel }, (ack: { ok: boolean }) => {
-        clearTimeout(t);
-        if (ack.ok) resolve();
-        else reject(new Error(`join refused: ${JSON.stringify(ack)}`));
-      }),
-    );
-  });
+/** A signed-in chat connection that joined the channel's room. */
+async function joinAs(base: string, token: string, channel: string): Promise<ChatClient> {
+  const s = await connectChat(base, { token });
+  const ack = await request<{ ok: boolean }>(s, 'join', { channel });
+  if (!ack.ok) throw new Error(`join refused: ${JSON.stringify(ack)}`);
   return s;
-}
-
-function ask<T>(s: Socket, event: string, body: object): Promise<T> {
-  return new Promise((resolve) => s.emit(event, body, (ack: T) => resolve(ack)));
 }
 
 describe('the chat overlay layer in the Studio, signed in to Onair', { timeout: 180_000 }, () => {
@@ -79,7 +67,7 @@ describe('the chat overlay layer in the Studio, signed in to Onair', { timeout: 
   let browser: Browser;
   let page: Page;
   let dataDir: string;
-  const sockets: Socket[] = [];
+  const sockets: ChatClient[] = [];
   const pageErrors: string[] = [];
 
   before(async () => {
@@ -106,7 +94,7 @@ describe('the chat overlay layer in the Studio, signed in to Onair', { timeout: 
     const fanChat = await joinAs(server.base, fan.token, channel);
     sockets.push(fanChat);
     const say = async (text: string) => {
-      const ack = await ask<{ ok: boolean; message?: ChatMessage }>(fanChat, 'send', { channel, text });
+      const ack = await request<{ ok: boolean; message?: ChatMessage }>(fanChat, 'send', { channel, text });
       assert.ok(ack.ok && ack.message, JSON.stringify(ack));
       return ack.message;
     };
@@ -119,15 +107,7 @@ describe('the chat overlay layer in the Studio, signed in to Onair', { timeout: 
     await page.getByLabel('Password').fill('pw-overlaycaster-123456');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('account').filter({ hasText: 'overlaycaster' }).waitFor();
-    const saved = await page.evaluate(async (json) => {
-      const res = await fetch('/bridge/invoke/scenes:save', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-onair-bridge': '1' },
-        body: JSON.stringify({ json }),
-      });
-      return (await res.json()) as { ok: boolean };
-    }, serializeScenes(overlayScenes()));
-    assert.equal(saved.ok, true);
+    assert.equal(await saveScenesThroughBridge(page, serializeScenes(overlayScenes())), true);
     await page.reload();
     await page.locator('[data-testid="canvas-horizontal"][data-program="overlay"]').waitFor({ state: 'attached' });
     await page.getByTestId('chat').locator('[data-status="joined"]').or(page.locator('[data-testid="chat"][data-status="joined"]')).first().waitFor();
@@ -165,9 +145,9 @@ describe('the chat overlay layer in the Studio, signed in to Onair', { timeout: 
     sockets.push(streamerChat);
     const history = await page.getByTestId('chat').locator('.chat__text').allTextContents();
     assert.ok(history.includes('said before the studio opened'), history.join(' | '));
-    const four = (await ask<{ ok: boolean; history: ChatMessage[] }>(streamerChat, 'join', { channel })).history.find((m) => m.text === 'four')!;
+    const four = (await request<{ ok: boolean; history: ChatMessage[] }>(streamerChat, 'join', { channel })).history.find((m) => m.text === 'four')!;
     for (const id of [first.id, four.id]) {
-      const ack = await ask<{ ok: boolean }>(streamerChat, 'delete', { channel, messageId: id });
+      const ack = await request<{ ok: boolean }>(streamerChat, 'delete', { channel, messageId: id });
       assert.equal(ack.ok, true, JSON.stringify(ack));
     }
     await page.getByTestId('chat').locator('.chat__text', { hasText: 'four' }).waitFor({ state: 'detached' });

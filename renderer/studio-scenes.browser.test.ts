@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { SCENES_FILE } from '../electron/main/core/scenes-file.js';
-import { builtApp, FAKE_MEDIA_ARGS, launchChromium, newTestPage, useCustomServer } from '../server/test-support/browser.js';
+import { builtApp, FAKE_MEDIA_ARGS, launchChromium, newTestPage, saveScenesThroughBridge, useCustomServer } from '../server/test-support/browser.js';
 import { ffmpegPath as FFMPEG } from '../server/test-support/process.js';
 import { newItem } from './studio/engine/scene/commands.js';
 import { serializeScenes } from './studio/engine/scene/json.js';
@@ -159,15 +159,7 @@ describe('Studio scenes and layers in Chromium', { timeout: 240_000 }, () => {
   });
 
   test('colour layers land where the layout says, on both canvases (order, visibility, opacity)', async () => {
-    const r = await page.evaluate(async (json) => {
-      const res = await fetch('/bridge/invoke/scenes:save', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-onair-bridge': '1' },
-        body: JSON.stringify({ json }),
-      });
-      return (await res.json()) as { ok: boolean };
-    }, serializeScenes(colourScenes()));
-    assert.equal(r.ok, true);
+    assert.equal(await saveScenesThroughBridge(page, serializeScenes(colourScenes())), true);
     await page.reload();
     await onAir('colours');
     // The image loads on its own time.

@@ -151,6 +151,19 @@ export async function useCustomServer(page: Page, key: string): Promise<void> {
   await page.getByRole('button', { name: 'Use this server' }).click();
 }
 
+/** Saves a scenes file from the Studio's page through the dev bridge, as the Studio does; whether main took it. */
+export async function saveScenesThroughBridge(page: Page, json: string): Promise<boolean> {
+  const r = await page.evaluate(async (body) => {
+    const res = await fetch('/bridge/invoke/scenes:save', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-onair-bridge': '1' },
+      body: JSON.stringify({ json: body }),
+    });
+    return (await res.json()) as { ok: boolean };
+  }, json);
+  return r.ok;
+}
+
 /**
  * Turns the Studio's remote control on from its page, on a free port, and reads back where an obs-websocket client
  * connects and with which password (as a streamer copies them into a Stream Deck tool).
