@@ -1,8 +1,9 @@
-// The suite's scheduler: runs test files two at a time (the machine's cores) with one rule Node's own runner cannot
-// express: at most one test file that drives Chromium runs at once. Two browser tests side by side on two cores,
-// each with its own server, publishers and Chromium, starved each other's pages (pages not up within 45 s, players
-// never reaching "playing"); a browser test beside a non-browser test does not. Files that measure real time (the
-// `--alone` list) run last, one at a time, with nothing beside them.
+// The suite's scheduler: runs test files three at a time with one rule Node's own runner cannot express: at most one
+// test file that drives Chromium runs at once. Three on two cores, because most files wait on real time (publishers at
+// their frame rate, grace periods, players): two at a time left the machine about half idle. Two browser tests side
+// by side on two cores, each with its own server, publishers and Chromium, starved each other's pages (pages not up
+// within 45 s, players never reaching "playing"); a browser test beside non-browser tests does not. Files that measure
+// real time (the `--alone` list) run last, one at a time, with nothing beside them.
 //
 // Each file runs in its own `node --test` process; its TAP output is printed in full when it fails and as one line
 // when it passes, so the log names what broke without interleaving two files' lines.
@@ -147,7 +148,7 @@ function parseArgs(argv: string[]): Options {
   const opts: Options = {
     files: [],
     alone: [],
-    jobs: 2,
+    jobs: 3,
     fileTimeoutMs: 420_000,
     durationsPath: path.join('scripts', 'test-durations.json'),
   };

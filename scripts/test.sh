@@ -100,7 +100,7 @@ echo "test: typecheck, lint, format and builds passed"
 
 # Tests that measure real time in a browser (an encoder's frame pacing, play-out latency, audio levels over time)
 # run alone after the others: beside another test on two cores their page timers stall and they measure the
-# machine, not the code. The others run two at a time, never two browser tests at once (scripts/run-tests.ts).
+# machine, not the code. The others run three at a time, never two browser tests at once (scripts/run-tests.ts).
 alone=(
   renderer/studio-engine.browser.test.ts
   renderer/studio-engine-control.browser.test.ts
