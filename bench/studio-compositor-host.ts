@@ -5,11 +5,15 @@
 // tool would; this process only reads the engine's own figures from the page when asked.
 //
 //   node --import tsx bench/studio-compositor-host.ts --server URL --username NAME --control-port N --data-dir DIR
+//                                                     [--profile FILE]
 //   (the account's password in ONAIR_STUDIO_ACCOUNT_PASSWORD, the control password in ONAIR_STUDIO_CONTROL_PASSWORD)
 //
 // stdout, JSON lines: {"type":"ready"} once the control API answers; {"type":"stats","at":ms,"stats":{...}} for each
 // "stats" line on stdin (globalThis.__onairEngineStats(): compose, encode, encodeVertical). "stop" (or stdin closed)
-// stops the stream, Chromium and the core, then exits 0.
+// stops the stream, Chromium and the core, then exits 0. With --profile, the second "stats" line (5 s into the first
+// measured window) also starts a 10 s sampling profile of the Studio page's JavaScript thread, written to FILE
+// (.cpuprofile: Chromium's DevTools open it): where the page's own thread spends its time, which no /proc figure shows.
+import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startHeadlessStudio } from '../electron/dev-bridge/headless.js';
@@ -22,6 +26,7 @@ const { values } = parseArgs({
     username: { type: 'string' },
     'control-port': { type: 'string' },
     'data-dir': { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -55,9 +60,11 @@ const stop = async () => {
 process.on('SIGTERM', () => void stop());
 const rl = createInterface({ input: process.stdin });
 rl.on('close', () => void stop());
+let statsAsked = 0;
 rl.on('line', (line) => {
   if (line === 'stop') return void stop();
   if (line !== 'stats') return;
+  if (++statsAsked === 2 && values.profile) void profilePage(values.profile, 10_000);
   studio.page
     .evaluate(() => (globalThis as unknown as { __onairEngineStats?: () => unknown }).__onairEngineStats?.() ?? null)
     .then(
@@ -65,3 +72,17 @@ rl.on('line', (line) => {
       (err: Error) => out({ type: 'stats', at: Date.now(), stats: null, error: err.message }),
     );
 });
+
+async function profilePage(file: string, ms: number): Promise<void> {
+  try {
+    const cdp = await studio.page.context().newCDPSession(studio.page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+    await new Promise((r) => setTimeout(r, ms));
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+  } catch (err) {
+    process.stderr.write(`studio host: no profile: ${(err as Error).message}\n`);
+  }
+}

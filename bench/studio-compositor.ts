@@ -12,6 +12,8 @@
 //
 //   npx tsx bench/studio-compositor.ts [--runs 3] [--seconds 30] [--warmup 5] [--flashes 10] [--out NAME]
 //                                      [--quiet-busy 25] [--quiet-wait 300]  (each run first waits for a quiet box)
+//                                      [--profile FILE]  (a diagnostic: the Studio page's JavaScript thread profiled
+//                                      for 10 s of phase A's window, as FILE-runN.cpuprofile; studio-compositor-host.ts)
 //
 // Writes bench/results/<NAME>.{json,md} (default studio-compositor-YYYY-MM-DD). Targets and method: bench/README.md.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +39,7 @@ const WARMUP = Number(arg('warmup', '5'));
 const FLASHES = Number(arg('flashes', '10'));
 const QUIET_BUSY = Number(arg('quiet-busy', '25'));
 const QUIET_WAIT = Number(arg('quiet-wait', '300'));
+const PROFILE = arg('profile', '');
 const FPS = 30;
 const STARTED = 'OBS_WEBSOCKET_OUTPUT_STARTED';
 const STOPPED = 'OBS_WEBSOCKET_OUTPUT_STOPPED';
@@ -73,7 +76,14 @@ interface Host {
   proc: Managed;
   stats(): Promise<any>;
 }
-async function startHost(serverBase: string, username: string, controlPort: number, password: string, dataDir: string): Promise<Host> {
+async function startHost(
+  serverBase: string,
+  username: string,
+  controlPort: number,
+  password: string,
+  dataDir: string,
+  profile: string,
+): Promise<Host> {
   const waiting: Array<(o: any) => void> = [];
   let ready!: () => void;
   const readyP = new Promise<void>((r) => (ready = r));
@@ -91,6 +101,7 @@ async function startHost(serverBase: string, username: string, controlPort: numb
       String(controlPort),
       '--data-dir',
       dataDir,
+      ...(profile ? ['--profile', profile] : []),
     ],
     {
       cwd: ROOT,
@@ -213,7 +224,7 @@ async function run(i: number, server: Awaited<ReturnType<typeof startStudioServe
   const port = await freePort();
   const password = `bench-${Math.random().toString(36).slice(2)}`;
   const out: any = { channel: name };
-  const host = await startHost(server.base, name, port, password, dataDir);
+  const host = await startHost(server.base, name, port, password, dataDir, PROFILE && `${PROFILE}-run${i}.cpuprofile`);
   const obs = new OBSWebSocket();
   try {
     await obs.connect(`ws://127.0.0.1:${port}`, password);
