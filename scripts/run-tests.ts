@@ -123,7 +123,7 @@ async function runPool(files: string[], jobs: number, opts: Options, durations: 
     let running = 0;
     const next = () => {
       while (running < jobs) {
-        // The browser files are the long chain: one starts whenever none runs; other files fill the other slot.
+        // The browser files are the long chain: one starts whenever none runs; other files fill the other slots.
         const file = !browserRunning && browser.length ? browser.shift()! : other.shift();
         if (!file) break;
         const isBrowser = browserFiles.has(file);
