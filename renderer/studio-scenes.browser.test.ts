@@ -1,7 +1,7 @@
 // Scenes and layers in Chromium through the dev bridge (no Electron), with Chromium's fake camera: the first run's
 // scenes from the devices found; colour layers landing where the layout says on both canvases (pixels read back from
 // the compositor's canvases); a cut within 2 frames; a fade over by 500 ms; a drag undone and redone from the
-// keyboard; everything back after a reload (saved by main in its data folder).
+// keyboard; everything back after a reload (saved by main in its data folder); the preview switched off and on.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -349,6 +349,32 @@ describe('Studio scenes and layers in Chromium', { timeout: 240_000 }, () => {
       [790, 590, CYAN, 'cropped: only the right half, stretched'],
     ]);
     await page.screenshot({ path: path.join(SHOTS, 'studio-scenes.png') });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('the preview can be switched off and on: the canvas is still drawn, and the choice survives a reload', async () => {
+    const canvas = page.getByTestId('canvas-horizontal');
+    const off = page.getByRole('status').filter({ hasText: 'Preview off' });
+    const frameNow = () => canvas.evaluate((c: HTMLCanvasElement) => Number(c.dataset.frame));
+    await page.getByLabel('Show preview').uncheck();
+    await off.waitFor();
+    assert.equal(await canvas.isVisible(), false);
+    assert.equal(await page.locator('[data-item]').count(), 0, 'no layer boxes to drag over a hidden preview');
+    const f0 = await frameNow();
+    await page.waitForTimeout(500);
+    assert.ok((await frameNow()) - f0 >= 10, 'the compositor still draws the hidden canvas');
+    await assertPixels(page, 'horizontal', [[50, 50, R, 'still composed while not shown']]);
+
+    await page.reload();
+    await onAir('colours');
+    await off.waitFor();
+    assert.equal(await canvas.isVisible(), false, 'still off after a reload');
+
+    await off.getByRole('button', { name: 'Show preview' }).click();
+    await canvas.waitFor({ state: 'visible' });
+    await page.locator('[data-item="g-h"]').waitFor();
+    assert.equal(await page.getByLabel('Show preview').isChecked(), true);
+    assert.equal(await off.count(), 0);
     assert.deepEqual(pageErrors, []);
   });
 });
