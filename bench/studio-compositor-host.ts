@@ -5,7 +5,7 @@
 // tool would; this process only reads the engine's own figures from the page when asked.
 //
 //   node --import tsx bench/studio-compositor-host.ts --server URL --username NAME --control-port N --data-dir DIR
-//                                                     [--profile FILE]
+//                                                     [--profile FILE] [--preview off]
 //   (the account's password in ONAIR_STUDIO_ACCOUNT_PASSWORD, the control password in ONAIR_STUDIO_CONTROL_PASSWORD)
 //
 // stdout, JSON lines: {"type":"ready"} once the control API answers; {"type":"stats","at":ms,"stats":{...}} for each
@@ -13,6 +13,7 @@
 // stops the stream, Chromium and the core, then exits 0. With --profile, the second "stats" line (5 s into the first
 // measured window) also starts a 10 s sampling profile of the Studio page's JavaScript thread, written to FILE
 // (.cpuprofile: Chromium's DevTools open it): where the page's own thread spends its time, which no /proc figure shows.
+// With --preview off, the Studio's "Show preview" switch is turned off before "ready", as a streamer would.
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     'control-port': { type: 'string' },
     'data-dir': { type: 'string' },
     profile: { type: 'string' },
+    preview: { type: 'string' },
   },
 });
 const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -48,6 +50,7 @@ const studio = await startHeadlessStudio({
     process.exit(1);
   },
 });
+if (values.preview === 'off') await studio.page.getByLabel('Show preview').uncheck();
 out({ type: 'ready' });
 
 let stopping = false;

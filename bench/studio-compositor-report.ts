@@ -198,7 +198,7 @@ export function reportMd(result: any): string {
 Host: ${result.machine.cpus} × ${result.machine.model}, Node ${result.machine.node}. Headless Debian Chromium, software
 H.264 (WebCodecs), ${s.runs} runs of ${s.seconds} s windows after ${s.warmup} s live; 720p30 at ${s.bitrateKbps} kb/s,
 vertical 720x1280 at ${s.verticalKbps} kb/s, keyframes every ${s.keyframeSeconds} s. Judged by the worst run.
-Command: \`npx tsx bench/studio-compositor.ts --runs ${s.runs} --seconds ${s.seconds} --quiet-wait ${s.quietWaitS}\` (each run first waited up to ${s.quietWaitS} s for the box to be under ${s.quietBusyPct} % busy). Method: bench/README.md, "Studio compositor".
+Command: \`npx tsx bench/studio-compositor.ts --runs ${s.runs} --seconds ${s.seconds} --quiet-wait ${s.quietWaitS}${s.preview === 'off' ? ' --preview off' : ''}\` (each run first waited up to ${s.quietWaitS} s for the box to be under ${s.quietBusyPct} % busy). Method: bench/README.md, "Studio compositor".
 
 | figure | unit | min / **median** / max | target | met |
 |---|---|---|---|---|

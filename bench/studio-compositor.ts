@@ -14,6 +14,7 @@
 //                                      [--quiet-busy 25] [--quiet-wait 300]  (each run first waits for a quiet box)
 //                                      [--profile FILE]  (a diagnostic: the Studio page's JavaScript thread profiled
 //                                      for 10 s of phase A's window, as FILE-runN.cpuprofile; studio-compositor-host.ts)
+//                                      [--preview off]  (the Studio's "Show preview" switched off: what the preview costs)
 //
 // Writes bench/results/<NAME>.{json,md} (default studio-compositor-YYYY-MM-DD). Targets and method: bench/README.md.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,7 @@ const FLASHES = Number(arg('flashes', '10'));
 const QUIET_BUSY = Number(arg('quiet-busy', '25'));
 const QUIET_WAIT = Number(arg('quiet-wait', '300'));
 const PROFILE = arg('profile', '');
+const PREVIEW = arg('preview', 'on');
 const FPS = 30;
 const STARTED = 'OBS_WEBSOCKET_OUTPUT_STARTED';
 const STOPPED = 'OBS_WEBSOCKET_OUTPUT_STOPPED';
@@ -102,6 +104,7 @@ async function startHost(
       '--data-dir',
       dataDir,
       ...(profile ? ['--profile', profile] : []),
+      ...(PREVIEW === 'off' ? ['--preview', 'off'] : []),
     ],
     {
       cwd: ROOT,
@@ -372,6 +375,7 @@ async function main() {
       bitrateKbps: 3500,
       verticalKbps: 2500,
       keyframeSeconds: 1,
+      preview: PREVIEW,
     },
     runs,
     summary: summarize(runs, FPS),
