@@ -51,7 +51,7 @@ export function ScenePreview() {
       <div className={`scene-preview__stage scene-preview__stage--${view}`} ref={holder}>
         {!previewOn && (
           <p className="scene-preview__off" role="status">
-            Preview off: the stream is still composed and sent as the scenes say.{' '}
+            Preview off: the scenes are still composed, and sent while you are live.{' '}
             <button type="button" onClick={() => showPreview(true)}>
               Show preview
             </button>
