@@ -107,6 +107,10 @@ describe('the chat overlay layer in the Studio, signed in to Onair', { timeout: 
     await page.getByLabel('Password').fill('pw-overlaycaster-123456');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('account').filter({ hasText: 'overlaycaster' }).waitFor();
+    // The Studio's first run saves its ready scenes a moment after making them: saved first, or they would replace
+    // the test's under load.
+    await page.getByRole('region', { name: 'Scenes' }).getByRole('button', { name: 'Be right back' }).waitFor();
+    await page.locator('[data-testid="scene-editor"][data-saved="saved"]').waitFor();
     assert.equal(await saveScenesThroughBridge(page, serializeScenes(overlayScenes())), true);
     await page.reload();
     await page.locator('[data-testid="canvas-horizontal"][data-program="overlay"]').waitFor({ state: 'attached' });
