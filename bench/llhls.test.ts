@@ -40,6 +40,7 @@ test('Onair LL-HLS playlist: segments, parts of listed and open segments, hint, 
   assert.equal(pl.partTarget, 0.2);
   assert.equal(pl.partHoldBack, 0.6);
   assert.equal(pl.canBlockReload, true);
+  assert.equal(pl.canSkipUntil, 6);
   assert.equal(pl.mapUri, 'v-init-0.mp4');
   assert.equal(pl.preloadHint, 'v-part-9.2.m4s');
   assert.deepEqual(

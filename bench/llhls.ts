@@ -34,6 +34,8 @@ export interface LlPlaylist {
   partTarget?: number;
   partHoldBack?: number;
   canBlockReload: boolean;
+  /** CAN-SKIP-UNTIL in seconds (0: the server offers no delta updates). */
+  canSkipUntil: number;
   /** Segments skipped by a delta update (EXT-X-SKIP). */
   skipped: number;
   segments: LlSegment[];
@@ -58,7 +60,7 @@ export function parseAttributes(s: string): Record<string, string> {
 export function parseLlPlaylist(text: string): LlPlaylist {
   const lines = text.split(/\r?\n/).map((l) => l.trim());
   if (!lines[0]?.startsWith('#EXTM3U')) throw new Error('not an m3u8 playlist');
-  const pl: LlPlaylist = { mediaSequence: 0, canBlockReload: false, skipped: 0, segments: [], parts: [], endList: false };
+  const pl: LlPlaylist = { mediaSequence: 0, canBlockReload: false, canSkipUntil: 0, skipped: 0, segments: [], parts: [], endList: false };
   let pendingDuration: number | undefined;
   let pendingPdt: number | undefined;
   let lastPdtEnd: number | undefined;
@@ -125,6 +127,7 @@ export function parseLlPlaylist(text: string): LlPlaylist {
       case '#EXT-X-SERVER-CONTROL': {
         const a = parseAttributes(value);
         pl.canBlockReload = a['CAN-BLOCK-RELOAD'] === 'YES';
+        pl.canSkipUntil = Number(a['CAN-SKIP-UNTIL'] ?? 0) || 0;
         if (a['PART-HOLD-BACK'] !== undefined) pl.partHoldBack = Number(a['PART-HOLD-BACK']);
         break;
       }

@@ -1,5 +1,7 @@
-// One Low-Latency HLS track as hls.js follows it in lowLatencyMode, plus what Apple's players add: a blocking playlist
-// reload for the next part (_HLS_msn/_HLS_part), every new part fetched as soon as it is listed, and the part named by
+// One Low-Latency HLS track as a player follows it. As hls.js (1.7, lowLatencyMode) does: a blocking playlist reload
+// for the next part (_HLS_msn/_HLS_part), as a delta update (_HLS_skip=YES) once the server offers them
+// (CAN-SKIP-UNTIL) and the playlist held is recent, and every new part fetched as soon as it is listed; hls.js parses
+// EXT-X-PRELOAD-HINT but does not request it. As Apple's players do (`apple`): full playlists, and the part named by
 // EXT-X-PRELOAD-HINT requested as soon as it is hinted (the server holds that request until the part is cut). Used by
 // the viewers (llviewers-worker.ts) and, without fetching media, by the harness's observer of what the server lists.
 
@@ -9,6 +11,10 @@ import { HttpPool, wallNow, type Answer } from './http-lite.js';
 export { HttpPool, wallNow, type Answer };
 
 export type RequestKind = 'master' | 'playlist' | 'init' | 'part' | 'hint';
+
+/** Whose requests a follower makes: hls.js's (delta updates, no hinted part) or Apple's (full playlists, hinted part). */
+export type LlClient = 'hlsjs' | 'apple';
+export const LL_CLIENTS: readonly LlClient[] = ['hlsjs', 'apple'];
 
 export interface FollowerEvents {
   /** Every answer, by kind (for the status counts). */
@@ -68,7 +74,14 @@ export function resolvePath(base: URL, baseDir: string, uri: string): string {
  * listed or hinted (unless `fetchMedia` is false). Bounded by the time and by an iteration count. `pool`: the
  * viewer's connections to the playlist's origin.
  */
-export async function followTrack(pool: HttpPool, playlistUrl: string, stopWall: number, ev: FollowerEvents, fetchMedia = true): Promise<void> {
+export async function followTrack(
+  pool: HttpPool,
+  playlistUrl: string,
+  stopWall: number,
+  ev: FollowerEvents,
+  fetchMedia = true,
+  client: LlClient = 'hlsjs',
+): Promise<void> {
   const base = new URL(playlistUrl);
   const basePath = base.pathname + base.search;
   const baseDir = base.pathname.slice(0, base.pathname.lastIndexOf('/') + 1);
@@ -138,8 +151,11 @@ export async function followTrack(pool: HttpPool, playlistUrl: string, stopWall:
       for (const set of [requested, listed]) for (const k of set) if (msnOfKey(k) < forgotBefore) set.delete(k);
     }
     const next = nextPartDirective(pl);
-    if (pl.preloadHint) fetchPart(next.msn, next.part, pl.preloadHint, 'hint');
-    // What URLSearchParams would give for the playlist's own URL (Onair's have no query) with the two directives set.
-    nextPath = `${basePath}${base.search ? '&' : '?'}_HLS_msn=${next.msn}&_HLS_part=${next.part}`;
+    if (client === 'apple' && pl.preloadHint) fetchPart(next.msn, next.part, pl.preloadHint, 'hint');
+    // What URLSearchParams would give for the playlist's own URL (Onair's have no query) with the directives set.
+    // hls.js asks for a delta update while the playlist it holds is younger than half the skip boundary: here it
+    // was just received.
+    const skip = client === 'hlsjs' && pl.canSkipUntil > 0 ? '&_HLS_skip=YES' : '';
+    nextPath = `${basePath}${base.search ? '&' : '?'}_HLS_msn=${next.msn}&_HLS_part=${next.part}${skip}`;
   }
 }

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseMaster } from './hls.js';
 import type { LlPlaylist } from './llhls.js';
-import { followTrack, HttpPool, partKey, partKeyString, wallNow, type Answer, type RequestKind } from './llviewers-client.js';
+import { followTrack, HttpPool, partKey, partKeyString, wallNow, type Answer, type LlClient, type RequestKind } from './llviewers-client.js';
 
 export interface WorkerConfig {
   masterUrl: string;
@@ -24,6 +24,8 @@ export interface WorkerConfig {
   /** No new request after this; answers in flight are awaited for `drainMs` more. */
   stopWall: number;
   drainMs: number;
+  /** Whose requests the viewers make (llviewers-client.ts). */
+  client: LlClient;
   out: string;
 }
 
@@ -101,21 +103,28 @@ async function main(): Promise<void> {
     if (!tracks) return;
     joined++;
     const follow = (t: Track, u: string) =>
-      followTrack(pool, u, cfg.stopWall, {
-        answer: onAnswer,
-        part: (msn, index, heldWall) => {
-          const key = partKey(msn, index);
-          if (!held[t][v].has(key)) held[t][v].set(key, heldWall);
+      followTrack(
+        pool,
+        u,
+        cfg.stopWall,
+        {
+          answer: onAnswer,
+          part: (msn, index, heldWall) => {
+            const key = partKey(msn, index);
+            if (!held[t][v].has(key)) held[t][v].set(key, heldWall);
+          },
+          playlist: (pl) => {
+            if (endsNoted[t].has(pl)) return;
+            endsNoted[t].add(pl);
+            for (const p of pl.parts) {
+              const key = partKey(p.msn, p.index);
+              if (p.endMs !== undefined && !ends[t].has(key)) ends[t].set(key, p.endMs);
+            }
+          },
         },
-        playlist: (pl) => {
-          if (endsNoted[t].has(pl)) return;
-          endsNoted[t].add(pl);
-          for (const p of pl.parts) {
-            const key = partKey(p.msn, p.index);
-            if (p.endMs !== undefined && !ends[t].has(key)) ends[t].set(key, p.endMs);
-          }
-        },
-      });
+        true,
+        cfg.client,
+      );
     await Promise.all([follow('video', tracks.video), ...(tracks.audio ? [follow('audio', tracks.audio)] : [])]);
   };
   // The client's own event-loop delay over the measured window.

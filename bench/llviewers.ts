@@ -1,6 +1,6 @@
 // N simulated Low-Latency HLS viewers on one Onair stream (nginx-rtmp has no LL-HLS). The viewers live in worker
-// processes (llviewers-worker.ts), each a keep-alive HTTP client doing what hls.js does in lowLatencyMode plus the
-// preload hint (llviewers-client.ts). The harness publishes (ffmpeg -re, as everywhere), observes the playlists
+// processes (llviewers-worker.ts), each a keep-alive HTTP client doing what hls.js does in lowLatencyMode (or, with
+// `client: 'apple'`, what Apple's players do: full playlists and the preload hint; llviewers-client.ts). The harness publishes (ffmpeg -re, as everywhere), observes the playlists
 // itself (what parts exist, and when each ends on the server's clock), samples CPU, and sums up (llviewers-stats.ts).
 //
 // "Part complete" is the part's end on the server's own clock as the playlist gives it: its segment's
@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { httpGet, sleep, spawnGroup, tempDir, type Managed } from './spawn.js';
 import { BENCH_DIR, REPO_DIR, startPublisher, type Publisher } from './media.js';
 import { parseMaster, resolveUri, median, quantile } from './hls.js';
-import { followTrack, HttpPool } from './llviewers-client.js';
+import { followTrack, HttpPool, type LlClient } from './llviewers-client.js';
 import { LL_TRACKS, summarize, type LlTrack, type LlViewersSummary } from './llviewers-stats.js';
 import type { WorkerConfig, WorkerOutput } from './llviewers-worker.js';
 import { measureGroups } from './proc.js';
@@ -28,6 +28,7 @@ export interface LlViewersOptions {
   workers: number;
   warmupS: number;
   measureS: number;
+  client: LlClient;
 }
 
 /**
@@ -132,13 +133,14 @@ export async function llViewersScenario(target: Target, ctx: Ctx, o: LlViewersOp
           windowEndWall,
           stopWall,
           drainMs: DRAIN_MS,
+          client: o.client,
           out: join(dir, `worker-${w}.json`),
         };
         workers.push(
           spawnGroup(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'llviewers-worker.ts'), JSON.stringify(cfg)], { cwd: REPO_DIR }),
         );
       }
-      ctx.log(`  llviewers: ${o.viewers} viewers in ${workers.length} workers; warm-up ${o.warmupS} s, measured ${o.measureS} s`);
+      ctx.log(`  llviewers: ${o.viewers} ${o.client} viewers in ${workers.length} workers; warm-up ${o.warmupS} s, measured ${o.measureS} s`);
       await sleep(windowStartWall - Date.now(), ctx.signal);
       const m = await measureGroups(
         {

@@ -1,7 +1,7 @@
 // Onair vs nginx-rtmp, RTMP in -> HLS out. See bench/README.md.
 //
 //   npx tsx bench/run.ts [--quick] [--only startup,latency,load,srt,viewers,g2g,firstpart,llviewers] [--streams 1,8,32]
-//                        [--targets onair,nginx,onair-edge] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--out DIR]
+//                        [--targets onair,nginx,onair-edge] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--ll-client hlsjs|apple] [--out DIR]
 //
 // Full runs write bench/results/rtmp-hls-<date>.json.gz (everything, gzipped), its table beside it
 // (rtmp-hls-<date>.md) and bench/results/rtmp-hls-latest.md.
@@ -21,6 +21,7 @@ import { startupScenario, type Ctx } from './scenarios.js';
 import { g2gBudgetMs, g2gScenario } from './g2g.js';
 import { firstPartScenario } from './firstpart.js';
 import { llViewersBudgetMs, llViewersScenario } from './llviewers.js';
+import { LL_CLIENTS, type LlClient } from './llviewers-client.js';
 import { renderMarkdown, writeResults, type BenchResults, type Outcome } from './report.js';
 
 const SCENARIOS = ['startup', 'latency', 'load', 'srt', 'viewers', 'g2g', 'firstpart', 'llviewers'] as const;
@@ -29,7 +30,7 @@ type Scenario = (typeof SCENARIOS)[number];
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
-    'usage: npx tsx bench/run.ts [--quick] [--only startup,latency,load,srt,viewers,g2g,firstpart,llviewers] [--streams 1,8,32] [--targets onair,nginx,onair-edge] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--out DIR]\n',
+    'usage: npx tsx bench/run.ts [--quick] [--only startup,latency,load,srt,viewers,g2g,firstpart,llviewers] [--streams 1,8,32] [--targets onair,nginx,onair-edge] [--connections 1000] [--g2g-seconds 60] [--ll-viewers 1000] [--ll-client hlsjs|apple] [--out DIR]\n',
   );
   process.exit(2);
 }
@@ -43,6 +44,7 @@ function parseArgs(argv: string[]) {
     connections: 1000,
     g2gSeconds: undefined as number | undefined,
     llViewers: 1000,
+    llClient: 'hlsjs' as LlClient,
     out: undefined as string | undefined,
     partial: false,
   };
@@ -78,6 +80,9 @@ function parseArgs(argv: string[]) {
     } else if (a === '--ll-viewers') {
       o.llViewers = Number(val());
       if (!Number.isInteger(o.llViewers) || o.llViewers < 1 || o.llViewers > 5000) usage('--ll-viewers 1..5000');
+    } else if (a === '--ll-client') {
+      o.llClient = val() as LlClient;
+      if (!LL_CLIENTS.includes(o.llClient)) usage(`--ll-client ${LL_CLIENTS.join('|')}`);
     } else if (a === '--out') o.out = val();
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
@@ -123,7 +128,7 @@ async function main() {
     g2g: { seconds: opts.g2gSeconds ?? (quick ? 15 : 60), warmupSeconds: 5 },
     firstPartRepeats: quick ? 3 : 5,
     // LL-HLS viewers: measured window after a warm-up (every viewer joined and following the live edge).
-    llViewers: { viewers: opts.llViewers, workers: 2, warmupS: quick ? 8 : 10, measureS: quick ? 15 : 60 },
+    llViewers: { viewers: opts.llViewers, workers: 2, warmupS: quick ? 8 : 10, measureS: quick ? 15 : 60, client: opts.llClient },
   };
   const log = (s: string) => process.stdout.write(`${s}\n`);
   // onair-edge: two Onair nodes behind the shipped nginx edge (docs/SCALING.md), on this machine's PostgreSQL and Redis.
