@@ -29,6 +29,8 @@ export interface OnairConfig {
   configFile: string;
   httpHost: string;
   httpPort: number;
+  /** Live media requests answered on the raw connection before node:http (server/http/media-lane.ts). */
+  mediaLane: boolean;
   rtmpHost: string;
   rtmpPort: number;
   /** RTMP connections one address (IPv6: one /64) may hold open; more are refused. */
@@ -197,6 +199,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 const DEFAULTS = {
   httpHost: '0.0.0.0',
   httpPort: 8080,
+  mediaLane: true,
   rtmpHost: '0.0.0.0',
   rtmpPort: 1935,
   rtmpMaxPerAddress: 32,
@@ -364,6 +367,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): OnairCo
     configFile: file ? path.resolve(cwd, file) : '',
     httpHost: String(pick('ONAIR_HTTP_HOST', fromFile.httpHost, DEFAULTS.httpHost)),
     httpPort,
+    mediaLane: bool('ONAIR_MEDIA_LANE', pick('ONAIR_MEDIA_LANE', fromFile.mediaLane, DEFAULTS.mediaLane)),
     rtmpHost: String(pick('ONAIR_RTMP_HOST', fromFile.rtmpHost, DEFAULTS.rtmpHost)),
     rtmpPort,
     rtmpMaxPerAddress: num(

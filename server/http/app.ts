@@ -11,6 +11,7 @@ import { registerAccountRoutes } from './routes-account.js';
 import { registerChannelRoutes } from './routes-channels.js';
 import { createMediaCache, registerMediaRoutes } from './routes-media.js';
 import { mediaFastPath } from './media-fast-path.js';
+import { installMediaLane, type MediaLane } from './media-lane.js';
 import { registerOpsRoutes } from './routes-ops.js';
 import { registerSocialRoutes } from './routes-social.js';
 import { registerSiteRoutes, type SitePages } from './routes-site.js';
@@ -29,6 +30,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const mediaCache = createMediaCache();
   const fastPath = mediaFastPath(deps, mediaCache);
   const onError = makeErrorHandler(deps.logger);
+  let lane: MediaLane | undefined;
   const app = Fastify({
     // Live segments of public streams skip the framework (see mediaFastPath); everything else is Fastify's.
     serverFactory: (handler) => {
@@ -38,6 +40,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       // Fastify applies keepAliveTimeout only to servers it creates: without this, connections idle for 5 s (Node's
       // default) are closed, and a client or proxy reusing one just then gets a reset.
       server.keepAliveTimeout = HTTP_KEEP_ALIVE_MS;
+      // New connections go to the media lane first; it hands anything but live media GETs to the server above.
+      if (deps.config.mediaLane) lane = installMediaLane(server, fastPath, HTTP_KEEP_ALIVE_MS);
       return server;
     },
     bodyLimit: LIMITS.httpBodyBytes,
@@ -51,6 +55,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     keepAliveTimeout: HTTP_KEEP_ALIVE_MS,
   });
   app.setErrorHandler(onError);
+  // The lane's connections are unknown to node:http, whose close would wait for them.
+  app.addHook('preClose', async () => lane?.closeAll());
   // A browser asking for a page that does not exist gets the app's not-found page; everything else the JSON error.
   let sitePage: SitePages['notFound'] = () => undefined;
   app.setNotFoundHandler(
