@@ -5,8 +5,13 @@ import { clientKey, PLAYER_TIMEOUT_MS } from '../services/audience.js';
 /** Bound on tracked players per channel, against floods of fake clients. */
 const MAX_TRACKED_PER_CHANNEL = 100_000;
 
+/** Client keys kept worked out: a hash per request was a few % of the server at 1000 Low-Latency viewers. */
+const KEYS_KEPT = 10_000;
+
 export class PlayerTracker {
   private readonly seen = new Map<string, Map<string, number>>();
+  /** clientKey by address and user agent (the same few for every request of a player). */
+  private readonly keys = new Map<string, string>();
   constructor(
     /** The salt of client keys; the same in every process and in chat. */
     private readonly salt: string,
@@ -16,7 +21,7 @@ export class PlayerTracker {
   touch(channel: string, address: string, userAgent = ''): void {
     let m = this.seen.get(channel);
     if (!m) this.seen.set(channel, (m = new Map()));
-    const id = clientKey(this.salt, address, userAgent);
+    const id = this.keyOf(address, userAgent);
     if (m.size >= MAX_TRACKED_PER_CHANNEL && !m.has(id)) this.prune(channel);
     if (m.size < MAX_TRACKED_PER_CHANNEL || m.has(id)) m.set(id, this.now());
   }
@@ -35,6 +40,17 @@ export class PlayerTracker {
 
   forget(channel: string): void {
     this.seen.delete(channel);
+  }
+
+  private keyOf(address: string, userAgent: string): string {
+    const k = `${address}\0${userAgent}`;
+    let id = this.keys.get(k);
+    if (id === undefined) {
+      if (this.keys.size >= KEYS_KEPT) this.keys.clear();
+      id = clientKey(this.salt, address, userAgent);
+      this.keys.set(k, id);
+    }
+    return id;
   }
 
   private prune(channel: string): void {
