@@ -54,6 +54,31 @@ const TRACKS = ['video', 'audio'] as const;
 const VIEWER_SOCKETS = 6;
 type Track = (typeof TRACKS)[number];
 
+/**
+ * Every part held, as (viewer, part key, wall clock of its last byte), in arrival order, in one growing typed array:
+ * a minute of a thousand viewers is about 1.5 million entries, which as Maps per viewer kept the workers' garbage
+ * collector busy enough to take CPU from the box the server shares.
+ */
+class HeldLog {
+  private data = new Float64Array(3 * 65536);
+  private n = 0;
+
+  push(viewer: number, key: number, atWall: number): void {
+    if (this.n + 3 > this.data.length) {
+      const more = new Float64Array(this.data.length * 2);
+      more.set(this.data);
+      this.data = more;
+    }
+    this.data[this.n++] = viewer;
+    this.data[this.n++] = key;
+    this.data[this.n++] = atWall;
+  }
+
+  forEach(f: (viewer: number, key: number, atWall: number) => void): void {
+    for (let i = 0; i < this.n; i += 3) f(this.data[i], this.data[i + 1], this.data[i + 2]);
+  }
+}
+
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
   /**
@@ -79,14 +104,12 @@ async function main(): Promise<void> {
    * gone through once per process rather than once per viewer.
    */
   const endsNoted: Record<Track, WeakSet<LlPlaylist>> = { video: new WeakSet(), audio: new WeakSet() };
-  /** Held parts: per track, per viewer, part key -> wall clock of the last byte. */
-  const held: Record<Track, Array<Map<number, number>>> = { video: [], audio: [] };
+  const held = { video: new HeldLog(), audio: new HeldLog() };
   let joined = 0;
 
   const viewer = async (v: number) => {
     const pool = HttpPool.forUrl(master, VIEWER_SOCKETS);
     pools.push(pool);
-    for (const t of TRACKS) held[t][v] = new Map();
     await new Promise((r) => setTimeout(r, Math.max(0, cfg.joinWall + (cfg.rampMs * v) / Math.max(1, cfg.viewers) - wallNow())));
     let tracks: { video: string; audio?: string } | undefined;
     for (let i = 0; i < 50 && !tracks && wallNow() < cfg.stopWall; i++) {
@@ -109,10 +132,7 @@ async function main(): Promise<void> {
         cfg.stopWall,
         {
           answer: onAnswer,
-          part: (msn, index, heldWall) => {
-            const key = partKey(msn, index);
-            if (!held[t][v].has(key)) held[t][v].set(key, heldWall);
-          },
+          part: (msn, index, heldWall) => held[t].push(v, partKey(msn, index), heldWall),
           playlist: (pl) => {
             if (endsNoted[t].has(pl)) return;
             endsNoted[t].add(pl);
@@ -156,17 +176,20 @@ async function main(): Promise<void> {
   const inWindow = (end: number | undefined) => end !== undefined && end >= cfg.windowStartWall && end < cfg.windowEndWall;
   for (const t of TRACKS) {
     for (const [k, e] of ends[t]) if (inWindow(e)) out.ends[t][partKeyString(k)] = e;
-    for (let v = 0; v < cfg.viewers; v++) {
-      let n = 0;
-      for (const [k, at] of held[t][v] ?? []) {
-        const e = ends[t].get(k);
-        if (!inWindow(e)) continue;
-        n++;
-        out.latencyMs[t].push(Math.round((at - e!) * 100) / 100);
-        if (at > cfg.windowEndWall) out.heldAfterWindowEnd++;
-      }
-      out.heldInWindow[t].push(n);
-    }
+    const counts = new Array<number>(cfg.viewers).fill(0);
+    // A part held twice (fetched again) counts once, at its first arrival (the log is in arrival order).
+    const seen = new Set<number>();
+    held[t].forEach((v, k, at) => {
+      const e = ends[t].get(k);
+      if (!inWindow(e)) return;
+      const id = v * 2 ** 32 + k;
+      if (seen.has(id)) return;
+      seen.add(id);
+      counts[v]++;
+      out.latencyMs[t].push(Math.round((at - e!) * 100) / 100);
+      if (at > cfg.windowEndWall) out.heldAfterWindowEnd++;
+    });
+    out.heldInWindow[t] = counts;
   }
   writeFileSync(cfg.out, JSON.stringify(out));
   for (const p of pools) p.destroy();
