@@ -4,7 +4,9 @@
 // open segment and of the newest one cut stay in memory (players at the live edge, PART-HOLD-BACK behind it, read
 // them, often many at once), and older ones, read only by players a segment or more behind, are read from their
 // segment's file (in the page cache), their media in memory let go. A stream then holds one to two segments of media
-// instead of the whole part horizon (four target durations and more).
+// instead of the whole part horizon (four target durations and more). A player a segment behind is rarely alone (a
+// busy server puts a crowd behind together), so the few parts lately read back are kept: a thousand players asking
+// for the same part cost one read, not a thousand reads and copies that would keep the server behind.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { GrowingPart, GrowingParts, type PartSource } from './growing-parts.js';
@@ -26,6 +28,9 @@ interface PartFile {
   video: boolean;
 }
 
+/** Parts read back from their segment's file kept at once: two segments of both tracks at the default part target. */
+const READ_BACK_KEPT = 24;
+
 /** Every stream's part headers, cut from shared slabs: a slab goes back once the parts cut from it are forgotten. */
 const headers = new SlabCutter();
 
@@ -36,6 +41,8 @@ export class PartFiles {
   private fragmentSeq = 0;
   /** The open part's files while they are cut, chunk by chunk. */
   private readonly growing = new GrowingParts();
+  /** Parts lately read back from their segment's file, oldest first. */
+  private readonly readBack = new Map<string, Buffer>();
 
   constructor(private readonly index: SegmentIndex) {}
 
@@ -79,7 +86,16 @@ export class PartFiles {
   bytes(name: string): Buffer | undefined {
     const f = this.files.get(name);
     if (!f) return undefined;
-    return f.part ? f.part.bytes() : f.onDisk && readRange(f.onDisk);
+    if (f.part) return f.part.bytes();
+    if (!f.onDisk) return undefined;
+    let bytes = this.readBack.get(name);
+    if (!bytes) {
+      bytes = readRange(f.onDisk);
+      if (!bytes) return undefined;
+      if (this.readBack.size >= READ_BACK_KEPT) this.readBack.delete(this.readBack.keys().next().value!);
+      this.readBack.set(name, bytes);
+    }
+    return bytes;
   }
 
   /**
@@ -142,6 +158,7 @@ export class PartFiles {
       }
       if (f.msn >= msn && (f.msn >= videoMsn || !f.video)) continue;
       this.files.delete(name);
+      this.readBack.delete(name);
       f.part?.release();
     }
     for (const n of this.index.parts.keys()) if (n < msn) this.index.parts.delete(n);
@@ -152,6 +169,7 @@ export class PartFiles {
     this.growing.clear();
     for (const f of this.files.values()) f.part?.release();
     this.files.clear();
+    this.readBack.clear();
     this.index.parts.clear();
   }
 
