@@ -101,15 +101,17 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
       return query ? blockingPlaylist(req, res, stream, file, query) : false;
     }
     if (q >= 0 || !isImmutable(file) || !isPublic(stream)) return false;
-    // A segment listed this very turn is served from the stream's memory until its file is written.
-    const body = cache.peek(path.join(stream.dir, file)) ?? stream.segment(file);
+    // A segment listed this very turn is served from the stream's memory until its file is written. A part is never
+    // a file of its own, so never in the file cache.
+    const part = file.includes('-part-');
+    const body = (part ? undefined : cache.peek(path.join(stream.dir, file))) ?? stream.segment(file);
     if (body) {
       res.writeHead(200, { ...mediaHeaders(file, 'public'), 'content-length': body.length, ...CORS_HEADERS });
       res.end(body);
       return true;
     }
     // A part is only ever in memory (a hinted one is waited for); a segment not in memory is a file: the routes.
-    return file.includes('-part-') ? liveMedia(res, stream, file) : false;
+    return part ? liveMedia(res, stream, file) : false;
   };
 }
 

@@ -44,10 +44,20 @@ export function mediaCacheControl(file: string, scope: CacheScope): string {
   return `${scope}, max-age=5`;
 }
 
-/** Content-Type, Cache-Control and Accept-Ranges (not for playlists) of a media file. */
-export function mediaHeaders(file: string, scope: CacheScope): Record<string, string> {
-  const h: Record<string, string> = { 'content-type': mimeFor(file), 'cache-control': mediaCacheControl(file, scope) };
-  if (!isPlaylist(file)) h['accept-ranges'] = 'bytes';
+/** mediaHeaders by scope and extension (the only things they depend on): a live viewer asks a few times a second. */
+const headersByKind = new Map<string, Readonly<Record<string, string>>>();
+
+/** Content-Type, Cache-Control and Accept-Ranges (not for playlists) of a media file; shared, so read-only. */
+export function mediaHeaders(file: string, scope: CacheScope): Readonly<Record<string, string>> {
+  const kind = `${scope}${path.extname(file)}`;
+  let h = headersByKind.get(kind);
+  if (!h) {
+    const made: Record<string, string> = { 'content-type': mimeFor(file), 'cache-control': mediaCacheControl(file, scope) };
+    if (!isPlaylist(file)) made['accept-ranges'] = 'bytes';
+    h = Object.freeze(made);
+    // Bounded: extensions come from request paths, which the routes have matched against the few media kinds.
+    if (headersByKind.size < 64) headersByKind.set(kind, h);
+  }
   return h;
 }
 

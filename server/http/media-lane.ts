@@ -139,25 +139,29 @@ interface LaneRequest {
  * Anything else is undefined, and node:http gets it.
  */
 export function parseHead(head: string, socket: Socket): LaneRequest | undefined {
+  // Control characters other than tab (CR and LF only as line ends): node:http refuses them, so must the lane.
+  if (BAD_CONTROL.test(head)) return undefined;
   const lines = head.split('\r\n');
-  const m = /^GET (\/[\x21-\x7e]*) HTTP\/1\.1$/.exec(lines[0]);
+  const m = REQUEST_LINE.exec(lines[0]);
   if (!m) return undefined;
   const headers: IncomingHttpHeaders = {};
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i];
     const colon = line.indexOf(':');
-    if (colon <= 0) return undefined;
+    if (colon <= 0 || line.includes('\r') || line.includes('\n')) return undefined;
     const name = line.slice(0, colon).toLowerCase();
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || HAND_OFF_HEADERS.has(name) || name in headers) return undefined;
+    if (!TOKEN.test(name) || HAND_OFF_HEADERS.has(name) || name in headers) return undefined;
     const value = line.slice(colon + 1).trim();
-    // Control characters other than tab: node:http refuses them, so must the lane.
-    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value)) return undefined;
     // Browsers say keep-alive, which HTTP/1.1 means anyway; close or an upgrade is node:http's.
     if (name === 'connection' && value.toLowerCase() !== 'keep-alive') return undefined;
     headers[name] = value;
   }
   return { method: 'GET', url: m[1], headers, socket };
 }
+
+const BAD_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+const REQUEST_LINE = /^GET (\/[\x21-\x7e]*) HTTP\/1\.1$/;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 /** The part of ServerResponse the fast path uses, written straight to the socket. */
 class LaneResponse {
@@ -189,9 +193,10 @@ class LaneResponse {
 
   write(chunk: Buffer | string): boolean {
     if (this.done || this.socket.destroyed) return false;
-    // A whole text answer (a playlist, an error) goes out with its head as one string.
+    // A whole text answer (a playlist, an error) goes out with its head in one piece, encoded once for every
+    // waiter given the same answer at once (a blocking reload's thousand players).
     if (typeof chunk === 'string' && !this.chunked) {
-      this.socket.write((this.head ?? '') + chunk);
+      this.socket.write(this.head ? encodedAnswer(this.head, chunk) : chunk);
       this.head = undefined;
       return true;
     }
@@ -244,6 +249,16 @@ class LaneResponse {
     if (after) this.socket.write(after, 'latin1');
     this.socket.uncork();
   }
+}
+
+/** The last text answers encoded (head and body): the video and the audio playlist of the moment, and an error. */
+const encoded: Array<{ head: string; body: string; bytes: Buffer }> = [];
+function encodedAnswer(head: string, body: string): Buffer {
+  for (const e of encoded) if (e.body === body && e.head === head) return e.bytes;
+  const bytes = Buffer.from(head + body);
+  encoded.unshift({ head, body, bytes });
+  if (encoded.length > 4) encoded.pop();
+  return bytes;
 }
 
 /** The Date header's value, made once a second. */
