@@ -149,8 +149,11 @@ test("a part whose segment is written and older than the newest cut is read from
   for (const [name, bytes] of copies) assert.deepEqual(p.partSource(name), bytes, `${name}: the same bytes, now from the file`);
   assert.ok(Buffer.isBuffer(p.partSource(part(2, 0))), 'a part of the segment before the newest');
   for (const msn of [0, 2, 3]) unlinkSync(join(dir, TRACK_FILES.video.segmentName(msn)));
-  for (const name of copies.keys()) assert.equal(p.partSource(name), undefined, `${name} was read from v-seg-0.m4s`);
-  assert.equal(p.partSource(part(2, 0)), undefined, 'the segment before the newest: read from its file too');
+  // A part read back once is kept for the players that follow (part-files.ts); one not read back yet comes from its
+  // file, which is gone now.
+  for (const [name, bytes] of copies) assert.deepEqual(p.partSource(name), bytes, `${name}: kept from its first read`);
+  assert.equal(p.partSource(part(2, 1)), undefined, 'the segment before the newest: read from its file too');
+  assert.equal(p.partSource(part(0, 0)) === p.partSource(part(0, 0)), true, 'one read back, the same bytes each time');
   assert.ok(Buffer.isBuffer(p.partSource(part(3, 0))), 'a part of the newest segment is in memory (its file is gone)');
   assert.ok(p.partSource(part(4, 0)) !== undefined, 'and of the open one');
   await p.end();
