@@ -180,7 +180,7 @@ test('anything else goes to node:http with its bytes, and the connection stays t
     assert.deepEqual(s.counts, { lane: 1, http: 1 });
     assert.equal(s.lane.size(), 0, 'the connection is node:http’s now');
     c.socket.destroy();
-    // Paths the fast path does not answer, HEAD, ranges, HTTP/1.0, Connection: close: node:http from the start.
+    // Paths the fast path does not answer, HEAD, ranges, HTTP/1.0, Connection: close, an upgrade, no Host: node:http from the start.
     for (const req of [
       get('/api/y'),
       'HEAD /fast/a HTTP/1.1\r\nHost: x\r\n\r\n',
@@ -188,6 +188,7 @@ test('anything else goes to node:http with its bytes, and the connection stays t
       'GET /fast/a HTTP/1.0\r\nHost: x\r\n\r\n',
       get('/fast/a', 'Connection: close\r\n'),
       get('/fast/a', 'Upgrade: websocket\r\nConnection: Upgrade\r\n'),
+      'GET /fast/a HTTP/1.1\r\nUser-Agent: t\r\n\r\n',
     ]) {
       const d = await connect(s.port);
       d.send(req);

@@ -135,7 +135,7 @@ interface LaneRequest {
 /**
  * A request head the lane may answer: `GET <origin-form> HTTP/1.1`, plain `name: value` lines, none of the
  * headers that ask for more than a GET (a body, an upgrade, a range, a connection option other than keep-alive),
- * no repeated header.
+ * no repeated header, a Host.
  * Anything else is undefined, and node:http gets it.
  */
 export function parseHead(head: string, socket: Socket): LaneRequest | undefined {
@@ -156,6 +156,8 @@ export function parseHead(head: string, socket: Socket): LaneRequest | undefined
     if (name === 'connection' && value.toLowerCase() !== 'keep-alive') return undefined;
     headers[name] = value;
   }
+  // HTTP/1.1 requires Host, and node:http refuses a request without it (400).
+  if (headers.host === undefined) return undefined;
   return { method: 'GET', url: m[1], headers, socket };
 }
 
