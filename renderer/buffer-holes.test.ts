@@ -13,9 +13,12 @@ test('a short hole with media after it is jumped; a long one, the live edge and 
   // CI's case: waiting at 10.05 in a 0.18 s hole.
   assert.equal(holeEnd(ranges([4, 4.8], [8.02, 10.02], [10.2, 10.4]), 10.05), 10.2);
   assert.equal(holeEnd(ranges([8.02, 10.02], [10.2, 10.4]), 10.02), 10.2, 'at the end of a range');
+  // CI's case too: Chromium waits short of a range's end (10.53 of 10.61), the hole after it 0.21 s.
+  assert.equal(holeEnd(ranges([3.41, 10.61], [10.82, 11]), 10.53), 10.82, 'short of the end of a range');
   assert.equal(holeEnd(ranges([8, 10], [10 + MAX_HOLE_SECONDS + 0.5, 14]), 10), null, 'a long hole: content the viewer would miss');
   assert.equal(holeEnd(ranges([8, 10]), 10), null, 'the live edge: nothing after it');
   assert.equal(holeEnd(ranges([8, 10], [10.2, 11]), 9), null, 'buffered where it waits (the decoder is behind)');
+  assert.equal(holeEnd(ranges([8, 10], [10.2, 11]), 10 - END_SLACK_SECONDS - 0.01), null, 'more than the slack buffered ahead');
   assert.equal(holeEnd(ranges(), 3), null);
 });
 
