@@ -197,8 +197,9 @@ describe('Low-Latency HLS', () => {
   test('the hinted part is streamed while it is cut: first bytes before the part closes, the same bytes as the whole part', async () => {
     for (const file of ['video.m3u8', 'audio.m3u8']) {
       // The first bytes race the part's close (~0.2 s after the hint is listed): on a busy machine the request can
-      // come too late to see the part grow. A server that streams the part wins on one of three tries; one that
-      // sends only the finished part never does. Everything else holds on every try.
+      // come too late to see the part grow (CI, three files at a time: three tries in a row 3-49 ms late). A server
+      // that streams the part wins on one of six tries; one that sends only the finished part never does.
+      // Everything else holds on every try.
       const late: string[] = [];
       for (let attempt = 1; ; attempt++) {
         // Watching from before the playlist is asked for: on a busy machine the hinted part can close before its answer.
@@ -238,7 +239,7 @@ describe('Low-Latency HLS', () => {
           break;
         }
         late.push(`${hint}: the first bytes came ${firstAt - cut.at} ms after the part closed`);
-        assert.ok(attempt < 3, `no try saw the part's first bytes before it closed: ${late.join('; ')}`);
+        assert.ok(attempt < 6, `no try saw the part's first bytes before it closed: ${late.join('; ')}`);
       }
     }
   });
