@@ -4,7 +4,8 @@
 // itself (what parts exist, and when each ends on the server's clock), samples CPU, and sums up (llviewers-stats.ts).
 //
 // "Part complete" is the part's end on the server's own clock as the playlist gives it: its segment's
-// EXT-X-PROGRAM-DATE-TIME (the wall clock when the segment's first frame reached the packager) + the durations of the
+// EXT-X-PROGRAM-DATE-TIME (the wall clock when the stream's first frame reached the packager + the segment's media time
+// since: dates follow the media timeline) + the durations of the
 // parts before it + its own. The packager can cut a part only once the frame after it has arrived, which, with a
 // publisher paced at 1x, is at about that instant. Latency = a viewer holding the part's last byte − that end, one
 // machine clock. As a check on that reference, each segment's program date is compared with when its first frame

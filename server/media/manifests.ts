@@ -110,7 +110,7 @@ function lowLatency(
       // Every AAC frame decodes on its own: each audio part is independent.
       independent: kind === 'audio' || p.independent,
       gap: kind === 'audio' && p.audioGap,
-      opens: p.opens,
+      opens: kind === 'audio' && p.opens?.audioPdt !== undefined ? { ...p.opens, pdt: p.opens.audioPdt } : p.opens,
     }));
   return {
     partTarget: target,

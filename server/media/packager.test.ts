@@ -478,3 +478,70 @@ test('broken publisher: garbage, backwards and jumping timestamps, no keyframes 
   for (const x of extinf(m3u8)) assert.ok(x > 0 && x < 30, `EXTINF ${x}`);
   assert.ok(!/d="-/.test(readFileSync(join(dir, 'index.mpd'), 'utf8')));
 });
+
+test('PROGRAM-DATE-TIME follows the media timeline, each track dated by its own first sample, whatever the arrival jitter', async () => {
+  // A clock that jumps 0-300 ms at each reading: the arrival times an ingest late under load gave its segments.
+  let clock = 1_767_000_000_000;
+  let k = 0;
+  const now = () => (clock += [0, 300, 40, 170][k++ % 4]);
+  const { p, dir } = packager({ now, partSeconds: 0.2 });
+  /** Each segment's date (ms) and EXTINF (s); `open`: the date of the segment still being cut, listed with its parts. */
+  const dated = (m3u8: string) => {
+    const segs: Array<{ pdt: number; dur: number }> = [];
+    let pdt: number | undefined;
+    for (const l of m3u8.split('\n')) {
+      if (l.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pdt = Date.parse(l.slice(25));
+      else if (l.startsWith('#EXTINF:')) {
+        segs.push({ pdt: pdt ?? NaN, dur: Number(l.slice(8, -1)) });
+        pdt = undefined;
+      }
+    }
+    return { segs, open: pdt };
+  };
+  // Dates are whole ms, and EXTINF has three decimals: a date may differ from its media time by a ms or two.
+  const near = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 2, `${what}: ${a.toFixed(1)} vs ${b.toFixed(1)}`);
+  const msgs = await readFlvFile(files.av);
+  let openChecked = 0;
+  for (const [i, m] of msgs.entries()) {
+    p.push(m);
+    if (i % 25 !== 0) continue;
+    // While live: the segment being cut is dated on the same timeline, in the audio playlist by its first audio sample.
+    for (const f of ['video.m3u8', 'audio.m3u8']) {
+      const text = p.playlist(f);
+      const d = text && dated(text);
+      if (!d || d.open === undefined || !d.segs.length) continue;
+      const last = d.segs[d.segs.length - 1];
+      near(d.open, last.pdt + last.dur * 1000, `${f}: the open segment's date`);
+      openChecked++;
+    }
+  }
+  await p.end();
+  await turn();
+  assert.ok(openChecked >= 4, `open segments checked: ${openChecked}`);
+  const video = dated(read(dir, 'video.m3u8')).segs;
+  const audio = dated(read(dir, 'audio.m3u8')).segs;
+  assert.equal(video.length, 6);
+  for (const [f, segs] of [
+    ['video', video],
+    ['audio', audio],
+  ] as const)
+    for (let i = 1; i < segs.length; i++) near(segs[i].pdt - segs[i - 1].pdt, segs[i - 1].dur * 1000, `${f} segment ${i}: date step`);
+  // Across tracks, dates differ as the media times of their first samples do (tfdt over the init's timescale).
+  const box = (b: Buffer, type: string) => b.indexOf(type) + 4;
+  const timescale = (f: string) => {
+    const b = readFileSync(join(dir, f));
+    const at = box(b, 'mdhd');
+    return b.readUInt32BE(at + (b[at] === 1 ? 20 : 12));
+  };
+  const startMs = (f: string, scale: number) => {
+    const b = readFileSync(join(dir, f));
+    const at = box(b, 'tfdt');
+    return ((b[at] === 1 ? Number(b.readBigUInt64BE(at + 4)) : b.readUInt32BE(at + 4)) * 1000) / scale;
+  };
+  const vScale = timescale('v-init-0.mp4');
+  const aScale = timescale('a-init-0.mp4');
+  for (let i = 0; i < video.length; i++) {
+    const offset = startMs(`a-seg-${i}.m4s`, aScale) - startMs(`v-seg-${i}.m4s`, vScale);
+    near(audio[i].pdt - video[i].pdt, offset, `segment ${i}: audio date after video date`);
+  }
+});

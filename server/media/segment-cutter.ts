@@ -29,6 +29,8 @@ export abstract class SegmentCutter {
   /** The open segment's frames. */
   protected readonly q = new SampleQueue();
   protected segWall = 0;
+  /** Where the media timeline (90 kHz) met the wall clock (ms): at the first segment, and again after a discontinuity. */
+  private anchor: { ticks: number; wall: number } | undefined;
   protected pendingDiscontinuity = false;
   /** Set after a forced cut: the next segment may begin with a non-keyframe. */
   protected forcedOpen = false;
@@ -48,6 +50,19 @@ export abstract class SegmentCutter {
         pdt: this.segWall || this.now(),
       }));
     }
+  }
+
+  /**
+   * The wall clock (ms) of media time `ticks` (90 kHz), for a segment's PROGRAM-DATE-TIME: the media timeline from
+   * where it met the wall clock, so that dates advance exactly as the segments' durations. Players align an audio
+   * playlist to the video's by their dates (hls.js), and each segment's own arrival time carried the ingest's jitter
+   * (an event loop 0.1-0.3 s late under load): hls.js then placed the audio parts that far off and skipped the first
+   * audio part of a segment, a hole the video stalled at. A discontinuity (a publisher back, a new config) ties the
+   * timeline to the wall clock again.
+   */
+  protected wallAt(ticks: number): number {
+    if (!this.anchor || this.pendingDiscontinuity) this.anchor = { ticks, wall: this.now() };
+    return this.anchor.wall + (ticks - this.anchor.ticks) / 90;
   }
 
   // ------------------------------------------------------------ queues and cutting

@@ -60,8 +60,11 @@ export interface PartRecord {
   independent: boolean;
   /** Its audio fragment holds no samples (listed with GAP=YES in the audio playlist). */
   audioGap: boolean;
-  /** Set on a segment's first part: the tags its segment opens with, listed before the part. */
-  opens?: { disc: boolean; init: number; pdt: number };
+  /**
+   * Set on a segment's first part: the tags its segment opens with, listed before the part; `audioPdt`: the date of
+   * its first audio sample, a few ms after the keyframe's (absent when the part has no audio).
+   */
+  opens?: { disc: boolean; init: number; pdt: number; audioPdt?: number };
 }
 
 /** One line of the journal (see SegmentStore). Its format is what recovery reads: keep it stable. */
@@ -190,7 +193,10 @@ export class SegmentIndex {
     const list = this.trackSegments[kind];
     // The track also starts a discontinuity where it comes back after parts without it.
     const resumed = list.length > 0 && list.numberAt(list.length - 1) !== r.seq - 1;
-    list.push(t.start, t.duration, r.pdt, t.bytes, r.init, r.disc || resumed, r.seq, t.gap);
+    // Each track is dated by its own first sample (the segment's date is its first frame's, 90 kHz `start`): dates
+    // that agree with the media times across tracks are what players align the audio playlist to the video's by.
+    const pdt = kind === 'audio' ? r.pdt + (t.start * 1000) / this.audioRate(r.init) - r.start / 90 : r.pdt;
+    list.push(t.start, t.duration, pdt, t.bytes, r.init, r.disc || resumed, r.seq, t.gap);
   }
 
   private notePeriod(seq: number, start: number, pdt: number, disc: boolean, init: number): void {

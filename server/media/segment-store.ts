@@ -133,7 +133,9 @@ export class SegmentStore implements SegmenterOutput {
     if (p.audio) for (let i = 0; i < p.audio.count; i++) audioTicks += p.audio.durations[i];
     const rate = this.index.lastInit.audio?.info.sampleRate ?? 1;
     const audioDuration = Math.round((audioTicks * VIDEO_TIMESCALE) / rate);
-    this.index.addPart({ duration: p.duration, audioDuration, independent: p.independent, audioGap: p.hasAudio && !p.audio, opens: p.opens });
+    // The segment's first audio sample is dated on the same timeline as its keyframe (SegmentIndex dates tracks so).
+    const opens = p.opens && p.audio ? { ...p.opens, audioPdt: p.opens.pdt + (p.audio.baseDecodeTime * 1000) / rate - p.start / 90 } : p.opens;
+    this.index.addPart({ duration: p.duration, audioDuration, independent: p.independent, audioGap: p.hasAudio && !p.audio, opens });
     this.events.part({ msn, index: p.index });
   }
 

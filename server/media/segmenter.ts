@@ -191,7 +191,7 @@ export class Segmenter extends SegmentCutter {
     const closes = this.grid ? onGrid !== undefined && this.q.vData.length > 0 : keyframe && this.keyframeCloses(dts);
     if (this.ready && this.initHasVideo && closes) this.cut(dts);
     else parts?.beforeVideo(dts, this.lastVideoDur);
-    if (this.q.vData.length === 0) this.opensSegment(onGrid);
+    if (this.q.vData.length === 0) this.opensSegment(dts, onGrid);
     if (this.q.vData.length > 0) this.lastVideoDur = dts - this.q.vDts[this.q.vDts.length - 1];
     mediaSlabs.hold(frame.data);
     this.q.vData.push(frame.data);
@@ -205,9 +205,9 @@ export class Segmenter extends SegmentCutter {
   }
 
   /** The open segment gets its first frame: its wall clock, and on a grid its discontinuity and number. */
-  private opensSegment(onGrid: GridBoundary | undefined): void {
+  private opensSegment(dts: number, onGrid: GridBoundary | undefined): void {
     if (!onGrid) {
-      this.segWall = this.now();
+      this.segWall = this.wallAt(dts);
       return;
     }
     this.segWall = onGrid.pdt;
@@ -259,7 +259,7 @@ export class Segmenter extends SegmentCutter {
       if ((dts - this.q.aDts[0]) * (VIDEO_TIMESCALE / sr) >= this.segmentTicks - PACKAGER_LIMITS.cutToleranceMs * 90) this.cut(undefined, dts);
       else this.parts?.beforeAudio(dts);
     }
-    if (this.q.aData.length === 0 && !this.initHasVideo) this.segWall = this.now();
+    if (this.q.aData.length === 0 && !this.initHasVideo) this.segWall = this.wallAt(Math.round((dts * VIDEO_TIMESCALE) / sr));
     mediaSlabs.hold(frame.data);
     this.q.aData.push(frame.data);
     this.q.aDts.push(dts);
