@@ -31,6 +31,18 @@ async function newPage(phone: boolean): Promise<Page> {
       : { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, baseURL: server.base },
   );
   contexts.push(ctx);
+  // Each SourceBuffer the page makes, kept for the media log (recordMediaEvents).
+  await ctx.addInitScript(() => {
+    if (typeof MediaSource === 'undefined') return;
+    const kept: Array<{ type: string; sb: SourceBuffer }> = [];
+    (window as unknown as { sourceBuffers: typeof kept }).sourceBuffers = kept;
+    const add = MediaSource.prototype.addSourceBuffer;
+    MediaSource.prototype.addSourceBuffer = function (this: MediaSource, type: string) {
+      const sb = add.call(this, type);
+      kept.push({ type: type.split('/')[0], sb });
+      return sb;
+    };
+  });
   const page = await ctx.newPage();
   page.setDefaultTimeout(STEP_MS);
   page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
@@ -93,15 +105,34 @@ async function recordMediaEvents(page: Page) {
         if (err) w.mediaLog!.push(`player error ${err.getAttribute('data-error-code')}: ${err.textContent}`);
       }
     }).observe(document.body, { attributes: true, attributeFilter: ['data-state'], subtree: true });
-    for (const type of ['waiting', 'pause', 'ended', 'error']) {
+    // No named functions in here: tsx's __name helper does not exist in the page.
+    const w2 = window as unknown as {
+      sourceBuffers?: Array<{ type: string; sb: SourceBuffer }>;
+      rangesOf: (b: TimeRanges) => string;
+      tracks: () => string;
+    };
+    w2.rangesOf = (b) => Array.from({ length: b.length }, (_, i) => `${b.start(i).toFixed(2)}-${b.end(i).toFixed(2)}`).join(',');
+    // Each track's own ranges: a hole in one track shows in the video's ranges without saying which.
+    w2.tracks = () =>
+      (w2.sourceBuffers ?? [])
+        .map((k) => {
+          try {
+            return ` ${k.type}=${w2.rangesOf(k.sb.buffered)}`;
+          } catch {
+            return ` ${k.type}=removed`;
+          }
+        })
+        .join('');
+    for (const type of ['waiting', 'seeking', 'playing', 'pause', 'ended', 'error']) {
       document.addEventListener(
         type,
         (e) => {
           const v = e.target as HTMLVideoElement;
           if (!(v instanceof HTMLVideoElement)) return;
-          const ranges = Array.from({ length: v.buffered.length }, (_, i) => `${v.buffered.start(i).toFixed(2)}-${v.buffered.end(i).toFixed(2)}`);
-          w.mediaLog!.push(`${type} t=${v.currentTime.toFixed(2)} d=${v.duration.toFixed(2)} rs=${v.readyState} buf=${ranges.join(',')}`);
-          w.mediaLog!.splice(0, w.mediaLog!.length - 12);
+          w.mediaLog!.push(
+            `${type} t=${v.currentTime.toFixed(2)} d=${v.duration.toFixed(2)} rs=${v.readyState} buf=${w2.rangesOf(v.buffered)}${w2.tracks()}`,
+          );
+          w.mediaLog!.splice(0, w.mediaLog!.length - 16);
         },
         true,
       );

@@ -352,13 +352,17 @@ export function Player({
       // ended stream: end it (buffer-holes.ts). Looked at again while it waits, as media may arrive past the hole
       // later; ends with playing, pause or unmount.
       const look = () => {
-        if (video.paused || video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA) return;
-        const to = holeEnd(video.buffered, video.currentTime);
-        if (to !== null) {
-          video.currentTime = to + 0.01;
-          return;
+        if (video.paused) return;
+        // Enough data at the playhead: it is about to play (then 'playing' ends the looking), or not, and then looking
+        // again is what finds the hole it waits at after all.
+        if (video.readyState < HTMLMediaElement.HAVE_FUTURE_DATA) {
+          const to = holeEnd(video.buffered, video.currentTime);
+          if (to !== null) {
+            video.currentTime = to + 0.01;
+            return;
+          }
+          if (atStreamEnd(video.buffered, video.currentTime, video.duration)) endEndedStream.current();
         }
-        if (atStreamEnd(video.buffered, video.currentTime, video.duration)) endEndedStream.current();
         holeTimer = setTimeout(look, HOLE_WAIT_MS);
       };
       clearTimeout(holeTimer);
