@@ -12,8 +12,9 @@ export function trustedProxies(list: string[]): TrustProxy | false {
   return list.length ? proxyAddr.compile(list) : false;
 }
 
-export function clientAddress(req: IncomingMessage, trust: TrustProxy | false): string {
-  return trust ? proxyAddr(req, trust) : (req.socket.remoteAddress ?? '');
+export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>, trust: TrustProxy | false): string {
+  // proxy-addr reads a request's headers and socket only (its types ask for a whole IncomingMessage).
+  return trust ? proxyAddr(req as IncomingMessage, trust) : (req.socket.remoteAddress ?? '');
 }
 
 /**

@@ -5,7 +5,7 @@
 // second; the framework's per-request work was most of their cost. Anything else (private channels, ranges, HEAD,
 // other query strings, files not in memory) returns false and goes through the routes (routes-media.ts), which apply
 // every rule. Answers are the same bytes and headers the routes send.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { clientAddress } from './client-address.js';
 import type { HttpDeps } from './deps.js';
@@ -15,6 +15,23 @@ import { CORS_HEADERS, isImmutable, mediaHeaders } from './media-headers.js';
 import { GrowingPart } from '../media/growing-parts.js';
 import { answerMedia, answerPlaylist, type PlaylistAnswer } from '../media/live-delivery.js';
 import type { LiveStream } from '../media/live-stream.js';
+
+/** What the fast path reads of a request: node:http's IncomingMessage has it, and so does the media lane's. */
+export type MediaRequest = Pick<IncomingMessage, 'method' | 'url' | 'headers' | 'socket'>;
+
+/** What the fast path writes an answer with: node:http's ServerResponse, or the media lane's, straight to the socket. */
+export interface MediaResponse {
+  readonly headersSent: boolean;
+  readonly destroyed: boolean;
+  writeHead(status: number, headers: Record<string, string | number>): unknown;
+  write(chunk: Buffer | string): boolean;
+  end(chunk?: Buffer | string): unknown;
+  /** The connection closed before the answer ended. */
+  on(event: 'close', listener: () => void): unknown;
+}
+
+/** Answers `req` and returns true, or returns false having written nothing (the routes answer). */
+export type MediaFastPath = (req: MediaRequest, res: MediaResponse) => boolean;
 
 const HLS_INDEX = /^\/hls\/([a-z0-9_-]{1,64})\/(vertical\/)?index\.m3u8$/;
 /** A file of a stream folder, or of an ABR rendition's folder in it (as isSafeMediaPath: no part starts with a dot). */
@@ -32,15 +49,15 @@ function directivesQuery(query: string): Record<string, string> | undefined {
   return out;
 }
 
-export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): MediaFastPath {
   /** Playlist bodies by URL, valid while the stream's version is unchanged. */
   const playlists = new Map<string, { streamId: string; version: number; body: string }>();
   const isPublic = (stream: LiveStream) => !stream.ending && deps.access.cachedChannel(stream.channel)?.visibility === 'public';
-  const touch = (req: IncomingMessage, stream: LiveStream) =>
+  const touch = (req: MediaRequest, stream: LiveStream) =>
     deps.viewers.touch(stream.channel, clientAddress(req, deps.trust), req.headers['user-agent']);
 
   /** `file` of `stream` as served at `url` (the channel's master is rewritten to point into the stream folder). */
-  const livePlaylist = (req: IncomingMessage, res: ServerResponse, url: string, stream: LiveStream, file: string, alias: boolean): boolean => {
+  const livePlaylist = (req: MediaRequest, res: MediaResponse, url: string, stream: LiveStream, file: string, alias: boolean): boolean => {
     if (!isPublic(stream)) return false;
     let entry = playlists.get(url);
     if (!entry || entry.streamId !== stream.streamId || entry.version !== stream.version) {
@@ -57,7 +74,7 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
   };
 
   /** A media playlist request with delivery directives: held by the stream until they are met, answered here. */
-  const blockingPlaylist = (req: IncomingMessage, res: ServerResponse, stream: LiveStream, file: string, query: Record<string, string>): boolean => {
+  const blockingPlaylist = (req: MediaRequest, res: MediaResponse, stream: LiveStream, file: string, query: Record<string, string>): boolean => {
     if (!isPublic(stream) || !stream.isMediaPlaylist(file)) return false;
     touch(req, stream);
     answerPlaylist(stream, file, {}, query).then(
@@ -68,7 +85,7 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
   };
 
   /** A part (or the segment in progress) only in memory: waited for when hinted, streamed while it is cut. */
-  const liveMedia = (res: ServerResponse, stream: LiveStream, file: string): boolean => {
+  const liveMedia = (res: MediaResponse, stream: LiveStream, file: string): boolean => {
     answerMedia(stream, file).then(
       (source) => {
         if (source instanceof GrowingPart) return streamPart(res, file, source);
@@ -115,7 +132,7 @@ export function mediaFastPath(deps: HttpDeps, cache: HotFileCache): (req: Incomi
   };
 }
 
-function sendPlaylistAnswer(res: ServerResponse, file: string, answer: PlaylistAnswer): void {
+function sendPlaylistAnswer(res: MediaResponse, file: string, answer: PlaylistAnswer): void {
   if ('body' in answer) {
     res.writeHead(200, { ...mediaHeaders(file, 'public'), 'content-length': Buffer.byteLength(answer.body), ...CORS_HEADERS });
     res.end(answer.body);
@@ -127,14 +144,14 @@ function sendPlaylistAnswer(res: ServerResponse, file: string, answer: PlaylistA
 }
 
 /** What the routes answer for a file that is neither in memory nor on disk (serveMediaFile). */
-function notFound(res: ServerResponse): void {
+function notFound(res: MediaResponse): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'content-length': 9, ...CORS_HEADERS });
   res.end('Not found');
 }
 
 /** A JSON error as the routes send it (never cached; a 503 to be retried at once). */
-function sendError(res: ServerResponse, status: 400 | 503, code: 'bad_request' | 'unavailable', message: string): void {
+function sendError(res: MediaResponse, status: 400 | 503, code: 'bad_request' | 'unavailable', message: string): void {
   if (res.headersSent || res.destroyed) return;
   const body = JSON.stringify(errorBody(code, message));
   res.writeHead(status, {
@@ -148,7 +165,7 @@ function sendError(res: ServerResponse, status: 400 | 503, code: 'bad_request' |
 }
 
 /** A part still being cut: its chunks so far, then each as it is cut, in one chunked response that ends with the part. */
-function streamPart(res: ServerResponse, file: string, part: GrowingPart): void {
+function streamPart(res: MediaResponse, file: string, part: GrowingPart): void {
   if (res.destroyed) return;
   res.writeHead(200, { ...mediaHeaders(file, 'public'), ...CORS_HEADERS });
   for (const b of part.stream()) res.write(b);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { MediaFastPath } from './media-fast-path.js';
 import { installMediaLane, type MediaLane } from './media-lane.js';
 
 interface Setup {
@@ -23,7 +24,7 @@ interface Setup {
 async function setup(): Promise<Setup> {
   const counts = { lane: 0, http: 0 };
   let closedStreams = 0;
-  const fastPath = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+  const fastPath: MediaFastPath = (req, res) => {
     const onLane = !(res instanceof http.ServerResponse);
     if (req.url?.startsWith('/fast/')) {
       if (onLane) counts.lane++;

@@ -8,10 +8,9 @@
 // and writes each answer as one buffer. The first request that is anything else (another method or path, a body, an
 // upgrade, a range, HTTP/1.0, a head that is not plain or not whole in what was read) hands the connection to
 // node:http with the bytes not yet answered, and it stays there; the fast path has written nothing for such a request.
-import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { Socket } from 'node:net';
-
-type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+import type { MediaFastPath, MediaResponse } from './media-fast-path.js';
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 /** Headers that make a request something the lane leaves to node:http (Connection only when not keep-alive). */
@@ -29,7 +28,7 @@ export interface MediaLane {
  * Puts the lane in front of `server`'s connection handling. `keepAliveMs`: how long an idle connection is kept, as
  * the server's keepAliveTimeout (and announced the same way).
  */
-export function installMediaLane(server: Server, fastPath: FastPath, keepAliveMs: number): MediaLane {
+export function installMediaLane(server: Server, fastPath: MediaFastPath, keepAliveMs: number): MediaLane {
   const handlers = server.listeners('connection') as Array<(socket: Socket) => void>;
   server.removeAllListeners('connection');
   const toHttp = (socket: Socket) => {
@@ -49,7 +48,7 @@ export function installMediaLane(server: Server, fastPath: FastPath, keepAliveMs
 
 function laneConnection(
   socket: Socket,
-  fastPath: FastPath,
+  fastPath: MediaFastPath,
   keepAlive: string,
   keepAliveMs: number,
   held: Set<Socket>,
@@ -104,7 +103,7 @@ function laneConnection(
         busy = false;
         if (!looping) next();
       });
-      if (!fastPath(req as unknown as IncomingMessage, res as unknown as ServerResponse)) {
+      if (!fastPath(req, res)) {
         busy = false;
         buf = whole;
         handOff();
@@ -165,8 +164,8 @@ const BAD_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 const REQUEST_LINE = /^GET (\/[\x21-\x7e]*) HTTP\/1\.1$/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
-/** The part of ServerResponse the fast path uses, written straight to the socket. */
-class LaneResponse {
+/** An answer of the fast path, written straight to the socket. */
+class LaneResponse implements MediaResponse {
   headersSent = false;
   private head: string | undefined;
   private chunked = false;
