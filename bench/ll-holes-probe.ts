@@ -5,7 +5,7 @@
 // benchmark; loopback only, bounded in time.
 //
 //   SECONDS=60 VIEWERS=3 [LOAD=0] npx tsx bench/ll-holes-probe.ts
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
@@ -55,50 +55,62 @@ for (let i = 0; i < VIEWERS; i++) {
   });
   page.on('requestfailed', (r) => bad.push(`${((Date.now() - t0) / 1000).toFixed(2)} FAILED ${r.failure()?.errorText} ${r.url().split('/').pop()}`));
   await page.goto(siteBase);
-  await page.evaluate((src) => {
-    const w = window as any;
-    w.sbs = [];
-    const add = MediaSource.prototype.addSourceBuffer;
-    MediaSource.prototype.addSourceBuffer = function (mime: string) {
-      const sb = add.call(this, mime);
-      w.sbs.push({ mime, sb });
-      return sb;
-    };
-    w.holes = [];
-    w.events = [];
-    const video = document.createElement('video');
-    video.muted = true;
-    document.body.appendChild(video);
-    const hls = new w.Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5 });
-    w.hls = hls;
-    hls.on(w.Hls.Events.ERROR, (_e: unknown, d: any) => {
-      if (/LoadTimeOut/.test(d.details)) return;
-      w.events.push(
-        `${(performance.now() / 1000).toFixed(2)} ERR ${d.details} ${d.url ?? ''} frag=${d.frag?.url ?? ''} part=${d.part?.url ?? ''} code=${d.response?.code ?? ''} ${d.response?.text ?? ''} err=${d.error?.message ?? ''} fatal=${d.fatal}`,
-      );
-    });
-    hls.on(w.Hls.Events.FRAG_BUFFERED, (_e: unknown, d: any) => {
-      if (d.part?.gap || d.frag?.gap) w.events.push(`${(performance.now() / 1000).toFixed(2)} gap ${d.frag.type} ${d.frag.sn}.${d.part?.index}`);
-    });
-    video.addEventListener('waiting', () => {
-      const r = (tr: TimeRanges) => Array.from({ length: tr.length }, (_, i) => `${tr.start(i).toFixed(2)}-${tr.end(i).toFixed(2)}`).join(',');
-      w.events.push(
-        `${(performance.now() / 1000).toFixed(2)} waiting t=${video.currentTime.toFixed(2)} ${w.sbs.map((x: any) => `${x.mime.split(';')[0]}[${r(x.sb.buffered)}]`).join(' ')}`,
-      );
-    });
-    setInterval(() => {
-      for (const x of w.sbs) {
-        const tr = x.sb.buffered as TimeRanges;
-        for (let i = 1; i < tr.length; i++) {
-          const key = `${x.mime.split(';')[0]} ${tr.end(i - 1).toFixed(2)}-${tr.start(i).toFixed(2)}`;
-          if (!w.holes.includes(key)) w.holes.push(key);
+  await page.evaluate(
+    ([src, trace]) => {
+      const w = window as any;
+      w.trace_on = trace;
+      w.sbs = [];
+      const add = MediaSource.prototype.addSourceBuffer;
+      MediaSource.prototype.addSourceBuffer = function (mime: string) {
+        const sb = add.call(this, mime);
+        w.sbs.push({ mime, sb });
+        return sb;
+      };
+      w.holes = [];
+      w.events = [];
+      const video = document.createElement('video');
+      video.muted = true;
+      document.body.appendChild(video);
+      // TRACE: hls.js's own log of what each controller loads, buffers, skips and nudges, kept for the report.
+      w.trace = [];
+      w.keep = (...a: unknown[]) => {
+        const line = a.map(String).join(' ');
+        if (/Loading (audio|main)|Buffered (audio|main)|LL-Part|skipping hole|Nudging|Need buffer|Playhead|seek/i.test(line))
+          w.trace.push(`${(performance.now() / 1000).toFixed(2)} ${line.slice(0, 300)}`);
+      };
+      const debug = w.trace_on ? { log: w.keep, warn: w.keep, info: w.keep, debug: w.keep, error: w.keep } : false;
+      const hls = new w.Hls({ lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5, debug });
+      w.hls = hls;
+      hls.on(w.Hls.Events.ERROR, (_e: unknown, d: any) => {
+        if (/LoadTimeOut/.test(d.details)) return;
+        w.events.push(
+          `${(performance.now() / 1000).toFixed(2)} ERR ${d.details} ${d.url ?? ''} frag=${d.frag?.url ?? ''} part=${d.part?.url ?? ''} code=${d.response?.code ?? ''} ${d.response?.text ?? ''} err=${d.error?.message ?? ''} fatal=${d.fatal}`,
+        );
+      });
+      hls.on(w.Hls.Events.FRAG_BUFFERED, (_e: unknown, d: any) => {
+        if (d.part?.gap || d.frag?.gap) w.events.push(`${(performance.now() / 1000).toFixed(2)} gap ${d.frag.type} ${d.frag.sn}.${d.part?.index}`);
+      });
+      video.addEventListener('waiting', () => {
+        const r = (tr: TimeRanges) => Array.from({ length: tr.length }, (_, i) => `${tr.start(i).toFixed(2)}-${tr.end(i).toFixed(2)}`).join(',');
+        w.events.push(
+          `${(performance.now() / 1000).toFixed(2)} waiting t=${video.currentTime.toFixed(2)} ${w.sbs.map((x: any) => `${x.mime.split(';')[0]}[${r(x.sb.buffered)}]`).join(' ')}`,
+        );
+      });
+      setInterval(() => {
+        for (const x of w.sbs) {
+          const tr = x.sb.buffered as TimeRanges;
+          for (let i = 1; i < tr.length; i++) {
+            const key = `${x.mime.split(';')[0]} ${tr.end(i - 1).toFixed(2)}-${tr.start(i).toFixed(2)}`;
+            if (!w.holes.includes(key)) w.holes.push(key);
+          }
         }
-      }
-    }, 200);
-    hls.loadSource(src);
-    hls.attachMedia(video);
-    hls.on(w.Hls.Events.MANIFEST_PARSED, () => void video.play());
-  }, `${s.base}/hls/alice/index.m3u8`);
+      }, 200);
+      hls.loadSource(src);
+      hls.attachMedia(video);
+      hls.on(w.Hls.Events.MANIFEST_PARSED, () => void video.play());
+    },
+    [`${s.base}/hls/alice/index.m3u8`, process.env.TRACE === '1'] as const,
+  );
   pages.push(page);
 }
 await new Promise((r) => setTimeout(r, SECONDS * 1000));
@@ -109,11 +121,13 @@ for (const [i, p] of pages.entries()) {
   const r = await p.evaluate(() => ({
     holes: (window as any).holes,
     events: (window as any).events.slice(-30),
+    trace: (window as any).trace as string[],
     t: document.querySelector('video')!.currentTime,
   }));
   console.log(`viewer ${i}: t=${r.t.toFixed(1)} holes: ${r.holes.join('; ') || 'none'}`);
   for (const e of r.events) console.log(`   ${e}`);
   for (const e of ((p as any).bad as string[]).slice(-25)) console.log(`   net ${e}`);
+  if (r.trace.length) writeFileSync(`/tmp/onair-ll-trace-${i}.log`, r.trace.join('\n') + '\n');
 }
 console.log(`playlist GAP/zero parts seen: ${gapLines.size}`);
 for (const l of [...gapLines].slice(0, 30)) console.log(`   ${l}`);
