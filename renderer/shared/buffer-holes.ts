@@ -1,7 +1,9 @@
 // Holes in what a player has buffered. hls.js jumps a hole where the part or fragment it tracks at the playhead was
-// appended short; a hole it did not make that way (one track's part missing at the live edge, seen under load on
-// CI as 0.2 s with media buffered after it) leaves the video waiting for data that will not come. The player then
-// jumps it, as a viewer would expect of a live stream rather than a spinner.
+// appended short; a hole it did not make that way (one track's part never loaded, seen under load on CI as 0.2 s
+// with media buffered after it) leaves the video waiting for data that will not come. The player then jumps it, as
+// a viewer would expect of a live stream rather than a spinner. Most such holes were the first audio part of a
+// segment, which hls.js skipped while the server's program dates were arrival times (bench/results/ll-holes-
+// 2026-12-06.md); a player starved of CPU in its first seconds still makes some.
 //
 // The end of a stream can leave the video waiting too: hls.js marks the end of a Low-Latency stream only once the
 // middle of its last part is buffered in every track, so a stream whose sound stops before its picture (by even
