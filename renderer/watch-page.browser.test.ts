@@ -94,7 +94,14 @@ async function controlsOpacity(page: Page): Promise<number> {
  */
 async function recordMediaEvents(page: Page) {
   await page.evaluate(() => {
-    const w = window as unknown as { mediaEnded?: boolean; mediaLog?: string[] };
+    // No named functions in here: tsx's __name helper does not exist in the page.
+    const w = window as unknown as {
+      mediaEnded?: boolean;
+      mediaLog?: string[];
+      sourceBuffers?: Array<{ type: string; sb: SourceBuffer }>;
+      rangesOf: (b: TimeRanges) => string;
+      tracks: () => string;
+    };
     w.mediaLog = [];
     document.addEventListener('pause', (e) => (w.mediaEnded = (e.target as HTMLVideoElement).ended), true);
     new MutationObserver((records) => {
@@ -105,19 +112,13 @@ async function recordMediaEvents(page: Page) {
         if (err) w.mediaLog!.push(`player error ${err.getAttribute('data-error-code')}: ${err.textContent}`);
       }
     }).observe(document.body, { attributes: true, attributeFilter: ['data-state'], subtree: true });
-    // No named functions in here: tsx's __name helper does not exist in the page.
-    const w2 = window as unknown as {
-      sourceBuffers?: Array<{ type: string; sb: SourceBuffer }>;
-      rangesOf: (b: TimeRanges) => string;
-      tracks: () => string;
-    };
-    w2.rangesOf = (b) => Array.from({ length: b.length }, (_, i) => `${b.start(i).toFixed(2)}-${b.end(i).toFixed(2)}`).join(',');
+    w.rangesOf = (b) => Array.from({ length: b.length }, (_, i) => `${b.start(i).toFixed(2)}-${b.end(i).toFixed(2)}`).join(',');
     // Each track's own ranges: a hole in one track shows in the video's ranges without saying which.
-    w2.tracks = () =>
-      (w2.sourceBuffers ?? [])
+    w.tracks = () =>
+      (w.sourceBuffers ?? [])
         .map((k) => {
           try {
-            return ` ${k.type}=${w2.rangesOf(k.sb.buffered)}`;
+            return ` ${k.type}=${w.rangesOf(k.sb.buffered)}`;
           } catch {
             return ` ${k.type}=removed`;
           }
@@ -130,7 +131,7 @@ async function recordMediaEvents(page: Page) {
           const v = e.target as HTMLVideoElement;
           if (!(v instanceof HTMLVideoElement)) return;
           w.mediaLog!.push(
-            `${type} t=${v.currentTime.toFixed(2)} d=${v.duration.toFixed(2)} rs=${v.readyState} buf=${w2.rangesOf(v.buffered)}${w2.tracks()}`,
+            `${type} t=${v.currentTime.toFixed(2)} d=${v.duration.toFixed(2)} rs=${v.readyState} buf=${w.rangesOf(v.buffered)}${w.tracks()}`,
           );
           w.mediaLog!.splice(0, w.mediaLog!.length - 16);
         },

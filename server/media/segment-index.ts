@@ -50,6 +50,15 @@ export interface TrackSegmentRecord {
   gap: boolean;
 }
 
+/**
+ * The date (ms) of a track's first sample, at `trackStart` (`rate` ticks a second), in a segment or part dated `pdt`
+ * whose first frame is at `start` (90 kHz). Each track is dated by its own first sample, so that dates agree with
+ * media times across tracks: players align the audio playlist to the video's by them.
+ */
+export function trackDate(pdt: number, start: number, trackStart: number, rate: number): number {
+  return pdt + (trackStart * 1000) / rate - start / 90;
+}
+
 /** One part of a segment (Low-Latency HLS), as the playlists list it. */
 export interface PartRecord {
   /** 90 kHz: of the video (audio-only: of the audio). */
@@ -193,9 +202,7 @@ export class SegmentIndex {
     const list = this.trackSegments[kind];
     // The track also starts a discontinuity where it comes back after parts without it.
     const resumed = list.length > 0 && list.numberAt(list.length - 1) !== r.seq - 1;
-    // Each track is dated by its own first sample (the segment's date is its first frame's, 90 kHz `start`): dates
-    // that agree with the media times across tracks are what players align the audio playlist to the video's by.
-    const pdt = kind === 'audio' ? r.pdt + (t.start * 1000) / this.audioRate(r.init) - r.start / 90 : r.pdt;
+    const pdt = kind === 'audio' ? trackDate(r.pdt, r.start, t.start, this.audioRate(r.init)) : r.pdt;
     list.push(t.start, t.duration, pdt, t.bytes, r.init, r.disc || resumed, r.seq, t.gap);
   }
 

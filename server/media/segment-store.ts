@@ -21,7 +21,7 @@ import {
   type TrackConfig,
 } from './mp4.js';
 import { PartFiles } from './part-files.js';
-import type { SegmentIndex, InitConfigs, JournalEntry, SegmentRecord } from './segment-index.js';
+import { trackDate, type SegmentIndex, type InitConfigs, type JournalEntry, type SegmentRecord } from './segment-index.js';
 import type { PartSource } from './growing-parts.js';
 import { mediaSlabs } from './media-slabs.js';
 import { type CutPart, type CutSegment, type GridSegment, type PartChunk, type PackagerStats, type SegmenterOutput } from './segmenter.js';
@@ -133,8 +133,7 @@ export class SegmentStore implements SegmenterOutput {
     if (p.audio) for (let i = 0; i < p.audio.count; i++) audioTicks += p.audio.durations[i];
     const rate = this.index.lastInit.audio?.info.sampleRate ?? 1;
     const audioDuration = Math.round((audioTicks * VIDEO_TIMESCALE) / rate);
-    // The segment's first audio sample is dated on the same timeline as its keyframe (SegmentIndex dates tracks so).
-    const opens = p.opens && p.audio ? { ...p.opens, audioPdt: p.opens.pdt + (p.audio.baseDecodeTime * 1000) / rate - p.start / 90 } : p.opens;
+    const opens = p.opens && p.audio ? { ...p.opens, audioPdt: trackDate(p.opens.pdt, p.start, p.audio.baseDecodeTime, rate) } : p.opens;
     this.index.addPart({ duration: p.duration, audioDuration, independent: p.independent, audioGap: p.hasAudio && !p.audio, opens });
     this.events.part({ msn, index: p.index });
   }
