@@ -8,7 +8,7 @@
 // Each file runs in its own `node --test` process; its TAP output is printed in full when it fails and as one line
 // when it passes, so the log names what broke without interleaving two files' lines.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tapFailures, tapTodos } from './tap-failures.js';
@@ -19,6 +19,8 @@ interface Options {
   jobs: number;
   fileTimeoutMs: number;
   durationsPath: string;
+  /** A folder for each file's whole TAP output (its tests' own durations are in it), or none. */
+  keepOutput?: string;
 }
 
 interface Outcome {
@@ -158,6 +160,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--alone') opts.alone.push(argv[++i]);
     else if (a === '--file-timeout') opts.fileTimeoutMs = Number(argv[++i]) * 1000;
     else if (a === '--durations') opts.durationsPath = argv[++i];
+    else if (a === '--keep-output') opts.keepOutput = argv[++i];
     else opts.files.push(a);
   }
   opts.files = opts.files.filter((f) => !opts.alone.includes(f));
@@ -172,6 +175,10 @@ async function main(): Promise<void> {
   const outcomes = await runPool(opts.files, opts.jobs, opts, durations);
   const alone = await runPool(opts.alone, 1, opts, durations);
   const all = [...outcomes, ...alone];
+  if (opts.keepOutput) {
+    mkdirSync(opts.keepOutput, { recursive: true });
+    for (const o of all) writeFileSync(path.join(opts.keepOutput, `${o.file.replaceAll('/', '__')}.tap`), o.output);
+  }
 
   const failed = all.filter((o) => !o.ok);
   const slowest = [...all].sort((a, b) => b.seconds - a.seconds).slice(0, 12);

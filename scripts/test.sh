@@ -113,4 +113,5 @@ mapfile -t files < <(find server bench renderer electron scripts -name '*.test.t
 alone_args=()
 for f in "${alone[@]}"; do alone_args+=(--alone "$f"); done
 # An outer bound as well: a scheduler that hangs cannot hold CI past this.
-timeout --kill-after=30 2400 node --import tsx scripts/run-tests.ts "${files[@]}" "${alone_args[@]}"
+# ONAIR_TEST_OUTPUT=DIR keeps each file's whole TAP output there (its tests' own durations).
+timeout --kill-after=30 2400 node --import tsx scripts/run-tests.ts "${files[@]}" "${alone_args[@]}" ${ONAIR_TEST_OUTPUT:+--keep-output "$ONAIR_TEST_OUTPUT"}
