@@ -27,7 +27,8 @@ interface Frag {
   sn: number;
   cc: number;
   url: string;
-  /** Its place on the player's timeline, seconds. */
+  /** Its place on the player's timeline as hls.js estimated it from the playlist, seconds: shown beside mediaStart
+   * in a failure's fragment list, since the two differing is what made this test miss the new stream's start. */
   start: number;
   /** Where its picture went on the media element's timeline, as hls.js appended it (start, seconds). */
   mediaStart: number;
