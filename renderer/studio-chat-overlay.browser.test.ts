@@ -128,10 +128,19 @@ describe('the chat overlay layer in the Studio, signed in to Onair', { timeout: 
         },
         { height: SHOWN * LINE + PADDING },
       );
+    /** For a failure: whether the compositor still draws (its frame number moves), and what the chat panel lists. */
+    const drawingState = async () => {
+      const canvases = page.locator('[data-testid="canvas-horizontal"]');
+      const frameNow = () => canvases.first().getAttribute('data-frame');
+      const before = await frameNow();
+      await new Promise((r) => setTimeout(r, 500));
+      const panel = await page.getByTestId('chat').locator('.chat__text').allTextContents();
+      return `${await canvases.count()} horizontal canvas(es), the first at frame ${before} then ${await frameNow()} 500 ms later; the panel lists [${panel.join(' | ')}]; page errors [${pageErrors.join(' | ')}]`;
+    };
     const expectLines = async (n: number, why: string) => {
       const want = n === 0 ? 0 : n * LINE + PADDING;
       await waitFor(`${why}: ${n} lines`, async () => (await linesShown()) === want, STEP_MS, 100).catch(async (err: Error) => {
-        throw new Error(`${err.message}; the backdrop is ${await linesShown()} px tall (${want} wanted)`);
+        throw new Error(`${err.message}; the backdrop is ${await linesShown()} px tall (${want} wanted); ${await drawingState()}`);
       });
     };
     await expectLines(1, 'the history');

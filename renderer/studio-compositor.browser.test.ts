@@ -24,7 +24,12 @@ import { SourceRegistry } from './sources/registry.js';
 
 window.runHarness = async () => {
   const lines = [{ author: 'ann', text: 'hello from chat' }];
-  const registry = new SourceRegistry(browserSources({ chatLines: () => lines, screenPickerNeedsClick: true }));
+  let chatBroken = false;
+  const chatLines = () => {
+    if (chatBroken) throw new Error('the chat feed broke');
+    return lines;
+  };
+  const registry = new SourceRegistry(browserSources({ chatLines, screenPickerNeedsClick: true }));
   const compositor = new Compositor({ sources: registry, clock: sessionClock() });
   const src = (id, settings) => ({ id, name: id, settings });
   const doc = (withCamera) => ({
@@ -84,6 +89,15 @@ window.runHarness = async () => {
     chatText: count(0, 660, 640, 60, (r, g, b) => r > 200 && g > 150 && b < 200),
     textWhite: count(640, 360, 640, 360, (r, g, b) => r > 240 && g > 240 && b > 240),
   };
+  // A layer whose drawing throws: the other layers, and the frames, go on.
+  chatBroken = true;
+  const afterBreak = [];
+  compositor.setSink('horizontal', { frame: (_c, t) => afterBreak.push(t) });
+  compositor.start();
+  await sleep(500);
+  compositor.stop();
+  result.framesWithBrokenLayer = afterBreak.length;
+  result.textWhiteWithBrokenLayer = count(640, 360, 640, 360, (r, g, b) => r > 240 && g > 240 && b > 240);
   compositor.dispose();
   return result;
 };
@@ -100,6 +114,8 @@ interface HarnessResult {
   chatDark: number;
   chatText: number;
   textWhite: number;
+  framesWithBrokenLayer: number;
+  textWhiteWithBrokenLayer: number;
 }
 
 describe('the compositor in Chromium', { timeout: 120_000 }, () => {
@@ -128,6 +144,8 @@ describe('the compositor in Chromium', { timeout: 120_000 }, () => {
     const page = await ctx.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     await page.goto(base);
     await page.waitForFunction(() => 'runHarness' in window);
     const r = await page.evaluate(() => (window as unknown as { runHarness(): Promise<HarnessResult> }).runHarness());
@@ -151,7 +169,10 @@ describe('the compositor in Chromium', { timeout: 120_000 }, () => {
     assert.ok(r.chatText > 20, `the chat line's text: ${r.chatText} pixels`);
     assert.ok(r.textWhite > 500, `the text layer: ${r.textWhite} pixels`);
     assert.ok(r.stats.frames === r.seen.horizontal.length && r.stats.p50Ms >= 0 && r.stats.p95Ms >= r.stats.p50Ms, JSON.stringify(r.stats));
+    assert.ok(r.framesWithBrokenLayer >= 5, `frames in 0.5 s after a layer's drawing threw: ${r.framesWithBrokenLayer}`);
+    assert.ok(r.textWhiteWithBrokenLayer > 500, `the text layer, beside the broken one: ${r.textWhiteWithBrokenLayer} pixels`);
     assert.deepEqual(errors, []);
+    assert.deepEqual(consoleErrors.length, 1, `the broken layer said once: ${consoleErrors.join(' | ')}`);
     await ctx.close();
   });
 });

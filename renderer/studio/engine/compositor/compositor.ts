@@ -48,6 +48,8 @@ export class Compositor {
   private times = new ComposeTimes(30 * STATS_SECONDS);
   private readonly now: () => number;
   private unexpose: (() => void) | null = null;
+  /** Sources whose draw threw (reported once each). */
+  private readonly failedDraws = new Set<string>();
 
   constructor(private readonly o: CompositorOptions) {
     this.now = o.now ?? (() => performance.now());
@@ -185,6 +187,12 @@ export class Compositor {
     const d = this.o.sources.get(it.sourceId);
     if (!d) return;
     ctx.globalAlpha = it.opacity;
-    d.draw(ctx, it.crop, { x: it.x, y: it.y, w: it.w, h: it.h });
+    try {
+      d.draw(ctx, it.crop, { x: it.x, y: it.y, w: it.w, h: it.h });
+    } catch (e) {
+      // One layer that cannot draw must not freeze the picture being sent: the others go on. Said once per source.
+      if (!this.failedDraws.has(it.sourceId)) console.error(`source ${it.sourceId} could not draw:`, e);
+      this.failedDraws.add(it.sourceId);
+    }
   }
 }
