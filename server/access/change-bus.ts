@@ -140,7 +140,7 @@ export class SharedAccessChangeBus implements AccessChangeBus {
     try {
       const now = this.now();
       // Nothing written by another process since the last read (SQLite knows at the cost of a pragma): nothing new.
-      if (!(await this.repo.changedElsewhere()) && now - this.lastPrune <= ACCESS_CHANGE_LIMITS.keepMs / 4) return;
+      if (!this.repo.changedElsewhere() && now - this.lastPrune <= ACCESS_CHANGE_LIMITS.keepMs / 4) return;
       for (const row of await this.repo.since(now - ACCESS_CHANGE_LIMITS.lookBackMs, ACCESS_CHANGE_LIMITS.maxRowsPerRead)) {
         const key = seenKey(row.id, row.body);
         if (this.seen.has(key)) continue;

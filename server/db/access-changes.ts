@@ -1,6 +1,5 @@
 // The access_changes table: a short-lived log of what took access back, read by every server process that shares
 // the database (server/access/change-bus.ts). Rows are pruned after ACCESS_CHANGE_LIMITS.keepMs.
-import { sql } from 'kysely';
 import type { Db } from './database.js';
 
 export interface StoredAccessChange {
@@ -20,11 +19,10 @@ export class AccessChangesRepo {
    * when another connection commits (this process's own writes are dispatched as they are made). PostgreSQL has no
    * such counter: always true, and the rows are read.
    */
-  async changedElsewhere(): Promise<boolean> {
-    if (this.db.dialect !== 'sqlite') return true;
-    const { rows } = await sql<{ data_version: number }>`pragma data_version`.execute(this.db.kysely);
-    const version = rows[0]?.data_version;
-    const changed = version === undefined || version !== this.dataVersion;
+  changedElsewhere(): boolean {
+    if (!this.db.dataVersion) return true;
+    const version = this.db.dataVersion();
+    const changed = version !== this.dataVersion;
     this.dataVersion = version;
     return changed;
   }
