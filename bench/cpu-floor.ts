@@ -1,4 +1,4 @@
-// How much of Onair's CPU at one stream is Node reading RTMP at all: the same publisher (the benchmark input, copied
+// How much of Onair's CPU per stream is Node reading RTMP at all: the same publishers (the benchmark input, copied
 // at 1x) into three servers in turn, each fresh, in rounds, on one box:
 //   nginx-rtmp  the reference of issue 10, with HLS on (bench/targets.ts);
 //   rtmp-floor  Node with Onair's RTMP layer only, dropping every frame (bench/rtmp-floor-server.ts);
@@ -6,7 +6,7 @@
 // A probe for a decision, not a scenario with a target: if the floor alone is above the bar, no change to the media
 // path can meet it.
 //
-//   npx tsx bench/cpu-floor.ts [--rounds 3] [--warmup 15] [--seconds 45] [--out FILE.json]
+//   npx tsx bench/cpu-floor.ts [--streams 1] [--rounds 3] [--warmup 15] [--seconds 45] [--out FILE.json]
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,17 +18,19 @@ import { nginxTarget, onairTarget, type Target } from './targets.js';
 
 const { values } = parseArgs({
   options: {
+    streams: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '15' },
     seconds: { type: 'string', default: '45' },
     out: { type: 'string' },
   },
 });
+const streams = Number(values.streams);
 const rounds = Number(values.rounds);
 const warmupMs = Number(values.warmup) * 1000;
 const sampleMs = Number(values.seconds) * 1000;
-if (!(rounds >= 1 && rounds <= 10 && warmupMs >= 0 && sampleMs >= 5000)) {
-  console.error('usage: cpu-floor.ts [--rounds 1-10] [--warmup S] [--seconds S>=5] [--out FILE.json]');
+if (!(streams >= 1 && streams <= 64 && rounds >= 1 && rounds <= 10 && warmupMs >= 0 && sampleMs >= 5000)) {
+  console.error('usage: cpu-floor.ts [--streams 1-64] [--rounds 1-10] [--warmup S] [--seconds S>=5] [--out FILE.json]');
   process.exit(2);
 }
 
@@ -67,15 +69,20 @@ interface Sample {
 async function measure(target: Target, input: string, round: number): Promise<Sample> {
   const inst = await target.start();
   try {
-    const key = await target.publishName(0);
+    const keys: string[] = [];
+    for (let i = 0; i < streams; i++) keys.push(await target.publishName(i));
     await sleep(2000);
     const idle = await measureGroups({ server: () => [inst.pid()] }, 3000, 1000);
-    const pub = startPublisher(input, `${inst.rtmpBase}/${key}`);
+    const pubs = keys.map((key) => startPublisher(input, `${inst.rtmpBase}/${key}`));
+    const gone = (when: string) => {
+      const p = pubs.find((x) => !x.proc.isRunning());
+      if (p) throw new Error(`${target.name}: a publisher exited ${when}: ${p.proc.tail().slice(-500)}`);
+    };
     try {
       await sleep(warmupMs);
-      if (!pub.proc.isRunning()) throw new Error(`${target.name}: the publisher exited: ${pub.proc.tail().slice(-500)}`);
-      const m = await measureGroups({ server: () => [inst.pid()], publisher: () => [pub.proc.pid] }, sampleMs, 1000);
-      if (!pub.proc.isRunning()) throw new Error(`${target.name}: the publisher exited while measured: ${pub.proc.tail().slice(-500)}`);
+      gone('before the window');
+      const m = await measureGroups({ server: () => [inst.pid()], publisher: () => pubs.map((p) => p.proc.pid) }, sampleMs, 1000);
+      gone('while measured');
       return {
         round,
         target: target.name,
@@ -86,7 +93,7 @@ async function measure(target: Target, input: string, round: number): Promise<Sa
         publisherCpuPct: m.groups.publisher.cpuPct,
       };
     } finally {
-      await pub.stop();
+      await Promise.all(pubs.map((p) => p.stop()));
     }
   } finally {
     await inst.stop();
@@ -121,10 +128,10 @@ for (let r = 1; r <= rounds; r++) {
     );
   }
 }
-console.log(`\nmin / median / max of ${rounds} rounds (CPU, % of one core; ratio to nginx-rtmp in the same round):`);
+console.log(`\n${streams} stream(s), min / median / max of ${rounds} rounds (CPU, % of one core; ratio to nginx-rtmp in the same round):`);
 for (const t of targets) {
   const mine = samples.filter((s) => s.target === t.name);
   const ratios = mine.map((s) => s.cpuPct / samples.find((n) => n.round === s.round && n.target === 'nginx-rtmp')!.cpuPct);
   console.log(`  ${t.name.padEnd(10)} cpu ${fmt(mine.map((s) => s.cpuPct))} %   x nginx ${fmt(ratios)}`);
 }
-if (values.out) writeFileSync(values.out, JSON.stringify({ rounds, warmupMs, sampleMs, samples }, null, 2));
+if (values.out) writeFileSync(values.out, JSON.stringify({ streams, rounds, warmupMs, sampleMs, samples }, null, 2));
