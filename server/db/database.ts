@@ -27,8 +27,8 @@ export interface Db {
   dialect: SqlDialect;
   /**
    * SQLite only: the connection's data_version, which moves when another connection commits. Read synchronously
-   * through a statement prepared once: a process polls it twice a second (server/access/change-bus.ts), and through
-   * Kysely each poll cost about half a millisecond, half of an idle server's CPU.
+   * through a statement prepared once: every process polls it twice a second (server/access/change-bus.ts), and a
+   * look through Kysely costs about half a millisecond, a third of an idle server's CPU.
    */
   dataVersion?: () => number;
   /** Idempotent. */
