@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newestResults, readResults, writeResults, type BenchResults } from './report.js';
+import { loadCpuBar, newestResults, readResults, renderMarkdown, writeResults, type BenchResults } from './report.js';
 
 const results: BenchResults = {
   meta: {
@@ -35,4 +35,15 @@ test('results are written gzipped and read back; plain JSON reads the same; newe
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("load rows are judged by issue 10's bars: 1.5x nginx-rtmp at 1 stream, 1.0x at 32, RSS growth at most 3 MB", () => {
+  // A real run of this host (2026-12-06): 1 stream 2.57x, 32 streams 2.01x, RSS growth 3.55 MB a stream at 32.
+  const md = renderMarkdown(readResults(join(import.meta.dirname, 'results', 'load-1-32-intel-2026-12-06-run1.json.gz')));
+  const line = (start: string) => md.split('\n').find((l) => l.startsWith(`| ${start}`)) ?? assert.fail(`no row "${start}" in:\n${md}`);
+  assert.match(line('CPU, 1 stream '), /\| 2\.57 \| Onair ≤ 1\.5× nginx \| \*\*no\*\* \|$/);
+  assert.match(line('CPU, 32 streams'), /\| 2\.01 \| Onair ≤ 1\.0× nginx \| \*\*no\*\* \|$/);
+  assert.match(line('RSS growth per stream, 32 streams'), /\| Onair ≤ 3 MB \| \*\*no\*\* \|$/);
+  assert.match(line('RSS growth per stream, 1 stream '), /\| Onair ≤ 3 MB \| \*\*no\*\* \|$/, 'at 1 stream: 4.47 MB against idle');
+  assert.equal(loadCpuBar(8), 1.5);
 });
