@@ -43,7 +43,12 @@ function floorTarget(): Target {
     async start() {
       const port = await freePort();
       const proc = spawnGroup(process.execPath, [floorEntry, String(port)], { cwd: REPO_DIR });
-      await waitUntil('the floor server listening', async () => proc.tail().includes('listening'), 10_000, 50);
+      try {
+        await waitUntil('the floor server listening', async () => proc.tail().includes('listening'), 10_000, 50);
+      } catch (err) {
+        await proc.stop();
+        throw new Error(`the floor server did not start: ${(err as Error).message}\n${proc.tail().slice(-1000)}`, { cause: err });
+      }
       return {
         rtmpBase: `rtmp://127.0.0.1:${port}/live`,
         hlsUrl: () => '',
