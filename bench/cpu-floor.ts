@@ -1,10 +1,10 @@
 // How much of Onair's CPU per stream is Node reading RTMP at all: the same publishers (the benchmark input, copied
 // at 1x) into three servers in turn, each fresh, in rounds, on one box:
-//   nginx-rtmp  the reference of issue 10, with HLS on (bench/targets.ts);
+//   nginx-rtmp  the reference for CPU per stream, with HLS on (bench/targets.ts);
 //   rtmp-floor  Node with Onair's RTMP layer only, dropping every frame (bench/rtmp-floor-server.ts);
 //   onair       the whole Onair server (LL-HLS, DASH, replays), as the load scenario starts it.
-// A probe for a decision, not a scenario with a target: if the floor alone is above the bar, no change to the media
-// path can meet it.
+// A probe for a decision, not a scenario with a target: if the floor alone is above a CPU bar, no change to the
+// media path can meet it.
 //
 //   npx tsx bench/cpu-floor.ts [--streams 1] [--rounds 3] [--warmup 15] [--seconds 45] [--out FILE.json]
 import { writeFileSync } from 'node:fs';

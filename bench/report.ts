@@ -76,14 +76,14 @@ function cell(o: Outcome<unknown> | undefined, v: string): string {
 }
 
 /**
- * Issue 10's bars for CPU per stream with Low-Latency HLS on (the default): at most 1.5x nginx-rtmp at one stream and
- * 1.0x at 32 and more; the levels between keep the 1.5x of the house issue.
+ * The bars for CPU per stream with Low-Latency HLS on (the default): at most 1.5x nginx-rtmp at one stream and 1.0x
+ * at 32 and more; no bar is set between, so those levels keep 1.5x.
  */
 export function loadCpuBar(streams: number): number {
   return streams >= 32 ? 1.0 : 1.5;
 }
 
-/** Issue 10's bar for RSS growth per stream (MB), against idle and against the previous level alike. */
+/** The bar for RSS growth per stream (MB), against idle and against the previous level alike. */
 export const RSS_GROWTH_BAR_MB = 3;
 
 export function renderMarkdown(r: BenchResults): string {
