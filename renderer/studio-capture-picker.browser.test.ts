@@ -75,6 +75,8 @@ describe('the screen layer picker in the built Studio', { timeout: 180_000 }, ()
     await picker.getByRole('button', { name: 'Choose screen or window…' }).click();
     const screens = picker.getByRole('group', { name: 'Screens' });
     const windows = picker.getByRole('group', { name: 'Windows' });
+    // The groups appear together once main has answered with its list; read them only then.
+    await screens.waitFor();
     assert.deepEqual(await screens.getByRole('button').allTextContents(), ['Entire screen', 'Screen 2']);
     assert.deepEqual(await windows.getByRole('button').allTextContents(), ['Notes — Editor']);
     assert.equal(await windows.locator('img').count(), 1, 'the window is shown by its picture');
