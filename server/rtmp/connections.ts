@@ -11,7 +11,7 @@ import type { RtmpHooks } from './types.js';
 import type { RtmpLimits } from './limits.js';
 import type { RelayHub } from './relay.js';
 import { RtmpSession } from './session.js';
-import { withReusedReadBuffer } from './socket-reads.js';
+import { ReadPacer, withReusedReadBuffer } from './socket-reads.js';
 import { addressGroup } from './address-group.js';
 
 /**
@@ -30,6 +30,8 @@ interface Conn {
   /** session.activity at the last sample, and when it last moved (the idle check). */
   seenActivity: number;
   activeAt: number;
+  /** Set while the session publishes: its reads are paced (socket-reads.ts); called when it stops. */
+  leavePacer: (() => void) | null;
 }
 
 export interface RtmpConnectionsOptions {
@@ -52,6 +54,7 @@ export class RtmpConnections {
   private readonly limits: RtmpLimits;
   private readonly hub: RelayHub;
   private readonly listening: () => boolean;
+  private readonly pacer: ReadPacer;
   /** Connections accepted since start, and refused by the caps. */
   accepted = 0;
   refused = 0;
@@ -64,6 +67,7 @@ export class RtmpConnections {
     this.limits = opts.limits;
     this.hub = opts.hub;
     this.listening = opts.listening;
+    this.pacer = new ReadPacer(opts.limits.publisherReadTickMs, opts.limits.publisherReadTickMinPublishers);
   }
 
   /** Open connections now. */
@@ -88,6 +92,7 @@ export class RtmpConnections {
       c.session.destroy('disconnect');
       c.socket.destroy();
     }
+    this.pacer.close();
   }
 
   /** The idle check of every connection (the server's sampler, once a second). */
@@ -183,7 +188,7 @@ export class RtmpConnections {
     let onData: (data: Buffer, length: number) => void = () => {};
     const socket = secureContext
       ? tlsSocket(accepted, secureContext, (data, length) => onData(data, length))
-      : withReusedReadBuffer(accepted, (data, length) => onData(data, length));
+      : withReusedReadBuffer(accepted, (data, length) => onData(data, length), { pacer: this.pacer, paced: () => conn.leavePacer !== null });
     socket.on('error', () => {});
     const connectionId = randomBytes(9).toString('base64url');
     let closing = false;
@@ -212,10 +217,14 @@ export class RtmpConnections {
         backlog: () => socket.writableLength,
       },
     });
-    const conn: Conn = { socket, session, group, stage: 'handshake', stageTimer: null, seenActivity: 0, activeAt: Date.now() };
+    const conn: Conn = { socket, session, group, stage: 'handshake', stageTimer: null, seenActivity: 0, activeAt: Date.now(), leavePacer: null };
     this.conns.add(conn);
     onData = (data, length) => {
       session.feed(data, length);
+      if (session.isPublishing !== (conn.leavePacer !== null)) {
+        if (conn.leavePacer) conn.leavePacer();
+        conn.leavePacer = session.isPublishing ? this.pacer.join() : null;
+      }
       if (conn.stage === 'streaming' || session.phase === 'closed') return;
       const reached: Stage = session.streamRequested
         ? 'streaming'
@@ -237,6 +246,8 @@ export class RtmpConnections {
     socket.on('close', () => {
       if (conn.stageTimer) clearTimeout(conn.stageTimer);
       conn.stageTimer = null;
+      conn.leavePacer?.();
+      conn.leavePacer = null;
       session.destroy('disconnect');
       this.conns.delete(conn);
       const left = (this.perAddress.get(group) ?? 1) - 1;

@@ -50,6 +50,12 @@ export interface RtmpLimits {
    */
   maxDeferredFrames: number;
   maxDeferredBytes: number;
+  /**
+   * Publishers' socket reads are gathered into ticks of this many ms once at least `publisherReadTickMinPublishers`
+   * publish (socket-reads.ts: ReadPacer); 0 reads every socket as its bytes come.
+   */
+  publisherReadTickMs: number;
+  publisherReadTickMinPublishers: number;
   /** Our outgoing chunk size, announced with Set Chunk Size after connect. */
   outChunkSize: number;
   /** Window Acknowledgement Size we announce. */
@@ -81,6 +87,10 @@ export const DEFAULT_RTMP_LIMITS: Readonly<RtmpLimits> = Object.freeze({
   maxGopCacheBytes: 32 * 1024 * 1024,
   maxDeferredFrames: 24,
   maxDeferredBytes: 4 * 1024 * 1024,
+  // At most 40 ms more between a frame's arrival and its part (parts are 200 ms or more). Below 4 publishers a tick
+  // costs more than it saves (bench/results/rtmp-read-ticks-2026-12-06.md).
+  publisherReadTickMs: 40,
+  publisherReadTickMinPublishers: 4,
   outChunkSize: 4096,
   windowAckSize: 2_500_000,
   peerBandwidth: 2_500_000,

@@ -16,10 +16,13 @@ import { sleep, waitFor } from './process.js';
 
 export class RecordingSink implements MediaSink {
   messages: MediaFrame[] = [];
+  /** When each frame arrived (performance.now()). */
+  arrivals: number[] = [];
   ends: string[] = [];
   write(frame: MediaFrame): void {
     mediaSlabs.pin(frame.tag); // kept for the test to read (see MediaSink.write)
     this.messages.push(frame);
+    this.arrivals.push(performance.now());
   }
   end(reason: 'unpublish' | 'disconnect' | 'kicked' | 'error'): void {
     this.ends.push(reason);
