@@ -275,7 +275,7 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
     // the stream from its start.
     await page.waitForTimeout(3000);
     // Fall a few seconds behind the edge: a viewer with a slow start, or one who paused. The stop comes soon after the
-    // resume, as the player catches up at up to 1.5x (with 4 s of play in between, CI once had it 0.5 s behind).
+    // resume: the player catches up at up to 1.5x, so a few seconds of play would bring it near the edge.
     await page.evaluate(() => document.querySelector('video')!.pause());
     await page.waitForTimeout(4000);
     await page.evaluate(() => document.querySelector('video')!.play());
