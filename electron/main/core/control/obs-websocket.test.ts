@@ -284,7 +284,13 @@ describe('remote control over obs-websocket 5', { timeout: 300_000 }, () => {
     assert.ok(b.outputBytes <= bytesIn * 1.05 && b.outputBytes >= bytesIn - 3 * perSecond, `${b.outputBytes} bytes said, ${bytesIn} received`);
     assert.ok(Math.abs(kbps - (received?.bwIn ?? 0) / 1000) <= 0.25 * kbps, `shown ${kbps} kb/s, the server ${received?.bwIn} b/s`);
     const configured = GO_LIVE.settings.bitrateKbps + 128;
-    assert.ok(Math.abs(kbps - configured) <= 0.25 * configured, `shown ${kbps} kb/s, configured ${configured}`);
+    // The figure shown is ffmpeg's average since the start, and x264 in CBR starts with its buffer (twice the bitrate)
+    // full, so a few seconds in the average may be above the rate by that buffer over the time live.
+    const startBurst = (2 * GO_LIVE.settings.bitrateKbps) / (b.outputDuration / 1000);
+    assert.ok(
+      kbps >= 0.75 * configured && kbps <= 1.25 * configured + startBurst,
+      `shown ${kbps} kb/s, configured ${configured}, live for ${b.outputDuration} ms`,
+    );
 
     // StopStream as OBS answers it: at once, STOPPING, and STOPPED once the window has stopped; no start meanwhile.
     const t1 = performance.now();
