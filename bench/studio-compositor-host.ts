@@ -5,7 +5,7 @@
 // tool would; this process only reads the engine's own figures from the page when asked.
 //
 //   node --import tsx bench/studio-compositor-host.ts --server URL --username NAME --control-port N --data-dir DIR
-//                                                     [--profile FILE] [--preview off]
+//                                                     [--profile FILE] [--trace FILE] [--preview off]
 //   (the account's password in ONAIR_STUDIO_ACCOUNT_PASSWORD, the control password in ONAIR_STUDIO_CONTROL_PASSWORD)
 //
 // stdout, JSON lines: {"type":"ready"} once the control API answers; {"type":"stats","at":ms,"stats":{...}} for each
@@ -13,6 +13,7 @@
 // stops the stream, Chromium and the core, then exits 0. With --profile, the second "stats" line (5 s into the first
 // measured window) also starts a 10 s sampling profile of the Studio page's JavaScript thread, written to FILE
 // (.cpuprofile: Chromium's DevTools open it): where the page's own thread spends its time, which no /proc figure shows.
+// With --trace, the same moment starts a 5 s Chromium trace of every process (FILE, JSON; bench/trace-summary.ts reads it).
 // With --preview off, the Studio's "Show preview" switch is turned off before "ready", as a streamer would.
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -28,9 +29,12 @@ const { values } = parseArgs({
     'control-port': { type: 'string' },
     'data-dir': { type: 'string' },
     profile: { type: 'string' },
+    trace: { type: 'string' },
     preview: { type: 'string' },
   },
 });
+// Each thread's tasks (toplevel), the page's timeline (layout, paint, scripts) and the compositor's frames.
+const TRACE_CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'cc', 'viz', 'media', 'gpu'];
 const out = (o: unknown) => process.stdout.write(JSON.stringify(o) + '\n');
 const log = (level: string) => (obj: object, msg?: string) => process.stderr.write(JSON.stringify({ level, msg, ...obj }) + '\n');
 
@@ -68,6 +72,7 @@ rl.on('line', (line) => {
   if (line === 'stop') return void stop();
   if (line !== 'stats') return;
   if (++statsAsked === 2 && values.profile) void profilePage(values.profile, 10_000);
+  if (statsAsked === 2 && values.trace) void tracePage(values.trace, 5_000);
   studio.page
     .evaluate(() => (globalThis as unknown as { __onairEngineStats?: () => unknown }).__onairEngineStats?.() ?? null)
     .then(
@@ -87,5 +92,17 @@ async function profilePage(file: string, ms: number): Promise<void> {
     writeFileSync(file, JSON.stringify(profile));
   } catch (err) {
     process.stderr.write(`studio host: no profile: ${(err as Error).message}\n`);
+  }
+}
+
+async function tracePage(file: string, ms: number): Promise<void> {
+  const browser = studio.page.context().browser();
+  try {
+    if (!browser) throw new Error('no browser to trace');
+    await browser.startTracing(studio.page, { path: file, categories: TRACE_CATEGORIES });
+    await new Promise((r) => setTimeout(r, ms));
+    await browser.stopTracing();
+  } catch (err) {
+    process.stderr.write(`studio host: no trace: ${(err as Error).message}\n`);
   }
 }

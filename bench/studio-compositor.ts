@@ -14,6 +14,7 @@
 //                                      [--quiet-busy 25] [--quiet-wait 300]  (each run first waits for a quiet box)
 //                                      [--profile FILE]  (a diagnostic: the Studio page's JavaScript thread profiled
 //                                      for 10 s of phase A's window, as FILE-runN.cpuprofile; studio-compositor-host.ts)
+//                                      [--trace FILE]  (a diagnostic: a 5 s Chromium trace of phase A, as FILE-runN.json)
 //                                      [--preview off]  (the Studio's "Show preview" switched off: what the preview costs)
 //
 // Writes bench/results/<NAME>.{json,md} (default studio-compositor-YYYY-MM-DD). Targets and method: bench/README.md.
@@ -41,6 +42,7 @@ const FLASHES = Number(arg('flashes', '10'));
 const QUIET_BUSY = Number(arg('quiet-busy', '25'));
 const QUIET_WAIT = Number(arg('quiet-wait', '300'));
 const PROFILE = arg('profile', '');
+const TRACE = arg('trace', '');
 const PREVIEW = arg('preview', 'on');
 const FPS = 30;
 const STARTED = 'OBS_WEBSOCKET_OUTPUT_STARTED';
@@ -85,6 +87,7 @@ async function startHost(
   password: string,
   dataDir: string,
   profile: string,
+  trace: string,
 ): Promise<Host> {
   const waiting: Array<(o: any) => void> = [];
   let ready!: () => void;
@@ -104,6 +107,7 @@ async function startHost(
       '--data-dir',
       dataDir,
       ...(profile ? ['--profile', profile] : []),
+      ...(trace ? ['--trace', trace] : []),
       ...(PREVIEW === 'off' ? ['--preview', 'off'] : []),
     ],
     {
@@ -227,7 +231,15 @@ async function run(i: number, server: Awaited<ReturnType<typeof startStudioServe
   const port = await freePort();
   const password = `bench-${Math.random().toString(36).slice(2)}`;
   const out: any = { channel: name };
-  const host = await startHost(server.base, name, port, password, dataDir, PROFILE && `${PROFILE}-run${i}.cpuprofile`);
+  const host = await startHost(
+    server.base,
+    name,
+    port,
+    password,
+    dataDir,
+    PROFILE && `${PROFILE}-run${i}.cpuprofile`,
+    TRACE && `${TRACE}-run${i}.json`,
+  );
   const obs = new OBSWebSocket();
   try {
     await obs.connect(`ws://127.0.0.1:${port}`, password);
