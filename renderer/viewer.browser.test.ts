@@ -281,6 +281,38 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
     await page.screenshot({ path: path.join(SHOTS, 'home.png') });
   });
 
+  test('a viewer whose first media came late is moved up to the live position; one who paused stays where they chose', async () => {
+    assert.ok(streamer && codecs);
+    if (!codecs.mseH264Aac) return;
+    const name = streamer.username.toLowerCase();
+    const { page: viewer } = await newPage();
+    let holdUntil = 0;
+    await viewer.route(/\.(m4s|mp4)(\?.*)?$/, async (route) => {
+      const wait = holdUntil - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await route.continue().catch(() => {});
+    });
+    // The playlists come at once and the media 3 s late, as on a slow start: the player starts from the live position
+    // of 3 s before, further behind than hls.js catches up by playing faster.
+    holdUntil = Date.now() + 3000;
+    await viewer.goto(`/embed/${name}`);
+    const badge = viewer.locator('.live-badge__latency');
+    const latency = async () => Number(/([\d.]+) s/.exec((await badge.textContent()) ?? '')?.[1]);
+    await badge.waitFor({ timeout: 30_000 });
+    await viewer.waitForTimeout(5000);
+    const joined = await latency();
+    // Paused and played again from outside the player's own button (which goes live): left behind, as chosen.
+    await viewer.evaluate(() => document.querySelector('video')!.pause());
+    await viewer.waitForTimeout(4000);
+    await viewer.evaluate(() => void document.querySelector('video')!.play());
+    await viewer.waitForTimeout(4000);
+    const chosen = await latency();
+    console.log(`# late start: ${joined} s behind after joining; ${chosen} s after a 4 s pause`);
+    assert.ok(joined < 2.5, `a late start is moved up to the live position: ${joined} s behind`);
+    assert.ok(chosen > joined + 2.5, `a viewer who paused is left where they chose: ${chosen} s behind (${joined} s before)`);
+    await viewer.close();
+  });
+
   test('on a 375 px wide phone the chat sits below the player and nothing overflows', async () => {
     assert.ok(streamer && codecs);
     const name = streamer.username.toLowerCase();

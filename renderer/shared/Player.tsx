@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type HlsType from 'hls.js';
 import type { ErrorData } from 'hls.js';
 import { atStreamEnd, HOLE_WAIT_MS, holeEnd } from './buffer-holes.js';
+import { LiveJoin } from './live-join.js';
 import './player.css';
 
 export type PlayerEngine = 'hlsjs' | 'native';
@@ -136,6 +137,7 @@ export function Player({
   const rootRef = useRef<HTMLDivElement>(null);
   const videoRef = useRef<HTMLVideoElement>(null);
   const hlsRef = useRef<HlsType | null>(null);
+  const liveJoin = useRef(new LiveJoin());
   const [state, setStateRaw] = useState<PlayerState>('loading');
   const stateRef = useRef<PlayerState>('loading');
   const [controls, setControls] = useState<ControlsMode>('auto');
@@ -244,7 +246,8 @@ export function Player({
           // Low-Latency HLS when the playlist offers parts (hls.js then holds PART-HOLD-BACK behind the edge); a classic
           // playlist keeps hls.js's default of three segments. Setting liveSyncDuration(Count) here would override
           // PART-HOLD-BACK, so neither is set (nor liveMaxLatencyDurationCount, which hls.js refuses without them).
-          // Behind the target it catches up by playing up to 1.5x, never by jumping.
+          // A little behind the target it catches up by playing up to 1.5x; further behind, where hls.js would leave it,
+          // a viewer who did not pause or seek is moved to the live position (live-join.ts).
           lowLatencyMode: live,
           maxLiveSyncPlaybackRate: live ? LIVE_CATCH_UP_RATE : 1,
           backBufferLength: live ? 30 : 90,
@@ -253,6 +256,7 @@ export function Player({
           fragLoadingMaxRetry: 4,
         });
         hlsRef.current = hls;
+        liveJoin.current = new LiveJoin();
         hls.on(Hls.Events.ERROR, (_evt, data) => {
           if (!data.fatal) return;
           const known = hlsErrorToPlayerError(data);
@@ -345,6 +349,7 @@ export function Player({
     const onPause = () => {
       clearTimeout(holeTimer);
       setState(video.ended ? 'ended' : 'paused');
+      if (!video.ended && video.played.length > 0) liveJoin.current.viewerMoved();
     };
     const onWaiting = () => {
       setState('buffering');
@@ -390,6 +395,20 @@ export function Player({
         behind: live && target ? Math.max(0, target - video.currentTime) : 0,
         latency,
       });
+      const hls = live ? hlsRef.current : null;
+      const join = hls
+        ? liveJoin.current.jumpTo({
+            now: performance.now(),
+            currentTime: video.currentTime,
+            syncPosition: liveSync,
+            targetLatency: hls.targetLatency,
+            targetDuration: hls.latestLevelDetails?.targetduration ?? null,
+            paused: video.paused,
+            seeking: video.seeking,
+            buffered: video.buffered,
+          })
+        : null;
+      if (join !== null) video.currentTime = join;
     };
     video.addEventListener('playing', onPlaying);
     video.addEventListener('pause', onPause);
@@ -476,11 +495,13 @@ export function Player({
   function goLive() {
     const video = videoRef.current;
     if (!video || !live) return;
+    liveJoin.current.backToLive();
     const sync = hlsRef.current?.liveSyncPosition;
     if (sync) video.currentTime = sync;
     else if (video.seekable.length) video.currentTime = Math.max(0, video.seekable.end(video.seekable.length - 1) - 3);
   }
   const seek = (t: number) => {
+    liveJoin.current.viewerMoved();
     if (videoRef.current) videoRef.current.currentTime = t;
   };
   const retry = () => {
