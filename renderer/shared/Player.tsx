@@ -3,20 +3,13 @@
 // fullscreen, and error states in plain words.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type HlsType from 'hls.js';
-import type { ErrorData } from 'hls.js';
 import { atStreamEnd, HOLE_WAIT_MS, holeEnd } from './buffer-holes.js';
 import { LiveJoin } from './live-join.js';
+import { chooseEngine, hlsErrorToPlayerError, type PlayerEngine, type PlayerError, type PlayerState } from './player-engine.js';
+import { formatTime, Icon } from './player-icons.js';
 import './player.css';
 
-export type PlayerEngine = 'hlsjs' | 'native';
-export type PlayerState = 'loading' | 'playing' | 'paused' | 'buffering' | 'ended' | 'error';
-
-export interface PlayerError {
-  /** unsupported: the browser cannot play HLS or these codecs; offline: no stream at this URL; forbidden: private;
-   *  network: the server could not be reached; media: the data could not be decoded. */
-  code: 'unsupported' | 'offline' | 'forbidden' | 'network' | 'media';
-  message: string;
-}
+export type { PlayerEngine, PlayerError, PlayerState } from './player-engine.js';
 
 export interface PlayerProps {
   /** An HLS playlist (live or replay). */
@@ -36,7 +29,6 @@ export interface PlayerProps {
   onProgress?(): void;
 }
 
-const HLS_MIME = 'application/vnd.apple.mpegurl';
 /** The fastest playback rate used to catch up with the live edge (a gentle speed-up, not a jump). */
 const LIVE_CATCH_UP_RATE = 1.5;
 /** Behind the live edge by more than this, the badge offers "Go live". */
@@ -48,73 +40,6 @@ const MANIFEST_RETRIES = 12;
 const MANIFEST_RETRY_MS = 1500;
 /** Controls shown by a tap hide again after this long while the video plays. */
 const TOUCH_CONTROLS_MS = 3500;
-
-/** Media Source Extensions with H.264/AAC in fMP4: what hls.js needs for Onair's streams. */
-export function mseSupportsStreams(): boolean {
-  const MS =
-    (globalThis as { MediaSource?: typeof MediaSource; ManagedMediaSource?: typeof MediaSource }).MediaSource ??
-    (globalThis as { ManagedMediaSource?: typeof MediaSource }).ManagedMediaSource;
-  return !!MS && typeof MS.isTypeSupported === 'function' && MS.isTypeSupported('video/mp4; codecs="avc1.42E01E,mp4a.40.2"');
-}
-
-/**
- * Safari (and every iOS browser) plays HLS itself: that is the platform player, with AirPlay, picture in picture
- * and lower battery use, so we use it there. Other browsers use hls.js even when they claim some HLS support
- * (recent Chromium answers "maybe"): hls.js gives live-edge control and error detail the same everywhere.
- */
-export function chooseEngine(video: HTMLVideoElement, pref: 'auto' | PlayerEngine = 'auto'): PlayerEngine | null {
-  const native = video.canPlayType(HLS_MIME) !== '';
-  const mse = mseSupportsStreams();
-  if (pref === 'native') return native ? 'native' : mse ? 'hlsjs' : null;
-  if (pref === 'hlsjs') return mse ? 'hlsjs' : native ? 'native' : null;
-  const apple = typeof navigator !== 'undefined' && /Apple/.test(navigator.vendor);
-  if (native && (apple || !mse)) return 'native';
-  if (mse) return 'hlsjs';
-  return native ? 'native' : null;
-}
-
-/** Inline icons: emoji and icon fonts are missing on many Linux desktops. */
-const ICONS = {
-  play: 'M8 5v14l11-7z',
-  pause: 'M6 5h4v14H6zm8 0h4v14h-4z',
-  volume: 'M3 9v6h4l5 5V4L7 9H3zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4zM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6z',
-  muted:
-    'M16.5 12A4.5 4.5 0 0 0 14 8v2.2l2.45 2.45c.03-.2.05-.4.05-.65zM19 12c0 .94-.2 1.82-.54 2.64l1.51 1.51A8.8 8.8 0 0 0 21 12a9 9 0 0 0-7-8.77v2.06A7 7 0 0 1 19 12zM4.27 3 3 4.27 7.73 9H3v6h4l5 5v-6.73l4.25 4.25c-.67.52-1.42.93-2.25 1.18v2.06a9 9 0 0 0 3.69-1.81L19.73 21 21 19.73l-9-9L4.27 3zM12 4 9.91 6.09 12 8.18V4z',
-  fullscreen: 'M7 14H5v5h5v-2H7v-3zm-2-4h2V7h3V5H5v5zm12 7h-3v2h5v-5h-2v3zM14 5v2h3v3h2V5h-5z',
-  exitFullscreen: 'M5 16h3v3h2v-5H5v2zm3-8H5v2h5V5H8v3zm6 11h2v-3h3v-2h-5v5zm2-11V5h-2v5h5V8h-3z',
-} as const;
-
-function Icon({ name }: { name: keyof typeof ICONS }) {
-  return (
-    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
-      <path d={ICONS[name]} fill="currentColor" />
-    </svg>
-  );
-}
-
-function formatTime(s: number): string {
-  if (!Number.isFinite(s) || s < 0) s = 0;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = Math.floor(s % 60);
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
-}
-
-function hlsErrorToPlayerError(data: ErrorData): PlayerError | null {
-  const status = (data.response as { code?: number } | undefined)?.code;
-  if (
-    data.details === 'manifestIncompatibleCodecsError' ||
-    data.details === 'bufferAddCodecError' ||
-    data.details === 'bufferIncompatibleCodecsError'
-  ) {
-    return { code: 'unsupported', message: "This browser cannot play this stream's video format (H.264 with AAC audio). Try another browser." };
-  }
-  if (status === 401 || status === 403) return { code: 'forbidden', message: 'This stream is private.' };
-  if (status === 404 && (data.details === 'manifestLoadError' || data.details === 'levelLoadError')) {
-    return { code: 'offline', message: 'This stream is not on air right now.' };
-  }
-  return null;
-}
 
 /**
  * Who shows the controls. auto: the mouse (shown while it hovers, as desktop players do); shown / hidden: a tap on
