@@ -1,7 +1,8 @@
 // The IPC contract's validators, table-driven: every channel with good and malformed payloads.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { INVOKE_CHANNELS, isEventName, maskKey, validateRequest } from './ipc-contract.js';
+import { isEventName, maskKey } from './ipc-contract.js';
+import { INVOKE_CHANNELS, validateRequest } from './ipc-guards.js';
 
 const settings = { source: { kind: 'test' }, preset: 'Smooth 720p30', encoder: 'libx264', bitrateKbps: 3500, fps: 30, keyframeSeconds: 1 };
 

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { OBSWebSocket } from 'obs-websocket-js/json';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { validateRequest, type BroadcastMode, type ControlInfo } from '../ipc-contract.js';
+import { type BroadcastMode, type ControlInfo } from '../ipc-contract.js';
+import { validateRequest } from '../ipc-guards.js';
 import type { PipelineLogger } from '../main/core/pipeline.js';
 import { startDevBridge, type DevBridge } from './server.js';
 import { cdpWebPages } from './web-pages.js';

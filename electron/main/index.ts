@@ -1,5 +1,5 @@
 // Onair Studio's main process: one window, a single-instance lock, a tray icon that shows the live state, and
-// the IPC handlers — each request checked against electron/ipc-contract.ts and its sender checked to be our
+// the IPC handlers — each request checked against electron/ipc-guards.ts and its sender checked to be our
 // window's main frame — which run StudioCore (core/studio-core.ts: the same logic the dev bridge hosts).
 // Secrets are kept with safeStorage in userData; the chat socket's bearer is added here (session.webRequest),
 // so the renderer never holds the token.
@@ -23,16 +23,8 @@ import {
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { locateFfmpeg } from '../../server/ffmpeg/locate.js';
-import {
-  IPC_PREFIX,
-  INVOKE_CHANNELS,
-  MEDIA_PORT_CHANNEL,
-  validateRequest,
-  type BroadcastState,
-  type EventMap,
-  type EventName,
-  type InvokeChannel,
-} from '../ipc-contract.js';
+import { IPC_PREFIX, MEDIA_PORT_CHANNEL, type BroadcastState, type EventMap, type EventName, type InvokeChannel } from '../ipc-contract.js';
+import { INVOKE_CHANNELS, validateRequest } from '../ipc-guards.js';
 import { FEED_PORT_CHANNEL, isFeedRequest } from '../source-feed.js';
 import { captureTypeOf, desktopAudioFeatures, displayMediaAudio, mediaPermissionAllowed, pickCaptureSource } from './core/media-capture.js';
 import { defaultPipeline } from './core/pipeline.js';

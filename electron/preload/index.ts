@@ -1,11 +1,10 @@
 // The preload: exposes `window.onair`, the contract's small typed API, and nothing else. Channels and events are
-// allow-listed from electron/ipc-contract.ts; the renderer never touches ipcRenderer. Built to CommonJS (sandboxed
+// allow-listed from electron/ipc-contract.ts and ipc-guards.ts; the renderer never touches ipcRenderer. Built to CommonJS (sandboxed
 // preloads cannot be ES modules) by scripts/build-electron.mjs.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import {
   IPC_PREFIX,
   isEventName,
-  isInvokeChannel,
   MEDIA_PORT_CHANNEL,
   MEDIA_PORT_MESSAGE,
   type EventMap,
@@ -13,6 +12,7 @@ import {
   type IpcResult,
   type OnairApi,
 } from '../ipc-contract.js';
+import { isInvokeChannel } from '../ipc-guards.js';
 import { FEED_PORT_CHANNEL, FEED_PORT_MESSAGE } from '../source-feed.js';
 
 const api: OnairApi = {
