@@ -71,12 +71,36 @@ async function openPlayer(page: Page, src: string): Promise<void> {
   }, src);
 }
 
+/** What the video element holds and does, for a failure's message. */
+async function videoState(page: Page): Promise<string> {
+  return JSON.stringify(
+    await page.evaluate(() => {
+      const v = document.querySelector('video')!;
+      const b = v.buffered;
+      const ranges: string[] = [];
+      for (let i = 0; i < b.length; i++) ranges.push(`${b.start(i).toFixed(2)}-${b.end(i).toFixed(2)}`);
+      return { log: (window as any).log, ready: v.readyState, paused: v.paused, t: v.currentTime, buffered: ranges, err: v.error?.message };
+    }),
+  );
+}
+
+interface Join {
+  /** Median latency by program date over the samples. */
+  median: number;
+  /** Seconds the playhead moved over the samples (about 3.5 s of wall clock). */
+  advanced: number;
+  /** The video element's state after the samples, when it did not advance. */
+  stalled?: string;
+}
+
 /**
- * One join: a fresh page plays `channel`, settles, and its latency by program date is sampled for 4 s. Returns the
- * median. Where a join lands in the part cycle, and how fast the page started, fix hls.js's latency for the whole
- * join (it only speeds up with more than a second buffered), hence up to two joins per test.
+ * One join: a fresh page plays `channel`, settles, and its latency by program date is sampled for 4 s. Where a join
+ * lands in the part cycle, and how fast the page started, fix hls.js's latency for the whole join (it only speeds up
+ * with more than a second buffered), and a page starved of CPU in its first seconds can leave a hole in what it
+ * buffered that hls.js waits at (Onair's own player jumps it: renderer/shared/buffer-holes.ts); hence up to two
+ * joins per test.
  */
-async function joinMedian(channel: string): Promise<number> {
+async function join(channel: string): Promise<Join> {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -86,19 +110,7 @@ async function joinMedian(channel: string): Promise<number> {
   await page
     .waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 2, undefined, { timeout: 20_000 })
     .catch(async (err) => {
-      const state = await page.evaluate(() => {
-        const v = document.querySelector('video')!;
-        const b = v.buffered;
-        return {
-          log: (window as any).log,
-          ready: v.readyState,
-          paused: v.paused,
-          t: v.currentTime,
-          buffered: b.length ? [b.start(0), b.end(b.length - 1)] : [],
-          err: v.error?.message,
-        };
-      });
-      throw new Error(`${(err as Error).message}: ${JSON.stringify(state)}`);
+      throw new Error(`${(err as Error).message}: ${await videoState(page)}`);
     });
   await new Promise((r) => setTimeout(r, 4000));
   const samples: Array<{ pdt: number; hls: number; t: number }> = [];
@@ -114,28 +126,38 @@ async function joinMedian(channel: string): Promise<number> {
   }
   const fatal = await page.evaluate(() => (window as unknown as { fatal: string[] }).fatal);
   assert.deepEqual([fatal, errors], [[], []]);
-  assert.ok(samples.at(-1)!.t > samples[0].t + 2, 'playback advances');
+  const advanced = samples.at(-1)!.t - samples[0].t;
+  const stalled = advanced > 2 ? undefined : await videoState(page);
   const pdt = samples.map((x) => x.pdt).sort((a, b) => a - b);
   const median = pdt[Math.floor(pdt.length / 2)];
   const target = await page.evaluate(() => (window as unknown as { hls: any }).hls.targetLatency as number);
   console.log(
-    `latency by PROGRAM-DATE-TIME: ${pdt.map((x) => x.toFixed(2)).join(' ')}; hls.latency ${samples.map((x) => x.hls.toFixed(2)).join(' ')}; target ${target}`,
+    `latency by PROGRAM-DATE-TIME: ${pdt.map((x) => x.toFixed(2)).join(' ')}; hls.latency ${samples.map((x) => x.hls.toFixed(2)).join(' ')}; target ${target}; advanced ${advanced.toFixed(2)} s${stalled ? `, stalled: ${stalled}` : ''}`,
   );
   await page.close();
-  return median;
+  return { median, advanced, stalled };
 }
+
+const joinFailed = (j: Join) => j.median >= MAX_LATENCY_S || j.stalled !== undefined;
 
 for (const [channel, what] of [
   ['alice', 'a 1 s keyframe interval'],
   ['obsuser', 'an 8.3 s keyframe interval (OBS Simple mode)'],
 ])
   test(`hls.js with lowLatencyMode plays the live stream under 1.5 s behind the server, with ${what}`, async () => {
-    const medians = [await joinMedian(channel)];
-    if (medians[0] >= MAX_LATENCY_S) medians.push(await joinMedian(channel));
-    assert.ok(Math.min(...medians) < MAX_LATENCY_S, `median latency per join ${medians.map((m) => m.toFixed(2)).join(', ')} s`);
-    // A first join may land far behind on a busy machine: the viewer's experience is the join that follows it, so
-    // the last join must be close.
-    assert.ok(medians.at(-1)! < 2.5, `no join far behind: ${medians.map((m) => m.toFixed(2)).join(', ')} s`);
+    const joins = [await join(channel)];
+    if (joinFailed(joins[0])) joins.push(await join(channel));
+    const said = joins
+      .map((j) => `${j.median.toFixed(2)} s behind, advanced ${j.advanced.toFixed(2)} s${j.stalled ? ` (stalled: ${j.stalled})` : ''}`)
+      .join('; ');
+    // A first join may land far behind, or stall, on a busy machine: the viewer's experience is the join that
+    // follows it, so the last join must play on and be close.
+    const last = joins.at(-1)!;
+    assert.ok(last.advanced > 2, `playback advances: ${said}`);
+    // A join that stalled says nothing of latency.
+    const played = joins.filter((j) => !j.stalled);
+    assert.ok(Math.min(...played.map((j) => j.median)) < MAX_LATENCY_S, `median latency per join: ${said}`);
+    assert.ok(last.median < 2.5, `no join far behind: ${said}`);
   });
 
 test('a player that opens as the stream starts, before its first segment closes, plays from the first parts', async () => {
