@@ -39,6 +39,7 @@ const CONTRACT_FILES = [
   'server/api/outbound.ts',
   'server/api/dashboard.ts',
   'server/api/moderation.ts',
+  'server/api/social.ts',
   'server/api/chat.ts',
   'server/api/text-rules.ts',
   'server/api/tag-rules.ts',
@@ -81,7 +82,7 @@ const WALLS = {
     {
       names: ['electron'],
       regexes: [
-        '(^|/)server/(?!api/(types|outbound|dashboard|moderation|chat|text-rules|tag-rules)\\.js$)',
+        '(^|/)server/(?!api/(types|outbound|dashboard|moderation|social|chat|text-rules|tag-rules)\\.js$)',
         '(^|/)electron/(?!(ipc-contract|control-contract|state-line|media-chunk|source-feed|broadcast/types)\\.js$)',
       ],
     },
@@ -100,7 +101,7 @@ const WALLS = {
   // The contracts are bundled into the browser code and loaded by the server and the desktop app alike.
   contracts: wall('Shared contracts (CONTRACT_FILES in eslint.config.js) import only each other: no Node built-ins, no packages, no other modules.', {
     regexes: [
-      '^(?!(\\./(types|outbound|dashboard|moderation|chat|text-rules|tag-rules|ipc-contract|control-contract|state-line|media-chunk|source-feed|broadcast/types)|(\\.\\./)+server/api/(types|outbound|dashboard|moderation|chat|text-rules|tag-rules))\\.js$)',
+      '^(?!(\\./(types|outbound|dashboard|moderation|social|chat|text-rules|tag-rules|ipc-contract|control-contract|state-line|media-chunk|source-feed|broadcast/types)|(\\.\\./)+server/api/(types|outbound|dashboard|moderation|social|chat|text-rules|tag-rules))\\.js$)',
     ],
   }),
 };
