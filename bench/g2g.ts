@@ -4,19 +4,18 @@
 // at presentation - painted time, one machine clock. Pages run one at a time: nginx-rtmp's HLS with hls.js defaults,
 // Onair's HLS with hls.js defaults, Onair's own /embed/<channel> page. Method and caveats: bench/README.md.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { FRAME } from './g2g-clock.js';
+import { ensureViewerBuilt, hlsjsPage, probeScript } from './g2g-pages.js';
+import { publisherGone, startClockPublisher, type ClockPublisher } from './g2g-publisher.js';
 import type { ProbeSnapshot } from './g2g-probe.js';
 import { median, quantile } from './hls.js';
-import { BENCH_DIR, REPO_DIR, flvOutputArgs } from './media.js';
 import { measureGroups } from './proc.js';
 import { getPlaylist, withInstance, type Ctx } from './scenarios.js';
-import { sleep, spawnGroup, tempDir, type Managed } from './spawn.js';
+import { sleep, tempDir } from './spawn.js';
 import type { Instance, Target } from './targets.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -34,7 +33,6 @@ const CHROMIUM_ARGS = [
 /** Segments each playlist lists before the first page opens: a viewer joins a stream that has been on for a while. */
 const MIN_SEGMENTS = 4;
 const FIRST_FRAME_TIMEOUT_MS = 30_000;
-const VIEWER_DIST = join(REPO_DIR, 'dist', 'renderer', 'viewer');
 
 export type G2gPageId = 'nginx-hlsjs' | 'onair-hlsjs' | 'onair-embed';
 
@@ -111,158 +109,6 @@ export interface G2gOptions {
  * time is split into joins of about this long, opened at random points of the cycle, the pages taking turns.
  */
 const SESSION_SECONDS = 15;
-
-/** The viewer app Onair serves at /embed, built when missing or older than its sources (as scripts/ensure-viewer.mjs does when missing). */
-function ensureViewerBuilt(log: (s: string) => void): void {
-  const index = join(VIEWER_DIST, 'index.html');
-  const newest = (dir: string): number => {
-    let t = 0;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-    }
-    return t;
-  };
-  const sources = Math.max(newest(join(REPO_DIR, 'renderer', 'viewer')), newest(join(REPO_DIR, 'renderer', 'shared')));
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  log('  building the viewer app (vite build)');
-  const r = spawnSync(
-    process.execPath,
-    [
-      join(REPO_DIR, 'node_modules', 'vite', 'bin', 'vite.js'),
-      'build',
-      '--config',
-      join(REPO_DIR, 'renderer', 'vite.config.ts'),
-      '--logLevel',
-      'warn',
-    ],
-    {
-      cwd: REPO_DIR,
-      stdio: 'inherit',
-      timeout: 300_000,
-    },
-  );
-  if (r.status !== 0 || !existsSync(index)) throw new Error('vite build of the viewer app failed');
-}
-
-/** g2g-probe.ts and the clock decoder as one script, for addInitScript. */
-async function probeScript(): Promise<string> {
-  const out = await build({
-    entryPoints: [join(BENCH_DIR, 'g2g-probe.ts')],
-    bundle: true,
-    format: 'iife',
-    target: 'chrome110',
-    write: false,
-    logLevel: 'warning',
-  });
-  return out.outputFiles[0].text;
-}
-
-/** A page that plays `src` with hls.js and its defaults. */
-function hlsjsPage(src: string): string {
-  const hls = readFileSync(join(REPO_DIR, 'node_modules', 'hls.js', 'dist', 'hls.min.js'), 'utf8').replace(/<\/script/gi, '<\\/script');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>hls.js defaults</title>
-<style>html,body{margin:0;background:#000}video{width:${FRAME.width}px;height:${FRAME.height}px}</style></head>
-<body><video playsinline></video>
-<script>${hls}</script>
-<script>
-const video = document.querySelector('video');
-window.__playerErrors = [];
-const hls = new Hls();
-hls.on(Hls.Events.ERROR, (_e, d) => { if (window.__playerErrors.length < 20) window.__playerErrors.push((d.fatal ? 'fatal ' : '') + d.details); });
-hls.on(Hls.Events.MANIFEST_PARSED, () => video.play().catch(() => { video.muted = true; return video.play(); }).catch(() => {}));
-hls.loadSource(${JSON.stringify(src)});
-hls.attachMedia(video);
-</script></body></html>`;
-}
-
-interface ClockPublisher {
-  proc: Managed;
-  stats(): G2gResult['painter'];
-}
-
-/**
- * `node g2g-painter.ts | ffmpeg -f rawvideo ... -i pipe:0 -f lavfi -i sine ...` in one process group: raw gray frames
- * with the clock painted in, x264 veryfast/zerolatency at 1 s GOP, AAC, to every URL (tee when several).
- */
-export function startClockPublisher(urls: string[], seconds: number): ClockPublisher {
-  const ffmpeg = [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-nostdin',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'gray',
-    '-s',
-    `${FRAME.width}x${FRAME.height}`,
-    '-r',
-    String(FRAME.fps),
-    '-i',
-    'pipe:0',
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=44100',
-    '-map',
-    '0:v',
-    '-map',
-    '1:a',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-tune',
-    'zerolatency',
-    '-profile:v',
-    'high',
-    '-pix_fmt',
-    'yuv420p',
-    '-b:v',
-    '2500k',
-    '-maxrate',
-    '2500k',
-    '-bufsize',
-    '2500k',
-    '-g',
-    String(FRAME.fps),
-    '-keyint_min',
-    String(FRAME.fps),
-    '-sc_threshold',
-    '0',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '128k',
-    '-ac',
-    '2',
-    // The tee muxer does not ask the encoders for global headers the way the flv muxer alone does; FLV needs them.
-    '-flags',
-    '+global_header',
-    ...flvOutputArgs(urls.length === 1 ? urls[0] : urls),
-  ];
-  const script = 'set -o pipefail; node="$1"; painter="$2"; secs="$3"; shift 3; "$node" --import tsx "$painter" "$secs" | ffmpeg "$@"';
-  const proc = spawnGroup('bash', ['-c', script, 'g2g-publisher', process.execPath, join(BENCH_DIR, 'g2g-painter.ts'), String(seconds), ...ffmpeg], {
-    cwd: REPO_DIR,
-  });
-  return {
-    proc,
-    stats() {
-      const m = [...proc.tail().matchAll(/g2g-painter frames=(\d+) late_p99_ms=([\d.]+) late_max_ms=([\d.]+)/g)].at(-1);
-      return m ? { frames: Number(m[1]), lateP99Ms: Number(m[2]), lateMaxMs: Number(m[3]) } : undefined;
-    },
-  };
-}
-
-function publisherGone(pub: ClockPublisher): string | undefined {
-  return pub.proc.isRunning()
-    ? undefined
-    : `publisher exited: ${pub.proc
-        .tail()
-        .slice(-500)
-        .replace(/rtmp:\/\/\S+/g, 'rtmp://…')}`;
-}
 
 async function waitForSegments(url: string, pub: ClockPublisher, signal: AbortSignal): Promise<void> {
   for (let k = 0; k < 150; k++) {
