@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { newInviteToken } from '../db/social.js';
+import { newInviteToken } from '../db/invites.js';
 import { inviteTokenSeal } from './invite-seal.js';
 
 describe('invite token seal', () => {

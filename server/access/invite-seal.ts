@@ -4,7 +4,7 @@
 // give the links when ONAIR_SECRET is set outside it; a changed secret leaves old invites working but their links
 // unreadable (the settings page then says the link was shown once). Pure: no I/O.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import type { InviteTokenSeal } from '../db/social.js';
+import type { InviteTokenSeal } from '../db/invites.js';
 
 const FORMAT = 'v1';
 const IV_BYTES = 12;

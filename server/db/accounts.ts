@@ -4,7 +4,7 @@ import type { Db } from './database.js';
 import { DbError, isUniqueViolation } from './errors.js';
 import { toChannel, toUser, USER_COLUMNS, type Channel, type RepoOptions, type User } from './models.js';
 import { DEFAULT_SCRYPT, hashPassword, type ScryptParams } from './passwords.js';
-import { INVITE_REFUSALS, InvitesRepo, inviteState, redeemInvite } from './social.js';
+import { INVITE_REFUSALS, InvitesRepo, inviteState, redeemInvite } from './invites.js';
 import { newStreamKey } from './tokens.js';
 import { validatePassword, validateUsername } from './validation.js';
 

@@ -3,7 +3,7 @@
 // (server/restream/input.ts); this layer keeps the count per channel within the limit.
 import type { Selectable, Updateable } from 'kysely';
 import { DESTINATION_LIMITS } from '../api/types.js';
-import type { InviteTokenSeal } from './social.js';
+import type { InviteTokenSeal } from './invites.js';
 import type { Db } from './database.js';
 import { DbError } from './errors.js';
 import type { RepoOptions } from './models.js';

@@ -22,7 +22,7 @@ import { tagKey } from '../api/tag-rules.js';
 import { LIMITS } from '../config.js';
 import type { Channel } from '../db/models.js';
 import { WindowLimiter } from '../db/rate-limit.js';
-import { INVITE_REFUSALS, inviteState, type Invite } from '../db/social.js';
+import { INVITE_REFUSALS, inviteState, type Invite } from '../db/invites.js';
 import { credentialCookieOptions, identify, requireUser } from './auth.js';
 import type { HttpDeps } from './deps.js';
 import { HttpError, jsonObject, rethrowDbError } from './errors.js';
