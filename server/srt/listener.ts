@@ -11,7 +11,7 @@ import net from 'node:net';
 import type { SrtIngestStats } from '../api/types.js';
 import type { Logger } from '../log.js';
 import { addressGroup } from '../rtmp/address-group.js';
-import type { LiveChannel, RelayHub } from '../rtmp/relay.js';
+import type { RelayHub } from '../rtmp/relay.js';
 import type { PublishDecision, PublishRequest } from '../rtmp/types.js';
 import {
   REJECT,
@@ -24,6 +24,7 @@ import {
   rejectionReply,
   type ConclusionRequest,
 } from './handshake.js';
+import { connectionStats, type Conn, type SrtConnectionStats, type SrtStats } from './connection.js';
 import { HandshakeBudget, RefusalLog } from './guards.js';
 import { resolveSrtLimits, type SrtLimits } from './limits.js';
 import { CTRL, HS_TYPE, controlPacket, parseHandshake, parsePacket, type ControlPacket, type Handshake } from './packet.js';
@@ -31,6 +32,7 @@ import { SrtPublisher, type PublisherEnd } from './publisher.js';
 import { SrtReceiver } from './receiver.js';
 
 export { DEFAULT_SRT_LIMITS, type SrtLimits } from './limits.js';
+export type { SrtConnectionStats, SrtStats } from './connection.js';
 
 export interface SrtListenerOptions {
   /** Interface to bind; default 0.0.0.0 (IPv4; an IPv6 address binds IPv6). */
@@ -44,49 +46,6 @@ export interface SrtListenerOptions {
   logger: Logger;
   limits?: Partial<SrtLimits>;
 }
-
-export interface SrtConnectionStats {
-  id: string;
-  address: string;
-  channel: string;
-  latencyMs: number;
-  rttMs: number;
-  packetsReceived: number;
-  packetsLost: number;
-  retransmitted: number;
-  dropped: number;
-  bytesIn: number;
-}
-
-export interface SrtStats {
-  /** Publishers accepted since start. */
-  naccepted: number;
-  /** Handshakes refused (caps, bad requests, unknown keys, channels already live). */
-  nrejected: number;
-  /** Datagrams that were not SRT or belonged to no connection. */
-  ndiscarded: number;
-  connections: number;
-  publishers: SrtConnectionStats[];
-}
-
-type Conn = {
-  key: string;
-  address: string;
-  port: number;
-  group: string;
-  peerSocket: number;
-  ourSocket: number;
-  connectionId: string;
-  connectedAt: number;
-  heardAt: number;
-  mediaAt: number;
-  /** The handshake reply repeated to a retried conclusion (accepting or rejecting). */
-  reply: Buffer | null;
-  timer: NodeJS.Timeout | null;
-} & (
-  | { state: 'deciding' | 'rejected' }
-  | { state: 'live'; channel: string; latencyMs: number; receiver: SrtReceiver; publisher: SrtPublisher; live: LiveChannel; peerVersion: number }
-);
 
 const nowUs = () => performance.now() * 1000;
 
@@ -144,22 +103,7 @@ export class SrtListener {
 
   stats(): SrtStats {
     const publishers: SrtConnectionStats[] = [];
-    for (const c of this.conns.values()) {
-      if (c.state !== 'live') continue;
-      const s = c.receiver.stats;
-      publishers.push({
-        id: c.connectionId,
-        address: c.address,
-        channel: c.channel,
-        latencyMs: c.latencyMs,
-        rttMs: s.rttMs,
-        packetsReceived: s.packetsReceived,
-        packetsLost: s.packetsLost,
-        retransmitted: s.retransmitted,
-        dropped: s.dropped,
-        bytesIn: s.bytesReceived,
-      });
-    }
+    for (const c of this.conns.values()) if (c.state === 'live') publishers.push(connectionStats(c));
     return { naccepted: this.accepted, nrejected: this.rejected, ndiscarded: this.discarded, connections: this.conns.size, publishers };
   }
 
