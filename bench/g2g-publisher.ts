@@ -85,12 +85,3 @@ export function startClockPublisher(urls: string[], seconds: number): ClockPubli
     },
   };
 }
-
-export function publisherGone(pub: ClockPublisher): string | undefined {
-  return pub.proc.isRunning()
-    ? undefined
-    : `publisher exited: ${pub.proc
-        .tail()
-        .slice(-500)
-        .replace(/rtmp:\/\/\S+/g, 'rtmp://…')}`;
-}

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { FRAME } from './g2g-clock.js';
 import { ensureViewerBuilt, hlsjsPage, probeScript } from './g2g-pages.js';
-import { publisherGone, startClockPublisher, type ClockPublisher } from './g2g-publisher.js';
+import { startClockPublisher, type ClockPublisher } from './g2g-publisher.js';
 import type { ProbeSnapshot } from './g2g-probe.js';
 import { median, quantile } from './hls.js';
 import { measureGroups } from './proc.js';
-import { getPlaylist, withInstance, type Ctx } from './scenarios.js';
+import { getPlaylist, publisherGone, withInstance, type Ctx } from './scenarios.js';
 import { sleep, tempDir } from './spawn.js';
 import type { Instance, Target } from './targets.js';
 

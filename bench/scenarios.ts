@@ -108,7 +108,8 @@ export function latencyPause(signal: AbortSignal): Promise<void> {
   return sleep(LATENCY_POLL_MS.min + Math.random() * (LATENCY_POLL_MS.max - LATENCY_POLL_MS.min), signal);
 }
 
-export function publisherGone(pub: Publisher): string | undefined {
+/** Why a publisher (any process spawned through spawn.ts) is gone, with its output's tail and no RTMP URL; undefined while it runs. */
+export function publisherGone(pub: Pick<Publisher, 'proc'>): string | undefined {
   return pub.proc.isRunning()
     ? undefined
     : `publisher exited: ${pub.proc
