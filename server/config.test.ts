@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config.js';
+import { adoptBoundPorts, ConfigError, loadConfig } from './config.js';
 
 const empty = mkdtempSync(path.join(tmpdir(), 'onair-cfg-'));
 
@@ -164,4 +164,16 @@ test("README's settings table lists exactly the environment variables the config
   assert.ok(documented.size > 10, 'the settings table was not found in README.md');
   assert.deepEqual([...read].filter((n) => !documented.has(n)).sort(), [], 'read by loadConfig but missing from the README table');
   assert.deepEqual([...documented].filter((n) => !read.has(n)).sort(), [], 'in the README table but never read by loadConfig');
+});
+
+test('ports given as 0 are bound by the system: the URLs shown name the ports bound; ports given stay as they are', () => {
+  const ephemeral = loadConfig({ ONAIR_HTTP_PORT: '0', ONAIR_RTMP_PORT: '0', ONAIR_SRT_PORT: 'auto' }, empty);
+  adoptBoundPorts(ephemeral, { http: 40001, rtmp: 40002, srt: 40004 });
+  assert.deepEqual(
+    [ephemeral.publicUrl, ephemeral.rtmpPublicUrl, ephemeral.srtPublicUrl, ephemeral.srt?.port],
+    ['http://localhost:40001', 'rtmp://localhost:40002/live', 'srt://localhost:40004', 40004],
+  );
+  const fixed = loadConfig({ ONAIR_HTTP_PORT: '8080', ONAIR_RTMP_PORT: '1935' }, empty);
+  adoptBoundPorts(fixed, { http: 40001, rtmp: 40002 });
+  assert.deepEqual([fixed.publicUrl, fixed.rtmpPublicUrl], ['http://localhost:8080', 'rtmp://localhost/live']);
 });

@@ -330,6 +330,24 @@ export function srtUrlBeside(rtmpUrl: string, port: number): string {
   return `srt://${m?.[1] ?? 'localhost'}:${port}`;
 }
 
+/**
+ * Ephemeral ports (0, as in tests): once bound, the URLs shown to people name the ports actually bound, and the
+ * config says them too.
+ */
+export function adoptBoundPorts(config: OnairConfig, bound: { http: number; rtmp: number; rtmps?: number; srt?: number }): void {
+  const zeroPort = /:0(?=\/|$)/;
+  if (config.httpPort === 0) config.publicUrl = config.publicUrl.replace(zeroPort, `:${bound.http}`);
+  if (config.rtmpPort === 0) config.rtmpPublicUrl = config.rtmpPublicUrl.replace(zeroPort, `:${bound.rtmp}`);
+  if (config.rtmps?.port === 0 && bound.rtmps) {
+    config.rtmps.port = bound.rtmps;
+    config.rtmpsPublicUrl = config.rtmpsPublicUrl.replace(zeroPort, `:${bound.rtmps}`);
+  }
+  if (config.srt?.port === 0 && bound.srt) {
+    config.srt.port = bound.srt;
+    config.srtPublicUrl = config.srtPublicUrl.replace(/:0$/, `:${bound.srt}`);
+  }
+}
+
 /** The RTMPS certificate and key, read at start: a file that cannot be read stops the start in words. */
 export function readTlsFiles(files: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
   const read = (name: string, file: string) => {

@@ -13,7 +13,7 @@ import { ChatCommunity } from './chat/community.js';
 import { ChatRepo } from './db/chat.js';
 import { inviteTokenSeal, secretSeal } from './access/invite-seal.js';
 import { loadServerSecret } from './access/secret.js';
-import { LIMITS, readTlsFiles, type OnairConfig } from './config.js';
+import { adoptBoundPorts, LIMITS, readTlsFiles, type OnairConfig } from './config.js';
 import { AccountsService } from './db/accounts.js';
 import { TokensRepo } from './db/auth-tokens.js';
 import { ChannelsRepo } from './db/channels.js';
@@ -319,17 +319,7 @@ export async function startOnair(config: OnairConfig, logger: Logger, opts: Star
   await cluster?.stats.start();
   const { port: rtmpPort, tlsPort: rtmpsPort } = await rtmp.listen();
   const srtPort = srt ? (await srt.listen()).port : undefined;
-  // Ephemeral ports (0, as in tests): the URLs shown to people use the ports actually bound.
-  if (config.httpPort === 0) config.publicUrl = config.publicUrl.replace(/:0(?=\/|$)/, `:${httpPort}`);
-  if (config.rtmpPort === 0) config.rtmpPublicUrl = config.rtmpPublicUrl.replace(/:0(?=\/|$)/, `:${rtmpPort}`);
-  if (config.rtmps?.port === 0 && rtmpsPort) {
-    config.rtmps.port = rtmpsPort;
-    config.rtmpsPublicUrl = config.rtmpsPublicUrl.replace(/:0(?=\/|$)/, `:${rtmpsPort}`);
-  }
-  if (config.srt?.port === 0 && srtPort) {
-    config.srt.port = srtPort;
-    config.srtPublicUrl = config.srtPublicUrl.replace(/:0$/, `:${srtPort}`);
-  }
+  adoptBoundPorts(config, { http: httpPort, rtmp: rtmpPort, rtmps: rtmpsPort, srt: srtPort });
   retention.start();
   chatRetention.start();
   sampler.start();
