@@ -21,7 +21,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { processCpuMs, processRssMB, readBoxCpu } from './proc.js';
+import { boxBusyPct, processCpuMs, processRssMB, readBoxCpu } from './proc.js';
 import { killAllSync, sleep, spawnGroup, type Managed } from './spawn.js';
 import { arg } from './cli-args.js';
 import { BUCKET_MS, CHANNEL, nowMs, runClients } from './chat-clients.js';
@@ -82,11 +82,6 @@ function jsonLines(child: ChildProcess): Lines {
 function spawnUlimited(args: string[], env: Record<string, string>): Managed {
   const cmd = `ulimit -n ${ULIMIT}; exec ${args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')}`;
   return spawnGroup('bash', ['-c', cmd], { cwd: ROOT, env: { ...process.env, ...env }, stdin: 'pipe' });
-}
-
-function boxBusy(): { busy: number; total: number } {
-  const { total, idle } = readBoxCpu();
-  return { busy: total - idle, total };
 }
 
 interface LevelResult {
@@ -172,7 +167,7 @@ async function runLevel(
   const rss: number[] = [];
   const cpu0 = processCpuMs(pid);
   const wcpu0 = ws.reduce((a, w) => a + processCpuMs(w.c.pid), 0);
-  const box0 = boxBusy();
+  const box0 = readBoxCpu();
   const tStart = Date.now();
   const rssTimer = setInterval(() => rss.push(processRssMB(pid)), 1000);
   let seq = 0;
@@ -200,7 +195,7 @@ async function runLevel(
   });
   const cpuMs = processCpuMs(pid) - cpu0;
   const wcpuMs = ws.reduce((a, w) => a + processCpuMs(w.c.pid), 0) - wcpu0;
-  const box1 = boxBusy();
+  const box1 = readBoxCpu();
   const elapsed = (Date.now() - tStart) / 1000;
   clearInterval(rssTimer);
   // Drain: give the last messages time to arrive.
@@ -263,7 +258,7 @@ async function runLevel(
       max: Math.round(Math.max(...rss)),
     },
     workerCpuPercent: Math.round((wcpuMs / 1000 / elapsed) * 1000) / 10,
-    boxBusyPercent: Math.round(((box1.busy - box0.busy) / Math.max(1, box1.total - box0.total)) * 1000) / 10,
+    boxBusyPercent: Math.round(boxBusyPct(box0, box1) * 10) / 10,
   };
 }
 

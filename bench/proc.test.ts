@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  boxBusyPct,
   parseStat,
   parseStatusRss,
   parseProcStatCpu,
@@ -131,4 +132,9 @@ test("processOnly: a parent's own threads, without its busy child", async () => 
   } finally {
     parent.kill('SIGKILL');
   }
+});
+
+test('boxBusyPct: the share of the box not idle between two samples; 0 when no time passed', () => {
+  assert.equal(boxBusyPct({ total: 100, idle: 50 }, { total: 300, idle: 100 }), 75);
+  assert.equal(boxBusyPct({ total: 100, idle: 50 }, { total: 100, idle: 50 }), 0);
 });

@@ -217,6 +217,27 @@ export function readBoxCpu(): { total: number; idle: number } {
   return parseProcStatCpu(readFileSync('/proc/stat', 'utf8'));
 }
 
+/** How busy the whole box was between two readBoxCpu() samples, in percent of all its cores. */
+export function boxBusyPct(before: { total: number; idle: number }, after: { total: number; idle: number }): number {
+  const dt = after.total - before.total;
+  return dt > 0 ? (100 * (dt - (after.idle - before.idle))) / dt : 0;
+}
+
+/**
+ * Waits until the box is quiet, under `maxBusyPct` % busy over 5 s, or `maxWaitS` s have passed: other work may share
+ * these cores. Returns the busy % last seen (rounded), to be reported with the run.
+ */
+export async function waitForQuietBox(maxBusyPct: number, maxWaitS: number): Promise<{ busyPct: number; waitedS: number }> {
+  const t0 = Date.now();
+  for (;;) {
+    const a = readBoxCpu();
+    await sleep(5000);
+    const busyPct = Math.round(boxBusyPct(a, readBoxCpu()));
+    const waitedS = Math.round((Date.now() - t0) / 1000);
+    if (busyPct < maxBusyPct || waitedS >= maxWaitS) return { busyPct, waitedS };
+  }
+}
+
 export interface UsageSummary {
   /** CPU of the tree, percent of ONE core, averaged over the window. */
   cpuPct: number;
@@ -293,8 +314,7 @@ export async function measureGroups(
       seconds,
     };
   }
-  const dt = box1.total - box0.total;
-  return { groups: result, boxBusyPct: dt > 0 ? (100 * (dt - (box1.idle - box0.idle))) / dt : 0, cores: cpuCount() };
+  return { groups: result, boxBusyPct: boxBusyPct(box0, box1), cores: cpuCount() };
 }
 
 export function cpuCount(): number {

@@ -3,7 +3,8 @@
 import type { OBSWebSocket } from 'obs-websocket-js/json';
 import { AUTOPLAY_ARG, launchChromium } from '../server/test-support/browser.js';
 import { sleep } from './spawn.js';
-import { pairFlashes, quantile } from './studio-compositor-lib.js';
+import { quantile } from './hls.js';
+import { pairFlashes } from './studio-compositor-lib.js';
 
 /**
  * Watches Onair's /embed page (an init script, plain JS: a function compiled by tsx would carry its helpers) and

@@ -67,16 +67,6 @@ export function judge(s: Spread | null, target: { max?: number; min?: number }):
   return true;
 }
 
-/** Linear-interpolated quantile of `xs` (q in [0,1]); NaN when empty. */
-export function quantile(xs: number[], q: number): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
-
 /**
  * Glass-to-glass per flash: `switches` are the wall-clock times (ms) a flash layer was switched on (`on` true) or
  * off, in order, alternating; `seen` the wall-clock times a player's presented frame first showed the flash (`on`

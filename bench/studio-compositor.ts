@@ -26,12 +26,12 @@ import { OBSWebSocket } from 'obs-websocket-js/json';
 import { builtApp } from '../server/test-support/browser.js';
 import { newStreamer } from '../server/test-support/server.js';
 import { startStudioServer } from '../server/test-support/studio.js';
-import { parseMaster, parsePlaylist } from './hls.js';
-import { measureGroups, readBoxCpu } from './proc.js';
+import { parseMaster, parsePlaylist, quantile } from './hls.js';
+import { measureGroups, waitForQuietBox } from './proc.js';
 import { freePort, sleep, spawnGroup, type Managed } from './spawn.js';
 import { summarize, reportMd } from './studio-compositor-report.js';
 import { glassToGlass } from './studio-compositor-g2g.js';
-import { countFmp4Samples, quantile } from './studio-compositor-lib.js';
+import { countFmp4Samples } from './studio-compositor-lib.js';
 import { arg } from './cli-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -337,22 +337,6 @@ async function ffmpegPipeline(server: Awaited<ReturnType<typeof startStudioServe
   }
 }
 
-/**
- * Waits (at most QUIET_WAIT s) until the box is quiet, under QUIET_BUSY % busy over 5 s: other engineers' tests share
- * these 2 cores. Returns the busy % last seen, reported with the run.
- */
-async function waitQuiet(): Promise<{ busyPct: number; waitedS: number }> {
-  const t0 = Date.now();
-  for (;;) {
-    const a = readBoxCpu();
-    await sleep(5000);
-    const b = readBoxCpu();
-    const busyPct = Math.round((100 * (b.total - a.total - (b.idle - a.idle))) / Math.max(1, b.total - a.total));
-    const waitedS = Math.round((Date.now() - t0) / 1000);
-    if (busyPct < QUIET_BUSY || waitedS >= QUIET_WAIT) return { busyPct, waitedS };
-  }
-}
-
 async function main() {
   builtApp('studio', 'stale');
   builtApp('viewer');
@@ -361,7 +345,7 @@ async function main() {
   try {
     for (let i = 1; i <= RUNS; i++) {
       try {
-        const quiet = await waitQuiet();
+        const quiet = await waitForQuietBox(QUIET_BUSY, QUIET_WAIT);
         log(`run ${i}: box ${quiet.busyPct} % busy before (waited ${quiet.waitedS} s)`);
         runs.push({ quietBefore: quiet, ...(await run(i, server)) });
       } catch (err) {
