@@ -330,11 +330,13 @@ describe('Studio engine: WebCodecs encode in the page, sent through the dev brid
     assert.deepEqual(pageErrors, []);
   });
 
-  test('the Studio UI: "Encode with: This app" goes live through the engine and stops', async () => {
+  test('the Studio UI: "Encode with: This app" goes live through the engine at the frame rate chosen, and stops', async () => {
     await page.reload();
     await page.getByTestId('account').filter({ hasText: username }).waitFor();
     await page.getByTestId('mode').selectOption('engine');
     await page.getByTestId('preset').selectOption('Low bandwidth 480p');
+    // With this app, FPS is the canvases' rate: what the compositor draws and the engine encodes.
+    await page.getByTestId('fps').selectOption('20');
     await page.getByRole('button', { name: 'Go Live' }).click();
     await page
       .locator('[data-testid="state"][data-state="live"]')
@@ -364,6 +366,17 @@ describe('Studio engine: WebCodecs encode in the page, sent through the dev brid
       STEP_MS,
       1000,
     );
+    const cap = path.join(work, 'ui-live.mkv');
+    await runOk(
+      FFMPEG,
+      ['-hide_banner', '-loglevel', 'error', '-y', '-i', `${server.base}/hls/${username}/index.m3u8`, '-t', '5', '-c', 'copy', cap],
+      60_000,
+    );
+    const vp = await packets(cap, 'v');
+    const seconds = vp.at(-1)!.pts - vp[0]!.pts;
+    const fps = (vp.length - 1) / seconds;
+    console.log(`UI broadcast: ${vp.length} frames over ${seconds.toFixed(2)} s, ${fps.toFixed(1)} fps`);
+    assert.ok(seconds >= 3 && Math.abs(fps - 20) <= 1.5, `${fps.toFixed(1)} fps over ${seconds.toFixed(2)} s, 20 chosen`);
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.locator('[data-testid="state"][data-state="ended"]').waitFor();
     assert.equal(bridge.core.broadcastState.kind, 'ended');

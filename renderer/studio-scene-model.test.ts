@@ -133,6 +133,53 @@ describe('canvas sizes', () => {
   });
 });
 
+describe('frame rate', () => {
+  test("one rate for both canvases, one of OBS's common values; anything else refused", () => {
+    const d = twoScenes();
+    const at60 = applyCommand(d, { type: 'setFrameRate', fps: 60 });
+    assert.deepEqual(
+      at60.canvases.map((c) => [c.id, c.fps]),
+      [
+        ['horizontal', 60],
+        ['vertical', 60],
+      ],
+    );
+    assert.deepEqual(at60.scenes, d.scenes, 'the layout is untouched');
+    for (const fps of [0, 29.97, 15, 120, Number.NaN])
+      assert.equal(
+        code(() => applyCommand(d, { type: 'setFrameRate', fps })),
+        'bad_value',
+        String(fps),
+      );
+  });
+
+  test('a setting, not an edit: no undo step, and undo or redo of an edit keeps the rate', () => {
+    const d = twoScenes();
+    let h = execute(startHistory(d), { type: 'renameScene', sceneId: 'b', name: 'Bee' });
+    h = execute(h, { type: 'setFrameRate', fps: 24 });
+    assert.equal(h.past.length, 1);
+    h = undo(h);
+    assert.equal(h.present.scenes[1]!.name, 'B');
+    assert.deepEqual(
+      h.present.canvases.map((c) => c.fps),
+      [24, 24],
+    );
+    h = redo(h);
+    assert.equal(h.present.scenes[1]!.name, 'Bee');
+    assert.deepEqual(
+      h.present.canvases.map((c) => c.fps),
+      [24, 24],
+    );
+  });
+
+  test('saved with the scenes; a file with a rate the Studio does not offer is refused', () => {
+    const d = applyCommand(twoScenes(), { type: 'setFrameRate', fps: 50 });
+    assert.deepEqual(parseScenes(serializeScenes(d)).canvases, d.canvases);
+    const odd = JSON.stringify({ ...d, canvases: d.canvases.map((c) => ({ ...c, fps: 1000 })) });
+    assert.throws(() => parseScenes(odd), /canvas horizontal has a bad frame rate/);
+  });
+});
+
 describe('undo and redo', () => {
   test('steps back and forth; a drag is one step; a new edit drops the redo steps', () => {
     const d = twoScenes();

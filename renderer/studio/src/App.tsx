@@ -14,6 +14,7 @@ import { Mixer } from './Mixer.js';
 import { call } from './onair.js';
 import { Phone } from './Phone.js';
 import { Preview } from './Preview.js';
+import { canvasOf, FRAME_RATES } from '../engine/scene/model.js';
 import { SceneEditor } from './scenes/SceneEditor.js';
 import { useScenes } from './scenes/store.js';
 import { ServerView } from './ServerView.js';
@@ -246,6 +247,35 @@ function GoLive() {
   );
 }
 
+/**
+ * FPS: with ffmpeg, its output rate; with this app, the canvases' rate (what is drawn, previewed and encoded), one of
+ * OBS's common values, kept with the scenes.
+ */
+function FrameRate() {
+  const s = useStudio();
+  const canvasFps = useScenes((x) => (x.history ? canvasOf(x.history.present, 'horizontal').fps : null));
+  const exec = useScenes((x) => x.exec);
+  if (s.mode !== 'engine' || canvasFps === null)
+    return (
+      <label>
+        FPS
+        <input type="number" min={1} max={120} value={s.fps} onChange={(e) => s.set({ fps: Math.round(Number(e.target.value)) })} data-testid="fps" />
+      </label>
+    );
+  return (
+    <label>
+      FPS
+      <select value={canvasFps} onChange={(e) => exec({ type: 'setFrameRate', fps: Number(e.target.value) })} data-testid="fps">
+        {FRAME_RATES.map((fps) => (
+          <option key={fps} value={fps}>
+            {fps}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function Settings() {
   const s = useStudio();
   const live = ACTIVE.includes(s.broadcast.kind);
@@ -301,10 +331,7 @@ function Settings() {
             onChange={(e) => s.set({ bitrateKbps: Math.round(Number(e.target.value)) })}
           />
         </label>
-        <label>
-          FPS
-          <input type="number" min={1} max={120} value={s.fps} onChange={(e) => s.set({ fps: Math.round(Number(e.target.value)) })} />
-        </label>
+        <FrameRate />
         <label>
           Keyframe (s)
           <input type="number" min={1} max={10} value={s.keyframeSeconds} onChange={(e) => s.set({ keyframeSeconds: Number(e.target.value) })} />

@@ -141,7 +141,9 @@ export class Compositor {
   }
 
   private schedule() {
-    const fps = Math.max(...[...this.surfaces.values()].map((s) => s.spec.fps), 30);
+    // The canvases' rate (one for both; 30 before any canvas exists).
+    const rates = [...this.surfaces.values()].map((s) => s.spec.fps);
+    const fps = rates.length ? Math.max(...rates) : 30;
     const interval = 1000 / fps;
     const now = this.now();
     // On time on average, but never a burst to catch up after a late frame (a busy page): at least half a frame apart.

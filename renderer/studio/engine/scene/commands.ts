@@ -2,6 +2,8 @@
 // API all go through these. `applyCommand` never mutates its input; a command that cannot apply throws SceneError.
 import {
   CANVAS_SIZES,
+  FRAME_RATES,
+  isFrameRate,
   MAX_ITEMS_PER_CANVAS,
   MAX_SCENES,
   MAX_SOURCES,
@@ -35,7 +37,9 @@ export type SceneCommand =
   | { type: 'removeScene'; sceneId: string }
   | { type: 'setProgramScene'; sceneId: string }
   /** Resizes a canvas (720x1280 <-> 1080x1920); every layer on it, in every scene, scales with it. */
-  | { type: 'setCanvasSize'; canvas: CanvasId; width: number; height: number };
+  | { type: 'setCanvasSize'; canvas: CanvasId; width: number; height: number }
+  /** The frame rate of both canvases: what the compositor draws, the preview shows and the engine encodes. */
+  | { type: 'setFrameRate'; fps: number };
 
 export class SceneError extends Error {
   constructor(
@@ -204,6 +208,9 @@ export function applyCommand(doc: ScenesDoc, cmd: SceneCommand): ScenesDoc {
         scenes: doc.scenes.map((s) => ({ ...s, items: { ...s.items, [cmd.canvas]: s.items[cmd.canvas].map(scale) } })),
       };
     }
+    case 'setFrameRate':
+      if (!isFrameRate(cmd.fps)) throw new SceneError('bad_value', `The frame rate is one of ${FRAME_RATES.join(', ')} frames a second.`);
+      return { ...doc, canvases: doc.canvases.map((c) => ({ ...c, fps: cmd.fps })) };
   }
 }
 

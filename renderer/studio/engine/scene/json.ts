@@ -6,6 +6,7 @@ import type { CanvasSpec } from '../types.js';
 import { checkCrop, SceneError } from './commands.js';
 import {
   CANVAS_IDS,
+  isFrameRate,
   MAX_ITEMS_PER_CANVAS,
   MAX_SCENES,
   MAX_SOURCES,
@@ -114,8 +115,9 @@ function checkDoc(d: Record<string, unknown>): ScenesDoc {
   if (!Array.isArray(d.canvases) || d.canvases.length !== CANVAS_IDS.length) throw bad('the canvases', 'are missing');
   for (const c of d.canvases as unknown[]) {
     if (!isObj(c) || !CANVAS_IDS.includes(c.id as CanvasSpec['id'])) throw bad('a canvas', 'is unknown');
-    if (![c.width, c.height, c.fps].every((n) => Number.isInteger(n) && (n as number) > 0 && (n as number) <= 7680))
+    if (![c.width, c.height].every((n) => Number.isInteger(n) && (n as number) > 0 && (n as number) <= 7680))
       throw bad(`canvas ${String(c.id)}`, 'has a bad size');
+    if (!isFrameRate(c.fps)) throw bad(`canvas ${String(c.id)}`, 'has a bad frame rate');
   }
   if (!isObj(d.sources) || Object.keys(d.sources).length > MAX_SOURCES) throw bad('the sources', 'are missing or too many');
   for (const [id, s] of Object.entries(d.sources)) {

@@ -81,6 +81,16 @@ export const DEFAULT_CANVASES: CanvasSpec[] = [
   { id: 'vertical', width: 720, height: 1280, fps: 30 },
 ];
 
+/**
+ * The frame rates the canvases may run at, one for both as OBS has one video frame rate: OBS's common values in whole
+ * frames (the Studio's clock stamps frames in microseconds, not at NTSC's 1000/1001), 30 by default.
+ */
+export const FRAME_RATES: readonly number[] = [10, 20, 24, 25, 30, 48, 50, 60];
+
+export function isFrameRate(fps: unknown): fps is number {
+  return typeof fps === 'number' && FRAME_RATES.includes(fps);
+}
+
 /** The sizes each canvas offers (width, height). */
 export const CANVAS_SIZES: Record<CanvasId, [number, number][]> = {
   horizontal: [
