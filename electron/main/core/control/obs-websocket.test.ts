@@ -277,26 +277,22 @@ describe('remote control over obs-websocket 5', { timeout: 300_000 }, () => {
     await sleep(2000);
     const b = await obs.call('GetStreamStatus');
     const [inB, atB] = [receivedBytes(), performance.now()];
-    // The same two seconds three ways, in kb/s: the figure shown (the Studio's rate over its last 2 s, as OBS's
-    // status bar), the bytes GetStreamStatus said, the bytes the server received. Each rate is held against one over
-    // the same window: x264 in CBR swings by up to its buffer over a few seconds, so rates over different windows may
-    // differ by more than any fair tolerance (a 2 s figure against the server's 5 s one once read 1130 against 843).
+    // The figure shown (the Studio's rate over its last 2 s, as OBS's status bar) against what the server received
+    // over the same 2 s: x264 in CBR swings by up to its buffer over a few seconds, so rates over different windows
+    // may differ by more than any fair tolerance (a 2 s figure against the server's 5 s one once read 1130 against
+    // 843). GetStreamStatus's bytes over its duration are no measure of a rate: the bytes are ffmpeg's last report,
+    // which a loaded box delays, and the duration is the wall clock (702 kb/s read so, 1043 received).
     const kbps = core.lastHealth?.bitrateKbps ?? 0;
-    const saidKbps = ((b.outputBytes - a.outputBytes) * 8) / (b.outputDuration - a.outputDuration);
     const receivedKbps = ((inB - inA) * 8) / (atB - atA);
     console.log(
-      `outputBytes ${a.outputBytes} -> ${b.outputBytes} (${Math.round(saidKbps)} kb/s), server received ${inA} -> ${inB} (${Math.round(receivedKbps)} kb/s); shown ${kbps} kb/s`,
+      `outputBytes ${a.outputBytes} -> ${b.outputBytes}, server received ${inA} -> ${inB} (${Math.round(receivedKbps)} kb/s); shown ${kbps} kb/s`,
     );
     assert.equal(b.outputActive, true);
     assert.ok(b.outputBytes > a.outputBytes, 'outputBytes grows');
     assert.ok(b.outputDuration >= a.outputDuration + 1500 && b.outputTotalFrames > a.outputTotalFrames, JSON.stringify(b));
     const perSecond = ((GO_LIVE.settings.bitrateKbps + 128) * 1000) / 8;
     assert.ok(b.outputBytes <= inB * 1.05 && b.outputBytes >= inB - 3 * perSecond, `${b.outputBytes} bytes said, ${inB} received`);
-    assert.ok(Math.abs(kbps - saidKbps) <= 0.25 * kbps, `shown ${kbps} kb/s, said ${Math.round(saidKbps)} kb/s over the same 2 s`);
-    assert.ok(
-      Math.abs(saidKbps - receivedKbps) <= 0.25 * saidKbps,
-      `said ${Math.round(saidKbps)} kb/s, the server received ${Math.round(receivedKbps)}`,
-    );
+    assert.ok(Math.abs(kbps - receivedKbps) <= 0.25 * kbps, `shown ${kbps} kb/s, the server received ${Math.round(receivedKbps)} over the same 2 s`);
     const configured = GO_LIVE.settings.bitrateKbps + 128;
     // x264 in CBR may send its buffer (twice the bitrate) above the rate in the first seconds: a few seconds in, the
     // figure may be above the rate by that buffer over the time live.
