@@ -1,5 +1,6 @@
 // obs-websocket 5's request status codes and event subscription bits: what main's control server
-// (electron/main/core/control) and the window's answers (renderer/studio/src/control.ts) both speak. Plain data.
+// (electron/main/core/control) and the window's answers (renderer/studio/src/control.ts) both speak. Plain data,
+// and the two pure helpers that word a request's outcome.
 
 export const RequestStatus = {
   Success: 100,
@@ -44,3 +45,13 @@ export const EventSubscription = {
   InputShowStateChanged: 1 << 18,
   SceneItemTransformChanged: 1 << 19,
 } as const;
+
+/** A request's outcome as obs-websocket words it: a status code, a comment for failures, data for successes. */
+export interface RequestResult {
+  code: number;
+  comment?: string;
+  data?: Record<string, unknown>;
+}
+
+export const ok = (data?: Record<string, unknown>): RequestResult => ({ code: RequestStatus.Success, ...(data && { data }) });
+export const fail = (code: number, comment: string): RequestResult => ({ code, comment });

@@ -82,6 +82,22 @@ describe('engine mode under a remote control: StartStream at once, real figures'
       );
       // The camera alone on air: the noise fills the picture.
       await obs.call('SetCurrentProgramScene', { sceneName: 'Camera' });
+
+      // Video settings as OBS tools read and set them: the canvas, the preset's output size, the canvases' rate.
+      const video = { fpsNumerator: 30, fpsDenominator: 1, baseWidth: 1280, baseHeight: 720, outputWidth: 854, outputHeight: 480 };
+      assert.deepEqual(await obs.call('GetVideoSettings'), video);
+      const refused = (data: Record<string, number>, code: number) =>
+        assert.rejects(obs.call('SetVideoSettings', data), (e: { code?: number }) => e.code === code, JSON.stringify(data));
+      await refused({ fpsNumerator: 60 }, 300);
+      await refused({ fpsNumerator: 30000, fpsDenominator: 1001 }, 402);
+      await refused({ fpsNumerator: 60, fpsDenominator: 1, baseWidth: 1000, baseHeight: 1000 }, 402);
+      await refused({ outputWidth: 1280, outputHeight: 720 }, 400);
+      assert.deepEqual(await obs.call('GetVideoSettings'), video, 'a refused request changes nothing');
+      await obs.call('SetVideoSettings', { fpsNumerator: 60, fpsDenominator: 1, baseWidth: 1920, baseHeight: 1080 });
+      assert.deepEqual(await obs.call('GetVideoSettings'), { ...video, fpsNumerator: 60, baseWidth: 1920, baseHeight: 1080 });
+      assert.equal(await page.getByTestId('fps').inputValue(), '60', 'the Studio shows the rate set');
+      await obs.call('SetVideoSettings', { fpsNumerator: 60, fpsDenominator: 2, baseWidth: 1280, baseHeight: 720 });
+      assert.deepEqual(await obs.call('GetVideoSettings'), video);
       const states: { state: string; active: boolean; at: number }[] = [];
       obs.on('StreamStateChanged', (e) => states.push({ state: e.outputState, active: e.outputActive, at: performance.now() }));
 
@@ -106,6 +122,11 @@ describe('engine mode under a remote control: StartStream at once, real figures'
       );
       if (earlyAt < t0 + liveMs) assert.equal(early.outputActive, false, 'not active while starting');
       await assert.rejects(obs.call('StartStream'), (e: { code?: number }) => e.code === 500, 'a second StartStream while live');
+      await assert.rejects(
+        obs.call('SetVideoSettings', { fpsNumerator: 24, fpsDenominator: 1 }),
+        (e: { code?: number }) => e.code === 500,
+        'not while live',
+      );
 
       // A few seconds of stream; then, over 6 s, the figures as a tool and the health line show them beside the bytes
       // the server received meanwhile.

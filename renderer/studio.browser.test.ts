@@ -393,6 +393,16 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
       await obs.call('RemoveInput', { inputName: 'Red' });
       assert.ok(!(await obs.call('GetInputList')).inputs.some((i) => i.inputName === 'Red'));
       await obs.call('SetCurrentProgramScene', { sceneName: 'Screen + camera' });
+      // With ffmpeg there is no canvas: the picture is the preset's, at the FPS field's rate; nothing changes while live.
+      assert.deepEqual(await obs.call('GetVideoSettings'), {
+        fpsNumerator: 30,
+        fpsDenominator: 1,
+        baseWidth: 854,
+        baseHeight: 480,
+        outputWidth: 854,
+        outputHeight: 480,
+      });
+      await assert.rejects(obs.call('SetVideoSettings', { fpsNumerator: 25, fpsDenominator: 1 }), (e: { code?: number }) => e.code === 500);
       const vertical = await obs.call('CallVendorRequest', { vendorName: 'onair', requestType: 'GetVerticalOutput' });
       assert.deepEqual(vertical.responseData, { enabled: false, width: 720, height: 1280, active: false, destination: null });
       // The mixer's inputs, as OBS names them: mute and volume set from the tool are the Mixer panel's settings, and
@@ -414,6 +424,10 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
       assert.deepEqual(mutes, [true, false]);
       await obs.call('StopStream');
       await page.locator('[data-testid="state"][data-state="ended"]').waitFor({ timeout: 15_000 });
+      // Stopped, the rate is ffmpeg's FPS field; the picture's size stays the preset's.
+      await obs.call('SetVideoSettings', { fpsNumerator: 25, fpsDenominator: 1 });
+      assert.equal(await page.getByTestId('fps').inputValue(), '25');
+      await assert.rejects(obs.call('SetVideoSettings', { baseWidth: 1280, baseHeight: 720 }), (e: { code?: number }) => e.code === 400);
     } finally {
       await obs.disconnect();
     }

@@ -7,7 +7,7 @@ import { dbToGain, GAIN_MAX_DB, GAIN_OFF_DB, gainToDb } from '../engine/audio/le
 import type { AudioMixer } from '../engine/audio/mixer.js';
 import { layerAudioWishes, sourceOfStrip } from '../engine/audio/layer-audio.js';
 import { DESKTOP_STRIP, MIC_STRIP } from '../engine/audio/sources.js';
-import type { ControlAnswer } from './control.js';
+import { fail, ok, type ControlAnswer } from './control-answers.js';
 import { useMixer } from './mixer-store.js';
 import { useScenes } from './scenes/store.js';
 
@@ -34,9 +34,6 @@ function soundInputs(): { name: string; uuid: string; strip: string }[] {
   }));
   return [...audioInputs(), ...camera];
 }
-
-const ok = (data?: Record<string, unknown>): ControlAnswer => ({ code: RequestStatus.Success, ...(data && { data }) });
-const fail = (code: number, comment: string): ControlAnswer => ({ code, comment });
 
 /** OBS's volume pair for a fader position: the bottom notch is off (multiplier 0, -100 dB as OBS reports it). */
 function volume(gainDb: number) {

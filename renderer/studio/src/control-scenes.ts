@@ -10,13 +10,10 @@ import { EventSubscription, RequestStatus } from '../../../electron/control-cont
 import { isPhoneSerial, isWebPageSize, isWebPageUrl, WEB_PAGE_SIZE } from '../../../electron/source-feed.js';
 import { newItem } from '../engine/scene/commands.js';
 import { canvasOf, newId, type Scene, type ScenesDoc, type Source, type SourceSettings } from '../engine/scene/model.js';
-import type { ControlAnswer } from './control.js';
+import { fail, isAnswer, ok, type ControlAnswer } from './control-answers.js';
 import { useScenes } from './scenes/store.js';
 import { useStudio } from './store.js';
 import { useVerticalOutput, verticalActive } from './vertical-output.js';
-
-const ok = (data?: Record<string, unknown>): ControlAnswer => ({ code: RequestStatus.Success, ...(data && { data }) });
-const fail = (code: number, comment: string): ControlAnswer => ({ code, comment });
 
 const os = () => (/Windows/.test(navigator.userAgent) ? 'windows' : /Mac OS X/.test(navigator.userAgent) ? 'macos' : 'linux');
 const CAMERA_KIND = { windows: 'dshow_input', macos: 'av_capture_input_v2', linux: 'v4l2_input' } as const;
@@ -186,7 +183,6 @@ export function answerScenesRequest(type: string, data: Record<string, unknown>)
     const s = Object.values(doc.sources).find((x) => x.name === data.inputName || x.id === data.inputUuid);
     return s ?? fail(RequestStatus.ResourceNotFound, 'No input by that name: see GetInputList.');
   };
-  const isAnswer = (v: unknown): v is ControlAnswer => typeof v === 'object' && v !== null && 'code' in v;
   const program = doc.scenes.find((s) => s.id === doc.program)!;
 
   switch (type) {

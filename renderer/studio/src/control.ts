@@ -1,25 +1,20 @@
 // The window's part of the remote control (obs-websocket, electron/main/core/control): main passes on the requests
 // for what the window owns, and this answers them with the Studio's own actions, as a click would do them: going
-// live and stopping, the mixer's inputs (control-mixer.ts), scenes and their inputs (control-scenes.ts). Main asks
-// for the meters every 50 ms while a client subscribed to InputVolumeMeters, and only then. StartStream and
-// StopStream come from main once it has answered the client or checked there is something to stop
-// (control/obs-output.ts): the answer here says how the start or the stop ended.
+// live and stopping, the mixer's inputs (control-mixer.ts), scenes and their inputs (control-scenes.ts), the video
+// settings (control-video.ts). Main asks for the meters every 50 ms while a client subscribed to InputVolumeMeters,
+// and only then. StartStream and StopStream come from main once it has answered the client or checked there is
+// something to stop (control/obs-output.ts): the answer here says how the start or the stop ended.
 import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
 import type { BroadcastState, ControlRequest } from '../../../electron/ipc-contract.js';
+import { ok, type ControlAnswer } from './control-answers.js';
 import { answerMixerRequest, followMixerForControl, volumeMeters } from './control-mixer.js';
 import { answerScenesRequest, answerVendorRequest, followScenesForControl, sceneInputs } from './control-scenes.js';
+import { answerVideoRequest } from './control-video.js';
 import { call, onair } from './onair.js';
 import { goLiveStarting, useStudio } from './store.js';
 import { madeStudioMixer } from './studio-mixer.js';
 
-export interface ControlAnswer {
-  code: number;
-  comment?: string;
-  data?: Record<string, unknown>;
-}
-
 const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
-const ok = (data?: Record<string, unknown>): ControlAnswer => ({ code: RequestStatus.Success, ...(data && { data }) });
 
 async function start(): Promise<ControlAnswer> {
   await useStudio.getState().goLive();
@@ -54,7 +49,8 @@ export async function answerControl(req: ControlRequest): Promise<ControlAnswer>
     default:
       return (
         answerMixerRequest(req.requestType, req.requestData) ??
-        answerScenesRequest(req.requestType, req.requestData) ?? {
+        answerScenesRequest(req.requestType, req.requestData) ??
+        answerVideoRequest(req.requestType, req.requestData) ?? {
           code: RequestStatus.UnknownRequestType,
           comment: `${req.requestType} is not available in this Studio yet.`,
         }

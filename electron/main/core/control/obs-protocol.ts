@@ -3,9 +3,9 @@
 // as obs-websocket's own protocol document gives them, so tools written for OBS (Stream Deck plug-ins, Touch Portal,
 // obs-websocket-js scripts) talk to the Studio unchanged.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { EventSubscription, RequestStatus } from '../../../control-contract.js';
+import { EventSubscription, fail, ok, RequestStatus, type RequestResult } from '../../../control-contract.js';
 
-export { EventSubscription, RequestStatus };
+export { EventSubscription, fail, ok, RequestStatus, type RequestResult };
 
 export const RPC_VERSION = 1;
 /** The obs-websocket release whose protocol this follows (reported in Hello and GetVersion). */
@@ -41,16 +41,6 @@ export const CloseCode = {
 } as const;
 
 export const RequestBatchExecutionType = { None: -1, SerialRealtime: 0, SerialFrame: 1, Parallel: 2 } as const;
-
-/** A request's outcome as obs-websocket words it: a status code, a comment for failures, data for successes. */
-export interface RequestResult {
-  code: number;
-  comment?: string;
-  data?: Record<string, unknown>;
-}
-
-export const ok = (data?: Record<string, unknown>): RequestResult => ({ code: RequestStatus.Success, ...(data && { data }) });
-export const fail = (code: number, comment: string): RequestResult => ({ code, comment });
 
 /** What the server keeps to check one connection's Identify: the salt and challenge sent in its Hello. */
 export interface AuthChallenge {

@@ -49,6 +49,8 @@ export const WINDOW_REQUESTS = [
   'ToggleInputMute',
   'GetInputVolume',
   'SetInputVolume',
+  'GetVideoSettings',
+  'SetVideoSettings',
   'CallVendorRequest',
 ] as const;
 
