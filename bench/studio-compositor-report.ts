@@ -33,7 +33,7 @@ export function summarize(runs: any[], fps: number): Row[] {
   const ratio = (r: any) => (r.single?.cpuCores && r.ffmpeg?.cpuCores ? r.single.cpuCores / r.ffmpeg.cpuCores : null);
   return [
     row(
-      'A. 720p30: frames dropped (server received vs 30/s)',
+      `A. 720p${fps}: frames dropped (server received vs ${fps}/s)`,
       '%',
       '≤ 1 %',
       pick((r) => dropped(r.single.hls.main)),
@@ -141,7 +141,7 @@ export function summarize(runs: any[], fps: number): Row[] {
       pick((r) => r.dual.cpuCores),
     ),
     row(
-      'C. ffmpeg pipeline (Node + ffmpeg/x264), same 720p30 3500 kb/s',
+      `C. ffmpeg pipeline (Node + ffmpeg/x264), same 720p${fps} 3500 kb/s`,
       'cores',
       'reported',
       pick((r) => r.ffmpeg.cpuCores),
@@ -196,9 +196,9 @@ export function reportMd(result: any): string {
   return `# Studio compositor benchmark (${result.date.slice(0, 16).replace('T', ' ')} UTC)
 
 Host: ${result.machine.cpus} × ${result.machine.model}, Node ${result.machine.node}. Headless Debian Chromium, software
-H.264 (WebCodecs), ${s.runs} runs of ${s.seconds} s windows after ${s.warmup} s live; 720p30 at ${s.bitrateKbps} kb/s,
+H.264 (WebCodecs), ${s.runs} runs of ${s.seconds} s windows after ${s.warmup} s live; 720p${s.fps} at ${s.bitrateKbps} kb/s,
 vertical 720x1280 at ${s.verticalKbps} kb/s, keyframes every ${s.keyframeSeconds} s. Judged by the worst run.
-Command: \`npx tsx bench/studio-compositor.ts --runs ${s.runs} --seconds ${s.seconds} --quiet-wait ${s.quietWaitS}${s.preview === 'off' ? ' --preview off' : ''}\` (each run first waited up to ${s.quietWaitS} s for the box to be under ${s.quietBusyPct} % busy). Method: bench/README.md, "Studio compositor".
+Command: \`npx tsx bench/studio-compositor.ts --runs ${s.runs} --seconds ${s.seconds} --quiet-wait ${s.quietWaitS}${s.preview === 'off' ? ' --preview off' : ''}${s.fps !== 30 ? ` --fps ${s.fps}` : ''}\` (each run first waited up to ${s.quietWaitS} s for the box to be under ${s.quietBusyPct} % busy). Method: bench/README.md, "Studio compositor".
 
 | figure | unit | min / **median** / max | target | met |
 |---|---|---|---|---|

@@ -16,6 +16,7 @@
 //                                      for 10 s of phase A's window, as FILE-runN.cpuprofile; studio-compositor-host.ts)
 //                                      [--trace FILE]  (a diagnostic: a 5 s Chromium trace of phase A, as FILE-runN.json)
 //                                      [--preview off]  (the Studio's "Show preview" switched off: what the preview costs)
+//                                      [--fps 60]  (the frame rate of the canvases and of C, 30 by default)
 //
 // Writes bench/results/<NAME>.{json,md} (default studio-compositor-YYYY-MM-DD). Targets and method: bench/README.md.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,7 +45,8 @@ const QUIET_WAIT = Number(arg('quiet-wait', '300'));
 const PROFILE = arg('profile', '');
 const TRACE = arg('trace', '');
 const PREVIEW = arg('preview', 'on');
-const FPS = 30;
+/** The canvases' frame rate (the Studio's FPS, set through SetVideoSettings) and the ffmpeg pipeline's. */
+const FPS = Number(arg('fps', '30'));
 const STARTED = 'OBS_WEBSOCKET_OUTPUT_STARTED';
 const STOPPED = 'OBS_WEBSOCKET_OUTPUT_STOPPED';
 /** Magenta as obs-websocket's colour (0xAABBGGRR). */
@@ -243,6 +245,7 @@ async function run(i: number, server: Awaited<ReturnType<typeof startStudioServe
   const obs = new OBSWebSocket();
   try {
     await obs.connect(`ws://127.0.0.1:${port}`, password);
+    await obs.call('SetVideoSettings', { fpsNumerator: FPS, fpsDenominator: 1 });
     const { currentProgramSceneName } = await obs.call('GetCurrentProgramScene');
     // The flash layer for glass-to-glass, made now and hidden: a hidden layer is not drawn.
     const made = (await obs.call('CreateInput', {
@@ -255,7 +258,7 @@ async function run(i: number, server: Awaited<ReturnType<typeof startStudioServe
     const main = `${server.base}/hls/${name}/index.m3u8`;
     const vertical = `${server.base}/hls/${name}/vertical/index.m3u8`;
 
-    log(`run ${i}: A. 720p30, one output`);
+    log(`run ${i}: A. 720p${FPS}, one output`);
     out.single = await liveWindow(obs, host, { main });
     log(`run ${i}: A. ${JSON.stringify(out.single)}`);
     log(`run ${i}: glass-to-glass`);
@@ -293,7 +296,7 @@ async function run(i: number, server: Awaited<ReturnType<typeof startStudioServe
   return out;
 }
 
-/** bench/studio.ts's broadcast child (Broadcast, test source, Smooth 720p30, 1 s keyframes): CPU of its tree. */
+/** bench/studio.ts's broadcast child (Broadcast, test source, Smooth 720p at FPS, 1 s keyframes): CPU of its tree. */
 async function ffmpegPipeline(server: Awaited<ReturnType<typeof startStudioServer>>, name: string) {
   const { channel } = await newStreamer(server.base, name);
   let live!: () => void;
@@ -311,6 +314,8 @@ async function ffmpegPipeline(server: Awaited<ReturnType<typeof startStudioServe
       String(WARMUP + SECONDS + 15),
       '--cpu-seconds',
       '0',
+      '--fps',
+      String(FPS),
     ],
     {
       cwd: ROOT,

@@ -34,7 +34,7 @@ async function child(): Promise<void> {
     server,
     streamKey: key,
     source: { kind: 'test' },
-    video: { ...presetVideo(preset), keyframeSeconds: 1 },
+    video: { ...presetVideo(preset), fps: Number(arg('fps', String(presetVideo(preset).fps))), keyframeSeconds: 1 },
     audio: { bitrateKbps: 128 },
     durationSeconds: seconds,
   });
