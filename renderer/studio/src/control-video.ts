@@ -47,8 +47,9 @@ function setVideo(data: Record<string, unknown>): ControlAnswer {
   if (isAnswer(base)) return base;
   const output = pair(data, 'outputWidth', 'outputHeight');
   if (isAnswer(output)) return output;
-  const now = videoSettings();
   const engine = useStudio.getState().mode === 'engine';
+  if (engine && !useScenes.getState().history) return fail(RequestStatus.InvalidResourceState, 'The scenes are still loading.');
+  const now = videoSettings();
   // Everything is checked before anything changes: a request is done whole or not at all.
   const rate = fps ? fps[0] / fps[1] : null;
   if (rate !== null && (engine ? !isFrameRate(rate) : !Number.isInteger(rate) || rate < LIMITS.fps.min || rate > LIMITS.fps.max))
@@ -68,12 +69,16 @@ function setVideo(data: Record<string, unknown>): ControlAnswer {
   if (ow !== now.outputWidth || oh !== now.outputHeight)
     return fail(RequestStatus.InvalidRequestField, 'The output size is the preset’s: pick a preset in the Studio.');
 
-  const scenes = useScenes.getState();
-  if (engine && (bw !== now.baseWidth || bh !== now.baseHeight)) scenes.exec({ type: 'setCanvasSize', canvas: 'horizontal', width: bw, height: bh });
-  if (rate !== null && rate !== now.fpsNumerator) {
-    if (engine) scenes.exec({ type: 'setFrameRate', fps: rate });
-    else useStudio.getState().set({ fps: rate });
+  if (!engine) {
+    if (rate !== null) useStudio.getState().set({ fps: rate });
+    return ok();
   }
+  // Checked above, so these apply; should one not, the answer says why rather than success.
+  const scenes = useScenes.getState();
+  const resized =
+    (bw === now.baseWidth && bh === now.baseHeight) || scenes.exec({ type: 'setCanvasSize', canvas: 'horizontal', width: bw, height: bh });
+  const applied = resized && (rate === null || rate === now.fpsNumerator || scenes.exec({ type: 'setFrameRate', fps: rate }));
+  if (!applied) return fail(RequestStatus.ResourceActionFailed, useScenes.getState().error ?? 'The Studio could not change that.');
   return ok();
 }
 
