@@ -8,6 +8,11 @@ import type { DestinationStatus as ApiDestinationStatus } from '../server/api/ou
 
 export type { BroadcastHealth, BroadcastState, DestinationStatus, MicrophoneApi, PictureInPicture, SourceSpec };
 
+/** A broadcast that runs (starting, live or reconnecting): what a stop ends, and what settings shaping the stream wait for. */
+export function broadcastRuns(kind: BroadcastState['kind']): boolean {
+  return kind === 'connecting' || kind === 'live' || kind === 'reconnecting';
+}
+
 // ---------------------------------------------------------------- shared shapes
 
 /** What the renderer may know about the account: never the token, never the full stream key. */

@@ -23,7 +23,15 @@ import {
 import path from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { locateFfmpeg } from '../../server/ffmpeg/locate.js';
-import { IPC_PREFIX, MEDIA_PORT_CHANNEL, type BroadcastState, type EventMap, type EventName, type InvokeChannel } from '../ipc-contract.js';
+import {
+  broadcastRuns,
+  IPC_PREFIX,
+  MEDIA_PORT_CHANNEL,
+  type BroadcastState,
+  type EventMap,
+  type EventName,
+  type InvokeChannel,
+} from '../ipc-contract.js';
 import { INVOKE_CHANNELS, validateRequest } from '../ipc-guards.js';
 import { FEED_PORT_CHANNEL, isFeedRequest } from '../source-feed.js';
 import { captureTypeOf, desktopAudioFeatures, displayMediaAudio, mediaPermissionAllowed, pickCaptureSource } from './core/media-capture.js';
@@ -87,7 +95,7 @@ if (!app.requestSingleInstanceLock()) {
         { label: 'Show Onair Studio', click: () => showWindow() },
         {
           label: 'Stop broadcast',
-          enabled: ['connecting', 'live', 'reconnecting'].includes(st.kind),
+          enabled: broadcastRuns(st.kind),
           click: () => void core.handle('broadcast:stop', {}),
         },
         { type: 'separator' },
@@ -134,7 +142,7 @@ if (!app.requestSingleInstanceLock()) {
     win.once('ready-to-show', () => win?.show());
     win.on('close', (e) => {
       // Closing the window while live keeps the broadcast running in the tray.
-      if (!quitting && ['connecting', 'live', 'reconnecting'].includes(core.broadcastState.kind)) {
+      if (!quitting && broadcastRuns(core.broadcastState.kind)) {
         e.preventDefault();
         win?.hide();
       }
@@ -273,7 +281,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('before-quit', (e) => {
     if (quitting) return;
     quitting = true;
-    if (core && ['connecting', 'live', 'reconnecting'].includes(core.broadcastState.kind)) {
+    if (core && broadcastRuns(core.broadcastState.kind)) {
       e.preventDefault();
       void core.dispose().finally(() => app.quit());
     }

@@ -111,8 +111,9 @@ export class SrtListener {
   ingestStats(channel: string): SrtIngestStats | undefined {
     for (const c of this.conns.values()) {
       if (c.state !== 'live' || c.channel !== channel) continue;
-      const { rttMs, packetsReceived, packetsLost, retransmitted, dropped } = c.receiver.stats;
-      return { latencyMs: c.latencyMs, rttMs, packetsReceived, packetsLost, retransmitted, dropped };
+      // The link alone: who it is and how much it sent stay in stats().
+      const { id: _id, address: _address, channel: _channel, bytesIn: _bytesIn, ...link } = connectionStats(c);
+      return link;
     }
     return undefined;
   }

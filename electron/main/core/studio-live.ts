@@ -4,10 +4,9 @@
 // health line and obs-websocket's GetStreamStatus read the same figures whoever encodes. Plain Node, no Electron.
 import type { BroadcastHealth, BroadcastState, DestinationStatus } from '../../broadcast/types.js';
 import { EngineSenderThread } from '../../broadcast/engine-sender-thread.js';
-import type { BroadcastStatus, EventMap, EventName } from '../../ipc-contract.js';
+import { broadcastRuns, type BroadcastStatus, type EventMap, type EventName } from '../../ipc-contract.js';
 import type { BroadcastLike } from './pipeline.js';
 
-export const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
 /**
  * The window's health line moves about once a second (its sparkline keeps the last 60): the engine sender reports
  * four times a second for the control API's counters, and the window is told no more often than this (which every
@@ -66,7 +65,7 @@ export class StudioLive {
   }
 
   get active(): boolean {
-    return ACTIVE.includes(this.current.kind);
+    return broadcastRuns(this.current.kind);
   }
 
   status(): BroadcastStatus {
@@ -133,7 +132,7 @@ export class StudioLive {
     // The broadcast's own state, not the window's: an engine broadcast is 'idle' until its sender thread has
     // started, and a Stop then (the window's encoder failing at its start) must end it all the same.
     const b = this.broadcast;
-    if (b && (ACTIVE.includes(b.state.kind) || (b instanceof EngineSenderThread && b.state.kind === 'idle'))) await b.stop();
+    if (b && (broadcastRuns(b.state.kind) || (b instanceof EngineSenderThread && b.state.kind === 'idle'))) await b.stop();
     return this.status();
   }
 

@@ -2,7 +2,7 @@
 // Go Live, the always-visible state line, health, viewers, chat, invite link and phone setup.
 import { useEffect, useState, type FormEvent } from 'react';
 import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
-import type { BroadcastMode, BroadcastState, PictureInPicture, SessionInfo } from '../../../electron/ipc-contract.js';
+import { broadcastRuns, type BroadcastMode, type PictureInPicture, type SessionInfo } from '../../../electron/ipc-contract.js';
 import { clock, stateLine } from '../../../electron/state-line.js';
 import { Audience } from './Audience.js';
 import { answerControlRequests } from './control.js';
@@ -30,8 +30,6 @@ function useNow(ms = 1000): number {
   }, [ms]);
   return now;
 }
-
-const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
 
 export function App() {
   const session = useStudio((s) => s.session);
@@ -74,7 +72,7 @@ function Account({ session }: { session: Exclude<SessionInfo, { mode: 'signed-ou
   const [key, setKey] = useState<string | null>(null);
   const [err, setErr] = useState<string | null>(null);
   const setSession = useStudio((s) => s.setSession);
-  const live = ACTIVE.includes(useStudio((s) => s.broadcast.kind));
+  const live = broadcastRuns(useStudio((s) => s.broadcast.kind));
   const reveal = async () => {
     if (key) return setKey(null);
     try {
@@ -195,7 +193,7 @@ function SignIn() {
 }
 
 function Workspace({ session }: { session: Exclude<SessionInfo, { mode: 'signed-out' }> }) {
-  const active = ACTIVE.includes(useStudio((s) => s.broadcast.kind));
+  const active = broadcastRuns(useStudio((s) => s.broadcast.kind));
   return (
     <main className="workspace">
       <section className="col col--scenes">
@@ -228,7 +226,7 @@ function GoLive() {
   const goLive = useStudio((s) => s.goLive);
   const stop = useStudio((s) => s.stop);
   const session = useStudio((s) => s.session);
-  const active = ACTIVE.includes(st.kind);
+  const active = broadcastRuns(st.kind);
   const now = useNow();
   return (
     <div className="golive">
@@ -278,7 +276,7 @@ function FrameRate() {
 
 function Settings() {
   const s = useStudio();
-  const live = ACTIVE.includes(s.broadcast.kind);
+  const live = broadcastRuns(s.broadcast.kind);
   const cameras = s.sources?.cameras ?? [];
   const setPip = (p: Partial<PictureInPicture> | null) =>
     s.set({ pip: p === null ? null : { camera: cameras[0] ?? '', position: 'bottom-right', size: 0.25, ...s.pip, ...p } });

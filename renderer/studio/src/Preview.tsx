@@ -3,12 +3,11 @@
 // shows its program output; the source itself belongs to the broadcast then). Live on an Onair server, "Watch as
 // viewers do" swaps in the channel as the server plays it (LiveMonitor), delay included.
 import { useEffect, useState } from 'react';
-import type { BroadcastState } from '../../../electron/ipc-contract.js';
+import { broadcastRuns, type BroadcastState } from '../../../electron/ipc-contract.js';
 import { LiveMonitor } from './LiveMonitor.js';
 import { call } from './onair.js';
 import { useStudio } from './store.js';
 
-const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
 /** A fresh frame of the source this often before going live (each one is a short ffmpeg run). */
 const SNAPSHOT_EVERY_MS = 5000;
 
@@ -23,7 +22,7 @@ export function Preview({ onair }: { onair: boolean }) {
   const sources = useStudio((s) => s.sources);
   const kind = useStudio((s) => s.broadcast.kind);
   const program = useStudio((s) => s.program);
-  const active = ACTIVE.includes(kind);
+  const active = broadcastRuns(kind);
   // The monitor plays the channel from the server: only on an Onair server, and only once the stream is on air.
   const [watching, setWatching] = useState(false);
   const monitor = watching && onair && kind === 'live';

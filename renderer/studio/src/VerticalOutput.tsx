@@ -3,7 +3,7 @@
 // broadcast runs its own state line (where to, by host; connecting, live, reconnecting and why, failed and why), which
 // never stops the main output.
 import { useEffect, useState } from 'react';
-import { VERTICAL_SIZES, type BroadcastState } from '../../../electron/ipc-contract.js';
+import { broadcastRuns, VERTICAL_SIZES } from '../../../electron/ipc-contract.js';
 import { stateLine } from '../../../electron/state-line.js';
 import { canvasOf } from '../engine/scene/model.js';
 import { useScenes } from './scenes/store.js';
@@ -11,12 +11,10 @@ import { useStudio } from './store.js';
 import { VerticalDestinationPicker } from './VerticalDestination.js';
 import { defaultVerticalKbps, useVerticalOutput, verticalHost } from './vertical-output.js';
 
-const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
-
 export function VerticalOutput() {
   const out = useVerticalOutput();
   const mode = useStudio((s) => s.mode);
-  const live = ACTIVE.includes(useStudio((s) => s.broadcast.kind));
+  const live = broadcastRuns(useStudio((s) => s.broadcast.kind));
   const doc = useScenes((s) => s.history?.present);
   const exec = useScenes((s) => s.exec);
   const session = useStudio((s) => s.session);

@@ -7,6 +7,7 @@
 // with `serial`). Layers are addressed on the horizontal canvas, which is what OBS's tools know; Onair's vertical
 // canvas has vendor requests of its own.
 import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
+import { broadcastRuns } from '../../../electron/ipc-contract.js';
 import { isPhoneSerial, isWebPageSize, isWebPageUrl, WEB_PAGE_SIZE } from '../../../electron/source-feed.js';
 import { newItem } from '../engine/scene/commands.js';
 import { canvasOf, newId, type Scene, type ScenesDoc, type Source, type SourceSettings } from '../engine/scene/model.js';
@@ -310,7 +311,7 @@ export function answerVendorRequest(data: Record<string, unknown>): ControlAnswe
       if (req.enabled !== undefined && typeof req.enabled !== 'boolean')
         return fail(RequestStatus.InvalidRequestField, '`enabled` is true or false.');
       const changes = req.enabled !== undefined || req.width !== undefined || req.height !== undefined;
-      if (changes && ['connecting', 'live', 'reconnecting'].includes(useStudio.getState().broadcast.kind))
+      if (changes && broadcastRuns(useStudio.getState().broadcast.kind))
         return fail(RequestStatus.OutputRunning, 'Stop the stream before changing the vertical output; it applies from the next Go Live.');
       if (req.width !== undefined || req.height !== undefined) {
         const now = output();

@@ -5,13 +5,11 @@
 // FRAME_RATES; ffmpeg's output rate otherwise). As OBS, nothing changes while the stream runs.
 import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
 import { RequestStatus } from '../../../electron/control-contract.js';
-import { LIMITS, type BroadcastState } from '../../../electron/ipc-contract.js';
+import { broadcastRuns, LIMITS } from '../../../electron/ipc-contract.js';
 import { CANVAS_SIZES, canvasOf, FRAME_RATES, isFrameRate } from '../engine/scene/model.js';
 import { fail, isAnswer, ok, type ControlAnswer } from './control-answers.js';
 import { useScenes } from './scenes/store.js';
 import { useStudio } from './store.js';
-
-const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
 
 function videoSettings() {
   const s = useStudio.getState();
@@ -39,7 +37,7 @@ function pair(data: Record<string, unknown>, a: string, b: string): [number, num
 }
 
 function setVideo(data: Record<string, unknown>): ControlAnswer {
-  if (ACTIVE.includes(useStudio.getState().broadcast.kind))
+  if (broadcastRuns(useStudio.getState().broadcast.kind))
     return fail(RequestStatus.OutputRunning, 'Video settings cannot be changed while the stream is running.');
   const fps = pair(data, 'fpsNumerator', 'fpsDenominator');
   if (isAnswer(fps)) return fps;

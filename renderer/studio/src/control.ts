@@ -5,7 +5,7 @@
 // and only then. StartStream and StopStream come from main once it has answered the client or checked there is
 // something to stop (control/obs-output.ts): the answer here says how the start or the stop ended.
 import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
-import type { BroadcastState, ControlRequest } from '../../../electron/ipc-contract.js';
+import { broadcastRuns, type ControlRequest } from '../../../electron/ipc-contract.js';
 import { ok, type ControlAnswer } from './control-answers.js';
 import { answerMixerRequest, followMixerForControl, volumeMeters } from './control-mixer.js';
 import { answerScenesRequest, answerVendorRequest, followScenesForControl, sceneInputs } from './control-scenes.js';
@@ -13,8 +13,6 @@ import { answerVideoRequest } from './control-video.js';
 import { call, onair } from './onair.js';
 import { goLiveStarting, useStudio } from './store.js';
 import { madeStudioMixer } from './studio-mixer.js';
-
-const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
 
 async function start(): Promise<ControlAnswer> {
   await useStudio.getState().goLive();
@@ -32,7 +30,7 @@ export async function answerControl(req: ControlRequest): Promise<ControlAnswer>
   switch (req.requestType) {
     case 'StartStream':
       // A Go Live clicked here may be on its way before main has heard of it.
-      return ACTIVE.includes(useStudio.getState().broadcast.kind) || goLiveStarting()
+      return broadcastRuns(useStudio.getState().broadcast.kind) || goLiveStarting()
         ? { code: RequestStatus.OutputRunning, comment: 'The stream is already running.' }
         : start();
     case 'StopStream':

@@ -2,14 +2,15 @@
 // program picture) plus the settings being edited. Intents go to main through `call`; main's events update the mirror.
 import { create } from 'zustand';
 import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
-import type {
-  BroadcastHealth,
-  BroadcastMode,
-  BroadcastState,
-  PictureInPicture,
-  SessionInfo,
-  SourceList,
-  StudioSettings,
+import {
+  broadcastRuns,
+  type BroadcastHealth,
+  type BroadcastMode,
+  type BroadcastState,
+  type PictureInPicture,
+  type SessionInfo,
+  type SourceList,
+  type StudioSettings,
 } from '../../../electron/ipc-contract.js';
 import { BroadcastReplies } from './broadcast-replies.js';
 import { engineLive, startEngineLive, stopEngineLive } from './engine-live.js';
@@ -75,7 +76,6 @@ export interface StudioState {
 }
 
 const DEFAULT_PRESET: PresetName = 'Smooth 720p30';
-const ACTIVE: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
 
 /**
  * A Go Live in progress (the engine's probe and encoders take a while before main hears of it): a second Go Live (a
@@ -152,7 +152,7 @@ export const useStudio = create<StudioState>((set, get) => ({
       },
       () => {},
     );
-    onair.on('broadcast:preview', (f) => set((st) => (ACTIVE.includes(st.broadcast.kind) ? { program: f.dataUrl } : {})));
+    onair.on('broadcast:preview', (f) => set((st) => (broadcastRuns(st.broadcast.kind) ? { program: f.dataUrl } : {})));
     try {
       const [session, status, sources, enc] = await Promise.all([
         call('session:get', {}),

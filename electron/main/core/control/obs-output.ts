@@ -5,7 +5,7 @@
 // stopping are the window's (it starts its encoder or asks main for the pipeline, as Go Live and Stop do), and in the
 // engine mode that can take longer than a client waits for an answer: main asks the window, answers, and follows.
 import type { BroadcastState } from '../../../broadcast/types.js';
-import type { BroadcastStatus } from '../../../ipc-contract.js';
+import { broadcastRuns, type BroadcastStatus } from '../../../ipc-contract.js';
 import type { OutputFigures } from '../studio-live.js';
 import { fail, ok, RequestStatus, type RequestResult } from './obs-protocol.js';
 
@@ -51,7 +51,6 @@ export interface OutputSide {
   emit(data: { outputActive: boolean; outputState: string }): void;
 }
 
-const RUNNING: BroadcastState['kind'][] = ['connecting', 'live', 'reconnecting'];
 /** Output states of a stream that went live and has not stopped. */
 const ACTIVE: OutputStateName[] = [OutputState.Started, OutputState.Reconnecting, OutputState.Reconnected];
 
@@ -68,14 +67,14 @@ export class ObsOutput {
   broadcastState(s: BroadcastState, active: boolean): void {
     if (this.stopping !== null) {
       // Stopping until the broadcast has stopped (a start the window was still making comes and goes meanwhile).
-      if (RUNNING.includes(s.kind)) return;
+      if (broadcastRuns(s.kind)) return;
       this.stopping = null;
     }
     if (this.starting !== null) {
       // Live settles a start; an end while the window is still starting is told once the window has answered (the
       // end of the previous broadcast, or a refusal the window will say more about).
       if (s.kind === 'live') this.starting = null;
-      else if (!RUNNING.includes(s.kind)) return;
+      else if (!broadcastRuns(s.kind)) return;
     }
     const next = outputStateFor(s, active, this.last.state);
     // A stop made in the window (its Stop button, a set duration) is told as OBS tells a stop from its own window:
@@ -88,7 +87,7 @@ export class ObsOutput {
     // As OBS, whose output is still active while it stops.
     if (this.stopping !== null) return fail(RequestStatus.OutputRunning, 'The stream is still stopping.');
     if (this.starting !== null) return fail(RequestStatus.OutputRunning, 'The stream is already starting.');
-    if (RUNNING.includes(this.side.status().state.kind)) return fail(RequestStatus.OutputRunning, 'The stream is already running.');
+    if (broadcastRuns(this.side.status().state.kind)) return fail(RequestStatus.OutputRunning, 'The stream is already running.');
     if (!this.side.service())
       return fail(RequestStatus.RequestProcessingFailed, 'Sign in to an Onair server or set a custom RTMP server (SetStreamServiceSettings) first.');
     const id = ++this.asks;
@@ -118,7 +117,7 @@ export class ObsOutput {
   }
 
   private running(): boolean {
-    return this.starting !== null || this.stopping !== null || RUNNING.includes(this.side.status().state.kind);
+    return this.starting !== null || this.stopping !== null || broadcastRuns(this.side.status().state.kind);
   }
 
   /** The window answered the start or the stop `id`. Whatever it said, main's broadcast now tells where it got: live,

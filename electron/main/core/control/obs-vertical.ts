@@ -4,11 +4,10 @@
 // the window has accepted the rest (a refused size changes nothing); every answer gets `destination` added: null for
 // this Onair channel's vertical rendition, else `{ host }`. Never the key, nor the URL's path (some services put the
 // key there).
-import type { VerticalDestination, VerticalDestinationChange } from '../../../ipc-contract.js';
+import { broadcastRuns, type VerticalDestination, type VerticalDestinationChange } from '../../../ipc-contract.js';
 import { fail, ok, RequestStatus, type RequestResult } from './obs-protocol.js';
 import type { MainSide } from './obs-requests.js';
 
-const ACTIVE = ['connecting', 'live', 'reconnecting'];
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What a control client is told of the destination. */
@@ -39,7 +38,7 @@ export async function onairVendorRequest(side: MainSide, data: Record<string, un
     } catch (err) {
       return fail(RequestStatus.InvalidRequestField, (err as Error).message);
     }
-    if (ACTIVE.includes(side.status().state.kind))
+    if (broadcastRuns(side.status().state.kind))
       return fail(RequestStatus.OutputRunning, 'Stop the stream before changing the vertical output; it applies from the next Go Live.');
     change = parsed;
   }
