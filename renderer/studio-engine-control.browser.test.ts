@@ -65,6 +65,12 @@ describe('engine mode under a remote control: StartStream at once, real figures'
   });
 
   test('StartStream: success at once, STARTING then STARTED, 500 again; outputBytes and the bitrate are what was sent', async () => {
+    // The scenes the window loads from main at start are held back until the requests below have been answered.
+    let releaseScenes = () => {};
+    const scenesHeld = new Promise<void>((resolve) => (releaseScenes = resolve));
+    const SCENES_LOAD = `${bridge.url}/bridge/invoke/scenes%3Aload`;
+    let continued: Promise<void> | undefined;
+    await page.route(SCENES_LOAD, (route) => (continued = scenesHeld.then(() => route.continue())));
     // As the headless Studio opens it: the engine encodes, the screen source opens without a picker.
     await page.goto(`${bridge.url}/?encode=engine&screen=direct`);
     await page.getByTestId('account').filter({ hasText: username }).waitFor();
@@ -73,6 +79,24 @@ describe('engine mode under a remote control: StartStream at once, real figures'
     const obs = new OBSWebSocket();
     await obs.connect(url, password, { rpcVersion: 1, eventSubscriptions: EventSubscription.Outputs | EventSubscription.Scenes });
     try {
+      // While the scenes load, the window answers scene, vendor and video requests 604 in words, and changes nothing.
+      const loading = (e: { code?: number; message?: string }) => e.code === 604 && /still loading/.test(e.message ?? '');
+      const firstAnswer = await waitFor(
+        'the window answers while its scenes load',
+        () =>
+          obs.call('GetSceneList').then(
+            () => 'a scene list',
+            (e: { code?: number; message?: string }) => (e.code === 702 ? null : e),
+          ),
+        STEP_MS,
+        200,
+      );
+      assert.ok(typeof firstAnswer === 'object' && loading(firstAnswer), `604 while loading, not ${JSON.stringify(firstAnswer)}`);
+      await assert.rejects(obs.call('SetVideoSettings', { fpsNumerator: 60, fpsDenominator: 1 }), loading);
+      await assert.rejects(obs.call('CallVendorRequest', { vendorName: 'onair', requestType: 'GetVerticalOutput' }), loading);
+      releaseScenes();
+      await continued;
+      await page.unroute(SCENES_LOAD);
       // The page's workspace (scenes, sources, compositor) is up once it answers a scene request.
       await waitFor(
         'the window answers',
@@ -194,6 +218,7 @@ describe('engine mode under a remote control: StartStream at once, real figures'
       await page.locator('[data-testid="health"][data-state="idle"]').waitFor();
       assert.equal((await obs.call('GetStreamStatus')).outputActive, false);
     } finally {
+      releaseScenes();
       await obs.disconnect();
     }
     assert.deepEqual(pageErrors, []);
