@@ -2,7 +2,15 @@
 // types and limits. ONE file, imported by electron/main, electron/preload (allow-lists events) and renderer/studio
 // (types), and by the dev bridge, which serves the same contract over HTTP; the guard that checks each request is
 // in ipc-guards.ts. Plain data and pure functions only: no Node, no Electron, no DOM.
-import type { BroadcastHealth, BroadcastState, DestinationStatus, MicrophoneApi, PictureInPicture, SourceSpec } from './broadcast/types.js';
+import type {
+  BroadcastHealth,
+  BroadcastState,
+  DestinationStatus,
+  MicrophoneApi,
+  PictureInPicture,
+  RecordingStatus,
+  SourceSpec,
+} from './broadcast/types.js';
 import type { FeedRequest } from './source-feed.js';
 import type { DestinationStatus as ApiDestinationStatus } from '../server/api/outbound.js';
 
@@ -116,6 +124,8 @@ export interface BroadcastStatus {
   health: BroadcastHealth | null;
   /** The vertical output's own state while a broadcast with one runs (it reconnects and fails on its own); else null. */
   vertical: BroadcastState | null;
+  /** The local recording of the broadcast running or last run ("Also record to"); null without one. */
+  recording: RecordingStatus | null;
 }
 
 /**
@@ -315,6 +325,8 @@ export interface EventMap {
   'broadcast:destinations': DestinationStatus[];
   /** The vertical output's state (a broadcast with one), as it changes; `idle` when a broadcast starts without one. */
   'broadcast:vertical': BroadcastState;
+  /** The local recording's state as it changes (which file, stopped, failed and why); null when a broadcast starts without one. */
+  'broadcast:recording': RecordingStatus | null;
   /** The vertical output's destination, when it changed (the window's switch or a remote control). */
   'vertical:destination': VerticalDestination;
   /** A remote control client's request for the window's engine (scenes, inputs, mixer, going live). */
@@ -383,6 +395,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'broadcast:preview',
   'broadcast:destinations',
   'broadcast:vertical',
+  'broadcast:recording',
   'vertical:destination',
   'session:changed',
   'control:request',

@@ -5,7 +5,7 @@
 // ffprobe/ffmpeg: sizes and codecs, keyframes every second, bitrate near the target, the canvas colour, flash and
 // beep together; then the server drops the connection and the Studio reconnects and the stream goes on.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -334,9 +334,18 @@ describe('Studio engine: WebCodecs encode in the page, sent through the dev brid
     await page.reload();
     await page.getByTestId('account').filter({ hasText: username }).waitFor();
     await page.getByTestId('mode').selectOption('engine');
+    // What only ffmpeg uses (its source, encoder, picture-in-picture, microphone) is not offered with this app.
+    await page.getByTestId('engine-note').waitFor();
+    for (const id of ['source', 'encoder', 'microphone']) assert.equal(await page.getByTestId(id).count(), 0, id);
+    assert.equal(await page.getByText('Camera picture-in-picture').count(), 0);
     await page.getByTestId('preset').selectOption('Low bandwidth 480p');
     // With this app, FPS is the canvases' rate: what the compositor draws and the engine encodes.
     await page.getByTestId('fps').selectOption('20');
+    // Recorded as well, to a name an earlier stream already has: this one goes beside it, which stays as it was.
+    const earlier = path.join(work, 'ui-record.mkv');
+    writeFileSync(earlier, 'an earlier stream');
+    const recorded = path.join(work, 'ui-record-2.mkv');
+    await page.getByLabel(/Also record to/).fill(earlier);
     await page.getByRole('button', { name: 'Go Live' }).click();
     await page
       .locator('[data-testid="state"][data-state="live"]')
@@ -377,9 +386,25 @@ describe('Studio engine: WebCodecs encode in the page, sent through the dev brid
     const fps = (vp.length - 1) / seconds;
     console.log(`UI broadcast: ${vp.length} frames over ${seconds.toFixed(2)} s, ${fps.toFixed(1)} fps`);
     assert.ok(seconds >= 3 && Math.abs(fps - 20) <= 1.5, `${fps.toFixed(1)} fps over ${seconds.toFixed(2)} s, 20 chosen`);
+    assert.equal(await page.getByTestId('recording').innerText(), `● Recording to ${recorded}`);
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.locator('[data-testid="state"][data-state="ended"]').waitFor();
     assert.equal(bridge.core.broadcastState.kind, 'ended');
+    await page.locator('[data-testid="recording"][data-state="stopped"]').waitFor();
+    assert.equal(await page.getByTestId('recording').innerText(), `Recorded to ${recorded}`);
+    // The file holds what went on air, at the rate chosen and the preset's size, with its sound; the earlier one is untouched.
+    assert.equal(readFileSync(earlier, 'utf8'), 'an earlier stream');
+    const rv = await packets(recorded, 'v');
+    const ra = await packets(recorded, 'a');
+    const recSeconds = rv.at(-1)!.pts - rv[0]!.pts;
+    const recFps = (rv.length - 1) / recSeconds;
+    const probed = await ffprobeJson(recorded);
+    const rvs = probed.streams.find((x: { codec_type: string }) => x.codec_type === 'video');
+    console.log(`UI recording: ${rv.length} frames over ${recSeconds.toFixed(2)} s, ${recFps.toFixed(1)} fps, ${ra.length} audio packets`);
+    assert.equal(`${rvs?.codec_name} ${rvs?.width}x${rvs?.height}`, 'h264 854x480');
+    assert.ok(rv[0]!.key, 'starts on a keyframe');
+    assert.ok(recSeconds >= seconds && Math.abs(recFps - 20) <= 1.5, `${recFps.toFixed(1)} fps over ${recSeconds.toFixed(2)} s`);
+    assert.ok(ra.length >= recSeconds * 40, `${ra.length} AAC frames over ${recSeconds.toFixed(2)} s (46.9 a second)`);
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -32,6 +32,17 @@ export function recordPartPath(recordPath: string, part: number): string {
   return `${m[1]}-${part}${m[2] ?? ''}`;
 }
 
+/**
+ * The container a recording is written in, from its name: fragmented MP4 for .mp4, .m4v and .mov, Matroska for
+ * anything else. Both play up to where they stopped if the app or the machine dies (a plain MP4 keeps its index
+ * at the end and does not): OBS's advice, and its "Fragmented MP4" choice.
+ */
+export function recordFormat(recordPath: string): { format: 'mp4' | 'matroska'; options: Record<string, string> } {
+  return /\.(mp4|m4v|mov)$/i.test(recordPath)
+    ? { format: 'mp4', options: { movflags: '+frag_keyframe+empty_moov+default_base_moof' } }
+    : { format: 'matroska', options: {} };
+}
+
 export interface BuiltBroadcast {
   command: FfmpegCommand;
   plan: SourcePlan;
@@ -117,7 +128,11 @@ export function buildBroadcastCommand(settings: BroadcastSettings, opts: BuildOp
   let output: FfmpegOutput;
   if (usesTee(settings)) {
     const slaves = [`[f=flv:onfail=ignore:flvflags=no_duration_filesize]${escapeTee(rtmp)}`];
-    if (settings.recordPath) slaves.push(`[f=matroska]${escapeTee(recordPartPath(settings.recordPath, opts.recordPart ?? 1))}`);
+    if (settings.recordPath) {
+      const { format, options } = recordFormat(settings.recordPath);
+      const muxer = [`f=${format}`, ...Object.entries(options).map(([k, v]) => `${k}=${v}`)].join(':');
+      slaves.push(`[${muxer}]${escapeTee(recordPartPath(settings.recordPath, opts.recordPart ?? 1))}`);
+    }
     // The same packets as FLV on a pipe, which the broadcast hands to each extra destination's own connection
     // (fanout.ts): one encode, and a destination that fails touches neither ffmpeg nor the others.
     if (settings.destinations?.length) slaves.push(`[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:${fanoutFd(settings)}`);

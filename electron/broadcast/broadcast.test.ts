@@ -3,17 +3,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ffmpegPath as FFMPEG, run, waitFor } from '../../server/test-support/process.js';
+import { ffmpegPath as FFMPEG, ffprobe, run, waitFor } from '../../server/test-support/process.js';
 import { newStreamer, startTestServer, type TestServer } from '../../server/test-support/server.js';
 import { startXvfb } from '../../server/test-support/xvfb.js';
 import { Broadcast } from './broadcast.js';
 import { probeEncoders } from './encoders.js';
-import type { BroadcastSettings, BroadcastState } from './types.js';
+import type { BroadcastSettings, BroadcastState, RecordingStatus } from './types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -149,14 +149,21 @@ describe('broadcast into a real Onair server', () => {
     assert.ok(!logs.some((l) => l.includes(channel.streamKey)));
   });
 
-  test('reconnect: the connection drops mid-stream; back live into the same playlist', async (t) => {
+  test('reconnect: the connection drops mid-stream; back live into the same playlist; the recording goes on in a new part', async (t) => {
     const { channel } = await newStreamer(s.base, 'recon');
     const proxy = await rtmpProxy(s.rtmpPort);
     t.after(() => proxy.close());
-    const b = new Broadcast(small({ server: proxy.url, streamKey: channel.streamKey }), {
+    // Recorded to a name an earlier stream has: its parts go beside it, as fragmented MP4 (an .mp4 name).
+    const dir = mkdtempSync(path.join(tmpdir(), 'onair-record-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const recordPath = path.join(dir, 'show.mp4');
+    writeFileSync(recordPath, 'an earlier stream');
+    const b = new Broadcast(small({ server: proxy.url, streamKey: channel.streamKey, recordPath }), {
       ffmpegPath: FFMPEG,
       backoff: { initialMs: 300, maxMs: 2000, maxAttempts: 5 },
     });
+    const recordings: RecordingStatus[] = [];
+    b.on('recording', (r) => recordings.push(r));
     const { states, logs } = track(b);
     b.start();
     await waitFor('2 segments', () => (s.streams.get('recon')?.segments ?? 0) >= 2, 20_000);
@@ -179,6 +186,18 @@ describe('broadcast into a real Onair server', () => {
     assert.deepEqual(states.map((x) => x.kind).slice(-1), ['ended']);
     assert.equal(b.spawnCount, 2);
     assert.ok(!logs.some((l) => l.includes(channel.streamKey)), 'no key in any log line');
+    const [part2, part3] = [path.join(dir, 'show-2.mp4'), path.join(dir, 'show-3.mp4')];
+    assert.deepEqual(recordings, [
+      { state: 'recording', path: part2 },
+      { state: 'recording', path: part3 },
+      { state: 'stopped', path: part3 },
+    ]);
+    assert.equal(readFileSync(recordPath, 'utf8'), 'an earlier stream');
+    for (const part of [part2, part3]) {
+      const probe = await ffprobe(part);
+      assert.match(probe.format.format_name, /mp4/, part);
+      assert.ok(probe.streams.some((x: { codec_type: string }) => x.codec_type === 'video') && readFileSync(part).includes('moof'), part);
+    }
   });
 
   test('wrong key: failed(wrong_key) with a plain reason, no key in it, not retried', async () => {

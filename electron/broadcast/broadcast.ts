@@ -8,14 +8,15 @@ import { maskSecrets } from '../../server/ffmpeg/args.js';
 import { locateFfmpeg } from '../../server/ffmpeg/locate.js';
 import { FfmpegProcess, type FfmpegExit } from '../../server/ffmpeg/process.js';
 import { AndroidFeeder } from './android.js';
-import { buildBroadcastCommand, fanoutFd, usesTee } from './args.js';
+import { buildBroadcastCommand, fanoutFd, recordPartPath, usesTee } from './args.js';
 import { CpuMeter } from './cpu.js';
 import { diagnoseExit, ProgressParser, serverHost, type Diagnosis, type ProgressSample } from './diagnose.js';
 import { DestinationFanout } from './fanout.js';
 import { JpegFrames, PREVIEW_FD } from './preview.js';
+import { freeRecordPart, recordingEnded } from './record-file.js';
 import { SlidingRate } from './sliding-rate.js';
 import { sourceEnvFromProcess, type SourceEnv } from './sources.js';
-import type { BroadcastHealth, BroadcastSettings, BroadcastState, DestinationStatus, FailureCode } from './types.js';
+import type { BroadcastHealth, BroadcastSettings, BroadcastState, DestinationStatus, FailureCode, RecordingStatus } from './types.js';
 
 export interface Backoff {
   initialMs: number;
@@ -71,12 +72,15 @@ export declare interface Broadcast {
   on(event: 'preview', l: (jpeg: Buffer) => void): this;
   /** Each extra destination's state, once a second (only with `settings.destinations`). */
   on(event: 'destinations', l: (d: DestinationStatus[]) => void): this;
+  /** The recording's file at each start of ffmpeg, and its end (only with `settings.recordPath`). */
+  on(event: 'recording', l: (r: RecordingStatus) => void): this;
   once(event: 'state', l: (s: BroadcastState) => void): this;
   emit(event: 'state', s: BroadcastState): boolean;
   emit(event: 'health', h: BroadcastHealth): boolean;
   emit(event: 'log', line: string): boolean;
   emit(event: 'preview', jpeg: Buffer): boolean;
   emit(event: 'destinations', d: DestinationStatus[]): boolean;
+  emit(event: 'recording', r: RecordingStatus): boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
@@ -132,6 +136,8 @@ export class Broadcast extends EventEmitter {
     this.emit('state', s);
     if (s.kind === 'ended' || s.kind === 'failed') {
       this.cleanupTimers();
+      if (this.spawnCount && this.settings.recordPath)
+        this.emit('recording', recordingEnded(recordPartPath(this.settings.recordPath, this.recordPart)));
       if (this.fanout)
         this.emit(
           'destinations',
@@ -209,6 +215,14 @@ export class Broadcast extends EventEmitter {
   }
 
   private spawn(): void {
+    const recordPath = this.settings.recordPath;
+    if (recordPath) {
+      // Never over a file already there: an earlier broadcast's recording under the same name, or its parts.
+      const part = freeRecordPart(recordPath, this.recordPart);
+      if (part === null) return this.fail('source_failed', `${recordPath} and its numbered siblings all exist: pick another name to record to.`);
+      this.recordPart = part;
+      this.emit('recording', { state: 'recording', path: recordPartPath(recordPath, part) });
+    }
     const built = buildBroadcastCommand(this.settings, { env: this.env, recordPart: this.recordPart });
     if (!built.ok) {
       this.fail(built.code, built.reason);

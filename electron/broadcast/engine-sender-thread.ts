@@ -1,11 +1,11 @@
 // The engine sender as main hosts it: the EngineSender runs in a worker thread (engine-sender-worker.ts) and this
-// proxy is what the Studio core holds: the same start/stop/state and 'state' / 'health' / 'destinations' events as
-// the ffmpeg Broadcast, plus push() for the window's media messages and 'vertical' (the vertical output's own
+// proxy is what the Studio core holds: the same start/stop/state and 'state' / 'health' / 'destinations' /
+// 'recording' events as the ffmpeg Broadcast, plus push() for the window's media messages and 'vertical' (the vertical output's own
 // state, when the settings have one). Plain Node.
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { EngineSenderSettings } from './engine-sender.js';
-import type { BroadcastHealth, BroadcastState, DestinationStatus, RestreamTarget } from './types.js';
+import type { BroadcastHealth, BroadcastState, DestinationStatus, RecordingStatus, RestreamTarget } from './types.js';
 
 export type SenderThreadMessage = 'start' | 'stop' | Uint8Array | ArrayBuffer;
 export type SenderThreadReply =
@@ -13,6 +13,7 @@ export type SenderThreadReply =
   | { type: 'vertical'; state: BroadcastState }
   | { type: 'health'; health: BroadcastHealth }
   | { type: 'destinations'; destinations: DestinationStatus[] }
+  | { type: 'recording'; recording: RecordingStatus }
   | { type: 'log'; level: 'info' | 'warn'; obj: object; msg?: string };
 
 /** What the thread is started with: the main output, its extra destinations, and the vertical output if any. */
@@ -23,6 +24,8 @@ export type SenderThreadSettings = EngineSenderSettings & {
    * ingest takes; another server has its own) and its picture.
    */
   vertical?: { server: string; streamKey?: string; video: EngineSenderSettings['video'] };
+  /** A local recording of the main output (engine-recorder.ts), with the ffmpeg that writes it. */
+  record?: { path: string; ffmpegPath: string };
 };
 
 /** The worker's file: the TypeScript source when running from source (tsx), the bundle's sibling when built. */
@@ -35,6 +38,8 @@ export class EngineSenderThread extends EventEmitter {
   state: BroadcastState = { kind: 'idle' };
   /** The vertical output's state; null when the settings have none. */
   verticalState: BroadcastState | null;
+  /** The local recording's state once it has one; null without a recording. */
+  recording: RecordingStatus | null = null;
   private readonly worker: Worker;
   private stopped?: Promise<void>;
 
@@ -52,7 +57,10 @@ export class EngineSenderThread extends EventEmitter {
         this.emit('vertical', m.state);
       } else if (m.type === 'health') this.emit('health', m.health);
       else if (m.type === 'destinations') this.emit('destinations', m.destinations);
-      else if (m.type === 'log') logger?.[m.level](m.obj, m.msg);
+      else if (m.type === 'recording') {
+        this.recording = m.recording;
+        this.emit('recording', m.recording);
+      } else if (m.type === 'log') logger?.[m.level](m.obj, m.msg);
     });
     this.worker.on('error', (err) => {
       logger?.warn({ err: err.message }, 'engine sender thread failed');

@@ -4,16 +4,18 @@
 // log lines (already free of the key: the sender masks its reasons). With a vertical output, a second EngineSender
 // publishes the vertical canvas's video (chunks of output `vertical`) with the same audio to its own ingest URL (and
 // key, when it goes to another server than the channel's): its own connection, backoff and state, so it reconnects or
-// fails without touching the main output.
+// fails without touching the main output. With a recording, the main output's chunks also go to a file
+// (engine-recorder.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeMediaChunk } from '../media-chunk.js';
 import { EngineFanout } from './engine-fanout.js';
+import { EngineRecorder } from './engine-recorder.js';
 import { EngineSender } from './engine-sender.js';
 import type { SenderThreadMessage, SenderThreadReply, SenderThreadSettings } from './engine-sender-thread.js';
 
 const port = parentPort!;
 const post = (m: SenderThreadReply) => port.postMessage(m);
-const { destinations, vertical: verticalSettings, ...settings } = workerData as SenderThreadSettings;
+const { destinations, vertical: verticalSettings, record, ...settings } = workerData as SenderThreadSettings;
 const logger = {
   info: (o: object, m?: string) => post({ type: 'log', level: 'info', obj: o, msg: m }),
   warn: (o: object, m?: string) => post({ type: 'log', level: 'warn', obj: o, msg: m }),
@@ -30,15 +32,20 @@ vertical?.on('state', (state) => post({ type: 'vertical', state }));
 // Extra destinations (multistream) from the same chunks, each on its own connection; their states once a second.
 const fanout = destinations?.length ? new EngineFanout(destinations, settings) : null;
 const statusTimer = fanout ? setInterval(() => post({ type: 'destinations', destinations: fanout.statuses() }), 1000) : null;
+// The local recording, from the main output's chunks; it ends with the broadcast.
+const recorder = record ? new EngineRecorder({ ...record, settings, onStatus: (recording) => post({ type: 'recording', recording }) }) : null;
 sender.on('state', (state) => {
+  const over = state.kind === 'ended' || state.kind === 'failed';
   // The vertical output lives and ends with the main one (never the other way round).
-  if (state.kind === 'ended' || state.kind === 'failed') void vertical?.stop();
-  if ((state.kind === 'ended' || state.kind === 'failed') && fanout) {
+  if (over) void vertical?.stop();
+  if (over && fanout) {
     clearInterval(statusTimer!);
     fanout.stop();
     post({ type: 'destinations', destinations: fanout.statuses().map((d) => ({ ...d, state: 'idle', bitrateKbps: 0 })) });
   }
-  post({ type: 'state', state });
+  // The thread ends once main hears the broadcast is over: the recording's file is finished first.
+  if (over && recorder) void recorder.stop().then(() => post({ type: 'state', state }));
+  else post({ type: 'state', state });
 });
 sender.on('health', (health) => post({ type: 'health', health }));
 let refused = 0;
@@ -54,6 +61,7 @@ port.on('message', (m: SenderThreadMessage) => {
   if (c.output === 'vertical') return vertical?.push(c);
   sender.push(c);
   fanout?.push(c);
+  recorder?.push(c);
   // The one audio encode goes out with each picture.
   if (c.kind === 'audio-config' || c.kind === 'audio-frame') vertical?.push(c);
 });

@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildFfmpegArgs } from '../../server/ffmpeg/args.js';
-import { buildBroadcastCommand, escapeTee, presetVideo, publishUrl, recordPartPath } from './args.js';
+import { buildBroadcastCommand, escapeTee, presetVideo, publishUrl, recordFormat, recordPartPath } from './args.js';
 import { backoffDelay } from './broadcast.js';
 import { parsePsTime } from './cpu.js';
 import { diagnoseExit, ProgressParser, type ProgressSample } from './diagnose.js';
@@ -286,6 +286,11 @@ describe('the ffmpeg command', () => {
     assert.equal(argv[argv.indexOf('-flags') + 1], '+global_header');
     const part2 = buildBroadcastCommand(settings({ recordPath: '/v/show.mkv' }), { env: linux, recordPart: 2 });
     assert.ok(part2.ok && part2.command.outputs[0].url.endsWith('|[f=matroska]/v/show-2.mkv'));
+    // An .mp4 name is written as fragmented MP4 (playable after a crash), not Matroska under an MP4 name.
+    const mp4 = buildBroadcastCommand(settings({ recordPath: '/v/show.MP4' }), { env: linux });
+    assert.ok(mp4.ok && mp4.command.outputs[0].url.endsWith('|[f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof]/v/show.MP4'));
+    assert.equal(recordFormat('/v/show.mov').format, 'mp4');
+    assert.equal(recordFormat('/v/show.flv').format, 'matroska');
     assert.equal(recordPartPath('C:\\v\\a b.mkv', 3), 'C:\\v\\a b-3.mkv');
     assert.equal(recordPartPath('noext', 2), 'noext-2');
     assert.equal(escapeTee('C:\\v\\a|b.mkv'), 'C:\\\\v\\\\a\\|b.mkv');

@@ -128,6 +128,18 @@ export interface BroadcastHealth {
   congestion: number;
 }
 
+/**
+ * A local recording beside the stream ("Also record to", OBS's Start Recording while streaming): the file it writes,
+ * never one already there, and how it went.
+ */
+export interface RecordingStatus {
+  state: 'recording' | 'stopped' | 'failed';
+  /** The file written: the path given, or its first free numbered sibling (stream-2.mkv) when that one exists. */
+  path: string;
+  /** Why it stopped short, in words (failed only). The stream goes on without it. */
+  reason?: string;
+}
+
 export const PRESETS = {
   'Smooth 720p30': { width: 1280, height: 720, fps: 30, bitrateKbps: 3500, keyframeSeconds: 1 },
   'Sharp 1080p30': { width: 1920, height: 1080, fps: 30, bitrateKbps: 6000, keyframeSeconds: 1 },

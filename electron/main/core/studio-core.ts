@@ -312,7 +312,13 @@ export class StudioCore {
       const full = broadcastSettings(settings, this.secrets(), this.destinations.targets());
       const b =
         settings.mode === 'engine'
-          ? new EngineSenderThread(engineSenderSettings(full, settings, this.verticalDestination.target()), this.log)
+          ? new EngineSenderThread(
+              {
+                ...engineSenderSettings(full, settings, this.verticalDestination.target()),
+                ...(full.recordPath ? { record: { path: full.recordPath, ffmpegPath: this.o.ffmpegPath } } : {}),
+              },
+              this.log,
+            )
           : this.o.pipeline.createBroadcast(full, { ffmpegPath: this.o.ffmpegPath, logger: this.log });
       return this.live.start(b);
     },

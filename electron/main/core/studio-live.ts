@@ -2,7 +2,7 @@
 // thread), its state, its figures, the vertical output's state and the program picture, and what the window and the
 // remote control are told of them. Both modes report through the same 'state' and 'health' events, so the window's
 // health line and obs-websocket's GetStreamStatus read the same figures whoever encodes. Plain Node, no Electron.
-import type { BroadcastHealth, BroadcastState, DestinationStatus } from '../../broadcast/types.js';
+import type { BroadcastHealth, BroadcastState, DestinationStatus, RecordingStatus } from '../../broadcast/types.js';
 import { EngineSenderThread } from '../../broadcast/engine-sender-thread.js';
 import { broadcastRuns, type BroadcastStatus, type EventMap, type EventName } from '../../ipc-contract.js';
 import type { BroadcastLike } from './pipeline.js';
@@ -43,6 +43,8 @@ export class StudioLive {
   private vertical: BroadcastState | null = null;
   /** The latest picture of the broadcast's program (a data URL), while one runs. */
   private frame: string | null = null;
+  /** The local recording of the broadcast running or last run; null without one. */
+  private recording: RecordingStatus | null = null;
 
   constructor(
     private readonly o: {
@@ -69,7 +71,7 @@ export class StudioLive {
   }
 
   status(): BroadcastStatus {
-    return { state: this.current, health: this.shown, vertical: this.vertical };
+    return { state: this.current, health: this.shown, vertical: this.vertical, recording: this.recording };
   }
 
   output(now = Date.now()): OutputFigures {
@@ -118,6 +120,14 @@ export class StudioLive {
       this.o.emit('broadcast:vertical', st);
     });
     b.on('destinations', (d: DestinationStatus[]) => this.broadcast === b && this.o.emit('broadcast:destinations', d));
+    // The recording's file and fate stay shown after the broadcast ends (where it went, or why it stopped short).
+    this.recording = null;
+    this.o.emit('broadcast:recording', null);
+    b.on('recording', (r: RecordingStatus) => {
+      if (this.broadcast !== b) return;
+      this.recording = r;
+      this.o.emit('broadcast:recording', r);
+    });
     b.on('preview', (jpeg: Buffer) => {
       if (this.broadcast !== b || !this.active) return;
       this.frame = `data:image/jpeg;base64,${jpeg.toString('base64')}`;

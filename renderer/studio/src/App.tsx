@@ -2,14 +2,13 @@
 // Go Live, the always-visible state line, health, viewers, chat, invite link and phone setup.
 import { useEffect, useState, type FormEvent } from 'react';
 import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
-import { broadcastRuns, type BroadcastMode, type PictureInPicture, type SessionInfo } from '../../../electron/ipc-contract.js';
+import { broadcastRuns, type BroadcastMode, type SessionInfo } from '../../../electron/ipc-contract.js';
 import { clock, stateLine } from '../../../electron/state-line.js';
 import { Audience } from './Audience.js';
 import { answerControlRequests } from './control.js';
 import { Destinations } from './Destinations.js';
 import { RemoteControl } from './RemoteControl.js';
 import { Health } from './Health.js';
-import { MicrophonePicker } from './MicrophonePicker.js';
 import { Mixer } from './Mixer.js';
 import { call } from './onair.js';
 import { Phone } from './Phone.js';
@@ -17,6 +16,8 @@ import { Preview } from './Preview.js';
 import { canvasOf, FRAME_RATES } from '../engine/scene/model.js';
 import { SceneEditor } from './scenes/SceneEditor.js';
 import { useScenes } from './scenes/store.js';
+import { PipelineCapture, PipelineEncoder, PipelineSource } from './PipelineSettings.js';
+import { RecordingLine } from './Recording.js';
 import { ServerView } from './ServerView.js';
 import { LiveDashboard } from './LiveDashboard.js';
 import { useStudio } from './store.js';
@@ -202,6 +203,7 @@ function Workspace({ session }: { session: Exclude<SessionInfo, { mode: 'signed-
       <section className="col col--main">
         <Preview onair={session.mode === 'onair'} />
         <GoLive />
+        <RecordingLine />
         <VerticalOutput />
         {session.mode === 'onair' && <ServerView />}
         <Health />
@@ -274,12 +276,15 @@ function FrameRate() {
   );
 }
 
+/**
+ * Source and quality. With ffmpeg (the pipeline) its source, encoder, camera picture-in-picture, microphone and
+ * system audio; with this app the scenes are the picture and the mixer the sound, so those are not shown (as the FPS
+ * field, a setting that does nothing is not offered).
+ */
 function Settings() {
   const s = useStudio();
   const live = broadcastRuns(s.broadcast.kind);
-  const cameras = s.sources?.cameras ?? [];
-  const setPip = (p: Partial<PictureInPicture> | null) =>
-    s.set({ pip: p === null ? null : { camera: cameras[0] ?? '', position: 'bottom-right', size: 0.25, ...s.pip, ...p } });
+  const engine = s.mode === 'engine';
   return (
     <fieldset className="settings" disabled={live}>
       <legend>Source and quality</legend>
@@ -290,17 +295,13 @@ function Settings() {
           <option value="engine">This app: the scenes above</option>
         </select>
       </label>
-      <label>
-        Source
-        <select value={s.sourceId} onChange={(e) => s.set({ sourceId: e.target.value })} data-testid="source">
-          {s.sources?.sources.map((o) => (
-            <option key={o.id} value={o.id}>
-              {o.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      {s.sources?.notes.length ? <p className="muted small">{s.sources.notes.join(' ')}</p> : null}
+      {engine ? (
+        <p className="muted small" data-testid="engine-note">
+          The scenes are the picture and the Audio mixer is the sound; this app encodes them (H.264).
+        </p>
+      ) : (
+        <PipelineSource />
+      )}
       <label>
         Preset
         <select value={s.preset} onChange={(e) => s.setPreset(e.target.value as PresetName)} data-testid="preset">
@@ -309,14 +310,7 @@ function Settings() {
           ))}
         </select>
       </label>
-      <label>
-        Encoder
-        <select value={s.encoder} onChange={(e) => s.set({ encoder: e.target.value })} data-testid="encoder">
-          {s.encoders.map((e) => (
-            <option key={e}>{e}</option>
-          ))}
-        </select>
-      </label>
+      {!engine && <PipelineEncoder />}
       <div className="row3">
         <label>
           Bitrate (kb/s)
@@ -335,39 +329,7 @@ function Settings() {
           <input type="number" min={1} max={10} value={s.keyframeSeconds} onChange={(e) => s.set({ keyframeSeconds: Number(e.target.value) })} />
         </label>
       </div>
-      <label className="check">
-        <input type="checkbox" checked={!!s.pip} disabled={!cameras.length} onChange={(e) => setPip(e.target.checked ? {} : null)} />
-        Camera picture-in-picture {cameras.length ? '' : '(no camera found)'}
-      </label>
-      {s.pip && (
-        <div className="row3">
-          <label>
-            Camera
-            <select value={s.pip.camera} onChange={(e) => setPip({ camera: e.target.value })}>
-              {cameras.map((c) => (
-                <option key={c}>{c}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Position
-            <select value={s.pip.position} onChange={(e) => setPip({ position: e.target.value as PictureInPicture['position'] })}>
-              {(['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const).map((p) => (
-                <option key={p}>{p}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Size
-            <input type="range" min={0.1} max={0.5} step={0.05} value={s.pip.size} onChange={(e) => setPip({ size: Number(e.target.value) })} />
-          </label>
-        </div>
-      )}
-      <MicrophonePicker />
-      <label className="check">
-        <input type="checkbox" checked={s.systemAudio} onChange={(e) => s.set({ systemAudio: e.target.checked })} />
-        Include system audio (Linux: PulseAudio/PipeWire monitor; Windows: loopback device; macOS needs a virtual device such as BlackHole)
-      </label>
+      {!engine && <PipelineCapture />}
       <label>
         Also record to (optional, .mp4 or .mkv)
         <input value={s.recordPath} placeholder="/home/me/Videos/stream.mkv" onChange={(e) => s.set({ recordPath: e.target.value })} />

@@ -1,7 +1,7 @@
 // The Studio's state: a mirror of what main says (session, sources, encoders, broadcast state, health and the
 // program picture) plus the settings being edited. Intents go to main through `call`; main's events update the mirror.
 import { create } from 'zustand';
-import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
+import { PRESETS, type PresetName, type RecordingStatus } from '../../../electron/broadcast/types.js';
 import {
   broadcastRuns,
   type BroadcastHealth,
@@ -46,6 +46,8 @@ export interface StudioState {
   history: number[];
   /** The latest picture being sent (a data URL) while a broadcast runs. */
   program: string | null;
+  /** The local recording of the broadcast running or last run ("Also record to"); null without one. */
+  recording: RecordingStatus | null;
   error: string | null;
   init(): Promise<void>;
   /** Lists sources, cameras and microphones again (a device plugged in since). */
@@ -123,11 +125,12 @@ export const useStudio = create<StudioState>((set, get) => ({
   history: [],
   program: null,
   error: null,
+  recording: null,
 
   async init() {
     // What main says while the first answers are on their way is newer than they are (a remote control's
     // SetStreamServiceSettings can come first): the answers below do not overwrite it.
-    const heard = { session: false, broadcast: false };
+    const heard = { session: false, broadcast: false, recording: false };
     onair.on('session:changed', (s) => {
       heard.session = true;
       set({ session: s });
@@ -143,6 +146,10 @@ export const useStudio = create<StudioState>((set, get) => ({
     onair.on('broadcast:health', (h) =>
       set((st) => (st.broadcast.kind === 'live' ? { health: h, history: [...st.history, h.bitrateKbps].slice(-60) } : {})),
     );
+    onair.on('broadcast:recording', (recording) => {
+      heard.recording = true;
+      set({ recording });
+    });
     onair.on('broadcast:vertical', (v) => useVerticalOutput.getState().setState(v.kind === 'idle' ? null : v));
     onair.on('vertical:destination', (d) => useVerticalOutput.getState().setDestination(d));
     // As with the session above: a change heard first is newer than this answer.
@@ -164,6 +171,7 @@ export const useStudio = create<StudioState>((set, get) => ({
       set({
         ...(heard.session ? {} : { session }),
         ...(heard.broadcast ? {} : { broadcast: status.state, health: status.state.kind === 'live' ? status.health : null }),
+        ...(heard.recording ? {} : { recording: status.recording }),
         sources,
         encoders: enc.encoders,
         presets: enc.presets,

@@ -16,7 +16,7 @@ function harness(o: { signedIn?: boolean } = {}) {
   const events: string[] = [];
   const asked: { type: string; timeoutMs?: number; answer(r: RequestResult): void }[] = [];
   const out = new ObsOutput({
-    status: () => ({ state, health: null, vertical: null }),
+    status: () => ({ state, health: null, vertical: null, recording: null }),
     output: () => ({ active }) as OutputFigures,
     service: () => (o.signedIn === false ? null : { server: 'rtmp://h/live', key: 'k' }),
     forward: (type, _data, timeoutMs) => new Promise((answer) => asked.push({ type, timeoutMs, answer })),

@@ -1,0 +1,22 @@
+// Where a recording goes. A file already there is never written over: a second Go Live with the same path, or the
+// ffmpeg pipeline's next part after a reconnect, takes the first free numbered sibling (stream.mkv, stream-2.mkv,
+// stream-3.mkv…), as a streamer who records every stream to one name expects of OBS (which names files by date).
+import { existsSync } from 'node:fs';
+import { recordPartPath } from './args.js';
+import type { RecordingStatus } from './types.js';
+
+/** How many numbered siblings are tried before giving up (a folder that full is a mistake worth saying). */
+const MAX_PARTS = 10_000;
+
+/** The first part number from `from` whose file does not exist yet; null when none of MAX_PARTS is free. */
+export function freeRecordPart(recordPath: string, from = 1, exists: (p: string) => boolean = existsSync): number | null {
+  for (let part = Math.max(1, from); part < from + MAX_PARTS; part++) if (!exists(recordPartPath(recordPath, part))) return part;
+  return null;
+}
+
+/** A recording at the broadcast's end: stopped with its file, or failed when no file was ever written. */
+export function recordingEnded(file: string, exists: (p: string) => boolean = existsSync): RecordingStatus {
+  return exists(file) ? { state: 'stopped', path: file } : { state: 'failed', path: file, reason: NOTHING_RECORDED };
+}
+
+export const NOTHING_RECORDED = 'Nothing was recorded: the stream never started.';
