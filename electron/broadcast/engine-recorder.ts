@@ -7,13 +7,13 @@
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import path from 'node:path';
 import { FfmpegProcess } from '../../server/ffmpeg/process.js';
-import { aacConfigFrame, aacFrame, avcConfigFrame, avcFrame } from '../../server/media/flv-tags.js';
+import { aacConfigFrame, avcConfigFrame } from '../../server/media/flv-tags.js';
 import { dataFrame } from '../../server/media/flv.js';
 import { flvHeader, flvTag } from '../../server/media/flv-writer.js';
 import type { MediaFrame } from '../../server/media/frame.js';
 import type { MediaChunk } from '../media-chunk.js';
 import { recordFormat, recordPartPath } from './args.js';
-import { engineMetadata, type EngineSenderSettings } from './engine-sender.js';
+import { chunkFrame, engineMetadata, type EngineSenderSettings } from './engine-sender.js';
 import { freeRecordPart, NOTHING_RECORDED } from './record-file.js';
 import type { RecordingStatus } from './types.js';
 
@@ -82,17 +82,24 @@ export class EngineRecorder {
     o.onStatus(this.status);
   }
 
-  /** One chunk of the main output; the file starts at the first keyframe with both configs known so far. */
+  /**
+   * One chunk of the main output; the file starts at the first keyframe with both configs known so far. A chunk the
+   * codec library refuses is left out (counted), as the sender does: the recording goes on.
+   */
   push(c: MediaChunk): void {
     if (!this.proc || this.status.state !== 'recording' || this.finishing) return;
-    if (c.kind === 'video-config') {
-      this.avcC = c.data.slice();
-      if (this.baseUs !== undefined) this.write(avcConfigFrame(this.dts(c.timestampUs), this.avcC));
-      return;
+    try {
+      this.take(c);
+    } catch {
+      this.droppedFrames++;
     }
-    if (c.kind === 'audio-config') {
-      this.asc = c.data.slice();
-      if (this.baseUs !== undefined) this.write(aacConfigFrame(this.dts(c.timestampUs), this.asc));
+  }
+
+  private take(c: MediaChunk): void {
+    if (c.kind === 'video-config' || c.kind === 'audio-config') {
+      if (c.kind === 'video-config') this.avcC = c.data.slice();
+      else this.asc = c.data.slice();
+      if (this.baseUs !== undefined) this.write(chunkFrame(c, this.dts(c.timestampUs)));
       return;
     }
     const key = c.kind === 'video-key';
@@ -107,13 +114,13 @@ export class EngineRecorder {
     }
     if (c.kind === 'audio-frame') {
       // Audio from before the picture's first frame has no place in the file.
-      if (c.timestampUs >= this.baseUs) this.write(aacFrame(this.dts(c.timestampUs), c.data));
+      if (c.timestampUs >= this.baseUs) this.write(chunkFrame(c, this.dts(c.timestampUs)));
       return;
     }
     if (this.dropping && !key) return void this.droppedFrames++;
     this.dropping = false;
-    const ok = this.write(avcFrame(this.dts(c.timestampUs), key, c.data, Math.round(c.compositionUs / 1000)));
-    if (!ok) this.dropping = (this.proc.stdin?.writableLength ?? 0) > MAX_BACKLOG_BYTES;
+    const ok = this.write(chunkFrame(c, this.dts(c.timestampUs)));
+    if (!ok) this.dropping = (this.proc!.stdin?.writableLength ?? 0) > MAX_BACKLOG_BYTES;
   }
 
   /** Ends the file (ffmpeg writes its index) and resolves with how it went. */

@@ -40,6 +40,21 @@ export function engineMetadata(settings: Pick<EngineSenderSettings, 'video' | 'a
   });
 }
 
+/** A chunk as the FLV frame that carries it, at `dtsMs`; throws on a chunk the codec library refuses. */
+export function chunkFrame(c: MediaChunk, dtsMs: number): MediaFrame {
+  switch (c.kind) {
+    case 'video-config':
+      return avcConfigFrame(dtsMs, c.data);
+    case 'audio-config':
+      return aacConfigFrame(dtsMs, c.data);
+    case 'video-key':
+    case 'video-delta':
+      return avcFrame(dtsMs, c.kind === 'video-key', c.data, Math.round(c.compositionUs / 1000));
+    default:
+      return aacFrame(dtsMs, c.data);
+  }
+}
+
 export interface EngineSenderOptions {
   backoff?: Partial<Backoff>;
   logger?: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
@@ -161,14 +176,14 @@ export class EngineSender extends EventEmitter {
       }
       this.beginAt(c.timestampUs);
     }
-    this.enqueue(avcFrame(this.dtsOf(c.timestampUs), key, c.data, Math.round(c.compositionUs / 1000)), 'video');
+    this.enqueue(chunkFrame(c, this.dtsOf(c.timestampUs)), 'video');
   }
 
   private audio(c: MediaChunk): void {
     if (this.baseUs === undefined || !this.asc) return;
     const dts = this.dtsOf(c.timestampUs);
     if (dts < 0) return; // before this connection's first keyframe
-    this.enqueue(aacFrame(dts, c.data), 'audio');
+    this.enqueue(chunkFrame(c, dts), 'audio');
   }
 
   /** The audio config is here, or it has been long enough to go on without it. */
