@@ -29,7 +29,13 @@ export class EngineFanout {
       this.metaSent = true;
       this.fanout.frame(dataFrame(dts, engineMetadata(this.settings, this.hasAudio)));
     }
-    this.fanout.frame(chunkFrame(c, dts));
+    let frame;
+    try {
+      frame = chunkFrame(c, dts);
+    } catch {
+      return; // a chunk the codec library refuses: the main sender says so and counts it; the thread goes on
+    }
+    this.fanout.frame(frame);
   }
 
   statuses(): DestinationStatus[] {

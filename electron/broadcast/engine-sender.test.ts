@@ -155,6 +155,8 @@ describe('EngineSender', () => {
       await waitFor('destinations connected', () => fanout.statuses().filter((d) => d.state === 'live').length === 2, 10_000, 20);
       fanout.push(chunk('video-config', 1_000_000, AVCC));
       fanout.push(chunk('audio-config', 1_000_000, ASC));
+      // A chunk the codec library refuses is left out; it must not throw out of the sender's thread.
+      assert.doesNotThrow(() => fanout.push(chunk('video-delta', 1_005_000, new Uint8Array([0, 0, 9]))));
       feed(fanout, 1_010_000, 2);
       for (const name of ['one', 'two']) {
         const sink = () => destHooks.sinks.get(name)!.at(-1)!;
