@@ -5,7 +5,7 @@
 // tool would; this process only reads the engine's own figures from the page when asked.
 //
 //   node --import tsx bench/studio-compositor-host.ts --server URL --username NAME --control-port N --data-dir DIR
-//                                                     [--profile FILE] [--trace FILE] [--preview off]
+//                                                     [--profile FILE] [--trace FILE] [--preview off] [--record FILE]
 //   (the account's password in ONAIR_STUDIO_ACCOUNT_PASSWORD, the control password in ONAIR_STUDIO_CONTROL_PASSWORD)
 //
 // stdout, JSON lines: {"type":"ready"} once the control API answers; {"type":"stats","at":ms,"stats":{...}} for each
@@ -14,7 +14,8 @@
 // measured window) also starts a 10 s sampling profile of the Studio page's JavaScript thread, written to FILE
 // (.cpuprofile: Chromium's DevTools open it): where the page's own thread spends its time, which no /proc figure shows.
 // With --trace, the same moment starts a 5 s Chromium trace of every process (FILE, JSON; bench/trace-summary.ts reads it).
-// With --preview off, the Studio's "Show preview" switch is turned off before "ready", as a streamer would.
+// With --preview off, the Studio's "Show preview" switch is turned off before "ready", as a streamer would; with
+// --record FILE, its "Also record to" is set to FILE (each Go Live records beside the last: FILE-2, FILE-3, …).
 import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     trace: { type: 'string' },
     preview: { type: 'string' },
+    record: { type: 'string' },
   },
 });
 // Each thread's tasks (toplevel), the page's timeline (layout, paint, scripts) and the compositor's frames.
@@ -55,6 +57,7 @@ const studio = await startHeadlessStudio({
   },
 });
 if (values.preview === 'off') await studio.page.getByLabel('Show preview').uncheck();
+if (values.record) await studio.page.getByLabel(/Also record to/).fill(values.record);
 out({ type: 'ready' });
 
 let stopping = false;

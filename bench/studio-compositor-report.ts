@@ -198,7 +198,7 @@ export function reportMd(result: any): string {
 Host: ${result.machine.cpus} × ${result.machine.model}, Node ${result.machine.node}. Headless Debian Chromium, software
 H.264 (WebCodecs), ${s.runs} runs of ${s.seconds} s windows after ${s.warmup} s live; 720p${s.fps} at ${s.bitrateKbps} kb/s,
 vertical 720x1280 at ${s.verticalKbps} kb/s, keyframes every ${s.keyframeSeconds} s. Judged by the worst run.
-Command: \`npx tsx bench/studio-compositor.ts --runs ${s.runs} --seconds ${s.seconds} --quiet-wait ${s.quietWaitS}${s.preview === 'off' ? ' --preview off' : ''}${s.fps !== 30 ? ` --fps ${s.fps}` : ''}\` (each run first waited up to ${s.quietWaitS} s for the box to be under ${s.quietBusyPct} % busy). Method: bench/README.md, "Studio compositor".
+Command: \`npx tsx bench/studio-compositor.ts --runs ${s.runs} --seconds ${s.seconds} --quiet-wait ${s.quietWaitS}${s.preview === 'off' ? ' --preview off' : ''}${s.record === 'on' ? ' --record on' : ''}${s.fps !== 30 ? ` --fps ${s.fps}` : ''}\` (each run first waited up to ${s.quietWaitS} s for the box to be under ${s.quietBusyPct} % busy). Method: bench/README.md, "Studio compositor".
 
 | figure | unit | min / **median** / max | target | met |
 |---|---|---|---|---|
@@ -207,5 +207,9 @@ ${rows}
 | run | box busy before % | A fps at server | A compose p95 ms | A encode p95 ms | A CPU cores | A box busy % · load | B fps main / vertical | B CPU cores | C ffmpeg CPU cores | g2g median ms (seen/switched) |
 |---|---|---|---|---|---|---|---|---|---|---|
 ${perRun}
-`;
+${
+  s.record === 'on'
+    ? `\nRecorded (the Studio's "Also record to": one file per Go Live, A with its glass-to-glass, then B): ${(result.runs as any[]).map((r, i) => `run ${i + 1} ${r.recorded ? `${r.recorded.files} files, ${r.recorded.mb} MB` : 'none'}`).join('; ')}.\n`
+    : ''
+}`;
 }

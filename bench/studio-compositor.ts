@@ -17,9 +17,10 @@
 //                                      [--trace FILE]  (a diagnostic: a 5 s Chromium trace of phase A, as FILE-runN.json)
 //                                      [--preview off]  (the Studio's "Show preview" switched off: what the preview costs)
 //                                      [--fps 60]  (the frame rate of the canvases and of C, 30 by default)
+//                                      [--record on]  (the Studio's "Also record to" set: what the local recording costs)
 //
 // Writes bench/results/<NAME>.{json,md} (default studio-compositor-YYYY-MM-DD). Targets and method: bench/README.md.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +46,8 @@ const QUIET_WAIT = Number(arg('quiet-wait', '300'));
 const PROFILE = arg('profile', '');
 const TRACE = arg('trace', '');
 const PREVIEW = arg('preview', 'on');
+/** "on": the Studio records every stream to a file in its data folder as well (engine-recorder.ts). */
+const RECORD = arg('record', 'off');
 /** The canvases' frame rate (the Studio's FPS, set through SetVideoSettings) and the ffmpeg pipeline's. */
 const FPS = Number(arg('fps', '30'));
 const STARTED = 'OBS_WEBSOCKET_OUTPUT_STARTED';
@@ -111,6 +114,7 @@ async function startHost(
       ...(profile ? ['--profile', profile] : []),
       ...(trace ? ['--trace', trace] : []),
       ...(PREVIEW === 'off' ? ['--preview', 'off'] : []),
+      ...(RECORD === 'on' ? ['--record', path.join(dataDir, 'bench-recording.mkv')] : []),
     ],
     {
       cwd: ROOT,
@@ -287,6 +291,12 @@ async function run(i: number, server: Awaited<ReturnType<typeof startStudioServe
     host.proc.child.stdin?.end('stop\n');
     await Promise.race([host.proc.exited, sleep(20_000)]);
     await host.proc.stop();
+    // With --record on, what the Studio wrote (one file per Go Live): a recording that did not happen measures nothing.
+    if (RECORD === 'on') {
+      const files = readdirSync(dataDir).filter((f) => f.startsWith('bench-recording'));
+      out.recorded = { files: files.length, mb: Math.round(files.reduce((n, f) => n + statSync(path.join(dataDir, f)).size, 0) / 1e5) / 10 };
+      log(`run ${i}: recorded ${JSON.stringify(out.recorded)}`);
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 
@@ -377,6 +387,7 @@ async function main() {
       verticalKbps: 2500,
       keyframeSeconds: 1,
       preview: PREVIEW,
+      record: RECORD,
     },
     runs,
     summary: summarize(runs, FPS),
