@@ -5,7 +5,7 @@
 // ffprobe/ffmpeg: sizes and codecs, keyframes every second, bitrate near the target, the canvas colour, flash and
 // beep together; then the server drops the connection and the Studio reconnects and the stream goes on.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -26,7 +26,7 @@ const FPS = 30;
 const COLOURS = PATTERN_COLOURS;
 
 /** In the page: the sync pattern (engine/encode/sync-pattern.ts) and the engine, started; window.__engine. */
-async function startInPage(page: Page, o: { serverUrl: string; username: string; fps: number; kbps: number }) {
+async function startInPage(page: Page, o: { serverUrl: string; username: string; fps: number; kbps: number; recordPath?: string }) {
   return page.evaluate(async (o) => {
     // Modules from source through vite (no named functions in here: the test's transpiler would wrap them).
     const paths = ['/src/onair.ts', '/engine/clock.ts', '/engine/encode/engine-session.ts', '/engine/encode/sync-pattern.ts'];
@@ -44,7 +44,15 @@ async function startInPage(page: Page, o: { serverUrl: string; username: string;
     const pattern = startSyncPattern(clock, 1280, 720, o.fps);
     const session = await startEngineSession({
       api: onair,
-      settings: { source: { kind: 'test' }, preset: 'Smooth 720p30', encoder: 'libx264', bitrateKbps: o.kbps, fps: o.fps, keyframeSeconds: 1 },
+      settings: {
+        source: { kind: 'test' },
+        preset: 'Smooth 720p30',
+        encoder: 'libx264',
+        bitrateKbps: o.kbps,
+        fps: o.fps,
+        keyframeSeconds: 1,
+        ...(o.recordPath ? { recordPath: o.recordPath } : {}),
+      },
       canvas: { id: 'horizontal', width: 1280, height: 720, fps: o.fps },
       clock,
       audio: pattern.mix,
@@ -136,7 +144,14 @@ describe('Studio engine: WebCodecs encode in the page, sent through the dev brid
   test('encoded in the page, live on the server: sizes, keyframes, bitrate, colour, flash and beep together', async () => {
     await page.goto(bridge.url);
     await page.getByRole('status').filter({ hasText: 'Not live' }).waitFor();
-    const started = await startInPage(page, { serverUrl: server.base, username, fps: FPS, kbps: TARGET_KBPS });
+    // Recorded as well: the next test drops the connection, which the recording must not show.
+    const started = await startInPage(page, {
+      serverUrl: server.base,
+      username,
+      fps: FPS,
+      kbps: TARGET_KBPS,
+      recordPath: path.join(work, 'reconnects.mkv'),
+    });
     console.log(`engine: ${JSON.stringify(started)}`);
     await waitFor(
       'live on the server',
@@ -327,6 +342,18 @@ describe('Studio engine: WebCodecs encode in the page, sent through the dev brid
     }
     await stopInPage(page);
     await waitFor('ended', () => bridge.core.broadcastState.kind === 'ended', STEP_MS, 100);
+    // One recording through the drop, with no hole where the network had one: the page's encoder ran on meanwhile.
+    const recorded = path.join(work, 'reconnects.mkv');
+    assert.deepEqual(
+      readdirSync(work).filter((f) => f.startsWith('reconnects')),
+      ['reconnects.mkv'],
+    );
+    const rv = await packets(recorded, 'v');
+    const gaps = rv.slice(1).map((p, i) => p.pts - rv[i]!.pts);
+    const recSpan = rv.at(-1)!.pts - rv[0]!.pts;
+    console.log(`recording through the reconnect: ${rv.length} frames over ${recSpan.toFixed(2)} s, largest gap ${Math.max(...gaps).toFixed(3)} s`);
+    assert.ok(rv[0]!.key && recSpan >= 10, `${rv.length} frames over ${recSpan.toFixed(2)} s`);
+    assert.ok(Math.max(...gaps) < 0.2, `largest gap between frames ${Math.max(...gaps).toFixed(3)} s`);
     assert.deepEqual(pageErrors, []);
   });
 

@@ -200,6 +200,28 @@ describe('broadcast into a real Onair server', () => {
     }
   });
 
+  test('recording into a folder that is not there: said in words, and the stream goes on without it', async (t) => {
+    const { channel } = await newStreamer(s.base, 'norec');
+    const recordPath = path.join(tmpdir(), `onair-no-such-folder-${Date.now()}`, 'show.mkv');
+    const b = new Broadcast(small({ server: s.rtmpBase, streamKey: channel.streamKey, recordPath }), { ffmpegPath: FFMPEG });
+    const recordings: RecordingStatus[] = [];
+    b.on('recording', (r) => recordings.push(r));
+    const { states } = track(b);
+    b.start();
+    t.after(() => b.stop());
+    await waitFor('3 segments', () => (s.streams.get('norec')?.segments ?? 0) >= 3, 20_000);
+    assert.equal(b.state.kind, 'live');
+    await b.stop();
+    assert.deepEqual(
+      states.map((x) => x.kind),
+      ['connecting', 'live', 'ended'],
+    );
+    assert.equal(recordings.length, 1, JSON.stringify(recordings));
+    assert.equal(recordings[0]!.state, 'failed');
+    assert.match(recordings[0]!.reason ?? '', /^Not recording: the folder .*onair-no-such-folder-\d+ does not exist\.$/);
+    assert.equal(b.spawnCount, 1);
+  });
+
   test('wrong key: failed(wrong_key) with a plain reason, no key in it, not retried', async () => {
     const key = 'live_ThisIsNotTheKey_abcdef123456';
     const b = new Broadcast(small({ server: s.rtmpBase, streamKey: key }), {

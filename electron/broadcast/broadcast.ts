@@ -13,7 +13,7 @@ import { CpuMeter } from './cpu.js';
 import { diagnoseExit, ProgressParser, serverHost, type Diagnosis, type ProgressSample } from './diagnose.js';
 import { DestinationFanout } from './fanout.js';
 import { JpegFrames, PREVIEW_FD } from './preview.js';
-import { freeRecordPart, recordingEnded } from './record-file.js';
+import { freeRecordPart, recordingEnded, whyNotRecording } from './record-file.js';
 import { SlidingRate } from './sliding-rate.js';
 import { sourceEnvFromProcess, type SourceEnv } from './sources.js';
 import type { BroadcastHealth, BroadcastSettings, BroadcastState, DestinationStatus, FailureCode, RecordingStatus } from './types.js';
@@ -90,6 +90,8 @@ export class Broadcast extends EventEmitter {
   spawnCount = 0;
   /** Recording part in use (reconnects start a new file: name-2.mkv, …). */
   recordPart = 1;
+  /** Where it records: the settings' path, until it turns out it cannot be written there. */
+  private recordPath: string | undefined;
   private run?: Run;
   private attempt = 0;
   private firstLiveAt?: number;
@@ -118,6 +120,7 @@ export class Broadcast extends EventEmitter {
     this.ffmpegPath = opts.ffmpegPath ?? locateFfmpeg({ explicit: process.env.FFMPEG_PATH });
     this.env = opts.env ?? sourceEnvFromProcess();
     this.host = serverHost(settings.server);
+    this.recordPath = settings.recordPath;
     this.finished = new Promise((resolve) => {
       this.endedResolve = () => resolve(this.state);
     });
@@ -136,8 +139,7 @@ export class Broadcast extends EventEmitter {
     this.emit('state', s);
     if (s.kind === 'ended' || s.kind === 'failed') {
       this.cleanupTimers();
-      if (this.spawnCount && this.settings.recordPath)
-        this.emit('recording', recordingEnded(recordPartPath(this.settings.recordPath, this.recordPart)));
+      if (this.spawnCount && this.recordPath) this.emit('recording', recordingEnded(recordPartPath(this.recordPath, this.recordPart)));
       if (this.fanout)
         this.emit(
           'destinations',
@@ -214,16 +216,26 @@ export class Broadcast extends EventEmitter {
     void run.proc.done.then(() => clearTimeout(t));
   }
 
+  /** The settings this ffmpeg runs with: without the recording once it could not be written (the stream goes on). */
+  private runSettings(): BroadcastSettings {
+    return this.recordPath === this.settings.recordPath ? this.settings : { ...this.settings, recordPath: this.recordPath };
+  }
+
   private spawn(): void {
-    const recordPath = this.settings.recordPath;
-    if (recordPath) {
+    if (this.recordPath) {
       // Never over a file already there: an earlier broadcast's recording under the same name, or its parts.
-      const part = freeRecordPart(recordPath, this.recordPart);
-      if (part === null) return this.fail('source_failed', `${recordPath} and its numbered siblings all exist: pick another name to record to.`);
-      this.recordPart = part;
-      this.emit('recording', { state: 'recording', path: recordPartPath(recordPath, part) });
+      const part = freeRecordPart(this.recordPath, this.recordPart);
+      const file = part === null ? null : recordPartPath(this.recordPath, part);
+      const why = whyNotRecording(file, this.recordPath);
+      if (file !== null && why === null) {
+        this.recordPart = part!;
+        this.emit('recording', { state: 'recording', path: file });
+      } else {
+        this.emit('recording', { state: 'failed', path: file ?? this.recordPath, reason: why ?? undefined });
+        this.recordPath = undefined;
+      }
     }
-    const built = buildBroadcastCommand(this.settings, { env: this.env, recordPart: this.recordPart });
+    const built = buildBroadcastCommand(this.runSettings(), { env: this.env, recordPart: this.recordPart });
     if (!built.ok) {
       this.fail(built.code, built.reason);
       return;
@@ -273,7 +285,7 @@ export class Broadcast extends EventEmitter {
         this.opts.logger?.debug({ line }, 'ffmpeg');
         // Through the tee muxer (a recording, extra destinations), ffmpeg carries on when the RTMP side fails
         // (onfail=ignore), at the start (refused key) or later (network): that is our cue to diagnose and reconnect or fail.
-        if (usesTee(this.settings) && !run.forced && /Slave .*fail|Server error:|error opening|onfail/i.test(line)) {
+        if (usesTee(this.runSettings()) && !run.forced && /Slave .*fail|Server error:|error opening|onfail/i.test(line)) {
           const d = diagnoseExit(run.stderr, { host: this.host, wasLive: run.wasLive });
           run.forced =
             d.kind === 'unknown' || d.kind === 'source'
@@ -304,7 +316,7 @@ export class Broadcast extends EventEmitter {
     run.lastSample = { totalSize: s.totalSize, outTimeUs: s.outTimeUs, at: now, frame: s.frame, dropFrames: s.dropFrames };
     // Frames encoded and muxed with time advancing: the server took the publish (ffmpeg opens the RTMP output, and
     // the server answers the publish, before the first frame is written). The tee muxer reports no size.
-    if (!run.wasLive && s.frame > 0 && s.outTimeUs > 0 && (s.totalSize > 0 || usesTee(this.settings)) && !run.forced) {
+    if (!run.wasLive && s.frame > 0 && s.outTimeUs > 0 && (s.totalSize > 0 || usesTee(this.runSettings())) && !run.forced) {
       run.wasLive = true;
       this.attempt = 0;
       this.firstLiveAt ??= now;
@@ -387,7 +399,7 @@ export class Broadcast extends EventEmitter {
       return;
     }
     // The next ffmpeg must not overwrite the recording so far.
-    if (this.settings.recordPath) this.recordPart++;
+    if (this.recordPath) this.recordPart++;
     const retryInMs = backoffDelay(this.attempt, this.backoff);
     this.setState({ kind: 'reconnecting', attempt: this.attempt, retryInMs, reason: d.reason });
     this.retryTimer = setTimeout(() => {

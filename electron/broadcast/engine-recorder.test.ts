@@ -119,7 +119,7 @@ describe('EngineRecorder', () => {
     for (const c of chunks.slice(0, 100)) rec.push(c);
     const end = await rec.stop();
     assert.equal(end.state, 'failed');
-    assert.match(end.reason ?? '', /^Not recording: The folder .*no-such-folder does not exist\.$/);
+    assert.match(end.reason ?? '', /^Not recording: the folder .*no-such-folder does not exist\.$/);
     assert.deepEqual(statuses, [end]);
     assert.ok(!existsSync(path.dirname(given)));
   });

@@ -4,8 +4,6 @@
 // one (the ffmpeg pipeline restarts its ffmpeg, and so its file, at each reconnect). Matroska, or fragmented MP4 for
 // an .mp4 name (args.ts recordFormat), as the pipeline records.
 // Plain Node; it runs in the sender's thread.
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import path from 'node:path';
 import { FfmpegProcess } from '../../server/ffmpeg/process.js';
 import { aacConfigFrame, avcConfigFrame } from '../../server/media/flv-tags.js';
 import { dataFrame } from '../../server/media/flv.js';
@@ -14,7 +12,7 @@ import type { MediaFrame } from '../../server/media/frame.js';
 import type { MediaChunk } from '../media-chunk.js';
 import { recordFormat, recordPartPath } from './args.js';
 import { chunkFrame, engineMetadata, type EngineSenderSettings } from './engine-sender.js';
-import { freeRecordPart, NOTHING_RECORDED } from './record-file.js';
+import { freeRecordPart, NOTHING_RECORDED, whyNotRecording } from './record-file.js';
 import type { RecordingStatus } from './types.js';
 
 /** Bytes waiting for ffmpeg (a slow disk) beyond which frames are dropped until the next keyframe. */
@@ -28,18 +26,6 @@ export interface EngineRecorderOptions {
   ffmpegPath: string;
   settings: Pick<EngineSenderSettings, 'video' | 'audio'>;
   onStatus(s: RecordingStatus): void;
-}
-
-/** Why a recording cannot start at `file`, in words; null when its folder is there and writable. */
-function unwritable(file: string): string | null {
-  const dir = path.dirname(path.resolve(file));
-  try {
-    if (!statSync(dir).isDirectory()) return `${dir} is not a folder.`;
-    accessSync(dir, fsConstants.W_OK);
-    return null;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? `The folder ${dir} does not exist.` : `The Studio may not write in ${dir}.`;
-  }
 }
 
 export class EngineRecorder {
@@ -57,9 +43,9 @@ export class EngineRecorder {
   constructor(private readonly o: EngineRecorderOptions) {
     const part = freeRecordPart(o.path);
     const file = part === null ? o.path : recordPartPath(o.path, part);
-    const why = part === null ? `${o.path} and its numbered siblings all exist: pick another name.` : unwritable(file);
+    const why = whyNotRecording(part === null ? null : file, o.path);
     if (why) {
-      this.status = { state: 'failed', path: file, reason: `Not recording: ${why}` };
+      this.status = { state: 'failed', path: file, reason: why };
       o.onStatus(this.status);
       return;
     }

@@ -1,7 +1,8 @@
 // Where a recording goes. A file already there is never written over: a second Go Live with the same path, or the
 // ffmpeg pipeline's next part after a reconnect, takes the first free numbered sibling (stream.mkv, stream-2.mkv,
 // stream-3.mkv…), as a streamer who records every stream to one name expects of OBS (which names files by date).
-import { existsSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { recordPartPath } from './args.js';
 import type { RecordingStatus } from './types.js';
 
@@ -20,3 +21,21 @@ export function recordingEnded(file: string, exists: (p: string) => boolean = ex
 }
 
 export const NOTHING_RECORDED = 'Nothing was recorded: the stream never started.';
+
+/**
+ * Why a recording cannot be written as `file`, in words ("Not recording: …"), or null. Said before anything starts,
+ * so that a wrong folder costs the recording alone, never the stream, in either mode.
+ */
+export function whyNotRecording(file: string | null, given: string): string | null {
+  if (file === null) return `Not recording: ${given} and its numbered siblings all exist; pick another name.`;
+  const dir = path.dirname(path.resolve(file));
+  try {
+    if (!statSync(dir).isDirectory()) return `Not recording: ${dir} is not a folder.`;
+    accessSync(dir, fsConstants.W_OK);
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT'
+      ? `Not recording: the folder ${dir} does not exist.`
+      : `Not recording: the Studio may not write in ${dir}.`;
+  }
+}
