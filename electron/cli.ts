@@ -26,7 +26,7 @@ Usage: npm run broadcast -- --server <rtmp-url> --key <key> [options]
   --keyframe S      seconds between keyframes (default 1, for low delay; 2 saves a little bitrate)
   --encoder NAME    libx264, h264_nvenc, h264_qsv, h264_amf, h264_videotoolbox, h264_vaapi (default libx264)
   --list-encoders   test-encode with each encoder and list those that work here, then exit
-  --record FILE     also record to FILE from the same encode (fragmented MP4 for .mp4, else Matroska)
+  --record FILE     also record to FILE from the same encode (.mkv, .mp4 or .mov as fragmented MP4, .flv)
   --mic NAME        microphone (PulseAudio source, DirectShow or avfoundation device)
   --system-audio    add system audio (Linux: the default output's monitor)
   --pip CAMERA      camera picture-in-picture over the main picture (bottom-right, 25 % wide)

@@ -33,14 +33,13 @@ export function recordPartPath(recordPath: string, part: number): string {
 }
 
 /**
- * The container a recording is written in, from its name: fragmented MP4 for .mp4, .m4v and .mov, Matroska for
- * anything else. Both play up to where they stopped if the app or the machine dies (a plain MP4 keeps its index
- * at the end and does not): OBS's advice, and its "Fragmented MP4" choice.
+ * The container a recording is written in, from its name (the Studio takes .mkv, .mp4, .mov and .flv): fragmented
+ * MP4 for .mp4 and .mov, FLV for .flv, Matroska otherwise. Each plays up to where it stopped if the app or the
+ * machine dies, which a plain MP4 (its index written last) does not: OBS's advice, and its "Fragmented MP4" choice.
  */
-export function recordFormat(recordPath: string): { format: 'mp4' | 'matroska'; options: Record<string, string> } {
-  return /\.(mp4|m4v|mov)$/i.test(recordPath)
-    ? { format: 'mp4', options: { movflags: '+frag_keyframe+empty_moov+default_base_moof' } }
-    : { format: 'matroska', options: {} };
+export function recordFormat(recordPath: string): { format: 'mp4' | 'flv' | 'matroska'; options: Record<string, string> } {
+  if (/\.(mp4|mov)$/i.test(recordPath)) return { format: 'mp4', options: { movflags: '+frag_keyframe+empty_moov+default_base_moof' } };
+  return { format: /\.flv$/i.test(recordPath) ? 'flv' : 'matroska', options: {} };
 }
 
 export interface BuiltBroadcast {

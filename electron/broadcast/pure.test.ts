@@ -290,7 +290,8 @@ describe('the ffmpeg command', () => {
     const mp4 = buildBroadcastCommand(settings({ recordPath: '/v/show.MP4' }), { env: linux });
     assert.ok(mp4.ok && mp4.command.outputs[0].url.endsWith('|[f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof]/v/show.MP4'));
     assert.equal(recordFormat('/v/show.mov').format, 'mp4');
-    assert.equal(recordFormat('/v/show.flv').format, 'matroska');
+    assert.equal(recordFormat('/v/show.flv').format, 'flv');
+    assert.equal(recordFormat('/v/show.mkv').format, 'matroska');
     assert.equal(recordPartPath('C:\\v\\a b.mkv', 3), 'C:\\v\\a b-3.mkv');
     assert.equal(recordPartPath('noext', 2), 'noext-2');
     assert.equal(escapeTee('C:\\v\\a|b.mkv'), 'C:\\\\v\\\\a\\|b.mkv');
