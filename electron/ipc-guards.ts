@@ -1,7 +1,7 @@
 // The guard of every channel of the Studio's IPC contract (ipc-contract.ts): what main and the dev bridge check each
 // request with before anything acts on it, and what the preload allow-lists. Pure functions only: no Node, no
 // Electron, no DOM.
-import { MICROPHONE_APIS, PRESETS, type PictureInPicture, type SourceSpec } from './broadcast/types.js';
+import { MICROPHONE_APIS, PIP_POSITIONS, PIP_SIZE, PRESETS, type PictureInPicture, type SourceSpec } from './broadcast/types.js';
 import {
   BROADCAST_MODES,
   LIMITS,
@@ -74,11 +74,14 @@ export const isSourceSpec: Guard<SourceSpec> = (v): v is SourceSpec => {
   }
 };
 
-const PIP_POSITIONS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'];
 export const isPip: Guard<PictureInPicture> = (v): v is PictureInPicture =>
   shape(
     v,
-    { camera: (x) => safeText(x, LIMITS.id), position: (x) => typeof x === 'string' && PIP_POSITIONS.includes(x), size: (x) => num(x, 0.1, 0.5) },
+    {
+      camera: (x) => safeText(x, LIMITS.id),
+      position: (x) => (PIP_POSITIONS as readonly unknown[]).includes(x),
+      size: (x) => num(x, PIP_SIZE.min, PIP_SIZE.max),
+    },
     ['camera', 'position', 'size'],
   );
 

@@ -435,4 +435,48 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     await page.getByText('Remote control (off)').waitFor();
     assert.deepEqual(pageErrors, []);
   });
+
+  test("the Studio's settings are there at the next start, and one no longer right falls back on its own", async () => {
+    // Set in the tests above: the preset and its FPS (25, from the remote control). Set here: the rest.
+    await page.getByLabel('Bitrate (kb/s)').fill('1500');
+    await page.getByLabel('Keyframe (s)').fill('2');
+    await page.getByLabel(/Also record to/).fill('/home/me/Videos/show.mkv');
+    const shown = async () => ({
+      preset: await page.getByTestId('preset').inputValue(),
+      bitrate: await page.getByLabel('Bitrate (kb/s)').inputValue(),
+      fps: await page.getByTestId('fps').inputValue(),
+      keyframe: await page.getByLabel('Keyframe (s)').inputValue(),
+      record: await page.getByLabel(/Also record to/).inputValue(),
+      source: await page.getByTestId('source').inputValue(),
+    });
+    const before = await shown();
+    assert.deepEqual(before, {
+      preset: 'Low bandwidth 480p',
+      bitrate: '1500',
+      fps: '25',
+      keyframe: '2',
+      record: '/home/me/Videos/show.mkv',
+      source: 'test',
+    });
+    await page.reload();
+    await page.getByTestId('account').waitFor();
+    assert.deepEqual(await shown(), before, 'kept through a new start');
+    // Storage written by another version, or by hand: each field is checked on its own.
+    await page.evaluate(() => {
+      const saved = JSON.parse(localStorage.getItem('onair.studio.settings')!);
+      Object.assign(saved.state, { preset: 'Ultra 8K', bitrateKbps: 999_999, sourceId: 'a camera unplugged since', keyframeSeconds: 'two' });
+      localStorage.setItem('onair.studio.settings', JSON.stringify(saved));
+    });
+    await page.reload();
+    await page.getByTestId('account').waitFor();
+    assert.deepEqual(await shown(), {
+      preset: 'Smooth 720p30',
+      bitrate: '3500',
+      fps: '25',
+      keyframe: '1',
+      record: '/home/me/Videos/show.mkv',
+      source: 'test',
+    });
+    assert.deepEqual(pageErrors, []);
+  });
 });

@@ -18,11 +18,16 @@ export type SourceSpec =
   | { kind: 'camera'; name: string }
   | { kind: 'android'; serial?: string };
 
+/** The corners a picture-in-picture camera may sit in. */
+export const PIP_POSITIONS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const;
+/** The inset's width as a fraction of the output width. */
+export const PIP_SIZE = { min: 0.1, max: 0.5 } as const;
+
 export interface PictureInPicture {
   camera: string;
   /** Corner of the main picture. */
-  position: 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right';
-  /** Width of the inset as a fraction of the output width (0.1 to 0.5). */
+  position: (typeof PIP_POSITIONS)[number];
+  /** Width of the inset as a fraction of the output width (PIP_SIZE). */
   size: number;
 }
 

@@ -331,7 +331,7 @@ function Settings() {
       </div>
       {!engine && <PipelineCapture />}
       <label>
-        Also record to (optional, .mp4 or .mkv)
+        Also record to (optional: .mkv, .mp4, .mov or .flv)
         <input value={s.recordPath} placeholder="/home/me/Videos/stream.mkv" onChange={(e) => s.set({ recordPath: e.target.value })} />
       </label>
     </fieldset>

@@ -1,6 +1,7 @@
 // The settings only the ffmpeg pipeline ("Encode with: ffmpeg") uses: what it captures (one source, a camera in a
 // corner, the microphone and system audio) and which of ffmpeg's encoders. In the engine mode the scenes and the
 // mixer do all of that, and these are not shown.
+import { PIP_POSITIONS, PIP_SIZE } from '../../../electron/broadcast/types.js';
 import type { PictureInPicture } from '../../../electron/ipc-contract.js';
 import { MicrophonePicker } from './MicrophonePicker.js';
 import { useStudio } from './store.js';
@@ -63,14 +64,21 @@ export function PipelineCapture() {
           <label>
             Position
             <select value={s.pip.position} onChange={(e) => setPip({ position: e.target.value as PictureInPicture['position'] })}>
-              {(['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const).map((p) => (
+              {PIP_POSITIONS.map((p) => (
                 <option key={p}>{p}</option>
               ))}
             </select>
           </label>
           <label>
             Size
-            <input type="range" min={0.1} max={0.5} step={0.05} value={s.pip.size} onChange={(e) => setPip({ size: Number(e.target.value) })} />
+            <input
+              type="range"
+              min={PIP_SIZE.min}
+              max={PIP_SIZE.max}
+              step={0.05}
+              value={s.pip.size}
+              onChange={(e) => setPip({ size: Number(e.target.value) })}
+            />
           </label>
         </div>
       )}

@@ -1,6 +1,7 @@
 // The Studio's state: a mirror of what main says (session, sources, encoders, broadcast state, health and the
 // program picture) plus the settings being edited. Intents go to main through `call`; main's events update the mirror.
 import { create } from 'zustand';
+import { createJSONStorage, persist } from 'zustand/middleware';
 import { PRESETS, type PresetName, type RecordingStatus } from '../../../electron/broadcast/types.js';
 import {
   broadcastRuns,
@@ -17,6 +18,7 @@ import { engineLive, startEngineLive, stopEngineLive } from './engine-live.js';
 import { launch } from './launch.js';
 import { MIC_NONE, MIC_OTHER, microphoneSettings } from './microphone.js';
 import { call, onair } from './onair.js';
+import { savedStudioSettingsFrom, STUDIO_SETTINGS_KEY, studioSettingsToSave } from './studio-settings.js';
 import { useVerticalOutput } from './vertical-output.js';
 
 export interface StudioState {
@@ -78,6 +80,8 @@ export interface StudioState {
 }
 
 const DEFAULT_PRESET: PresetName = 'Smooth 720p30';
+/** The test pattern: always listed. */
+const DEFAULT_SOURCE = 'test';
 
 /**
  * A Go Live in progress (the engine's probe and encoders take a while before main hears of it): a second Go Live (a
@@ -103,124 +107,142 @@ export function figuresAfter(s: BroadcastState): Partial<Pick<StudioState, 'heal
   return { health: null, history: [], program: null };
 }
 
-export const useStudio = create<StudioState>((set, get) => ({
-  session: null,
-  sources: null,
-  encoders: [],
-  presets: Object.keys(PRESETS),
-  sourceId: 'test',
-  preset: DEFAULT_PRESET,
-  encoder: 'libx264',
-  bitrateKbps: PRESETS[DEFAULT_PRESET].bitrateKbps,
-  fps: PRESETS[DEFAULT_PRESET].fps,
-  keyframeSeconds: PRESETS[DEFAULT_PRESET].keyframeSeconds,
-  pip: null,
-  recordPath: '',
-  micChoice: MIC_NONE,
-  micOther: '',
-  systemAudio: false,
-  mode: launch.mode ?? 'pipeline',
-  broadcast: { kind: 'idle' },
-  health: null,
-  history: [],
-  program: null,
-  error: null,
-  recording: null,
+export const useStudio = create<StudioState>()(
+  persist(
+    (set, get) => ({
+      session: null,
+      sources: null,
+      encoders: [],
+      presets: Object.keys(PRESETS),
+      sourceId: DEFAULT_SOURCE,
+      preset: DEFAULT_PRESET,
+      encoder: 'libx264',
+      bitrateKbps: PRESETS[DEFAULT_PRESET].bitrateKbps,
+      fps: PRESETS[DEFAULT_PRESET].fps,
+      keyframeSeconds: PRESETS[DEFAULT_PRESET].keyframeSeconds,
+      pip: null,
+      recordPath: '',
+      micChoice: MIC_NONE,
+      micOther: '',
+      systemAudio: false,
+      mode: launch.mode ?? 'pipeline',
+      broadcast: { kind: 'idle' },
+      health: null,
+      history: [],
+      program: null,
+      error: null,
+      recording: null,
 
-  async init() {
-    // What main says while the first answers are on their way is newer than they are (a remote control's
-    // SetStreamServiceSettings can come first): the answers below do not overwrite it.
-    const heard = { session: false, broadcast: false, recording: false };
-    onair.on('session:changed', (s) => {
-      heard.session = true;
-      set({ session: s });
-    });
-    onair.on('broadcast:state', (s) => {
-      heard.broadcast = true;
-      replies.heardEvent();
-      set({ broadcast: s, ...figuresAfter(s) });
-      // Main ended or gave up: the window's encoder has nobody to send to.
-      if ((s.kind === 'ended' || s.kind === 'failed') && engineLive()) void stopEngineLive();
-    });
-    // A figure or a picture that arrives after the state moved on belongs to what has ended.
-    onair.on('broadcast:health', (h) =>
-      set((st) => (st.broadcast.kind === 'live' ? { health: h, history: [...st.history, h.bitrateKbps].slice(-60) } : {})),
-    );
-    onair.on('broadcast:recording', (recording) => {
-      heard.recording = true;
-      set({ recording });
-    });
-    onair.on('broadcast:vertical', (v) => useVerticalOutput.getState().setState(v.kind === 'idle' ? null : v));
-    onair.on('vertical:destination', (d) => useVerticalOutput.getState().setDestination(d));
-    // As with the session above: a change heard first is newer than this answer.
-    void call('vertical:destination', {}).then(
-      (d) => {
-        if (!useVerticalOutput.getState().destination) useVerticalOutput.getState().setDestination(d);
+      async init() {
+        // What main says while the first answers are on their way is newer than they are (a remote control's
+        // SetStreamServiceSettings can come first): the answers below do not overwrite it.
+        const heard = { session: false, broadcast: false, recording: false };
+        onair.on('session:changed', (s) => {
+          heard.session = true;
+          set({ session: s });
+        });
+        onair.on('broadcast:state', (s) => {
+          heard.broadcast = true;
+          replies.heardEvent();
+          set({ broadcast: s, ...figuresAfter(s) });
+          // Main ended or gave up: the window's encoder has nobody to send to.
+          if ((s.kind === 'ended' || s.kind === 'failed') && engineLive()) void stopEngineLive();
+        });
+        // A figure or a picture that arrives after the state moved on belongs to what has ended.
+        onair.on('broadcast:health', (h) =>
+          set((st) => (st.broadcast.kind === 'live' ? { health: h, history: [...st.history, h.bitrateKbps].slice(-60) } : {})),
+        );
+        onair.on('broadcast:recording', (recording) => {
+          heard.recording = true;
+          set({ recording });
+        });
+        onair.on('broadcast:vertical', (v) => useVerticalOutput.getState().setState(v.kind === 'idle' ? null : v));
+        onair.on('vertical:destination', (d) => useVerticalOutput.getState().setDestination(d));
+        // As with the session above: a change heard first is newer than this answer.
+        void call('vertical:destination', {}).then(
+          (d) => {
+            if (!useVerticalOutput.getState().destination) useVerticalOutput.getState().setDestination(d);
+          },
+          () => {},
+        );
+        onair.on('broadcast:preview', (f) => set((st) => (broadcastRuns(st.broadcast.kind) ? { program: f.dataUrl } : {})));
+        try {
+          const [session, status, sources, enc] = await Promise.all([
+            call('session:get', {}),
+            call('broadcast:status', {}),
+            call('sources:list', {}),
+            call('encoders:list', {}),
+          ]);
+          useVerticalOutput.getState().setState(status.vertical);
+          set({
+            ...(heard.session ? {} : { session }),
+            ...(heard.broadcast ? {} : { broadcast: status.state, health: status.state.kind === 'live' ? status.health : null }),
+            ...(heard.recording ? {} : { recording: status.recording }),
+            ...withSources(sources, get()),
+            encoders: enc.encoders,
+            presets: enc.presets,
+            encoder: enc.encoders.includes(get().encoder) ? get().encoder : (enc.encoders[0] ?? 'libx264'),
+          });
+        } catch (err) {
+          set({ error: (err as Error).message });
+        }
       },
-      () => {},
-    );
-    onair.on('broadcast:preview', (f) => set((st) => (broadcastRuns(st.broadcast.kind) ? { program: f.dataUrl } : {})));
-    try {
-      const [session, status, sources, enc] = await Promise.all([
-        call('session:get', {}),
-        call('broadcast:status', {}),
-        call('sources:list', {}),
-        call('encoders:list', {}),
-      ]);
-      useVerticalOutput.getState().setState(status.vertical);
-      set({
-        ...(heard.session ? {} : { session }),
-        ...(heard.broadcast ? {} : { broadcast: status.state, health: status.state.kind === 'live' ? status.health : null }),
-        ...(heard.recording ? {} : { recording: status.recording }),
-        sources,
-        encoders: enc.encoders,
-        presets: enc.presets,
-        encoder: enc.encoders.includes(get().encoder) ? get().encoder : (enc.encoders[0] ?? 'libx264'),
-      });
-    } catch (err) {
-      set({ error: (err as Error).message });
-    }
-  },
 
-  async refreshSources() {
-    try {
-      const sources = await call('sources:list', {});
-      const { micChoice } = get();
-      // A microphone gone since (unplugged) is not picked silently in its absence.
-      const listed = micChoice === MIC_NONE || micChoice === MIC_OTHER || sources.microphones.some((m) => m.id === micChoice);
-      set({ sources, ...(listed ? {} : { micChoice: MIC_NONE }) });
-    } catch (err) {
-      set({ error: (err as Error).message });
-    }
-  },
+      async refreshSources() {
+        try {
+          set(withSources(await call('sources:list', {}), get()));
+        } catch (err) {
+          set({ error: (err as Error).message });
+        }
+      },
 
-  set(patch) {
-    set(patch);
-  },
+      set(patch) {
+        set(patch);
+      },
 
-  setPreset(p) {
-    set({ preset: p, bitrateKbps: PRESETS[p].bitrateKbps, fps: PRESETS[p].fps, keyframeSeconds: PRESETS[p].keyframeSeconds });
-  },
+      setPreset(p) {
+        set({ preset: p, bitrateKbps: PRESETS[p].bitrateKbps, fps: PRESETS[p].fps, keyframeSeconds: PRESETS[p].keyframeSeconds });
+      },
 
-  setSession(s) {
-    set({ session: s });
-  },
+      setSession(s) {
+        set({ session: s });
+      },
 
-  goLive() {
-    starting ??= goLive().finally(() => (starting = null));
-    return starting;
-  },
+      goLive() {
+        starting ??= goLive().finally(() => (starting = null));
+        return starting;
+      },
 
-  async stop() {
-    await starting;
-    try {
-      await stopEngineLive();
-      await replies.read(() => call('broadcast:stop', {}), showBroadcast);
-    } catch (err) {
-      set({ error: (err as Error).message });
-    }
-  },
-}));
+      async stop() {
+        await starting;
+        try {
+          await stopEngineLive();
+          await replies.read(() => call('broadcast:stop', {}), showBroadcast);
+        } catch (err) {
+          set({ error: (err as Error).message });
+        }
+      },
+    }),
+    {
+      name: STUDIO_SETTINGS_KEY,
+      version: 1,
+      storage: createJSONStorage(() => localStorage),
+      partialize: (s) => studioSettingsToSave(s),
+      // What comes back is checked field by field; a launch's ?encode= still picks the mode.
+      merge: (saved, current) => ({ ...current, ...savedStudioSettingsFrom(saved), ...(launch.mode ? { mode: launch.mode } : {}) }),
+    },
+  ),
+);
+
+/**
+ * A list of sources, and the choices it no longer offers undone: a microphone or a source gone since (unplugged, or
+ * kept from the last session) is not picked silently in its absence.
+ */
+function withSources(sources: SourceList, st: Pick<StudioState, 'micChoice' | 'sourceId'>): Partial<StudioState> {
+  const micListed = st.micChoice === MIC_NONE || st.micChoice === MIC_OTHER || sources.microphones.some((m) => m.id === st.micChoice);
+  const sourceListed = sources.sources.some((x) => x.id === st.sourceId);
+  return { sources, ...(micListed ? {} : { micChoice: MIC_NONE }), ...(sourceListed ? {} : { sourceId: DEFAULT_SOURCE }) };
+}
 
 function showBroadcast(s: BroadcastState): void {
   useStudio.setState({ broadcast: s, ...figuresAfter(s) });
