@@ -352,6 +352,41 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
     assert.equal(end.mediaEnded, true, `the video played to its end; its last media events: ${end.mediaLog.join('; ')}`);
   });
 
+  // The page hears the channel go off the air (its API) before the player has read the final playlist, which on a
+  // loaded machine came later than the page's 4 s stall rule: the ended card showed over a video a frame short of its
+  // end (CI). The page's word is enough for the player to end at its end. Here the final playlist never comes.
+  test('a stream that ended plays to its last frame even when its final playlist is late', async () => {
+    const streamer = await newStreamer(server.base, 'lateend');
+    const pub = publish(`${server.rtmpBase}/${streamer.channel.streamKey}`, { size: '640x360', seconds: 10 });
+    publishers.push(pub);
+    await waitFor('live', () => server.streams.get('lateend')?.segments, 20_000, 100);
+    const page = await newPage(false);
+    let release = () => {};
+    const released = new Promise<void>((r) => (release = r));
+    let withheld = 0;
+    await page.route(/\/(hls|vod)\/.*\.m3u8/, async (route) => {
+      const res = await route.fetch().catch(() => null);
+      if (!res) return route.abort().catch(() => {});
+      const body = await res.text();
+      if (!body.includes('#EXT-X-ENDLIST')) return route.fulfill({ response: res, body });
+      withheld++;
+      await released;
+      await route.abort().catch(() => {});
+    });
+    try {
+      await page.goto('/c/lateend');
+      await waitPlaying(page);
+      await recordMediaEvents(page);
+      await pub.exit;
+      await page.locator('[data-testid="offline-card"][data-ended="true"]').waitFor({ timeout: 30_000 });
+      const end = await mediaEnd(page);
+      assert.ok(withheld > 0, 'the final playlist was asked for and held back');
+      assert.equal(end.mediaEnded, true, `the video played to its end; its last media events: ${end.mediaLog.join('; ')}`);
+    } finally {
+      release();
+    }
+  });
+
   // A Low-Latency player right at the live edge when the stream ends reads the final playlist's last parts (they stay
   // listed) instead of waiting past its buffered end for the last segment listed whole, which on a loaded machine ran
   // into the page's 4 s stall rule (playout.ts) before the media came.

@@ -28,6 +28,11 @@ export interface PlayerProps {
   onStateChange?(state: PlayerState): void;
   /** Media reached the buffer (a segment or part appended): a waiting player that gets this is not stuck. */
   onProgress?(): void;
+  /**
+   * The stream has ended (the page heard its channel go off the air): what is buffered is all there is, and a player
+   * waiting at its end ends there without waiting for the playlist it last read to say so (buffer-holes.ts).
+   */
+  ended?: boolean;
 }
 
 /** Behind the live edge by more than this, the badge offers "Go live". */
@@ -52,11 +57,14 @@ export function Player({
   onError,
   onStateChange,
   onProgress,
+  ended = false,
 }: PlayerProps) {
   const rootRef = useRef<HTMLDivElement>(null);
   const videoRef = useRef<HTMLVideoElement>(null);
   const sourceRef = useRef<AttachedSource | null>(null);
   const liveJoin = useRef(new LiveJoin());
+  const endedRef = useRef(ended);
+  endedRef.current = ended;
   const [state, setStateRaw] = useState<PlayerState>('loading');
   const stateRef = useRef<PlayerState>('loading');
   const [controls, setControls] = useState<ControlsMode>('auto');
@@ -149,6 +157,7 @@ export function Player({
       time: setTime,
       source: () => sourceRef.current,
       liveJoin: () => liveJoin.current,
+      streamEnded: () => endedRef.current,
     });
   }, [live, setState]);
 

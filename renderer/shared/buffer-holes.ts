@@ -9,7 +9,9 @@
 // middle of its last part is buffered in every track, so a stream whose sound stops before its picture (by even
 // 0.04 s, with a short last part) never ends, and the video waits at the end of its sound. The player then ends the
 // stream itself once nothing more arrives (`atStreamEnd`), but only within a second of the playlist's end: media
-// missing further back is a loss to show (the stall rule's ended card), not an end to play over.
+// missing further back is a loss to show (the stall rule's ended card), not an end to play over. It ends it once
+// the playlist it read says the stream ended, or once the page says so (it heard the channel go off the air, which
+// may come before the final playlist reaches the player).
 
 /** A hole this long at most is jumped: a part or two, never a skip the viewer would notice as lost content. */
 export const MAX_HOLE_SECONDS = 1;

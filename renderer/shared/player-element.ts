@@ -24,6 +24,8 @@ export interface ElementEvents {
   /** The source attached now (it changes on a retry). */
   source(): AttachedSource | null;
   liveJoin(): LiveJoin;
+  /** Whether the page knows the stream has ended (PlayerProps.ended). */
+  streamEnded(): boolean;
 }
 
 export function followElement(video: HTMLVideoElement, live: boolean, on: ElementEvents): () => void {
@@ -52,7 +54,7 @@ export function followElement(video: HTMLVideoElement, live: boolean, on: Elemen
           video.currentTime = to + 0.01;
           return;
         }
-        if (atStreamEnd(video.buffered, video.currentTime, video.duration)) on.source()?.endEndedStream();
+        if (atStreamEnd(video.buffered, video.currentTime, video.duration)) on.source()?.endEndedStream(on.streamEnded());
       }
       holeTimer = setTimeout(look, HOLE_WAIT_MS);
     };

@@ -38,8 +38,12 @@ export interface AttachedSource {
   readonly engine: PlayerEngine | null;
   /** The hls.js instance once loaded, for its live position and dates; null on the native engine. */
   hls(): HlsType | null;
-  /** Ends the stream for hls.js when its playlist has ended and nothing has arrived for a while (buffer-holes.ts). */
-  endEndedStream(): void;
+  /**
+   * Ends the stream for hls.js when it has ended and nothing has arrived for a while (buffer-holes.ts): ended by the
+   * playlist hls.js last read, or `known` (the page heard the channel go off the air, which can come first: under
+   * load, the final playlist reached the player later than the page's 4 s stall rule showed the ended card).
+   */
+  endEndedStream(known: boolean): void;
   detach(): void;
 }
 
@@ -85,7 +89,7 @@ function attachNative(video: HTMLVideoElement, { src, live, autoPlay }: SourceOp
 function attachHlsJs(video: HTMLVideoElement, { src, live, autoPlay, manifestRetries }: SourceOptions, on: SourceEvents): AttachedSource {
   let cancelled = false;
   let hlsInstance: HlsType | null = null;
-  let endEndedStream = () => {};
+  let endEndedStream = (_known: boolean) => {};
   let retries = 0;
   let mediaRecoveries = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -159,8 +163,9 @@ function attachHlsJs(video: HTMLVideoElement, { src, live, autoPlay, manifestRet
         lastAppend = Date.now();
         on.progress();
       });
-      endEndedStream = () => {
-        if (hls.latestLevelDetails?.live === false && Date.now() - lastAppend >= HOLE_WAIT_MS) hls.trigger(Hls.Events.BUFFER_EOS, { type: null });
+      endEndedStream = (known) => {
+        if ((known || hls.latestLevelDetails?.live === false) && Date.now() - lastAppend >= HOLE_WAIT_MS)
+          hls.trigger(Hls.Events.BUFFER_EOS, { type: null });
       };
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
         manifestRetries.count = 0;
@@ -176,7 +181,7 @@ function attachHlsJs(video: HTMLVideoElement, { src, live, autoPlay, manifestRet
   return {
     engine: 'hlsjs',
     hls: () => hlsInstance,
-    endEndedStream: () => endEndedStream(),
+    endEndedStream: (known) => endEndedStream(known),
     detach() {
       cancelled = true;
       clearTimeout(retryTimer);

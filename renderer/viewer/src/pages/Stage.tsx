@@ -219,6 +219,7 @@ export function Stage({
         onError={onPlayerError}
         onStateChange={onPlayerState}
         onProgress={() => (lastProgress.current = Date.now())}
+        ended={playout !== null}
       />
       {src && channel.vertical && <OrientationSwitch value={orientation} onChange={setOrientation} />}
     </>
