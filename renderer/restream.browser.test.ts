@@ -22,7 +22,9 @@ describe('restream settings in Chromium', { skip: !nginxRtmpAvailable() && 'ngin
   let pub: Publisher | undefined;
 
   before(async () => {
-    builtApp('viewer', true);
+    // Built again only when its sources are newer: a build empties dist/renderer/viewer, which a test running beside
+    // this one serves (CI: page-meta.test.ts got 503 "viewer app not built" in that moment).
+    builtApp('viewer', 'stale');
     server = await startTestServer({ ONAIR_GRACE_SECONDS: '0', ONAIR_RESTREAM_ALLOW_PRIVATE: '1' });
     nginx = await startNginxRtmp();
     profileDir = mkdtempSync(path.join(tmpdir(), 'onair-chromium-'));

@@ -52,7 +52,9 @@ async function playingSize(page: Page): Promise<{ w: number; h: number }> {
 
 describe('the watch page with a vertical companion', { timeout: 240_000 }, () => {
   before(async () => {
-    builtApp('viewer', true);
+    // Built again only when its sources are newer: a build empties dist/renderer/viewer, which a test running beside
+    // this one serves (CI: page-meta.test.ts got 503 "viewer app not built" in that moment).
+    builtApp('viewer', 'stale');
     server = await startTestServer({ ONAIR_GRACE_SECONDS: '0' });
     profileDir = mkdtempSync(path.join(tmpdir(), 'onair-chromium-'));
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, env: { ...process.env, HOME: profileDir } });
