@@ -22,8 +22,8 @@ describe('restream settings in Chromium', { skip: !nginxRtmpAvailable() && 'ngin
   let pub: Publisher | undefined;
 
   before(async () => {
-    // Built again only when its sources are newer: a build empties dist/renderer/viewer, which a test running beside
-    // this one serves (CI: page-meta.test.ts got 503 "viewer app not built" in that moment).
+    // Built again only when its sources are newer: a build empties dist/renderer/viewer, which the tests running
+    // beside this one serve (they would answer 503, "viewer app not built", meanwhile).
     builtApp('viewer', 'stale');
     server = await startTestServer({ ONAIR_GRACE_SECONDS: '0', ONAIR_RESTREAM_ALLOW_PRIVATE: '1' });
     nginx = await startNginxRtmp();

@@ -52,8 +52,8 @@ async function playingSize(page: Page): Promise<{ w: number; h: number }> {
 
 describe('the watch page with a vertical companion', { timeout: 240_000 }, () => {
   before(async () => {
-    // Built again only when its sources are newer: a build empties dist/renderer/viewer, which a test running beside
-    // this one serves (CI: page-meta.test.ts got 503 "viewer app not built" in that moment).
+    // Built again only when its sources are newer: a build empties dist/renderer/viewer, which the tests running
+    // beside this one serve (they would answer 503, "viewer app not built", meanwhile).
     builtApp('viewer', 'stale');
     server = await startTestServer({ ONAIR_GRACE_SECONDS: '0' });
     profileDir = mkdtempSync(path.join(tmpdir(), 'onair-chromium-'));

@@ -40,8 +40,8 @@ export interface AttachedSource {
   hls(): HlsType | null;
   /**
    * Ends the stream for hls.js when it has ended and nothing has arrived for a while (buffer-holes.ts): ended by the
-   * playlist hls.js last read, or `known` (the page heard the channel go off the air, which can come first: under
-   * load, the final playlist reached the player later than the page's 4 s stall rule showed the ended card).
+   * playlist hls.js last read, or `known` (the page heard the channel go off the air, which can come first: on a
+   * loaded machine the final playlist may reach the player after the page's 4 s stall rule shows the ended card).
    */
   endEndedStream(known: boolean): void;
   detach(): void;

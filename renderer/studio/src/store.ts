@@ -6,9 +6,7 @@ import { PRESETS, type PresetName, type RecordingStatus } from '../../../electro
 import {
   broadcastRuns,
   type BroadcastHealth,
-  type BroadcastMode,
   type BroadcastState,
-  type PictureInPicture,
   type SessionInfo,
   type SourceList,
   type StudioSettings,
@@ -18,29 +16,15 @@ import { engineLive, startEngineLive, stopEngineLive } from './engine-live.js';
 import { launch } from './launch.js';
 import { MIC_NONE, MIC_OTHER, microphoneSettings } from './microphone.js';
 import { call, onair } from './onair.js';
-import { savedStudioSettingsFrom, STUDIO_SETTINGS_KEY, studioSettingsToSave } from './studio-settings.js';
+import { savedStudioSettingsFrom, STUDIO_SETTINGS_KEY, studioSettingsToSave, type SavedStudioSettings } from './studio-settings.js';
 import { useVerticalOutput } from './vertical-output.js';
 
-export interface StudioState {
+/** The settings being edited (kept between starts: studio-settings.ts), and the mirror of what main says. */
+export interface StudioState extends SavedStudioSettings {
   session: SessionInfo | null;
   sources: SourceList | null;
   encoders: string[];
   presets: string[];
-  sourceId: string;
-  preset: PresetName;
-  encoder: string;
-  bitrateKbps: number;
-  fps: number;
-  keyframeSeconds: number;
-  pip: PictureInPicture | null;
-  recordPath: string;
-  /** The microphone picker: 'none', a listed microphone's id, or 'other' (then `micOther` names the device). */
-  micChoice: string;
-  micOther: string;
-  /** Mix in what the computer plays, where the operating system allows it. */
-  systemAudio: boolean;
-  /** Who encodes: main's ffmpeg (`pipeline`) or this window's WebCodecs encoder (`engine`). */
-  mode: BroadcastMode;
   broadcast: BroadcastState;
   /** Figures of the stream while it is live; null otherwise (nothing frozen after Stop). */
   health: BroadcastHealth | null;
@@ -235,8 +219,8 @@ export const useStudio = create<StudioState>()(
 );
 
 /**
- * A list of sources, and the choices it no longer offers undone: a microphone or a source gone since (unplugged, or
- * kept from the last session) is not picked silently in its absence.
+ * A list of sources, and the choices it does not offer undone: a microphone or a source not in it (unplugged, or a
+ * saved choice of a device not there now) is not picked silently in its absence.
  */
 function withSources(sources: SourceList, st: Pick<StudioState, 'micChoice' | 'sourceId'>): Partial<StudioState> {
   const micListed = st.micChoice === MIC_NONE || st.micChoice === MIC_OTHER || sources.microphones.some((m) => m.id === st.micChoice);

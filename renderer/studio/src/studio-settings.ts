@@ -8,6 +8,7 @@ import { BROADCAST_MODES, LIMITS, type BroadcastMode, type PictureInPicture } fr
 export const STUDIO_SETTINGS_KEY = 'onair.studio.settings';
 
 export interface SavedStudioSettings {
+  /** Who encodes: main's ffmpeg (`pipeline`) or this window's WebCodecs encoder (`engine`). */
   mode: BroadcastMode;
   sourceId: string;
   preset: PresetName;
@@ -17,8 +18,10 @@ export interface SavedStudioSettings {
   keyframeSeconds: number;
   pip: PictureInPicture | null;
   recordPath: string;
+  /** The microphone picker: 'none', a listed microphone's id, or 'other' (then `micOther` names the device). */
   micChoice: string;
   micOther: string;
+  /** Mix in what the computer plays, where the operating system allows it. */
   systemAudio: boolean;
 }
 

@@ -293,7 +293,7 @@ describe('remote control over obs-websocket 5', { timeout: 300_000 }, () => {
     const perSecond = ((GO_LIVE.settings.bitrateKbps + 128) * 1000) / 8;
     assert.ok(b.outputBytes <= inB * 1.05 && b.outputBytes >= inB - 3 * perSecond, `${b.outputBytes} bytes said, ${inB} received`);
     // Within a quarter of the larger: the figure shown is as old as ffmpeg's last report, which a loaded box delays by a
-    // second or more (CI, Node 22: shown 946 kb/s against 1216 received, 22 % of the larger, 29 % of the smaller).
+    // second or more, so the two may differ by more than a quarter of the smaller.
     assert.ok(
       Math.abs(kbps - receivedKbps) <= 0.25 * Math.max(kbps, receivedKbps),
       `shown ${kbps} kb/s, the server received ${Math.round(receivedKbps)} over the same 2 s`,
