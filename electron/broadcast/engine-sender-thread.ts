@@ -7,7 +7,15 @@ import { Worker } from 'node:worker_threads';
 import type { EngineSenderSettings } from './engine-sender.js';
 import type { BroadcastHealth, BroadcastState, DestinationStatus, RecordingStatus, RestreamTarget } from './types.js';
 
-export type SenderThreadMessage = 'start' | 'stop' | Uint8Array | ArrayBuffer;
+/** A recording started at a path, or the one running stopped (null). */
+export interface RecordMessage {
+  record: string | null;
+}
+export type SenderThreadMessage = 'start' | 'stop' | RecordMessage | Uint8Array | ArrayBuffer;
+
+export function isRecordMessage(m: SenderThreadMessage): m is RecordMessage {
+  return typeof m === 'object' && !(m instanceof Uint8Array) && !(m instanceof ArrayBuffer) && 'record' in m;
+}
 export type SenderThreadReply =
   | { type: 'state'; state: BroadcastState }
   | { type: 'vertical'; state: BroadcastState }
@@ -24,8 +32,10 @@ export type SenderThreadSettings = EngineSenderSettings & {
    * ingest takes; another server has its own) and its picture.
    */
   vertical?: { server: string; streamKey?: string; video: EngineSenderSettings['video'] };
-  /** A local recording of the main output (engine-recorder.ts), with the ffmpeg that writes it. */
-  record?: { path: string; ffmpegPath: string };
+  /** The ffmpeg that writes the local recordings (engine-recordings.ts). */
+  ffmpegPath: string;
+  /** Record from the start to this path ("Also record to"); a recording may also start later (startRecording). */
+  recordPath?: string;
 };
 
 /** The worker's file: the TypeScript source when running from source (tsx), the bundle's sibling when built. */
@@ -91,6 +101,16 @@ export class EngineSenderThread extends EventEmitter {
       this.worker.postMessage('stop');
     });
     return this.stopped;
+  }
+
+  /** Starts a local recording to `path` (its first free sibling) while the broadcast runs; nothing if one runs. */
+  startRecording(path: string): void {
+    this.worker.postMessage({ record: path } satisfies RecordMessage);
+  }
+
+  /** Stops the local recording; the broadcast goes on. The 'recording' event tells when its files are finished. */
+  stopRecording(): void {
+    this.worker.postMessage({ record: null } satisfies RecordMessage);
   }
 
   /** One media message from the window, copied to the sender's thread. */

@@ -4,18 +4,18 @@
 // log lines (already free of the key: the sender masks its reasons). With a vertical output, a second EngineSender
 // publishes the vertical canvas's video (chunks of output `vertical`) with the same audio to its own ingest URL (and
 // key, when it goes to another server than the channel's): its own connection, backoff and state, so it reconnects or
-// fails without touching the main output. With a recording, the main output's chunks also go to a file
-// (engine-recorder.ts).
+// fails without touching the main output. A recording (engine-recordings.ts) writes the main output's chunks, and
+// the vertical one's, to files.
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeMediaChunk } from '../media-chunk.js';
 import { EngineFanout } from './engine-fanout.js';
-import { EngineRecorder } from './engine-recorder.js';
+import { EngineRecordings } from './engine-recordings.js';
 import { EngineSender } from './engine-sender.js';
-import type { SenderThreadMessage, SenderThreadReply, SenderThreadSettings } from './engine-sender-thread.js';
+import { isRecordMessage, type SenderThreadMessage, type SenderThreadReply, type SenderThreadSettings } from './engine-sender-thread.js';
 
 const port = parentPort!;
 const post = (m: SenderThreadReply) => port.postMessage(m);
-const { destinations, vertical: verticalSettings, record, ...settings } = workerData as SenderThreadSettings;
+const { destinations, vertical: verticalSettings, ffmpegPath, recordPath, ...settings } = workerData as SenderThreadSettings;
 const logger = {
   info: (o: object, m?: string) => post({ type: 'log', level: 'info', obj: o, msg: m }),
   warn: (o: object, m?: string) => post({ type: 'log', level: 'warn', obj: o, msg: m }),
@@ -32,8 +32,15 @@ vertical?.on('state', (state) => post({ type: 'vertical', state }));
 // Extra destinations (multistream) from the same chunks, each on its own connection; their states once a second.
 const fanout = destinations?.length ? new EngineFanout(destinations, settings) : null;
 const statusTimer = fanout ? setInterval(() => post({ type: 'destinations', destinations: fanout.statuses() }), 1000) : null;
-// The local recording, from the main output's chunks; it ends with the broadcast.
-const recorder = record ? new EngineRecorder({ ...record, settings, onStatus: (recording) => post({ type: 'recording', recording }) }) : null;
+// The local recordings (the main output's file, the vertical one's beside it): from the start with a path, or
+// started and stopped while live; they end with the broadcast.
+const recordings = new EngineRecordings({
+  ffmpegPath,
+  settings,
+  vertical: verticalSettings?.video,
+  onStatus: (recording) => post({ type: 'recording', recording }),
+});
+if (recordPath) recordings.start(recordPath);
 sender.on('state', (state) => {
   const over = state.kind === 'ended' || state.kind === 'failed';
   // The vertical output lives and ends with the main one (never the other way round).
@@ -44,7 +51,7 @@ sender.on('state', (state) => {
     post({ type: 'destinations', destinations: fanout.statuses().map((d) => ({ ...d, state: 'idle', bitrateKbps: 0 })) });
   }
   // The thread ends once main hears the broadcast is over: the recording's file is finished first.
-  if (over && recorder) void recorder.stop().then(() => post({ type: 'state', state }));
+  if (over) void recordings.stop().then(() => post({ type: 'state', state }));
   else post({ type: 'state', state });
 });
 sender.on('health', (health) => post({ type: 'health', health }));
@@ -52,16 +59,17 @@ let refused = 0;
 port.on('message', (m: SenderThreadMessage) => {
   if (m === 'start') return (sender.start(), vertical?.start());
   if (m === 'stop') return void (vertical?.stop(), sender.stop());
+  if (isRecordMessage(m)) return m.record === null ? void recordings.stop() : recordings.start(m.record);
   const c = decodeMediaChunk(m);
   if (c instanceof Error) {
     // Said once in a while, without the bytes: a flood of bad messages must not flood the log.
     if (refused++ % 100 === 0) post({ type: 'log', level: 'warn', obj: { err: c.message, refused }, msg: 'engine media message refused' });
     return;
   }
-  if (c.output === 'vertical') return vertical?.push(c);
+  if (c.output === 'vertical') return void (vertical?.push(c), recordings.push(c));
   sender.push(c);
   fanout?.push(c);
-  recorder?.push(c);
+  recordings.push(c);
   // The one audio encode goes out with each picture.
   if (c.kind === 'audio-config' || c.kind === 'audio-frame') vertical?.push(c);
 });

@@ -4,15 +4,16 @@
 // ffprobe reads each picture's size where it went), and a vertical output that cannot connect reconnects on its own
 // while the main output stays live.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeMediaChunk, type MediaChunk } from '../media-chunk.js';
 import { readFlvFile } from '../../server/media/flv-file.js';
-import { ffmpegPath, ffprobe, freePort, runOk, waitFor } from '../../server/test-support/process.js';
+import { ffmpegPath, ffprobe, ffprobePath, freePort, runOk, waitFor } from '../../server/test-support/process.js';
 import { newStreamer, startTestServer, type TestServer } from '../../server/test-support/server.js';
 import { EngineSenderThread } from './engine-sender-thread.js';
+import type { RecordingStatus } from './types.js';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 // 1280x720 SPS/PPS (the server reads the companion's size from it).
@@ -48,14 +49,41 @@ async function flvChunks(file: string, output: 'main' | 'vertical', audio: boole
   return out;
 }
 
-/** Chunks pushed in timestamp order at the pace they play, as the window's encoders send them. */
-async function play(t: EngineSenderThread, chunks: MediaChunk[]): Promise<void> {
+/** 10 s of both outputs as the window's encoders would send them: real H.264 by ffmpeg (1280x720 with AAC, 720x1280), a keyframe each second. */
+async function realChunks(work: string): Promise<MediaChunk[]> {
+  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
+  const make = (size: string, file: string, withAudio: boolean) =>
+    runOk(ffmpegPath, [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`],
+      ...(withAudio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-c:a', 'aac', '-ac', '2'] : []),
+      ...[...x264, '-t', '10', '-f', 'flv', path.join(work, file)],
+    ]);
+  await Promise.all([make('1280x720', 'main.flv', true), make('720x1280', 'vertical.flv', false)]);
+  return [...(await flvChunks(path.join(work, 'main.flv'), 'main', true)), ...(await flvChunks(path.join(work, 'vertical.flv'), 'vertical', false))];
+}
+
+/** Chunks pushed in timestamp order at the pace they play, as the window's encoders send them; `at` runs each step before the first chunk at or after its time. */
+async function play(t: EngineSenderThread, chunks: MediaChunk[], at: { us: number; run(): void }[] = []): Promise<void> {
   const start = Date.now();
+  const steps = [...at].sort((a, b) => a.us - b.us);
   for (const c of [...chunks].sort((a, b) => a.timestampUs - b.timestampUs)) {
     const wait = start + c.timestampUs / 1000 - Date.now();
     if (wait > 5) await new Promise((r) => setTimeout(r, wait));
+    while (steps.length && steps[0]!.us <= c.timestampUs) steps.shift()!.run();
     t.push(encodeMediaChunk(c));
   }
+}
+
+/** Each video packet's time and whether it is a keyframe, and the streams, of a recorded file. */
+async function recorded(file: string) {
+  const json = (args: string[]) => runOk(ffprobePath, ['-v', 'error', ...args, '-of', 'json', file]).then((r) => JSON.parse(r.stdout));
+  const { streams } = await json(['-show_entries', 'stream=codec_type,codec_name,width,height']);
+  const { packets } = await json(['-select_streams', 'v', '-show_entries', 'packet=pts_time,flags']);
+  return {
+    video: (streams as any[]).find((x) => x.codec_type === 'video'),
+    audio: (streams as any[]).find((x) => x.codec_type === 'audio'),
+    packets: (packets as { pts_time: string; flags: string }[]).map((p) => ({ pts: Number(p.pts_time), key: p.flags.startsWith('K') })),
+  };
 }
 
 describe('engine sender thread: the vertical output', { timeout: 90_000 }, () => {
@@ -69,14 +97,7 @@ describe('engine sender thread: the vertical output', { timeout: 90_000 }, () =>
 
   test('another RTMP destination, its own key: a second channel gets the 720x1280 picture while the first gets 1280x720', async () => {
     const work = mkdtempSync(path.join(tmpdir(), 'onair-vdest-'));
-    const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-pix_fmt', 'yuv420p'];
-    const make = (size: string, file: string, withAudio: boolean) =>
-      runOk(ffmpegPath, [
-        ...['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=30`],
-        ...(withAudio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-c:a', 'aac', '-ac', '2'] : []),
-        ...[...x264, '-t', '10', '-f', 'flv', path.join(work, file)],
-      ]);
-    await Promise.all([make('1280x720', 'main.flv', true), make('720x1280', 'vertical.flv', false)]);
+    const chunks = await realChunks(work);
     const [{ channel: main }, { channel: shorts }] = await Promise.all([
       newStreamer(server.base, 'vdestmain'),
       newStreamer(server.base, 'vdestshorts'),
@@ -90,16 +111,13 @@ describe('engine sender thread: the vertical output', { timeout: 90_000 }, () =>
         video: VIDEO,
         audio: AUDIO,
         vertical: { server: `rtmp://127.0.0.1:${rtmpPort}/live`, streamKey: shorts.streamKey, video: { ...VIDEO, width: 720, height: 1280 } },
+        ffmpegPath,
       },
       { info: log, warn: log },
     );
     t.start();
     try {
       await waitFor('both live', () => t.state.kind === 'live' && t.verticalState?.kind === 'live', 10_000, 20);
-      const chunks = [
-        ...(await flvChunks(path.join(work, 'main.flv'), 'main', true)),
-        ...(await flvChunks(path.join(work, 'vertical.flv'), 'vertical', false)),
-      ];
       const playing = play(t, chunks);
       const probe = (name: string) =>
         waitFor(`${name} probed`, () => ffprobe(`${server.base}/hls/${name}/index.m3u8`).catch(() => null), 20_000, 500);
@@ -132,6 +150,7 @@ describe('engine sender thread: the vertical output', { timeout: 90_000 }, () =>
       video: VIDEO,
       audio: AUDIO,
       vertical: { server: `rtmp://127.0.0.1:${rtmpPort}/vertical`, video: { ...VIDEO, width: 720, height: 1280 } },
+      ffmpegPath,
     });
     const vertical: string[] = [];
     t.on('vertical', (s) => vertical.push(s.kind));
@@ -162,6 +181,7 @@ describe('engine sender thread: the vertical output', { timeout: 90_000 }, () =>
       video: VIDEO,
       audio: AUDIO,
       vertical: { server: `rtmp://127.0.0.1:${closed}/vertical`, video: { ...VIDEO, width: 720, height: 1280 } },
+      ffmpegPath,
     });
     t.start();
     await waitFor('main live, vertical retrying', () => t.state.kind === 'live' && t.verticalState?.kind === 'reconnecting', 10_000, 20);
@@ -172,5 +192,61 @@ describe('engine sender thread: the vertical output', { timeout: 90_000 }, () =>
     assert.equal(t.state.kind, 'live');
     await t.stop();
     assert.equal(t.verticalState?.kind, 'ended');
+  });
+
+  test('recorded beside the main output: started and stopped while live, each vertical file paired with its main one', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'onair-vrecord-'));
+    const chunks = await realChunks(work);
+    writeFileSync(path.join(work, 'show.mkv'), 'an earlier stream');
+    const { channel } = await newStreamer(server.base, 'vrecord');
+    const t = new EngineSenderThread({
+      server: `rtmp://127.0.0.1:${rtmpPort}/live`,
+      streamKey: channel.streamKey,
+      video: VIDEO,
+      audio: AUDIO,
+      vertical: { server: `rtmp://127.0.0.1:${rtmpPort}/vertical`, video: { ...VIDEO, width: 720, height: 1280 } },
+      ffmpegPath,
+    });
+    const statuses: RecordingStatus[] = [];
+    t.on('recording', (r: RecordingStatus) => statuses.push(r));
+    const states: string[] = [];
+    t.on('state', (s) => states.push(s.kind));
+    t.start();
+    try {
+      await waitFor('both live', () => t.state.kind === 'live' && t.verticalState?.kind === 'live', 10_000, 20);
+      // Recording from 2.5 s to 5.5 s of the broadcast, and again from 7.5 s to its end.
+      await play(t, chunks, [
+        { us: 2_500_000, run: () => t.startRecording(path.join(work, 'show.mkv')) },
+        { us: 5_500_000, run: () => t.stopRecording() },
+        { us: 7_500_000, run: () => t.startRecording(path.join(work, 'show.mkv')) },
+      ]);
+      await waitFor('the first recording stopped', () => statuses.some((r) => r.state === 'stopped'), 10_000, 20);
+      assert.equal(t.state.kind, 'live', 'stopping the recording leaves the broadcast on air');
+    } finally {
+      await t.stop();
+    }
+    const file = (name: string) => path.join(work, name);
+    const stopped = statuses.filter((r) => r.state === 'stopped' && r.vertical?.state === 'stopped');
+    assert.deepEqual(stopped, [
+      { state: 'stopped', path: file('show-2.mkv'), vertical: { state: 'stopped', path: file('show-2-vertical.mkv') } },
+      { state: 'stopped', path: file('show-3.mkv'), vertical: { state: 'stopped', path: file('show-3-vertical.mkv') } },
+    ]);
+    assert.ok(!statuses.some((r) => r.state === 'failed'), JSON.stringify(statuses));
+    assert.equal(states.at(-1), 'ended', 'the thread reports the end once the files are finished');
+    for (const [name, size, seconds] of [
+      ['show-2.mkv', [1280, 720], 2.5],
+      ['show-2-vertical.mkv', [720, 1280], 2.5],
+      ['show-3.mkv', [1280, 720], 2],
+      ['show-3-vertical.mkv', [720, 1280], 2],
+    ] as const) {
+      const r = await recorded(file(name));
+      assert.deepEqual([r.video?.codec_name, r.video?.width, r.video?.height], ['h264', ...size], name);
+      assert.equal(r.audio?.codec_name, 'aac', `${name}: the one sound in both files`);
+      assert.ok(r.packets[0]?.key && Math.abs(r.packets[0].pts) < 0.001, `${name} starts at a keyframe at 0`);
+      // From the first keyframe at or after the start (one each second: 3 s, 8 s) to the stop (5.5 s, the end at
+      // 10 s): every frame, none encoded again.
+      assert.equal(r.packets.length, seconds * 30, `${name}: ${r.packets.length} frames`);
+    }
+    rmSync(work, { recursive: true, force: true });
   });
 });

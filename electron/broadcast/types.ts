@@ -134,8 +134,8 @@ export interface BroadcastHealth {
 }
 
 /**
- * A local recording beside the stream ("Also record to", OBS's Start Recording while streaming): the file it writes,
- * never one already there, and how it went.
+ * A local recording beside the stream ("Also record to", or Start recording while live: OBS's Start Recording while
+ * streaming): the file it writes, never one already there, and how it went.
  */
 export interface RecordingStatus {
   state: 'recording' | 'stopped' | 'failed';
@@ -143,6 +143,8 @@ export interface RecordingStatus {
   path: string;
   /** Why it stopped short, in words (failed only). The stream goes on without it. */
   reason?: string;
+  /** The vertical output's file beside it (engine mode, while the broadcast has a vertical output). */
+  vertical?: Omit<RecordingStatus, 'vertical'>;
 }
 
 export const PRESETS = {

@@ -50,7 +50,7 @@ export function engineSenderSettings(
   full: BroadcastSettings,
   settings: StudioSettings,
   verticalTarget: { server: string; key: string } | null = null,
-): SenderThreadSettings {
+): Omit<SenderThreadSettings, 'ffmpegPath' | 'recordPath'> {
   const v = settings.vertical;
   return {
     server: full.server,

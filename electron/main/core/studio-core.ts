@@ -315,7 +315,8 @@ export class StudioCore {
           ? new EngineSenderThread(
               {
                 ...engineSenderSettings(full, settings, this.verticalDestination.target()),
-                ...(full.recordPath ? { record: { path: full.recordPath, ffmpegPath: this.o.ffmpegPath } } : {}),
+                ffmpegPath: this.o.ffmpegPath,
+                recordPath: full.recordPath,
               },
               this.log,
             )
