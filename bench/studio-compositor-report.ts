@@ -209,7 +209,7 @@ ${rows}
 ${perRun}
 ${
   s.record === 'on'
-    ? `\nRecorded (the Studio's "Also record to": one file per Go Live, A with its glass-to-glass, then B): ${(result.runs as any[]).map((r, i) => `run ${i + 1} ${r.recorded ? `${r.recorded.files} files, ${r.recorded.mb} MB` : 'none'}`).join('; ')}.\n`
+    ? `\nRecorded (the Studio's "Also record to": one file per Go Live, A with its glass-to-glass, then B with its vertical output's file beside it): ${(result.runs as any[]).map((r, i) => `run ${i + 1} ${r.recorded ? `${r.recorded.files} files, ${r.recorded.mb} MB` : 'none'}`).join('; ')}.\n`
     : ''
 }`;
 }

@@ -291,7 +291,7 @@ async function run(i: number, server: Awaited<ReturnType<typeof startStudioServe
     host.proc.child.stdin?.end('stop\n');
     await Promise.race([host.proc.exited, sleep(20_000)]);
     await host.proc.stop();
-    // With --record on, what the Studio wrote (one file per Go Live): a recording that did not happen measures nothing.
+    // With --record on, what the Studio wrote (a file per Go Live, and B's vertical one): a recording that did not happen measures nothing.
     if (RECORD === 'on') {
       const files = readdirSync(dataDir).filter((f) => f.startsWith('bench-recording'));
       out.recorded = { files: files.length, mb: Math.round(files.reduce((n, f) => n + statSync(path.join(dataDir, f)).size, 0) / 1e5) / 10 };

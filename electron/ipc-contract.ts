@@ -255,6 +255,14 @@ export interface InvokeMap {
   'broadcast:start': { req: { settings: StudioSettings }; res: BroadcastStatus };
   'broadcast:stop': { req: Record<string, never>; res: BroadcastStatus };
   'broadcast:status': { req: Record<string, never>; res: BroadcastStatus };
+  /**
+   * Starts recording while an engine broadcast runs (the Record button, StartRecord): to `path` (its first free
+   * sibling), else to the Videos folder as "Onair <date> <time>.mkv". Refused in words when not live, with ffmpeg
+   * encoding (its recording is set before Go Live), or when recording already. The status names the file.
+   */
+  'recording:start': { req: { path?: string }; res: BroadcastStatus };
+  /** Stops the recording; the stream goes on. Answers once the files are finished. */
+  'recording:stop': { req: Record<string, never>; res: BroadcastStatus };
   /** The Studio's invite link (see StudioInvite): reused while valid, else a new bounded one (STUDIO_INVITE). */
   'invite:link': { req: Record<string, never>; res: StudioInvite };
   /** Phone streaming help: server URL, key and a Larix Broadcaster deep link (asked for explicitly, like reveal). */

@@ -86,6 +86,8 @@ export const isPip: Guard<PictureInPicture> = (v): v is PictureInPicture =>
   );
 
 const ENCODER_RE = /^[a-z0-9_]{2,32}$/;
+/** A recording's file: a video container the Studio writes (args.ts recordFormat). */
+const isRecordPath = (x: unknown): x is string => safeText(x, LIMITS.path) && /\.(mp4|mkv|flv|mov)$/i.test(x as string);
 export const isStudioSettings: Guard<StudioSettings> = (v): v is StudioSettings =>
   shape(
     v,
@@ -97,7 +99,7 @@ export const isStudioSettings: Guard<StudioSettings> = (v): v is StudioSettings 
       fps: (x) => int(x, LIMITS.fps.min, LIMITS.fps.max),
       keyframeSeconds: (x) => num(x, LIMITS.keyframeSeconds.min, LIMITS.keyframeSeconds.max),
       pip: isPip,
-      recordPath: (x) => safeText(x, LIMITS.path) && /\.(mp4|mkv|flv|mov)$/i.test(x),
+      recordPath: isRecordPath,
       microphone: (x) => safeText(x, LIMITS.id),
       microphoneApi: (x) => typeof x === 'string' && (MICROPHONE_APIS as readonly string[]).includes(x),
       systemAudio: (x) => typeof x === 'boolean',
@@ -140,6 +142,8 @@ export const REQUEST_GUARDS: { [C in InvokeChannel]: Guard<InvokeRequest<C>> } =
   'broadcast:start': (v): v is InvokeRequest<'broadcast:start'> => shape(v, { settings: isStudioSettings }, ['settings']),
   'broadcast:stop': empty,
   'broadcast:status': empty,
+  'recording:start': (v): v is InvokeRequest<'recording:start'> => v === undefined || v === null || shape(v, { path: isRecordPath }),
+  'recording:stop': empty,
   'invite:link': empty,
   'phone:setup': empty,
   'chat:endpoint': empty,

@@ -106,7 +106,7 @@ describe('Onair Studio, built: engine mode goes live with media on the server', 
     assert.deepEqual(codecs, ['audio:aac', 'video:h264']);
     assert.equal(await page.getByRole('alert').count(), 0, 'no error in the Studio');
 
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.locator('[data-testid="state"][data-state="ended"]').waitFor();
     assert.deepEqual(problems, []);
   });

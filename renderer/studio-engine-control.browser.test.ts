@@ -3,7 +3,8 @@
 // the bitrate it is given) through the dev bridge, a real Onair server, and obs-websocket-js. StartStream answers at once although the page's encoder takes a while to start, and
 // StreamStateChanged says STARTING then STARTED; a second StartStream answers 500. While live, GetStreamStatus's
 // outputBytes grows with what the server receives, and the health line's bitrate is the configured one (video and
-// audio) and the server's. StopStream answers at once too: STOPPING, then STOPPED once the page has stopped.
+// audio) and the server's. StopStream answers at once too: STOPPING, then STOPPED once the page has stopped. While
+// live, a recording starts and stops on its own (StartRecord, StopRecord, ToggleRecord, the window's Record button).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,9 +14,9 @@ import type { Browser, Page } from 'playwright-core';
 import { OBSWebSocket, EventSubscription } from 'obs-websocket-js/json';
 import { startDevBridge, type DevBridge } from '../electron/dev-bridge/server.js';
 import { AUTOPLAY_ARG, builtApp, FAKE_MEDIA_ARGS, launchChromium, newTestPage, turnOnRemoteControl } from '../server/test-support/browser.js';
-import { ffmpegPath as FFMPEG, runOk, waitFor } from '../server/test-support/process.js';
+import { ffmpegPath as FFMPEG, ffprobePath as FFPROBE, runOk, waitFor } from '../server/test-support/process.js';
 import type { TestServer } from '../server/test-support/server.js';
-import { signUpInStudio, startStudioServer } from '../server/test-support/studio.js';
+import { NOT_RECORDING, signUpInStudio, startStudioServer } from '../server/test-support/studio.js';
 
 const STEP_MS = 30_000;
 const PRESET = { name: 'Low bandwidth 480p', videoKbps: 1200, fps: 30 };
@@ -38,6 +39,8 @@ describe('engine mode under a remote control: StartStream at once, real figures'
   let work: string;
   const pageErrors: string[] = [];
   const username = `ctl${Date.now().toString(36).slice(-6)}`;
+  /** The remote control, turned on by the first test. */
+  let control = { url: '', password: '' };
 
   before(async () => {
     const dist = builtApp('studio', 'stale');
@@ -75,7 +78,8 @@ describe('engine mode under a remote control: StartStream at once, real figures'
     await page.goto(`${bridge.url}/?encode=engine&screen=direct`);
     await page.getByTestId('account').filter({ hasText: username }).waitFor();
     await page.getByTestId('preset').selectOption(PRESET.name);
-    const { url, password } = await turnOnRemoteControl(page);
+    control = await turnOnRemoteControl(page);
+    const { url, password } = control;
     const obs = new OBSWebSocket();
     await obs.connect(url, password, { rpcVersion: 1, eventSubscriptions: EventSubscription.Outputs | EventSubscription.Scenes });
     try {
@@ -220,6 +224,71 @@ describe('engine mode under a remote control: StartStream at once, real figures'
     } finally {
       releaseScenes();
       await obs.disconnect();
+    }
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('recording while live: Start/Stop/ToggleRecord and the Record button; RecordStateChanged as OBS tells it; the stream goes on', async () => {
+    assert.ok(control.url, 'the remote control was turned on by the test before');
+    const obs = new OBSWebSocket();
+    await obs.connect(control.url, control.password, { rpcVersion: 1, eventSubscriptions: EventSubscription.Outputs });
+    const told: string[] = [];
+    obs.on('RecordStateChanged', (e) => told.push(`${e.outputState.replace('OBS_WEBSOCKET_OUTPUT_', '')} ${path.basename(e.outputPath ?? '-')}`));
+    const streamStates: string[] = [];
+    obs.on('StreamStateChanged', (e) => streamStates.push(e.outputState));
+    const file = (n: string) => path.join(work, n);
+    const toldUntil = (n: number) => waitFor(`${n} record states`, () => told.length >= n, STEP_MS, 50);
+    try {
+      await page.getByLabel(/Also record to/).fill(file('ctl.mkv'));
+      await obs.call('StartStream');
+      await waitFor('STARTED', () => streamStates.includes('OBS_WEBSOCKET_OUTPUT_STARTED'), 60_000, 50);
+      // Recording from Go Live, as "Also record to" says.
+      await toldUntil(2);
+      assert.deepEqual(told, ['STARTING -', 'STARTED ctl.mkv']);
+      await waitFor('bytes recorded', async () => (await obs.call('GetRecordStatus')).outputBytes > 50_000, STEP_MS, 200);
+      await assert.rejects(obs.call('StartRecord'), (e: { code?: number }) => e.code === 500, 'already recording');
+
+      // StopRecord answers once the file is finished, with its path; the stream stays live.
+      const stopped = await obs.call('StopRecord');
+      assert.equal(stopped.outputPath, file('ctl.mkv'));
+      assert.deepEqual(told.slice(2), ['STOPPING -', 'STOPPED ctl.mkv']);
+      assert.deepEqual(await obs.call('GetRecordStatus'), NOT_RECORDING);
+      assert.equal((await obs.call('GetStreamStatus')).outputActive, true, 'the stream goes on');
+      await page.locator('[data-testid="recording"][data-state="stopped"]', { hasText: 'ctl.mkv' }).waitFor();
+
+      // Again from the window's button: the next free name.
+      await page.getByTestId('record-toggle').filter({ hasText: 'Start recording' }).click();
+      await page.locator('[data-testid="recording"][data-state="recording"]', { hasText: 'ctl-2.mkv' }).waitFor();
+      await toldUntil(6);
+      assert.deepEqual(told.slice(4), ['STARTING -', 'STARTED ctl-2.mkv']);
+      await sleep(2500);
+      await page.getByTestId('record-toggle').filter({ hasText: 'Stop recording' }).click();
+      await page.locator('[data-testid="recording"][data-state="stopped"]', { hasText: 'ctl-2.mkv' }).waitFor();
+
+      // ToggleRecord starts the third; the stream's end ends it.
+      assert.deepEqual(await obs.call('ToggleRecord'), { outputActive: true });
+      await toldUntil(10);
+      assert.deepEqual(told.slice(6), ['STOPPING -', 'STOPPED ctl-2.mkv', 'STARTING -', 'STARTED ctl-3.mkv']);
+      await sleep(2500);
+      await obs.call('StopStream');
+      await toldUntil(12);
+      assert.deepEqual(told.slice(10), ['STOPPING -', 'STOPPED ctl-3.mkv']);
+      await page.locator('[data-testid="health"][data-state="idle"]').waitFor();
+      await assert.rejects(
+        obs.call('StartRecord'),
+        (e: { code?: number; message?: string }) => e.code === 604 && /go live first/.test(e.message ?? ''),
+      );
+    } finally {
+      await page.getByLabel(/Also record to/).fill('');
+      await obs.disconnect();
+    }
+    // Each file plays: the stream's H.264 and AAC, copied, from the first keyframe (one a second) after its start to its stop.
+    for (const name of ['ctl.mkv', 'ctl-2.mkv', 'ctl-3.mkv']) {
+      const probe = JSON.parse(
+        (await runOk(FFPROBE, ['-v', 'error', '-show_entries', 'stream=codec_name:format=duration', '-of', 'json', file(name)])).stdout,
+      );
+      assert.deepEqual(probe.streams.map((x: { codec_name: string }) => x.codec_name).sort(), ['aac', 'h264'], name);
+      assert.ok(Number(probe.format.duration) >= 1.3, `${name}: ${probe.format.duration} s`);
     }
     assert.deepEqual(pageErrors, []);
   });

@@ -414,7 +414,7 @@ describe('Studio engine: WebCodecs encode in the page, sent through the dev brid
     console.log(`UI broadcast: ${vp.length} frames over ${seconds.toFixed(2)} s, ${fps.toFixed(1)} fps`);
     assert.ok(seconds >= 3 && Math.abs(fps - 20) <= 1.5, `${fps.toFixed(1)} fps over ${seconds.toFixed(2)} s, 20 chosen`);
     assert.equal(await page.getByTestId('recording').innerText(), `● Recording to ${recorded}`);
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.locator('[data-testid="state"][data-state="ended"]').waitFor();
     assert.equal(bridge.core.broadcastState.kind, 'ended');
     await page.locator('[data-testid="recording"][data-state="stopped"]').waitFor();

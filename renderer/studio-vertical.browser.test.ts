@@ -212,7 +212,7 @@ describe('Studio vertical output: two canvases, two encodes, live on the server'
     assert.ok(near(h[0]!, RED) && near(h[2]!, RED), `horizontal left is red: ${JSON.stringify(h)}`);
     assert.ok(near(h[1]!, BLUE) && near(h[3]!, BLUE), `horizontal right is blue: ${JSON.stringify(h)}`);
 
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.locator('[data-testid="state"][data-state="ended"]').waitFor();
     await page.locator('[data-testid="vertical-state"][data-state="ended"]').waitFor();
     assert.equal((await vendor('GetVerticalOutput')).active, false);

@@ -273,7 +273,7 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     await api(server.base, 'PATCH', '/api/me/channel', { visibility: 'public' }, token);
 
     // Stop: the figures go back to dashes (nothing frozen), the preview back to the source.
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.locator('[data-testid="state"][data-state="ended"]').waitFor({ timeout: 15_000 });
     await page.locator('[data-testid="health"][data-state="idle"]').waitFor();
     assert.deepEqual([...new Set(await dashes())], ['—']);
@@ -317,7 +317,7 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     assert.match(text, /every 8 s/);
     assert.match(text, /Output Mode "Advanced" → Streaming tab → Keyframe Interval: 1 s/);
     await page.screenshot({ path: path.join(SHOTS, 'studio-keyframe-warning.png') });
-    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.locator('[data-testid="state"][data-state="ended"]').waitFor({ timeout: 15_000 });
     await warning.waitFor({ state: 'detached', timeout: 15_000 });
     assert.deepEqual(pageErrors, []);

@@ -13,7 +13,8 @@ import { makeTestFlvs } from '../../server/test-support/media.js';
 import { ffmpegPath, ffprobePath, runOk } from '../../server/test-support/process.js';
 import type { MediaChunk } from '../media-chunk.js';
 import { EngineRecorder } from './engine-recorder.js';
-import { freeRecordPart, NOTHING_RECORDED, recordingEnded } from './record-file.js';
+import { defaultRecordPath, freeRecordPart, NOTHING_RECORDED, recordingEnded } from './record-file.js';
+import { verticalRecordPath } from './engine-recordings.js';
 import type { RecordingStatus } from './types.js';
 
 const SETTINGS = { video: { width: 640, height: 360, fps: 30, bitrateKbps: 1000 }, audio: { bitrateKbps: 128, sampleRate: 48000, channels: 2 } };
@@ -144,5 +145,20 @@ describe('EngineRecorder', () => {
     );
     assert.deepEqual(recordingEnded('/r/s.mkv', exists), { state: 'stopped', path: '/r/s.mkv' });
     assert.deepEqual(recordingEnded('/r/t.mkv', exists), { state: 'failed', path: '/r/t.mkv', reason: NOTHING_RECORDED });
+  });
+
+  test('a recording started without a name: the Videos folder (else home), by local date and time; the vertical file beside the main one', () => {
+    const at = new Date(2026, 11, 7, 9, 5, 3);
+    assert.equal(
+      defaultRecordPath(at, '/home/me', (p) => p === '/home/me/Videos'),
+      '/home/me/Videos/Onair 2026-12-07 09-05-03.mkv',
+    );
+    assert.equal(
+      defaultRecordPath(at, '/home/me', () => false),
+      '/home/me/Onair 2026-12-07 09-05-03.mkv',
+    );
+    assert.equal(verticalRecordPath('/v/show-2.mkv'), '/v/show-2-vertical.mkv');
+    assert.equal(verticalRecordPath('C:\\Videos\\show.mp4'), 'C:\\Videos\\show-vertical.mp4');
+    assert.equal(verticalRecordPath('/v.d/show'), '/v.d/show-vertical');
   });
 });

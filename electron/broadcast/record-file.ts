@@ -2,6 +2,7 @@
 // ffmpeg pipeline's next part after a reconnect, takes the first free numbered sibling (stream.mkv, stream-2.mkv,
 // stream-3.mkv…), as a streamer who records every stream to one name expects of OBS (which names files by date).
 import { accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { recordPartPath } from './args.js';
 import type { RecordingStatus } from './types.js';
@@ -37,5 +38,26 @@ export function whyNotRecording(file: string | null, given: string): string | nu
     return (err as NodeJS.ErrnoException).code === 'ENOENT'
       ? `Not recording: the folder ${dir} does not exist.`
       : `Not recording: the Studio may not write in ${dir}.`;
+  }
+}
+
+/**
+ * Where a recording started without a name goes: the Videos folder of the user (the home folder without one), named
+ * by the local date and time as OBS names its recordings ("Onair 2026-12-07 14-05-09.mkv"); Matroska, which plays
+ * up to where it stopped should the app or the machine stop first.
+ */
+export function defaultRecordPath(now = new Date(), home = homedir(), isDir: (p: string) => boolean = isFolder): string {
+  const videos = path.join(home, 'Videos');
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const date = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+  const time = `${pad(now.getHours())}-${pad(now.getMinutes())}-${pad(now.getSeconds())}`;
+  return path.join(isDir(videos) ? videos : home, `Onair ${date} ${time}.mkv`);
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }

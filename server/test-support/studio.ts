@@ -27,3 +27,6 @@ export async function signUpInStudio(core: SigningInCore, serverBase: string, us
   const signedIn = await core.handle('session:signIn', { serverUrl: serverBase, username, password: `pw-${username}-123456`, register: true });
   assert.ok(signedIn.ok, JSON.stringify(signedIn));
 }
+
+/** obs-websocket's GetRecordStatus while nothing is recorded. */
+export const NOT_RECORDING = { outputActive: false, outputPaused: false, outputTimecode: '00:00:00.000', outputDuration: 0, outputBytes: 0 };

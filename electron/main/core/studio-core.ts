@@ -17,6 +17,7 @@ import {
 } from '../../ipc-contract.js';
 import { ApiRequestError, createApiClient } from '../../../renderer/shared/api.js';
 import { EngineSenderThread } from '../../broadcast/engine-sender-thread.js';
+import { defaultRecordPath } from '../../broadcast/record-file.js';
 import type { PipelineLogger, PipelineModule } from './pipeline.js';
 import { SecretStore, type Secrets } from './secret-store.js';
 import { DestinationError, parseStoredDestinations, StudioDestinations, type StoredDestination } from './studio-destinations.js';
@@ -86,6 +87,8 @@ export class StudioCore {
   /** The obs-websocket remote control (off unless the user turned it on). */
   readonly control: StudioControl;
   private readonly scenes: ScenesFile | null;
+  /** The recording path the broadcast running (or last run) was started with ("Also record to"), for StartRecord. */
+  private recordPath: string | undefined;
 
   constructor(private readonly o: StudioCoreOptions) {
     this.log = o.logger ?? noopLogger;
@@ -93,7 +96,11 @@ export class StudioCore {
     this.feeds = new SourceFeeds(o.feeds ?? {});
     this.destinations = new StudioDestinations(o.destinationStore ?? new SecretStore(null, null, parseStoredDestinations));
     this.verticalDestination = new StudioVerticalDestination(o.verticalStore ?? new SecretStore(null, null, parseStoredVertical));
-    this.live = new StudioLive({ emit: o.emit, onState: (s, active) => this.control.broadcastState(s, active) });
+    this.live = new StudioLive({
+      emit: o.emit,
+      onState: (s, active) => this.control.broadcastState(s, active),
+      onRecording: (r) => this.control.recordingChanged(r),
+    });
     this.control = new StudioControl({
       store: o.controlStore ?? new SecretStore(null, null, parseControlSettings),
       emit: o.emit,
@@ -111,6 +118,12 @@ export class StudioCore {
           check: (change) => void this.verticalDestination.check(change),
           set: (change) => this.handlers['vertical:setDestination'](change),
         },
+      },
+      recording: {
+        figures: () => this.live.record(),
+        refusal: (start) => this.live.recordRefusal(start),
+        start: async () => (await this.live.startRecording(this.recordPath ?? defaultRecordPath())).recording,
+        stop: async () => (await this.live.stopRecording()).recording,
       },
     });
   }
@@ -310,6 +323,7 @@ export class StudioCore {
       await this.snap?.frame.catch(() => undefined);
       if (this.live.active) throw new StudioError('busy', 'You are already live. Stop first to change the settings.');
       const full = broadcastSettings(settings, this.secrets(), this.destinations.targets());
+      this.recordPath = full.recordPath;
       const b =
         settings.mode === 'engine'
           ? new EngineSenderThread(
@@ -327,6 +341,18 @@ export class StudioCore {
     'broadcast:stop': async () => this.live.stop(),
 
     'broadcast:status': async () => this.live.status(),
+
+    'recording:start': async (req) => {
+      const refusal = this.live.recordRefusal(true);
+      if (refusal) throw new StudioError(refusal.code, refusal.message);
+      return this.live.startRecording(req?.path ?? this.recordPath ?? defaultRecordPath());
+    },
+
+    'recording:stop': async () => {
+      const refusal = this.live.recordRefusal(false);
+      if (refusal) throw new StudioError(refusal.code, refusal.message);
+      return this.live.stopRecording();
+    },
 
     'destinations:list': async () => this.destinations.list(),
     'destinations:save': async (req) => this.destinations.save(req),

@@ -3,6 +3,7 @@
 // remote control are told of them. Both modes report through the same 'state' and 'health' events, so the window's
 // health line and obs-websocket's GetStreamStatus read the same figures whoever encodes. Plain Node, no Electron.
 import type { BroadcastHealth, BroadcastState, DestinationStatus, RecordingStatus } from '../../broadcast/types.js';
+import { statSync } from 'node:fs';
 import { EngineSenderThread } from '../../broadcast/engine-sender-thread.js';
 import { broadcastRuns, type BroadcastStatus, type EventMap, type EventName } from '../../ipc-contract.js';
 import type { BroadcastLike } from './pipeline.js';
@@ -29,6 +30,27 @@ export interface OutputFigures {
 
 const NO_OUTPUT: OutputFigures = { active: false, reconnecting: false, durationMs: 0, bytes: 0, congestion: 0, skippedFrames: 0, totalFrames: 0 };
 
+/** The record output as obs-websocket's GetRecordStatus describes it. */
+export interface RecordFigures {
+  active: boolean;
+  /** Since the recording started writing. */
+  durationMs: number;
+  /** The size of its files on disk (the vertical one's too). */
+  bytes: number;
+  /** The file being (or last) written; null before any. */
+  path: string | null;
+}
+
+/** Why a recording cannot start or stop now, in words for the window and for control clients. */
+export interface RecordRefusal {
+  code: 'not_live' | 'record_with_ffmpeg' | 'not_recording' | 'recording';
+  message: string;
+}
+
+/** How long a recording's start may take to name its file, and its stop to finish its files (ffmpeg's index). */
+const RECORD_START_MS = 5_000;
+const RECORD_STOP_MS = 12_000;
+
 export class StudioLive {
   private broadcast: BroadcastLike | null = null;
   private current: BroadcastState = { kind: 'idle' };
@@ -45,12 +67,16 @@ export class StudioLive {
   private frame: string | null = null;
   /** The local recording of the broadcast running or last run; null without one. */
   private recording: RecordingStatus | null = null;
+  /** When the recording being written started (null while none is). */
+  private recordingSince: number | null = null;
 
   constructor(
     private readonly o: {
       emit<E extends EventName>(event: E, payload: EventMap[E]): void;
       /** Every state change, with whether the output is active in OBS's sense (the remote control's events). */
       onState(s: BroadcastState, active: boolean): void;
+      /** Every change of the local recording (the remote control's RecordStateChanged). */
+      onRecording?(r: RecordingStatus): void;
     },
   ) {}
 
@@ -88,6 +114,71 @@ export class StudioLive {
     };
   }
 
+  /** The recording as GetRecordStatus tells it. */
+  record(now = Date.now()): RecordFigures {
+    const r = this.recording;
+    const active = r?.state === 'recording' && this.recordingSince !== null;
+    return { active, durationMs: active ? now - this.recordingSince! : 0, bytes: active ? recordedBytes(r) : 0, path: r?.path ?? null };
+  }
+
+  /**
+   * Why a recording cannot be started (`start`) or stopped now, or null when it can. It starts and stops on its own
+   * only while an engine broadcast runs (its thread has the encoded chunks); with ffmpeg it is set before Go Live.
+   */
+  recordRefusal(start: boolean): RecordRefusal | null {
+    if (start && this.recording?.state === 'recording') return { code: 'recording', message: 'The Studio is already recording.' };
+    if (!start && this.recording?.state !== 'recording') return { code: 'not_recording', message: 'The Studio is not recording.' };
+    if (!this.active)
+      return {
+        code: 'not_live',
+        message: 'Onair Studio records what it streams: go live first, or fill in “Also record to” to record from the start.',
+      };
+    if (!(this.broadcast instanceof EngineSenderThread))
+      return {
+        code: 'record_with_ffmpeg',
+        message:
+          'With ffmpeg encoding the recording is set before Go Live (“Also record to”); with Encode with: This app it starts and stops while live.',
+      };
+    return null;
+  }
+
+  /** Starts recording to `path` while the engine broadcast runs; resolves once the file is named (or refused in words). */
+  async startRecording(path: string): Promise<BroadcastStatus> {
+    const b = this.broadcast;
+    if (this.recordRefusal(true) || !(b instanceof EngineSenderThread)) return this.status();
+    // The thread names the file (or says why not) as soon as it has the message.
+    const named = this.nextRecording(b, () => true, RECORD_START_MS);
+    b.startRecording(path);
+    await named;
+    return this.status();
+  }
+
+  /** Stops the recording; the broadcast goes on. Resolves once its files are finished. */
+  async stopRecording(): Promise<BroadcastStatus> {
+    const b = this.broadcast;
+    if (this.recordRefusal(false) || !(b instanceof EngineSenderThread)) return this.status();
+    const finished = this.nextRecording(b, (r) => r.state !== 'recording' && r.vertical?.state !== 'recording', RECORD_STOP_MS);
+    b.stopRecording();
+    await finished;
+    return this.status();
+  }
+
+  /** Resolves at the first recording status from `b` that `done` accepts, or after `ms`. */
+  private nextRecording(b: EngineSenderThread, done: (r: RecordingStatus) => boolean, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(finish, ms);
+      function finish() {
+        clearTimeout(t);
+        b.off('recording', check);
+        resolve();
+      }
+      function check(r: RecordingStatus) {
+        if (done(r)) finish();
+      }
+      b.on('recording', check);
+    });
+  }
+
   /** One media message from the engine's media channel: dropped unless an engine broadcast runs. */
   engineChunk(message: ArrayBuffer | ArrayBufferView): void {
     const b = this.broadcast;
@@ -122,11 +213,16 @@ export class StudioLive {
     b.on('destinations', (d: DestinationStatus[]) => this.broadcast === b && this.o.emit('broadcast:destinations', d));
     // The recording's file and fate stay shown after the broadcast ends (where it went, or why it stopped short).
     this.recording = null;
+    this.recordingSince = null;
     this.o.emit('broadcast:recording', null);
     b.on('recording', (r: RecordingStatus) => {
       if (this.broadcast !== b) return;
+      // A recording's duration runs from its first file (the ffmpeg pipeline's reconnect parts continue it).
+      if (r.state !== 'recording') this.recordingSince = null;
+      else this.recordingSince ??= Date.now();
       this.recording = r;
       this.o.emit('broadcast:recording', r);
+      this.o.onRecording?.(r);
     });
     b.on('preview', (jpeg: Buffer) => {
       if (this.broadcast !== b || !this.active) return;
@@ -177,4 +273,16 @@ export class StudioLive {
     this.o.emit('broadcast:state', s);
     this.o.onState(s, this.output().active);
   }
+}
+
+/** The bytes on disk of a recording's files (0 for a file not there yet). */
+function recordedBytes(r: RecordingStatus): number {
+  const size = (p: string) => {
+    try {
+      return statSync(p).size;
+    } catch {
+      return 0;
+    }
+  };
+  return size(r.path) + (r.vertical ? size(r.vertical.path) : 0);
 }

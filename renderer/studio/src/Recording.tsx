@@ -1,15 +1,64 @@
-// The local recording's line under Go Live: the file it records to (which may be a numbered sibling of the name given:
-// nothing is written over), where it recorded once the stream stopped, or why it is not recording.
+// The local recording under Go Live: the file it records to (which may be a numbered sibling of the name given:
+// nothing is written over) and the vertical one's beside it, where it recorded once stopped, or why it is not
+// recording; and, while the engine mode is live, OBS's Start Recording / Stop Recording as a button. The recording
+// goes to "Also record to", else main's default (the Videos folder, named by date and time).
+import { useState } from 'react';
+import type { RecordingStatus } from '../../../electron/broadcast/types.js';
+import { broadcastRuns } from '../../../electron/ipc-contract.js';
+import { call } from './onair.js';
 import { useStudio } from './store.js';
+
+function fileLine(r: Omit<RecordingStatus, 'vertical'>, what: string): string {
+  if (r.state === 'recording') return `● Recording${what} to ${r.path}`;
+  if (r.state === 'stopped') return `Recorded${what} to ${r.path}`;
+  return r.reason ?? `The recording${what} failed.`;
+}
 
 export function RecordingLine() {
   const r = useStudio((s) => s.recording);
-  if (!r) return null;
-  const text =
-    r.state === 'recording' ? `● Recording to ${r.path}` : r.state === 'stopped' ? `Recorded to ${r.path}` : (r.reason ?? 'The recording failed.');
+  const live = useStudio((s) => broadcastRuns(s.broadcast.kind));
+  const engine = useStudio((s) => s.mode === 'engine');
+  const recordPath = useStudio((s) => s.recordPath.trim());
+  const [busy, setBusy] = useState(false);
+  const recording = r?.state === 'recording' || r?.vertical?.state === 'recording';
+
+  const toggle = async () => {
+    setBusy(true);
+    useStudio.setState({ error: null });
+    try {
+      // The files' names come back as 'broadcast:recording' events (the store mirrors them).
+      if (recording) await call('recording:stop', {});
+      else await call('recording:start', recordPath ? { path: recordPath } : {});
+    } catch (err) {
+      useStudio.setState({ error: (err as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!r && !(live && engine)) return null;
   return (
-    <p className={`recording recording--${r.state}`} data-testid="recording" data-state={r.state} role={r.state === 'failed' ? 'alert' : undefined}>
-      {text}
-    </p>
+    <div className="recording-row">
+      {live && engine && (
+        <button type="button" className="recording__toggle" onClick={() => void toggle()} disabled={busy} data-testid="record-toggle">
+          {busy ? (recording ? 'Finishing the file…' : 'Starting…') : recording ? 'Stop recording' : 'Start recording'}
+        </button>
+      )}
+      {r && (
+        <p
+          className={`recording recording--${r.state}`}
+          data-testid="recording"
+          data-state={r.state}
+          role={r.state === 'failed' ? 'alert' : undefined}
+        >
+          {fileLine(r, '')}
+          {r.vertical && (
+            <span className="recording__vertical" data-testid="recording-vertical" data-state={r.vertical.state}>
+              {fileLine(r.vertical, ' the vertical output')}
+            </span>
+          )}
+        </p>
+      )}
+    </div>
   );
 }

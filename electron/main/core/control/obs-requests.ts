@@ -1,11 +1,12 @@
 // What each obs-websocket request does in the Studio. The stream's state, its figures and the server settings live in
 // main and are answered here; going live and stopping are main's answers too (obs-output.ts), the window doing the
-// work as Go Live does; everything else the window's engine owns (scenes, inputs, the mixer, Onair's vendor requests
+// work as Go Live does, and so is recording (obs-record.ts); everything else the window's engine owns (scenes, inputs, the mixer, Onair's vendor requests
 // but for the vertical output's destination) is passed to the window, which answers (renderer/studio/src/control.ts).
 import { maskKey } from '../../../ipc-contract.js';
 import type { BroadcastStatus, VerticalDestination, VerticalDestinationChange } from '../../../ipc-contract.js';
 import type { OutputFigures } from '../studio-live.js';
 import type { ObsOutput } from './obs-output.js';
+import type { ObsRecord } from './obs-record.js';
 import { onairVendorRequest } from './obs-vertical.js';
 import { fail, ok, OBS_WEBSOCKET_VERSION, RequestStatus, RPC_VERSION, type RequestResult } from './obs-protocol.js';
 
@@ -16,6 +17,8 @@ export interface MainSide {
   output(): OutputFigures;
   /** StartStream, StopStream, ToggleStream. */
   stream: Pick<ObsOutput, 'start' | 'stop' | 'toggle'>;
+  /** GetRecordStatus, StartRecord, StopRecord, ToggleRecord. */
+  record: Pick<ObsRecord, 'status' | 'start' | 'stop' | 'toggle'>;
   /** The RTMP server and key in use (custom or the Onair account's), or null when signed out. */
   service(): { server: string; key: string } | null;
   useCustomServer(server: string, key: string): Promise<void>;
@@ -60,6 +63,10 @@ const MAIN_REQUESTS = [
   'StartStream',
   'StopStream',
   'ToggleStream',
+  'GetRecordStatus',
+  'StartRecord',
+  'StopRecord',
+  'ToggleRecord',
   'GetStreamServiceSettings',
   'SetStreamServiceSettings',
 ] as const;
@@ -106,6 +113,14 @@ export async function handleRequest(side: MainSide, requestType: string, data: R
       return side.stream.stop();
     case 'ToggleStream':
       return side.stream.toggle();
+    case 'GetRecordStatus':
+      return side.record.status();
+    case 'StartRecord':
+      return side.record.start();
+    case 'StopRecord':
+      return side.record.stop();
+    case 'ToggleRecord':
+      return side.record.toggle();
     case 'GetStreamServiceSettings': {
       const s = side.service();
       // The key is write-only here: a control client can set it, never read it back (masked, like the window shows it).

@@ -5,6 +5,9 @@
 // Its StartStream goes live as Go Live does, slower than the 5 s a window request gets (an engine warming up), and its
 // StopStream stops as Stop does, after a while (an encoder flushing): the client is answered at once all the same.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { OBSWebSocket as ObsJson, EventSubscription } from 'obs-websocket-js/json';
 import { OBSWebSocket as ObsMsgpack } from 'obs-websocket-js';
@@ -13,6 +16,7 @@ import type { EventMap, EventName, InvokeChannel, InvokeReply, InvokeRequest } f
 import { ffmpegPath as FFMPEG, waitFor } from '../../../../server/test-support/process.js';
 import { newStreamer, startTestServer, type TestServer } from '../../../../server/test-support/server.js';
 import { defaultPipeline } from '../pipeline.js';
+import { NOT_RECORDING } from '../../../../server/test-support/studio.js';
 import { SecretStore } from '../secret-store.js';
 import { StudioCore } from '../studio-core.js';
 
@@ -320,6 +324,42 @@ describe('remote control over obs-websocket 5', { timeout: 300_000 }, () => {
     assert.deepEqual(states.slice(2), ['OBS_WEBSOCKET_OUTPUT_STOPPING', 'OBS_WEBSOCKET_OUTPUT_STOPPED']);
     assert.equal((await obs.call('GetStreamStatus')).outputBytes, 0, 'the figures went with the stream');
     await assert.rejects(obs.call('StopStream'), (e: { code?: number }) => e.code === 501);
+    await obs.disconnect();
+  });
+
+  test('the record output with ffmpeg: set before Go Live, told as OBS tells it; Start/StopRecord refused in words', async (t) => {
+    t.after(() => core.handle('broadcast:stop', {}));
+    const me = await newStreamer(server.base, 'recorder');
+    await call('session:useCustom', { rtmpUrl: server.rtmpBase, streamKey: me.channel.streamKey });
+    const work = mkdtempSync(path.join(tmpdir(), 'onair-obs-record-'));
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const obs = new ObsJson();
+    clients.push(obs);
+    await obs.connect(url, password, { rpcVersion: 1, eventSubscriptions: EventSubscription.Outputs });
+    const told: string[] = [];
+    obs.on('RecordStateChanged', (e) => told.push(`${e.outputState}${e.outputActive ? ' (active)' : ''} ${e.outputPath ?? '-'}`));
+    const refused = (code: number, words: RegExp) => (e: { code?: number; message?: string }) => e.code === code && words.test(e.message ?? '');
+
+    assert.deepEqual(await obs.call('GetRecordStatus'), NOT_RECORDING);
+    await assert.rejects(obs.call('StartRecord'), refused(604, /go live first/), 'not live');
+    await assert.rejects(obs.call('StopRecord'), refused(501, /not recording/));
+
+    const file = path.join(work, 'show.mkv');
+    await call('broadcast:start', { settings: { ...GO_LIVE.settings, recordPath: file } });
+    await waitFor('recording', async () => (await obs.call('GetRecordStatus')).outputBytes > 0, 20_000, 200);
+    const status = await obs.call('GetRecordStatus');
+    assert.equal(status.outputActive, true);
+    assert.ok(status.outputDuration > 0 && /^00:00:\d\d\.\d{3}$/.test(status.outputTimecode), JSON.stringify(status));
+    assert.deepEqual(told, ['OBS_WEBSOCKET_OUTPUT_STARTING -', `OBS_WEBSOCKET_OUTPUT_STARTED (active) ${file}`]);
+    await assert.rejects(obs.call('StartRecord'), refused(500, /already recording/));
+    await assert.rejects(obs.call('StopRecord'), refused(604, /ffmpeg/), 'with ffmpeg the recording goes with the stream');
+    await assert.rejects(obs.call('ToggleRecord'), refused(604, /ffmpeg/));
+
+    await call('broadcast:stop', {});
+    await waitFor('stopped', () => told.length >= 4, 15_000, 50);
+    assert.deepEqual(told.slice(2), ['OBS_WEBSOCKET_OUTPUT_STOPPING -', `OBS_WEBSOCKET_OUTPUT_STOPPED ${file}`]);
+    assert.equal((await obs.call('GetRecordStatus')).outputActive, false);
+    assert.ok(statSync(file).size > 0);
     await obs.disconnect();
   });
 

@@ -2,11 +2,12 @@
 // when none is given, kept encrypted like the key), the obs-websocket server while it is on, requests for the window
 // passed to it and its answers matched back, and the window's events and the stream's state sent on to clients.
 import { randomBytes } from 'node:crypto';
-import type { BroadcastState } from '../../../broadcast/types.js';
+import type { BroadcastState, RecordingStatus } from '../../../broadcast/types.js';
 import type { ControlInfo, EventMap, EventName } from '../../../ipc-contract.js';
 import type { SecretStore } from '../secret-store.js';
 import { EventSubscription, fail, RequestStatus, type RequestResult } from './obs-protocol.js';
 import { ObsOutput } from './obs-output.js';
+import { ObsRecord, type RecordSide } from './obs-record.js';
 import { handleRequest, type MainSide } from './obs-requests.js';
 import { ObsWebSocketServer } from './obs-server.js';
 
@@ -40,13 +41,16 @@ export class StudioControl {
   private readonly pending = new Map<number, (r: RequestResult) => void>();
   /** StartStream / StopStream / ToggleStream and StreamStateChanged. */
   private readonly output: ObsOutput;
+  /** GetRecordStatus / StartRecord / StopRecord / ToggleRecord and RecordStateChanged. */
+  private readonly record: ObsRecord;
   /** Asks the window for its meters every METERS_PERIOD_MS while a client subscribed to InputVolumeMeters. */
   private metersTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly o: {
       store: SecretStore<ControlSettings>;
-      main: Omit<MainSide, 'forward' | 'stream'>;
+      main: Omit<MainSide, 'forward' | 'stream' | 'record'>;
+      recording: Omit<RecordSide, 'emit'>;
       emit<E extends EventName>(event: E, payload: EventMap[E]): void;
       /** 0 in tests: any free port whatever the setting says. */
       portOverride?: number;
@@ -56,6 +60,10 @@ export class StudioControl {
       ...o.main,
       forward: (t, d, ms) => this.forward(t, d, ms),
       emit: (data) => this.server?.emit({ eventType: 'StreamStateChanged', intent: EventSubscription.Outputs, data }),
+    });
+    this.record = new ObsRecord({
+      ...o.recording,
+      emit: (data) => this.server?.emit({ eventType: 'RecordStateChanged', intent: EventSubscription.Outputs, data }),
     });
   }
 
@@ -108,6 +116,11 @@ export class StudioControl {
     }
   }
 
+  /** The local recording changed. */
+  recordingChanged(r: RecordingStatus): void {
+    this.record.recording(r);
+  }
+
   /** Main's broadcast changed state; `active`: live, or reconnecting after having been live. */
   broadcastState(s: BroadcastState, active: boolean): void {
     this.output.broadcastState(s, active);
@@ -137,7 +150,8 @@ export class StudioControl {
       host: '127.0.0.1',
       port: this.o.portOverride ?? s.port,
       password: s.password,
-      handle: (type, data) => handleRequest({ ...this.o.main, stream: this.output, forward: (t, d) => this.forward(t, d) }, type, data),
+      handle: (type, data) =>
+        handleRequest({ ...this.o.main, stream: this.output, record: this.record, forward: (t, d) => this.forward(t, d) }, type, data),
       onSubscriptions: () => this.syncMeters(),
     });
     try {
