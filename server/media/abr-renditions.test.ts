@@ -124,11 +124,14 @@ describe('ABR renditions as Low-Latency HLS renditions', () => {
       assert.equal(r.targetDuration, source.targetDuration);
       assert.equal(r.partTarget, source.partTarget, 'the same part target');
     }
-    // The same picture starts each segment: a rendition's segment is presented from the time the source's is.
-    const seg = source.segments.at(-2)!;
+    // The same picture starts each segment: a rendition's segment is presented from the time the source's is. The
+    // segment is one all three have completed (a loaded box's transcoder may be a segment behind the source).
+    const secondLast = async (folder: string) => (await playlist(`${folder}video.m3u8`)).p.segments.at(-2)!.msn;
+    const seg = { msn: Math.min(source.segments.at(-2)!.msn, await secondLast('720p/'), await secondLast('480p/')) };
     const firstPts = async (folder: string): Promise<number> => {
       const p = (await playlist(`${folder}video.m3u8`)).p;
-      const mine = p.segments.find((x) => x.msn === seg.msn)!;
+      const mine = p.segments.find((x) => x.msn === seg.msn);
+      assert.ok(mine, `${folder || 'source '}video.m3u8 lists segment ${seg.msn}: ${p.segments.map((x) => x.msn).join(' ')}`);
       const map = [...p.segments].reverse().find((x) => x.msn <= seg.msn && x.map)!.map!;
       const base = url(`${folder}video.m3u8`);
       const bytes = Buffer.concat([(await get(new URL(map, base).href)).bytes, (await get(new URL(mine.uri, base).href)).bytes]);
