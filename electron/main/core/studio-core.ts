@@ -17,7 +17,6 @@ import {
 } from '../../ipc-contract.js';
 import { ApiRequestError, createApiClient } from '../../../renderer/shared/api.js';
 import { EngineSenderThread } from '../../broadcast/engine-sender-thread.js';
-import { defaultRecordPath } from '../../broadcast/record-file.js';
 import type { PipelineLogger, PipelineModule } from './pipeline.js';
 import { SecretStore, type Secrets } from './secret-store.js';
 import { DestinationError, parseStoredDestinations, StudioDestinations, type StoredDestination } from './studio-destinations.js';
@@ -87,8 +86,6 @@ export class StudioCore {
   /** The obs-websocket remote control (off unless the user turned it on). */
   readonly control: StudioControl;
   private readonly scenes: ScenesFile | null;
-  /** The recording path the broadcast running (or last run) was started with ("Also record to"), for StartRecord. */
-  private recordPath: string | undefined;
 
   constructor(private readonly o: StudioCoreOptions) {
     this.log = o.logger ?? noopLogger;
@@ -122,7 +119,7 @@ export class StudioCore {
       recording: {
         figures: () => this.live.record(),
         refusal: (start) => this.live.recordRefusal(start),
-        start: async () => (await this.live.startRecording(this.recordPath ?? defaultRecordPath())).recording,
+        start: async () => (await this.live.startRecording()).recording,
         stop: async () => (await this.live.stopRecording()).recording,
       },
     });
@@ -323,7 +320,6 @@ export class StudioCore {
       await this.snap?.frame.catch(() => undefined);
       if (this.live.active) throw new StudioError('busy', 'You are already live. Stop first to change the settings.');
       const full = broadcastSettings(settings, this.secrets(), this.destinations.targets());
-      this.recordPath = full.recordPath;
       const b =
         settings.mode === 'engine'
           ? new EngineSenderThread(
@@ -335,7 +331,7 @@ export class StudioCore {
               this.log,
             )
           : this.o.pipeline.createBroadcast(full, { ffmpegPath: this.o.ffmpegPath, logger: this.log });
-      return this.live.start(b);
+      return this.live.start(b, full.recordPath);
     },
 
     'broadcast:stop': async () => this.live.stop(),
@@ -345,7 +341,7 @@ export class StudioCore {
     'recording:start': async (req) => {
       const refusal = this.live.recordRefusal(true);
       if (refusal) throw new StudioError(refusal.code, refusal.message);
-      return this.live.startRecording(req?.path ?? this.recordPath ?? defaultRecordPath());
+      return this.live.startRecording(req?.path);
     },
 
     'recording:stop': async () => {

@@ -5,6 +5,7 @@
 import type { BroadcastHealth, BroadcastState, DestinationStatus, RecordingStatus } from '../../broadcast/types.js';
 import { statSync } from 'node:fs';
 import { EngineSenderThread } from '../../broadcast/engine-sender-thread.js';
+import { defaultRecordPath } from '../../broadcast/record-file.js';
 import { broadcastRuns, type BroadcastStatus, type EventMap, type EventName } from '../../ipc-contract.js';
 import type { BroadcastLike } from './pipeline.js';
 
@@ -69,6 +70,8 @@ export class StudioLive {
   private recording: RecordingStatus | null = null;
   /** When the recording being written started (null while none is). */
   private recordingSince: number | null = null;
+  /** The path the broadcast was started with ("Also record to"): where a recording started later goes too. */
+  private recordPath: string | undefined;
 
   constructor(
     private readonly o: {
@@ -142,8 +145,11 @@ export class StudioLive {
     return null;
   }
 
-  /** Starts recording to `path` while the engine broadcast runs; resolves once the file is named (or refused in words). */
-  async startRecording(path: string): Promise<BroadcastStatus> {
+  /**
+   * Starts recording while the engine broadcast runs, to `path`, else the broadcast's own, else the Videos folder;
+   * resolves once the file is named (or the recording failed in words). Nothing when recordRefusal says why not.
+   */
+  async startRecording(path = this.recordPath ?? defaultRecordPath()): Promise<BroadcastStatus> {
     const b = this.broadcast;
     if (this.recordRefusal(true) || !(b instanceof EngineSenderThread)) return this.status();
     // The thread names the file (or says why not) as soon as it has the message.
@@ -185,10 +191,11 @@ export class StudioLive {
     if (b instanceof EngineSenderThread) b.push(message);
   }
 
-  /** Hosts `b` from now on (the previous broadcast, ended, is let go) and starts it. */
-  async start(b: BroadcastLike): Promise<BroadcastStatus> {
+  /** Hosts `b` from now on (the previous broadcast, ended, is let go) and starts it; `recordPath`: its "Also record to". */
+  async start(b: BroadcastLike, recordPath?: string): Promise<BroadcastStatus> {
     this.broadcast?.removeAllListeners();
     this.broadcast = b;
+    this.recordPath = recordPath;
     this.shown = this.counters = null;
     this.shownAt = 0;
     this.liveSince = null;
