@@ -129,8 +129,11 @@ export class StudioLive {
    * only while an engine broadcast runs (its thread has the encoded chunks); with ffmpeg it is set before Go Live.
    */
   recordRefusal(start: boolean): RecordRefusal | null {
-    if (start && this.recording?.state === 'recording') return { code: 'recording', message: 'The Studio is already recording.' };
-    if (!start && this.recording?.state !== 'recording') return { code: 'not_recording', message: 'The Studio is not recording.' };
+    const r = this.recording;
+    // The vertical file may be written on after the main one failed: stopping that is stopping the recording.
+    const writing = r?.state === 'recording' || r?.vertical?.state === 'recording';
+    if (start && r?.state === 'recording') return { code: 'recording', message: 'The Studio is already recording.' };
+    if (!start && !writing) return { code: 'not_recording', message: 'The Studio is not recording.' };
     if (!this.active)
       return {
         code: 'not_live',
