@@ -27,9 +27,13 @@ export function escapeTee(url: string): string {
 
 /** file.mkv, part 2 -> file-2.mkv: a reconnect starts a new ffmpeg, and must not overwrite the recording so far. */
 export function recordPartPath(recordPath: string, part: number): string {
-  if (part <= 1) return recordPath;
+  return part <= 1 ? recordPath : recordNameWith(recordPath, `-${part}`);
+}
+
+/** file.mkv, "-vertical" -> file-vertical.mkv: a name beside a recording's, before its extension. */
+export function recordNameWith(recordPath: string, suffix: string): string {
   const m = /^(.*?)(\.[^./\\]+)?$/.exec(recordPath)!;
-  return `${m[1]}-${part}${m[2] ?? ''}`;
+  return `${m[1]}${suffix}${m[2] ?? ''}`;
 }
 
 /**

@@ -5,6 +5,7 @@
 // with the broadcast. The configs of each output are kept, so a recording started midway begins at the next keyframe
 // as a whole file. Both files are reported as one status (RecordingStatus, the vertical one inside).
 import type { MediaChunk } from '../media-chunk.js';
+import { recordNameWith } from './args.js';
 import { EngineRecorder } from './engine-recorder.js';
 import type { EngineSenderSettings } from './engine-sender.js';
 import type { RecordingStatus } from './types.js';
@@ -20,8 +21,7 @@ export interface EngineRecordingsOptions {
 
 /** `show.mkv` → `show-vertical.mkv`: the vertical file's name beside the main one's (a file there: its numbered sibling). */
 export function verticalRecordPath(mainFile: string): string {
-  const m = /^(.*?)(\.[^./\\]+)?$/.exec(mainFile)!;
-  return `${m[1]}-vertical${m[2] ?? ''}`;
+  return recordNameWith(mainFile, '-vertical');
 }
 
 type Output = 'main' | 'vertical';

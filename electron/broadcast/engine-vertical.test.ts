@@ -95,6 +95,24 @@ describe('engine sender thread: the vertical output', { timeout: 90_000 }, () =>
   });
   after(() => server?.stop());
 
+  /** A sender thread: the main output to this server's live ingest with `streamKey`, the 720x1280 one to `vertical`. */
+  const thread = (
+    streamKey: string,
+    vertical: { server: string; streamKey?: string },
+    logger?: ConstructorParameters<typeof EngineSenderThread>[1],
+  ) =>
+    new EngineSenderThread(
+      {
+        server: `rtmp://127.0.0.1:${rtmpPort}/live`,
+        streamKey,
+        video: VIDEO,
+        audio: AUDIO,
+        vertical: { ...vertical, video: { ...VIDEO, width: 720, height: 1280 } },
+        ffmpegPath,
+      },
+      logger,
+    );
+
   test('another RTMP destination, its own key: a second channel gets the 720x1280 picture while the first gets 1280x720', async () => {
     const work = mkdtempSync(path.join(tmpdir(), 'onair-vdest-'));
     const chunks = await realChunks(work);
@@ -104,17 +122,7 @@ describe('engine sender thread: the vertical output', { timeout: 90_000 }, () =>
     ]);
     const logs: string[] = [];
     const log = (o: object, m?: string) => void logs.push(`${m} ${JSON.stringify(o)}`);
-    const t = new EngineSenderThread(
-      {
-        server: `rtmp://127.0.0.1:${rtmpPort}/live`,
-        streamKey: main.streamKey,
-        video: VIDEO,
-        audio: AUDIO,
-        vertical: { server: `rtmp://127.0.0.1:${rtmpPort}/live`, streamKey: shorts.streamKey, video: { ...VIDEO, width: 720, height: 1280 } },
-        ffmpegPath,
-      },
-      { info: log, warn: log },
-    );
+    const t = thread(main.streamKey, { server: `rtmp://127.0.0.1:${rtmpPort}/live`, streamKey: shorts.streamKey }, { info: log, warn: log });
     t.start();
     try {
       await waitFor('both live', () => t.state.kind === 'live' && t.verticalState?.kind === 'live', 10_000, 20);
@@ -144,14 +152,7 @@ describe('engine sender thread: the vertical output', { timeout: 90_000 }, () =>
 
   test('published to the vertical ingest with the same key: the server reports the companion beside the stream', async () => {
     const { channel } = await newStreamer(server.base, 'vthread');
-    const t = new EngineSenderThread({
-      server: `rtmp://127.0.0.1:${rtmpPort}/live`,
-      streamKey: channel.streamKey,
-      video: VIDEO,
-      audio: AUDIO,
-      vertical: { server: `rtmp://127.0.0.1:${rtmpPort}/vertical`, video: { ...VIDEO, width: 720, height: 1280 } },
-      ffmpegPath,
-    });
+    const t = thread(channel.streamKey, { server: `rtmp://127.0.0.1:${rtmpPort}/vertical` });
     const vertical: string[] = [];
     t.on('vertical', (s) => vertical.push(s.kind));
     t.start();
@@ -175,14 +176,7 @@ describe('engine sender thread: the vertical output', { timeout: 90_000 }, () =>
   test('a vertical output that cannot connect retries on its own; the main output stays live and on air', async () => {
     const { channel } = await newStreamer(server.base, 'vbroken');
     const closed = await freePort();
-    const t = new EngineSenderThread({
-      server: `rtmp://127.0.0.1:${rtmpPort}/live`,
-      streamKey: channel.streamKey,
-      video: VIDEO,
-      audio: AUDIO,
-      vertical: { server: `rtmp://127.0.0.1:${closed}/vertical`, video: { ...VIDEO, width: 720, height: 1280 } },
-      ffmpegPath,
-    });
+    const t = thread(channel.streamKey, { server: `rtmp://127.0.0.1:${closed}/vertical` });
     t.start();
     await waitFor('main live, vertical retrying', () => t.state.kind === 'live' && t.verticalState?.kind === 'reconnecting', 10_000, 20);
     await feed(t, 3);
@@ -199,14 +193,7 @@ describe('engine sender thread: the vertical output', { timeout: 90_000 }, () =>
     const chunks = await realChunks(work);
     writeFileSync(path.join(work, 'show.mkv'), 'an earlier stream');
     const { channel } = await newStreamer(server.base, 'vrecord');
-    const t = new EngineSenderThread({
-      server: `rtmp://127.0.0.1:${rtmpPort}/live`,
-      streamKey: channel.streamKey,
-      video: VIDEO,
-      audio: AUDIO,
-      vertical: { server: `rtmp://127.0.0.1:${rtmpPort}/vertical`, video: { ...VIDEO, width: 720, height: 1280 } },
-      ffmpegPath,
-    });
+    const t = thread(channel.streamKey, { server: `rtmp://127.0.0.1:${rtmpPort}/vertical` });
     const statuses: RecordingStatus[] = [];
     t.on('recording', (r: RecordingStatus) => statuses.push(r));
     const states: string[] = [];
