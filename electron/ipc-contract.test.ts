@@ -43,6 +43,8 @@ const cases: [channel: string, request: unknown, ok: boolean, why: string][] = [
   ['recording:start', {}, true, 'recording to the default path'],
   ['recording:start', { path: 'C:\\Videos\\show.mp4' }, true, 'recording to a path'],
   ['recording:start', { path: '/tmp/out.sh' }, false, 'recording path not a video'],
+  ['recording:start', { path: '/tmp/out.mkv', settings: { ...settings, mode: 'engine' } }, true, 'recording alone with the engine'],
+  ['recording:start', { settings: { ...settings, preset: 'Ultra 8K' } }, false, 'recording alone with bad settings'],
   ['recording:start', { path: '/tmp/a\nb.mkv' }, false, 'recording path with a line break'],
   ['recording:stop', {}, true, 'stop'],
   ['recording:stop', { path: '/tmp/out.mkv' }, false, 'stop takes nothing'],

@@ -256,12 +256,14 @@ export interface InvokeMap {
   'broadcast:stop': { req: Record<string, never>; res: BroadcastStatus };
   'broadcast:status': { req: Record<string, never>; res: BroadcastStatus };
   /**
-   * Starts recording while an engine broadcast runs (the Record button, StartRecord): to `path` (its first free
-   * sibling), else to the Videos folder as "Onair <date> <time>.mkv". Refused in words when not live, with ffmpeg
-   * encoding (its recording is set before Go Live), or when recording already. The status names the file.
+   * Starts recording (the Record button, StartRecord): to `path` (its first free sibling), else to the Videos folder as
+   * "Onair <date> <time>.mkv". While an engine broadcast runs, in its thread. With no stream, a recording alone: the
+   * window sends the `settings` its encoders are about to run with (engine mode), then starts them; a Go Live later
+   * joins it and a Stop leaves it running. Refused in words without `settings` when not live, with ffmpeg encoding
+   * while live (its recording is set before Go Live), or when recording already. The status names the file.
    */
-  'recording:start': { req: { path?: string }; res: BroadcastStatus };
-  /** Stops the recording; the stream goes on. Answers once the files are finished. */
+  'recording:start': { req: { path?: string; settings?: StudioSettings }; res: BroadcastStatus };
+  /** Stops the recording; a stream goes on. Answers once the files are finished. */
   'recording:stop': { req: Record<string, never>; res: BroadcastStatus };
   /** The Studio's invite link (see StudioInvite): reused while valid, else a new bounded one (STUDIO_INVITE). */
   'invite:link': { req: Record<string, never>; res: StudioInvite };

@@ -142,7 +142,8 @@ export const REQUEST_GUARDS: { [C in InvokeChannel]: Guard<InvokeRequest<C>> } =
   'broadcast:start': (v): v is InvokeRequest<'broadcast:start'> => shape(v, { settings: isStudioSettings }, ['settings']),
   'broadcast:stop': empty,
   'broadcast:status': empty,
-  'recording:start': (v): v is InvokeRequest<'recording:start'> => v === undefined || v === null || shape(v, { path: isRecordPath }),
+  'recording:start': (v): v is InvokeRequest<'recording:start'> =>
+    v === undefined || v === null || shape(v, { path: isRecordPath, settings: isStudioSettings }),
   'recording:stop': empty,
   'invite:link': empty,
   'phone:setup': empty,

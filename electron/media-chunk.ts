@@ -65,3 +65,15 @@ export function decodeMediaChunk(msg: ArrayBuffer | ArrayBufferView): MediaChunk
   if (data.byteLength === 0) return new Error('A media chunk has no payload.');
   return { kind, timestampUs, compositionUs: v.getInt32(12), data, output };
 }
+
+/**
+ * For a config message (an avcC or an AudioSpecificConfig), which output and track it sets, as one number; null for
+ * any other message. Reads the header only: main keeps the latest config of each to replay to a sender that starts
+ * while the encoders already run.
+ */
+export function mediaConfigSlot(msg: Uint8Array): number | null {
+  if (msg.byteLength <= MEDIA_CHUNK_HEADER || msg[0] !== MEDIA_CHUNK_VERSION) return null;
+  const kind = MEDIA_KINDS[msg[1]!];
+  if (kind !== 'video-config' && kind !== 'audio-config') return null;
+  return msg[1]! * MEDIA_OUTPUTS.length + msg[2]!;
+}

@@ -5,6 +5,7 @@
 // outputBytes grows with what the server receives, and the health line's bitrate is the configured one (video and
 // audio) and the server's. StopStream answers at once too: STOPPING, then STOPPED once the page has stopped. While
 // live, a recording starts and stops on its own (StartRecord, StopRecord, ToggleRecord, the window's Record button).
+// With no stream, StartRecord (or the button) starts the encoder for a recording alone, which a stream joins and leaves.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -274,10 +275,6 @@ describe('engine mode under a remote control: StartStream at once, real figures'
       await toldUntil(12);
       assert.deepEqual(told.slice(10), ['STOPPING -', 'STOPPED ctl-3.mkv']);
       await page.locator('[data-testid="health"][data-state="idle"]').waitFor();
-      await assert.rejects(
-        obs.call('StartRecord'),
-        (e: { code?: number; message?: string }) => e.code === 604 && /go live first/.test(e.message ?? ''),
-      );
     } finally {
       await page.getByLabel(/Also record to/).fill('');
       await obs.disconnect();
@@ -289,6 +286,71 @@ describe('engine mode under a remote control: StartStream at once, real figures'
       );
       assert.deepEqual(probe.streams.map((x: { codec_name: string }) => x.codec_name).sort(), ['aac', 'h264'], name);
       assert.ok(Number(probe.format.duration) >= 1.3, `${name}: ${probe.format.duration} s`);
+    }
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('recording without a stream: StartRecord offline starts the encoder for it; a stream joins and leaves; the button starts another', async () => {
+    assert.ok(control.url, 'the remote control was turned on by the first test');
+    const obs = new OBSWebSocket();
+    await obs.connect(control.url, control.password, { rpcVersion: 1, eventSubscriptions: EventSubscription.Outputs });
+    const told: string[] = [];
+    obs.on('RecordStateChanged', (e) => told.push(`${e.outputState.replace('OBS_WEBSOCKET_OUTPUT_', '')} ${path.basename(e.outputPath ?? '-')}`));
+    const streamStates: string[] = [];
+    obs.on('StreamStateChanged', (e) => streamStates.push(e.outputState.replace('OBS_WEBSOCKET_OUTPUT_', '')));
+    const file = (n: string) => path.join(work, n);
+    const encoding = () => page.evaluate(() => 'encode' in (globalThis as unknown as { __onairEngineStats(): object }).__onairEngineStats());
+    const bytes = async () => (await obs.call('GetRecordStatus')).outputBytes;
+    try {
+      await page.getByLabel(/Also record to/).fill(file('alone.mkv'));
+      assert.equal(await encoding(), false, 'no encoder before');
+      // The window starts its encoder for the recording and answers once the file is named.
+      await obs.call('StartRecord');
+      assert.deepEqual(told, ['STARTING -', 'STARTED alone.mkv']);
+      assert.equal(await encoding(), true);
+      await page.locator('[data-testid="recording"][data-state="recording"]', { hasText: 'alone.mkv' }).waitFor();
+      await page.locator('[data-testid="health"][data-state="idle"]').waitFor();
+      assert.equal((await obs.call('GetStreamStatus')).outputActive, false, 'recording, not streaming');
+      await waitFor('bytes recorded', async () => (await bytes()) > 50_000, STEP_MS, 200);
+
+      // Go Live joins the encoder running; Stop leaves the recording running.
+      await obs.call('StartStream');
+      await waitFor('STARTED', () => streamStates.includes('STARTED'), 60_000, 50);
+      await waitFor('bytes sent', async () => (await obs.call('GetStreamStatus')).outputBytes > 50_000, STEP_MS, 200);
+      await obs.call('StopStream');
+      await waitFor('stream STOPPED', () => streamStates.at(-1) === 'STOPPED', STEP_MS, 50);
+      const before = await bytes();
+      await sleep(1500);
+      assert.ok((await bytes()) > before, 'the file grows on after the stream stopped');
+      assert.deepEqual((await obs.call('GetRecordStatus')).outputActive, true);
+      assert.equal(await encoding(), true, 'the encoder stays for the recording');
+      assert.deepEqual(told, ['STARTING -', 'STARTED alone.mkv'], 'the stream did not touch the recording');
+
+      // The window's button stops it; the encoder goes with it.
+      await page.getByTestId('record-toggle').filter({ hasText: 'Stop recording' }).click();
+      await page.locator('[data-testid="recording"][data-state="stopped"]', { hasText: 'alone.mkv' }).waitFor();
+      await waitFor('the encoder stopped', async () => !(await encoding()), STEP_MS, 100);
+      assert.deepEqual(told.slice(2), ['STOPPING -', 'STOPPED alone.mkv']);
+
+      // Offline again, from the button: the next free name; StopRecord answers with it.
+      await page.getByTestId('record-toggle').filter({ hasText: 'Start recording' }).click();
+      await page.locator('[data-testid="recording"][data-state="recording"]', { hasText: 'alone-2.mkv' }).waitFor();
+      await sleep(2500);
+      assert.equal((await obs.call('StopRecord')).outputPath, file('alone-2.mkv'));
+      await waitFor('the encoder stopped', async () => !(await encoding()), STEP_MS, 100);
+    } finally {
+      await page.getByLabel(/Also record to/).fill('');
+      await obs.disconnect();
+    }
+    for (const [name, seconds] of [
+      ['alone.mkv', 5],
+      ['alone-2.mkv', 2],
+    ] as const) {
+      const probe = JSON.parse(
+        (await runOk(FFPROBE, ['-v', 'error', '-show_entries', 'stream=codec_name:format=duration', '-of', 'json', file(name)])).stdout,
+      );
+      assert.deepEqual(probe.streams.map((x: { codec_name: string }) => x.codec_name).sort(), ['aac', 'h264'], name);
+      assert.ok(Number(probe.format.duration) >= seconds, `${name}: ${probe.format.duration} s`);
     }
     assert.deepEqual(pageErrors, []);
   });

@@ -36,6 +36,11 @@ export type SenderThreadSettings = EngineSenderSettings & {
   ffmpegPath: string;
   /** Record from the start to this path ("Also record to"); a recording may also start later (startRecording). */
   recordPath?: string;
+  /**
+   * A recording without a stream (OBS's Start Recording while offline): nothing is published (server, key and
+   * destinations are not used); 'stop' finishes the files and ends the thread.
+   */
+  recordOnly?: boolean;
 };
 
 /** The worker's file: the TypeScript source when running from source (tsx), the bundle's sibling when built. */
@@ -55,7 +60,7 @@ export class EngineSenderThread extends EventEmitter {
 
   constructor(settings: SenderThreadSettings, logger?: { info(o: object, m?: string): void; warn(o: object, m?: string): void }) {
     super();
-    this.verticalState = settings.vertical ? { kind: 'idle' } : null;
+    this.verticalState = settings.vertical && !settings.recordOnly ? { kind: 'idle' } : null;
     this.worker = new Worker(workerUrl(), { workerData: settings });
     this.worker.on('message', (m: SenderThreadReply) => {
       if (m.type === 'state') {

@@ -147,6 +147,11 @@ export interface RecordingStatus {
   vertical?: Omit<RecordingStatus, 'vertical'>;
 }
 
+/** Whether a file of the recording is being written (the vertical one may go on after the main one failed). */
+export function recordingWrites(r: RecordingStatus | null | undefined): boolean {
+  return r?.state === 'recording' || r?.vertical?.state === 'recording';
+}
+
 export const PRESETS = {
   'Smooth 720p30': { width: 1280, height: 720, fps: 30, bitrateKbps: 3500, keyframeSeconds: 1 },
   'Sharp 1080p30': { width: 1920, height: 1080, fps: 30, bitrateKbps: 6000, keyframeSeconds: 1 },

@@ -68,3 +68,20 @@ export function engineSenderSettings(
       : {}),
   };
 }
+
+/**
+ * The sender thread's settings for a recording without a stream: the pictures and the sound the window encodes,
+ * nothing to publish (no server, key or destinations: recording needs no sign-in).
+ */
+export function engineRecordSettings(settings: StudioSettings): Omit<SenderThreadSettings, 'ffmpegPath' | 'recordPath'> {
+  const preset = PRESETS[settings.preset as PresetName];
+  const v = settings.vertical;
+  return {
+    server: '',
+    streamKey: '',
+    recordOnly: true,
+    video: { width: preset.width, height: preset.height, fps: settings.fps, bitrateKbps: settings.bitrateKbps },
+    audio: ENGINE_AUDIO,
+    ...(v ? { vertical: { server: '', video: { width: v.width, height: v.height, fps: settings.fps, bitrateKbps: v.bitrateKbps } } } : {}),
+  };
+}

@@ -25,7 +25,8 @@ import { ScenesFile, ScenesFileError } from './scenes-file.js';
 import { parseStoredVertical, StudioVerticalDestination, type StoredVertical } from './vertical-destination.js';
 import { listSources, snapshot, SourceError, type HostSources } from './sources.js';
 import { studioInvite } from './studio-invite.js';
-import { broadcastSettings, engineSenderSettings } from './studio-broadcast.js';
+import { defaultRecordPath } from '../../broadcast/record-file.js';
+import { broadcastSettings, engineRecordSettings, engineSenderSettings } from './studio-broadcast.js';
 import { liveMetrics, monitorSource, phoneSetup, serverView } from './studio-channel.js';
 import type { FeedRequest } from '../../source-feed.js';
 import { SourceFeeds, type FeedHandle, type FeedSend, type SourceFeedsOptions } from './source-feeds.js';
@@ -119,6 +120,7 @@ export class StudioCore {
       recording: {
         figures: () => this.live.record(),
         refusal: (start) => this.live.recordRefusal(start),
+        streaming: () => this.live.active,
         start: async () => (await this.live.startRecording()).recording,
         stop: async () => (await this.live.stopRecording()).recording,
       },
@@ -319,19 +321,26 @@ export class StudioCore {
       // check below: from there to the broadcast's start nothing yields, so two clicks cannot start two broadcasts.
       await this.snap?.frame.catch(() => undefined);
       if (this.live.active) throw new StudioError('busy', 'You are already live. Stop first to change the settings.');
+      if (this.live.recordingAlone && settings.mode !== 'engine')
+        throw new StudioError(
+          'busy',
+          'The Studio is recording with its own encoder: go live with Encode with: This app, or stop the recording first.',
+        );
       const full = broadcastSettings(settings, this.secrets(), this.destinations.targets());
+      // A recording running alone goes on beside the stream: the stream records nothing of its own.
+      const recordPath = this.live.recordingAlone ? undefined : full.recordPath;
       const b =
         settings.mode === 'engine'
           ? new EngineSenderThread(
               {
                 ...engineSenderSettings(full, settings, this.verticalDestination.target()),
                 ffmpegPath: this.o.ffmpegPath,
-                recordPath: full.recordPath,
+                recordPath,
               },
               this.log,
             )
           : this.o.pipeline.createBroadcast(full, { ffmpegPath: this.o.ffmpegPath, logger: this.log });
-      return this.live.start(b, full.recordPath);
+      return this.live.start(b, recordPath);
     },
 
     'broadcast:stop': async () => this.live.stop(),
@@ -341,7 +350,14 @@ export class StudioCore {
     'recording:start': async (req) => {
       const refusal = this.live.recordRefusal(true);
       if (refusal) throw new StudioError(refusal.code, refusal.message);
-      return this.live.startRecording(req?.path);
+      if (this.live.active) return this.live.startRecording(req?.path);
+      if (req?.settings?.mode !== 'engine')
+        throw new StudioError(
+          'not_live',
+          'Recording without a stream needs the Studio’s own encoder: choose Encode with: This app, or fill in “Also record to” and go live.',
+        );
+      const settings = { ...engineRecordSettings(req.settings), ffmpegPath: this.o.ffmpegPath, recordPath: req.path ?? defaultRecordPath() };
+      return this.live.recordAlone(new EngineSenderThread(settings, this.log));
     },
 
     'recording:stop': async () => {

@@ -1,12 +1,14 @@
 // The broadcast the Studio hosts, as main keeps it: the one running (main's ffmpeg pipeline or the engine's sender
 // thread), its state, its figures, the vertical output's state and the program picture, and what the window and the
-// remote control are told of them. Both modes report through the same 'state' and 'health' events, so the window's
+// remote control are told of them; and a recording without a stream (the engine's record-only thread), which a
+// broadcast may join and leave while it goes on, as OBS's record and stream outputs share one encoder. Both modes report through the same 'state' and 'health' events, so the window's
 // health line and obs-websocket's GetStreamStatus read the same figures whoever encodes. Plain Node, no Electron.
-import type { BroadcastHealth, BroadcastState, DestinationStatus, RecordingStatus } from '../../broadcast/types.js';
+import { recordingWrites, type BroadcastHealth, type BroadcastState, type DestinationStatus, type RecordingStatus } from '../../broadcast/types.js';
 import { statSync } from 'node:fs';
 import { EngineSenderThread } from '../../broadcast/engine-sender-thread.js';
 import { defaultRecordPath } from '../../broadcast/record-file.js';
 import { broadcastRuns, type BroadcastStatus, type EventMap, type EventName } from '../../ipc-contract.js';
+import { mediaConfigSlot } from '../../media-chunk.js';
 import type { BroadcastLike } from './pipeline.js';
 
 /**
@@ -72,6 +74,10 @@ export class StudioLive {
   private recordingSince: number | null = null;
   /** The path the broadcast was started with ("Also record to"): where a recording started later goes too. */
   private recordPath: string | undefined;
+  /** The recording without a stream (a record-only engine thread) while it runs; a broadcast leaves it alone. */
+  private alone: EngineSenderThread | null = null;
+  /** The latest config message of each engine output and track, for a thread started while the encoders run. */
+  private readonly configs = new Map<number, Uint8Array>();
 
   constructor(
     private readonly o: {
@@ -124,21 +130,21 @@ export class StudioLive {
     return { active, durationMs: active ? now - this.recordingSince! : 0, bytes: active ? recordedBytes(r) : 0, path: r?.path ?? null };
   }
 
+  /** Whether a recording without a stream runs (the stream may have joined it since). */
+  get recordingAlone(): boolean {
+    return this.alone !== null;
+  }
+
   /**
-   * Why a recording cannot be started (`start`) or stopped now, or null when it can. It starts and stops on its own
-   * only while an engine broadcast runs (its thread has the encoded chunks); with ffmpeg it is set before Go Live.
+   * Why a recording cannot be started (`start`) or stopped now, or null when it can. While an engine broadcast runs
+   * it records in that broadcast's thread; with no stream it records alone (recordAlone, the engine's encoder); with
+   * ffmpeg it is set before Go Live.
    */
   recordRefusal(start: boolean): RecordRefusal | null {
     const r = this.recording;
-    // The vertical file may be written on after the main one failed: stopping that is stopping the recording.
-    const writing = r?.state === 'recording' || r?.vertical?.state === 'recording';
     if (start && r?.state === 'recording') return { code: 'recording', message: 'The Studio is already recording.' };
-    if (!start && !writing) return { code: 'not_recording', message: 'The Studio is not recording.' };
-    if (!this.active)
-      return {
-        code: 'not_live',
-        message: 'Onair Studio records what it streams: go live first, or fill in “Also record to” to record from the start.',
-      };
+    if (!start && !recordingWrites(r)) return { code: 'not_recording', message: 'The Studio is not recording.' };
+    if (this.alone || !this.active) return null;
     if (!(this.broadcast instanceof EngineSenderThread))
       return {
         code: 'record_with_ffmpeg',
@@ -154,7 +160,7 @@ export class StudioLive {
    */
   async startRecording(path = this.recordPath ?? defaultRecordPath()): Promise<BroadcastStatus> {
     const b = this.broadcast;
-    if (this.recordRefusal(true) || !(b instanceof EngineSenderThread)) return this.status();
+    if (this.recordRefusal(true) || !this.active || !(b instanceof EngineSenderThread)) return this.status();
     // The thread names the file (or says why not) as soon as it has the message.
     const named = this.nextRecording(b, () => true, RECORD_START_MS);
     b.startRecording(path);
@@ -162,12 +168,38 @@ export class StudioLive {
     return this.status();
   }
 
-  /** Stops the recording; the broadcast goes on. Resolves once its files are finished. */
+  /**
+   * Hosts `t`, a record-only engine thread started with its path: a recording without a stream, until it is stopped
+   * (a broadcast started meanwhile goes live beside it and leaves it running when it stops). Resolves once the file
+   * is named, or the recording failed in words (the thread then ends).
+   */
+  async recordAlone(t: EngineSenderThread): Promise<BroadcastStatus> {
+    this.adoptConfigs(t);
+    this.alone = t;
+    this.setRecording(null);
+    t.on('recording', (r: RecordingStatus) => {
+      if (this.alone !== t) return;
+      this.setRecording(r);
+      if (!recordingWrites(r)) void t.stop();
+    });
+    t.on('state', (s: BroadcastState) => {
+      if ((s.kind !== 'ended' && s.kind !== 'failed') || this.alone !== t) return;
+      this.alone = null;
+      // A thread that failed (not one ended by its stop) leaves no file being written.
+      const r = this.recording;
+      if (s.kind === 'failed' && r && recordingWrites(r)) this.setRecording({ state: 'failed', path: r.path, reason: s.reason });
+    });
+    await this.nextRecording(t, () => true, RECORD_START_MS);
+    return this.status();
+  }
+
+  /** Stops the recording; a broadcast goes on. Resolves once its files are finished. */
   async stopRecording(): Promise<BroadcastStatus> {
-    const b = this.broadcast;
+    const b = this.alone ?? this.broadcast;
     if (this.recordRefusal(false) || !(b instanceof EngineSenderThread)) return this.status();
-    const finished = this.nextRecording(b, (r) => r.state !== 'recording' && r.vertical?.state !== 'recording', RECORD_STOP_MS);
-    b.stopRecording();
+    const finished = this.nextRecording(b, (r) => !recordingWrites(r), RECORD_STOP_MS);
+    if (b === this.alone) void b.stop();
+    else b.stopRecording();
     await finished;
     return this.status();
   }
@@ -188,14 +220,31 @@ export class StudioLive {
     });
   }
 
-  /** One media message from the engine's media channel: dropped unless an engine broadcast runs. */
+  /** One media message from the engine's media channel: to the engine broadcast and the recording alone, if any. */
   engineChunk(message: ArrayBuffer | ArrayBufferView): void {
+    const bytes = message instanceof ArrayBuffer ? new Uint8Array(message) : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+    const slot = mediaConfigSlot(bytes);
+    if (slot !== null) this.configs.set(slot, bytes.slice());
     const b = this.broadcast;
     if (b instanceof EngineSenderThread) b.push(message);
+    this.alone?.push(message);
+  }
+
+  /**
+   * A new engine thread: while another one runs, the window's encoders run already and their configs went by, so the
+   * new one gets them first; otherwise they are an earlier session's, and the encoders about to start send their own.
+   */
+  private adoptConfigs(t: BroadcastLike): void {
+    if (!(t instanceof EngineSenderThread)) return;
+    const b = this.broadcast;
+    const running = this.alone !== null || (b instanceof EngineSenderThread && (this.active || b.state.kind === 'idle'));
+    if (!running) return this.configs.clear();
+    for (const m of this.configs.values()) t.push(m);
   }
 
   /** Hosts `b` from now on (the previous broadcast, ended, is let go) and starts it; `recordPath`: its "Also record to". */
   async start(b: BroadcastLike, recordPath?: string): Promise<BroadcastStatus> {
+    this.adoptConfigs(b);
     this.broadcast?.removeAllListeners();
     this.broadcast = b;
     this.recordPath = recordPath;
@@ -222,18 +271,9 @@ export class StudioLive {
     });
     b.on('destinations', (d: DestinationStatus[]) => this.broadcast === b && this.o.emit('broadcast:destinations', d));
     // The recording's file and fate stay shown after the broadcast ends (where it went, or why it stopped short).
-    this.recording = null;
-    this.recordingSince = null;
-    this.o.emit('broadcast:recording', null);
-    b.on('recording', (r: RecordingStatus) => {
-      if (this.broadcast !== b) return;
-      // A recording's duration runs from its first file (the ffmpeg pipeline's reconnect parts continue it).
-      if (r.state !== 'recording') this.recordingSince = null;
-      else this.recordingSince ??= Date.now();
-      this.recording = r;
-      this.o.emit('broadcast:recording', r);
-      this.o.onRecording?.(r);
-    });
+    // A recording alone goes on beside the broadcast, which records nothing of its own meanwhile.
+    if (!this.alone) this.setRecording(null);
+    b.on('recording', (r: RecordingStatus) => this.broadcast === b && this.setRecording(r));
     b.on('preview', (jpeg: Buffer) => {
       if (this.broadcast !== b || !this.active) return;
       this.frame = `data:image/jpeg;base64,${jpeg.toString('base64')}`;
@@ -252,8 +292,9 @@ export class StudioLive {
     return this.status();
   }
 
-  /** Stops a running broadcast and waits for its end (or 5 s): the app quits, the bridge closes. */
+  /** Stops a running broadcast and recording, and waits for their end (or 5 s): the app quits, the bridge closes. */
   async dispose(): Promise<void> {
+    await this.alone?.stop();
     const b = this.broadcast;
     if (!b || !this.active) return;
     const ended = new Promise<void>((resolve) => {
@@ -267,6 +308,16 @@ export class StudioLive {
     });
     await b.stop();
     await ended;
+  }
+
+  /** The recording's new status (null: none yet), told to the window and the remote control. */
+  private setRecording(r: RecordingStatus | null): void {
+    // A recording's duration runs from its first file (the ffmpeg pipeline's reconnect parts continue it).
+    if (r?.state !== 'recording') this.recordingSince = null;
+    else this.recordingSince ??= Date.now();
+    this.recording = r;
+    this.o.emit('broadcast:recording', r);
+    if (r) this.o.onRecording?.(r);
   }
 
   private setState(s: BroadcastState): void {

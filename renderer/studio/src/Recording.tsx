@@ -1,10 +1,10 @@
 // The local recording under Go Live: the file it records to (which may be a numbered sibling of the name given:
 // nothing is written over) and the vertical one's beside it, where it recorded once stopped, or why it is not
-// recording; and, while the engine mode is live, OBS's Start Recording / Stop Recording as a button. The recording
-// goes to "Also record to", else main's default (the Videos folder, named by date and time).
+// recording; and in the engine mode OBS's Start Recording / Stop Recording as a button, live or not (with no stream
+// the Studio's encoder starts for the recording alone, and a Go Live joins it). The recording goes to "Also record
+// to", else main's default (the Videos folder, named by date and time).
 import { useState } from 'react';
-import type { RecordingStatus } from '../../../electron/broadcast/types.js';
-import { broadcastRuns } from '../../../electron/ipc-contract.js';
+import { recordingWrites, type RecordingStatus } from '../../../electron/broadcast/types.js';
 import { call } from './onair.js';
 import { useStudio } from './store.js';
 
@@ -16,11 +16,9 @@ function fileLine(r: Omit<RecordingStatus, 'vertical'>, what: string): string {
 
 export function RecordingLine() {
   const r = useStudio((s) => s.recording);
-  const live = useStudio((s) => broadcastRuns(s.broadcast.kind));
   const engine = useStudio((s) => s.mode === 'engine');
-  const recordPath = useStudio((s) => s.recordPath.trim());
   const [busy, setBusy] = useState(false);
-  const recording = r?.state === 'recording' || r?.vertical?.state === 'recording';
+  const recording = recordingWrites(r);
 
   const toggle = async () => {
     setBusy(true);
@@ -28,7 +26,7 @@ export function RecordingLine() {
     try {
       // The files' names come back as 'broadcast:recording' events (the store mirrors them).
       if (recording) await call('recording:stop', {});
-      else await call('recording:start', recordPath ? { path: recordPath } : {});
+      else await useStudio.getState().record();
     } catch (err) {
       useStudio.setState({ error: (err as Error).message });
     } finally {
@@ -36,10 +34,10 @@ export function RecordingLine() {
     }
   };
 
-  if (!r && !(live && engine)) return null;
+  if (!r && !engine) return null;
   return (
     <div className="recording-row">
-      {live && engine && (
+      {engine && (
         <button type="button" className="recording__toggle" onClick={() => void toggle()} disabled={busy} data-testid="record-toggle">
           {busy ? (recording ? 'Finishing the file…' : 'Starting…') : recording ? 'Stop recording' : 'Start recording'}
         </button>

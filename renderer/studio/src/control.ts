@@ -3,7 +3,8 @@
 // live and stopping, the mixer's inputs (control-mixer.ts), scenes and their inputs (control-scenes.ts), the video
 // settings (control-video.ts). Main asks for the meters every 50 ms while a client subscribed to InputVolumeMeters,
 // and only then. StartStream and StopStream come from main once it has answered the client or checked there is
-// something to stop (control/obs-output.ts): the answer here says how the start or the stop ended.
+// something to stop (control/obs-output.ts): the answer here says how the start or the stop ended. StartRecord comes
+// when no stream runs: the encoder here starts for a recording alone (control/obs-record.ts).
 import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
 import { broadcastRuns, type ControlRequest } from '../../../electron/ipc-contract.js';
 import { ok, type ControlAnswer } from './control-answers.js';
@@ -11,7 +12,8 @@ import { answerMixerRequest, followMixerForControl, volumeMeters } from './contr
 import { answerScenesRequest, answerVendorRequest, followScenesForControl, sceneInputs } from './control-scenes.js';
 import { answerVideoRequest } from './control-video.js';
 import { call, onair } from './onair.js';
-import { goLiveStarting, useStudio } from './store.js';
+import { goLiveStarting, RECORD_WITH_FFMPEG, useStudio } from './store.js';
+import { recordingWrites } from '../../../electron/broadcast/types.js';
 import { madeStudioMixer } from './studio-mixer.js';
 
 async function start(): Promise<ControlAnswer> {
@@ -26,6 +28,14 @@ async function stop(): Promise<ControlAnswer> {
   return error ? { code: RequestStatus.RequestProcessingFailed, comment: error } : ok();
 }
 
+async function record(): Promise<ControlAnswer> {
+  if (useStudio.getState().mode !== 'engine') return { code: RequestStatus.InvalidResourceState, comment: RECORD_WITH_FFMPEG };
+  await useStudio.getState().record();
+  const { error, recording } = useStudio.getState();
+  if (error) return { code: RequestStatus.RequestProcessingFailed, comment: error };
+  return recordingWrites(recording) ? ok() : { code: RequestStatus.RequestProcessingFailed, comment: 'The recording could not start.' };
+}
+
 export async function answerControl(req: ControlRequest): Promise<ControlAnswer> {
   switch (req.requestType) {
     case 'StartStream':
@@ -33,6 +43,9 @@ export async function answerControl(req: ControlRequest): Promise<ControlAnswer>
       return broadcastRuns(useStudio.getState().broadcast.kind) || goLiveStarting()
         ? { code: RequestStatus.OutputRunning, comment: 'The stream is already running.' }
         : start();
+    case 'StartRecord':
+      // Main passes it on with no stream running: the encoder here starts for a recording alone.
+      return record();
     case 'StopStream':
       // Main saw something to stop; this window may not have heard of the start yet (its events wait behind the
       // work of starting): stopped all the same, after a start still on its way.

@@ -3,8 +3,10 @@
 // (studio-mixer.ts), both stamped on the engine's one clock. The picture is scaled to the preset's size when the
 // canvas has another (a 1280x720 canvas sent as 854x480). With the vertical output on (vertical-output.ts), the
 // vertical canvas is encoded too, at its own size, and main sends it to the channel's vertical ingest.
+// The encoders also run for a recording without a stream (OBS's Start Recording while offline): a Go Live then joins
+// them, and they stop once main has neither a stream nor a recording to take their chunks.
 import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
-import type { StudioSettings } from '../../../electron/ipc-contract.js';
+import type { BroadcastStatus, StudioSettings } from '../../../electron/ipc-contract.js';
 import { startEngineSession, type EngineSession } from '../engine/encode/engine-session.js';
 import type { FrameSink } from '../engine/types.js';
 import { onair } from './onair.js';
@@ -15,6 +17,8 @@ import { studioMixer } from './studio-mixer.js';
 import { defaultVerticalKbps, useVerticalOutput } from './vertical-output.js';
 
 let running: EngineSession | null = null;
+/** The encoders' start on its way (a Go Live clicked meanwhile joins them rather than starting others). */
+let opening: Promise<void> | null = null;
 
 export function engineLive(): boolean {
   return running !== null;
@@ -36,9 +40,59 @@ export function scaledSink(target: FrameSink, width: number, height: number): Fr
   };
 }
 
-/** Starts the broadcast in main (mode 'engine') and the encoder here; throws with main's or the encoder's words. */
+/**
+ * Starts the broadcast in main (mode 'engine') and the encoder here; throws with main's or the encoder's words. With
+ * the encoders running already (a recording alone), the broadcast joins them with their settings.
+ */
 export async function startEngineLive(settings: StudioSettings, onError: (err: Error) => void): Promise<void> {
+  await opening?.catch(() => undefined);
+  if (running) {
+    const started = await onair.invoke('broadcast:start', { settings: running.settings });
+    if (!started.ok) throw new Error(started.error.message);
+    return;
+  }
+  await startEncoders(settings, onError);
+}
+
+/**
+ * Starts a recording alone (no stream) to `path` (main's default without one) and the encoder here; throws with
+ * main's or the encoder's words (a folder that cannot be written to, no encoder).
+ */
+export async function startEngineRecording(settings: StudioSettings, path: string | undefined, onError: (err: Error) => void): Promise<void> {
+  await opening?.catch(() => undefined);
   if (running) return;
+  await startEncoders(settings, onError, {
+    open: async (s) => {
+      const r = await onair.invoke('recording:start', { ...(path ? { path } : {}), settings: s });
+      if (!r.ok) throw new Error(r.error.message);
+      if (r.value.recording?.state !== 'recording') throw new Error(recordingFailure(r.value));
+    },
+    close: async () => void (await onair.invoke('recording:stop', {})),
+  });
+}
+
+function recordingFailure(s: BroadcastStatus): string {
+  return s.recording?.reason ?? 'The recording could not start.';
+}
+
+async function startEncoders(
+  settings: StudioSettings,
+  onError: (err: Error) => void,
+  main: Pick<Parameters<typeof startEngineSession>[0], 'open' | 'close'> = {},
+): Promise<void> {
+  opening = openEncoders(settings, onError, main);
+  try {
+    await opening;
+  } finally {
+    opening = null;
+  }
+}
+
+async function openEncoders(
+  settings: StudioSettings,
+  onError: (err: Error) => void,
+  main: Pick<Parameters<typeof startEngineSession>[0], 'open' | 'close'>,
+): Promise<void> {
   const preset = PRESETS[settings.preset as PresetName] ?? PRESETS['Smooth 720p30'];
   const compositor = studioEngine();
   const mixer = await studioMixer();
@@ -64,6 +118,7 @@ export async function startEngineLive(settings: StudioSettings, onError: (err: E
     audio: mixer,
     vertical,
     onError,
+    ...main,
   });
   compositor.setSink('horizontal', scaledSink(session.sink, preset.width, preset.height));
   if (session.verticalSink && vertical)
@@ -71,7 +126,7 @@ export async function startEngineLive(settings: StudioSettings, onError: (err: E
   running = session;
 }
 
-/** Stops the encoder and the broadcast (main's broadcast:stop). */
+/** Stops the encoder and what it was started for (main's broadcast:stop or recording:stop). */
 export async function stopEngineLive(): Promise<void> {
   const session = running;
   running = null;

@@ -2,7 +2,7 @@
 // program picture) plus the settings being edited. Intents go to main through `call`; main's events update the mirror.
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import { PRESETS, type PresetName, type RecordingStatus } from '../../../electron/broadcast/types.js';
+import { PRESETS, recordingWrites, type PresetName, type RecordingStatus } from '../../../electron/broadcast/types.js';
 import {
   broadcastRuns,
   type BroadcastHealth,
@@ -12,7 +12,7 @@ import {
   type StudioSettings,
 } from '../../../electron/ipc-contract.js';
 import { BroadcastReplies } from './broadcast-replies.js';
-import { engineLive, startEngineLive, stopEngineLive } from './engine-live.js';
+import { engineLive, startEngineLive, startEngineRecording, stopEngineLive } from './engine-live.js';
 import { launch } from './launch.js';
 import { MIC_NONE, MIC_OTHER, microphoneSettings } from './microphone.js';
 import { call, onair } from './onair.js';
@@ -32,7 +32,7 @@ export interface StudioState extends SavedStudioSettings {
   history: number[];
   /** The latest picture being sent (a data URL) while a broadcast runs. */
   program: string | null;
-  /** The local recording of the broadcast running or last run ("Also record to"); null without one. */
+  /** The local recording running or last run (with a broadcast, or alone); null without one. */
   recording: RecordingStatus | null;
   error: string | null;
   init(): Promise<void>;
@@ -61,6 +61,11 @@ export interface StudioState extends SavedStudioSettings {
   setSession(s: SessionInfo): void;
   goLive(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Start Recording: in the broadcast running, else (the engine mode) a recording alone with the encoders started
+   * for it. To "Also record to", else main's default. Stopping is main's alone (recording:stop).
+   */
+  record(): Promise<void>;
 }
 
 const DEFAULT_PRESET: PresetName = 'Smooth 720p30';
@@ -129,8 +134,7 @@ export const useStudio = create<StudioState>()(
           heard.broadcast = true;
           replies.heardEvent();
           set({ broadcast: s, ...figuresAfter(s) });
-          // Main ended or gave up: the window's encoder has nobody to send to.
-          if ((s.kind === 'ended' || s.kind === 'failed') && engineLive()) void stopEngineLive();
+          stopEncoderWhenUnused();
         });
         // A figure or a picture that arrives after the state moved on belongs to what has ended.
         onair.on('broadcast:health', (h) =>
@@ -139,6 +143,7 @@ export const useStudio = create<StudioState>()(
         onair.on('broadcast:recording', (recording) => {
           heard.recording = true;
           set({ recording });
+          stopEncoderWhenUnused();
         });
         onair.on('broadcast:vertical', (v) => useVerticalOutput.getState().setState(v.kind === 'idle' ? null : v));
         onair.on('vertical:destination', (d) => useVerticalOutput.getState().setDestination(d));
@@ -200,8 +205,23 @@ export const useStudio = create<StudioState>()(
       async stop() {
         await starting;
         try {
-          await stopEngineLive();
+          // A recording goes on alone: the encoder stays for it (and stops with it when it was the stream's).
+          if (!recordingWrites(get().recording)) await stopEngineLive();
           await replies.read(() => call('broadcast:stop', {}), showBroadcast);
+        } catch (err) {
+          set({ error: (err as Error).message });
+        }
+      },
+
+      async record() {
+        const st = get();
+        const path = st.recordPath.trim() || undefined;
+        set({ error: null });
+        try {
+          if (broadcastRuns(st.broadcast.kind)) await call('recording:start', path ? { path } : {});
+          else if (st.mode === 'engine')
+            await startEngineRecording({ ...settingsOf(st), mode: 'engine' }, path, (err) => set({ error: err.message }));
+          else throw new Error(RECORD_WITH_FFMPEG);
         } catch (err) {
           set({ error: (err as Error).message });
         }
@@ -232,12 +252,20 @@ function showBroadcast(s: BroadcastState): void {
   useStudio.setState({ broadcast: s, ...figuresAfter(s) });
 }
 
-/** Go Live with the settings shown: the engine in this window, or main's pipeline. */
-async function goLive(): Promise<void> {
-  const { getState: get, setState: set } = useStudio;
-  const st = get();
+/** Why Start Recording with no stream is not offered with ffmpeg encoding (the window and StartRecord say it). */
+export const RECORD_WITH_FFMPEG =
+  'With ffmpeg encoding the Studio records what it streams: fill in “Also record to” and go live, or choose Encode with: This app to record without streaming.';
+
+/** The window's encoder stops once main has nothing to send its chunks to: no stream, no file being written. */
+function stopEncoderWhenUnused(): void {
+  const st = useStudio.getState();
+  if (engineLive() && !starting && !broadcastRuns(st.broadcast.kind) && !recordingWrites(st.recording)) void stopEngineLive();
+}
+
+/** What main gets for a broadcast (or the encoders for a recording) from the settings shown. */
+function settingsOf(st: StudioState): StudioSettings {
   const source = st.sources?.sources.find((x) => x.id === st.sourceId)?.spec ?? { kind: 'test' as const };
-  const settings: StudioSettings = {
+  return {
     source,
     preset: st.preset,
     encoder: st.encoder,
@@ -249,6 +277,13 @@ async function goLive(): Promise<void> {
     ...microphoneSettings(st.micChoice, st.micOther, st.sources?.microphones ?? []),
     ...(st.systemAudio ? { systemAudio: true } : {}),
   };
+}
+
+/** Go Live with the settings shown: the engine in this window, or main's pipeline. */
+async function goLive(): Promise<void> {
+  const { getState: get, setState: set } = useStudio;
+  const st = get();
+  const settings = settingsOf(st);
   set({ error: null });
   try {
     if (st.mode === 'engine') await startEngineLive({ ...settings, mode: 'engine' }, (err) => set({ error: err.message }));

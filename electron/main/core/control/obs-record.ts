@@ -1,19 +1,23 @@
 // The record output as obs-websocket clients see it: GetRecordStatus, StartRecord, StopRecord, ToggleRecord and the
-// RecordStateChanged events, answered in main, which hosts the broadcast and its recording. Onair Studio records what
-// it streams: a recording starts with Go Live ("Also record to") or, in the engine mode, at any time while live, and
-// stops alone or with the stream; asked for anything else, the answer says so in words (studio-live.ts
-// recordRefusal), as the window's Record button does.
+// RecordStateChanged events, answered in main, which hosts the broadcast and its recording. A recording starts with
+// Go Live ("Also record to") or, in the engine mode, at any time: while live in the broadcast's thread, and with no
+// stream as a recording alone, which needs the window's encoder, so main asks the window to start it (as StartStream
+// does). Asked for what cannot be done, the answer says so in words (studio-live.ts recordRefusal, or the window's).
 import type { RecordingStatus } from '../../../broadcast/types.js';
 import type { RecordFigures, RecordRefusal } from '../studio-live.js';
-import { OutputState } from './obs-output.js';
+import { OutputState, START_ANSWER_MS } from './obs-output.js';
 import { fail, ok, RequestStatus, type RequestResult } from './obs-protocol.js';
 import { timecode } from './obs-requests.js';
 
 export interface RecordSide {
   figures(): RecordFigures;
   refusal(start: boolean): RecordRefusal | null;
-  /** Starts recording (to the path the broadcast was started with, else the default); resolves once named. */
+  /** Whether a broadcast runs (a recording then starts in it; otherwise the window starts one alone). */
+  streaming(): boolean;
+  /** Starts recording in the running broadcast (to the path it was started with, else the default); resolves once named. */
   start(): Promise<RecordingStatus | null>;
+  /** Passes a request to the window; resolves with its answer. */
+  forward(requestType: string, requestData: Record<string, unknown>, timeoutMs?: number): Promise<RequestResult>;
   /** Stops recording; resolves once the files are finished. */
   stop(): Promise<RecordingStatus | null>;
   /** Sends RecordStateChanged to the subscribed clients. */
@@ -51,6 +55,8 @@ export class ObsRecord {
   async start(): Promise<RequestResult> {
     const no = this.side.refusal(true);
     if (no) return refused(no);
+    // The window starts its encoder and the recording, as its Start recording button does (or says why not).
+    if (!this.side.streaming()) return this.side.forward('StartRecord', {}, START_ANSWER_MS);
     const r = await this.side.start();
     if (r?.state === 'failed') return fail(RequestStatus.RequestProcessingFailed, r.reason ?? 'The recording could not start.');
     return ok();

@@ -73,20 +73,23 @@ describe('remote control over obs-websocket 5', { timeout: 300_000 }, () => {
             return;
           }
           const answer =
-            req.requestType === 'GetSceneList'
-              ? { code: 100, data: { currentProgramSceneName: 'Screen + camera', scenes: [{ sceneName: 'Screen + camera', sceneIndex: 0 }] } }
-              : vendor?.requestData?.width === 1
-                ? { code: 400, comment: 'The vertical canvas is 720x1280 or 1080x1920.' }
-                : vendor
-                  ? {
-                      code: 100,
-                      data: {
-                        vendorName: 'onair',
-                        requestType: vendor.requestType,
-                        responseData: { enabled: true, width: 720, height: 1280, active: false },
-                      },
-                    }
-                  : { code: 204, comment: `${req.requestType} is not available in this Studio yet.` };
+            // This window encodes with ffmpeg: with no stream it has no encoder to record with (renderer/studio/src/control.ts).
+            req.requestType === 'StartRecord'
+              ? { code: 604, comment: 'With ffmpeg encoding the Studio records what it streams.' }
+              : req.requestType === 'GetSceneList'
+                ? { code: 100, data: { currentProgramSceneName: 'Screen + camera', scenes: [{ sceneName: 'Screen + camera', sceneIndex: 0 }] } }
+                : vendor?.requestData?.width === 1
+                  ? { code: 400, comment: 'The vertical canvas is 720x1280 or 1080x1920.' }
+                  : vendor
+                    ? {
+                        code: 100,
+                        data: {
+                          vendorName: 'onair',
+                          requestType: vendor.requestType,
+                          responseData: { enabled: true, width: 720, height: 1280, active: false },
+                        },
+                      }
+                    : { code: 204, comment: `${req.requestType} is not available in this Studio yet.` };
           void core.handle('control:reply', { id: req.id, ...answer });
         }
         if (name === 'control:meters')
@@ -341,7 +344,8 @@ describe('remote control over obs-websocket 5', { timeout: 300_000 }, () => {
     const refused = (code: number, words: RegExp) => (e: { code?: number; message?: string }) => e.code === code && words.test(e.message ?? '');
 
     assert.deepEqual(await obs.call('GetRecordStatus'), NOT_RECORDING);
-    await assert.rejects(obs.call('StartRecord'), refused(604, /go live first/), 'not live');
+    // With no stream, StartRecord is the window's: its answer reaches the client.
+    await assert.rejects(obs.call('StartRecord'), refused(604, /records what it streams/), 'not live');
     await assert.rejects(obs.call('StopRecord'), refused(501, /not recording/));
 
     const file = path.join(work, 'show.mkv');

@@ -50,7 +50,7 @@ export class StudioControl {
     private readonly o: {
       store: SecretStore<ControlSettings>;
       main: Omit<MainSide, 'forward' | 'stream' | 'record'>;
-      recording: Omit<RecordSide, 'emit'>;
+      recording: Omit<RecordSide, 'emit' | 'forward'>;
       emit<E extends EventName>(event: E, payload: EventMap[E]): void;
       /** 0 in tests: any free port whatever the setting says. */
       portOverride?: number;
@@ -63,6 +63,7 @@ export class StudioControl {
     });
     this.record = new ObsRecord({
       ...o.recording,
+      forward: (t, d, ms) => this.forward(t, d, ms),
       emit: (data) => this.server?.emit({ eventType: 'RecordStateChanged', intent: EventSubscription.Outputs, data }),
     });
   }

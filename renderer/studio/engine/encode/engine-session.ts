@@ -1,6 +1,7 @@
-// Going live with the Studio's own encoder: probe what WebCodecs offers, ask main to start an "engine" broadcast
-// (it holds the server and key and publishes), open the media channel, then encode the canvas (the compositor's
-// FrameSink) and the mix (AudioMixOutput) into chunks on that channel. Stop ends the broadcast and the encoders.
+// The Studio's own encoder at work: probe what WebCodecs offers, ask main to start what takes the chunks (an "engine"
+// broadcast, which holds the server and key and publishes, or a recording alone), open the media channel, then encode
+// the canvas (the compositor's FrameSink) and the mix (AudioMixOutput) into chunks on that channel. Stop ends the
+// encoders and what main was asked to start.
 // With `vertical`, a second H.264 encoder takes the vertical canvas (its own size and bitrate, a keyframe each
 // second) on the same clock; its chunks go out as output `vertical` beside the main ones, with the one AAC encode.
 import type { OnairApi, StudioSettings } from '../../../../electron/ipc-contract.js';
@@ -18,6 +19,13 @@ export interface EngineSessionOptions {
   api: OnairApi;
   /** What main gets for the broadcast (mode is set to 'engine' here). */
   settings: StudioSettings;
+  /**
+   * Asks main to start what takes the chunks, with the settings the encoders will run with; throws with main's words.
+   * By default an engine broadcast (broadcast:start).
+   */
+  open?: (settings: StudioSettings) => Promise<void>;
+  /** Ends what `open` started (the encoders stopped, or could not start). By default broadcast:stop. */
+  close?: () => Promise<void>;
   canvas: CanvasSpec;
   clock: SessionClock;
   /** The mix; without it the stream has no audio track. */
@@ -29,6 +37,8 @@ export interface EngineSessionOptions {
 }
 
 export interface EngineSession {
+  /** The settings main was given: the encoders' (a broadcast joining them later goes out with these). */
+  settings: StudioSettings;
   /** Give this to the compositor: every drawn frame of `canvas`. */
   sink: FrameSink;
   plan: VideoPlan;
@@ -70,13 +80,19 @@ export async function startEngineSession(o: EngineSessionOptions): Promise<Engin
     ...(v && verticalPlan ? { vertical: { width: v.canvas.width, height: v.canvas.height, bitrateKbps: v.bitrateKbps } } : {}),
   };
 
-  const started = await o.api.invoke('broadcast:start', { settings });
-  if (!started.ok) throw new Error(started.error.message);
+  const open =
+    o.open ??
+    (async (s: StudioSettings) => {
+      const started = await o.api.invoke('broadcast:start', { settings: s });
+      if (!started.ok) throw new Error(started.error.message);
+    });
+  const close = o.close ?? (async () => void (await o.api.invoke('broadcast:stop', {})));
+  await open(settings);
   let transport: MediaTransport;
   try {
     transport = await openMediaTransport(o.api);
   } catch (err) {
-    await o.api.invoke('broadcast:stop', {});
+    await close();
     throw err;
   }
 
@@ -97,13 +113,13 @@ export async function startEngineSession(o: EngineSessionOptions): Promise<Engin
 
   let aac: AacEncoder | undefined;
   let tap: AudioTap | undefined;
-  // Main is live from here: a failure to start the encoders ends its broadcast too, or it would stay "live" with
-  // nothing to send until the server drops the idle connection.
+  // Main is live (or recording) from here: a failure to start the encoders ends that too, or it would stay "live"
+  // with nothing to send until the server drops the idle connection.
   const abandon = async (err: unknown): Promise<never> => {
     tap?.stop();
     await aac?.close().catch(() => undefined);
     transport.close();
-    await o.api.invoke('broadcast:stop', {});
+    await close();
     throw err;
   };
   if (o.audio && audioBackend !== 'none') {
@@ -155,6 +171,7 @@ export async function startEngineSession(o: EngineSessionOptions): Promise<Engin
   ];
 
   return {
+    settings,
     sink: video,
     plan,
     verticalSink: vertical,
@@ -168,7 +185,7 @@ export async function startEngineSession(o: EngineSessionOptions): Promise<Engin
       tap?.stop();
       await Promise.all([video.close(), vertical?.close(), aac?.close()]);
       transport.close();
-      await o.api.invoke('broadcast:stop', {});
+      await close();
     },
   };
 }
