@@ -1,10 +1,9 @@
-// The Studio's main-process logic, without Electron: the handler of every IPC channel, the account session
-// (token and stream key held here, never handed to the renderer except the key on an explicit reveal), the
-// broadcast it hosts (studio-live.ts), and the events it sends. electron/main/index.ts wraps it with ipcMain; the dev bridge
+// The Studio's main-process logic, without Electron: the handler of every IPC channel, over the account session
+// (studio-session.ts: token and stream key held in main), the broadcast and recording it hosts (studio-live.ts), and
+// the events it sends. electron/main/index.ts wraps it with ipcMain; the dev bridge
 // (electron/dev-bridge) wraps the same object with HTTP. Requests reach it already validated by the contract.
 import { PRESETS, type BroadcastHealth, type BroadcastState, type SourceSpec } from '../../broadcast/types.js';
 import {
-  maskKey,
   type CaptureTarget,
   type CaptureTargetOption,
   type EventMap,
@@ -13,12 +12,13 @@ import {
   type InvokeReply,
   type InvokeRequest,
   type IpcResult,
-  type SessionInfo,
 } from '../../ipc-contract.js';
-import { ApiRequestError, createApiClient } from '../../../renderer/shared/api.js';
+import { ApiRequestError } from '../../../renderer/shared/api.js';
 import { EngineSenderThread } from '../../broadcast/engine-sender-thread.js';
 import type { PipelineLogger, PipelineModule } from './pipeline.js';
-import { SecretStore, type Secrets } from './secret-store.js';
+import { SecretStore } from './secret-store.js';
+import { StudioError } from './studio-error.js';
+import { StudioSession } from './studio-session.js';
 import { DestinationError, parseStoredDestinations, StudioDestinations, type StoredDestination } from './studio-destinations.js';
 import { parseControlSettings, StudioControl, type ControlSettings } from './control/studio-control.js';
 import { ScenesFile, ScenesFileError } from './scenes-file.js';
@@ -32,14 +32,7 @@ import type { FeedRequest } from '../../source-feed.js';
 import { SourceFeeds, type FeedHandle, type FeedSend, type SourceFeedsOptions } from './source-feeds.js';
 import { StudioLive } from './studio-live.js';
 
-export class StudioError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { StudioError };
 
 export interface StudioCoreOptions {
   ffmpegPath: string;
@@ -87,9 +80,12 @@ export class StudioCore {
   /** The obs-websocket remote control (off unless the user turned it on). */
   readonly control: StudioControl;
   private readonly scenes: ScenesFile | null;
+  /** The account: its secrets, what the window is told of them, signing in and out. */
+  private readonly account: StudioSession;
 
   constructor(private readonly o: StudioCoreOptions) {
     this.log = o.logger ?? noopLogger;
+    this.account = new StudioSession({ store: o.store, emit: o.emit, fetch: o.fetch });
     this.scenes = o.scenesFile ? new ScenesFile(o.scenesFile) : null;
     this.feeds = new SourceFeeds(o.feeds ?? {});
     this.destinations = new StudioDestinations(o.destinationStore ?? new SecretStore(null, null, parseStoredDestinations));
@@ -145,18 +141,11 @@ export class StudioCore {
 
   /** The bearer token for a request to `url`, when it goes to the signed-in server (chat header injection). */
   bearerFor(url: string): string | null {
-    const s = this.o.store.get();
-    if (s?.mode !== 'onair') return null;
-    try {
-      return new URL(url).origin === new URL(s.serverUrl).origin ? s.token : null;
-    } catch {
-      return null;
-    }
+    return this.account.bearerFor(url);
   }
 
   serverUrl(): string | null {
-    const s = this.o.store.get();
-    return s?.mode === 'onair' ? s.serverUrl : null;
+    return this.account.serverUrl();
   }
 
   get broadcastState(): BroadcastState {
@@ -205,46 +194,6 @@ export class StudioCore {
 
   // ---------------------------------------------------------------- helpers
 
-  private session(): SessionInfo {
-    const s = this.o.store.get();
-    const persisted = this.o.store.persistent;
-    if (!s) return { mode: 'signed-out', persisted };
-    if (s.mode === 'custom') return { mode: 'custom', rtmpUrl: s.rtmpUrl, keyMasked: maskKey(s.streamKey), persisted };
-    return {
-      mode: 'onair',
-      serverUrl: s.serverUrl,
-      username: s.username,
-      channel: s.channel,
-      rtmpUrl: s.rtmpUrl,
-      keyMasked: maskKey(s.streamKey),
-      persisted,
-    };
-  }
-
-  private setSecrets(s: Secrets | null): SessionInfo {
-    if (s) this.o.store.set(s);
-    else this.o.store.clear();
-    const info = this.session();
-    this.o.emit('session:changed', info);
-    return info;
-  }
-
-  private secrets(): Secrets {
-    const s = this.o.store.get();
-    if (!s) throw new StudioError('not_signed_in', 'Sign in to an Onair server or enter a custom RTMP server first.');
-    return s;
-  }
-
-  private onair(): Extract<Secrets, { mode: 'onair' }> {
-    const s = this.secrets();
-    if (s.mode !== 'onair') throw new StudioError('not_onair', 'This needs an Onair server account (not a custom RTMP server).');
-    return s;
-  }
-
-  private api(serverUrl: string, token?: string) {
-    return createApiClient({ baseUrl: serverUrl, token: () => token, fetch: this.o.fetch });
-  }
-
   /** One frame of a source; concurrent requests for the same source share one ffmpeg, others take turns. */
   private takeSnapshot(source: SourceSpec): Promise<string> {
     const key = JSON.stringify(source);
@@ -264,39 +213,11 @@ export class StudioCore {
   }
 
   private readonly handlers: Handlers = {
-    'session:get': async () => this.session(),
-
-    'session:signIn': async ({ serverUrl, username, password, register }) => {
-      const base = serverUrl.replace(/\/+$/, '');
-      const client = this.api(base);
-      // Studio keeps a bearer token (in the OS keychain); it never uses the browser's session cookie.
-      const creds = { username, password, session: 'bearer' as const };
-      const auth = register ? await client.register(creds) : await client.login(creds);
-      if (!auth.token) throw new StudioError('bad_response', 'The server signed in without giving a token; update the Onair server.');
-      const channel = await this.api(base, auth.token).myChannel();
-      return this.setSecrets({
-        mode: 'onair',
-        serverUrl: base,
-        username: auth.user.username,
-        channel: channel.name,
-        rtmpUrl: channel.rtmpUrl,
-        token: auth.token,
-        streamKey: channel.streamKey,
-      });
-    },
-
-    'session:useCustom': async ({ rtmpUrl, streamKey }) => this.setSecrets({ mode: 'custom', rtmpUrl: rtmpUrl.replace(/\/+$/, ''), streamKey }),
-
-    'session:signOut': async () => {
-      const s = this.o.store.get();
-      if (s?.mode === 'onair')
-        await this.api(s.serverUrl, s.token)
-          .logout()
-          .catch(() => undefined);
-      return this.setSecrets(null);
-    },
-
-    'session:revealKey': async () => ({ streamKey: this.secrets().streamKey }),
+    'session:get': async () => this.account.info(),
+    'session:signIn': async (req) => this.account.signIn(req),
+    'session:useCustom': async ({ rtmpUrl, streamKey }) => this.account.useCustom(rtmpUrl, streamKey),
+    'session:signOut': async () => this.account.signOut(),
+    'session:revealKey': async () => ({ streamKey: this.account.secrets().streamKey }),
 
     'sources:list': async () => listSources(this.o.ffmpegPath, (await this.o.hostSources?.().catch(() => ({}))) ?? {}),
 
@@ -326,7 +247,7 @@ export class StudioCore {
           'busy',
           'The Studio is recording with its own encoder: go live with Encode with: This app, or stop the recording first.',
         );
-      const full = broadcastSettings(settings, this.secrets(), this.destinations.targets());
+      const full = broadcastSettings(settings, this.account.secrets(), this.destinations.targets());
       // A recording running alone goes on beside the stream: the stream records nothing of its own.
       const recordPath = this.live.recordingAlone ? undefined : full.recordPath;
       const b =
@@ -385,8 +306,8 @@ export class StudioCore {
     'control:event': async ({ eventType, intent, data }) => (this.control.event(eventType, intent, data), {}),
 
     'invite:link': async () => {
-      const s = this.onair();
-      this.inviteLink ??= studioInvite(this.api(s.serverUrl, s.token), s.invite, (invite) => {
+      const { secrets: s, api } = this.account.account();
+      this.inviteLink ??= studioInvite(api, s.invite, (invite) => {
         // Only onto the account that asked: a sign-out or another sign-in meanwhile keeps its own secrets.
         const now = this.o.store.get();
         if (now?.mode === 'onair' && now.token === s.token) this.o.store.set({ ...now, invite });
@@ -394,21 +315,19 @@ export class StudioCore {
       return this.inviteLink;
     },
 
-    'phone:setup': async () => phoneSetup(this.secrets()),
+    'phone:setup': async () => phoneSetup(this.account.secrets()),
 
     'channel:serverView': async () => {
-      const s = this.onair();
-      return serverView(this.api(s.serverUrl, s.token));
+      return serverView(this.account.account().api);
     },
 
     'channel:liveMetrics': async () => {
-      const s = this.onair();
-      return liveMetrics(this.api(s.serverUrl, s.token));
+      return liveMetrics(this.account.account().api);
     },
 
     'monitor:source': async () => {
-      const s = this.onair();
-      return monitorSource(s, this.api(s.serverUrl, s.token));
+      const { secrets, api } = this.account.account();
+      return monitorSource(secrets, api);
     },
 
     'scenes:load': async () => ({ json: this.scenes ? await this.scenes.load() : null }),
@@ -427,7 +346,7 @@ export class StudioCore {
     },
 
     'chat:endpoint': async () => {
-      const s = this.onair();
+      const s = this.account.onair();
       return { baseUrl: this.o.chatBaseUrl(s.serverUrl), channel: s.channel, viewerUrl: `${s.serverUrl}/c/${encodeURIComponent(s.channel)}` };
     },
   };
