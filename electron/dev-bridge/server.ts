@@ -219,7 +219,13 @@ export async function startDevBridge(o: DevBridgeOptions): Promise<DevBridge> {
     socket.once('close', () => upgraded.delete(socket));
     if (new URL(req.url ?? '/', 'http://bridge').pathname === MEDIA_SOCKET_PATH) {
       if (!hostOk(req) || !originOk(req) || req.headers.origin === undefined) return socket.destroy();
-      return acceptMediaSocket(req, socket, head, (m) => core.engineChunk(m));
+      return acceptMediaSocket(
+        req,
+        socket,
+        head,
+        (m) => core.engineChunk(m),
+        () => core.engineChannelClosed(),
+      );
     }
     const t = target();
     if (!hostOk(req) || !originOk(req) || !t || !(req.url ?? '').startsWith('/socket.io/')) return socket.destroy();

@@ -75,8 +75,8 @@ if (!app.requestSingleInstanceLock()) {
   const awake = keepAwake(powerSaveBlocker);
   const emit = <E extends EventName>(event: E, payload: EventMap[E]) => {
     if (win && !win.isDestroyed()) win.webContents.send(IPC_PREFIX + event, payload);
-    if (event === 'broadcast:state' || event === 'broadcast:health') updateTray();
-    if (event === 'broadcast:state') awake(payload as BroadcastState, win?.webContents ?? null);
+    if (event === 'broadcast:state' || event === 'broadcast:health' || event === 'broadcast:recording') updateTray();
+    if (event === 'broadcast:state' || event === 'broadcast:recording') awake(core.busy, win?.webContents ?? null);
   };
 
   const log = (level: 'info' | 'warn' | 'error') => (obj: object, msg?: string) =>
@@ -86,7 +86,8 @@ if (!app.requestSingleInstanceLock()) {
   function updateTray() {
     if (!tray) return;
     const st: BroadcastState = core.broadcastState;
-    const line = stateLine(st, Date.now());
+    // A recording alone is no broadcast: "Not live · Recording".
+    const line = `${stateLine(st, Date.now())}${core.busy && !broadcastRuns(st.kind) ? ' · Recording' : ''}`;
     tray.setToolTip(`Onair Studio — ${line}`);
     tray.setContextMenu(
       Menu.buildFromTemplate([
@@ -258,6 +259,7 @@ if (!app.requestSingleInstanceLock()) {
         const data: unknown = m.data;
         if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) core.engineChunk(data);
       });
+      port.on('close', () => core.engineChannelClosed());
       port.start();
     });
 

@@ -2,7 +2,7 @@
 // (studio-session.ts: token and stream key held in main), the broadcast and recording it hosts (studio-live.ts), and
 // the events it sends. electron/main/index.ts wraps it with ipcMain; the dev bridge
 // (electron/dev-bridge) wraps the same object with HTTP. Requests reach it already validated by the contract.
-import { PRESETS, type BroadcastHealth, type BroadcastState, type SourceSpec } from '../../broadcast/types.js';
+import { PRESETS, recordingWrites, type BroadcastHealth, type BroadcastState, type SourceSpec } from '../../broadcast/types.js';
 import {
   type CaptureTarget,
   type CaptureTargetOption,
@@ -152,6 +152,11 @@ export class StudioCore {
     return this.live.state;
   }
 
+  /** Whether a stream or a recording runs: the machine stays awake and the window unthrottled meanwhile. */
+  get busy(): boolean {
+    return this.live.active || recordingWrites(this.live.status().recording);
+  }
+
   get lastHealth(): BroadcastHealth | null {
     return this.live.health;
   }
@@ -162,6 +167,11 @@ export class StudioCore {
    */
   engineChunk(message: ArrayBuffer | ArrayBufferView): void {
     this.live.engineChunk(message);
+  }
+
+  /** The engine's media channel closed (the window's encoders stopped, or the window went). */
+  engineChannelClosed(): void {
+    this.live.engineChannelClosed();
   }
 
   /** What the window's next getDisplayMedia captures ('capture:choose'), until main answers it. */

@@ -230,16 +230,17 @@ export class StudioLive {
     this.alone?.push(message);
   }
 
+  /** The engine's media channel closed: its encoders are gone, and the configs they sent with them. */
+  engineChannelClosed(): void {
+    this.configs.clear();
+  }
+
   /**
-   * A new engine thread: while another one runs, the window's encoders run already and their configs went by, so the
-   * new one gets them first; otherwise they are an earlier session's, and the encoders about to start send their own.
+   * A new engine thread gets the configs of the encoders running, if any: a broadcast joining a recording alone (or
+   * the other way round) starts after they went by. Encoders about to start have none kept and send their own.
    */
   private adoptConfigs(t: BroadcastLike): void {
-    if (!(t instanceof EngineSenderThread)) return;
-    const b = this.broadcast;
-    const running = this.alone !== null || (b instanceof EngineSenderThread && (this.active || b.state.kind === 'idle'));
-    if (!running) return this.configs.clear();
-    for (const m of this.configs.values()) t.push(m);
+    if (t instanceof EngineSenderThread) for (const m of this.configs.values()) t.push(m);
   }
 
   /** Hosts `b` from now on (the previous broadcast, ended, is let go) and starts it; `recordPath`: its "Also record to". */

@@ -3,18 +3,18 @@
 // broadcast runs its own state line (where to, by host; connecting, live, reconnecting and why, failed and why), which
 // never stops the main output.
 import { useEffect, useState } from 'react';
-import { broadcastRuns, VERTICAL_SIZES } from '../../../electron/ipc-contract.js';
+import { VERTICAL_SIZES } from '../../../electron/ipc-contract.js';
 import { stateLine } from '../../../electron/state-line.js';
 import { canvasOf } from '../engine/scene/model.js';
 import { useScenes } from './scenes/store.js';
-import { useStudio } from './store.js';
+import { outputsRun, useStudio } from './store.js';
 import { VerticalDestinationPicker } from './VerticalDestination.js';
 import { defaultVerticalKbps, useVerticalOutput, verticalHost } from './vertical-output.js';
 
 export function VerticalOutput() {
   const out = useVerticalOutput();
   const mode = useStudio((s) => s.mode);
-  const live = broadcastRuns(useStudio((s) => s.broadcast.kind));
+  const busy = useStudio(outputsRun);
   const doc = useScenes((s) => s.history?.present);
   const exec = useScenes((s) => s.exec);
   const session = useStudio((s) => s.session);
@@ -33,7 +33,7 @@ export function VerticalOutput() {
         <input
           type="checkbox"
           checked={out.enabled}
-          disabled={live}
+          disabled={busy}
           onChange={(e) => out.setEnabled(e.target.checked)}
           data-testid="vertical-enabled"
         />
@@ -46,7 +46,7 @@ export function VerticalOutput() {
             Size
             <select
               value={`${canvas.width}x${canvas.height}`}
-              disabled={live}
+              disabled={busy}
               data-testid="vertical-size"
               onChange={(e) => {
                 const [w, h] = e.target.value.split('x').map(Number);
@@ -67,14 +67,14 @@ export function VerticalOutput() {
               min={200}
               max={50000}
               step={100}
-              disabled={live}
+              disabled={busy}
               value={out.bitrateKbps ?? defaultVerticalKbps(canvas.height)}
               onChange={(e) => out.setBitrate(Math.round(Number(e.target.value)))}
             />
           </label>
         </div>
       )}
-      {out.enabled && <VerticalDestinationPicker live={live} />}
+      {out.enabled && <VerticalDestinationPicker live={busy} />}
       {out.state && (
         <p className="small" data-testid="vertical-state" data-state={out.state.kind}>
           Vertical{host ? ` → ${host}` : ''}: {stateLine(out.state, now)}

@@ -6,7 +6,7 @@
 // The encoders also run for a recording without a stream (OBS's Start Recording while offline): a Go Live then joins
 // them, and they stop once main has neither a stream nor a recording to take their chunks.
 import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
-import type { BroadcastStatus, StudioSettings } from '../../../electron/ipc-contract.js';
+import type { StudioSettings } from '../../../electron/ipc-contract.js';
 import { startEngineSession, type EngineSession } from '../engine/encode/engine-session.js';
 import type { FrameSink } from '../engine/types.js';
 import { onair } from './onair.js';
@@ -20,7 +20,8 @@ let running: EngineSession | null = null;
 /** The encoders' start on its way (a Go Live clicked meanwhile joins them rather than starting others). */
 let opening: Promise<void> | null = null;
 
-export function engineLive(): boolean {
+/** Whether the window's encoders run (for a stream, a recording alone, or both). */
+export function engineEncoding(): boolean {
   return running !== null;
 }
 
@@ -59,20 +60,15 @@ export async function startEngineLive(settings: StudioSettings, onError: (err: E
  * main's or the encoder's words (a folder that cannot be written to, no encoder).
  */
 export async function startEngineRecording(settings: StudioSettings, path: string | undefined, onError: (err: Error) => void): Promise<void> {
+  const open = async (s: StudioSettings) => {
+    const r = await onair.invoke('recording:start', { ...(path ? { path } : {}), settings: s });
+    if (!r.ok) throw new Error(r.error.message);
+    if (r.value.recording?.state !== 'recording') throw new Error(r.value.recording?.reason ?? 'The recording could not start.');
+  };
   await opening?.catch(() => undefined);
-  if (running) return;
-  await startEncoders(settings, onError, {
-    open: async (s) => {
-      const r = await onair.invoke('recording:start', { ...(path ? { path } : {}), settings: s });
-      if (!r.ok) throw new Error(r.error.message);
-      if (r.value.recording?.state !== 'recording') throw new Error(recordingFailure(r.value));
-    },
-    close: async () => void (await onair.invoke('recording:stop', {})),
-  });
-}
-
-function recordingFailure(s: BroadcastStatus): string {
-  return s.recording?.reason ?? 'The recording could not start.';
+  // Encoders still running (a stream that has just ended): the recording takes them as they are.
+  if (running) return open(running.settings);
+  await startEncoders(settings, onError, { open, close: async () => void (await onair.invoke('recording:stop', {})) });
 }
 
 async function startEncoders(
@@ -127,7 +123,7 @@ async function openEncoders(
 }
 
 /** Stops the encoder and what it was started for (main's broadcast:stop or recording:stop). */
-export async function stopEngineLive(): Promise<void> {
+export async function stopEngineEncoders(): Promise<void> {
   const session = running;
   running = null;
   if (!session) return;

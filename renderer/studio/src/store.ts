@@ -12,7 +12,7 @@ import {
   type StudioSettings,
 } from '../../../electron/ipc-contract.js';
 import { BroadcastReplies } from './broadcast-replies.js';
-import { engineLive, startEngineLive, startEngineRecording, stopEngineLive } from './engine-live.js';
+import { engineEncoding, startEngineLive, startEngineRecording, stopEngineEncoders } from './engine-live.js';
 import { launch } from './launch.js';
 import { MIC_NONE, MIC_OTHER, microphoneSettings } from './microphone.js';
 import { call, onair } from './onair.js';
@@ -206,7 +206,7 @@ export const useStudio = create<StudioState>()(
         await starting;
         try {
           // A recording goes on alone: the encoder stays for it (and stops with it when it was the stream's).
-          if (!recordingWrites(get().recording)) await stopEngineLive();
+          if (!recordingWrites(get().recording)) await stopEngineEncoders();
           await replies.read(() => call('broadcast:stop', {}), showBroadcast);
         } catch (err) {
           set({ error: (err as Error).message });
@@ -256,10 +256,18 @@ function showBroadcast(s: BroadcastState): void {
 export const RECORD_WITH_FFMPEG =
   'With ffmpeg encoding the Studio records what it streams: fill in “Also record to” and go live, or choose Encode with: This app to record without streaming.';
 
+/**
+ * Whether a stream or a recording runs: the settings they were started with hold until both are over (a Go Live
+ * joining a recording alone goes out with the recording's), so the window does not offer to change them meanwhile.
+ */
+export function outputsRun(st: Pick<StudioState, 'broadcast' | 'recording'>): boolean {
+  return broadcastRuns(st.broadcast.kind) || recordingWrites(st.recording);
+}
+
 /** The window's encoder stops once main has nothing to send its chunks to: no stream, no file being written. */
 function stopEncoderWhenUnused(): void {
   const st = useStudio.getState();
-  if (engineLive() && !starting && !broadcastRuns(st.broadcast.kind) && !recordingWrites(st.recording)) void stopEngineLive();
+  if (engineEncoding() && !starting && !outputsRun(st)) void stopEngineEncoders();
 }
 
 /** What main gets for a broadcast (or the encoders for a recording) from the settings shown. */
