@@ -57,6 +57,8 @@ const cases: [channel: string, request: unknown, ok: boolean, why: string][] = [
   ['broadcast:start', { settings: { ...settings, encoder: 'libx264 -f null' } }, false, 'encoder with spaces'],
   ['broadcast:start', { settings: { ...settings, bitrateKbps: 1e9 } }, false, 'bitrate too high'],
   ['broadcast:start', { settings: { ...settings, fps: 29.97 } }, false, 'fractional fps'],
+  ['broadcast:start', { settings: { ...settings, fps: 30000 / 1001 } }, true, "NTSC's 29.97 (30000/1001)"],
+  ['broadcast:start', { settings: { ...settings, fps: 121 } }, false, 'fps too high'],
   ['broadcast:start', { settings: { ...settings, keyframeSeconds: 0 } }, false, 'keyframe 0'],
   ['broadcast:start', { settings: { ...settings, server: 'rtmp://evil/live' } }, false, 'renderer may not pick the server'],
   ['broadcast:start', { settings: { ...settings, streamKey: 'k' } }, false, 'renderer may not pass a key'],

@@ -1,7 +1,7 @@
 // The guard of every channel of the Studio's IPC contract (ipc-contract.ts): what main and the dev bridge check each
 // request with before anything acts on it, and what the preload allow-lists. Pure functions only: no Node, no
 // Electron, no DOM.
-import { MICROPHONE_APIS, PIP_POSITIONS, PIP_SIZE, PRESETS, type PictureInPicture, type SourceSpec } from './broadcast/types.js';
+import { isStudioFrameRate, MICROPHONE_APIS, PIP_POSITIONS, PIP_SIZE, PRESETS, type PictureInPicture, type SourceSpec } from './broadcast/types.js';
 import {
   BROADCAST_MODES,
   LIMITS,
@@ -96,7 +96,7 @@ export const isStudioSettings: Guard<StudioSettings> = (v): v is StudioSettings 
       preset: (x) => typeof x === 'string' && Object.hasOwn(PRESETS, x),
       encoder: (x) => typeof x === 'string' && ENCODER_RE.test(x),
       bitrateKbps: (x) => int(x, LIMITS.bitrateKbps.min, LIMITS.bitrateKbps.max),
-      fps: (x) => int(x, LIMITS.fps.min, LIMITS.fps.max),
+      fps: isStudioFrameRate,
       keyframeSeconds: (x) => num(x, LIMITS.keyframeSeconds.min, LIMITS.keyframeSeconds.max),
       pip: isPip,
       recordPath: isRecordPath,

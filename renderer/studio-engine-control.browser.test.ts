@@ -118,15 +118,17 @@ describe('engine mode under a remote control: StartStream at once, real figures'
       const refused = (data: Record<string, number>, code: number) =>
         assert.rejects(obs.call('SetVideoSettings', data), (e: { code?: number }) => e.code === code, JSON.stringify(data));
       await refused({ fpsNumerator: 60 }, 300);
-      await refused({ fpsNumerator: 30000, fpsDenominator: 1001 }, 402);
+      await refused({ fpsNumerator: 25000, fpsDenominator: 1001 }, 402);
       await refused({ fpsNumerator: 60, fpsDenominator: 1, baseWidth: 1000, baseHeight: 1000 }, 402);
       await refused({ outputWidth: 1280, outputHeight: 720 }, 400);
       assert.deepEqual(await obs.call('GetVideoSettings'), video, 'a refused request changes nothing');
       await obs.call('SetVideoSettings', { fpsNumerator: 60, fpsDenominator: 1, baseWidth: 1920, baseHeight: 1080 });
       assert.deepEqual(await obs.call('GetVideoSettings'), { ...video, fpsNumerator: 60, baseWidth: 1920, baseHeight: 1080 });
       assert.equal(await page.getByTestId('fps').inputValue(), '60', 'the Studio shows the rate set');
-      await obs.call('SetVideoSettings', { fpsNumerator: 60, fpsDenominator: 2, baseWidth: 1280, baseHeight: 720 });
-      assert.deepEqual(await obs.call('GetVideoSettings'), video);
+      // NTSC's 29.97, as OBS writes it (a capture card in a 60 Hz country): the stream goes out at that rate.
+      await obs.call('SetVideoSettings', { fpsNumerator: 30000, fpsDenominator: 1001, baseWidth: 1280, baseHeight: 720 });
+      assert.deepEqual(await obs.call('GetVideoSettings'), { ...video, fpsNumerator: 30000, fpsDenominator: 1001 });
+      assert.equal(await page.locator('[data-testid="fps"] option:checked').textContent(), '29.97');
       const states: { state: string; active: boolean; at: number }[] = [];
       obs.on('StreamStateChanged', (e) => states.push({ state: e.outputState, active: e.outputActive, at: performance.now() }));
 
@@ -156,6 +158,22 @@ describe('engine mode under a remote control: StartStream at once, real figures'
         (e: { code?: number }) => e.code === 500,
         'not while live',
       );
+
+      // The server tells players the rate the Studio sent: HLS as a decimal, DASH as the fraction its schema wants.
+      const master = await waitFor(
+        'a master playlist',
+        () => fetch(`${server.base}/hls/${username}/index.m3u8`).then((r) => (r.ok ? r.text() : null)),
+        STEP_MS,
+        200,
+      );
+      assert.match(master, /FRAME-RATE=29\.970\b/);
+      const mpd = await waitFor(
+        'a manifest',
+        () => fetch(`${server.base}/dash/${username}/index.mpd`).then((r) => (r.ok ? r.text() : null)),
+        STEP_MS,
+        200,
+      );
+      assert.match(mpd, /frameRate="30000\/1001"/);
 
       // A few seconds of stream; then, over 6 s, the figures as a tool and the health line show them beside the bytes
       // the server received meanwhile.

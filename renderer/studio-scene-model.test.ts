@@ -5,7 +5,8 @@ import { applyCommand, newItem, SceneError, type SceneCommand } from './studio/e
 import { coverCrop, firstRunScenes } from './studio/engine/scene/defaults.js';
 import { execute, redo, startHistory, undo } from './studio/engine/scene/history.js';
 import { MAX_SCENES_JSON, parseScenes, serializeScenes } from './studio/engine/scene/json.js';
-import { emptyDoc, type ScenesDoc } from './studio/engine/scene/model.js';
+import { emptyDoc, FRAME_RATES, type ScenesDoc } from './studio/engine/scene/model.js';
+import { frameRateFraction, frameRateLabel, isStudioFrameRate } from '../electron/broadcast/types.js';
 import { moveBox, resizeBox } from './studio/src/scenes/snap.js';
 
 let n = 0;
@@ -134,7 +135,7 @@ describe('canvas sizes', () => {
 });
 
 describe('frame rate', () => {
-  test("one rate for both canvases, one of OBS's common values; anything else refused", () => {
+  test("one rate for both canvases, one of OBS's common values (NTSC's exact); anything else refused", () => {
     const d = twoScenes();
     const at60 = applyCommand(d, { type: 'setFrameRate', fps: 60 });
     assert.deepEqual(
@@ -145,12 +146,40 @@ describe('frame rate', () => {
       ],
     );
     assert.deepEqual(at60.scenes, d.scenes, 'the layout is untouched');
+    assert.deepEqual(
+      applyCommand(d, { type: 'setFrameRate', fps: 60000 / 1001 }).canvases.map((c) => c.fps),
+      [60000 / 1001, 60000 / 1001],
+    );
+    // 29.97 written as a decimal is not NTSC's rate (30000 / 1001), whose frames it would drift from.
     for (const fps of [0, 29.97, 15, 120, Number.NaN])
       assert.equal(
         code(() => applyCommand(d, { type: 'setFrameRate', fps })),
         'bad_value',
         String(fps),
       );
+  });
+
+  test('as OBS writes and lists them: 30000/1001 and 29.97, 24000/1001 and 23.976, 60/1 and 60', () => {
+    assert.deepEqual(
+      FRAME_RATES.map((fps) => [frameRateFraction(fps).join('/'), frameRateLabel(fps)]),
+      [
+        ['10/1', '10'],
+        ['20/1', '20'],
+        ['24000/1001', '23.976'],
+        ['24/1', '24'],
+        ['25/1', '25'],
+        ['30000/1001', '29.97'],
+        ['30/1', '30'],
+        ['48/1', '48'],
+        ['50/1', '50'],
+        ['60000/1001', '59.94'],
+        ['60/1', '60'],
+      ],
+    );
+    assert.deepEqual(
+      [isStudioFrameRate(30000 / 1001), isStudioFrameRate(29.97), isStudioFrameRate(7), isStudioFrameRate(0)],
+      [true, false, true, false],
+    );
   });
 
   test('a setting, not an edit: no undo step, and undo or redo of an edit keeps the rate', () => {
@@ -175,6 +204,8 @@ describe('frame rate', () => {
   test('saved with the scenes; a file with a rate the Studio does not offer is refused', () => {
     const d = applyCommand(twoScenes(), { type: 'setFrameRate', fps: 50 });
     assert.deepEqual(parseScenes(serializeScenes(d)).canvases, d.canvases);
+    const ntsc = applyCommand(twoScenes(), { type: 'setFrameRate', fps: 30000 / 1001 });
+    assert.deepEqual(parseScenes(serializeScenes(ntsc)).canvases, ntsc.canvases, 'JSON keeps the exact quotient');
     const odd = JSON.stringify({ ...d, canvases: d.canvases.map((c) => ({ ...c, fps: 1000 })) });
     assert.throws(() => parseScenes(odd), /canvas horizontal has a bad frame rate/);
   });

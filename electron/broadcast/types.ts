@@ -152,6 +152,42 @@ export function recordingWrites(r: RecordingStatus | null | undefined): boolean 
   return r?.state === 'recording' || r?.vertical?.state === 'recording';
 }
 
+/**
+ * The frame rates the Studio's canvases offer, as OBS's common values and as it writes them (numerator, denominator):
+ * NTSC's 23.976, 29.97 and 59.94 (a whole rate slowed by 1000/1001) beside the whole ones, since cameras and capture
+ * cards in 60 Hz countries run at those, and a canvas at 30 or 60 fed by one repeats a frame every half minute or so.
+ */
+export const STUDIO_FRAME_RATES: readonly (readonly [number, number])[] = [
+  [10, 1],
+  [20, 1],
+  [24000, 1001],
+  [24, 1],
+  [25, 1],
+  [30000, 1001],
+  [30, 1],
+  [48, 1],
+  [50, 1],
+  [60000, 1001],
+  [60, 1],
+];
+
+/** A frame rate as OBS's numerator and denominator: 30000/1001 for 29.97, n/1 for a whole one. */
+export function frameRateFraction(fps: number): [number, number] {
+  const listed = STUDIO_FRAME_RATES.find(([n, d]) => n / d === fps);
+  return listed ? [listed[0], listed[1]] : [Math.round(fps), 1];
+}
+
+/** A frame rate as OBS lists it: 30, 29.97, 23.976. */
+export function frameRateLabel(fps: number): string {
+  return String(Number(fps.toFixed(3)));
+}
+
+/** A rate the Studio sends: a whole number of frames a second (1 to 120) or one of NTSC's it offers. */
+export function isStudioFrameRate(fps: unknown): fps is number {
+  if (typeof fps !== 'number') return false;
+  return (Number.isInteger(fps) && fps >= 1 && fps <= 120) || STUDIO_FRAME_RATES.some(([n, d]) => n / d === fps);
+}
+
 export const PRESETS = {
   'Smooth 720p30': { width: 1280, height: 720, fps: 30, bitrateKbps: 3500, keyframeSeconds: 1 },
   'Sharp 1080p30': { width: 1920, height: 1080, fps: 30, bitrateKbps: 6000, keyframeSeconds: 1 },

@@ -212,7 +212,7 @@ function renderPeriod(
     const video = track.contentType === 'video';
     const attrs = [`id="${video ? 'video' : 'audio'}"`, `codecs="${escAttr(rep.codecs)}"`, `bandwidth="${Math.max(1, Math.round(rep.bandwidth))}"`];
     if (rep.width && rep.height) attrs.push(`width="${rep.width}"`, `height="${rep.height}"`);
-    if (rep.frameRate) attrs.push(`frameRate="${Math.round(rep.frameRate * 1000) / 1000}"`);
+    if (rep.frameRate) attrs.push(`frameRate="${dashFrameRate(rep.frameRate)}"`);
     if (rep.audioSampleRate) attrs.push(`audioSamplingRate="${rep.audioSampleRate}"`);
     // The Period starts at the main timeline's presentationTimeOffset: the same instant in this track's timescale.
     const pto = Math.round((period.presentationTimeOffset * rep.timescale) / input.timescale);
@@ -244,4 +244,16 @@ function renderPeriod(
   });
   lines.push('  </Period>');
   return lines.join('\n');
+}
+
+/**
+ * A frame rate as the MPD schema's FrameRateType writes it, a whole number or a fraction (a decimal is not valid):
+ * `30`, `30000/1001` for NTSC's 29.97 (what OBS and cameras send as 29.97002997), `12500/1000` for any other.
+ */
+export function dashFrameRate(fps: number): string {
+  const whole = Math.round(fps);
+  if (Math.abs(fps - whole) < 0.0005) return String(whole);
+  const ntsc = Math.round((fps * 1001) / 1000);
+  if (Math.abs(fps - (ntsc * 1000) / 1001) < 0.0005) return `${ntsc * 1000}/1001`;
+  return `${Math.round(fps * 1000)}/1000`;
 }

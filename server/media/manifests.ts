@@ -155,8 +155,10 @@ export function renderMaster(index: SegmentIndex, uris: ManifestUris = {}): stri
             codec: video.info.codec,
             width: video.info.width || meta?.width,
             height: video.info.height || meta?.height,
+            frameRate: video.info.fps ?? meta?.framerate,
           },
-          ...index.renditions,
+          // The renditions keep the source's frames (ABR encodes with passthrough timing).
+          ...index.renditions.map((r) => ({ ...r, frameRate: r.frameRate ?? video.info.fps ?? meta?.framerate })),
         ]
       : [],
     audio: audio && { uri: TRACK_FILES.audio.playlist, codec: audio.info.codec, bandwidth },

@@ -80,7 +80,10 @@ test('H.264 + AAC -> per-track files, HLS master decodes, DASH decodes audio and
   assert.deepEqual(lines(master, '#EXT-X-MEDIA:'), [
     '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,URI="audio.m3u8"',
   ]);
-  assert.match(master, /^#EXT-X-STREAM-INF:BANDWIDTH=\d+,RESOLUTION=640x360,CODECS="avc1\.42c01e,mp4a\.40\.2",AUDIO="audio"\nvideo\.m3u8$/m);
+  assert.match(
+    master,
+    /^#EXT-X-STREAM-INF:BANDWIDTH=\d+,RESOLUTION=640x360,FRAME-RATE=30\.000,CODECS="avc1\.42c01e,mp4a\.40\.2",AUDIO="audio"\nvideo\.m3u8$/m,
+  );
   assert.ok(!master.includes('#EXTINF') && !master.includes('ENDLIST'));
   for (const [f, init, seg] of [
     ['video.m3u8', 'v-init-0.mp4', 'v-seg-'],
@@ -185,7 +188,7 @@ test('discontinuity -> one DISCONTINUITY per media playlist, new inits per track
   }
   for (let i = 0; i < 10; i++) assert.ok(existsSync(join(dir, `v-seg-${i}.m4s`)) && existsSync(join(dir, `a-seg-${i}.m4s`)), `segment ${i}`);
   // The master follows the newest part (player that start later see its resolution).
-  assert.match(read(dir, 'index.m3u8'), /RESOLUTION=480x270,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"/);
+  assert.match(read(dir, 'index.m3u8'), /RESOLUTION=480x270,FRAME-RATE=30\.000,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"/);
   const pr = await probe(join(dir, 'index.m3u8'));
   assert.ok(Math.abs(Number(pr.format.duration) - 10) <= 0.5, `duration ${pr.format.duration}`);
   // As in the muxed test: ffmpeg keeps the first init's SPS across EXT-X-MAP, so each part is decoded on its own.
@@ -419,7 +422,7 @@ test('video-only -> master without EXT-X-MEDIA, one video AdaptationSet', async 
   await feed(p, files.video);
   await p.end();
   const master = read(dir, 'index.m3u8');
-  assert.match(master, /^#EXT-X-STREAM-INF:BANDWIDTH=\d+,RESOLUTION=320x240,CODECS="avc1\.[0-9a-f]{6}"\nvideo\.m3u8$/m);
+  assert.match(master, /^#EXT-X-STREAM-INF:BANDWIDTH=\d+,RESOLUTION=320x240,FRAME-RATE=\d+\.000,CODECS="avc1\.[0-9a-f]{6}"\nvideo\.m3u8$/m);
   assert.ok(!master.includes('#EXT-X-MEDIA:') && !master.includes('AUDIO='));
   assert.ok(readdirSync(dir).every((f) => !f.startsWith('a-') && f !== 'audio.m3u8'));
   const pr = await probe(join(dir, 'index.m3u8'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderDashManifest, type DashPeriod, type DashTrack } from './dash-manifest.js';
+import { dashFrameRate, renderDashManifest, type DashPeriod, type DashTrack } from './dash-manifest.js';
 import { renderHlsMaster, renderHlsPlaylist, TRACK_FILES, type PlaylistSegment } from './hls-playlist.js';
 
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 6);
@@ -324,4 +324,16 @@ test('DASH live with a closed Period in the window: exact timeline there, templa
     /presentationTimeOffset="495000" duration="90000" initialization="v-init-1.mp4" media="v-seg-\$Number\$.m4s" startNumber="6"\/>/,
   );
   assert.doesNotMatch(ps[1], /SegmentTimeline/);
+});
+
+test("DASH frame rates as the MPD schema writes them: whole, NTSC's as n/1001 (what OBS sends as 29.97002997), else n/1000", () => {
+  assert.deepEqual([30, 29.999_9, 30000 / 1001, 29.97, 59.94005994, 24000 / 1001, 12.5].map(dashFrameRate), [
+    '30',
+    '30',
+    '30000/1001',
+    '30000/1001',
+    '60000/1001',
+    '24000/1001',
+    '12500/1000',
+  ]);
 });

@@ -1,7 +1,7 @@
 // Onair Studio's window: sign-in (Onair server or custom RTMP), then the studio — source, preview, settings,
 // Go Live, the always-visible state line, health, viewers, chat, invite link and phone setup.
 import { useEffect, useState, type FormEvent } from 'react';
-import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
+import { frameRateLabel, PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
 import { broadcastRuns, type BroadcastMode, type SessionInfo } from '../../../electron/ipc-contract.js';
 import { clock, stateLine } from '../../../electron/state-line.js';
 import { Audience } from './Audience.js';
@@ -20,7 +20,7 @@ import { PipelineCapture, PipelineEncoder, PipelineSource } from './PipelineSett
 import { RecordingLine } from './Recording.js';
 import { ServerView } from './ServerView.js';
 import { LiveDashboard } from './LiveDashboard.js';
-import { useStudio } from './store.js';
+import { outputsRun, useStudio } from './store.js';
 import { VerticalOutput } from './VerticalOutput.js';
 
 function useNow(ms = 1000): number {
@@ -268,7 +268,7 @@ function FrameRate() {
       <select value={canvasFps} onChange={(e) => exec({ type: 'setFrameRate', fps: Number(e.target.value) })} data-testid="fps">
         {FRAME_RATES.map((fps) => (
           <option key={fps} value={fps}>
-            {fps}
+            {frameRateLabel(fps)}
           </option>
         ))}
       </select>
@@ -283,10 +283,10 @@ function FrameRate() {
  */
 function Settings() {
   const s = useStudio();
-  const live = broadcastRuns(s.broadcast.kind);
+  const busy = outputsRun(s);
   const engine = s.mode === 'engine';
   return (
-    <fieldset className="settings" disabled={live}>
+    <fieldset className="settings" disabled={busy}>
       <legend>Source and quality</legend>
       <label>
         Encode with

@@ -2,11 +2,11 @@
 // horizontal canvas in the engine mode (with ffmpeg there is no canvas: the picture is the preset's size); the output
 // resolution is the preset's (what is sent, the canvas scaled to it), changed by picking a preset, so a request for
 // another is refused in words; the frame rate is what the FPS field shows (the canvases' in the engine mode, one of
-// FRAME_RATES; ffmpeg's output rate otherwise). As OBS, nothing changes while the stream runs.
-import { PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
+// FRAME_RATES, NTSC's as OBS writes them: 30000/1001; ffmpeg's whole output rate otherwise). As OBS, nothing changes while the stream runs.
+import { frameRateFraction, PRESETS, type PresetName } from '../../../electron/broadcast/types.js';
 import { RequestStatus } from '../../../electron/control-contract.js';
 import { broadcastRuns, LIMITS } from '../../../electron/ipc-contract.js';
-import { CANVAS_SIZES, canvasOf, FRAME_RATES, isFrameRate } from '../engine/scene/model.js';
+import { CANVAS_SIZES, canvasOf, FRAME_RATES_TEXT, isFrameRate } from '../engine/scene/model.js';
 import { fail, isAnswer, ok, type ControlAnswer } from './control-answers.js';
 import { useScenes } from './scenes/store.js';
 import { useStudio } from './store.js';
@@ -16,9 +16,10 @@ function videoSettings() {
   const output = PRESETS[s.preset as PresetName] ?? PRESETS['Smooth 720p30'];
   const doc = useScenes.getState().history?.present;
   const canvas = s.mode === 'engine' && doc ? canvasOf(doc, 'horizontal') : null;
+  const [fpsNumerator, fpsDenominator] = frameRateFraction(canvas?.fps ?? s.fps);
   return {
-    fpsNumerator: canvas?.fps ?? s.fps,
-    fpsDenominator: 1,
+    fpsNumerator,
+    fpsDenominator,
     baseWidth: canvas?.width ?? output.width,
     baseHeight: canvas?.height ?? output.height,
     outputWidth: output.width,
@@ -54,7 +55,7 @@ function setVideo(data: Record<string, unknown>): ControlAnswer {
     return fail(
       RequestStatus.RequestFieldOutOfRange,
       engine
-        ? `The frame rate is one of ${FRAME_RATES.join(', ')} frames a second.`
+        ? `The frame rate is one of ${FRAME_RATES_TEXT} frames a second.`
         : `The frame rate is a whole number of frames a second, ${LIMITS.fps.min} to ${LIMITS.fps.max}.`,
     );
   const [bw, bh] = base ?? [now.baseWidth, now.baseHeight];
@@ -75,7 +76,7 @@ function setVideo(data: Record<string, unknown>): ControlAnswer {
   const scenes = useScenes.getState();
   const resized =
     (bw === now.baseWidth && bh === now.baseHeight) || scenes.exec({ type: 'setCanvasSize', canvas: 'horizontal', width: bw, height: bh });
-  const applied = resized && (rate === null || rate === now.fpsNumerator || scenes.exec({ type: 'setFrameRate', fps: rate }));
+  const applied = resized && (rate === null || rate === now.fpsNumerator / now.fpsDenominator || scenes.exec({ type: 'setFrameRate', fps: rate }));
   if (!applied) return fail(RequestStatus.ResourceActionFailed, useScenes.getState().error ?? 'The Studio could not change that.');
   return ok();
 }

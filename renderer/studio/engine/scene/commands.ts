@@ -2,7 +2,7 @@
 // API all go through these. `applyCommand` never mutates its input; a command that cannot apply throws SceneError.
 import {
   CANVAS_SIZES,
-  FRAME_RATES,
+  FRAME_RATES_TEXT,
   isFrameRate,
   MAX_ITEMS_PER_CANVAS,
   MAX_SCENES,
@@ -209,7 +209,7 @@ export function applyCommand(doc: ScenesDoc, cmd: SceneCommand): ScenesDoc {
       };
     }
     case 'setFrameRate':
-      if (!isFrameRate(cmd.fps)) throw new SceneError('bad_value', `The frame rate is one of ${FRAME_RATES.join(', ')} frames a second.`);
+      if (!isFrameRate(cmd.fps)) throw new SceneError('bad_value', `The frame rate is one of ${FRAME_RATES_TEXT} frames a second.`);
       return { ...doc, canvases: doc.canvases.map((c) => ({ ...c, fps: cmd.fps })) };
   }
 }

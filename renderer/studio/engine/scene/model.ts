@@ -1,6 +1,7 @@
 // The scene model as plain serialisable data (OBS's sources and scene items, our own shape): sources by id, each
 // opened once however many items show it; scenes holding one ordered list of items per canvas. The compositor only
 // reads this; every change goes through the pure commands in commands.ts.
+import { frameRateLabel, STUDIO_FRAME_RATES } from '../../../../electron/broadcast/types.js';
 import type { CaptureTarget } from '../../../../electron/ipc-contract.js';
 import type { CanvasSpec } from '../types.js';
 
@@ -82,10 +83,13 @@ export const DEFAULT_CANVASES: CanvasSpec[] = [
 ];
 
 /**
- * The frame rates the canvases may run at, one for both as OBS has one video frame rate: OBS's common values in whole
- * frames (the Studio's clock stamps frames in microseconds, not at NTSC's 1000/1001), 30 by default.
+ * The frame rates the canvases may run at, one for both as OBS has one video frame rate: OBS's common values, NTSC's
+ * among them (STUDIO_FRAME_RATES), 30 by default. A rate is its exact quotient (30000 / 1001), which JSON keeps.
  */
-export const FRAME_RATES: readonly number[] = [10, 20, 24, 25, 30, 48, 50, 60];
+export const FRAME_RATES: readonly number[] = STUDIO_FRAME_RATES.map(([n, d]) => n / d);
+
+/** The rates in words, for refusals: "10, 20, 23.976, …, 60". */
+export const FRAME_RATES_TEXT = FRAME_RATES.map(frameRateLabel).join(', ');
 
 export function isFrameRate(fps: unknown): fps is number {
   return typeof fps === 'number' && FRAME_RATES.includes(fps);
