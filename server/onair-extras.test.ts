@@ -23,8 +23,14 @@ describe('ABR ladder and thumbnails', () => {
       return r.status === 200 && t.includes('480p/video.m3u8') ? t : null;
     });
     // The source first, then the renditions; all play with the source's audio (one group, never re-encoded).
-    assert.match(master, /RESOLUTION=1280x720,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/video\.m3u8\n/);
-    assert.match(master, /RESOLUTION=854x480,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/480p\/video\.m3u8/);
+    assert.match(
+      master,
+      /RESOLUTION=1280x720,FRAME-RATE=\d+\.\d{3},CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/video\.m3u8\n/,
+    );
+    assert.match(
+      master,
+      /RESOLUTION=854x480,FRAME-RATE=\d+\.\d{3},CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/480p\/video\.m3u8/,
+    );
     assert.equal(master.match(/#EXT-X-MEDIA:TYPE=AUDIO/g)?.length, 1);
     // A public stream's rendition playlist and its files come from memory (the fast path), with parts.
     const r480Url = `${s.base}${/\n(\/vod\/[^/]+\/480p\/video\.m3u8)\n?/.exec(master)![1]}`;

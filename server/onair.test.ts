@@ -40,7 +40,7 @@ describe('Onair end to end', () => {
     const videoUri = master.text.split('\n').find((l) => l.endsWith('.m3u8'))!;
     assert.match(videoUri, /^\/vod\/[A-Za-z0-9_-]+\/video\.m3u8$/, 'media playlists are addressed by stream id');
     assert.match(master.text, /#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio".*URI="\/vod\/[A-Za-z0-9_-]+\/audio\.m3u8"/);
-    assert.match(master.text, /RESOLUTION=320x240,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"/);
+    assert.match(master.text, /RESOLUTION=320x240,FRAME-RATE=30\.000,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"/);
     const live = await waitFor('live video playlist', async () => {
       const r = await fetch(s.base + videoUri);
       const text = await r.text();

@@ -66,8 +66,14 @@ describe('ABR renditions as Low-Latency HLS renditions', () => {
   test('the master lists the renditions with the audio group; every URI carries the token', async () => {
     const r = await get(`${s.base}/hls/abe/index.m3u8?${q}`);
     assert.equal(r.status, 200, r.text);
-    assert.match(r.text, /RESOLUTION=1152x720,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/720p\/video\.m3u8\?t=/);
-    assert.match(r.text, /RESOLUTION=768x480,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/480p\/video\.m3u8\?t=/);
+    assert.match(
+      r.text,
+      /RESOLUTION=1152x720,FRAME-RATE=\d+\.\d{3},CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/720p\/video\.m3u8\?t=/,
+    );
+    assert.match(
+      r.text,
+      /RESOLUTION=768x480,FRAME-RATE=\d+\.\d{3},CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"\n\/vod\/[^/]+\/480p\/video\.m3u8\?t=/,
+    );
     for (const line of r.text.split('\n').filter((l) => l && !l.startsWith('#EXT-X-STREAM-INF') && !/^#EXT(M3U|-X-VERSION|-X-INDEPENDENT)/.test(l))) {
       assert.match(line, /[?&]t=/, line);
     }
