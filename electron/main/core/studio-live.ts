@@ -149,7 +149,7 @@ export class StudioLive {
       return {
         code: 'record_with_ffmpeg',
         message:
-          'With ffmpeg encoding the recording is set before Go Live (“Also record to”); with Encode with: This app it starts and stops while live.',
+          'With ffmpeg encoding the recording is set before Go Live (“Also record to”); with Encode with: This app it starts and stops at any time.',
       };
     return null;
   }

@@ -5,6 +5,7 @@
 // and only then. StartStream and StopStream come from main once it has answered the client or checked there is
 // something to stop (control/obs-output.ts): the answer here says how the start or the stop ended. StartRecord comes
 // when no stream runs: the encoder here starts for a recording alone (control/obs-record.ts).
+import { recordingWrites } from '../../../electron/broadcast/types.js';
 import { EventSubscription, RequestStatus } from '../../../electron/control-contract.js';
 import { broadcastRuns, type ControlRequest } from '../../../electron/ipc-contract.js';
 import { ok, type ControlAnswer } from './control-answers.js';
@@ -13,7 +14,6 @@ import { answerScenesRequest, answerVendorRequest, followScenesForControl, scene
 import { answerVideoRequest } from './control-video.js';
 import { call, onair } from './onair.js';
 import { goLiveStarting, RECORD_WITH_FFMPEG, useStudio } from './store.js';
-import { recordingWrites } from '../../../electron/broadcast/types.js';
 import { madeStudioMixer } from './studio-mixer.js';
 
 async function start(): Promise<ControlAnswer> {

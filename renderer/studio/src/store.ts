@@ -77,6 +77,8 @@ const DEFAULT_SOURCE = 'test';
  * click and a remote control's StartStream) shares it, and a Stop waits for it so that it stops what it started.
  */
 let starting: Promise<void> | null = null;
+/** A Start recording on its way: the encoders it may take over from a stream just ended stay meanwhile. */
+let recordStarting = false;
 
 /** Replies to Go Live, Stop and status calls give way to a broadcast:state event heard while they were on their way. */
 const replies = new BroadcastReplies();
@@ -217,6 +219,7 @@ export const useStudio = create<StudioState>()(
         const st = get();
         const path = st.recordPath.trim() || undefined;
         set({ error: null });
+        recordStarting = true;
         try {
           if (broadcastRuns(st.broadcast.kind)) await call('recording:start', path ? { path } : {});
           else if (st.mode === 'engine')
@@ -224,6 +227,10 @@ export const useStudio = create<StudioState>()(
           else throw new Error(RECORD_WITH_FFMPEG);
         } catch (err) {
           set({ error: (err as Error).message });
+        } finally {
+          recordStarting = false;
+          // What was let be while it started: encoders that nothing took after all stop now.
+          stopEncoderWhenUnused();
         }
       },
     }),
@@ -267,7 +274,7 @@ export function outputsRun(st: Pick<StudioState, 'broadcast' | 'recording'>): bo
 /** The window's encoder stops once main has nothing to send its chunks to: no stream, no file being written. */
 function stopEncoderWhenUnused(): void {
   const st = useStudio.getState();
-  if (engineEncoding() && !starting && !outputsRun(st)) void stopEngineEncoders();
+  if (engineEncoding() && !starting && !recordStarting && !outputsRun(st)) void stopEngineEncoders();
 }
 
 /** What main gets for a broadcast (or the encoders for a recording) from the settings shown. */
