@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { api, newStreamer, publish, startServerProcess, startTestServer, type TestServer } from './test-support/server.js';
 import { ffprobe, sleep, waitFor } from './test-support/process.js';
+import { JOURNAL_FILE } from './media/segment-store.js';
 
 describe('replay retention and packager failures', () => {
   let s: TestServer;
@@ -75,14 +76,21 @@ test('a server killed mid-stream leaves a replay: the next start writes its play
     const { channel } = await newStreamer(base, 'cora');
     const pub = publish(`${server.rtmpBase}/${channel.streamKey}`);
     try {
-      // Five segments listed in the live playlist, then the kill.
+      // Five segments listed in the live playlist and journaled, then the kill. A segment is listed (and served from
+      // memory) the moment it is complete and written to disk just after; the journal names it once it is there, and
+      // is what recovery reads: a segment still on its way to the disk at the kill is not in the replay.
+      const journaled = () => {
+        const [id] = readdirSync(path.join(dataDir, 'media'));
+        const journal = id ? path.join(dataDir, 'media', id, JOURNAL_FILE) : '';
+        return existsSync(journal) ? (readFileSync(journal, 'utf8').match(/"t":"seg"/g)?.length ?? 0) : 0;
+      };
       await waitFor(
-        'five live segments',
+        'five live segments on disk',
         async () => {
           const r = await fetch(`${base}/hls/cora/index.m3u8`);
           if (r.status !== 200) return false;
           const video = /^(\/vod\/[^\n]+\/video\.m3u8)$/m.exec(await r.text());
-          return video && ((await (await fetch(base + video[1])).text()).match(/#EXTINF/g)?.length ?? 0) >= 5;
+          return video && ((await (await fetch(base + video[1])).text()).match(/#EXTINF/g)?.length ?? 0) >= 5 && journaled() >= 5;
         },
         30_000,
         200,
