@@ -198,7 +198,7 @@ export function reportMd(result: any): string {
 Host: ${result.machine.cpus} × ${result.machine.model}, Node ${result.machine.node}. Headless Debian Chromium, software
 H.264 (WebCodecs), ${s.runs} runs of ${s.seconds} s windows after ${s.warmup} s live; 720p${s.fps} at ${s.bitrateKbps} kb/s,
 vertical 720x1280 at ${s.verticalKbps} kb/s, keyframes every ${s.keyframeSeconds} s. Judged by the worst run.
-Command: \`npx tsx bench/studio-compositor.ts --runs ${s.runs} --seconds ${s.seconds} --quiet-wait ${s.quietWaitS}${s.preview === 'off' ? ' --preview off' : ''}${s.record === 'on' ? ' --record on' : ''}${s.fps !== 30 ? ` --fps ${s.fps}` : ''}\` (each run first waited up to ${s.quietWaitS} s for the box to be under ${s.quietBusyPct} % busy). Method: bench/README.md, "Studio compositor".
+Command: \`npx tsx bench/studio-compositor.ts --runs ${s.runs} --seconds ${s.seconds} --quiet-wait ${s.quietWaitS}${s.preview === 'off' ? ' --preview off' : ''}${s.record && s.record !== 'off' ? ` --record ${s.record}` : ''}${s.fps !== 30 ? ` --fps ${s.fps}` : ''}\` (each run first waited up to ${s.quietWaitS} s for the box to be under ${s.quietBusyPct} % busy). Method: bench/README.md, "Studio compositor".
 
 | figure | unit | min / **median** / max | target | met |
 |---|---|---|---|---|
@@ -208,8 +208,8 @@ ${rows}
 |---|---|---|---|---|---|---|---|---|---|---|
 ${perRun}
 ${
-  s.record === 'on'
-    ? `\nRecorded (the Studio's "Also record to": one file per Go Live, A with its glass-to-glass, then B with its vertical output's file beside it): ${(result.runs as any[]).map((r, i) => `run ${i + 1} ${r.recorded ? `${r.recorded.files} files, ${r.recorded.mb} MB` : 'none'}`).join('; ')}.\n`
+  s.record === 'on' || s.record === 'alone'
+    ? `\nRecorded (${s.record === 'on' ? `the Studio's "Also record to": one file per Go Live, A with its glass-to-glass, then B with its vertical output's file beside it` : 'a recording started alone through StartRecord before each Go Live, the stream joining its encoders, stopped after the stream'}): ${(result.runs as any[]).map((r, i) => `run ${i + 1} ${r.recorded ? `${r.recorded.files} files, ${r.recorded.mb} MB` : 'none'}`).join('; ')}.\n`
     : ''
 }`;
 }

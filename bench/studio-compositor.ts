@@ -18,6 +18,8 @@
 //                                      [--preview off]  (the Studio's "Show preview" switched off: what the preview costs)
 //                                      [--fps 60]  (the frame rate of the canvases and of C, 30 by default)
 //                                      [--record on]  (the Studio's "Also record to" set: what the local recording costs)
+//                                      [--record alone]  (a recording started before each Go Live, with no stream, through
+//                                      StartRecord: the stream joins its encoders; stopped after the stream)
 //
 // Writes bench/results/<NAME>.{json,md} (default studio-compositor-YYYY-MM-DD). Targets and method: bench/README.md.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -46,8 +48,12 @@ const QUIET_WAIT = Number(arg('quiet-wait', '300'));
 const PROFILE = arg('profile', '');
 const TRACE = arg('trace', '');
 const PREVIEW = arg('preview', 'on');
-/** "on": the Studio records every stream to a file in its data folder as well (engine-recorder.ts). */
+/**
+ * "on": the Studio records every stream to a file in its data folder as well (engine-recorder.ts); "alone": a
+ * recording is started with no stream before each Go Live (a record-only sender thread) and the stream joins it.
+ */
 const RECORD = arg('record', 'off');
+if (!['off', 'on', 'alone'].includes(RECORD)) throw new Error(`--record takes off, on or alone, not ${RECORD}`);
 /** The canvases' frame rate (the Studio's FPS, set through SetVideoSettings) and the ffmpeg pipeline's. */
 const FPS = Number(arg('fps', '30'));
 const STARTED = 'OBS_WEBSOCKET_OUTPUT_STARTED';
@@ -114,7 +120,7 @@ async function startHost(
       ...(profile ? ['--profile', profile] : []),
       ...(trace ? ['--trace', trace] : []),
       ...(PREVIEW === 'off' ? ['--preview', 'off'] : []),
-      ...(RECORD === 'on' ? ['--record', path.join(dataDir, 'bench-recording.mkv')] : []),
+      ...(RECORD !== 'off' ? ['--record', path.join(dataDir, 'bench-recording.mkv')] : []),
     ],
     {
       cwd: ROOT,
@@ -162,6 +168,8 @@ function waitState(obs: OBSWebSocket, state: string, ms: number): Promise<void> 
 
 /** Goes live, lets WARMUP seconds pass, then measures SECONDS: CPU of the host's tree, the engine's figures, HLS. */
 async function liveWindow(obs: OBSWebSocket, host: Host, playlists: Record<string, string>) {
+  // Answered once the window's encoders run and the file is named (obs-record.ts).
+  if (RECORD === 'alone') await obs.call('StartRecord');
   const live = waitState(obs, STARTED, 90_000);
   await obs.call('StartStream');
   await live;
@@ -227,6 +235,8 @@ async function stopStream(obs: OBSWebSocket) {
     if ((await obs.call('GetStreamStatus')).outputActive) throw err;
     log(`${err.message}, but the output is no longer active: going on`);
   });
+  // The recording alone outlived the stream; it ends here, before the next phase starts its own.
+  if (RECORD === 'alone') await obs.call('StopRecord');
 }
 
 // ------------------------------------------------------------------------------------------ one run
@@ -291,8 +301,8 @@ async function run(i: number, server: Awaited<ReturnType<typeof startStudioServe
     host.proc.child.stdin?.end('stop\n');
     await Promise.race([host.proc.exited, sleep(20_000)]);
     await host.proc.stop();
-    // With --record on, what the Studio wrote (a file per Go Live, and B's vertical one): a recording that did not happen measures nothing.
-    if (RECORD === 'on') {
+    // With --record, what the Studio wrote (a file per Go Live, and B's vertical one): a recording that did not happen measures nothing.
+    if (RECORD !== 'off') {
       const files = readdirSync(dataDir).filter((f) => f.startsWith('bench-recording'));
       out.recorded = { files: files.length, mb: Math.round(files.reduce((n, f) => n + statSync(path.join(dataDir, f)).size, 0) / 1e5) / 10 };
       log(`run ${i}: recorded ${JSON.stringify(out.recorded)}`);
