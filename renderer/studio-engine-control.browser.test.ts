@@ -353,7 +353,9 @@ describe('engine mode under a remote control: StartStream at once, real figures'
       assert.equal(await encoding(), true, 'the encoder stays for the recording');
       assert.deepEqual(told, ['STARTING -', 'STARTED alone.mkv'], 'the stream did not touch the recording');
 
-      // The window's button stops it; the encoder goes with it.
+      // The window's button stops it, six and a half seconds in by the recording's own clock, which starts as the
+      // file is named, before the encoder's first frame (the file is checked for five); the encoder goes with it.
+      await waitFor('6.5 s recorded', async () => (await obs.call('GetRecordStatus')).outputDuration >= 6500, STEP_MS, 200);
       await page.getByTestId('record-toggle').filter({ hasText: 'Stop recording' }).click();
       await page.locator('[data-testid="recording"][data-state="stopped"]', { hasText: 'alone.mkv' }).waitFor();
       await waitFor('the encoder stopped', async () => !(await encoding()), STEP_MS, 100);
