@@ -357,7 +357,9 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
   // page's word is enough for the player to end at its end. Here the final playlist never comes.
   test('a stream that ended plays to its last frame even when its final playlist is late', async () => {
     const streamer = await newStreamer(server.base, 'lateend');
-    const pub = publish(`${server.rtmpBase}/${streamer.channel.streamKey}`, { size: '640x360', seconds: 10 });
+    // Ended by the test once the page plays (a stream of a set length could end before a loaded page starts it: seen
+    // in CI, the player then waited for a final playlist that never came).
+    const pub = publish(`${server.rtmpBase}/${streamer.channel.streamKey}`, { size: '640x360', seconds: 120 });
     publishers.push(pub);
     await waitFor('live', () => server.streams.get('lateend')?.segments, 20_000, 100);
     const page = await newPage(false);
@@ -377,6 +379,8 @@ describe('the watch page on a phone, and the end of a stream', { timeout: 240_00
       await page.goto('/c/lateend');
       await waitPlaying(page);
       await recordMediaEvents(page);
+      await page.waitForTimeout(2000);
+      pub.proc.kill('SIGINT');
       await pub.exit;
       await page.locator('[data-testid="offline-card"][data-ended="true"]').waitFor({ timeout: 30_000 });
       const end = await mediaEnd(page);
