@@ -1,6 +1,7 @@
 // The broadcast state in plain words, for the tray (electron/main) and the Studio's status line (renderer/studio).
 // Pure; no Node, no DOM.
 import type { BroadcastState } from './broadcast/types.js';
+import { broadcastRuns } from './ipc-contract.js';
 
 export function clock(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
@@ -25,4 +26,12 @@ export function stateLine(st: BroadcastState, now: number): string {
     case 'failed':
       return `Failed: ${st.reason}`;
   }
+}
+
+/**
+ * The tray's line: the broadcast's state, and a recording that runs without a stream, which is no broadcast but keeps
+ * the machine awake all the same ("Not live · Recording"). `busy`: a stream or a recording runs (StudioCore.busy).
+ */
+export function trayLine(st: BroadcastState, busy: boolean, now: number): string {
+  return `${stateLine(st, now)}${busy && !broadcastRuns(st.kind) ? ' · Recording' : ''}`;
 }

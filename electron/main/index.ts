@@ -45,7 +45,7 @@ import { APP_HOST, APP_SCHEME, isAppPage } from './core/app-origin.js';
 import { StudioCore } from './core/studio-core.js';
 import { keepAwake } from './keep-awake.js';
 import { offscreenWebPages } from './web-pages.js';
-import { stateLine } from '../state-line.js';
+import { trayLine } from '../state-line.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url)); // dist/electron
 const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
@@ -86,8 +86,7 @@ if (!app.requestSingleInstanceLock()) {
   function updateTray() {
     if (!tray) return;
     const st: BroadcastState = core.broadcastState;
-    // A recording alone is no broadcast: "Not live · Recording".
-    const line = `${stateLine(st, Date.now())}${core.busy && !broadcastRuns(st.kind) ? ' · Recording' : ''}`;
+    const line = trayLine(st, core.busy, Date.now());
     tray.setToolTip(`Onair Studio — ${line}`);
     tray.setContextMenu(
       Menu.buildFromTemplate([

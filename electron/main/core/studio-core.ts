@@ -2,7 +2,7 @@
 // (studio-session.ts: token and stream key held in main), the broadcast and recording it hosts (studio-live.ts), and
 // the events it sends. electron/main/index.ts wraps it with ipcMain; the dev bridge
 // (electron/dev-bridge) wraps the same object with HTTP. Requests reach it already validated by the contract.
-import { PRESETS, recordingWrites, type BroadcastHealth, type BroadcastState, type SourceSpec } from '../../broadcast/types.js';
+import { PRESETS, type BroadcastHealth, type BroadcastState, type SourceSpec } from '../../broadcast/types.js';
 import {
   type CaptureTarget,
   type CaptureTargetOption,
@@ -154,7 +154,7 @@ export class StudioCore {
 
   /** Whether a stream or a recording runs: the machine stays awake and the window unthrottled meanwhile. */
   get busy(): boolean {
-    return this.live.active || recordingWrites(this.live.status().recording);
+    return this.live.busy;
   }
 
   get lastHealth(): BroadcastHealth | null {

@@ -105,6 +105,11 @@ export class StudioLive {
     return broadcastRuns(this.current.kind);
   }
 
+  /** Whether a stream or a recording runs (alone or with a stream): the machine stays awake and the window unthrottled meanwhile. */
+  get busy(): boolean {
+    return this.active || recordingWrites(this.recording);
+  }
+
   status(): BroadcastStatus {
     return { state: this.current, health: this.shown, vertical: this.vertical, recording: this.recording };
   }

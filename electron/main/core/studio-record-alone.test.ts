@@ -53,6 +53,7 @@ describe('a recording without a stream', { timeout: 90_000 }, () => {
     const started = await live.recordAlone(alone(file));
     assert.deepEqual(started.recording, { state: 'recording', path: file });
     assert.equal(started.state.kind, 'idle', 'no stream');
+    assert.equal(live.busy, true, 'a recording alone keeps the machine awake (StudioCore.busy, keep-awake.ts)');
     assert.deepEqual([live.recordRefusal(true)?.code, live.recordRefusal(false)], ['recording', null]);
 
     const stream = new EngineSenderThread({
@@ -63,8 +64,10 @@ describe('a recording without a stream', { timeout: 90_000 }, () => {
       ffmpegPath,
     });
     let probed: Promise<{ streams: any[] }> | null = null;
+    let busyWhileLive: boolean | null = null;
     await play((m) => live.engineChunk(m), chunks, [
       { us: 2_500_000, run: () => void live.start(stream) },
+      { us: 4_000_000, run: () => (busyWhileLive = live.active && live.busy) },
       // The stream had only what came after it started: without the configs kept from before, it sends nothing.
       { us: 5_500_000, run: () => (probed = ffprobe(`${server.base}/hls/alone/index.m3u8`)) },
       { us: 6_500_000, run: () => void live.stop() },
@@ -79,12 +82,14 @@ describe('a recording without a stream', { timeout: 90_000 }, () => {
     await waitFor('the stream ended', () => live.state.kind === 'ended', 10_000, 20);
     assert.ok(states.includes('live'), states.join());
     assert.equal(live.record().active, true, 'the recording went on after the stream stopped');
+    assert.deepEqual([busyWhileLive, live.busy], [true, true], 'busy while live beside it, and after the stream stopped');
     assert.ok(live.recordingAlone);
 
     const stopped = await live.stopRecording();
     assert.deepEqual(stopped.recording, { state: 'stopped', path: file });
     await waitFor('the thread ended', () => !live.recordingAlone, 10_000, 20);
     assert.equal(live.recordRefusal(false)?.code, 'not_recording');
+    assert.equal(live.busy, false, 'nothing runs: the machine may sleep');
     // Told once at its start and once at its end: the broadcast joining and leaving did not touch it.
     assert.deepEqual(
       recordings.map((r) => r?.state ?? null),
@@ -105,5 +110,6 @@ describe('a recording without a stream', { timeout: 90_000 }, () => {
     assert.match(status.recording?.reason ?? '', /missing-folder|folder/);
     await waitFor('the thread ended', () => !live.recordingAlone, 10_000, 20);
     assert.ok(!existsSync(file));
+    assert.equal(live.busy, false, 'a recording that failed keeps nothing awake');
   });
 });
