@@ -6,11 +6,13 @@
 // real time (the `--alone` list) run last, one at a time, with nothing beside them.
 //
 // Each file runs in its own `node --test` process; its TAP output is printed in full when it fails and as one line
-// when it passes, so the log names what broke without interleaving two files' lines.
+// when it passes, so the log names what broke without interleaving two files' lines. Each line gives the file's CPU
+// as well as its time (cpu-times.ts), and the end lists the files that cost the most CPU.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { childCpuSeconds, RUN_AND_TIME } from './cpu-times.js';
 import { tapFailures, tapTodos } from './tap-failures.js';
 
 interface Options {
@@ -27,6 +29,8 @@ interface Outcome {
   file: string;
   ok: boolean;
   seconds: number;
+  /** CPU seconds (user + system) of the file's process and every process it started and waited for, or null. */
+  cpuSeconds: number | null;
   pass: number;
   fail: number;
   output: string;
@@ -64,8 +68,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 function runFile(file: string, timeoutMs: number): Promise<Outcome> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-timeout=300000', file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const args = [process.execPath, '--import', 'tsx', '--test', '--test-reporter=tap', '--test-timeout=300000', file];
+    const child = spawn('bash', ['-c', RUN_AND_TIME, 'run-test', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       detached: true,
       // Every server a test starts poisons media memory it releases (server/media/media-slabs.ts): a frame read after
       // its release fails to decode instead of passing unnoticed.
@@ -73,6 +78,8 @@ function runFile(file: string, timeoutMs: number): Promise<Outcome> {
     });
     live.add(child.pid!);
     let output = '';
+    let times = '';
+    child.stdio[3]!.on('data', (d: Buffer) => (times += d.toString()));
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     // A file that hangs past its bound is killed with its whole process group (servers, ffmpeg, Chromium).
@@ -96,6 +103,7 @@ function runFile(file: string, timeoutMs: number): Promise<Outcome> {
         file,
         ok: code === 0,
         seconds: (Date.now() - started) / 1000,
+        cpuSeconds: childCpuSeconds(times),
         pass: count('pass'),
         fail: count('fail') + count('cancelled'),
         output,
@@ -105,7 +113,8 @@ function runFile(file: string, timeoutMs: number): Promise<Outcome> {
 }
 
 function report(o: Outcome): void {
-  const line = `${o.ok ? 'ok' : 'FAILED'} ${o.file} (${o.seconds.toFixed(0)} s, ${o.pass} passed, ${o.fail} failed)`;
+  const cpu = o.cpuSeconds === null ? '' : `, ${o.cpuSeconds.toFixed(0)} s CPU`;
+  const line = `${o.ok ? 'ok' : 'FAILED'} ${o.file} (${o.seconds.toFixed(0)} s${cpu}, ${o.pass} passed, ${o.fail} failed)`;
   if (o.ok) console.log(line);
   else {
     // Why first: a CI log's excerpt may keep only the head and the tail of a long block.
@@ -183,6 +192,13 @@ async function main(): Promise<void> {
   const failed = all.filter((o) => !o.ok);
   const slowest = [...all].sort((a, b) => b.seconds - a.seconds).slice(0, 12);
   console.log(`\nrun-tests: slowest files: ${slowest.map((o) => `${o.file} ${o.seconds.toFixed(0)} s`).join(', ')}`);
+  const timed = all.filter((o) => o.cpuSeconds !== null);
+  const costliest = [...timed].sort((a, b) => b.cpuSeconds! - a.cpuSeconds!).slice(0, 12);
+  const cpuTotal = timed.reduce((n, o) => n + o.cpuSeconds!, 0);
+  console.log(
+    `run-tests: most CPU: ${costliest.map((o) => `${o.file} ${o.cpuSeconds!.toFixed(0)} s`).join(', ')}; ` +
+      `all ${timed.length} files ${cpuTotal.toFixed(0)} s of CPU`,
+  );
   console.log(
     `run-tests: ${all.reduce((n, o) => n + o.pass, 0)} tests passed, ${all.reduce((n, o) => n + o.fail, 0)} failed, ` +
       `in ${all.length} files, ${((Date.now() - started) / 1000).toFixed(0)} s`,
