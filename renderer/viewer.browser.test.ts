@@ -300,19 +300,12 @@ describe('viewer web app in Chromium', { timeout: 240_000 }, () => {
     const latency = async () => Number(/([\d.]+) s/.exec((await badge.textContent()) ?? '')?.[1]);
     await badge.waitFor({ timeout: 30_000 });
     // Moved up once the media at the live position is in (a loaded machine was still 4.1 s behind 5 s after the
-    // badge showed): a viewer left where it started never gets under 2.5 s, as hls.js's faster play does not reach it.
-    const joined = await waitFor(
-      'the late start moved up',
-      async () => {
-        const behind = await latency();
-        return behind < 2.5 && { behind };
-      },
-      20_000,
-      250,
-    ).then(
-      (j) => j.behind,
-      () => latency(),
-    );
+    // badge showed), then given 3 s to settle as before (read at once after the move, one run read 1.1 s, then only
+    // 2.8 s after the 4 s pause below: not understood). A viewer left where it started never gets under 2.5 s, as
+    // hls.js's faster play does not reach it.
+    await waitFor('the late start moved up', async () => (await latency()) < 2.5, 20_000, 250).catch(() => {});
+    await viewer.waitForTimeout(3000);
+    const joined = await latency();
     // Paused and played again from outside the player's own button (which goes live): left behind, as chosen.
     await viewer.evaluate(() => document.querySelector('video')!.pause());
     await viewer.waitForTimeout(4000);

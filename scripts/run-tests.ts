@@ -80,8 +80,8 @@ function runFile(file: string, timeoutMs: number): Promise<Outcome> {
     let output = '';
     let times = '';
     child.stdio[3]!.on('data', (d: Buffer) => (times += d.toString()));
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     // A file that hangs past its bound is killed with its whole process group (servers, ffmpeg, Chromium).
     const kill = (signal: NodeJS.Signals) => {
       try {
