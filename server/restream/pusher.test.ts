@@ -135,9 +135,10 @@ test('destinations sharing chunks, one stalled: the other gets every frame byte 
         await sleep(10);
       }
     }
-    // From its first keyframe on, the direct destination gets every frame, in order, unchanged, each within a second
-    // of being handed over (the push coalesces 50 ms; the box may be busy). What came before it is not sent (counted
-    // as dropped: a destination starts at a keyframe).
+    // From its first keyframe on, the direct destination gets every frame, in order, unchanged, each within two
+    // seconds of being handed over (the push coalesces 50 ms; sender and receiving server share this process, and on
+    // a busy CI box its loop fell 1.16 s behind; held up by the stalled one, frames would be missing or stay late for
+    // as long as it stalls). What came before it is not sent (counted as dropped: a destination starts at a keyframe).
     const startAt = sent.findIndex((s) => s.frame.track === 'video' && s.frame.kind === 'key');
     assert.ok(stalled.snapshot().droppedFrames > startAt, 'the stalled destination dropped frames');
     assert.equal(direct.snapshot().droppedFrames, startAt, 'the direct one dropped none after its first keyframe');
@@ -158,7 +159,7 @@ test('destinations sharing chunks, one stalled: the other gets every frame byte 
         late = Math.max(late, got[i].at - want[i].at);
       }
     }
-    assert.ok(late < 1000, `a frame reached the direct destination ${late.toFixed(0)} ms after it was handed over`);
+    assert.ok(late < 2000, `a frame reached the direct destination ${late.toFixed(0)} ms after it was handed over`);
   } finally {
     stalled.stop();
     direct.stop();
