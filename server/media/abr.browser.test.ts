@@ -59,10 +59,17 @@ test('hls.js plays the source and switches to each rendition and back at segment
     // The level is chosen by the test, not by the measured bandwidth (loopback would always pick the source).
     const hls = new w.Hls({ lowLatencyMode: true, capLevelToPlayerSize: false, startLevel: -1 });
     w.hls = hls;
-    hls.on(w.Hls.Events.ERROR, (_e: unknown, d: { fatal: boolean; details: string; url?: string }) => {
-      w.log = [...w.log, `${d.fatal ? 'FATAL ' : ''}${d.details} ${d.url ?? ''}`].slice(-20);
-      if (d.fatal) w.fatal.push(d.details);
-    });
+    hls.on(
+      w.Hls.Events.ERROR,
+      (
+        _e: unknown,
+        d: { fatal: boolean; details: string; url?: string; frag?: { relurl?: string }; part?: { relurl?: string }; response?: { code?: number } },
+      ) => {
+        const what = d.url ?? d.part?.relurl ?? d.frag?.relurl ?? '';
+        w.log = [...w.log, `${d.fatal ? 'FATAL ' : ''}${d.details} ${what} ${d.response?.code ?? ''}`].slice(-20);
+        if (d.fatal) w.fatal.push(d.details);
+      },
+    );
     hls.loadSource(src);
     hls.attachMedia(video);
     hls.on(w.Hls.Events.MANIFEST_PARSED, () => void video.play());
@@ -93,18 +100,29 @@ test('hls.js plays the source and switches to each rendition and back at segment
   for (const height of [720, 480, 800]) {
     const index = levels.findIndex((l) => l.height === height);
     // nextLevel: the switch happens at a segment boundary, after what is buffered (no flush).
-    await page.evaluate((i) => ((window as any).hls.nextLevel = i), index);
+    const choose = () => page.evaluate((i) => ((window as any).hls.nextLevel = i), index);
+    await choose();
     const at = (await state()).t;
+    // A rendition's transcoder starved of CPU (a loaded CI box) can leave its hinted part unstarted past the server's
+    // wait; the part's 404 makes hls.js set the level aside and play another. Chosen again then, a few times: what is
+    // checked is the switch and the buffer, not the transcoder's speed on a busy machine.
+    let chosenAgain = 0;
     const reached = await waitFor(
       `playing ${height} lines`,
       async () => {
         const st = await state();
-        return st.height === height && st.t > at + 1 && st;
+        if (st.height === height && st.t > at + 1) return st;
+        const next = await page.evaluate(() => (window as any).hls.nextLoadLevel as number);
+        if (next !== index && chosenAgain < 3) {
+          chosenAgain++;
+          await choose();
+        }
+        return false;
       },
       30_000,
       200,
     ).catch(async (err) => {
-      throw new Error(`${(err as Error).message}: ${JSON.stringify(await state())}`);
+      throw new Error(`${(err as Error).message} (chosen again ${chosenAgain} times): ${JSON.stringify(await state())}`);
     });
     // Each switch appended the new level's segments right after the old level's: still one buffered range.
     assert.equal(reached.ranges.length, 1, `buffered ${JSON.stringify(reached.ranges)} after switching to ${height}: ${reached.log.join('; ')}`);
