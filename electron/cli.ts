@@ -17,7 +17,7 @@ Usage: npm run broadcast -- --server <rtmp-url> --key <key> [options]
                       screen:N    monitor N (Linux: the X screen in DISPLAY)
                       camera:NAME /dev/videoN or N on Linux, the device name on Windows and macOS
                       android     phone over USB with adb (screenrecord, restarted every 170 s)
-  --duration S      stop cleanly after S seconds (default: until Ctrl-C)
+  --duration S      stop cleanly after S seconds live (default: until Ctrl-C)
   --preset NAME     ${Object.keys(PRESETS)
     .map((p) => `"${p}"`)
     .join(', ')} (default "Smooth 720p30")

@@ -315,7 +315,16 @@ describe('broadcast into a real Onair server', () => {
     assert.match(res.out, /health .* kbit\/s .* fps/);
     assert.match(res.out, /state ended/);
     assert.ok(!res.out.includes(channel.streamKey) && !res.err.includes(channel.streamKey));
-    await waitFor('replay kept', async () => (await (await fetch(`${s.base}/api/channels/clitest/replays`)).json()).length === 1, 10_000);
+    const replays = await waitFor(
+      'replay kept',
+      async () => {
+        const r = (await (await fetch(`${s.base}/api/channels/clitest/replays`)).json()) as { durationSeconds: number }[];
+        return r.length === 1 && r;
+      },
+      10_000,
+    );
+    // --duration counts time on the air, not time spent connecting (counted from the start, 2.67-2.70 s were kept).
+    assert.ok(replays[0].durationSeconds >= 2.85, `${replays[0].durationSeconds} s kept of a 3 s broadcast`);
 
     const bad = await run(
       process.execPath,

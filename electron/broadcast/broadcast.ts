@@ -174,9 +174,6 @@ export class Broadcast extends EventEmitter {
     }
     this.attempt = 1;
     this.setState({ kind: 'connecting', attempt: 1 });
-    if (this.settings.durationSeconds && this.settings.durationSeconds > 0) {
-      this.durationTimer = setTimeout(() => void this.stop(), this.settings.durationSeconds * 1000);
-    }
     this.healthTimer = setInterval(() => void this.tick(), 1000);
     if (this.settings.destinations?.length) this.fanout = new DestinationFanout(this.settings.destinations, this.opts.logger);
     this.spawn();
@@ -319,7 +316,13 @@ export class Broadcast extends EventEmitter {
     if (!run.wasLive && s.frame > 0 && s.outTimeUs > 0 && (s.totalSize > 0 || usesTee(this.runSettings())) && !run.forced) {
       run.wasLive = true;
       this.attempt = 0;
-      this.firstLiveAt ??= now;
+      if (this.firstLiveAt === undefined) {
+        this.firstLiveAt = now;
+        // S seconds on the air, as ffmpeg's -t is S seconds of output: connecting (a slow server, a loaded machine)
+        // does not eat into them.
+        const seconds = this.settings.durationSeconds;
+        if (seconds && seconds > 0) this.durationTimer = setTimeout(() => void this.stop(), seconds * 1000);
+      }
       if (this.state.kind !== 'live') this.setState({ kind: 'live', since: now });
     }
     if (!run.wasLive || s.end) return;

@@ -71,7 +71,7 @@ export interface BroadcastSettings {
   audio: AudioSettings;
   /** Also record to this file. */
   recordPath?: string;
-  /** Stop after this many seconds (the CLI's --duration). */
+  /** Stop after this many seconds on the air, counted from first going live (the CLI's --duration). */
   durationSeconds?: number;
   /** Also write the picture being sent, small and twice a second, as JPEG frames (the Broadcast's 'preview' event). */
   preview?: boolean;
