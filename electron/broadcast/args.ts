@@ -1,7 +1,7 @@
 // BroadcastSettings -> one ffmpeg command (through the server's typed builder). Pure; table-tested.
-// One encode feeds the RTMP output and, through the tee muxer, a Matroska recording and an FLV pipe for extra
-// destinations (fanout.ts) when asked; with `preview`, a second output writes the same picture, small, as JPEG
-// frames for the Studio (preview.ts).
+// One encode feeds the RTMP output and, through the tee muxer, the program as FLV on a pipe when asked: the
+// broadcast reads it for the local recording (pipeline-recording.ts) and extra destinations (fanout.ts); with
+// `preview`, a second output writes the same picture, small, as JPEG frames for the Studio (preview.ts).
 import type { FfmpegCommand, FfmpegOutput } from '../../server/ffmpeg/args.js';
 import { encoderProfile } from './encoders.js';
 import { PREVIEW_FD, previewFilter, previewOutput } from './preview.js';
@@ -54,15 +54,16 @@ export interface BuiltBroadcast {
 }
 
 /**
- * Whether the output goes through the tee muxer (a recording, or extra destinations): then the RTMP side's failure
- * shows in ffmpeg's log rather than in its exit, and ffmpeg reports no output size.
+ * Whether ffmpeg also writes the program on a pipe (a recording, one that may start while live, or extra
+ * destinations). It then goes through the tee muxer: the RTMP side's failure shows in ffmpeg's log rather than in
+ * its exit, and ffmpeg reports no output size (the pipe's bytes tell it).
  */
 export function usesTee(settings: BroadcastSettings): boolean {
-  return !!settings.recordPath || !!settings.destinations?.length;
+  return !!settings.recordPath || !!settings.recordWhileLive || !!settings.destinations?.length;
 }
 
-/** The file descriptor of the FLV pipe for extra destinations: after the preview's, when there is one. */
-export function fanoutFd(settings: BroadcastSettings): number {
+/** The file descriptor of the program's FLV pipe: after the preview's, when there is one. */
+export function programFd(settings: BroadcastSettings): number {
   return PREVIEW_FD + (settings.preview ? 1 : 0);
 }
 
@@ -70,8 +71,6 @@ export type BuildResult = ({ ok: true } & BuiltBroadcast) | { ok: false; code: '
 
 export interface BuildOptions {
   env: SourceEnv;
-  /** Recording part (1 = the path as given). */
-  recordPart?: number;
 }
 
 export function buildBroadcastCommand(settings: BroadcastSettings, opts: BuildOptions): BuildResult {
@@ -130,19 +129,14 @@ export function buildBroadcastCommand(settings: BroadcastSettings, opts: BuildOp
 
   let output: FfmpegOutput;
   if (usesTee(settings)) {
-    const slaves = [`[f=flv:onfail=ignore:flvflags=no_duration_filesize]${escapeTee(rtmp)}`];
-    if (settings.recordPath) {
-      const { format, options } = recordFormat(settings.recordPath);
-      const muxer = [`f=${format}`, ...Object.entries(options).map(([k, v]) => `${k}=${v}`)].join(':');
-      slaves.push(`[${muxer}]${escapeTee(recordPartPath(settings.recordPath, opts.recordPart ?? 1))}`);
-    }
-    // The same packets as FLV on a pipe, which the broadcast hands to each extra destination's own connection
-    // (fanout.ts): one encode, and a destination that fails touches neither ffmpeg nor the others.
-    if (settings.destinations?.length) slaves.push(`[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:${fanoutFd(settings)}`);
+    // The same packets as FLV on a pipe, which the broadcast records from (a file that starts and stops at any time)
+    // and hands to each extra destination's own connection (fanout.ts): one encode, and a destination or a disk that
+    // fails touches neither ffmpeg nor the others.
+    const slaves = [`[f=flv:onfail=ignore:flvflags=no_duration_filesize]${escapeTee(rtmp)}`, `[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:${programFd(settings)}`];
     output = {
       ...base,
       format: 'tee',
-      // Every slave takes the encoder's global header (SPS/PPS in extradata), which FLV and Matroska both want.
+      // Every slave takes the encoder's global header (SPS/PPS in extradata), which FLV wants.
       // onfail=ignore: a network drop must not end the recording or the other outputs; we see the slave fail and reconnect.
       url: slaves.join('|'),
       options: { flags: '+global_header' },

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ffmpegPath as FFMPEG, ffprobe, run, waitFor } from '../../server/test-support/process.js';
+import { ffmpegPath as FFMPEG, ffprobe, ffprobePath as FFPROBE, run, waitFor } from '../../server/test-support/process.js';
 import { newStreamer, startTestServer, type TestServer } from '../../server/test-support/server.js';
 import { startXvfb } from '../../server/test-support/xvfb.js';
 import { Broadcast } from './broadcast.js';
@@ -220,6 +220,73 @@ describe('broadcast into a real Onair server', () => {
     assert.equal(recordings[0]!.state, 'failed');
     assert.match(recordings[0]!.reason ?? '', /^Not recording: the folder .*onair-no-such-folder-\d+ does not exist\.$/);
     assert.equal(b.spawnCount, 1);
+  });
+
+  test('a recording started and stopped while live: files from a keyframe on, the stream untouched', async (t) => {
+    const { channel } = await newStreamer(s.base, 'midrec');
+    const dir = mkdtempSync(path.join(tmpdir(), 'onair-midrec-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const recordPath = path.join(dir, 'show.mkv');
+    // Without recordWhileLive ffmpeg writes no program pipe: nothing to record from.
+    const plain = new Broadcast(small({ server: s.rtmpBase, streamKey: channel.streamKey }), { ffmpegPath: FFMPEG });
+    assert.equal(plain.startRecording(recordPath), false, 'not running');
+    const b = new Broadcast(small({ server: s.rtmpBase, streamKey: channel.streamKey, recordWhileLive: true }), { ffmpegPath: FFMPEG });
+    const recordings: RecordingStatus[] = [];
+    b.on('recording', (r) => recordings.push(r));
+    const health: number[] = [];
+    b.on('health', (h) => health.push(h.bitrateKbps));
+    const { states } = track(b);
+    b.start();
+    t.after(() => b.stop());
+    const segments = () => s.streams.get('midrec')?.segments ?? 0;
+    await waitFor('2 segments', () => segments() >= 2, 20_000);
+    const streamId = s.streams.get('midrec')!.streamId;
+
+    // Two recordings one after the other while the stream goes on: the second beside the first.
+    const files: string[] = [];
+    for (const n of [1, 2]) {
+      assert.equal(b.startRecording(recordPath), true);
+      assert.equal(b.startRecording(recordPath), false, 'one recording at a time');
+      const from = segments();
+      await waitFor('2 more segments', () => segments() >= from + 2, 20_000);
+      const end = await b.stopRecording();
+      assert.equal(end?.state, 'stopped', JSON.stringify(end));
+      files.push(end!.path);
+      assert.equal(b.state.kind, 'live', `the stream goes on after recording ${n}`);
+    }
+    assert.deepEqual(files, [recordPath, path.join(dir, 'show-2.mkv')]);
+    assert.deepEqual(recordings, [
+      { state: 'recording', path: files[0] },
+      { state: 'stopped', path: files[0] },
+      { state: 'recording', path: files[1] },
+      { state: 'stopped', path: files[1] },
+    ]);
+    await b.stop();
+    assert.deepEqual(
+      states.map((x) => x.kind),
+      ['connecting', 'live', 'ended'],
+    );
+    assert.equal(b.spawnCount, 1, 'one ffmpeg throughout');
+    assert.equal(s.streams.get('midrec')?.streamId ?? streamId, streamId);
+    assert.equal(recordings.length, 4, 'nothing more said at the end: no recording ran');
+    // The tee muxer reports no size: the bitrate shown comes from the program's bytes, near the 664 kb/s set.
+    const shown = health.slice(-3);
+    assert.ok(shown.every((k) => k > 300 && k < 1200), `bitrate shown ${shown.join(', ')} kb/s`);
+
+    for (const file of files) {
+      const probe = await ffprobe(file);
+      const v = probe.streams.find((x: { codec_type: string }) => x.codec_type === 'video');
+      assert.equal(v?.codec_name, 'h264', file);
+      assert.equal(`${v.width}x${v.height}`, '320x240');
+      assert.ok(probe.streams.some((x: { codec_type: string; codec_name: string }) => x.codec_type === 'audio' && x.codec_name === 'aac'), file);
+      const duration = Number(probe.format.duration);
+      assert.ok(duration >= 1 && duration < 10, `${file}: ${duration} s`);
+      const packets = (await run(FFPROBE, ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file], 30_000)).stdout
+        .trim()
+        .split('\n');
+      assert.match(packets[0]!, /^0\.0+,K/, `${file} starts with a keyframe at 0: ${packets[0]}`);
+      assert.ok(packets.length >= 25, `${file}: ${packets.length} frames`);
+    }
   });
 
   test('wrong key: failed(wrong_key) with a plain reason, no key in it, not retried', async () => {

@@ -1,19 +1,23 @@
 // One broadcast: a single ffmpeg child owns the capture, the encode and the RTMP output; this class runs it
 // through idle -> connecting -> live -> reconnecting -> ended | failed(code, reason), reports health once a second
 // from ffmpeg's -progress output and, with `settings.preview`, the picture being sent as JPEG frames (preview.ts).
+// The program ffmpeg writes on a pipe (a recording, extra destinations) is read here once and handed to both.
 // Plain Node (no Electron) so the CLI, the tests and the Studio share it.
 import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { maskSecrets } from '../../server/ffmpeg/args.js';
 import { locateFfmpeg } from '../../server/ffmpeg/locate.js';
 import { FfmpegProcess, type FfmpegExit } from '../../server/ffmpeg/process.js';
+import { FlvStreamReader } from '../../server/media/flv-file.js';
+import type { MediaFrame } from '../../server/media/frame.js';
 import { AndroidFeeder } from './android.js';
-import { buildBroadcastCommand, fanoutFd, recordPartPath, usesTee } from './args.js';
+import { buildBroadcastCommand, programFd, usesTee } from './args.js';
 import { CpuMeter } from './cpu.js';
 import { diagnoseExit, ProgressParser, serverHost, type Diagnosis, type ProgressSample } from './diagnose.js';
 import { DestinationFanout } from './fanout.js';
+import { PipelineRecording } from './pipeline-recording.js';
 import { JpegFrames, PREVIEW_FD } from './preview.js';
-import { freeRecordPart, recordingEnded, whyNotRecording } from './record-file.js';
 import { SlidingRate } from './sliding-rate.js';
 import { sourceEnvFromProcess, type SourceEnv } from './sources.js';
 import type { BroadcastHealth, BroadcastSettings, BroadcastState, DestinationStatus, FailureCode, RecordingStatus } from './types.js';
@@ -60,6 +64,8 @@ interface Run {
   /** Set when we end this run ourselves (stop, stall, dropped RTMP slave), with what it means. */
   forced?: Diagnosis | 'stop';
   feederError?: string;
+  /** The program on its pipe (usesTee): its metadata and configs so far, for a recording started later; its bytes. */
+  program?: { heads: MediaFrame[]; bytes: number };
 }
 
 // Typed events: the interface narrows EventEmitter's on/once/emit for this class and adds no members.
@@ -72,7 +78,7 @@ export declare interface Broadcast {
   on(event: 'preview', l: (jpeg: Buffer) => void): this;
   /** Each extra destination's state, once a second (only with `settings.destinations`). */
   on(event: 'destinations', l: (d: DestinationStatus[]) => void): this;
-  /** The recording's file at each start of ffmpeg, and its end (only with `settings.recordPath`). */
+  /** The recording's file at each start of ffmpeg, and its end (`settings.recordPath`, or startRecording). */
   on(event: 'recording', l: (r: RecordingStatus) => void): this;
   once(event: 'state', l: (s: BroadcastState) => void): this;
   emit(event: 'state', s: BroadcastState): boolean;
@@ -88,10 +94,8 @@ export class Broadcast extends EventEmitter {
   state: BroadcastState = { kind: 'idle' };
   /** How many ffmpeg processes this broadcast has started (tests assert a wrong key is not retried). */
   spawnCount = 0;
-  /** Recording part in use (reconnects start a new file: name-2.mkv, …). */
-  recordPart = 1;
-  /** Where it records: the settings' path, until it turns out it cannot be written there. */
-  private recordPath: string | undefined;
+  /** The local recording running or last run (reconnects go on in a new file: name-2.mkv, …). */
+  private recording: PipelineRecording | null = null;
   private run?: Run;
   private attempt = 0;
   private firstLiveAt?: number;
@@ -120,7 +124,6 @@ export class Broadcast extends EventEmitter {
     this.ffmpegPath = opts.ffmpegPath ?? locateFfmpeg({ explicit: process.env.FFMPEG_PATH });
     this.env = opts.env ?? sourceEnvFromProcess();
     this.host = serverHost(settings.server);
-    this.recordPath = settings.recordPath;
     this.finished = new Promise((resolve) => {
       this.endedResolve = () => resolve(this.state);
     });
@@ -139,7 +142,7 @@ export class Broadcast extends EventEmitter {
     this.emit('state', s);
     if (s.kind === 'ended' || s.kind === 'failed') {
       this.cleanupTimers();
-      if (this.spawnCount && this.recordPath) this.emit('recording', recordingEnded(recordPartPath(this.recordPath, this.recordPart)));
+      void this.recording?.stop();
       if (this.fanout)
         this.emit(
           'destinations',
@@ -176,7 +179,30 @@ export class Broadcast extends EventEmitter {
     this.setState({ kind: 'connecting', attempt: 1 });
     this.healthTimer = setInterval(() => void this.tick(), 1000);
     if (this.settings.destinations?.length) this.fanout = new DestinationFanout(this.settings.destinations, this.opts.logger);
+    if (this.settings.recordPath) this.recording = this.newRecording(this.settings.recordPath);
     this.spawn();
+  }
+
+  /**
+   * Starts recording to `path` (its first free numbered sibling) from the program's next keyframe, while the
+   * broadcast runs; the stream is not touched. False when it cannot: a recording runs already, the broadcast is
+   * not running, or it was started without `recordWhileLive` (or a recordPath), so ffmpeg writes no program pipe.
+   */
+  startRecording(path: string): boolean {
+    const running = this.state.kind === 'connecting' || this.state.kind === 'live' || this.state.kind === 'reconnecting';
+    if (!running || !usesTee(this.settings) || this.recording?.active) return false;
+    this.recording = this.newRecording(path);
+    if (this.run?.program) this.recording.runStarted(this.run.program.heads);
+    return true;
+  }
+
+  /** Stops the recording (its file finished); the stream goes on. Resolves with its final status. */
+  async stopRecording(): Promise<RecordingStatus | null> {
+    return (await this.recording?.stop()) ?? null;
+  }
+
+  private newRecording(path: string): PipelineRecording {
+    return new PipelineRecording({ path, ffmpegPath: this.ffmpegPath, onStatus: (r) => this.emit('recording', r) });
   }
 
   /** The extra destinations' states now (empty without any). */
@@ -213,26 +239,8 @@ export class Broadcast extends EventEmitter {
     void run.proc.done.then(() => clearTimeout(t));
   }
 
-  /** The settings this ffmpeg runs with: without the recording once it could not be written (the stream goes on). */
-  private runSettings(): BroadcastSettings {
-    return this.recordPath === this.settings.recordPath ? this.settings : { ...this.settings, recordPath: this.recordPath };
-  }
-
   private spawn(): void {
-    if (this.recordPath) {
-      // Never over a file already there: an earlier broadcast's recording under the same name, or its parts.
-      const part = freeRecordPart(this.recordPath, this.recordPart);
-      const file = part === null ? null : recordPartPath(this.recordPath, part);
-      const why = whyNotRecording(file, this.recordPath);
-      if (file !== null && why === null) {
-        this.recordPart = part!;
-        this.emit('recording', { state: 'recording', path: file });
-      } else {
-        this.emit('recording', { state: 'failed', path: file ?? this.recordPath, reason: why ?? undefined });
-        this.recordPath = undefined;
-      }
-    }
-    const built = buildBroadcastCommand(this.runSettings(), { env: this.env, recordPart: this.recordPart });
+    const built = buildBroadcastCommand(this.settings, { env: this.env });
     if (!built.ok) {
       this.fail(built.code, built.reason);
       return;
@@ -243,7 +251,7 @@ export class Broadcast extends EventEmitter {
       command: built.command,
       secrets: built.secrets,
       stdin: built.plan.feed ? 'pipe' : 'ignore',
-      outputPipes: (this.settings.preview ? 1 : 0) + (this.fanout ? 1 : 0),
+      outputPipes: (this.settings.preview ? 1 : 0) + (usesTee(this.settings) ? 1 : 0),
     });
     this.spawnCount++;
     this.opts.logger?.debug({ argv: proc.describe(), attempt: this.attempt }, 'broadcast ffmpeg');
@@ -268,7 +276,7 @@ export class Broadcast extends EventEmitter {
       });
       previewPipe.on('error', () => {});
     }
-    if (this.fanout) this.fanout.read(proc.output(fanoutFd(this.settings) - 3));
+    if (usesTee(this.settings)) this.readProgram(run, proc.output(programFd(this.settings) - 3));
     let pending = '';
     proc.child.stderr!.on('data', (s: string | Buffer) => {
       pending += s.toString();
@@ -282,7 +290,7 @@ export class Broadcast extends EventEmitter {
         this.opts.logger?.debug({ line }, 'ffmpeg');
         // Through the tee muxer (a recording, extra destinations), ffmpeg carries on when the RTMP side fails
         // (onfail=ignore), at the start (refused key) or later (network): that is our cue to diagnose and reconnect or fail.
-        if (usesTee(this.runSettings()) && !run.forced && /Slave .*fail|Server error:|error opening|onfail/i.test(line)) {
+        if (usesTee(this.settings) && !run.forced && /Slave .*fail|Server error:|error opening|onfail/i.test(line)) {
           const d = diagnoseExit(run.stderr, { host: this.host, wasLive: run.wasLive });
           run.forced =
             d.kind === 'unknown' || d.kind === 'source'
@@ -305,15 +313,46 @@ export class Broadcast extends EventEmitter {
     void proc.done.then((exit) => this.onExit(run, exit));
   }
 
+  /**
+   * The run's program pipe: parsed once, every frame to the recording and the extra destinations, in order; its
+   * bytes are what the stream sends (the tee muxer reports no size). Always read: ffmpeg stops encoding once a pipe
+   * nobody reads is full. Its metadata and configs are kept for a recording that starts later.
+   */
+  private readProgram(run: Run, pipe: Readable): void {
+    const program: NonNullable<Run['program']> = { heads: [], bytes: 0 };
+    run.program = program;
+    const reader = new FlvStreamReader((f) => {
+      if (f.kind === 'meta' || f.kind === 'config') {
+        const i = program.heads.findIndex((h) => h.kind === f.kind && h.track === f.track);
+        program.heads[i < 0 ? program.heads.length : i] = f;
+      }
+      this.recording?.frame(f);
+      this.fanout?.frame(f);
+    });
+    this.recording?.runStarted(program.heads);
+    let broken = false;
+    pipe.on('data', (chunk: Buffer) => {
+      program.bytes += chunk.length;
+      if (broken) return;
+      try {
+        reader.push(chunk);
+      } catch {
+        broken = true; // not FLV: nothing to record or relay from this run, but still drained
+      }
+    });
+    pipe.on('error', () => {});
+  }
+
   private onProgress(run: Run, s: ProgressSample): void {
     const now = Date.now();
     const prev = run.lastSample;
-    const advancing = s.totalSize > (prev?.totalSize ?? 0) || s.outTimeUs > (prev?.outTimeUs ?? 0);
+    const totalSize = s.totalSize || (run.program?.bytes ?? 0);
+    const advancing = totalSize > (prev?.totalSize ?? 0) || s.outTimeUs > (prev?.outTimeUs ?? 0);
     if (advancing) run.lastProgressAt = now;
-    run.lastSample = { totalSize: s.totalSize, outTimeUs: s.outTimeUs, at: now, frame: s.frame, dropFrames: s.dropFrames };
+    run.lastSample = { totalSize, outTimeUs: s.outTimeUs, at: now, frame: s.frame, dropFrames: s.dropFrames };
     // Frames encoded and muxed with time advancing: the server took the publish (ffmpeg opens the RTMP output, and
     // the server answers the publish, before the first frame is written). The tee muxer reports no size.
-    if (!run.wasLive && s.frame > 0 && s.outTimeUs > 0 && (s.totalSize > 0 || usesTee(this.runSettings())) && !run.forced) {
+    if (!run.wasLive && s.frame > 0 && s.outTimeUs > 0 && (s.totalSize > 0 || usesTee(this.settings)) && !run.forced) {
       run.wasLive = true;
       this.attempt = 0;
       if (this.firstLiveAt === undefined) {
@@ -327,12 +366,11 @@ export class Broadcast extends EventEmitter {
     }
     if (!run.wasLive || s.end) return;
     const before = this.sentBefore;
-    const bytesSent = before.bytes + s.totalSize;
+    const bytesSent = before.bytes + totalSize;
     const framesSent = before.frames + s.frame;
     this.rate.push(now, bytesSent, framesSent);
     const health: BroadcastHealth = {
-      // The tee muxer (extra destinations) reports no size: then ffmpeg's own average is all there is.
-      bitrateKbps: s.totalSize > 0 ? (this.rate.kbps() ?? Math.round(s.bitrateKbps || 0)) : Math.round(s.bitrateKbps || 0),
+      bitrateKbps: totalSize > 0 ? (this.rate.kbps() ?? Math.round(s.bitrateKbps || 0)) : Math.round(s.bitrateKbps || 0),
       fps: s.fps,
       droppedFrames: before.dropped + s.dropFrames,
       duplicatedFrames: s.dupFrames,
@@ -372,9 +410,13 @@ export class Broadcast extends EventEmitter {
     if (run.proc.child.pid) await run.cpu.tick(now);
   }
 
-  private onExit(run: Run, exit: FfmpegExit): void {
+  private async onExit(run: Run, exit: FfmpegExit): Promise<void> {
     if (this.run !== run) return;
     this.run = undefined;
+    // The run's file of the recording is finished first (every frame of its pipe is in: ffmpeg's 'close' comes after
+    // its pipes'), and the whole recording when the broadcast ends, so a file is complete once the broadcast says so.
+    if (this.stopping || run.forced === 'stop') await this.recording?.stop();
+    else await this.recording?.runEnded();
     const last = run.lastSample;
     if (last)
       this.sentBefore = {
@@ -401,8 +443,6 @@ export class Broadcast extends EventEmitter {
       this.fail(d.code, `${d.reason} Gave up after ${this.backoff.maxAttempts} attempts.`);
       return;
     }
-    // The next ffmpeg must not overwrite the recording so far.
-    if (this.recordPath) this.recordPart++;
     const retryInMs = backoffDelay(this.attempt, this.backoff);
     this.setState({ kind: 'reconnecting', attempt: this.attempt, retryInMs, reason: d.reason });
     this.retryTimer = setTimeout(() => {

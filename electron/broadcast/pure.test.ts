@@ -271,24 +271,22 @@ describe('the ffmpeg command', () => {
     assert.equal(publishUrl('rtmp://h/live/', 'k'), 'rtmp://h/live/k');
   });
 
-  test('recording: one encode feeds RTMP and Matroska through tee; reconnect parts do not overwrite', () => {
+  test('recording: one encode feeds RTMP and the program on a pipe through tee (the broadcast records from the pipe)', () => {
+    const PIPE = '[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:3';
     const argv = argvFor(settings({ recordPath: '/home/me/Videos/show.mkv' }), linux);
-    assert.deepEqual(argv.slice(-3), [
-      '-f',
-      'tee',
-      `[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|[f=matroska]/home/me/Videos/show.mkv`,
-    ]);
+    assert.deepEqual(argv.slice(-3), ['-f', 'tee', `[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|${PIPE}`]);
+    assert.ok(!argv.join(' ').includes('show.mkv'), 'ffmpeg never opens the file itself');
     assert.equal(argv.filter((a) => a === '-c:v').length, 1, 'one video encode');
     assert.deepEqual(
       argv.filter((a, i) => argv[i - 1] === '-map'),
       ['0:v', '1:a'],
     );
     assert.equal(argv[argv.indexOf('-flags') + 1], '+global_header');
-    const part2 = buildBroadcastCommand(settings({ recordPath: '/v/show.mkv' }), { env: linux, recordPart: 2 });
-    assert.ok(part2.ok && part2.command.outputs[0].url.endsWith('|[f=matroska]/v/show-2.mkv'));
+    // A recording that may start while live: the same pipe, from the start.
+    assert.deepEqual(argvFor(settings({ recordWhileLive: true }), linux).slice(-1), [`[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|${PIPE}`]);
+    assert.deepEqual(argvFor(settings({}), linux).slice(-2), ['flv', `rtmp://onair.example:1935/live/${KEY}`], 'neither: no tee');
     // An .mp4 name is written as fragmented MP4 (playable after a crash), not Matroska under an MP4 name.
-    const mp4 = buildBroadcastCommand(settings({ recordPath: '/v/show.MP4' }), { env: linux });
-    assert.ok(mp4.ok && mp4.command.outputs[0].url.endsWith('|[f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof]/v/show.MP4'));
+    assert.deepEqual(recordFormat('/v/show.MP4'), { format: 'mp4', options: { movflags: '+frag_keyframe+empty_moov+default_base_moof' } });
     assert.equal(recordFormat('/v/show.mov').format, 'mp4');
     assert.equal(recordFormat('/v/show.flv').format, 'flv');
     assert.equal(recordFormat('/v/show.mkv').format, 'matroska');
@@ -309,7 +307,7 @@ describe('the ffmpeg command', () => {
     assert.ok(!argv.join(' ').includes('live_twitch_secret'), 'the pipe carries the stream, never the key');
     const withAll = buildBroadcastCommand(settings({ destinations, recordPath: '/v/show.mkv', preview: true }), { env: linux });
     assert.ok(withAll.ok);
-    assert.ok(withAll.command.outputs[0].url.endsWith('|[f=matroska]/v/show.mkv|[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:4'));
+    assert.ok(withAll.command.outputs[0].url.endsWith(`/live/${KEY}|[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:4`), 'one pipe for both');
     assert.equal(withAll.command.outputs[1].url, 'pipe:3', 'the preview keeps its pipe');
     assert.deepEqual(withAll.secrets, [KEY, 'live_twitch_secret'], 'every key is masked in what is logged');
   });

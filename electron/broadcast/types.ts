@@ -69,8 +69,13 @@ export interface BroadcastSettings {
   pip?: PictureInPicture;
   video: VideoSettings;
   audio: AudioSettings;
-  /** Also record to this file. */
+  /** Also record to this file, from the start (a reconnect goes on in the next free numbered sibling). */
   recordPath?: string;
+  /**
+   * A recording may start and stop while live (Broadcast.startRecording / stopRecording; the Studio sets it): ffmpeg
+   * writes the program on a pipe as well, whether recording or not.
+   */
+  recordWhileLive?: boolean;
   /** Stop after this many seconds on the air, counted from first going live (the CLI's --duration). */
   durationSeconds?: number;
   /** Also write the picture being sent, small and twice a second, as JPEG frames (the Broadcast's 'preview' event). */
