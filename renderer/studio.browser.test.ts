@@ -4,7 +4,7 @@
 // (socket.io-client), copies the invite link twice (one invite), stops (the figures go back to dashes).
 import os from 'node:os';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -141,6 +141,12 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
       );
     });
 
+    // Recorded from Go Live, into a folder of the test's; with ffmpeg encoding the Record button is there while live.
+    const recordDir = mkdtempSync(path.join(os.tmpdir(), 'onair-studio-record-'));
+    await page.getByLabel(/Also record to/).fill(path.join(recordDir, 'studio.mkv'));
+    assert.equal(await page.getByTestId('record-toggle').count(), 0, 'no Record button off air with ffmpeg encoding');
+    const recordLine = (state: string, name: string) => page.locator(`[data-testid="recording"][data-state="${state}"]`, { hasText: name });
+
     // Go Live.
     await page.getByRole('button', { name: 'Go Live' }).click();
     await page.locator('[data-testid="state"][data-state="live"]').waitFor({ timeout: 30_000 });
@@ -164,6 +170,14 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     await page.waitForFunction((u) => document.querySelector('[data-testid="health-uptime"]')?.textContent !== u, up1, { timeout: 10_000 });
     const fps = Number(await page.getByTestId('health-fps').textContent());
     assert.ok(fps > 0, `fps ${fps}`);
+
+    // Stop recording while live, then start again: the stream goes on, the second file beside the first.
+    await recordLine('recording', 'studio.mkv').waitFor();
+    await page.getByTestId('record-toggle').filter({ hasText: 'Stop recording' }).click();
+    await recordLine('stopped', 'studio.mkv').waitFor({ timeout: STEP_MS });
+    await page.getByTestId('record-toggle').filter({ hasText: 'Start recording' }).click();
+    await recordLine('recording', 'studio-2.mkv').waitFor({ timeout: STEP_MS });
+    assert.equal(await page.getByTestId('state').getAttribute('data-state'), 'live', 'still live');
 
     // The preview while live is the program, what is being sent: a new picture about twice a second.
     await page.locator('[data-testid="preview"][data-mode="program"]').getByText('Program: what is being sent').waitFor();
@@ -281,6 +295,11 @@ describe('Onair Studio in Chromium through the dev bridge', { timeout: 210_000 }
     await new Promise((r) => setTimeout(r, 1500));
     assert.deepEqual([...new Set(await dashes())], ['—'], 'still dashes: no late figure brought them back');
     await restream.getByText('Waits for you to go live').waitFor({ timeout: 15_000 });
+    // The stream's end ended the second recording; both files hold the stream.
+    await recordLine('stopped', 'studio-2.mkv').waitFor();
+    for (const name of ['studio.mkv', 'studio-2.mkv']) assert.ok(statSync(path.join(recordDir, name)).size > 10_000, name);
+    await page.getByLabel(/Also record to/).fill('');
+    rmSync(recordDir, { recursive: true, force: true });
 
     // The bridge refuses what the contract does not allow.
     const bad = await page.evaluate(async () => {

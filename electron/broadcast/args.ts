@@ -132,7 +132,10 @@ export function buildBroadcastCommand(settings: BroadcastSettings, opts: BuildOp
     // The same packets as FLV on a pipe, which the broadcast records from (a file that starts and stops at any time)
     // and hands to each extra destination's own connection (fanout.ts): one encode, and a destination or a disk that
     // fails touches neither ffmpeg nor the others.
-    const slaves = [`[f=flv:onfail=ignore:flvflags=no_duration_filesize]${escapeTee(rtmp)}`, `[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:${programFd(settings)}`];
+    const slaves = [
+      `[f=flv:onfail=ignore:flvflags=no_duration_filesize]${escapeTee(rtmp)}`,
+      `[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:${programFd(settings)}`,
+    ];
     output = {
       ...base,
       format: 'tee',

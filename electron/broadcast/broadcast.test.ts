@@ -271,17 +271,25 @@ describe('broadcast into a real Onair server', () => {
     assert.equal(recordings.length, 4, 'nothing more said at the end: no recording ran');
     // The tee muxer reports no size: the bitrate shown comes from the program's bytes, near the 664 kb/s set.
     const shown = health.slice(-3);
-    assert.ok(shown.every((k) => k > 300 && k < 1200), `bitrate shown ${shown.join(', ')} kb/s`);
+    assert.ok(
+      shown.every((k) => k > 300 && k < 1200),
+      `bitrate shown ${shown.join(', ')} kb/s`,
+    );
 
     for (const file of files) {
       const probe = await ffprobe(file);
       const v = probe.streams.find((x: { codec_type: string }) => x.codec_type === 'video');
       assert.equal(v?.codec_name, 'h264', file);
       assert.equal(`${v.width}x${v.height}`, '320x240');
-      assert.ok(probe.streams.some((x: { codec_type: string; codec_name: string }) => x.codec_type === 'audio' && x.codec_name === 'aac'), file);
+      assert.ok(
+        probe.streams.some((x: { codec_type: string; codec_name: string }) => x.codec_type === 'audio' && x.codec_name === 'aac'),
+        file,
+      );
       const duration = Number(probe.format.duration);
       assert.ok(duration >= 1 && duration < 10, `${file}: ${duration} s`);
-      const packets = (await run(FFPROBE, ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file], 30_000)).stdout
+      const packets = (
+        await run(FFPROBE, ['-v', 'error', '-select_streams', 'v', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', file], 30_000)
+      ).stdout
         .trim()
         .split('\n');
       assert.match(packets[0]!, /^0\.0+,K/, `${file} starts with a keyframe at 0: ${packets[0]}`);

@@ -274,7 +274,11 @@ describe('the ffmpeg command', () => {
   test('recording: one encode feeds RTMP and the program on a pipe through tee (the broadcast records from the pipe)', () => {
     const PIPE = '[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:3';
     const argv = argvFor(settings({ recordPath: '/home/me/Videos/show.mkv' }), linux);
-    assert.deepEqual(argv.slice(-3), ['-f', 'tee', `[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|${PIPE}`]);
+    assert.deepEqual(argv.slice(-3), [
+      '-f',
+      'tee',
+      `[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|${PIPE}`,
+    ]);
     assert.ok(!argv.join(' ').includes('show.mkv'), 'ffmpeg never opens the file itself');
     assert.equal(argv.filter((a) => a === '-c:v').length, 1, 'one video encode');
     assert.deepEqual(
@@ -283,7 +287,9 @@ describe('the ffmpeg command', () => {
     );
     assert.equal(argv[argv.indexOf('-flags') + 1], '+global_header');
     // A recording that may start while live: the same pipe, from the start.
-    assert.deepEqual(argvFor(settings({ recordWhileLive: true }), linux).slice(-1), [`[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|${PIPE}`]);
+    assert.deepEqual(argvFor(settings({ recordWhileLive: true }), linux).slice(-1), [
+      `[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|${PIPE}`,
+    ]);
     assert.deepEqual(argvFor(settings({}), linux).slice(-2), ['flv', `rtmp://onair.example:1935/live/${KEY}`], 'neither: no tee');
     // An .mp4 name is written as fragmented MP4 (playable after a crash), not Matroska under an MP4 name.
     assert.deepEqual(recordFormat('/v/show.MP4'), { format: 'mp4', options: { movflags: '+frag_keyframe+empty_moov+default_base_moof' } });

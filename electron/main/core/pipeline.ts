@@ -17,6 +17,12 @@ export interface BroadcastLike extends EventEmitter {
   start(): unknown;
   stop(): unknown;
   readonly state: BroadcastState;
+  /**
+   * A recording started and stopped while the broadcast runs, both told by 'recording' events (RecordingStatus);
+   * a broadcast without them records only what it was started with.
+   */
+  startRecording?(path: string): unknown;
+  stopRecording?(): unknown;
 }
 
 export interface PipelineModule {

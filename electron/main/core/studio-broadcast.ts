@@ -26,6 +26,8 @@ export function broadcastSettings(settings: StudioSettings, s: Secrets, destinat
     },
     audio: { microphone: settings.microphone, microphoneApi: settings.microphoneApi, system: settings.systemAudio, bitrateKbps: 128 },
     recordPath: settings.recordPath,
+    // The Record button works while live in this mode too: ffmpeg writes the program on a pipe it records from.
+    recordWhileLive: true,
     preview: true,
     destinations,
   };

@@ -285,7 +285,7 @@ export class StudioCore {
       if (req?.settings?.mode !== 'engine')
         throw new StudioError(
           'not_live',
-          'Recording without a stream needs the Studio’s own encoder: choose Encode with: This app, or fill in “Also record to” and go live.',
+          'Recording without a stream needs the Studio’s own encoder: choose Encode with: This app, or go live first.',
         );
       const settings = { ...engineRecordSettings(req.settings), ffmpegPath: this.o.ffmpegPath, recordPath: req.path ?? defaultRecordPath() };
       return this.live.recordAlone(new EngineSenderThread(settings, this.log));

@@ -141,32 +141,31 @@ export class StudioLive {
   }
 
   /**
-   * Why a recording cannot be started (`start`) or stopped now, or null when it can. While an engine broadcast runs
-   * it records in that broadcast's thread; with no stream it records alone (recordAlone, the engine's encoder); with
-   * ffmpeg it is set before Go Live.
+   * Why a recording cannot be started (`start`) or stopped now, or null when it can. While a broadcast runs it
+   * records from that broadcast's encode, in either mode; with no stream it records alone (recordAlone, the
+   * engine's encoder).
    */
   recordRefusal(start: boolean): RecordRefusal | null {
     const r = this.recording;
     if (start && r?.state === 'recording') return { code: 'recording', message: 'The Studio is already recording.' };
     if (!start && !recordingWrites(r)) return { code: 'not_recording', message: 'The Studio is not recording.' };
     if (this.alone || !this.active) return null;
-    if (!(this.broadcast instanceof EngineSenderThread))
+    if (!this.broadcast?.startRecording)
       return {
         code: 'record_with_ffmpeg',
-        message:
-          'With ffmpeg encoding the recording is set before Go Live (“Also record to”); with Encode with: This app it starts and stops at any time.',
+        message: 'This broadcast records only what “Also record to” set before Go Live; stop and go live again to record.',
       };
     return null;
   }
 
   /**
-   * Starts recording while the engine broadcast runs, to `path`, else the broadcast's own, else the Videos folder;
+   * Starts recording while the broadcast runs, to `path`, else the broadcast's own, else the Videos folder;
    * resolves once the file is named (or the recording failed in words). Nothing when recordRefusal says why not.
    */
   async startRecording(path = this.recordPath ?? defaultRecordPath()): Promise<BroadcastStatus> {
     const b = this.broadcast;
-    if (this.recordRefusal(true) || !this.active || !(b instanceof EngineSenderThread)) return this.status();
-    // The thread names the file (or says why not) as soon as it has the message.
+    if (this.recordRefusal(true) || !this.active || !b?.startRecording) return this.status();
+    // The broadcast names the file (or says why not) as soon as it has its program's next frames.
     const named = this.nextRecording(b, () => true, RECORD_START_MS);
     b.startRecording(path);
     await named;
@@ -201,16 +200,16 @@ export class StudioLive {
   /** Stops the recording; a broadcast goes on. Resolves once its files are finished. */
   async stopRecording(): Promise<BroadcastStatus> {
     const b = this.alone ?? this.broadcast;
-    if (this.recordRefusal(false) || !(b instanceof EngineSenderThread)) return this.status();
+    if (this.recordRefusal(false) || !b?.stopRecording) return this.status();
     const finished = this.nextRecording(b, (r) => !recordingWrites(r), RECORD_STOP_MS);
     if (b === this.alone) void b.stop();
-    else b.stopRecording();
+    else void b.stopRecording();
     await finished;
     return this.status();
   }
 
   /** Resolves at the first recording status from `b` that `done` accepts, or after `ms`. */
-  private nextRecording(b: EngineSenderThread, done: (r: RecordingStatus) => boolean, ms: number): Promise<void> {
+  private nextRecording(b: BroadcastLike, done: (r: RecordingStatus) => boolean, ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const t = setTimeout(finish, ms);
       function finish() {

@@ -1,10 +1,12 @@
 // The local recording under Go Live: the file it records to (which may be a numbered sibling of the name given:
 // nothing is written over) and the vertical one's beside it, where it recorded once stopped, or why it is not
-// recording; and in the engine mode OBS's Start Recording / Stop Recording as a button, live or not (with no stream
-// the Studio's encoder starts for the recording alone, and a Go Live joins it). The recording goes to "Also record
-// to", else main's default (the Videos folder, named by date and time).
+// recording; and OBS's Start Recording / Stop Recording as a button: while live in either mode (the broadcast records
+// from its own encode), and in the engine mode with no stream too (the Studio's encoder starts for the recording
+// alone, and a Go Live joins it). The recording goes to "Also record to", else main's default (the Videos folder,
+// named by date and time).
 import { useState } from 'react';
 import { recordingWrites, type RecordingStatus } from '../../../electron/broadcast/types.js';
+import { broadcastRuns } from '../../../electron/ipc-contract.js';
 import { call } from './onair.js';
 import { useStudio } from './store.js';
 
@@ -17,8 +19,11 @@ function fileLine(r: Omit<RecordingStatus, 'vertical'>, what: string): string {
 export function RecordingLine() {
   const r = useStudio((s) => s.recording);
   const engine = useStudio((s) => s.mode === 'engine');
+  const live = useStudio((s) => broadcastRuns(s.broadcast.kind));
   const [busy, setBusy] = useState(false);
   const recording = recordingWrites(r);
+  // With ffmpeg encoding a recording needs the stream's encode: the button is there while it runs (or records).
+  const button = engine || live || recording;
 
   const toggle = async () => {
     setBusy(true);
@@ -34,10 +39,10 @@ export function RecordingLine() {
     }
   };
 
-  if (!r && !engine) return null;
+  if (!r && !button) return null;
   return (
     <div className="recording-row">
-      {engine && (
+      {button && (
         <button type="button" className="recording__toggle" onClick={() => void toggle()} disabled={busy} data-testid="record-toggle">
           {busy ? (recording ? 'Finishing the file…' : 'Starting…') : recording ? 'Stop recording' : 'Start recording'}
         </button>

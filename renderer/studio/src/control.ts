@@ -29,6 +29,7 @@ async function stop(): Promise<ControlAnswer> {
 }
 
 async function record(): Promise<ControlAnswer> {
+  // Main answers a StartRecord itself while live; here there is no stream, which ffmpeg encoding needs to record.
   if (useStudio.getState().mode !== 'engine') return { code: RequestStatus.InvalidResourceState, comment: RECORD_WITH_FFMPEG };
   await useStudio.getState().record();
   const { error, recording } = useStudio.getState();

@@ -261,7 +261,7 @@ function showBroadcast(s: BroadcastState): void {
 
 /** Why Start Recording with no stream is not offered with ffmpeg encoding (the window and StartRecord say it). */
 export const RECORD_WITH_FFMPEG =
-  'With ffmpeg encoding the Studio records what it streams: fill in “Also record to” and go live, or choose Encode with: This app to record without streaming.';
+  'With ffmpeg encoding the Studio records while it streams: go live, then Start recording (or fill in “Also record to”); choose Encode with: This app to record without streaming.';
 
 /**
  * Whether a stream or a recording runs: the settings they were started with hold until both are over (a Go Live

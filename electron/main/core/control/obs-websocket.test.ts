@@ -13,7 +13,7 @@ import { OBSWebSocket as ObsJson, EventSubscription } from 'obs-websocket-js/jso
 import { OBSWebSocket as ObsMsgpack } from 'obs-websocket-js';
 import WebSocket from 'ws';
 import type { EventMap, EventName, InvokeChannel, InvokeReply, InvokeRequest } from '../../../ipc-contract.js';
-import { ffmpegPath as FFMPEG, waitFor } from '../../../../server/test-support/process.js';
+import { ffmpegPath as FFMPEG, ffprobe, waitFor } from '../../../../server/test-support/process.js';
 import { newStreamer, startTestServer, type TestServer } from '../../../../server/test-support/server.js';
 import { defaultPipeline } from '../pipeline.js';
 import { NOT_RECORDING } from '../../../../server/test-support/studio.js';
@@ -75,7 +75,7 @@ describe('remote control over obs-websocket 5', { timeout: 300_000 }, () => {
           const answer =
             // This window encodes with ffmpeg: with no stream it has no encoder to record with (renderer/studio/src/control.ts).
             req.requestType === 'StartRecord'
-              ? { code: 604, comment: 'With ffmpeg encoding the Studio records what it streams.' }
+              ? { code: 604, comment: 'With ffmpeg encoding the Studio records while it streams.' }
               : req.requestType === 'GetSceneList'
                 ? { code: 100, data: { currentProgramSceneName: 'Screen + camera', scenes: [{ sceneName: 'Screen + camera', sceneIndex: 0 }] } }
                 : vendor?.requestData?.width === 1
@@ -330,7 +330,7 @@ describe('remote control over obs-websocket 5', { timeout: 300_000 }, () => {
     await obs.disconnect();
   });
 
-  test('the record output with ffmpeg: set before Go Live, told as OBS tells it; Start/StopRecord refused in words', async (t) => {
+  test('the record output with ffmpeg: started with Go Live, stopped and started again while live, told as OBS tells it', async (t) => {
     t.after(() => core.handle('broadcast:stop', {}));
     const me = await newStreamer(server.base, 'recorder');
     await call('session:useCustom', { rtmpUrl: server.rtmpBase, streamKey: me.channel.streamKey });
@@ -345,7 +345,7 @@ describe('remote control over obs-websocket 5', { timeout: 300_000 }, () => {
 
     assert.deepEqual(await obs.call('GetRecordStatus'), NOT_RECORDING);
     // With no stream, StartRecord is the window's: its answer reaches the client.
-    await assert.rejects(obs.call('StartRecord'), refused(604, /records what it streams/), 'not live');
+    await assert.rejects(obs.call('StartRecord'), refused(604, /records while it streams/), 'not live');
     await assert.rejects(obs.call('StopRecord'), refused(501, /not recording/));
 
     const file = path.join(work, 'show.mkv');
@@ -356,14 +356,26 @@ describe('remote control over obs-websocket 5', { timeout: 300_000 }, () => {
     assert.ok(status.outputDuration > 0 && /^00:00:\d\d\.\d{3}$/.test(status.outputTimecode), JSON.stringify(status));
     assert.deepEqual(told, ['OBS_WEBSOCKET_OUTPUT_STARTING -', `OBS_WEBSOCKET_OUTPUT_STARTED (active) ${file}`]);
     await assert.rejects(obs.call('StartRecord'), refused(500, /already recording/));
-    await assert.rejects(obs.call('StopRecord'), refused(604, /ffmpeg/), 'with ffmpeg the recording goes with the stream');
-    await assert.rejects(obs.call('ToggleRecord'), refused(604, /ffmpeg/));
-
-    await call('broadcast:stop', {});
-    await waitFor('stopped', () => told.length >= 4, 15_000, 50);
+    // Stopped while live: the file is finished when the answer comes, and the stream goes on.
+    assert.deepEqual(await obs.call('StopRecord'), { outputPath: file });
     assert.deepEqual(told.slice(2), ['OBS_WEBSOCKET_OUTPUT_STOPPING -', `OBS_WEBSOCKET_OUTPUT_STOPPED ${file}`]);
     assert.equal((await obs.call('GetRecordStatus')).outputActive, false);
+    assert.equal((await obs.call('GetStreamStatus')).outputActive, true, 'still live');
     assert.ok(statSync(file).size > 0);
+    // Started again (the path the broadcast was started with): beside the first file, never over it.
+    const second = path.join(work, 'show-2.mkv');
+    await obs.call('StartRecord');
+    await waitFor('recording again', async () => (await obs.call('GetRecordStatus')).outputBytes > 0, 20_000, 200);
+    assert.deepEqual(told.slice(4), ['OBS_WEBSOCKET_OUTPUT_STARTING -', `OBS_WEBSOCKET_OUTPUT_STARTED (active) ${second}`]);
+    assert.deepEqual(await obs.call('ToggleRecord'), { outputActive: false });
+    assert.deepEqual(told.slice(6), ['OBS_WEBSOCKET_OUTPUT_STOPPING -', `OBS_WEBSOCKET_OUTPUT_STOPPED ${second}`]);
+    for (const f of [file, second]) {
+      const probe = await ffprobe(f);
+      assert.ok(Number(probe.format.duration) > 0.5 && probe.streams.some((x: { codec_type: string }) => x.codec_type === 'video'), f);
+    }
+
+    await call('broadcast:stop', {});
+    assert.equal(told.length, 8, 'the stream ends with no recording to stop');
     await obs.disconnect();
   });
 
