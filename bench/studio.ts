@@ -4,7 +4,7 @@
 //  2. The pipeline's own CPU while live, apart from the encoder: process.cpuUsage() of the Node process hosting
 //     Broadcast (ffmpeg is a child, not counted) over 20 s while live, as % of one core.
 //
-//   npx tsx bench/studio.ts [--runs 5] [--cpu-seconds 20] [--preset "Smooth 720p30"]
+//   npx tsx bench/studio.ts [--runs 5] [--cpu-seconds 20] [--preset "Smooth 720p30"] [--record-while-live]
 //
 // The Onair server runs in this process (server/test-support/server.ts: SQLite, ephemeral ports, 127.0.0.1); each
 // Broadcast runs in a child Node process (this file with --child) so its CPU is measured alone. The child talks
@@ -37,6 +37,8 @@ async function child(): Promise<void> {
     video: { ...presetVideo(preset), fps: Number(arg('fps', String(presetVideo(preset).fps))), keyframeSeconds: 1 },
     audio: { bitrateKbps: 128 },
     durationSeconds: seconds,
+    // As the Studio runs it: the program on a pipe as well, read by Node, for a recording that may start while live.
+    recordWhileLive: process.argv.includes('--record-while-live'),
   });
   const ffmpegCpu: number[] = [];
   b.on('state', (s) => {
@@ -76,6 +78,9 @@ interface ChildRun {
   onLine(fn: (o: any) => void): void;
 }
 
+/** The broadcast as the Studio starts it (recordWhileLive: the tee muxer and the program pipe), not as the CLI does. */
+const RECORD_WHILE_LIVE = process.argv.includes('--record-while-live');
+
 function startChild(server: string, key: string, seconds: number, cpuSeconds: number, preset: string): ChildRun {
   const lines: any[] = [];
   const listeners: Array<(o: any) => void> = [];
@@ -94,6 +99,7 @@ function startChild(server: string, key: string, seconds: number, cpuSeconds: nu
       String(cpuSeconds),
       '--preset',
       preset,
+      ...(RECORD_WHILE_LIVE ? ['--record-while-live'] : []),
     ],
     {
       cwd: ROOT,
@@ -131,6 +137,7 @@ async function parent(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, platform: process.platform },
     preset,
+    recordWhileLive: RECORD_WHILE_LIVE,
     keyframeSeconds: 1,
     segmentSeconds: s.config.media?.segmentSeconds ?? 1,
     startup: { runs: [] as any[] },
@@ -255,7 +262,7 @@ function report(r: any): string {
   const rows = r.startup.runs.map((x: any, i: number) => `| ${i + 1} | ${x.startToLiveMs ?? '—'} | ${x.startToFirstSegmentMs ?? '—'} |`).join('\n');
   return `# Onair Studio pipeline benchmark
 
-${r.date} · ${r.machine.cpus} × ${r.machine.model} · Node ${r.machine.node} · preset ${r.preset}, keyframes every ${r.keyframeSeconds} s
+${r.date} · ${r.machine.cpus} × ${r.machine.model} · Node ${r.machine.node} · preset ${r.preset}, keyframes every ${r.keyframeSeconds} s${r.recordWhileLive ? ' · as the Studio runs it (`--record-while-live`: program pipe read)' : ''}
 
 | measure | result | target |
 |---|---|---|

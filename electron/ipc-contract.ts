@@ -257,10 +257,10 @@ export interface InvokeMap {
   'broadcast:status': { req: Record<string, never>; res: BroadcastStatus };
   /**
    * Starts recording (the Record button, StartRecord): to `path` (its first free sibling), else to the Videos folder as
-   * "Onair <date> <time>.mkv". While an engine broadcast runs, in its thread. With no stream, a recording alone: the
-   * window sends the `settings` its encoders are about to run with (engine mode), then starts them; a Go Live later
-   * joins it and a Stop leaves it running. Refused in words without `settings` when not live, with ffmpeg encoding
-   * while live (its recording is set before Go Live), or when recording already. The status names the file.
+   * "Onair <date> <time>.mkv". While a broadcast runs, from its encode (either mode). With no stream, a recording
+   * alone: the window sends the `settings` its encoders are about to run with (engine mode), then starts them; a Go
+   * Live later joins it and a Stop leaves it running. Refused in words without engine `settings` when not live, or
+   * when recording already. The status names the file.
    */
   'recording:start': { req: { path?: string; settings?: StudioSettings }; res: BroadcastStatus };
   /** Stops the recording; a stream goes on. Answers once the files are finished. */
