@@ -131,11 +131,11 @@ export function buildBroadcastCommand(settings: BroadcastSettings, opts: BuildOp
   if (usesTee(settings)) {
     // The same packets as FLV on a pipe, which the broadcast records from (a file that starts and stops at any time)
     // and hands to each extra destination's own connection (fanout.ts): one encode, and a destination or a disk that
-    // fails touches neither ffmpeg nor the others. flush_packets=0: written in 32 KB blocks rather than a write per
-    // packet, a quarter of the reads (each a wake of the Studio's main process) for at most a block's delay.
+    // fails touches neither ffmpeg nor the others. A write per packet, as to the server: its bytes are the bitrate
+    // shown (ffmpeg's flush_packets=0 would cut the reads to a quarter but show the rate a 32 KB block at a time).
     const slaves = [
       `[f=flv:onfail=ignore:flvflags=no_duration_filesize]${escapeTee(rtmp)}`,
-      `[f=flv:onfail=ignore:flvflags=no_duration_filesize:flush_packets=0]pipe:${programFd(settings)}`,
+      `[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:${programFd(settings)}`,
     ];
     output = {
       ...base,

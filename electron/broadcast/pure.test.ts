@@ -272,7 +272,7 @@ describe('the ffmpeg command', () => {
   });
 
   test('recording: one encode feeds RTMP and the program on a pipe through tee (the broadcast records from the pipe)', () => {
-    const PIPE = '[f=flv:onfail=ignore:flvflags=no_duration_filesize:flush_packets=0]pipe:3';
+    const PIPE = '[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:3';
     const argv = argvFor(settings({ recordPath: '/home/me/Videos/show.mkv' }), linux);
     assert.deepEqual(argv.slice(-3), [
       '-f',
@@ -307,16 +307,13 @@ describe('the ffmpeg command', () => {
     assert.deepEqual(argv.slice(-3), [
       '-f',
       'tee',
-      `[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|[f=flv:onfail=ignore:flvflags=no_duration_filesize:flush_packets=0]pipe:3`,
+      `[f=flv:onfail=ignore:flvflags=no_duration_filesize]rtmp://onair.example:1935/live/${KEY}|[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:3`,
     ]);
     assert.equal(argv.filter((a) => a === '-c:v').length, 1, 'one video encode');
     assert.ok(!argv.join(' ').includes('live_twitch_secret'), 'the pipe carries the stream, never the key');
     const withAll = buildBroadcastCommand(settings({ destinations, recordPath: '/v/show.mkv', preview: true }), { env: linux });
     assert.ok(withAll.ok);
-    assert.ok(
-      withAll.command.outputs[0].url.endsWith(`/live/${KEY}|[f=flv:onfail=ignore:flvflags=no_duration_filesize:flush_packets=0]pipe:4`),
-      'one pipe for both',
-    );
+    assert.ok(withAll.command.outputs[0].url.endsWith(`/live/${KEY}|[f=flv:onfail=ignore:flvflags=no_duration_filesize]pipe:4`), 'one pipe for both');
     assert.equal(withAll.command.outputs[1].url, 'pipe:3', 'the preview keeps its pipe');
     assert.deepEqual(withAll.secrets, [KEY, 'live_twitch_secret'], 'every key is masked in what is logged');
   });
