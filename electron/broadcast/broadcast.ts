@@ -1,22 +1,20 @@
 // One broadcast: a single ffmpeg child owns the capture, the encode and the RTMP output; this class runs it
 // through idle -> connecting -> live -> reconnecting -> ended | failed(code, reason), reports health once a second
 // from ffmpeg's -progress output and, with `settings.preview`, the picture being sent as JPEG frames (preview.ts).
-// The program ffmpeg writes on a pipe (a recording, extra destinations) is read here once and handed to both.
+// The program ffmpeg writes on a pipe (program-pipe.ts) goes to the recording and the extra destinations.
 // Plain Node (no Electron) so the CLI, the tests and the Studio share it.
 import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { maskSecrets } from '../../server/ffmpeg/args.js';
 import { locateFfmpeg } from '../../server/ffmpeg/locate.js';
 import { FfmpegProcess, type FfmpegExit } from '../../server/ffmpeg/process.js';
-import { FlvStreamReader } from '../../server/media/flv-file.js';
-import type { MediaFrame } from '../../server/media/frame.js';
 import { AndroidFeeder } from './android.js';
 import { buildBroadcastCommand, programFd, usesTee } from './args.js';
 import { CpuMeter } from './cpu.js';
 import { diagnoseExit, ProgressParser, serverHost, type Diagnosis, type ProgressSample } from './diagnose.js';
 import { DestinationFanout } from './fanout.js';
 import { PipelineRecording } from './pipeline-recording.js';
+import { ProgramPipe } from './program-pipe.js';
 import { JpegFrames, PREVIEW_FD } from './preview.js';
 import { SlidingRate } from './sliding-rate.js';
 import { sourceEnvFromProcess, type SourceEnv } from './sources.js';
@@ -64,8 +62,8 @@ interface Run {
   /** Set when we end this run ourselves (stop, stall, dropped RTMP slave), with what it means. */
   forced?: Diagnosis | 'stop';
   feederError?: string;
-  /** The program on its pipe (usesTee): its metadata and configs so far, for a recording started later; its bytes. */
-  program?: { heads: MediaFrame[]; bytes: number };
+  /** The program on its pipe (usesTee), for the recording and the extra destinations. */
+  program?: ProgramPipe;
 }
 
 // Typed events: the interface narrows EventEmitter's on/once/emit for this class and adds no members.
@@ -276,7 +274,13 @@ export class Broadcast extends EventEmitter {
       });
       previewPipe.on('error', () => {});
     }
-    if (usesTee(this.settings)) this.readProgram(run, proc.output(programFd(this.settings) - 3));
+    if (usesTee(this.settings)) {
+      run.program = new ProgramPipe(proc.output(programFd(this.settings) - 3), (f) => {
+        this.recording?.frame(f);
+        this.fanout?.frame(f);
+      });
+      this.recording?.runStarted(run.program.heads);
+    }
     let pending = '';
     proc.child.stderr!.on('data', (s: string | Buffer) => {
       pending += s.toString();
@@ -311,36 +315,6 @@ export class Broadcast extends EventEmitter {
       feeder.start();
     }
     void proc.done.then((exit) => this.onExit(run, exit));
-  }
-
-  /**
-   * The run's program pipe: parsed once, every frame to the recording and the extra destinations, in order; its
-   * bytes are what the stream sends (the tee muxer reports no size). Always read: ffmpeg stops encoding once a pipe
-   * nobody reads is full. Its metadata and configs are kept for a recording that starts later.
-   */
-  private readProgram(run: Run, pipe: Readable): void {
-    const program: NonNullable<Run['program']> = { heads: [], bytes: 0 };
-    run.program = program;
-    const reader = new FlvStreamReader((f) => {
-      if (f.kind === 'meta' || f.kind === 'config') {
-        const i = program.heads.findIndex((h) => h.kind === f.kind && h.track === f.track);
-        program.heads[i < 0 ? program.heads.length : i] = f;
-      }
-      this.recording?.frame(f);
-      this.fanout?.frame(f);
-    });
-    this.recording?.runStarted(program.heads);
-    let broken = false;
-    pipe.on('data', (chunk: Buffer) => {
-      program.bytes += chunk.length;
-      if (broken) return;
-      try {
-        reader.push(chunk);
-      } catch {
-        broken = true; // not FLV: nothing to record or relay from this run, but still drained
-      }
-    });
-    pipe.on('error', () => {});
   }
 
   private onProgress(run: Run, s: ProgressSample): void {
