@@ -165,7 +165,7 @@ export class StudioLive {
   async startRecording(path = this.recordPath ?? defaultRecordPath()): Promise<BroadcastStatus> {
     const b = this.broadcast;
     if (this.recordRefusal(true) || !this.active || !b?.startRecording) return this.status();
-    // The broadcast names the file (or says why not) as soon as it has its program's next frames.
+    // The broadcast names the file (or says why not) as soon as it is asked (or, connecting, when its ffmpeg starts).
     const named = this.nextRecording(b, () => true, RECORD_START_MS);
     b.startRecording(path);
     await named;

@@ -2,7 +2,8 @@
 // RecordStateChanged events, answered in main, which hosts the broadcast and its recording. A recording starts with
 // Go Live ("Also record to") or at any time while live, from the broadcast's encode in either mode; in the engine
 // mode also with no stream, as a recording alone, which needs the window's encoder, so main asks the window to start
-// it (as StartStream does). Asked for what cannot be done, the answer says so in words (studio-live.ts recordRefusal, or the window's).
+// it (as StartStream does). Asked for what cannot be done, the answer says so in words (studio-live.ts
+// recordRefusal, or the window's).
 import type { RecordingStatus } from '../../../broadcast/types.js';
 import type { RecordFigures, RecordRefusal } from '../studio-live.js';
 import { OutputState, START_ANSWER_MS } from './obs-output.js';
