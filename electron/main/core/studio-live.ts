@@ -167,8 +167,8 @@ export class StudioLive {
     if (this.recordRefusal(true) || !this.active || !b?.startRecording) return this.status();
     // The broadcast names the file (or says why not) as soon as it is asked (or, connecting, when its ffmpeg starts).
     const named = this.nextRecording(b, () => true, RECORD_START_MS);
-    b.startRecording(path);
-    await named;
+    // false: it cannot record now (a broadcast says so only where this check passed by a race): nothing to wait for.
+    if (b.startRecording(path) !== false) await named;
     return this.status();
   }
 
