@@ -90,13 +90,23 @@ export function Chat({ channel, onSystem, onViewers, onMessages, signInHint, cla
   useEffect(() => {
     let active = true;
     const add = (m: ChatMessage) => setMessages((list) => (list.some((x) => x.id === m.id) ? list : [...list, m].slice(-MAX_SHOWN)));
+    // Messages deleted or hidden while a join is on its way: the server reads the history after joining the room, so
+    // a deletion told in between may not be in it yet, and the history would bring the message back.
+    let goneWhileJoining: Set<number> | null = null;
+    const gone = (ids: readonly number[]) => {
+      for (const id of ids) goneWhileJoining?.add(id);
+      const set = new Set(ids);
+      setMessages((list) => list.filter((m) => !set.has(m.id)));
+    };
     const join = () => {
       setStatus({ kind: 'connecting' });
+      const goneNow = (goneWhileJoining = new Set());
       socket.timeout(ACK_TIMEOUT_MS).emit('join', { channel: key }, (err: Error | null, ack: ChatAck<JoinResult>) => {
+        if (goneWhileJoining === goneNow) goneWhileJoining = null;
         if (!active) return;
         if (err) return setStatus({ kind: 'error', message: 'Chat is not answering. Retrying…' });
         if (!ack.ok) return setStatus({ kind: 'error', message: ack.error.message });
-        setMessages(ack.history.slice(-MAX_SHOWN));
+        setMessages(ack.history.filter((m) => !goneNow.has(m.id)).slice(-MAX_SHOWN));
         setYou(ack.you);
         setModes(ack.settings);
         setStatus({ kind: 'joined' });
@@ -107,7 +117,7 @@ export function Chat({ channel, onSystem, onViewers, onMessages, signInHint, cla
       if (m.channel === key) add(m);
     };
     const onDeleted = (e: { channel: string; id: number }) => {
-      if (e.channel === key) setMessages((list) => list.filter((m) => m.id !== e.id));
+      if (e.channel === key) gone([e.id]);
     };
     const onSystemEvt = (e: SystemEvent) => {
       if (e.channel !== key) return;
@@ -136,9 +146,7 @@ export function Chat({ channel, onSystem, onViewers, onMessages, signInHint, cla
       if (e.channel === key) setYou((was) => was && { ...was, role: e.role, canModerate: e.canModerate });
     };
     const onHidden = (e: HiddenEvent) => {
-      if (e.channel !== key) return;
-      const gone = new Set(e.ids);
-      setMessages((list) => list.filter((m) => !gone.has(m.id)));
+      if (e.channel === key) gone(e.ids);
     };
     const onMessages = (ms: ChatMessage[]) => ms.forEach((m) => onMessage(m));
     const onDisconnect = () => active && setStatus({ kind: 'connecting' });
