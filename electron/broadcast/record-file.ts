@@ -5,7 +5,6 @@ import { accessSync, constants as fsConstants, existsSync, statSync } from 'node
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { recordPartPath } from './args.js';
-import type { RecordingStatus } from './types.js';
 
 /** How many numbered siblings are tried before giving up (a folder that full is a mistake worth saying). */
 const MAX_PARTS = 10_000;
@@ -14,11 +13,6 @@ const MAX_PARTS = 10_000;
 export function freeRecordPart(recordPath: string, from = 1, exists: (p: string) => boolean = existsSync): number | null {
   for (let part = Math.max(1, from); part < from + MAX_PARTS; part++) if (!exists(recordPartPath(recordPath, part))) return part;
   return null;
-}
-
-/** A recording at the broadcast's end: stopped with its file, or failed when no file was ever written. */
-export function recordingEnded(file: string, exists: (p: string) => boolean = existsSync): RecordingStatus {
-  return exists(file) ? { state: 'stopped', path: file } : { state: 'failed', path: file, reason: NOTHING_RECORDED };
 }
 
 export const NOTHING_RECORDED = 'Nothing was recorded: the stream never started.';
