@@ -31,6 +31,7 @@ import { BucketLimiter } from '../db/token-buckets.js';
 import type { ChatOptions, ChatService, ChatServiceLimits } from './types.js';
 import { ViewerCounts } from './viewer-counts.js';
 import { clientKey } from '../services/audience.js';
+import { every } from '../periodic.js';
 
 /** Client keys' salt when none is given (tests): the server always passes its secret. */
 const DEFAULT_CLIENT_SALT = 'onair-chat-client';
@@ -107,12 +108,11 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
     community,
     sendRules: new SendRules(community, cluster.slowMode, now),
   };
-  const sweepTimer = setInterval(() => {
+  const stopSweep = every(SWEEP_MS, () => {
     ctx.sendLimiter.sweep();
     ctx.sendRules.sweep();
     ctx.opsLimiter.sweep();
-  }, SWEEP_MS);
-  sweepTimer.unref();
+  });
 
   identifyConnections(io, opts, hashIp, (address, userAgent) => clientKey(opts.ipHashSalt ?? DEFAULT_CLIENT_SALT, address, userAgent), log);
   io.on('connection', (socket) => {
@@ -161,7 +161,7 @@ export async function attachChat(opts: ChatOptions): Promise<ChatService> {
     viewers: viewerCounts.total,
     close() {
       closing ??= (async () => {
-        clearInterval(sweepTimer);
+        stopSweep();
         broadcaster.flushAll();
         await viewerCounts.stop();
         io.local.disconnectSockets(true);

@@ -3,6 +3,7 @@
 // through the ViewerStore (viewers.ts). Every tick each process sends the merged count to its own connections,
 // and only when it changed; the HTTP API reads the same number through total().
 import type { Logger } from '../log.js';
+import { every, type StopJob } from '../periodic.js';
 import { countAudience, personKey, type LocalAudience } from '../services/audience.js';
 import type { Memberships } from './membership.js';
 import { CHANNEL_ROOM_PREFIX, roomOf, type ChatIo } from './protocol.js';
@@ -24,7 +25,7 @@ export class ViewerCounts {
   /** Channels this process reported a non-empty audience for (so it reports the drop to none once). */
   private readonly reported = new Set<string>();
   private ticking = false;
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: StopJob | undefined;
 
   constructor(
     private readonly io: ChatIo,
@@ -35,13 +36,13 @@ export class ViewerCounts {
   ) {}
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.tick(), intervalMs);
-    this.timer.unref();
+    this.stopTimer = every(intervalMs, () => void this.tick());
   }
 
   /** Stops ticking and withdraws this process's audiences. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopTimer?.();
+    this.stopTimer = undefined;
     await this.store.clear(this.reported).catch(() => {});
   }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { StreamStats } from '../api/types.js';
 import type { MediaConfig } from '../config.js';
 import type { Logger } from '../log.js';
+import { every, type StopJob } from '../periodic.js';
 import type { MediaSink } from '../rtmp/types.js';
 import { StreamAbr } from './stream-abr.js';
 import { RecentlyEnded } from './recently-ended.js';
@@ -64,7 +65,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   private readonly abr: StreamAbr;
   private readonly now: () => number;
   private closed = false;
-  private readonly stallTimer: NodeJS.Timeout;
+  private readonly stopStallCheck: StopJob;
 
   constructor(private readonly opts: LiveStreamsOptions) {
     super();
@@ -73,8 +74,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
     if (opts.media.poisonReleasedMedia) mediaSlabs.poison = true;
     this.thumbnailer = new Thumbnailer(opts.ffmpeg, opts.logger.child({ part: 'thumbnails' }));
     this.abr = new StreamAbr({ ffmpeg: opts.ffmpeg, media: opts.media, logger: opts.logger, now: this.now });
-    this.stallTimer = setInterval(() => this.checkStalled(), 2000);
-    this.stallTimer.unref();
+    this.stopStallCheck = every(2000, () => this.checkStalled());
   }
 
   get mediaDir(): string {
@@ -362,7 +362,7 @@ export class LiveStreams extends EventEmitter<LiveStreamEvents> {
   /** Ends every stream (shutdown): each becomes a replay. */
   async close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.stallTimer);
+    this.stopStallCheck();
     await Promise.all([...this.streams.values()].map((s) => this.finish(s, 'server stopping')));
   }
 

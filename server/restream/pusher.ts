@@ -7,6 +7,7 @@ import { RateMeter } from '../rtmp/relay.js';
 import { RtmpPublisher, RtmpPublishError, type PublishTarget, type SharedChunks } from '../rtmp/client.js';
 import type { DestinationState } from '../api/types.js';
 import type { Logger } from '../log.js';
+import { every, type StopJob } from '../periodic.js';
 import { checkedLookup, NOT_ALLOWED } from '../webhooks/addresses.js';
 
 export interface PusherStatus {
@@ -50,7 +51,7 @@ const MAX_TS_JUMP_MS = 5000;
 export class DestinationPusher {
   private client: RtmpPublisher | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
-  private readonly meterTimer: NodeJS.Timeout;
+  private readonly stopMeter: StopJob;
   private stopped = false;
   private waitingForKeyframe = true;
   private metadata: MediaFrame | null = null;
@@ -81,8 +82,7 @@ export class DestinationPusher {
   ) {
     for (const f of startup) this.remember(f);
     // The bitrate is measured whether or not anyone asks, so the first look already shows it.
-    this.meterTimer = setInterval(() => this.snapshot(), 1000);
-    this.meterTimer.unref();
+    this.stopMeter = every(1000, () => this.snapshot());
     this.connect();
   }
 
@@ -117,7 +117,7 @@ export class DestinationPusher {
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.meterTimer);
+    this.stopMeter();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.client?.close();
     this.client = null;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger } from '../log.js';
+import { createLogger, silentLogger } from '../log.js';
 import { RtmpServer } from './server.js';
 import { USER_CONTROL } from './chunk.js';
 import { controlMessages, writeChunks } from './chunk-writer.js';
@@ -140,10 +140,23 @@ test('idle check counts media only: ffmpeg publisher and player run through, a p
 });
 
 test('reading stats() closes nothing: an idle connection stays open until the sampler finds it', async (t) => {
-  // The sampler's interval and the clock are mocked, so "idle for longer than the limit" is reached without a
+  // The clock is mocked and the sampler is run by hand, so "idle for longer than the limit" is reached without a
   // sample in between; sockets and the stage deadlines stay real.
-  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: Date.now() });
-  const { server, port } = await startServer(keyHooks({}), { idleTimeoutMs: 1000, handshakeTimeoutMs: 60_000, connectTimeoutMs: 60_000 });
+  t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+  let runSampler = () => {};
+  const server = new RtmpServer({
+    host: '127.0.0.1',
+    port: 0,
+    hooks: keyHooks({}),
+    logger: silentLogger(),
+    limits: { idleTimeoutMs: 1000, handshakeTimeoutMs: 60_000, connectTimeoutMs: 60_000 },
+    every: (periodMs, job) => {
+      assert.equal(periodMs, 1000, 'the sampler runs every second');
+      runSampler = job;
+      return () => {};
+    },
+  });
+  const { port } = await server.listen();
   const c = await RawRtmpClient.open(port);
   try {
     assert.equal(await c.handshake(), true);
@@ -151,7 +164,7 @@ test('reading stats() closes nothing: an idle connection stays open until the sa
     assert.equal(server.stats().connections, 1);
     const closedEarly = await Promise.race([c.closed.then(() => true), sleep(300).then(() => false)]);
     assert.equal(closedEarly, false, 'reading stats left the idle connection open');
-    t.mock.timers.tick(1000);
+    runSampler();
     const closed = await Promise.race([c.closed.then(() => true), sleep(3000).then(() => false)]);
     assert.equal(closed, true, 'the 1 s sampler closed the idle connection');
   } finally {

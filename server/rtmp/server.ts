@@ -5,6 +5,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../log.js';
+import { every, type Every, type StopJob } from '../periodic.js';
 import type { RtmpHooks } from './types.js';
 import { resolveLimits, type RtmpLimits } from './limits.js';
 import { RelayHub, RateMeter, type StreamMediaInfo } from './relay.js';
@@ -22,6 +23,8 @@ export interface RtmpServerOptions {
   limits?: Partial<RtmpLimits>;
   /** RTMPS: RTMP over TLS on a port of its own, with the same sessions, hooks and caps as plain RTMP. */
   tls?: RtmpTlsOptions;
+  /** Runs the 1 s sampler (meters, idle connections); default the process's shared periodic jobs. */
+  every?: Every;
 }
 
 export interface RtmpTlsOptions {
@@ -93,7 +96,7 @@ export class RtmpServer {
   private startedAt = 0;
   private readonly meterIn = new RateMeter();
   private readonly meterOut = new RateMeter();
-  private sampler: NodeJS.Timeout | null = null;
+  private stopSampler: StopJob | null = null;
 
   constructor(private readonly opts: RtmpServerOptions) {
     this.limits = resolveLimits(opts.limits);
@@ -139,8 +142,7 @@ export class RtmpServer {
       }
     }
     this.startedAt = Date.now();
-    this.sampler = setInterval(() => this.sample(), 1000);
-    this.sampler.unref();
+    this.stopSampler = (this.opts.every ?? every)(1000, () => this.sample());
     this.sample();
     return { port, ...(tlsPort !== undefined && { tlsPort }) };
   }
@@ -166,8 +168,8 @@ export class RtmpServer {
     if (!servers.length) return;
     this.server = null;
     this.tlsServer = null;
-    if (this.sampler) clearInterval(this.sampler);
-    this.sampler = null;
+    this.stopSampler?.();
+    this.stopSampler = null;
     const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     this.connections.closeAll();
     await closed;

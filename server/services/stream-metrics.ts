@@ -8,6 +8,7 @@ import type { StreamMetricsRepo } from '../db/stream-metrics.js';
 import type { Logger } from '../log.js';
 import type { LiveStream } from '../media/live-stream.js';
 import type { LiveStreams } from '../media/live-streams.js';
+import { every, type StopJob } from '../periodic.js';
 
 export interface StreamMetricsOptions {
   streams: Pick<LiveStreams, 'list' | 'on'>;
@@ -33,7 +34,7 @@ interface Baseline {
 
 export class StreamMetricsSampler {
   private readonly seen = new Map<string, Baseline>();
-  private timer?: NodeJS.Timeout;
+  private stopTimer?: StopJob;
   private running?: Promise<void>;
   private readonly now: () => number;
 
@@ -47,15 +48,14 @@ export class StreamMetricsSampler {
   }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.sample(), this.opts.intervalMs);
-    this.timer.unref();
+    if (this.stopTimer) return;
+    this.stopTimer = every(this.opts.intervalMs, () => void this.sample());
   }
 
   /** Stops sampling; resolves once a sample being written is done. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTimer?.();
+    this.stopTimer = undefined;
     await this.running;
   }
 

@@ -1,7 +1,7 @@
 // The server process's own numbers for the operator's page (/admin): CPU, memory, event-loop delay and open
 // connections, sampled every few seconds into a short history kept in memory (charts of the last minutes; a
 // restart starts it over, as /metrics scrapers keep the long history).
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { periodic as sharedJobs, type PeriodicJobs, type StopJob } from '../periodic.js';
 import type { SystemSample } from '../api/types.js';
 
 export interface ConnectionCounts {
@@ -16,36 +16,37 @@ export interface SystemMetricsOptions {
   historySize: number;
   connections(): Promise<ConnectionCounts>;
   now?: () => number;
+  /** Runs the sampler and measures the event loop's delay (the lateness of its wakes); default the process's. */
+  jobs?: PeriodicJobs;
 }
 
 export class SystemMetrics {
   private readonly samples: SystemSample[] = [];
-  // A 250 ms probe, not Node's 10-20 ms: each probe wakes the loop, and at 50 a second the probes were most of an
-  // idle server's CPU. The mean delay (what the admin page shows) is the same over a sample of a few seconds.
-  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 250 });
-  private timer?: NodeJS.Timeout;
+  // The delay is the lateness of the periodic jobs' wakes, not a probe of its own: each probe woke the loop, and at
+  // four a second the probes were a third of an idle server's CPU. The mean (what the admin page shows) is the same.
+  private readonly jobs: PeriodicJobs;
+  private stopTimer?: StopJob;
   private lastCpu = process.cpuUsage();
   private lastAt: number;
   private readonly now: () => number;
 
   constructor(private readonly opts: SystemMetricsOptions) {
     this.now = opts.now ?? Date.now;
+    this.jobs = opts.jobs ?? sharedJobs;
     this.lastAt = this.now();
   }
 
   start(): void {
-    if (this.timer) return;
-    this.loop.enable();
+    if (this.stopTimer) return;
     this.lastCpu = process.cpuUsage();
     this.lastAt = this.now();
-    this.timer = setInterval(() => void this.sample(), this.opts.intervalMs);
-    this.timer.unref();
+    this.jobs.takeLoopDelay();
+    this.stopTimer = this.jobs.every(this.opts.intervalMs, () => void this.sample());
   }
 
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    this.loop.disable();
+    this.stopTimer?.();
+    this.stopTimer = undefined;
   }
 
   /** Takes a sample now, keeps it in the history and returns it. */
@@ -55,20 +56,19 @@ export class SystemMetrics {
     const wallUs = Math.max(1, (now - this.lastAt) * 1000);
     const mem = process.memoryUsage();
     const conns = await this.opts.connections();
-    const meanNs = this.loop.count > 0 ? this.loop.mean : 0;
+    const loopDelay = this.jobs.takeLoopDelay();
     const s: SystemSample = {
       at: now,
       cpuPercent: Math.round(((cpu.user + cpu.system) / wallUs) * 1000) / 10,
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
-      eventLoopDelayMs: Math.round(meanNs / 1e4) / 100,
+      eventLoopDelayMs: Math.round(loopDelay.meanMs * 100) / 100,
       rtmpConnections: conns.rtmp,
       httpConnections: conns.http,
       chatConnections: conns.chat,
     };
     this.lastCpu = process.cpuUsage();
     this.lastAt = now;
-    this.loop.reset();
     this.samples.push(s);
     if (this.samples.length > this.opts.historySize) this.samples.splice(0, this.samples.length - this.opts.historySize);
     return s;
