@@ -3,7 +3,7 @@
 // forbid (slow mode with a countdown, blocked look-alike spellings, followers only, the first-message delay,
 // signed-in only for a guest from an invite); a moderator appointed from the chat's user menu gains the menu at once,
 // bans a guest and hides their messages, switches slow mode from the chat panel (exempt from it), loses both when
-// removed; the settings page lists moderators and the log.
+// removed; the settings page lists moderators and the log; a message deleted while the chat joins stays deleted.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { builtApp, CHROMIUM, CHROMIUM_ARGS, registerInPage } from '../server/test-support/browser.js';
-import { startTestServer, type TestServer } from '../server/test-support/server.js';
+import type { ChatMessage } from '../server/api/chat.js';
+import { connectChat, request } from '../server/test-support/chat-client.js';
+import { waitFor } from '../server/test-support/process.js';
+import { newStreamer, startTestServer, type TestServer } from '../server/test-support/server.js';
 
 const SHOTS = path.join(tmpdir(), 'onair-screenshots');
 const STEP_MS = 20_000;
@@ -218,6 +221,70 @@ describe('chat modes and moderators in Chromium', { timeout: 300_000 }, () => {
       .first()
       .waitFor();
     await owner.getByRole('region', { name: 'Chat moderation' }).screenshot({ path: path.join(SHOTS, 'settings-chat-moderation.png') });
+  });
+
+  test('a message deleted while the chat joins stays deleted when the history arrives', async () => {
+    // The server joins the room, then reads the history, then answers: a deletion in between reaches the page before
+    // the answer whose history still holds the message. Here the join's answer is held back at the page's WebSocket
+    // until the deletion has passed it, which puts the two in that order every time.
+    const dora = await newStreamer(server.base, 'dora');
+    const doraChat = await connectChat(server.base, { token: dora.token });
+    try {
+      assert.equal((await request<{ ok: boolean }>(doraChat, 'join', { channel: 'dora' })).ok, true);
+      const sent: Record<string, number> = {};
+      for (const text of ['stays here', 'goes away']) {
+        const ack = await request<{ ok: boolean; message: ChatMessage }>(doraChat, 'send', { channel: 'dora', text });
+        assert.equal(ack.ok, true, JSON.stringify(ack));
+        sent[text] = ack.message.id;
+      }
+      const viewer = await newPage();
+      await registerInPage(viewer, 'wanda');
+      let upgraded = false;
+      let holdJoinAnswer = false;
+      let sendHeldAnswer: () => void = () => {};
+      let answerHeld: () => void = () => {};
+      const held = new Promise<void>((resolve) => (answerHeld = resolve));
+      let deletionPassed: () => void = () => {};
+      const deletionSeen = new Promise<void>((resolve) => (deletionPassed = resolve));
+      await viewer.routeWebSocket(/\/socket\.io\//, (ws) => {
+        const upstream = ws.connectToServer();
+        ws.onMessage((m) => {
+          if (m === '5') upgraded = true; // engine.io's upgrade: from here every packet goes over this socket
+          upstream.send(m);
+        });
+        upstream.onMessage((m) => {
+          const text = typeof m === 'string' ? m : '';
+          if (holdJoinAnswer && /^43\d/.test(text) && text.includes('goes away')) {
+            holdJoinAnswer = false;
+            sendHeldAnswer = () => ws.send(m);
+            answerHeld();
+            return;
+          }
+          if (text.startsWith('42["deleted"')) deletionPassed();
+          ws.send(m);
+        });
+      });
+      // The viewer's socket joins its own channel's chat first and moves to WebSocket; then the page goes to dora's
+      // channel without reloading (the app's router), so that join goes over the routed WebSocket.
+      await openChat(viewer, 'wanda');
+      await waitFor('the chat socket on WebSocket', async () => upgraded, STEP_MS, 50);
+      holdJoinAnswer = true;
+      await viewer.evaluate(() => {
+        history.pushState(null, '', '/c/dora');
+        dispatchEvent(new PopStateEvent('popstate'));
+      });
+      await held;
+      const del = await request<{ ok: boolean }>(doraChat, 'delete', { channel: 'dora', messageId: sent['goes away'] });
+      assert.equal(del.ok, true, JSON.stringify(del));
+      await deletionSeen;
+      sendHeldAnswer();
+      await viewer.locator('[data-testid="chat"][data-status="joined"]').waitFor();
+      await viewer.locator('.chat__text', { hasText: 'stays here' }).waitFor();
+      // Anything the answer's history brought back would be in the list by now: it is shown in the same render.
+      assert.deepEqual(await viewer.locator('.chat__text').allTextContents(), ['stays here']);
+    } finally {
+      doraChat.disconnect();
+    }
   });
 
   test('no page error', () => {
