@@ -2,7 +2,8 @@
 // loop at a moment of its own, and on a small VM each wake is two epoll calls and a context switch: an idle server
 // woke eight times a second for work that can share a wake (0.13-0.17 % of a core idle, 0.05 % with them merged,
 // where nginx-rtmp's whole cost at one stream is 0.4-0.6 %). Jobs run on a grid common to all of them (multiples of
-// their period since the epoch), so jobs of 1 s, 2 s and 10 s meet on the same wakes.
+// their period since the epoch, shifted by a phase of the process's own), so jobs of 1 s, 2 s and 10 s meet on the
+// same wakes, and the nodes of a cluster do not all beat into Redis in the same millisecond.
 //
 // The lateness of each wake is the event loop's delay, as monitorEventLoopDelay measures it with a timer of its own.
 
@@ -20,8 +21,6 @@ interface Job {
 /** Node fires a timer up to a few ms early or late by the loop's cached clock: a job due this close runs on this wake. */
 const SLACK_MS = 10;
 
-const nextOnGrid = (t: number, periodMs: number) => (Math.floor(t / periodMs) + 1) * periodMs;
-
 export class PeriodicJobs {
   private readonly jobs = new Set<Job>();
   private timer: NodeJS.Timeout | undefined;
@@ -29,11 +28,15 @@ export class PeriodicJobs {
   private delaySumMs = 0;
   private delayCount = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Where in each second this process's grid lies. */
+    private readonly phaseMs = Math.floor(Math.random() * 1000),
+  ) {}
 
   every: Every = (periodMs, run) => {
     if (!(periodMs > 0)) throw new Error(`every: a period must be above 0 ms (got ${periodMs})`);
-    const job: Job = { periodMs, nextAt: nextOnGrid(this.now(), periodMs), run };
+    const job: Job = { periodMs, nextAt: this.nextOnGrid(this.now(), periodMs), run };
     this.jobs.add(job);
     this.arm();
     return () => {
@@ -48,6 +51,11 @@ export class PeriodicJobs {
     this.delaySumMs = 0;
     this.delayCount = 0;
     return r;
+  }
+
+  /** The first point of the grid of `periodMs` after `t`. */
+  private nextOnGrid(t: number, periodMs: number): number {
+    return (Math.floor((t - this.phaseMs) / periodMs) + 1) * periodMs + this.phaseMs;
   }
 
   private arm(): void {
@@ -75,12 +83,12 @@ export class PeriodicJobs {
     let dueAt = Infinity;
     for (const j of this.jobs) {
       // The wall clock went back: the job's next run is on the grid from now, not an hour away.
-      if (j.nextAt - now > j.periodMs + SLACK_MS) j.nextAt = nextOnGrid(now, j.periodMs);
+      if (j.nextAt - now > j.periodMs + SLACK_MS) j.nextAt = this.nextOnGrid(now, j.periodMs);
       if (j.nextAt > now + SLACK_MS) continue;
       dueAt = Math.min(dueAt, j.nextAt);
       ready.push(j);
       // Late by more than a period: the runs missed are skipped, as setInterval does.
-      j.nextAt = nextOnGrid(Math.max(now, j.nextAt) + SLACK_MS, j.periodMs);
+      j.nextAt = this.nextOnGrid(Math.max(now, j.nextAt) + SLACK_MS, j.periodMs);
     }
     if (dueAt !== Infinity) {
       this.delaySumMs += Math.max(0, now - dueAt);

@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import type { StreamStats } from '../api/types.js';
 import type { Logger } from '../log.js';
+import { every, type StopJob } from '../periodic.js';
 import { leaveRedis } from './leave-redis.js';
 
 export const STATS_LIMITS = {
@@ -20,7 +21,7 @@ interface Entry {
 export class NodeStats {
   private readonly redis: Redis;
   private readonly key: string;
-  private timer?: NodeJS.Timeout;
+  private stopTimer?: StopJob;
 
   constructor(
     private readonly opts: { redisUrl: string; cluster: string; nodeId: string; local: () => StreamStats[]; logger: Logger; now?: () => number },
@@ -34,8 +35,7 @@ export class NodeStats {
   async start(): Promise<void> {
     await this.redis.connect().catch(() => {});
     await this.publish();
-    this.timer = setInterval(() => void this.publish(), STATS_LIMITS.publishMs);
-    this.timer.unref();
+    this.stopTimer = every(STATS_LIMITS.publishMs, () => void this.publish());
   }
 
   /** Every living node's streams (this node's from memory), each tagged with its node. */
@@ -67,7 +67,8 @@ export class NodeStats {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopTimer?.();
+    this.stopTimer = undefined;
     await this.redis.hdel(this.key, this.opts.nodeId).catch(() => {});
     await leaveRedis(this.redis);
   }

@@ -27,7 +27,7 @@ describe('origin records', () => {
   };
   /** A node dies: its heartbeat lapses (deleted here rather than waited for), its records stay behind. */
   const dies = async (r: OriginRegistry) => {
-    (r as unknown as { timers: NodeJS.Timeout[] }).timers.forEach(clearInterval);
+    (r as unknown as { stopTimers: (() => void)[] }).stopTimers.forEach((stop) => stop());
     await redis.del(`${cluster}:node:${r.nodeId}`);
   };
   after(async () => {

@@ -8,6 +8,7 @@
 // would) and `degraded` says so (/healthz).
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { every, type StopJob } from '../periodic.js';
 import type { SequenceContinuation } from '../media/hls-playlist.js';
 import { leaveRedis } from './leave-redis.js';
 
@@ -92,7 +93,7 @@ export class OriginRegistry {
   /** Records this node holds, renewed until released. */
   private readonly held = new Map<string, Origin>();
   private readonly cache = new Map<string, { at: number; origin: Origin | undefined }>();
-  private timers: NodeJS.Timeout[] = [];
+  private stopTimers: StopJob[] = [];
   private lastError = 0;
   private readonly now: () => number;
 
@@ -120,9 +121,8 @@ export class OriginRegistry {
   async start(): Promise<void> {
     await this.redis.connect().catch((err: Error) => this.failed('redis connect failed', err));
     await this.beat();
-    this.timers.push(setInterval(() => void this.beat(), CLUSTER_LIMITS.heartbeatMs));
-    this.timers.push(setInterval(() => void this.renew(), CLUSTER_LIMITS.renewMs));
-    for (const t of this.timers) t.unref();
+    this.stopTimers.push(every(CLUSTER_LIMITS.heartbeatMs, () => void this.beat()));
+    this.stopTimers.push(every(CLUSTER_LIMITS.renewMs, () => void this.renew()));
   }
 
   /**
@@ -208,8 +208,8 @@ export class OriginRegistry {
   }
 
   async close(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    for (const stop of this.stopTimers) stop();
+    this.stopTimers = [];
     for (const channel of [...this.held.keys()]) await this.release(channel);
     try {
       await this.redis.del(this.nodeKey(this.opts.nodeId));

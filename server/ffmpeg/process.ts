@@ -1,6 +1,7 @@
 // Runs one ffmpeg child: bounded stderr kept for error reports, secrets masked, a stall watchdog, clean stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { every, type StopJob } from '../periodic.js';
 import { buildFfmpegArgs, maskSecrets, type FfmpegCommand } from './args.js';
 
 export interface FfmpegRunOptions {
@@ -35,7 +36,7 @@ export class FfmpegProcess {
   private tail = '';
   private lastActivity = Date.now();
   private stalled = false;
-  private watchdog?: NodeJS.Timeout;
+  private stopWatchdog?: StopJob;
 
   constructor(private readonly opts: FfmpegRunOptions) {
     const args = buildFfmpegArgs(opts.command);
@@ -57,20 +58,16 @@ export class FfmpegProcess {
     });
     const stall = opts.stallSeconds ?? 0;
     if (stall > 0) {
-      this.watchdog = setInterval(
-        () => {
-          if (Date.now() - this.lastActivity > stall * 1000) {
-            this.stalled = true;
-            this.child.kill('SIGKILL');
-          }
-        },
-        Math.min(1000, stall * 250),
-      );
-      this.watchdog.unref();
+      this.stopWatchdog = every(Math.min(1000, stall * 250), () => {
+        if (Date.now() - this.lastActivity > stall * 1000) {
+          this.stalled = true;
+          this.child.kill('SIGKILL');
+        }
+      });
     }
     this.done = new Promise((resolve) => {
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-        if (this.watchdog) clearInterval(this.watchdog);
+        this.stopWatchdog?.();
         resolve({ code, signal, stderrTail: maskSecrets(this.tail, opts.secrets), stalled: this.stalled });
       };
       this.child.once('error', (err) => {

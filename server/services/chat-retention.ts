@@ -5,6 +5,7 @@ import { LIMITS } from '../config.js';
 import type { ChatModerationRepo } from '../db/chat-moderation.js';
 import type { ChatRepo } from '../db/chat.js';
 import type { Logger } from '../log.js';
+import { every, type StopJob } from '../periodic.js';
 
 export interface ChatRetentionOptions {
   chat: ChatRepo;
@@ -16,18 +17,17 @@ export interface ChatRetentionOptions {
 }
 
 export class ChatRetention {
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: StopJob | undefined;
 
   constructor(private readonly opts: ChatRetentionOptions) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.sweep(), LIMITS.retentionSweepSeconds * 1000);
-    this.timer.unref();
+    this.stopTimer = every(LIMITS.retentionSweepSeconds * 1000, () => void this.sweep());
     void this.sweep();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.stopTimer?.();
   }
 
   /** Deletes what is past retention now. Never throws (failures are logged). Returns the rows deleted. */

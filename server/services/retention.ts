@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { LIMITS, type MediaConfig } from '../config.js';
 import type { ReplaysRepo } from '../db/replays.js';
 import type { Logger } from '../log.js';
+import { every, type StopJob } from '../periodic.js';
 import type { LiveStreams } from '../media/live-streams.js';
 
 export interface RetentionEvents {
@@ -29,7 +30,7 @@ export interface RetentionOptions {
 const RECOVERY_MARGIN_MS = 5000;
 
 export class Retention extends EventEmitter<RetentionEvents> {
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopSweep: StopJob | undefined;
   private recoverTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: RetentionOptions) {
@@ -38,15 +39,14 @@ export class Retention extends EventEmitter<RetentionEvents> {
 
   /** Recovers and sweeps now and on its timers. */
   start(): void {
-    this.sweepTimer = setInterval(() => void this.recoverAndSweep(), LIMITS.retentionSweepSeconds * 1000);
-    this.sweepTimer.unref();
+    this.stopSweep = every(LIMITS.retentionSweepSeconds * 1000, () => void this.recoverAndSweep());
     void this.recoverAndSweep();
     this.recoverTimer = setTimeout(() => void this.recoverAndSweep(), LIMITS.interruptedStreamQuietSeconds * 1000 + RECOVERY_MARGIN_MS);
     this.recoverTimer.unref();
   }
 
   stop(): void {
-    clearInterval(this.sweepTimer);
+    this.stopSweep?.();
     clearTimeout(this.recoverTimer);
   }
 
