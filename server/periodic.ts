@@ -25,8 +25,8 @@ export class PeriodicJobs {
   private readonly jobs = new Set<Job>();
   private timer: NodeJS.Timeout | undefined;
   private armedFor = Infinity;
-  private delaySumMs = 0;
-  private delayCount = 0;
+  private wakes = 0;
+  private lateMs = 0;
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -45,12 +45,9 @@ export class PeriodicJobs {
     };
   };
 
-  /** The mean lateness of the wakes since the last call, in ms (0 without wakes), and how many there were. */
-  takeLoopDelay(): { meanMs: number; wakes: number } {
-    const r = { meanMs: this.delayCount > 0 ? this.delaySumMs / this.delayCount : 0, wakes: this.delayCount };
-    this.delaySumMs = 0;
-    this.delayCount = 0;
-    return r;
+  /** The wakes so far and their lateness in all, in ms: a reader's mean delay is the difference of two readings. */
+  loopDelay(): { wakes: number; totalMs: number } {
+    return { wakes: this.wakes, totalMs: this.lateMs };
   }
 
   /** The first point of the grid of `periodMs` after `t`. */
@@ -91,8 +88,8 @@ export class PeriodicJobs {
       j.nextAt = this.nextOnGrid(Math.max(now, j.nextAt) + SLACK_MS, j.periodMs);
     }
     if (dueAt !== Infinity) {
-      this.delaySumMs += Math.max(0, now - dueAt);
-      this.delayCount++;
+      this.lateMs += Math.max(0, now - dueAt);
+      this.wakes++;
     }
     this.arm();
     for (const j of ready) {

@@ -26,6 +26,7 @@ export class SystemMetrics {
   // four a second the probes were a third of an idle server's CPU. The mean (what the admin page shows) is the same.
   private readonly jobs: PeriodicJobs;
   private stopTimer?: StopJob;
+  private lastLoop = { wakes: 0, totalMs: 0 };
   private lastCpu = process.cpuUsage();
   private lastAt: number;
   private readonly now: () => number;
@@ -40,7 +41,7 @@ export class SystemMetrics {
     if (this.stopTimer) return;
     this.lastCpu = process.cpuUsage();
     this.lastAt = this.now();
-    this.jobs.takeLoopDelay();
+    this.lastLoop = this.jobs.loopDelay();
     this.stopTimer = this.jobs.every(this.opts.intervalMs, () => void this.sample());
   }
 
@@ -56,19 +57,22 @@ export class SystemMetrics {
     const wallUs = Math.max(1, (now - this.lastAt) * 1000);
     const mem = process.memoryUsage();
     const conns = await this.opts.connections();
-    const loopDelay = this.jobs.takeLoopDelay();
+    const loop = this.jobs.loopDelay();
+    const wakes = loop.wakes - this.lastLoop.wakes;
+    const loopDelayMs = wakes > 0 ? (loop.totalMs - this.lastLoop.totalMs) / wakes : 0;
     const s: SystemSample = {
       at: now,
       cpuPercent: Math.round(((cpu.user + cpu.system) / wallUs) * 1000) / 10,
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
-      eventLoopDelayMs: Math.round(loopDelay.meanMs * 100) / 100,
+      eventLoopDelayMs: Math.round(loopDelayMs * 100) / 100,
       rtmpConnections: conns.rtmp,
       httpConnections: conns.http,
       chatConnections: conns.chat,
     };
     this.lastCpu = process.cpuUsage();
     this.lastAt = now;
+    this.lastLoop = loop;
     this.samples.push(s);
     if (this.samples.length > this.opts.historySize) this.samples.splice(0, this.samples.length - this.opts.historySize);
     return s;
