@@ -12,8 +12,8 @@ import type { AccessChange, AccessChangeBus, AccessChangeListener } from './chan
 
 export const ACCESS_CHANGE_LIMITS = {
   /**
-   * Without Redis, every process reads new rows this often: on the wakes of the other periodic jobs (periodic.ts),
-   * where a read of its own twice a second was a quarter of an idle server's CPU.
+   * Without Redis, every process reads new rows this often, on the wakes of the other periodic jobs (periodic.ts):
+   * twice a second it took a wake of its own every other time.
    */
   pollMs: 1_000,
   /** With Redis, rows are still read this often, to catch what a Redis outage dropped. */
